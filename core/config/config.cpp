@@ -1,0 +1,71 @@
+#include "config.h"
+
+#include <QUrl>
+
+namespace kairos {
+
+namespace {
+struct StrategyName {
+    LoadBalancingStrategy strategy;
+    const char *name;
+    const char *snakeName;
+};
+constexpr StrategyName kStrategyNames[] = {
+    {LoadBalancingStrategy::RoundRobin, "RoundRobin", "round_robin"},
+    {LoadBalancingStrategy::LeastConnections, "LeastConnections", "least_connections"},
+    {LoadBalancingStrategy::Weighted, "Weighted", "weighted"},
+    {LoadBalancingStrategy::Random, "Random", "random"},
+    {LoadBalancingStrategy::IpHash, "IpHash", "ip_hash"},
+    {LoadBalancingStrategy::PowerOfTwo, "PowerOfTwo", "power_of_two"},
+};
+}  // namespace
+
+QString strategyName(LoadBalancingStrategy strategy)
+{
+    for (const auto &entry : kStrategyNames) {
+        if (entry.strategy == strategy)
+            return QString::fromLatin1(entry.name);
+    }
+    return QString();
+}
+
+std::optional<LoadBalancingStrategy> strategyFromName(const QString &name)
+{
+    for (const auto &entry : kStrategyNames) {
+        if (name == QLatin1String(entry.name) || name == QLatin1String(entry.snakeName))
+            return entry.strategy;
+    }
+    return std::nullopt;
+}
+
+QString Backend::hostName() const
+{
+    return QUrl(host).host();
+}
+
+bool Backend::usesTls() const
+{
+    return host.startsWith(QLatin1String("https://"), Qt::CaseInsensitive);
+}
+
+QString Backend::key() const
+{
+    return (usesTls() ? QLatin1String("https://") : QLatin1String("http://")) + hostName()
+           + QLatin1Char(':') + QString::number(port);
+}
+
+const Route *Config::findRoute(const QString &externalPath) const
+{
+    for (const Route &route : routes) {
+        if (route.externalPath == externalPath)
+            return &route;
+    }
+    return nullptr;
+}
+
+QString ConfigProblem::toString() const
+{
+    return path.isEmpty() ? message : path + QLatin1String(": ") + message;
+}
+
+}  // namespace kairos

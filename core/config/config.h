@@ -1,0 +1,111 @@
+// The Kairos configuration model: plain value types, parsed from and written to the JSON schema of
+// the v0.2.8 release notes (docs/CONFIGURATION.md documents every key). A validated Config is
+// shared read-only as a ConfigSnapshot; a change builds a new Config and swaps the pointer.
+#pragma once
+
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <memory>
+#include <optional>
+
+namespace kairos {
+
+enum class LoadBalancingStrategy { RoundRobin, LeastConnections, Weighted, Random, IpHash, PowerOfTwo };
+
+QString strategyName(LoadBalancingStrategy strategy);
+// Accepts the release notes' names (RoundRobin) and the snake_case ones (round_robin).
+std::optional<LoadBalancingStrategy> strategyFromName(const QString &name);
+
+struct Backend {
+    QString host;             // with scheme: "http://backend-1" or "https://api.internal"
+    int port = 0;             // 1..65535
+    int weight = 1;           // >= 1
+    QString healthCheckPath;  // empty: no active health check
+    bool tlsVerify = true;    // https backends: verify the certificate against the system store
+    QJsonObject unknownKeys;  // kept so that saving the config loses nothing
+
+    // "backend-1" from "http://backend-1"; "https" or "http".
+    QString hostName() const;
+    bool usesTls() const;
+    // Stable identity across reloads: scheme://host:port.
+    QString key() const;
+};
+
+struct RetryPolicy {
+    int maxAttempts = 3;  // all tries, the first one included (1 = no retry)
+    int initialBackoffMs = 100;
+    int maxBackoffMs = 5000;
+    double backoffMultiplier = 2.0;
+    QList<int> retryableStatusCodes{502, 503, 504};
+    bool retryOnConnectionError = true;
+    QJsonObject unknownKeys;
+};
+
+struct Route {
+    QString externalPath;
+    QString internalPath;
+    QStringList methods;
+    bool authRequired = false;
+    QList<Backend> backends;
+    LoadBalancingStrategy strategy = LoadBalancingStrategy::RoundRobin;
+    std::optional<RetryPolicy> retry;
+    bool preserveHost = false;
+    std::optional<qint64> maxBodyBytes;  // overrides server.max_body_bytes
+    QJsonObject unknownKeys;
+};
+
+struct ServerSettings {
+    QString host = QStringLiteral("127.0.0.1");
+    int port = 5900;
+    int workers = 0;  // event-loop threads; 0 = one per CPU core
+    qint64 maxHeaderBytes = 64 * 1024;
+    qint64 maxBodyBytes = 10 * 1024 * 1024;
+    int headerTimeoutMs = 10'000;
+    int idleTimeoutMs = 60'000;
+    int connectTimeoutMs = 5'000;
+    int responseTimeoutMs = 30'000;
+    QStringList trustedProxies;  // CIDRs whose X-Forwarded-* headers are believed
+    QJsonObject unknownKeys;
+};
+
+struct JwtSettings {
+    QString secret;
+    QString issuer;
+    QString audience;
+    QStringList requiredClaims;
+    QJsonObject unknownKeys;
+};
+
+struct AdminSettings {
+    QStringList allowedNetworks{QStringLiteral("127.0.0.0/8"), QStringLiteral("::1/128")};
+    QString token;
+    QString listen;  // empty: admin API on the gateway's own port
+    QJsonObject unknownKeys;
+};
+
+struct Config {
+    int version = 1;
+    ServerSettings server;
+    JwtSettings jwt;
+    AdminSettings admin;
+    QList<Route> routes;
+    QJsonObject unknownKeys;
+
+    const Route *findRoute(const QString &externalPath) const;
+};
+
+using ConfigSnapshot = std::shared_ptr<const Config>;
+
+// One problem found while reading or validating a config, located by a JSON path such as
+// "routers[2].retry.max_attempts".
+struct ConfigProblem {
+    QString path;
+    QString message;
+
+    QString toString() const;
+};
+
+}  // namespace kairos

@@ -1,0 +1,414 @@
+#include "configreader.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonParseError>
+#include <QSet>
+
+#include <cmath>
+#include <limits>
+
+namespace kairos {
+
+namespace {
+
+// Reads typed values out of one JSON object, reporting wrong types at their path and remembering
+// which keys were consumed so that the rest can be kept as unknown keys.
+class ObjectReader
+{
+public:
+    ObjectReader(const QJsonObject &object, QString path, QList<ConfigProblem> &errors,
+                 QList<ConfigProblem> &warnings)
+        : m_object(object), m_path(std::move(path)), m_errors(errors), m_warnings(warnings)
+    {
+    }
+
+    QString childPath(const QString &key) const
+    {
+        return m_path.isEmpty() ? key : m_path + QLatin1Char('.') + key;
+    }
+
+    bool has(const QString &key) const { return m_object.contains(key); }
+
+    QJsonValue take(const QString &key)
+    {
+        m_seen.insert(key);
+        return m_object.value(key);
+    }
+
+    QString string(const QString &key, const QString &fallback = QString())
+    {
+        const QJsonValue value = take(key);
+        if (value.isUndefined() || value.isNull())
+            return fallback;
+        if (!value.isString()) {
+            error(key, QStringLiteral("must be a string"));
+            return fallback;
+        }
+        return value.toString();
+    }
+
+    bool boolean(const QString &key, bool fallback)
+    {
+        const QJsonValue value = take(key);
+        if (value.isUndefined() || value.isNull())
+            return fallback;
+        if (!value.isBool()) {
+            error(key, QStringLiteral("must be true or false"));
+            return fallback;
+        }
+        return value.toBool();
+    }
+
+    double number(const QString &key, double fallback)
+    {
+        const QJsonValue value = take(key);
+        if (value.isUndefined() || value.isNull())
+            return fallback;
+        if (!value.isDouble()) {
+            error(key, QStringLiteral("must be a number"));
+            return fallback;
+        }
+        return value.toDouble();
+    }
+
+    qint64 integer64(const QString &key, qint64 fallback)
+    {
+        const QJsonValue value = take(key);
+        if (value.isUndefined() || value.isNull())
+            return fallback;
+        std::optional<qint64> whole = wholeNumber(value);
+        if (!whole) {
+            error(key, QStringLiteral("must be a whole number"));
+            return fallback;
+        }
+        return *whole;
+    }
+
+    int integer(const QString &key, int fallback)
+    {
+        const qint64 value = integer64(key, fallback);
+        if (value < std::numeric_limits<int>::min() || value > std::numeric_limits<int>::max()) {
+            error(key, QStringLiteral("is out of range (got %1)").arg(value));
+            return fallback;
+        }
+        return int(value);
+    }
+
+    QStringList stringList(const QString &key, const QStringList &fallback = {})
+    {
+        const QJsonValue value = take(key);
+        if (value.isUndefined() || value.isNull())
+            return fallback;
+        if (!value.isArray()) {
+            error(key, QStringLiteral("must be an array of strings"));
+            return fallback;
+        }
+        QStringList result;
+        const QJsonArray array = value.toArray();
+        for (int i = 0; i < array.size(); ++i) {
+            if (!array[i].isString())
+                error(key + QStringLiteral("[%1]").arg(i), QStringLiteral("must be a string"));
+            else
+                result.append(array[i].toString());
+        }
+        return result;
+    }
+
+    QList<int> integerList(const QString &key, const QList<int> &fallback)
+    {
+        const QJsonValue value = take(key);
+        if (value.isUndefined() || value.isNull())
+            return fallback;
+        if (!value.isArray()) {
+            error(key, QStringLiteral("must be an array of whole numbers"));
+            return fallback;
+        }
+        QList<int> result;
+        const QJsonArray array = value.toArray();
+        for (int i = 0; i < array.size(); ++i) {
+            std::optional<qint64> whole = wholeNumber(array[i]);
+            if (!whole || *whole < std::numeric_limits<int>::min()
+                || *whole > std::numeric_limits<int>::max())
+                error(key + QStringLiteral("[%1]").arg(i), QStringLiteral("must be a whole number"));
+            else
+                result.append(int(*whole));
+        }
+        return result;
+    }
+
+    // An object-valued key; reports a wrong type and returns nullopt when absent or wrong.
+    std::optional<QJsonObject> object(const QString &key)
+    {
+        const QJsonValue value = take(key);
+        if (value.isUndefined() || value.isNull())
+            return std::nullopt;
+        if (!value.isObject()) {
+            error(key, QStringLiteral("must be an object"));
+            return std::nullopt;
+        }
+        return value.toObject();
+    }
+
+    std::optional<QJsonArray> array(const QString &key)
+    {
+        const QJsonValue value = take(key);
+        if (value.isUndefined() || value.isNull())
+            return std::nullopt;
+        if (!value.isArray()) {
+            error(key, QStringLiteral("must be an array"));
+            return std::nullopt;
+        }
+        return value.toArray();
+    }
+
+    void error(const QString &key, const QString &message)
+    {
+        m_errors.append({childPath(key), message});
+    }
+
+    void warning(const QString &key, const QString &message)
+    {
+        m_warnings.append({childPath(key), message});
+    }
+
+    // Keys nobody read: kept verbatim so that a save writes them back, and reported once.
+    QJsonObject unknownKeys()
+    {
+        QJsonObject unknown;
+        for (auto it = m_object.begin(); it != m_object.end(); ++it) {
+            if (m_seen.contains(it.key()))
+                continue;
+            unknown.insert(it.key(), it.value());
+            warning(it.key(), QStringLiteral("unknown key (kept as is, not used)"));
+        }
+        return unknown;
+    }
+
+    QList<ConfigProblem> &errors() { return m_errors; }
+    QList<ConfigProblem> &warnings() { return m_warnings; }
+
+private:
+    static std::optional<qint64> wholeNumber(const QJsonValue &value)
+    {
+        if (!value.isDouble())
+            return std::nullopt;
+        const double number = value.toDouble();
+        if (!std::isfinite(number) || std::floor(number) != number || std::fabs(number) > 9.0e15)
+            return std::nullopt;
+        return qint64(number);
+    }
+
+    QJsonObject m_object;
+    QString m_path;
+    QList<ConfigProblem> &m_errors;
+    QList<ConfigProblem> &m_warnings;
+    QSet<QString> m_seen;
+};
+
+Backend readBackend(const QJsonObject &object, const QString &path, QList<ConfigProblem> &errors,
+                    QList<ConfigProblem> &warnings)
+{
+    ObjectReader reader(object, path, errors, warnings);
+    Backend backend;
+    backend.host = reader.string(QStringLiteral("host"));
+    backend.port = reader.integer(QStringLiteral("port"), 0);
+    backend.weight = reader.integer(QStringLiteral("weight"), 1);
+    backend.healthCheckPath = reader.string(QStringLiteral("health_check_path"));
+    backend.tlsVerify = reader.boolean(QStringLiteral("tls_verify"), true);
+    backend.unknownKeys = reader.unknownKeys();
+    return backend;
+}
+
+RetryPolicy readRetry(const QJsonObject &object, const QString &path, QList<ConfigProblem> &errors,
+                      QList<ConfigProblem> &warnings)
+{
+    ObjectReader reader(object, path, errors, warnings);
+    RetryPolicy retry;
+    if (reader.has(QStringLiteral("max_attempts"))) {
+        retry.maxAttempts = reader.integer(QStringLiteral("max_attempts"), retry.maxAttempts);
+        if (reader.has(QStringLiteral("max_retries"))) {
+            reader.take(QStringLiteral("max_retries"));
+            reader.warning(QStringLiteral("max_retries"),
+                           QStringLiteral("ignored because max_attempts is set"));
+        }
+    } else if (reader.has(QStringLiteral("max_retries"))) {
+        // Older Kairos configs count retries after the first try.
+        const int retries = reader.integer(QStringLiteral("max_retries"), retry.maxAttempts - 1);
+        retry.maxAttempts = retries < std::numeric_limits<int>::max() ? retries + 1 : retries;
+    }
+    retry.initialBackoffMs = reader.integer(QStringLiteral("initial_backoff_ms"), retry.initialBackoffMs);
+    retry.maxBackoffMs = reader.integer(QStringLiteral("max_backoff_ms"), retry.maxBackoffMs);
+    retry.backoffMultiplier = reader.number(QStringLiteral("backoff_multiplier"), retry.backoffMultiplier);
+    const QString codesKey = reader.has(QStringLiteral("retryable_status_codes"))
+                                 ? QStringLiteral("retryable_status_codes")
+                                 : QStringLiteral("retry_on_status_codes");
+    retry.retryableStatusCodes = reader.integerList(codesKey, retry.retryableStatusCodes);
+    if (codesKey == QLatin1String("retryable_status_codes")
+        && reader.has(QStringLiteral("retry_on_status_codes"))) {
+        reader.take(QStringLiteral("retry_on_status_codes"));
+        reader.warning(QStringLiteral("retry_on_status_codes"),
+                       QStringLiteral("ignored because retryable_status_codes is set"));
+    }
+    retry.retryOnConnectionError =
+        reader.boolean(QStringLiteral("retry_on_connection_error"), retry.retryOnConnectionError);
+    retry.unknownKeys = reader.unknownKeys();
+    return retry;
+}
+
+ServerSettings readServer(const QJsonObject &object, QList<ConfigProblem> &errors,
+                          QList<ConfigProblem> &warnings)
+{
+    ObjectReader reader(object, QStringLiteral("server"), errors, warnings);
+    ServerSettings server;
+    server.host = reader.string(QStringLiteral("host"), server.host);
+    server.port = reader.integer(QStringLiteral("port"), server.port);
+    server.workers = reader.integer(QStringLiteral("workers"), server.workers);
+    server.maxHeaderBytes = reader.integer64(QStringLiteral("max_header_bytes"), server.maxHeaderBytes);
+    server.maxBodyBytes = reader.integer64(QStringLiteral("max_body_bytes"), server.maxBodyBytes);
+    server.headerTimeoutMs = reader.integer(QStringLiteral("header_timeout_ms"), server.headerTimeoutMs);
+    server.idleTimeoutMs = reader.integer(QStringLiteral("idle_timeout_ms"), server.idleTimeoutMs);
+    server.connectTimeoutMs = reader.integer(QStringLiteral("connect_timeout_ms"), server.connectTimeoutMs);
+    server.responseTimeoutMs =
+        reader.integer(QStringLiteral("response_timeout_ms"), server.responseTimeoutMs);
+    server.trustedProxies = reader.stringList(QStringLiteral("trusted_proxies"));
+    server.unknownKeys = reader.unknownKeys();
+    return server;
+}
+
+JwtSettings readJwt(const QJsonObject &object, QList<ConfigProblem> &errors,
+                    QList<ConfigProblem> &warnings)
+{
+    ObjectReader reader(object, QStringLiteral("jwt"), errors, warnings);
+    JwtSettings jwt;
+    jwt.secret = reader.string(QStringLiteral("secret"));
+    jwt.issuer = reader.string(QStringLiteral("issuer"));
+    jwt.audience = reader.string(QStringLiteral("audience"));
+    jwt.requiredClaims = reader.stringList(QStringLiteral("required_claims"));
+    jwt.unknownKeys = reader.unknownKeys();
+    return jwt;
+}
+
+AdminSettings readAdmin(const QJsonObject &object, QList<ConfigProblem> &errors,
+                        QList<ConfigProblem> &warnings)
+{
+    ObjectReader reader(object, QStringLiteral("admin"), errors, warnings);
+    AdminSettings admin;
+    admin.allowedNetworks = reader.stringList(QStringLiteral("allowed_networks"), admin.allowedNetworks);
+    admin.token = reader.string(QStringLiteral("token"));
+    admin.listen = reader.string(QStringLiteral("listen"));
+    admin.unknownKeys = reader.unknownKeys();
+    return admin;
+}
+
+// QJsonParseError gives a byte offset; people want a line and a column.
+QString describeJsonError(const QByteArray &json, const QJsonParseError &error)
+{
+    int line = 1;
+    int column = 1;
+    const int end = std::min<int>(error.offset, json.size());
+    for (int i = 0; i < end; ++i) {
+        if (json[i] == '\n') {
+            ++line;
+            column = 1;
+        } else {
+            ++column;
+        }
+    }
+    return QStringLiteral("invalid JSON at line %1, column %2: %3")
+        .arg(line)
+        .arg(column)
+        .arg(error.errorString());
+}
+
+}  // namespace
+
+Route readRoute(const QJsonObject &object, const QString &path, QList<ConfigProblem> &errors,
+                QList<ConfigProblem> &warnings)
+{
+    ObjectReader reader(object, path, errors, warnings);
+    Route route;
+    route.externalPath = reader.string(QStringLiteral("external_path"));
+    route.internalPath = reader.string(QStringLiteral("internal_path"));
+    route.methods = reader.stringList(QStringLiteral("methods"));
+    route.authRequired = reader.boolean(QStringLiteral("auth_required"), false);
+    route.preserveHost = reader.boolean(QStringLiteral("preserve_host"), false);
+    if (reader.has(QStringLiteral("max_body_bytes")))
+        route.maxBodyBytes = reader.integer64(QStringLiteral("max_body_bytes"), 0);
+
+    if (std::optional<QJsonArray> backends = reader.array(QStringLiteral("backends"))) {
+        for (int i = 0; i < backends->size(); ++i) {
+            const QString backendPath = reader.childPath(QStringLiteral("backends[%1]").arg(i));
+            if (!backends->at(i).isObject())
+                errors.append({backendPath, QStringLiteral("must be an object")});
+            else
+                route.backends.append(readBackend(backends->at(i).toObject(), backendPath, errors, warnings));
+        }
+    }
+    // v0.2.7 routes name one backend with host/port on the route itself.
+    const bool hasLegacy = reader.has(QStringLiteral("host")) || reader.has(QStringLiteral("port"));
+    if (hasLegacy) {
+        Backend legacy;
+        legacy.host = reader.string(QStringLiteral("host"));
+        legacy.port = reader.integer(QStringLiteral("port"), 0);
+        if (!reader.has(QStringLiteral("backends")))
+            route.backends.append(legacy);
+        else
+            reader.warning(QStringLiteral("host"),
+                           QStringLiteral("legacy host/port ignored because backends is set"));
+    }
+
+    const QString strategy = reader.string(QStringLiteral("load_balancing_strategy"));
+    if (!strategy.isEmpty()) {
+        if (std::optional<LoadBalancingStrategy> parsed = strategyFromName(strategy))
+            route.strategy = *parsed;
+        else
+            reader.error(QStringLiteral("load_balancing_strategy"),
+                         QStringLiteral("unknown strategy \"%1\" (expected RoundRobin, "
+                                        "LeastConnections, Weighted, Random, IpHash or PowerOfTwo)")
+                             .arg(strategy));
+    }
+    if (std::optional<QJsonObject> retry = reader.object(QStringLiteral("retry")))
+        route.retry = readRetry(*retry, reader.childPath(QStringLiteral("retry")), errors, warnings);
+    route.unknownKeys = reader.unknownKeys();
+    return route;
+}
+
+ConfigReadResult readConfig(const QByteArray &json)
+{
+    ConfigReadResult result;
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(json, &parseError);
+    if (parseError.error != QJsonParseError::NoError) {
+        result.errors.append({QString(), describeJsonError(json, parseError)});
+        return result;
+    }
+    if (!document.isObject()) {
+        result.errors.append({QString(), QStringLiteral("the config must be a JSON object")});
+        return result;
+    }
+
+    ObjectReader reader(document.object(), QString(), result.errors, result.warnings);
+    Config config;
+    config.version = reader.integer(QStringLiteral("version"), config.version);
+    if (std::optional<QJsonObject> server = reader.object(QStringLiteral("server")))
+        config.server = readServer(*server, result.errors, result.warnings);
+    if (std::optional<QJsonObject> jwt = reader.object(QStringLiteral("jwt")))
+        config.jwt = readJwt(*jwt, result.errors, result.warnings);
+    if (std::optional<QJsonObject> admin = reader.object(QStringLiteral("admin")))
+        config.admin = readAdmin(*admin, result.errors, result.warnings);
+    if (std::optional<QJsonArray> routers = reader.array(QStringLiteral("routers"))) {
+        for (int i = 0; i < routers->size(); ++i) {
+            const QString path = QStringLiteral("routers[%1]").arg(i);
+            if (!routers->at(i).isObject())
+                result.errors.append({path, QStringLiteral("must be an object")});
+            else
+                config.routes.append(readRoute(routers->at(i).toObject(), path, result.errors, result.warnings));
+        }
+    }
+    config.unknownKeys = reader.unknownKeys();
+    result.config = std::move(config);
+    return result;
+}
+
+}  // namespace kairos

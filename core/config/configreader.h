@@ -1,0 +1,23 @@
+// Reads the JSON config into the model. Type errors ("must be a number") are reported here, with
+// their JSON path; rules about values (ranges, duplicates) belong to the validator.
+#pragma once
+
+#include "config.h"
+
+#include <QByteArray>
+
+namespace kairos {
+
+struct ConfigReadResult {
+    std::optional<Config> config;    // absent when the document is not a JSON object
+    QList<ConfigProblem> errors;     // the config must not be used when this is not empty
+    QList<ConfigProblem> warnings;   // unknown keys (kept), ignored fields
+};
+
+ConfigReadResult readConfig(const QByteArray &json);
+
+// One route object, as in "routers[i]" or the body of POST /api/routes.
+Route readRoute(const QJsonObject &object, const QString &path, QList<ConfigProblem> &errors,
+                QList<ConfigProblem> &warnings);
+
+}  // namespace kairos

@@ -1,0 +1,287 @@
+#include "configvalidator.h"
+
+#include "routing/routepattern.h"
+
+#include <QHash>
+#include <QHostAddress>
+#include <QUrl>
+
+namespace kairos {
+
+namespace {
+
+constexpr int kMinJwtSecretBytes = 32;
+
+class Validator
+{
+public:
+    explicit Validator(QList<ConfigProblem> &problems) : m_problems(problems) {}
+
+    void add(const QString &path, const QString &message) { m_problems.append({path, message}); }
+
+    void checkRange(const QString &path, qint64 value, qint64 min, qint64 max)
+    {
+        if (value < min || value > max)
+            add(path, QStringLiteral("must be between %1 and %2 (got %3)").arg(min).arg(max).arg(value));
+    }
+
+    void checkServer(const ServerSettings &server)
+    {
+        if (server.host.isEmpty())
+            add(QStringLiteral("server.host"), QStringLiteral("must not be empty"));
+        checkRange(QStringLiteral("server.port"), server.port, 1, 65535);
+        checkRange(QStringLiteral("server.workers"), server.workers, 0, 256);
+        checkRange(QStringLiteral("server.max_header_bytes"), server.maxHeaderBytes, 1024, 16 * 1024 * 1024);
+        checkRange(QStringLiteral("server.max_body_bytes"), server.maxBodyBytes, 0, Q_INT64_C(1) << 50);
+        checkRange(QStringLiteral("server.header_timeout_ms"), server.headerTimeoutMs, 1, 3'600'000);
+        checkRange(QStringLiteral("server.idle_timeout_ms"), server.idleTimeoutMs, 1, 86'400'000);
+        checkRange(QStringLiteral("server.connect_timeout_ms"), server.connectTimeoutMs, 1, 3'600'000);
+        checkRange(QStringLiteral("server.response_timeout_ms"), server.responseTimeoutMs, 1, 86'400'000);
+        checkNetworks(QStringLiteral("server.trusted_proxies"), server.trustedProxies);
+    }
+
+    void checkNetworks(const QString &path, const QStringList &networks)
+    {
+        for (int i = 0; i < networks.size(); ++i) {
+            const auto subnet = QHostAddress::parseSubnet(networks[i]);
+            if (subnet.first.isNull())
+                add(path + QStringLiteral("[%1]").arg(i),
+                    QStringLiteral("must be an address or CIDR such as 10.0.0.0/8 (got \"%1\")").arg(networks[i]));
+        }
+    }
+
+    void checkJwt(const JwtSettings &jwt)
+    {
+        const qsizetype secretBytes = jwt.secret.toUtf8().size();
+        if (!jwt.secret.isEmpty() && secretBytes < kMinJwtSecretBytes)
+            add(QStringLiteral("jwt.secret"),
+                QStringLiteral("must be at least %1 bytes long (got %2)").arg(kMinJwtSecretBytes).arg(secretBytes));
+    }
+
+    void checkAdmin(const AdminSettings &admin)
+    {
+        checkNetworks(QStringLiteral("admin.allowed_networks"), admin.allowedNetworks);
+        if (!admin.listen.isEmpty() && !isHostPort(admin.listen))
+            add(QStringLiteral("admin.listen"),
+                QStringLiteral("must be HOST:PORT such as 127.0.0.1:5901 (got \"%1\")").arg(admin.listen));
+    }
+
+    void checkRoute(const Route &route, const QString &path, const Config &config)
+    {
+        QString error;
+        const std::optional<RoutePattern> pattern = RoutePattern::parse(route.externalPath, &error);
+        if (!pattern)
+            add(path + QLatin1String(".external_path"), error);
+        else
+            checkNotReserved(route.externalPath, path + QLatin1String(".external_path"));
+
+        checkInternalPath(route.internalPath, path + QLatin1String(".internal_path"));
+        if (pattern) {
+            const QStringList captured = pattern->placeholderNames();
+            for (const QString &name : internalPathPlaceholders(route.internalPath)) {
+                if (!captured.contains(name))
+                    add(path + QLatin1String(".internal_path"),
+                        QStringLiteral("uses placeholder \"{%1}\" that external_path \"%2\" does not define")
+                            .arg(name, route.externalPath));
+            }
+        }
+
+        checkMethods(route.methods, path + QLatin1String(".methods"));
+
+        if (route.backends.isEmpty())
+            add(path + QLatin1String(".backends"),
+                QStringLiteral("must list at least one backend (or give the legacy host and port)"));
+        for (int i = 0; i < route.backends.size(); ++i)
+            checkBackend(route.backends[i], path + QStringLiteral(".backends[%1]").arg(i));
+
+        if (route.retry)
+            checkRetry(*route.retry, path + QLatin1String(".retry"));
+        if (route.maxBodyBytes)
+            checkRange(path + QLatin1String(".max_body_bytes"), *route.maxBodyBytes, 0, Q_INT64_C(1) << 50);
+        if (route.authRequired && config.jwt.secret.isEmpty())
+            add(path + QLatin1String(".auth_required"),
+                QStringLiteral("needs jwt.secret to be set, since tokens cannot be checked without it"));
+    }
+
+    void checkDuplicates(const QList<Route> &routes)
+    {
+        QHash<QString, int> firstByShape;
+        for (int i = 0; i < routes.size(); ++i) {
+            const std::optional<RoutePattern> pattern = RoutePattern::parse(routes[i].externalPath, nullptr);
+            if (!pattern)
+                continue;
+            const QString shape = pattern->shape();
+            const auto found = firstByShape.constFind(shape);
+            if (found == firstByShape.cend()) {
+                firstByShape.insert(shape, i);
+                continue;
+            }
+            add(QStringLiteral("routers[%1].external_path").arg(i),
+                QStringLiteral("\"%1\" duplicates routers[%2] (\"%3\")")
+                    .arg(routes[i].externalPath)
+                    .arg(*found)
+                    .arg(routes[*found].externalPath));
+        }
+    }
+
+private:
+    static bool isHostPort(const QString &value)
+    {
+        const int colon = value.lastIndexOf(QLatin1Char(':'));
+        bool ok = false;
+        const int port = value.mid(colon + 1).toInt(&ok);
+        return colon > 0 && ok && port >= 1 && port <= 65535;
+    }
+
+    void checkNotReserved(const QString &externalPath, const QString &path)
+    {
+        for (const QString &reserved : reservedPathPrefixes()) {
+            if (externalPath == reserved || externalPath.startsWith(reserved + QLatin1Char('/')))
+                add(path, QStringLiteral("\"%1\" is reserved for the gateway's own %2 endpoint")
+                              .arg(externalPath, reserved));
+        }
+    }
+
+    void checkInternalPath(const QString &internalPath, const QString &path)
+    {
+        if (!internalPath.startsWith(QLatin1Char('/'))) {
+            add(path, QStringLiteral("must start with \"/\" (got \"%1\")").arg(internalPath));
+            return;
+        }
+        if (internalPath.contains(QLatin1Char('#')))
+            add(path, QStringLiteral("must not contain \"#\""));
+        const QString pathPart = internalPath.section(QLatin1Char('?'), 0, 0);
+        for (const QString &segment : pathPart.split(QLatin1Char('/'))) {
+            if (segment == QLatin1String("..") || segment == QLatin1String(".")) {
+                add(path, QStringLiteral("must not contain \".\" or \"..\" segments (got \"%1\")").arg(internalPath));
+                break;
+            }
+        }
+        for (QChar c : internalPath) {
+            if (c.unicode() <= 0x20 || c.unicode() == 0x7f) {
+                add(path, QStringLiteral("must not contain spaces or control characters"));
+                break;
+            }
+        }
+        for (const QString &name : internalPathPlaceholders(internalPath)) {
+            if (!isValidPlaceholderName(name))
+                add(path, QStringLiteral("invalid placeholder \"{%1}\"").arg(name));
+        }
+    }
+
+    void checkMethods(const QStringList &methods, const QString &path)
+    {
+        static const QStringList standard{
+            QStringLiteral("GET"), QStringLiteral("HEAD"), QStringLiteral("POST"), QStringLiteral("PUT"),
+            QStringLiteral("DELETE"), QStringLiteral("CONNECT"), QStringLiteral("OPTIONS"),
+            QStringLiteral("TRACE"), QStringLiteral("PATCH")};
+        if (methods.isEmpty())
+            add(path, QStringLiteral("must list at least one HTTP method"));
+        for (int i = 0; i < methods.size(); ++i) {
+            const QString &method = methods[i];
+            const QString itemPath = path + QStringLiteral("[%1]").arg(i);
+            if (!isHttpMethodToken(method))
+                add(itemPath, QStringLiteral("\"%1\" is not a valid HTTP method").arg(method));
+            else if (!standard.contains(method) && standard.contains(method.toUpper()))
+                add(itemPath, QStringLiteral("\"%1\" must be written \"%2\": methods are case-sensitive")
+                                  .arg(method, method.toUpper()));
+            else if (method == QLatin1String("CONNECT"))
+                add(itemPath, QStringLiteral("CONNECT cannot be proxied by a route"));
+            else if (methods.indexOf(method) != i)
+                add(itemPath, QStringLiteral("\"%1\" is listed twice").arg(method));
+        }
+    }
+
+    void checkBackend(const Backend &backend, const QString &path)
+    {
+        const QUrl url(backend.host, QUrl::StrictMode);
+        const QString scheme = url.scheme().toLower();
+        if (backend.host.isEmpty()) {
+            add(path + QLatin1String(".host"), QStringLiteral("must not be empty"));
+        } else if (!url.isValid() || (scheme != QLatin1String("http") && scheme != QLatin1String("https"))) {
+            add(path + QLatin1String(".host"),
+                QStringLiteral("must start with http:// or https:// (got \"%1\")").arg(backend.host));
+        } else if (url.host().isEmpty()) {
+            add(path + QLatin1String(".host"), QStringLiteral("has no host name (got \"%1\")").arg(backend.host));
+        } else if (url.port() != -1) {
+            add(path + QLatin1String(".host"),
+                QStringLiteral("must not contain a port; use \"port\" (got \"%1\")").arg(backend.host));
+        } else if ((!url.path().isEmpty() && url.path() != QLatin1String("/")) || url.hasQuery()
+                   || !url.userInfo().isEmpty()) {
+            add(path + QLatin1String(".host"),
+                QStringLiteral("must be only a scheme and a host name; paths belong in internal_path (got \"%1\")")
+                    .arg(backend.host));
+        }
+        checkRange(path + QLatin1String(".port"), backend.port, 1, 65535);
+        if (backend.weight < 1)
+            add(path + QLatin1String(".weight"), QStringLiteral("must be at least 1 (got %1)").arg(backend.weight));
+        else
+            checkRange(path + QLatin1String(".weight"), backend.weight, 1, 1000);
+        if (!backend.healthCheckPath.isEmpty() && !backend.healthCheckPath.startsWith(QLatin1Char('/')))
+            add(path + QLatin1String(".health_check_path"),
+                QStringLiteral("must start with \"/\" (got \"%1\")").arg(backend.healthCheckPath));
+    }
+
+    void checkRetry(const RetryPolicy &retry, const QString &path)
+    {
+        checkRange(path + QLatin1String(".max_attempts"), retry.maxAttempts, 1, 10);
+        if (retry.initialBackoffMs <= 0)
+            add(path + QLatin1String(".initial_backoff_ms"),
+                QStringLiteral("must be greater than 0 (got %1)").arg(retry.initialBackoffMs));
+        if (retry.maxBackoffMs <= retry.initialBackoffMs)
+            add(path + QLatin1String(".max_backoff_ms"),
+                QStringLiteral("must be greater than initial_backoff_ms (%1) (got %2)")
+                    .arg(retry.initialBackoffMs)
+                    .arg(retry.maxBackoffMs));
+        if (!(retry.backoffMultiplier > 1.0))
+            add(path + QLatin1String(".backoff_multiplier"),
+                QStringLiteral("must be greater than 1.0 (got %1)").arg(retry.backoffMultiplier));
+        for (int i = 0; i < retry.retryableStatusCodes.size(); ++i)
+            checkRange(path + QStringLiteral(".retryable_status_codes[%1]").arg(i),
+                       retry.retryableStatusCodes[i], 100, 599);
+    }
+
+    QList<ConfigProblem> &m_problems;
+};
+
+}  // namespace
+
+bool isHttpMethodToken(const QString &method)
+{
+    static const QString extra = QStringLiteral("!#$%&'*+-.^_`|~");
+    if (method.isEmpty())
+        return false;
+    for (QChar c : method) {
+        const ushort u = c.unicode();
+        const bool alnum = (u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9');
+        if (!alnum && !extra.contains(c))
+            return false;
+    }
+    return true;
+}
+
+const QStringList &reservedPathPrefixes()
+{
+    static const QStringList reserved{
+        QStringLiteral("/api/routes"), QStringLiteral("/api/config"), QStringLiteral("/api/backends"),
+        QStringLiteral("/metrics"),    QStringLiteral("/health"),     QStringLiteral("/ready"),
+        QStringLiteral("/live")};
+    return reserved;
+}
+
+QList<ConfigProblem> validateConfig(const Config &config)
+{
+    QList<ConfigProblem> problems;
+    Validator validator(problems);
+    if (config.version < 1)
+        validator.add(QStringLiteral("version"), QStringLiteral("must be at least 1 (got %1)").arg(config.version));
+    validator.checkServer(config.server);
+    validator.checkJwt(config.jwt);
+    validator.checkAdmin(config.admin);
+    for (int i = 0; i < config.routes.size(); ++i)
+        validator.checkRoute(config.routes[i], QStringLiteral("routers[%1]").arg(i), config);
+    validator.checkDuplicates(config.routes);
+    return problems;
+}
+
+}  // namespace kairos

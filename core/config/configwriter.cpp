@@ -1,0 +1,156 @@
+#include "configwriter.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+
+namespace kairos {
+
+namespace {
+
+// Unknown keys first, so that a known key of the same name (impossible from the reader, but
+// possible from code) is what ends up in the output.
+QJsonObject startWith(const QJsonObject &unknownKeys)
+{
+    return unknownKeys;
+}
+
+QJsonArray toArray(const QStringList &list)
+{
+    return QJsonArray::fromStringList(list);
+}
+
+QJsonArray toArray(const QList<int> &list)
+{
+    QJsonArray array;
+    for (int value : list)
+        array.append(value);
+    return array;
+}
+
+template <typename T>
+void putIfChanged(QJsonObject &object, const char *key, const T &value, const T &defaultValue)
+{
+    if (!(value == defaultValue))
+        object.insert(QLatin1String(key), QJsonValue::fromVariant(QVariant::fromValue(value)));
+}
+
+void putListIfChanged(QJsonObject &object, const char *key, const QStringList &value,
+                      const QStringList &defaultValue)
+{
+    if (value != defaultValue)
+        object.insert(QLatin1String(key), toArray(value));
+}
+
+QJsonObject backendToJson(const Backend &backend)
+{
+    QJsonObject object = startWith(backend.unknownKeys);
+    object.insert(QLatin1String("host"), backend.host);
+    object.insert(QLatin1String("port"), backend.port);
+    object.insert(QLatin1String("weight"), backend.weight);
+    if (!backend.healthCheckPath.isEmpty())
+        object.insert(QLatin1String("health_check_path"), backend.healthCheckPath);
+    if (!backend.tlsVerify)
+        object.insert(QLatin1String("tls_verify"), false);
+    return object;
+}
+
+QJsonObject retryToJson(const RetryPolicy &retry)
+{
+    QJsonObject object = startWith(retry.unknownKeys);
+    object.insert(QLatin1String("max_attempts"), retry.maxAttempts);
+    object.insert(QLatin1String("initial_backoff_ms"), retry.initialBackoffMs);
+    object.insert(QLatin1String("max_backoff_ms"), retry.maxBackoffMs);
+    object.insert(QLatin1String("backoff_multiplier"), retry.backoffMultiplier);
+    object.insert(QLatin1String("retryable_status_codes"), toArray(retry.retryableStatusCodes));
+    if (!retry.retryOnConnectionError)
+        object.insert(QLatin1String("retry_on_connection_error"), false);
+    return object;
+}
+
+QJsonObject serverToJson(const ServerSettings &server)
+{
+    const ServerSettings defaults;
+    QJsonObject object = startWith(server.unknownKeys);
+    putIfChanged(object, "host", server.host, defaults.host);
+    putIfChanged(object, "port", server.port, defaults.port);
+    putIfChanged(object, "workers", server.workers, defaults.workers);
+    putIfChanged(object, "max_header_bytes", server.maxHeaderBytes, defaults.maxHeaderBytes);
+    putIfChanged(object, "max_body_bytes", server.maxBodyBytes, defaults.maxBodyBytes);
+    putIfChanged(object, "header_timeout_ms", server.headerTimeoutMs, defaults.headerTimeoutMs);
+    putIfChanged(object, "idle_timeout_ms", server.idleTimeoutMs, defaults.idleTimeoutMs);
+    putIfChanged(object, "connect_timeout_ms", server.connectTimeoutMs, defaults.connectTimeoutMs);
+    putIfChanged(object, "response_timeout_ms", server.responseTimeoutMs, defaults.responseTimeoutMs);
+    putListIfChanged(object, "trusted_proxies", server.trustedProxies, defaults.trustedProxies);
+    return object;
+}
+
+QJsonObject jwtToJson(const JwtSettings &jwt)
+{
+    const JwtSettings defaults;
+    QJsonObject object = startWith(jwt.unknownKeys);
+    putIfChanged(object, "secret", jwt.secret, defaults.secret);
+    putIfChanged(object, "issuer", jwt.issuer, defaults.issuer);
+    putIfChanged(object, "audience", jwt.audience, defaults.audience);
+    putListIfChanged(object, "required_claims", jwt.requiredClaims, defaults.requiredClaims);
+    return object;
+}
+
+QJsonObject adminToJson(const AdminSettings &admin)
+{
+    const AdminSettings defaults;
+    QJsonObject object = startWith(admin.unknownKeys);
+    putListIfChanged(object, "allowed_networks", admin.allowedNetworks, defaults.allowedNetworks);
+    putIfChanged(object, "token", admin.token, defaults.token);
+    putIfChanged(object, "listen", admin.listen, defaults.listen);
+    return object;
+}
+
+void putSectionIfNotEmpty(QJsonObject &object, const char *key, const QJsonObject &section)
+{
+    if (!section.isEmpty())
+        object.insert(QLatin1String(key), section);
+}
+
+}  // namespace
+
+QJsonObject routeToJson(const Route &route)
+{
+    QJsonObject object = startWith(route.unknownKeys);
+    object.insert(QLatin1String("external_path"), route.externalPath);
+    object.insert(QLatin1String("internal_path"), route.internalPath);
+    object.insert(QLatin1String("methods"), toArray(route.methods));
+    object.insert(QLatin1String("auth_required"), route.authRequired);
+    QJsonArray backends;
+    for (const Backend &backend : route.backends)
+        backends.append(backendToJson(backend));
+    object.insert(QLatin1String("backends"), backends);
+    object.insert(QLatin1String("load_balancing_strategy"), strategyName(route.strategy));
+    if (route.retry)
+        object.insert(QLatin1String("retry"), retryToJson(*route.retry));
+    if (route.preserveHost)
+        object.insert(QLatin1String("preserve_host"), true);
+    if (route.maxBodyBytes)
+        object.insert(QLatin1String("max_body_bytes"), double(*route.maxBodyBytes));
+    return object;
+}
+
+QJsonObject configToJson(const Config &config)
+{
+    QJsonObject object = startWith(config.unknownKeys);
+    object.insert(QLatin1String("version"), config.version);
+    putSectionIfNotEmpty(object, "server", serverToJson(config.server));
+    putSectionIfNotEmpty(object, "jwt", jwtToJson(config.jwt));
+    putSectionIfNotEmpty(object, "admin", adminToJson(config.admin));
+    QJsonArray routers;
+    for (const Route &route : config.routes)
+        routers.append(routeToJson(route));
+    object.insert(QLatin1String("routers"), routers);
+    return object;
+}
+
+QByteArray configToBytes(const Config &config)
+{
+    return QJsonDocument(configToJson(config)).toJson(QJsonDocument::Indented);
+}
+
+}  // namespace kairos

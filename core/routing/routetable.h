@@ -1,0 +1,85 @@
+// The routes of one config snapshot, compiled for lookup. Matching runs on the percent-decoded
+// path, segment by segment, while captured values keep their raw (still encoded) bytes, so the
+// upstream target is built without re-encoding anything.
+//
+// Precedence, deterministic and independent of the order of routes in the config: at each
+// segment, from left to right, a literal segment beats a "{name}" placeholder, which beats a
+// "{*rest}" catch-all. A path that matches routes but none with the request's method gives 405
+// with the union of their methods in Allow.
+#pragma once
+
+#include "config/config.h"
+
+#include <QByteArray>
+#include <QByteArrayView>
+#include <QHash>
+#include <QVarLengthArray>
+
+#include <vector>
+
+namespace kairos {
+
+struct CompiledRoute {
+    struct TargetPiece {
+        QByteArray literal;
+        int capture = -1;  // index into RouteMatch::captures, or -1 for a literal
+    };
+
+    int index = 0;             // position in Config::routes
+    const Route *route = nullptr;
+    QList<QByteArray> methods;
+    QList<TargetPiece> internalTarget;
+    bool internalTargetHasQuery = false;
+
+    bool allowsMethod(QByteArrayView method) const;
+};
+
+struct RouteMatch {
+    enum Status { Found, NotFound, MethodNotAllowed, BadPath };
+
+    Status status = NotFound;
+    const CompiledRoute *route = nullptr;
+    QVarLengthArray<QByteArrayView, 8> captures;  // raw bytes, in pattern order; views into the path
+    QByteArray allow;                             // with MethodNotAllowed
+};
+
+class RouteTable
+{
+public:
+    explicit RouteTable(ConfigSnapshot config);
+
+    // rawPath: the request target's path (before any '?'), as received.
+    RouteMatch match(QByteArrayView method, QByteArrayView rawPath) const;
+
+    // The path and query to send upstream: internal_path with the captures substituted, plus the
+    // client's query string (rawQuery without its '?'; empty for none).
+    QByteArray upstreamTarget(const RouteMatch &match, QByteArrayView rawQuery) const;
+
+    const ConfigSnapshot &config() const { return m_config; }
+    const std::vector<CompiledRoute> &routes() const { return m_routes; }
+
+private:
+    struct Node {
+        QHash<QByteArray, int> literalChildren;  // decoded segment -> node
+        int placeholderChild = -1;
+        int route = -1;          // a route whose pattern ends here
+        int catchAllRoute = -1;  // a route whose pattern ends with a catch-all below this node
+    };
+    struct Segment {
+        QByteArrayView raw;
+        QByteArrayView decoded;
+    };
+    using Segments = QVarLengthArray<Segment, 32>;
+    struct Search;
+
+    void addRoute(int routeIndex);
+    bool search(Search &state, int node, int segment) const;
+    bool consider(Search &state, int routeIndex) const;
+
+    ConfigSnapshot m_config;
+    std::vector<CompiledRoute> m_routes;
+    std::vector<Node> m_nodes;
+    QHash<QByteArray, int> m_staticRoutes;  // decoded full path -> route, the fast path
+};
+
+}  // namespace kairos

@@ -1,0 +1,443 @@
+#include "config/configloader.h"
+#include "config/configreader.h"
+#include "config/configvalidator.h"
+#include "config/configwriter.h"
+
+#include <QJsonDocument>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace kairos;
+
+namespace {
+
+QByteArray fixture(const char *name)
+{
+    QFile file(QStringLiteral(KAIROS_SOURCE_DIR "/tests/config/data/") + QLatin1String(name));
+    if (!file.open(QIODevice::ReadOnly))
+        qFatal("missing test fixture %s", name);
+    return file.readAll();
+}
+
+// The configuration example of the v0.2.8 release notes, verbatim.
+QByteArray seedExample()
+{
+    return fixture("seed-example.json");
+}
+
+QJsonObject validRoute()
+{
+    return QJsonObject{{"external_path", "/a"},
+                       {"internal_path", "/a"},
+                       {"methods", QJsonArray{"GET"}},
+                       {"backends", QJsonArray{QJsonObject{{"host", "http://127.0.0.1"}, {"port", 8080}}}}};
+}
+
+QByteArray configWithRoutes(const QJsonArray &routes, const QJsonObject &extra = {})
+{
+    QJsonObject root = extra;
+    root.insert(QStringLiteral("version"), 1);
+    root.insert(QStringLiteral("routers"), routes);
+    return QJsonDocument(root).toJson();
+}
+
+QByteArray configWithRoute(const QJsonObject &route, const QJsonObject &extra = {})
+{
+    return configWithRoutes(QJsonArray{route}, extra);
+}
+
+QStringList problemStrings(const QList<ConfigProblem> &problems)
+{
+    QStringList lines;
+    for (const ConfigProblem &problem : problems)
+        lines.append(problem.toString());
+    return lines;
+}
+
+}  // namespace
+
+class TestConfig : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void seedExampleParsesVerbatim()
+    {
+        const ConfigLoadResult result = loadConfig(seedExample());
+        QVERIFY2(result.ok(), qPrintable(result.errorSummary()));
+        QVERIFY(result.warnings.isEmpty());
+        const Config &config = *result.config;
+        QCOMPARE(config.version, 1);
+        QCOMPARE(config.routes.size(), 1);
+        const Route &route = config.routes[0];
+        QCOMPARE(route.externalPath, QStringLiteral("/api/users"));
+        QCOMPARE(route.internalPath, QStringLiteral("/users"));
+        QCOMPARE(route.methods, (QStringList{"GET", "POST"}));
+        QCOMPARE(route.authRequired, false);
+        QCOMPARE(route.strategy, LoadBalancingStrategy::Weighted);
+        QCOMPARE(route.backends.size(), 3);
+        QCOMPARE(route.backends[0].host, QStringLiteral("http://backend-1"));
+        QCOMPARE(route.backends[0].hostName(), QStringLiteral("backend-1"));
+        QCOMPARE(route.backends[0].port, 8080);
+        QCOMPARE(route.backends[0].weight, 3);
+        QCOMPARE(route.backends[2].weight, 1);
+        QCOMPARE(route.backends[1].healthCheckPath, QStringLiteral("/health"));
+        QVERIFY(route.retry.has_value());
+        QCOMPARE(route.retry->maxAttempts, 3);
+        QCOMPARE(route.retry->initialBackoffMs, 100);
+        QCOMPARE(route.retry->maxBackoffMs, 5000);
+        QCOMPARE(route.retry->backoffMultiplier, 2.0);
+        QCOMPARE(route.retry->retryableStatusCodes, (QList<int>{502, 503, 504}));
+        // Sections absent from the file take their defaults.
+        QCOMPARE(config.server.host, QStringLiteral("127.0.0.1"));
+        QCOMPARE(config.server.port, 5900);
+    }
+
+    void legacyHostPortBecomesOneBackend()
+    {
+        const ConfigLoadResult result = loadConfig(fixture("legacy-route.json"));
+        QVERIFY2(result.ok(), qPrintable(result.errorSummary()));
+        const Route &route = result.config->routes[0];
+        QCOMPARE(route.backends.size(), 1);
+        QCOMPARE(route.backends[0].host, QStringLiteral("http://backend"));
+        QCOMPARE(route.backends[0].port, 8080);
+        QCOMPARE(route.backends[0].weight, 1);
+        QCOMPARE(route.strategy, LoadBalancingStrategy::RoundRobin);
+        QVERIFY(!route.retry.has_value());
+    }
+
+    void legacyHostPortIgnoredBesideBackends()
+    {
+        QJsonObject route = validRoute();
+        route.insert("host", "http://other");
+        route.insert("port", 9000);
+        const ConfigLoadResult result = loadConfig(configWithRoute(route));
+        QVERIFY(result.ok());
+        QCOMPARE(result.config->routes[0].backends.size(), 1);
+        QCOMPARE(result.config->routes[0].backends[0].host, QStringLiteral("http://127.0.0.1"));
+        QVERIFY(problemStrings(result.warnings).join('\n').contains("legacy host/port ignored"));
+    }
+
+    void strategyNames_data()
+    {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<int>("strategy");
+        const QList<std::tuple<const char *, const char *, LoadBalancingStrategy>> names{
+            {"RoundRobin", "round_robin", LoadBalancingStrategy::RoundRobin},
+            {"LeastConnections", "least_connections", LoadBalancingStrategy::LeastConnections},
+            {"Weighted", "weighted", LoadBalancingStrategy::Weighted},
+            {"Random", "random", LoadBalancingStrategy::Random},
+            {"IpHash", "ip_hash", LoadBalancingStrategy::IpHash},
+            {"PowerOfTwo", "power_of_two", LoadBalancingStrategy::PowerOfTwo}};
+        for (const auto &[pascal, snake, strategy] : names) {
+            QTest::newRow(pascal) << QString::fromLatin1(pascal) << int(strategy);
+            QTest::newRow(snake) << QString::fromLatin1(snake) << int(strategy);
+        }
+    }
+
+    void strategyNames()
+    {
+        QFETCH(QString, name);
+        QFETCH(int, strategy);
+        QJsonObject route = validRoute();
+        route.insert("load_balancing_strategy", name);
+        const ConfigLoadResult result = loadConfig(configWithRoute(route));
+        QVERIFY2(result.ok(), qPrintable(result.errorSummary()));
+        QCOMPARE(int(result.config->routes[0].strategy), strategy);
+    }
+
+    void unknownStrategyIsAnError()
+    {
+        QJsonObject route = validRoute();
+        route.insert("load_balancing_strategy", "Fastest");
+        const ConfigLoadResult result = loadConfig(configWithRoute(route));
+        QVERIFY(!result.ok());
+        QCOMPARE(result.errors[0].path, QStringLiteral("routers[0].load_balancing_strategy"));
+        QVERIFY(result.errors[0].message.contains("unknown strategy \"Fastest\""));
+    }
+
+    void retryAliases()
+    {
+        QJsonObject route = validRoute();
+        route.insert("retry", QJsonObject{{"max_retries", 2},
+                                          {"retry_on_status_codes", QJsonArray{500, 503}},
+                                          {"retry_on_connection_error", false}});
+        const ConfigLoadResult result = loadConfig(configWithRoute(route));
+        QVERIFY2(result.ok(), qPrintable(result.errorSummary()));
+        const RetryPolicy &retry = *result.config->routes[0].retry;
+        QCOMPARE(retry.maxAttempts, 3);  // two retries after the first try
+        QCOMPARE(retry.retryableStatusCodes, (QList<int>{500, 503}));
+        QCOMPARE(retry.retryOnConnectionError, false);
+        QCOMPARE(retry.initialBackoffMs, 100);
+    }
+
+    void topLevelSections()
+    {
+        const ConfigLoadResult result = loadConfig(fixture("all-sections.json"));
+        QVERIFY2(result.ok(), qPrintable(result.errorSummary()));
+        const Config &config = *result.config;
+        QCOMPARE(config.version, 4);
+        QCOMPARE(config.server.host, QStringLiteral("0.0.0.0"));
+        QCOMPARE(config.server.port, 8081);
+        QCOMPARE(config.server.workers, 2);
+        QCOMPARE(config.server.trustedProxies, QStringList{"10.0.0.0/8"});
+        QCOMPARE(config.jwt.issuer, QStringLiteral("kairos"));
+        QCOMPARE(config.jwt.audience, QStringLiteral("api"));
+        QCOMPARE(config.jwt.requiredClaims, QStringList{"sub"});
+        QCOMPARE(config.admin.allowedNetworks, QStringList{"127.0.0.1/32"});
+        QCOMPARE(config.admin.token, QStringLiteral("t0k3n"));
+        QCOMPARE(config.admin.listen, QStringLiteral("127.0.0.1:5901"));
+    }
+
+    void malformedJsonGivesLineAndColumn()
+    {
+        const ConfigLoadResult result = loadConfig("{\n  \"version\": 1,\n  \"routers\": [,]\n}");
+        QVERIFY(!result.ok());
+        QCOMPARE(result.errors.size(), 1);
+        QVERIFY2(result.errors[0].message.startsWith("invalid JSON at line 3, column "),
+                 qPrintable(result.errors[0].message));
+    }
+
+    void notAnObject()
+    {
+        const ConfigLoadResult result = loadConfig("[1, 2]");
+        QVERIFY(!result.ok());
+        QCOMPARE(result.errors[0].message, QStringLiteral("the config must be a JSON object"));
+    }
+
+    void wrongTypesAreReportedWithTheirPath()
+    {
+        QJsonObject route = validRoute();
+        route.insert("methods", "GET");
+        route.insert("auth_required", "no");
+        QJsonObject backend = route["backends"].toArray()[0].toObject();
+        backend.insert("port", "8080");
+        backend.insert("weight", 1.5);
+        route.insert("backends", QJsonArray{backend});
+        const ConfigLoadResult result = loadConfig(configWithRoute(route));
+        const QStringList errors = problemStrings(result.errors);
+        QVERIFY(errors.contains("routers[0].methods: must be an array of strings"));
+        QVERIFY(errors.contains("routers[0].auth_required: must be true or false"));
+        QVERIFY(errors.contains("routers[0].backends[0].port: must be a whole number"));
+        QVERIFY(errors.contains("routers[0].backends[0].weight: must be a whole number"));
+    }
+
+    // Each rule, with the exact message a user sees.
+    void validationRules_data()
+    {
+        QTest::addColumn<QByteArray>("config");
+        QTest::addColumn<QString>("expected");
+
+        auto withRoute = [](const std::function<void(QJsonObject &)> &edit, const QJsonObject &extra = {}) {
+            QJsonObject route = validRoute();
+            edit(route);
+            return configWithRoute(route, extra);
+        };
+        auto withBackend = [&](const std::function<void(QJsonObject &)> &edit) {
+            return withRoute([&](QJsonObject &route) {
+                QJsonObject backend = route["backends"].toArray()[0].toObject();
+                edit(backend);
+                route.insert("backends", QJsonArray{backend});
+            });
+        };
+        auto withRetry = [&](const QJsonObject &retry) {
+            return withRoute([&](QJsonObject &route) { route.insert("retry", retry); });
+        };
+
+        QTest::newRow("attempts 0") << withRetry({{"max_attempts", 0}})
+                                    << "routers[0].retry.max_attempts: must be between 1 and 10 (got 0)";
+        QTest::newRow("attempts 11") << withRetry({{"max_attempts", 11}})
+                                     << "routers[0].retry.max_attempts: must be between 1 and 10 (got 11)";
+        QTest::newRow("initial backoff 0")
+            << withRetry({{"initial_backoff_ms", 0}})
+            << "routers[0].retry.initial_backoff_ms: must be greater than 0 (got 0)";
+        QTest::newRow("max backoff not above initial")
+            << withRetry({{"initial_backoff_ms", 500}, {"max_backoff_ms", 500}})
+            << "routers[0].retry.max_backoff_ms: must be greater than initial_backoff_ms (500) (got 500)";
+        QTest::newRow("multiplier 1.0") << withRetry({{"backoff_multiplier", 1.0}})
+                                        << "routers[0].retry.backoff_multiplier: must be greater than 1.0 (got 1)";
+        QTest::newRow("status code 600")
+            << withRetry({{"retryable_status_codes", QJsonArray{502, 600}}})
+            << "routers[0].retry.retryable_status_codes[1]: must be between 100 and 599 (got 600)";
+        QTest::newRow("external path without slash")
+            << withRoute([](QJsonObject &r) { r.insert("external_path", "api"); })
+            << "routers[0].external_path: must start with \"/\" (got \"api\")";
+        QTest::newRow("internal path without slash")
+            << withRoute([](QJsonObject &r) { r.insert("internal_path", "users"); })
+            << "routers[0].internal_path: must start with \"/\" (got \"users\")";
+        QTest::newRow("invalid method")
+            << withRoute([](QJsonObject &r) { r.insert("methods", QJsonArray{"GET", "GE T"}); })
+            << "routers[0].methods[1]: \"GE T\" is not a valid HTTP method";
+        QTest::newRow("lower-case method")
+            << withRoute([](QJsonObject &r) { r.insert("methods", QJsonArray{"get"}); })
+            << "routers[0].methods[0]: \"get\" must be written \"GET\": methods are case-sensitive";
+        QTest::newRow("no method") << withRoute([](QJsonObject &r) { r.insert("methods", QJsonArray{}); })
+                                   << "routers[0].methods: must list at least one HTTP method";
+        QTest::newRow("no backends")
+            << withRoute([](QJsonObject &r) { r.remove("backends"); })
+            << "routers[0].backends: must list at least one backend (or give the legacy host and port)";
+        QTest::newRow("host without scheme")
+            << withBackend([](QJsonObject &b) { b.insert("host", "backend-1"); })
+            << "routers[0].backends[0].host: must start with http:// or https:// (got \"backend-1\")";
+        QTest::newRow("host with ftp scheme")
+            << withBackend([](QJsonObject &b) { b.insert("host", "ftp://backend-1"); })
+            << "routers[0].backends[0].host: must start with http:// or https:// (got \"ftp://backend-1\")";
+        QTest::newRow("host with port")
+            << withBackend([](QJsonObject &b) { b.insert("host", "http://backend-1:80"); })
+            << "routers[0].backends[0].host: must not contain a port; use \"port\" (got \"http://backend-1:80\")";
+        QTest::newRow("port 0") << withBackend([](QJsonObject &b) { b.insert("port", 0); })
+                                << "routers[0].backends[0].port: must be between 1 and 65535 (got 0)";
+        QTest::newRow("port 65536") << withBackend([](QJsonObject &b) { b.insert("port", 65536); })
+                                    << "routers[0].backends[0].port: must be between 1 and 65535 (got 65536)";
+        QTest::newRow("weight 0") << withBackend([](QJsonObject &b) { b.insert("weight", 0); })
+                                  << "routers[0].backends[0].weight: must be at least 1 (got 0)";
+        QTest::newRow("duplicate external path")
+            << configWithRoutes({validRoute(), validRoute()})
+            << "routers[1].external_path: \"/a\" duplicates routers[0] (\"/a\")";
+        QTest::newRow("duplicate template shape")
+            << configWithRoutes([] {
+                   QJsonObject first = validRoute(), second = validRoute();
+                   first.insert("external_path", "/u/{id}");
+                   second.insert("external_path", "/u/{name}");
+                   return QJsonArray{first, second};
+               }())
+            << "routers[1].external_path: \"/u/{name}\" duplicates routers[0] (\"/u/{id}\")";
+        QTest::newRow("placeholder missing from external path")
+            << withRoute([](QJsonObject &r) {
+                   r.insert("external_path", "/users/{id}");
+                   r.insert("internal_path", "/users/{id}/orders/{order}");
+               })
+            << "routers[0].internal_path: uses placeholder \"{order}\" that external_path \"/users/{id}\" does not define";
+        QTest::newRow("dot-dot in external path")
+            << withRoute([](QJsonObject &r) { r.insert("external_path", "/a/../b"); })
+            << "routers[0].external_path: must not contain \".\" or \"..\" segments (got \"/a/../b\")";
+        QTest::newRow("dot-dot in internal path")
+            << withRoute([](QJsonObject &r) { r.insert("internal_path", "/a/.."); })
+            << "routers[0].internal_path: must not contain \".\" or \"..\" segments (got \"/a/..\")";
+        QTest::newRow("auth without secret")
+            << withRoute([](QJsonObject &r) { r.insert("auth_required", true); })
+            << "routers[0].auth_required: needs jwt.secret to be set, since tokens cannot be checked without it";
+        QTest::newRow("short jwt secret")
+            << withRoute([](QJsonObject &) {}, {{"jwt", QJsonObject{{"secret", "too-short"}}}})
+            << "jwt.secret: must be at least 32 bytes long (got 9)";
+        QTest::newRow("catch-all not last")
+            << withRoute([](QJsonObject &r) { r.insert("external_path", "/a/{*rest}/b"); })
+            << "routers[0].external_path: catch-all \"{*rest}\" must be the last segment";
+        QTest::newRow("partial placeholder")
+            << withRoute([](QJsonObject &r) { r.insert("external_path", "/a/user-{id}"); })
+            << "routers[0].external_path: a placeholder must be a whole segment (got \"user-{id}\")";
+        QTest::newRow("reserved admin path")
+            << withRoute([](QJsonObject &r) { r.insert("external_path", "/api/routes/x"); })
+            << "routers[0].external_path: \"/api/routes/x\" is reserved for the gateway's own /api/routes endpoint";
+        QTest::newRow("server port")
+            << withRoute([](QJsonObject &) {}, {{"server", QJsonObject{{"port", 70000}}}})
+            << "server.port: must be between 1 and 65535 (got 70000)";
+        QTest::newRow("bad trusted proxy")
+            << withRoute([](QJsonObject &) {}, {{"server", QJsonObject{{"trusted_proxies", QJsonArray{"nope"}}}}})
+            << "server.trusted_proxies[0]: must be an address or CIDR such as 10.0.0.0/8 (got \"nope\")";
+    }
+
+    void validationRules()
+    {
+        QFETCH(QByteArray, config);
+        QFETCH(QString, expected);
+        const ConfigLoadResult result = loadConfig(config);
+        QVERIFY(!result.ok());
+        const QStringList errors = problemStrings(result.errors);
+        QVERIFY2(errors.contains(expected), qPrintable(errors.join('\n')));
+    }
+
+    void everyProblemIsReportedAtOnce()
+    {
+        QJsonObject route = validRoute();
+        route.insert("external_path", "nope");
+        route.insert("methods", QJsonArray{});
+        route.insert("retry", QJsonObject{{"max_attempts", 0}, {"backoff_multiplier", 0.5}});
+        const ConfigLoadResult result = loadConfig(configWithRoute(route));
+        QCOMPARE(result.errors.size(), 4);
+    }
+
+    void typeErrorsAndValueErrorsTogether()
+    {
+        QJsonObject route = validRoute();
+        route.insert("auth_required", "yes");
+        route.insert("external_path", "nope");
+        const ConfigLoadResult result = loadConfig(configWithRoute(route));
+        QCOMPARE(result.errors.size(), 2);
+    }
+
+    void unknownKeysAreWarningsAndKept()
+    {
+        QJsonObject route = validRoute();
+        route.insert("timeout_hint", 12);
+        const QByteArray json = configWithRoute(route, {{"x-team", "payments"}});
+        const ConfigLoadResult result = loadConfig(json);
+        QVERIFY(result.ok());
+        const QStringList warnings = problemStrings(result.warnings);
+        QVERIFY(warnings.contains("routers[0].timeout_hint: unknown key (kept as is, not used)"));
+        QVERIFY(warnings.contains("x-team: unknown key (kept as is, not used)"));
+        const QJsonObject saved = configToJson(*result.config);
+        QCOMPARE(saved["x-team"].toString(), QStringLiteral("payments"));
+        QCOMPARE(saved["routers"].toArray()[0].toObject()["timeout_hint"].toInt(), 12);
+    }
+
+    void roundTripIsLossless_data()
+    {
+        QTest::addColumn<QByteArray>("json");
+        QTest::newRow("seed") << seedExample();
+        QTest::newRow("everything") << fixture("everything.json");
+    }
+
+    void roundTripIsLossless()
+    {
+        QFETCH(QByteArray, json);
+        const ConfigLoadResult first = loadConfig(json);
+        QVERIFY2(first.ok(), qPrintable(first.errorSummary()));
+        const QByteArray saved = configToBytes(*first.config);
+        const ConfigLoadResult second = loadConfig(saved);
+        QVERIFY2(second.ok(), qPrintable(second.errorSummary()));
+        QCOMPARE(configToBytes(*second.config), saved);
+        QCOMPARE(second.warnings.size(), first.warnings.size());
+        // Spot checks that the model, not just the text, survived.
+        const Route &route = second.config->routes[0];
+        QCOMPARE(route.backends[0].weight, first.config->routes[0].backends[0].weight);
+        QCOMPARE(route.retry.has_value(), first.config->routes[0].retry.has_value());
+        if (route.retry)
+            QCOMPARE(route.retry->maxAttempts, first.config->routes[0].retry->maxAttempts);
+    }
+
+    void loadFromFile()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("config.json");
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(seedExample());
+        file.close();
+        QVERIFY(loadConfigFile(path).ok());
+        const ConfigLoadResult missing = loadConfigFile(dir.filePath("missing.json"));
+        QVERIFY(!missing.ok());
+        QVERIFY(missing.errorSummary().startsWith("cannot read"));
+    }
+
+    void shippedExampleIsValid()
+    {
+        const ConfigLoadResult result = loadConfigFile(QStringLiteral(KAIROS_SOURCE_DIR "/examples/config.json"));
+        QVERIFY2(result.ok(), qPrintable(result.errorSummary()));
+        QVERIFY2(result.warnings.isEmpty(), qPrintable(problemStrings(result.warnings).join('\n')));
+    }
+
+    void methodTokens()
+    {
+        QVERIFY(isHttpMethodToken("GET"));
+        QVERIFY(isHttpMethodToken("PROPFIND"));
+        QVERIFY(isHttpMethodToken("X-CUSTOM_1"));
+        QVERIFY(!isHttpMethodToken(""));
+        QVERIFY(!isHttpMethodToken("GE T"));
+        QVERIFY(!isHttpMethodToken("GET\r"));
+        QVERIFY(!isHttpMethodToken(QString::fromUtf8("GÉT")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestConfig)
+#include "tst_config.moc"
