@@ -1,0 +1,63 @@
+// Value types of HTTP/1.x messages as the gateway sees them: heads only, since bodies stream.
+#pragma once
+
+#include <QByteArray>
+#include <QByteArrayView>
+#include <QList>
+
+#include <utility>
+
+namespace kairos::http {
+
+// Header fields in arrival order, repeated names kept as separate entries.
+class Headers
+{
+public:
+    using Field = std::pair<QByteArray, QByteArray>;
+
+    void add(QByteArray name, QByteArray value) { m_fields.append({std::move(name), std::move(value)}); }
+    void set(const QByteArray &name, const QByteArray &value);
+    void remove(QByteArrayView name);
+    bool contains(QByteArrayView name) const;
+    // The first value of the field, or a null QByteArray.
+    QByteArray value(QByteArrayView name) const;
+    // All values of the field joined by ", " (the list form of RFC 9110 §5.3).
+    QByteArray combinedValue(QByteArrayView name) const;
+    // Whether a comma-separated field contains the token (case-insensitive), e.g. Connection: close.
+    bool hasToken(QByteArrayView name, QByteArrayView token) const;
+
+    const QList<Field> &fields() const { return m_fields; }
+    QList<Field> &fields() { return m_fields; }
+    qsizetype size() const { return m_fields.size(); }
+    bool isEmpty() const { return m_fields.isEmpty(); }
+
+private:
+    QList<Field> m_fields;
+};
+
+bool equalsIgnoreCase(QByteArrayView a, QByteArrayView b);
+
+struct RequestHead {
+    QByteArray method;
+    QByteArray target;  // exactly as received
+    int versionMinor = 1;  // HTTP/1.x
+    Headers headers;
+
+    QByteArrayView path() const;   // target up to '?'
+    QByteArrayView query() const;  // after '?', without it
+};
+
+struct ResponseHead {
+    int status = 200;
+    QByteArray reason;
+    int versionMinor = 1;
+    Headers headers;
+};
+
+// "OK" for 200; a generic phrase for codes without one.
+QByteArray reasonPhrase(int status);
+
+QByteArray serialize(const RequestHead &head);
+QByteArray serialize(const ResponseHead &head);
+
+}  // namespace kairos::http

@@ -1,0 +1,356 @@
+#include "messageparser.h"
+
+#include <http_parser.h>
+
+namespace kairos::http {
+
+namespace {
+
+bool isTokenChar(char c)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+        return true;
+    switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool isToken(QByteArrayView text)
+{
+    if (text.isEmpty())
+        return false;
+    for (char c : text) {
+        if (!isTokenChar(c))
+            return false;
+    }
+    return true;
+}
+
+bool isFieldValueChar(unsigned char c)
+{
+    return c == '\t' || (c >= 0x20 && c != 0x7f);
+}
+
+bool isTargetChar(unsigned char c)
+{
+    return c > 0x20 && c != 0x7f;
+}
+
+QByteArrayView trimOws(QByteArrayView text)
+{
+    while (!text.isEmpty() && (text.front() == ' ' || text.front() == '\t'))
+        text = text.sliced(1);
+    while (!text.isEmpty() && (text.back() == ' ' || text.back() == '\t'))
+        text.chop(1);
+    return text;
+}
+
+}  // namespace
+
+struct MessageParser::Callbacks {
+    static MessageParser *self(http_parser *parser) { return static_cast<MessageParser *>(parser->data); }
+
+    static int onHeadersComplete(http_parser *parser)
+    {
+        MessageParser *me = self(parser);
+        if (parser->flags & F_CHUNKED) {
+            me->m_framing = Framing::Chunked;
+        } else if (parser->flags & F_CONTENTLENGTH) {
+            me->m_framing = parser->content_length > 0 ? Framing::ContentLength : Framing::None;
+            me->m_contentLength = parser->content_length;
+        } else if (me->m_type == Type::Response) {
+            me->m_framing = Framing::UntilClose;
+        } else {
+            me->m_framing = Framing::None;
+        }
+        if (me->m_type == Type::Response) {
+            const int status = int(parser->status_code);
+            if (me->m_expectNoBody || status == 204 || status == 304 || (status >= 100 && status < 200)) {
+                me->m_framing = Framing::None;
+                if (me->m_expectNoBody)
+                    return 1;  // libhttp-parser: skip the body
+            }
+        }
+        return 0;
+    }
+
+    static int onBody(http_parser *parser, const char *at, size_t length)
+    {
+        MessageParser *me = self(parser);
+        if (me->m_bodyOut)
+            me->m_bodyOut->append(QByteArrayView(at, qsizetype(length)));
+        return 0;
+    }
+
+    static int onMessageComplete(http_parser *parser)
+    {
+        MessageParser *me = self(parser);
+        me->m_messageComplete = true;
+        me->m_keepAlive = http_should_keep_alive(parser) != 0;
+        http_parser_pause(parser, 1);  // one message at a time: pipelined ones wait for the caller
+        return 0;
+    }
+
+    static const http_parser_settings &settings()
+    {
+        static const http_parser_settings settings = [] {
+            http_parser_settings s;
+            http_parser_settings_init(&s);
+            s.on_headers_complete = onHeadersComplete;
+            s.on_body = onBody;
+            s.on_message_complete = onMessageComplete;
+            return s;
+        }();
+        return settings;
+    }
+};
+
+MessageParser::MessageParser(Type type, qsizetype maxHeadBytes)
+    : m_type(type), m_maxHeadBytes(maxHeadBytes), m_parser(std::make_unique<http_parser>())
+{
+    startNextMessage();
+}
+
+MessageParser::~MessageParser() = default;
+
+void MessageParser::startNextMessage()
+{
+    http_parser_init(m_parser.get(), m_type == Type::Request ? HTTP_REQUEST : HTTP_RESPONSE);
+    m_parser->data = this;
+    m_state = State::Head;
+    m_headBuffer.clear();
+    m_request = RequestHead();
+    m_response = ResponseHead();
+    m_framing = Framing::None;
+    m_contentLength = 0;
+    m_keepAlive = true;
+    m_upgrade = false;
+    m_messageComplete = false;
+    m_expectNoBody = false;
+}
+
+void MessageParser::fail(int status, QByteArray message)
+{
+    m_state = State::Failed;
+    m_errorStatus = status;
+    m_errorMessage = std::move(message);
+}
+
+qsizetype MessageParser::feed(const char *data, qsizetype size, BodyPieces *body)
+{
+    switch (m_state) {
+    case State::Head: return feedHead(data, size);
+    case State::Body: return feedBody(data, size, body);
+    default: return 0;
+    }
+}
+
+qsizetype MessageParser::feedHead(const char *data, qsizetype size)
+{
+    qsizetype consumed = 0;
+    // RFC 9112 §2.2: ignore empty lines before a request line.
+    if (m_type == Type::Request && m_headBuffer.isEmpty()) {
+        while (consumed < size && (data[consumed] == '\r' || data[consumed] == '\n'))
+            ++consumed;
+    }
+    const qsizetype before = m_headBuffer.size();
+    const qsizetype room = m_maxHeadBytes - before + 4;  // the final CRLFCRLF does not count
+    m_headBuffer.append(data + consumed, std::min(size - consumed, std::max<qsizetype>(room, 0)));
+
+    const qsizetype searchFrom = std::max<qsizetype>(0, before - 3);
+    const qsizetype end = m_headBuffer.indexOf("\r\n\r\n", searchFrom);
+    if (end < 0) {
+        const qsizetype bareEnd = m_headBuffer.indexOf("\n\n", std::max<qsizetype>(0, before - 1));
+        if (bareEnd >= 0) {
+            fail(400, "line ending without CR");
+            return consumed + (m_headBuffer.size() - before);
+        }
+        if (m_headBuffer.size() - 4 >= m_maxHeadBytes) {
+            fail(m_type == Type::Request ? 431 : 502, "header section too large");
+            return consumed + (m_headBuffer.size() - before);
+        }
+        return size;  // all of it is part of the head so far
+    }
+    const qsizetype headSize = end + 4;
+    consumed += headSize - before;
+    m_headBuffer.truncate(headSize);
+    if (parseHeadBlock())
+        m_state = State::HeadDone;
+    return consumed;
+}
+
+bool MessageParser::parseHeadBlock()
+{
+    const QByteArrayView block(m_headBuffer.constData(), m_headBuffer.size() - 2);  // keep one CRLF per line
+    QList<QByteArrayView> lines;
+    qsizetype start = 0;
+    while (start < block.size()) {
+        const qsizetype lf = block.indexOf('\n', start);
+        if (lf <= start || block[lf - 1] != '\r') {
+            fail(400, "line ending without CR");
+            return false;
+        }
+        const QByteArrayView line = block.sliced(start, lf - 1 - start);
+        if (line.contains('\r')) {
+            fail(400, "bare CR in the header section");
+            return false;
+        }
+        lines.append(line);
+        start = lf + 1;
+    }
+    if (lines.isEmpty()) {
+        fail(400, "empty message head");
+        return false;
+    }
+    if (m_type == Type::Request && !parseRequestLine(lines.first()))
+        return false;
+    if (!checkFieldLines(lines))
+        return false;
+    return runFraming();
+}
+
+bool MessageParser::parseRequestLine(QByteArrayView line)
+{
+    const qsizetype firstSpace = line.indexOf(' ');
+    const qsizetype lastSpace = line.lastIndexOf(' ');
+    if (firstSpace <= 0 || lastSpace == firstSpace) {
+        fail(400, "malformed request line");
+        return false;
+    }
+    const QByteArrayView method = line.first(firstSpace);
+    const QByteArrayView target = line.sliced(firstSpace + 1, lastSpace - firstSpace - 1);
+    const QByteArrayView version = line.sliced(lastSpace + 1);
+    if (!isToken(method)) {
+        fail(400, "invalid method");
+        return false;
+    }
+    if (target.isEmpty() || !std::all_of(target.begin(), target.end(), [](char c) { return isTargetChar(c); })) {
+        fail(400, "invalid request target");
+        return false;
+    }
+    if (version == "HTTP/1.1") {
+        m_request.versionMinor = 1;
+    } else if (version == "HTTP/1.0") {
+        m_request.versionMinor = 0;
+    } else {
+        fail(version.startsWith("HTTP/") ? 505 : 400, "unsupported HTTP version");
+        return false;
+    }
+    m_request.method = method.toByteArray();
+    m_request.target = target.toByteArray();
+    return true;
+}
+
+bool MessageParser::checkFieldLines(const QList<QByteArrayView> &lines)
+{
+    Headers &headers = m_type == Type::Request ? m_request.headers : m_response.headers;
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        const QByteArrayView line = lines[i];
+        if (line.front() == ' ' || line.front() == '\t') {
+            fail(400, "obsolete line folding");
+            return false;
+        }
+        const qsizetype colon = line.indexOf(':');
+        if (colon <= 0 || !isToken(line.first(colon))) {
+            fail(400, "invalid header field name");
+            return false;
+        }
+        const QByteArrayView value = trimOws(line.sliced(colon + 1));
+        for (char c : value) {
+            if (!isFieldValueChar(static_cast<unsigned char>(c))) {
+                fail(400, "invalid character in header field value");
+                return false;
+            }
+        }
+        headers.add(line.first(colon).toByteArray(), value.toByteArray());
+    }
+    if (headers.contains("transfer-encoding") && !equalsIgnoreCase(headers.combinedValue("transfer-encoding"), "chunked")) {
+        fail(m_type == Type::Request ? 400 : 502, "unsupported Transfer-Encoding");
+        return false;
+    }
+    return true;
+}
+
+bool MessageParser::runFraming()
+{
+    // libhttp-parser reads a start line it knows followed by our checked fields: it decides the
+    // framing (and rejects what it finds ambiguous), nothing else.
+    QByteArray startLine;
+    const QByteArrayView afterStartLine =
+        QByteArrayView(m_headBuffer).sliced(m_headBuffer.indexOf("\r\n") + 2);
+    if (m_type == Type::Request)
+        startLine = m_request.versionMinor == 0 ? "PUT / HTTP/1.0\r\n" : "PUT / HTTP/1.1\r\n";
+    else
+        startLine = m_headBuffer.left(m_headBuffer.indexOf("\r\n") + 2);
+
+    m_bodyOut = nullptr;
+    for (const QByteArrayView part : {QByteArrayView(startLine), afterStartLine}) {
+        const size_t parsed = http_parser_execute(m_parser.get(), &Callbacks::settings(), part.data(), size_t(part.size()));
+        const http_errno error = HTTP_PARSER_ERRNO(m_parser.get());
+        if (error != HPE_OK && error != HPE_PAUSED) {
+            fail(m_type == Type::Request ? 400 : 502, http_errno_description(error));
+            return false;
+        }
+        if (m_parser->upgrade)
+            break;
+        Q_UNUSED(parsed);
+    }
+    if (m_type == Type::Response) {
+        m_response.status = int(m_parser->status_code);
+        m_response.versionMinor = m_parser->http_minor;
+        const qsizetype space = startLine.indexOf(' ');
+        const qsizetype secondSpace = startLine.indexOf(' ', space + 1);
+        m_response.reason = secondSpace < 0 ? QByteArray() : startLine.mid(secondSpace + 1).chopped(2);
+        if (m_parser->http_major != 1) {
+            fail(502, "unsupported HTTP version");
+            return false;
+        }
+    }
+    m_upgrade = m_parser->upgrade;
+    m_keepAlive = http_should_keep_alive(m_parser.get()) != 0;
+    return true;
+}
+
+void MessageParser::continueToBody()
+{
+    if (m_state != State::HeadDone)
+        return;
+    m_state = m_messageComplete ? State::Complete : State::Body;
+}
+
+qsizetype MessageParser::feedBody(const char *data, qsizetype size, BodyPieces *body)
+{
+    m_bodyOut = body;
+    http_parser_pause(m_parser.get(), 0);
+    const size_t parsed = http_parser_execute(m_parser.get(), &Callbacks::settings(), data, size_t(size));
+    m_bodyOut = nullptr;
+    const http_errno error = HTTP_PARSER_ERRNO(m_parser.get());
+    if (error != HPE_OK && error != HPE_PAUSED) {
+        fail(m_type == Type::Request ? 400 : 502, http_errno_description(error));
+        return qsizetype(parsed);
+    }
+    if (m_messageComplete)
+        m_state = State::Complete;
+    return qsizetype(parsed);
+}
+
+void MessageParser::finish()
+{
+    if (m_state != State::Body)
+        return;
+    if (m_framing != Framing::UntilClose) {
+        fail(502, "connection closed before the end of the message");
+        return;
+    }
+    http_parser_pause(m_parser.get(), 0);
+    http_parser_execute(m_parser.get(), &Callbacks::settings(), nullptr, 0);
+    m_state = State::Complete;
+    m_messageComplete = true;
+    m_keepAlive = false;
+}
+
+}  // namespace kairos::http

@@ -1,0 +1,94 @@
+// Incremental parser of one HTTP/1.x message after another on a connection (requests from clients,
+// responses from backends).
+//
+// The head (start line and header fields) is collected and checked here, strictly, because a
+// gateway must never read a message differently from the server behind it (request smuggling):
+// bare CR or LF, obs-fold, white space before the colon, control characters in values, more than
+// one Content-Length, Content-Length with Transfer-Encoding, and any Transfer-Encoding other than
+// a single "chunked" are all rejected. Body framing and chunk decoding are left to Debian's
+// libhttp-parser. The request line is read here too, so that every method token passes, not only
+// the ones libhttp-parser knows.
+//
+// Parsing stops after each head and after each complete message; the caller calls
+// startNextMessage() when it is ready for the next pipelined one.
+#pragma once
+
+#include "httpmessage.h"
+
+#include <QVarLengthArray>
+
+#include <memory>
+
+struct http_parser;
+
+namespace kairos::http {
+
+class MessageParser
+{
+public:
+    enum class Type { Request, Response };
+    enum class State { Head, HeadDone, Body, Complete, Failed };
+    enum class Framing { None, ContentLength, Chunked, UntilClose };
+    using BodyPieces = QVarLengthArray<QByteArrayView, 4>;
+
+    MessageParser(Type type, qsizetype maxHeadBytes);
+    ~MessageParser();
+    MessageParser(const MessageParser &) = delete;
+    MessageParser &operator=(const MessageParser &) = delete;
+
+    // Consumes bytes and returns how many it used. Body bytes come out as views into `data`, in
+    // `body`. Stops after a head (state HeadDone: call continueToBody()) and after a complete
+    // message (state Complete).
+    qsizetype feed(const char *data, qsizetype size, BodyPieces *body = nullptr);
+    // The peer closed: completes a response body delimited by the end of the connection.
+    void finish();
+
+    void continueToBody();
+    void startNextMessage();
+    // Must be set before the response head arrives when the request was HEAD.
+    void setExpectNoBody(bool noBody) { m_expectNoBody = noBody; }
+
+    State state() const { return m_state; }
+    bool hasStartedMessage() const { return m_state != State::Head || !m_headBuffer.isEmpty(); }
+    const RequestHead &request() const { return m_request; }
+    RequestHead &request() { return m_request; }
+    const ResponseHead &response() const { return m_response; }
+    ResponseHead &response() { return m_response; }
+    Framing framing() const { return m_framing; }
+    quint64 contentLength() const { return m_contentLength; }
+    bool keepAlive() const { return m_keepAlive; }
+    bool isUpgrade() const { return m_upgrade; }
+
+    // When Failed: the status to answer (400, 431, ...) and a reason for logs and the error body.
+    int errorStatus() const { return m_errorStatus; }
+    const QByteArray &errorMessage() const { return m_errorMessage; }
+
+private:
+    struct Callbacks;
+    qsizetype feedHead(const char *data, qsizetype size);
+    bool parseHeadBlock();
+    bool parseRequestLine(QByteArrayView line);
+    bool checkFieldLines(const QList<QByteArrayView> &lines);
+    bool runFraming();
+    qsizetype feedBody(const char *data, qsizetype size, BodyPieces *body);
+    void fail(int status, QByteArray message);
+
+    Type m_type;
+    qsizetype m_maxHeadBytes;
+    State m_state = State::Head;
+    QByteArray m_headBuffer;
+    std::unique_ptr<http_parser> m_parser;
+    RequestHead m_request;
+    ResponseHead m_response;
+    Framing m_framing = Framing::None;
+    quint64 m_contentLength = 0;
+    bool m_keepAlive = true;
+    bool m_upgrade = false;
+    bool m_expectNoBody = false;
+    bool m_messageComplete = false;
+    BodyPieces *m_bodyOut = nullptr;
+    int m_errorStatus = 0;
+    QByteArray m_errorMessage;
+};
+
+}  // namespace kairos::http

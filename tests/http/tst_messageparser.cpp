@@ -1,0 +1,303 @@
+#include "http/messageparser.h"
+
+#include <QtTest>
+
+using namespace kairos::http;
+
+namespace {
+
+struct Parsed {
+    MessageParser::State state;
+    int errorStatus = 0;
+    QByteArray body;
+    qsizetype consumed = 0;
+};
+
+// Feeds `input` in pieces of `step` bytes (0: all at once) and reads one message.
+Parsed parseOne(MessageParser &parser, const QByteArray &input, qsizetype step = 0)
+{
+    Parsed result;
+    qsizetype offset = 0;
+    while (offset < input.size()) {
+        const qsizetype size = step > 0 ? std::min(step, input.size() - offset) : input.size() - offset;
+        // Re-offer unconsumed bytes the way a connection keeps them in its buffer.
+        qsizetype available = size;
+        MessageParser::BodyPieces body;
+        const qsizetype used = parser.feed(input.constData() + offset, available, &body);
+        for (QByteArrayView piece : body)
+            result.body += piece.toByteArray();
+        offset += used;
+        if (parser.state() == MessageParser::State::HeadDone) {
+            parser.continueToBody();
+            continue;
+        }
+        if (parser.state() == MessageParser::State::Complete || parser.state() == MessageParser::State::Failed)
+            break;
+        if (used == 0 && step > 0 && size < step)
+            break;
+        if (used == 0 && step == 0)
+            break;
+    }
+    result.state = parser.state();
+    result.errorStatus = parser.errorStatus();
+    result.consumed = offset;
+    return result;
+}
+
+Parsed parseRequest(const QByteArray &input, qsizetype step = 0)
+{
+    MessageParser parser(MessageParser::Type::Request, 64 * 1024);
+    return parseOne(parser, input, step);
+}
+
+}  // namespace
+
+class TestMessageParser : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void simpleGet()
+    {
+        MessageParser parser(MessageParser::Type::Request, 64 * 1024);
+        const Parsed parsed = parseOne(parser, "GET /a/b?x=1 HTTP/1.1\r\nHost: h\r\nX-A: 1\r\nX-A: 2\r\n\r\n");
+        QCOMPARE(parsed.state, MessageParser::State::Complete);
+        QCOMPARE(parser.request().method, QByteArray("GET"));
+        QCOMPARE(parser.request().target, QByteArray("/a/b?x=1"));
+        QCOMPARE(parser.request().path(), QByteArrayView("/a/b"));
+        QCOMPARE(parser.request().query(), QByteArrayView("x=1"));
+        QCOMPARE(parser.request().headers.size(), 3);
+        QCOMPARE(parser.request().headers.combinedValue("x-a"), QByteArray("1, 2"));
+        QVERIFY(parser.keepAlive());
+    }
+
+    void everyMethodTokenPasses_data()
+    {
+        QTest::addColumn<QByteArray>("method");
+        for (const char *method : {"TRACE", "PROPFIND", "X-CUSTOM", "PURGE", "BREW"})
+            QTest::newRow(method) << QByteArray(method);
+    }
+
+    void everyMethodTokenPasses()
+    {
+        QFETCH(QByteArray, method);
+        MessageParser parser(MessageParser::Type::Request, 64 * 1024);
+        const Parsed parsed = parseOne(parser, method + " / HTTP/1.1\r\nHost: h\r\n\r\n");
+        QCOMPARE(parsed.state, MessageParser::State::Complete);
+        QCOMPARE(parser.request().method, method);
+    }
+
+    void targetIsKeptByteForByte()
+    {
+        MessageParser parser(MessageParser::Type::Request, 64 * 1024);
+        parseOne(parser, "GET /a%2Fb/%41?q=%20&x HTTP/1.1\r\nHost: h\r\n\r\n");
+        QCOMPARE(parser.request().target, QByteArray("/a%2Fb/%41?q=%20&x"));
+    }
+
+    void contentLengthBodyInAnySplit()
+    {
+        const QByteArray input = "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\nhello world";
+        for (qsizetype step : {0, 1, 2, 7, 50}) {
+            const Parsed parsed = parseRequest(input, step);
+            QCOMPARE(parsed.state, MessageParser::State::Complete);
+            QCOMPARE(parsed.body, QByteArray("hello world"));
+            QCOMPARE(parsed.consumed, input.size());
+        }
+    }
+
+    void chunkedBodyInAnySplit()
+    {
+        const QByteArray input = "POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                 "5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nTrailer-A: x\r\n\r\n";
+        for (qsizetype step : {0, 1, 3, 13}) {
+            MessageParser parser(MessageParser::Type::Request, 64 * 1024);
+            const Parsed parsed = parseOne(parser, input, step);
+            QCOMPARE(parsed.state, MessageParser::State::Complete);
+            QCOMPARE(parsed.body, QByteArray("hello world"));
+            QCOMPARE(parser.framing(), MessageParser::Framing::Chunked);
+        }
+    }
+
+    void pipelinedRequestsOneAtATime()
+    {
+        const QByteArray input = "GET /1 HTTP/1.1\r\nHost: h\r\n\r\n"
+                                 "POST /2 HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc"
+                                 "GET /3 HTTP/1.1\r\nHost: h\r\n\r\n";
+        MessageParser parser(MessageParser::Type::Request, 64 * 1024);
+        qsizetype offset = 0;
+        QList<QByteArray> targets;
+        for (int i = 0; i < 3; ++i) {
+            const Parsed parsed = parseOne(parser, input.mid(offset));
+            QCOMPARE(parsed.state, MessageParser::State::Complete);
+            targets.append(parser.request().target);
+            offset += parsed.consumed;
+            parser.startNextMessage();
+        }
+        QCOMPARE(targets, (QList<QByteArray>{"/1", "/2", "/3"}));
+        QCOMPARE(offset, input.size());
+    }
+
+    void http10DefaultsToClose()
+    {
+        MessageParser parser(MessageParser::Type::Request, 64 * 1024);
+        parseOne(parser, "GET / HTTP/1.0\r\n\r\n");
+        QCOMPARE(parser.request().versionMinor, 0);
+        QVERIFY(!parser.keepAlive());
+        MessageParser keepAlive(MessageParser::Type::Request, 64 * 1024);
+        parseOne(keepAlive, "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+        QVERIFY(keepAlive.keepAlive());
+        MessageParser close(MessageParser::Type::Request, 64 * 1024);
+        parseOne(close, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n");
+        QVERIFY(!close.keepAlive());
+    }
+
+    void upgradeRequest()
+    {
+        MessageParser parser(MessageParser::Type::Request, 64 * 1024);
+        const Parsed parsed = parseOne(parser, "GET /ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\n"
+                                               "Upgrade: websocket\r\n\r\n\x81\x05hello");
+        QCOMPARE(parsed.state, MessageParser::State::Complete);
+        QVERIFY(parser.isUpgrade());
+    }
+
+    void rejected_data()
+    {
+        QTest::addColumn<QByteArray>("input");
+        QTest::addColumn<int>("status");
+        const QByteArray get = "GET / HTTP/1.1\r\nHost: h\r\n";
+        QTest::newRow("CL and TE") << QByteArray("POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n") << 400;
+        QTest::newRow("two CL") << QByteArray("POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd") << 400;
+        QTest::newRow("same CL twice") << QByteArray("POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc") << 400;
+        QTest::newRow("CL list") << QByteArray("POST / HTTP/1.1\r\nContent-Length: 3, 3\r\n\r\nabc") << 400;
+        QTest::newRow("bad CL") << QByteArray("POST / HTTP/1.1\r\nContent-Length: 3x\r\n\r\nabc") << 400;
+        QTest::newRow("negative CL") << QByteArray("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n") << 400;
+        QTest::newRow("TE gzip") << QByteArray("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\nabc") << 400;
+        QTest::newRow("TE chunked not last") << QByteArray("POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n") << 400;
+        QTest::newRow("TE chunked twice") << QByteArray("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n") << 400;
+        QTest::newRow("TE obfuscated") << QByteArray("POST / HTTP/1.1\r\nTransfer-Encoding: xchunked\r\n\r\n") << 400;
+        QTest::newRow("bad chunk size") << QByteArray("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n") << 400;
+        QTest::newRow("obs-fold") << QByteArray(get + "X-A: b\r\n c\r\n\r\n") << 400;
+        QTest::newRow("space before colon") << QByteArray(get + "Content-Length : 3\r\n\r\nabc") << 400;
+        QTest::newRow("NUL in value") << QByteArray(get + QByteArray("X-A: a\0b\r\n\r\n", 13)) << 400;
+        QTest::newRow("bare CR in value") << QByteArray(get + "X-A: a\rb\r\n\r\n") << 400;
+        QTest::newRow("bare LF") << QByteArray("GET / HTTP/1.1\nHost: h\n\n") << 400;
+        QTest::newRow("bare LF mixed") << QByteArray("GET / HTTP/1.1\r\nHost: h\nX: y\r\n\r\n") << 400;
+        QTest::newRow("empty name") << QByteArray(get + ": x\r\n\r\n") << 400;
+        QTest::newRow("bad method") << QByteArray("G(ET / HTTP/1.1\r\n\r\n") << 400;
+        QTest::newRow("no version") << QByteArray("GET /\r\n\r\n") << 400;
+        QTest::newRow("HTTP/2.0") << QByteArray("GET / HTTP/2.0\r\n\r\n") << 505;
+        QTest::newRow("space in target") << QByteArray("GET /a b HTTP/1.1\r\n\r\n") << 400;
+        QTest::newRow("control char in target") << QByteArray("GET /a\x01 HTTP/1.1\r\n\r\n") << 400;
+    }
+
+    void rejected()
+    {
+        QFETCH(QByteArray, input);
+        QFETCH(int, status);
+        for (qsizetype step : {0, 1}) {
+            const Parsed parsed = parseRequest(input, step);
+            QCOMPARE(parsed.state, MessageParser::State::Failed);
+            QCOMPARE(parsed.errorStatus, status);
+        }
+    }
+
+    void headerSectionLimit()
+    {
+        MessageParser parser(MessageParser::Type::Request, 1024);
+        const Parsed parsed = parseOne(parser, "GET / HTTP/1.1\r\nX-Big: " + QByteArray(2000, 'a') + "\r\n\r\n", 100);
+        QCOMPARE(parsed.state, MessageParser::State::Failed);
+        QCOMPARE(parsed.errorStatus, 431);
+        MessageParser fits(MessageParser::Type::Request, 1024);
+        QCOMPARE(parseOne(fits, "GET / HTTP/1.1\r\nX-Big: " + QByteArray(900, 'a') + "\r\n\r\n").state,
+                 MessageParser::State::Complete);
+    }
+
+    void leadingEmptyLinesAreIgnored()
+    {
+        QCOMPARE(parseRequest("\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n").state, MessageParser::State::Complete);
+    }
+
+    void responseWithLength()
+    {
+        MessageParser parser(MessageParser::Type::Response, 64 * 1024);
+        const Parsed parsed = parseOne(parser, "HTTP/1.1 201 Created\r\nContent-Length: 2\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\nok");
+        QCOMPARE(parsed.state, MessageParser::State::Complete);
+        QCOMPARE(parser.response().status, 201);
+        QCOMPARE(parser.response().reason, QByteArray("Created"));
+        QCOMPARE(parser.response().headers.size(), 3);
+        QCOMPARE(parsed.body, QByteArray("ok"));
+        QCOMPARE(parser.framing(), MessageParser::Framing::ContentLength);
+        QCOMPARE(parser.contentLength(), quint64(2));
+    }
+
+    void responseUntilClose()
+    {
+        MessageParser parser(MessageParser::Type::Response, 64 * 1024);
+        Parsed parsed = parseOne(parser, "HTTP/1.1 200 OK\r\n\r\nsome bytes");
+        QCOMPARE(parser.framing(), MessageParser::Framing::UntilClose);
+        QCOMPARE(parsed.state, MessageParser::State::Body);
+        QCOMPARE(parsed.body, QByteArray("some bytes"));
+        parser.finish();
+        QCOMPARE(parser.state(), MessageParser::State::Complete);
+        QVERIFY(!parser.keepAlive());
+    }
+
+    void truncatedResponseFails()
+    {
+        MessageParser parser(MessageParser::Type::Response, 64 * 1024);
+        parseOne(parser, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc");
+        parser.finish();
+        QCOMPARE(parser.state(), MessageParser::State::Failed);
+    }
+
+    void responseToHeadHasNoBody()
+    {
+        MessageParser parser(MessageParser::Type::Response, 64 * 1024);
+        parser.setExpectNoBody(true);
+        const Parsed parsed = parseOne(parser, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n");
+        QCOMPARE(parsed.state, MessageParser::State::Complete);
+        QVERIFY(parser.keepAlive());
+    }
+
+    void noBodyStatuses()
+    {
+        for (const char *head : {"HTTP/1.1 204 No Content\r\n\r\n", "HTTP/1.1 304 Not Modified\r\n\r\n",
+                                 "HTTP/1.1 100 Continue\r\n\r\n"}) {
+            MessageParser parser(MessageParser::Type::Response, 64 * 1024);
+            QCOMPARE(parseOne(parser, head).state, MessageParser::State::Complete);
+            QCOMPARE(parser.framing(), MessageParser::Framing::None);
+        }
+    }
+
+    void responseWithUnknownStatusAndNoReason()
+    {
+        MessageParser parser(MessageParser::Type::Response, 64 * 1024);
+        parseOne(parser, "HTTP/1.1 299 \r\nContent-Length: 0\r\n\r\n");
+        QCOMPARE(parser.state(), MessageParser::State::Complete);
+        QCOMPARE(parser.response().status, 299);
+    }
+
+    void garbageResponseFails()
+    {
+        MessageParser parser(MessageParser::Type::Response, 64 * 1024);
+        QCOMPARE(parseOne(parser, "SSH-2.0-OpenSSH\r\n\r\n").state, MessageParser::State::Failed);
+        QCOMPARE(parser.errorStatus(), 502);
+    }
+
+    void serializeKeepsOrder()
+    {
+        RequestHead head;
+        head.method = "PROPFIND";
+        head.target = "/x?y";
+        head.headers.add("B", "1");
+        head.headers.add("A", "2");
+        head.headers.add("B", "3");
+        QCOMPARE(serialize(head), QByteArray("PROPFIND /x?y HTTP/1.1\r\nB: 1\r\nA: 2\r\nB: 3\r\n\r\n"));
+        ResponseHead response;
+        response.status = 599;
+        QCOMPARE(serialize(response), QByteArray("HTTP/1.1 599 Server Error\r\n\r\n"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestMessageParser)
+#include "tst_messageparser.moc"
