@@ -1,0 +1,70 @@
+// Live state of one backend, shared by every route and worker thread that uses it and kept across
+// config reloads (keyed by Backend::key()), so that counts and health survive a swap.
+#pragma once
+
+#include <QHash>
+#include <QMutex>
+#include <QString>
+
+#include <atomic>
+#include <memory>
+
+namespace kairos {
+
+struct BackendState {
+    explicit BackendState(QString backendKey) : key(std::move(backendKey)) {}
+
+    const QString key;
+    std::atomic<int> inFlight{0};
+    std::atomic<bool> healthy{true};  // set by active health checks; a new backend starts healthy
+    std::atomic<quint64> requests{0};
+    std::atomic<quint64> failures{0};  // connection errors, timeouts, 5xx
+
+    bool isAvailable() const { return healthy.load(std::memory_order_relaxed); }
+};
+
+// Hands out one BackendState per backend key. Used when a config snapshot is compiled, never per
+// request.
+class BackendRegistry
+{
+public:
+    std::shared_ptr<BackendState> obtain(const QString &key);
+    // Drops states that no snapshot holds any more.
+    void prune();
+    QList<std::shared_ptr<BackendState>> all() const;
+
+private:
+    mutable QMutex m_mutex;
+    QHash<QString, std::shared_ptr<BackendState>> m_states;
+};
+
+// Counts a request in flight for as long as it lives.
+class InFlightGuard
+{
+public:
+    InFlightGuard() = default;
+    explicit InFlightGuard(std::shared_ptr<BackendState> state) : m_state(std::move(state))
+    {
+        if (m_state)
+            m_state->inFlight.fetch_add(1, std::memory_order_relaxed);
+    }
+    ~InFlightGuard() { release(); }
+    InFlightGuard(InFlightGuard &&other) noexcept : m_state(std::move(other.m_state)) {}
+    InFlightGuard &operator=(InFlightGuard &&other) noexcept
+    {
+        release();
+        m_state = std::move(other.m_state);
+        return *this;
+    }
+    void release()
+    {
+        if (m_state)
+            m_state->inFlight.fetch_sub(1, std::memory_order_relaxed);
+        m_state.reset();
+    }
+
+private:
+    std::shared_ptr<BackendState> m_state;
+};
+
+}  // namespace kairos

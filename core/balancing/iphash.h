@@ -1,0 +1,30 @@
+#pragma once
+
+#include "balancer.h"
+
+namespace kairos {
+
+// Consistent hashing of the client address over a ring of virtual nodes (160 per unit of weight,
+// placed by hashing the backend's key), so that the same client reaches the same backend and
+// removing one of N backends moves only about 1/N of the clients. Fallbacks walk the ring on.
+class IpHashBalancer : public Balancer
+{
+public:
+    explicit IpHashBalancer(std::vector<BalancedBackend> backends);
+
+protected:
+    int first(Selection &selection) const override;
+    int fallback(Selection &selection) const override;
+
+private:
+    struct Point {
+        quint64 hash;
+        int backend;
+    };
+    std::vector<Point> m_ring;
+};
+
+// A hash that does not change between runs or machines (unlike qHash's seeded one).
+quint64 stableHash(QByteArrayView bytes);
+
+}  // namespace kairos

@@ -1,0 +1,27 @@
+#pragma once
+
+#include "balancer.h"
+
+#include <atomic>
+
+namespace kairos {
+
+// Smooth weighted round robin (as in nginx): weights 3:2:1 give A B A C A B, interleaved rather
+// than A A A B B C. The sequence of one cycle is computed once, so picking is one atomic increment.
+class WeightedBalancer : public Balancer
+{
+public:
+    explicit WeightedBalancer(std::vector<BalancedBackend> backends);
+
+    const std::vector<quint16> &schedule() const { return m_schedule; }
+
+protected:
+    int first(Selection &selection) const override;
+    int fallback(Selection &selection) const override;
+
+private:
+    std::vector<quint16> m_schedule;
+    mutable std::atomic<quint64> m_next{0};
+};
+
+}  // namespace kairos

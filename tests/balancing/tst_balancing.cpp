@@ -1,0 +1,213 @@
+#include "balancing/balancer.h"
+#include "balancing/weighted.h"
+
+#include <QtTest>
+
+using namespace kairos;
+
+namespace {
+
+std::vector<BalancedBackend> backends(const QList<int> &weights)
+{
+    std::vector<BalancedBackend> result;
+    for (int i = 0; i < weights.size(); ++i)
+        result.push_back({std::make_shared<BackendState>(QStringLiteral("http://b%1:80").arg(i)), weights[i]});
+    return result;
+}
+
+int pick(const Balancer &balancer, QByteArrayView client = "127.0.0.1")
+{
+    Selection selection(balancer, client);
+    return selection.next();
+}
+
+QList<int> counts(const Balancer &balancer, int picks)
+{
+    QList<int> result(balancer.size(), 0);
+    for (int i = 0; i < picks; ++i)
+        ++result[pick(balancer)];
+    return result;
+}
+
+QByteArray clientAddress(int i)
+{
+    return QStringLiteral("10.%1.%2.%3").arg((i >> 16) & 255).arg((i >> 8) & 255).arg(i & 255).toLatin1();
+}
+
+}  // namespace
+
+class TestBalancing : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void roundRobinIsExact()
+    {
+        const auto balancer = makeBalancer(LoadBalancingStrategy::RoundRobin, backends({1, 1, 1}));
+        QList<int> sequence;
+        for (int i = 0; i < 7; ++i)
+            sequence.append(pick(*balancer));
+        QCOMPARE(sequence, (QList<int>{0, 1, 2, 0, 1, 2, 0}));
+    }
+
+    void weightedIsSmoothAndExactOverACycle()
+    {
+        const auto balancer = makeBalancer(LoadBalancingStrategy::Weighted, backends({3, 2, 1}));
+        QList<int> cycle;
+        for (int i = 0; i < 6; ++i)
+            cycle.append(pick(*balancer));
+        // Interleaved, never A A A B B C; the same sequence as nginx's smooth weighted round robin.
+        QCOMPARE(cycle, (QList<int>{0, 1, 0, 2, 1, 0}));
+        QCOMPARE(counts(*balancer, 600), (QList<int>{300, 200, 100}));
+    }
+
+    void weightedReducesByCommonDivisor()
+    {
+        const WeightedBalancer balancer(backends({300, 200, 100}));
+        QCOMPARE(balancer.schedule().size(), size_t(6));
+    }
+
+    void randomFollowsWeightsWithinBounds()
+    {
+        const auto balancer = makeBalancer(LoadBalancingStrategy::Random, backends({1, 1, 2}));
+        const QList<int> result = counts(*balancer, 40000);
+        // Expected 10000 / 10000 / 20000; 5 % is more than five standard deviations.
+        QVERIFY2(qAbs(result[0] - 10000) < 500, qPrintable(QString::number(result[0])));
+        QVERIFY2(qAbs(result[1] - 10000) < 500, qPrintable(QString::number(result[1])));
+        QVERIFY2(qAbs(result[2] - 20000) < 1000, qPrintable(QString::number(result[2])));
+    }
+
+    void ipHashIsStableAndSpread()
+    {
+        const auto balancer = makeBalancer(LoadBalancingStrategy::IpHash, backends({1, 1, 1, 1, 1}));
+        QList<int> result(5, 0);
+        for (int i = 0; i < 10000; ++i) {
+            const QByteArray client = clientAddress(i);
+            const int chosen = pick(*balancer, client);
+            QCOMPARE(pick(*balancer, client), chosen);  // same client, same backend
+            ++result[chosen];
+        }
+        for (int count : result)
+            QVERIFY2(count > 1500 && count < 2500, qPrintable(QString::number(count)));
+    }
+
+    void ipHashRemapsOnlyTheRemovedBackendsClients()
+    {
+        auto all = backends({1, 1, 1, 1, 1});
+        const auto before = makeBalancer(LoadBalancingStrategy::IpHash, all);
+        auto fewer = all;
+        fewer.erase(fewer.begin() + 2);
+        const auto after = makeBalancer(LoadBalancingStrategy::IpHash, fewer);
+        int moved = 0;
+        for (int i = 0; i < 10000; ++i) {
+            const QByteArray client = clientAddress(i);
+            const QString was = all[size_t(pick(*before, client))].state->key;
+            const QString now = fewer[size_t(pick(*after, client))].state->key;
+            if (was == all[2].state->key)
+                ++moved;
+            else
+                QCOMPARE(now, was);  // clients of the remaining backends stay where they were
+        }
+        QVERIFY2(moved > 1500 && moved < 2500, qPrintable(QString::number(moved)));  // about 1/5
+    }
+
+    void leastConnectionsPrefersIdle()
+    {
+        auto list = backends({1, 1, 1});
+        const auto balancer = makeBalancer(LoadBalancingStrategy::LeastConnections, list);
+        list[0].state->inFlight = 5;
+        list[1].state->inFlight = 2;
+        QCOMPARE(pick(*balancer), 2);
+        list[2].state->inFlight = 3;
+        QCOMPARE(pick(*balancer), 1);
+        // Ties share the load.
+        list[0].state->inFlight = 0;
+        list[1].state->inFlight = 0;
+        list[2].state->inFlight = 0;
+        QCOMPARE(QSet<int>({pick(*balancer), pick(*balancer), pick(*balancer)}).size(), 3);
+    }
+
+    void leastConnectionsIsWeightAware()
+    {
+        auto list = backends({4, 1});
+        const auto balancer = makeBalancer(LoadBalancingStrategy::LeastConnections, list);
+        list[0].state->inFlight = 3;  // 0.75 per unit of weight
+        list[1].state->inFlight = 1;  // 1.0
+        QCOMPARE(pick(*balancer), 0);
+    }
+
+    void powerOfTwoAvoidsTheBusyOne()
+    {
+        auto list = backends({1, 1});
+        const auto balancer = makeBalancer(LoadBalancingStrategy::PowerOfTwo, list);
+        list[0].state->inFlight = 10;
+        for (int i = 0; i < 50; ++i)
+            QCOMPARE(pick(*balancer), 1);
+    }
+
+    void selectionYieldsEveryBackendOnce_data()
+    {
+        QTest::addColumn<int>("strategy");
+        for (LoadBalancingStrategy strategy :
+             {LoadBalancingStrategy::RoundRobin, LoadBalancingStrategy::Weighted, LoadBalancingStrategy::LeastConnections,
+              LoadBalancingStrategy::Random, LoadBalancingStrategy::IpHash, LoadBalancingStrategy::PowerOfTwo})
+            QTest::newRow(qPrintable(strategyName(strategy))) << int(strategy);
+    }
+
+    void selectionYieldsEveryBackendOnce()
+    {
+        QFETCH(int, strategy);
+        const auto balancer = makeBalancer(LoadBalancingStrategy(strategy), backends({3, 1, 2, 1}));
+        for (int round = 0; round < 20; ++round) {
+            Selection selection(*balancer, clientAddress(round));
+            QSet<int> seen;
+            for (int index = selection.next(); index >= 0; index = selection.next())
+                seen.insert(index);
+            QCOMPARE(seen.size(), 4);
+        }
+    }
+
+    void unavailableBackendsAreSkipped_data() { selectionYieldsEveryBackendOnce_data(); }
+
+    void unavailableBackendsAreSkipped()
+    {
+        QFETCH(int, strategy);
+        auto list = backends({1, 1, 1});
+        const auto balancer = makeBalancer(LoadBalancingStrategy(strategy), list);
+        list[0].state->healthy = false;
+        list[2].state->healthy = false;
+        for (int round = 0; round < 10; ++round) {
+            Selection selection(*balancer, clientAddress(round));
+            QCOMPARE(selection.nextAvailable(), 1);
+            QCOMPARE(selection.nextAvailable(), -1);
+        }
+        list[1].state->healthy = false;
+        Selection none(*balancer, "1.2.3.4");
+        QCOMPARE(none.nextAvailable(), -1);
+    }
+
+    void singleBackend()
+    {
+        for (LoadBalancingStrategy strategy : {LoadBalancingStrategy::PowerOfTwo, LoadBalancingStrategy::IpHash}) {
+            const auto balancer = makeBalancer(strategy, backends({1}));
+            Selection selection(*balancer, "1.2.3.4");
+            QCOMPARE(selection.next(), 0);
+            QCOMPARE(selection.next(), -1);
+        }
+    }
+
+    void registryKeepsStatePerKey()
+    {
+        BackendRegistry registry;
+        auto a = registry.obtain("http://a:1");
+        a->inFlight = 3;
+        QCOMPARE(registry.obtain("http://a:1")->inFlight.load(), 3);
+        QCOMPARE(registry.all().size(), 1);
+        a.reset();
+        registry.prune();
+        QCOMPARE(registry.all().size(), 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestBalancing)
+#include "tst_balancing.moc"
