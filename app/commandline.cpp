@@ -1,0 +1,125 @@
+#include "commandline.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QFile>
+#include <QFileInfo>
+
+#include <cstring>
+
+namespace kairos {
+
+namespace {
+
+const char kMinimalConfig[] = "{\n  \"version\": 1,\n  \"server\": { \"host\": \"127.0.0.1\", \"port\": 5900 },\n"
+                              "  \"routers\": []\n}\n";
+
+bool hasDisplay()
+{
+    return qEnvironmentVariableIsSet("DISPLAY") || qEnvironmentVariableIsSet("WAYLAND_DISPLAY")
+           || qEnvironmentVariableIsSet("QT_QPA_PLATFORM");
+}
+
+}  // namespace
+
+bool wantsGui(int argc, char **argv)
+{
+#ifndef KAIROS_WITH_GUI
+    Q_UNUSED(argc);
+    Q_UNUSED(argv);
+    return false;
+#else
+    for (int i = 1; i < argc; ++i) {
+        for (const char *headless : {"--no-gui", "--check", "--version", "-v", "--help", "-h"}) {
+            if (std::strcmp(argv[i], headless) == 0)
+                return false;
+        }
+    }
+    return hasDisplay();
+#endif
+}
+
+void installLogFormat()
+{
+    qSetMessagePattern(QStringLiteral("%{time yyyy-MM-ddTHH:mm:ss.zzz} "
+                                      "%{if-debug}DEBUG%{endif}%{if-info}INFO %{endif}%{if-warning}WARN %{endif}"
+                                      "%{if-critical}ERROR%{endif}%{if-fatal}FATAL%{endif} %{category}: %{message}"));
+}
+
+CommandLine parseCommandLine(const QCoreApplication &app, bool gui)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Kairos API gateway: a reverse proxy with load balancing, "
+                                                    "retries and a live management console."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption configOption(
+        {QStringLiteral("c"), QStringLiteral("config")},
+        QStringLiteral("Config file (default: $KAIROS_CONFIG_PATH, else ./config.json)."), QStringLiteral("path"));
+    const QCommandLineOption listenOption(
+        {QStringLiteral("l"), QStringLiteral("listen")},
+        QStringLiteral("Address to listen on, overriding server.host/port and $KAIROS_HOST/$KAIROS_PORT."),
+        QStringLiteral("host:port"));
+    const QCommandLineOption noGuiOption(QStringLiteral("no-gui"), QStringLiteral("Run headless, logging to stderr."));
+    const QCommandLineOption checkOption(QStringLiteral("check"),
+                                         QStringLiteral("Validate the config, print every problem, exit 0 or 1."));
+    const QCommandLineOption demoOption(QStringLiteral("demo"),
+                                        QStringLiteral("Start two echo backends on 127.0.0.1:9101 and :9102, the "
+                                                       "ones examples/config.json routes to."));
+    const QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
+                                              QStringLiteral("GUI: render the window to a PNG file and exit."),
+                                              QStringLiteral("file"));
+    parser.addOptions({configOption, listenOption, noGuiOption, checkOption, demoOption, screenshotOption});
+    parser.process(app);
+
+    CommandLine result;
+    result.checkOnly = parser.isSet(checkOption);
+    result.service.demo = parser.isSet(demoOption);
+    result.screenshotPath = parser.value(screenshotOption);
+    QString configPath = parser.value(configOption);
+    if (configPath.isEmpty())
+        configPath = qEnvironmentVariable("KAIROS_CONFIG_PATH", QStringLiteral("config.json"));
+    result.service.configPath = QFileInfo(configPath).absoluteFilePath();
+
+    if (!QFileInfo::exists(result.service.configPath)) {
+        if (!gui || result.checkOnly) {
+            result.error = QStringLiteral("config file %1 does not exist (give one with --config)").arg(configPath);
+            return result;
+        }
+        QFile file(result.service.configPath);
+        if (!file.open(QIODevice::WriteOnly) || file.write(kMinimalConfig) < 0) {
+            result.error = QStringLiteral("cannot create %1: %2").arg(configPath, file.errorString());
+            return result;
+        }
+        qInfo().noquote() << "created a minimal config at" << result.service.configPath;
+    }
+
+    QString host = qEnvironmentVariable("KAIROS_HOST");
+    QString port = qEnvironmentVariable("KAIROS_PORT");
+    if (parser.isSet(listenOption)) {
+        const QString listen = parser.value(listenOption);
+        const int colon = int(listen.lastIndexOf(QLatin1Char(':')));
+        if (colon <= 0) {
+            result.error = QStringLiteral("--listen takes HOST:PORT, e.g. 127.0.0.1:5900 (got \"%1\")").arg(listen);
+            return result;
+        }
+        host = listen.left(colon);
+        port = listen.mid(colon + 1);
+        if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
+            host = host.mid(1, host.size() - 2);
+    }
+    if (!host.isEmpty())
+        result.service.listenHost = host;
+    if (!port.isEmpty()) {
+        bool ok = false;
+        const uint number = port.toUInt(&ok);
+        if (!ok || number > 65535) {
+            result.error = QStringLiteral("invalid port \"%1\"").arg(port);
+            return result;
+        }
+        result.service.listenPort = quint16(number);
+    }
+    return result;
+}
+
+}  // namespace kairos

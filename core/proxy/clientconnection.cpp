@@ -1,0 +1,518 @@
+#include "clientconnection.h"
+
+#include "tunnel.h"
+
+#include <QLoggingCategory>
+
+Q_DECLARE_LOGGING_CATEGORY(lcProxy)
+
+namespace kairos {
+
+namespace {
+
+constexpr qint64 kSocketReadBufferBytes = 256 * 1024;
+constexpr qsizetype kInboundChunkBytes = 64 * 1024;
+constexpr qint64 kClientHighWaterBytes = 1024 * 1024;
+constexpr qint64 kMaxLocalBodyBytes = 1024 * 1024;
+
+bool isAcceptableRequestId(const QByteArray &id)
+{
+    if (id.isEmpty() || id.size() > 128)
+        return false;
+    return std::all_of(id.begin(), id.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
+// The path and query of an origin-form or absolute-form target ("http://host/a?b" -> "/a?b").
+QByteArray originFormTarget(const QByteArray &target)
+{
+    if (target.startsWith('/'))
+        return target;
+    const qsizetype scheme = target.indexOf("://");
+    if (scheme <= 0)
+        return QByteArray();
+    const qsizetype pathStart = target.indexOf('/', scheme + 3);
+    const qsizetype queryStart = target.indexOf('?', scheme + 3);
+    if (pathStart < 0 || (queryStart >= 0 && queryStart < pathStart))
+        return '/' + (queryStart < 0 ? QByteArray() : target.mid(queryStart));
+    return target.mid(pathStart);
+}
+
+}  // namespace
+
+ClientConnection::ClientConnection(QTcpSocket *socket, const ConnectionServices &services, QObject *parent)
+    : QObject(parent),
+      m_socket(socket),
+      m_services(services),
+      m_parser(http::MessageParser::Type::Request, services.snapshot()->config->server.maxHeaderBytes)
+{
+    m_socket->setParent(this);
+    m_socket->setReadBufferSize(kSocketReadBufferBytes);
+    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    const ServerSettings &server = services.snapshot()->config->server;
+    m_headerTimer.setSingleShot(true);
+    m_headerTimer.setInterval(server.headerTimeoutMs);
+    m_idleTimer.setSingleShot(true);
+    m_idleTimer.setInterval(server.idleTimeoutMs);
+    connect(&m_headerTimer, &QTimer::timeout, this, &ClientConnection::onHeaderTimeout);
+    connect(&m_idleTimer, &QTimer::timeout, this, &ClientConnection::closeConnection);
+    connect(m_socket, &QTcpSocket::readyRead, this, &ClientConnection::onReadyRead);
+    connect(m_socket, &QTcpSocket::bytesWritten, this, &ClientConnection::onBytesWritten);
+    connect(m_socket, &QTcpSocket::disconnected, this, &ClientConnection::onDisconnected);
+    m_headerTimer.start();
+    if (m_socket->bytesAvailable() > 0)
+        QMetaObject::invokeMethod(this, &ClientConnection::onReadyRead, Qt::QueuedConnection);
+}
+
+ClientConnection::~ClientConnection()
+{
+    if (m_exchange) {
+        m_exchange->cancel();
+        delete m_exchange;
+    }
+    m_socket->disconnect(this);
+}
+
+void ClientConnection::armHeaderTimer()
+{
+    m_idleTimer.stop();
+    if (!m_headerTimer.isActive())
+        m_headerTimer.start();
+}
+
+void ClientConnection::onReadyRead()
+{
+    if (m_phase == Phase::Tunneling || m_phase == Phase::Closing)
+        return;
+    if (m_phase == Phase::ReadingHead)
+        armHeaderTimer();
+    processInbound();
+}
+
+void ClientConnection::processInbound()
+{
+    if (m_processing)
+        return;
+    m_processing = true;
+    auto pull = [this]() -> bool {
+        if (m_inboundOffset == m_inbound.size()) {
+            m_inbound.clear();
+            m_inboundOffset = 0;
+        }
+        if (m_inbound.size() - m_inboundOffset >= kInboundChunkBytes || m_socket->bytesAvailable() <= 0)
+            return false;
+        m_inbound += m_socket->read(kInboundChunkBytes);
+        return true;
+    };
+    while (m_phase == Phase::ReadingHead || m_phase == Phase::ReadingBody) {
+        if (m_phase == Phase::ReadingBody && !m_localRequest && m_exchange && m_exchange->isCongested())
+            break;  // exchangeReadyForBody() calls back
+        if (m_inboundOffset == m_inbound.size() && !pull())
+            break;
+        if (m_phase == Phase::ReadingHead) {
+            const qsizetype used =
+                m_parser.feed(m_inbound.constData() + m_inboundOffset, m_inbound.size() - m_inboundOffset);
+            m_inboundOffset += used;
+            if (m_parser.state() == http::MessageParser::State::Failed) {
+                m_requestClock.start();
+                m_record = RequestRecord();
+                m_record.requestId = newRequestId();
+                m_record.peer = m_socket->peerAddress();
+                m_closeAfterResponse = true;
+                writeError(GatewayError::fromStatus(m_parser.errorStatus(), m_parser.errorMessage()));
+            } else if (m_parser.state() == http::MessageParser::State::HeadDone) {
+                handleRequestHead();
+            } else if (used == 0 && !pull()) {
+                break;
+            }
+        } else {
+            readBody();
+        }
+    }
+    m_processing = false;
+}
+
+void ClientConnection::handleRequestHead()
+{
+    m_headerTimer.stop();
+    m_requestClock.start();
+    m_snapshot = m_services.snapshot();
+    const http::RequestHead &head = m_parser.request();
+    m_record = RequestRecord();
+    const QByteArray incomingId = head.headers.value("x-request-id");
+    m_record.requestId = isAcceptableRequestId(incomingId) ? incomingId : newRequestId();
+    m_record.method = head.method;
+    m_record.target = head.target;
+    m_record.peer = m_socket->peerAddress();
+    m_closeAfterResponse = !m_parser.keepAlive();
+    m_responseDone = false;
+    m_bodyReceived = 0;
+    m_parser.continueToBody();
+    m_requestBodyDone = m_parser.state() == http::MessageParser::State::Complete;
+    m_phase = m_requestBodyDone ? Phase::AwaitingResponse : Phase::ReadingBody;
+
+    const bool hasLength = m_parser.framing() == http::MessageParser::Framing::ContentLength;
+    if (m_services.localHandler && m_services.localHandler->wantsRequest(head)) {
+        m_localRequest = true;
+        m_bodyLimit = kMaxLocalBodyBytes;
+        if (hasLength && qint64(m_parser.contentLength()) > m_bodyLimit) {
+            writeError(GatewayError::fromStatus(413, "request body larger than 1 MiB"));
+            return;
+        }
+        if (m_requestBodyDone)
+            writeLocalResponse(m_services.localHandler->handle(head, QByteArray(), m_record.peer));
+        return;
+    }
+
+    if (head.method == "CONNECT") {
+        writeError(GatewayError::fromStatus(501, "CONNECT is not supported"));
+        return;
+    }
+    const QByteArray target = originFormTarget(head.target);
+    const qsizetype question = target.indexOf('?');
+    const QByteArrayView path = question < 0 ? QByteArrayView(target) : QByteArrayView(target).first(question);
+    const RouteMatch match = m_snapshot->routes.match(head.method, path);
+    switch (match.status) {
+    case RouteMatch::BadPath: writeError(GatewayError::fromStatus(400, "invalid request path")); return;
+    case RouteMatch::NotFound: writeError(GatewayError::fromStatus(404, "no route matches this path")); return;
+    case RouteMatch::MethodNotAllowed:
+        writeError(GatewayError::fromStatus(405, "method not allowed on this route"), match.allow);
+        return;
+    case RouteMatch::Found: break;
+    }
+    m_record.routePath = match.route->route->externalPath;
+
+    const Route &route = *match.route->route;
+    const qint64 bodyLimit = route.maxBodyBytes.value_or(m_snapshot->config->server.maxBodyBytes);
+    if (hasLength && qint64(m_parser.contentLength()) > bodyLimit) {
+        writeError(GatewayError::fromStatus(413, "request body larger than " + QByteArray::number(bodyLimit) + " bytes"));
+        return;
+    }
+    if (head.headers.contains("expect")) {
+        if (!head.headers.hasToken("expect", "100-continue")) {
+            writeError(GatewayError::fromStatus(417, "unsupported Expect"));
+            return;
+        }
+        if (!m_requestBodyDone && head.versionMinor == 1)
+            m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+    }
+    startProxying(match, bodyLimit);
+}
+
+void ClientConnection::startProxying(const RouteMatch &match, qint64 bodyLimit)
+{
+    const http::RequestHead &head = m_parser.request();
+    const QByteArray target = originFormTarget(head.target);
+    const qsizetype question = target.indexOf('?');
+    ExchangeRequest request;
+    request.head = head;
+    request.snapshot = m_snapshot;
+    request.route = match.route;
+    request.upstreamTarget = m_snapshot->routes.upstreamTarget(
+        match, question < 0 ? QByteArrayView() : QByteArrayView(target).sliced(question + 1));
+    request.requestId = m_record.requestId;
+    request.peer = m_record.peer;
+    request.peerIsTrustedProxy = m_snapshot->trustedProxies.contains(m_record.peer);
+    request.clientKey = effectiveClientAddress(head, m_record.peer, request.peerIsTrustedProxy, m_snapshot->trustedProxies);
+    request.bodyFraming = m_parser.framing();
+    request.contentLength = m_parser.contentLength();
+    request.upgrade = m_parser.isUpgrade();
+    m_bodyLimit = bodyLimit;
+    m_exchange = new ProxyExchange(std::move(request), *this, *m_services.pool, this);
+    m_exchange->start();
+}
+
+void ClientConnection::readBody()
+{
+    http::MessageParser::BodyPieces body;
+    const qsizetype used =
+        m_parser.feed(m_inbound.constData() + m_inboundOffset, m_inbound.size() - m_inboundOffset, &body);
+    m_inboundOffset += used;
+    for (QByteArrayView piece : body) {
+        m_bodyReceived += piece.size();
+        if (m_bodyReceived > m_bodyLimit) {
+            m_closeAfterResponse = true;
+            if (m_exchange)
+                m_exchange->cancel();
+            writeError(GatewayError::fromStatus(413, "request body larger than " + QByteArray::number(m_bodyLimit) + " bytes"));
+            return;
+        }
+        if (m_localRequest)
+            m_localBody += piece;
+        else if (m_exchange)
+            m_exchange->sendBody(piece);
+    }
+    if (m_parser.state() == http::MessageParser::State::Failed) {
+        m_closeAfterResponse = true;
+        if (m_responseDone || !m_exchange) {
+            closeConnection();
+            return;
+        }
+        m_exchange->cancel();
+        writeError(GatewayError::fromStatus(400, m_parser.errorMessage()));
+        return;
+    }
+    if (m_parser.state() != http::MessageParser::State::Complete)
+        return;
+    m_requestBodyDone = true;
+    m_phase = Phase::AwaitingResponse;
+    if (m_localRequest) {
+        writeLocalResponse(m_services.localHandler->handle(m_parser.request(), m_localBody, m_record.peer));
+        return;
+    }
+    if (m_exchange)
+        m_exchange->finishBody();
+    if (m_responseDone)
+        finishRequest();
+}
+
+void ClientConnection::writeLocalResponse(LocalHandler::Response response)
+{
+    if (!m_requestBodyDone)
+        m_closeAfterResponse = true;
+    http::ResponseHead head;
+    head.status = response.status;
+    head.headers = std::move(response.headers);
+    if (!head.headers.contains("content-type") && !response.body.isEmpty())
+        head.headers.add("Content-Type", "application/json");
+    head.headers.set("Content-Length", QByteArray::number(response.body.size()));
+    head.headers.set("X-Request-Id", m_record.requestId);
+    if (m_closeAfterResponse)
+        head.headers.add("Connection", "close");
+    QByteArray out = serialize(head);
+    if (m_parser.request().method != "HEAD")
+        out += response.body;
+    m_socket->write(out);
+    m_record.status = response.status;
+    m_record.responseBytes = response.body.size();
+    m_responseDone = true;
+    finishRequest();
+}
+
+void ClientConnection::writeError(const GatewayError &error, const QByteArray &allow)
+{
+    if (!m_requestBodyDone)
+        m_closeAfterResponse = true;
+    const QByteArray body = errorBody(error, m_record.requestId);
+    http::ResponseHead head = errorHead(error, m_record.requestId, body.size());
+    if (!allow.isEmpty())
+        head.headers.add("Allow", allow);
+    if (m_closeAfterResponse)
+        head.headers.add("Connection", "close");
+    QByteArray out = serialize(head);
+    if (m_record.method != "HEAD")
+        out += body;
+    m_socket->write(out);
+    m_record.status = error.status;
+    m_record.responseBytes = body.size();
+    m_responseDone = true;
+    finishRequest();
+}
+
+void ClientConnection::finishRequest()
+{
+    m_record.durationUs = m_requestClock.isValid() ? m_requestClock.nsecsElapsed() / 1000 : 0;
+    if (m_exchange) {
+        m_record.backend = m_exchange->backendKey();
+        m_record.attempts = m_exchange->attempts();
+        m_exchange->disconnect(this);
+        m_exchange->deleteLater();
+        m_exchange = nullptr;
+    }
+    if (m_services.onRequestFinished)
+        m_services.onRequestFinished(m_record);
+    m_snapshot.reset();
+    if (m_closeAfterResponse) {
+        closeConnection();
+        return;
+    }
+    m_parser.startNextMessage();
+    m_phase = Phase::ReadingHead;
+    m_localRequest = false;
+    m_localBody.clear();
+    m_responseChunked = false;
+    m_responseUntilClose = false;
+    const bool buffered = m_inboundOffset < m_inbound.size() || m_socket->bytesAvailable() > 0;
+    if (!buffered) {
+        m_idleTimer.start();
+        return;
+    }
+    m_headerTimer.start();
+    if (!m_processing)
+        QMetaObject::invokeMethod(this, &ClientConnection::processInbound, Qt::QueuedConnection);
+}
+
+void ClientConnection::closeConnection()
+{
+    if (m_phase == Phase::Closing)
+        return;
+    m_phase = Phase::Closing;
+    m_headerTimer.stop();
+    m_idleTimer.stop();
+    if (m_exchange) {
+        m_exchange->cancel();
+        m_exchange->deleteLater();
+        m_exchange = nullptr;
+    }
+    m_socket->disconnectFromHost();
+    if (m_socket->state() == QAbstractSocket::UnconnectedState)
+        onDisconnected();
+}
+
+void ClientConnection::onHeaderTimeout()
+{
+    if (m_phase != Phase::ReadingHead)
+        return;
+    const bool started = m_parser.hasStartedMessage() || m_inboundOffset < m_inbound.size();
+    if (!started) {
+        closeConnection();
+        return;
+    }
+    m_requestClock.start();
+    m_record = RequestRecord();
+    m_record.requestId = newRequestId();
+    m_record.peer = m_socket->peerAddress();
+    m_closeAfterResponse = true;
+    writeError(GatewayError::fromStatus(408, "timed out reading the request head"));
+}
+
+void ClientConnection::onBytesWritten()
+{
+    if (m_exchange && m_socket->bytesToWrite() < kClientHighWaterBytes / 2)
+        m_exchange->resumeResponse();
+}
+
+void ClientConnection::onDisconnected()
+{
+    if (m_exchange) {
+        m_exchange->cancel();
+        m_exchange->deleteLater();
+        m_exchange = nullptr;
+    }
+    m_phase = Phase::Closing;
+    m_headerTimer.stop();
+    m_idleTimer.stop();
+    emit closed();
+    deleteLater();
+}
+
+void ClientConnection::exchangeResponseHead(http::ResponseHead head, http::MessageParser::Framing framing)
+{
+    using Framing = http::MessageParser::Framing;
+    http::ResponseHead out = std::move(head);
+    removeHopByHopFields(out.headers);
+    out.versionMinor = 1;
+    const bool clientIsHttp10 = m_parser.request().versionMinor == 0;
+    const bool bodyless = m_record.method == "HEAD" || out.status == 204 || out.status == 304;
+    if (!bodyless) {
+        if (framing == Framing::None && !out.headers.contains("content-length")) {
+            out.headers.add("Content-Length", "0");
+        } else if (framing == Framing::Chunked || framing == Framing::UntilClose) {
+            out.headers.remove("content-length");
+            if (clientIsHttp10) {
+                m_responseUntilClose = true;
+                m_closeAfterResponse = true;
+            } else {
+                out.headers.add("Transfer-Encoding", "chunked");
+                m_responseChunked = true;
+            }
+        }
+    }
+    if (!m_requestBodyDone)
+        m_closeAfterResponse = true;  // the backend answered before the request body ended
+    out.headers.set("X-Request-Id", m_record.requestId);
+    if (m_closeAfterResponse)
+        out.headers.add("Connection", "close");
+    else if (clientIsHttp10)
+        out.headers.add("Connection", "keep-alive");
+    m_record.status = out.status;
+    m_socket->write(serialize(out));
+}
+
+void ClientConnection::exchangeResponseBody(QByteArrayView data)
+{
+    m_record.responseBytes += data.size();
+    if (!m_responseChunked) {
+        m_socket->write(data.data(), data.size());
+        return;
+    }
+    QByteArray framed = QByteArray::number(data.size(), 16);
+    framed += "\r\n";
+    framed += data;
+    framed += "\r\n";
+    m_socket->write(framed);
+}
+
+void ClientConnection::exchangeResponseComplete()
+{
+    if (m_responseChunked)
+        m_socket->write("0\r\n\r\n");
+    m_responseDone = true;
+    if (m_requestBodyDone || m_closeAfterResponse)
+        finishRequest();
+}
+
+void ClientConnection::exchangeFailed(const GatewayError &error)
+{
+    writeError(error);
+}
+
+void ClientConnection::exchangeAborted(const QByteArray &reason)
+{
+    qCInfo(lcProxy).noquote() << "closing client connection mid-response:" << reason;
+    m_closeAfterResponse = true;
+    if (m_services.onRequestFinished)
+        m_services.onRequestFinished(m_record);
+    if (m_exchange) {
+        m_exchange->deleteLater();
+        m_exchange = nullptr;
+    }
+    m_phase = Phase::Closing;
+    m_socket->abort();
+    onDisconnected();
+}
+
+void ClientConnection::exchangeUpgraded(http::ResponseHead head, std::unique_ptr<UpstreamConnection> upstream,
+                                        QByteArray bufferedFromUpstream)
+{
+    const QByteArray upgrade = head.headers.value("upgrade");
+    removeHopByHopFields(head.headers);
+    head.headers.add("Connection", "Upgrade");
+    head.headers.add("Upgrade", upgrade);
+    head.headers.set("X-Request-Id", m_record.requestId);
+    m_record.status = head.status;
+    const QByteArray toClient = serialize(head) + bufferedFromUpstream;
+    const QByteArray toUpstream = m_inbound.mid(m_inboundOffset);
+    m_inbound.clear();
+    m_inboundOffset = 0;
+    m_record.durationUs = m_requestClock.nsecsElapsed() / 1000;
+    m_record.backend = m_exchange ? m_exchange->backendKey() : QString();
+    m_record.attempts = m_exchange ? m_exchange->attempts() : 1;
+    if (m_services.onRequestFinished)
+        m_services.onRequestFinished(m_record);
+    if (m_exchange) {
+        m_exchange->deleteLater();
+        m_exchange = nullptr;
+    }
+    m_phase = Phase::Tunneling;
+    m_headerTimer.stop();
+    m_idleTimer.stop();
+    m_tunnel = new Tunnel(m_socket, std::move(upstream), this);
+    connect(m_tunnel, &Tunnel::finished, this, [this] {
+        m_phase = Phase::ReadingHead;  // lets closeConnection() run its course
+        closeConnection();
+    });
+    m_tunnel->start(toClient, toUpstream);
+}
+
+bool ClientConnection::clientIsCongested() const
+{
+    return m_socket->bytesToWrite() >= kClientHighWaterBytes;
+}
+
+void ClientConnection::exchangeReadyForBody()
+{
+    if (m_phase == Phase::ReadingBody)
+        processInbound();
+}
+
+}  // namespace kairos

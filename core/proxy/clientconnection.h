@@ -1,0 +1,123 @@
+// One client connection: reads requests one at a time (pipelined ones wait their turn, so
+// responses go out strictly in order), answers what the gateway answers itself (errors, and the
+// local endpoints of a LocalHandler), hands the rest to a ProxyExchange and streams its response
+// back with the right framing.
+#pragma once
+
+#include "gatewaysnapshot.h"
+#include "proxyexchange.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QTcpSocket>
+#include <QTimer>
+
+#include <functional>
+#include <memory>
+
+namespace kairos {
+
+class Tunnel;
+
+// What a finished request looked like, for access logs and metrics.
+struct RequestRecord {
+    QByteArray requestId;
+    QByteArray method;
+    QByteArray target;
+    QString routePath;  // the route's external_path, empty when none matched
+    QString backend;    // the backend's key, empty when none was used
+    int status = 0;
+    qint64 responseBytes = 0;
+    qint64 durationUs = 0;
+    int attempts = 0;
+    QHostAddress peer;
+};
+
+// Endpoints the gateway serves itself (admin API, health); consulted before routing.
+class LocalHandler
+{
+public:
+    struct Response {
+        int status = 200;
+        http::Headers headers;
+        QByteArray body;
+    };
+    virtual ~LocalHandler() = default;
+    // Whether this request is for a local endpoint. Called with the head only.
+    virtual bool wantsRequest(const http::RequestHead &head) const = 0;
+    // Called once the whole body has arrived.
+    virtual Response handle(const http::RequestHead &head, const QByteArray &body, const QHostAddress &peer) = 0;
+};
+
+struct ConnectionServices {
+    std::function<GatewaySnapshotPtr()> snapshot;
+    UpstreamPool *pool = nullptr;
+    LocalHandler *localHandler = nullptr;
+    std::function<void(const RequestRecord &)> onRequestFinished;
+};
+
+class ClientConnection : public QObject, private ExchangeSink
+{
+    Q_OBJECT
+
+public:
+    ClientConnection(QTcpSocket *socket, const ConnectionServices &services, QObject *parent = nullptr);
+    ~ClientConnection() override;
+
+signals:
+    void closed();
+
+private:
+    enum class Phase { ReadingHead, ReadingBody, AwaitingResponse, Tunneling, Closing };
+
+    void onReadyRead();
+    void processInbound();
+    void handleRequestHead();
+    void startProxying(const RouteMatch &match, qint64 bodyLimit);
+    void readBody();
+    void writeLocalResponse(LocalHandler::Response response);
+    void writeError(const GatewayError &error, const QByteArray &allow = QByteArray());
+    void finishRequest();
+    void closeConnection();
+    void onHeaderTimeout();
+    void onBytesWritten();
+    void onDisconnected();
+    void armHeaderTimer();
+
+    // ExchangeSink
+    void exchangeResponseHead(http::ResponseHead head, http::MessageParser::Framing framing) override;
+    void exchangeResponseBody(QByteArrayView data) override;
+    void exchangeResponseComplete() override;
+    void exchangeFailed(const GatewayError &error) override;
+    void exchangeAborted(const QByteArray &reason) override;
+    void exchangeUpgraded(http::ResponseHead head, std::unique_ptr<UpstreamConnection> upstream,
+                          QByteArray bufferedFromUpstream) override;
+    bool clientIsCongested() const override;
+    void exchangeReadyForBody() override;
+
+    QTcpSocket *m_socket;
+    ConnectionServices m_services;
+    GatewaySnapshotPtr m_snapshot;  // of the current request
+    http::MessageParser m_parser;
+    QByteArray m_inbound;
+    qsizetype m_inboundOffset = 0;
+    Phase m_phase = Phase::ReadingHead;
+    ProxyExchange *m_exchange = nullptr;
+    Tunnel *m_tunnel = nullptr;
+    bool m_processing = false;
+    bool m_responseChunked = false;
+    bool m_responseUntilClose = false;
+    bool m_closeAfterResponse = false;
+    bool m_requestBodyDone = false;
+    bool m_responseDone = false;
+    bool m_localRequest = false;
+    QByteArray m_localBody;
+    qint64 m_bodyLimit = 0;
+    qint64 m_bodyReceived = 0;
+    QTimer m_headerTimer;
+    QTimer m_idleTimer;
+    QElapsedTimer m_requestClock;
+    RequestRecord m_record;
+};
+
+}  // namespace kairos

@@ -1,0 +1,135 @@
+#include "gateway.h"
+
+#include "worker.h"
+
+#include <QLoggingCategory>
+#include <QTcpServer>
+#include <QThread>
+
+Q_DECLARE_LOGGING_CATEGORY(lcProxy)
+
+namespace kairos {
+
+class Gateway::Acceptor : public QTcpServer
+{
+public:
+    explicit Acceptor(Gateway &gateway) : m_gateway(gateway) {}
+
+protected:
+    void incomingConnection(qintptr socketDescriptor) override { m_gateway.dispatch(socketDescriptor); }
+
+private:
+    Gateway &m_gateway;
+};
+
+struct Gateway::WorkerThread {
+    QThread thread;
+    Worker *worker = nullptr;
+};
+
+Gateway::Gateway(ConfigSnapshot config, QObject *parent) : QObject(parent)
+{
+    applyConfig(std::move(config));
+}
+
+Gateway::~Gateway()
+{
+    close();
+}
+
+void Gateway::applyConfig(ConfigSnapshot config)
+{
+    auto compiled = std::make_shared<const GatewaySnapshot>(std::move(config), m_registry);
+    std::atomic_store(&m_snapshot, GatewaySnapshotPtr(std::move(compiled)));
+    m_registry.prune();
+}
+
+GatewaySnapshotPtr Gateway::snapshot() const
+{
+    return std::atomic_load(&m_snapshot);
+}
+
+bool Gateway::listen(const QHostAddress &address, quint16 port, QString *error)
+{
+    close();
+    m_acceptor = std::make_unique<Acceptor>(*this);
+    if (!m_acceptor->listen(address, port)) {
+        if (error)
+            *error = m_acceptor->errorString();
+        m_acceptor.reset();
+        return false;
+    }
+    const int configured = snapshot()->config->server.workers;
+    startWorkers(configured > 0 ? configured : std::max(1, QThread::idealThreadCount()));
+    return true;
+}
+
+void Gateway::close()
+{
+    if (m_acceptor)
+        m_acceptor->close();
+    m_acceptor.reset();
+    stopWorkers();
+}
+
+bool Gateway::isListening() const
+{
+    return m_acceptor && m_acceptor->isListening();
+}
+
+QHostAddress Gateway::serverAddress() const
+{
+    return m_acceptor ? m_acceptor->serverAddress() : QHostAddress();
+}
+
+quint16 Gateway::serverPort() const
+{
+    return m_acceptor ? m_acceptor->serverPort() : 0;
+}
+
+int Gateway::activeConnections() const
+{
+    int total = 0;
+    for (const auto &worker : m_workers)
+        total += worker->worker->connectionCount();
+    return total;
+}
+
+void Gateway::startWorkers(int count)
+{
+    ConnectionServices services;
+    services.snapshot = [this] { return snapshot(); };
+    services.localHandler = m_localHandler;
+    services.onRequestFinished = m_observer;
+    for (int i = 0; i < count; ++i) {
+        auto thread = std::make_unique<WorkerThread>();
+        thread->thread.setObjectName(QStringLiteral("kairos-worker-%1").arg(i));
+        thread->worker = new Worker(services);
+        thread->worker->moveToThread(&thread->thread);
+        connect(&thread->thread, &QThread::finished, thread->worker, &QObject::deleteLater);
+        thread->thread.start();
+        m_workers.push_back(std::move(thread));
+    }
+}
+
+void Gateway::stopWorkers()
+{
+    for (auto &thread : m_workers) {
+        Worker *worker = thread->worker;
+        QMetaObject::invokeMethod(worker, [worker] { worker->closeAll(); }, Qt::BlockingQueuedConnection);
+        thread->thread.quit();
+        thread->thread.wait();
+    }
+    m_workers.clear();
+}
+
+void Gateway::dispatch(qintptr socketDescriptor)
+{
+    if (m_workers.empty())
+        return;
+    Worker *worker = m_workers[m_nextWorker++ % m_workers.size()]->worker;
+    QMetaObject::invokeMethod(worker, [worker, socketDescriptor] { worker->accept(socketDescriptor); },
+                              Qt::QueuedConnection);
+}
+
+}  // namespace kairos

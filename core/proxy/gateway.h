@@ -1,0 +1,66 @@
+// The data plane as one object: listens, spreads connections over worker threads, and serves
+// every request from the current GatewaySnapshot. applyConfig() swaps the snapshot atomically:
+// requests in flight finish on the one they started with.
+#pragma once
+
+#include "clientconnection.h"
+#include "gatewaysnapshot.h"
+
+#include <QHostAddress>
+#include <QObject>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+class QTcpServer;
+class QThread;
+
+namespace kairos {
+
+class Worker;
+
+class Gateway : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit Gateway(ConfigSnapshot config, QObject *parent = nullptr);
+    ~Gateway() override;
+
+    // Thread-safe; the next request on any worker uses the new config.
+    void applyConfig(ConfigSnapshot config);
+    GatewaySnapshotPtr snapshot() const;
+
+    // Set before listen(): called from worker threads.
+    void setLocalHandler(LocalHandler *handler) { m_localHandler = handler; }
+    void setRequestObserver(std::function<void(const RequestRecord &)> observer) { m_observer = std::move(observer); }
+
+    bool listen(const QHostAddress &address, quint16 port, QString *error);
+    void close();
+    bool isListening() const;
+    QHostAddress serverAddress() const;
+    quint16 serverPort() const;
+
+    BackendRegistry &backendRegistry() { return m_registry; }
+    int workerCount() const { return int(m_workers.size()); }
+    int activeConnections() const;
+
+private:
+    class Acceptor;
+    struct WorkerThread;
+
+    void startWorkers(int count);
+    void stopWorkers();
+    void dispatch(qintptr socketDescriptor);
+
+    BackendRegistry m_registry;
+    GatewaySnapshotPtr m_snapshot;  // read and written with std::atomic_load/atomic_store
+    LocalHandler *m_localHandler = nullptr;
+    std::function<void(const RequestRecord &)> m_observer;
+    std::unique_ptr<Acceptor> m_acceptor;
+    std::vector<std::unique_ptr<WorkerThread>> m_workers;
+    size_t m_nextWorker = 0;
+};
+
+}  // namespace kairos

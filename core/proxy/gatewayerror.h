@@ -1,0 +1,21 @@
+// Responses the gateway makes itself: always JSON,
+// {"error": "...", "type": "...", "request_id": "..."}, with Content-Type: application/json.
+#pragma once
+
+#include "http/httpmessage.h"
+
+namespace kairos {
+
+struct GatewayError {
+    int status = 500;
+    QByteArray type;     // machine-readable: "not_found", "bad_gateway", ...
+    QByteArray message;  // for people
+
+    static GatewayError fromStatus(int status, QByteArray message);
+};
+
+// Head and body of the response for an error; the caller adds Connection: close if it closes.
+QByteArray errorBody(const GatewayError &error, const QByteArray &requestId);
+http::ResponseHead errorHead(const GatewayError &error, const QByteArray &requestId, qsizetype bodyLength);
+
+}  // namespace kairos

@@ -1,0 +1,17 @@
+#include "gatewaysnapshot.h"
+
+namespace kairos {
+
+GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry &registry)
+    : config(std::move(configSnapshot)), routes(config), trustedProxies(config->server.trustedProxies)
+{
+    balancers.reserve(size_t(config->routes.size()));
+    for (const Route &route : config->routes) {
+        std::vector<BalancedBackend> backends;
+        for (const Backend &backend : route.backends)
+            backends.push_back({registry.obtain(backend.key()), backend.weight});
+        balancers.push_back(makeBalancer(route.strategy, std::move(backends)));
+    }
+}
+
+}  // namespace kairos

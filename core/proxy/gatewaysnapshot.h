@@ -1,0 +1,27 @@
+// Everything a request needs from the configuration, compiled once per config change and shared
+// read-only: the config, its route table, one balancer per route and the trusted-proxy list. A
+// request holds the snapshot it started with until it ends, whatever reloads happen meanwhile.
+#pragma once
+
+#include "balancing/balancer.h"
+#include "config/config.h"
+#include "networklist.h"
+#include "routing/routetable.h"
+
+#include <memory>
+#include <vector>
+
+namespace kairos {
+
+struct GatewaySnapshot {
+    GatewaySnapshot(ConfigSnapshot config, BackendRegistry &registry);
+
+    ConfigSnapshot config;
+    RouteTable routes;
+    std::vector<std::unique_ptr<Balancer>> balancers;  // by route index
+    NetworkList trustedProxies;
+};
+
+using GatewaySnapshotPtr = std::shared_ptr<const GatewaySnapshot>;
+
+}  // namespace kairos

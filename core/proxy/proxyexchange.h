@@ -1,0 +1,115 @@
+// One request carried to a backend and its response brought back. The ClientConnection feeds the
+// request body in and receives the response through the ExchangeSink; the exchange owns the
+// upstream connection while it works and gives it back to the pool when the backend keeps it open.
+#pragma once
+
+#include "balancing/balancer.h"
+#include "forwarding.h"
+#include "gatewayerror.h"
+#include "gatewaysnapshot.h"
+#include "upstreampool.h"
+
+#include <QObject>
+#include <QTimer>
+
+#include <memory>
+#include <optional>
+
+namespace kairos {
+
+class ExchangeSink
+{
+public:
+    virtual ~ExchangeSink() = default;
+    virtual void exchangeResponseHead(http::ResponseHead head, http::MessageParser::Framing framing) = 0;
+    virtual void exchangeResponseBody(QByteArrayView data) = 0;
+    virtual void exchangeResponseComplete() = 0;
+    // Nothing was sent to the client yet: it gets an error response.
+    virtual void exchangeFailed(const GatewayError &error) = 0;
+    // The response had started: the client connection can only be closed.
+    virtual void exchangeAborted(const QByteArray &reason) = 0;
+    // The backend answered 101: from now on bytes flow raw between the two sockets.
+    virtual void exchangeUpgraded(http::ResponseHead head, std::unique_ptr<UpstreamConnection> upstream,
+                                  QByteArray bufferedFromUpstream) = 0;
+    // Back-pressure: whether the client socket has too much unsent data to take more.
+    virtual bool clientIsCongested() const = 0;
+    // The upstream drained its send buffer; the client connection may feed more request body.
+    virtual void exchangeReadyForBody() = 0;
+};
+
+struct ExchangeRequest {
+    http::RequestHead head;  // as the client sent it
+    GatewaySnapshotPtr snapshot;
+    const CompiledRoute *route = nullptr;
+    QByteArray upstreamTarget;
+    QByteArray requestId;
+    QHostAddress peer;
+    bool peerIsTrustedProxy = false;
+    QByteArray clientKey;  // for IpHash
+    http::MessageParser::Framing bodyFraming = http::MessageParser::Framing::None;
+    quint64 contentLength = 0;
+    bool upgrade = false;
+};
+
+class ProxyExchange : public QObject
+{
+    Q_OBJECT
+
+public:
+    ProxyExchange(ExchangeRequest request, ExchangeSink &sink, UpstreamPool &pool, QObject *parent = nullptr);
+    ~ProxyExchange() override;
+
+    void start();
+    void sendBody(QByteArrayView data);
+    void finishBody();
+    // Whether the client connection should hold off feeding body bytes.
+    bool isCongested() const;
+    // The client socket drained: resume reading the response.
+    void resumeResponse();
+    // The client went away: stop, do not reuse the upstream connection.
+    void cancel();
+
+    QString backendKey() const;
+    int attempts() const { return m_attempts; }
+
+private:
+    enum class Phase { Idle, Connecting, Waiting, Streaming, Done };
+
+    void connectTo(int backendIndex, bool allowPooled);
+    void onConnected();
+    void onReadyRead();
+    void onDisconnected();
+    void onSocketError();
+    void onBytesWritten();
+    void onConnectTimeout();
+    void onResponseTimeout();
+    void processResponse();
+    void handleResponseHead();
+    void completeResponse();
+    void writeToUpstream(QByteArrayView data);
+    void failUpstream(int status, const QByteArray &reason);
+    bool canRetryOnFreshConnection() const;
+    void releaseUpstream(bool reusable);
+    void finish();
+
+    ExchangeRequest m_request;
+    ExchangeSink &m_sink;
+    UpstreamPool &m_pool;
+    Selection m_selection;
+    int m_backendIndex = -1;
+    InFlightGuard m_inFlight;
+    std::unique_ptr<UpstreamConnection> m_upstream;
+    Phase m_phase = Phase::Idle;
+    QByteArray m_pendingBody;   // body bytes that arrived before the upstream was connected
+    QByteArray m_replayBody;    // a copy, to resend on a fresh connection (while small)
+    bool m_replayable = true;
+    bool m_bodyFinished = false;
+    bool m_responseStarted = false;  // a byte of the response went to the client
+    bool m_retriedFresh = false;
+    bool m_readingPaused = false;
+    int m_attempts = 0;
+    QTimer m_connectTimer;
+    QTimer m_responseTimer;
+};
+
+}  // namespace kairos

@@ -1,0 +1,45 @@
+// One connection to a backend: the socket (TLS for https backends) and the parser of its responses.
+// Owned by the UpstreamPool while idle and by a ProxyExchange while it carries a request.
+#pragma once
+
+#include "config/config.h"
+#include "http/messageparser.h"
+
+#include <QElapsedTimer>
+#include <QTcpSocket>
+
+#include <memory>
+
+namespace kairos {
+
+class UpstreamConnection
+{
+public:
+    UpstreamConnection(const Backend &backend, qsizetype maxHeadBytes);
+    ~UpstreamConnection();
+    UpstreamConnection(const UpstreamConnection &) = delete;
+    UpstreamConnection &operator=(const UpstreamConnection &) = delete;
+
+    void connectToBackend();
+    QTcpSocket *socket() const { return m_socket; }
+    http::MessageParser &parser() { return m_parser; }
+    const QString &key() const { return m_key; }
+    // True when the current request is not the connection's first: a failure before any
+    // response byte may then just mean the backend closed it while it sat idle in the pool.
+    bool carriedEarlierRequests() const { return m_requests > 1; }
+    void countRequest() { ++m_requests; }
+    QElapsedTimer &idleSince() { return m_idleSince; }
+
+private:
+    QString m_key;
+    QString m_hostName;
+    quint16 m_port;
+    bool m_tls;
+    bool m_tlsVerify;
+    QTcpSocket *m_socket;  // deleted with deleteLater(): it may be inside one of its own signals
+    http::MessageParser m_parser;
+    int m_requests = 0;
+    QElapsedTimer m_idleSince;
+};
+
+}  // namespace kairos

@@ -1,0 +1,96 @@
+#include "upstreampool.h"
+
+namespace kairos {
+
+UpstreamPool::UpstreamPool(QObject *parent) : QObject(parent)
+{
+    m_sweep.setInterval(1000);
+    connect(&m_sweep, &QTimer::timeout, this, &UpstreamPool::expireIdle);
+    m_sweep.start();
+}
+
+UpstreamPool::~UpstreamPool() = default;
+
+void UpstreamPool::setLimits(int maxIdlePerBackend, int idleTimeoutMs)
+{
+    m_maxIdlePerBackend = maxIdlePerBackend;
+    m_idleTimeoutMs = idleTimeoutMs;
+}
+
+std::unique_ptr<UpstreamConnection> UpstreamPool::take(const QString &backendKey)
+{
+    auto found = m_idle.find(backendKey);
+    if (found == m_idle.end())
+        return nullptr;
+    std::vector<std::unique_ptr<UpstreamConnection>> &idle = found->second;
+    while (!idle.empty()) {
+        std::unique_ptr<UpstreamConnection> connection = std::move(idle.back());
+        idle.pop_back();
+        connection->socket()->disconnect(this);
+        if (connection->socket()->state() == QAbstractSocket::ConnectedState
+            && connection->socket()->bytesAvailable() == 0)
+            return connection;
+    }
+    return nullptr;
+}
+
+void UpstreamPool::giveBack(std::unique_ptr<UpstreamConnection> connection)
+{
+    std::vector<std::unique_ptr<UpstreamConnection>> &idle = m_idle[connection->key()];
+    if (int(idle.size()) >= m_maxIdlePerBackend
+        || connection->socket()->state() != QAbstractSocket::ConnectedState)
+        return;  // the unique_ptr closes it
+    connection->parser().startNextMessage();
+    connection->idleSince().start();
+    watch(connection.get());
+    idle.push_back(std::move(connection));
+}
+
+void UpstreamPool::watch(UpstreamConnection *connection)
+{
+    // An idle connection that is closed or sends anything unasked is useless: drop it.
+    QTcpSocket *socket = connection->socket();
+    connect(socket, &QTcpSocket::readyRead, this, [this, connection] { drop(connection); });
+    connect(socket, &QTcpSocket::disconnected, this, [this, connection] { drop(connection); });
+    connect(socket, &QTcpSocket::errorOccurred, this, [this, connection] { drop(connection); });
+}
+
+void UpstreamPool::drop(UpstreamConnection *connection)
+{
+    auto found = m_idle.find(connection->key());
+    if (found == m_idle.end())
+        return;
+    auto &idle = found->second;
+    idle.erase(std::remove_if(idle.begin(), idle.end(),
+                              [connection](const auto &candidate) { return candidate.get() == connection; }),
+               idle.end());
+}
+
+void UpstreamPool::expireIdle()
+{
+    for (auto it = m_idle.begin(); it != m_idle.end();) {
+        auto &idle = it->second;
+        idle.erase(std::remove_if(idle.begin(), idle.end(),
+                                  [this](const auto &connection) {
+                                      return connection->idleSince().elapsed() >= m_idleTimeoutMs;
+                                  }),
+                   idle.end());
+        it = idle.empty() ? m_idle.erase(it) : std::next(it);
+    }
+}
+
+int UpstreamPool::idleCount() const
+{
+    int count = 0;
+    for (const auto &entry : m_idle)
+        count += int(entry.second.size());
+    return count;
+}
+
+int UpstreamPool::idleCount(const QString &backendKey) const
+{
+    const auto found = m_idle.find(backendKey);
+    return found == m_idle.end() ? 0 : int(found->second.size());
+}
+
+}  // namespace kairos

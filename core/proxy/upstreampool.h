@@ -1,0 +1,45 @@
+// Idle keep-alive connections to backends, per worker thread (so no locking): the most recently
+// used connection is handed out first (it is the least likely to have been closed by the backend),
+// idle ones are closed after idle_timeout and beyond a cap per backend.
+#pragma once
+
+#include "upstreamconnection.h"
+
+#include <QObject>
+#include <QTimer>
+
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+namespace kairos {
+
+class UpstreamPool : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit UpstreamPool(QObject *parent = nullptr);
+    ~UpstreamPool() override;
+
+    void setLimits(int maxIdlePerBackend, int idleTimeoutMs);
+    // A live idle connection to the backend, or nullptr.
+    std::unique_ptr<UpstreamConnection> take(const QString &backendKey);
+    // Keeps the connection for reuse (it must be between messages) or closes it past the cap.
+    void giveBack(std::unique_ptr<UpstreamConnection> connection);
+
+    int idleCount() const;
+    int idleCount(const QString &backendKey) const;
+
+private:
+    void watch(UpstreamConnection *connection);
+    void drop(UpstreamConnection *connection);
+    void expireIdle();
+
+    std::unordered_map<QString, std::vector<std::unique_ptr<UpstreamConnection>>> m_idle;
+    int m_maxIdlePerBackend = 64;
+    int m_idleTimeoutMs = 60'000;
+    QTimer m_sweep;
+};
+
+}  // namespace kairos

@@ -1,0 +1,38 @@
+#include "worker.h"
+
+#include <QLoggingCategory>
+
+Q_DECLARE_LOGGING_CATEGORY(lcProxy)
+
+namespace kairos {
+
+Worker::Worker(ConnectionServices services) : m_services(std::move(services)), m_pool(this)
+{
+    m_services.pool = &m_pool;
+    const ServerSettings &server = m_services.snapshot()->config->server;
+    m_pool.setLimits(64, server.idleTimeoutMs);
+}
+
+void Worker::accept(qintptr socketDescriptor)
+{
+    auto *socket = new QTcpSocket;
+    if (!socket->setSocketDescriptor(socketDescriptor)) {
+        qCWarning(lcProxy) << "cannot take accepted connection:" << socket->errorString();
+        delete socket;
+        return;
+    }
+    m_connections.fetch_add(1, std::memory_order_relaxed);
+    auto *connection = new ClientConnection(socket, m_services, this);
+    connect(connection, &ClientConnection::closed, this,
+            [this] { m_connections.fetch_sub(1, std::memory_order_relaxed); });
+}
+
+void Worker::closeAll()
+{
+    const QList<ClientConnection *> connections = findChildren<ClientConnection *>(Qt::FindDirectChildrenOnly);
+    for (ClientConnection *connection : connections)
+        delete connection;
+    m_connections.store(0, std::memory_order_relaxed);
+}
+
+}  // namespace kairos

@@ -1,0 +1,34 @@
+// One event-loop thread of the data plane: owns its client connections and its upstream pool,
+// so nothing on the request path is shared between threads except the read-only snapshot and
+// the atomic backend counters.
+#pragma once
+
+#include "clientconnection.h"
+#include "upstreampool.h"
+
+#include <QObject>
+#include <QThread>
+
+#include <atomic>
+
+namespace kairos {
+
+class Worker : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit Worker(ConnectionServices services);
+
+    // Called in the worker's thread.
+    void accept(qintptr socketDescriptor);
+    void closeAll();
+    int connectionCount() const { return m_connections.load(std::memory_order_relaxed); }
+
+private:
+    ConnectionServices m_services;
+    UpstreamPool m_pool;
+    std::atomic<int> m_connections{0};
+};
+
+}  // namespace kairos

@@ -1,0 +1,92 @@
+#include "gatewayservice.h"
+
+#include "demo/echobackend.h"
+
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcService, "kairos.service")
+
+namespace kairos {
+
+GatewayService::GatewayService(QObject *parent) : QObject(parent) {}
+
+GatewayService::~GatewayService()
+{
+    stop();
+}
+
+bool GatewayService::start(const ServiceOptions &options, QString *error)
+{
+    m_store.setFilePath(options.configPath);
+    const ConfigLoadResult loaded = m_store.reloadFromFile();
+    if (!loaded.ok()) {
+        *error = QStringLiteral("invalid config %1:\n%2").arg(options.configPath, loaded.errorSummary());
+        return false;
+    }
+    if (options.demo && !startDemoBackends(error))
+        return false;
+
+    m_gateway = std::make_unique<Gateway>(loaded.config);
+    connect(&m_store, &ConfigStore::configChanged, this,
+            [this](ConfigSnapshot config) { m_gateway->applyConfig(std::move(config)); });
+
+    const ServerSettings &server = loaded.config->server;
+    const QString host = options.listenHost.value_or(server.host);
+    const quint16 port = options.listenPort.value_or(quint16(server.port));
+    const QHostAddress address = host == QLatin1String("localhost") ? QHostAddress(QHostAddress::LocalHost) : QHostAddress(host);
+    if (address.isNull()) {
+        *error = QStringLiteral("cannot listen on \"%1\": not an IP address").arg(host);
+        return false;
+    }
+    QString listenError;
+    if (!m_gateway->listen(address, port, &listenError)) {
+        *error = QStringLiteral("cannot listen on %1:%2: %3").arg(host).arg(port).arg(listenError);
+        return false;
+    }
+    qCInfo(lcService).noquote() << "Kairos" << KAIROS_VERSION << "listening on" << listenUrl() << "with"
+                                << m_gateway->workerCount() << "worker thread(s), config" << options.configPath;
+    emit listeningChanged(true);
+    return true;
+}
+
+bool GatewayService::startDemoBackends(QString *error)
+{
+    int number = 1;
+    for (quint16 port : kDemoBackendPorts) {
+        auto backend = std::make_unique<EchoBackend>(QStringLiteral("demo-%1").arg(number++));
+        if (!backend->listen(QHostAddress::LocalHost, port)) {
+            *error = QStringLiteral("cannot start demo backend on 127.0.0.1:%1 (port in use?)").arg(port);
+            return false;
+        }
+        qCInfo(lcService).noquote() << "demo echo backend" << backend->name() << "on 127.0.0.1:" + QString::number(port);
+        m_demoBackends.push_back(std::move(backend));
+    }
+    return true;
+}
+
+void GatewayService::stop()
+{
+    const bool wasListening = isListening();
+    if (m_gateway)
+        m_gateway->close();
+    m_demoBackends.clear();
+    if (wasListening)
+        emit listeningChanged(false);
+}
+
+bool GatewayService::isListening() const
+{
+    return m_gateway && m_gateway->isListening();
+}
+
+QString GatewayService::listenUrl() const
+{
+    if (!isListening())
+        return QString();
+    const QHostAddress address = m_gateway->serverAddress();
+    const QString host = address.protocol() == QAbstractSocket::IPv6Protocol ? QLatin1Char('[') + address.toString() + QLatin1Char(']')
+                                                                              : address.toString();
+    return QStringLiteral("http://%1:%2").arg(host).arg(m_gateway->serverPort());
+}
+
+}  // namespace kairos

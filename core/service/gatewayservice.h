@@ -1,0 +1,58 @@
+// The running product, without any GUI: the config store, the data plane, and (with --demo) the
+// two echo backends of the shipped example. The headless main and the desktop console both drive
+// the gateway through this object.
+#pragma once
+
+#include "config/configstore.h"
+#include "proxy/gateway.h"
+
+#include <QHostAddress>
+#include <QObject>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace kairos {
+
+class EchoBackend;
+
+struct ServiceOptions {
+    QString configPath;
+    std::optional<QString> listenHost;  // overrides server.host
+    std::optional<quint16> listenPort;  // overrides server.port
+    bool demo = false;                  // start the example's echo backends on 9101 and 9102
+};
+
+// Ports the shipped example config sends its routes to.
+constexpr quint16 kDemoBackendPorts[] = {9101, 9102};
+
+class GatewayService : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit GatewayService(QObject *parent = nullptr);
+    ~GatewayService() override;
+
+    // Loads the config and starts listening; on failure *error says why (config problems, one a line).
+    bool start(const ServiceOptions &options, QString *error);
+    void stop();
+
+    ConfigStore &configStore() { return m_store; }
+    Gateway *gateway() const { return m_gateway.get(); }
+    bool isListening() const;
+    QString listenUrl() const;
+
+signals:
+    void listeningChanged(bool listening);
+
+private:
+    bool startDemoBackends(QString *error);
+
+    ConfigStore m_store;
+    std::unique_ptr<Gateway> m_gateway;
+    std::vector<std::unique_ptr<EchoBackend>> m_demoBackends;
+};
+
+}  // namespace kairos
