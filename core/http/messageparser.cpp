@@ -142,6 +142,8 @@ void MessageParser::fail(int status, QByteArray message)
 
 qsizetype MessageParser::feed(const char *data, qsizetype size, BodyPieces *body)
 {
+    if (size <= 0)
+        return 0;  // libhttp-parser would take an empty buffer for the end of the stream
     switch (m_state) {
     case State::Head: return feedHead(data, size);
     case State::Body: return feedBody(data, size, body);

@@ -43,7 +43,9 @@ ClientConnection::ClientConnection(QTcpSocket *socket, const ConnectionServices 
     : QObject(parent),
       m_socket(socket),
       m_services(services),
-      m_parser(http::MessageParser::Type::Request, services.snapshot()->config->server.maxHeaderBytes)
+      m_parser(http::MessageParser::Type::Request, services.snapshot()->config->server.maxHeaderBytes),
+      m_headerTimer(this),
+      m_idleTimer(this)
 {
     m_socket->setParent(this);
     m_socket->setReadBufferSize(kSocketReadBufferBytes);
@@ -354,8 +356,12 @@ void ClientConnection::closeConnection()
         m_exchange = nullptr;
     }
     m_socket->disconnectFromHost();
-    if (m_socket->state() == QAbstractSocket::UnconnectedState)
+    if (m_socket->state() == QAbstractSocket::UnconnectedState) {
         onDisconnected();
+        return;
+    }
+    // A client that stops reading must not keep the connection forever.
+    QTimer::singleShot(m_idleTimer.interval(), this, [this] { m_socket->abort(); });
 }
 
 void ClientConnection::onHeaderTimeout()
@@ -463,12 +469,11 @@ void ClientConnection::exchangeAborted(const QByteArray &reason)
     if (m_services.onRequestFinished)
         m_services.onRequestFinished(m_record);
     if (m_exchange) {
+        m_record.backend = m_exchange->backendKey();
         m_exchange->deleteLater();
         m_exchange = nullptr;
     }
-    m_phase = Phase::Closing;
-    m_socket->abort();
-    onDisconnected();
+    closeConnection();  // flushes what the client was already sent, so it sees the truncation
 }
 
 void ClientConnection::exchangeUpgraded(http::ResponseHead head, std::unique_ptr<UpstreamConnection> upstream,

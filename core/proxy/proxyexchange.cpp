@@ -33,8 +33,11 @@ ProxyExchange::ProxyExchange(ExchangeRequest request, ExchangeSink &sink, Upstre
       m_request(std::move(request)),
       m_sink(sink),
       m_pool(pool),
-      m_selection(*m_request.snapshot->balancers[size_t(m_request.route->index)], m_request.clientKey)
+      m_selection(*m_request.snapshot->balancers[size_t(m_request.route->index)], m_request.clientKey),
+      m_connectTimer(this),
+      m_responseTimer(this)
 {
+    m_bodyFinished = m_request.bodyFraming == http::MessageParser::Framing::None;
     const ServerSettings &server = m_request.snapshot->config->server;
     m_connectTimer.setSingleShot(true);
     m_connectTimer.setInterval(server.connectTimeoutMs);
@@ -77,7 +80,7 @@ void ProxyExchange::connectTo(int backendIndex, bool allowPooled)
     ++m_attempts;
 
     if (allowPooled)
-        m_upstream = m_pool.take(backend.key());
+        m_upstream = m_pool.take(upstreamPoolKey(backend));
     const bool pooled = m_upstream != nullptr;
     if (!pooled)
         m_upstream = std::make_unique<UpstreamConnection>(backend, m_request.snapshot->config->server.maxHeaderBytes);

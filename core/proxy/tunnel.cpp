@@ -11,11 +11,7 @@ Tunnel::Tunnel(QTcpSocket *client, std::unique_ptr<UpstreamConnection> upstream,
 {
 }
 
-Tunnel::~Tunnel()
-{
-    if (m_client)
-        m_client->disconnect(this);
-}
+Tunnel::~Tunnel() = default;
 
 void Tunnel::start(const QByteArray &toClient, const QByteArray &toUpstream)
 {

@@ -9,8 +9,13 @@ namespace {
 constexpr qint64 kSocketReadBufferBytes = 256 * 1024;
 }  // namespace
 
+QString upstreamPoolKey(const Backend &backend)
+{
+    return backend.usesTls() && !backend.tlsVerify ? backend.key() + QLatin1String(" (unverified)") : backend.key();
+}
+
 UpstreamConnection::UpstreamConnection(const Backend &backend, qsizetype maxHeadBytes)
-    : m_key(backend.key()),
+    : m_key(upstreamPoolKey(backend)),
       m_hostName(backend.hostName()),
       m_port(quint16(backend.port)),
       m_tls(backend.usesTls()),

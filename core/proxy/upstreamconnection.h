@@ -12,6 +12,10 @@
 
 namespace kairos {
 
+// Connections are pooled by this key: the backend plus how its certificate is checked, so that a
+// connection opened without verification never serves a route that requires it.
+QString upstreamPoolKey(const Backend &backend);
+
 class UpstreamConnection
 {
 public:

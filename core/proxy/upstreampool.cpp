@@ -2,7 +2,7 @@
 
 namespace kairos {
 
-UpstreamPool::UpstreamPool(QObject *parent) : QObject(parent)
+UpstreamPool::UpstreamPool(QObject *parent) : QObject(parent), m_sweep(this)
 {
     m_sweep.setInterval(1000);
     connect(&m_sweep, &QTimer::timeout, this, &UpstreamPool::expireIdle);

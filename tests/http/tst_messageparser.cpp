@@ -118,6 +118,20 @@ private slots:
         }
     }
 
+    void emptyFeedIsNotEndOfStream()
+    {
+        MessageParser parser(MessageParser::Type::Response, 64 * 1024);
+        const QByteArray head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+        QCOMPARE(parser.feed(head.constData(), head.size()), head.size());
+        parser.continueToBody();
+        QCOMPARE(parser.feed(head.constData(), 0), 0);
+        QCOMPARE(parser.state(), MessageParser::State::Body);
+        const QByteArray body = "2\r\nok\r\n0\r\n\r\n";
+        MessageParser::BodyPieces pieces;
+        parser.feed(body.constData(), body.size(), &pieces);
+        QCOMPARE(parser.state(), MessageParser::State::Complete);
+    }
+
     void pipelinedRequestsOneAtATime()
     {
         const QByteArray input = "GET /1 HTTP/1.1\r\nHost: h\r\n\r\n"

@@ -1,0 +1,555 @@
+// The data plane end to end: real sockets on 127.0.0.1, the gateway on worker threads, in-process
+// echo and scripted backends on the test's thread.
+#include "demo/echobackend.h"
+#include "proxy/gateway.h"
+#include "support/testsupport.h"
+
+#include <QSslKey>
+#include <QSslServer>
+#include <QWebSocket>
+#include <QWebSocketServer>
+#include <QtTest>
+
+using namespace kairos;
+using namespace kairos::test;
+
+namespace {
+
+QJsonArray headersOf(const Response &response)
+{
+    return response.json().value("headers").toArray();
+}
+
+QList<QByteArray> upstreamHeaderValues(const Response &response, const QByteArray &name)
+{
+    QList<QByteArray> values;
+    for (const QJsonValue &field : headersOf(response)) {
+        if (http::equalsIgnoreCase(field.toArray()[0].toString().toLatin1(), name))
+            values.append(field.toArray()[1].toString().toLatin1());
+    }
+    return values;
+}
+
+// A gateway in front of backends; the routes point at them by port.
+struct Running {
+    explicit Running(ConfigSnapshot config) : gateway(config)
+    {
+        QString error;
+        if (!gateway.listen(QHostAddress::LocalHost, 0, &error))
+            qFatal("gateway cannot listen: %s", qPrintable(error));
+    }
+    quint16 port() const { return gateway.serverPort(); }
+    Gateway gateway;
+};
+
+}  // namespace
+
+class TestProxy : public QObject
+{
+    Q_OBJECT
+
+private:
+    EchoBackend *m_a = nullptr;
+    EchoBackend *m_b = nullptr;
+
+    ConfigSnapshot echoConfig(const QJsonObject &server = {}, const QString &strategy = QStringLiteral("RoundRobin"))
+    {
+        const QJsonArray both{backendJson(m_a->port()), backendJson(m_b->port())};
+        return makeConfig({routeJson("/api/users", "/users", both, {"GET", "POST", "PUT", "HEAD", "PROPFIND", "X-CUSTOM"}, strategy),
+                           routeJson("/one/{*rest}", "/{rest}", {backendJson(m_a->port())},
+                                     {"GET", "POST", "PUT", "HEAD", "DELETE", "TRACE", "PROPFIND", "BREW"})},
+                          server);
+    }
+
+private slots:
+    void init()
+    {
+        m_a = new EchoBackend("a", this);
+        m_b = new EchoBackend("b", this);
+        QVERIFY(m_a->listen());
+        QVERIFY(m_b->listen());
+    }
+
+    void cleanup()
+    {
+        delete m_a;
+        delete m_b;
+    }
+
+    void forwardsMethodTargetHeadersAndBody()
+    {
+        Running running(echoConfig());
+        const Response response = request(running.port(), "POST", "/one/a%2Fb/c%20d?x=1&y=%41",
+                                          {{"X-Multi", "1"}, {"X-Other", "z"}, {"X-Multi", "2"}}, "hello body");
+        QCOMPARE(response.status, 200);
+        const QJsonObject echo = response.json();
+        QCOMPARE(echo["method"].toString(), QStringLiteral("POST"));
+        QCOMPARE(echo["target"].toString(), QStringLiteral("/a%2Fb/c%20d?x=1&y=%41"));  // byte for byte
+        QCOMPARE(echo["body"].toString(), QStringLiteral("hello body"));
+        QCOMPARE(upstreamHeaderValues(response, "x-multi"), (QList<QByteArray>{"1", "2"}));  // order and multiplicity
+        QCOMPARE(response.headers.value("x-backend"), QByteArray("a"));
+    }
+
+    void odd_methods_data()
+    {
+        QTest::addColumn<QByteArray>("method");
+        for (const char *method : {"TRACE", "PROPFIND", "BREW", "DELETE", "PUT"})
+            QTest::newRow(method) << QByteArray(method);
+    }
+
+    void odd_methods()
+    {
+        QFETCH(QByteArray, method);
+        Running running(echoConfig());
+        const Response response = request(running.port(), method, "/one/x");
+        QCOMPARE(response.status, 200);
+        QCOMPARE(response.json()["method"].toString().toLatin1(), method);
+    }
+
+    void emptyAndLargeBodies()
+    {
+        Running running(echoConfig());
+        QCOMPARE(request(running.port(), "POST", "/one/x", {{"Content-Length", "0"}}).json()["body_bytes"].toInt(), 0);
+        QByteArray large(3 * 1024 * 1024, Qt::Uninitialized);
+        for (qsizetype i = 0; i < large.size(); ++i)
+            large[i] = char(i * 7919 % 251);
+        const Response response = request(running.port(), "PUT", "/one/x", {}, large);
+        QCOMPARE(response.json()["body_bytes"].toInt(), large.size());
+        QCOMPARE(response.json()["body_sha256"].toString().toLatin1(),
+                 QCryptographicHash::hash(large, QCryptographicHash::Sha256).toHex());
+    }
+
+    void chunkedRequestBodyIsReframed()
+    {
+        Running running(echoConfig());
+        RawClient client(running.port());
+        client.send("POST /one/x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "4\r\nWiki\r\n5\r\npedia\r\n0\r\n\r\n");
+        const Response response = client.readOne();
+        QCOMPARE(response.status, 200);
+        QCOMPARE(response.json()["body"].toString(), QStringLiteral("Wikipedia"));
+        QCOMPARE(upstreamHeaderValues(response, "transfer-encoding"), QList<QByteArray>{"chunked"});
+    }
+
+    void chunkedAndUntilCloseResponses()
+    {
+        Running running(echoConfig());
+        RawClient client(running.port());
+        client.send("GET /one/x?bytes=100000&chunked=1 HTTP/1.1\r\nHost: h\r\n\r\n"
+                    "GET /one/x?bytes=5000&close=1 HTTP/1.1\r\nHost: h\r\n\r\n");
+        const QList<Response> responses = client.read(2);
+        QCOMPARE(responses.size(), 2);
+        QCOMPARE(responses[0].body.size(), 100000);
+        QCOMPARE(responses[0].headers.value("transfer-encoding"), QByteArray("chunked"));
+        QCOMPARE(responses[1].body.size(), 5000);  // re-framed as chunked for the HTTP/1.1 client
+        QCOMPARE(responses[1].headers.value("transfer-encoding"), QByteArray("chunked"));
+        QVERIFY(client.isConnected());  // the backend's close does not close the client connection
+    }
+
+    void http10ClientGetsUntilCloseFraming()
+    {
+        Running running(echoConfig());
+        RawClient client(running.port());
+        client.send("GET /one/x?bytes=3000&chunked=1 HTTP/1.0\r\n\r\n");
+        QVERIFY(client.waitForClosed());
+        const QByteArray raw = client.received();
+        QVERIFY(raw.startsWith("HTTP/1.1 200"));
+        QVERIFY(!raw.contains("Transfer-Encoding"));
+        QCOMPARE(raw.size() - (raw.indexOf("\r\n\r\n") + 4), 3000);
+    }
+
+    void headResponseHasNoBody()
+    {
+        Running running(echoConfig());
+        RawClient client(running.port());
+        client.send("HEAD /one/x?bytes=1234 HTTP/1.1\r\nHost: h\r\n\r\nGET /one/y HTTP/1.1\r\nHost: h\r\n\r\n");
+        const QList<Response> responses = client.read(2, 5000, {true, false});
+        QCOMPARE(responses.size(), 2);
+        QCOMPARE(responses[0].headers.value("content-length"), QByteArray("1234"));
+        QVERIFY(responses[0].body.isEmpty());
+        QCOMPARE(responses[1].json()["target"].toString(), QStringLiteral("/y"));
+    }
+
+    void pipelinedResponsesStayInOrder()
+    {
+        Running running(echoConfig({{"workers", 2}}));
+        RawClient client(running.port());
+        client.send("GET /one/slow?delay_ms=300 HTTP/1.1\r\nHost: h\r\n\r\n"
+                    "GET /one/fast HTTP/1.1\r\nHost: h\r\n\r\n"
+                    "POST /one/post HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc"
+                    "GET /one/medium?delay_ms=100 HTTP/1.1\r\nHost: h\r\n\r\n");
+        const QList<Response> responses = client.read(4);
+        QCOMPARE(responses.size(), 4);
+        QCOMPARE(responses[0].json()["target"].toString(), QStringLiteral("/slow?delay_ms=300"));
+        QCOMPARE(responses[1].json()["target"].toString(), QStringLiteral("/fast"));
+        QCOMPARE(responses[2].json()["body"].toString(), QStringLiteral("abc"));
+        QCOMPARE(responses[3].json()["target"].toString(), QStringLiteral("/medium?delay_ms=100"));
+    }
+
+    void expectContinue()
+    {
+        Running running(echoConfig());
+        RawClient client(running.port());
+        client.send("POST /one/x HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+        QVERIFY(QTest::qWaitFor([&] { return client.received().startsWith("HTTP/1.1 100 Continue\r\n\r\n"); }, 5000));
+        client.send("hello");
+        const Response response = client.readOne();
+        QCOMPARE(response.status, 200);
+        QCOMPARE(response.json()["body"].toString(), QStringLiteral("hello"));
+        QVERIFY(upstreamHeaderValues(response, "expect").isEmpty());
+    }
+
+    void keepAliveReusesBackendConnections()
+    {
+        Running running(echoConfig());
+        RawClient client(running.port());
+        for (int i = 0; i < 20; ++i) {
+            client.send("GET /one/x HTTP/1.1\r\nHost: h\r\n\r\n");
+            QCOMPARE(client.readOne().status, 200);
+        }
+        for (int i = 0; i < 5; ++i)
+            QCOMPARE(request(running.port(), "GET", "/one/y").status, 200);
+        QCOMPARE(m_a->requestsServed(), 25);
+        QCOMPARE(m_a->connectionsAccepted(), 1);
+    }
+
+    void roundRobinThroughTheGateway()
+    {
+        Running running(echoConfig());
+        QList<QByteArray> backends;
+        for (int i = 0; i < 6; ++i)
+            backends.append(request(running.port(), "GET", "/api/users").headers.value("x-backend"));
+        QCOMPARE(backends, (QList<QByteArray>{"a", "b", "a", "b", "a", "b"}));
+    }
+
+    void leastConnectionsPrefersTheIdleBackend()
+    {
+        Running running(echoConfig({}, "LeastConnections"));
+        RawClient slow(running.port());
+        slow.send("GET /api/users?delay_ms=1500 HTTP/1.1\r\nHost: h\r\n\r\n");
+        QTest::qWait(200);  // the slow request is in flight at one backend
+        QSet<QByteArray> others;
+        for (int i = 0; i < 5; ++i)
+            others.insert(request(running.port(), "GET", "/api/users").headers.value("x-backend"));
+        const Response slowResponse = slow.readOne();
+        QCOMPARE(others.size(), 1);
+        QVERIFY(!others.contains(slowResponse.headers.value("x-backend")));
+    }
+
+    void errorsAreJson_data()
+    {
+        QTest::addColumn<QByteArray>("requestBytes");
+        QTest::addColumn<int>("status");
+        QTest::addColumn<QString>("type");
+        QTest::newRow("404") << QByteArray("GET /nowhere HTTP/1.1\r\nHost: h\r\n\r\n") << 404 << "not_found";
+        QTest::newRow("405") << QByteArray("DELETE /api/users HTTP/1.1\r\nHost: h\r\n\r\n") << 405 << "method_not_allowed";
+        QTest::newRow("400 path") << QByteArray("GET /one/%zz HTTP/1.1\r\nHost: h\r\n\r\n") << 400 << "bad_request";
+        QTest::newRow("400 traversal") << QByteArray("GET /one/../etc HTTP/1.1\r\nHost: h\r\n\r\n") << 400 << "bad_request";
+    }
+
+    void errorsAreJson()
+    {
+        QFETCH(QByteArray, requestBytes);
+        QFETCH(int, status);
+        QFETCH(QString, type);
+        Running running(echoConfig());
+        RawClient client(running.port());
+        client.send(requestBytes);
+        const Response response = client.readOne();
+        QCOMPARE(response.status, status);
+        QCOMPARE(response.headers.value("content-type"), QByteArray("application/json"));
+        QCOMPARE(response.json()["type"].toString(), type);
+        QVERIFY(!response.json()["error"].toString().isEmpty());
+        QCOMPARE(response.json()["request_id"].toString().toLatin1(), response.headers.value("x-request-id"));
+        if (status == 405)
+            QCOMPARE(response.headers.value("allow"), QByteArray("GET, POST, PUT, HEAD, PROPFIND, X-CUSTOM"));
+    }
+
+    void smugglingAttemptsAreRejectedAndClosed_data()
+    {
+        QTest::addColumn<QByteArray>("requestBytes");
+        const QByteArray start = "POST /one/x HTTP/1.1\r\nHost: h\r\n";
+        QTest::newRow("CL+TE") << start + "Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
+        QTest::newRow("two CL") << start + "Content-Length: 4\r\nContent-Length: 5\r\n\r\nabcde";
+        QTest::newRow("bad CL") << start + "Content-Length: +4\r\n\r\nabcd";
+        QTest::newRow("TE not chunked") << start + "Transfer-Encoding: gzip\r\n\r\nabcd";
+        QTest::newRow("TE chunked twice") << start + "Transfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n";
+        QTest::newRow("bad chunk size") << start + "Transfer-Encoding: chunked\r\n\r\n-1\r\nabc\r\n0\r\n\r\n";
+        QTest::newRow("obs-fold") << start + "X-A: a\r\n b\r\n\r\n";
+        QTest::newRow("space before colon") << start + "Transfer-Encoding : chunked\r\n\r\n0\r\n\r\n";
+        QTest::newRow("NUL") << start + QByteArray("X-A: a\0b\r\n\r\n", 12);
+        QTest::newRow("LF in value") << QByteArray("GET /one/x HTTP/1.1\nHost: h\n\n");
+    }
+
+    void smugglingAttemptsAreRejectedAndClosed()
+    {
+        QFETCH(QByteArray, requestBytes);
+        Running running(echoConfig());
+        RawClient client(running.port());
+        client.send(requestBytes + "GET /one/smuggled HTTP/1.1\r\nHost: h\r\n\r\n");
+        const Response response = client.readOne();
+        QCOMPARE(response.status, 400);
+        QCOMPARE(response.headers.value("connection"), QByteArray("close"));
+        QVERIFY(client.waitForClosed());
+        QCOMPARE(m_a->requestsServed(), 0);  // nothing reached the backend
+    }
+
+    void headerSectionTooLarge()
+    {
+        Running running(echoConfig({{"max_header_bytes", 2048}}));
+        RawClient client(running.port());
+        client.send("GET /one/x HTTP/1.1\r\nHost: h\r\nX-Big: " + QByteArray(4000, 'a') + "\r\n\r\n");
+        QCOMPARE(client.readOne().status, 431);
+        QVERIFY(client.waitForClosed());
+    }
+
+    void bodyTooLarge()
+    {
+        Running running(echoConfig({{"max_body_bytes", 1000}}));
+        QCOMPARE(request(running.port(), "POST", "/one/x", {}, QByteArray(1001, 'x')).status, 413);
+        QCOMPARE(request(running.port(), "POST", "/one/x", {}, QByteArray(1000, 'x')).status, 200);
+        RawClient chunked(running.port());
+        chunked.send("POST /one/x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     "3e8\r\n" + QByteArray(1000, 'x') + "\r\n1\r\nx\r\n0\r\n\r\n");
+        QCOMPARE(chunked.readOne().status, 413);
+        QVERIFY(chunked.waitForClosed());
+    }
+
+    void perRouteBodyLimit()
+    {
+        QJsonObject route = routeJson("/small", "/", {backendJson(m_a->port())});
+        route.insert("max_body_bytes", 10);
+        Running running(makeConfig({route}));
+        QCOMPARE(request(running.port(), "POST", "/small", {}, QByteArray(11, 'x')).status, 413);
+        QCOMPARE(request(running.port(), "POST", "/small", {}, QByteArray(10, 'x')).status, 200);
+    }
+
+    void headerReadTimeout()
+    {
+        Running running(echoConfig({{"header_timeout_ms", 300}}));
+        RawClient partial(running.port());
+        partial.send("GET /one/x HTTP/1.1\r\nHost:");
+        const Response response = partial.readOne(3000);
+        QCOMPARE(response.status, 408);
+        QVERIFY(partial.waitForClosed());
+        RawClient silent(running.port());
+        QVERIFY(silent.waitForClosed(3000));
+        QVERIFY(silent.received().isEmpty());  // a connection that never spoke is closed quietly
+    }
+
+    void idleKeepAliveTimeout()
+    {
+        Running running(echoConfig({{"idle_timeout_ms", 300}}));
+        RawClient client(running.port());
+        client.send("GET /one/x HTTP/1.1\r\nHost: h\r\n\r\n");
+        QCOMPARE(client.readOne().status, 200);
+        QVERIFY(client.waitForClosed(3000));
+    }
+
+    void clientClosingWhileBackendIsSlow()
+    {
+        Running running(echoConfig());
+        {
+            RawClient client(running.port());
+            client.send("GET /one/x?delay_ms=300 HTTP/1.1\r\nHost: h\r\n\r\n");
+            QTest::qWait(50);
+        }  // gone before the answer
+        QTRY_COMPARE_WITH_TIMEOUT(m_a->openConnections(), 0, 5000);  // the upstream connection was not kept
+        QCOMPARE(request(running.port(), "GET", "/one/y").status, 200);
+        QTRY_COMPARE(running.gateway.activeConnections(), 0);
+    }
+
+    void backendClosingMidResponse()
+    {
+        ScriptedBackend backend([](QTcpSocket *socket, const QByteArray &received, int) {
+            if (!received.contains("\r\n\r\n"))
+                return;
+            if (received.contains("/silent"))
+                socket->close();  // nothing sent
+            else {
+                socket->write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly-ten-b");
+                socket->flush();
+                socket->close();
+            }
+        });
+        Running running(makeConfig({routeJson("/{*rest}", "/{rest}", {backendJson(backend.port())})}));
+        const Response silent = request(running.port(), "GET", "/silent");
+        QCOMPARE(silent.status, 502);
+        QCOMPARE(silent.json()["type"].toString(), QStringLiteral("bad_gateway"));
+
+        RawClient client(running.port());
+        client.send("GET /partial HTTP/1.1\r\nHost: h\r\n\r\n");
+        QVERIFY(client.waitForClosed());
+        QVERIFY(client.received().startsWith("HTTP/1.1 200 OK"));
+        QVERIFY(client.received().endsWith("only-ten-b"));
+    }
+
+    void garbageFromBackendIs502()
+    {
+        ScriptedBackend backend([](QTcpSocket *socket, const QByteArray &, int) {
+            socket->write("this is not HTTP at all\r\n\r\n");
+        });
+        Running running(makeConfig({routeJson("/{*rest}", "/{rest}", {backendJson(backend.port())})}));
+        QCOMPARE(request(running.port(), "GET", "/x").status, 502);
+    }
+
+    void refusedBackendIs502()
+    {
+        QTcpServer reserve;
+        QVERIFY(reserve.listen(QHostAddress::LocalHost, 0));
+        const quint16 closedPort = reserve.serverPort();
+        reserve.close();
+        Running running(makeConfig({routeJson("/x", "/", {backendJson(closedPort)})}));
+        const Response response = request(running.port(), "GET", "/x");
+        QCOMPARE(response.status, 502);
+        QVERIFY(response.json()["error"].toString().contains("backend connection failed"));
+    }
+
+    void slowBackendIs504()
+    {
+        ScriptedBackend stalled([](QTcpSocket *, const QByteArray &, int) {});
+        Running running(makeConfig({routeJson("/x", "/", {backendJson(stalled.port())})}, {{"response_timeout_ms", 300}}));
+        const Response response = request(running.port(), "GET", "/x");
+        QCOMPARE(response.status, 504);
+        QCOMPARE(response.json()["type"].toString(), QStringLiteral("gateway_timeout"));
+    }
+
+    void staleKeepAliveConnectionIsRetriedFreshForIdempotentRequests()
+    {
+        // The backend drops a kept-alive connection when the second request arrives on it, as a
+        // backend whose idle timeout fired just then would.
+        ScriptedBackend backend([](QTcpSocket *socket, const QByteArray &received, int) {
+            const int requests = int(received.count("\r\n\r\n"));
+            if (requests == 1 && received.endsWith("\r\n\r\n"))
+                socket->write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            else if (requests >= 2)
+                socket->abort();
+        });
+        Running running(makeConfig({routeJson("/x", "/", {backendJson(backend.port())})}));
+        QCOMPARE(request(running.port(), "GET", "/x").status, 200);
+        QCOMPARE(request(running.port(), "GET", "/x").status, 200);  // reused, dropped, retried fresh
+        QCOMPARE(backend.connections(), 2);
+        const Response post = request(running.port(), "POST", "/x", {}, "data");
+        QCOMPARE(post.status, 502);  // a POST that may have reached the backend is not replayed
+    }
+
+    void hopByHopFieldsAreRemoved()
+    {
+        Running running(echoConfig());
+        const Response response = request(running.port(), "GET", "/one/x",
+                                          {{"Connection", "X-Secret, keep-alive"}, {"X-Secret", "s"}, {"Keep-Alive", "timeout=5"},
+                                           {"TE", "trailers"}, {"Proxy-Connection", "keep-alive"}, {"Trailer", "X-T"},
+                                           {"Upgrade", "h2c"}, {"X-Kept", "yes"}});
+        for (const char *name : {"x-secret", "keep-alive", "te", "proxy-connection", "trailer", "upgrade", "connection"})
+            QVERIFY2(upstreamHeaderValues(response, name).isEmpty(), name);
+        QCOMPARE(upstreamHeaderValues(response, "x-kept"), QList<QByteArray>{"yes"});
+    }
+
+    void connectionCannotStripTheGatewaysOwnFields()
+    {
+        Running running(echoConfig());
+        const Response response = request(running.port(), "GET", "/one/x",
+                                          {{"Connection", "X-Forwarded-For, X-Request-Id, Host"}});
+        QCOMPARE(upstreamHeaderValues(response, "x-forwarded-for").size(), 1);
+        QCOMPARE(upstreamHeaderValues(response, "x-request-id").size(), 1);
+        QCOMPARE(upstreamHeaderValues(response, "host"), QList<QByteArray>{"127.0.0.1:" + QByteArray::number(m_a->port())});
+    }
+
+    void forwardedFieldsAndRequestId()
+    {
+        Running running(echoConfig());
+        const Response response = request(running.port(), "GET", "/one/x",
+                                          {{"X-Forwarded-For", "6.6.6.6"}, {"X-Forwarded-Proto", "https"}, {"X-Request-Id", "abc-123"}});
+        QCOMPARE(upstreamHeaderValues(response, "x-forwarded-for"), QList<QByteArray>{"127.0.0.1"});  // untrusted peer
+        QCOMPARE(upstreamHeaderValues(response, "x-forwarded-proto"), QList<QByteArray>{"http"});
+        QCOMPARE(upstreamHeaderValues(response, "x-forwarded-host"), QList<QByteArray>{"gateway.test"});
+        QCOMPARE(upstreamHeaderValues(response, "x-request-id"), QList<QByteArray>{"abc-123"});
+        QCOMPARE(response.headers.value("x-request-id"), QByteArray("abc-123"));
+        const Response generated = request(running.port(), "GET", "/one/x");
+        QCOMPARE(generated.headers.value("x-request-id").size(), 16);
+        QCOMPARE(upstreamHeaderValues(generated, "x-request-id"), QList<QByteArray>{generated.headers.value("x-request-id")});
+    }
+
+    void trustedProxyFieldsAreAppended()
+    {
+        Running running(echoConfig({{"trusted_proxies", QJsonArray{"127.0.0.0/8"}}}));
+        const Response response = request(running.port(), "GET", "/one/x",
+                                          {{"X-Forwarded-For", "203.0.113.9"}, {"X-Forwarded-Proto", "https"}});
+        QCOMPARE(upstreamHeaderValues(response, "x-forwarded-for"), QList<QByteArray>{"203.0.113.9, 127.0.0.1"});
+        QCOMPARE(upstreamHeaderValues(response, "x-forwarded-proto"), QList<QByteArray>{"https"});
+    }
+
+    void preserveHost()
+    {
+        QJsonObject route = routeJson("/p", "/", {backendJson(m_a->port())});
+        route.insert("preserve_host", true);
+        Running running(makeConfig({route}));
+        QCOMPARE(upstreamHeaderValues(request(running.port(), "GET", "/p"), "host"), QList<QByteArray>{"gateway.test"});
+    }
+
+    void webSocketEchoThroughTheGateway()
+    {
+        QWebSocketServer server("echo", QWebSocketServer::NonSecureMode);
+        QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+        connect(&server, &QWebSocketServer::newConnection, this, [&server] {
+            QWebSocket *socket = server.nextPendingConnection();
+            connect(socket, &QWebSocket::textMessageReceived, socket, [socket](const QString &text) {
+                socket->sendTextMessage(QStringLiteral("echo: ") + text);
+            });
+        });
+        Running running(makeConfig({routeJson("/ws", "/", {backendJson(server.serverPort())}, {"GET"})}));
+        QWebSocket client;
+        QString reply;
+        connect(&client, &QWebSocket::textMessageReceived, this, [&reply](const QString &text) { reply = text; });
+        client.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(running.port())));
+        QTRY_COMPARE_WITH_TIMEOUT(client.state(), QAbstractSocket::ConnectedState, 5000);
+        client.sendTextMessage(QStringLiteral("hello"));
+        QTRY_COMPARE_WITH_TIMEOUT(reply, QStringLiteral("echo: hello"), 5000);
+        client.sendTextMessage(QString(100000, QLatin1Char('w')));
+        QTRY_COMPARE_WITH_TIMEOUT(reply.size(), 100006, 5000);
+        client.close();
+    }
+
+    void tlsBackend()
+    {
+        QFile certFile(QStringLiteral(KAIROS_SOURCE_DIR "/tests/proxy/data/backend.crt"));
+        QFile keyFile(QStringLiteral(KAIROS_SOURCE_DIR "/tests/proxy/data/backend.key"));
+        QVERIFY(certFile.open(QIODevice::ReadOnly) && keyFile.open(QIODevice::ReadOnly));
+        QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+        tls.setLocalCertificate(QSslCertificate(certFile.readAll()));
+        tls.setPrivateKey(QSslKey(keyFile.readAll(), QSsl::Rsa));
+        QSslServer server;
+        server.setSslConfiguration(tls);
+        QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+        connect(&server, &QTcpServer::pendingConnectionAvailable, this, [&server] {
+            QTcpSocket *socket = server.nextPendingConnection();
+            connect(socket, &QTcpSocket::readyRead, socket, [socket] {
+                if (socket->readAll().contains("\r\n\r\n"))
+                    socket->write("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecure");
+            });
+        });
+        QJsonObject insecure = backendJson(server.serverPort(), 1, "https://127.0.0.1");
+        insecure.insert("tls_verify", false);
+        const QJsonObject verified = backendJson(server.serverPort(), 1, "https://127.0.0.1");
+        Running running(makeConfig({routeJson("/dev", "/", {insecure}), routeJson("/strict", "/", {verified})}));
+        const Response response = request(running.port(), "GET", "/dev");
+        QCOMPARE(response.status, 200);
+        QCOMPARE(response.body, QByteArray("secure"));
+        QCOMPARE(request(running.port(), "GET", "/strict").status, 502);  // self-signed: verification fails
+    }
+
+    void configSwapLeavesRequestsInFlightAlone()
+    {
+        Running running(echoConfig());
+        RawClient slow(running.port());
+        slow.send("GET /one/x?delay_ms=400 HTTP/1.1\r\nHost: h\r\n\r\n");
+        QTest::qWait(100);
+        running.gateway.applyConfig(makeConfig({routeJson("/new", "/", {backendJson(m_b->port())})}));
+        QCOMPARE(slow.readOne().status, 200);  // finished on the snapshot it started with
+        QCOMPARE(request(running.port(), "GET", "/one/x").status, 404);
+        QCOMPARE(request(running.port(), "GET", "/new").headers.value("x-backend"), QByteArray("b"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestProxy)
+#include "tst_proxy.moc"

@@ -1,0 +1,142 @@
+#include "testsupport.h"
+
+#include "http/messageparser.h"
+
+#include <QJsonDocument>
+#include <QtTest>
+
+namespace kairos::test {
+
+QJsonObject Response::json() const
+{
+    return QJsonDocument::fromJson(body).object();
+}
+
+RawClient::RawClient(quint16 port, const QHostAddress &address)
+{
+    m_socket.connectToHost(address, port);
+    m_socket.waitForConnected(5000);
+    QObject::connect(&m_socket, &QTcpSocket::readyRead, &m_socket, [this] { m_received += m_socket.readAll(); });
+}
+
+RawClient::~RawClient() = default;
+
+bool RawClient::isConnected() const
+{
+    return m_socket.state() == QAbstractSocket::ConnectedState;
+}
+
+void RawClient::send(const QByteArray &bytes)
+{
+    m_socket.write(bytes);
+    m_socket.flush();
+}
+
+QList<Response> RawClient::read(int count, int timeoutMs, QList<bool> headRequests)
+{
+    QList<Response> responses;
+    http::MessageParser parser(http::MessageParser::Type::Response, 1 << 20);
+    QByteArray body;
+    auto parseAvailable = [&]() {
+        while (responses.size() < count) {
+            parser.setExpectNoBody(headRequests.value(responses.size(), false));
+            http::MessageParser::BodyPieces pieces;
+            const qsizetype used = parser.feed(m_received.constData() + m_consumed, m_received.size() - m_consumed, &pieces);
+            m_consumed += used;
+            for (QByteArrayView piece : pieces)
+                body += piece.toByteArray();
+            if (parser.state() == http::MessageParser::State::HeadDone) {
+                parser.continueToBody();
+            } else if (parser.state() == http::MessageParser::State::Body && m_socket.state() != QAbstractSocket::ConnectedState
+                       && m_consumed == m_received.size() && parser.framing() == http::MessageParser::Framing::UntilClose) {
+                parser.finish();
+            }
+            if (parser.state() == http::MessageParser::State::Complete) {
+                if (parser.response().status >= 100 && parser.response().status < 200 && parser.response().status != 101) {
+                    parser.startNextMessage();
+                    continue;
+                }
+                responses.append({parser.response().status, parser.response().headers, body});
+                body.clear();
+                parser.startNextMessage();
+                continue;
+            }
+            if (parser.state() == http::MessageParser::State::Failed || used == 0)
+                return;
+        }
+    };
+    [[maybe_unused]] const bool done = QTest::qWaitFor([&] {
+        parseAvailable();
+        return responses.size() >= count || (m_socket.state() != QAbstractSocket::ConnectedState && m_consumed == m_received.size()
+                                             && parser.state() != http::MessageParser::State::Body);
+    }, timeoutMs);
+    parseAvailable();
+    return responses;
+}
+
+bool RawClient::waitForClosed(int timeoutMs)
+{
+    return QTest::qWaitFor([this] { return m_socket.state() == QAbstractSocket::UnconnectedState; }, timeoutMs);
+}
+
+Response request(quint16 port, const QByteArray &method, const QByteArray &target,
+                 const QList<std::pair<QByteArray, QByteArray>> &headers, const QByteArray &body)
+{
+    RawClient client(port);
+    QByteArray bytes = method + ' ' + target + " HTTP/1.1\r\nHost: gateway.test\r\n";
+    for (const auto &[name, value] : headers)
+        bytes += name + ": " + value + "\r\n";
+    if (!body.isEmpty())
+        bytes += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
+    bytes += "\r\n" + body;
+    client.send(bytes);
+    return client.readOne(10000, method == "HEAD");
+}
+
+ScriptedBackend::ScriptedBackend(Script script) : m_script(std::move(script))
+{
+    m_server.listen(QHostAddress::LocalHost, 0);
+    connect(&m_server, &QTcpServer::newConnection, this, [this] {
+        while (QTcpSocket *socket = m_server.nextPendingConnection()) {
+            const int index = m_connections++;
+            auto received = std::make_shared<QByteArray>();
+            connect(socket, &QTcpSocket::readyRead, socket, [this, socket, received, index] {
+                *received += socket->readAll();
+                m_script(socket, *received, index);
+            });
+            connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+        }
+    });
+}
+
+QJsonObject backendJson(quint16 port, int weight, const QString &host)
+{
+    return QJsonObject{{"host", host}, {"port", int(port)}, {"weight", weight}};
+}
+
+QJsonObject routeJson(const QString &external, const QString &internal, const QJsonArray &backends,
+                      const QStringList &methods, const QString &strategy)
+{
+    return QJsonObject{{"external_path", external},
+                       {"internal_path", internal},
+                       {"methods", QJsonArray::fromStringList(methods)},
+                       {"backends", backends},
+                       {"load_balancing_strategy", strategy}};
+}
+
+ConfigSnapshot makeConfig(const QJsonArray &routes, const QJsonObject &server, const QJsonObject &extra)
+{
+    QJsonObject serverSection{{"workers", 1}};
+    for (auto it = server.begin(); it != server.end(); ++it)
+        serverSection.insert(it.key(), it.value());
+    QJsonObject root = extra;
+    root.insert("version", 1);
+    root.insert("server", serverSection);
+    root.insert("routers", routes);
+    const ConfigLoadResult result = loadConfig(QJsonDocument(root).toJson());
+    if (!result.ok())
+        qFatal("invalid test config: %s", qPrintable(result.errorSummary()));
+    return result.config;
+}
+
+}  // namespace kairos::test

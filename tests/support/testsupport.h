@@ -1,0 +1,75 @@
+// Helpers for tests that run the gateway on real sockets on 127.0.0.1: a raw HTTP client, a
+// backend whose behaviour a test scripts byte by byte, and a config builder.
+#pragma once
+
+#include "config/configloader.h"
+#include "http/httpmessage.h"
+
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QTcpServer>
+#include <QTcpSocket>
+
+#include <functional>
+
+namespace kairos::test {
+
+struct Response {
+    int status = 0;
+    http::Headers headers;
+    QByteArray body;
+    QJsonObject json() const;
+};
+
+// Sends raw bytes and reads responses with the gateway's own parser, running the event loop
+// while it waits (the in-process backends live on the test's thread).
+class RawClient
+{
+public:
+    explicit RawClient(quint16 port, const QHostAddress &address = QHostAddress::LocalHost);
+    ~RawClient();
+
+    bool isConnected() const;
+    void send(const QByteArray &bytes);
+    // Waits for `count` complete responses; `headRequests` lists which of them answer HEAD.
+    QList<Response> read(int count, int timeoutMs = 5000, QList<bool> headRequests = {});
+    Response readOne(int timeoutMs = 5000, bool head = false) { return read(1, timeoutMs, {head}).value(0); }
+    bool waitForClosed(int timeoutMs = 5000);
+    QByteArray received() const { return m_received; }
+
+private:
+    QTcpSocket m_socket;
+    QByteArray m_received;
+    qsizetype m_consumed = 0;
+};
+
+// A one-shot request on a new connection.
+Response request(quint16 port, const QByteArray &method, const QByteArray &target,
+                 const QList<std::pair<QByteArray, QByteArray>> &headers = {}, const QByteArray &body = {});
+
+// A backend whose behaviour on every received chunk of bytes is up to the test.
+class ScriptedBackend : public QObject
+{
+    Q_OBJECT
+
+public:
+    // Called with the connection and all bytes it received so far; the index counts connections.
+    using Script = std::function<void(QTcpSocket *socket, const QByteArray &receivedSoFar, int connectionIndex)>;
+    explicit ScriptedBackend(Script script);
+    quint16 port() const { return m_server.serverPort(); }
+    int connections() const { return m_connections; }
+
+private:
+    QTcpServer m_server;
+    Script m_script;
+    int m_connections = 0;
+};
+
+QJsonObject backendJson(quint16 port, int weight = 1, const QString &host = QStringLiteral("http://127.0.0.1"));
+QJsonObject routeJson(const QString &external, const QString &internal, const QJsonArray &backends,
+                      const QStringList &methods = {"GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"},
+                      const QString &strategy = QStringLiteral("RoundRobin"));
+// A validated config; `server` entries are merged into the server section (workers default 1).
+ConfigSnapshot makeConfig(const QJsonArray &routes, const QJsonObject &server = {}, const QJsonObject &extra = {});
+
+}  // namespace kairos::test
