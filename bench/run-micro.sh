@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Builds the micro-benchmarks in Release and runs them. Usage: bench/run-micro.sh [benchmark args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh libbenchmark-dev
+cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DKAIROS_BUILD_BENCH=ON \
+      -DKAIROS_BUILD_GUI=OFF -DKAIROS_BUILD_TESTS=OFF >/dev/null
+cmake --build build-bench --target bench_routing
+build-bench/bench/bench_routing --benchmark_repetitions=3 --benchmark_report_aggregates_only=true "$@"

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Install what is needed, build, and run the whole CTest suite; then the same suite again in an
+# AddressSanitizer + UndefinedBehaviorSanitizer build (skip that with KAIROS_SKIP_SANITIZE=1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh
+jobs=$(nproc)
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j "$jobs"
+(cd build && QT_QPA_PLATFORM=offscreen ctest --output-on-failure -j "$jobs")
+
+if [ "${KAIROS_SKIP_SANITIZE:-0}" != "1" ]; then
+    cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKAIROS_SANITIZE=ON >/dev/null
+    cmake --build build-sanitize -j "$jobs"
+    (cd build-sanitize && QT_QPA_PLATFORM=offscreen ASAN_OPTIONS=detect_leaks=0 \
+        UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure)
+fi
