@@ -11,8 +11,8 @@
 
 namespace kairos {
 
-Selection::Selection(const Balancer &balancer, QByteArrayView clientKey)
-    : m_balancer(balancer), m_clientKey(clientKey), m_tried(balancer.size())
+Selection::Selection(const Balancer &balancer, QByteArray clientKey)
+    : m_balancer(balancer), m_clientKey(std::move(clientKey)), m_tried(balancer.size())
 {
     std::fill(m_tried.begin(), m_tried.end(), false);
 }

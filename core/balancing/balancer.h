@@ -28,13 +28,13 @@ class Balancer;
 class Selection
 {
 public:
-    Selection(const Balancer &balancer, QByteArrayView clientKey);
+    Selection(const Balancer &balancer, QByteArray clientKey);
     // The next candidate's index into the route's backends, or -1 when all were yielded.
     int next();
     // The next candidate that is available (healthy, circuit not open), or -1.
     int nextAvailable();
 
-    QByteArrayView clientKey() const { return m_clientKey; }
+    const QByteArray &clientKey() const { return m_clientKey; }
     bool tried(int index) const { return m_tried[index]; }
     int count() const { return m_count; }
     int previous() const { return m_previous; }
@@ -42,7 +42,7 @@ public:
 
 private:
     const Balancer &m_balancer;
-    QByteArrayView m_clientKey;
+    QByteArray m_clientKey;  // the client address, for IpHash
     QVarLengthArray<bool, 16> m_tried;
     int m_count = 0;
     int m_previous = -1;

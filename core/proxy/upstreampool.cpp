@@ -79,6 +79,11 @@ void UpstreamPool::expireIdle()
     }
 }
 
+void UpstreamPool::clear()
+{
+    m_idle.clear();
+}
+
 int UpstreamPool::idleCount() const
 {
     int count = 0;

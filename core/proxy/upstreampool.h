@@ -28,6 +28,8 @@ public:
     // Keeps the connection for reuse (it must be between messages) or closes it past the cap.
     void giveBack(std::unique_ptr<UpstreamConnection> connection);
 
+    // Closes every idle connection.
+    void clear();
     int idleCount() const;
     int idleCount(const QString &backendKey) const;
 

@@ -1,5 +1,6 @@
 #include "worker.h"
 
+#include <QCoreApplication>
 #include <QLoggingCategory>
 
 Q_DECLARE_LOGGING_CATEGORY(lcProxy)
@@ -32,7 +33,10 @@ void Worker::closeAll()
     const QList<ClientConnection *> connections = findChildren<ClientConnection *>(Qt::FindDirectChildrenOnly);
     for (ClientConnection *connection : connections)
         delete connection;
+    m_pool.clear();
     m_connections.store(0, std::memory_order_relaxed);
+    // Sockets are released with deleteLater(); this thread's loop is about to stop, so run them now.
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
 }
 
 }  // namespace kairos

@@ -15,7 +15,7 @@ std::vector<BalancedBackend> backends(const QList<int> &weights)
     return result;
 }
 
-int pick(const Balancer &balancer, QByteArrayView client = "127.0.0.1")
+int pick(const Balancer &balancer, const QByteArray &client = "127.0.0.1")
 {
     Selection selection(balancer, client);
     return selection.next();

@@ -493,6 +493,7 @@ private slots:
         QVERIFY(server.listen(QHostAddress::LocalHost, 0));
         connect(&server, &QWebSocketServer::newConnection, this, [&server] {
             QWebSocket *socket = server.nextPendingConnection();
+            socket->setParent(&server);
             connect(socket, &QWebSocket::textMessageReceived, socket, [socket](const QString &text) {
                 socket->sendTextMessage(QStringLiteral("echo: ") + text);
             });
