@@ -53,7 +53,9 @@ struct Route {
     LoadBalancingStrategy strategy = LoadBalancingStrategy::RoundRobin;
     std::optional<RetryPolicy> retry;
     bool preserveHost = false;
-    std::optional<qint64> maxBodyBytes;  // overrides server.max_body_bytes
+    std::optional<qint64> maxBodyBytes;        // overrides server.max_body_bytes
+    std::optional<int> connectTimeoutMs;       // overrides server.connect_timeout_ms
+    std::optional<int> responseTimeoutMs;      // overrides server.response_timeout_ms
     QJsonObject unknownKeys;
 };
 

@@ -335,6 +335,10 @@ Route readRoute(const QJsonObject &object, const QString &path, QList<ConfigProb
     route.preserveHost = reader.boolean(QStringLiteral("preserve_host"), false);
     if (reader.has(QStringLiteral("max_body_bytes")))
         route.maxBodyBytes = reader.integer64(QStringLiteral("max_body_bytes"), 0);
+    if (reader.has(QStringLiteral("connect_timeout_ms")))
+        route.connectTimeoutMs = reader.integer(QStringLiteral("connect_timeout_ms"), 0);
+    if (reader.has(QStringLiteral("response_timeout_ms")))
+        route.responseTimeoutMs = reader.integer(QStringLiteral("response_timeout_ms"), 0);
 
     if (std::optional<QJsonArray> backends = reader.array(QStringLiteral("backends"))) {
         for (int i = 0; i < backends->size(); ++i) {

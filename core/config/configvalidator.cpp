@@ -98,6 +98,10 @@ public:
             checkRetry(*route.retry, path + QLatin1String(".retry"));
         if (route.maxBodyBytes)
             checkRange(path + QLatin1String(".max_body_bytes"), *route.maxBodyBytes, 0, Q_INT64_C(1) << 50);
+        if (route.connectTimeoutMs)
+            checkRange(path + QLatin1String(".connect_timeout_ms"), *route.connectTimeoutMs, 1, 3'600'000);
+        if (route.responseTimeoutMs)
+            checkRange(path + QLatin1String(".response_timeout_ms"), *route.responseTimeoutMs, 1, 86'400'000);
         if (route.authRequired && config.jwt.secret.isEmpty())
             add(path + QLatin1String(".auth_required"),
                 QStringLiteral("needs jwt.secret to be set, since tokens cannot be checked without it"));

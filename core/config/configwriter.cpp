@@ -131,6 +131,10 @@ QJsonObject routeToJson(const Route &route)
         object.insert(QLatin1String("preserve_host"), true);
     if (route.maxBodyBytes)
         object.insert(QLatin1String("max_body_bytes"), double(*route.maxBodyBytes));
+    if (route.connectTimeoutMs)
+        object.insert(QLatin1String("connect_timeout_ms"), *route.connectTimeoutMs);
+    if (route.responseTimeoutMs)
+        object.insert(QLatin1String("response_timeout_ms"), *route.responseTimeoutMs);
     return object;
 }
 

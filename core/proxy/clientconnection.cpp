@@ -145,7 +145,9 @@ void ClientConnection::handleRequestHead()
     m_record.method = head.method;
     m_record.target = head.target;
     m_record.peer = m_socket->peerAddress();
-    m_closeAfterResponse = !m_parser.keepAlive();
+    // After an Upgrade request the parser reads no further: unless the backend switches
+    // protocols, the connection ends with this response.
+    m_closeAfterResponse = !m_parser.keepAlive() || m_parser.isUpgrade();
     m_responseDone = false;
     m_bodyReceived = 0;
     m_parser.continueToBody();

@@ -39,11 +39,12 @@ ProxyExchange::ProxyExchange(ExchangeRequest request, ExchangeSink &sink, Upstre
 {
     m_bodyFinished = m_request.bodyFraming == http::MessageParser::Framing::None;
     const ServerSettings &server = m_request.snapshot->config->server;
+    const Route &route = *m_request.route->route;
     m_connectTimer.setSingleShot(true);
-    m_connectTimer.setInterval(server.connectTimeoutMs);
+    m_connectTimer.setInterval(route.connectTimeoutMs.value_or(server.connectTimeoutMs));
     connect(&m_connectTimer, &QTimer::timeout, this, &ProxyExchange::onConnectTimeout);
     m_responseTimer.setSingleShot(true);
-    m_responseTimer.setInterval(server.responseTimeoutMs);
+    m_responseTimer.setInterval(route.responseTimeoutMs.value_or(server.responseTimeoutMs));
     connect(&m_responseTimer, &QTimer::timeout, this, &ProxyExchange::onResponseTimeout);
 }
 

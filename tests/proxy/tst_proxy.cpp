@@ -414,6 +414,28 @@ private slots:
         QCOMPARE(response.json()["type"].toString(), QStringLiteral("gateway_timeout"));
     }
 
+    void perRouteResponseTimeout()
+    {
+        ScriptedBackend stalled([](QTcpSocket *, const QByteArray &, int) {});
+        QJsonObject quick = routeJson("/quick", "/", {backendJson(stalled.port())});
+        quick.insert("response_timeout_ms", 200);
+        Running running(makeConfig({quick, routeJson("/patient", "/", {backendJson(stalled.port())})},
+                                   {{"response_timeout_ms", 60000}}));
+        // The client waits 10 s: an answer at all means the route's 200 ms applied, not the 60 s.
+        QCOMPARE(request(running.port(), "GET", "/quick").status, 504);
+    }
+
+    void upgradeRefusedByTheBackendClosesTheConnection()
+    {
+        Running running(echoConfig());
+        RawClient client(running.port());
+        client.send("GET /one/ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+        const Response response = client.readOne();
+        QCOMPARE(response.status, 200);  // the echo backend does not speak WebSocket
+        QCOMPARE(response.headers.value("connection"), QByteArray("close"));
+        QVERIFY(client.waitForClosed());
+    }
+
     void staleKeepAliveConnectionIsRetriedFreshForIdempotentRequests()
     {
         // The backend drops a kept-alive connection when the second request arrives on it, as a
