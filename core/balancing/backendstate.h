@@ -2,6 +2,8 @@
 // config reloads (keyed by Backend::key()), so that counts and health survive a swap.
 #pragma once
 
+#include "resilience/circuitbreaker.h"
+
 #include <QHash>
 #include <QMutex>
 #include <QString>
@@ -12,15 +14,17 @@
 namespace kairos {
 
 struct BackendState {
-    explicit BackendState(QString backendKey) : key(std::move(backendKey)) {}
+    explicit BackendState(QString backendKey) : key(backendKey), circuit(backendKey) {}
 
     const QString key;
     std::atomic<int> inFlight{0};
     std::atomic<bool> healthy{true};  // set by active health checks; a new backend starts healthy
     std::atomic<quint64> requests{0};
     std::atomic<quint64> failures{0};  // connection errors, timeouts, 5xx
+    CircuitBreaker circuit;
 
-    bool isAvailable() const { return healthy.load(std::memory_order_relaxed); }
+    // Healthy, and its circuit lets traffic through (or is due for a probe).
+    bool isAvailable() const { return healthy.load(std::memory_order_relaxed) && circuit.looksAvailable(); }
 };
 
 // Hands out one BackendState per backend key. Used when a config snapshot is compiled, never per

@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include "configreader.h"
+
 #include <QUrl>
 
 namespace kairos {
@@ -61,6 +63,24 @@ const Route *Config::findRoute(const QString &externalPath) const
             return &route;
     }
     return nullptr;
+}
+
+CircuitBreakerSettings Config::circuitBreakerFor(const Route &route) const
+{
+    QList<ConfigProblem> ignoredErrors, ignoredWarnings;  // reported when the config was read
+    CircuitBreakerSettings settings =
+        readCircuitBreaker(route.circuitBreaker.keys, QString(), circuitBreaker, ignoredErrors, ignoredWarnings);
+    settings.unknownKeys = circuitBreaker.unknownKeys;
+    return settings;
+}
+
+HealthCheckSettings Config::healthCheckFor(const Route &route) const
+{
+    QList<ConfigProblem> ignoredErrors, ignoredWarnings;
+    HealthCheckSettings settings =
+        readHealthCheck(route.healthCheck.keys, QString(), healthCheck, ignoredErrors, ignoredWarnings);
+    settings.unknownKeys = healthCheck.unknownKeys;
+    return settings;
 }
 
 QString ConfigProblem::toString() const

@@ -41,7 +41,32 @@ struct RetryPolicy {
     double backoffMultiplier = 2.0;
     QList<int> retryableStatusCodes{502, 503, 504};
     bool retryOnConnectionError = true;
+    bool jitter = false;                  // full jitter: a random delay between 0 and the computed one
+    qint64 retryBufferBytes = 1024 * 1024;  // request bodies up to this size are kept for replay
     QJsonObject unknownKeys;
+};
+
+struct CircuitBreakerSettings {
+    int failureThreshold = 5;       // consecutive failures that open the circuit
+    int openDurationMs = 30'000;    // how long it stays open before a probe
+    int halfOpenMaxRequests = 1;    // probes at a time while half-open
+    int successThreshold = 2;       // probe successes that close it again
+    QJsonObject unknownKeys;
+};
+
+struct HealthCheckSettings {
+    int intervalMs = 10'000;
+    int timeoutMs = 2'000;
+    int unhealthyThreshold = 3;     // consecutive failed checks that mark a backend down
+    int healthyThreshold = 2;       // consecutive good checks that bring it back
+    QList<int> expectedStatuses;    // empty: 200-399
+    QJsonObject unknownKeys;
+};
+
+// A route's own circuit_breaker / health_check block: only the keys it sets, laid over the
+// top-level block, so that changing the top level still reaches every key a route left alone.
+struct SettingsOverride {
+    QJsonObject keys;
 };
 
 struct Route {
@@ -56,6 +81,10 @@ struct Route {
     std::optional<qint64> maxBodyBytes;        // overrides server.max_body_bytes
     std::optional<int> connectTimeoutMs;       // overrides server.connect_timeout_ms
     std::optional<int> responseTimeoutMs;      // overrides server.response_timeout_ms
+    int timeoutMs = 30'000;                    // all tries of one request together
+    bool retryNonIdempotent = false;           // also retry POST/PATCH that may have reached the backend
+    SettingsOverride circuitBreaker;
+    SettingsOverride healthCheck;
     QJsonObject unknownKeys;
 };
 
@@ -91,12 +120,17 @@ struct AdminSettings {
 struct Config {
     int version = 1;
     ServerSettings server;
+    CircuitBreakerSettings circuitBreaker;
+    HealthCheckSettings healthCheck;
     JwtSettings jwt;
     AdminSettings admin;
     QList<Route> routes;
     QJsonObject unknownKeys;
 
     const Route *findRoute(const QString &externalPath) const;
+    // The top-level block with the route's own keys laid over it.
+    CircuitBreakerSettings circuitBreakerFor(const Route &route) const;
+    HealthCheckSettings healthCheckFor(const Route &route) const;
 };
 
 using ConfigSnapshot = std::shared_ptr<const Config>;

@@ -6,6 +6,7 @@
 #include <QSet>
 
 #include <cmath>
+#include <functional>
 #include <limits>
 
 namespace kairos {
@@ -252,6 +253,8 @@ RetryPolicy readRetry(const QJsonObject &object, const QString &path, QList<Conf
     }
     retry.retryOnConnectionError =
         reader.boolean(QStringLiteral("retry_on_connection_error"), retry.retryOnConnectionError);
+    retry.jitter = reader.boolean(QStringLiteral("jitter"), retry.jitter);
+    retry.retryBufferBytes = reader.integer64(QStringLiteral("retry_buffer_bytes"), retry.retryBufferBytes);
     retry.unknownKeys = reader.unknownKeys();
     return retry;
 }
@@ -299,6 +302,19 @@ AdminSettings readAdmin(const QJsonObject &object, QList<ConfigProblem> &errors,
     admin.listen = reader.string(QStringLiteral("listen"));
     admin.unknownKeys = reader.unknownKeys();
     return admin;
+}
+
+// A route's override block: checked like the top-level one (errors carry the route's path), kept
+// as written.
+SettingsOverride readOverride(ObjectReader &routeReader, const QString &key,
+                              const std::function<void(const QJsonObject &, const QString &)> &check)
+{
+    SettingsOverride result;
+    if (std::optional<QJsonObject> object = routeReader.object(key)) {
+        check(*object, routeReader.childPath(key));
+        result.keys = *object;
+    }
+    return result;
 }
 
 // QJsonParseError gives a byte offset; people want a line and a column.
@@ -374,8 +390,46 @@ Route readRoute(const QJsonObject &object, const QString &path, QList<ConfigProb
     }
     if (std::optional<QJsonObject> retry = reader.object(QStringLiteral("retry")))
         route.retry = readRetry(*retry, reader.childPath(QStringLiteral("retry")), errors, warnings);
+    route.timeoutMs = reader.integer(QStringLiteral("timeout_ms"), route.timeoutMs);
+    route.retryNonIdempotent = reader.boolean(QStringLiteral("retry_non_idempotent"), false);
+    route.circuitBreaker = readOverride(reader, QStringLiteral("circuit_breaker"),
+                                        [&](const QJsonObject &object, const QString &path) {
+                                            readCircuitBreaker(object, path, {}, errors, warnings);
+                                        });
+    route.healthCheck = readOverride(reader, QStringLiteral("health_check"),
+                                     [&](const QJsonObject &object, const QString &path) {
+                                         readHealthCheck(object, path, {}, errors, warnings);
+                                     });
     route.unknownKeys = reader.unknownKeys();
     return route;
+}
+
+CircuitBreakerSettings readCircuitBreaker(const QJsonObject &object, const QString &path,
+                                          const CircuitBreakerSettings &base, QList<ConfigProblem> &errors,
+                                          QList<ConfigProblem> &warnings)
+{
+    ObjectReader reader(object, path, errors, warnings);
+    CircuitBreakerSettings settings = base;
+    settings.failureThreshold = reader.integer(QStringLiteral("failure_threshold"), base.failureThreshold);
+    settings.openDurationMs = reader.integer(QStringLiteral("open_duration_ms"), base.openDurationMs);
+    settings.halfOpenMaxRequests = reader.integer(QStringLiteral("half_open_max_requests"), base.halfOpenMaxRequests);
+    settings.successThreshold = reader.integer(QStringLiteral("success_threshold"), base.successThreshold);
+    settings.unknownKeys = reader.unknownKeys();
+    return settings;
+}
+
+HealthCheckSettings readHealthCheck(const QJsonObject &object, const QString &path, const HealthCheckSettings &base,
+                                    QList<ConfigProblem> &errors, QList<ConfigProblem> &warnings)
+{
+    ObjectReader reader(object, path, errors, warnings);
+    HealthCheckSettings settings = base;
+    settings.intervalMs = reader.integer(QStringLiteral("interval_ms"), base.intervalMs);
+    settings.timeoutMs = reader.integer(QStringLiteral("timeout_ms"), base.timeoutMs);
+    settings.unhealthyThreshold = reader.integer(QStringLiteral("unhealthy_threshold"), base.unhealthyThreshold);
+    settings.healthyThreshold = reader.integer(QStringLiteral("healthy_threshold"), base.healthyThreshold);
+    settings.expectedStatuses = reader.integerList(QStringLiteral("expected_statuses"), base.expectedStatuses);
+    settings.unknownKeys = reader.unknownKeys();
+    return settings;
 }
 
 ConfigReadResult readConfig(const QByteArray &json)
@@ -401,6 +455,10 @@ ConfigReadResult readConfig(const QByteArray &json)
         config.jwt = readJwt(*jwt, result.errors, result.warnings);
     if (std::optional<QJsonObject> admin = reader.object(QStringLiteral("admin")))
         config.admin = readAdmin(*admin, result.errors, result.warnings);
+    if (std::optional<QJsonObject> breaker = reader.object(QStringLiteral("circuit_breaker")))
+        config.circuitBreaker = readCircuitBreaker(*breaker, QStringLiteral("circuit_breaker"), {}, result.errors, result.warnings);
+    if (std::optional<QJsonObject> health = reader.object(QStringLiteral("health_check")))
+        config.healthCheck = readHealthCheck(*health, QStringLiteral("health_check"), {}, result.errors, result.warnings);
     if (std::optional<QJsonArray> routers = reader.array(QStringLiteral("routers"))) {
         for (int i = 0; i < routers->size(); ++i) {
             const QString path = QStringLiteral("routers[%1]").arg(i);

@@ -20,4 +20,12 @@ ConfigReadResult readConfig(const QByteArray &json);
 Route readRoute(const QJsonObject &object, const QString &path, QList<ConfigProblem> &errors,
                 QList<ConfigProblem> &warnings);
 
+// A circuit_breaker / health_check block read over `base` (the defaults, or the top-level block
+// when reading a route's override).
+CircuitBreakerSettings readCircuitBreaker(const QJsonObject &object, const QString &path,
+                                          const CircuitBreakerSettings &base, QList<ConfigProblem> &errors,
+                                          QList<ConfigProblem> &warnings);
+HealthCheckSettings readHealthCheck(const QJsonObject &object, const QString &path, const HealthCheckSettings &base,
+                                    QList<ConfigProblem> &errors, QList<ConfigProblem> &warnings);
+
 }  // namespace kairos

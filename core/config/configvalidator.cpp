@@ -66,6 +66,24 @@ public:
                 QStringLiteral("must be HOST:PORT such as 127.0.0.1:5901 (got \"%1\")").arg(admin.listen));
     }
 
+    void checkCircuitBreaker(const CircuitBreakerSettings &settings, const QString &path)
+    {
+        checkRange(path + QLatin1String(".failure_threshold"), settings.failureThreshold, 1, 1000);
+        checkRange(path + QLatin1String(".open_duration_ms"), settings.openDurationMs, 1, 86'400'000);
+        checkRange(path + QLatin1String(".half_open_max_requests"), settings.halfOpenMaxRequests, 1, 1000);
+        checkRange(path + QLatin1String(".success_threshold"), settings.successThreshold, 1, 1000);
+    }
+
+    void checkHealthCheck(const HealthCheckSettings &settings, const QString &path)
+    {
+        checkRange(path + QLatin1String(".interval_ms"), settings.intervalMs, 100, 86'400'000);
+        checkRange(path + QLatin1String(".timeout_ms"), settings.timeoutMs, 1, 3'600'000);
+        checkRange(path + QLatin1String(".unhealthy_threshold"), settings.unhealthyThreshold, 1, 1000);
+        checkRange(path + QLatin1String(".healthy_threshold"), settings.healthyThreshold, 1, 1000);
+        for (int i = 0; i < settings.expectedStatuses.size(); ++i)
+            checkRange(path + QStringLiteral(".expected_statuses[%1]").arg(i), settings.expectedStatuses[i], 100, 599);
+    }
+
     void checkRoute(const Route &route, const QString &path, const Config &config)
     {
         QString error;
@@ -102,6 +120,11 @@ public:
             checkRange(path + QLatin1String(".connect_timeout_ms"), *route.connectTimeoutMs, 1, 3'600'000);
         if (route.responseTimeoutMs)
             checkRange(path + QLatin1String(".response_timeout_ms"), *route.responseTimeoutMs, 1, 86'400'000);
+        checkRange(path + QLatin1String(".timeout_ms"), route.timeoutMs, 1, 86'400'000);
+        if (!route.circuitBreaker.keys.isEmpty())
+            checkCircuitBreaker(config.circuitBreakerFor(route), path + QLatin1String(".circuit_breaker"));
+        if (!route.healthCheck.keys.isEmpty())
+            checkHealthCheck(config.healthCheckFor(route), path + QLatin1String(".health_check"));
         if (route.authRequired && config.jwt.secret.isEmpty())
             add(path + QLatin1String(".auth_required"),
                 QStringLiteral("needs jwt.secret to be set, since tokens cannot be checked without it"));
@@ -243,6 +266,7 @@ private:
         for (int i = 0; i < retry.retryableStatusCodes.size(); ++i)
             checkRange(path + QStringLiteral(".retryable_status_codes[%1]").arg(i),
                        retry.retryableStatusCodes[i], 100, 599);
+        checkRange(path + QLatin1String(".retry_buffer_bytes"), retry.retryBufferBytes, 0, Q_INT64_C(1) << 34);
     }
 
     QList<ConfigProblem> &m_problems;
@@ -282,6 +306,8 @@ QList<ConfigProblem> validateConfig(const Config &config)
     validator.checkServer(config.server);
     validator.checkJwt(config.jwt);
     validator.checkAdmin(config.admin);
+    validator.checkCircuitBreaker(config.circuitBreaker, QStringLiteral("circuit_breaker"));
+    validator.checkHealthCheck(config.healthCheck, QStringLiteral("health_check"));
     for (int i = 0; i < config.routes.size(); ++i)
         validator.checkRoute(config.routes[i], QStringLiteral("routers[%1]").arg(i), config);
     validator.checkDuplicates(config.routes);

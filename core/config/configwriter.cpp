@@ -64,6 +64,33 @@ QJsonObject retryToJson(const RetryPolicy &retry)
     object.insert(QLatin1String("retryable_status_codes"), toArray(retry.retryableStatusCodes));
     if (!retry.retryOnConnectionError)
         object.insert(QLatin1String("retry_on_connection_error"), false);
+    if (retry.jitter)
+        object.insert(QLatin1String("jitter"), true);
+    putIfChanged(object, "retry_buffer_bytes", retry.retryBufferBytes, RetryPolicy().retryBufferBytes);
+    return object;
+}
+
+QJsonObject circuitBreakerToJson(const CircuitBreakerSettings &settings)
+{
+    const CircuitBreakerSettings defaults;
+    QJsonObject object = startWith(settings.unknownKeys);
+    putIfChanged(object, "failure_threshold", settings.failureThreshold, defaults.failureThreshold);
+    putIfChanged(object, "open_duration_ms", settings.openDurationMs, defaults.openDurationMs);
+    putIfChanged(object, "half_open_max_requests", settings.halfOpenMaxRequests, defaults.halfOpenMaxRequests);
+    putIfChanged(object, "success_threshold", settings.successThreshold, defaults.successThreshold);
+    return object;
+}
+
+QJsonObject healthCheckToJson(const HealthCheckSettings &settings)
+{
+    const HealthCheckSettings defaults;
+    QJsonObject object = startWith(settings.unknownKeys);
+    putIfChanged(object, "interval_ms", settings.intervalMs, defaults.intervalMs);
+    putIfChanged(object, "timeout_ms", settings.timeoutMs, defaults.timeoutMs);
+    putIfChanged(object, "unhealthy_threshold", settings.unhealthyThreshold, defaults.unhealthyThreshold);
+    putIfChanged(object, "healthy_threshold", settings.healthyThreshold, defaults.healthyThreshold);
+    if (!settings.expectedStatuses.isEmpty())
+        object.insert(QLatin1String("expected_statuses"), toArray(settings.expectedStatuses));
     return object;
 }
 
@@ -135,6 +162,14 @@ QJsonObject routeToJson(const Route &route)
         object.insert(QLatin1String("connect_timeout_ms"), *route.connectTimeoutMs);
     if (route.responseTimeoutMs)
         object.insert(QLatin1String("response_timeout_ms"), *route.responseTimeoutMs);
+    if (route.timeoutMs != Route().timeoutMs)
+        object.insert(QLatin1String("timeout_ms"), route.timeoutMs);
+    if (route.retryNonIdempotent)
+        object.insert(QLatin1String("retry_non_idempotent"), true);
+    if (!route.circuitBreaker.keys.isEmpty())
+        object.insert(QLatin1String("circuit_breaker"), route.circuitBreaker.keys);
+    if (!route.healthCheck.keys.isEmpty())
+        object.insert(QLatin1String("health_check"), route.healthCheck.keys);
     return object;
 }
 
@@ -145,6 +180,8 @@ QJsonObject configToJson(const Config &config)
     putSectionIfNotEmpty(object, "server", serverToJson(config.server));
     putSectionIfNotEmpty(object, "jwt", jwtToJson(config.jwt));
     putSectionIfNotEmpty(object, "admin", adminToJson(config.admin));
+    putSectionIfNotEmpty(object, "circuit_breaker", circuitBreakerToJson(config.circuitBreaker));
+    putSectionIfNotEmpty(object, "health_check", healthCheckToJson(config.healthCheck));
     QJsonArray routers;
     for (const Route &route : config.routes)
         routers.append(routeToJson(route));

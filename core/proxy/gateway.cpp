@@ -3,6 +3,7 @@
 #include "worker.h"
 
 #include <QLoggingCategory>
+#include <QSet>
 #include <QTcpServer>
 #include <QThread>
 
@@ -37,11 +38,63 @@ Gateway::~Gateway()
     close();
 }
 
+namespace {
+
+QSet<QString> backendKeys(const GatewaySnapshotPtr &snapshot)
+{
+    QSet<QString> keys;
+    if (snapshot) {
+        for (const Route &route : snapshot->config->routes) {
+            for (const Backend &backend : route.backends)
+                keys.insert(backend.key());
+        }
+    }
+    return keys;
+}
+
+QList<HealthChecker::Target> healthTargets(const GatewaySnapshot &snapshot)
+{
+    QList<HealthChecker::Target> targets;
+    const Config &config = *snapshot.config;
+    for (int r = 0; r < config.routes.size(); ++r) {
+        const Route &route = config.routes[r];
+        for (int b = 0; b < route.backends.size(); ++b) {
+            if (!route.backends[b].healthCheckPath.isEmpty())
+                targets.append({snapshot.balancers[size_t(r)]->backends()[size_t(b)].state, route.backends[b],
+                                config.healthCheckFor(route)});
+        }
+    }
+    return targets;
+}
+
+}  // namespace
+
 void Gateway::applyConfig(ConfigSnapshot config)
 {
     auto compiled = std::make_shared<const GatewaySnapshot>(std::move(config), m_registry);
+    const QSet<QString> before = backendKeys(m_snapshot);
+    const QSet<QString> after = backendKeys(compiled);
+    m_healthChecker.setTargets(healthTargets(*compiled));
     std::atomic_store(&m_snapshot, GatewaySnapshotPtr(std::move(compiled)));
+
+    // Removed backends drain: requests in flight finish on their old snapshot, new ones cannot
+    // pick them, and their idle pooled connections are closed.
+    for (const QString &key : before - after) {
+        const int inFlight = m_registry.obtain(key)->inFlight.load();
+        qCInfo(lcProxy).noquote() << "backend" << key << "removed from the config; draining" << inFlight
+                                  << "request(s) in flight";
+    }
+    publishLiveBackends();
     m_registry.prune();
+}
+
+void Gateway::publishLiveBackends()
+{
+    const QSet<QString> live = backendKeys(snapshot());
+    for (const auto &thread : m_workers) {
+        Worker *worker = thread->worker;
+        QMetaObject::invokeMethod(worker, [worker, live] { worker->setLiveBackends(live); }, Qt::QueuedConnection);
+    }
 }
 
 GatewaySnapshotPtr Gateway::snapshot() const
@@ -110,6 +163,7 @@ void Gateway::startWorkers(int count)
         thread->thread.start();
         m_workers.push_back(std::move(thread));
     }
+    publishLiveBackends();
 }
 
 void Gateway::stopWorkers()

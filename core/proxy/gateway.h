@@ -5,6 +5,7 @@
 
 #include "clientconnection.h"
 #include "gatewaysnapshot.h"
+#include "resilience/healthchecker.h"
 
 #include <QHostAddress>
 #include <QObject>
@@ -43,6 +44,7 @@ public:
     quint16 serverPort() const;
 
     BackendRegistry &backendRegistry() { return m_registry; }
+    HealthChecker &healthChecker() { return m_healthChecker; }
     int workerCount() const { return int(m_workers.size()); }
     int activeConnections() const;
 
@@ -53,8 +55,10 @@ private:
     void startWorkers(int count);
     void stopWorkers();
     void dispatch(qintptr socketDescriptor);
+    void publishLiveBackends();
 
     BackendRegistry m_registry;
+    HealthChecker m_healthChecker;
     GatewaySnapshotPtr m_snapshot;  // read and written with std::atomic_load/atomic_store
     LocalHandler *m_localHandler = nullptr;
     std::function<void(const RequestRecord &)> m_observer;

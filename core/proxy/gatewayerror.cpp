@@ -24,7 +24,7 @@ GatewayError GatewayError::fromStatus(int status, QByteArray message)
     case 505: type = "http_version_not_supported"; break;
     default: type = status >= 500 ? "internal_error" : "client_error"; break;
     }
-    return {status, type, std::move(message)};
+    return {status, type, std::move(message), 0};
 }
 
 QByteArray errorBody(const GatewayError &error, const QByteArray &requestId)
@@ -42,6 +42,8 @@ http::ResponseHead errorHead(const GatewayError &error, const QByteArray &reques
     head.headers.add("Content-Type", "application/json");
     head.headers.add("Content-Length", QByteArray::number(bodyLength));
     head.headers.add("X-Request-Id", requestId);
+    if (error.attempts > 0)
+        head.headers.add("X-Kairos-Attempts", QByteArray::number(error.attempts));
     return head;
 }
 

@@ -10,6 +10,7 @@ struct GatewayError {
     int status = 500;
     QByteArray type;     // machine-readable: "not_found", "bad_gateway", ...
     QByteArray message;  // for people
+    int attempts = 0;    // tries made upstream; sent as X-Kairos-Attempts when not 0
 
     static GatewayError fromStatus(int status, QByteArray message);
 };

@@ -1,5 +1,7 @@
 #include "proxyexchange.h"
 
+#include "resilience/retrypolicy.h"
+
 #include <QLoggingCategory>
 #include <QSslSocket>
 
@@ -9,14 +11,8 @@ namespace kairos {
 
 namespace {
 
-constexpr qsizetype kReplayBufferBytes = 1024 * 1024;
 constexpr qint64 kUpstreamHighWaterBytes = 1024 * 1024;
-
-bool isIdempotent(const QByteArray &method)
-{
-    return method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "PUT" || method == "DELETE"
-           || method == "TRACE";
-}
+constexpr qsizetype kResponseReadBytes = 64 * 1024;
 
 void appendChunk(QByteArray &out, QByteArrayView data)
 {
@@ -35,22 +31,37 @@ ProxyExchange::ProxyExchange(ExchangeRequest request, ExchangeSink &sink, Upstre
       m_pool(pool),
       m_selection(*m_request.snapshot->balancers[size_t(m_request.route->index)], m_request.clientKey),
       m_connectTimer(this),
-      m_responseTimer(this)
+      m_responseTimer(this),
+      m_backoffTimer(this),
+      m_deadlineTimer(this)
 {
-    m_bodyFinished = m_request.bodyFraming == http::MessageParser::Framing::None;
     const ServerSettings &server = m_request.snapshot->config->server;
     const Route &route = *m_request.route->route;
-    m_connectTimer.setSingleShot(true);
+    m_bodyFinished = m_request.bodyFraming == http::MessageParser::Framing::None;
+    m_circuitSettings = m_request.snapshot->config->circuitBreakerFor(route);
+    for (QTimer *timer : {&m_connectTimer, &m_responseTimer, &m_backoffTimer, &m_deadlineTimer})
+        timer->setSingleShot(true);
     m_connectTimer.setInterval(route.connectTimeoutMs.value_or(server.connectTimeoutMs));
-    connect(&m_connectTimer, &QTimer::timeout, this, &ProxyExchange::onConnectTimeout);
-    m_responseTimer.setSingleShot(true);
     m_responseTimer.setInterval(route.responseTimeoutMs.value_or(server.responseTimeoutMs));
-    connect(&m_responseTimer, &QTimer::timeout, this, &ProxyExchange::onResponseTimeout);
+    m_deadlineTimer.setInterval(route.timeoutMs);
+    connect(&m_connectTimer, &QTimer::timeout, this,
+            [this] { failUpstream(504, "timed out connecting to the backend", Failure::ConnectTimeout); });
+    connect(&m_responseTimer, &QTimer::timeout, this,
+            [this] { failUpstream(504, "timed out waiting for the backend's response", Failure::ResponseTimeout); });
+    connect(&m_backoffTimer, &QTimer::timeout, this, &ProxyExchange::startAttempt);
+    connect(&m_deadlineTimer, &QTimer::timeout, this, &ProxyExchange::onDeadline);
 }
 
 ProxyExchange::~ProxyExchange()
 {
+    if (m_probe && m_backendIndex >= 0)
+        backendState(m_backendIndex).circuit.release(true);
     releaseUpstream(false);
+}
+
+BackendState &ProxyExchange::backendState(int backendIndex) const
+{
+    return *m_request.snapshot->balancers[size_t(m_request.route->index)]->backends()[size_t(backendIndex)].state;
 }
 
 QString ProxyExchange::backendKey() const
@@ -62,22 +73,75 @@ QString ProxyExchange::backendKey() const
 
 void ProxyExchange::start()
 {
-    const int index = m_selection.nextAvailable();
+    m_deadlineTimer.start();
+    startAttempt();
+}
+
+void ProxyExchange::startAttempt()
+{
+    if (m_phase == Phase::Done)
+        return;
+    const int index = chooseBackend();
     if (index < 0) {
-        m_phase = Phase::Done;
-        m_sink.exchangeFailed(GatewayError::fromStatus(503, "no backend available for this route"));
+        failWithoutBackend();
         return;
     }
+    if (m_attempts > 0)
+        m_pendingBody = m_replayBody;  // a retry sends the whole body again
     connectTo(index, true);
+}
+
+bool ProxyExchange::admit(int backendIndex)
+{
+    const CircuitBreaker::Admission admission = backendState(backendIndex).circuit.tryAcquire(m_circuitSettings);
+    m_probe = admission.probe;
+    return admission.admitted;
+}
+
+int ProxyExchange::chooseBackend()
+{
+    // The balancer's candidates first: a retry goes to a backend not tried yet when there is one.
+    for (int index = m_selection.nextAvailable(); index >= 0; index = m_selection.nextAvailable()) {
+        if (admit(index))
+            return index;
+    }
+    if (m_attempts == 0)
+        return -1;
+    // All were tried: try again, preferring another backend than the last one.
+    const int count = int(m_request.route->route->backends.size());
+    for (int step = 1; step <= count; ++step) {
+        const int index = (m_backendIndex + step) % count;
+        if (backendState(index).isAvailable() && admit(index))
+            return index;
+    }
+    return -1;
+}
+
+void ProxyExchange::failWithoutBackend()
+{
+    m_phase = Phase::Done;
+    m_deadlineTimer.stop();
+    if (m_lastError) {
+        GatewayError error = *m_lastError;
+        error.attempts = m_attempts;
+        m_sink.exchangeFailed(error);
+        return;
+    }
+    bool anyHealthy = false;
+    for (const BalancedBackend &backend : m_request.snapshot->balancers[size_t(m_request.route->index)]->backends())
+        anyHealthy = anyHealthy || backend.state->healthy.load(std::memory_order_relaxed);
+    // Every backend is down (active checks) or open (circuit): answer at once, without the network.
+    m_sink.exchangeFailed(anyHealthy ? GatewayError{503, "service_unavailable", "circuit_open"}
+                                     : GatewayError::fromStatus(503, "no healthy backend for this route"));
 }
 
 void ProxyExchange::connectTo(int backendIndex, bool allowPooled)
 {
     m_backendIndex = backendIndex;
     const Backend &backend = m_request.route->route->backends[backendIndex];
-    const BalancedBackend &balanced = m_request.snapshot->balancers[size_t(m_request.route->index)]->backends()[size_t(backendIndex)];
-    m_inFlight = InFlightGuard(balanced.state);
-    balanced.state->requests.fetch_add(1, std::memory_order_relaxed);
+    BackendState &state = backendState(backendIndex);
+    m_inFlight = InFlightGuard(m_request.snapshot->balancers[size_t(m_request.route->index)]->backends()[size_t(backendIndex)].state);
+    state.requests.fetch_add(1, std::memory_order_relaxed);
     ++m_attempts;
 
     if (allowPooled)
@@ -128,16 +192,12 @@ void ProxyExchange::onConnected()
     m_upstream->countRequest();
     QByteArray out = serialize(head);
     if (m_request.bodyFraming == Framing::Chunked) {
-        QByteArray framed;
-        if (!m_replayBody.isEmpty() && m_retriedFresh)
-            appendChunk(framed, m_replayBody);
-        else if (!m_pendingBody.isEmpty())
-            appendChunk(framed, m_pendingBody);
-        out += framed;
+        if (!m_pendingBody.isEmpty())
+            appendChunk(out, m_pendingBody);
         if (m_bodyFinished)
             out += "0\r\n\r\n";
     } else {
-        out += (m_retriedFresh ? m_replayBody : m_pendingBody);
+        out += m_pendingBody;
     }
     m_pendingBody.clear();
     m_upstream->socket()->write(out);
@@ -149,14 +209,15 @@ void ProxyExchange::sendBody(QByteArrayView data)
     if (m_phase == Phase::Done || data.isEmpty())
         return;
     if (m_replayable) {
-        if (m_replayBody.size() + data.size() <= kReplayBufferBytes)
+        const qint64 limit = m_request.route->route->retry ? m_request.route->route->retry->retryBufferBytes : 0;
+        if (m_replayBody.size() + data.size() <= limit) {
             m_replayBody += data;
-        else {
-            m_replayable = false;
+        } else {
+            m_replayable = false;  // too large to send twice: this request is not retried
             m_replayBody.clear();
         }
     }
-    if (m_phase == Phase::Connecting || m_phase == Phase::Idle) {
+    if (m_phase != Phase::Waiting && m_phase != Phase::Streaming) {
         m_pendingBody += data;
         return;
     }
@@ -172,7 +233,7 @@ void ProxyExchange::sendBody(QByteArrayView data)
 void ProxyExchange::finishBody()
 {
     m_bodyFinished = true;
-    if (m_phase == Phase::Connecting || m_phase == Phase::Idle || m_phase == Phase::Done)
+    if (m_phase != Phase::Waiting && m_phase != Phase::Streaming)
         return;
     if (m_request.bodyFraming == http::MessageParser::Framing::Chunked)
         writeToUpstream("0\r\n\r\n");
@@ -186,7 +247,7 @@ void ProxyExchange::writeToUpstream(QByteArrayView data)
 
 bool ProxyExchange::isCongested() const
 {
-    if (m_phase == Phase::Connecting || m_phase == Phase::Idle)
+    if (m_phase != Phase::Waiting && m_phase != Phase::Streaming)
         return m_pendingBody.size() >= kUpstreamHighWaterBytes;
     return m_upstream && m_upstream->socket()->bytesToWrite() >= kUpstreamHighWaterBytes;
 }
@@ -199,7 +260,7 @@ void ProxyExchange::onBytesWritten()
 
 void ProxyExchange::onReadyRead()
 {
-    if (m_readingPaused || m_phase == Phase::Done)
+    if (m_readingPaused || m_phase == Phase::Done || m_phase == Phase::BackingOff)
         return;
     processResponse();
 }
@@ -210,6 +271,8 @@ void ProxyExchange::resumeResponse()
         return;
     m_readingPaused = false;
     processResponse();
+    if (m_phase != Phase::Done && m_upstream && m_upstream->socket()->state() != QAbstractSocket::ConnectedState)
+        onDisconnected();  // the backend closed while we were not reading
 }
 
 void ProxyExchange::processResponse()
@@ -217,19 +280,23 @@ void ProxyExchange::processResponse()
     using State = http::MessageParser::State;
     QTcpSocket *socket = m_upstream->socket();
     http::MessageParser &parser = m_upstream->parser();
-    while (m_phase != Phase::Done && socket->bytesAvailable() > 0) {
+    while (m_phase == Phase::Waiting || m_phase == Phase::Streaming) {
+        if (socket->bytesAvailable() <= 0)
+            break;
         if (m_sink.clientIsCongested()) {
             m_readingPaused = true;
             return;
         }
-        const QByteArray data = socket->peek(64 * 1024);
+        const QByteArray data = socket->peek(kResponseReadBytes);
         http::MessageParser::BodyPieces body;
         const qsizetype used = parser.feed(data.constData(), data.size(), &body);
         socket->skip(used);
         for (QByteArrayView piece : body)
             m_sink.exchangeResponseBody(piece);
         switch (parser.state()) {
-        case State::Failed: failUpstream(502, "invalid response from backend: " + parser.errorMessage()); return;
+        case State::Failed:
+            failUpstream(502, "invalid response from backend: " + parser.errorMessage(), Failure::BadResponse);
+            return;
         case State::HeadDone: handleResponseHead(); break;
         case State::Complete: completeResponse(); return;
         default: break;
@@ -245,6 +312,8 @@ void ProxyExchange::handleResponseHead()
     const int status = parser.response().status;
     if (status == 101 && m_request.upgrade) {
         m_responseTimer.stop();
+        m_deadlineTimer.stop();
+        reportOutcome(true);
         m_phase = Phase::Done;
         http::ResponseHead head = parser.response();
         m_upstream->socket()->disconnect(this);
@@ -259,14 +328,24 @@ void ProxyExchange::handleResponseHead()
         return;
     }
     m_responseTimer.stop();
+    if (status >= 500)
+        backendState(m_backendIndex).failures.fetch_add(1, std::memory_order_relaxed);
+    const std::optional<RetryPolicy> &policy = m_request.route->route->retry;
+    if (policy && isRetryableStatus(*policy, status) && mayRetry(Failure::RetryableStatus)) {
+        reportOutcome(false);
+        m_lastError = GatewayError::fromStatus(502, "backend answered " + QByteArray::number(status));
+        releaseUpstream(false);  // its body is not wanted; closing is cheaper than reading it
+        retryAfterBackoff();
+        return;
+    }
+    reportOutcome(status < 500);
+    m_deadlineTimer.stop();  // the deadline bounds the tries, not a long download
     m_phase = Phase::Streaming;
     m_responseStarted = true;
-    if (status >= 500) {
-        const BalancedBackend &balanced = m_request.snapshot->balancers[size_t(m_request.route->index)]->backends()[size_t(m_backendIndex)];
-        balanced.state->failures.fetch_add(1, std::memory_order_relaxed);
-    }
     parser.continueToBody();
-    m_sink.exchangeResponseHead(parser.response(), parser.framing());
+    http::ResponseHead head = parser.response();
+    head.headers.set("X-Kairos-Attempts", QByteArray::number(m_attempts));
+    m_sink.exchangeResponseHead(std::move(head), parser.framing());
     if (parser.state() == http::MessageParser::State::Complete)
         completeResponse();
 }
@@ -284,12 +363,12 @@ void ProxyExchange::completeResponse()
 
 void ProxyExchange::onDisconnected()
 {
-    if (m_phase == Phase::Done || !m_upstream)
+    if ((m_phase != Phase::Waiting && m_phase != Phase::Streaming) || !m_upstream)
         return;
     // Read whatever arrived before the close, then judge.
     if (m_upstream->socket()->bytesAvailable() > 0 && !m_readingPaused)
         processResponse();
-    if (m_phase == Phase::Done)
+    if (m_phase == Phase::Done || m_phase == Phase::BackingOff || !m_upstream)
         return;
     http::MessageParser &parser = m_upstream->parser();
     if (parser.state() == http::MessageParser::State::Body && !m_readingPaused) {
@@ -301,71 +380,126 @@ void ProxyExchange::onDisconnected()
     }
     if (m_readingPaused)
         return;  // the rest is still buffered; resumeResponse() finishes the job
-    failUpstream(502, "backend closed the connection");
+    failUpstream(502, "backend closed the connection", Failure::ConnectionLost);
 }
 
 void ProxyExchange::onSocketError()
 {
-    if (m_phase == Phase::Done || !m_upstream)
+    if ((m_phase != Phase::Connecting && m_phase != Phase::Waiting && m_phase != Phase::Streaming) || !m_upstream)
         return;
-    const QAbstractSocket::SocketError error = m_upstream->socket()->error();
-    if (error == QAbstractSocket::RemoteHostClosedError) {
+    if (m_upstream->socket()->error() == QAbstractSocket::RemoteHostClosedError) {
         onDisconnected();
         return;
     }
-    failUpstream(502, "backend connection failed: " + m_upstream->socket()->errorString().toUtf8());
+    const Failure failure = m_phase == Phase::Connecting ? Failure::ConnectFailed : Failure::ConnectionLost;
+    failUpstream(502, "backend connection failed: " + m_upstream->socket()->errorString().toUtf8(), failure);
 }
 
-void ProxyExchange::onConnectTimeout()
+void ProxyExchange::onDeadline()
 {
-    failUpstream(504, "timed out connecting to the backend");
-}
-
-void ProxyExchange::onResponseTimeout()
-{
-    failUpstream(504, "timed out waiting for the backend's response");
+    if (m_phase == Phase::Done || m_responseStarted)
+        return;
+    m_lastError = GatewayError::fromStatus(504, "no response within the route's timeout_ms of "
+                                                    + QByteArray::number(m_deadlineTimer.interval()) + " ms");
+    if (m_phase != Phase::BackingOff)
+        reportOutcome(false);
+    m_backoffTimer.stop();
+    m_connectTimer.stop();
+    m_responseTimer.stop();
+    releaseUpstream(false);
+    failWithoutBackend();
 }
 
 bool ProxyExchange::canRetryOnFreshConnection() const
 {
     return !m_retriedFresh && !m_responseStarted && m_upstream && m_upstream->carriedEarlierRequests()
            && m_upstream->parser().state() == http::MessageParser::State::Head
-           && !m_upstream->parser().hasStartedMessage() && isIdempotent(m_request.head.method) && m_replayable
-           && m_phase != Phase::Connecting;
+           && !m_upstream->parser().hasStartedMessage() && isIdempotentMethod(m_request.head.method) && m_replayable
+           && m_phase == Phase::Waiting;
 }
 
-void ProxyExchange::failUpstream(int status, const QByteArray &reason)
+bool ProxyExchange::mayRetry(Failure failure) const
 {
-    if (m_phase == Phase::Done)
+    const std::optional<RetryPolicy> &policy = m_request.route->route->retry;
+    if (!policy || m_responseStarted || m_attempts >= policy->maxAttempts)
+        return false;
+    if (!m_replayable && (m_request.bodyFraming != http::MessageParser::Framing::None))
+        return false;
+    const bool neverReachedBackend = failure == Failure::ConnectFailed || failure == Failure::ConnectTimeout;
+    if (failure != Failure::RetryableStatus && !policy->retryOnConnectionError)
+        return false;
+    return neverReachedBackend || isIdempotentMethod(m_request.head.method) || m_request.route->route->retryNonIdempotent;
+}
+
+void ProxyExchange::retryAfterBackoff()
+{
+    const RetryPolicy &policy = *m_request.route->route->retry;
+    const int delay = backoffDelayMs(policy, m_attempts + 1, threadRandom());
+    qCInfo(lcProxy).noquote() << "request" << m_request.requestId << "try" << m_attempts << "to" << backendKey()
+                              << "failed (" + (m_lastError ? m_lastError->message : QByteArray()) + "); retrying in"
+                              << delay << "ms";
+    m_phase = Phase::BackingOff;
+    m_backoffTimer.start(delay);
+}
+
+void ProxyExchange::reportOutcome(bool success)
+{
+    if (m_backendIndex < 0)
         return;
-    // A pooled connection the backend closed while idle: the request never got there.
-    if (canRetryOnFreshConnection()) {
+    CircuitBreaker &circuit = backendState(m_backendIndex).circuit;
+    if (success)
+        circuit.onSuccess(m_circuitSettings, m_probe);
+    else
+        circuit.onFailure(m_circuitSettings, m_probe);
+    m_probe = false;
+}
+
+void ProxyExchange::failUpstream(int status, const QByteArray &reason, Failure failure)
+{
+    if (m_phase == Phase::Done || m_phase == Phase::BackingOff)
+        return;
+    // A pooled connection the backend closed while idle: the request never got there. Replay it
+    // once on a fresh connection to the same backend; this says nothing about the backend.
+    if (failure == Failure::ConnectionLost && canRetryOnFreshConnection()) {
         m_retriedFresh = true;
         m_responseTimer.stop();
         releaseUpstream(false);
+        --m_attempts;
+        m_pendingBody = m_replayBody;
         connectTo(m_backendIndex, false);
         return;
     }
-    m_phase = Phase::Done;
     m_connectTimer.stop();
     m_responseTimer.stop();
-    if (m_backendIndex >= 0) {
-        const BalancedBackend &balanced = m_request.snapshot->balancers[size_t(m_request.route->index)]->backends()[size_t(m_backendIndex)];
-        balanced.state->failures.fetch_add(1, std::memory_order_relaxed);
-    }
-    qCWarning(lcProxy).noquote() << "request" << m_request.requestId << "to" << backendKey() << "failed:" << reason;
+    backendState(m_backendIndex).failures.fetch_add(1, std::memory_order_relaxed);
+    reportOutcome(false);
+    m_lastError = GatewayError::fromStatus(status, reason);
     releaseUpstream(false);
-    if (m_responseStarted)
+    if (!m_responseStarted && mayRetry(failure)) {
+        retryAfterBackoff();
+        return;
+    }
+    m_phase = Phase::Done;
+    m_deadlineTimer.stop();
+    qCWarning(lcProxy).noquote() << "request" << m_request.requestId << "to" << backendKey() << "failed after"
+                                 << m_attempts << "tr" + QByteArray(m_attempts == 1 ? "y:" : "ies:") << reason;
+    if (m_responseStarted) {
         m_sink.exchangeAborted(reason);
-    else
-        m_sink.exchangeFailed(GatewayError::fromStatus(status, reason));
+        return;
+    }
+    GatewayError error = *m_lastError;
+    error.attempts = m_attempts;
+    m_sink.exchangeFailed(error);
 }
 
 void ProxyExchange::cancel()
 {
+    if (m_probe && m_backendIndex >= 0)
+        backendState(m_backendIndex).circuit.release(true);
+    m_probe = false;
     m_phase = Phase::Done;
-    m_connectTimer.stop();
-    m_responseTimer.stop();
+    for (QTimer *timer : {&m_connectTimer, &m_responseTimer, &m_backoffTimer, &m_deadlineTimer})
+        timer->stop();
     releaseUpstream(false);
 }
 

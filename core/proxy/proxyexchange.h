@@ -73,8 +73,19 @@ public:
     int attempts() const { return m_attempts; }
 
 private:
-    enum class Phase { Idle, Connecting, Waiting, Streaming, Done };
+    enum class Phase { Idle, Connecting, Waiting, Streaming, BackingOff, Done };
+    // How a try failed; connect failures provably never reached the backend.
+    enum class Failure { ConnectFailed, ConnectTimeout, ResponseTimeout, ConnectionLost, BadResponse, RetryableStatus };
 
+    void startAttempt();
+    int chooseBackend();
+    bool admit(int backendIndex);
+    void failWithoutBackend();
+    bool mayRetry(Failure failure) const;
+    void retryAfterBackoff();
+    void reportOutcome(bool success);
+    void onDeadline();
+    BackendState &backendState(int backendIndex) const;
     void connectTo(int backendIndex, bool allowPooled);
     void onConnected();
     void onReadyRead();
@@ -87,7 +98,7 @@ private:
     void handleResponseHead();
     void completeResponse();
     void writeToUpstream(QByteArrayView data);
-    void failUpstream(int status, const QByteArray &reason);
+    void failUpstream(int status, const QByteArray &reason, Failure failure);
     bool canRetryOnFreshConnection() const;
     void releaseUpstream(bool reusable);
     void finish();
@@ -107,9 +118,14 @@ private:
     bool m_responseStarted = false;  // a byte of the response went to the client
     bool m_retriedFresh = false;
     bool m_readingPaused = false;
+    bool m_probe = false;  // the current try is a half-open circuit probe
     int m_attempts = 0;
+    std::optional<GatewayError> m_lastError;
+    CircuitBreakerSettings m_circuitSettings;
     QTimer m_connectTimer;
     QTimer m_responseTimer;
+    QTimer m_backoffTimer;
+    QTimer m_deadlineTimer;  // the route's timeout_ms over all tries
 };
 
 }  // namespace kairos

@@ -16,6 +16,7 @@ QString upstreamPoolKey(const Backend &backend)
 
 UpstreamConnection::UpstreamConnection(const Backend &backend, qsizetype maxHeadBytes)
     : m_key(upstreamPoolKey(backend)),
+      m_backendKey(backend.key()),
       m_hostName(backend.hostName()),
       m_port(quint16(backend.port)),
       m_tls(backend.usesTls()),

@@ -27,7 +27,8 @@ public:
     void connectToBackend();
     QTcpSocket *socket() const { return m_socket; }
     http::MessageParser &parser() { return m_parser; }
-    const QString &key() const { return m_key; }
+    const QString &key() const { return m_key; }  // the pool key
+    const QString &backendKey() const { return m_backendKey; }
     // True when the current request is not the connection's first: a failure before any
     // response byte may then just mean the backend closed it while it sat idle in the pool.
     bool carriedEarlierRequests() const { return m_requests > 1; }
@@ -36,6 +37,7 @@ public:
 
 private:
     QString m_key;
+    QString m_backendKey;
     QString m_hostName;
     quint16 m_port;
     bool m_tls;

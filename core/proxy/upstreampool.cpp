@@ -37,7 +37,7 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::take(const QString &backendKey
 void UpstreamPool::giveBack(std::unique_ptr<UpstreamConnection> connection)
 {
     std::vector<std::unique_ptr<UpstreamConnection>> &idle = m_idle[connection->key()];
-    if (int(idle.size()) >= m_maxIdlePerBackend
+    if (int(idle.size()) >= m_maxIdlePerBackend || !m_liveBackends.contains(connection->backendKey())
         || connection->socket()->state() != QAbstractSocket::ConnectedState)
         return;  // the unique_ptr closes it
     connection->parser().startNextMessage();
@@ -82,6 +82,15 @@ void UpstreamPool::expireIdle()
 void UpstreamPool::clear()
 {
     m_idle.clear();
+}
+
+void UpstreamPool::setLiveBackends(const QSet<QString> &backendKeys)
+{
+    m_liveBackends = backendKeys;
+    for (auto it = m_idle.begin(); it != m_idle.end();) {
+        const bool live = !it->second.empty() && m_liveBackends.contains(it->second.front()->backendKey());
+        it = live ? std::next(it) : m_idle.erase(it);
+    }
 }
 
 int UpstreamPool::idleCount() const

@@ -6,6 +6,7 @@
 #include "upstreamconnection.h"
 
 #include <QObject>
+#include <QSet>
 #include <QTimer>
 
 #include <memory>
@@ -30,6 +31,9 @@ public:
 
     // Closes every idle connection.
     void clear();
+    // The backends of the current config: idle connections to others are closed, and connections
+    // to them that finish their request later are not kept (a removed backend drains).
+    void setLiveBackends(const QSet<QString> &backendKeys);
     int idleCount() const;
     int idleCount(const QString &backendKey) const;
 
@@ -39,6 +43,7 @@ private:
     void expireIdle();
 
     std::unordered_map<QString, std::vector<std::unique_ptr<UpstreamConnection>>> m_idle;
+    QSet<QString> m_liveBackends;
     int m_maxIdlePerBackend = 64;
     int m_idleTimeoutMs = 60'000;
     QTimer m_sweep;

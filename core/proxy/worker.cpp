@@ -28,6 +28,11 @@ void Worker::accept(qintptr socketDescriptor)
             [this] { m_connections.fetch_sub(1, std::memory_order_relaxed); });
 }
 
+void Worker::setLiveBackends(const QSet<QString> &backendKeys)
+{
+    m_pool.setLiveBackends(backendKeys);
+}
+
 void Worker::closeAll()
 {
     const QList<ClientConnection *> connections = findChildren<ClientConnection *>(Qt::FindDirectChildrenOnly);

@@ -7,6 +7,7 @@
 #include "upstreampool.h"
 
 #include <QObject>
+#include <QSet>
 #include <QThread>
 
 #include <atomic>
@@ -23,6 +24,7 @@ public:
     // Called in the worker's thread.
     void accept(qintptr socketDescriptor);
     void closeAll();
+    void setLiveBackends(const QSet<QString> &backendKeys);
     int connectionCount() const { return m_connections.load(std::memory_order_relaxed); }
 
 private:

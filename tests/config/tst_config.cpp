@@ -189,6 +189,40 @@ private slots:
         QCOMPARE(config.admin.listen, QStringLiteral("127.0.0.1:5901"));
     }
 
+    void routeOverridesLayOverTheTopLevelBlocks()
+    {
+        const ConfigLoadResult result = loadConfig(fixture("everything.json"));
+        QVERIFY2(result.ok(), qPrintable(result.errorSummary()));
+        const Config &config = *result.config;
+        const CircuitBreakerSettings breaker = config.circuitBreakerFor(config.routes[0]);
+        QCOMPARE(breaker.failureThreshold, 3);   // top level
+        QCOMPARE(breaker.openDurationMs, 1000);  // top level
+        QCOMPARE(breaker.successThreshold, 4);   // the route's own
+        QCOMPARE(breaker.halfOpenMaxRequests, 1);  // default
+        const HealthCheckSettings health = config.healthCheckFor(config.routes[0]);
+        QCOMPARE(health.intervalMs, 500);
+        QCOMPARE(health.timeoutMs, 300);
+        QCOMPARE(health.expectedStatuses, (QList<int>{200, 204}));
+        QCOMPARE(config.healthCheckFor(config.routes[1]).timeoutMs, 2000);
+        QCOMPARE(config.routes[0].timeoutMs, 9000);
+        QVERIFY(config.routes[0].retryNonIdempotent);
+        QVERIFY(config.routes[0].retry->jitter);
+        QCOMPARE(config.routes[0].retry->retryBufferBytes, 2048);
+    }
+
+    void resilienceBlocksAreValidated()
+    {
+        QJsonObject route = validRoute();
+        route.insert("circuit_breaker", QJsonObject{{"failure_threshold", 0}});
+        route.insert("health_check", QJsonObject{{"interval_ms", "often"}});
+        const ConfigLoadResult result = loadConfig(configWithRoute(route, {{"health_check", QJsonObject{{"healthy_threshold", 0}}}}));
+        const QStringList errors = problemStrings(result.errors);
+        QVERIFY2(errors.contains("routers[0].circuit_breaker.failure_threshold: must be between 1 and 1000 (got 0)"),
+                 qPrintable(errors.join('\n')));
+        QVERIFY(errors.contains("routers[0].health_check.interval_ms: must be a whole number"));
+        QVERIFY(errors.contains("health_check.healthy_threshold: must be between 1 and 1000 (got 0)"));
+    }
+
     void malformedJsonGivesLineAndColumn()
     {
         const ConfigLoadResult result = loadConfig("{\n  \"version\": 1,\n  \"routers\": [,]\n}");

@@ -1,0 +1,61 @@
+// Passive health of one backend: closed (traffic flows) -> open after failure_threshold
+// consecutive failures (no traffic for open_duration_ms) -> half-open (at most
+// half_open_max_requests probes at a time) -> closed after success_threshold probe successes,
+// or open again on one probe failure. Failures are connection errors, timeouts and 5xx answers
+// of the backend itself, never responses the gateway makes.
+//
+// One breaker per backend, shared by all routes and worker threads that use the backend; the
+// settings come with each call, from the route that is using it.
+#pragma once
+
+#include "config/config.h"
+
+#include <QString>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+
+namespace kairos {
+
+class CircuitBreaker
+{
+public:
+    enum class State { Closed, Open, HalfOpen };
+    struct Admission {
+        bool admitted = false;
+        bool probe = false;  // a half-open probe: report its outcome
+    };
+    using Clock = std::chrono::steady_clock;
+
+    explicit CircuitBreaker(QString name) : m_name(std::move(name)) {}
+
+    // Whether it is worth trying this backend now (cheap, takes no probe slot).
+    bool looksAvailable() const;
+    // May a request go now? In half-open state this takes a probe slot.
+    Admission tryAcquire(const CircuitBreakerSettings &settings);
+    void onSuccess(const CircuitBreakerSettings &settings, bool probe);
+    void onFailure(const CircuitBreakerSettings &settings, bool probe);
+    // A request that ended without telling anything about the backend (the client left).
+    void release(bool probe);
+
+    State state() const { return m_state.load(std::memory_order_relaxed); }
+    int consecutiveFailures() const;
+    quint64 transitions() const { return m_transitions.load(std::memory_order_relaxed); }
+
+    static const char *stateName(State state);
+
+private:
+    void moveTo(State state);  // with m_mutex held
+
+    const QString m_name;
+    std::atomic<State> m_state{State::Closed};
+    std::atomic<Clock::rep> m_openUntil{0};
+    std::atomic<quint64> m_transitions{0};
+    mutable std::mutex m_mutex;
+    int m_consecutiveFailures = 0;
+    int m_consecutiveSuccesses = 0;
+    int m_probesInFlight = 0;
+};
+
+}  // namespace kairos
