@@ -66,15 +66,26 @@ CommandLine parseCommandLine(const QCoreApplication &app, bool gui)
     const QCommandLineOption demoOption(QStringLiteral("demo"),
                                         QStringLiteral("Start two echo backends on 127.0.0.1:9101 and :9102, the "
                                                        "ones examples/config.json routes to."));
+    const QCommandLineOption noWatchOption(QStringLiteral("no-watch"),
+                                           QStringLiteral("Do not apply edits of the config file while running."));
+    const QCommandLineOption accessLogOption(
+        QStringLiteral("access-log"),
+        QStringLiteral("Append the access log to a file (\"none\" turns it off; default: the log, on stderr)."),
+        QStringLiteral("file"));
     const QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
                                               QStringLiteral("GUI: render the window to a PNG file and exit."),
                                               QStringLiteral("file"));
-    parser.addOptions({configOption, listenOption, noGuiOption, checkOption, demoOption, screenshotOption});
+    parser.addOptions({configOption, listenOption, noGuiOption, checkOption, demoOption, noWatchOption,
+                       accessLogOption, screenshotOption});
     parser.process(app);
 
     CommandLine result;
     result.checkOnly = parser.isSet(checkOption);
     result.service.demo = parser.isSet(demoOption);
+    result.service.watchConfigFile = !parser.isSet(noWatchOption);
+    result.service.accessLog = parser.value(accessLogOption);
+    if (gui && !parser.isSet(accessLogOption))
+        result.service.accessLog = QStringLiteral("none");  // nobody reads stderr of a desktop app
     result.screenshotPath = parser.value(screenshotOption);
     QString configPath = parser.value(configOption);
     if (configPath.isEmpty())

@@ -1,4 +1,5 @@
-// kairos-gateway [--config PATH] [--listen HOST:PORT] [--no-gui] [--check] [--demo] [--version] [--help]
+// kairos-gateway [--config PATH] [--listen HOST:PORT] [--no-gui] [--check] [--demo] [--no-watch]
+//                [--access-log FILE|none] [--screenshot FILE] [--version] [--help]
 #pragma once
 
 #include "service/gatewayservice.h"

@@ -37,7 +37,7 @@ MainWindow::MainWindow(GatewayService &service, QWidget *parent)
     statusBar()->addPermanentWidget(m_configLabel);
     resize(1000, 480);
 
-    connect(&m_service.configStore(), &ConfigStore::configChanged, this, [this](ConfigSnapshot config) {
+    connect(&m_service.configStore(), &ConfigStore::configChanged, this, [this](ConfigSnapshot config, quint64) {
         m_routes->setConfig(std::move(config));
         m_routesView->resizeColumnsToContents();
     });

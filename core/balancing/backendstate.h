@@ -2,12 +2,15 @@
 // config reloads (keyed by Backend::key()), so that counts and health survive a swap.
 #pragma once
 
+#include "metrics/histogram.h"
 #include "resilience/circuitbreaker.h"
 
 #include <QHash>
 #include <QMutex>
 #include <QString>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <memory>
 
@@ -21,7 +24,15 @@ struct BackendState {
     std::atomic<bool> healthy{true};  // set by active health checks; a new backend starts healthy
     std::atomic<quint64> requests{0};
     std::atomic<quint64> failures{0};  // connection errors, timeouts, 5xx
+    std::array<std::atomic<quint64>, 5> responsesByClass{};  // 1xx..5xx answered by the backend
+    LatencyHistogram latency;  // from sending the request to the backend's response head
     CircuitBreaker circuit;
+
+    void recordResponse(int status, qint64 microseconds)
+    {
+        responsesByClass[size_t(std::clamp(status / 100, 1, 5) - 1)].fetch_add(1, std::memory_order_relaxed);
+        latency.observe(microseconds);
+    }
 
     // Healthy, and its circuit lets traffic through (or is due for a probe).
     bool isAvailable() const { return healthy.load(std::memory_order_relaxed) && circuit.looksAvailable(); }

@@ -1,6 +1,11 @@
 #include "configstore.h"
 
+#include "configreader.h"
+#include "configwriter.h"
+
+#include <QFile>
 #include <QLoggingCategory>
+#include <QSaveFile>
 
 Q_LOGGING_CATEGORY(lcConfig, "kairos.config")
 
@@ -14,6 +19,17 @@ ConfigSnapshot ConfigStore::current() const
     return m_current;
 }
 
+quint64 ConfigStore::revision() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_revision;
+}
+
+QString ConfigStore::etag() const
+{
+    return QStringLiteral("\"%1\"").arg(revision());
+}
+
 QString ConfigStore::filePath() const
 {
     QMutexLocker lock(&m_mutex);
@@ -24,40 +40,185 @@ void ConfigStore::setFilePath(const QString &path)
 {
     QMutexLocker lock(&m_mutex);
     m_filePath = path;
+    m_status.filePath = path;
 }
 
-ConfigLoadResult ConfigStore::reloadFromFile()
+void ConfigStore::setApplier(std::function<void(ConfigSnapshot)> applier)
 {
-    return commit(loadConfigFile(filePath()));
+    QMutexLocker lock(&m_mutex);
+    m_applier = std::move(applier);
 }
 
-ConfigLoadResult ConfigStore::applyJson(const QByteArray &json)
+ConfigStore::Status ConfigStore::status() const
 {
-    return commit(loadConfig(json));
+    QMutexLocker lock(&m_mutex);
+    Status status = m_status;
+    status.revision = m_revision;
+    return status;
 }
 
-ConfigLoadResult ConfigStore::apply(Config candidate)
+QByteArray ConfigStore::lastFileBytes() const
 {
-    return commit(freezeConfig(std::move(candidate)));
+    QMutexLocker lock(&m_mutex);
+    return m_lastFileBytes;
 }
 
-ConfigLoadResult ConfigStore::commit(ConfigLoadResult result)
+ConfigStore::Change ConfigStore::reloadFromFile()
 {
-    for (const ConfigProblem &warning : result.warnings)
-        qCWarning(lcConfig).noquote() << "config warning:" << warning.toString();
-    if (!result.ok()) {
-        for (const ConfigProblem &error : result.errors)
-            qCWarning(lcConfig).noquote() << "config rejected:" << error.toString();
-        emit applyFailed(result.errors);
-        return result;
-    }
+    Announcement announcement;
+    Change change;
     {
         QMutexLocker lock(&m_mutex);
-        m_current = result.config;
+        QFile file(m_filePath);
+        if (!file.open(QIODevice::ReadOnly)) {
+            ConfigLoadResult failed;
+            failed.errors.append({QString(), QStringLiteral("cannot read %1: %2").arg(m_filePath, file.errorString())});
+            change = commit(failed, Source::File, QByteArray(), announcement);
+        } else {
+            const QByteArray bytes = file.readAll();
+            change = commit(loadConfig(bytes), Source::File, bytes, announcement);
+        }
     }
-    qCInfo(lcConfig).noquote() << "config applied:" << result.config->routes.size() << "route(s)";
-    emit configChanged(result.config);
-    return result;
+    announce(announcement, change.revision);
+    return change;
+}
+
+ConfigStore::Change ConfigStore::replaceJson(const QByteArray &json, Source source, std::optional<QString> ifMatch)
+{
+    ConfigReadResult read = readConfig(json);
+    if (!read.config || !read.errors.isEmpty()) {
+        Announcement announcement;
+        Change change;
+        {
+            QMutexLocker lock(&m_mutex);
+            change = commit(loadConfig(json), source, QByteArray(), announcement);  // every problem
+        }
+        announce(announcement, change.revision);
+        return change;
+    }
+    return replace(std::move(*read.config), source, std::move(ifMatch));
+}
+
+ConfigStore::Change ConfigStore::replace(Config candidate, Source source, std::optional<QString> ifMatch)
+{
+    return modify([&candidate](Config &config) -> std::optional<Refusal> {
+        config = std::move(candidate);
+        return std::nullopt;
+    }, source, std::move(ifMatch));
+}
+
+ConfigStore::Change ConfigStore::modify(const Edit &edit, Source source, std::optional<QString> ifMatch)
+{
+    Announcement announcement;
+    QMutexLocker lock(&m_mutex);
+    if (ifMatch && *ifMatch != QStringLiteral("\"%1\"").arg(m_revision) && *ifMatch != QLatin1String("*")) {
+        Change stale;
+        stale.outcome = Change::Stale;
+        stale.revision = m_revision;
+        stale.message = QStringLiteral("the config changed since you read it (now at revision %1)").arg(m_revision);
+        return stale;
+    }
+    Config candidate = m_current ? *m_current : Config();
+    if (std::optional<Refusal> refusal = edit(candidate)) {
+        Change refused;
+        refused.outcome = Change::Refused;
+        refused.refusalCode = refusal->code;
+        refused.message = refusal->message;
+        refused.revision = m_revision;
+        return refused;
+    }
+    const Change change = commit(freezeConfig(std::move(candidate)), source, QByteArray(), announcement);
+    lock.unlock();
+    announce(announcement, change.revision);
+    return change;
+}
+
+void ConfigStore::announce(const Announcement &announcement, quint64 revision)
+{
+    if (announcement.applied)
+        emit configChanged(announcement.applied, revision);
+    else if (!announcement.rejectedErrors.isEmpty())
+        emit changeRejected(announcement.rejectedSource, announcement.rejectedErrors);
+}
+
+ConfigStore::Change ConfigStore::commit(ConfigLoadResult load, Source source, const QByteArray &fileBytes,
+                                        Announcement &announcement)
+{
+    Change change;
+    change.load = load;
+    const QString from = sourceName(source);
+    for (const ConfigProblem &warning : load.warnings)
+        qCWarning(lcConfig).noquote() << "config warning (" + from + "):" << warning.toString();
+    if (!load.ok()) {
+        for (const ConfigProblem &error : load.errors)
+            qCWarning(lcConfig).noquote() << "config change from" << from << "rejected:" << error.toString();
+        change.outcome = Change::Invalid;
+        change.revision = m_revision;
+        m_status.lastChangeAt = QDateTime::currentDateTimeUtc();
+        m_status.lastChangeSource = from;
+        m_status.lastChangeOk = false;
+        m_status.lastErrors = load.errors;
+        ++m_status.rejected;
+        announcement.rejectedSource = from;
+        announcement.rejectedErrors = load.errors;
+        return change;
+    }
+    if (source == Source::File) {
+        m_lastFileBytes = fileBytes;
+    } else if (!m_filePath.isEmpty()) {
+        const QByteArray bytes = configToBytes(*load.config);
+        QString error;
+        if (!save(bytes, &error)) {
+            qCWarning(lcConfig).noquote() << "config change from" << from << "not applied:" << error;
+            change.outcome = Change::SaveFailed;
+            change.message = error;
+            change.revision = m_revision;
+            ++m_status.rejected;
+            return change;
+        }
+        m_lastFileBytes = bytes;
+    }
+    m_current = load.config;
+    ++m_revision;
+    m_status.lastChangeAt = QDateTime::currentDateTimeUtc();
+    m_status.lastChangeSource = from;
+    m_status.lastChangeOk = true;
+    m_status.lastErrors.clear();
+    ++m_status.applied;
+    if (m_applier)
+        m_applier(m_current);
+    qCInfo(lcConfig).noquote() << "config revision" << m_revision << "applied from" << from << "with"
+                               << m_current->routes.size() << "route(s)";
+    change.outcome = Change::Applied;
+    change.revision = m_revision;
+    announcement.applied = m_current;
+    return change;
+}
+
+bool ConfigStore::save(const QByteArray &bytes, QString *error)
+{
+    QSaveFile file(m_filePath);
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size()) {
+        *error = QStringLiteral("cannot write %1: %2").arg(m_filePath, file.errorString());
+        return false;
+    }
+    // The file holds secrets (JWT secret, admin token): owner only.
+    file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    if (!file.commit()) {
+        *error = QStringLiteral("cannot write %1: %2").arg(m_filePath, file.errorString());
+        return false;
+    }
+    return true;
+}
+
+QString ConfigStore::sourceName(Source source)
+{
+    switch (source) {
+    case Source::File: return QStringLiteral("file");
+    case Source::Api: return QStringLiteral("api");
+    case Source::Gui: return QStringLiteral("gui");
+    }
+    return QString();
 }
 
 }  // namespace kairos

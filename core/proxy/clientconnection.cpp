@@ -163,7 +163,7 @@ void ClientConnection::handleRequestHead()
             return;
         }
         if (m_requestBodyDone)
-            writeLocalResponse(m_services.localHandler->handle(head, QByteArray(), m_record.peer));
+            writeLocalResponse(m_services.localHandler->handle({head, QByteArray(), m_record.peer, m_record.requestId}));
         return;
     }
 
@@ -184,6 +184,7 @@ void ClientConnection::handleRequestHead()
     case RouteMatch::Found: break;
     }
     m_record.routePath = match.route->route->externalPath;
+    m_routeMetrics = m_snapshot->routeMetrics[size_t(match.route->index)].get();
 
     const Route &route = *match.route->route;
     const qint64 bodyLimit = route.maxBodyBytes.value_or(m_snapshot->config->server.maxBodyBytes);
@@ -260,7 +261,7 @@ void ClientConnection::readBody()
     m_requestBodyDone = true;
     m_phase = Phase::AwaitingResponse;
     if (m_localRequest) {
-        writeLocalResponse(m_services.localHandler->handle(m_parser.request(), m_localBody, m_record.peer));
+        writeLocalResponse(m_services.localHandler->handle({m_parser.request(), m_localBody, m_record.peer, m_record.requestId}));
         return;
     }
     if (m_exchange)
@@ -278,7 +279,8 @@ void ClientConnection::writeLocalResponse(LocalHandler::Response response)
     head.headers = std::move(response.headers);
     if (!head.headers.contains("content-type") && !response.body.isEmpty())
         head.headers.add("Content-Type", "application/json");
-    head.headers.set("Content-Length", QByteArray::number(response.body.size()));
+    if (response.status != 204 && response.status != 304)
+        head.headers.set("Content-Length", QByteArray::number(response.body.size()));
     head.headers.set("X-Request-Id", m_record.requestId);
     if (m_closeAfterResponse)
         head.headers.add("Connection", "close");
@@ -312,18 +314,29 @@ void ClientConnection::writeError(const GatewayError &error, const QByteArray &a
     finishRequest();
 }
 
-void ClientConnection::finishRequest()
+void ClientConnection::reportRequest()
 {
     m_record.durationUs = m_requestClock.isValid() ? m_requestClock.nsecsElapsed() / 1000 : 0;
     if (m_exchange) {
         m_record.backend = m_exchange->backendKey();
         m_record.attempts = m_exchange->attempts();
+    }
+    RouteMetrics *metrics = m_routeMetrics ? m_routeMetrics : m_services.unmatchedMetrics;
+    if (metrics)
+        metrics->record(m_record.method, m_record.status, m_record.durationUs, m_record.attempts);
+    if (m_services.onRequestFinished)
+        m_services.onRequestFinished(m_record);
+    m_routeMetrics = nullptr;
+}
+
+void ClientConnection::finishRequest()
+{
+    reportRequest();
+    if (m_exchange) {
         m_exchange->disconnect(this);
         m_exchange->deleteLater();
         m_exchange = nullptr;
     }
-    if (m_services.onRequestFinished)
-        m_services.onRequestFinished(m_record);
     m_snapshot.reset();
     if (m_closeAfterResponse) {
         closeConnection();
@@ -468,10 +481,8 @@ void ClientConnection::exchangeAborted(const QByteArray &reason)
 {
     qCInfo(lcProxy).noquote() << "closing client connection mid-response:" << reason;
     m_closeAfterResponse = true;
-    if (m_services.onRequestFinished)
-        m_services.onRequestFinished(m_record);
+    reportRequest();
     if (m_exchange) {
-        m_record.backend = m_exchange->backendKey();
         m_exchange->deleteLater();
         m_exchange = nullptr;
     }
@@ -491,11 +502,7 @@ void ClientConnection::exchangeUpgraded(http::ResponseHead head, std::unique_ptr
     const QByteArray toUpstream = m_inbound.mid(m_inboundOffset);
     m_inbound.clear();
     m_inboundOffset = 0;
-    m_record.durationUs = m_requestClock.nsecsElapsed() / 1000;
-    m_record.backend = m_exchange ? m_exchange->backendKey() : QString();
-    m_record.attempts = m_exchange ? m_exchange->attempts() : 1;
-    if (m_services.onRequestFinished)
-        m_services.onRequestFinished(m_record);
+    reportRequest();
     if (m_exchange) {
         m_exchange->deleteLater();
         m_exchange = nullptr;

@@ -6,6 +6,7 @@
 
 #include "gatewaysnapshot.h"
 #include "proxyexchange.h"
+#include "requestrecord.h"
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -19,40 +20,33 @@ namespace kairos {
 
 class Tunnel;
 
-// What a finished request looked like, for access logs and metrics.
-struct RequestRecord {
-    QByteArray requestId;
-    QByteArray method;
-    QByteArray target;
-    QString routePath;  // the route's external_path, empty when none matched
-    QString backend;    // the backend's key, empty when none was used
-    int status = 0;
-    qint64 responseBytes = 0;
-    qint64 durationUs = 0;
-    int attempts = 0;
-    QHostAddress peer;
-};
-
 // Endpoints the gateway serves itself (admin API, health); consulted before routing.
 class LocalHandler
 {
 public:
+    struct Request {
+        const http::RequestHead &head;
+        const QByteArray &body;
+        QHostAddress peer;
+        QByteArray requestId;
+    };
     struct Response {
         int status = 200;
         http::Headers headers;
         QByteArray body;
     };
     virtual ~LocalHandler() = default;
-    // Whether this request is for a local endpoint. Called with the head only.
+    // Whether this request is for a local endpoint. Called with the head only, on worker threads.
     virtual bool wantsRequest(const http::RequestHead &head) const = 0;
-    // Called once the whole body has arrived.
-    virtual Response handle(const http::RequestHead &head, const QByteArray &body, const QHostAddress &peer) = 0;
+    // Called once the whole body has arrived, on the connection's worker thread.
+    virtual Response handle(const Request &request) = 0;
 };
 
 struct ConnectionServices {
     std::function<GatewaySnapshotPtr()> snapshot;
     UpstreamPool *pool = nullptr;
     LocalHandler *localHandler = nullptr;
+    RouteMetrics *unmatchedMetrics = nullptr;  // requests no route matched (and local endpoints)
     std::function<void(const RequestRecord &)> onRequestFinished;
 };
 
@@ -77,6 +71,7 @@ private:
     void readBody();
     void writeLocalResponse(LocalHandler::Response response);
     void writeError(const GatewayError &error, const QByteArray &allow = QByteArray());
+    void reportRequest();  // metrics and the request observer (access log)
     void finishRequest();
     void closeConnection();
     void onHeaderTimeout();
@@ -118,6 +113,7 @@ private:
     QTimer m_idleTimer;
     QElapsedTimer m_requestClock;
     RequestRecord m_record;
+    RouteMetrics *m_routeMetrics = nullptr;  // of the matched route, in m_snapshot
 };
 
 }  // namespace kairos

@@ -71,15 +71,20 @@ QList<HealthChecker::Target> healthTargets(const GatewaySnapshot &snapshot)
 
 void Gateway::applyConfig(ConfigSnapshot config)
 {
-    auto compiled = std::make_shared<const GatewaySnapshot>(std::move(config), m_registry);
-    const QSet<QString> before = backendKeys(m_snapshot);
-    const QSet<QString> after = backendKeys(compiled);
-    m_healthChecker.setTargets(healthTargets(*compiled));
-    std::atomic_store(&m_snapshot, GatewaySnapshotPtr(std::move(compiled)));
+    GatewaySnapshotPtr compiled = std::make_shared<const GatewaySnapshot>(std::move(config), m_registry, m_routeMetrics);
+    GatewaySnapshotPtr previous = std::atomic_exchange(&m_snapshot, compiled);
+    if (QThread::currentThread() == thread())
+        afterSwap(previous, compiled);
+    else
+        QMetaObject::invokeMethod(this, [this, previous, compiled] { afterSwap(previous, compiled); }, Qt::QueuedConnection);
+}
 
+void Gateway::afterSwap(const GatewaySnapshotPtr &previous, const GatewaySnapshotPtr &current)
+{
+    m_healthChecker.setTargets(healthTargets(*current));
     // Removed backends drain: requests in flight finish on their old snapshot, new ones cannot
     // pick them, and their idle pooled connections are closed.
-    for (const QString &key : before - after) {
+    for (const QString &key : backendKeys(previous) - backendKeys(current)) {
         const int inFlight = m_registry.obtain(key)->inFlight.load();
         qCInfo(lcProxy).noquote() << "backend" << key << "removed from the config; draining" << inFlight
                                   << "request(s) in flight";
@@ -114,11 +119,13 @@ bool Gateway::listen(const QHostAddress &address, quint16 port, QString *error)
     }
     const int configured = snapshot()->config->server.workers;
     startWorkers(configured > 0 ? configured : std::max(1, QThread::idealThreadCount()));
+    m_listening = true;
     return true;
 }
 
 void Gateway::close()
 {
+    m_listening = false;
     if (m_acceptor)
         m_acceptor->close();
     m_acceptor.reset();
@@ -127,7 +134,7 @@ void Gateway::close()
 
 bool Gateway::isListening() const
 {
-    return m_acceptor && m_acceptor->isListening();
+    return m_listening.load();
 }
 
 QHostAddress Gateway::serverAddress() const
@@ -153,6 +160,7 @@ void Gateway::startWorkers(int count)
     ConnectionServices services;
     services.snapshot = [this] { return snapshot(); };
     services.localHandler = m_localHandler;
+    services.unmatchedMetrics = &m_routeMetrics.unmatched();
     services.onRequestFinished = m_observer;
     for (int i = 0; i < count; ++i) {
         auto thread = std::make_unique<WorkerThread>();

@@ -10,6 +10,7 @@
 #include <QHostAddress>
 #include <QObject>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -29,7 +30,8 @@ public:
     explicit Gateway(ConfigSnapshot config, QObject *parent = nullptr);
     ~Gateway() override;
 
-    // Thread-safe; the next request on any worker uses the new config.
+    // Callable from any thread: when it returns, the next request on any worker uses the new
+    // config; health checks and pools follow on the gateway's thread.
     void applyConfig(ConfigSnapshot config);
     GatewaySnapshotPtr snapshot() const;
 
@@ -45,6 +47,7 @@ public:
 
     BackendRegistry &backendRegistry() { return m_registry; }
     HealthChecker &healthChecker() { return m_healthChecker; }
+    RouteMetricsRegistry &routeMetrics() { return m_routeMetrics; }
     int workerCount() const { return int(m_workers.size()); }
     int activeConnections() const;
 
@@ -56,14 +59,17 @@ private:
     void stopWorkers();
     void dispatch(qintptr socketDescriptor);
     void publishLiveBackends();
+    void afterSwap(const GatewaySnapshotPtr &previous, const GatewaySnapshotPtr &current);
 
     BackendRegistry m_registry;
+    RouteMetricsRegistry m_routeMetrics;
     HealthChecker m_healthChecker;
     GatewaySnapshotPtr m_snapshot;  // read and written with std::atomic_load/atomic_store
     LocalHandler *m_localHandler = nullptr;
     std::function<void(const RequestRecord &)> m_observer;
     std::unique_ptr<Acceptor> m_acceptor;
     std::vector<std::unique_ptr<WorkerThread>> m_workers;
+    std::atomic<bool> m_listening{false};  // read from worker threads (readiness probe)
     size_t m_nextWorker = 0;
 };
 

@@ -2,7 +2,7 @@
 
 namespace kairos {
 
-GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry &registry)
+GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry &registry, RouteMetricsRegistry &metrics)
     : config(std::move(configSnapshot)), routes(config), trustedProxies(config->server.trustedProxies)
 {
     balancers.reserve(size_t(config->routes.size()));
@@ -11,6 +11,7 @@ GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry 
         for (const Backend &backend : route.backends)
             backends.push_back({registry.obtain(backend.key()), backend.weight});
         balancers.push_back(makeBalancer(route.strategy, std::move(backends)));
+        routeMetrics.push_back(metrics.obtain(route.externalPath));
     }
 }
 

@@ -5,6 +5,7 @@
 
 #include "balancing/balancer.h"
 #include "config/config.h"
+#include "metrics/routemetrics.h"
 #include "networklist.h"
 #include "routing/routetable.h"
 
@@ -14,11 +15,12 @@
 namespace kairos {
 
 struct GatewaySnapshot {
-    GatewaySnapshot(ConfigSnapshot config, BackendRegistry &registry);
+    GatewaySnapshot(ConfigSnapshot config, BackendRegistry &registry, RouteMetricsRegistry &metrics);
 
     ConfigSnapshot config;
     RouteTable routes;
     std::vector<std::unique_ptr<Balancer>> balancers;  // by route index
+    std::vector<std::shared_ptr<RouteMetrics>> routeMetrics;  // by route index
     NetworkList trustedProxies;
 };
 

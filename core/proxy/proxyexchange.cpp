@@ -201,6 +201,7 @@ void ProxyExchange::onConnected()
     }
     m_pendingBody.clear();
     m_upstream->socket()->write(out);
+    m_attemptClock.start();
     m_responseTimer.start();
 }
 
@@ -328,8 +329,10 @@ void ProxyExchange::handleResponseHead()
         return;
     }
     m_responseTimer.stop();
+    BackendState &state = backendState(m_backendIndex);
+    state.recordResponse(status, m_attemptClock.nsecsElapsed() / 1000);
     if (status >= 500)
-        backendState(m_backendIndex).failures.fetch_add(1, std::memory_order_relaxed);
+        state.failures.fetch_add(1, std::memory_order_relaxed);
     const std::optional<RetryPolicy> &policy = m_request.route->route->retry;
     if (policy && isRetryableStatus(*policy, status) && mayRetry(Failure::RetryableStatus)) {
         reportOutcome(false);

@@ -9,6 +9,7 @@
 #include "gatewaysnapshot.h"
 #include "upstreampool.h"
 
+#include <QElapsedTimer>
 #include <QObject>
 #include <QTimer>
 
@@ -122,6 +123,7 @@ private:
     int m_attempts = 0;
     std::optional<GatewayError> m_lastError;
     CircuitBreakerSettings m_circuitSettings;
+    QElapsedTimer m_attemptClock;  // from sending the request to the response head
     QTimer m_connectTimer;
     QTimer m_responseTimer;
     QTimer m_backoffTimer;

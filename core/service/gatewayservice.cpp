@@ -1,6 +1,9 @@
 #include "gatewayservice.h"
 
+#include "admin/adminapi.h"
+#include "config/configwatcher.h"
 #include "demo/echobackend.h"
+#include "metrics/accesslog.h"
 
 #include <QLoggingCategory>
 
@@ -18,19 +21,32 @@ GatewayService::~GatewayService()
 bool GatewayService::start(const ServiceOptions &options, QString *error)
 {
     m_store.setFilePath(options.configPath);
-    const ConfigLoadResult loaded = m_store.reloadFromFile();
-    if (!loaded.ok()) {
-        *error = QStringLiteral("invalid config %1:\n%2").arg(options.configPath, loaded.errorSummary());
+    const ConfigStore::Change loaded = m_store.reloadFromFile();
+    if (!loaded.applied()) {
+        *error = QStringLiteral("invalid config %1:\n%2").arg(options.configPath, loaded.load.errorSummary());
         return false;
     }
     if (options.demo && !startDemoBackends(error))
         return false;
 
-    m_gateway = std::make_unique<Gateway>(loaded.config);
-    connect(&m_store, &ConfigStore::configChanged, this,
-            [this](ConfigSnapshot config) { m_gateway->applyConfig(std::move(config)); });
+    m_gateway = std::make_unique<Gateway>(m_store.current());
+    Gateway *gateway = m_gateway.get();
+    m_store.setApplier([gateway](ConfigSnapshot config) { gateway->applyConfig(std::move(config)); });
+    m_adminApi = std::make_unique<AdminApi>(m_store, *gateway);
+    gateway->setLocalHandler(m_adminApi.get());
+    if (options.accessLog != QLatin1String("none")) {
+        m_accessLog = std::make_unique<AccessLog>();
+        if (!options.accessLog.isEmpty() && !m_accessLog->openFile(options.accessLog, error))
+            return false;
+        AccessLog *log = m_accessLog.get();
+        gateway->setRequestObserver([log](const RequestRecord &record) { log->write(record); });
+    }
+    if (options.watchConfigFile) {
+        m_watcher = std::make_unique<ConfigWatcher>(m_store);
+        m_watcher->start();
+    }
 
-    const ServerSettings &server = loaded.config->server;
+    const ServerSettings &server = m_store.current()->server;
     const QString host = options.listenHost.value_or(server.host);
     const quint16 port = options.listenPort.value_or(quint16(server.port));
     const QHostAddress address = host == QLatin1String("localhost") ? QHostAddress(QHostAddress::LocalHost) : QHostAddress(host);
@@ -67,6 +83,8 @@ bool GatewayService::startDemoBackends(QString *error)
 void GatewayService::stop()
 {
     const bool wasListening = isListening();
+    m_store.setApplier(nullptr);
+    m_watcher.reset();
     if (m_gateway)
         m_gateway->close();
     m_demoBackends.clear();

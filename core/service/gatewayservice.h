@@ -15,6 +15,9 @@
 
 namespace kairos {
 
+class AccessLog;
+class AdminApi;
+class ConfigWatcher;
 class EchoBackend;
 
 struct ServiceOptions {
@@ -22,6 +25,9 @@ struct ServiceOptions {
     std::optional<QString> listenHost;  // overrides server.host
     std::optional<quint16> listenPort;  // overrides server.port
     bool demo = false;                  // start the example's echo backends on 9101 and 9102
+    bool watchConfigFile = true;        // apply edits of the config file as they happen
+    // Access log: "" = through the log (stderr when headless), "none" = off, else a file to append to.
+    QString accessLog;
 };
 
 // Ports the shipped example config sends its routes to.
@@ -52,6 +58,9 @@ private:
 
     ConfigStore m_store;
     std::unique_ptr<Gateway> m_gateway;
+    std::unique_ptr<AdminApi> m_adminApi;
+    std::unique_ptr<AccessLog> m_accessLog;
+    std::unique_ptr<ConfigWatcher> m_watcher;
     std::vector<std::unique_ptr<EchoBackend>> m_demoBackends;
 };
 

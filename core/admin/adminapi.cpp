@@ -1,0 +1,431 @@
+#include "adminapi.h"
+
+#include "config/configreader.h"
+#include "config/configwriter.h"
+#include "metrics/prometheus.h"
+#include "proxy/gateway.h"
+#include "proxy/gatewayerror.h"
+#include "proxy/networklist.h"
+
+#include <QCryptographicHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QMessageAuthenticationCode>
+#include <QUrl>
+
+#include <variant>
+
+namespace kairos {
+
+const char kRedacted[] = "********";
+
+namespace {
+
+using Response = LocalHandler::Response;
+
+Response json(int status, const QJsonValue &value)
+{
+    Response response;
+    response.status = status;
+    response.headers.add("Content-Type", "application/json");
+    response.body = value.isArray() ? QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact)
+                                    : QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact);
+    return response;
+}
+
+Response error(int status, const QByteArray &requestId, const QString &message, const char *type = nullptr,
+               const QJsonObject &extra = {})
+{
+    GatewayError gatewayError = GatewayError::fromStatus(status, message.toUtf8());
+    QJsonObject body = extra;
+    body.insert("error", message);
+    body.insert("type", QLatin1String(type ? type : gatewayError.type.constData()));
+    body.insert("request_id", QString::fromLatin1(requestId));
+    return json(status, body);
+}
+
+Response methodNotAllowed(const QByteArray &requestId, const QByteArray &allow)
+{
+    Response response = error(405, requestId, QStringLiteral("method not allowed here"));
+    response.headers.add("Allow", allow);
+    return response;
+}
+
+QJsonArray problemsJson(const QList<ConfigProblem> &problems)
+{
+    QJsonArray array;
+    for (const ConfigProblem &problem : problems)
+        array.append(QJsonObject{{"path", problem.path}, {"message", problem.message}});
+    return array;
+}
+
+bool isJson(const http::RequestHead &head)
+{
+    const QByteArray type = head.headers.value("content-type").split(';').first().trimmed().toLower();
+    return type == "application/json";
+}
+
+// The body as a JSON object, or an error response.
+std::variant<QJsonObject, Response> jsonBody(const LocalHandler::Request &request)
+{
+    if (!isJson(request.head))
+        return error(415, request.requestId, QStringLiteral("send the body as Content-Type: application/json"),
+                     "unsupported_media_type");
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(request.body, &parseError);
+    if (parseError.error != QJsonParseError::NoError)
+        return error(400, request.requestId,
+                     QStringLiteral("invalid JSON at offset %1: %2").arg(parseError.offset).arg(parseError.errorString()),
+                     "invalid_json");
+    if (!document.isObject())
+        return error(400, request.requestId, QStringLiteral("the body must be a JSON object"), "invalid_json");
+    return document.object();
+}
+
+std::optional<QString> ifMatch(const http::RequestHead &head)
+{
+    const QByteArray value = head.headers.value("if-match");
+    if (value.isNull())
+        return std::nullopt;
+    return QString::fromLatin1(value.trimmed());
+}
+
+bool constantTimeEquals(const QByteArray &a, const QByteArray &b)
+{
+    // Compare digests, so neither the length nor the first differing byte leaks through timing.
+    const QByteArray key = "kairos-admin-token";
+    const QByteArray x = QMessageAuthenticationCode::hash(a, key, QCryptographicHash::Sha256);
+    const QByteArray y = QMessageAuthenticationCode::hash(b, key, QCryptographicHash::Sha256);
+    unsigned char difference = 0;
+    for (int i = 0; i < x.size(); ++i)
+        difference |= static_cast<unsigned char>(x[i] ^ y[i]);
+    return difference == 0;
+}
+
+QString adminToken(const Config &config)
+{
+    const QString fromEnvironment = qEnvironmentVariable("KAIROS_ADMIN_TOKEN");
+    return fromEnvironment.isEmpty() ? config.admin.token : fromEnvironment;
+}
+
+}  // namespace
+
+QJsonObject redactedConfig(const Config &config)
+{
+    QJsonObject object = configToJson(config);
+    for (const char *section : {"jwt", "admin"}) {
+        QJsonObject inner = object.value(QLatin1String(section)).toObject();
+        for (const char *key : {"secret", "token"}) {
+            if (inner.contains(QLatin1String(key)))
+                inner.insert(QLatin1String(key), QLatin1String(kRedacted));
+        }
+        if (!inner.isEmpty())
+            object.insert(QLatin1String(section), inner);
+    }
+    return object;
+}
+
+AdminApi::AdminApi(ConfigStore &store, Gateway &gateway) : m_store(store), m_gateway(gateway)
+{
+    m_uptime.start();
+}
+
+bool AdminApi::wantsRequest(const http::RequestHead &head) const
+{
+    const QByteArrayView path = head.path();
+    for (const char *exact : {"/health", "/ready", "/live", "/metrics", "/api/routes", "/api/config", "/api/backends"}) {
+        if (path == exact)
+            return true;
+    }
+    return path.startsWith("/api/routes/") || path.startsWith("/api/config/");
+}
+
+LocalHandler::Response AdminApi::handle(const Request &request)
+{
+    const QByteArrayView path = request.head.path();
+    if (path == "/health" || path == "/ready" || path == "/live")
+        return probes(request, path);
+    if (std::optional<Response> denied = denyAccess(request))
+        return *denied;
+    if (path == "/metrics") {
+        if (request.head.method != "GET" && request.head.method != "HEAD")
+            return methodNotAllowed(request.requestId, "GET, HEAD");
+        return metrics();
+    }
+    if (path == "/api/backends") {
+        if (request.head.method != "GET" && request.head.method != "HEAD")
+            return methodNotAllowed(request.requestId, "GET, HEAD");
+        return backends(request);
+    }
+    if (path.startsWith("/api/routes"))
+        return routes(request, path);
+    return config(request, path);
+}
+
+std::optional<LocalHandler::Response> AdminApi::denyAccess(const Request &request) const
+{
+    const ConfigSnapshot config = m_store.current();
+    if (NetworkList(config->admin.allowedNetworks).contains(request.peer))
+        return std::nullopt;
+    const QString token = adminToken(*config);
+    if (token.isEmpty())
+        return error(403, request.requestId,
+                     QStringLiteral("the admin API is not open to %1 (see admin.allowed_networks)").arg(request.peer.toString()),
+                     "forbidden");
+    const QByteArray authorization = request.head.headers.value("authorization");
+    if (authorization.startsWith("Bearer ") && constantTimeEquals(authorization.mid(7).trimmed(), token.toUtf8()))
+        return std::nullopt;
+    Response denied = error(401, request.requestId, QStringLiteral("a valid admin bearer token is required"), "unauthorized");
+    denied.headers.add("WWW-Authenticate", "Bearer realm=\"kairos-admin\"");
+    return denied;
+}
+
+LocalHandler::Response AdminApi::probes(const Request &request, QByteArrayView path)
+{
+    if (request.head.method != "GET" && request.head.method != "HEAD")
+        return methodNotAllowed(request.requestId, "GET, HEAD");
+    if (path == "/live")
+        return json(200, QJsonObject{{"status", "alive"}});
+    if (path == "/ready") {
+        const bool ready = m_gateway.isListening() && m_store.current();
+        return json(ready ? 200 : 503, QJsonObject{{"status", ready ? "ready" : "not_ready"}});
+    }
+    return json(200, QJsonObject{{"status", "healthy"},
+                                 {"version", QStringLiteral(KAIROS_VERSION)},
+                                 {"uptime_seconds", double(m_uptime.elapsed() / 1000)}});
+}
+
+LocalHandler::Response AdminApi::answerChange(const Request &request, const ConfigStore::Change &change,
+                                              int successStatus, const QJsonValue &body, const QString &location)
+{
+    Response response;
+    switch (change.outcome) {
+    case ConfigStore::Change::Applied:
+        response = successStatus == 204 ? Response{204, {}, {}} : json(successStatus, body);
+        break;
+    case ConfigStore::Change::Invalid:
+        response = error(400, request.requestId, QStringLiteral("the change does not validate; nothing was changed"),
+                         "validation_error", {{"problems", problemsJson(change.load.errors)}});
+        break;
+    case ConfigStore::Change::Refused:
+        response = error(change.refusalCode, request.requestId, change.message);
+        break;
+    case ConfigStore::Change::Stale:
+        response = error(412, request.requestId, change.message, "precondition_failed");
+        break;
+    case ConfigStore::Change::SaveFailed:
+        response = error(500, request.requestId, change.message + QStringLiteral("; nothing was changed"), "save_failed");
+        break;
+    }
+    response.headers.set("ETag", QStringLiteral("\"%1\"").arg(change.revision).toLatin1());
+    if (change.applied() && !location.isEmpty())
+        response.headers.add("Location", location.toUtf8());
+    return response;
+}
+
+LocalHandler::Response AdminApi::routes(const Request &request, QByteArrayView path)
+{
+    const QByteArray &method = request.head.method;
+    if (path == "/api/routes") {
+        if (method == "GET" || method == "HEAD") {
+            const ConfigSnapshot config = m_store.current();
+            QJsonArray list;
+            for (const Route &route : config->routes)
+                list.append(routeToJson(route));
+            Response response = json(200, list);
+            response.headers.add("ETag", m_store.etag().toLatin1());
+            return response;
+        }
+        if (method != "POST")
+            return methodNotAllowed(request.requestId, "GET, HEAD, POST");
+        auto body = jsonBody(request);
+        if (auto *failure = std::get_if<Response>(&body))
+            return *failure;
+        QList<ConfigProblem> errors, warnings;
+        const Route route = readRoute(std::get<QJsonObject>(body), QStringLiteral("route"), errors, warnings);
+        if (!errors.isEmpty())
+            return error(400, request.requestId, QStringLiteral("the route does not validate; nothing was changed"),
+                         "validation_error", {{"problems", problemsJson(errors)}});
+        const ConfigStore::Change change = m_store.modify(
+            [&route](Config &config) -> std::optional<ConfigStore::Refusal> {
+                if (config.findRoute(route.externalPath))
+                    return ConfigStore::Refusal{409, QStringLiteral("a route with external_path \"%1\" exists; use PUT to change it").arg(route.externalPath)};
+                config.routes.append(route);
+                return std::nullopt;
+            },
+            ConfigStore::Source::Api, ifMatch(request.head));
+        const QString location = QStringLiteral("/api/routes") + QString::fromUtf8(QUrl::toPercentEncoding(route.externalPath, "/"));
+        return answerChange(request, change, 201, routeToJson(route), location);
+    }
+
+    // /api/routes/{path}: the external path without its leading slash, templates percent-encoded.
+    const QString externalPath = QLatin1Char('/') + QString::fromUtf8(QByteArray::fromPercentEncoding(path.sliced(12).toByteArray()));
+    if (method == "GET" || method == "HEAD") {
+        const ConfigSnapshot config = m_store.current();
+        const Route *route = config->findRoute(externalPath);
+        if (!route)
+            return error(404, request.requestId, QStringLiteral("no route with external_path \"%1\"").arg(externalPath));
+        Response response = json(200, routeToJson(*route));
+        response.headers.add("ETag", m_store.etag().toLatin1());
+        return response;
+    }
+    if (method == "DELETE") {
+        const ConfigStore::Change change = m_store.modify(
+            [&externalPath](Config &config) -> std::optional<ConfigStore::Refusal> {
+                const qsizetype removed = config.routes.removeIf([&](const Route &route) { return route.externalPath == externalPath; });
+                if (removed == 0)
+                    return ConfigStore::Refusal{404, QStringLiteral("no route with external_path \"%1\"").arg(externalPath)};
+                return std::nullopt;
+            },
+            ConfigStore::Source::Api, ifMatch(request.head));
+        return answerChange(request, change, 204, QJsonValue());
+    }
+    if (method != "PUT")
+        return methodNotAllowed(request.requestId, "GET, HEAD, PUT, DELETE");
+    auto body = jsonBody(request);
+    if (auto *failure = std::get_if<Response>(&body))
+        return *failure;
+    QJsonObject object = std::get<QJsonObject>(body);
+    if (!object.contains("external_path"))
+        object.insert("external_path", externalPath);
+    QList<ConfigProblem> errors, warnings;
+    const Route route = readRoute(object, QStringLiteral("route"), errors, warnings);
+    if (!errors.isEmpty())
+        return error(400, request.requestId, QStringLiteral("the route does not validate; nothing was changed"),
+                     "validation_error", {{"problems", problemsJson(errors)}});
+    const ConfigStore::Change change = m_store.modify(
+        [&](Config &config) -> std::optional<ConfigStore::Refusal> {
+            auto existing = std::find_if(config.routes.begin(), config.routes.end(),
+                                         [&](const Route &candidate) { return candidate.externalPath == externalPath; });
+            if (existing == config.routes.end())
+                return ConfigStore::Refusal{404, QStringLiteral("no route with external_path \"%1\"; use POST to create it").arg(externalPath)};
+            if (route.externalPath != externalPath && config.findRoute(route.externalPath))
+                return ConfigStore::Refusal{409, QStringLiteral("a route with external_path \"%1\" exists").arg(route.externalPath)};
+            *existing = route;
+            return std::nullopt;
+        },
+        ConfigStore::Source::Api, ifMatch(request.head));
+    return answerChange(request, change, 200, routeToJson(route));
+}
+
+LocalHandler::Response AdminApi::config(const Request &request, QByteArrayView path)
+{
+    const QByteArray &method = request.head.method;
+    if (path == "/api/config") {
+        if (method == "GET" || method == "HEAD") {
+            Response response = json(200, redactedConfig(*m_store.current()));
+            response.headers.add("ETag", m_store.etag().toLatin1());
+            return response;
+        }
+        if (method != "PUT")
+            return methodNotAllowed(request.requestId, "GET, HEAD, PUT");
+        auto body = jsonBody(request);
+        if (auto *failure = std::get_if<Response>(&body))
+            return *failure;
+        ConfigReadResult read = readConfig(QJsonDocument(std::get<QJsonObject>(body)).toJson());
+        if (!read.errors.isEmpty())
+            return error(400, request.requestId, QStringLiteral("the config does not validate; nothing was changed"),
+                         "validation_error", {{"problems", problemsJson(read.errors)}});
+        Config candidate = std::move(*read.config);
+        const ConfigStore::Change change = m_store.modify(
+            [&candidate](Config &config) -> std::optional<ConfigStore::Refusal> {
+                // A redacted value sent back means "keep the current one": GET-edit-PUT is safe.
+                if (candidate.jwt.secret == QLatin1String(kRedacted))
+                    candidate.jwt.secret = config.jwt.secret;
+                if (candidate.admin.token == QLatin1String(kRedacted))
+                    candidate.admin.token = config.admin.token;
+                config = std::move(candidate);
+                return std::nullopt;
+            },
+            ConfigStore::Source::Api, ifMatch(request.head));
+        return answerChange(request, change, 200, change.applied() ? redactedConfig(*m_store.current()) : QJsonObject());
+    }
+    if (path == "/api/config/reload") {
+        if (method != "POST")
+            return methodNotAllowed(request.requestId, "POST");
+        const ConfigStore::Change change = m_store.reloadFromFile();
+        return answerChange(request, change, 200,
+                            QJsonObject{{"status", "reloaded"}, {"version", double(change.revision)}, {"file", m_store.filePath()}});
+    }
+    if (path == "/api/config/status") {
+        if (method != "GET" && method != "HEAD")
+            return methodNotAllowed(request.requestId, "GET, HEAD");
+        const ConfigStore::Status status = m_store.status();
+        QJsonObject body{{"version", double(status.revision)},
+                         {"file", status.filePath},
+                         {"last_change_at", status.lastChangeAt.toString(Qt::ISODateWithMs)},
+                         {"last_change_source", status.lastChangeSource},
+                         {"last_change_ok", status.lastChangeOk},
+                         {"changes_applied", double(status.applied)},
+                         {"changes_rejected", double(status.rejected)}};
+        if (!status.lastErrors.isEmpty())
+            body.insert("last_errors", problemsJson(status.lastErrors));
+        Response response = json(200, body);
+        response.headers.add("ETag", m_store.etag().toLatin1());
+        return response;
+    }
+    return error(404, request.requestId, QStringLiteral("no such admin endpoint"));
+}
+
+LocalHandler::Response AdminApi::backends(const Request &)
+{
+    const GatewaySnapshotPtr snapshot = m_gateway.snapshot();
+    QJsonArray list;
+    QHash<QString, int> indexByKey;
+    const Config &config = *snapshot->config;
+    for (int r = 0; r < config.routes.size(); ++r) {
+        const Route &route = config.routes[r];
+        for (int b = 0; b < route.backends.size(); ++b) {
+            const Backend &backend = route.backends[b];
+            const auto found = indexByKey.constFind(backend.key());
+            if (found != indexByKey.cend()) {
+                QJsonObject entry = list[*found].toObject();
+                QJsonArray routes = entry["routes"].toArray();
+                routes.append(route.externalPath);
+                entry["routes"] = routes;
+                list[*found] = entry;
+                continue;
+            }
+            const BackendState &state = *snapshot->balancers[size_t(r)]->backends()[size_t(b)].state;
+            QJsonObject responses;
+            for (size_t c = 0; c < 5; ++c)
+                responses.insert(QStringLiteral("%1xx").arg(c + 1), double(state.responsesByClass[c].load()));
+            indexByKey.insert(backend.key(), int(list.size()));
+            list.append(QJsonObject{
+                {"backend", backend.key()},
+                {"host", backend.host},
+                {"port", backend.port},
+                {"routes", QJsonArray{route.externalPath}},
+                {"health_check_path", backend.healthCheckPath},
+                {"healthy", state.healthy.load()},
+                {"circuit", QLatin1String(CircuitBreaker::stateName(state.circuit.state()))},
+                {"in_flight", state.inFlight.load()},
+                {"requests", double(state.requests.load())},
+                {"failures", double(state.failures.load())},
+                {"responses", responses},
+                {"latency_ms", QJsonObject{{"p50", state.latency.quantileMs(0.5)}, {"p99", state.latency.quantileMs(0.99)}}}});
+        }
+    }
+    return json(200, list);
+}
+
+LocalHandler::Response AdminApi::metrics()
+{
+    MetricsInput input;
+    input.routes = m_gateway.routeMetrics().all();
+    input.unmatched = &m_gateway.routeMetrics().unmatched();
+    input.backends = m_gateway.backendRegistry().all();
+    input.activeConnections = m_gateway.activeConnections();
+    const ConfigStore::Status status = m_store.status();
+    input.configRevision = status.revision;
+    input.configChangesApplied = status.applied;
+    input.configChangesRejected = status.rejected;
+    input.uptimeSeconds = double(m_uptime.elapsed()) / 1000.0;
+    Response response;
+    response.headers.add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    response.body = renderPrometheus(input);
+    return response;
+}
+
+}  // namespace kairos

@@ -1,0 +1,48 @@
+// The gateway's own HTTP endpoints, served on its port before routing (docs/API.md):
+//   /api/routes[/{path}]  route management      /api/config[/reload|/status]  config and hot reload
+//   /api/backends         backend states        /metrics                      Prometheus text
+//   /health /ready /live  probes (open to all)
+// /api/* and /metrics answer only peers in admin.allowed_networks, or others that present the
+// admin token (admin.token or $KAIROS_ADMIN_TOKEN) as a bearer token. Every change goes through
+// ConfigStore (validate, save, swap). Runs on the worker threads; everything it touches is
+// thread-safe.
+#pragma once
+
+#include "config/configstore.h"
+#include "proxy/clientconnection.h"
+
+#include <QElapsedTimer>
+#include <QJsonValue>
+
+namespace kairos {
+
+class Gateway;
+
+class AdminApi : public LocalHandler
+{
+public:
+    AdminApi(ConfigStore &store, Gateway &gateway);
+
+    bool wantsRequest(const http::RequestHead &head) const override;
+    Response handle(const Request &request) override;
+
+private:
+    Response probes(const Request &request, QByteArrayView path);
+    Response routes(const Request &request, QByteArrayView path);
+    Response config(const Request &request, QByteArrayView path);
+    Response backends(const Request &request);
+    Response metrics();
+    std::optional<Response> denyAccess(const Request &request) const;
+    Response answerChange(const Request &request, const ConfigStore::Change &change, int successStatus,
+                          const QJsonValue &body, const QString &location = QString());
+
+    ConfigStore &m_store;
+    Gateway &m_gateway;
+    QElapsedTimer m_uptime;
+};
+
+// "********" in place of the JWT secret and the admin token.
+QJsonObject redactedConfig(const Config &config);
+extern const char kRedacted[];
+
+}  // namespace kairos

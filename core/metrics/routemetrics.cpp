@@ -1,0 +1,54 @@
+#include "routemetrics.h"
+
+namespace kairos {
+
+void RouteMetrics::record(QByteArrayView method, int status, qint64 microseconds, int attempts)
+{
+    size_t methodIndex = kMethods.size() - 1;
+    for (size_t i = 0; i + 1 < kMethods.size(); ++i) {
+        if (method == kMethods[i]) {
+            methodIndex = i;
+            break;
+        }
+    }
+    const size_t statusClass = size_t(std::clamp(status / 100, 1, 5) - 1);
+    m_requests[methodIndex][statusClass].fetch_add(1, std::memory_order_relaxed);
+    latency.observe(microseconds);
+    if (attempts > 1)
+        retries.fetch_add(quint64(attempts - 1), std::memory_order_relaxed);
+}
+
+quint64 RouteMetrics::totalRequests() const
+{
+    quint64 total = 0;
+    for (const auto &byClass : m_requests) {
+        for (const auto &count : byClass)
+            total += count.load(std::memory_order_relaxed);
+    }
+    return total;
+}
+
+quint64 RouteMetrics::errors() const
+{
+    quint64 total = 0;
+    for (const auto &byClass : m_requests)
+        total += byClass[4].load(std::memory_order_relaxed);
+    return total;
+}
+
+std::shared_ptr<RouteMetrics> RouteMetricsRegistry::obtain(const QString &routePath)
+{
+    QMutexLocker lock(&m_mutex);
+    std::shared_ptr<RouteMetrics> &metrics = m_routes[routePath];
+    if (!metrics)
+        metrics = std::make_shared<RouteMetrics>(routePath);
+    return metrics;
+}
+
+QList<std::shared_ptr<RouteMetrics>> RouteMetricsRegistry::all() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_routes.values();
+}
+
+}  // namespace kairos

@@ -1,0 +1,23 @@
+// What a finished request looked like, for the access log and the console's traffic view.
+#pragma once
+
+#include <QByteArray>
+#include <QHostAddress>
+#include <QString>
+
+namespace kairos {
+
+struct RequestRecord {
+    QByteArray requestId;
+    QByteArray method;
+    QByteArray target;
+    QString routePath;  // the route's external_path, empty when none matched
+    QString backend;    // the backend's key, empty when none was used
+    int status = 0;
+    qint64 responseBytes = 0;
+    qint64 durationUs = 0;
+    int attempts = 0;
+    QHostAddress peer;
+};
+
+}  // namespace kairos
