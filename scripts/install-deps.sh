@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
     build-essential cmake ninja-build pkg-config
     qt6-base-dev qt6-base-dev-tools qt6-websockets-dev
-    libhttp-parser-dev libgl-dev libssl-dev
+    libhttp-parser-dev libjwt-dev libgl-dev libssl-dev
     "$@"
 )
 missing=()

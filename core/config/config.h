@@ -78,6 +78,7 @@ struct Route {
     LoadBalancingStrategy strategy = LoadBalancingStrategy::RoundRobin;
     std::optional<RetryPolicy> retry;
     bool preserveHost = false;
+    bool forwardAuthorization = true;  // pass the client's Authorization header on to the backend
     std::optional<qint64> maxBodyBytes;        // overrides server.max_body_bytes
     std::optional<int> connectTimeoutMs;       // overrides server.connect_timeout_ms
     std::optional<int> responseTimeoutMs;      // overrides server.response_timeout_ms
@@ -103,7 +104,9 @@ struct ServerSettings {
 };
 
 struct JwtSettings {
-    QString secret;
+    QString secret;          // HS256/384/512
+    QString publicKeyFile;   // PEM public key: RS256, ES256
+    int leewaySeconds = 30;  // allowed clock difference for exp and nbf
     QString issuer;
     QString audience;
     QStringList requiredClaims;

@@ -285,6 +285,8 @@ JwtSettings readJwt(const QJsonObject &object, QList<ConfigProblem> &errors,
     ObjectReader reader(object, QStringLiteral("jwt"), errors, warnings);
     JwtSettings jwt;
     jwt.secret = reader.string(QStringLiteral("secret"));
+    jwt.publicKeyFile = reader.string(QStringLiteral("public_key_file"));
+    jwt.leewaySeconds = reader.integer(QStringLiteral("leeway_seconds"), jwt.leewaySeconds);
     jwt.issuer = reader.string(QStringLiteral("issuer"));
     jwt.audience = reader.string(QStringLiteral("audience"));
     jwt.requiredClaims = reader.stringList(QStringLiteral("required_claims"));
@@ -349,6 +351,7 @@ Route readRoute(const QJsonObject &object, const QString &path, QList<ConfigProb
     route.methods = reader.stringList(QStringLiteral("methods"));
     route.authRequired = reader.boolean(QStringLiteral("auth_required"), false);
     route.preserveHost = reader.boolean(QStringLiteral("preserve_host"), false);
+    route.forwardAuthorization = reader.boolean(QStringLiteral("forward_authorization"), true);
     if (reader.has(QStringLiteral("max_body_bytes")))
         route.maxBodyBytes = reader.integer64(QStringLiteral("max_body_bytes"), 0);
     if (reader.has(QStringLiteral("connect_timeout_ms")))

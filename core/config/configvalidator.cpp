@@ -3,6 +3,7 @@
 #include "routing/routepattern.h"
 
 #include <QHash>
+#include <QFileInfo>
 #include <QHostAddress>
 #include <QUrl>
 
@@ -56,6 +57,9 @@ public:
         if (!jwt.secret.isEmpty() && secretBytes < kMinJwtSecretBytes)
             add(QStringLiteral("jwt.secret"),
                 QStringLiteral("must be at least %1 bytes long (got %2)").arg(kMinJwtSecretBytes).arg(secretBytes));
+        if (!jwt.publicKeyFile.isEmpty() && !QFileInfo(jwt.publicKeyFile).isReadable())
+            add(QStringLiteral("jwt.public_key_file"), QStringLiteral("cannot read \"%1\"").arg(jwt.publicKeyFile));
+        checkRange(QStringLiteral("jwt.leeway_seconds"), jwt.leewaySeconds, 0, 86'400);
     }
 
     void checkAdmin(const AdminSettings &admin)
@@ -125,9 +129,9 @@ public:
             checkCircuitBreaker(config.circuitBreakerFor(route), path + QLatin1String(".circuit_breaker"));
         if (!route.healthCheck.keys.isEmpty())
             checkHealthCheck(config.healthCheckFor(route), path + QLatin1String(".health_check"));
-        if (route.authRequired && config.jwt.secret.isEmpty())
+        if (route.authRequired && config.jwt.secret.isEmpty() && config.jwt.publicKeyFile.isEmpty())
             add(path + QLatin1String(".auth_required"),
-                QStringLiteral("needs jwt.secret to be set, since tokens cannot be checked without it"));
+                QStringLiteral("needs jwt.secret or jwt.public_key_file, since tokens cannot be checked without a key"));
     }
 
     void checkDuplicates(const QList<Route> &routes)

@@ -116,6 +116,8 @@ QJsonObject jwtToJson(const JwtSettings &jwt)
     const JwtSettings defaults;
     QJsonObject object = startWith(jwt.unknownKeys);
     putIfChanged(object, "secret", jwt.secret, defaults.secret);
+    putIfChanged(object, "public_key_file", jwt.publicKeyFile, defaults.publicKeyFile);
+    putIfChanged(object, "leeway_seconds", jwt.leewaySeconds, defaults.leewaySeconds);
     putIfChanged(object, "issuer", jwt.issuer, defaults.issuer);
     putIfChanged(object, "audience", jwt.audience, defaults.audience);
     putListIfChanged(object, "required_claims", jwt.requiredClaims, defaults.requiredClaims);
@@ -156,6 +158,8 @@ QJsonObject routeToJson(const Route &route)
         object.insert(QLatin1String("retry"), retryToJson(*route.retry));
     if (route.preserveHost)
         object.insert(QLatin1String("preserve_host"), true);
+    if (!route.forwardAuthorization)
+        object.insert(QLatin1String("forward_authorization"), false);
     if (route.maxBodyBytes)
         object.insert(QLatin1String("max_body_bytes"), double(*route.maxBodyBytes));
     if (route.connectTimeoutMs)

@@ -2,6 +2,7 @@
 
 #include "tunnel.h"
 
+#include <QDateTime>
 #include <QLoggingCategory>
 
 Q_DECLARE_LOGGING_CATEGORY(lcProxy)
@@ -187,6 +188,8 @@ void ClientConnection::handleRequestHead()
     m_routeMetrics = m_snapshot->routeMetrics[size_t(match.route->index)].get();
 
     const Route &route = *match.route->route;
+    if (route.authRequired && !authorize(head))
+        return;
     const qint64 bodyLimit = route.maxBodyBytes.value_or(m_snapshot->config->server.maxBodyBytes);
     if (hasLength && qint64(m_parser.contentLength()) > bodyLimit) {
         writeError(GatewayError::fromStatus(413, "request body larger than " + QByteArray::number(bodyLimit) + " bytes"));
@@ -203,6 +206,25 @@ void ClientConnection::handleRequestHead()
     startProxying(match, bodyLimit);
 }
 
+bool ClientConnection::authorize(const http::RequestHead &head)
+{
+    const QByteArray token = bearerToken(head.headers.value("authorization"));
+    QByteArray challenge = "Bearer realm=\"kairos\"";
+    QByteArray reason = "a bearer token is required";
+    if (!token.isEmpty()) {
+        const JwtVerifier::Result result = m_snapshot->jwt.verify(token, QDateTime::currentSecsSinceEpoch());
+        if (result.valid)
+            return true;
+        reason = "invalid token: " + result.error.toUtf8();
+        challenge += ", error=\"invalid_token\", error_description=\"" + result.error.toUtf8() + '"';
+    }
+    qCInfo(lcProxy).noquote() << "request" << m_record.requestId << "refused:" << reason;
+    http::Headers extra;
+    extra.add("WWW-Authenticate", challenge);
+    writeError(GatewayError::fromStatus(401, reason), QByteArray(), extra);
+    return false;
+}
+
 void ClientConnection::startProxying(const RouteMatch &match, qint64 bodyLimit)
 {
     const http::RequestHead &head = m_parser.request();
@@ -210,6 +232,8 @@ void ClientConnection::startProxying(const RouteMatch &match, qint64 bodyLimit)
     const qsizetype question = target.indexOf('?');
     ExchangeRequest request;
     request.head = head;
+    if (!match.route->route->forwardAuthorization)
+        request.head.headers.remove("authorization");
     request.snapshot = m_snapshot;
     request.route = match.route;
     request.upstreamTarget = m_snapshot->routes.upstreamTarget(
@@ -294,7 +318,7 @@ void ClientConnection::writeLocalResponse(LocalHandler::Response response)
     finishRequest();
 }
 
-void ClientConnection::writeError(const GatewayError &error, const QByteArray &allow)
+void ClientConnection::writeError(const GatewayError &error, const QByteArray &allow, const http::Headers &extra)
 {
     if (!m_requestBodyDone)
         m_closeAfterResponse = true;
@@ -302,6 +326,8 @@ void ClientConnection::writeError(const GatewayError &error, const QByteArray &a
     http::ResponseHead head = errorHead(error, m_record.requestId, body.size());
     if (!allow.isEmpty())
         head.headers.add("Allow", allow);
+    for (const http::Headers::Field &field : extra.fields())
+        head.headers.add(field.first, field.second);
     if (m_closeAfterResponse)
         head.headers.add("Connection", "close");
     QByteArray out = serialize(head);

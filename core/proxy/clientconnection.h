@@ -70,7 +70,8 @@ private:
     void startProxying(const RouteMatch &match, qint64 bodyLimit);
     void readBody();
     void writeLocalResponse(LocalHandler::Response response);
-    void writeError(const GatewayError &error, const QByteArray &allow = QByteArray());
+    bool authorize(const http::RequestHead &head);  // answers 401 itself when it returns false
+    void writeError(const GatewayError &error, const QByteArray &allow = QByteArray(), const http::Headers &extra = {});
     void reportRequest();  // metrics and the request observer (access log)
     void finishRequest();
     void closeConnection();

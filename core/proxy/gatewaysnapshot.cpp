@@ -3,7 +3,10 @@
 namespace kairos {
 
 GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry &registry, RouteMetricsRegistry &metrics)
-    : config(std::move(configSnapshot)), routes(config), trustedProxies(config->server.trustedProxies)
+    : config(std::move(configSnapshot)),
+      routes(config),
+      trustedProxies(config->server.trustedProxies),
+      jwt(config->jwt)
 {
     balancers.reserve(size_t(config->routes.size()));
     for (const Route &route : config->routes) {

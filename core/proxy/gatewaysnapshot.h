@@ -3,6 +3,7 @@
 // request holds the snapshot it started with until it ends, whatever reloads happen meanwhile.
 #pragma once
 
+#include "auth/jwtverifier.h"
 #include "balancing/balancer.h"
 #include "config/config.h"
 #include "metrics/routemetrics.h"
@@ -22,6 +23,7 @@ struct GatewaySnapshot {
     std::vector<std::unique_ptr<Balancer>> balancers;  // by route index
     std::vector<std::shared_ptr<RouteMetrics>> routeMetrics;  // by route index
     NetworkList trustedProxies;
+    JwtVerifier jwt;  // key material loaded once per config
 };
 
 using GatewaySnapshotPtr = std::shared_ptr<const GatewaySnapshot>;

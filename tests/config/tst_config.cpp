@@ -350,7 +350,7 @@ private slots:
             << "routers[0].internal_path: must not contain \".\" or \"..\" segments (got \"/a/..\")";
         QTest::newRow("auth without secret")
             << withRoute([](QJsonObject &r) { r.insert("auth_required", true); })
-            << "routers[0].auth_required: needs jwt.secret to be set, since tokens cannot be checked without it";
+            << "routers[0].auth_required: needs jwt.secret or jwt.public_key_file, since tokens cannot be checked without a key";
         QTest::newRow("short jwt secret")
             << withRoute([](QJsonObject &) {}, {{"jwt", QJsonObject{{"secret", "too-short"}}}})
             << "jwt.secret: must be at least 32 bytes long (got 9)";
