@@ -149,6 +149,8 @@ ConfigStore::Change ConfigStore::commit(ConfigLoadResult load, Source source, co
     const QString from = sourceName(source);
     for (const ConfigProblem &warning : load.warnings)
         qCWarning(lcConfig).noquote() << "config warning (" + from + "):" << warning.toString();
+    if (source == Source::File)
+        m_lastFileBytes = fileBytes;  // seen, good or not: the watcher reacts to the next edit only
     if (!load.ok()) {
         for (const ConfigProblem &error : load.errors)
             qCWarning(lcConfig).noquote() << "config change from" << from << "rejected:" << error.toString();
@@ -163,9 +165,7 @@ ConfigStore::Change ConfigStore::commit(ConfigLoadResult load, Source source, co
         announcement.rejectedErrors = load.errors;
         return change;
     }
-    if (source == Source::File) {
-        m_lastFileBytes = fileBytes;
-    } else if (!m_filePath.isEmpty()) {
+    if (source != Source::File && !m_filePath.isEmpty()) {
         const QByteArray bytes = configToBytes(*load.config);
         QString error;
         if (!save(bytes, &error)) {

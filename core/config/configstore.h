@@ -61,7 +61,8 @@ public:
     // Called, under the store's lock, with every config that becomes current.
     void setApplier(std::function<void(ConfigSnapshot)> applier);
     Status status() const;
-    // The bytes this store last read from or wrote to the file (the watcher ignores those).
+    // The bytes this store last read from (valid or not) or wrote to the file; the watcher
+    // ignores events that leave the file at these bytes.
     QByteArray lastFileBytes() const;
 
     Change reloadFromFile();

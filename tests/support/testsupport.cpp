@@ -12,8 +12,10 @@ QJsonObject Response::json() const
     return QJsonDocument::fromJson(body).object();
 }
 
-RawClient::RawClient(quint16 port, const QHostAddress &address)
+RawClient::RawClient(quint16 port, const QHostAddress &address, const QHostAddress &localAddress)
 {
+    if (!localAddress.isNull())
+        m_socket.bind(localAddress, 0);
     m_socket.connectToHost(address, port);
     m_socket.waitForConnected(5000);
     QObject::connect(&m_socket, &QTcpSocket::readyRead, &m_socket, [this] { m_received += m_socket.readAll(); });
@@ -80,9 +82,10 @@ bool RawClient::waitForClosed(int timeoutMs)
 }
 
 Response request(quint16 port, const QByteArray &method, const QByteArray &target,
-                 const QList<std::pair<QByteArray, QByteArray>> &headers, const QByteArray &body)
+                 const QList<std::pair<QByteArray, QByteArray>> &headers, const QByteArray &body,
+                 const QHostAddress &localAddress)
 {
-    RawClient client(port);
+    RawClient client(port, QHostAddress::LocalHost, localAddress);
     QByteArray bytes = method + ' ' + target + " HTTP/1.1\r\nHost: gateway.test\r\n";
     for (const auto &[name, value] : headers)
         bytes += name + ": " + value + "\r\n";
@@ -91,6 +94,15 @@ Response request(quint16 port, const QByteArray &method, const QByteArray &targe
     bytes += "\r\n" + body;
     client.send(bytes);
     return client.readOne(10000, method == "HEAD");
+}
+
+Response jsonRequest(quint16 port, const QByteArray &method, const QByteArray &target, const QJsonValue &body,
+                     const QList<std::pair<QByteArray, QByteArray>> &headers)
+{
+    QList<std::pair<QByteArray, QByteArray>> all = headers;
+    all.append(std::pair<QByteArray, QByteArray>("Content-Type", "application/json"));
+    const QByteArray bytes = body.isArray() ? QJsonDocument(body.toArray()).toJson() : QJsonDocument(body.toObject()).toJson();
+    return request(port, method, target, all, bytes);
 }
 
 ScriptedBackend::ScriptedBackend(Script script) : m_script(std::move(script))

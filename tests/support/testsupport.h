@@ -26,7 +26,8 @@ struct Response {
 class RawClient
 {
 public:
-    explicit RawClient(quint16 port, const QHostAddress &address = QHostAddress::LocalHost);
+    explicit RawClient(quint16 port, const QHostAddress &address = QHostAddress::LocalHost,
+                       const QHostAddress &localAddress = QHostAddress());
     ~RawClient();
 
     bool isConnected() const;
@@ -45,7 +46,11 @@ private:
 
 // A one-shot request on a new connection.
 Response request(quint16 port, const QByteArray &method, const QByteArray &target,
-                 const QList<std::pair<QByteArray, QByteArray>> &headers = {}, const QByteArray &body = {});
+                 const QList<std::pair<QByteArray, QByteArray>> &headers = {}, const QByteArray &body = {},
+                 const QHostAddress &localAddress = QHostAddress());
+// A JSON request to the admin API (Content-Type: application/json).
+Response jsonRequest(quint16 port, const QByteArray &method, const QByteArray &target, const QJsonValue &body,
+                     const QList<std::pair<QByteArray, QByteArray>> &headers = {});
 
 // A backend whose behaviour on every received chunk of bytes is up to the test.
 class ScriptedBackend : public QObject

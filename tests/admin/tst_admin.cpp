@@ -1,0 +1,494 @@
+// The control plane over real HTTP: route and config API, hot reload, admin access, JWT routes,
+// probes and /metrics, with the whole GatewayService running on a config file in a temp folder.
+#include "demo/echobackend.h"
+#include "service/gatewayservice.h"
+#include "support/testsupport.h"
+
+#include <QJsonDocument>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <jwt.h>
+
+using namespace kairos;
+using namespace kairos::test;
+
+namespace {
+
+const QString kSecret = QStringLiteral("0123456789abcdef0123456789abcdef");
+
+struct RunningService {
+    RunningService(const QJsonObject &config, bool watch = false)
+    {
+        path = dir.filePath("config.json");
+        write(config);
+        ServiceOptions options;
+        options.configPath = path;
+        options.listenPort = 0;
+        options.watchConfigFile = watch;
+        options.accessLog = QStringLiteral("none");
+        QString error;
+        if (!service.start(options, &error))
+            qFatal("service did not start: %s", qPrintable(error));
+        port = service.gateway()->serverPort();
+    }
+    void write(const QJsonObject &config) const
+    {
+        QFile file(path);
+        file.open(QIODevice::WriteOnly | QIODevice::Truncate);
+        file.write(QJsonDocument(config).toJson());
+    }
+    QJsonObject fileContents() const
+    {
+        QFile file(path);
+        file.open(QIODevice::ReadOnly);
+        return QJsonDocument::fromJson(file.readAll()).object();
+    }
+
+    QTemporaryDir dir;
+    QString path;
+    GatewayService service;
+    quint16 port = 0;
+};
+
+QJsonObject baseConfig(quint16 backendPort, const QJsonObject &extra = {})
+{
+    QJsonObject config = extra;
+    config.insert("version", 1);
+    config.insert("server", QJsonObject{{"host", "127.0.0.1"}, {"port", 5900}, {"workers", 2}});
+    config.insert("x-owner", "team-a");  // an unknown key that saves must keep
+    config.insert("routers", QJsonArray{routeJson("/api/users", "/users", {backendJson(backendPort)}, {"GET", "POST"})});
+    return config;
+}
+
+QJsonObject productRoute(quint16 backendPort)
+{
+    return QJsonObject{{"external_path", "/api/products"},
+                       {"internal_path", "/products"},
+                       {"methods", QJsonArray{"GET", "POST"}},
+                       {"backends", QJsonArray{QJsonObject{{"host", "http://127.0.0.1"}, {"port", int(backendPort)}, {"weight", 1}}}},
+                       {"load_balancing_strategy", "RoundRobin"}};
+}
+
+QByteArray hs256(const QJsonObject &claims, const QString &secret = kSecret)
+{
+    jwt_t *jwt = nullptr;
+    jwt_new(&jwt);
+    jwt_add_grants_json(jwt, QJsonDocument(claims).toJson(QJsonDocument::Compact).constData());
+    const QByteArray key = secret.toUtf8();
+    jwt_set_alg(jwt, JWT_ALG_HS256, reinterpret_cast<const unsigned char *>(key.constData()), int(key.size()));
+    char *encoded = jwt_encode_str(jwt);
+    const QByteArray token(encoded);
+    free(encoded);
+    jwt_free(jwt);
+    return token;
+}
+
+// name{labels} -> value, checking the text format on the way.
+QMap<QString, double> parsePrometheus(const QByteArray &text, QString *problem)
+{
+    static const QRegularExpression sampleLine(QStringLiteral(R"(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$)"));
+    QMap<QString, double> samples;
+    QSet<QString> typed;
+    for (const QByteArray &raw : text.split('\n')) {
+        const QString line = QString::fromUtf8(raw);
+        if (line.isEmpty() || line.startsWith(QLatin1String("# HELP")))
+            continue;
+        if (line.startsWith(QLatin1String("# TYPE "))) {
+            typed.insert(line.section(' ', 2, 2));
+            continue;
+        }
+        const QRegularExpressionMatch match = sampleLine.match(line);
+        bool ok = false;
+        const double value = match.captured(3).toDouble(&ok);
+        QString family = match.captured(1);
+        family.remove(QRegularExpression(QStringLiteral("_(bucket|sum|count)$")));
+        if (!match.hasMatch() || !ok || (!typed.contains(family) && !typed.contains(match.captured(1)))) {
+            *problem = QStringLiteral("bad line: ") + line;
+            return {};
+        }
+        samples.insert(match.captured(1) + match.captured(2), value);
+    }
+    return samples;
+}
+
+}  // namespace
+
+class TestAdmin : public QObject
+{
+    Q_OBJECT
+
+private:
+    EchoBackend *m_backend = nullptr;
+
+private slots:
+    void init()
+    {
+        m_backend = new EchoBackend("echo", this);
+        QVERIFY(m_backend->listen());
+    }
+    void cleanup() { delete m_backend; }
+
+    void listAndGetRoutes()
+    {
+        RunningService running(baseConfig(m_backend->port()));
+        const Response list = request(running.port, "GET", "/api/routes");
+        QCOMPARE(list.status, 200);
+        const QJsonArray routes = QJsonDocument::fromJson(list.body).array();
+        QCOMPARE(routes.size(), 1);
+        QCOMPARE(routes[0].toObject()["external_path"].toString(), QStringLiteral("/api/users"));
+        QCOMPARE(list.headers.value("etag"), QByteArray("\"1\""));
+        const Response one = request(running.port, "GET", "/api/routes/api/users");
+        QCOMPARE(one.status, 200);
+        QCOMPARE(one.json()["internal_path"].toString(), QStringLiteral("/users"));
+        QCOMPARE(request(running.port, "GET", "/api/routes/api/nothing").status, 404);
+    }
+
+    void createUpdateDeleteApplyAtOnceAndAreSaved()
+    {
+        RunningService running(baseConfig(m_backend->port()));
+        QCOMPARE(request(running.port, "GET", "/api/products").status, 404);
+
+        const Response created = jsonRequest(running.port, "POST", "/api/routes", productRoute(m_backend->port()));
+        QCOMPARE(created.status, 201);
+        QCOMPARE(created.headers.value("location"), QByteArray("/api/routes/api/products"));
+        QCOMPARE(created.json()["internal_path"].toString(), QStringLiteral("/products"));
+        QCOMPARE(request(running.port, "GET", "/api/products").json()["target"].toString(), QStringLiteral("/products"));
+
+        QJsonObject changed = productRoute(m_backend->port());
+        changed.remove("external_path");
+        changed["internal_path"] = "/v2/products";
+        const Response updated = jsonRequest(running.port, "PUT", "/api/routes/api/products", changed);
+        QCOMPARE(updated.status, 200);
+        QCOMPARE(request(running.port, "GET", "/api/products").json()["target"].toString(), QStringLiteral("/v2/products"));
+
+        const QJsonObject saved = running.fileContents();
+        QCOMPARE(saved["routers"].toArray().size(), 2);
+        QCOMPARE(saved["x-owner"].toString(), QStringLiteral("team-a"));
+        QCOMPARE(QFile(running.path).permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther), QFileDevice::Permissions());
+
+        const Response deleted = request(running.port, "DELETE", "/api/routes/api/products");
+        QCOMPARE(deleted.status, 204);
+        QVERIFY(!deleted.headers.contains("content-length"));
+        QCOMPARE(request(running.port, "GET", "/api/products").status, 404);
+        QCOMPARE(request(running.port, "DELETE", "/api/routes/api/products").status, 404);
+        QCOMPARE(running.fileContents()["routers"].toArray().size(), 1);
+    }
+
+    void templateRoutesArePercentEncoded()
+    {
+        RunningService running(baseConfig(m_backend->port()));
+        QJsonObject route = productRoute(m_backend->port());
+        route["external_path"] = "/api/products/{id}";
+        route["internal_path"] = "/products/{id}";
+        QCOMPARE(jsonRequest(running.port, "POST", "/api/routes", route).status, 201);
+        QCOMPARE(request(running.port, "GET", "/api/routes/api/products/%7Bid%7D").status, 200);
+        QCOMPARE(request(running.port, "GET", "/api/products/7").json()["target"].toString(), QStringLiteral("/products/7"));
+    }
+
+    void errorsOfTheRouteApi()
+    {
+        RunningService running(baseConfig(m_backend->port()));
+        QCOMPARE(jsonRequest(running.port, "POST", "/api/routes", productRoute(m_backend->port())).status, 201);
+        const Response duplicate = jsonRequest(running.port, "POST", "/api/routes", productRoute(m_backend->port()));
+        QCOMPARE(duplicate.status, 409);
+
+        QJsonObject invalid = productRoute(m_backend->port());
+        invalid["external_path"] = "/api/invalid";
+        invalid["backends"] = QJsonArray{QJsonObject{{"host", "backend"}, {"port", 0}}};
+        const Response rejected = jsonRequest(running.port, "POST", "/api/routes", invalid);
+        QCOMPARE(rejected.status, 400);
+        QCOMPARE(rejected.json()["type"].toString(), QStringLiteral("validation_error"));
+        const QJsonArray problems = rejected.json()["problems"].toArray();
+        QCOMPARE(problems.size(), 2);
+        QCOMPARE(problems[0].toObject()["path"].toString(), QStringLiteral("routers[2].backends[0].host"));
+        QCOMPARE(problems[1].toObject()["path"].toString(), QStringLiteral("routers[2].backends[0].port"));
+
+        QCOMPARE(request(running.port, "POST", "/api/routes", {{"Content-Type", "text/plain"}}, "{}").status, 415);
+        QCOMPARE(request(running.port, "POST", "/api/routes", {{"Content-Type", "application/json"}}, "{nope").status, 400);
+        QCOMPARE(request(running.port, "POST", "/api/routes", {{"Content-Type", "application/json"}},
+                         QByteArray(2 * 1024 * 1024, ' ')).status, 413);
+        QCOMPARE(jsonRequest(running.port, "PUT", "/api/routes/api/ghost", productRoute(m_backend->port())).status, 404);
+        QCOMPARE(request(running.port, "PATCH", "/api/routes").status, 405);
+        QJsonObject reserved = productRoute(m_backend->port());
+        reserved["external_path"] = "/api/config/x";
+        QCOMPARE(jsonRequest(running.port, "POST", "/api/routes", reserved).status, 400);
+        QCOMPARE(running.service.configStore().revision(), quint64(2));  // only the first POST changed anything
+    }
+
+    void ifMatchGuardsAgainstLostUpdates()
+    {
+        RunningService running(baseConfig(m_backend->port()));
+        const QByteArray etag = request(running.port, "GET", "/api/config").headers.value("etag");
+        QCOMPARE(jsonRequest(running.port, "POST", "/api/routes", productRoute(m_backend->port()), {{"If-Match", etag}}).status, 201);
+        const Response stale = jsonRequest(running.port, "DELETE", "/api/routes/api/products", QJsonObject(), {{"If-Match", etag}});
+        QCOMPARE(stale.status, 412);
+        const QByteArray fresh = request(running.port, "GET", "/api/config").headers.value("etag");
+        QCOMPARE(request(running.port, "DELETE", "/api/routes/api/products", {{"If-Match", fresh}}).status, 204);
+    }
+
+    void configGetRedactsAndPutKeepsSecrets()
+    {
+        QJsonObject config = baseConfig(m_backend->port(), {{"jwt", QJsonObject{{"secret", kSecret}}}});
+        QJsonObject secured = routeJson("/secure", "/s", {backendJson(m_backend->port())}, {"GET"});
+        secured.insert("auth_required", true);
+        QJsonArray routers = config["routers"].toArray();
+        routers.append(secured);
+        config["routers"] = routers;
+        RunningService running(config);
+
+        const Response got = request(running.port, "GET", "/api/config");
+        QCOMPARE(got.status, 200);
+        QVERIFY(!got.body.contains(kSecret.toUtf8()));
+        QCOMPARE(got.json()["jwt"].toObject()["secret"].toString(), QStringLiteral("********"));
+
+        QJsonObject edited = got.json();
+        edited["x-note"] = "edited through the API";
+        const Response put = jsonRequest(running.port, "PUT", "/api/config", edited);
+        QCOMPARE(put.status, 200);
+        QVERIFY(!put.body.contains(kSecret.toUtf8()));
+        QCOMPARE(running.fileContents()["jwt"].toObject()["secret"].toString(), kSecret);  // kept, not "********"
+        QCOMPARE(request(running.port, "GET", "/secure", {{"Authorization", "Bearer " + hs256({{"sub", "a"}})}}).status, 200);
+
+        QJsonObject broken = edited;
+        broken["routers"] = QJsonArray{QJsonObject{{"external_path", "x"}}};
+        const Response rejected = jsonRequest(running.port, "PUT", "/api/config", broken);
+        QCOMPARE(rejected.status, 400);
+        QVERIFY(rejected.json()["problems"].toArray().size() >= 3);
+        QCOMPARE(request(running.port, "GET", "/api/users").status, 200);  // nothing changed
+    }
+
+    void reloadAndStatus()
+    {
+        RunningService running(baseConfig(m_backend->port()));
+        QJsonObject next = baseConfig(m_backend->port());
+        next["routers"] = QJsonArray{productRoute(m_backend->port())};
+        running.write(next);
+        const Response reloaded = request(running.port, "POST", "/api/config/reload");
+        QCOMPARE(reloaded.status, 200);
+        QCOMPARE(reloaded.json()["version"].toInt(), 2);
+        QCOMPARE(request(running.port, "GET", "/api/products").status, 200);
+
+        QFile broken(running.path);
+        broken.open(QIODevice::WriteOnly | QIODevice::Truncate);
+        broken.write("{\"version\": 1, \"routers\": [");
+        broken.close();
+        const Response failed = request(running.port, "POST", "/api/config/reload");
+        QCOMPARE(failed.status, 400);
+        QVERIFY(failed.json()["problems"].toArray()[0].toObject()["message"].toString().startsWith("invalid JSON at line"));
+        QCOMPARE(request(running.port, "GET", "/api/products").status, 200);  // still running the last good one
+
+        const QJsonObject status = request(running.port, "GET", "/api/config/status").json();
+        QCOMPARE(status["version"].toInt(), 2);
+        QCOMPARE(status["file"].toString(), running.path);
+        QCOMPARE(status["last_change_ok"].toBool(), false);
+        QCOMPARE(status["last_change_source"].toString(), QStringLiteral("file"));
+        QCOMPARE(status["changes_applied"].toInt(), 2);
+        QCOMPARE(status["changes_rejected"].toInt(), 1);
+    }
+
+    void fileWatching()
+    {
+        RunningService running(baseConfig(m_backend->port()), true);
+        // Written in place.
+        QJsonObject withProducts = baseConfig(m_backend->port());
+        withProducts["routers"] = QJsonArray{productRoute(m_backend->port())};
+        running.write(withProducts);
+        QTRY_COMPARE_WITH_TIMEOUT(request(running.port, "GET", "/api/products").status, 200, 5000);
+        // Replaced by rename, the way editors save.
+        QJsonObject withUsers = baseConfig(m_backend->port());
+        const QString temporary = running.dir.filePath("config.json.tmp");
+        QFile file(temporary);
+        file.open(QIODevice::WriteOnly);
+        file.write(QJsonDocument(withUsers).toJson());
+        file.close();
+        QVERIFY(QFile::remove(running.path) && QFile::rename(temporary, running.path));
+        QTRY_COMPARE_WITH_TIMEOUT(request(running.port, "GET", "/api/products").status, 404, 5000);
+        QCOMPARE(request(running.port, "GET", "/api/users").status, 200);
+        // Broken: reported, the running config stays.
+        const quint64 revision = running.service.configStore().revision();
+        QFile broken(running.path);
+        broken.open(QIODevice::WriteOnly | QIODevice::Truncate);
+        broken.write("{ not json");
+        broken.close();
+        QTRY_VERIFY_WITH_TIMEOUT(!running.service.configStore().status().lastChangeOk, 5000);
+        QCOMPARE(running.service.configStore().revision(), revision);
+        QCOMPARE(request(running.port, "GET", "/api/users").status, 200);
+        // An API change writes the file; the watcher must not apply it a second time.
+        running.write(baseConfig(m_backend->port()));
+        QTRY_VERIFY_WITH_TIMEOUT(running.service.configStore().status().lastChangeOk, 5000);
+        const quint64 before = running.service.configStore().revision();
+        QCOMPARE(jsonRequest(running.port, "POST", "/api/routes", productRoute(m_backend->port())).status, 201);
+        QTest::qWait(600);
+        QCOMPARE(running.service.configStore().revision(), before + 1);
+    }
+
+    void reloadsUnderLoadLoseNoRequest()
+    {
+        RunningService running(baseConfig(m_backend->port()));
+        QJsonObject alternative = baseConfig(m_backend->port());
+        QJsonArray routers = alternative["routers"].toArray();
+        routers.append(productRoute(m_backend->port()));
+        alternative["routers"] = routers;
+        const QJsonObject original = baseConfig(m_backend->port());
+
+        int failures = 0;
+        int completed = 0;
+        QList<std::shared_ptr<RawClient>> clients;
+        for (int i = 0; i < 4; ++i) {
+            clients.append(std::make_shared<RawClient>(running.port));
+            clients.last()->send("GET /api/users?delay_ms=5 HTTP/1.1\r\nHost: h\r\n\r\n");
+        }
+        for (int round = 0; round < 30; ++round) {
+            const QJsonObject next = round % 2 ? original : alternative;
+            QVERIFY(running.service.configStore().replaceJson(QJsonDocument(next).toJson(), ConfigStore::Source::Api).applied());
+            if (round % 10 == 5)  // a broken one in between changes nothing
+                QVERIFY(!running.service.configStore().replaceJson("{ broken", ConfigStore::Source::Api).applied());
+            for (const auto &client : clients) {
+                const Response response = client->readOne();
+                ++completed;
+                if (response.status != 200)
+                    ++failures;
+                client->send("GET /api/users?delay_ms=5 HTTP/1.1\r\nHost: h\r\n\r\n");
+            }
+        }
+        for (const auto &client : clients) {
+            failures += client->readOne().status == 200 ? 0 : 1;
+            ++completed;
+        }
+        QCOMPARE(failures, 0);
+        QCOMPARE(completed, 124);
+    }
+
+    void adminAccessFromOtherNetworks()
+    {
+        RunningService running(baseConfig(m_backend->port(), {{"admin", QJsonObject{{"allowed_networks", QJsonArray{"127.0.0.1/32"}}}}}));
+        const QHostAddress outside("127.0.0.2");
+        QCOMPARE(request(running.port, "GET", "/api/routes").status, 200);
+        const Response refused = request(running.port, "GET", "/api/routes", {}, {}, outside);
+        QCOMPARE(refused.status, 403);
+        QCOMPARE(request(running.port, "GET", "/metrics", {}, {}, outside).status, 403);
+        QCOMPARE(request(running.port, "GET", "/health", {}, {}, outside).status, 200);  // probes are open
+        QCOMPARE(request(running.port, "GET", "/api/users", {}, {}, outside).status, 200);  // and so is traffic
+
+        QJsonObject withToken = baseConfig(m_backend->port(), {{"admin", QJsonObject{{"allowed_networks", QJsonArray{"127.0.0.1/32"}},
+                                                                                    {"token", "s3cret-admin-token"}}}});
+        QVERIFY(running.service.configStore().replaceJson(QJsonDocument(withToken).toJson(), ConfigStore::Source::Api).applied());
+        const Response noToken = request(running.port, "GET", "/api/routes", {}, {}, outside);
+        QCOMPARE(noToken.status, 401);
+        QVERIFY(noToken.headers.value("www-authenticate").startsWith("Bearer"));
+        QCOMPARE(request(running.port, "GET", "/api/routes", {{"Authorization", "Bearer wrong"}}, {}, outside).status, 401);
+        QCOMPARE(request(running.port, "GET", "/api/routes", {{"Authorization", "Bearer s3cret-admin-token"}}, {}, outside).status, 200);
+        QVERIFY(!request(running.port, "GET", "/api/config").body.contains("s3cret-admin-token"));
+    }
+
+    void jwtRoutes()
+    {
+        QJsonObject config = baseConfig(m_backend->port(), {{"jwt", QJsonObject{{"secret", kSecret}, {"issuer", "kairos"}}}});
+        QJsonObject secured = routeJson("/secure", "/s", {backendJson(m_backend->port())}, {"GET"});
+        secured.insert("auth_required", true);
+        QJsonObject stripped = secured;
+        stripped["external_path"] = "/stripped";
+        stripped.insert("forward_authorization", false);
+        config["routers"] = QJsonArray{secured, stripped};
+        RunningService running(config);
+        const qint64 now = QDateTime::currentSecsSinceEpoch();
+
+        const Response missing = request(running.port, "GET", "/secure");
+        QCOMPARE(missing.status, 401);
+        QCOMPARE(missing.json()["type"].toString(), QStringLiteral("unauthorized"));
+        QVERIFY(missing.headers.value("www-authenticate").startsWith("Bearer"));
+
+        auto withToken = [&](const QByteArray &path, const QByteArray &token) {
+            return request(running.port, "GET", path, {{"Authorization", "Bearer " + token}});
+        };
+        const QByteArray good = hs256({{"sub", "alice"}, {"iss", "kairos"}, {"exp", double(now + 300)}});
+        const Response ok = withToken("/secure", good);
+        QCOMPARE(ok.status, 200);
+        QVERIFY(QJsonDocument(ok.json()["headers"].toArray()).toJson().contains("Authorization"));  // passed on
+        QVERIFY(!QJsonDocument(withToken("/stripped", good).json()["headers"].toArray()).toJson().contains("Authorization"));
+
+        const struct {
+            const char *name;
+            QByteArray token;
+        } refused[] = {
+            {"expired", hs256({{"iss", "kairos"}, {"exp", double(now - 3600)}})},
+            {"not yet valid", hs256({{"iss", "kairos"}, {"nbf", double(now + 3600)}})},
+            {"wrong signature", hs256({{"iss", "kairos"}}, QStringLiteral("another-secret-another-secret-xxx"))},
+            {"wrong issuer", hs256({{"iss", "mallory"}})},
+            {"alg none", QByteArray("eyJhbGciOiJub25lIn0.eyJpc3MiOiJrYWlyb3MifQ.")},
+        };
+        for (const auto &entry : refused) {
+            const Response response = withToken("/secure", entry.token);
+            QVERIFY2(response.status == 401, entry.name);
+            QVERIFY2(response.headers.value("www-authenticate").contains("error=\"invalid_token\""), entry.name);
+        }
+        QCOMPARE(m_backend->requestsServed(), 2);
+    }
+
+    void probes()
+    {
+        RunningService running(baseConfig(m_backend->port()));
+        const Response health = request(running.port, "GET", "/health");
+        QCOMPARE(health.status, 200);
+        QCOMPARE(health.json()["status"].toString(), QStringLiteral("healthy"));
+        QVERIFY(health.json().contains("uptime_seconds"));
+        QCOMPARE(health.json()["version"].toString(), QStringLiteral(KAIROS_VERSION));
+        QCOMPARE(request(running.port, "GET", "/ready").status, 200);
+        QCOMPARE(request(running.port, "GET", "/live").status, 200);
+    }
+
+    void backendsEndpoint()
+    {
+        RunningService running(baseConfig(m_backend->port()));
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(request(running.port, "GET", "/api/users").status, 200);
+        const QJsonArray backends = QJsonDocument::fromJson(request(running.port, "GET", "/api/backends").body).array();
+        QCOMPARE(backends.size(), 1);
+        const QJsonObject backend = backends[0].toObject();
+        QCOMPARE(backend["routes"].toArray(), QJsonArray{"/api/users"});
+        QCOMPARE(backend["requests"].toInt(), 3);
+        QCOMPARE(backend["healthy"].toBool(), true);
+        QCOMPARE(backend["circuit"].toString(), QStringLiteral("closed"));
+        QCOMPARE(backend["responses"].toObject()["2xx"].toInt(), 3);
+        QVERIFY(backend["latency_ms"].toObject()["p99"].toDouble() > 0);
+    }
+
+    void metricsParseBack()
+    {
+        RunningService running(baseConfig(m_backend->port()));
+        for (int i = 0; i < 5; ++i)
+            QCOMPARE(request(running.port, "GET", "/api/users").status, 200);
+        QCOMPARE(request(running.port, "POST", "/api/users", {}, "x").status, 200);
+        QCOMPARE(request(running.port, "GET", "/nowhere").status, 404);
+        const Response response = request(running.port, "GET", "/metrics");
+        QCOMPARE(response.status, 200);
+        QVERIFY(response.headers.value("content-type").startsWith("text/plain; version=0.0.4"));
+        QString problem;
+        const QMap<QString, double> metrics = parsePrometheus(response.body, &problem);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        QCOMPARE(metrics.value(R"m(kairos_requests_total{route="/api/users",method="GET",status_class="2xx"})m"), 5.0);
+        QCOMPARE(metrics.value(R"m(kairos_requests_total{route="/api/users",method="POST",status_class="2xx"})m"), 1.0);
+        QCOMPARE(metrics.value(R"m(kairos_requests_total{route="(none)",method="GET",status_class="4xx"})m"), 1.0);
+        QCOMPARE(metrics.value(R"m(kairos_request_duration_seconds_count{route="/api/users"})m"), 6.0);
+        QCOMPARE(metrics.value(R"m(kairos_request_duration_seconds_bucket{route="/api/users",le="+Inf"})m"), 6.0);
+        double previous = 0;
+        for (const double bound : {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0}) {
+            const double cumulative = metrics.value(QStringLiteral(R"m(kairos_request_duration_seconds_bucket{route="/api/users",le="%1"})m").arg(bound));
+            QVERIFY(cumulative >= previous);
+            previous = cumulative;
+        }
+        const QString backend = QStringLiteral("http://127.0.0.1:%1").arg(m_backend->port());
+        QCOMPARE(metrics.value(QStringLiteral(R"m(kairos_upstream_responses_total{backend="%1",status_class="2xx"})m").arg(backend)), 6.0);
+        QCOMPARE(metrics.value(QStringLiteral(R"m(kairos_circuit_state{backend="%1",state="closed"})m").arg(backend)), 1.0);
+        QCOMPARE(metrics.value(QStringLiteral(R"m(kairos_backend_healthy{backend="%1"})m").arg(backend)), 1.0);
+        QCOMPARE(metrics.value("kairos_config_version"), 1.0);
+        QCOMPARE(metrics.value(R"m(kairos_config_reloads_total{result="success"})m"), 1.0);
+        QVERIFY(metrics.contains("kairos_active_connections"));
+        QVERIFY(metrics.contains("kairos_uptime_seconds"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAdmin)
+#include "tst_admin.moc"
