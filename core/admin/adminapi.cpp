@@ -134,7 +134,11 @@ AdminApi::AdminApi(ConfigStore &store, Gateway &gateway) : m_store(store), m_gat
 bool AdminApi::wantsRequest(const http::RequestHead &head) const
 {
     const QByteArrayView path = head.path();
-    for (const char *exact : {"/health", "/ready", "/live", "/metrics", "/api/routes", "/api/config", "/api/backends"}) {
+    if (path == "/health" || path == "/ready" || path == "/live")
+        return true;
+    if (m_servedSeparately.load(std::memory_order_relaxed))
+        return false;
+    for (const char *exact : {"/metrics", "/api/routes", "/api/config", "/api/backends"}) {
         if (path == exact)
             return true;
     }
@@ -158,9 +162,11 @@ LocalHandler::Response AdminApi::handle(const Request &request)
             return methodNotAllowed(request.requestId, "GET, HEAD");
         return backends(request);
     }
-    if (path.startsWith("/api/routes"))
+    if (path.startsWith("/api/routes/") || path == "/api/routes")
         return routes(request, path);
-    return config(request, path);
+    if (path.startsWith("/api/config/") || path == "/api/config")
+        return config(request, path);
+    return error(404, request.requestId, QStringLiteral("no such admin endpoint"));
 }
 
 std::optional<LocalHandler::Response> AdminApi::denyAccess(const Request &request) const

@@ -14,6 +14,8 @@
 #include <QElapsedTimer>
 #include <QJsonValue>
 
+#include <atomic>
+
 namespace kairos {
 
 class Gateway;
@@ -24,6 +26,8 @@ public:
     AdminApi(ConfigStore &store, Gateway &gateway);
 
     bool wantsRequest(const http::RequestHead &head) const override;
+    // With admin.listen set, the main port serves only the probes.
+    void setServedSeparately(bool separately) { m_servedSeparately = separately; }
     Response handle(const Request &request) override;
 
 private:
@@ -39,6 +43,7 @@ private:
     ConfigStore &m_store;
     Gateway &m_gateway;
     QElapsedTimer m_uptime;
+    std::atomic<bool> m_servedSeparately{false};
 };
 
 // "********" in place of the JWT secret and the admin token.

@@ -161,7 +161,7 @@ private:
         const int colon = value.lastIndexOf(QLatin1Char(':'));
         bool ok = false;
         const int port = value.mid(colon + 1).toInt(&ok);
-        return colon > 0 && ok && port >= 1 && port <= 65535;
+        return colon > 0 && ok && port >= 0 && port <= 65535;  // 0: any free port
     }
 
     void checkNotReserved(const QString &externalPath, const QString &path)

@@ -156,7 +156,7 @@ void ClientConnection::handleRequestHead()
     m_phase = m_requestBodyDone ? Phase::AwaitingResponse : Phase::ReadingBody;
 
     const bool hasLength = m_parser.framing() == http::MessageParser::Framing::ContentLength;
-    if (m_services.localHandler && m_services.localHandler->wantsRequest(head)) {
+    if (m_services.localHandler && (m_services.adminListener || m_services.localHandler->wantsRequest(head))) {
         m_localRequest = true;
         m_bodyLimit = kMaxLocalBodyBytes;
         if (hasLength && qint64(m_parser.contentLength()) > m_bodyLimit) {

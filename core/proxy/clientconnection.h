@@ -36,7 +36,8 @@ public:
         QByteArray body;
     };
     virtual ~LocalHandler() = default;
-    // Whether this request is for a local endpoint. Called with the head only, on worker threads.
+    // Whether this request is for a local endpoint (on the gateway's main port). Called with the
+    // head only, on worker threads, for every request: keep it cheap.
     virtual bool wantsRequest(const http::RequestHead &head) const = 0;
     // Called once the whole body has arrived, on the connection's worker thread.
     virtual Response handle(const Request &request) = 0;
@@ -44,6 +45,7 @@ public:
 
 struct ConnectionServices {
     std::function<GatewaySnapshotPtr()> snapshot;
+    bool adminListener = false;  // connections of admin.listen: local endpoints only, no proxying
     UpstreamPool *pool = nullptr;
     LocalHandler *localHandler = nullptr;
     RouteMetrics *unmatchedMetrics = nullptr;  // requests no route matched (and local endpoints)

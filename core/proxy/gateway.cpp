@@ -14,13 +14,14 @@ namespace kairos {
 class Gateway::Acceptor : public QTcpServer
 {
 public:
-    explicit Acceptor(Gateway &gateway) : m_gateway(gateway) {}
+    Acceptor(Gateway &gateway, bool admin) : m_gateway(gateway), m_admin(admin) {}
 
 protected:
-    void incomingConnection(qintptr socketDescriptor) override { m_gateway.dispatch(socketDescriptor); }
+    void incomingConnection(qintptr socketDescriptor) override { m_gateway.dispatch(socketDescriptor, m_admin); }
 
 private:
     Gateway &m_gateway;
+    const bool m_admin;
 };
 
 struct Gateway::WorkerThread {
@@ -110,7 +111,7 @@ GatewaySnapshotPtr Gateway::snapshot() const
 bool Gateway::listen(const QHostAddress &address, quint16 port, QString *error)
 {
     close();
-    m_acceptor = std::make_unique<Acceptor>(*this);
+    m_acceptor = std::make_unique<Acceptor>(*this, false);
     if (!m_acceptor->listen(address, port)) {
         if (error)
             *error = m_acceptor->errorString();
@@ -123,9 +124,35 @@ bool Gateway::listen(const QHostAddress &address, quint16 port, QString *error)
     return true;
 }
 
+bool Gateway::listenAdmin(const QHostAddress &address, quint16 port, QString *error)
+{
+    closeAdmin();
+    m_adminAcceptor = std::make_unique<Acceptor>(*this, true);
+    if (!m_adminAcceptor->listen(address, port)) {
+        if (error)
+            *error = m_adminAcceptor->errorString();
+        m_adminAcceptor.reset();
+        return false;
+    }
+    return true;
+}
+
+void Gateway::closeAdmin()
+{
+    if (m_adminAcceptor)
+        m_adminAcceptor->close();
+    m_adminAcceptor.reset();
+}
+
+quint16 Gateway::adminPort() const
+{
+    return m_adminAcceptor ? m_adminAcceptor->serverPort() : 0;
+}
+
 void Gateway::close()
 {
     m_listening = false;
+    closeAdmin();
     if (m_acceptor)
         m_acceptor->close();
     m_acceptor.reset();
@@ -185,12 +212,12 @@ void Gateway::stopWorkers()
     m_workers.clear();
 }
 
-void Gateway::dispatch(qintptr socketDescriptor)
+void Gateway::dispatch(qintptr socketDescriptor, bool adminListener)
 {
     if (m_workers.empty())
         return;
     Worker *worker = m_workers[m_nextWorker++ % m_workers.size()]->worker;
-    QMetaObject::invokeMethod(worker, [worker, socketDescriptor] { worker->accept(socketDescriptor); },
+    QMetaObject::invokeMethod(worker, [worker, socketDescriptor, adminListener] { worker->accept(socketDescriptor, adminListener); },
                               Qt::QueuedConnection);
 }
 

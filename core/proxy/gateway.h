@@ -40,6 +40,10 @@ public:
     void setRequestObserver(std::function<void(const RequestRecord &)> observer) { m_observer = std::move(observer); }
 
     bool listen(const QHostAddress &address, quint16 port, QString *error);
+    // A second address that serves only the local endpoints (admin.listen); after listen().
+    bool listenAdmin(const QHostAddress &address, quint16 port, QString *error);
+    void closeAdmin();
+    quint16 adminPort() const;
     void close();
     bool isListening() const;
     QHostAddress serverAddress() const;
@@ -57,7 +61,7 @@ private:
 
     void startWorkers(int count);
     void stopWorkers();
-    void dispatch(qintptr socketDescriptor);
+    void dispatch(qintptr socketDescriptor, bool adminListener);
     void publishLiveBackends();
     void afterSwap(const GatewaySnapshotPtr &previous, const GatewaySnapshotPtr &current);
 
@@ -68,6 +72,7 @@ private:
     LocalHandler *m_localHandler = nullptr;
     std::function<void(const RequestRecord &)> m_observer;
     std::unique_ptr<Acceptor> m_acceptor;
+    std::unique_ptr<Acceptor> m_adminAcceptor;
     std::vector<std::unique_ptr<WorkerThread>> m_workers;
     std::atomic<bool> m_listening{false};  // read from worker threads (readiness probe)
     size_t m_nextWorker = 0;

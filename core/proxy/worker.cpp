@@ -14,7 +14,7 @@ Worker::Worker(ConnectionServices services) : m_services(std::move(services)), m
     m_pool.setLimits(64, server.idleTimeoutMs);
 }
 
-void Worker::accept(qintptr socketDescriptor)
+void Worker::accept(qintptr socketDescriptor, bool adminListener)
 {
     auto *socket = new QTcpSocket;
     if (!socket->setSocketDescriptor(socketDescriptor)) {
@@ -23,7 +23,9 @@ void Worker::accept(qintptr socketDescriptor)
         return;
     }
     m_connections.fetch_add(1, std::memory_order_relaxed);
-    auto *connection = new ClientConnection(socket, m_services, this);
+    ConnectionServices services = m_services;
+    services.adminListener = adminListener;
+    auto *connection = new ClientConnection(socket, services, this);
     connect(connection, &ClientConnection::closed, this,
             [this] { m_connections.fetch_sub(1, std::memory_order_relaxed); });
 }

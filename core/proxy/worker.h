@@ -22,7 +22,7 @@ public:
     explicit Worker(ConnectionServices services);
 
     // Called in the worker's thread.
-    void accept(qintptr socketDescriptor);
+    void accept(qintptr socketDescriptor, bool adminListener);
     void closeAll();
     void setLiveBackends(const QSet<QString> &backendKeys);
     int connectionCount() const { return m_connections.load(std::memory_order_relaxed); }

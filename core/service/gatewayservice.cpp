@@ -59,6 +59,13 @@ bool GatewayService::start(const ServiceOptions &options, QString *error)
         *error = QStringLiteral("cannot listen on %1:%2: %3").arg(host).arg(port).arg(listenError);
         return false;
     }
+    if (!updateAdminListener(*m_store.current(), error))
+        return false;
+    connect(&m_store, &ConfigStore::configChanged, this, [this](ConfigSnapshot config) {
+        QString adminError;
+        if (!updateAdminListener(*config, &adminError))
+            qCWarning(lcService).noquote() << adminError;
+    });
     qCInfo(lcService).noquote() << "Kairos" << KAIROS_VERSION << "listening on" << listenUrl() << "with"
                                 << m_gateway->workerCount() << "worker thread(s), config" << options.configPath;
     emit listeningChanged(true);
@@ -77,6 +84,34 @@ bool GatewayService::startDemoBackends(QString *error)
         qCInfo(lcService).noquote() << "demo echo backend" << backend->name() << "on 127.0.0.1:" + QString::number(port);
         m_demoBackends.push_back(std::move(backend));
     }
+    return true;
+}
+
+bool GatewayService::updateAdminListener(const Config &config, QString *error)
+{
+    if (config.admin.listen == m_adminListen)
+        return true;
+    m_adminListen = config.admin.listen;
+    m_adminApi->setServedSeparately(!m_adminListen.isEmpty());
+    if (m_adminListen.isEmpty()) {
+        m_gateway->closeAdmin();
+        qCInfo(lcService) << "admin API served on the gateway's port";
+        return true;
+    }
+    const int colon = int(m_adminListen.lastIndexOf(QLatin1Char(':')));
+    QString host = m_adminListen.left(colon);
+    if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
+        host = host.mid(1, host.size() - 2);
+    const QHostAddress address = host == QLatin1String("localhost") ? QHostAddress(QHostAddress::LocalHost) : QHostAddress(host);
+    QString listenError;
+    if (address.isNull() || !m_gateway->listenAdmin(address, quint16(m_adminListen.mid(colon + 1).toUInt()), &listenError)) {
+        *error = QStringLiteral("cannot serve the admin API on %1 (%2); serving it on the gateway's port")
+                     .arg(m_adminListen, address.isNull() ? QStringLiteral("not an IP address") : listenError);
+        m_adminListen.clear();  // never leave the API unreachable
+        m_adminApi->setServedSeparately(false);
+        return false;
+    }
+    qCInfo(lcService).noquote() << "admin API on" << m_adminListen << "(port" << m_gateway->adminPort() << ")";
     return true;
 }
 

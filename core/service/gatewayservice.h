@@ -55,12 +55,15 @@ signals:
 
 private:
     bool startDemoBackends(QString *error);
+    // Follows admin.listen: opens, moves or closes the separate admin listener.
+    bool updateAdminListener(const Config &config, QString *error);
 
     ConfigStore m_store;
     std::unique_ptr<Gateway> m_gateway;
     std::unique_ptr<AdminApi> m_adminApi;
     std::unique_ptr<AccessLog> m_accessLog;
     std::unique_ptr<ConfigWatcher> m_watcher;
+    QString m_adminListen;  // what the admin listener is bound to now
     std::vector<std::unique_ptr<EchoBackend>> m_demoBackends;
 };
 

@@ -383,6 +383,24 @@ private slots:
         QVERIFY(!request(running.port, "GET", "/api/config").body.contains("s3cret-admin-token"));
     }
 
+    void separateAdminListener()
+    {
+        RunningService running(baseConfig(m_backend->port(), {{"admin", QJsonObject{{"listen", "127.0.0.1:0"}}}}));
+        const quint16 adminPort = running.service.gateway()->adminPort();
+        QVERIFY(adminPort != 0 && adminPort != running.port);
+        QCOMPARE(request(adminPort, "GET", "/api/routes").status, 200);
+        QCOMPARE(request(adminPort, "GET", "/metrics").status, 200);
+        QCOMPARE(request(adminPort, "GET", "/api/users").status, 404);  // no proxying there
+        QCOMPARE(request(running.port, "GET", "/api/routes").status, 404);  // not on the main port
+        QCOMPARE(request(running.port, "GET", "/health").status, 200);
+        QCOMPARE(request(running.port, "GET", "/api/users").status, 200);
+
+        // Dropping admin.listen brings the API back to the main port, without a restart.
+        QVERIFY(jsonRequest(adminPort, "PUT", "/api/config", baseConfig(m_backend->port())).status == 200);
+        QTRY_COMPARE(running.service.gateway()->adminPort(), quint16(0));
+        QCOMPARE(request(running.port, "GET", "/api/routes").status, 200);
+    }
+
     void jwtRoutes()
     {
         QJsonObject config = baseConfig(m_backend->port(), {{"jwt", QJsonObject{{"secret", kSecret}, {"issuer", "kairos"}}}});
