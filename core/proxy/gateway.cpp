@@ -108,16 +108,23 @@ GatewaySnapshotPtr Gateway::snapshot() const
     return std::atomic_load(&m_snapshot);
 }
 
+std::unique_ptr<Gateway::Acceptor> Gateway::openAcceptor(bool admin, const QHostAddress &address, quint16 port,
+                                                         QString *error)
+{
+    auto acceptor = std::make_unique<Acceptor>(*this, admin);
+    if (acceptor->listen(address, port))
+        return acceptor;
+    if (error)
+        *error = acceptor->errorString();
+    return nullptr;
+}
+
 bool Gateway::listen(const QHostAddress &address, quint16 port, QString *error)
 {
     close();
-    m_acceptor = std::make_unique<Acceptor>(*this, false);
-    if (!m_acceptor->listen(address, port)) {
-        if (error)
-            *error = m_acceptor->errorString();
-        m_acceptor.reset();
+    m_acceptor = openAcceptor(false, address, port, error);
+    if (!m_acceptor)
         return false;
-    }
     const int configured = snapshot()->config->server.workers;
     startWorkers(configured > 0 ? configured : std::max(1, QThread::idealThreadCount()));
     m_listening = true;
@@ -127,14 +134,8 @@ bool Gateway::listen(const QHostAddress &address, quint16 port, QString *error)
 bool Gateway::listenAdmin(const QHostAddress &address, quint16 port, QString *error)
 {
     closeAdmin();
-    m_adminAcceptor = std::make_unique<Acceptor>(*this, true);
-    if (!m_adminAcceptor->listen(address, port)) {
-        if (error)
-            *error = m_adminAcceptor->errorString();
-        m_adminAcceptor.reset();
-        return false;
-    }
-    return true;
+    m_adminAcceptor = openAcceptor(true, address, port, error);
+    return m_adminAcceptor != nullptr;
 }
 
 void Gateway::closeAdmin()

@@ -61,6 +61,7 @@ private:
 
     void startWorkers(int count);
     void stopWorkers();
+    std::unique_ptr<Acceptor> openAcceptor(bool admin, const QHostAddress &address, quint16 port, QString *error);
     void dispatch(qintptr socketDescriptor, bool adminListener);
     void publishLiveBackends();
     void afterSwap(const GatewaySnapshotPtr &previous, const GatewaySnapshotPtr &current);

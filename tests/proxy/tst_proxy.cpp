@@ -30,17 +30,6 @@ QList<QByteArray> upstreamHeaderValues(const Response &response, const QByteArra
     return values;
 }
 
-// A gateway in front of backends; the routes point at them by port.
-struct Running {
-    explicit Running(ConfigSnapshot config) : gateway(config)
-    {
-        QString error;
-        if (!gateway.listen(QHostAddress::LocalHost, 0, &error))
-            qFatal("gateway cannot listen: %s", qPrintable(error));
-    }
-    quint16 port() const { return gateway.serverPort(); }
-    Gateway gateway;
-};
 
 }  // namespace
 
@@ -78,7 +67,7 @@ private slots:
 
     void forwardsMethodTargetHeadersAndBody()
     {
-        Running running(echoConfig());
+        RunningGateway running(echoConfig());
         const Response response = request(running.port(), "POST", "/one/a%2Fb/c%20d?x=1&y=%41",
                                           {{"X-Multi", "1"}, {"X-Other", "z"}, {"X-Multi", "2"}}, "hello body");
         QCOMPARE(response.status, 200);
@@ -100,7 +89,7 @@ private slots:
     void odd_methods()
     {
         QFETCH(QByteArray, method);
-        Running running(echoConfig());
+        RunningGateway running(echoConfig());
         const Response response = request(running.port(), method, "/one/x");
         QCOMPARE(response.status, 200);
         QCOMPARE(response.json()["method"].toString().toLatin1(), method);
@@ -108,7 +97,7 @@ private slots:
 
     void emptyAndLargeBodies()
     {
-        Running running(echoConfig());
+        RunningGateway running(echoConfig());
         QCOMPARE(request(running.port(), "POST", "/one/x", {{"Content-Length", "0"}}).json()["body_bytes"].toInt(), 0);
         QByteArray large(3 * 1024 * 1024, Qt::Uninitialized);
         for (qsizetype i = 0; i < large.size(); ++i)
@@ -121,7 +110,7 @@ private slots:
 
     void chunkedRequestBodyIsReframed()
     {
-        Running running(echoConfig());
+        RunningGateway running(echoConfig());
         RawClient client(running.port());
         client.send("POST /one/x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
                     "4\r\nWiki\r\n5\r\npedia\r\n0\r\n\r\n");
@@ -133,7 +122,7 @@ private slots:
 
     void chunkedAndUntilCloseResponses()
     {
-        Running running(echoConfig());
+        RunningGateway running(echoConfig());
         RawClient client(running.port());
         client.send("GET /one/x?bytes=100000&chunked=1 HTTP/1.1\r\nHost: h\r\n\r\n"
                     "GET /one/x?bytes=5000&close=1 HTTP/1.1\r\nHost: h\r\n\r\n");
@@ -148,7 +137,7 @@ private slots:
 
     void http10ClientGetsUntilCloseFraming()
     {
-        Running running(echoConfig());
+        RunningGateway running(echoConfig());
         RawClient client(running.port());
         client.send("GET /one/x?bytes=3000&chunked=1 HTTP/1.0\r\n\r\n");
         QVERIFY(client.waitForClosed());
@@ -160,7 +149,7 @@ private slots:
 
     void headResponseHasNoBody()
     {
-        Running running(echoConfig());
+        RunningGateway running(echoConfig());
         RawClient client(running.port());
         client.send("HEAD /one/x?bytes=1234 HTTP/1.1\r\nHost: h\r\n\r\nGET /one/y HTTP/1.1\r\nHost: h\r\n\r\n");
         const QList<Response> responses = client.read(2, 5000, {true, false});
@@ -172,7 +161,7 @@ private slots:
 
     void pipelinedResponsesStayInOrder()
     {
-        Running running(echoConfig({{"workers", 2}}));
+        RunningGateway running(echoConfig({{"workers", 2}}));
         RawClient client(running.port());
         client.send("GET /one/slow?delay_ms=300 HTTP/1.1\r\nHost: h\r\n\r\n"
                     "GET /one/fast HTTP/1.1\r\nHost: h\r\n\r\n"
@@ -188,7 +177,7 @@ private slots:
 
     void expectContinue()
     {
-        Running running(echoConfig());
+        RunningGateway running(echoConfig());
         RawClient client(running.port());
         client.send("POST /one/x HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
         QVERIFY(QTest::qWaitFor([&] { return client.received().startsWith("HTTP/1.1 100 Continue\r\n\r\n"); }, 5000));
@@ -201,7 +190,7 @@ private slots:
 
     void keepAliveReusesBackendConnections()
     {
-        Running running(echoConfig());
+        RunningGateway running(echoConfig());
         RawClient client(running.port());
         for (int i = 0; i < 20; ++i) {
             client.send("GET /one/x HTTP/1.1\r\nHost: h\r\n\r\n");
@@ -215,7 +204,7 @@ private slots:
 
     void roundRobinThroughTheGateway()
     {
-        Running running(echoConfig());
+        RunningGateway running(echoConfig());
         QList<QByteArray> backends;
         for (int i = 0; i < 6; ++i)
             backends.append(request(running.port(), "GET", "/api/users").headers.value("x-backend"));
@@ -224,7 +213,7 @@ private slots:
 
     void leastConnectionsPrefersTheIdleBackend()
     {
-        Running running(echoConfig({}, "LeastConnections"));
+        RunningGateway running(echoConfig({}, "LeastConnections"));
         RawClient slow(running.port());
         slow.send("GET /api/users?delay_ms=1500 HTTP/1.1\r\nHost: h\r\n\r\n");
         QTest::qWait(200);  // the slow request is in flight at one backend
@@ -252,7 +241,7 @@ private slots:
         QFETCH(QByteArray, requestBytes);
         QFETCH(int, status);
         QFETCH(QString, type);
-        Running running(echoConfig());
+        RunningGateway running(echoConfig());
         RawClient client(running.port());
         client.send(requestBytes);
         const Response response = client.readOne();
@@ -284,7 +273,7 @@ private slots:
     void smugglingAttemptsAreRejectedAndClosed()
     {
         QFETCH(QByteArray, requestBytes);
-        Running running(echoConfig());
+        RunningGateway running(echoConfig());
         RawClient client(running.port());
         client.send(requestBytes + "GET /one/smuggled HTTP/1.1\r\nHost: h\r\n\r\n");
         const Response response = client.readOne();
@@ -296,7 +285,7 @@ private slots:
 
     void headerSectionTooLarge()
     {
-        Running running(echoConfig({{"max_header_bytes", 2048}}));
+        RunningGateway running(echoConfig({{"max_header_bytes", 2048}}));
         RawClient client(running.port());
         client.send("GET /one/x HTTP/1.1\r\nHost: h\r\nX-Big: " + QByteArray(4000, 'a') + "\r\n\r\n");
         QCOMPARE(client.readOne().status, 431);
@@ -305,7 +294,7 @@ private slots:
 
     void bodyTooLarge()
     {
-        Running running(echoConfig({{"max_body_bytes", 1000}}));
+        RunningGateway running(echoConfig({{"max_body_bytes", 1000}}));
         QCOMPARE(request(running.port(), "POST", "/one/x", {}, QByteArray(1001, 'x')).status, 413);
         QCOMPARE(request(running.port(), "POST", "/one/x", {}, QByteArray(1000, 'x')).status, 200);
         RawClient chunked(running.port());
@@ -319,14 +308,14 @@ private slots:
     {
         QJsonObject route = routeJson("/small", "/", {backendJson(m_a->port())});
         route.insert("max_body_bytes", 10);
-        Running running(makeConfig({route}));
+        RunningGateway running(makeConfig({route}));
         QCOMPARE(request(running.port(), "POST", "/small", {}, QByteArray(11, 'x')).status, 413);
         QCOMPARE(request(running.port(), "POST", "/small", {}, QByteArray(10, 'x')).status, 200);
     }
 
     void headerReadTimeout()
     {
-        Running running(echoConfig({{"header_timeout_ms", 300}}));
+        RunningGateway running(echoConfig({{"header_timeout_ms", 300}}));
         RawClient partial(running.port());
         partial.send("GET /one/x HTTP/1.1\r\nHost:");
         const Response response = partial.readOne(3000);
@@ -339,7 +328,7 @@ private slots:
 
     void idleKeepAliveTimeout()
     {
-        Running running(echoConfig({{"idle_timeout_ms", 300}}));
+        RunningGateway running(echoConfig({{"idle_timeout_ms", 300}}));
         RawClient client(running.port());
         client.send("GET /one/x HTTP/1.1\r\nHost: h\r\n\r\n");
         QCOMPARE(client.readOne().status, 200);
@@ -348,7 +337,7 @@ private slots:
 
     void clientClosingWhileBackendIsSlow()
     {
-        Running running(echoConfig());
+        RunningGateway running(echoConfig());
         {
             RawClient client(running.port());
             client.send("GET /one/x?delay_ms=300 HTTP/1.1\r\nHost: h\r\n\r\n");
@@ -372,7 +361,7 @@ private slots:
                 socket->close();
             }
         });
-        Running running(makeConfig({routeJson("/{*rest}", "/{rest}", {backendJson(backend.port())})}));
+        RunningGateway running(makeConfig({routeJson("/{*rest}", "/{rest}", {backendJson(backend.port())})}));
         const Response silent = request(running.port(), "GET", "/silent");
         QCOMPARE(silent.status, 502);
         QCOMPARE(silent.json()["type"].toString(), QStringLiteral("bad_gateway"));
@@ -389,7 +378,7 @@ private slots:
         ScriptedBackend backend([](QTcpSocket *socket, const QByteArray &, int) {
             socket->write("this is not HTTP at all\r\n\r\n");
         });
-        Running running(makeConfig({routeJson("/{*rest}", "/{rest}", {backendJson(backend.port())})}));
+        RunningGateway running(makeConfig({routeJson("/{*rest}", "/{rest}", {backendJson(backend.port())})}));
         QCOMPARE(request(running.port(), "GET", "/x").status, 502);
     }
 
@@ -399,7 +388,7 @@ private slots:
         QVERIFY(reserve.listen(QHostAddress::LocalHost, 0));
         const quint16 closedPort = reserve.serverPort();
         reserve.close();
-        Running running(makeConfig({routeJson("/x", "/", {backendJson(closedPort)})}));
+        RunningGateway running(makeConfig({routeJson("/x", "/", {backendJson(closedPort)})}));
         const Response response = request(running.port(), "GET", "/x");
         QCOMPARE(response.status, 502);
         QVERIFY(response.json()["error"].toString().contains("backend connection failed"));
@@ -408,7 +397,7 @@ private slots:
     void slowBackendIs504()
     {
         ScriptedBackend stalled([](QTcpSocket *, const QByteArray &, int) {});
-        Running running(makeConfig({routeJson("/x", "/", {backendJson(stalled.port())})}, {{"response_timeout_ms", 300}}));
+        RunningGateway running(makeConfig({routeJson("/x", "/", {backendJson(stalled.port())})}, {{"response_timeout_ms", 300}}));
         const Response response = request(running.port(), "GET", "/x");
         QCOMPARE(response.status, 504);
         QCOMPARE(response.json()["type"].toString(), QStringLiteral("gateway_timeout"));
@@ -419,7 +408,7 @@ private slots:
         ScriptedBackend stalled([](QTcpSocket *, const QByteArray &, int) {});
         QJsonObject quick = routeJson("/quick", "/", {backendJson(stalled.port())});
         quick.insert("response_timeout_ms", 200);
-        Running running(makeConfig({quick, routeJson("/patient", "/", {backendJson(stalled.port())})},
+        RunningGateway running(makeConfig({quick, routeJson("/patient", "/", {backendJson(stalled.port())})},
                                    {{"response_timeout_ms", 60000}}));
         // The client waits 10 s: an answer at all means the route's 200 ms applied, not the 60 s.
         QCOMPARE(request(running.port(), "GET", "/quick").status, 504);
@@ -427,7 +416,7 @@ private slots:
 
     void upgradeRefusedByTheBackendClosesTheConnection()
     {
-        Running running(echoConfig());
+        RunningGateway running(echoConfig());
         RawClient client(running.port());
         client.send("GET /one/ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
         const Response response = client.readOne();
@@ -447,7 +436,7 @@ private slots:
             else if (requests >= 2)
                 socket->abort();
         });
-        Running running(makeConfig({routeJson("/x", "/", {backendJson(backend.port())})}));
+        RunningGateway running(makeConfig({routeJson("/x", "/", {backendJson(backend.port())})}));
         QCOMPARE(request(running.port(), "GET", "/x").status, 200);
         QCOMPARE(request(running.port(), "GET", "/x").status, 200);  // reused, dropped, retried fresh
         QCOMPARE(backend.connections(), 2);
@@ -457,7 +446,7 @@ private slots:
 
     void hopByHopFieldsAreRemoved()
     {
-        Running running(echoConfig());
+        RunningGateway running(echoConfig());
         const Response response = request(running.port(), "GET", "/one/x",
                                           {{"Connection", "X-Secret, keep-alive"}, {"X-Secret", "s"}, {"Keep-Alive", "timeout=5"},
                                            {"TE", "trailers"}, {"Proxy-Connection", "keep-alive"}, {"Trailer", "X-T"},
@@ -469,7 +458,7 @@ private slots:
 
     void connectionCannotStripTheGatewaysOwnFields()
     {
-        Running running(echoConfig());
+        RunningGateway running(echoConfig());
         const Response response = request(running.port(), "GET", "/one/x",
                                           {{"Connection", "X-Forwarded-For, X-Request-Id, Host"}});
         QCOMPARE(upstreamHeaderValues(response, "x-forwarded-for").size(), 1);
@@ -479,7 +468,7 @@ private slots:
 
     void forwardedFieldsAndRequestId()
     {
-        Running running(echoConfig());
+        RunningGateway running(echoConfig());
         const Response response = request(running.port(), "GET", "/one/x",
                                           {{"X-Forwarded-For", "6.6.6.6"}, {"X-Forwarded-Proto", "https"}, {"X-Request-Id", "abc-123"}});
         QCOMPARE(upstreamHeaderValues(response, "x-forwarded-for"), QList<QByteArray>{"127.0.0.1"});  // untrusted peer
@@ -494,7 +483,7 @@ private slots:
 
     void trustedProxyFieldsAreAppended()
     {
-        Running running(echoConfig({{"trusted_proxies", QJsonArray{"127.0.0.0/8"}}}));
+        RunningGateway running(echoConfig({{"trusted_proxies", QJsonArray{"127.0.0.0/8"}}}));
         const Response response = request(running.port(), "GET", "/one/x",
                                           {{"X-Forwarded-For", "203.0.113.9"}, {"X-Forwarded-Proto", "https"}});
         QCOMPARE(upstreamHeaderValues(response, "x-forwarded-for"), QList<QByteArray>{"203.0.113.9, 127.0.0.1"});
@@ -505,7 +494,7 @@ private slots:
     {
         QJsonObject route = routeJson("/p", "/", {backendJson(m_a->port())});
         route.insert("preserve_host", true);
-        Running running(makeConfig({route}));
+        RunningGateway running(makeConfig({route}));
         QCOMPARE(upstreamHeaderValues(request(running.port(), "GET", "/p"), "host"), QList<QByteArray>{"gateway.test"});
     }
 
@@ -520,7 +509,7 @@ private slots:
                 socket->sendTextMessage(QStringLiteral("echo: ") + text);
             });
         });
-        Running running(makeConfig({routeJson("/ws", "/", {backendJson(server.serverPort())}, {"GET"})}));
+        RunningGateway running(makeConfig({routeJson("/ws", "/", {backendJson(server.serverPort())}, {"GET"})}));
         QWebSocket client;
         QString reply;
         connect(&client, &QWebSocket::textMessageReceived, this, [&reply](const QString &text) { reply = text; });
@@ -554,7 +543,7 @@ private slots:
         QJsonObject insecure = backendJson(server.serverPort(), 1, "https://127.0.0.1");
         insecure.insert("tls_verify", false);
         const QJsonObject verified = backendJson(server.serverPort(), 1, "https://127.0.0.1");
-        Running running(makeConfig({routeJson("/dev", "/", {insecure}), routeJson("/strict", "/", {verified})}));
+        RunningGateway running(makeConfig({routeJson("/dev", "/", {insecure}), routeJson("/strict", "/", {verified})}));
         const Response response = request(running.port(), "GET", "/dev");
         QCOMPARE(response.status, 200);
         QCOMPARE(response.body, QByteArray("secure"));
@@ -563,7 +552,7 @@ private slots:
 
     void configSwapLeavesRequestsInFlightAlone()
     {
-        Running running(echoConfig());
+        RunningGateway running(echoConfig());
         RawClient slow(running.port());
         slow.send("GET /one/x?delay_ms=400 HTTP/1.1\r\nHost: h\r\n\r\n");
         QTest::qWait(100);

@@ -56,20 +56,6 @@ quint16 closedPort()
     return reserve.serverPort();  // closed again when `reserve` goes
 }
 
-struct Running {
-    explicit Running(ConfigSnapshot config) : gateway(config)
-    {
-        QString error;
-        if (!gateway.listen(QHostAddress::LocalHost, 0, &error))
-            qFatal("gateway cannot listen: %s", qPrintable(error));
-    }
-    quint16 port() const { return gateway.serverPort(); }
-    BackendState &backend(int route, int index)
-    {
-        return *gateway.snapshot()->balancers[size_t(route)]->backends()[size_t(index)].state;
-    }
-    Gateway gateway;
-};
 
 int attemptsOf(const Response &response)
 {
@@ -159,7 +145,7 @@ private slots:
     void retriesUntilSuccessWithBackoff()
     {
         StatusBackend backend({503, 503, 200});
-        Running running(makeConfig({withRetry(routeJson("/r", "/", {backendJson(backend.port())}), 3, 100)}));
+        RunningGateway running(makeConfig({withRetry(routeJson("/r", "/", {backendJson(backend.port())}), 3, 100)}));
         QElapsedTimer clock;
         clock.start();
         const Response response = request(running.port(), "GET", "/r");
@@ -175,7 +161,7 @@ private slots:
     {
         StatusBackend failing({503});
         StatusBackend working({200});
-        Running running(makeConfig({withRetry(routeJson("/r", "/", {backendJson(failing.port()), backendJson(working.port())}), 3)}));
+        RunningGateway running(makeConfig({withRetry(routeJson("/r", "/", {backendJson(failing.port()), backendJson(working.port())}), 3)}));
         const Response response = request(running.port(), "GET", "/r");
         QCOMPARE(response.status, 200);
         QCOMPARE(attemptsOf(response), 2);
@@ -186,7 +172,7 @@ private slots:
     void exhaustedRetriesGiveTheLastResponse()
     {
         StatusBackend backend({503});
-        Running running(makeConfig({withRetry(routeJson("/r", "/", {backendJson(backend.port())}), 3)}));
+        RunningGateway running(makeConfig({withRetry(routeJson("/r", "/", {backendJson(backend.port())}), 3)}));
         const Response response = request(running.port(), "GET", "/r");
         QCOMPARE(response.status, 503);
         QCOMPARE(response.body, QByteArray("busy"));
@@ -199,7 +185,7 @@ private slots:
         StatusBackend backend({404, 503});
         QJsonObject route = withRetry(routeJson("/r", "/", {backendJson(backend.port())}), 3);
         route["retry"] = QJsonObject{{"max_attempts", 3}, {"retryable_status_codes", QJsonArray{404, 503}}};
-        Running running(makeConfig({route, routeJson("/plain", "/", {backendJson(backend.port())})}));
+        RunningGateway running(makeConfig({route, routeJson("/plain", "/", {backendJson(backend.port())})}));
         const Response notFound = request(running.port(), "GET", "/r");
         QCOMPARE(notFound.status, 404);
         QCOMPARE(attemptsOf(notFound), 1);
@@ -213,7 +199,7 @@ private slots:
     {
         EchoBackend echo("echo");
         QVERIFY(echo.listen());
-        Running running(makeConfig({withRetry(routeJson("/r", "/", {backendJson(closedPort()), backendJson(echo.port())}), 3)}));
+        RunningGateway running(makeConfig({withRetry(routeJson("/r", "/", {backendJson(closedPort()), backendJson(echo.port())}), 3)}));
         const Response post = request(running.port(), "POST", "/r", {}, "payload");
         QCOMPARE(post.status, 200);  // refused: provably never reached the first backend
         QCOMPARE(attemptsOf(post), 2);
@@ -231,7 +217,7 @@ private slots:
         const QJsonArray backends{backendJson(resetting.port()), backendJson(echo.port())};
         QJsonObject replayable = withRetry(routeJson("/yes", "/", backends), 3);
         replayable.insert("retry_non_idempotent", true);
-        Running running(makeConfig({withRetry(routeJson("/no", "/", backends), 3), replayable}));
+        RunningGateway running(makeConfig({withRetry(routeJson("/no", "/", backends), 3), replayable}));
         const Response post = request(running.port(), "POST", "/no", {}, "payload");
         QCOMPARE(post.status, 502);
         QCOMPARE(attemptsOf(post), 1);
@@ -253,7 +239,7 @@ private slots:
         QJsonObject retry = route["retry"].toObject();
         retry.insert("retry_buffer_bytes", 10);
         route.insert("retry", retry);
-        Running running(makeConfig({route}));
+        RunningGateway running(makeConfig({route}));
         const Response response = request(running.port(), "PUT", "/r", {}, QByteArray(100, 'x'));
         QCOMPARE(response.status, 502);
         QCOMPARE(attemptsOf(response), 1);
@@ -264,7 +250,7 @@ private slots:
         ScriptedBackend stalled([](QTcpSocket *, const QByteArray &, int) {});
         QJsonObject route = withRetry(routeJson("/r", "/", {backendJson(stalled.port())}), 3);
         route.insert("timeout_ms", 300);
-        Running running(makeConfig({route}));
+        RunningGateway running(makeConfig({route}));
         const Response response = request(running.port(), "GET", "/r");
         QCOMPARE(response.status, 504);
         QVERIFY(response.json()["error"].toString().contains("timeout_ms"));
@@ -275,7 +261,7 @@ private slots:
         StatusBackend backend({500, 500, 200});
         QJsonObject route = routeJson("/c", "/", {backendJson(backend.port())});
         route.insert("circuit_breaker", QJsonObject{{"failure_threshold", 2}, {"open_duration_ms", 300}, {"success_threshold", 2}});
-        Running running(makeConfig({route}));
+        RunningGateway running(makeConfig({route}));
         QCOMPARE(request(running.port(), "GET", "/c").status, 500);
         QCOMPARE(request(running.port(), "GET", "/c").status, 500);
         QCOMPARE(running.backend(0, 0).circuit.state(), CircuitBreaker::State::Open);
@@ -298,7 +284,7 @@ private slots:
         StatusBackend working({200});
         QJsonObject route = routeJson("/c", "/", {backendJson(failing.port()), backendJson(working.port())});
         route.insert("circuit_breaker", QJsonObject{{"failure_threshold", 1}, {"open_duration_ms", 60000}});
-        Running running(makeConfig({route}));
+        RunningGateway running(makeConfig({route}));
         QCOMPARE(request(running.port(), "GET", "/c").status, 500);  // round robin: the failing one first
         for (int i = 0; i < 6; ++i)
             QCOMPARE(request(running.port(), "GET", "/c").status, 200);
@@ -320,7 +306,7 @@ private slots:
         QJsonObject checkedBackend = backendJson(checked.port());
         checkedBackend.insert("health_check_path", "/health");
         QJsonObject route = routeJson("/h", "/", {checkedBackend, backendJson(other.port())});
-        Running running(makeConfig({route}, {}, {{"health_check", QJsonObject{{"interval_ms", 100}, {"unhealthy_threshold", 2}, {"healthy_threshold", 2}}}}));
+        RunningGateway running(makeConfig({route}, {}, {{"health_check", QJsonObject{{"interval_ms", 100}, {"unhealthy_threshold", 2}, {"healthy_threshold", 2}}}}));
         QCOMPARE(running.gateway.healthChecker().loopCount(), 1);
         QVERIFY(running.backend(0, 0).healthy);
 
@@ -345,7 +331,7 @@ private slots:
         });
         QJsonObject backend = backendJson(sick.port());
         backend.insert("health_check_path", "/health");
-        Running running(makeConfig({routeJson("/d", "/", {backend})}, {},
+        RunningGateway running(makeConfig({routeJson("/d", "/", {backend})}, {},
                                    {{"health_check", QJsonObject{{"interval_ms", 100}, {"unhealthy_threshold", 1}}}}));
         QTRY_VERIFY_WITH_TIMEOUT(!running.backend(0, 0).healthy, 5000);
         const Response response = request(running.port(), "GET", "/d");
@@ -365,7 +351,7 @@ private slots:
                 backends = QJsonArray{backendJson(kept.port())};
             return makeConfig({routeJson("/d/{*rest}", "/{rest}", backends)});
         };
-        Running running(config(true));
+        RunningGateway running(config(true));
         RawClient slow(running.port());
         slow.send("GET /d/slow?delay_ms=500 HTTP/1.1\r\nHost: h\r\n\r\n");  // round robin: "removed" first
         QTRY_COMPARE(running.backend(0, 0).inFlight.load(), 1);

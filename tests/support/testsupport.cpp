@@ -121,6 +121,13 @@ ScriptedBackend::ScriptedBackend(Script script) : m_script(std::move(script))
     });
 }
 
+RunningGateway::RunningGateway(ConfigSnapshot config) : gateway(std::move(config))
+{
+    QString error;
+    if (!gateway.listen(QHostAddress::LocalHost, 0, &error))
+        qFatal("gateway cannot listen: %s", qPrintable(error));
+}
+
 QJsonObject backendJson(quint16 port, int weight, const QString &host)
 {
     return QJsonObject{{"host", host}, {"port", int(port)}, {"weight", weight}};

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "config/configloader.h"
+#include "proxy/gateway.h"
 #include "http/httpmessage.h"
 
 #include <QJsonArray>
@@ -68,6 +69,17 @@ private:
     QTcpServer m_server;
     Script m_script;
     int m_connections = 0;
+};
+
+// A gateway listening on an ephemeral port of 127.0.0.1, for the length of a test.
+struct RunningGateway {
+    explicit RunningGateway(ConfigSnapshot config);
+    quint16 port() const { return gateway.serverPort(); }
+    BackendState &backend(int route, int index)
+    {
+        return *gateway.snapshot()->balancers[size_t(route)]->backends()[size_t(index)].state;
+    }
+    Gateway gateway;
 };
 
 QJsonObject backendJson(quint16 port, int weight = 1, const QString &host = QStringLiteral("http://127.0.0.1"));
