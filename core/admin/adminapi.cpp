@@ -2,6 +2,7 @@
 
 #include "config/configreader.h"
 #include "config/configwriter.h"
+#include "metrics/backendreport.h"
 #include "metrics/prometheus.h"
 #include "proxy/gateway.h"
 #include "proxy/gatewayerror.h"
@@ -376,44 +377,7 @@ LocalHandler::Response AdminApi::config(const Request &request, QByteArrayView p
 
 LocalHandler::Response AdminApi::backends(const Request &)
 {
-    const GatewaySnapshotPtr snapshot = m_gateway.snapshot();
-    QJsonArray list;
-    QHash<QString, int> indexByKey;
-    const Config &config = *snapshot->config;
-    for (int r = 0; r < config.routes.size(); ++r) {
-        const Route &route = config.routes[r];
-        for (int b = 0; b < route.backends.size(); ++b) {
-            const Backend &backend = route.backends[b];
-            const auto found = indexByKey.constFind(backend.key());
-            if (found != indexByKey.cend()) {
-                QJsonObject entry = list[*found].toObject();
-                QJsonArray routes = entry["routes"].toArray();
-                routes.append(route.externalPath);
-                entry["routes"] = routes;
-                list[*found] = entry;
-                continue;
-            }
-            const BackendState &state = *snapshot->balancers[size_t(r)]->backends()[size_t(b)].state;
-            QJsonObject responses;
-            for (size_t c = 0; c < 5; ++c)
-                responses.insert(QStringLiteral("%1xx").arg(c + 1), double(state.responsesByClass[c].load()));
-            indexByKey.insert(backend.key(), int(list.size()));
-            list.append(QJsonObject{
-                {"backend", backend.key()},
-                {"host", backend.host},
-                {"port", backend.port},
-                {"routes", QJsonArray{route.externalPath}},
-                {"health_check_path", backend.healthCheckPath},
-                {"healthy", state.healthy.load()},
-                {"circuit", QLatin1String(CircuitBreaker::stateName(state.circuit.state()))},
-                {"in_flight", state.inFlight.load()},
-                {"requests", double(state.requests.load())},
-                {"failures", double(state.failures.load())},
-                {"responses", responses},
-                {"latency_ms", QJsonObject{{"p50", state.latency.quantileMs(0.5)}, {"p99", state.latency.quantileMs(0.99)}}}});
-        }
-    }
-    return json(200, list);
+    return json(200, describeBackends(*m_gateway.snapshot()));
 }
 
 LocalHandler::Response AdminApi::metrics()

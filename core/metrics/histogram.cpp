@@ -15,17 +15,25 @@ void LatencyHistogram::observe(qint64 microseconds)
     m_sumMicroseconds.fetch_add(quint64(std::max<qint64>(microseconds, 0)), std::memory_order_relaxed);
 }
 
-double LatencyHistogram::quantileMs(double q) const
+LatencyHistogram::Counts LatencyHistogram::counts() const
+{
+    Counts result{};
+    for (size_t i = 0; i < result.size(); ++i)
+        result[i] = m_buckets[i].load(std::memory_order_relaxed);
+    return result;
+}
+
+double LatencyHistogram::quantileMs(const Counts &counts, double q)
 {
     quint64 total = 0;
-    for (const auto &bucket : m_buckets)
-        total += bucket.load(std::memory_order_relaxed);
+    for (quint64 count : counts)
+        total += count;
     if (total == 0)
         return 0;
     const double rank = q * double(total);
     double seen = 0;
-    for (size_t i = 0; i < m_buckets.size(); ++i) {
-        const double inBucket = double(m_buckets[i].load(std::memory_order_relaxed));
+    for (size_t i = 0; i < counts.size(); ++i) {
+        const double inBucket = double(counts[i]);
         if (seen + inBucket >= rank && inBucket > 0) {
             const double lower = i == 0 ? 0 : kBounds[i - 1];
             const double upper = i < kBounds.size() ? kBounds[i] : kBounds.back() * 2;

@@ -20,8 +20,12 @@ public:
     double sumSeconds() const { return double(m_sumMicroseconds.load(std::memory_order_relaxed)) / 1e6; }
     // Observations in bucket i alone (i == kBounds.size(): above the last bound).
     quint64 bucket(size_t i) const { return m_buckets[i].load(std::memory_order_relaxed); }
+    using Counts = std::array<quint64, kBounds.size() + 1>;
+    Counts counts() const;
     // An estimate of the q-quantile in milliseconds, interpolated inside its bucket; 0 when empty.
-    double quantileMs(double q) const;
+    double quantileMs(double q) const { return quantileMs(counts(), q); }
+    // The same for bucket counts taken elsewhere, e.g. the difference of two counts() (one second).
+    static double quantileMs(const Counts &counts, double q);
 
 private:
     std::array<std::atomic<quint64>, kBounds.size() + 1> m_buckets{};

@@ -146,6 +146,8 @@ void ClientConnection::handleRequestHead()
     m_record.method = head.method;
     m_record.target = head.target;
     m_record.peer = m_socket->peerAddress();
+    if (m_services.captureHeaders)
+        m_record.requestHeaders = head.headers;
     // After an Upgrade request the parser reads no further: unless the backend switches
     // protocols, the connection ends with this response.
     m_closeAfterResponse = !m_parser.keepAlive() || m_parser.isUpgrade();
@@ -308,6 +310,8 @@ void ClientConnection::writeLocalResponse(LocalHandler::Response response)
     head.headers.set("X-Request-Id", m_record.requestId);
     if (m_closeAfterResponse)
         head.headers.add("Connection", "close");
+    if (m_services.captureHeaders)
+        m_record.responseHeaders = head.headers;
     QByteArray out = serialize(head);
     if (m_parser.request().method != "HEAD")
         out += response.body;
@@ -330,6 +334,8 @@ void ClientConnection::writeError(const GatewayError &error, const QByteArray &a
         head.headers.add(field.first, field.second);
     if (m_closeAfterResponse)
         head.headers.add("Connection", "close");
+    if (m_services.captureHeaders)
+        m_record.responseHeaders = head.headers;
     QByteArray out = serialize(head);
     if (m_record.method != "HEAD")
         out += body;
@@ -343,6 +349,7 @@ void ClientConnection::writeError(const GatewayError &error, const QByteArray &a
 void ClientConnection::reportRequest()
 {
     m_record.durationUs = m_requestClock.isValid() ? m_requestClock.nsecsElapsed() / 1000 : 0;
+    m_record.finishedAtMs = QDateTime::currentMSecsSinceEpoch();
     if (m_exchange) {
         m_record.backend = m_exchange->backendKey();
         m_record.attempts = m_exchange->attempts();
@@ -472,6 +479,8 @@ void ClientConnection::exchangeResponseHead(http::ResponseHead head, http::Messa
     else if (clientIsHttp10)
         out.headers.add("Connection", "keep-alive");
     m_record.status = out.status;
+    if (m_services.captureHeaders)
+        m_record.responseHeaders = out.headers;
     m_socket->write(serialize(out));
 }
 

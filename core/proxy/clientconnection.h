@@ -46,6 +46,7 @@ public:
 struct ConnectionServices {
     std::function<GatewaySnapshotPtr()> snapshot;
     bool adminListener = false;  // connections of admin.listen: local endpoints only, no proxying
+    bool captureHeaders = false;  // copy heads into RequestRecord (for the console's traffic view)
     UpstreamPool *pool = nullptr;
     LocalHandler *localHandler = nullptr;
     RouteMetrics *unmatchedMetrics = nullptr;  // requests no route matched (and local endpoints)

@@ -190,6 +190,7 @@ void Gateway::startWorkers(int count)
     services.localHandler = m_localHandler;
     services.unmatchedMetrics = &m_routeMetrics.unmatched();
     services.onRequestFinished = m_observer;
+    services.captureHeaders = m_captureHeaders;
     for (int i = 0; i < count; ++i) {
         auto thread = std::make_unique<WorkerThread>();
         thread->thread.setObjectName(QStringLiteral("kairos-worker-%1").arg(i));

@@ -38,6 +38,7 @@ public:
     // Set before listen(): called from worker threads.
     void setLocalHandler(LocalHandler *handler) { m_localHandler = handler; }
     void setRequestObserver(std::function<void(const RequestRecord &)> observer) { m_observer = std::move(observer); }
+    void setCaptureHeaders(bool capture) { m_captureHeaders = capture; }
 
     bool listen(const QHostAddress &address, quint16 port, QString *error);
     // A second address that serves only the local endpoints (admin.listen); after listen().
@@ -71,6 +72,7 @@ private:
     HealthChecker m_healthChecker;
     GatewaySnapshotPtr m_snapshot;  // read and written with std::atomic_load/atomic_store
     LocalHandler *m_localHandler = nullptr;
+    bool m_captureHeaders = false;
     std::function<void(const RequestRecord &)> m_observer;
     std::unique_ptr<Acceptor> m_acceptor;
     std::unique_ptr<Acceptor> m_adminAcceptor;

@@ -1,6 +1,8 @@
 // What a finished request looked like, for the access log and the console's traffic view.
 #pragma once
 
+#include "http/httpmessage.h"
+
 #include <QByteArray>
 #include <QHostAddress>
 #include <QString>
@@ -18,6 +20,9 @@ struct RequestRecord {
     qint64 durationUs = 0;
     int attempts = 0;
     QHostAddress peer;
+    qint64 finishedAtMs = 0;        // since the epoch
+    http::Headers requestHeaders;   // only when the gateway captures headers (console running)
+    http::Headers responseHeaders;
 };
 
 }  // namespace kairos

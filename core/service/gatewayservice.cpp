@@ -4,6 +4,7 @@
 #include "config/configwatcher.h"
 #include "demo/echobackend.h"
 #include "metrics/accesslog.h"
+#include "metrics/recentrequests.h"
 
 #include <QLoggingCategory>
 
@@ -15,11 +16,15 @@ GatewayService::GatewayService(QObject *parent) : QObject(parent) {}
 
 GatewayService::~GatewayService()
 {
+    m_store.setApplier(nullptr);
+    m_watcher.reset();
     stop();
+    m_demoBackends.clear();
 }
 
 bool GatewayService::start(const ServiceOptions &options, QString *error)
 {
+    m_options = options;
     m_store.setFilePath(options.configPath);
     const ConfigStore::Change loaded = m_store.reloadFromFile();
     if (!loaded.applied()) {
@@ -38,8 +43,20 @@ bool GatewayService::start(const ServiceOptions &options, QString *error)
         m_accessLog = std::make_unique<AccessLog>();
         if (!options.accessLog.isEmpty() && !m_accessLog->openFile(options.accessLog, error))
             return false;
-        AccessLog *log = m_accessLog.get();
-        gateway->setRequestObserver([log](const RequestRecord &record) { log->write(record); });
+    }
+    if (options.recentRequests > 0) {
+        m_recent = std::make_unique<RecentRequests>(options.recentRequests);
+        gateway->setCaptureHeaders(true);
+    }
+    AccessLog *log = m_accessLog.get();
+    RecentRequests *recent = m_recent.get();
+    if (log || recent) {
+        gateway->setRequestObserver([log, recent](const RequestRecord &record) {
+            if (log)
+                log->write(record);
+            if (recent)
+                recent->append(record);
+        });
     }
     if (options.watchConfigFile) {
         m_watcher = std::make_unique<ConfigWatcher>(m_store);
@@ -118,13 +135,29 @@ bool GatewayService::updateAdminListener(const Config &config, QString *error)
 void GatewayService::stop()
 {
     const bool wasListening = isListening();
-    m_store.setApplier(nullptr);
-    m_watcher.reset();
     if (m_gateway)
         m_gateway->close();
-    m_demoBackends.clear();
     if (wasListening)
         emit listeningChanged(false);
+}
+
+bool GatewayService::restart(QString *error)
+{
+    if (!m_gateway)
+        return start(m_options, error);
+    const ConfigSnapshot config = m_store.current();
+    const QString host = m_options.listenHost.value_or(config->server.host);
+    const quint16 port = m_options.listenPort.value_or(quint16(config->server.port));
+    const QHostAddress address = host == QLatin1String("localhost") ? QHostAddress(QHostAddress::LocalHost) : QHostAddress(host);
+    QString listenError;
+    if (!m_gateway->listen(address, port, &listenError)) {
+        *error = QStringLiteral("cannot listen on %1:%2: %3").arg(host).arg(port).arg(listenError);
+        return false;
+    }
+    m_adminListen.clear();
+    updateAdminListener(*config, error);
+    emit listeningChanged(true);
+    return true;
 }
 
 bool GatewayService::isListening() const

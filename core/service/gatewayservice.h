@@ -19,6 +19,7 @@ class AccessLog;
 class AdminApi;
 class ConfigWatcher;
 class EchoBackend;
+class RecentRequests;
 
 struct ServiceOptions {
     QString configPath;
@@ -28,6 +29,8 @@ struct ServiceOptions {
     bool watchConfigFile = true;        // apply edits of the config file as they happen
     // Access log: "" = through the log (stderr when headless), "none" = off, else a file to append to.
     QString accessLog;
+    // Keep the last N requests with their headers (the console's traffic view); 0 = off.
+    int recentRequests = 0;
 };
 
 // Ports the shipped example config sends its routes to.
@@ -49,6 +52,11 @@ public:
     Gateway *gateway() const { return m_gateway.get(); }
     bool isListening() const;
     QString listenUrl() const;
+    // Null unless ServiceOptions::recentRequests was set.
+    RecentRequests *recentRequests() const { return m_recent.get(); }
+    const ServiceOptions &options() const { return m_options; }
+    // Listening again after stop(), with the same options (the console's start/stop).
+    bool restart(QString *error);
 
 signals:
     void listeningChanged(bool listening);
@@ -63,6 +71,8 @@ private:
     std::unique_ptr<AdminApi> m_adminApi;
     std::unique_ptr<AccessLog> m_accessLog;
     std::unique_ptr<ConfigWatcher> m_watcher;
+    std::unique_ptr<RecentRequests> m_recent;
+    ServiceOptions m_options;
     QString m_adminListen;  // what the admin listener is bound to now
     std::vector<std::unique_ptr<EchoBackend>> m_demoBackends;
 };
