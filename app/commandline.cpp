@@ -4,6 +4,7 @@
 #include <QCoreApplication>
 #include <QFile>
 #include <QFileInfo>
+#include <QSettings>
 
 #include <cstring>
 
@@ -89,8 +90,19 @@ CommandLine parseCommandLine(const QCoreApplication &app, bool gui)
     result.screenshotPath = parser.value(screenshotOption);
     QString configPath = parser.value(configOption);
     if (configPath.isEmpty())
-        configPath = qEnvironmentVariable("KAIROS_CONFIG_PATH", QStringLiteral("config.json"));
+        configPath = qEnvironmentVariable("KAIROS_CONFIG_PATH");
+    QSettings settings;
+    if (configPath.isEmpty() && gui) {
+        // The desktop app opens the config it had last time.
+        const QString last = settings.value(QStringLiteral("config/lastPath")).toString();
+        if (!last.isEmpty() && QFileInfo::exists(last))
+            configPath = last;
+    }
+    if (configPath.isEmpty())
+        configPath = QStringLiteral("config.json");
     result.service.configPath = QFileInfo(configPath).absoluteFilePath();
+    if (gui && !result.checkOnly)
+        settings.setValue(QStringLiteral("config/lastPath"), result.service.configPath);
 
     if (!QFileInfo::exists(result.service.configPath)) {
         if (!gui || result.checkOnly) {

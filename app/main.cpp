@@ -7,6 +7,7 @@
 
 #ifdef KAIROS_WITH_GUI
 #include "mainwindow.h"
+#include "translations.h"
 
 #include <QApplication>
 #endif
@@ -66,8 +67,10 @@ int main(int argc, char **argv)
     quitOnTerminationSignals(app.get());
     kairos::GatewayService service;
 #ifdef KAIROS_WITH_GUI
-    if (gui)
+    if (gui) {
+        kairos::installTranslations(*app);
         return kairos::runDesktop(service, options.service, options.screenshotPath);
+    }
 #endif
     QString error;
     if (!service.start(options.service, &error)) {

@@ -1,12 +1,32 @@
 #include "mainwindow.h"
 
+#include "backendsmodel.h"
+#include "configeditor.h"
+#include "metricsview.h"
+#include "routeeditor.h"
 #include "routesmodel.h"
+#include "trafficview.h"
+
+#include "metrics/backendreport.h"
 
 #include <QApplication>
+#include <QClipboard>
+#include <QCloseEvent>
+#include <QFileInfo>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMessageBox>
+#include <QSettings>
+#include <QSortFilterProxyModel>
 #include <QStatusBar>
+#include <QSystemTrayIcon>
+#include <QTabWidget>
 #include <QTableView>
+#include <QTimer>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace kairos {
@@ -14,64 +34,315 @@ namespace kairos {
 MainWindow::MainWindow(GatewayService &service, QWidget *parent)
     : QMainWindow(parent),
       m_service(service),
-      m_routes(new RoutesModel(this)),
-      m_routesView(new QTableView),
+      m_tabs(new QTabWidget),
       m_banner(new QLabel),
+      m_routes(new RoutesModel(this)),
+      m_routesFilter(new QSortFilterProxyModel(this)),
+      m_routesView(new QTableView),
+      m_backends(new BackendsModel(this)),
+      m_metrics(new MetricsView),
+      m_traffic(new TrafficView(service.recentRequests())),
+      m_configEditor(new ConfigEditor(service.configStore())),
       m_listenLabel(new QLabel),
-      m_configLabel(new QLabel)
+      m_configLabel(new QLabel),
+      m_versionLabel(new QLabel),
+      m_stateLabel(new QLabel),
+      m_rateLabel(new QLabel),
+      m_startStop(new QToolButton),
+      m_timer(new QTimer(this))
 {
     setWindowTitle(tr("Kairos Gateway"));
+    setWindowIcon(QIcon(QStringLiteral(":/kairos/icons/kairos.png")));
+    m_banner->setWordWrap(true);
+    m_banner->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_banner->hide();
+
+    auto *backendsView = new QTableView;
+    backendsView->setModel(m_backends);
+    backendsView->verticalHeader()->hide();
+    backendsView->horizontalHeader()->setSectionResizeMode(BackendsModel::Routes, QHeaderView::Stretch);
+    m_tabs->addTab(makeRoutesTab(), tr("Routes"));
+    m_tabs->addTab(backendsView, tr("Backends"));
+    m_tabs->addTab(m_metrics, tr("Metrics"));
+    m_tabs->addTab(m_traffic, tr("Traffic"));
+    m_tabs->addTab(m_configEditor, tr("Config"));
+
     auto *central = new QWidget;
     auto *layout = new QVBoxLayout(central);
-    m_banner->setWordWrap(true);
-    m_banner->setStyleSheet(QStringLiteral("background:#fde2e1;color:#8a1c12;padding:8px;border-radius:4px;"));
-    m_banner->hide();
     layout->addWidget(m_banner);
-    m_routesView->setModel(m_routes);
-    m_routesView->horizontalHeader()->setStretchLastSection(true);
-    m_routesView->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_routesView->verticalHeader()->hide();
-    layout->addWidget(m_routesView);
+    layout->addWidget(m_tabs);
     setCentralWidget(central);
-    statusBar()->addWidget(m_listenLabel);
-    statusBar()->addPermanentWidget(m_configLabel);
-    resize(1000, 480);
 
-    connect(&m_service.configStore(), &ConfigStore::configChanged, this, [this](ConfigSnapshot config, quint64) {
-        m_routes->setConfig(std::move(config));
-        m_routesView->resizeColumnsToContents();
+    m_listenLabel->setTextFormat(Qt::RichText);
+    m_listenLabel->setToolTip(tr("Click to copy the URL"));
+    connect(m_listenLabel, &QLabel::linkActivated, this, [this](const QString &url) {
+        QGuiApplication::clipboard()->setText(url);
+        statusBar()->showMessage(tr("Copied %1").arg(url), 3000);
+    });
+    m_startStop->setAutoRaise(true);
+    connect(m_startStop, &QToolButton::clicked, this, [this] {
+        if (m_service.isListening()) {
+            m_service.stop();
+            return;
+        }
+        QString error;
+        if (!m_service.restart(&error))
+            showError(error);
+    });
+    statusBar()->addWidget(m_stateLabel);
+    statusBar()->addWidget(m_listenLabel);
+    statusBar()->addWidget(m_startStop);
+    statusBar()->addPermanentWidget(m_rateLabel);
+    statusBar()->addPermanentWidget(m_versionLabel);
+    statusBar()->addPermanentWidget(m_configLabel);
+
+    ConfigStore &store = m_service.configStore();
+    connect(&store, &ConfigStore::configChanged, this, [this](ConfigSnapshot, quint64 revision) { onConfigChanged(revision); });
+    connect(&store, &ConfigStore::changeRejected, this, [this](const QString &source, const QList<ConfigProblem> &errors) {
+        QStringList lines;
+        for (const ConfigProblem &problem : errors)
+            lines.append(problem.toString());
+        showError(tr("A config change from %1 was rejected; the gateway keeps running the last good config:\n%2")
+                      .arg(source, lines.join(QLatin1Char('\n'))));
+    });
+    connect(m_configEditor, &ConfigEditor::message, this, [this](const QString &text, bool error) {
+        error ? showError(text) : showInfo(text);
     });
     connect(&m_service, &GatewayService::listeningChanged, this, &MainWindow::refreshStatus);
-    m_routes->setConfig(m_service.configStore().current());
+    connect(m_timer, &QTimer::timeout, this, &MainWindow::refresh);
+    m_timer->start(1000);
+
+    setupTray();
+    QSettings settings;
+    if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
+        resize(1100, 640);
+    m_metrics->setGateway(m_service.gateway());
+    onConfigChanged(store.revision());
+}
+
+MainWindow::~MainWindow()
+{
+    QSettings().setValue(QStringLiteral("window/geometry"), saveGeometry());
+}
+
+QWidget *MainWindow::makeRoutesTab()
+{
+    m_routesFilter->setSourceModel(m_routes);
+    m_routesFilter->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    m_routesFilter->setFilterKeyColumn(-1);
+    m_routesView->setModel(m_routesFilter);
+    m_routesView->setSortingEnabled(true);
+    m_routesView->sortByColumn(RoutesModel::ExternalPath, Qt::AscendingOrder);
+    m_routesView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_routesView->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_routesView->verticalHeader()->hide();
+    m_routesView->horizontalHeader()->setStretchLastSection(true);
+    connect(m_routesView, &QTableView::doubleClicked, this, [this] { openRouteEditor(selectedRoute()); });
+
+    auto *filter = new QLineEdit;
+    filter->setPlaceholderText(tr("Filter routes"));
+    filter->setClearButtonEnabled(true);
+    connect(filter, &QLineEdit::textChanged, m_routesFilter, &QSortFilterProxyModel::setFilterFixedString);
+    auto button = [](const QString &text) {
+        auto *button = new QToolButton;
+        button->setText(text);
+        return button;
+    };
+    QToolButton *add = button(tr("Add"));
+    QToolButton *edit = button(tr("Edit"));
+    QToolButton *duplicate = button(tr("Duplicate"));
+    QToolButton *remove = button(tr("Delete"));
+    connect(add, &QToolButton::clicked, this, [this] { openRouteEditor(QString()); });
+    connect(edit, &QToolButton::clicked, this, [this] { openRouteEditor(selectedRoute()); });
+    connect(duplicate, &QToolButton::clicked, this, [this] {
+        const ConfigSnapshot config = m_service.configStore().current();
+        const Route *route = config->findRoute(selectedRoute());
+        if (!route)
+            return;
+        Route copy = *route;
+        copy.externalPath += QLatin1String("-copy");
+        RouteEditor editor(m_service.configStore(), QString(), copy, this);
+        editor.exec();
+    });
+    connect(remove, &QToolButton::clicked, this, [this] {
+        const QString path = selectedRoute();
+        if (path.isEmpty()
+            || QMessageBox::question(this, tr("Delete route"), tr("Delete the route %1?").arg(path)) != QMessageBox::Yes)
+            return;
+        const ConfigStore::Change change = m_service.configStore().modify(
+            [&path](Config &config) -> std::optional<ConfigStore::Refusal> {
+                config.routes.removeIf([&](const Route &route) { return route.externalPath == path; });
+                return std::nullopt;
+            },
+            ConfigStore::Source::Gui);
+        if (!change.applied())
+            showError(tr("The route was not deleted: %1").arg(change.message + change.load.errorSummary()));
+    });
+    auto *tools = new QHBoxLayout;
+    for (QToolButton *tool : {add, edit, duplicate, remove})
+        tools->addWidget(tool);
+    tools->addWidget(filter, 1);
+    auto *tab = new QWidget;
+    auto *layout = new QVBoxLayout(tab);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(tools);
+    layout->addWidget(m_routesView);
+    return tab;
+}
+
+QString MainWindow::selectedRoute() const
+{
+    const QModelIndexList rows = m_routesView->selectionModel()->selectedRows(RoutesModel::ExternalPath);
+    return rows.isEmpty() ? QString() : rows.first().data().toString();
+}
+
+void MainWindow::openRouteEditor(const QString &externalPath)
+{
+    const ConfigSnapshot config = m_service.configStore().current();
+    const Route *existing = externalPath.isEmpty() ? nullptr : config->findRoute(externalPath);
+    Route route;
+    if (existing) {
+        route = *existing;
+    } else {
+        route.externalPath = QStringLiteral("/new");
+        route.internalPath = QStringLiteral("/");
+        route.methods = {QStringLiteral("GET")};
+        Backend backend;
+        backend.host = QStringLiteral("http://127.0.0.1");
+        backend.port = 8080;
+        route.backends = {backend};
+    }
+    auto *editor = new RouteEditor(m_service.configStore(), existing ? externalPath : QString(), route, this);
+    editor->setAttribute(Qt::WA_DeleteOnClose);
+    editor->setObjectName(QStringLiteral("routeEditor"));
+    editor->open();
+}
+
+void MainWindow::onConfigChanged(quint64 revision)
+{
+    const ConfigSnapshot config = m_service.configStore().current();
+    m_routes->setConfig(config, m_service.gateway() ? m_service.gateway()->snapshot() : nullptr);
+    m_routesView->resizeColumnsToContents();
+    QStringList paths;
+    for (const Route &route : config->routes)
+        paths.append(route.externalPath);
+    m_metrics->setRoutes(paths);
+    m_configEditor->showRunningConfig();
+    const ConfigStore::Status status = m_service.configStore().status();
+    if (revision > 1)
+        showInfo(tr("Config version %1 applied (from %2).").arg(revision).arg(status.lastChangeSource));
     refreshStatus();
+}
+
+void MainWindow::refresh()
+{
+    if (Gateway *gateway = m_service.gateway()) {
+        const GatewaySnapshotPtr snapshot = gateway->snapshot();
+        m_backends->setReport(describeBackends(*snapshot));
+        m_routes->setConfig(m_service.configStore().current(), snapshot);
+    }
+    m_traffic->poll();
+    const double rate = m_metrics->sample();
+    m_rateLabel->setText(tr("%1 req/s").arg(rate, 0, 'f', 0));
+}
+
+void MainWindow::refreshStatus()
+{
+    const bool listening = m_service.isListening();
+    const QString url = m_service.listenUrl();
+    m_listenLabel->setText(listening ? QStringLiteral("<a href=\"%1\">%1</a>").arg(url) : tr("not listening"));
+    m_stateLabel->setText(listening ? tr("● running") : tr("● stopped"));
+    m_stateLabel->setStyleSheet(listening ? QStringLiteral("color:#2e7d32") : QStringLiteral("color:#b02020"));
+    m_startStop->setText(listening ? tr("Stop") : tr("Start"));
+    m_configLabel->setText(tr("Config: %1").arg(m_service.configStore().filePath()));
+    m_versionLabel->setText(tr("version %1").arg(m_service.configStore().revision()));
+    if (m_tray)
+        m_tray->setToolTip(listening ? tr("Kairos: running on %1").arg(url) : tr("Kairos: stopped"));
 }
 
 void MainWindow::showError(const QString &message)
 {
+    m_banner->setStyleSheet(QStringLiteral("background:#fde2e1;color:#8a1c12;padding:8px;border-radius:4px;"));
     m_banner->setText(message);
     m_banner->show();
     refreshStatus();
 }
 
-void MainWindow::refreshStatus()
+void MainWindow::showInfo(const QString &message)
 {
-    m_listenLabel->setText(m_service.isListening() ? tr("Listening on %1").arg(m_service.listenUrl())
-                                                   : tr("Not listening"));
-    m_configLabel->setText(tr("Config: %1").arg(m_service.configStore().filePath()));
-    m_routes->setConfig(m_service.configStore().current());
-    m_routesView->resizeColumnsToContents();
+    m_banner->setStyleSheet(QStringLiteral("background:#e3f1e4;color:#1b5e20;padding:8px;border-radius:4px;"));
+    m_banner->setText(message);
+    m_banner->show();
+    QTimer::singleShot(6000, m_banner, [this, message] {
+        if (m_banner->text() == message)
+            m_banner->hide();
+    });
+}
+
+void MainWindow::setupTray()
+{
+    if (!QSystemTrayIcon::isSystemTrayAvailable())
+        return;
+    m_tray = new QSystemTrayIcon(windowIcon(), this);
+    auto *menu = new QMenu(this);
+    menu->addAction(tr("Show"), this, [this] { showNormal(); activateWindow(); });
+    menu->addAction(tr("Start / Stop"), m_startStop, &QToolButton::click);
+    menu->addAction(tr("Quit"), this, [this] {
+        m_quitting = true;
+        QApplication::quit();
+    });
+    m_tray->setContextMenu(menu);
+    connect(m_tray, &QSystemTrayIcon::activated, this, [this] { showNormal(); activateWindow(); });
+    m_tray->show();
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    // With a tray icon the gateway keeps proxying in the background; Quit in its menu stops it.
+    if (m_tray && m_tray->isVisible() && !m_quitting) {
+        hide();
+        m_tray->showMessage(tr("Kairos keeps running"), tr("The gateway is still proxying. Quit from this icon's menu."));
+        event->ignore();
+        return;
+    }
+    event->accept();
+    QApplication::quit();
+}
+
+bool MainWindow::saveScreenshots(const QString &path)
+{
+    const QFileInfo info(path);
+    const QString base = info.path() + QLatin1Char('/') + info.completeBaseName();
+    const QStringList names{QStringLiteral("routes"), QStringLiteral("backends"), QStringLiteral("metrics"),
+                            QStringLiteral("traffic"), QStringLiteral("config")};
+    bool saved = true;
+    for (int i = 0; i < m_tabs->count() && i < names.size(); ++i) {
+        m_tabs->setCurrentIndex(i);
+        QApplication::processEvents();
+        saved = grab().save(base + QLatin1Char('-') + names[i] + QStringLiteral(".png")) && saved;
+    }
+    m_tabs->setCurrentIndex(0);
+    QApplication::processEvents();
+    return grab().save(path) && saved;
 }
 
 int runDesktop(GatewayService &service, const ServiceOptions &options, const QString &screenshotPath)
 {
-    MainWindow window(service);
+    ServiceOptions withTraffic = options;
+    withTraffic.recentRequests = 500;
     QString error;
-    if (!service.start(options, &error))
+    const bool started = service.start(withTraffic, &error);
+    MainWindow window(service);
+    if (!started)
         window.showError(error);
     window.show();
     if (!screenshotPath.isEmpty()) {
-        QApplication::processEvents();
-        const bool saved = window.grab().save(screenshotPath);
+        // Let the demo traffic of a screenshot run show up in the views first.
+        QEventLoop settle;
+        QTimer::singleShot(2500, &settle, &QEventLoop::quit);
+        settle.exec();
+        window.refresh();
+        const bool saved = window.saveScreenshots(screenshotPath);
         service.stop();
         return saved ? 0 : 1;
     }

@@ -1,5 +1,5 @@
-// The desktop management console's main window. It runs the gateway in-process through
-// GatewayService and only uses core's public API and signals.
+// The desktop management console. It runs the gateway in-process through GatewayService and
+// uses only core's public API and signals; every edit goes through ConfigStore.
 #pragma once
 
 #include "service/gatewayservice.h"
@@ -7,11 +7,21 @@
 #include <QMainWindow>
 
 class QLabel;
+class QLineEdit;
+class QSortFilterProxyModel;
+class QSystemTrayIcon;
+class QTabWidget;
 class QTableView;
+class QTimer;
+class QToolButton;
 
 namespace kairos {
 
+class BackendsModel;
+class ConfigEditor;
+class MetricsView;
 class RoutesModel;
+class TrafficView;
 
 class MainWindow : public QMainWindow
 {
@@ -19,21 +29,54 @@ class MainWindow : public QMainWindow
 
 public:
     explicit MainWindow(GatewayService &service, QWidget *parent = nullptr);
+    ~MainWindow() override;
 
     void showError(const QString &message);
+    void showInfo(const QString &message);
+    // Renders every view to "<base>-<view>.png" next to `path`; false if one could not be saved.
+    bool saveScreenshots(const QString &path);
+
+    // For tests.
+    QTabWidget *tabs() const { return m_tabs; }
+    RoutesModel *routesModel() const { return m_routes; }
+    BackendsModel *backendsModel() const { return m_backends; }
+    ConfigEditor *configEditor() const { return m_configEditor; }
+    TrafficView *trafficView() const { return m_traffic; }
+    void openRouteEditor(const QString &externalPath);  // empty: a new route
+    void refresh();  // what the once-a-second timer does
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
 
 private:
+    QWidget *makeRoutesTab();
     void refreshStatus();
+    void onConfigChanged(quint64 revision);
+    void setupTray();
+    QString selectedRoute() const;
 
     GatewayService &m_service;
-    RoutesModel *m_routes;
-    QTableView *m_routesView;
+    QTabWidget *m_tabs;
     QLabel *m_banner;
+    RoutesModel *m_routes;
+    QSortFilterProxyModel *m_routesFilter;
+    QTableView *m_routesView;
+    BackendsModel *m_backends;
+    MetricsView *m_metrics;
+    TrafficView *m_traffic;
+    ConfigEditor *m_configEditor;
     QLabel *m_listenLabel;
     QLabel *m_configLabel;
+    QLabel *m_versionLabel;
+    QLabel *m_stateLabel;
+    QLabel *m_rateLabel;
+    QToolButton *m_startStop;
+    QSystemTrayIcon *m_tray = nullptr;
+    QTimer *m_timer;
+    bool m_quitting = false;
 };
 
-// Starts the service and shows the window; with a screenshot path, renders the window to it and
+// Starts the service and shows the window; with a screenshot path, renders every view and
 // returns at once. Returns the application's exit status.
 int runDesktop(GatewayService &service, const ServiceOptions &options, const QString &screenshotPath);
 

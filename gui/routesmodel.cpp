@@ -4,11 +4,29 @@ namespace kairos {
 
 RoutesModel::RoutesModel(QObject *parent) : QAbstractTableModel(parent) {}
 
-void RoutesModel::setConfig(ConfigSnapshot config)
+void RoutesModel::setConfig(ConfigSnapshot config, GatewaySnapshotPtr snapshot)
 {
+    if (config == m_config) {
+        m_snapshot = std::move(snapshot);
+        if (rowCount() > 0)
+            emit dataChanged(index(0, Health), index(rowCount() - 1, Health));
+        return;
+    }
     beginResetModel();
     m_config = std::move(config);
+    m_snapshot = std::move(snapshot);
     endResetModel();
+}
+
+QString RoutesModel::healthSummary(int row) const
+{
+    if (!m_snapshot || m_snapshot->config != m_config || size_t(row) >= m_snapshot->balancers.size())
+        return QStringLiteral("–");
+    int available = 0;
+    const auto &backends = m_snapshot->balancers[size_t(row)]->backends();
+    for (const BalancedBackend &backend : backends)
+        available += backend.state->isAvailable() ? 1 : 0;
+    return tr("%1/%2 up").arg(available).arg(backends.size());
 }
 
 int RoutesModel::rowCount(const QModelIndex &parent) const
@@ -37,6 +55,7 @@ QVariant RoutesModel::data(const QModelIndex &index, int role) const
             backends.append(QStringLiteral("%1:%2").arg(backend.host).arg(backend.port));
         return backends.join(QLatin1String(", "));
     }
+    case Health: return healthSummary(index.row());
     case Auth: return route.authRequired ? tr("JWT") : tr("none");
     case Retry:
         return route.retry ? tr("%n attempt(s)", nullptr, route.retry->maxAttempts) : tr("off");
@@ -54,6 +73,7 @@ QVariant RoutesModel::headerData(int section, Qt::Orientation orientation, int r
     case InternalPath: return tr("Internal path");
     case Strategy: return tr("Strategy");
     case Backends: return tr("Backends");
+    case Health: return tr("Health");
     case Auth: return tr("Auth");
     case Retry: return tr("Retry");
     default: return QVariant();

@@ -1,8 +1,9 @@
 // The routes of the current config as a table: external path, methods, internal path, strategy,
-// backends, auth, retry. Refreshed whenever the config changes.
+// backends, health summary, auth, retry.
 #pragma once
 
 #include "config/config.h"
+#include "proxy/gatewaysnapshot.h"
 
 #include <QAbstractTableModel>
 
@@ -13,11 +14,12 @@ class RoutesModel : public QAbstractTableModel
     Q_OBJECT
 
 public:
-    enum Column { ExternalPath, Methods, InternalPath, Strategy, Backends, Auth, Retry, ColumnCount };
+    enum Column { ExternalPath, Methods, InternalPath, Strategy, Backends, Health, Auth, Retry, ColumnCount };
 
     explicit RoutesModel(QObject *parent = nullptr);
 
-    void setConfig(ConfigSnapshot config);
+    // `snapshot` (may be null) gives the backends' live health for the Health column.
+    void setConfig(ConfigSnapshot config, GatewaySnapshotPtr snapshot = nullptr);
 
     int rowCount(const QModelIndex &parent = QModelIndex()) const override;
     int columnCount(const QModelIndex &parent = QModelIndex()) const override;
@@ -25,7 +27,10 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 private:
+    QString healthSummary(int row) const;
+
     ConfigSnapshot m_config;
+    GatewaySnapshotPtr m_snapshot;
 };
 
 }  // namespace kairos

@@ -1,0 +1,91 @@
+#include "backendsmodel.h"
+
+#include <QBrush>
+#include <QColor>
+#include <QJsonObject>
+
+namespace kairos {
+
+BackendsModel::BackendsModel(QObject *parent) : QAbstractTableModel(parent) {}
+
+void BackendsModel::setReport(const QJsonArray &backends)
+{
+    if (backends.size() != m_backends.size()) {
+        beginResetModel();
+        m_backends = backends;
+        endResetModel();
+        return;
+    }
+    m_backends = backends;
+    if (!m_backends.isEmpty())
+        emit dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
+}
+
+int BackendsModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_backends.size());
+}
+
+int BackendsModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant BackendsModel::data(const QModelIndex &index, int role) const
+{
+    if (!index.isValid())
+        return QVariant();
+    const QJsonObject backend = m_backends[index.row()].toObject();
+    const double requests = backend["requests"].toDouble();
+    const bool healthy = backend["healthy"].toBool();
+    const QString circuit = backend["circuit"].toString();
+    if (role == Qt::ForegroundRole) {
+        if ((index.column() == Health && !healthy) || (index.column() == Circuit && circuit != QLatin1String("closed")))
+            return QBrush(QColor(0xb0, 0x20, 0x20));
+        return QVariant();
+    }
+    if (role != Qt::DisplayRole)
+        return QVariant();
+    switch (index.column()) {
+    case Backend: return backend["backend"].toString();
+    case Routes: {
+        QStringList routes;
+        for (const QJsonValue &route : backend["routes"].toArray())
+            routes.append(route.toString());
+        return routes.join(QLatin1String(", "));
+    }
+    case Health:
+        if (backend["health_check_path"].toString().isEmpty())
+            return tr("not checked");
+        return healthy ? tr("up") : tr("down");
+    case Circuit: return circuit;
+    case Active: return backend["in_flight"].toInt();
+    case Requests: return qlonglong(requests);
+    case ErrorRate:
+        return requests > 0 ? QStringLiteral("%1 %").arg(100.0 * backend["failures"].toDouble() / requests, 0, 'f', 1)
+                            : QStringLiteral("–");
+    case P50: return QStringLiteral("%1 ms").arg(backend["latency_ms"].toObject()["p50"].toDouble(), 0, 'f', 2);
+    case P99: return QStringLiteral("%1 ms").arg(backend["latency_ms"].toObject()["p99"].toDouble(), 0, 'f', 2);
+    default: return QVariant();
+    }
+}
+
+QVariant BackendsModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return QVariant();
+    switch (section) {
+    case Backend: return tr("Backend");
+    case Routes: return tr("Routes");
+    case Health: return tr("Health");
+    case Circuit: return tr("Circuit");
+    case Active: return tr("Active");
+    case Requests: return tr("Requests");
+    case ErrorRate: return tr("Errors");
+    case P50: return tr("p50");
+    case P99: return tr("p99");
+    default: return QVariant();
+    }
+}
+
+}  // namespace kairos

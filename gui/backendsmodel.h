@@ -1,0 +1,29 @@
+// Every backend with its routes, health, circuit, active requests, request count, error rate and
+// latency percentiles, refreshed from the running gateway once a second.
+#pragma once
+
+#include <QAbstractTableModel>
+#include <QJsonArray>
+
+namespace kairos {
+
+class BackendsModel : public QAbstractTableModel
+{
+    Q_OBJECT
+
+public:
+    enum Column { Backend, Routes, Health, Circuit, Active, Requests, ErrorRate, P50, P99, ColumnCount };
+
+    explicit BackendsModel(QObject *parent = nullptr);
+    void setReport(const QJsonArray &backends);  // describeBackends()
+
+    int rowCount(const QModelIndex &parent = QModelIndex()) const override;
+    int columnCount(const QModelIndex &parent = QModelIndex()) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+private:
+    QJsonArray m_backends;
+};
+
+}  // namespace kairos

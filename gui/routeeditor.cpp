@@ -1,0 +1,278 @@
+#include "routeeditor.h"
+
+#include "config/configvalidator.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+namespace kairos {
+
+namespace {
+const QStringList kCommonMethods{QStringLiteral("GET"), QStringLiteral("HEAD"), QStringLiteral("POST"),
+                                 QStringLiteral("PUT"), QStringLiteral("DELETE"), QStringLiteral("PATCH"),
+                                 QStringLiteral("OPTIONS"), QStringLiteral("TRACE")};
+const LoadBalancingStrategy kStrategies[] = {LoadBalancingStrategy::RoundRobin, LoadBalancingStrategy::Weighted,
+                                             LoadBalancingStrategy::LeastConnections, LoadBalancingStrategy::Random,
+                                             LoadBalancingStrategy::IpHash, LoadBalancingStrategy::PowerOfTwo};
+}  // namespace
+
+RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Route &route, QWidget *parent)
+    : QDialog(parent),
+      m_store(store),
+      m_original(original),
+      m_base(route),
+      m_externalPath(new QLineEdit(route.externalPath)),
+      m_internalPath(new QLineEdit(route.internalPath)),
+      m_otherMethods(new QLineEdit),
+      m_auth(new QCheckBox(tr("Requires a JWT (auth_required)"))),
+      m_strategy(new QComboBox),
+      m_backends(new QTableWidget(0, 4)),
+      m_retry(new QGroupBox(tr("Retry"))),
+      m_attempts(new QSpinBox),
+      m_initialBackoff(new QSpinBox),
+      m_maxBackoff(new QSpinBox),
+      m_multiplier(new QDoubleSpinBox),
+      m_statusCodes(new QLineEdit),
+      m_problems(new QListWidget),
+      m_apply(nullptr)
+{
+    setWindowTitle(original.isEmpty() ? tr("Add route") : tr("Edit route %1").arg(original));
+    auto *form = new QFormLayout;
+    m_externalPath->setPlaceholderText(QStringLiteral("/api/users/{id}"));
+    m_internalPath->setPlaceholderText(QStringLiteral("/users/{id}"));
+    form->addRow(tr("External path"), m_externalPath);
+    form->addRow(tr("Internal path"), m_internalPath);
+
+    auto *methods = new QHBoxLayout;
+    QStringList others = route.methods;
+    for (const QString &method : kCommonMethods) {
+        auto *box = new QCheckBox(method);
+        box->setChecked(route.methods.contains(method));
+        others.removeAll(method);
+        m_methodBoxes.append(box);
+        methods->addWidget(box);
+        connect(box, &QCheckBox::toggled, this, &RouteEditor::revalidate);
+    }
+    m_otherMethods->setText(others.join(QLatin1String(", ")));
+    m_otherMethods->setPlaceholderText(tr("other methods, comma separated"));
+    methods->addWidget(m_otherMethods);
+    form->addRow(tr("Methods"), methods);
+    m_auth->setChecked(route.authRequired);
+    form->addRow(QString(), m_auth);
+    for (LoadBalancingStrategy strategy : kStrategies)
+        m_strategy->addItem(strategyName(strategy), int(strategy));
+    m_strategy->setCurrentIndex(m_strategy->findData(int(route.strategy)));
+    form->addRow(tr("Load balancing"), m_strategy);
+
+    m_backends->setHorizontalHeaderLabels({tr("Host"), tr("Port"), tr("Weight"), tr("Health check path")});
+    m_backends->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+    m_backends->verticalHeader()->hide();
+    for (const Backend &backend : route.backends)
+        addBackendRow(backend);
+    auto *addBackend = new QPushButton(tr("Add backend"));
+    auto *removeBackend = new QPushButton(tr("Remove backend"));
+    connect(addBackend, &QPushButton::clicked, this, [this] {
+        Backend backend;
+        backend.host = QStringLiteral("http://127.0.0.1");
+        backend.port = 8080;
+        addBackendRow(backend);
+        revalidate();
+    });
+    connect(removeBackend, &QPushButton::clicked, this, [this] {
+        m_backends->removeRow(m_backends->currentRow() >= 0 ? m_backends->currentRow() : m_backends->rowCount() - 1);
+        revalidate();
+    });
+    auto *backendButtons = new QHBoxLayout;
+    backendButtons->addWidget(addBackend);
+    backendButtons->addWidget(removeBackend);
+    backendButtons->addStretch();
+    auto *backendBox = new QVBoxLayout;
+    backendBox->addWidget(m_backends);
+    backendBox->addLayout(backendButtons);
+    form->addRow(tr("Backends"), backendBox);
+
+    const RetryPolicy retry = route.retry.value_or(RetryPolicy());
+    m_retry->setCheckable(true);
+    m_retry->setChecked(route.retry.has_value());
+    auto *retryForm = new QFormLayout(m_retry);
+    m_attempts->setRange(0, 100);
+    m_attempts->setValue(retry.maxAttempts);
+    m_initialBackoff->setRange(0, 3'600'000);
+    m_initialBackoff->setSuffix(QStringLiteral(" ms"));
+    m_initialBackoff->setValue(retry.initialBackoffMs);
+    m_maxBackoff->setRange(0, 3'600'000);
+    m_maxBackoff->setSuffix(QStringLiteral(" ms"));
+    m_maxBackoff->setValue(retry.maxBackoffMs);
+    m_multiplier->setRange(0, 100);
+    m_multiplier->setSingleStep(0.5);
+    m_multiplier->setValue(retry.backoffMultiplier);
+    QStringList codes;
+    for (int code : retry.retryableStatusCodes)
+        codes.append(QString::number(code));
+    m_statusCodes->setText(codes.join(QLatin1String(", ")));
+    retryForm->addRow(tr("Max attempts"), m_attempts);
+    retryForm->addRow(tr("Initial backoff"), m_initialBackoff);
+    retryForm->addRow(tr("Max backoff"), m_maxBackoff);
+    retryForm->addRow(tr("Backoff multiplier"), m_multiplier);
+    retryForm->addRow(tr("Retryable status codes"), m_statusCodes);
+
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Apply | QDialogButtonBox::Cancel);
+    m_apply = buttons->button(QDialogButtonBox::Apply);
+    connect(m_apply, &QPushButton::clicked, this, &RouteEditor::apply);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(m_retry);
+    layout->addWidget(new QLabel(tr("Problems")));
+    m_problems->setMaximumHeight(110);
+    layout->addWidget(m_problems);
+    layout->addWidget(buttons);
+
+    for (QLineEdit *edit : {m_externalPath, m_internalPath, m_otherMethods, m_statusCodes})
+        connect(edit, &QLineEdit::textChanged, this, &RouteEditor::revalidate);
+    for (QSpinBox *spin : {m_attempts, m_initialBackoff, m_maxBackoff})
+        connect(spin, &QSpinBox::valueChanged, this, &RouteEditor::revalidate);
+    connect(m_multiplier, &QDoubleSpinBox::valueChanged, this, &RouteEditor::revalidate);
+    connect(m_auth, &QCheckBox::toggled, this, &RouteEditor::revalidate);
+    connect(m_retry, &QGroupBox::toggled, this, &RouteEditor::revalidate);
+    connect(m_strategy, &QComboBox::currentIndexChanged, this, &RouteEditor::revalidate);
+    connect(m_backends, &QTableWidget::cellChanged, this, &RouteEditor::revalidate);
+    resize(760, 680);
+    revalidate();
+}
+
+void RouteEditor::addBackendRow(const Backend &backend)
+{
+    const QSignalBlocker blocker(m_backends);
+    const int row = m_backends->rowCount();
+    m_backends->insertRow(row);
+    m_backends->setItem(row, 0, new QTableWidgetItem(backend.host));
+    m_backends->setItem(row, 1, new QTableWidgetItem(QString::number(backend.port)));
+    m_backends->setItem(row, 2, new QTableWidgetItem(QString::number(backend.weight)));
+    m_backends->setItem(row, 3, new QTableWidgetItem(backend.healthCheckPath));
+}
+
+Route RouteEditor::route() const
+{
+    Route route = m_base;
+    route.externalPath = m_externalPath->text().trimmed();
+    route.internalPath = m_internalPath->text().trimmed();
+    route.methods.clear();
+    for (QCheckBox *box : m_methodBoxes) {
+        if (box->isChecked())
+            route.methods.append(box->text());
+    }
+    for (const QString &method : m_otherMethods->text().split(QLatin1Char(','), Qt::SkipEmptyParts))
+        route.methods.append(method.trimmed());
+    route.authRequired = m_auth->isChecked();
+    route.strategy = LoadBalancingStrategy(m_strategy->currentData().toInt());
+    const QList<Backend> previous = m_base.backends;
+    route.backends.clear();
+    for (int row = 0; row < m_backends->rowCount(); ++row) {
+        Backend backend = row < previous.size() ? previous[row] : Backend();
+        auto text = [this, row](int column) { return m_backends->item(row, column) ? m_backends->item(row, column)->text().trimmed() : QString(); };
+        backend.host = text(0);
+        backend.port = text(1).toInt();
+        backend.weight = text(2).toInt();
+        backend.healthCheckPath = text(3);
+        route.backends.append(backend);
+    }
+    if (m_retry->isChecked()) {
+        RetryPolicy retry = m_base.retry.value_or(RetryPolicy());
+        retry.maxAttempts = m_attempts->value();
+        retry.initialBackoffMs = m_initialBackoff->value();
+        retry.maxBackoffMs = m_maxBackoff->value();
+        retry.backoffMultiplier = m_multiplier->value();
+        retry.retryableStatusCodes.clear();
+        for (const QString &code : m_statusCodes->text().split(QLatin1Char(','), Qt::SkipEmptyParts))
+            retry.retryableStatusCodes.append(code.trimmed().toInt());
+        route.retry = retry;
+    } else {
+        route.retry.reset();
+    }
+    return route;
+}
+
+Config RouteEditor::candidate(int *index) const
+{
+    Config config = *m_store.current();
+    const Route edited = route();
+    auto existing = std::find_if(config.routes.begin(), config.routes.end(),
+                                 [this](const Route &candidate) { return candidate.externalPath == m_original; });
+    if (!m_original.isEmpty() && existing != config.routes.end()) {
+        *existing = edited;
+        *index = int(existing - config.routes.begin());
+    } else {
+        config.routes.append(edited);
+        *index = int(config.routes.size()) - 1;
+    }
+    return config;
+}
+
+QStringList RouteEditor::problems() const
+{
+    int index = 0;
+    const Config config = candidate(&index);
+    const QString prefix = QStringLiteral("routers[%1]").arg(index);
+    QStringList result;
+    for (const ConfigProblem &problem : validateConfig(config)) {
+        QString path = problem.path;
+        if (path.startsWith(prefix))
+            path = path.mid(prefix.size() + 1);  // as seen from this route
+        else if (!problem.path.contains(QStringLiteral("external_path")))
+            continue;  // another route's problem, not this one's doing
+        result.append(path.isEmpty() ? problem.message : path + QLatin1String(": ") + problem.message);
+    }
+    return result;
+}
+
+void RouteEditor::revalidate()
+{
+    const QStringList found = problems();
+    m_problems->clear();
+    m_problems->addItems(found);
+    if (found.isEmpty())
+        m_problems->addItem(tr("No problems: Apply changes the running gateway."));
+    if (m_apply)
+        m_apply->setEnabled(found.isEmpty());
+}
+
+void RouteEditor::apply()
+{
+    const Route edited = route();
+    const QString original = m_original;
+    const ConfigStore::Change change = m_store.modify(
+        [&](Config &config) -> std::optional<ConfigStore::Refusal> {
+            auto existing = std::find_if(config.routes.begin(), config.routes.end(),
+                                         [&](const Route &candidate) { return candidate.externalPath == original; });
+            if (!original.isEmpty() && existing != config.routes.end())
+                *existing = edited;
+            else
+                config.routes.append(edited);
+            return std::nullopt;
+        },
+        ConfigStore::Source::Gui);
+    if (!change.applied()) {
+        const QString details = change.outcome == ConfigStore::Change::Invalid ? change.load.errorSummary() : change.message;
+        QMessageBox::warning(this, tr("Route not applied"), tr("Nothing was changed:\n%1").arg(details));
+        return;
+    }
+    accept();
+}
+
+}  // namespace kairos

@@ -1,0 +1,158 @@
+// The console under QT_QPA_PLATFORM=offscreen, driving a real in-process gateway.
+#include "backendsmodel.h"
+#include "configeditor.h"
+#include "mainwindow.h"
+#include "routeeditor.h"
+#include "routesmodel.h"
+#include "trafficview.h"
+
+#include "demo/echobackend.h"
+#include "support/testsupport.h"
+
+#include <QJsonDocument>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QTranslator>
+#include <QtTest>
+
+using namespace kairos;
+using namespace kairos::test;
+
+class TestGui : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir *m_dir = nullptr;
+    EchoBackend *m_backend = nullptr;
+    GatewayService *m_service = nullptr;
+    MainWindow *m_window = nullptr;
+
+    quint16 port() const { return m_service->gateway()->serverPort(); }
+
+    QByteArray configWith(const QJsonArray &routes) const
+    {
+        return QJsonDocument(QJsonObject{{"version", 1}, {"server", QJsonObject{{"workers", 1}}}, {"routers", routes}}).toJson();
+    }
+
+private slots:
+    void init()
+    {
+        m_dir = new QTemporaryDir;
+        m_backend = new EchoBackend("echo");
+        QVERIFY(m_backend->listen());
+        QFile file(m_dir->filePath("config.json"));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(configWith({routeJson("/api/users", "/users", {backendJson(m_backend->port())}, {"GET"})}));
+        file.close();
+        m_service = new GatewayService;
+        ServiceOptions options;
+        options.configPath = file.fileName();
+        options.listenPort = 0;
+        options.watchConfigFile = false;
+        options.accessLog = "none";
+        options.recentRequests = 50;
+        QString error;
+        QVERIFY2(m_service->start(options, &error), qPrintable(error));
+        m_window = new MainWindow(*m_service);
+        m_window->show();
+    }
+
+    void cleanup()
+    {
+        delete m_window;
+        delete m_service;
+        delete m_backend;
+        delete m_dir;
+    }
+
+    void modelsFollowConfigChanges()
+    {
+        QCOMPARE(m_window->routesModel()->rowCount(), 1);
+        const QByteArray two = configWith({routeJson("/api/users", "/users", {backendJson(m_backend->port())}, {"GET"}),
+                                           routeJson("/api/orders", "/orders", {backendJson(m_backend->port())}, {"GET"})});
+        QVERIFY(m_service->configStore().replaceJson(two, ConfigStore::Source::Api).applied());
+        QTRY_COMPARE(m_window->routesModel()->rowCount(), 2);
+        QVERIFY(m_window->configEditor()->editor()->toPlainText().contains("/api/orders"));
+        m_window->refresh();
+        QCOMPARE(m_window->backendsModel()->rowCount(), 1);
+        QCOMPARE(m_window->routesModel()->data(m_window->routesModel()->index(0, RoutesModel::Health)).toString(),
+                 QStringLiteral("1/1 up"));
+    }
+
+    void routeEditorRejectsInvalidAndAppliesValid()
+    {
+        m_window->openRouteEditor("/api/users");
+        RouteEditor *editor = m_window->findChild<RouteEditor *>("routeEditor");
+        QVERIFY(editor);
+        QLineEdit *path = editor->externalPathEdit();
+        path->selectAll();
+        QTest::keyClicks(path, "no-leading-slash");
+        QVERIFY(!editor->applyButton()->isEnabled());
+        QVERIFY(editor->problems().join('\n').contains("external_path: must start with \"/\""));
+
+        path->selectAll();
+        QTest::keyClicks(path, "/gui/renamed");
+        QVERIFY(editor->applyButton()->isEnabled());
+        QTest::mouseClick(editor->applyButton(), Qt::LeftButton);
+        QVERIFY(m_service->configStore().current()->findRoute("/gui/renamed"));
+        QVERIFY(!m_service->configStore().current()->findRoute("/api/users"));
+        const Response response = request(port(), "GET", "/gui/renamed");
+        QCOMPARE(response.status, 200);
+        QCOMPARE(response.json()["target"].toString(), QStringLiteral("/users"));
+        QTRY_COMPARE(m_window->routesModel()->data(m_window->routesModel()->index(0, 0)).toString(), QStringLiteral("/gui/renamed"));
+    }
+
+    void configViewApplyWithABrokenDocumentChangesNothing()
+    {
+        ConfigEditor *view = m_window->configEditor();
+        const quint64 revision = m_service->configStore().revision();
+        view->editor()->setPlainText("{ \"version\": 1, \"routers\": [ ");
+        QTest::mouseClick(view->applyButton(), Qt::LeftButton);
+        QCOMPARE(m_service->configStore().revision(), revision);
+        QVERIFY(view->problems()->count() > 0);
+        QVERIFY(view->problems()->item(0)->text().startsWith("invalid JSON at line 1"));
+        QCOMPARE(request(port(), "GET", "/api/users").status, 200);
+
+        view->editor()->setPlainText(QString::fromUtf8(
+            configWith({routeJson("/api/edited", "/e", {backendJson(m_backend->port())}, {"GET"})})));
+        QTest::mouseClick(view->applyButton(), Qt::LeftButton);
+        QCOMPARE(m_service->configStore().revision(), revision + 1);
+        QCOMPARE(request(port(), "GET", "/api/edited").status, 200);
+    }
+
+    void trafficShowsRequestsWithHeaders()
+    {
+        QCOMPARE(request(port(), "GET", "/api/users", {{"X-Trace", "abc"}}).status, 200);
+        QTRY_VERIFY([&] {
+            m_window->trafficView()->poll();
+            return m_window->trafficView()->model()->rowCount() >= 1;
+        }());
+        const RequestRecord &record = m_window->trafficView()->model()->record(0);
+        QCOMPARE(record.routePath, QStringLiteral("/api/users"));
+        QCOMPARE(record.requestHeaders.value("x-trace"), QByteArray("abc"));
+        QVERIFY(record.responseHeaders.contains("x-request-id"));
+    }
+
+    void everyViewRendersToPng()
+    {
+        const QString path = m_dir->filePath("shot.png");
+        QVERIFY(m_window->saveScreenshots(path));
+        for (const char *view : {"routes", "backends", "metrics", "traffic", "config"})
+            QVERIFY2(QImage(m_dir->filePath(QStringLiteral("shot-%1.png").arg(view))).width() > 100, view);
+    }
+
+    void spanishTranslationLoads()
+    {
+        QTranslator translator;
+        QVERIFY(translator.load(QLocale(QLocale::Spanish), "kairos", "_", ":/kairos/translations"));
+        QCOMPARE(translator.translate("kairos::MainWindow", "Routes"), QStringLiteral("Rutas"));
+    }
+};
+
+QTEST_MAIN(TestGui)
+#include "tst_gui.moc"
