@@ -63,19 +63,8 @@ bool GatewayService::start(const ServiceOptions &options, QString *error)
         m_watcher->start();
     }
 
-    const ServerSettings &server = m_store.current()->server;
-    const QString host = options.listenHost.value_or(server.host);
-    const quint16 port = options.listenPort.value_or(quint16(server.port));
-    const QHostAddress address = host == QLatin1String("localhost") ? QHostAddress(QHostAddress::LocalHost) : QHostAddress(host);
-    if (address.isNull()) {
-        *error = QStringLiteral("cannot listen on \"%1\": not an IP address").arg(host);
+    if (!listen(error))
         return false;
-    }
-    QString listenError;
-    if (!m_gateway->listen(address, port, &listenError)) {
-        *error = QStringLiteral("cannot listen on %1:%2: %3").arg(host).arg(port).arg(listenError);
-        return false;
-    }
     if (!updateAdminListener(*m_store.current(), error))
         return false;
     connect(&m_store, &ConfigStore::configChanged, this, [this](ConfigSnapshot config) {
@@ -141,21 +130,32 @@ void GatewayService::stop()
         emit listeningChanged(false);
 }
 
-bool GatewayService::restart(QString *error)
+bool GatewayService::listen(QString *error)
 {
-    if (!m_gateway)
-        return start(m_options, error);
-    const ConfigSnapshot config = m_store.current();
-    const QString host = m_options.listenHost.value_or(config->server.host);
-    const quint16 port = m_options.listenPort.value_or(quint16(config->server.port));
+    const ServerSettings &server = m_store.current()->server;
+    const QString host = m_options.listenHost.value_or(server.host);
+    const quint16 port = m_options.listenPort.value_or(quint16(server.port));
     const QHostAddress address = host == QLatin1String("localhost") ? QHostAddress(QHostAddress::LocalHost) : QHostAddress(host);
+    if (address.isNull()) {
+        *error = QStringLiteral("cannot listen on \"%1\": not an IP address").arg(host);
+        return false;
+    }
     QString listenError;
     if (!m_gateway->listen(address, port, &listenError)) {
         *error = QStringLiteral("cannot listen on %1:%2: %3").arg(host).arg(port).arg(listenError);
         return false;
     }
-    m_adminListen.clear();
-    updateAdminListener(*config, error);
+    return true;
+}
+
+bool GatewayService::restart(QString *error)
+{
+    if (!m_gateway)
+        return start(m_options, error);
+    if (!listen(error))
+        return false;
+    m_adminListen.clear();  // the gateway dropped its admin listener when it closed
+    updateAdminListener(*m_store.current(), error);
     emit listeningChanged(true);
     return true;
 }

@@ -63,6 +63,7 @@ signals:
 
 private:
     bool startDemoBackends(QString *error);
+    bool listen(QString *error);  // on --listen / $KAIROS_HOST:$KAIROS_PORT, else server.host:port
     // Follows admin.listen: opens, moves or closes the separate admin listener.
     bool updateAdminListener(const Config &config, QString *error);
 

@@ -146,6 +146,17 @@ private slots:
             QVERIFY2(QImage(m_dir->filePath(QStringLiteral("shot-%1.png").arg(view))).width() > 100, view);
     }
 
+    void stopAndStartListening()
+    {
+        QCOMPARE(request(port(), "GET", "/api/users").status, 200);
+        m_service->stop();
+        QVERIFY(!m_service->isListening());
+        QString error;
+        QVERIFY2(m_service->restart(&error), qPrintable(error));
+        QVERIFY(m_service->isListening());
+        QCOMPARE(request(port(), "GET", "/api/users").status, 200);
+    }
+
     void spanishTranslationLoads()
     {
         QTranslator translator;
