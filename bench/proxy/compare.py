@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""Kairos side by side with nginx and HAProxy as reverse proxies, on 127.0.0.1 only.
+
+Starts an upstream nginx serving a 2-byte body with keep-alive, nginx as a reverse proxy (1 worker,
+upstream keepalive), HAProxy (1 thread) and Kairos headless (server.workers = 1, then the
+default); runs wrk at each connection count, rounds interleaved (A B C A B C) so drift hits all
+alike; prints median req/s, p50/p99 latency and proxy CPU microseconds per request (from
+/proc/PID/stat), with ratios to nginx from the same rounds. Stops everything it started.
+
+usage: compare.py KAIROS_BINARY [--duration 10] [--rounds 3] [--connections 1,50,200]"""
+import argparse, json, os, re, signal, statistics, subprocess, sys, tempfile, time, urllib.request
+
+UPSTREAM, NGINX, HAPROXY, KAIROS1, KAIROS = 18080, 18081, 18082, 18083, 18084
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+def nginx_conf(work, port, proxy):
+    body = ("location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection \"\"; }"
+            if proxy else "location / { return 200 'ok'; }")
+    upstream = f"upstream up {{ server 127.0.0.1:{UPSTREAM}; keepalive 64; }}" if proxy else ""
+    return f"""worker_processes 1; daemon off; pid {work}/nginx-{port}.pid; error_log {work}/nginx-{port}.err;
+events {{ worker_connections 4096; }}
+http {{ access_log off; keepalive_requests 1000000; {upstream}
+  server {{ listen 127.0.0.1:{port}; {body} }} }}"""
+
+def cpu_seconds(pid):
+    """User + system CPU of the process and all its descendants (nginx's worker is a child)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            children = open(f"/proc/{pid}/task/{task}/children").read().split()
+        except OSError:
+            continue
+        total += sum(cpu_seconds(int(child)) for child in children)
+    return total
+
+def wrk(port, connections, duration, path="/"):
+    threads = 1 if connections < 2 else 2
+    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency",
+                          f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    def latency(pct):
+        m = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s)\b", out)
+        value, unit = float(m.group(1)), m.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "requests": total, "p50_ms": latency(50), "p99_ms": latency(99),
+            "errors": int(errors.group(1)) if errors else 0}
+
+def wait_for(port):
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).read()
+            return
+        except Exception:
+            time.sleep(0.1)
+    sys.exit(f"nothing answers on port {port}")
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("kairos")
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", default="1,50,200")
+    args = parser.parse_args()
+    work = tempfile.mkdtemp(prefix="kairos-bench-")
+    processes = []
+    def start(command, port):
+        processes.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        wait_for(port)
+        return processes[-1]
+    try:
+        write(f"{work}/upstream.conf", nginx_conf(work, UPSTREAM, False))
+        write(f"{work}/proxy.conf", nginx_conf(work, NGINX, True))
+        write(f"{work}/haproxy.cfg", f"""global
+  nbthread 1
+  maxconn 5000
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+  option http-keep-alive
+frontend f
+  bind 127.0.0.1:{HAPROXY}
+  default_backend b
+backend b
+  http-reuse always
+  server s1 127.0.0.1:{UPSTREAM}
+""")
+        route = {"external_path": "/", "internal_path": "/", "methods": ["GET"],
+                 "backends": [{"host": "http://127.0.0.1", "port": UPSTREAM}]}
+        for port, workers in ((KAIROS1, 1), (KAIROS, 0)):
+            write(f"{work}/kairos-{port}.json", json.dumps({"version": 1, "server": {
+                "host": "127.0.0.1", "port": port, "workers": workers}, "routers": [route]}))
+        upstream = start(["nginx", "-c", f"{work}/upstream.conf"], UPSTREAM)
+        targets = {
+            "direct": (UPSTREAM, upstream),
+            "nginx": (NGINX, start(["nginx", "-c", f"{work}/proxy.conf"], NGINX)),
+            "haproxy": (HAPROXY, start(["haproxy", "-f", f"{work}/haproxy.cfg"], HAPROXY)),
+            "kairos-1w": (KAIROS1, start([args.kairos, "--no-gui", "--no-watch", "--access-log", "none",
+                                          "--config", f"{work}/kairos-{KAIROS1}.json"], KAIROS1)),
+            "kairos": (KAIROS, start([args.kairos, "--no-gui", "--no-watch", "--access-log", "none",
+                                      "--config", f"{work}/kairos-{KAIROS}.json"], KAIROS)),
+        }
+        results = {}
+        for connections in [int(c) for c in args.connections.split(",")]:
+            for _ in range(args.rounds):
+                for name, (port, process) in targets.items():
+                    before = cpu_seconds(process.pid)
+                    run = wrk(port, connections, args.duration)
+                    run["cpu_us_per_request"] = (cpu_seconds(process.pid) - before) / max(run["requests"], 1) * 1e6
+                    results.setdefault((name, connections), []).append(run)
+        print(f"{'proxy':<10} {'conns':>5} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'CPU us/req':>10} {'x nginx':>7} {'x haproxy':>9} {'errors':>6}")
+        for connections in [int(c) for c in args.connections.split(",")]:
+            medians = {}
+            for name in targets:
+                runs = results[(name, connections)]
+                medians[name] = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+            for name, m in medians.items():
+                print(f"{name:<10} {connections:>5} {m['rps']:>9.0f} {m['p50_ms']:>7.2f} {m['p99_ms']:>7.2f} "
+                      f"{m['cpu_us_per_request']:>10.1f} {m['rps'] / medians['nginx']['rps']:>7.2f} "
+                      f"{m['rps'] / medians['haproxy']['rps']:>9.2f} {m['errors']:>6.0f}")
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+if __name__ == "__main__":
+    main()
