@@ -45,29 +45,26 @@ ClientConnection::ClientConnection(QTcpSocket *socket, const ConnectionServices 
       m_socket(socket),
       m_services(services),
       m_parser(http::MessageParser::Type::Request, services.snapshot()->config->server.maxHeaderBytes),
-      m_headerTimer(this),
-      m_idleTimer(this)
+      m_headerTimeoutMs(services.snapshot()->config->server.headerTimeoutMs),
+      m_idleTimeoutMs(services.snapshot()->config->server.idleTimeoutMs)
 {
     m_socket->setParent(this);
     m_socket->setReadBufferSize(kSocketReadBufferBytes);
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    const ServerSettings &server = services.snapshot()->config->server;
-    m_headerTimer.setSingleShot(true);
-    m_headerTimer.setInterval(server.headerTimeoutMs);
-    m_idleTimer.setSingleShot(true);
-    m_idleTimer.setInterval(server.idleTimeoutMs);
-    connect(&m_headerTimer, &QTimer::timeout, this, &ClientConnection::onHeaderTimeout);
-    connect(&m_idleTimer, &QTimer::timeout, this, &ClientConnection::closeConnection);
+    if (m_services.deadlines)
+        m_services.deadlines->add(this);
     connect(m_socket, &QTcpSocket::readyRead, this, &ClientConnection::onReadyRead);
     connect(m_socket, &QTcpSocket::bytesWritten, this, &ClientConnection::onBytesWritten);
     connect(m_socket, &QTcpSocket::disconnected, this, &ClientConnection::onDisconnected);
-    m_headerTimer.start();
+    armHeaderDeadline();
     if (m_socket->bytesAvailable() > 0)
         QMetaObject::invokeMethod(this, &ClientConnection::onReadyRead, Qt::QueuedConnection);
 }
 
 ClientConnection::~ClientConnection()
 {
+    if (m_services.deadlines)
+        m_services.deadlines->remove(this);
     if (m_exchange) {
         m_exchange->cancel();
         delete m_exchange;
@@ -75,11 +72,30 @@ ClientConnection::~ClientConnection()
     m_socket->disconnect(this);
 }
 
-void ClientConnection::armHeaderTimer()
+void ClientConnection::armHeaderDeadline()
 {
-    m_idleTimer.stop();
-    if (!m_headerTimer.isActive())
-        m_headerTimer.start();
+    m_idleDeadline = 0;
+    if (m_headerDeadline == 0)
+        m_headerDeadline = Deadlines::nowMs() + m_headerTimeoutMs;
+}
+
+void ClientConnection::armIdleDeadline()
+{
+    m_headerDeadline = 0;
+    m_idleDeadline = Deadlines::nowMs() + m_idleTimeoutMs;
+}
+
+void ClientConnection::checkDeadlines(qint64 nowMs)
+{
+    if (m_headerDeadline && nowMs >= m_headerDeadline) {
+        m_headerDeadline = 0;
+        onHeaderTimeout();
+    } else if (m_idleDeadline && nowMs >= m_idleDeadline) {
+        m_idleDeadline = 0;
+        closeConnection();
+    } else if (m_exchange) {
+        m_exchange->checkDeadlines(nowMs);
+    }
 }
 
 void ClientConnection::onReadyRead()
@@ -87,7 +103,7 @@ void ClientConnection::onReadyRead()
     if (m_phase == Phase::Tunneling || m_phase == Phase::Closing)
         return;
     if (m_phase == Phase::ReadingHead)
-        armHeaderTimer();
+        armHeaderDeadline();
     processInbound();
 }
 
@@ -136,7 +152,7 @@ void ClientConnection::processInbound()
 
 void ClientConnection::handleRequestHead()
 {
-    m_headerTimer.stop();
+    m_headerDeadline = 0;
     m_requestClock.start();
     m_snapshot = m_services.snapshot();
     const http::RequestHead &head = m_parser.request();
@@ -383,10 +399,11 @@ void ClientConnection::finishRequest()
     m_responseUntilClose = false;
     const bool buffered = m_inboundOffset < m_inbound.size() || m_socket->bytesAvailable() > 0;
     if (!buffered) {
-        m_idleTimer.start();
+        armIdleDeadline();
         return;
     }
-    m_headerTimer.start();
+    m_headerDeadline = 0;
+    armHeaderDeadline();
     if (!m_processing)
         QMetaObject::invokeMethod(this, &ClientConnection::processInbound, Qt::QueuedConnection);
 }
@@ -396,8 +413,7 @@ void ClientConnection::closeConnection()
     if (m_phase == Phase::Closing)
         return;
     m_phase = Phase::Closing;
-    m_headerTimer.stop();
-    m_idleTimer.stop();
+    m_headerDeadline = m_idleDeadline = 0;
     if (m_exchange) {
         m_exchange->cancel();
         m_exchange->deleteLater();
@@ -409,7 +425,7 @@ void ClientConnection::closeConnection()
         return;
     }
     // A client that stops reading must not keep the connection forever.
-    QTimer::singleShot(m_idleTimer.interval(), this, [this] { m_socket->abort(); });
+    QTimer::singleShot(m_idleTimeoutMs, this, [this] { m_socket->abort(); });
 }
 
 void ClientConnection::onHeaderTimeout()
@@ -443,8 +459,7 @@ void ClientConnection::onDisconnected()
         m_exchange = nullptr;
     }
     m_phase = Phase::Closing;
-    m_headerTimer.stop();
-    m_idleTimer.stop();
+    m_headerDeadline = m_idleDeadline = 0;
     emit closed();
     deleteLater();
 }
@@ -543,8 +558,7 @@ void ClientConnection::exchangeUpgraded(http::ResponseHead head, std::unique_ptr
         m_exchange = nullptr;
     }
     m_phase = Phase::Tunneling;
-    m_headerTimer.stop();
-    m_idleTimer.stop();
+    m_headerDeadline = m_idleDeadline = 0;
     m_tunnel = new Tunnel(m_socket, std::move(upstream), this);
     connect(m_tunnel, &Tunnel::finished, this, [this] {
         m_phase = Phase::ReadingHead;  // lets closeConnection() run its course

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "gatewaysnapshot.h"
+#include "deadlines.h"
 #include "proxyexchange.h"
 #include "requestrecord.h"
 
@@ -48,12 +49,13 @@ struct ConnectionServices {
     bool adminListener = false;  // connections of admin.listen: local endpoints only, no proxying
     bool captureHeaders = false;  // copy heads into RequestRecord (for the console's traffic view)
     UpstreamPool *pool = nullptr;
+    Deadlines *deadlines = nullptr;  // the worker's timeout tick
     LocalHandler *localHandler = nullptr;
     RouteMetrics *unmatchedMetrics = nullptr;  // requests no route matched (and local endpoints)
     std::function<void(const RequestRecord &)> onRequestFinished;
 };
 
-class ClientConnection : public QObject, private ExchangeSink
+class ClientConnection : public QObject, private ExchangeSink, private Deadlines::Client
 {
     Q_OBJECT
 
@@ -79,9 +81,11 @@ private:
     void finishRequest();
     void closeConnection();
     void onHeaderTimeout();
+    void checkDeadlines(qint64 nowMs) override;
+    void armHeaderDeadline();
+    void armIdleDeadline();
     void onBytesWritten();
     void onDisconnected();
-    void armHeaderTimer();
 
     // ExchangeSink
     void exchangeResponseHead(http::ResponseHead head, http::MessageParser::Framing framing) override;
@@ -113,8 +117,10 @@ private:
     QByteArray m_localBody;
     qint64 m_bodyLimit = 0;
     qint64 m_bodyReceived = 0;
-    QTimer m_headerTimer;
-    QTimer m_idleTimer;
+    int m_headerTimeoutMs;
+    int m_idleTimeoutMs;
+    qint64 m_headerDeadline = 0;  // Deadlines::nowMs() values; 0: not armed
+    qint64 m_idleDeadline = 0;
     QElapsedTimer m_requestClock;
     RequestRecord m_record;
     RouteMetrics *m_routeMetrics = nullptr;  // of the matched route, in m_snapshot

@@ -1,9 +1,11 @@
 #include "proxyexchange.h"
 
+#include "deadlines.h"
 #include "resilience/retrypolicy.h"
 
 #include <QLoggingCategory>
 #include <QSslSocket>
+#include <QTimer>
 
 Q_LOGGING_CATEGORY(lcProxy, "kairos.proxy")
 
@@ -30,26 +32,26 @@ ProxyExchange::ProxyExchange(ExchangeRequest request, ExchangeSink &sink, Upstre
       m_sink(sink),
       m_pool(pool),
       m_selection(*m_request.snapshot->balancers[size_t(m_request.route->index)], m_request.clientKey),
-      m_connectTimer(this),
-      m_responseTimer(this),
-      m_backoffTimer(this),
-      m_deadlineTimer(this)
+      m_connectTimeoutMs(m_request.route->route->connectTimeoutMs.value_or(m_request.snapshot->config->server.connectTimeoutMs)),
+      m_responseTimeoutMs(m_request.route->route->responseTimeoutMs.value_or(m_request.snapshot->config->server.responseTimeoutMs)),
+      m_routeTimeoutMs(m_request.route->route->timeoutMs)
 {
-    const ServerSettings &server = m_request.snapshot->config->server;
-    const Route &route = *m_request.route->route;
     m_bodyFinished = m_request.bodyFraming == http::MessageParser::Framing::None;
-    m_circuitSettings = m_request.snapshot->config->circuitBreakerFor(route);
-    for (QTimer *timer : {&m_connectTimer, &m_responseTimer, &m_backoffTimer, &m_deadlineTimer})
-        timer->setSingleShot(true);
-    m_connectTimer.setInterval(route.connectTimeoutMs.value_or(server.connectTimeoutMs));
-    m_responseTimer.setInterval(route.responseTimeoutMs.value_or(server.responseTimeoutMs));
-    m_deadlineTimer.setInterval(route.timeoutMs);
-    connect(&m_connectTimer, &QTimer::timeout, this,
-            [this] { failUpstream(504, "timed out connecting to the backend", Failure::ConnectTimeout); });
-    connect(&m_responseTimer, &QTimer::timeout, this,
-            [this] { failUpstream(504, "timed out waiting for the backend's response", Failure::ResponseTimeout); });
-    connect(&m_backoffTimer, &QTimer::timeout, this, &ProxyExchange::startAttempt);
-    connect(&m_deadlineTimer, &QTimer::timeout, this, &ProxyExchange::onDeadline);
+    m_circuitSettings = m_request.snapshot->config->circuitBreakerFor(*m_request.route->route);
+}
+
+void ProxyExchange::checkDeadlines(qint64 nowMs)
+{
+    if (m_routeDeadline && nowMs >= m_routeDeadline) {
+        m_routeDeadline = 0;
+        onDeadline();
+    } else if (m_connectDeadline && nowMs >= m_connectDeadline) {
+        m_connectDeadline = 0;
+        failUpstream(504, "timed out connecting to the backend", Failure::ConnectTimeout);
+    } else if (m_responseDeadline && nowMs >= m_responseDeadline) {
+        m_responseDeadline = 0;
+        failUpstream(504, "timed out waiting for the backend's response", Failure::ResponseTimeout);
+    }
 }
 
 ProxyExchange::~ProxyExchange()
@@ -73,7 +75,7 @@ QString ProxyExchange::backendKey() const
 
 void ProxyExchange::start()
 {
-    m_deadlineTimer.start();
+    m_routeDeadline = Deadlines::nowMs() + m_routeTimeoutMs;
     startAttempt();
 }
 
@@ -120,7 +122,7 @@ int ProxyExchange::chooseBackend()
 void ProxyExchange::failWithoutBackend()
 {
     m_phase = Phase::Done;
-    m_deadlineTimer.stop();
+    m_routeDeadline = 0;
     if (m_lastError) {
         GatewayError error = *m_lastError;
         error.attempts = m_attempts;
@@ -166,13 +168,13 @@ void ProxyExchange::connectTo(int backendIndex, bool allowPooled)
         connect(static_cast<QSslSocket *>(socket), &QSslSocket::encrypted, this, &ProxyExchange::onConnected);
     else
         connect(socket, &QTcpSocket::connected, this, &ProxyExchange::onConnected);
-    m_connectTimer.start();
+    m_connectDeadline = Deadlines::nowMs() + m_connectTimeoutMs;
     m_upstream->connectToBackend();
 }
 
 void ProxyExchange::onConnected()
 {
-    m_connectTimer.stop();
+    m_connectDeadline = 0;
     m_phase = Phase::Waiting;
     ForwardingContext context;
     context.peer = m_request.peer;
@@ -202,7 +204,7 @@ void ProxyExchange::onConnected()
     m_pendingBody.clear();
     m_upstream->socket()->write(out);
     m_attemptClock.start();
-    m_responseTimer.start();
+    m_responseDeadline = Deadlines::nowMs() + m_responseTimeoutMs;
 }
 
 void ProxyExchange::sendBody(QByteArrayView data)
@@ -312,8 +314,7 @@ void ProxyExchange::handleResponseHead()
     http::MessageParser &parser = m_upstream->parser();
     const int status = parser.response().status;
     if (status == 101 && m_request.upgrade) {
-        m_responseTimer.stop();
-        m_deadlineTimer.stop();
+        m_responseDeadline = m_routeDeadline = 0;
         reportOutcome(true);
         m_phase = Phase::Done;
         http::ResponseHead head = parser.response();
@@ -328,7 +329,7 @@ void ProxyExchange::handleResponseHead()
         parser.setExpectNoBody(m_request.head.method == "HEAD");
         return;
     }
-    m_responseTimer.stop();
+    m_responseDeadline = 0;
     BackendState &state = backendState(m_backendIndex);
     state.recordResponse(status, m_attemptClock.nsecsElapsed() / 1000);
     if (status >= 500)
@@ -342,7 +343,7 @@ void ProxyExchange::handleResponseHead()
         return;
     }
     reportOutcome(status < 500);
-    m_deadlineTimer.stop();  // the deadline bounds the tries, not a long download
+    m_routeDeadline = 0;  // the deadline bounds the tries, not a long download
     m_phase = Phase::Streaming;
     m_responseStarted = true;
     parser.continueToBody();
@@ -358,7 +359,7 @@ void ProxyExchange::completeResponse()
     if (m_phase == Phase::Done)
         return;
     m_phase = Phase::Done;
-    m_responseTimer.stop();
+    m_responseDeadline = 0;
     const bool reusable = m_bodyFinished && m_upstream->parser().keepAlive() && !m_request.upgrade;
     releaseUpstream(reusable);
     m_sink.exchangeResponseComplete();
@@ -403,12 +404,11 @@ void ProxyExchange::onDeadline()
     if (m_phase == Phase::Done || m_responseStarted)
         return;
     m_lastError = GatewayError::fromStatus(504, "no response within the route's timeout_ms of "
-                                                    + QByteArray::number(m_deadlineTimer.interval()) + " ms");
+                                                    + QByteArray::number(m_routeTimeoutMs) + " ms");
     if (m_phase != Phase::BackingOff)
         reportOutcome(false);
-    m_backoffTimer.stop();
-    m_connectTimer.stop();
-    m_responseTimer.stop();
+    ++m_backoffGeneration;
+    m_connectDeadline = m_responseDeadline = 0;
     releaseUpstream(false);
     failWithoutBackend();
 }
@@ -442,7 +442,11 @@ void ProxyExchange::retryAfterBackoff()
                               << "failed (" + (m_lastError ? m_lastError->message : QByteArray()) + "); retrying in"
                               << delay << "ms";
     m_phase = Phase::BackingOff;
-    m_backoffTimer.start(delay);
+    const quint64 generation = ++m_backoffGeneration;
+    QTimer::singleShot(delay, this, [this, generation] {
+        if (generation == m_backoffGeneration)
+            startAttempt();
+    });
 }
 
 void ProxyExchange::reportOutcome(bool success)
@@ -465,15 +469,14 @@ void ProxyExchange::failUpstream(int status, const QByteArray &reason, Failure f
     // once on a fresh connection to the same backend; this says nothing about the backend.
     if (failure == Failure::ConnectionLost && canRetryOnFreshConnection()) {
         m_retriedFresh = true;
-        m_responseTimer.stop();
+        m_responseDeadline = 0;
         releaseUpstream(false);
         --m_attempts;
         m_pendingBody = m_replayBody;
         connectTo(m_backendIndex, false);
         return;
     }
-    m_connectTimer.stop();
-    m_responseTimer.stop();
+    m_connectDeadline = m_responseDeadline = 0;
     backendState(m_backendIndex).failures.fetch_add(1, std::memory_order_relaxed);
     reportOutcome(false);
     m_lastError = GatewayError::fromStatus(status, reason);
@@ -483,7 +486,7 @@ void ProxyExchange::failUpstream(int status, const QByteArray &reason, Failure f
         return;
     }
     m_phase = Phase::Done;
-    m_deadlineTimer.stop();
+    m_routeDeadline = 0;
     qCWarning(lcProxy).noquote() << "request" << m_request.requestId << "to" << backendKey() << "failed after"
                                  << m_attempts << "tr" + QByteArray(m_attempts == 1 ? "y:" : "ies:") << reason;
     if (m_responseStarted) {
@@ -501,8 +504,8 @@ void ProxyExchange::cancel()
         backendState(m_backendIndex).circuit.release(true);
     m_probe = false;
     m_phase = Phase::Done;
-    for (QTimer *timer : {&m_connectTimer, &m_responseTimer, &m_backoffTimer, &m_deadlineTimer})
-        timer->stop();
+    ++m_backoffGeneration;
+    m_connectDeadline = m_responseDeadline = m_routeDeadline = 0;
     releaseUpstream(false);
 }
 

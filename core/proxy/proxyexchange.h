@@ -69,6 +69,8 @@ public:
     void resumeResponse();
     // The client went away: stop, do not reuse the upstream connection.
     void cancel();
+    // Fires the connect, response and route timeouts that have expired (the worker's tick).
+    void checkDeadlines(qint64 nowMs);
 
     QString backendKey() const;
     int attempts() const { return m_attempts; }
@@ -124,10 +126,13 @@ private:
     std::optional<GatewayError> m_lastError;
     CircuitBreakerSettings m_circuitSettings;
     QElapsedTimer m_attemptClock;  // from sending the request to the response head
-    QTimer m_connectTimer;
-    QTimer m_responseTimer;
-    QTimer m_backoffTimer;
-    QTimer m_deadlineTimer;  // the route's timeout_ms over all tries
+    int m_connectTimeoutMs;
+    int m_responseTimeoutMs;
+    int m_routeTimeoutMs;            // the route's timeout_ms over all tries
+    qint64 m_connectDeadline = 0;    // Deadlines::nowMs() values; 0: not armed
+    qint64 m_responseDeadline = 0;
+    qint64 m_routeDeadline = 0;
+    quint64 m_backoffGeneration = 0;  // a backoff wait that is no longer wanted does nothing
 };
 
 }  // namespace kairos

@@ -7,9 +7,10 @@ Q_DECLARE_LOGGING_CATEGORY(lcProxy)
 
 namespace kairos {
 
-Worker::Worker(ConnectionServices services) : m_services(std::move(services)), m_pool(this)
+Worker::Worker(ConnectionServices services) : m_services(std::move(services)), m_pool(this), m_deadlines(this)
 {
     m_services.pool = &m_pool;
+    m_services.deadlines = &m_deadlines;
     const ServerSettings &server = m_services.snapshot()->config->server;
     m_pool.setLimits(64, server.idleTimeoutMs);
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "clientconnection.h"
+#include "deadlines.h"
 #include "upstreampool.h"
 
 #include <QObject>
@@ -30,6 +31,7 @@ public:
 private:
     ConnectionServices m_services;
     UpstreamPool m_pool;
+    Deadlines m_deadlines;
     std::atomic<int> m_connections{0};
 };
 
