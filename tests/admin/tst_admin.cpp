@@ -433,7 +433,7 @@ private slots:
         } refused[] = {
             {"expired", hs256({{"iss", "kairos"}, {"exp", double(now - 3600)}})},
             {"not yet valid", hs256({{"iss", "kairos"}, {"nbf", double(now + 3600)}})},
-            {"wrong signature", hs256({{"iss", "kairos"}}, QStringLiteral("another-secret-another-secret-xxx"))},
+            {"wrong signature", hs256({{"iss", "kairos"}}, QStringLiteral("another-secret-another-secret-abc"))},
             {"wrong issuer", hs256({{"iss", "mallory"}})},
             {"alg none", QByteArray("eyJhbGciOiJub25lIn0.eyJpc3MiOiJrYWlyb3MifQ.")},
         };
