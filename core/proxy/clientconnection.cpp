@@ -114,13 +114,18 @@ void ClientConnection::processInbound()
     m_processing = true;
     auto pull = [this]() -> bool {
         if (m_inboundOffset == m_inbound.size()) {
-            m_inbound.clear();
+            m_inbound.truncate(0);  // keeps the allocation for the next request
             m_inboundOffset = 0;
         }
-        if (m_inbound.size() - m_inboundOffset >= kInboundChunkBytes || m_socket->bytesAvailable() <= 0)
+        const qint64 room = kInboundChunkBytes - (m_inbound.size() - m_inboundOffset);
+        const qint64 wanted = std::min(room, m_socket->bytesAvailable());
+        if (wanted <= 0)
             return false;
-        m_inbound += m_socket->read(kInboundChunkBytes);
-        return true;
+        const qsizetype before = m_inbound.size();
+        m_inbound.resize(before + wanted);
+        const qint64 got = m_socket->read(m_inbound.data() + before, wanted);
+        m_inbound.resize(before + std::max<qint64>(got, 0));
+        return got > 0;
     };
     while (m_phase == Phase::ReadingHead || m_phase == Phase::ReadingBody) {
         if (m_phase == Phase::ReadingBody && !m_localRequest && m_exchange && m_exchange->isCongested())

@@ -140,6 +140,8 @@ void ProxyExchange::failWithoutBackend()
 void ProxyExchange::connectTo(int backendIndex, bool allowPooled)
 {
     m_backendIndex = backendIndex;
+    m_responseBuffer.truncate(0);  // every connection starts with nothing read
+    m_responseOffset = 0;
     const Backend &backend = m_request.route->route->backends[backendIndex];
     BackendState &state = backendState(backendIndex);
     m_inFlight = InFlightGuard(m_request.snapshot->balancers[size_t(m_request.route->index)]->backends()[size_t(backendIndex)].state);
@@ -284,16 +286,24 @@ void ProxyExchange::processResponse()
     QTcpSocket *socket = m_upstream->socket();
     http::MessageParser &parser = m_upstream->parser();
     while (m_phase == Phase::Waiting || m_phase == Phase::Streaming) {
-        if (socket->bytesAvailable() <= 0)
+        if (!hasUnparsedResponseBytes() && socket->bytesAvailable() <= 0)
             break;
         if (m_sink.clientIsCongested()) {
             m_readingPaused = true;
             return;
         }
-        const QByteArray data = socket->peek(kResponseReadBytes);
+        if (!hasUnparsedResponseBytes()) {
+            m_responseBuffer.resize(kResponseReadBytes);  // within the kept capacity after the first read
+            const qint64 got = socket->read(m_responseBuffer.data(), kResponseReadBytes);
+            m_responseBuffer.resize(std::max<qint64>(got, 0));
+            m_responseOffset = 0;
+            if (got <= 0)
+                break;
+        }
         http::MessageParser::BodyPieces body;
-        const qsizetype used = parser.feed(data.constData(), data.size(), &body);
-        socket->skip(used);
+        const qsizetype used = parser.feed(m_responseBuffer.constData() + m_responseOffset,
+                                           m_responseBuffer.size() - m_responseOffset, &body);
+        m_responseOffset += used;
         for (QByteArrayView piece : body)
             m_sink.exchangeResponseBody(piece);
         switch (parser.state()) {
@@ -319,7 +329,7 @@ void ProxyExchange::handleResponseHead()
         m_phase = Phase::Done;
         http::ResponseHead head = parser.response();
         m_upstream->socket()->disconnect(this);
-        QByteArray leftover = m_upstream->socket()->readAll();
+        QByteArray leftover = m_responseBuffer.mid(m_responseOffset) + m_upstream->socket()->readAll();
         m_inFlight.release();
         m_sink.exchangeUpgraded(std::move(head), std::move(m_upstream), std::move(leftover));
         return;
@@ -360,7 +370,9 @@ void ProxyExchange::completeResponse()
         return;
     m_phase = Phase::Done;
     m_responseDeadline = 0;
-    const bool reusable = m_bodyFinished && m_upstream->parser().keepAlive() && !m_request.upgrade;
+    // Bytes after the end of the response are a backend error: never hand that connection on.
+    const bool reusable = m_bodyFinished && m_upstream->parser().keepAlive() && !m_request.upgrade
+                          && !hasUnparsedResponseBytes();
     releaseUpstream(reusable);
     m_sink.exchangeResponseComplete();
 }
@@ -370,7 +382,7 @@ void ProxyExchange::onDisconnected()
     if ((m_phase != Phase::Waiting && m_phase != Phase::Streaming) || !m_upstream)
         return;
     // Read whatever arrived before the close, then judge.
-    if (m_upstream->socket()->bytesAvailable() > 0 && !m_readingPaused)
+    if ((m_upstream->socket()->bytesAvailable() > 0 || hasUnparsedResponseBytes()) && !m_readingPaused)
         processResponse();
     if (m_phase == Phase::Done || m_phase == Phase::BackingOff || !m_upstream)
         return;

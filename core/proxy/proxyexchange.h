@@ -115,6 +115,9 @@ private:
     std::unique_ptr<UpstreamConnection> m_upstream;
     Phase m_phase = Phase::Idle;
     QByteArray m_pendingBody;   // body bytes that arrived before the upstream was connected
+    QByteArray m_responseBuffer;        // read from the backend, reused for every read
+    qsizetype m_responseOffset = 0;     // how much of it the parser has taken
+    bool hasUnparsedResponseBytes() const { return m_responseOffset < m_responseBuffer.size(); }
     QByteArray m_replayBody;    // a copy, to resend on a fresh connection (while small)
     bool m_replayable = true;
     bool m_bodyFinished = false;
