@@ -170,6 +170,12 @@ LocalHandler::Response AdminApi::handle(const Request &request)
     return error(404, request.requestId, QStringLiteral("no such admin endpoint"));
 }
 
+LocalHandler::Response AdminApi::withEtag(Response response) const
+{
+    response.headers.add("ETag", m_store.etag().toLatin1());
+    return response;
+}
+
 std::optional<LocalHandler::Response> AdminApi::denyAccess(const Request &request) const
 {
     const ConfigSnapshot config = m_store.current();
@@ -240,9 +246,7 @@ LocalHandler::Response AdminApi::routes(const Request &request, QByteArrayView p
             QJsonArray list;
             for (const Route &route : config->routes)
                 list.append(routeToJson(route));
-            Response response = json(200, list);
-            response.headers.add("ETag", m_store.etag().toLatin1());
-            return response;
+            return withEtag(json(200, list));
         }
         if (method != "POST")
             return methodNotAllowed(request.requestId, "GET, HEAD, POST");
@@ -273,9 +277,7 @@ LocalHandler::Response AdminApi::routes(const Request &request, QByteArrayView p
         const Route *route = config->findRoute(externalPath);
         if (!route)
             return error(404, request.requestId, QStringLiteral("no route with external_path \"%1\"").arg(externalPath));
-        Response response = json(200, routeToJson(*route));
-        response.headers.add("ETag", m_store.etag().toLatin1());
-        return response;
+        return withEtag(json(200, routeToJson(*route)));
     }
     if (method == "DELETE") {
         const ConfigStore::Change change = m_store.modify(
@@ -321,9 +323,7 @@ LocalHandler::Response AdminApi::config(const Request &request, QByteArrayView p
     const QByteArray &method = request.head.method;
     if (path == "/api/config") {
         if (method == "GET" || method == "HEAD") {
-            Response response = json(200, redactedConfig(*m_store.current()));
-            response.headers.add("ETag", m_store.etag().toLatin1());
-            return response;
+            return withEtag(json(200, redactedConfig(*m_store.current())));
         }
         if (method != "PUT")
             return methodNotAllowed(request.requestId, "GET, HEAD, PUT");
@@ -368,9 +368,7 @@ LocalHandler::Response AdminApi::config(const Request &request, QByteArrayView p
                          {"changes_rejected", double(status.rejected)}};
         if (!status.lastErrors.isEmpty())
             body.insert("last_errors", problemsJson(status.lastErrors));
-        Response response = json(200, body);
-        response.headers.add("ETag", m_store.etag().toLatin1());
-        return response;
+        return withEtag(json(200, body));
     }
     return error(404, request.requestId, QStringLiteral("no such admin endpoint"));
 }
