@@ -57,7 +57,11 @@ JwtVerifier::JwtVerifier(const JwtSettings &settings) : m_settings(settings)
     if (!file.open(QIODevice::ReadOnly))
         m_keyError = QStringLiteral("cannot read jwt.public_key_file %1: %2").arg(settings.publicKeyFile, file.errorString());
     else
-        m_publicKey = file.readAll();
+        m_publicKey = file.read(kMaxJwtKeyFileBytes + 1);
+    if (m_publicKey.size() > kMaxJwtKeyFileBytes) {
+        m_publicKey.clear();
+        m_keyError = QStringLiteral("jwt.public_key_file %1 is larger than %2 bytes").arg(settings.publicKeyFile).arg(kMaxJwtKeyFileBytes);
+    }
 }
 
 JwtVerifier::Result JwtVerifier::verify(const QByteArray &token, qint64 nowSeconds) const

@@ -103,6 +103,9 @@ struct ServerSettings {
     QJsonObject unknownKeys;
 };
 
+// A PEM public key is a few KiB; the cap keeps a mistyped path (a log, /dev/zero) out of memory.
+constexpr qint64 kMaxJwtKeyFileBytes = 64 * 1024;
+
 struct JwtSettings {
     QString secret;          // HS256/384/512
     QString publicKeyFile;   // PEM public key: RS256, ES256

@@ -57,8 +57,14 @@ public:
         if (!jwt.secret.isEmpty() && secretBytes < kMinJwtSecretBytes)
             add(QStringLiteral("jwt.secret"),
                 QStringLiteral("must be at least %1 bytes long (got %2)").arg(kMinJwtSecretBytes).arg(secretBytes));
-        if (!jwt.publicKeyFile.isEmpty() && !QFileInfo(jwt.publicKeyFile).isReadable())
-            add(QStringLiteral("jwt.public_key_file"), QStringLiteral("cannot read \"%1\"").arg(jwt.publicKeyFile));
+        if (!jwt.publicKeyFile.isEmpty()) {
+            const QFileInfo keyFile(jwt.publicKeyFile);
+            if (!keyFile.isReadable())
+                add(QStringLiteral("jwt.public_key_file"), QStringLiteral("cannot read \"%1\"").arg(jwt.publicKeyFile));
+            else if (!keyFile.isFile() || keyFile.size() > kMaxJwtKeyFileBytes)
+                add(QStringLiteral("jwt.public_key_file"),
+                    QStringLiteral("must be a PEM file of at most %1 bytes").arg(kMaxJwtKeyFileBytes));
+        }
         checkRange(QStringLiteral("jwt.leeway_seconds"), jwt.leewaySeconds, 0, 86'400);
     }
 
