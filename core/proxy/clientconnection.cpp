@@ -93,6 +93,18 @@ void ClientConnection::checkDeadlines(qint64 nowMs)
     } else if (m_idleDeadline && nowMs >= m_idleDeadline) {
         m_idleDeadline = 0;
         closeConnection();
+    } else if (m_sendDeadline && nowMs >= m_sendDeadline) {
+        m_sendDeadline = 0;
+        qCInfo(lcProxy).noquote() << "closing the connection of" << m_socket->peerAddress().toString()
+                                  << "- it read nothing for" << m_idleTimeoutMs << "ms";
+        m_socket->abort();
+    } else if (m_bodyDeadline && nowMs >= m_bodyDeadline) {
+        if (m_exchange && m_exchange->isCongested()) {
+            m_bodyDeadline = nowMs + m_idleTimeoutMs;  // the backend is the slow side, not the client
+        } else {
+            m_bodyDeadline = 0;
+            onBodyTimeout();
+        }
     } else if (m_exchange) {
         m_exchange->checkDeadlines(nowMs);
     }
@@ -104,6 +116,8 @@ void ClientConnection::onReadyRead()
         return;
     if (m_phase == Phase::ReadingHead)
         armHeaderDeadline();
+    else if (m_phase == Phase::ReadingBody)
+        m_bodyDeadline = Deadlines::nowMs() + m_idleTimeoutMs;
     processInbound();
 }
 
@@ -177,6 +191,7 @@ void ClientConnection::handleRequestHead()
     m_parser.continueToBody();
     m_requestBodyDone = m_parser.state() == http::MessageParser::State::Complete;
     m_phase = m_requestBodyDone ? Phase::AwaitingResponse : Phase::ReadingBody;
+    m_bodyDeadline = m_requestBodyDone ? 0 : Deadlines::nowMs() + m_idleTimeoutMs;
 
     const bool hasLength = m_parser.framing() == http::MessageParser::Framing::ContentLength;
     if (m_services.localHandler && (m_services.adminListener || m_services.localHandler->wantsRequest(head))) {
@@ -307,6 +322,7 @@ void ClientConnection::readBody()
         return;
     m_requestBodyDone = true;
     m_phase = Phase::AwaitingResponse;
+    m_bodyDeadline = 0;
     if (m_localRequest) {
         writeLocalResponse(m_services.localHandler->handle({m_parser.request(), m_localBody, m_record.peer, m_record.requestId}));
         return;
@@ -392,6 +408,7 @@ void ClientConnection::finishRequest()
         m_exchange = nullptr;
     }
     m_snapshot.reset();
+    m_bodyDeadline = 0;
     if (m_closeAfterResponse) {
         closeConnection();
         return;
@@ -418,7 +435,7 @@ void ClientConnection::closeConnection()
     if (m_phase == Phase::Closing)
         return;
     m_phase = Phase::Closing;
-    m_headerDeadline = m_idleDeadline = 0;
+    m_headerDeadline = m_idleDeadline = m_bodyDeadline = 0;
     if (m_exchange) {
         m_exchange->cancel();
         m_exchange->deleteLater();
@@ -450,8 +467,26 @@ void ClientConnection::onHeaderTimeout()
     writeError(GatewayError::fromStatus(408, "timed out reading the request head"));
 }
 
+void ClientConnection::onBodyTimeout()
+{
+    if (m_phase != Phase::ReadingBody)
+        return;
+    qCInfo(lcProxy).noquote() << "request" << m_record.requestId << ": no request body bytes for"
+                              << m_idleTimeoutMs << "ms; closing";
+    m_closeAfterResponse = true;
+    if (m_record.status != 0) {  // the response has begun: all that is left is to end it short
+        closeConnection();
+        return;
+    }
+    if (m_exchange)
+        m_exchange->cancel();
+    writeError(GatewayError::fromStatus(408, "timed out reading the request body"));
+}
+
 void ClientConnection::onBytesWritten()
 {
+    if (m_sendDeadline)
+        m_sendDeadline = m_socket->bytesToWrite() >= kClientHighWaterBytes ? Deadlines::nowMs() + m_idleTimeoutMs : 0;
     if (m_exchange && m_socket->bytesToWrite() < kClientHighWaterBytes / 2)
         m_exchange->resumeResponse();
 }
@@ -464,7 +499,7 @@ void ClientConnection::onDisconnected()
         m_exchange = nullptr;
     }
     m_phase = Phase::Closing;
-    m_headerDeadline = m_idleDeadline = 0;
+    m_headerDeadline = m_idleDeadline = m_bodyDeadline = 0;
     emit closed();
     deleteLater();
 }
@@ -509,13 +544,15 @@ void ClientConnection::exchangeResponseBody(QByteArrayView data)
     m_record.responseBytes += data.size();
     if (!m_responseChunked) {
         m_socket->write(data.data(), data.size());
-        return;
+    } else {
+        QByteArray framed = QByteArray::number(data.size(), 16);
+        framed += "\r\n";
+        framed += data;
+        framed += "\r\n";
+        m_socket->write(framed);
     }
-    QByteArray framed = QByteArray::number(data.size(), 16);
-    framed += "\r\n";
-    framed += data;
-    framed += "\r\n";
-    m_socket->write(framed);
+    if (!m_sendDeadline && m_socket->bytesToWrite() >= kClientHighWaterBytes)
+        m_sendDeadline = Deadlines::nowMs() + m_idleTimeoutMs;
 }
 
 void ClientConnection::exchangeResponseComplete()

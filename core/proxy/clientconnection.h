@@ -81,6 +81,7 @@ private:
     void finishRequest();
     void closeConnection();
     void onHeaderTimeout();
+    void onBodyTimeout();
     void checkDeadlines(qint64 nowMs) override;
     void armHeaderDeadline();
     void armIdleDeadline();
@@ -121,6 +122,8 @@ private:
     int m_idleTimeoutMs;
     qint64 m_headerDeadline = 0;  // Deadlines::nowMs() values; 0: not armed
     qint64 m_idleDeadline = 0;
+    qint64 m_bodyDeadline = 0;  // the client stopped sending its request body
+    qint64 m_sendDeadline = 0;  // the client stopped reading what it was sent
     QElapsedTimer m_requestClock;
     RequestRecord m_record;
     RouteMetrics *m_routeMetrics = nullptr;  // of the matched route, in m_snapshot

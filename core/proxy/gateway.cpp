@@ -6,10 +6,15 @@
 #include <QSet>
 #include <QTcpServer>
 #include <QThread>
+#include <QTimer>
 
 Q_DECLARE_LOGGING_CATEGORY(lcProxy)
 
 namespace kairos {
+
+namespace {
+constexpr int kAcceptRetryMs = 500;
+}
 
 class Gateway::Acceptor : public QTcpServer
 {
@@ -112,6 +117,15 @@ std::unique_ptr<Gateway::Acceptor> Gateway::openAcceptor(bool admin, const QHost
                                                          QString *error)
 {
     auto acceptor = std::make_unique<Acceptor>(*this, admin);
+    Acceptor *raw = acceptor.get();
+    // Qt stops accepting after an error such as EMFILE; try again once descriptors may be free.
+    connect(raw, &QTcpServer::acceptError, raw, [raw](QAbstractSocket::SocketError) {
+        qCWarning(lcProxy).noquote() << "cannot accept connections on port" << raw->serverPort() << "-"
+                                     << raw->errorString() << "(file descriptor limit reached?); retrying in"
+                                     << kAcceptRetryMs << "ms";
+        raw->pauseAccepting();
+        QTimer::singleShot(kAcceptRetryMs, raw, [raw] { raw->resumeAccepting(); });
+    });
     if (acceptor->listen(address, port))
         return acceptor;
     if (error)

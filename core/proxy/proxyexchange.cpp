@@ -50,7 +50,10 @@ void ProxyExchange::checkDeadlines(qint64 nowMs)
         failUpstream(504, "timed out connecting to the backend", Failure::ConnectTimeout);
     } else if (m_responseDeadline && nowMs >= m_responseDeadline) {
         m_responseDeadline = 0;
-        failUpstream(504, "timed out waiting for the backend's response", Failure::ResponseTimeout);
+        failUpstream(504,
+                     m_responseStarted ? "the backend stopped sending the response body"
+                                       : "timed out waiting for the backend's response",
+                     Failure::ResponseTimeout);
     }
 }
 
@@ -275,6 +278,8 @@ void ProxyExchange::resumeResponse()
     if (!m_readingPaused)
         return;
     m_readingPaused = false;
+    if (m_phase == Phase::Streaming)
+        m_responseDeadline = Deadlines::nowMs() + m_responseTimeoutMs;
     processResponse();
     if (m_phase != Phase::Done && m_upstream && m_upstream->socket()->state() != QAbstractSocket::ConnectedState)
         onDisconnected();  // the backend closed while we were not reading
@@ -290,6 +295,7 @@ void ProxyExchange::processResponse()
             break;
         if (m_sink.clientIsCongested()) {
             m_readingPaused = true;
+            m_responseDeadline = 0;  // the client is the slow side now; its own deadline covers it
             return;
         }
         if (!hasUnparsedResponseBytes()) {
@@ -299,6 +305,8 @@ void ProxyExchange::processResponse()
             m_responseOffset = 0;
             if (got <= 0)
                 break;
+            if (m_phase == Phase::Streaming)
+                m_responseDeadline = Deadlines::nowMs() + m_responseTimeoutMs;
         }
         http::MessageParser::BodyPieces body;
         const qsizetype used = parser.feed(m_responseBuffer.constData() + m_responseOffset,
@@ -356,6 +364,7 @@ void ProxyExchange::handleResponseHead()
     m_routeDeadline = 0;  // the deadline bounds the tries, not a long download
     m_phase = Phase::Streaming;
     m_responseStarted = true;
+    m_responseDeadline = Deadlines::nowMs() + m_responseTimeoutMs;  // now the longest pause in the body
     parser.continueToBody();
     http::ResponseHead head = parser.response();
     head.headers.set("X-Kairos-Attempts", QByteArray::number(m_attempts));
