@@ -1,33 +1,15 @@
 #include "gateway.h"
 
+#include "acceptor.h"
 #include "worker.h"
 
 #include <QLoggingCategory>
 #include <QSet>
-#include <QTcpServer>
 #include <QThread>
-#include <QTimer>
 
 Q_DECLARE_LOGGING_CATEGORY(lcProxy)
 
 namespace kairos {
-
-namespace {
-constexpr int kAcceptRetryMs = 500;
-}
-
-class Gateway::Acceptor : public QTcpServer
-{
-public:
-    Acceptor(Gateway &gateway, bool admin) : m_gateway(gateway), m_admin(admin) {}
-
-protected:
-    void incomingConnection(qintptr socketDescriptor) override { m_gateway.dispatch(socketDescriptor, m_admin); }
-
-private:
-    Gateway &m_gateway;
-    const bool m_admin;
-};
 
 struct Gateway::WorkerThread {
     QThread thread;
@@ -113,24 +95,12 @@ GatewaySnapshotPtr Gateway::snapshot() const
     return std::atomic_load(&m_snapshot);
 }
 
-std::unique_ptr<Gateway::Acceptor> Gateway::openAcceptor(bool admin, const QHostAddress &address, quint16 port,
-                                                         QString *error)
+std::unique_ptr<Acceptor> Gateway::openAcceptor(bool admin, const QHostAddress &address, quint16 port, QString *error)
 {
-    auto acceptor = std::make_unique<Acceptor>(*this, admin);
-    Acceptor *raw = acceptor.get();
-    // Qt stops accepting after an error such as EMFILE; try again once descriptors may be free.
-    connect(raw, &QTcpServer::acceptError, raw, [raw](QAbstractSocket::SocketError) {
-        qCWarning(lcProxy).noquote() << "cannot accept connections on port" << raw->serverPort() << "-"
-                                     << raw->errorString() << "(file descriptor limit reached?); retrying in"
-                                     << kAcceptRetryMs << "ms";
-        raw->pauseAccepting();
-        QTimer::singleShot(kAcceptRetryMs, raw, [raw] { raw->resumeAccepting(); });
-    });
-    if (acceptor->listen(address, port))
-        return acceptor;
-    if (error)
-        *error = acceptor->errorString();
-    return nullptr;
+    auto acceptor = std::make_unique<Acceptor>([this, admin](qintptr descriptor) { dispatch(descriptor, admin); });
+    if (!acceptor->listen(address, port, error))
+        return nullptr;
+    return acceptor;
 }
 
 bool Gateway::listen(const QHostAddress &address, quint16 port, QString *error)
@@ -154,8 +124,6 @@ bool Gateway::listenAdmin(const QHostAddress &address, quint16 port, QString *er
 
 void Gateway::closeAdmin()
 {
-    if (m_adminAcceptor)
-        m_adminAcceptor->close();
     m_adminAcceptor.reset();
 }
 
@@ -168,8 +136,6 @@ void Gateway::close()
 {
     m_listening = false;
     closeAdmin();
-    if (m_acceptor)
-        m_acceptor->close();
     m_acceptor.reset();
     stopWorkers();
 }

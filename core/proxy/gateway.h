@@ -15,11 +15,11 @@
 #include <memory>
 #include <vector>
 
-class QTcpServer;
 class QThread;
 
 namespace kairos {
 
+class Acceptor;
 class Worker;
 
 class Gateway : public QObject
@@ -57,7 +57,6 @@ public:
     int activeConnections() const;
 
 private:
-    class Acceptor;
     struct WorkerThread;
 
     void startWorkers(int count);

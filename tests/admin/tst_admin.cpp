@@ -2,6 +2,7 @@
 // probes and /metrics, with the whole GatewayService running on a config file in a temp folder.
 #include "demo/echobackend.h"
 #include "service/gatewayservice.h"
+#include "support/runningservice.h"
 #include "support/testsupport.h"
 
 #include <QJsonDocument>
@@ -17,40 +18,6 @@ using namespace kairos::test;
 namespace {
 
 const QString kSecret = QStringLiteral("0123456789abcdef0123456789abcdef");
-
-struct RunningService {
-    RunningService(const QJsonObject &config, bool watch = false)
-    {
-        path = dir.filePath("config.json");
-        write(config);
-        ServiceOptions options;
-        options.configPath = path;
-        options.listenPort = 0;
-        options.watchConfigFile = watch;
-        options.accessLog = QStringLiteral("none");
-        QString error;
-        if (!service.start(options, &error))
-            qFatal("service did not start: %s", qPrintable(error));
-        port = service.gateway()->serverPort();
-    }
-    void write(const QJsonObject &config) const
-    {
-        QFile file(path);
-        file.open(QIODevice::WriteOnly | QIODevice::Truncate);
-        file.write(QJsonDocument(config).toJson());
-    }
-    QJsonObject fileContents() const
-    {
-        QFile file(path);
-        file.open(QIODevice::ReadOnly);
-        return QJsonDocument::fromJson(file.readAll()).object();
-    }
-
-    QTemporaryDir dir;
-    QString path;
-    GatewayService service;
-    quint16 port = 0;
-};
 
 QJsonObject baseConfig(quint16 backendPort, const QJsonObject &extra = {})
 {
