@@ -272,6 +272,37 @@ private slots:
               alone, alongsideFaults, qPrintable(describe(faultyLoad.statuses())), cutShort);
     }
 
+    void clientThatStopsSendingItsBodyGets408()
+    {
+        EchoBackend backend(QStringLiteral("backend"));
+        QVERIFY(backend.listen());
+        RunningGateway gateway(makeConfig({routeJson("/api", "/api", {backendJson(backend.port())})},
+                                          {{"idle_timeout_ms", 300}}));
+        RawClient client(gateway.port());
+        client.send("POST /api HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\n0123456789");
+        const Response response = client.readOne(5000);
+        QCOMPARE(response.status, 408);
+        QCOMPARE(response.json()["error"].toString(), QStringLiteral("timed out reading the request body"));
+        QVERIFY(client.waitForClosed());
+    }
+
+    void clientThatStopsReadingIsCutLoose()
+    {
+        EchoBackend backend(QStringLiteral("backend"));
+        QVERIFY(backend.listen());
+        RunningGateway gateway(makeConfig({routeJson("/api", "/api", {backendJson(backend.port())})},
+                                          {{"idle_timeout_ms", 300}}));
+        RawSockets client;  // reads nothing at all
+        QVERIFY(client.open(gateway.port(), 1));
+        const QByteArray get = "GET /api?bytes=200000000 HTTP/1.1\r\nHost: h\r\n\r\n";
+        QCOMPARE(::send(client.fds[0], get.constData(), size_t(get.size()), MSG_NOSIGNAL), ssize_t(get.size()));
+        QVERIFY(QTest::qWaitFor([&] { return backend.openConnections() == 1; }, 5000));
+        // Within the idle timeout of the last progress, both the client's connection and the
+        // backend connection behind it are closed: nothing waits forever on a reader that is gone.
+        QVERIFY(QTest::qWaitFor([&] { return gateway.gateway.activeConnections() == 0; }, 10000));
+        QVERIFY(QTest::qWaitFor([&] { return backend.openConnections() == 0; }, 5000));
+    }
+
     void fiftyReloadsUnderLoadLoseNothing()
     {
         EchoBackend first(QStringLiteral("first")), second(QStringLiteral("second"));
