@@ -57,8 +57,8 @@ std::optional<RoutePattern> RoutePattern::parse(const QString &path, QString *er
     };
     if (!path.startsWith(QLatin1Char('/')))
         return fail(QStringLiteral("must start with \"/\" (got \"%1\")").arg(path));
-    if (path.contains(QLatin1Char('?')) || path.contains(QLatin1Char('#')))
-        return fail(QStringLiteral("must not contain \"?\" or \"#\" (got \"%1\")").arg(path));
+    if (path.contains(QLatin1Char('?')) || path.contains(QLatin1Char('#')) || path.contains(QLatin1Char('\\')))
+        return fail(QStringLiteral("must not contain \"?\", \"#\" or \"\\\" (got \"%1\")").arg(path));
 
     RoutePattern pattern;
     const QStringList parts = path.mid(1).split(QLatin1Char('/'));

@@ -47,6 +47,22 @@ bool isDotSegment(QByteArrayView segment)
     return segment == QByteArrayView(".") || segment == QByteArrayView("..");
 }
 
+// A decoded segment may hold "/" or "\\" (from %2F, %5C). A backend that decodes them before it
+// normalizes would see "a%2F..%2Fb" as a way out of the route's prefix, so any "." or ".." piece
+// between such separators is refused too; "group%2Fproject" still passes.
+bool hasDotPiece(QByteArrayView decoded)
+{
+    qsizetype start = 0;
+    for (qsizetype i = 0; i <= decoded.size(); ++i) {
+        if (i == decoded.size() || decoded[i] == '/' || decoded[i] == '\\') {
+            if (isDotSegment(decoded.sliced(start, i - start)))
+                return true;
+            start = i + 1;
+        }
+    }
+    return false;
+}
+
 QList<CompiledRoute::TargetPiece> compileInternalPath(const QString &internalPath,
                                                       const QStringList &captureNames)
 {
@@ -180,6 +196,12 @@ RouteMatch RouteTable::match(QByteArrayView method, QByteArrayView rawPath) cons
         if (end < 0)
             end = rawPath.size();
         const QByteArrayView raw = rawPath.sliced(start, end - start);
+        // "//" and "\\" are read differently by different servers (merged, or a Windows
+        // separator): refused rather than guessed at. A trailing "/" is an empty last segment.
+        if ((raw.isEmpty() && end != rawPath.size()) || raw.contains('\\')) {
+            result.status = RouteMatch::BadPath;
+            return result;
+        }
         QByteArrayView decoded = raw;
         if (raw.contains('%')) {
             qsizetype length = 0;
@@ -191,7 +213,7 @@ RouteMatch RouteTable::match(QByteArrayView method, QByteArrayView rawPath) cons
             decoded = QByteArrayView(out, length);
             decodedUsed += length;
         }
-        if (isDotSegment(decoded) || isDotSegment(raw)) {
+        if (isDotSegment(raw) || hasDotPiece(decoded)) {
             result.status = RouteMatch::BadPath;
             return result;
         }

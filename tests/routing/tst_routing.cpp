@@ -89,7 +89,7 @@ private slots:
         QCOMPARE(match.status, RouteMatch::Found);
         QCOMPARE(match.captures.size(), 2);
         QCOMPARE(routes.upstreamTarget(match, ""), QByteArray("/v2/orders/7/user/42"));
-        QCOMPARE(routes.match("GET", "/api/users//orders/7").status, RouteMatch::NotFound);  // empty id
+        QCOMPARE(routes.match("GET", "/api/users//orders/7").status, RouteMatch::BadPath);  // "//" is refused
     }
 
     void catchAll()
@@ -178,6 +178,28 @@ private slots:
         QCOMPARE(routes.match("GET", "/files/./x").status, RouteMatch::BadPath);
         QCOMPARE(routes.match("GET", "files").status, RouteMatch::BadPath);
         QCOMPARE(routes.match("GET", "").status, RouteMatch::BadPath);
+    }
+
+    void slashesAndBackslashes()
+    {
+        const RouteTable routes = table({route("/files/{*rest}", "/f/{rest}"), route("/repos/{id}", "/r/{id}")});
+        // Encoded traversal hidden inside one segment: refused, whatever the backend decodes.
+        QCOMPARE(routes.match("GET", "/files/a%2F..%2F..%2Fsecret").status, RouteMatch::BadPath);
+        QCOMPARE(routes.match("GET", "/files/..%5Csecret").status, RouteMatch::BadPath);
+        QCOMPARE(routes.match("GET", "/files/a%2F.").status, RouteMatch::BadPath);
+        // "//" and raw backslashes mean different things to different servers: refused.
+        QCOMPARE(routes.match("GET", "/files//etc/passwd").status, RouteMatch::BadPath);
+        QCOMPARE(routes.match("GET", "/files/a\\..\\b").status, RouteMatch::BadPath);
+        QCOMPARE(routes.match("GET", "/files/a\\b").status, RouteMatch::BadPath);
+        // An encoded slash or backslash inside a name is data, kept raw.
+        const RouteMatch repo = routes.match("GET", "/repos/group%2Fproject");
+        QCOMPARE(repo.status, RouteMatch::Found);
+        QCOMPARE(routes.upstreamTarget(repo, {}), QByteArray("/r/group%2Fproject"));
+        QCOMPARE(routes.match("GET", "/files/dir%5Cname").status, RouteMatch::Found);
+        // A trailing slash is an empty last segment, not a "//".
+        const RouteMatch trailing = routes.match("GET", "/files/docs/");
+        QCOMPARE(trailing.status, RouteMatch::Found);
+        QCOMPARE(routes.upstreamTarget(trailing, {}), QByteArray("/f/docs/"));
     }
 
     void matchingIsDeterministicAcrossManyRoutes()
