@@ -99,7 +99,7 @@ private slots:
                  QByteArray("/files/css/site.css"));
         QCOMPARE(routes.upstreamTarget(routes.match("GET", "/static/"), ""), QByteArray("/files/"));
         QCOMPARE(routes.match("GET", "/static").status, RouteMatch::NotFound);
-        QCOMPARE(routes.upstreamTarget(routes.match("GET", "/static/a//b"), ""), QByteArray("/files/a//b"));
+        QCOMPARE(routes.match("GET", "/static/a//b").status, RouteMatch::BadPath);  // see slashesAndBackslashes
     }
 
     void rootCatchAll()
