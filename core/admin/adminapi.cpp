@@ -385,6 +385,7 @@ LocalHandler::Response AdminApi::metrics()
     input.unmatched = &m_gateway.routeMetrics().unmatched();
     input.backends = m_gateway.backendRegistry().all();
     input.activeConnections = m_gateway.activeConnections();
+    input.idleUpstreamConnections = m_gateway.idleUpstreamConnections();
     const ConfigStore::Status status = m_store.status();
     input.configRevision = status.revision;
     input.configChangesApplied = status.applied;

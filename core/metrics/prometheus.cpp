@@ -143,6 +143,8 @@ QByteArray renderPrometheus(const MetricsInput &input)
 
     out.family("kairos_active_connections", "gauge", "Open client connections.");
     out.sample("kairos_active_connections", QByteArray(), input.activeConnections);
+    out.family("kairos_upstream_idle_connections", "gauge", "Pooled keep-alive connections to backends (sampled each second).");
+    out.sample("kairos_upstream_idle_connections", QByteArray(), input.idleUpstreamConnections);
     out.family("kairos_config_version", "gauge", "Revision of the running config; grows with every applied change.");
     out.sample("kairos_config_version", QByteArray(), double(input.configRevision));
     out.family("kairos_config_reloads_total", "counter", "Config changes (file, API, GUI), by result.");

@@ -17,6 +17,7 @@ struct MetricsInput {
     const RouteMetrics *unmatched = nullptr;
     QList<std::shared_ptr<BackendState>> backends;
     int activeConnections = 0;
+    int idleUpstreamConnections = 0;
     quint64 configRevision = 0;
     quint64 configChangesApplied = 0;
     quint64 configChangesRejected = 0;

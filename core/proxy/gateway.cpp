@@ -155,6 +155,14 @@ quint16 Gateway::serverPort() const
     return m_acceptor ? m_acceptor->serverPort() : 0;
 }
 
+int Gateway::idleUpstreamConnections() const
+{
+    int total = 0;
+    for (const auto &worker : m_workers)
+        total += worker->worker->idleUpstreamConnections();
+    return total;
+}
+
 int Gateway::activeConnections() const
 {
     int total = 0;

@@ -55,6 +55,7 @@ public:
     RouteMetricsRegistry &routeMetrics() { return m_routeMetrics; }
     int workerCount() const { return int(m_workers.size()); }
     int activeConnections() const;
+    int idleUpstreamConnections() const;  // pooled, summed over workers, up to a second old
 
 private:
     struct WorkerThread;

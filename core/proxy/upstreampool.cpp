@@ -77,6 +77,7 @@ void UpstreamPool::expireIdle()
                    idle.end());
         it = idle.empty() ? m_idle.erase(it) : std::next(it);
     }
+    m_publishedIdle.store(idleCount(), std::memory_order_relaxed);
 }
 
 void UpstreamPool::clear()

@@ -9,6 +9,7 @@
 #include <QSet>
 #include <QTimer>
 
+#include <atomic>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -35,6 +36,8 @@ public:
     // to them that finish their request later are not kept (a removed backend drains).
     void setLiveBackends(const QSet<QString> &backendKeys);
     int idleCount() const;
+    // idleCount() as of the last sweep (at most a second old), readable from any thread.
+    int publishedIdleCount() const { return m_publishedIdle.load(std::memory_order_relaxed); }
     int idleCount(const QString &backendKey) const;
 
 private:
@@ -47,6 +50,7 @@ private:
     int m_maxIdlePerBackend = 64;
     int m_idleTimeoutMs = 60'000;
     QTimer m_sweep;
+    std::atomic<int> m_publishedIdle{0};
 };
 
 }  // namespace kairos

@@ -27,6 +27,7 @@ public:
     void closeAll();
     void setLiveBackends(const QSet<QString> &backendKeys);
     int connectionCount() const { return m_connections.load(std::memory_order_relaxed); }
+    int idleUpstreamConnections() const { return m_pool.publishedIdleCount(); }
 
 private:
     ConnectionServices m_services;

@@ -471,6 +471,7 @@ private slots:
         QCOMPARE(metrics.value("kairos_config_version"), 1.0);
         QCOMPARE(metrics.value(R"m(kairos_config_reloads_total{result="success"})m"), 1.0);
         QVERIFY(metrics.contains("kairos_active_connections"));
+        QVERIFY(metrics.contains("kairos_upstream_idle_connections"));
         QVERIFY(metrics.contains("kairos_uptime_seconds"));
     }
 };
