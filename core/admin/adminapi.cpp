@@ -104,6 +104,19 @@ bool constantTimeEquals(const QByteArray &a, const QByteArray &b)
     return difference == 0;
 }
 
+// Host: "127.0.0.1:5900", "[::1]:5900", "localhost" (or none at all, from an HTTP/1.0 client).
+bool isAddressOrLocalhost(QByteArray host)
+{
+    host = host.trimmed();
+    if (host.startsWith('['))
+        return host.indexOf(']') > 0 && !QHostAddress(QString::fromLatin1(host.mid(1, host.indexOf(']') - 1))).isNull();
+    const qsizetype colon = host.indexOf(':');
+    if (colon >= 0)
+        host.truncate(colon);
+    return host.isEmpty() || host.compare("localhost", Qt::CaseInsensitive) == 0
+           || !QHostAddress(QString::fromLatin1(host)).isNull();
+}
+
 QString adminToken(const Config &config)
 {
     const QString fromEnvironment = qEnvironmentVariable("KAIROS_ADMIN_TOKEN");
@@ -179,15 +192,26 @@ LocalHandler::Response AdminApi::withEtag(Response response) const
 std::optional<LocalHandler::Response> AdminApi::denyAccess(const Request &request) const
 {
     const ConfigSnapshot config = m_store.current();
-    if (NetworkList(config->admin.allowedNetworks).contains(request.peer))
-        return std::nullopt;
     const QString token = adminToken(*config);
+    const QByteArray authorization = request.head.headers.value("authorization");
+    const bool hasToken = !token.isEmpty() && authorization.startsWith("Bearer ")
+                          && constantTimeEquals(authorization.mid(7).trimmed(), token.toUtf8());
+    if (NetworkList(config->admin.allowedNetworks).contains(request.peer)) {
+        // A web page whose name was re-pointed at 127.0.0.1 (DNS rebinding) reaches the API from
+        // an allowed address, but its requests carry that name in Host.
+        if (hasToken || isAddressOrLocalhost(request.head.headers.value("host")))
+            return std::nullopt;
+        return error(403, request.requestId,
+                     QStringLiteral("the admin API answers requests addressed to an IP address or localhost, or "
+                                    "that carry the admin token (Host was \"%1\")")
+                         .arg(QString::fromLatin1(request.head.headers.value("host"))),
+                     "forbidden");
+    }
     if (token.isEmpty())
         return error(403, request.requestId,
                      QStringLiteral("the admin API is not open to %1 (see admin.allowed_networks)").arg(request.peer.toString()),
                      "forbidden");
-    const QByteArray authorization = request.head.headers.value("authorization");
-    if (authorization.startsWith("Bearer ") && constantTimeEquals(authorization.mid(7).trimmed(), token.toUtf8()))
+    if (hasToken)
         return std::nullopt;
     Response denied = error(401, request.requestId, QStringLiteral("a valid admin bearer token is required"), "unauthorized");
     denied.headers.add("WWW-Authenticate", "Bearer realm=\"kairos-admin\"");

@@ -328,6 +328,23 @@ private slots:
         QCOMPARE(completed, 124);
     }
 
+    void adminApiRefusesRebindedNames()
+    {
+        RunningService running(baseConfig(m_backend->port()));
+        // A page on http://attacker.example:PORT whose name now resolves to 127.0.0.1.
+        const Response rebound = request(running.port, "GET", "/api/routes", {{"Host", "attacker.example:5900"}});
+        QCOMPARE(rebound.status, 403);
+        QVERIFY(rebound.json()["error"].toString().contains("attacker.example"));
+        QCOMPARE(request(running.port, "GET", "/api/routes", {{"Host", "localhost:5900"}}).status, 200);
+        QCOMPARE(request(running.port, "GET", "/api/routes", {{"Host", "[::1]:5900"}}).status, 200);
+        QCOMPARE(request(running.port, "GET", "/api/users", {{"Host", "attacker.example"}}).status, 200);  // traffic is not admin
+
+        QJsonObject withToken = baseConfig(m_backend->port(), {{"admin", QJsonObject{{"token", "s3cret-admin-token"}}}});
+        QVERIFY(running.service.configStore().replaceJson(QJsonDocument(withToken).toJson(), ConfigStore::Source::Api).applied());
+        QCOMPARE(request(running.port, "GET", "/api/routes",
+                         {{"Host", "gateway.internal"}, {"Authorization", "Bearer s3cret-admin-token"}}).status, 200);
+    }
+
     void adminAccessFromOtherNetworks()
     {
         RunningService running(baseConfig(m_backend->port(), {{"admin", QJsonObject{{"allowed_networks", QJsonArray{"127.0.0.1/32"}}}}}));

@@ -86,7 +86,11 @@ Response request(quint16 port, const QByteArray &method, const QByteArray &targe
                  const QHostAddress &localAddress)
 {
     RawClient client(port, QHostAddress::LocalHost, localAddress);
-    QByteArray bytes = method + ' ' + target + " HTTP/1.1\r\nHost: gateway.test\r\n";
+    QByteArray bytes = method + ' ' + target + " HTTP/1.1\r\n";
+    const bool ownHost = std::any_of(headers.begin(), headers.end(),
+                                     [](const auto &header) { return header.first.toLower() == "host"; });
+    if (!ownHost)
+        bytes += "Host: 127.0.0.1:" + QByteArray::number(port) + "\r\n";
     for (const auto &[name, value] : headers)
         bytes += name + ": " + value + "\r\n";
     if (!body.isEmpty())
