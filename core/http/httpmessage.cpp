@@ -141,4 +141,19 @@ QByteArray serialize(const ResponseHead &head)
     return out;
 }
 
+Headers withCredentialsRedacted(const Headers &headers)
+{
+    Headers shown = headers;
+    for (Headers::Field &field : shown.fields()) {
+        const QByteArray name = field.first.toLower();
+        if (name == "authorization" || name == "proxy-authorization") {
+            const qsizetype space = field.second.indexOf(' ');
+            field.second = (space > 0 ? field.second.left(space + 1) : QByteArray()) + "[redacted]";
+        } else if (name == "cookie" || name == "set-cookie") {
+            field.second = "[redacted]";
+        }
+    }
+    return shown;
+}
+
 }  // namespace kairos::http

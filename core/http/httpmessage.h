@@ -57,6 +57,10 @@ struct ResponseHead {
 // "OK" for 200; a generic phrase for codes without one.
 QByteArray reasonPhrase(int status);
 
+// The fields for showing to a person (the console's traffic view): credentials keep their scheme
+// ("Bearer") but not their value; cookies are hidden whole.
+Headers withCredentialsRedacted(const Headers &headers);
+
 QByteArray serialize(const RequestHead &head);
 QByteArray serialize(const ResponseHead &head);
 

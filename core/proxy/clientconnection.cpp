@@ -182,7 +182,7 @@ void ClientConnection::handleRequestHead()
     m_record.target = head.target;
     m_record.peer = m_socket->peerAddress();
     if (m_services.captureHeaders)
-        m_record.requestHeaders = head.headers;
+        m_record.requestHeaders = http::withCredentialsRedacted(head.headers);
     // After an Upgrade request the parser reads no further: unless the backend switches
     // protocols, the connection ends with this response.
     m_closeAfterResponse = !m_parser.keepAlive() || m_parser.isUpgrade();
@@ -348,7 +348,7 @@ void ClientConnection::writeLocalResponse(LocalHandler::Response response)
     if (m_closeAfterResponse)
         head.headers.add("Connection", "close");
     if (m_services.captureHeaders)
-        m_record.responseHeaders = head.headers;
+        m_record.responseHeaders = http::withCredentialsRedacted(head.headers);
     QByteArray out = serialize(head);
     if (m_parser.request().method != "HEAD")
         out += response.body;
@@ -372,7 +372,7 @@ void ClientConnection::writeError(const GatewayError &error, const QByteArray &a
     if (m_closeAfterResponse)
         head.headers.add("Connection", "close");
     if (m_services.captureHeaders)
-        m_record.responseHeaders = head.headers;
+        m_record.responseHeaders = http::withCredentialsRedacted(head.headers);
     QByteArray out = serialize(head);
     if (m_record.method != "HEAD")
         out += body;
@@ -535,7 +535,7 @@ void ClientConnection::exchangeResponseHead(http::ResponseHead head, http::Messa
         out.headers.add("Connection", "keep-alive");
     m_record.status = out.status;
     if (m_services.captureHeaders)
-        m_record.responseHeaders = out.headers;
+        m_record.responseHeaders = http::withCredentialsRedacted(out.headers);
     m_socket->write(serialize(out));
 }
 

@@ -311,6 +311,23 @@ private slots:
         response.status = 599;
         QCOMPARE(serialize(response), QByteArray("HTTP/1.1 599 Server Error\r\n\r\n"));
     }
+
+    void credentialsAreRedactedForDisplay()
+    {
+        Headers headers;
+        headers.add("authorization", "Bearer eyJhbGciOi.secret.sig");
+        headers.add("Proxy-Authorization", "Basic dXNlcjpwYXNz");
+        headers.add("Cookie", "session=abc");
+        headers.add("Set-Cookie", "session=abc; HttpOnly");
+        headers.add("Accept", "*/*");
+        const Headers shown = withCredentialsRedacted(headers);
+        QCOMPARE(shown.value("authorization"), QByteArray("Bearer [redacted]"));
+        QCOMPARE(shown.value("proxy-authorization"), QByteArray("Basic [redacted]"));
+        QCOMPARE(shown.value("cookie"), QByteArray("[redacted]"));
+        QCOMPARE(shown.value("set-cookie"), QByteArray("[redacted]"));
+        QCOMPARE(shown.value("accept"), QByteArray("*/*"));
+        QCOMPARE(headers.value("cookie"), QByteArray("session=abc"));  // the original is untouched
+    }
 };
 
 QTEST_GUILESS_MAIN(TestMessageParser)
