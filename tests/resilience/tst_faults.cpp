@@ -294,13 +294,35 @@ private slots:
                                           {{"idle_timeout_ms", 300}}));
         RawSockets client;  // reads nothing at all
         QVERIFY(client.open(gateway.port(), 1));
-        const QByteArray get = "GET /api?bytes=200000000 HTTP/1.1\r\nHost: h\r\n\r\n";
+        // An endless chunked body (2 GB) to a client that reads nothing.
+        const QByteArray get = "GET /api?bytes=2000000000&chunked=1 HTTP/1.1\r\nHost: h\r\n\r\n";
         QCOMPARE(::send(client.fds[0], get.constData(), size_t(get.size()), MSG_NOSIGNAL), ssize_t(get.size()));
         QVERIFY(QTest::qWaitFor([&] { return backend.openConnections() == 1; }, 5000));
         // Within the idle timeout of the last progress, both the client's connection and the
         // backend connection behind it are closed: nothing waits forever on a reader that is gone.
         QVERIFY(QTest::qWaitFor([&] { return gateway.gateway.activeConnections() == 0; }, 10000));
         QVERIFY(QTest::qWaitFor([&] { return backend.openConnections() == 0; }, 5000));
+    }
+
+    void backendWithEndlessHeadersGets502()
+    {
+        int junkSent = 0;
+        ScriptedBackend hostile([&junkSent](QTcpSocket *socket, const QByteArray &received, int) {
+            if (!received.endsWith("\r\n\r\n"))
+                return;
+            socket->write("HTTP/1.1 200 OK\r\n");
+            for (int i = 0; i < 4096; ++i) {  // 1 MiB of header lines, never a blank line
+                socket->write("X-Junk: " + QByteArray(246, 'a') + "\r\n");
+                junkSent += 256;
+            }
+        });
+        RunningGateway gateway(makeConfig({routeJson("/api", "/api", {backendJson(hostile.port())})},
+                                          {{"max_header_bytes", 8192}}));
+        const Response response = request(gateway.port(), "GET", "/api");
+        QCOMPARE(response.status, 502);
+        QVERIFY2(response.json()["error"].toString().contains("header section too large"),
+                 response.body.constData());
+        QVERIFY(junkSent >= 1 << 20);
     }
 
     void fiftyReloadsUnderLoadLoseNothing()
