@@ -5,5 +5,7 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh libbenchmark-dev
 cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DKAIROS_BUILD_BENCH=ON \
       -DKAIROS_BUILD_GUI=OFF -DKAIROS_BUILD_TESTS=OFF >/dev/null
-cmake --build build-bench --target bench_routing
-build-bench/bench/bench_routing --benchmark_repetitions=3 --benchmark_report_aggregates_only=true "$@"
+cmake --build build-bench --target bench_routing bench_core >/dev/null
+for name in routing core; do
+    build-bench/bench/bench_$name --benchmark_repetitions=3 --benchmark_report_aggregates_only=true "$@"
+done

@@ -1,12 +1,8 @@
 // ns per route match, static and dynamic, over route tables of 10, 100 and 10,000 routes.
 // Each table holds as many static routes ("/svcN/items") as template routes
 // ("/svcN/items/{id}/orders/{order}"); the benchmark looks up paths spread over the whole table.
-#include "config/configloader.h"
+#include "benchconfig.h"
 #include "routing/routetable.h"
-
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
 
 #include <benchmark/benchmark.h>
 
@@ -18,23 +14,7 @@ namespace {
 
 std::unique_ptr<RouteTable> makeTable(int routeCount)
 {
-    QJsonArray routes;
-    const QJsonArray backends{QJsonObject{{"host", "http://127.0.0.1"}, {"port", 9000}}};
-    for (int i = 0; i < routeCount / 2; ++i) {
-        routes.append(QJsonObject{{"external_path", QStringLiteral("/svc%1/items").arg(i)},
-                                  {"internal_path", QStringLiteral("/items")},
-                                  {"methods", QJsonArray{"GET"}},
-                                  {"backends", backends}});
-        routes.append(QJsonObject{{"external_path", QStringLiteral("/svc%1/items/{id}/orders/{order}").arg(i)},
-                                  {"internal_path", QStringLiteral("/orders/{order}?user={id}")},
-                                  {"methods", QJsonArray{"GET"}},
-                                  {"backends", backends}});
-    }
-    const ConfigLoadResult result =
-        loadConfig(QJsonDocument(QJsonObject{{"version", 1}, {"routers", routes}}).toJson());
-    if (!result.ok())
-        abort();
-    return std::make_unique<RouteTable>(result.config);
+    return std::make_unique<RouteTable>(bench::routesConfig(routeCount));
 }
 
 std::vector<QByteArray> paths(int routeCount, bool dynamic)

@@ -11,10 +11,11 @@
 
 namespace kairos {
 
-Selection::Selection(const Balancer &balancer, QByteArray clientKey)
-    : m_balancer(balancer), m_clientKey(std::move(clientKey)), m_tried(balancer.size())
+Selection::Selection(const Balancer &balancer, QByteArrayView clientKey)
+    : m_balancer(balancer), m_clientKey(clientKey)
 {
-    std::fill(m_tried.begin(), m_tried.end(), false);
+    if (balancer.size() > 128)
+        m_triedHeap = std::make_unique<quint64[]>(size_t(balancer.size() + 63) / 64);  // zeroed
 }
 
 int Selection::next()
@@ -22,9 +23,9 @@ int Selection::next()
     if (m_count >= m_balancer.size())
         return -1;
     const int index = m_count == 0 ? m_balancer.first(*this) : m_balancer.fallback(*this);
-    if (index < 0 || index >= m_balancer.size() || m_tried[index])
+    if (index < 0 || index >= m_balancer.size() || tried(index))
         return -1;
-    m_tried[index] = true;
+    triedWords()[index / 64] |= quint64(1) << (index % 64);
     ++m_count;
     m_previous = index;
     return index;
@@ -50,10 +51,13 @@ int Balancer::fallback(Selection &selection) const
     return -1;
 }
 
-double Balancer::load(int index) const
+int Balancer::compareLoad(int a, int b) const
 {
-    const BalancedBackend &backend = m_backends[size_t(index)];
-    return double(backend.state->inFlight.load(std::memory_order_relaxed)) / backend.weight;
+    const BalancedBackend &x = m_backends[size_t(a)];
+    const BalancedBackend &y = m_backends[size_t(b)];
+    const qint64 left = qint64(x.state->inFlight.load(std::memory_order_relaxed)) * y.weight;
+    const qint64 right = qint64(y.state->inFlight.load(std::memory_order_relaxed)) * x.weight;
+    return left < right ? -1 : left > right ? 1 : 0;
 }
 
 std::unique_ptr<Balancer> makeBalancer(LoadBalancingStrategy strategy, std::vector<BalancedBackend> backends)
@@ -72,8 +76,11 @@ std::unique_ptr<Balancer> makeBalancer(LoadBalancingStrategy strategy, std::vect
 
 quint64 threadRandom()
 {
-    // splitmix64, seeded once per thread from the system generator.
-    thread_local quint64 state = QRandomGenerator::system()->generate64();
+    // splitmix64, seeded once per thread from the system generator. A constant initializer keeps
+    // the thread-local access free of a guard call.
+    thread_local quint64 state = 0;
+    if (Q_UNLIKELY(state == 0))
+        state = QRandomGenerator::system()->generate64() | 1;
     quint64 z = (state += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;

@@ -12,6 +12,7 @@
 #include <QByteArrayView>
 #include <QVarLengthArray>
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -28,22 +29,28 @@ class Balancer;
 class Selection
 {
 public:
-    Selection(const Balancer &balancer, QByteArray clientKey);
+    // `clientKey` (the client address, for IpHash) must outlive the selection: it is not copied,
+    // so that a selection costs no allocation and no reference counting.
+    Selection(const Balancer &balancer, QByteArrayView clientKey);
     // The next candidate's index into the route's backends, or -1 when all were yielded.
     int next();
     // The next candidate that is available (healthy, circuit not open), or -1.
     int nextAvailable();
 
-    const QByteArray &clientKey() const { return m_clientKey; }
-    bool tried(int index) const { return m_tried[index]; }
+    QByteArrayView clientKey() const { return m_clientKey; }
+    bool tried(int index) const { return triedWords()[index / 64] & (quint64(1) << (index % 64)); }
     int count() const { return m_count; }
     int previous() const { return m_previous; }
     quint64 cursor = 0;  // strategy-specific position (ring point, schedule slot)
 
 private:
     const Balancer &m_balancer;
-    QByteArray m_clientKey;  // the client address, for IpHash
-    QVarLengthArray<bool, 16> m_tried;
+    QByteArrayView m_clientKey;
+    // A bit per backend, inline up to 128 backends (no allocation per request).
+    const quint64 *triedWords() const { return m_triedHeap ? m_triedHeap.get() : m_triedInline; }
+    quint64 *triedWords() { return m_triedHeap ? m_triedHeap.get() : m_triedInline; }
+    quint64 m_triedInline[2] = {0, 0};
+    std::unique_ptr<quint64[]> m_triedHeap;
     int m_count = 0;
     int m_previous = -1;
 };
@@ -64,8 +71,9 @@ protected:
     // A further choice among the untried ones; by default the next index after the previous one.
     virtual int fallback(Selection &selection) const;
 
-    // In-flight requests per unit of weight, for the load-aware strategies.
-    double load(int index) const;
+    // In-flight requests per unit of weight of two backends, compared without dividing:
+    // negative when `a` is less loaded, 0 when equal, positive when `b` is.
+    int compareLoad(int a, int b) const;
 
     std::vector<BalancedBackend> m_backends;
 };
@@ -74,5 +82,25 @@ std::unique_ptr<Balancer> makeBalancer(LoadBalancingStrategy strategy, std::vect
 
 // Fast per-thread random numbers for the random strategies (no lock, unlike QRandomGenerator::global()).
 quint64 threadRandom();
+
+// The next position of a rotation shared by all worker threads. A plain load and store, not an
+// atomic increment: a locked add costs more than the rest of a selection, and when two threads
+// race they merely start at the same backend once, which keeps the rotation even on average.
+// The position wraps at `length` itself, which spares a division per selection.
+inline quint32 advanceRotation(std::atomic<quint32> &position, quint32 length)
+{
+    quint32 current = position.load(std::memory_order_relaxed);
+    if (current >= length)
+        current = 0;  // the length shrank? never: a balancer's backends are fixed. Stay in range anyway.
+    position.store(current + 1 == length ? 0 : current + 1, std::memory_order_relaxed);
+    return current;
+}
+
+// A random number below `bound` from 64 random bits, by multiplication instead of a division
+// (Lemire's reduction; the bias for bounds this small is negligible).
+inline quint32 randomBelow(quint64 random, quint32 bound)
+{
+    return quint32(((random >> 32) * bound) >> 32);
+}
 
 }  // namespace kairos

@@ -21,23 +21,26 @@ private:
     int leastLoadedUntried(Selection &selection) const
     {
         const int n = size();
-        const int start = int(m_rotation.fetch_add(1, std::memory_order_relaxed) % quint64(n));
+        const int start = int(advanceRotation(m_rotation, quint32(n)));
         int best = -1;
-        double bestLoad = 0;
-        for (int step = 0; step < n; ++step) {
-            const int index = (start + step) % n;
+        qint64 bestInFlight = 0;
+        qint64 bestWeight = 1;
+        for (int step = 0, index = start; step < n; ++step, index = index + 1 == n ? 0 : index + 1) {
             if (selection.tried(index))
                 continue;
-            const double current = load(index);
-            if (best < 0 || current < bestLoad) {
+            const BalancedBackend &backend = m_backends[size_t(index)];
+            const qint64 inFlight = backend.state->inFlight.load(std::memory_order_relaxed);
+            // inFlight / weight < bestInFlight / bestWeight, without dividing
+            if (best < 0 || inFlight * bestWeight < bestInFlight * backend.weight) {
                 best = index;
-                bestLoad = current;
+                bestInFlight = inFlight;
+                bestWeight = backend.weight;
             }
         }
         return best;
     }
 
-    mutable std::atomic<quint64> m_rotation{0};
+    mutable std::atomic<quint32> m_rotation{0};
 };
 
 }  // namespace kairos

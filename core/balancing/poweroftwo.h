@@ -19,11 +19,12 @@ protected:
         if (n == 1)
             return 0;
         const quint64 random = threadRandom();
-        const int a = int(random % quint64(n));
-        int b = int((random >> 32) % quint64(n - 1));
+        const int a = int(randomBelow(random, quint32(n)));
+        int b = int(randomBelow(random << 32, quint32(n - 1)));
         if (b >= a)
             ++b;
-        const bool preferA = load(a) < load(b) || (load(a) == load(b) && (random & (1ULL << 63)));
+        const int order = compareLoad(a, b);
+        const bool preferA = order < 0 || (order == 0 && (random & 1));
         selection.cursor = quint64(preferA ? b : a);
         return preferA ? a : b;
     }

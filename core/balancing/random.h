@@ -5,28 +5,25 @@
 namespace kairos {
 
 // A random backend, in proportion to its weight. Fallbacks: the following backends in order.
+// Each backend appears in a table as many times as its weight (at most 1,000), so a pick is one
+// random slot: no search, whose branches a random point would keep mispredicting.
 class RandomBalancer : public Balancer
 {
 public:
     explicit RandomBalancer(std::vector<BalancedBackend> backends) : Balancer(std::move(backends))
     {
-        quint64 total = 0;
-        for (const BalancedBackend &backend : m_backends) {
-            total += quint64(std::max(backend.weight, 1));
-            m_cumulativeWeights.push_back(total);
-        }
+        for (size_t index = 0; index < m_backends.size(); ++index)
+            m_slots.insert(m_slots.end(), size_t(std::max(m_backends[index].weight, 1)), quint16(index));
     }
 
 protected:
     int first(Selection &) const override
     {
-        const quint64 point = threadRandom() % m_cumulativeWeights.back();
-        const auto found = std::upper_bound(m_cumulativeWeights.begin(), m_cumulativeWeights.end(), point);
-        return int(found - m_cumulativeWeights.begin());
+        return m_slots[randomBelow(threadRandom(), quint32(m_slots.size()))];
     }
 
 private:
-    std::vector<quint64> m_cumulativeWeights;
+    std::vector<quint16> m_slots;
 };
 
 }  // namespace kairos

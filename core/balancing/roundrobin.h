@@ -15,11 +15,11 @@ public:
 protected:
     int first(Selection &) const override
     {
-        return int(m_next.fetch_add(1, std::memory_order_relaxed) % quint64(size()));
+        return int(advanceRotation(m_next, quint32(size())));
     }
 
 private:
-    mutable std::atomic<quint64> m_next{0};
+    mutable std::atomic<quint32> m_next{0};
 };
 
 }  // namespace kairos

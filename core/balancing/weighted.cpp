@@ -31,7 +31,7 @@ WeightedBalancer::WeightedBalancer(std::vector<BalancedBackend> backends) : Bala
 
 int WeightedBalancer::first(Selection &selection) const
 {
-    selection.cursor = m_next.fetch_add(1, std::memory_order_relaxed) % m_schedule.size();
+    selection.cursor = advanceRotation(m_next, quint32(m_schedule.size()));
     return m_schedule[selection.cursor];
 }
 

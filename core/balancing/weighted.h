@@ -21,7 +21,7 @@ protected:
 
 private:
     std::vector<quint16> m_schedule;
-    mutable std::atomic<quint64> m_next{0};
+    mutable std::atomic<quint32> m_next{0};
 };
 
 }  // namespace kairos

@@ -1,0 +1,99 @@
+// The release notes' other micro-benchmarks: one balancer selection per strategy (3 and 100
+// backends), one retry backoff computation, a reload (parse + validate + compile) of 100 and
+// 10,000 routes, and the heap a config holds per route (1,000 routes × 3 backends).
+#include "benchconfig.h"
+#include "balancing/balancer.h"
+#include "proxy/gatewaysnapshot.h"
+#include "resilience/retrypolicy.h"
+
+#include <benchmark/benchmark.h>
+#include <malloc.h>
+
+using namespace kairos;
+
+namespace {
+
+const LoadBalancingStrategy kStrategies[] = {LoadBalancingStrategy::RoundRobin, LoadBalancingStrategy::Weighted,
+                                              LoadBalancingStrategy::LeastConnections, LoadBalancingStrategy::Random,
+                                              LoadBalancingStrategy::IpHash, LoadBalancingStrategy::PowerOfTwo};
+
+// One selection as a request makes it: a Selection over the route's balancer and its first
+// available candidate.
+void BM_Select(benchmark::State &state)
+{
+    const LoadBalancingStrategy strategy = kStrategies[state.range(0)];
+    const int count = int(state.range(1));
+    std::vector<BalancedBackend> backends;
+    for (int i = 0; i < count; ++i)
+        backends.push_back({std::make_shared<BackendState>(QStringLiteral("http://b%1:80").arg(i)), 1 + i % 3});
+    const std::unique_ptr<Balancer> balancer = makeBalancer(strategy, std::move(backends));
+    const QByteArray clients[4] = {"10.0.0.1", "10.0.0.2", "192.168.1.7", "2001:db8::1"};
+    size_t next = 0;
+    for (auto _ : state) {
+        Selection selection(*balancer, clients[next++ & 3]);
+        benchmark::DoNotOptimize(selection.nextAvailable());
+    }
+    state.SetLabel(strategyName(strategy).toStdString());
+}
+
+void BM_Backoff(benchmark::State &state)
+{
+    RetryPolicy policy;
+    policy.jitter = state.range(0) != 0;
+    int attempt = 2;
+    quint64 random = 0x9e3779b97f4a7c15ULL;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(backoffDelayMs(policy, attempt, random));
+        attempt = attempt == 6 ? 2 : attempt + 1;
+        random = random * 6364136223846793005ULL + 1;
+    }
+}
+
+// What a config change costs before the swap: JSON parse, validation, and compiling the snapshot
+// (route table, balancers, metrics, trusted proxies, JWT key).
+void BM_Reload(benchmark::State &state)
+{
+    const QByteArray json = bench::routesConfigJson(int(state.range(0)));
+    BackendRegistry registry;
+    RouteMetricsRegistry metrics;
+    for (auto _ : state) {
+        const ConfigLoadResult loaded = loadConfig(json);
+        GatewaySnapshot snapshot(loaded.config, registry, metrics);
+        benchmark::DoNotOptimize(snapshot.routes.routes().size());
+    }
+}
+
+// Heap held by a running config: the model plus its compiled snapshot, per route.
+void BM_MemoryPerRoute(benchmark::State &state)
+{
+    const int routes = int(state.range(0));
+    const QByteArray json = bench::routesConfigJson(routes, 3);
+    double bytes = 0;
+    for (auto _ : state) {
+        malloc_trim(0);
+        const size_t before = mallinfo2().uordblks;
+        BackendRegistry registry;
+        RouteMetricsRegistry metrics;
+        auto snapshot = std::make_unique<GatewaySnapshot>(loadConfig(json).config, registry, metrics);
+        bytes = double(mallinfo2().uordblks - before);
+        benchmark::DoNotOptimize(snapshot.get());
+    }
+    state.counters["bytes_per_route"] = bytes / routes;
+    state.counters["MB_total"] = bytes / 1e6;
+}
+
+void selectionArguments(benchmark::internal::Benchmark *benchmark)
+{
+    for (int strategy = 0; strategy < int(std::size(kStrategies)); ++strategy) {
+        benchmark->Args({strategy, 3});
+        benchmark->Args({strategy, 100});
+    }
+}
+
+}  // namespace
+
+BENCHMARK(BM_Select)->Apply(selectionArguments);
+BENCHMARK(BM_Backoff)->Arg(0)->Arg(1);
+BENCHMARK(BM_Reload)->Arg(100)->Arg(10000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_MemoryPerRoute)->Arg(1000)->Iterations(3);
+BENCHMARK_MAIN();
