@@ -63,11 +63,12 @@ void BM_Reload(benchmark::State &state)
     }
 }
 
-// Heap held by a running config: the model plus its compiled snapshot, per route.
+// Heap held by a running config: the model plus its compiled snapshot (and the state of each
+// distinct backend), per route. Second argument: 1 when every route has its own backends.
 void BM_MemoryPerRoute(benchmark::State &state)
 {
     const int routes = int(state.range(0));
-    const QByteArray json = bench::routesConfigJson(routes, 3);
+    const QByteArray json = bench::routesConfigJson(routes, 3, state.range(1) == 0);
     double bytes = 0;
     for (auto _ : state) {
         malloc_trim(0);
@@ -95,5 +96,5 @@ void selectionArguments(benchmark::internal::Benchmark *benchmark)
 BENCHMARK(BM_Select)->Apply(selectionArguments);
 BENCHMARK(BM_Backoff)->Arg(0)->Arg(1);
 BENCHMARK(BM_Reload)->Arg(100)->Arg(10000)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_MemoryPerRoute)->Arg(1000)->Iterations(3);
+BENCHMARK(BM_MemoryPerRoute)->Args({1000, 1})->Args({1000, 0})->Iterations(3);
 BENCHMARK_MAIN();

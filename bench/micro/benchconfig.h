@@ -1,5 +1,6 @@
 // Configs for the micro-benchmarks: `routeCount` routes, half static ("/svcN/items") and half
-// templates ("/svcN/items/{id}/orders/{order}"), each with its own `backendsPerRoute` backends.
+// templates ("/svcN/items/{id}/orders/{order}"), each with `backendsPerRoute` backends: its own
+// ones, or with `sharedBackends` the same ones for every route.
 #pragma once
 
 #include "config/configloader.h"
@@ -8,7 +9,7 @@
 
 namespace kairos::bench {
 
-QByteArray routesConfigJson(int routeCount, int backendsPerRoute = 1);
+QByteArray routesConfigJson(int routeCount, int backendsPerRoute = 1, bool sharedBackends = false);
 ConfigSnapshot routesConfig(int routeCount, int backendsPerRoute = 1);  // aborts if invalid
 
 }  // namespace kairos::bench

@@ -2,6 +2,8 @@
 
 #include "routepattern.h"
 
+#include <cstring>
+
 namespace kairos {
 
 namespace {
@@ -153,13 +155,7 @@ void RouteTable::addRoute(int routeIndex)
                 m_nodes[node].placeholderChild = next;
             }
         } else {
-            const QByteArray key = segment.text.toUtf8();
-            next = m_nodes[node].literalChildren.value(key, -1);
-            if (next < 0) {
-                next = int(m_nodes.size());
-                m_nodes.emplace_back();
-                m_nodes[node].literalChildren.insert(key, next);
-            }
+            next = addLiteralChild(node, segment.text.toUtf8());
         }
         node = next;
     }
@@ -167,6 +163,36 @@ void RouteTable::addRoute(int routeIndex)
         m_nodes[node].route = compiledIndex;
     if (pattern->isStatic())
         m_staticRoutes.insert(route.externalPath.toUtf8(), compiledIndex);
+}
+
+int RouteTable::addLiteralChild(int node, const QByteArray &segment)
+{
+    const int existing = literalChild(m_nodes[node], segment);
+    if (existing >= 0)
+        return existing;
+    const int child = int(m_nodes.size());
+    m_nodes.emplace_back();
+    Node &parent = m_nodes[node];
+    parent.literalChildren.emplace_back(segment, child);
+    if (parent.literalIndex) {
+        parent.literalIndex->insert(segment, child);
+    } else if (parent.literalChildren.size() > kIndexedChildren) {
+        parent.literalIndex = std::make_unique<QHash<QByteArray, int>>();
+        for (const auto &[text, index] : parent.literalChildren)
+            parent.literalIndex->insert(text, index);
+    }
+    return child;
+}
+
+int RouteTable::literalChild(const Node &node, QByteArrayView segment) const
+{
+    if (node.literalIndex)
+        return node.literalIndex->value(QByteArray::fromRawData(segment.data(), segment.size()), -1);
+    for (const auto &[text, index] : node.literalChildren) {
+        if (text.size() == segment.size() && std::memcmp(text.constData(), segment.data(), size_t(segment.size())) == 0)
+            return index;
+    }
+    return -1;
 }
 
 RouteMatch RouteTable::match(QByteArrayView method, QByteArrayView rawPath) const
@@ -260,9 +286,8 @@ bool RouteTable::search(Search &state, int nodeIndex, int segmentIndex) const
         return node.route >= 0 && consider(state, node.route);
 
     const Segment &segment = state.segments[segmentIndex];
-    const auto literal =
-        node.literalChildren.constFind(QByteArray::fromRawData(segment.decoded.data(), segment.decoded.size()));
-    if (literal != node.literalChildren.cend() && search(state, *literal, segmentIndex + 1))
+    const int literal = literalChild(node, segment.decoded);
+    if (literal >= 0 && search(state, literal, segmentIndex + 1))
         return true;
 
     if (node.placeholderChild >= 0 && !segment.decoded.isEmpty()) {

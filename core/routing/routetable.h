@@ -15,6 +15,7 @@
 #include <QHash>
 #include <QVarLengthArray>
 
+#include <memory>
 #include <vector>
 
 namespace kairos {
@@ -60,7 +61,10 @@ public:
 
 private:
     struct Node {
-        QHash<QByteArray, int> literalChildren;  // decoded segment -> node
+        // Decoded segment -> node. Most nodes have one or two children, which a short scan finds
+        // fastest; a QHash of its own would cost about 1.6 KB even for one (a whole span).
+        std::vector<std::pair<QByteArray, int>> literalChildren;
+        std::unique_ptr<QHash<QByteArray, int>> literalIndex;  // only past kIndexedChildren
         int placeholderChild = -1;
         int route = -1;          // a route whose pattern ends here
         int catchAllRoute = -1;  // a route whose pattern ends with a catch-all below this node
@@ -72,7 +76,10 @@ private:
     using Segments = QVarLengthArray<Segment, 32>;
     struct Search;
 
+    static constexpr size_t kIndexedChildren = 8;
     void addRoute(int routeIndex);
+    int addLiteralChild(int node, const QByteArray &segment);
+    int literalChild(const Node &node, QByteArrayView segment) const;
     bool search(Search &state, int node, int segment) const;
     bool consider(Search &state, int routeIndex) const;
 
