@@ -15,7 +15,7 @@ namespace {
 const char kMinimalConfig[] = "{\n  \"version\": 1,\n  \"server\": { \"host\": \"127.0.0.1\", \"port\": 5900 },\n"
                               "  \"routers\": []\n}\n";
 
-bool hasDisplay()
+[[maybe_unused]] bool hasDisplay()  // unused in a build without the GUI
 {
     return qEnvironmentVariableIsSet("DISPLAY") || qEnvironmentVariableIsSet("WAYLAND_DISPLAY")
            || qEnvironmentVariableIsSet("QT_QPA_PLATFORM");

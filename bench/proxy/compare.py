@@ -7,23 +7,32 @@ default); runs wrk at each connection count, rounds interleaved (A B C A B C) so
 alike; prints median req/s, p50/p99 latency and proxy CPU microseconds per request (from
 /proc/PID/stat), with ratios to nginx from the same rounds. Stops everything it started.
 
-usage: compare.py KAIROS_BINARY [--duration 10] [--rounds 3] [--connections 1,50,200]"""
+With --path /1m every proxy fetches a 1 MiB body instead (MB/s is printed too). With
+--strategies, Kairos (1 worker) spreads over three upstream ports with each of its six strategies,
+beside nginx's round robin over the same three.
+
+usage: compare.py KAIROS_BINARY [--duration 10] [--rounds 3] [--connections 1,50,200]
+                  [--path /|/1m] [--strategies]"""
 import argparse, json, os, re, signal, statistics, subprocess, sys, tempfile, time, urllib.request
 
 UPSTREAM, NGINX, HAPROXY, KAIROS1, KAIROS = 18080, 18081, 18082, 18083, 18084
+EXTRA_UPSTREAMS = (18085, 18086)  # with UPSTREAM, the three backends of --strategies
+STRATEGIES = ["round_robin", "weighted", "least_connections", "random", "ip_hash", "power_of_two"]
 
 def write(path, text):
     with open(path, "w") as f:
         f.write(text)
 
-def nginx_conf(work, port, proxy):
+def nginx_conf(work, port, proxy, upstreams=(UPSTREAM,)):
     body = ("location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection \"\"; }"
-            if proxy else "location / { return 200 'ok'; }")
-    upstream = f"upstream up {{ server 127.0.0.1:{UPSTREAM}; keepalive 64; }}" if proxy else ""
+            if proxy else f"location / {{ return 200 'ok'; }} location = /1m {{ alias {work}/1m; }}")
+    servers = " ".join(f"server 127.0.0.1:{p};" for p in upstreams)
+    upstream = f"upstream up {{ {servers} keepalive 64; }}" if proxy else ""
+    listens = " ".join(f"listen 127.0.0.1:{p};" for p in ((port,) if proxy else upstreams))
     return f"""worker_processes 1; daemon off; pid {work}/nginx-{port}.pid; error_log {work}/nginx-{port}.err;
 events {{ worker_connections 4096; }}
 http {{ access_log off; keepalive_requests 1000000; {upstream}
-  server {{ listen 127.0.0.1:{port}; {body} }} }}"""
+  server {{ {listens} {body} }} }}"""
 
 def cpu_seconds(pid):
     """User + system CPU of the process and all its descendants (nginx's worker is a child)."""
@@ -37,7 +46,7 @@ def cpu_seconds(pid):
         total += sum(cpu_seconds(int(child)) for child in children)
     return total
 
-def wrk(port, connections, duration, path="/"):
+def wrk(port, connections, duration, path):
     threads = 1 if connections < 2 else 2
     out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency",
                           f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True).stdout
@@ -48,7 +57,10 @@ def wrk(port, connections, duration, path="/"):
         value, unit = float(m.group(1)), m.group(2)
         return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    transfer = re.search(r"Transfer/sec:\s+([\d.]+)(B|KB|MB|GB)", out)
+    scale = {"B": 1e-6, "KB": 1024 / 1e6, "MB": 1024 ** 2 / 1e6, "GB": 1024 ** 3 / 1e6}
     return {"rps": rps, "requests": total, "p50_ms": latency(50), "p99_ms": latency(99),
+            "mb_s": float(transfer.group(1)) * scale[transfer.group(2)] if transfer else 0.0,
             "errors": int(errors.group(1)) if errors else 0}
 
 def wait_for(port):
@@ -56,7 +68,9 @@ def wait_for(port):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).read()
             return
-        except Exception:
+        except Exception as error:
+            if getattr(error, "code", None):  # an HTTP error status still means it is up
+                return
             time.sleep(0.1)
     sys.exit(f"nothing answers on port {port}")
 
@@ -66,8 +80,14 @@ def main():
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", default="1,50,200")
+    parser.add_argument("--path", default="/")
+    parser.add_argument("--strategies", action="store_true")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="kairos-bench-")
+    with open(f"{work}/1m", "wb") as f:
+        f.write(os.urandom(1 << 20))
+    os.chmod(work, 0o755)  # nginx's workers run as www-data
+    os.chmod(f"{work}/1m", 0o644)
     processes = []
     def start(command, port):
         processes.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
@@ -92,39 +112,57 @@ backend b
   http-reuse always
   server s1 127.0.0.1:{UPSTREAM}
 """)
-        route = {"external_path": "/", "internal_path": "/", "methods": ["GET"],
-                 "backends": [{"host": "http://127.0.0.1", "port": UPSTREAM}]}
-        for port, workers in ((KAIROS1, 1), (KAIROS, 0)):
-            write(f"{work}/kairos-{port}.json", json.dumps({"version": 1, "server": {
-                "host": "127.0.0.1", "port": port, "workers": workers}, "routers": [route]}))
-        upstream = start(["nginx", "-c", f"{work}/upstream.conf"], UPSTREAM)
-        targets = {
-            "direct": (UPSTREAM, upstream),
-            "nginx": (NGINX, start(["nginx", "-c", f"{work}/proxy.conf"], NGINX)),
-            "haproxy": (HAPROXY, start(["haproxy", "-f", f"{work}/haproxy.cfg"], HAPROXY)),
-            "kairos-1w": (KAIROS1, start([args.kairos, "--no-gui", "--no-watch", "--access-log", "none",
-                                          "--config", f"{work}/kairos-{KAIROS1}.json"], KAIROS1)),
-            "kairos": (KAIROS, start([args.kairos, "--no-gui", "--no-watch", "--access-log", "none",
-                                      "--config", f"{work}/kairos-{KAIROS}.json"], KAIROS)),
-        }
+        kairos = lambda port: start([args.kairos, "--no-gui", "--no-watch", "--access-log", "none",
+                                     "--config", f"{work}/kairos-{port}.json"], port)
+        if args.strategies:
+            upstreams = (UPSTREAM,) + EXTRA_UPSTREAMS
+            write(f"{work}/upstream.conf", nginx_conf(work, UPSTREAM, False, upstreams))
+            write(f"{work}/proxy.conf", nginx_conf(work, NGINX, True, upstreams))
+            backends = [{"host": "http://127.0.0.1", "port": p, "weight": w} for p, w in zip(upstreams, (1, 1, 2))]
+            routes = [{"external_path": f"/{name}", "internal_path": "/", "methods": ["GET"],
+                       "load_balancing_strategy": name, "backends": backends} for name in STRATEGIES]
+            write(f"{work}/kairos-{KAIROS1}.json", json.dumps({"version": 1, "server": {
+                "host": "127.0.0.1", "port": KAIROS1, "workers": 1}, "routers": routes}))
+            start(["nginx", "-c", f"{work}/upstream.conf"], UPSTREAM)
+            nginx = start(["nginx", "-c", f"{work}/proxy.conf"], NGINX)
+            gateway = kairos(KAIROS1)
+            targets = {"nginx-rr": (NGINX, nginx, "/")}
+            targets.update({f"kairos-{name}": (KAIROS1, gateway, f"/{name}") for name in STRATEGIES})
+        else:
+            route = {"external_path": "/{*rest}", "internal_path": "/{rest}", "methods": ["GET"],
+                     "backends": [{"host": "http://127.0.0.1", "port": UPSTREAM}]}
+            for port, workers in ((KAIROS1, 1), (KAIROS, 0)):
+                write(f"{work}/kairos-{port}.json", json.dumps({"version": 1, "server": {
+                    "host": "127.0.0.1", "port": port, "workers": workers}, "routers": [route]}))
+            upstream = start(["nginx", "-c", f"{work}/upstream.conf"], UPSTREAM)
+            targets = {
+                "direct": (UPSTREAM, upstream, args.path),
+                "nginx": (NGINX, start(["nginx", "-c", f"{work}/proxy.conf"], NGINX), args.path),
+                "haproxy": (HAPROXY, start(["haproxy", "-f", f"{work}/haproxy.cfg"], HAPROXY), args.path),
+                "kairos-1w": (KAIROS1, kairos(KAIROS1), args.path),
+                "kairos": (KAIROS, kairos(KAIROS), args.path),
+            }
+        reference = "nginx-rr" if args.strategies else "nginx"
         results = {}
         for connections in [int(c) for c in args.connections.split(",")]:
             for _ in range(args.rounds):
-                for name, (port, process) in targets.items():
+                for name, (port, process, path) in targets.items():
                     before = cpu_seconds(process.pid)
-                    run = wrk(port, connections, args.duration)
+                    run = wrk(port, connections, args.duration, path)
                     run["cpu_us_per_request"] = (cpu_seconds(process.pid) - before) / max(run["requests"], 1) * 1e6
                     results.setdefault((name, connections), []).append(run)
-        print(f"{'proxy':<10} {'conns':>5} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'CPU us/req':>10} {'x nginx':>7} {'x haproxy':>9} {'errors':>6}")
+        print(f"{'proxy':<24} {'conns':>5} {'req/s':>9} {'MB/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU us/req':>10} "
+              f"{'x nginx':>7} {'x haproxy':>9} {'errors':>6}")
         for connections in [int(c) for c in args.connections.split(",")]:
             medians = {}
             for name in targets:
                 runs = results[(name, connections)]
                 medians[name] = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
             for name, m in medians.items():
-                print(f"{name:<10} {connections:>5} {m['rps']:>9.0f} {m['p50_ms']:>7.2f} {m['p99_ms']:>7.2f} "
-                      f"{m['cpu_us_per_request']:>10.1f} {m['rps'] / medians['nginx']['rps']:>7.2f} "
-                      f"{m['rps'] / medians['haproxy']['rps']:>9.2f} {m['errors']:>6.0f}")
+                versus_haproxy = f"{m['rps'] / medians['haproxy']['rps']:>9.2f}" if "haproxy" in medians else f"{'-':>9}"
+                print(f"{name:<24} {connections:>5} {m['rps']:>9.0f} {m['mb_s']:>7.1f} {m['p50_ms']:>7.2f} {m['p99_ms']:>7.2f} "
+                      f"{m['cpu_us_per_request']:>10.1f} {m['rps'] / medians[reference]['rps']:>7.2f} "
+                      f"{versus_haproxy} {m['errors']:>6.0f}")
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Every benchmark, in under 10 minutes on a 2-core machine: the micro-benchmarks, the proxy
+# comparison with nginx and HAProxy (2-byte answers at 1/50/200 connections, a 1 MiB answer, the
+# six strategies over three backends) and the memory of 10,000 idle connections. Shorter runs than
+# the defaults of bench/proxy/run.sh (5 s x 3 rounds instead of 10 s), to fit the time.
+# Output goes to the terminal and to build-bench/run-all.txt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh libbenchmark-dev nginx-light haproxy wrk
+systemctl stop nginx haproxy 2>/dev/null || true   # the packages start services of their own
+cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DKAIROS_BUILD_BENCH=ON \
+      -DKAIROS_BUILD_GUI=OFF -DKAIROS_BUILD_TESTS=OFF >/dev/null
+cmake --build build-bench --target kairos-gateway bench_routing bench_core >/dev/null
+gateway=build-bench/app/kairos-gateway
+{
+    echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -r)"
+    echo "## micro-benchmarks (medians of 3)"
+    for name in routing core; do
+        build-bench/bench/bench_$name --benchmark_repetitions=3 --benchmark_report_aggregates_only=true 2>/dev/null |
+            grep -E "_median|^-|^Benchmark"
+    done
+    echo "## proxy, 2-byte answers"
+    python3 bench/proxy/compare.py "$gateway" --duration 5 --rounds 3 --connections 1,50,200
+    echo "## proxy, 1 MiB answers"
+    python3 bench/proxy/compare.py "$gateway" --duration 5 --rounds 3 --connections 50 --path /1m
+    echo "## proxy, the six strategies over three backends (Kairos with 1 worker)"
+    python3 bench/proxy/compare.py "$gateway" --duration 5 --rounds 3 --connections 50 --strategies
+    echo "## idle keep-alive connections"
+    python3 bench/connections/idle.py "$gateway" --connections 10000
+} 2>&1 | tee build-bench/run-all.txt
