@@ -39,14 +39,28 @@ IpHashBalancer::IpHashBalancer(std::vector<BalancedBackend> backends) : Balancer
     std::sort(m_ring.begin(), m_ring.end(), [](const Point &a, const Point &b) {
         return a.hash != b.hash ? a.hash < b.hash : a.backend < b.backend;
     });
+    int bits = 1;
+    while ((size_t(1) << bits) < m_ring.size() / 2 && bits < 24)
+        ++bits;
+    m_bucketShift = 64 - bits;
+    m_bucketStart.resize((size_t(1) << bits) + 1);
+    size_t point = 0;
+    for (size_t bucket = 0; bucket + 1 < m_bucketStart.size(); ++bucket) {
+        while (point < m_ring.size() && (m_ring[point].hash >> m_bucketShift) < bucket)
+            ++point;
+        m_bucketStart[bucket] = quint32(point);
+    }
+    m_bucketStart.back() = quint32(m_ring.size());
 }
 
 int IpHashBalancer::first(Selection &selection) const
 {
     const quint64 hash = stableHash(selection.clientKey());
-    const auto found = std::lower_bound(m_ring.begin(), m_ring.end(), hash,
-                                        [](const Point &point, quint64 value) { return point.hash < value; });
-    selection.cursor = quint64(found == m_ring.end() ? 0 : found - m_ring.begin());
+    // The first point with point.hash >= hash (the same answer as a lower_bound over the ring).
+    size_t position = m_bucketStart[hash >> m_bucketShift];
+    while (position < m_ring.size() && m_ring[position].hash < hash)
+        ++position;
+    selection.cursor = quint64(position == m_ring.size() ? 0 : position);
     return m_ring[selection.cursor].backend;
 }
 
