@@ -38,7 +38,7 @@ CircuitBreaker::Admission CircuitBreaker::tryAcquire(const CircuitBreakerSetting
     if (m_state == State::Open) {
         if (now() < m_openUntil.load(std::memory_order_relaxed))
             return {false, false};
-        moveTo(State::HalfOpen);
+        moveTo(State::HalfOpen, QStringLiteral("its open period is over; probing"));
     }
     if (m_probesInFlight >= settings.halfOpenMaxRequests)
         return {false, false};
@@ -49,8 +49,10 @@ CircuitBreaker::Admission CircuitBreaker::tryAcquire(const CircuitBreakerSetting
 void CircuitBreaker::onSuccess(const CircuitBreakerSettings &settings, bool probe)
 {
     if (!probe && state() == State::Closed) {
-        std::lock_guard lock(m_mutex);
-        m_consecutiveFailures = 0;
+        if (m_consecutiveFailures.load(std::memory_order_relaxed) != 0) {
+            std::lock_guard lock(m_mutex);
+            m_consecutiveFailures = 0;
+        }
         return;
     }
     std::lock_guard lock(m_mutex);
@@ -58,7 +60,7 @@ void CircuitBreaker::onSuccess(const CircuitBreakerSettings &settings, bool prob
         m_probesInFlight = std::max(0, m_probesInFlight - 1);
     m_consecutiveFailures = 0;
     if (m_state == State::HalfOpen && probe && ++m_consecutiveSuccesses >= settings.successThreshold)
-        moveTo(State::Closed);
+        moveTo(State::Closed, QStringLiteral("after %1 successful probe(s)").arg(m_consecutiveSuccesses));
 }
 
 void CircuitBreaker::onFailure(const CircuitBreakerSettings &settings, bool probe)
@@ -73,7 +75,9 @@ void CircuitBreaker::onFailure(const CircuitBreakerSettings &settings, bool prob
         return;
     const auto duration = std::chrono::duration_cast<Clock::duration>(std::chrono::milliseconds(settings.openDurationMs));
     m_openUntil.store(now() + duration.count(), std::memory_order_relaxed);
-    moveTo(State::Open);
+    moveTo(State::Open, m_state == State::HalfOpen
+                            ? QStringLiteral("a probe failed")
+                            : QStringLiteral("after %1 consecutive failure(s)").arg(m_consecutiveFailures.load()));
 }
 
 void CircuitBreaker::release(bool probe)
@@ -86,11 +90,10 @@ void CircuitBreaker::release(bool probe)
 
 int CircuitBreaker::consecutiveFailures() const
 {
-    std::lock_guard lock(m_mutex);
-    return m_consecutiveFailures;
+    return m_consecutiveFailures.load(std::memory_order_relaxed);
 }
 
-void CircuitBreaker::moveTo(State next)
+void CircuitBreaker::moveTo(State next, const QString &reason)
 {
     const State previous = m_state.load(std::memory_order_relaxed);
     if (previous == next)
@@ -101,7 +104,7 @@ void CircuitBreaker::moveTo(State next)
         m_probesInFlight = 0;
     m_transitions.fetch_add(1, std::memory_order_relaxed);
     qCInfo(lcResilience).noquote() << "circuit of" << m_name << "went from" << stateName(previous) << "to"
-                                   << stateName(next) << "after" << m_consecutiveFailures << "consecutive failure(s)";
+                                   << stateName(next) << "-" << reason;
 }
 
 }  // namespace kairos

@@ -46,14 +46,16 @@ public:
     static const char *stateName(State state);
 
 private:
-    void moveTo(State state);  // with m_mutex held
+    void moveTo(State state, const QString &reason);  // with m_mutex held; the reason goes to the log
 
     const QString m_name;
     std::atomic<State> m_state{State::Closed};
     std::atomic<Clock::rep> m_openUntil{0};
     std::atomic<quint64> m_transitions{0};
     mutable std::mutex m_mutex;
-    int m_consecutiveFailures = 0;
+    // Written under m_mutex; atomic so that a success on a healthy backend (the common case) can
+    // see there is nothing to reset without taking the lock.
+    std::atomic<int> m_consecutiveFailures{0};
     int m_consecutiveSuccesses = 0;
     int m_probesInFlight = 0;
 };
