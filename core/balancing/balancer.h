@@ -32,6 +32,7 @@ public:
     // `clientKey` (the client address, for IpHash) must outlive the selection: it is not copied,
     // so that a selection costs no allocation and no reference counting.
     Selection(const Balancer &balancer, QByteArrayView clientKey);
+    Selection(const Balancer &, QByteArray &&) = delete;  // a temporary key would dangle
     // The next candidate's index into the route's backends, or -1 when all were yielded.
     int next();
     // The next candidate that is available (healthy, circuit not open), or -1.

@@ -159,7 +159,8 @@ private slots:
         QFETCH(int, strategy);
         const auto balancer = makeBalancer(LoadBalancingStrategy(strategy), backends({3, 1, 2, 1}));
         for (int round = 0; round < 20; ++round) {
-            Selection selection(*balancer, clientAddress(round));
+            const QByteArray client = clientAddress(round);
+            Selection selection(*balancer, client);
             QSet<int> seen;
             for (int index = selection.next(); index >= 0; index = selection.next())
                 seen.insert(index);
@@ -177,12 +178,13 @@ private slots:
         list[0].state->healthy = false;
         list[2].state->healthy = false;
         for (int round = 0; round < 10; ++round) {
-            Selection selection(*balancer, clientAddress(round));
+            const QByteArray client = clientAddress(round);
+            Selection selection(*balancer, client);
             QCOMPARE(selection.nextAvailable(), 1);
             QCOMPARE(selection.nextAvailable(), -1);
         }
         list[1].state->healthy = false;
-        Selection none(*balancer, "1.2.3.4");
+        Selection none(*balancer, QByteArrayView("1.2.3.4"));
         QCOMPARE(none.nextAvailable(), -1);
     }
 
@@ -190,7 +192,7 @@ private slots:
     {
         for (LoadBalancingStrategy strategy : {LoadBalancingStrategy::PowerOfTwo, LoadBalancingStrategy::IpHash}) {
             const auto balancer = makeBalancer(strategy, backends({1}));
-            Selection selection(*balancer, "1.2.3.4");
+            Selection selection(*balancer, QByteArrayView("1.2.3.4"));
             QCOMPARE(selection.next(), 0);
             QCOMPARE(selection.next(), -1);
         }

@@ -397,6 +397,12 @@ private slots:
 
     void outOfFileDescriptorsIsLoggedAndRecovered()
     {
+#ifdef KAIROS_SANITIZE_BUILD
+        // UBSan checks a vtable pointer by writing it through a pipe (IsAccessibleMemoryRange);
+        // with no descriptor left that fails, and it reports a valid object as invalid. The
+        // Release pass of scripts/test.sh runs this test.
+        QSKIP("the sanitizers need free file descriptors of their own");
+#endif
         EchoBackend backend(QStringLiteral("backend"));
         QVERIFY(backend.listen());
         const quint16 port = freePort();
