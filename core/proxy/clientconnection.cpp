@@ -5,6 +5,9 @@
 #include <QDateTime>
 #include <QLoggingCategory>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 Q_DECLARE_LOGGING_CATEGORY(lcProxy)
 
 namespace kairos {
@@ -15,6 +18,10 @@ constexpr qint64 kSocketReadBufferBytes = 256 * 1024;
 constexpr qsizetype kInboundChunkBytes = 64 * 1024;
 constexpr qint64 kClientHighWaterBytes = 1024 * 1024;
 constexpr qint64 kMaxLocalBodyBytes = 1024 * 1024;
+// A keep-alive connection idle this long trades its QTcpSocket for a fresh one on the same
+// connection: Qt keeps a read and a write block per socket after use (90 % of an idle
+// connection's heap, docs/BENCHMARKS.md) and has no call to release them.
+constexpr qint64 kRecycleAfterIdleMs = 1000;
 
 bool isAcceptableRequestId(const QByteArray &id)
 {
@@ -48,14 +55,9 @@ ClientConnection::ClientConnection(QTcpSocket *socket, const ConnectionServices 
       m_headerTimeoutMs(services.snapshot()->config->server.headerTimeoutMs),
       m_idleTimeoutMs(services.snapshot()->config->server.idleTimeoutMs)
 {
-    m_socket->setParent(this);
-    m_socket->setReadBufferSize(kSocketReadBufferBytes);
-    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    adoptSocket(socket);
     if (m_services.deadlines)
         m_services.deadlines->add(this);
-    connect(m_socket, &QTcpSocket::readyRead, this, &ClientConnection::onReadyRead);
-    connect(m_socket, &QTcpSocket::bytesWritten, this, &ClientConnection::onBytesWritten);
-    connect(m_socket, &QTcpSocket::disconnected, this, &ClientConnection::onDisconnected);
     armHeaderDeadline();
     if (m_socket->bytesAvailable() > 0)
         QMetaObject::invokeMethod(this, &ClientConnection::onReadyRead, Qt::QueuedConnection);
@@ -72,6 +74,41 @@ ClientConnection::~ClientConnection()
     m_socket->disconnect(this);
 }
 
+void ClientConnection::adoptSocket(QTcpSocket *socket)
+{
+    m_socket = socket;
+    m_socket->setParent(this);
+    m_socket->setReadBufferSize(kSocketReadBufferBytes);
+    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    connect(m_socket, &QTcpSocket::readyRead, this, &ClientConnection::onReadyRead);
+    connect(m_socket, &QTcpSocket::bytesWritten, this, &ClientConnection::onBytesWritten);
+    connect(m_socket, &QTcpSocket::disconnected, this, &ClientConnection::onDisconnected);
+}
+
+void ClientConnection::recycleSocket()
+{
+    m_socketRecycled = true;
+    if (m_socket->state() != QAbstractSocket::ConnectedState || m_socket->bytesAvailable() > 0
+        || m_socket->bytesToWrite() > 0)
+        return;
+    const int copy = ::fcntl(int(m_socket->socketDescriptor()), F_DUPFD_CLOEXEC, 0);
+    if (copy < 0)
+        return;  // no descriptor to spare: keep the buffers
+    auto *fresh = new QTcpSocket;
+    if (!fresh->setSocketDescriptor(copy)) {
+        ::close(copy);
+        delete fresh;
+        return;
+    }
+    QTcpSocket *old = m_socket;
+    old->disconnect(this);
+    old->abort();  // closes its own descriptor; the connection lives on in the copy
+    delete old;
+    adoptSocket(fresh);
+    if (m_socket->bytesAvailable() > 0)
+        QMetaObject::invokeMethod(this, &ClientConnection::onReadyRead, Qt::QueuedConnection);
+}
+
 void ClientConnection::armHeaderDeadline()
 {
     m_idleDeadline = 0;
@@ -82,7 +119,8 @@ void ClientConnection::armHeaderDeadline()
 void ClientConnection::armIdleDeadline()
 {
     m_headerDeadline = 0;
-    m_idleDeadline = Deadlines::nowMs() + m_idleTimeoutMs;
+    m_idleSinceMs = Deadlines::nowMs();
+    m_idleDeadline = m_idleSinceMs + m_idleTimeoutMs;
 }
 
 void ClientConnection::checkDeadlines(qint64 nowMs)
@@ -105,6 +143,8 @@ void ClientConnection::checkDeadlines(qint64 nowMs)
             m_bodyDeadline = 0;
             onBodyTimeout();
         }
+    } else if (m_idleDeadline && !m_socketRecycled && nowMs - m_idleSinceMs >= kRecycleAfterIdleMs) {
+        recycleSocket();
     } else if (m_exchange) {
         m_exchange->checkDeadlines(nowMs);
     }
@@ -172,6 +212,7 @@ void ClientConnection::processInbound()
 void ClientConnection::handleRequestHead()
 {
     m_headerDeadline = 0;
+    m_socketRecycled = false;  // this request may fill the socket's buffers again
     m_requestClock.start();
     m_snapshot = m_services.snapshot();
     const http::RequestHead &head = m_parser.request();
@@ -493,6 +534,11 @@ void ClientConnection::onBytesWritten()
 
 void ClientConnection::onDisconnected()
 {
+    // Reached twice when disconnectFromHost() finishes at once: from the signal and from
+    // closeConnection(). The worker counts connections by closed(), so only once.
+    if (m_disconnected)
+        return;
+    m_disconnected = true;
     if (m_exchange) {
         m_exchange->cancel();
         m_exchange->deleteLater();

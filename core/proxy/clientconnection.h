@@ -80,6 +80,8 @@ private:
     void reportRequest();  // metrics and the request observer (access log)
     void finishRequest();
     void closeConnection();
+    void adoptSocket(QTcpSocket *socket);
+    void recycleSocket();
     void onHeaderTimeout();
     void onBodyTimeout();
     void checkDeadlines(qint64 nowMs) override;
@@ -122,6 +124,9 @@ private:
     int m_idleTimeoutMs;
     qint64 m_headerDeadline = 0;  // Deadlines::nowMs() values; 0: not armed
     qint64 m_idleDeadline = 0;
+    qint64 m_idleSinceMs = 0;
+    bool m_socketRecycled = false;
+    bool m_disconnected = false;
     qint64 m_bodyDeadline = 0;  // the client stopped sending its request body
     qint64 m_sendDeadline = 0;  // the client stopped reading what it was sent
     QElapsedTimer m_requestClock;

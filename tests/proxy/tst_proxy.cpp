@@ -335,6 +335,29 @@ private slots:
         QVERIFY(client.waitForClosed(3000));
     }
 
+    void connectionIdleLongerThanASecondKeepsWorking()
+    {
+        // After a second of idleness the gateway swaps the connection's QTcpSocket for a fresh
+        // one on the same descriptor (to drop Qt's buffers): the client must notice nothing.
+        RunningGateway running(echoConfig({{"idle_timeout_ms", 5000}}));
+        RawClient client(running.port());
+        for (int round = 0; round < 3; ++round) {
+            client.send("GET /one/x HTTP/1.1\r\nHost: h\r\n\r\n");
+            const Response response = client.readOne();
+            QCOMPARE(response.status, 200);
+            QTest::qWait(1300);
+            QVERIFY(client.isConnected());
+        }
+        // Pipelined requests right after a swap, and the idle timeout still ends it.
+        client.send("GET /one/a HTTP/1.1\r\nHost: h\r\n\r\nGET /one/b HTTP/1.1\r\nHost: h\r\n\r\n");
+        const QList<Response> both = client.read(2);
+        QCOMPARE(both.size(), 2);
+        QCOMPARE(both[1].status, 200);
+        QCOMPARE(running.gateway.activeConnections(), 1);
+        QVERIFY(client.waitForClosed(8000));
+        QTRY_COMPARE(running.gateway.activeConnections(), 0);
+    }
+
     void clientClosingWhileBackendIsSlow()
     {
         RunningGateway running(echoConfig());
