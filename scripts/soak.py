@@ -12,6 +12,9 @@ were after warm-up (within a margin for connections in flight).
 usage: soak.py KAIROS_BINARY [--duration 600] [--connections 8] [--pace-ms 10]"""
 import argparse, json, os, re, signal, subprocess, sys, tempfile, time, urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench"))
+from benchprocess import stop_all, wait_for_http
+
 STEADY, FLAPPING, GATEWAY = (19101, 19102, 19103), 19104, 19100
 STRATEGIES = ["round_robin", "least_connections", "weighted", "random", "ip_hash", "power_of_two"]
 
@@ -48,17 +51,6 @@ def sample(pid):
     return {"rss_kib": rss_kib, "fds": fds, "pool": gauge("kairos_upstream_idle_connections"),
             "clients": gauge("kairos_active_connections")}
 
-def wait_for(port):
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).read()
-            return
-        except Exception as error:
-            if getattr(error, "code", None):  # any HTTP answer means it is up
-                return
-            time.sleep(0.1)
-    sys.exit(f"nothing answers on port {port}")
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("kairos")
@@ -84,7 +76,7 @@ delay = function() return {args.pace_ms} end
     processes.append(gateway)
     try:
         for port in STEADY + (FLAPPING, GATEWAY):
-            wait_for(port)
+            wait_for_http(port)
         load = subprocess.Popen(["wrk", "-t1", f"-c{args.connections}", f"-d{args.duration}s", "-s", f"{work}/load.lua",
                                  f"http://127.0.0.1:{GATEWAY}/"], stdout=subprocess.PIPE, text=True)
         start = time.time()
@@ -135,13 +127,7 @@ delay = function() return {args.pace_ms} end
         print(f"gateway log: {work}/gateway.log")
         return 1 if problems else 0
     finally:
-        for process in processes + [flapper]:
-            if process.poll() is None:
-                process.send_signal(signal.SIGQUIT if process is not gateway else signal.SIGTERM)
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+        stop_all(processes + [flapper], lambda process: signal.SIGTERM if process is gateway else signal.SIGQUIT)
 
 if __name__ == "__main__":
     sys.exit(main())

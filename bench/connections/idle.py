@@ -5,7 +5,10 @@ nginx (1 worker, proxying to the same upstream) is measured the same way for ref
 127.0.0.1 only; raises this process's descriptor limit to its hard limit.
 
 usage: idle.py KAIROS_BINARY [--connections 10000]"""
-import argparse, json, os, resource, selectors, signal, socket, subprocess, sys, tempfile, time
+import argparse, json, os, resource, selectors, socket, subprocess, sys, tempfile, time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from benchprocess import stop_all
 
 UPSTREAM, NGINX, KAIROS = 18180, 18181, 18182
 
@@ -116,12 +119,7 @@ http {{ access_log off; keepalive_timeout 120s; upstream up {{ server 127.0.0.1:
         measure("kairos", processes[2].pid, KAIROS, args.connections)
         measure("nginx", processes[1].pid, NGINX, args.connections)
     finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_all(processes)
 
 if __name__ == "__main__":
     main()

@@ -13,7 +13,10 @@ beside nginx's round robin over the same three.
 
 usage: compare.py KAIROS_BINARY [--duration 10] [--rounds 3] [--connections 1,50,200]
                   [--path /|/1m] [--strategies]"""
-import argparse, json, os, re, signal, statistics, subprocess, sys, tempfile, time, urllib.request
+import argparse, json, os, re, statistics, subprocess, sys, tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from benchprocess import stop_all, wait_for_http
 
 UPSTREAM, NGINX, HAPROXY, KAIROS1, KAIROS = 18080, 18081, 18082, 18083, 18084
 EXTRA_UPSTREAMS = (18085, 18086)  # with UPSTREAM, the three backends of --strategies
@@ -63,17 +66,6 @@ def wrk(port, connections, duration, path):
             "mb_s": float(transfer.group(1)) * scale[transfer.group(2)] if transfer else 0.0,
             "errors": int(errors.group(1)) if errors else 0}
 
-def wait_for(port):
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).read()
-            return
-        except Exception as error:
-            if getattr(error, "code", None):  # an HTTP error status still means it is up
-                return
-            time.sleep(0.1)
-    sys.exit(f"nothing answers on port {port}")
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("kairos")
@@ -91,7 +83,7 @@ def main():
     processes = []
     def start(command, port):
         processes.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        wait_for(port)
+        wait_for_http(port)
         return processes[-1]
     try:
         write(f"{work}/upstream.conf", nginx_conf(work, UPSTREAM, False))
@@ -164,13 +156,7 @@ backend b
                       f"{m['cpu_us_per_request']:>10.1f} {m['rps'] / medians[reference]['rps']:>7.2f} "
                       f"{versus_haproxy} {m['errors']:>6.0f}")
     finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_all(processes)
 
 if __name__ == "__main__":
     main()
