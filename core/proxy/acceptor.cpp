@@ -41,7 +41,7 @@ bool Acceptor::listen(const QHostAddress &address, quint16 port, QString *error)
 void Acceptor::acceptPending()
 {
     for (int i = 0; i < kMaxAcceptsPerWakeup; ++i) {
-        const int descriptor = ::accept4(int(m_server.socketDescriptor()), nullptr, nullptr, SOCK_CLOEXEC);
+        const int descriptor = ::accept4(int(m_server.socketDescriptor()), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (descriptor >= 0) {
             m_handler(descriptor);
             continue;

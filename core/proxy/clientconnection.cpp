@@ -5,23 +5,17 @@
 #include <QDateTime>
 #include <QLoggingCategory>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 Q_DECLARE_LOGGING_CATEGORY(lcProxy)
 
 namespace kairos {
 
 namespace {
 
-constexpr qint64 kSocketReadBufferBytes = 256 * 1024;
 constexpr qsizetype kInboundChunkBytes = 64 * 1024;
-constexpr qint64 kClientHighWaterBytes = 1024 * 1024;
 constexpr qint64 kMaxLocalBodyBytes = 1024 * 1024;
-// A keep-alive connection idle this long trades its QTcpSocket for a fresh one on the same
-// connection: Qt keeps a read and a write block per socket after use (90 % of an idle
-// connection's heap, docs/BENCHMARKS.md) and has no call to release them.
-constexpr qint64 kRecycleAfterIdleMs = 1000;
+// A keep-alive connection idle this long frees its read buffer: most of an idle connection's
+// memory, and a busy connection would only allocate it again.
+constexpr qint64 kReleaseMemoryAfterIdleMs = 1000;
 
 bool isAcceptableRequestId(const QByteArray &id)
 {
@@ -47,20 +41,19 @@ QByteArray originFormTarget(const QByteArray &target)
 
 }  // namespace
 
-ClientConnection::ClientConnection(QTcpSocket *socket, const ConnectionServices &services, QObject *parent)
+ClientConnection::ClientConnection(Transport *transport, const ConnectionServices &services, QObject *parent)
     : QObject(parent),
-      m_socket(socket),
+      m_transport(transport),
       m_services(services),
       m_parser(http::MessageParser::Type::Request, services.snapshot()->config->server.maxHeaderBytes),
       m_headerTimeoutMs(services.snapshot()->config->server.headerTimeoutMs),
       m_idleTimeoutMs(services.snapshot()->config->server.idleTimeoutMs)
 {
-    adoptSocket(socket);
+    m_transport->setParent(this);
+    m_transport->setListener(this);
     if (m_services.deadlines)
         m_services.deadlines->add(this);
     armHeaderDeadline();
-    if (m_socket->bytesAvailable() > 0)
-        QMetaObject::invokeMethod(this, &ClientConnection::onReadyRead, Qt::QueuedConnection);
 }
 
 ClientConnection::~ClientConnection()
@@ -71,42 +64,16 @@ ClientConnection::~ClientConnection()
         m_exchange->cancel();
         delete m_exchange;
     }
-    m_socket->disconnect(this);
+    m_transport->setListener(nullptr);
 }
 
-void ClientConnection::adoptSocket(QTcpSocket *socket)
+void ClientConnection::releaseIdleMemory()
 {
-    m_socket = socket;
-    m_socket->setParent(this);
-    m_socket->setReadBufferSize(kSocketReadBufferBytes);
-    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    connect(m_socket, &QTcpSocket::readyRead, this, &ClientConnection::onReadyRead);
-    connect(m_socket, &QTcpSocket::bytesWritten, this, &ClientConnection::onBytesWritten);
-    connect(m_socket, &QTcpSocket::disconnected, this, &ClientConnection::onDisconnected);
-}
-
-void ClientConnection::recycleSocket()
-{
-    m_socketRecycled = true;
-    if (m_socket->state() != QAbstractSocket::ConnectedState || m_socket->bytesAvailable() > 0
-        || m_socket->bytesToWrite() > 0)
-        return;
-    const int copy = ::fcntl(int(m_socket->socketDescriptor()), F_DUPFD_CLOEXEC, 0);
-    if (copy < 0)
-        return;  // no descriptor to spare: keep the buffers
-    auto *fresh = new QTcpSocket;
-    if (!fresh->setSocketDescriptor(copy)) {
-        ::close(copy);
-        delete fresh;
-        return;
+    m_idleMemoryReleased = true;
+    if (m_inboundOffset == m_inbound.size()) {
+        m_inbound = QByteArray();
+        m_inboundOffset = 0;
     }
-    QTcpSocket *old = m_socket;
-    old->disconnect(this);
-    old->abort();  // closes its own descriptor; the connection lives on in the copy
-    delete old;
-    adoptSocket(fresh);
-    if (m_socket->bytesAvailable() > 0)
-        QMetaObject::invokeMethod(this, &ClientConnection::onReadyRead, Qt::QueuedConnection);
 }
 
 void ClientConnection::armHeaderDeadline()
@@ -133,9 +100,9 @@ void ClientConnection::checkDeadlines(qint64 nowMs)
         closeConnection();
     } else if (m_sendDeadline && nowMs >= m_sendDeadline) {
         m_sendDeadline = 0;
-        qCInfo(lcProxy).noquote() << "closing the connection of" << m_socket->peerAddress().toString()
+        qCInfo(lcProxy).noquote() << "closing the connection of" << m_transport->peerAddress().toString()
                                   << "- it read nothing for" << m_idleTimeoutMs << "ms";
-        m_socket->abort();
+        m_transport->abort();
     } else if (m_bodyDeadline && nowMs >= m_bodyDeadline) {
         if (m_exchange && m_exchange->isCongested()) {
             m_bodyDeadline = nowMs + m_idleTimeoutMs;  // the backend is the slow side, not the client
@@ -143,8 +110,8 @@ void ClientConnection::checkDeadlines(qint64 nowMs)
             m_bodyDeadline = 0;
             onBodyTimeout();
         }
-    } else if (m_idleDeadline && !m_socketRecycled && nowMs - m_idleSinceMs >= kRecycleAfterIdleMs) {
-        recycleSocket();
+    } else if (m_idleDeadline && !m_idleMemoryReleased && nowMs - m_idleSinceMs >= kReleaseMemoryAfterIdleMs) {
+        releaseIdleMemory();
     } else if (m_exchange) {
         m_exchange->checkDeadlines(nowMs);
     }
@@ -154,6 +121,11 @@ void ClientConnection::onReadyRead()
 {
     if (m_phase == Phase::Tunneling || m_phase == Phase::Closing)
         return;
+    if (m_phase == Phase::AwaitingResponse) {
+        // Pipelined bytes wait in m_inbound; reading them now also notices a client that hangs up.
+        pullInbound();
+        return;
+    }
     if (m_phase == Phase::ReadingHead)
         armHeaderDeadline();
     else if (m_phase == Phase::ReadingBody)
@@ -161,30 +133,31 @@ void ClientConnection::onReadyRead()
     processInbound();
 }
 
+bool ClientConnection::pullInbound()
+{
+    if (m_inboundOffset == m_inbound.size()) {
+        m_inbound.truncate(0);  // keeps the allocation for the next request
+        m_inboundOffset = 0;
+    }
+    const qint64 room = kInboundChunkBytes - (m_inbound.size() - m_inboundOffset);
+    if (room <= 0 || !m_transport->mayRead())
+        return false;
+    const qsizetype before = m_inbound.size();
+    m_inbound.resize(before + room);
+    const qint64 got = m_transport->read(m_inbound.data() + before, room);
+    m_inbound.resize(before + got);
+    return got > 0;
+}
+
 void ClientConnection::processInbound()
 {
     if (m_processing)
         return;
     m_processing = true;
-    auto pull = [this]() -> bool {
-        if (m_inboundOffset == m_inbound.size()) {
-            m_inbound.truncate(0);  // keeps the allocation for the next request
-            m_inboundOffset = 0;
-        }
-        const qint64 room = kInboundChunkBytes - (m_inbound.size() - m_inboundOffset);
-        const qint64 wanted = std::min(room, m_socket->bytesAvailable());
-        if (wanted <= 0)
-            return false;
-        const qsizetype before = m_inbound.size();
-        m_inbound.resize(before + wanted);
-        const qint64 got = m_socket->read(m_inbound.data() + before, wanted);
-        m_inbound.resize(before + std::max<qint64>(got, 0));
-        return got > 0;
-    };
     while (m_phase == Phase::ReadingHead || m_phase == Phase::ReadingBody) {
         if (m_phase == Phase::ReadingBody && !m_localRequest && m_exchange && m_exchange->isCongested())
             break;  // exchangeReadyForBody() calls back
-        if (m_inboundOffset == m_inbound.size() && !pull())
+        if (m_inboundOffset == m_inbound.size() && !pullInbound())
             break;
         if (m_phase == Phase::ReadingHead) {
             const qsizetype used =
@@ -194,12 +167,12 @@ void ClientConnection::processInbound()
                 m_requestClock.start();
                 m_record = RequestRecord();
                 m_record.requestId = newRequestId();
-                m_record.peer = m_socket->peerAddress();
+                m_record.peer = m_transport->peerAddress();
                 m_closeAfterResponse = true;
                 writeError(GatewayError::fromStatus(m_parser.errorStatus(), m_parser.errorMessage()));
             } else if (m_parser.state() == http::MessageParser::State::HeadDone) {
                 handleRequestHead();
-            } else if (used == 0 && !pull()) {
+            } else if (used == 0 && !pullInbound()) {
                 break;
             }
         } else {
@@ -212,7 +185,7 @@ void ClientConnection::processInbound()
 void ClientConnection::handleRequestHead()
 {
     m_headerDeadline = 0;
-    m_socketRecycled = false;  // this request may fill the socket's buffers again
+    m_idleMemoryReleased = false;
     m_requestClock.start();
     m_snapshot = m_services.snapshot();
     const http::RequestHead &head = m_parser.request();
@@ -221,7 +194,7 @@ void ClientConnection::handleRequestHead()
     m_record.requestId = isAcceptableRequestId(incomingId) ? incomingId : newRequestId();
     m_record.method = head.method;
     m_record.target = head.target;
-    m_record.peer = m_socket->peerAddress();
+    m_record.peer = m_transport->peerAddress();
     if (m_services.captureHeaders)
         m_record.requestHeaders = http::withCredentialsRedacted(head.headers);
     // After an Upgrade request the parser reads no further: unless the backend switches
@@ -280,7 +253,7 @@ void ClientConnection::handleRequestHead()
             return;
         }
         if (!m_requestBodyDone && head.versionMinor == 1)
-            m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+            m_transport->write("HTTP/1.1 100 Continue\r\n\r\n");
     }
     startProxying(match, bodyLimit);
 }
@@ -393,7 +366,7 @@ void ClientConnection::writeLocalResponse(LocalHandler::Response response)
     QByteArray out = serialize(head);
     if (m_parser.request().method != "HEAD")
         out += response.body;
-    m_socket->write(out);
+    m_transport->write(out);
     m_record.status = response.status;
     m_record.responseBytes = response.body.size();
     m_responseDone = true;
@@ -417,7 +390,7 @@ void ClientConnection::writeError(const GatewayError &error, const QByteArray &a
     QByteArray out = serialize(head);
     if (m_record.method != "HEAD")
         out += body;
-    m_socket->write(out);
+    m_transport->write(out);
     m_record.status = error.status;
     m_record.responseBytes = body.size();
     m_responseDone = true;
@@ -460,7 +433,7 @@ void ClientConnection::finishRequest()
     m_localBody.clear();
     m_responseChunked = false;
     m_responseUntilClose = false;
-    const bool buffered = m_inboundOffset < m_inbound.size() || m_socket->bytesAvailable() > 0;
+    const bool buffered = m_inboundOffset < m_inbound.size() || m_transport->mayRead();
     if (!buffered) {
         armIdleDeadline();
         return;
@@ -482,13 +455,13 @@ void ClientConnection::closeConnection()
         m_exchange->deleteLater();
         m_exchange = nullptr;
     }
-    m_socket->disconnectFromHost();
-    if (m_socket->state() == QAbstractSocket::UnconnectedState) {
+    m_transport->close();
+    if (!m_transport->isOpen()) {
         onDisconnected();
         return;
     }
     // A client that stops reading must not keep the connection forever.
-    QTimer::singleShot(m_idleTimeoutMs, this, [this] { m_socket->abort(); });
+    QTimer::singleShot(m_idleTimeoutMs, this, [this] { m_transport->abort(); });
 }
 
 void ClientConnection::onHeaderTimeout()
@@ -503,7 +476,7 @@ void ClientConnection::onHeaderTimeout()
     m_requestClock.start();
     m_record = RequestRecord();
     m_record.requestId = newRequestId();
-    m_record.peer = m_socket->peerAddress();
+    m_record.peer = m_transport->peerAddress();
     m_closeAfterResponse = true;
     writeError(GatewayError::fromStatus(408, "timed out reading the request head"));
 }
@@ -527,8 +500,8 @@ void ClientConnection::onBodyTimeout()
 void ClientConnection::onBytesWritten()
 {
     if (m_sendDeadline)
-        m_sendDeadline = m_socket->bytesToWrite() >= kClientHighWaterBytes ? Deadlines::nowMs() + m_idleTimeoutMs : 0;
-    if (m_exchange && m_socket->bytesToWrite() < kClientHighWaterBytes / 2)
+        m_sendDeadline = m_transport->bytesToWrite() >= Transport::kHighWaterBytes ? Deadlines::nowMs() + m_idleTimeoutMs : 0;
+    if (m_exchange && m_transport->bytesToWrite() < Transport::kHighWaterBytes / 2)
         m_exchange->resumeResponse();
 }
 
@@ -582,29 +555,29 @@ void ClientConnection::exchangeResponseHead(http::ResponseHead head, http::Messa
     m_record.status = out.status;
     if (m_services.captureHeaders)
         m_record.responseHeaders = http::withCredentialsRedacted(out.headers);
-    m_socket->write(serialize(out));
+    m_transport->write(serialize(out));
 }
 
 void ClientConnection::exchangeResponseBody(QByteArrayView data)
 {
     m_record.responseBytes += data.size();
     if (!m_responseChunked) {
-        m_socket->write(data.data(), data.size());
+        m_transport->write(data);
     } else {
         QByteArray framed = QByteArray::number(data.size(), 16);
         framed += "\r\n";
         framed += data;
         framed += "\r\n";
-        m_socket->write(framed);
+        m_transport->write(framed);
     }
-    if (!m_sendDeadline && m_socket->bytesToWrite() >= kClientHighWaterBytes)
+    if (!m_sendDeadline && m_transport->bytesToWrite() >= Transport::kHighWaterBytes)
         m_sendDeadline = Deadlines::nowMs() + m_idleTimeoutMs;
 }
 
 void ClientConnection::exchangeResponseComplete()
 {
     if (m_responseChunked)
-        m_socket->write("0\r\n\r\n");
+        m_transport->write("0\r\n\r\n");
     m_responseDone = true;
     if (m_requestBodyDone || m_closeAfterResponse)
         finishRequest();
@@ -647,7 +620,7 @@ void ClientConnection::exchangeUpgraded(http::ResponseHead head, std::unique_ptr
     }
     m_phase = Phase::Tunneling;
     m_headerDeadline = m_idleDeadline = 0;
-    m_tunnel = new Tunnel(m_socket, std::move(upstream), this);
+    m_tunnel = new Tunnel(m_transport, std::move(upstream), this);
     connect(m_tunnel, &Tunnel::finished, this, [this] {
         m_phase = Phase::ReadingHead;  // lets closeConnection() run its course
         closeConnection();
@@ -657,7 +630,7 @@ void ClientConnection::exchangeUpgraded(http::ResponseHead head, std::unique_ptr
 
 bool ClientConnection::clientIsCongested() const
 {
-    return m_socket->bytesToWrite() >= kClientHighWaterBytes;
+    return m_transport->bytesToWrite() >= Transport::kHighWaterBytes;
 }
 
 void ClientConnection::exchangeReadyForBody()

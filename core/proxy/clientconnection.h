@@ -8,10 +8,10 @@
 #include "deadlines.h"
 #include "proxyexchange.h"
 #include "requestrecord.h"
+#include "transport.h"
 
 #include <QElapsedTimer>
 #include <QObject>
-#include <QTcpSocket>
 #include <QTimer>
 
 #include <functional>
@@ -55,12 +55,13 @@ struct ConnectionServices {
     std::function<void(const RequestRecord &)> onRequestFinished;
 };
 
-class ClientConnection : public QObject, private ExchangeSink, private Deadlines::Client
+class ClientConnection : public QObject, private ExchangeSink, private Deadlines::Client, private TransportListener
 {
     Q_OBJECT
 
 public:
-    ClientConnection(QTcpSocket *socket, const ConnectionServices &services, QObject *parent = nullptr);
+    // Takes ownership of the transport.
+    ClientConnection(Transport *transport, const ConnectionServices &services, QObject *parent = nullptr);
     ~ClientConnection() override;
 
 signals:
@@ -70,6 +71,7 @@ private:
     enum class Phase { ReadingHead, ReadingBody, AwaitingResponse, Tunneling, Closing };
 
     void onReadyRead();
+    bool pullInbound();
     void processInbound();
     void handleRequestHead();
     void startProxying(const RouteMatch &match, qint64 bodyLimit);
@@ -80,8 +82,7 @@ private:
     void reportRequest();  // metrics and the request observer (access log)
     void finishRequest();
     void closeConnection();
-    void adoptSocket(QTcpSocket *socket);
-    void recycleSocket();
+    void releaseIdleMemory();
     void onHeaderTimeout();
     void onBodyTimeout();
     void checkDeadlines(qint64 nowMs) override;
@@ -89,6 +90,11 @@ private:
     void armIdleDeadline();
     void onBytesWritten();
     void onDisconnected();
+
+    // TransportListener
+    void transportReadyRead(Transport &) override { onReadyRead(); }
+    void transportBytesWritten(Transport &) override { onBytesWritten(); }
+    void transportClosed(Transport &) override { onDisconnected(); }
 
     // ExchangeSink
     void exchangeResponseHead(http::ResponseHead head, http::MessageParser::Framing framing) override;
@@ -101,7 +107,7 @@ private:
     bool clientIsCongested() const override;
     void exchangeReadyForBody() override;
 
-    QTcpSocket *m_socket;
+    Transport *m_transport;
     ConnectionServices m_services;
     GatewaySnapshotPtr m_snapshot;  // of the current request
     http::MessageParser m_parser;
@@ -125,7 +131,7 @@ private:
     qint64 m_headerDeadline = 0;  // Deadlines::nowMs() values; 0: not armed
     qint64 m_idleDeadline = 0;
     qint64 m_idleSinceMs = 0;
-    bool m_socketRecycled = false;
+    bool m_idleMemoryReleased = false;
     bool m_disconnected = false;
     qint64 m_bodyDeadline = 0;  // the client stopped sending its request body
     qint64 m_sendDeadline = 0;  // the client stopped reading what it was sent

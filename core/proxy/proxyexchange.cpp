@@ -4,7 +4,7 @@
 #include "resilience/retrypolicy.h"
 
 #include <QLoggingCategory>
-#include <QSslSocket>
+#include <QScopeGuard>
 #include <QTimer>
 
 Q_LOGGING_CATEGORY(lcProxy, "kairos.proxy")
@@ -13,8 +13,14 @@ namespace kairos {
 
 namespace {
 
-constexpr qint64 kUpstreamHighWaterBytes = 1024 * 1024;
 constexpr qsizetype kResponseReadBytes = 64 * 1024;
+
+// One per worker thread: a 64 KiB buffer per exchange cost a heap grow and trim per request.
+QByteArray &responseReadBuffer()
+{
+    thread_local QByteArray buffer(kResponseReadBytes, Qt::Uninitialized);
+    return buffer;
+}
 
 void appendChunk(QByteArray &out, QByteArrayView data)
 {
@@ -143,7 +149,7 @@ void ProxyExchange::failWithoutBackend()
 void ProxyExchange::connectTo(int backendIndex, bool allowPooled)
 {
     m_backendIndex = backendIndex;
-    m_responseBuffer.truncate(0);  // every connection starts with nothing read
+    m_responseBuffer.clear();  // every connection starts with nothing read
     m_responseOffset = 0;
     const Backend &backend = m_request.route->route->backends[backendIndex];
     BackendState &state = backendState(backendIndex);
@@ -157,11 +163,7 @@ void ProxyExchange::connectTo(int backendIndex, bool allowPooled)
     if (!pooled)
         m_upstream = std::make_unique<UpstreamConnection>(backend, m_request.snapshot->config->server.maxHeaderBytes);
 
-    QTcpSocket *socket = m_upstream->socket();
-    connect(socket, &QTcpSocket::readyRead, this, &ProxyExchange::onReadyRead);
-    connect(socket, &QTcpSocket::disconnected, this, &ProxyExchange::onDisconnected);
-    connect(socket, &QTcpSocket::errorOccurred, this, &ProxyExchange::onSocketError);
-    connect(socket, &QTcpSocket::bytesWritten, this, &ProxyExchange::onBytesWritten);
+    m_upstream->transport()->setListener(this);
     m_upstream->parser().setExpectNoBody(m_request.head.method == "HEAD");
 
     if (pooled) {
@@ -169,10 +171,6 @@ void ProxyExchange::connectTo(int backendIndex, bool allowPooled)
         return;
     }
     m_phase = Phase::Connecting;
-    if (backend.usesTls())
-        connect(static_cast<QSslSocket *>(socket), &QSslSocket::encrypted, this, &ProxyExchange::onConnected);
-    else
-        connect(socket, &QTcpSocket::connected, this, &ProxyExchange::onConnected);
     m_connectDeadline = Deadlines::nowMs() + m_connectTimeoutMs;
     m_upstream->connectToBackend();
 }
@@ -207,7 +205,7 @@ void ProxyExchange::onConnected()
         out += m_pendingBody;
     }
     m_pendingBody.clear();
-    m_upstream->socket()->write(out);
+    m_upstream->transport()->write(out);
     m_attemptClock.start();
     m_responseDeadline = Deadlines::nowMs() + m_responseTimeoutMs;
 }
@@ -250,19 +248,19 @@ void ProxyExchange::finishBody()
 void ProxyExchange::writeToUpstream(QByteArrayView data)
 {
     if (m_upstream)
-        m_upstream->socket()->write(data.data(), data.size());
+        m_upstream->transport()->write(data);
 }
 
 bool ProxyExchange::isCongested() const
 {
     if (m_phase != Phase::Waiting && m_phase != Phase::Streaming)
-        return m_pendingBody.size() >= kUpstreamHighWaterBytes;
-    return m_upstream && m_upstream->socket()->bytesToWrite() >= kUpstreamHighWaterBytes;
+        return m_pendingBody.size() >= Transport::kHighWaterBytes;
+    return m_upstream && m_upstream->transport()->bytesToWrite() >= Transport::kHighWaterBytes;
 }
 
 void ProxyExchange::onBytesWritten()
 {
-    if (m_upstream && m_upstream->socket()->bytesToWrite() < kUpstreamHighWaterBytes / 2 && !m_bodyFinished)
+    if (m_upstream && m_upstream->transport()->bytesToWrite() < Transport::kHighWaterBytes / 2 && !m_bodyFinished)
         m_sink.exchangeReadyForBody();
 }
 
@@ -281,17 +279,18 @@ void ProxyExchange::resumeResponse()
     if (m_phase == Phase::Streaming)
         m_responseDeadline = Deadlines::nowMs() + m_responseTimeoutMs;
     processResponse();
-    if (m_phase != Phase::Done && m_upstream && m_upstream->socket()->state() != QAbstractSocket::ConnectedState)
+    if (m_phase != Phase::Done && m_upstream && !m_upstream->transport()->isOpen())
         onDisconnected();  // the backend closed while we were not reading
 }
 
 void ProxyExchange::processResponse()
 {
     using State = http::MessageParser::State;
-    QTcpSocket *socket = m_upstream->socket();
+    Transport *transport = m_upstream->transport();
     http::MessageParser &parser = m_upstream->parser();
+    const auto keep = qScopeGuard([this] { keepUnparsedResponseBytes(); });
     while (m_phase == Phase::Waiting || m_phase == Phase::Streaming) {
-        if (!hasUnparsedResponseBytes() && socket->bytesAvailable() <= 0)
+        if (!hasUnparsedResponseBytes() && !transport->mayRead())
             break;
         if (m_sink.clientIsCongested()) {
             m_readingPaused = true;
@@ -299,9 +298,9 @@ void ProxyExchange::processResponse()
             return;
         }
         if (!hasUnparsedResponseBytes()) {
-            m_responseBuffer.resize(kResponseReadBytes);  // within the kept capacity after the first read
-            const qint64 got = socket->read(m_responseBuffer.data(), kResponseReadBytes);
-            m_responseBuffer.resize(std::max<qint64>(got, 0));
+            QByteArray &buffer = responseReadBuffer();
+            const qint64 got = transport->read(buffer.data(), buffer.size());
+            m_responseBuffer = QByteArray::fromRawData(buffer.constData(), std::max<qint64>(got, 0));
             m_responseOffset = 0;
             if (got <= 0)
                 break;
@@ -327,6 +326,16 @@ void ProxyExchange::processResponse()
     }
 }
 
+void ProxyExchange::keepUnparsedResponseBytes()
+{
+    // The thread's read buffer is the next read's, whichever exchange makes it.
+    if (hasUnparsedResponseBytes())
+        m_responseBuffer = QByteArray(m_responseBuffer.constData() + m_responseOffset, m_responseBuffer.size() - m_responseOffset);
+    else
+        m_responseBuffer.clear();
+    m_responseOffset = 0;
+}
+
 void ProxyExchange::handleResponseHead()
 {
     http::MessageParser &parser = m_upstream->parser();
@@ -336,8 +345,9 @@ void ProxyExchange::handleResponseHead()
         reportOutcome(true);
         m_phase = Phase::Done;
         http::ResponseHead head = parser.response();
-        m_upstream->socket()->disconnect(this);
-        QByteArray leftover = m_responseBuffer.mid(m_responseOffset) + m_upstream->socket()->readAll();
+        m_upstream->transport()->setListener(nullptr);
+        // A copy: m_responseBuffer may be the thread's read buffer. The tunnel reads the rest.
+        QByteArray leftover(m_responseBuffer.constData() + m_responseOffset, m_responseBuffer.size() - m_responseOffset);
         m_inFlight.release();
         m_sink.exchangeUpgraded(std::move(head), std::move(m_upstream), std::move(leftover));
         return;
@@ -391,7 +401,7 @@ void ProxyExchange::onDisconnected()
     if ((m_phase != Phase::Waiting && m_phase != Phase::Streaming) || !m_upstream)
         return;
     // Read whatever arrived before the close, then judge.
-    if ((m_upstream->socket()->bytesAvailable() > 0 || hasUnparsedResponseBytes()) && !m_readingPaused)
+    if ((m_upstream->transport()->mayRead() || hasUnparsedResponseBytes()) && !m_readingPaused)
         processResponse();
     if (m_phase == Phase::Done || m_phase == Phase::BackingOff || !m_upstream)
         return;
@@ -408,16 +418,24 @@ void ProxyExchange::onDisconnected()
     failUpstream(502, "backend closed the connection", Failure::ConnectionLost);
 }
 
-void ProxyExchange::onSocketError()
+void ProxyExchange::transportConnected(Transport &)
+{
+    if (m_phase == Phase::Connecting)
+        onConnected();
+}
+
+void ProxyExchange::transportClosed(Transport &transport)
 {
     if ((m_phase != Phase::Connecting && m_phase != Phase::Waiting && m_phase != Phase::Streaming) || !m_upstream)
         return;
-    if (m_upstream->socket()->error() == QAbstractSocket::RemoteHostClosedError) {
+    const bool connecting = m_phase == Phase::Connecting;
+    if (!connecting && (transport.error() == Transport::Error::None || transport.error() == Transport::Error::Reset)) {
         onDisconnected();
         return;
     }
-    const Failure failure = m_phase == Phase::Connecting ? Failure::ConnectFailed : Failure::ConnectionLost;
-    failUpstream(502, "backend connection failed: " + m_upstream->socket()->errorString().toUtf8(), failure);
+    const QString why = transport.errorString().isEmpty() ? QStringLiteral("closed") : transport.errorString();
+    failUpstream(502, "backend connection failed: " + why.toUtf8(),
+                 connecting ? Failure::ConnectFailed : Failure::ConnectionLost);
 }
 
 void ProxyExchange::onDeadline()
@@ -535,7 +553,7 @@ void ProxyExchange::releaseUpstream(bool reusable)
     m_inFlight.release();
     if (!m_upstream)
         return;
-    m_upstream->socket()->disconnect(this);
+    m_upstream->transport()->setListener(nullptr);
     if (reusable)
         m_pool.giveBack(std::move(m_upstream));
     m_upstream.reset();

@@ -52,7 +52,7 @@ struct ExchangeRequest {
     bool upgrade = false;
 };
 
-class ProxyExchange : public QObject
+class ProxyExchange : public QObject, private TransportListener
 {
     Q_OBJECT
 
@@ -93,11 +93,17 @@ private:
     void onConnected();
     void onReadyRead();
     void onDisconnected();
-    void onSocketError();
     void onBytesWritten();
+
+    // TransportListener, for the upstream connection
+    void transportConnected(Transport &) override;
+    void transportReadyRead(Transport &) override { onReadyRead(); }
+    void transportBytesWritten(Transport &) override { onBytesWritten(); }
+    void transportClosed(Transport &) override;
     void onConnectTimeout();
     void onResponseTimeout();
     void processResponse();
+    void keepUnparsedResponseBytes();
     void handleResponseHead();
     void completeResponse();
     void writeToUpstream(QByteArrayView data);
@@ -115,7 +121,7 @@ private:
     std::unique_ptr<UpstreamConnection> m_upstream;
     Phase m_phase = Phase::Idle;
     QByteArray m_pendingBody;   // body bytes that arrived before the upstream was connected
-    QByteArray m_responseBuffer;        // read from the backend, reused for every read
+    QByteArray m_responseBuffer;        // the last read from the backend (a view of the thread's read buffer)
     qsizetype m_responseOffset = 0;     // how much of it the parser has taken
     bool hasUnparsedResponseBytes() const { return m_responseOffset < m_responseBuffer.size(); }
     QByteArray m_replayBody;    // a copy, to resend on a fresh connection (while small)

@@ -3,54 +3,57 @@
 namespace kairos {
 
 namespace {
-constexpr qint64 kHighWaterBytes = 1024 * 1024;
-}
+constexpr qint64 kReadBytes = 64 * 1024;
+}  // namespace
 
-Tunnel::Tunnel(QTcpSocket *client, std::unique_ptr<UpstreamConnection> upstream, QObject *parent)
+Tunnel::Tunnel(Transport *client, std::unique_ptr<UpstreamConnection> upstream, QObject *parent)
     : QObject(parent), m_client(client), m_upstream(std::move(upstream))
 {
 }
 
-Tunnel::~Tunnel() = default;
+Tunnel::~Tunnel()
+{
+    m_client->setListener(nullptr);
+}
 
 void Tunnel::start(const QByteArray &toClient, const QByteArray &toUpstream)
 {
-    QTcpSocket *upstream = m_upstream->socket();
-    connect(m_client, &QTcpSocket::readyRead, this, [this, upstream] { pump(m_client, upstream); });
-    connect(upstream, &QTcpSocket::readyRead, this, [this, upstream] { pump(upstream, m_client); });
-    // A drained side may take what the other side has been holding back.
-    connect(m_client, &QTcpSocket::bytesWritten, this, [this, upstream] { pump(upstream, m_client); });
-    connect(upstream, &QTcpSocket::bytesWritten, this, [this, upstream] { pump(m_client, upstream); });
-    connect(m_client, &QTcpSocket::disconnected, this, &Tunnel::close);
-    connect(upstream, &QTcpSocket::disconnected, this, &Tunnel::close);
-    connect(m_client, &QTcpSocket::errorOccurred, this, &Tunnel::close);
-    connect(upstream, &QTcpSocket::errorOccurred, this, &Tunnel::close);
-    if (!toClient.isEmpty())
-        m_client->write(toClient);
-    if (!toUpstream.isEmpty())
-        upstream->write(toUpstream);
-    pump(m_client, upstream);
-    pump(upstream, m_client);
+    Transport &upstream = *m_upstream->transport();
+    m_client->setListener(this);
+    upstream.setListener(this);
+    m_client->write(toClient);
+    upstream.write(toUpstream);
+    pump(*m_client, upstream);
+    pump(upstream, *m_client);
+    if (!m_client->isOpen() || !upstream.isOpen())
+        close();
 }
 
-void Tunnel::pump(QTcpSocket *from, QTcpSocket *to)
+void Tunnel::pump(Transport &from, Transport &to)
 {
-    while (!m_closed && from->bytesAvailable() > 0 && to->bytesToWrite() < kHighWaterBytes)
-        to->write(from->read(64 * 1024));
+    while (!m_closed && from.mayRead() && to.bytesToWrite() < Transport::kHighWaterBytes) {
+        m_buffer.resize(kReadBytes);
+        const qint64 got = from.read(m_buffer.data(), kReadBytes);
+        if (got <= 0)
+            break;
+        to.write(QByteArrayView(m_buffer).first(got));
+    }
 }
 
 void Tunnel::close()
 {
     if (m_closed)
         return;
+    // Deliver what is still waiting on the side that stays up, then close both.
+    Transport &upstream = *m_upstream->transport();
+    if (m_client->isOpen())
+        pump(upstream, *m_client);
+    if (upstream.isOpen())
+        pump(*m_client, upstream);
     m_closed = true;
-    // Deliver what is still buffered on the side that stays up, then close both.
-    QTcpSocket *upstream = m_upstream->socket();
-    if (upstream->bytesAvailable() > 0 && m_client->state() == QAbstractSocket::ConnectedState)
-        m_client->write(upstream->readAll());
-    if (m_client->bytesAvailable() > 0 && upstream->state() == QAbstractSocket::ConnectedState)
-        upstream->write(m_client->readAll());
-    upstream->disconnectFromHost();
+    m_client->setListener(nullptr);
+    upstream.setListener(nullptr);
+    upstream.close();
     emit finished();
 }
 

@@ -5,18 +5,17 @@
 #include "upstreamconnection.h"
 
 #include <QObject>
-#include <QTcpSocket>
 
 #include <memory>
 
 namespace kairos {
 
-class Tunnel : public QObject
+class Tunnel : public QObject, private TransportListener
 {
     Q_OBJECT
 
 public:
-    Tunnel(QTcpSocket *client, std::unique_ptr<UpstreamConnection> upstream, QObject *parent = nullptr);
+    Tunnel(Transport *client, std::unique_ptr<UpstreamConnection> upstream, QObject *parent = nullptr);
     ~Tunnel() override;
     void start(const QByteArray &toClient, const QByteArray &toUpstream);
 
@@ -24,11 +23,17 @@ signals:
     void finished();
 
 private:
-    void pump(QTcpSocket *from, QTcpSocket *to);
+    void transportReadyRead(Transport &from) override { pump(from, other(from)); }
+    // A drained side may take what the other side has been holding back.
+    void transportBytesWritten(Transport &to) override { pump(other(to), to); }
+    void transportClosed(Transport &) override { close(); }
+    Transport &other(Transport &side) const { return &side == m_client ? *m_upstream->transport() : *m_client; }
+    void pump(Transport &from, Transport &to);
     void close();
 
-    QTcpSocket *m_client;
+    Transport *m_client;
     std::unique_ptr<UpstreamConnection> m_upstream;
+    QByteArray m_buffer;
     bool m_closed = false;
 };
 

@@ -5,8 +5,9 @@
 #include "config/config.h"
 #include "http/messageparser.h"
 
+#include "transport.h"
+
 #include <QElapsedTimer>
-#include <QTcpSocket>
 
 #include <memory>
 
@@ -25,7 +26,7 @@ public:
     UpstreamConnection &operator=(const UpstreamConnection &) = delete;
 
     void connectToBackend();
-    QTcpSocket *socket() const { return m_socket; }
+    Transport *transport() const { return m_transport; }
     http::MessageParser &parser() { return m_parser; }
     const QString &key() const { return m_key; }  // the pool key
     const QString &backendKey() const { return m_backendKey; }
@@ -40,9 +41,7 @@ private:
     QString m_backendKey;
     QString m_hostName;
     quint16 m_port;
-    bool m_tls;
-    bool m_tlsVerify;
-    QTcpSocket *m_socket;  // deleted with deleteLater(): it may be inside one of its own signals
+    Transport *m_transport;  // discard()ed: it may be inside one of its own callbacks
     http::MessageParser m_parser;
     int m_requests = 0;
     QElapsedTimer m_idleSince;

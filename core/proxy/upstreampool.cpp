@@ -1,5 +1,7 @@
 #include "upstreampool.h"
 
+#include <algorithm>
+
 namespace kairos {
 
 UpstreamPool::UpstreamPool(QObject *parent) : QObject(parent), m_sweep(this)
@@ -26,9 +28,8 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::take(const QString &backendKey
     while (!idle.empty()) {
         std::unique_ptr<UpstreamConnection> connection = std::move(idle.back());
         idle.pop_back();
-        connection->socket()->disconnect(this);
-        if (connection->socket()->state() == QAbstractSocket::ConnectedState
-            && connection->socket()->bytesAvailable() == 0)
+        connection->transport()->setListener(nullptr);
+        if (connection->transport()->isOpen() && !connection->transport()->mayRead())
             return connection;
     }
     return nullptr;
@@ -38,32 +39,25 @@ void UpstreamPool::giveBack(std::unique_ptr<UpstreamConnection> connection)
 {
     std::vector<std::unique_ptr<UpstreamConnection>> &idle = m_idle[connection->key()];
     if (int(idle.size()) >= m_maxIdlePerBackend || !m_liveBackends.contains(connection->backendKey())
-        || connection->socket()->state() != QAbstractSocket::ConnectedState)
+        || !connection->transport()->isOpen())
         return;  // the unique_ptr closes it
     connection->parser().startNextMessage();
     connection->idleSince().start();
-    watch(connection.get());
+    connection->transport()->setListener(this);
     idle.push_back(std::move(connection));
 }
 
-void UpstreamPool::watch(UpstreamConnection *connection)
+void UpstreamPool::drop(Transport &transport)
 {
-    // An idle connection that is closed or sends anything unasked is useless: drop it.
-    QTcpSocket *socket = connection->socket();
-    connect(socket, &QTcpSocket::readyRead, this, [this, connection] { drop(connection); });
-    connect(socket, &QTcpSocket::disconnected, this, [this, connection] { drop(connection); });
-    connect(socket, &QTcpSocket::errorOccurred, this, [this, connection] { drop(connection); });
-}
-
-void UpstreamPool::drop(UpstreamConnection *connection)
-{
-    auto found = m_idle.find(connection->key());
-    if (found == m_idle.end())
-        return;
-    auto &idle = found->second;
-    idle.erase(std::remove_if(idle.begin(), idle.end(),
-                              [connection](const auto &candidate) { return candidate.get() == connection; }),
-               idle.end());
+    for (auto &entry : m_idle) {
+        auto &idle = entry.second;
+        const auto found = std::find_if(idle.begin(), idle.end(),
+                                        [&transport](const auto &connection) { return connection->transport() == &transport; });
+        if (found != idle.end()) {
+            idle.erase(found);
+            return;
+        }
+    }
 }
 
 void UpstreamPool::expireIdle()

@@ -16,7 +16,7 @@
 
 namespace kairos {
 
-class UpstreamPool : public QObject
+class UpstreamPool : public QObject, private TransportListener
 {
     Q_OBJECT
 
@@ -41,8 +41,10 @@ public:
     int idleCount(const QString &backendKey) const;
 
 private:
-    void watch(UpstreamConnection *connection);
-    void drop(UpstreamConnection *connection);
+    // An idle connection that is closed or sends anything unasked is useless: drop it.
+    void transportReadyRead(Transport &transport) override { drop(transport); }
+    void transportClosed(Transport &transport) override { drop(transport); }
+    void drop(Transport &transport);
     void expireIdle();
 
     std::unordered_map<QString, std::vector<std::unique_ptr<UpstreamConnection>>> m_idle;

@@ -1,5 +1,7 @@
 #include "worker.h"
 
+#include "sockettransport.h"
+
 #include <QCoreApplication>
 #include <QLoggingCategory>
 
@@ -17,16 +19,10 @@ Worker::Worker(ConnectionServices services) : m_services(std::move(services)), m
 
 void Worker::accept(qintptr socketDescriptor, bool adminListener)
 {
-    auto *socket = new QTcpSocket;
-    if (!socket->setSocketDescriptor(socketDescriptor)) {
-        qCWarning(lcProxy) << "cannot take accepted connection:" << socket->errorString();
-        delete socket;
-        return;
-    }
     m_connections.fetch_add(1, std::memory_order_relaxed);
     ConnectionServices services = m_services;
     services.adminListener = adminListener;
-    auto *connection = new ClientConnection(socket, services, this);
+    auto *connection = new ClientConnection(new SocketTransport(int(socketDescriptor)), services, this);
     connect(connection, &ClientConnection::closed, this,
             [this] { m_connections.fetch_sub(1, std::memory_order_relaxed); });
 }

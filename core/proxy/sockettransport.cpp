@@ -1,0 +1,426 @@
+#include "sockettransport.h"
+
+#include <QHostInfo>
+#include <QSocketNotifier>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace kairos {
+
+namespace {
+
+thread_local int batchDepth = 0;
+thread_local std::vector<SocketTransport *> batchedTransports;
+
+// Past this, a drained output buffer is freed rather than kept for the next response.
+constexpr qsizetype kKeptOutputCapacity = 16 * 1024;
+
+QHostAddress addressOf(const sockaddr_storage &storage)
+{
+    QHostAddress address;
+    address.setAddress(reinterpret_cast<const sockaddr *>(&storage));
+    return address;
+}
+
+void setNoDelay(int descriptor)
+{
+    const int on = 1;
+    ::setsockopt(descriptor, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+}
+
+}  // namespace
+
+void Transport::discard()
+{
+    m_listener = nullptr;
+    abort();
+    deleteLater();
+}
+
+void Transport::setError(Error error, const QString &text)
+{
+    m_error = error;
+    m_errorString = text;
+}
+
+OutputBatch::OutputBatch()
+{
+    ++batchDepth;
+}
+
+OutputBatch::~OutputBatch()
+{
+    if (--batchDepth > 0)
+        return;
+    // Sending may fail and schedule callbacks, never run them: the list only changes by removal.
+    for (size_t i = 0; i < batchedTransports.size(); ++i) {
+        if (SocketTransport *transport = batchedTransports[i])
+            transport->sendBatched();
+    }
+    batchedTransports.clear();
+}
+
+SocketTransport::SocketTransport(QObject *parent) : Transport(parent) {}
+
+SocketTransport::SocketTransport(int descriptor, QObject *parent) : Transport(parent), m_descriptor(descriptor)
+{
+    const int flags = ::fcntl(descriptor, F_GETFL);
+    if (flags >= 0 && !(flags & O_NONBLOCK))
+        ::fcntl(descriptor, F_SETFL, flags | O_NONBLOCK);
+    setNoDelay(descriptor);
+    sockaddr_storage peer{};
+    socklen_t length = sizeof peer;
+    if (::getpeername(descriptor, reinterpret_cast<sockaddr *>(&peer), &length) == 0)
+        m_peer = addressOf(peer);
+    becomeOpen();
+}
+
+SocketTransport::~SocketTransport()
+{
+    if (m_batched)
+        std::replace(batchedTransports.begin(), batchedTransports.end(), this, static_cast<SocketTransport *>(nullptr));
+    closeDescriptor();
+}
+
+void SocketTransport::connectToHost(const QString &host, quint16 port)
+{
+    m_port = port;
+    m_hostName = host;
+    QHostAddress literal;
+    if (literal.setAddress(host)) {
+        m_addresses = {literal};
+        connectToNextAddress();
+        return;
+    }
+    m_state = State::Resolving;
+    QHostInfo::lookupHost(host, this, [this](const QHostInfo &info) {
+        if (m_state != State::Resolving)
+            return;
+        m_addresses = info.addresses();
+        if (m_addresses.isEmpty()) {
+            setError(Error::ConnectFailed, QStringLiteral("host %1 not found").arg(m_hostName));
+            m_state = State::Closed;
+            notifyClosedLater();
+            return;
+        }
+        connectToNextAddress();
+    });
+}
+
+void SocketTransport::connectToNextAddress()
+{
+    closeDescriptor();
+    const QHostAddress address = m_addresses.takeFirst();
+    sockaddr_storage target{};
+    socklen_t length = 0;
+    if (address.protocol() == QAbstractSocket::IPv6Protocol) {
+        auto *in6 = reinterpret_cast<sockaddr_in6 *>(&target);
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons(m_port);
+        const Q_IPV6ADDR bytes = address.toIPv6Address();
+        std::memcpy(&in6->sin6_addr, &bytes, sizeof bytes);
+        length = sizeof *in6;
+    } else {
+        auto *in4 = reinterpret_cast<sockaddr_in *>(&target);
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons(m_port);
+        in4->sin_addr.s_addr = htonl(address.toIPv4Address());
+        length = sizeof *in4;
+    }
+    m_peer = address;
+    m_descriptor = ::socket(target.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (m_descriptor < 0) {
+        fail(Error::ConnectFailed, errno);
+        return;
+    }
+    setNoDelay(m_descriptor);
+    m_state = State::Connecting;
+    if (::connect(m_descriptor, reinterpret_cast<sockaddr *>(&target), length) < 0 && errno != EINPROGRESS) {
+        const int error = errno;
+        if (!m_addresses.isEmpty()) {
+            connectToNextAddress();
+            return;
+        }
+        fail(Error::ConnectFailed, error);
+        return;
+    }
+    watchWritable(true);  // writable once the handshake is over, either way
+}
+
+void SocketTransport::onConnectResult()
+{
+    int error = 0;
+    socklen_t length = sizeof error;
+    if (::getsockopt(m_descriptor, SOL_SOCKET, SO_ERROR, &error, &length) < 0)
+        error = errno;
+    if (error != 0) {
+        if (!m_addresses.isEmpty()) {
+            connectToNextAddress();
+            return;
+        }
+        fail(Error::ConnectFailed, error);
+        return;
+    }
+    watchWritable(false);
+    becomeOpen();
+    if (bytesToWrite() > 0 && !sendBuffered())
+        return;
+    if (m_listener)
+        m_listener->transportConnected(*this);
+}
+
+void SocketTransport::becomeOpen()
+{
+    m_state = State::Open;
+    m_readNotifier = new QSocketNotifier(m_descriptor, QSocketNotifier::Read, this);
+    connect(m_readNotifier, &QSocketNotifier::activated, this, &SocketTransport::onReadable);
+}
+
+void SocketTransport::onReadable()
+{
+    OutputBatch batch;
+    m_readReady = true;
+    if (m_listener)
+        m_listener->transportReadyRead(*this);
+    // A listener that leaves bytes unread will read when it wants more; until then polling the
+    // descriptor would only wake this thread again and again.
+    if (m_readReady && m_state == State::Open)
+        m_readNotifier->setEnabled(false);
+}
+
+void SocketTransport::drained()
+{
+    m_readReady = false;
+    if (m_readNotifier && !m_readNotifier->isEnabled())
+        m_readNotifier->setEnabled(true);
+}
+
+qint64 SocketTransport::read(char *data, qint64 max)
+{
+    if (!m_readReady || m_state != State::Open || max <= 0)
+        return 0;
+    for (;;) {
+        const ssize_t got = ::recv(m_descriptor, data, size_t(max), 0);
+        if (got > 0) {
+            if (got < max)
+                drained();  // the kernel had no more; saves the read that would say EAGAIN
+            return got;
+        }
+        if (got == 0) {
+            m_readReady = false;
+            fail(Error::None, 0);  // the peer closed
+            return 0;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            drained();
+            return 0;
+        }
+        fail(errno == ECONNRESET ? Error::Reset : Error::Other, errno);
+        return 0;
+    }
+}
+
+void SocketTransport::write(QByteArrayView data)
+{
+    if (data.isEmpty() || m_state == State::Closing || m_state == State::Closed)
+        return;
+    if (m_state == State::Open && bytesToWrite() == 0 && batchDepth == 0) {
+        const bool large = data.size() >= kHighWaterBytes;
+        for (;;) {
+            const ssize_t sent = ::send(m_descriptor, data.data(), size_t(data.size()), MSG_NOSIGNAL);
+            if (sent >= 0) {
+                data = data.sliced(sent);
+                if (data.isEmpty()) {
+                    if (large)
+                        notifyWrittenLater();  // its writer may be waiting for the backlog to go
+                    return;
+                }
+                break;
+            }
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            fail(errno == ECONNRESET || errno == EPIPE ? Error::Reset : Error::Other, errno);
+            return;
+        }
+    }
+    if (m_outOffset > 0 && m_outOffset >= m_out.size() / 2) {
+        m_out.remove(0, m_outOffset);
+        m_outOffset = 0;
+    }
+    m_out.append(data.data(), data.size());
+    if (m_state != State::Open)
+        return;  // sent once connected
+    if (batchDepth > 0 && !m_writeWatched) {
+        if (!m_batched) {
+            m_batched = true;
+            batchedTransports.push_back(this);
+        }
+    } else {
+        watchWritable(true);
+    }
+}
+
+void SocketTransport::sendBatched()
+{
+    m_batched = false;
+    // With a backlog the write notifier is on and sends (and tells the listener) itself.
+    if (m_state != State::Open || m_writeWatched)
+        return;
+    const bool large = bytesToWrite() >= kHighWaterBytes;
+    if (sendBuffered() && large && bytesToWrite() == 0)
+        notifyWrittenLater();  // its writer may be waiting; no write notifier will tell it
+}
+
+bool SocketTransport::sendBuffered()
+{
+    while (m_outOffset < m_out.size()) {
+        const ssize_t sent =
+            ::send(m_descriptor, m_out.constData() + m_outOffset, size_t(m_out.size() - m_outOffset), MSG_NOSIGNAL);
+        if (sent >= 0) {
+            m_outOffset += sent;
+            continue;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            break;
+        fail(errno == ECONNRESET || errno == EPIPE ? Error::Reset : Error::Other, errno);
+        return false;
+    }
+    if (m_outOffset == m_out.size()) {
+        if (m_out.capacity() > kKeptOutputCapacity)
+            m_out = QByteArray();
+        else
+            m_out.truncate(0);
+        m_outOffset = 0;
+    }
+    watchWritable(bytesToWrite() > 0);
+    return true;
+}
+
+void SocketTransport::onWritable()
+{
+    if (m_state == State::Connecting) {
+        onConnectResult();
+        return;
+    }
+    OutputBatch batch;
+    if (!sendBuffered())
+        return;
+    if (m_state == State::Closing) {
+        if (bytesToWrite() == 0) {
+            closeDescriptor();
+            m_state = State::Closed;
+            notifyClosedLater();
+        }
+        return;
+    }
+    if (m_listener)
+        m_listener->transportBytesWritten(*this);
+}
+
+void SocketTransport::watchWritable(bool on)
+{
+    if (on == m_writeWatched)
+        return;
+    m_writeWatched = on;
+    if (!m_writeNotifier) {
+        m_writeNotifier = new QSocketNotifier(m_descriptor, QSocketNotifier::Write, this);
+        connect(m_writeNotifier, &QSocketNotifier::activated, this, &SocketTransport::onWritable);
+    }
+    m_writeNotifier->setEnabled(on);
+}
+
+void SocketTransport::close()
+{
+    if (m_state == State::Closing || m_state == State::Closed)
+        return;
+    if (m_state != State::Open || bytesToWrite() == 0) {
+        abort();
+        return;
+    }
+    m_state = State::Closing;
+    m_readNotifier->setEnabled(false);
+    watchWritable(true);
+}
+
+void SocketTransport::abort()
+{
+    if (m_state == State::Closed)
+        return;
+    closeDescriptor();
+    m_state = State::Closed;
+    m_out = QByteArray();
+    m_outOffset = 0;
+    notifyClosedLater();
+}
+
+void SocketTransport::fail(Error error, int errorNumber)
+{
+    if (error != Error::None)
+        setError(error, QString::fromLocal8Bit(std::strerror(errorNumber)));
+    abort();
+}
+
+void SocketTransport::closeDescriptor()
+{
+    // Notifiers go first: a closed descriptor must not stay in the poll set. deleteLater(),
+    // because this may run inside one of their own signals.
+    for (QSocketNotifier **notifier : {&m_readNotifier, &m_writeNotifier}) {
+        if (*notifier) {
+            (*notifier)->setEnabled(false);
+            (*notifier)->deleteLater();
+            *notifier = nullptr;
+        }
+    }
+    m_writeWatched = false;
+    if (m_descriptor >= 0)
+        ::close(m_descriptor);
+    m_descriptor = -1;
+    m_readReady = false;
+}
+
+void SocketTransport::notifyWrittenLater()
+{
+    if (m_writtenNotifyQueued)
+        return;
+    m_writtenNotifyQueued = true;
+    QMetaObject::invokeMethod(
+        this,
+        [this] {
+            m_writtenNotifyQueued = false;
+            if (m_listener && m_state == State::Open)
+                m_listener->transportBytesWritten(*this);
+        },
+        Qt::QueuedConnection);
+}
+
+void SocketTransport::notifyClosedLater()
+{
+    if (m_closeNotified)
+        return;
+    m_closeNotified = true;
+    // Never from inside the caller's own read() or write(): the listener may delete its state.
+    QMetaObject::invokeMethod(
+        this,
+        [this] {
+            if (m_listener)
+                m_listener->transportClosed(*this);
+        },
+        Qt::QueuedConnection);
+}
+
+}  // namespace kairos

@@ -1,0 +1,83 @@
+// The data plane's transport on a plain non-blocking socket descriptor, watched by
+// QSocketNotifiers. Compared with QTcpSocket it reads straight into the caller's buffer (no
+// FIONREAD ioctl and no second buffer per read), keeps no per-socket read buffer at all, and
+// batches the writes of one event: a response head and body written while handling one readable
+// socket leave in one send() (OutputBatch).
+#pragma once
+
+#include "transport.h"
+
+#include <QByteArray>
+#include <QList>
+
+class QSocketNotifier;
+
+namespace kairos {
+
+// While one exists on a thread, SocketTransport::write() only queues; the outermost one sends
+// what was queued when it ends. Every SocketTransport event opens one.
+class OutputBatch
+{
+public:
+    OutputBatch();
+    ~OutputBatch();
+    OutputBatch(const OutputBatch &) = delete;
+    OutputBatch &operator=(const OutputBatch &) = delete;
+};
+
+class SocketTransport final : public Transport
+{
+    Q_OBJECT
+
+public:
+    explicit SocketTransport(QObject *parent = nullptr);  // then connectToHost()
+    // Takes an accepted, connected descriptor.
+    explicit SocketTransport(int descriptor, QObject *parent = nullptr);
+    ~SocketTransport() override;
+
+    void connectToHost(const QString &host, quint16 port) override;
+    bool isOpen() const override { return m_state == State::Open || m_state == State::Closing; }
+    bool mayRead() const override { return m_readReady && m_state == State::Open; }
+    qint64 read(char *data, qint64 max) override;
+    void write(QByteArrayView data) override;
+    qint64 bytesToWrite() const override { return m_out.size() - m_outOffset; }
+    void close() override;
+    void abort() override;
+    QHostAddress peerAddress() const override { return m_peer; }
+
+private:
+    friend class OutputBatch;
+    enum class State { Idle, Resolving, Connecting, Open, Closing, Closed };
+
+    void connectToNextAddress();
+    void onConnectResult();
+    void becomeOpen();
+    void onReadable();
+    void onWritable();
+    void drained();
+    bool sendBuffered();  // false when the connection failed
+    void sendBatched();
+    void watchWritable(bool on);
+    void fail(Error error, int errorNumber);
+    void closeDescriptor();
+    void notifyClosedLater();
+    void notifyWrittenLater();
+
+    int m_descriptor = -1;
+    State m_state = State::Idle;
+    QSocketNotifier *m_readNotifier = nullptr;
+    QSocketNotifier *m_writeNotifier = nullptr;
+    bool m_readReady = false;
+    bool m_writeWatched = false;
+    bool m_batched = false;
+    bool m_closeNotified = false;
+    bool m_writtenNotifyQueued = false;
+    QByteArray m_out;
+    qsizetype m_outOffset = 0;
+    QHostAddress m_peer;
+    QList<QHostAddress> m_addresses;  // still to try
+    quint16 m_port = 0;
+    QString m_hostName;
+};
+
+}  // namespace kairos

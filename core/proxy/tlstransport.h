@@ -1,0 +1,37 @@
+// Transport to an https backend: QSslSocket does the TLS; this adapts it to the listener.
+#pragma once
+
+#include "transport.h"
+
+class QSslSocket;
+
+namespace kairos {
+
+class TlsTransport final : public Transport
+{
+    Q_OBJECT
+
+public:
+    explicit TlsTransport(bool verifyPeer, QObject *parent = nullptr);
+    ~TlsTransport() override;
+
+    void connectToHost(const QString &host, quint16 port) override;
+    bool isOpen() const override;
+    bool mayRead() const override;
+    qint64 read(char *data, qint64 max) override;
+    void write(QByteArrayView data) override;
+    qint64 bytesToWrite() const override;
+    void close() override;
+    void abort() override;
+    QHostAddress peerAddress() const override;
+
+private:
+    void onError();
+    void onDisconnected();
+
+    QSslSocket *m_socket;
+    bool m_connecting = false;
+    bool m_closeNotified = false;
+};
+
+}  // namespace kairos

@@ -1,0 +1,67 @@
+// A byte stream to a client or a backend, as the data plane needs it: reads into the caller's
+// buffer, writes through a small buffer of its own, and one listener instead of Qt signals (a
+// request hands an upstream connection from the pool to an exchange and back; connecting and
+// disconnecting signals for that cost more than the rest of the hand-over).
+#pragma once
+
+#include <QByteArrayView>
+#include <QHostAddress>
+#include <QObject>
+
+namespace kairos {
+
+class Transport;
+
+class TransportListener
+{
+public:
+    virtual ~TransportListener() = default;
+    virtual void transportConnected(Transport &) {}
+    // Bytes may be waiting: read() until it returns 0.
+    virtual void transportReadyRead(Transport &) {}
+    // Some of the buffered output went out.
+    virtual void transportBytesWritten(Transport &) {}
+    // The peer closed, the connection failed, or close()/abort() finished; error() says which.
+    virtual void transportClosed(Transport &) {}
+};
+
+class Transport : public QObject
+{
+    Q_OBJECT
+
+public:
+    enum class Error { None, ConnectFailed, Reset, Other };
+
+    // Writers hold off while this much is unsent and go on at half of it (transportBytesWritten
+    // says when); whatever sends a backlog this large tells the listener.
+    static constexpr qint64 kHighWaterBytes = 1024 * 1024;
+
+    using QObject::QObject;
+    void setListener(TransportListener *listener) { m_listener = listener; }
+
+    virtual void connectToHost(const QString &host, quint16 port) = 0;
+    virtual bool isOpen() const = 0;
+    // Whether a read() may return bytes; false once it returned 0 until the next transportReadyRead.
+    virtual bool mayRead() const = 0;
+    // Up to max bytes; 0 when nothing is waiting or the stream ended (transportClosed follows).
+    virtual qint64 read(char *data, qint64 max) = 0;
+    virtual void write(QByteArrayView data) = 0;
+    virtual qint64 bytesToWrite() const = 0;
+    // Closes once the buffered output is sent.
+    virtual void close() = 0;
+    virtual void abort() = 0;
+    virtual QHostAddress peerAddress() const = 0;
+    Error error() const { return m_error; }
+    QString errorString() const { return m_errorString; }
+    // Closes now, tells no listener, and frees the object once control is back in the event loop
+    // (it may be inside one of its own callbacks).
+    void discard();
+
+protected:
+    void setError(Error error, const QString &text);
+    TransportListener *m_listener = nullptr;
+    Error m_error = Error::None;
+    QString m_errorString;
+};
+
+}  // namespace kairos
