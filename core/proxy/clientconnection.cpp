@@ -64,6 +64,7 @@ ClientConnection::~ClientConnection()
         m_exchange->cancel();
         delete m_exchange;
     }
+    delete m_tunnel;  // before the transport it uses, which is a child too
     m_transport->setListener(nullptr);
 }
 
@@ -291,9 +292,11 @@ void ClientConnection::startProxying(const RouteMatch &match, qint64 bodyLimit)
     request.upstreamTarget = m_snapshot->routes.upstreamTarget(
         match, question < 0 ? QByteArrayView() : QByteArrayView(target).sliced(question + 1));
     request.requestId = m_record.requestId;
-    request.peer = m_record.peer;
+    if (m_peerText.isEmpty())
+        m_peerText = clientAddressText(m_record.peer);
+    request.peerText = m_peerText;
     request.peerIsTrustedProxy = m_snapshot->trustedProxies.contains(m_record.peer);
-    request.clientKey = effectiveClientAddress(head, m_record.peer, request.peerIsTrustedProxy, m_snapshot->trustedProxies);
+    request.clientKey = effectiveClientAddress(head, m_peerText, request.peerIsTrustedProxy, m_snapshot->trustedProxies);
     request.bodyFraming = m_parser.framing();
     request.contentLength = m_parser.contentLength();
     request.upgrade = m_parser.isUpgrade();

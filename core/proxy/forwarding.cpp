@@ -10,14 +10,14 @@ namespace {
 constexpr const char *kHopByHop[] = {"connection", "keep-alive", "proxy-connection", "te", "trailer",
                                      "transfer-encoding", "upgrade"};
 
-QByteArray addressText(const QHostAddress &address)
+}  // namespace
+
+QByteArray clientAddressText(const QHostAddress &address)
 {
     bool isV4 = false;
     const quint32 v4 = address.toIPv4Address(&isV4);
     return (isV4 ? QHostAddress(v4) : address).toString().toLatin1();
 }
-
-}  // namespace
 
 void removeHopByHopFields(http::Headers &headers)
 {
@@ -57,7 +57,7 @@ http::RequestHead upstreamRequestHead(const http::RequestHead &client, const For
     headers.remove("expect");  // the gateway answers 100-continue itself
     headers.remove("content-length");
 
-    const QByteArray peer = addressText(context.peer);
+    const QByteArray &peer = context.peerText;
     QByteArray forwardedFor = context.peerIsTrustedProxy ? client.headers.combinedValue("x-forwarded-for") : QByteArray();
     forwardedFor = forwardedFor.isEmpty() ? peer : forwardedFor + ", " + peer;
     QByteArray forwardedProto = context.peerIsTrustedProxy ? client.headers.value("x-forwarded-proto") : QByteArray();
@@ -72,7 +72,7 @@ http::RequestHead upstreamRequestHead(const http::RequestHead &client, const For
     headers.set("X-Request-Id", context.requestId);
 
     if (!context.preserveHost || clientHost.isEmpty())
-        headers.set("Host", backendAuthority(*context.backend));
+        headers.set("Host", context.backendAuthority);
     if (context.upgrade) {
         headers.add("Connection", "upgrade");
         headers.add("Upgrade", client.headers.value("upgrade"));
@@ -80,7 +80,7 @@ http::RequestHead upstreamRequestHead(const http::RequestHead &client, const For
     return upstream;
 }
 
-QByteArray effectiveClientAddress(const http::RequestHead &request, const QHostAddress &peer,
+QByteArray effectiveClientAddress(const http::RequestHead &request, const QByteArray &peerText,
                                   bool peerIsTrustedProxy, const NetworkList &trusted)
 {
     if (peerIsTrustedProxy) {
@@ -91,10 +91,10 @@ QByteArray effectiveClientAddress(const http::RequestHead &request, const QHostA
             if (address.isNull())
                 break;
             if (!trusted.contains(address))
-                return addressText(address);
+                return clientAddressText(address);
         }
     }
-    return addressText(peer);
+    return peerText;
 }
 
 QByteArray newRequestId()

@@ -11,11 +11,11 @@
 namespace kairos {
 
 struct ForwardingContext {
-    QHostAddress peer;
+    QByteArray peerText;  // clientAddressText() of the TCP peer
     bool peerIsTrustedProxy = false;
     QByteArray requestId;
     QByteArray upstreamTarget;
-    const Backend *backend = nullptr;
+    QByteArray backendAuthority;  // backendAuthority() of the chosen backend
     bool preserveHost = false;
     bool upgrade = false;  // keep Upgrade and Connection: upgrade
 };
@@ -32,8 +32,12 @@ QByteArray backendAuthority(const Backend &backend);
 
 // The client's address as the routing and IpHash strategies see it: the TCP peer, or, when the
 // peer is a trusted proxy, the rightmost X-Forwarded-For address that is not a trusted proxy.
-QByteArray effectiveClientAddress(const http::RequestHead &request, const QHostAddress &peer,
+// peerText is clientAddressText(peer).
+QByteArray effectiveClientAddress(const http::RequestHead &request, const QByteArray &peerText,
                                   bool peerIsTrustedProxy, const class NetworkList &trusted);
+
+// An address as X-Forwarded-For carries it: IPv4-mapped IPv6 addresses in their IPv4 form.
+QByteArray clientAddressText(const QHostAddress &address);
 
 QByteArray newRequestId();
 

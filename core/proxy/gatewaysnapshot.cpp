@@ -1,5 +1,8 @@
 #include "gatewaysnapshot.h"
 
+#include "forwarding.h"
+#include "upstreamconnection.h"
+
 namespace kairos {
 
 GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry &registry, RouteMetricsRegistry &metrics)
@@ -9,10 +12,16 @@ GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry 
       jwt(config->jwt)
 {
     balancers.reserve(size_t(config->routes.size()));
+    upstreams.reserve(size_t(config->routes.size()));
     for (const Route &route : config->routes) {
         std::vector<BalancedBackend> backends;
-        for (const Backend &backend : route.backends)
+        RouteUpstreams &derived = upstreams.emplace_back();
+        derived.circuit = config->circuitBreakerFor(route);
+        for (const Backend &backend : route.backends) {
             backends.push_back({registry.obtain(backend.key()), backend.weight});
+            derived.poolKeys.push_back(upstreamPoolKey(backend));
+            derived.authorities.push_back(backendAuthority(backend));
+        }
         balancers.push_back(makeBalancer(route.strategy, std::move(backends)));
         routeMetrics.push_back(metrics.obtain(route.externalPath));
     }

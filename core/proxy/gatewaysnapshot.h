@@ -15,6 +15,13 @@
 
 namespace kairos {
 
+// What a request needs about a route's backends, derived once per snapshot instead of per request.
+struct RouteUpstreams {
+    CircuitBreakerSettings circuit;
+    std::vector<QString> poolKeys;        // by backend index (upstreamPoolKey)
+    std::vector<QByteArray> authorities;  // by backend index: the Host field it gets (backendAuthority)
+};
+
 struct GatewaySnapshot {
     GatewaySnapshot(ConfigSnapshot config, BackendRegistry &registry, RouteMetricsRegistry &metrics);
 
@@ -22,6 +29,7 @@ struct GatewaySnapshot {
     RouteTable routes;
     std::vector<std::unique_ptr<Balancer>> balancers;  // by route index
     std::vector<std::shared_ptr<RouteMetrics>> routeMetrics;  // by route index
+    std::vector<RouteUpstreams> upstreams;  // by route index
     NetworkList trustedProxies;
     JwtVerifier jwt;  // key material loaded once per config
 };

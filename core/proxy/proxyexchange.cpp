@@ -38,12 +38,12 @@ ProxyExchange::ProxyExchange(ExchangeRequest request, ExchangeSink &sink, Upstre
       m_sink(sink),
       m_pool(pool),
       m_selection(*m_request.snapshot->balancers[size_t(m_request.route->index)], m_request.clientKey),
+      m_upstreams(m_request.snapshot->upstreams[size_t(m_request.route->index)]),
       m_connectTimeoutMs(m_request.route->route->connectTimeoutMs.value_or(m_request.snapshot->config->server.connectTimeoutMs)),
       m_responseTimeoutMs(m_request.route->route->responseTimeoutMs.value_or(m_request.snapshot->config->server.responseTimeoutMs)),
       m_routeTimeoutMs(m_request.route->route->timeoutMs)
 {
     m_bodyFinished = m_request.bodyFraming == http::MessageParser::Framing::None;
-    m_circuitSettings = m_request.snapshot->config->circuitBreakerFor(*m_request.route->route);
 }
 
 void ProxyExchange::checkDeadlines(qint64 nowMs)
@@ -104,7 +104,7 @@ void ProxyExchange::startAttempt()
 
 bool ProxyExchange::admit(int backendIndex)
 {
-    const CircuitBreaker::Admission admission = backendState(backendIndex).circuit.tryAcquire(m_circuitSettings);
+    const CircuitBreaker::Admission admission = backendState(backendIndex).circuit.tryAcquire(m_upstreams.circuit);
     m_probe = admission.probe;
     return admission.admitted;
 }
@@ -158,7 +158,7 @@ void ProxyExchange::connectTo(int backendIndex, bool allowPooled)
     ++m_attempts;
 
     if (allowPooled)
-        m_upstream = m_pool.take(upstreamPoolKey(backend));
+        m_upstream = m_pool.take(m_upstreams.poolKeys[size_t(backendIndex)]);
     const bool pooled = m_upstream != nullptr;
     if (!pooled)
         m_upstream = std::make_unique<UpstreamConnection>(backend, m_request.snapshot->config->server.maxHeaderBytes);
@@ -180,11 +180,11 @@ void ProxyExchange::onConnected()
     m_connectDeadline = 0;
     m_phase = Phase::Waiting;
     ForwardingContext context;
-    context.peer = m_request.peer;
+    context.peerText = m_request.peerText;
     context.peerIsTrustedProxy = m_request.peerIsTrustedProxy;
     context.requestId = m_request.requestId;
     context.upstreamTarget = m_request.upstreamTarget;
-    context.backend = &m_request.route->route->backends[m_backendIndex];
+    context.backendAuthority = m_upstreams.authorities[size_t(m_backendIndex)];
     context.preserveHost = m_request.route->route->preserveHost;
     context.upgrade = m_request.upgrade;
     http::RequestHead head = upstreamRequestHead(m_request.head, context);
@@ -494,9 +494,9 @@ void ProxyExchange::reportOutcome(bool success)
         return;
     CircuitBreaker &circuit = backendState(m_backendIndex).circuit;
     if (success)
-        circuit.onSuccess(m_circuitSettings, m_probe);
+        circuit.onSuccess(m_upstreams.circuit, m_probe);
     else
-        circuit.onFailure(m_circuitSettings, m_probe);
+        circuit.onFailure(m_upstreams.circuit, m_probe);
     m_probe = false;
 }
 

@@ -44,7 +44,7 @@ struct ExchangeRequest {
     const CompiledRoute *route = nullptr;
     QByteArray upstreamTarget;
     QByteArray requestId;
-    QHostAddress peer;
+    QByteArray peerText;  // clientAddressText() of the TCP peer
     bool peerIsTrustedProxy = false;
     QByteArray clientKey;  // for IpHash
     http::MessageParser::Framing bodyFraming = http::MessageParser::Framing::None;
@@ -133,7 +133,7 @@ private:
     bool m_probe = false;  // the current try is a half-open circuit probe
     int m_attempts = 0;
     std::optional<GatewayError> m_lastError;
-    CircuitBreakerSettings m_circuitSettings;
+    const RouteUpstreams &m_upstreams;  // of the route, in the snapshot
     QElapsedTimer m_attemptClock;  // from sending the request to the response head
     int m_connectTimeoutMs;
     int m_responseTimeoutMs;
