@@ -2,6 +2,9 @@
 
 #include <http_parser.h>
 
+#include <cstdio>
+#include <cstring>
+
 namespace kairos::http {
 
 bool equalsIgnoreCase(QByteArrayView a, QByteArrayView b)
@@ -104,41 +107,66 @@ QByteArray reasonPhrase(int status)
 }
 
 namespace {
-void appendHeaders(QByteArray &out, const Headers &headers)
+
+// Heads are written into one allocation of the exact size: appending piece by piece cost more
+// than the rest of serialising.
+class HeadWriter
 {
-    for (const Headers::Field &field : headers.fields()) {
-        out += field.first;
-        out += ": ";
-        out += field.second;
-        out += "\r\n";
+public:
+    HeadWriter(std::initializer_list<QByteArrayView> startLine, const Headers &headers) : m_headers(headers)
+    {
+        qsizetype size = 2 + 2;  // CRLF after the start line, CRLF after the fields
+        for (QByteArrayView piece : startLine)
+            size += piece.size();
+        for (const Headers::Field &field : headers.fields())
+            size += field.first.size() + 2 + field.second.size() + 2;
+        m_out = QByteArray(size, Qt::Uninitialized);
+        m_cursor = m_out.data();
+        for (QByteArrayView piece : startLine)
+            put(piece);
     }
-    out += "\r\n";
-}
+
+    QByteArray finish()
+    {
+        put("\r\n");
+        for (const Headers::Field &field : m_headers.fields()) {
+            put(field.first);
+            put(": ");
+            put(field.second);
+            put("\r\n");
+        }
+        put("\r\n");
+        return std::move(m_out);
+    }
+
+private:
+    void put(QByteArrayView piece)
+    {
+        std::memcpy(m_cursor, piece.data(), size_t(piece.size()));
+        m_cursor += piece.size();
+    }
+
+    const Headers &m_headers;
+    QByteArray m_out;
+    char *m_cursor;
+};
+
 }  // namespace
 
 QByteArray serialize(const RequestHead &head)
 {
-    QByteArray out;
-    out.reserve(head.target.size() + 64 + head.headers.size() * 40);
-    out += head.method;
-    out += ' ';
-    out += head.target;
-    out += head.versionMinor == 0 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n";
-    appendHeaders(out, head.headers);
-    return out;
+    return HeadWriter({head.method, " ", head.target, head.versionMinor == 0 ? " HTTP/1.0" : " HTTP/1.1"}, head.headers)
+        .finish();
 }
 
 QByteArray serialize(const ResponseHead &head)
 {
-    QByteArray out;
-    out.reserve(64 + head.headers.size() * 40);
-    out += head.versionMinor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ";
-    out += QByteArray::number(head.status);
-    out += ' ';
-    out += head.reason.isEmpty() ? reasonPhrase(head.status) : head.reason;
-    out += "\r\n";
-    appendHeaders(out, head.headers);
-    return out;
+    char status[16];
+    const int statusLength = std::snprintf(status, sizeof status, "%d", head.status);
+    const QByteArray reason = head.reason.isEmpty() ? reasonPhrase(head.status) : head.reason;
+    return HeadWriter({head.versionMinor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ", QByteArrayView(status, statusLength), " ", reason},
+                      head.headers)
+        .finish();
 }
 
 Headers withCredentialsRedacted(const Headers &headers)

@@ -2,6 +2,8 @@
 
 #include <http_parser.h>
 
+#include <cstring>
+
 namespace kairos::http {
 
 namespace {
@@ -38,6 +40,29 @@ bool isFieldValueChar(unsigned char c)
 bool isTargetChar(unsigned char c)
 {
     return c > 0x20 && c != 0x7f;
+}
+
+// memmem: QByteArray::indexOf() of a short pattern in a short text is several times slower.
+qsizetype find(QByteArrayView text, QByteArrayView pattern, qsizetype from)
+{
+    if (from >= text.size())
+        return -1;
+    const void *found = ::memmem(text.data() + from, size_t(text.size() - from), pattern.data(), size_t(pattern.size()));
+    return found ? static_cast<const char *>(found) - text.data() : -1;
+}
+
+constexpr qsizetype kKeptHeadCapacity = 4096;
+
+// The fields libhttp-parser reads to frame the body and decide keep-alive and upgrade.
+bool decidesFraming(QByteArrayView name)
+{
+    for (QByteArrayView framing : {QByteArrayView("content-length"), QByteArrayView("transfer-encoding"),
+                                   QByteArrayView("connection"), QByteArrayView("proxy-connection"),
+                                   QByteArrayView("upgrade")}) {
+        if (equalsIgnoreCase(name, framing))
+            return true;
+    }
+    return false;
 }
 
 QByteArrayView trimOws(QByteArrayView text)
@@ -122,7 +147,12 @@ void MessageParser::startNextMessage()
     http_parser_init(m_parser.get(), m_type == Type::Request ? HTTP_REQUEST : HTTP_RESPONSE);
     m_parser->data = this;
     m_state = State::Head;
-    m_headBuffer.clear();
+    // Kept for the next head unless a large one grew it.
+    if (m_headBuffer.capacity() > kKeptHeadCapacity)
+        m_headBuffer = QByteArray();
+    else
+        m_headBuffer.truncate(0);
+    m_framingFields.truncate(0);
     m_request = RequestHead();
     m_response = ResponseHead();
     m_framing = Framing::None;
@@ -164,9 +194,9 @@ qsizetype MessageParser::feedHead(const char *data, qsizetype size)
     m_headBuffer.append(data + consumed, std::min(size - consumed, std::max<qsizetype>(room, 0)));
 
     const qsizetype searchFrom = std::max<qsizetype>(0, before - 3);
-    const qsizetype end = m_headBuffer.indexOf("\r\n\r\n", searchFrom);
+    const qsizetype end = find(m_headBuffer, "\r\n\r\n", searchFrom);
     if (end < 0) {
-        const qsizetype bareEnd = m_headBuffer.indexOf("\n\n", std::max<qsizetype>(0, before - 1));
+        const qsizetype bareEnd = find(m_headBuffer, "\n\n", std::max<qsizetype>(0, before - 1));
         if (bareEnd >= 0) {
             fail(400, "line ending without CR");
             return consumed + (m_headBuffer.size() - before);
@@ -188,7 +218,7 @@ qsizetype MessageParser::feedHead(const char *data, qsizetype size)
 bool MessageParser::parseHeadBlock()
 {
     const QByteArrayView block(m_headBuffer.constData(), m_headBuffer.size() - 2);  // keep one CRLF per line
-    QList<QByteArrayView> lines;
+    Lines lines;
     qsizetype start = 0;
     while (start < block.size()) {
         const qsizetype lf = block.indexOf('\n', start);
@@ -247,9 +277,10 @@ bool MessageParser::parseRequestLine(QByteArrayView line)
     return true;
 }
 
-bool MessageParser::checkFieldLines(const QList<QByteArrayView> &lines)
+bool MessageParser::checkFieldLines(const Lines &lines)
 {
     Headers &headers = m_type == Type::Request ? m_request.headers : m_response.headers;
+    headers.fields().reserve(lines.size() - 1);
     for (qsizetype i = 1; i < lines.size(); ++i) {
         const QByteArrayView line = lines[i];
         if (line.front() == ' ' || line.front() == '\t') {
@@ -268,8 +299,14 @@ bool MessageParser::checkFieldLines(const QList<QByteArrayView> &lines)
                 return false;
             }
         }
-        headers.add(line.first(colon).toByteArray(), value.toByteArray());
+        const QByteArrayView name = line.first(colon);
+        if (decidesFraming(name)) {
+            m_framingFields += line;
+            m_framingFields += "\r\n";
+        }
+        headers.add(name.toByteArray(), value.toByteArray());
     }
+    m_framingFields += "\r\n";
     if (headers.contains("transfer-encoding") && !equalsIgnoreCase(headers.combinedValue("transfer-encoding"), "chunked")) {
         fail(m_type == Type::Request ? 400 : 502, "unsupported Transfer-Encoding");
         return false;
@@ -279,18 +316,16 @@ bool MessageParser::checkFieldLines(const QList<QByteArrayView> &lines)
 
 bool MessageParser::runFraming()
 {
-    // libhttp-parser reads a start line it knows followed by our checked fields: it decides the
-    // framing (and rejects what it finds ambiguous), nothing else.
-    QByteArray startLine;
-    const QByteArrayView afterStartLine =
-        QByteArrayView(m_headBuffer).sliced(m_headBuffer.indexOf("\r\n") + 2);
+    // libhttp-parser reads a start line it knows followed by our checked fields that bear on
+    // framing, keep-alive and upgrade (the others cost parsing time and change nothing): it decides
+    // the framing (and rejects what it finds ambiguous), nothing else.
+    const qsizetype startLineEnd = find(m_headBuffer, "\r\n", 0) + 2;
+    QByteArrayView startLine = QByteArrayView(m_headBuffer).first(startLineEnd);
     if (m_type == Type::Request)
         startLine = m_request.versionMinor == 0 ? "PUT / HTTP/1.0\r\n" : "PUT / HTTP/1.1\r\n";
-    else
-        startLine = m_headBuffer.left(m_headBuffer.indexOf("\r\n") + 2);
 
     m_bodyOut = nullptr;
-    for (const QByteArrayView part : {QByteArrayView(startLine), afterStartLine}) {
+    for (const QByteArrayView part : {startLine, QByteArrayView(m_framingFields)}) {
         const size_t parsed = http_parser_execute(m_parser.get(), &Callbacks::settings(), part.data(), size_t(part.size()));
         const http_errno error = HTTP_PARSER_ERRNO(m_parser.get());
         if (error != HPE_OK && error != HPE_PAUSED) {
@@ -306,7 +341,7 @@ bool MessageParser::runFraming()
         m_response.versionMinor = m_parser->http_minor;
         const qsizetype space = startLine.indexOf(' ');
         const qsizetype secondSpace = startLine.indexOf(' ', space + 1);
-        m_response.reason = secondSpace < 0 ? QByteArray() : startLine.mid(secondSpace + 1).chopped(2);
+        m_response.reason = secondSpace < 0 ? QByteArray() : startLine.sliced(secondSpace + 1).chopped(2).toByteArray();
         if (m_parser->http_major != 1) {
             fail(502, "unsupported HTTP version");
             return false;

@@ -65,10 +65,11 @@ public:
 
 private:
     struct Callbacks;
+    using Lines = QVarLengthArray<QByteArrayView, 32>;
     qsizetype feedHead(const char *data, qsizetype size);
     bool parseHeadBlock();
     bool parseRequestLine(QByteArrayView line);
-    bool checkFieldLines(const QList<QByteArrayView> &lines);
+    bool checkFieldLines(const Lines &lines);
     bool runFraming();
     qsizetype feedBody(const char *data, qsizetype size, BodyPieces *body);
     void fail(int status, QByteArray message);
@@ -77,6 +78,7 @@ private:
     qsizetype m_maxHeadBytes;
     State m_state = State::Head;
     QByteArray m_headBuffer;
+    QByteArray m_framingFields;  // the field lines libhttp-parser gets, CRLF-terminated
     std::unique_ptr<http_parser> m_parser;
     RequestHead m_request;
     ResponseHead m_response;

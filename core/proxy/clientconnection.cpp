@@ -530,7 +530,7 @@ void ClientConnection::exchangeResponseHead(http::ResponseHead head, http::Messa
 {
     using Framing = http::MessageParser::Framing;
     http::ResponseHead out = std::move(head);
-    removeHopByHopFields(out.headers);
+    removeHopByHopFields(out.headers, {"x-request-id"});
     out.versionMinor = 1;
     const bool clientIsHttp10 = m_parser.request().versionMinor == 0;
     const bool bodyless = m_record.method == "HEAD" || out.status == 204 || out.status == 304;
@@ -550,7 +550,7 @@ void ClientConnection::exchangeResponseHead(http::ResponseHead head, http::Messa
     }
     if (!m_requestBodyDone)
         m_closeAfterResponse = true;  // the backend answered before the request body ended
-    out.headers.set("X-Request-Id", m_record.requestId);
+    out.headers.add("X-Request-Id", m_record.requestId);
     if (m_closeAfterResponse)
         out.headers.add("Connection", "close");
     else if (clientIsHttp10)

@@ -3,12 +3,16 @@
 #include "balancing/balancer.h"
 #include "networklist.h"
 
+#include <QVarLengthArray>
+
+#include <algorithm>
+
 namespace kairos {
 
 namespace {
 
-constexpr const char *kHopByHop[] = {"connection", "keep-alive", "proxy-connection", "te", "trailer",
-                                     "transfer-encoding", "upgrade"};
+constexpr QByteArrayView kHopByHop[] = {"connection", "keep-alive", "proxy-connection", "te", "trailer",
+                                        "transfer-encoding", "upgrade"};
 
 }  // namespace
 
@@ -19,19 +23,32 @@ QByteArray clientAddressText(const QHostAddress &address)
     return (isV4 ? QHostAddress(v4) : address).toString().toLatin1();
 }
 
-void removeHopByHopFields(http::Headers &headers)
+void removeHopByHopFields(http::Headers &headers, std::initializer_list<QByteArrayView> alsoRemove)
 {
-    QList<QByteArray> named;
+    // Copies share the data; the views below stay valid while fields are removed.
+    QVarLengthArray<QByteArray, 2> connectionValues;
     for (const http::Headers::Field &field : headers.fields()) {
-        if (!http::equalsIgnoreCase(field.first, "connection"))
-            continue;
-        for (const QByteArray &token : field.second.split(','))
-            named.append(token.trimmed());
+        if (http::equalsIgnoreCase(field.first, "connection"))
+            connectionValues.append(field.second);
     }
-    for (const QByteArray &name : named)
-        headers.remove(name);
-    for (const char *name : kHopByHop)
-        headers.remove(name);
+    QVarLengthArray<QByteArrayView, 8> named;
+    for (const QByteArray &value : connectionValues) {
+        qsizetype start = 0;
+        while (start <= value.size()) {
+            qsizetype comma = value.indexOf(',', start);
+            if (comma < 0)
+                comma = value.size();
+            named.append(QByteArrayView(value).sliced(start, comma - start).trimmed());
+            start = comma + 1;
+        }
+    }
+    const auto isListed = [](QByteArrayView name, auto &&list) {
+        return std::any_of(std::begin(list), std::end(list),
+                           [name](QByteArrayView listed) { return http::equalsIgnoreCase(name, listed); });
+    };
+    headers.fields().removeIf([&](const http::Headers::Field &field) {
+        return isListed(field.first, kHopByHop) || isListed(field.first, named) || isListed(field.first, alsoRemove);
+    });
 }
 
 QByteArray backendAuthority(const Backend &backend)
@@ -53,26 +70,23 @@ http::RequestHead upstreamRequestHead(const http::RequestHead &client, const For
     http::Headers &headers = upstream.headers;
 
     const QByteArray clientHost = client.headers.value("host");
-    removeHopByHopFields(headers);
-    headers.remove("expect");  // the gateway answers 100-continue itself
-    headers.remove("content-length");
+    const bool replaceHost = !context.preserveHost || clientHost.isEmpty();
+    // Expect: the gateway answers 100-continue itself. Content-Length: the caller frames the body.
+    removeHopByHopFields(headers, {"expect", "content-length", "x-forwarded-for", "x-forwarded-proto",
+                                   "x-forwarded-host", "x-request-id", replaceHost ? "host" : ""});
 
     const QByteArray &peer = context.peerText;
     QByteArray forwardedFor = context.peerIsTrustedProxy ? client.headers.combinedValue("x-forwarded-for") : QByteArray();
     forwardedFor = forwardedFor.isEmpty() ? peer : forwardedFor + ", " + peer;
     QByteArray forwardedProto = context.peerIsTrustedProxy ? client.headers.value("x-forwarded-proto") : QByteArray();
     QByteArray forwardedHost = context.peerIsTrustedProxy ? client.headers.value("x-forwarded-host") : QByteArray();
-    headers.remove("x-forwarded-for");
-    headers.remove("x-forwarded-proto");
-    headers.remove("x-forwarded-host");
     headers.add("X-Forwarded-For", forwardedFor);
     headers.add("X-Forwarded-Proto", forwardedProto.isEmpty() ? QByteArray("http") : forwardedProto);
     if (!forwardedHost.isEmpty() || !clientHost.isEmpty())
         headers.add("X-Forwarded-Host", forwardedHost.isEmpty() ? clientHost : forwardedHost);
-    headers.set("X-Request-Id", context.requestId);
-
-    if (!context.preserveHost || clientHost.isEmpty())
-        headers.set("Host", context.backendAuthority);
+    headers.add("X-Request-Id", context.requestId);
+    if (replaceHost)
+        headers.add("Host", context.backendAuthority);
     if (context.upgrade) {
         headers.add("Connection", "upgrade");
         headers.add("Upgrade", client.headers.value("upgrade"));

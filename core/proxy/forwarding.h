@@ -20,8 +20,8 @@ struct ForwardingContext {
     bool upgrade = false;  // keep Upgrade and Connection: upgrade
 };
 
-// Removes Connection, every field it names, and the fixed hop-by-hop fields.
-void removeHopByHopFields(http::Headers &headers);
+// Removes Connection, every field it names, the fixed hop-by-hop fields, and alsoRemove, in one pass.
+void removeHopByHopFields(http::Headers &headers, std::initializer_list<QByteArrayView> alsoRemove = {});
 
 // The head to send to the backend. Body framing fields (Content-Length, Transfer-Encoding) are
 // left to the caller, which knows how the body will be sent.

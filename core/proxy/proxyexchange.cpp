@@ -77,9 +77,7 @@ BackendState &ProxyExchange::backendState(int backendIndex) const
 
 QString ProxyExchange::backendKey() const
 {
-    if (m_backendIndex < 0)
-        return QString();
-    return m_request.route->route->backends[m_backendIndex].key();
+    return m_backendIndex < 0 ? QString() : backendState(m_backendIndex).key;  // Backend::key() parses a URL
 }
 
 void ProxyExchange::start()
