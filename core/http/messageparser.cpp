@@ -56,13 +56,14 @@ constexpr qsizetype kKeptHeadCapacity = 4096;
 // The fields libhttp-parser reads to frame the body and decide keep-alive and upgrade.
 bool decidesFraming(QByteArrayView name)
 {
-    for (QByteArrayView framing : {QByteArrayView("content-length"), QByteArrayView("transfer-encoding"),
-                                   QByteArrayView("connection"), QByteArrayView("proxy-connection"),
-                                   QByteArrayView("upgrade")}) {
-        if (equalsIgnoreCase(name, framing))
-            return true;
+    switch (name.size()) {  // most fields are none of these: the length says so at once
+    case 7: return equalsIgnoreCase(name, "upgrade");
+    case 10: return equalsIgnoreCase(name, "connection");
+    case 14: return equalsIgnoreCase(name, "content-length");
+    case 16: return equalsIgnoreCase(name, "proxy-connection");
+    case 17: return equalsIgnoreCase(name, "transfer-encoding");
+    default: return false;
     }
-    return false;
 }
 
 QByteArrayView trimOws(QByteArrayView text)

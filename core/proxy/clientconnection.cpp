@@ -68,9 +68,20 @@ ClientConnection::~ClientConnection()
     m_transport->setListener(nullptr);
 }
 
+void ClientConnection::retireExchange()
+{
+    // It may be on the call stack (its own callback led here), so it is freed later: when the
+    // next one retires, or with the connection. Cheaper than deleteLater() for every request.
+    if (!m_exchange)
+        return;
+    m_retiredExchange.reset(m_exchange);
+    m_exchange = nullptr;
+}
+
 void ClientConnection::releaseIdleMemory()
 {
     m_idleMemoryReleased = true;
+    m_retiredExchange.reset();
     if (m_inboundOffset == m_inbound.size()) {
         m_inbound = QByteArray();
         m_inboundOffset = 0;
@@ -301,7 +312,7 @@ void ClientConnection::startProxying(const RouteMatch &match, qint64 bodyLimit)
     request.contentLength = m_parser.contentLength();
     request.upgrade = m_parser.isUpgrade();
     m_bodyLimit = bodyLimit;
-    m_exchange = new ProxyExchange(std::move(request), *this, *m_services.pool, this);
+    m_exchange = new ProxyExchange(std::move(request), *this, *m_services.pool);
     m_exchange->start();
 }
 
@@ -419,11 +430,7 @@ void ClientConnection::reportRequest()
 void ClientConnection::finishRequest()
 {
     reportRequest();
-    if (m_exchange) {
-        m_exchange->disconnect(this);
-        m_exchange->deleteLater();
-        m_exchange = nullptr;
-    }
+    retireExchange();
     m_snapshot.reset();
     m_bodyDeadline = 0;
     if (m_closeAfterResponse) {
@@ -453,11 +460,9 @@ void ClientConnection::closeConnection()
         return;
     m_phase = Phase::Closing;
     m_headerDeadline = m_idleDeadline = m_bodyDeadline = 0;
-    if (m_exchange) {
+    if (m_exchange)
         m_exchange->cancel();
-        m_exchange->deleteLater();
-        m_exchange = nullptr;
-    }
+    retireExchange();
     m_transport->close();
     if (!m_transport->isOpen()) {
         onDisconnected();
@@ -515,11 +520,9 @@ void ClientConnection::onDisconnected()
     if (m_disconnected)
         return;
     m_disconnected = true;
-    if (m_exchange) {
+    if (m_exchange)
         m_exchange->cancel();
-        m_exchange->deleteLater();
-        m_exchange = nullptr;
-    }
+    retireExchange();
     m_phase = Phase::Closing;
     m_headerDeadline = m_idleDeadline = m_bodyDeadline = 0;
     emit closed();
@@ -596,10 +599,7 @@ void ClientConnection::exchangeAborted(const QByteArray &reason)
     qCInfo(lcProxy).noquote() << "closing client connection mid-response:" << reason;
     m_closeAfterResponse = true;
     reportRequest();
-    if (m_exchange) {
-        m_exchange->deleteLater();
-        m_exchange = nullptr;
-    }
+    retireExchange();
     closeConnection();  // flushes what the client was already sent, so it sees the truncation
 }
 
@@ -617,10 +617,7 @@ void ClientConnection::exchangeUpgraded(http::ResponseHead head, std::unique_ptr
     m_inbound.clear();
     m_inboundOffset = 0;
     reportRequest();
-    if (m_exchange) {
-        m_exchange->deleteLater();
-        m_exchange = nullptr;
-    }
+    retireExchange();
     m_phase = Phase::Tunneling;
     m_headerDeadline = m_idleDeadline = 0;
     m_tunnel = new Tunnel(m_transport, std::move(upstream), this);

@@ -83,6 +83,7 @@ private:
     void finishRequest();
     void closeConnection();
     void releaseIdleMemory();
+    void retireExchange();
     void onHeaderTimeout();
     void onBodyTimeout();
     void checkDeadlines(qint64 nowMs) override;
@@ -115,6 +116,7 @@ private:
     qsizetype m_inboundOffset = 0;
     Phase m_phase = Phase::ReadingHead;
     ProxyExchange *m_exchange = nullptr;
+    std::unique_ptr<ProxyExchange> m_retiredExchange;  // finished; see retireExchange()
     Tunnel *m_tunnel = nullptr;
     bool m_processing = false;
     bool m_responseChunked = false;
