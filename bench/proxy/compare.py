@@ -5,7 +5,8 @@ Starts an upstream nginx serving a 2-byte body with keep-alive, nginx as a rever
 upstream keepalive), HAProxy (1 thread) and Kairos headless (server.workers = 1, then the
 default); runs wrk at each connection count, rounds interleaved (A B C A B C) so drift hits all
 alike; prints median req/s, p50/p99 latency and proxy CPU microseconds per request (from
-/proc/PID/stat), with ratios to nginx from the same rounds. Stops everything it started.
+/proc/PID/stat), and the ratio to nginx (and HAProxy) taken round by round: its median and, for
+nginx, the lowest and highest round, which shows how much the shared machine moved. Stops everything it started.
 
 With --path /1m every proxy fetches a 1 MiB body instead (MB/s is printed too). With
 --strategies, Kairos (1 worker) spreads over three upstream ports with each of its six strategies,
@@ -144,16 +145,20 @@ backend b
                     run["cpu_us_per_request"] = (cpu_seconds(process.pid) - before) / max(run["requests"], 1) * 1e6
                     results.setdefault((name, connections), []).append(run)
         print(f"{'proxy':<24} {'conns':>5} {'req/s':>9} {'MB/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU us/req':>10} "
-              f"{'x nginx':>7} {'x haproxy':>9} {'errors':>6}")
+              f"{'x nginx':>7} {'(rounds)':>11} {'x haproxy':>9} {'errors':>6}")
         for connections in [int(c) for c in args.connections.split(",")]:
-            medians = {}
+            def ratios(name, versus):
+                """This target's req/s over the other's, round by round (they ran back to back)."""
+                return [a["rps"] / b["rps"] for a, b in zip(results[(name, connections)], results[(versus, connections)])]
             for name in targets:
                 runs = results[(name, connections)]
-                medians[name] = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
-            for name, m in medians.items():
-                versus_haproxy = f"{m['rps'] / medians['haproxy']['rps']:>9.2f}" if "haproxy" in medians else f"{'-':>9}"
+                m = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+                versus_nginx = ratios(name, reference)
+                span = f"{min(versus_nginx):.2f}-{max(versus_nginx):.2f}"
+                versus_haproxy = (f"{statistics.median(ratios(name, 'haproxy')):>9.2f}" if "haproxy" in targets
+                                  else f"{'-':>9}")
                 print(f"{name:<24} {connections:>5} {m['rps']:>9.0f} {m['mb_s']:>7.1f} {m['p50_ms']:>7.2f} {m['p99_ms']:>7.2f} "
-                      f"{m['cpu_us_per_request']:>10.1f} {m['rps'] / medians[reference]['rps']:>7.2f} "
+                      f"{m['cpu_us_per_request']:>10.1f} {statistics.median(versus_nginx):>7.2f} {span:>11} "
                       f"{versus_haproxy} {m['errors']:>6.0f}")
     finally:
         stop_all(processes)

@@ -17,9 +17,12 @@ namespace kairos {
 
 // What a request needs about a route's backends, derived once per snapshot instead of per request.
 struct RouteUpstreams {
+    struct Target {
+        QString poolKey;        // upstreamPoolKey(); shares the backend state's key when equal
+        QByteArray authority;   // the Host field it gets (backendAuthority); shared between routes
+    };
     CircuitBreakerSettings circuit;
-    std::vector<QString> poolKeys;        // by backend index (upstreamPoolKey)
-    std::vector<QByteArray> authorities;  // by backend index: the Host field it gets (backendAuthority)
+    std::vector<Target> targets;  // by backend index
 };
 
 struct GatewaySnapshot {

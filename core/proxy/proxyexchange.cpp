@@ -156,7 +156,7 @@ void ProxyExchange::connectTo(int backendIndex, bool allowPooled)
     ++m_attempts;
 
     if (allowPooled)
-        m_upstream = m_pool.take(m_upstreams.poolKeys[size_t(backendIndex)]);
+        m_upstream = m_pool.take(m_upstreams.targets[size_t(backendIndex)].poolKey);
     const bool pooled = m_upstream != nullptr;
     if (!pooled)
         m_upstream = std::make_unique<UpstreamConnection>(backend, m_request.snapshot->config->server.maxHeaderBytes);
@@ -182,7 +182,7 @@ void ProxyExchange::onConnected()
     context.peerIsTrustedProxy = m_request.peerIsTrustedProxy;
     context.requestId = m_request.requestId;
     context.upstreamTarget = m_request.upstreamTarget;
-    context.backendAuthority = m_upstreams.authorities[size_t(m_backendIndex)];
+    context.backendAuthority = m_upstreams.targets[size_t(m_backendIndex)].authority;
     context.preserveHost = m_request.route->route->preserveHost;
     context.upgrade = m_request.upgrade;
     http::RequestHead head = upstreamRequestHead(m_request.head, context);

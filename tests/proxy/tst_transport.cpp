@@ -1,0 +1,165 @@
+// SocketTransport against real sockets on 127.0.0.1, with a QTcpServer as the peer.
+#include "proxy/sockettransport.h"
+
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QtTest>
+
+#include <memory>
+
+using namespace kairos;
+
+namespace {
+
+// Records what the transport reports and reads whatever arrives.
+struct Recorder : TransportListener {
+    bool connected = false;
+    bool closed = false;
+    int bytesWrittenCalls = 0;
+    QByteArray received;
+
+    void transportConnected(Transport &) override { connected = true; }
+    void transportReadyRead(Transport &transport) override
+    {
+        char buffer[4096];
+        for (qint64 got; (got = transport.read(buffer, sizeof buffer)) > 0;)
+            received.append(buffer, got);
+    }
+    void transportBytesWritten(Transport &) override { ++bytesWrittenCalls; }
+    void transportClosed(Transport &) override { closed = true; }
+};
+
+QByteArray pattern(qsizetype size)
+{
+    QByteArray data(size, Qt::Uninitialized);
+    for (qsizetype i = 0; i < size; ++i)
+        data[i] = char(i * 131 % 251);
+    return data;
+}
+
+}  // namespace
+
+class TestTransport : public QObject
+{
+    Q_OBJECT
+
+    QTcpServer m_server;
+    std::unique_ptr<SocketTransport> m_transport;
+    Recorder m_recorder;
+    QTcpSocket *m_peer = nullptr;
+
+    void connectToServer(const QString &host = QStringLiteral("127.0.0.1"))
+    {
+        m_transport = std::make_unique<SocketTransport>();
+        m_transport->setListener(&m_recorder);
+        m_transport->connectToHost(host, m_server.serverPort());
+        QTRY_VERIFY(m_recorder.connected);
+        QTRY_VERIFY(m_server.hasPendingConnections());
+        m_peer = m_server.nextPendingConnection();
+        QVERIFY(m_transport->isOpen());
+    }
+
+private slots:
+    void init()
+    {
+        m_recorder = Recorder();
+        QVERIFY(m_server.listen(QHostAddress::LocalHost));
+    }
+
+    void cleanup()
+    {
+        m_transport.reset();
+        m_server.close();
+    }
+
+    void bytesBothWaysThenThePeerCloses()
+    {
+        connectToServer(QStringLiteral("localhost"));  // a name: resolved first
+        m_transport->write("ping");
+        QTRY_COMPARE(m_peer->bytesAvailable(), 4);
+        QCOMPARE(m_peer->readAll(), QByteArray("ping"));
+        m_peer->write("pong");
+        QTRY_COMPARE(m_recorder.received, QByteArray("pong"));
+        QCOMPARE(m_transport->peerAddress(), QHostAddress(QHostAddress::LocalHost));
+        m_peer->close();
+        QTRY_VERIFY(m_recorder.closed);
+        QCOMPARE(m_transport->error(), Transport::Error::None);
+        QVERIFY(!m_transport->isOpen());
+    }
+
+    void refusedConnectionSaysWhy()
+    {
+        const quint16 port = m_server.serverPort();
+        m_server.close();  // nothing listens there now
+        m_transport = std::make_unique<SocketTransport>();
+        m_transport->setListener(&m_recorder);
+        m_transport->connectToHost(QStringLiteral("127.0.0.1"), port);
+        QTRY_VERIFY(m_recorder.closed);
+        QVERIFY(!m_recorder.connected);
+        QCOMPARE(m_transport->error(), Transport::Error::ConnectFailed);
+        QCOMPARE(m_transport->errorString(), QStringLiteral("Connection refused"));
+    }
+
+    void writesInABatchLeaveTogetherWhenItEnds()
+    {
+        connectToServer();
+        {
+            OutputBatch batch;
+            m_transport->write("HTTP/1.1 200 OK\r\n\r\n");
+            m_transport->write("body");
+            QCOMPARE(m_transport->bytesToWrite(), 23);  // nothing sent yet
+        }
+        QCOMPARE(m_transport->bytesToWrite(), 0);
+        QTRY_COMPARE(m_peer->bytesAvailable(), 23);
+        QCOMPARE(m_peer->readAll(), QByteArray("HTTP/1.1 200 OK\r\n\r\nbody"));
+    }
+
+    void backlogDrainsAndTheWriterHearsOfIt()
+    {
+        connectToServer();
+        m_peer->setReadBufferSize(64 * 1024);  // the peer reads little until told otherwise
+        const QByteArray data = pattern(16 * 1024 * 1024);
+        m_transport->write(data);
+        QVERIFY(m_transport->bytesToWrite() >= Transport::kHighWaterBytes);  // the kernel took only part
+        QByteArray got;
+        m_peer->setReadBufferSize(0);
+        QTRY_VERIFY_WITH_TIMEOUT((got += m_peer->readAll(), got.size() == data.size()), 10000);
+        QVERIFY(got == data);
+        QTRY_COMPARE(m_transport->bytesToWrite(), 0);
+        QVERIFY(m_recorder.bytesWrittenCalls > 0);
+    }
+
+    void closeSendsWhatIsBufferedFirst()
+    {
+        connectToServer();
+        const QByteArray data = pattern(8 * 1024 * 1024);
+        m_transport->write(data);
+        m_transport->close();
+        QVERIFY(m_transport->isOpen());  // still sending
+        QByteArray got;
+        QTRY_VERIFY_WITH_TIMEOUT((got += m_peer->readAll(), m_peer->state() == QAbstractSocket::UnconnectedState
+                                                                || got.size() == data.size()),
+                                 10000);
+        QTRY_VERIFY(m_recorder.closed);
+        got += m_peer->readAll();
+        QVERIFY(got == data);
+        QCOMPARE(m_transport->error(), Transport::Error::None);
+    }
+
+    void discardInsideItsOwnCallbackIsSafe()
+    {
+        connectToServer();
+        struct Discarder : TransportListener {
+            void transportReadyRead(Transport &transport) override { transport.discard(); }
+        } discarder;
+        SocketTransport *raw = m_transport.release();  // discard() frees it
+        QPointer<SocketTransport> watched(raw);
+        raw->setListener(&discarder);
+        m_peer->write("x");
+        QTRY_VERIFY(watched.isNull());
+        QTRY_COMPARE(m_peer->state(), QAbstractSocket::UnconnectedState);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestTransport)
+#include "tst_transport.moc"
