@@ -1,7 +1,6 @@
 #include "sockettransport.h"
 
 #include <QHostInfo>
-#include <QSocketNotifier>
 
 #include <algorithm>
 #include <cerrno>
@@ -89,6 +88,35 @@ SocketTransport::~SocketTransport()
     if (m_batched)
         std::replace(batchedTransports.begin(), batchedTransports.end(), this, static_cast<SocketTransport *>(nullptr));
     closeDescriptor();
+    if (m_poller)
+        m_poller->release(this);
+}
+
+void SocketTransport::setInterest(quint32 interest)
+{
+    if (interest == m_interest || m_descriptor < 0)
+        return;
+    if (!m_poller)
+        m_poller = &Poller::acquire();
+    m_poller->watch(m_descriptor, this, m_interest, interest);
+    m_interest = interest;
+}
+
+void SocketTransport::watchReadable(bool on)
+{
+    setInterest(on ? m_interest | Poller::Read : m_interest & ~quint32(Poller::Read));
+}
+
+void SocketTransport::pollReady(bool readable, bool writable, bool failed)
+{
+    if (m_state == State::Connecting) {
+        onConnectResult();
+        return;
+    }
+    if ((readable || failed) && (m_interest & Poller::Read))
+        onReadable();
+    if ((writable || failed) && (m_interest & Poller::Write) && m_writeWatched)
+        onWritable();
 }
 
 void SocketTransport::connectToHost(const QString &host, quint16 port)
@@ -181,8 +209,7 @@ void SocketTransport::onConnectResult()
 void SocketTransport::becomeOpen()
 {
     m_state = State::Open;
-    m_readNotifier = new QSocketNotifier(m_descriptor, QSocketNotifier::Read, this);
-    connect(m_readNotifier, &QSocketNotifier::activated, this, &SocketTransport::onReadable);
+    watchReadable(true);
 }
 
 void SocketTransport::onReadable()
@@ -194,14 +221,14 @@ void SocketTransport::onReadable()
     // A listener that leaves bytes unread will read when it wants more; until then polling the
     // descriptor would only wake this thread again and again.
     if (m_readReady && m_state == State::Open)
-        m_readNotifier->setEnabled(false);
+        watchReadable(false);
 }
 
 void SocketTransport::drained()
 {
     m_readReady = false;
-    if (m_readNotifier && !m_readNotifier->isEnabled())
-        m_readNotifier->setEnabled(true);
+    if (m_state == State::Open)
+        watchReadable(true);
 }
 
 qint64 SocketTransport::read(char *data, qint64 max)
@@ -337,11 +364,7 @@ void SocketTransport::watchWritable(bool on)
     if (on == m_writeWatched)
         return;
     m_writeWatched = on;
-    if (!m_writeNotifier) {
-        m_writeNotifier = new QSocketNotifier(m_descriptor, QSocketNotifier::Write, this);
-        connect(m_writeNotifier, &QSocketNotifier::activated, this, &SocketTransport::onWritable);
-    }
-    m_writeNotifier->setEnabled(on);
+    setInterest(on ? m_interest | Poller::Write : m_interest & ~quint32(Poller::Write));
 }
 
 void SocketTransport::close()
@@ -353,7 +376,7 @@ void SocketTransport::close()
         return;
     }
     m_state = State::Closing;
-    m_readNotifier->setEnabled(false);
+    watchReadable(false);
     watchWritable(true);
 }
 
@@ -377,15 +400,7 @@ void SocketTransport::fail(Error error, int errorNumber)
 
 void SocketTransport::closeDescriptor()
 {
-    // Notifiers go first: a closed descriptor must not stay in the poll set. deleteLater(),
-    // because this may run inside one of their own signals.
-    for (QSocketNotifier **notifier : {&m_readNotifier, &m_writeNotifier}) {
-        if (*notifier) {
-            (*notifier)->setEnabled(false);
-            (*notifier)->deleteLater();
-            *notifier = nullptr;
-        }
-    }
+    setInterest(Poller::None);  // before the descriptor number can be reused
     m_writeWatched = false;
     if (m_descriptor >= 0)
         ::close(m_descriptor);

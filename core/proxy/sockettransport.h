@@ -1,16 +1,15 @@
-// The data plane's transport on a plain non-blocking socket descriptor, watched by
-// QSocketNotifiers. Compared with QTcpSocket it reads straight into the caller's buffer (no
+// The data plane's transport on a plain non-blocking socket descriptor, watched through the
+// thread's Poller (epoll). Compared with QTcpSocket it reads straight into the caller's buffer (no
 // FIONREAD ioctl and no second buffer per read), keeps no per-socket read buffer at all, and
 // batches the writes of one event: a response head and body written while handling one readable
 // socket leave in one send() (OutputBatch).
 #pragma once
 
+#include "poller.h"
 #include "transport.h"
 
 #include <QByteArray>
 #include <QList>
-
-class QSocketNotifier;
 
 namespace kairos {
 
@@ -25,7 +24,7 @@ public:
     OutputBatch &operator=(const OutputBatch &) = delete;
 };
 
-class SocketTransport final : public Transport
+class SocketTransport final : public Transport, private PollClient
 {
     Q_OBJECT
 
@@ -52,8 +51,11 @@ private:
     void connectToNextAddress();
     void onConnectResult();
     void becomeOpen();
+    void pollReady(bool readable, bool writable, bool failed) override;
     void onReadable();
     void onWritable();
+    void setInterest(quint32 interest);
+    void watchReadable(bool on);
     void drained();
     bool sendBuffered();  // false when the connection failed
     void sendBatched();
@@ -65,8 +67,8 @@ private:
 
     int m_descriptor = -1;
     State m_state = State::Idle;
-    QSocketNotifier *m_readNotifier = nullptr;
-    QSocketNotifier *m_writeNotifier = nullptr;
+    Poller *m_poller = nullptr;
+    quint32 m_interest = Poller::None;  // what the poller watches the descriptor for
     bool m_readReady = false;
     bool m_writeWatched = false;
     bool m_batched = false;

@@ -1,0 +1,88 @@
+#include "poller.h"
+
+#include <QLoggingCategory>
+#include <QSocketNotifier>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <sys/epoll.h>
+#include <unistd.h>
+
+Q_DECLARE_LOGGING_CATEGORY(lcProxy)
+
+namespace kairos {
+
+namespace {
+thread_local Poller *threadPoller = nullptr;
+constexpr int kEventsPerWakeup = 64;  // then Qt's own events (timers, queued calls) get a turn
+}  // namespace
+
+Poller &Poller::acquire()
+{
+    if (!threadPoller)
+        threadPoller = new Poller;
+    ++threadPoller->m_users;
+    return *threadPoller;
+}
+
+void Poller::release(PollClient *client)
+{
+    if (m_dispatching)
+        m_released.push_back(client);
+    if (--m_users > 0 || m_dispatching)
+        return;
+    threadPoller = nullptr;
+    delete this;
+}
+
+Poller::Poller() : m_epoll(::epoll_create1(EPOLL_CLOEXEC)), m_notifier(new QSocketNotifier(m_epoll, QSocketNotifier::Read))
+{
+    if (m_epoll < 0)
+        qFatal("epoll_create1: %s", std::strerror(errno));
+    QObject::connect(m_notifier, &QSocketNotifier::activated, m_notifier, [this] { dispatch(); });
+}
+
+Poller::~Poller()
+{
+    delete m_notifier;
+    ::close(m_epoll);
+}
+
+void Poller::watch(int descriptor, PollClient *client, quint32 before, quint32 after)
+{
+    if (before == after)
+        return;
+    epoll_event event{};
+    event.events = ((after & Read) ? EPOLLIN : 0u) | ((after & Write) ? EPOLLOUT : 0u);
+    event.data.ptr = client;
+    const int operation = before == None ? EPOLL_CTL_ADD : after == None ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
+    if (::epoll_ctl(m_epoll, operation, descriptor, &event) < 0)
+        qCWarning(lcProxy) << "epoll_ctl on descriptor" << descriptor << "failed:" << std::strerror(errno);
+}
+
+void Poller::dispatch()
+{
+    epoll_event events[kEventsPerWakeup];
+    const int count = ::epoll_wait(m_epoll, events, kEventsPerWakeup, 0);
+    m_dispatching = true;
+    for (int i = 0; i < count; ++i) {
+        auto *client = static_cast<PollClient *>(events[i].data.ptr);
+        if (!m_released.empty() && std::find(m_released.begin(), m_released.end(), client) != m_released.end())
+            continue;  // deleted by an earlier event of this batch
+        const quint32 ready = events[i].events;
+        client->pollReady(ready & EPOLLIN, ready & EPOLLOUT, ready & (EPOLLHUP | EPOLLERR));
+    }
+    m_dispatching = false;
+    m_released.clear();
+    if (m_users == 0) {
+        threadPoller = nullptr;
+        m_notifier->setEnabled(false);
+        m_notifier->deleteLater();  // this runs inside its signal
+        m_notifier = nullptr;
+        delete this;
+    }
+}
+
+}  // namespace kairos
