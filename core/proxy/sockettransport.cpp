@@ -167,7 +167,12 @@ void SocketTransport::connectToNextAddress()
     m_peer = address;
     m_descriptor = ::socket(target.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (m_descriptor < 0) {
-        fail(Error::ConnectFailed, errno);
+        const int error = errno;  // e.g. no IPv6 on this host: the next address may do
+        if (!m_addresses.isEmpty()) {
+            connectToNextAddress();
+            return;
+        }
+        fail(Error::ConnectFailed, error);
         return;
     }
     setNoDelay(m_descriptor);
