@@ -13,8 +13,8 @@ namespace {
 
 constexpr qsizetype kInboundChunkBytes = 64 * 1024;
 constexpr qint64 kMaxLocalBodyBytes = 1024 * 1024;
-// A keep-alive connection idle this long frees its read buffer: most of an idle connection's
-// memory, and a busy connection would only allocate it again.
+// A keep-alive connection idle this long frees its read buffer and its last exchange; a busy
+// connection would only allocate them again.
 constexpr qint64 kReleaseMemoryAfterIdleMs = 1000;
 
 bool isAcceptableRequestId(const QByteArray &id)

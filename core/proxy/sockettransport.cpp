@@ -38,19 +38,6 @@ void setNoDelay(int descriptor)
 
 }  // namespace
 
-void Transport::discard()
-{
-    m_listener = nullptr;
-    abort();
-    deleteLater();
-}
-
-void Transport::setError(Error error, const QString &text)
-{
-    m_error = error;
-    m_errorString = text;
-}
-
 OutputBatch::OutputBatch()
 {
     ++batchDepth;
@@ -424,21 +411,6 @@ void SocketTransport::notifyWrittenLater()
             m_writtenNotifyQueued = false;
             if (m_listener && m_state == State::Open)
                 m_listener->transportBytesWritten(*this);
-        },
-        Qt::QueuedConnection);
-}
-
-void SocketTransport::notifyClosedLater()
-{
-    if (m_closeNotified)
-        return;
-    m_closeNotified = true;
-    // Never from inside the caller's own read() or write(): the listener may delete its state.
-    QMetaObject::invokeMethod(
-        this,
-        [this] {
-            if (m_listener)
-                m_listener->transportClosed(*this);
         },
         Qt::QueuedConnection);
 }

@@ -62,7 +62,6 @@ private:
     void watchWritable(bool on);
     void fail(Error error, int errorNumber);
     void closeDescriptor();
-    void notifyClosedLater();
     void notifyWrittenLater();
 
     int m_descriptor = -1;
@@ -72,7 +71,6 @@ private:
     bool m_readReady = false;
     bool m_writeWatched = false;
     bool m_batched = false;
-    bool m_closeNotified = false;
     bool m_writtenNotifyQueued = false;
     QByteArray m_out;
     qsizetype m_outOffset = 0;

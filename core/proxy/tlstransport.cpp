@@ -33,7 +33,7 @@ TlsTransport::TlsTransport(bool verifyPeer, QObject *parent) : Transport(parent)
             m_listener->transportBytesWritten(*this);
     });
     connect(m_socket, &QSslSocket::errorOccurred, this, &TlsTransport::onError);
-    connect(m_socket, &QSslSocket::disconnected, this, &TlsTransport::onDisconnected);
+    connect(m_socket, &QSslSocket::disconnected, this, &TlsTransport::notifyClosedLater);
 }
 
 TlsTransport::~TlsTransport()
@@ -93,22 +93,7 @@ void TlsTransport::onError()
     if (m_socket->error() == QAbstractSocket::RemoteHostClosedError)
         return;  // disconnected() follows
     setError(m_connecting ? Error::ConnectFailed : Error::Other, m_socket->errorString());
-    onDisconnected();
-}
-
-void TlsTransport::onDisconnected()
-{
-    if (m_closeNotified)
-        return;
-    m_closeNotified = true;
-    // As SocketTransport: never from inside the listener's own call into this transport.
-    QMetaObject::invokeMethod(
-        this,
-        [this] {
-            if (m_listener)
-                m_listener->transportClosed(*this);
-        },
-        Qt::QueuedConnection);
+    notifyClosedLater();
 }
 
 }  // namespace kairos

@@ -27,11 +27,9 @@ public:
 
 private:
     void onError();
-    void onDisconnected();
 
     QSslSocket *m_socket;
     bool m_connecting = false;
-    bool m_closeNotified = false;
 };
 
 }  // namespace kairos

@@ -59,9 +59,16 @@ public:
 
 protected:
     void setError(Error error, const QString &text);
+    // Tells the listener once, from the event loop: never from inside the caller's own read()
+    // or write(), where the listener may be in the middle of its own state changes.
+    void notifyClosedLater();
+
     TransportListener *m_listener = nullptr;
     Error m_error = Error::None;
     QString m_errorString;
+
+private:
+    bool m_closeNotified = false;
 };
 
 }  // namespace kairos
