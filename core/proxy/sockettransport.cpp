@@ -154,26 +154,24 @@ void SocketTransport::connectToNextAddress()
     m_peer = address;
     m_descriptor = ::socket(target.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (m_descriptor < 0) {
-        const int error = errno;  // e.g. no IPv6 on this host: the next address may do
-        if (!m_addresses.isEmpty()) {
-            connectToNextAddress();
-            return;
-        }
-        fail(Error::ConnectFailed, error);
+        connectFailed(errno);  // e.g. no IPv6 on this host: the next address may do
         return;
     }
     setNoDelay(m_descriptor);
     m_state = State::Connecting;
     if (::connect(m_descriptor, reinterpret_cast<sockaddr *>(&target), length) < 0 && errno != EINPROGRESS) {
-        const int error = errno;
-        if (!m_addresses.isEmpty()) {
-            connectToNextAddress();
-            return;
-        }
-        fail(Error::ConnectFailed, error);
+        connectFailed(errno);
         return;
     }
     watchWritable(true);  // writable once the handshake is over, either way
+}
+
+void SocketTransport::connectFailed(int errorNumber)
+{
+    if (!m_addresses.isEmpty())
+        connectToNextAddress();
+    else
+        fail(Error::ConnectFailed, errorNumber);
 }
 
 void SocketTransport::onConnectResult()
@@ -183,11 +181,7 @@ void SocketTransport::onConnectResult()
     if (::getsockopt(m_descriptor, SOL_SOCKET, SO_ERROR, &error, &length) < 0)
         error = errno;
     if (error != 0) {
-        if (!m_addresses.isEmpty()) {
-            connectToNextAddress();
-            return;
-        }
-        fail(Error::ConnectFailed, error);
+        connectFailed(error);
         return;
     }
     watchWritable(false);

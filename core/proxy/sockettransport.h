@@ -49,6 +49,7 @@ private:
     enum class State { Idle, Resolving, Connecting, Open, Closing, Closed };
 
     void connectToNextAddress();
+    void connectFailed(int errorNumber);  // tries the next address, if any
     void onConnectResult();
     void becomeOpen();
     void pollReady(bool readable, bool writable, bool failed) override;
