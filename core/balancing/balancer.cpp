@@ -11,18 +11,30 @@
 
 namespace kairos {
 
-Selection::Selection(const Balancer &balancer, QByteArrayView clientKey)
-    : m_balancer(balancer), m_clientKey(clientKey)
+namespace {
+// Calls `visit` with the balancer as its strategy class: one switch, then everything inlines.
+template <typename Visit>
+int visitStrategy(const Balancer &balancer, Visit &&visit)
 {
-    if (balancer.size() > 128)
-        m_triedHeap = std::make_unique<quint64[]>(size_t(balancer.size() + 63) / 64);  // zeroed
+    switch (balancer.strategy()) {
+    case LoadBalancingStrategy::RoundRobin: return visit(static_cast<const RoundRobinBalancer &>(balancer));
+    case LoadBalancingStrategy::Weighted: return visit(static_cast<const WeightedBalancer &>(balancer));
+    case LoadBalancingStrategy::LeastConnections:
+        return visit(static_cast<const LeastConnectionsBalancer &>(balancer));
+    case LoadBalancingStrategy::Random: return visit(static_cast<const RandomBalancer &>(balancer));
+    case LoadBalancingStrategy::IpHash: return visit(static_cast<const IpHashBalancer &>(balancer));
+    case LoadBalancingStrategy::PowerOfTwo: return visit(static_cast<const PowerOfTwoBalancer &>(balancer));
+    }
+    return -1;
 }
+}  // namespace
 
-int Selection::next()
+template <typename Strategy>
+Q_ALWAYS_INLINE int Selection::nextWith(const Strategy &strategy)
 {
     if (m_count >= m_balancer.size())
         return -1;
-    const int index = m_count == 0 ? m_balancer.first(*this) : m_balancer.fallback(*this);
+    const int index = m_count == 0 ? strategy.first(*this) : strategy.fallback(*this);
     if (index < 0 || index >= m_balancer.size() || tried(index))
         return -1;
     triedWords()[index / 64] |= quint64(1) << (index % 64);
@@ -31,13 +43,24 @@ int Selection::next()
     return index;
 }
 
-int Selection::nextAvailable()
+template <typename Strategy>
+int Selection::nextAvailableWith(const Strategy &strategy)
 {
-    for (int index = next(); index >= 0; index = next()) {
-        if (m_balancer.backends()[size_t(index)].state->isAvailable())
+    for (;;) {
+        const int index = nextWith(strategy);  // one call site, so that it inlines
+        if (index < 0 || m_balancer.backends()[size_t(index)].state->isAvailable())
             return index;
     }
-    return -1;
+}
+
+int Selection::next()
+{
+    return visitStrategy(m_balancer, [this](const auto &strategy) { return nextWith(strategy); });
+}
+
+int Selection::nextAvailable()
+{
+    return visitStrategy(m_balancer, [this](const auto &strategy) { return nextAvailableWith(strategy); });
 }
 
 int Balancer::fallback(Selection &selection) const
@@ -49,15 +72,6 @@ int Balancer::fallback(Selection &selection) const
             return index;
     }
     return -1;
-}
-
-int Balancer::compareLoad(int a, int b) const
-{
-    const BalancedBackend &x = m_backends[size_t(a)];
-    const BalancedBackend &y = m_backends[size_t(b)];
-    const qint64 left = qint64(x.state->inFlight.load(std::memory_order_relaxed)) * y.weight;
-    const qint64 right = qint64(y.state->inFlight.load(std::memory_order_relaxed)) * x.weight;
-    return left < right ? -1 : left > right ? 1 : 0;
 }
 
 std::unique_ptr<Balancer> makeBalancer(LoadBalancingStrategy strategy, std::vector<BalancedBackend> backends)
@@ -74,17 +88,9 @@ std::unique_ptr<Balancer> makeBalancer(LoadBalancingStrategy strategy, std::vect
     return std::make_unique<RoundRobinBalancer>(std::move(backends));
 }
 
-quint64 threadRandom()
+quint64 threadRandomSeed()
 {
-    // splitmix64, seeded once per thread from the system generator. A constant initializer keeps
-    // the thread-local access free of a guard call.
-    thread_local quint64 state = 0;
-    if (Q_UNLIKELY(state == 0))
-        state = QRandomGenerator::system()->generate64() | 1;
-    quint64 z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    return QRandomGenerator::system()->generate64() | 1;
 }
 
 }  // namespace kairos

@@ -31,7 +31,7 @@ class Selection
 public:
     // `clientKey` (the client address, for IpHash) must outlive the selection: it is not copied,
     // so that a selection costs no allocation and no reference counting.
-    Selection(const Balancer &balancer, QByteArrayView clientKey);
+    inline Selection(const Balancer &balancer, QByteArrayView clientKey);
     Selection(const Balancer &, QByteArray &&) = delete;  // a temporary key would dangle
     // The next candidate's index into the route's backends, or -1 when all were yielded.
     int next();
@@ -45,6 +45,12 @@ public:
     quint64 cursor = 0;  // strategy-specific position (ring point, schedule slot)
 
 private:
+    // Instantiated for each strategy class in balancer.cpp, which switches on the strategy once.
+    template <typename Strategy>
+    int nextWith(const Strategy &strategy);
+    template <typename Strategy>
+    int nextAvailableWith(const Strategy &strategy);
+
     const Balancer &m_balancer;
     QByteArrayView m_clientKey;
     // A bit per backend, inline up to 128 backends (no allocation per request).
@@ -56,33 +62,57 @@ private:
     int m_previous = -1;
 };
 
+// The strategies (one class each) provide `int first(Selection &) const`, the first choice, and
+// may hide `fallback`, a further choice among the untried ones. Selection reaches them through a
+// switch on strategy() rather than virtual calls, so that they inline into it: a whole selection
+// takes a few nanoseconds, about what one virtual call and its return cost.
 class Balancer
 {
 public:
-    explicit Balancer(std::vector<BalancedBackend> backends) : m_backends(std::move(backends)) {}
     virtual ~Balancer() = default;
 
+    LoadBalancingStrategy strategy() const { return m_strategy; }
     const std::vector<BalancedBackend> &backends() const { return m_backends; }
-    int size() const { return int(m_backends.size()); }
+    int size() const { return m_size; }
+
+    // By default, the next untried index after the previous one.
+    int fallback(Selection &selection) const;
 
 protected:
-    friend class Selection;
-    // The first choice.
-    virtual int first(Selection &selection) const = 0;
-    // A further choice among the untried ones; by default the next index after the previous one.
-    virtual int fallback(Selection &selection) const;
-
-    // In-flight requests per unit of weight of two backends, compared without dividing:
-    // negative when `a` is less loaded, 0 when equal, positive when `b` is.
-    int compareLoad(int a, int b) const;
+    Balancer(LoadBalancingStrategy strategy, std::vector<BalancedBackend> backends)
+        : m_backends(std::move(backends)), m_size(int(m_backends.size())), m_strategy(strategy)
+    {
+    }
 
     std::vector<BalancedBackend> m_backends;
+    const int m_size;  // of m_backends, kept apart: computing it costs a multiplication per use
+    const LoadBalancingStrategy m_strategy;
 };
+
+Selection::Selection(const Balancer &balancer, QByteArrayView clientKey)
+    : m_balancer(balancer), m_clientKey(clientKey)
+{
+    if (Q_UNLIKELY(balancer.size() > 128))
+        m_triedHeap = std::make_unique<quint64[]>(size_t(balancer.size() + 63) / 64);  // zeroed
+}
 
 std::unique_ptr<Balancer> makeBalancer(LoadBalancingStrategy strategy, std::vector<BalancedBackend> backends);
 
-// Fast per-thread random numbers for the random strategies (no lock, unlike QRandomGenerator::global()).
-quint64 threadRandom();
+quint64 threadRandomSeed();  // from the system generator, never 0
+
+// Fast per-thread random numbers for the random strategies (no lock, unlike
+// QRandomGenerator::global()): wyrand (from wyhash), one 64x64->128-bit multiplication per
+// number. Inline, as the random strategies' picks are a few nanoseconds. A constant initializer
+// keeps the thread-local access free of a guard call.
+inline quint64 threadRandom()
+{
+    thread_local quint64 state = 0;
+    if (Q_UNLIKELY(state == 0))
+        state = threadRandomSeed();
+    state += 0xa0761d6478bd642fULL;
+    const unsigned __int128 product = static_cast<unsigned __int128>(state) * (state ^ 0xe7037ed1a0b428dbULL);
+    return quint64(product >> 64) ^ quint64(product);
+}
 
 // The next position of a rotation shared by all worker threads. A plain load and store, not an
 // atomic increment: a locked add costs more than the rest of a selection, and when two threads

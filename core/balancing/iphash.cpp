@@ -1,5 +1,9 @@
 #include "iphash.h"
 
+// Inlined: hashing the client address is most of an ip_hash selection.
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include <numeric>
 
 namespace kairos {
@@ -11,20 +15,11 @@ constexpr int kMaxPointsPerBackend = 160 * 16;
 
 quint64 stableHash(QByteArrayView bytes)
 {
-    quint64 hash = 0xcbf29ce484222325ULL;  // FNV-1a, then a 64-bit finalizer for the avalanche
-    for (char c : bytes) {
-        hash ^= quint8(c);
-        hash *= 0x100000001b3ULL;
-    }
-    hash ^= hash >> 33;
-    hash *= 0xff51afd7ed558ccdULL;
-    hash ^= hash >> 33;
-    hash *= 0xc4ceb9fe1a85ec53ULL;
-    hash ^= hash >> 33;
-    return hash;
+    // XXH3's output is fixed across versions (since 0.8.0) and platforms.
+    return XXH3_64bits(bytes.data(), size_t(bytes.size()));
 }
 
-IpHashBalancer::IpHashBalancer(std::vector<BalancedBackend> backends) : Balancer(std::move(backends))
+IpHashBalancer::IpHashBalancer(std::vector<BalancedBackend> backends) : Balancer(LoadBalancingStrategy::IpHash, std::move(backends))
 {
     int divisor = 0;
     for (const BalancedBackend &backend : m_backends)

@@ -7,14 +7,13 @@ namespace kairos {
 // Consistent hashing of the client address over a ring of virtual nodes (160 per unit of weight,
 // placed by hashing the backend's key), so that the same client reaches the same backend and
 // removing one of N backends moves only about 1/N of the clients. Fallbacks walk the ring on.
-class IpHashBalancer : public Balancer
+class IpHashBalancer final : public Balancer
 {
 public:
     explicit IpHashBalancer(std::vector<BalancedBackend> backends);
 
-protected:
-    int first(Selection &selection) const override;
-    int fallback(Selection &selection) const override;
+    int first(Selection &selection) const;
+    int fallback(Selection &selection) const;
 
 private:
     struct Point {
@@ -29,7 +28,7 @@ private:
     int m_bucketShift = 64;
 };
 
-// A hash that does not change between runs or machines (unlike qHash's seeded one).
+// A hash that does not change between runs or machines (unlike qHash's seeded one): XXH3.
 quint64 stableHash(QByteArrayView bytes);
 
 }  // namespace kairos

@@ -8,14 +8,16 @@ namespace kairos {
 
 // Fewest in-flight requests per unit of weight, counted across all worker threads; ties are
 // broken round-robin so that idle backends share the load. Fallbacks: the next least loaded.
-class LeastConnectionsBalancer : public Balancer
+class LeastConnectionsBalancer final : public Balancer
 {
 public:
-    using Balancer::Balancer;
+    explicit LeastConnectionsBalancer(std::vector<BalancedBackend> backends)
+        : Balancer(LoadBalancingStrategy::LeastConnections, std::move(backends))
+    {
+    }
 
-protected:
-    int first(Selection &selection) const override { return leastLoadedUntried(selection); }
-    int fallback(Selection &selection) const override { return leastLoadedUntried(selection); }
+    int first(Selection &selection) const { return leastLoadedUntried(selection); }
+    int fallback(Selection &selection) const { return leastLoadedUntried(selection); }
 
 private:
     int leastLoadedUntried(Selection &selection) const

@@ -7,13 +7,15 @@ namespace kairos {
 // "Power of two choices": two backends at random, the one with fewer in-flight requests per unit
 // of weight wins. Nearly as good as least-connections without scanning every backend, which is
 // why Envoy and Traefik recommend it for large pools. Fallbacks: the other one, then in order.
-class PowerOfTwoBalancer : public Balancer
+class PowerOfTwoBalancer final : public Balancer
 {
 public:
-    using Balancer::Balancer;
+    explicit PowerOfTwoBalancer(std::vector<BalancedBackend> backends)
+        : Balancer(LoadBalancingStrategy::PowerOfTwo, std::move(backends))
+    {
+    }
 
-protected:
-    int first(Selection &selection) const override
+    int first(Selection &selection) const
     {
         const int n = size();
         if (n == 1)
@@ -21,15 +23,21 @@ protected:
         const quint64 random = threadRandom();
         const int a = int(randomBelow(random, quint32(n)));
         int b = int(randomBelow(random << 32, quint32(n - 1)));
-        if (b >= a)
-            ++b;
-        const int order = compareLoad(a, b);
-        const bool preferA = order < 0 || (order == 0 && (random & 1));
-        selection.cursor = quint64(preferA ? b : a);
-        return preferA ? a : b;
+        b += b >= a;
+        // In-flight requests per unit of weight, compared without dividing. Bitwise operators
+        // rather than || and ?: so that no branch depends on the random draw: a mispredicted
+        // branch costs more than the rest of the pick.
+        const BalancedBackend &x = m_backends[size_t(a)];
+        const BalancedBackend &y = m_backends[size_t(b)];
+        const qint64 loadA = qint64(x.state->inFlight.load(std::memory_order_relaxed)) * y.weight;
+        const qint64 loadB = qint64(y.state->inFlight.load(std::memory_order_relaxed)) * x.weight;
+        const bool preferA = (loadA < loadB) | ((loadA == loadB) & bool(random & 1));
+        const int mask = -int(preferA);
+        selection.cursor = quint64((b & mask) | (a & ~mask));
+        return (a & mask) | (b & ~mask);
     }
 
-    int fallback(Selection &selection) const override
+    int fallback(Selection &selection) const
     {
         const int other = int(selection.cursor);
         if (selection.count() == 1 && size() > 1 && !selection.tried(other))

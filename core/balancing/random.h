@@ -7,17 +7,16 @@ namespace kairos {
 // A random backend, in proportion to its weight. Fallbacks: the following backends in order.
 // Each backend appears in a table as many times as its weight (at most 1,000), so a pick is one
 // random slot: no search, whose branches a random point would keep mispredicting.
-class RandomBalancer : public Balancer
+class RandomBalancer final : public Balancer
 {
 public:
-    explicit RandomBalancer(std::vector<BalancedBackend> backends) : Balancer(std::move(backends))
+    explicit RandomBalancer(std::vector<BalancedBackend> backends) : Balancer(LoadBalancingStrategy::Random, std::move(backends))
     {
         for (size_t index = 0; index < m_backends.size(); ++index)
             m_slots.insert(m_slots.end(), size_t(std::max(m_backends[index].weight, 1)), quint16(index));
     }
 
-protected:
-    int first(Selection &) const override
+    int first(Selection &) const
     {
         return m_slots[randomBelow(threadRandom(), quint32(m_slots.size()))];
     }

@@ -7,13 +7,15 @@
 namespace kairos {
 
 // Even rotation over the backends; fallbacks are the following backends in order.
-class RoundRobinBalancer : public Balancer
+class RoundRobinBalancer final : public Balancer
 {
 public:
-    using Balancer::Balancer;
+    explicit RoundRobinBalancer(std::vector<BalancedBackend> backends)
+        : Balancer(LoadBalancingStrategy::RoundRobin, std::move(backends))
+    {
+    }
 
-protected:
-    int first(Selection &) const override
+    int first(Selection &) const
     {
         return int(advanceRotation(m_next, quint32(size())));
     }

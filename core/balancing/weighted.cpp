@@ -4,7 +4,7 @@
 
 namespace kairos {
 
-WeightedBalancer::WeightedBalancer(std::vector<BalancedBackend> backends) : Balancer(std::move(backends))
+WeightedBalancer::WeightedBalancer(std::vector<BalancedBackend> backends) : Balancer(LoadBalancingStrategy::Weighted, std::move(backends))
 {
     int divisor = 0;
     for (const BalancedBackend &backend : m_backends)
@@ -27,12 +27,6 @@ WeightedBalancer::WeightedBalancer(std::vector<BalancedBackend> backends) : Bala
         current[best] -= total;
         m_schedule.push_back(quint16(best));
     }
-}
-
-int WeightedBalancer::first(Selection &selection) const
-{
-    selection.cursor = advanceRotation(m_next, quint32(m_schedule.size()));
-    return m_schedule[selection.cursor];
 }
 
 int WeightedBalancer::fallback(Selection &selection) const

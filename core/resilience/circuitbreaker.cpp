@@ -23,9 +23,9 @@ const char *CircuitBreaker::stateName(State state)
     return "closed";
 }
 
-bool CircuitBreaker::looksAvailable() const
+bool CircuitBreaker::openPeriodOver() const
 {
-    return state() != State::Open || now() >= m_openUntil.load(std::memory_order_relaxed);
+    return now() >= m_openUntil.load(std::memory_order_relaxed);
 }
 
 CircuitBreaker::Admission CircuitBreaker::tryAcquire(const CircuitBreakerSettings &settings)

@@ -30,8 +30,9 @@ public:
 
     explicit CircuitBreaker(QString name) : m_name(std::move(name)) {}
 
-    // Whether it is worth trying this backend now (cheap, takes no probe slot).
-    bool looksAvailable() const;
+    // Whether it is worth trying this backend now (cheap, takes no probe slot). Inline: every
+    // balancer selection asks it.
+    bool looksAvailable() const { return state() != State::Open || openPeriodOver(); }
     // May a request go now? In half-open state this takes a probe slot.
     Admission tryAcquire(const CircuitBreakerSettings &settings);
     void onSuccess(const CircuitBreakerSettings &settings, bool probe);
@@ -46,6 +47,7 @@ public:
     static const char *stateName(State state);
 
 private:
+    bool openPeriodOver() const;
     void moveTo(State state, const QString &reason);  // with m_mutex held; the reason goes to the log
 
     const QString m_name;

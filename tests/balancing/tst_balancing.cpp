@@ -145,6 +145,19 @@ private slots:
             QCOMPARE(pick(*balancer), 1);
     }
 
+    void powerOfTwoWeighsTheLoad()
+    {
+        auto list = backends({3, 1});
+        const auto balancer = makeBalancer(LoadBalancingStrategy::PowerOfTwo, list);
+        list[0].state->inFlight = 2;  // 2 per 3 units of weight: less loaded than 1 per 1
+        list[1].state->inFlight = 1;
+        for (int i = 0; i < 50; ++i)
+            QCOMPARE(pick(*balancer), 0);
+        list[0].state->inFlight = 4;  // 4 / 3 > 1
+        for (int i = 0; i < 50; ++i)
+            QCOMPARE(pick(*balancer), 1);
+    }
+
     void selectionYieldsEveryBackendOnce_data()
     {
         QTest::addColumn<int>("strategy");
