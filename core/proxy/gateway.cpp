@@ -186,6 +186,8 @@ void Gateway::startWorkers(int count)
         thread->worker->moveToThread(&thread->thread);
         connect(&thread->thread, &QThread::finished, thread->worker, &QObject::deleteLater);
         thread->thread.start();
+        Worker *worker = thread->worker;
+        QMetaObject::invokeMethod(worker, [worker] { worker->start(); }, Qt::QueuedConnection);
         m_workers.push_back(std::move(thread));
     }
     publishLiveBackends();

@@ -19,12 +19,16 @@ thread_local Poller *threadPoller = nullptr;
 constexpr int kEventsPerWakeup = 64;  // then Qt's own events (timers, queued calls) get a turn
 }  // namespace
 
-Poller &Poller::acquire()
+Poller *Poller::acquire()
 {
-    if (!threadPoller)
-        threadPoller = new Poller;
+    if (!threadPoller) {
+        const int epoll = ::epoll_create1(EPOLL_CLOEXEC);
+        if (epoll < 0)
+            return nullptr;
+        threadPoller = new Poller(epoll);
+    }
     ++threadPoller->m_users;
-    return *threadPoller;
+    return threadPoller;
 }
 
 void Poller::release(PollClient *client)
@@ -37,10 +41,8 @@ void Poller::release(PollClient *client)
     delete this;
 }
 
-Poller::Poller() : m_epoll(::epoll_create1(EPOLL_CLOEXEC)), m_notifier(new QSocketNotifier(m_epoll, QSocketNotifier::Read))
+Poller::Poller(int epoll) : m_epoll(epoll), m_notifier(new QSocketNotifier(m_epoll, QSocketNotifier::Read))
 {
-    if (m_epoll < 0)
-        qFatal("epoll_create1: %s", std::strerror(errno));
     QObject::connect(m_notifier, &QSocketNotifier::activated, m_notifier, [this] { dispatch(); });
 }
 

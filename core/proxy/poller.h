@@ -28,15 +28,17 @@ class Poller
 public:
     enum Interest : quint32 { None = 0, Read = 1, Write = 2 };
 
-    // This thread's poller, created on first use; every acquire() needs a release().
-    static Poller &acquire();
+    // This thread's poller, created on first use; every acquire() needs a release(). Null when
+    // it cannot be created (no file descriptor left for the epoll set; errno tells why).
+    static Poller *acquire();
+    // `client`: the one that stops using it (null for a holder that never watched anything).
     void release(PollClient *client);
 
     // Changes what `descriptor` is watched for (from `before` to `after`, Interest bits).
     void watch(int descriptor, PollClient *client, quint32 before, quint32 after);
 
 private:
-    Poller();
+    explicit Poller(int epoll);
     ~Poller();
     void dispatch();
 

@@ -83,8 +83,12 @@ void SocketTransport::setInterest(quint32 interest)
 {
     if (interest == m_interest || m_descriptor < 0)
         return;
-    if (!m_poller)
-        m_poller = &Poller::acquire();
+    if (!m_poller && !(m_poller = Poller::acquire())) {
+        // No descriptor left for this thread's epoll set (workers keep theirs from the start;
+        // this is another thread): the socket cannot be served, so it fails like a broken one.
+        fail(Error::Other, errno);
+        return;
+    }
     m_poller->watch(m_descriptor, this, m_interest, interest);
     m_interest = interest;
 }

@@ -1,9 +1,13 @@
 #include "worker.h"
 
+#include "poller.h"
 #include "sockettransport.h"
 
 #include <QCoreApplication>
 #include <QLoggingCategory>
+
+#include <cerrno>
+#include <cstring>
 
 Q_DECLARE_LOGGING_CATEGORY(lcProxy)
 
@@ -15,6 +19,15 @@ Worker::Worker(ConnectionServices services) : m_services(std::move(services)), m
     m_services.deadlines = &m_deadlines;
     const ServerSettings &server = m_services.snapshot()->config->server;
     m_pool.setLimits(64, server.idleTimeoutMs);
+}
+
+void Worker::start()
+{
+    // The thread's epoll set, made now and kept: made on demand, it would come and go with the
+    // connections, and at the moment descriptors run out it could not be made at all.
+    m_poller = Poller::acquire();
+    if (!m_poller)
+        qCWarning(lcProxy) << "worker cannot create its epoll set:" << std::strerror(errno);
 }
 
 void Worker::accept(qintptr socketDescriptor, bool adminListener)
@@ -41,6 +54,9 @@ void Worker::closeAll()
     m_connections.store(0, std::memory_order_relaxed);
     // Sockets are released with deleteLater(); this thread's loop is about to stop, so run them now.
     QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+    if (m_poller)
+        m_poller->release(nullptr);
+    m_poller = nullptr;
 }
 
 }  // namespace kairos

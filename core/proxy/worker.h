@@ -15,6 +15,8 @@
 
 namespace kairos {
 
+class Poller;
+
 class Worker : public QObject
 {
     Q_OBJECT
@@ -23,6 +25,7 @@ public:
     explicit Worker(ConnectionServices services);
 
     // Called in the worker's thread.
+    void start();
     void accept(qintptr socketDescriptor, bool adminListener);
     void closeAll();
     void setLiveBackends(const QSet<QString> &backendKeys);
@@ -34,6 +37,7 @@ private:
     UpstreamPool m_pool;
     Deadlines m_deadlines;
     std::atomic<int> m_connections{0};
+    Poller *m_poller = nullptr;  // held from start() to closeAll()
 };
 
 }  // namespace kairos

@@ -7,6 +7,10 @@
 
 #include <memory>
 
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 using namespace kairos;
 
 namespace {
@@ -158,6 +162,44 @@ private slots:
         m_peer->write("x");
         QTRY_VERIFY(watched.isNull());
         QTRY_COMPARE(m_peer->state(), QAbstractSocket::UnconnectedState);
+    }
+
+    // A thread whose epoll set cannot be made (no descriptor left) fails its sockets instead of
+    // aborting the process. Workers make theirs at start; this covers any other thread.
+    void noDescriptorForTheEpollSetFailsTheSocket()
+    {
+        int pair[2];
+        QCOMPARE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+        QThread thread;  // new, so without an epoll set
+        QObject context;
+        context.moveToThread(&thread);
+        thread.start();
+        bool closed = false;
+        Transport::Error error = Transport::Error::None;
+        QMetaObject::invokeMethod(
+            &context,
+            [&] {
+                rlimit saved{};
+                ::getrlimit(RLIMIT_NOFILE, &saved);
+                const int lowestFree = ::dup(pair[1]);
+                ::close(lowestFree);
+                rlimit tight = saved;
+                tight.rlim_cur = rlim_t(lowestFree);  // every new descriptor now fails with EMFILE
+                ::setrlimit(RLIMIT_NOFILE, &tight);
+                Recorder recorder;
+                auto transport = std::make_unique<SocketTransport>(pair[0]);
+                transport->setListener(&recorder);
+                ::setrlimit(RLIMIT_NOFILE, &saved);
+                QCoreApplication::sendPostedEvents();  // the closed notification is queued
+                closed = recorder.closed;
+                error = transport->error();
+            },
+            Qt::BlockingQueuedConnection);
+        thread.quit();
+        thread.wait();
+        ::close(pair[1]);
+        QVERIFY(closed);
+        QCOMPARE(error, Transport::Error::Other);
     }
 };
 

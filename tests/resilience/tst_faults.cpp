@@ -419,7 +419,8 @@ private slots:
                      gateway.log().constData());
         }
         // The hogs are gone: the gateway accepts again (and drops the closed ones it finds queued).
-        QVERIFY(QTest::qWaitFor([&] { return request(port, "GET", "/api").status == 200; }, 10000));
+        QVERIFY2(QTest::qWaitFor([&] { return request(port, "GET", "/api").status == 200; }, 10000),
+                 gateway.log().constData());
         QCOMPARE(request(port, "GET", "/api").status, 200);
         const QByteArray log = gateway.log();
         const qsizetype line = log.indexOf("cannot accept connections");
