@@ -86,7 +86,7 @@ MetricsView::Totals MetricsView::currentTotals() const
     auto add = [&totals](const RouteMetrics &metrics) {
         totals.requests += metrics.totalRequests();
         totals.errors += metrics.errors();
-        const LatencyHistogram::Counts counts = metrics.latency.counts();
+        const LatencyHistogram::Counts counts = metrics.latency().counts();
         for (size_t i = 0; i < counts.size(); ++i)
             totals.latency[i] += counts[i];
     };

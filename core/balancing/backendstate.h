@@ -2,6 +2,7 @@
 // config reloads (keyed by Backend::key()), so that counts and health survive a swap.
 #pragma once
 
+#include "metrics/firstuse.h"
 #include "metrics/histogram.h"
 #include "resilience/circuitbreaker.h"
 
@@ -24,18 +25,31 @@ struct BackendState {
     std::atomic<bool> healthy{true};  // set by active health checks; a new backend starts healthy
     std::atomic<quint64> requests{0};
     std::atomic<quint64> failures{0};  // connection errors, timeouts, 5xx
-    std::array<std::atomic<quint64>, 5> responsesByClass{};  // 1xx..5xx answered by the backend
-    LatencyHistogram latency;  // from sending the request to the backend's response head
     CircuitBreaker circuit;
 
     void recordResponse(int status, qint64 microseconds)
     {
-        responsesByClass[size_t(std::clamp(status / 100, 1, 5) - 1)].fetch_add(1, std::memory_order_relaxed);
-        latency.observe(microseconds);
+        Responses &counts = m_responses.get();
+        counts.byClass[size_t(std::clamp(status / 100, 1, 5) - 1)].fetch_add(1, std::memory_order_relaxed);
+        counts.latency.observe(microseconds);
     }
+    // Answered by the backend: class 0 is 1xx ... 4 is 5xx.
+    quint64 responses(size_t statusClass) const
+    {
+        return m_responses.view().byClass[statusClass].load(std::memory_order_relaxed);
+    }
+    // From sending the request to the backend's response head.
+    const LatencyHistogram &latency() const { return m_responses.view().latency; }
 
     // Healthy, and its circuit lets traffic through (or is due for a probe).
     bool isAvailable() const { return healthy.load(std::memory_order_relaxed) && circuit.looksAvailable(); }
+
+private:
+    struct Responses {
+        std::array<std::atomic<quint64>, 5> byClass{};
+        LatencyHistogram latency;
+    };
+    AllocatedOnFirstUse<Responses> m_responses;  // by the backend's first answer
 };
 
 // Hands out one BackendState per backend key. Used when a config snapshot is compiled, never per

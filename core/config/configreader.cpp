@@ -339,6 +339,31 @@ QString describeJsonError(const QByteArray &json, const QJsonParseError &error)
         .arg(error.errorString());
 }
 
+template <typename Value>
+void share(QSet<Value> &seen, Value &value)
+{
+    const auto existing = seen.constFind(value);
+    if (existing != seen.cend())
+        value = *existing;
+    else
+        seen.insert(value);
+}
+
+// Routes repeat the same backends and method lists; one copy of each (QString and QStringList
+// are implicitly shared) keeps a config of thousands of routes small.
+void shareRepeatedValues(QList<Route> &routes)
+{
+    QSet<QString> strings;
+    QSet<QStringList> methodLists;
+    for (Route &route : routes) {
+        share(methodLists, route.methods);
+        for (Backend &backend : route.backends) {
+            share(strings, backend.host);
+            share(strings, backend.healthCheckPath);
+        }
+    }
+}
+
 }  // namespace
 
 Route readRoute(const QJsonObject &object, const QString &path, QList<ConfigProblem> &errors,
@@ -360,6 +385,7 @@ Route readRoute(const QJsonObject &object, const QString &path, QList<ConfigProb
         route.responseTimeoutMs = reader.integer(QStringLiteral("response_timeout_ms"), 0);
 
     if (std::optional<QJsonArray> backends = reader.array(QStringLiteral("backends"))) {
+        route.backends.reserve(backends->size());
         for (int i = 0; i < backends->size(); ++i) {
             const QString backendPath = reader.childPath(QStringLiteral("backends[%1]").arg(i));
             if (!backends->at(i).isObject())
@@ -463,6 +489,7 @@ ConfigReadResult readConfig(const QByteArray &json)
     if (std::optional<QJsonObject> health = reader.object(QStringLiteral("health_check")))
         config.healthCheck = readHealthCheck(*health, QStringLiteral("health_check"), {}, result.errors, result.warnings);
     if (std::optional<QJsonArray> routers = reader.array(QStringLiteral("routers"))) {
+        config.routes.reserve(routers->size());  // exactly: growing would leave up to half unused
         for (int i = 0; i < routers->size(); ++i) {
             const QString path = QStringLiteral("routers[%1]").arg(i);
             if (!routers->at(i).isObject())
@@ -471,6 +498,7 @@ ConfigReadResult readConfig(const QByteArray &json)
                 config.routes.append(readRoute(routers->at(i).toObject(), path, result.errors, result.warnings));
         }
     }
+    shareRepeatedValues(config.routes);
     config.unknownKeys = reader.unknownKeys();
     result.config = std::move(config);
     return result;

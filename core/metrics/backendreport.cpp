@@ -26,7 +26,7 @@ QJsonArray describeBackends(const GatewaySnapshot &snapshot)
             const BackendState &state = *snapshot.balancers[size_t(r)]->backends()[size_t(b)].state;
             QJsonObject responses;
             for (size_t c = 0; c < 5; ++c)
-                responses.insert(QStringLiteral("%1xx").arg(c + 1), double(state.responsesByClass[c].load()));
+                responses.insert(QStringLiteral("%1xx").arg(c + 1), double(state.responses(c)));
             indexByKey.insert(backend.key(), int(list.size()));
             list.append(QJsonObject{
                 {"backend", backend.key()},
@@ -40,7 +40,7 @@ QJsonArray describeBackends(const GatewaySnapshot &snapshot)
                 {"requests", double(state.requests.load())},
                 {"failures", double(state.failures.load())},
                 {"responses", responses},
-                {"latency_ms", QJsonObject{{"p50", state.latency.quantileMs(0.5)}, {"p99", state.latency.quantileMs(0.99)}}}});
+                {"latency_ms", QJsonObject{{"p50", state.latency().quantileMs(0.5)}, {"p99", state.latency().quantileMs(0.99)}}}});
         }
     }
     return list;

@@ -107,15 +107,15 @@ QByteArray renderPrometheus(const MetricsInput &input)
     }
     out.family("kairos_request_duration_seconds", "histogram", "Time from the request head to the end of the response, by route.");
     for (const RouteMetrics *route : routes)
-        out.histogram("kairos_request_duration_seconds", routeLabel(*route), route->latency);
+        out.histogram("kairos_request_duration_seconds", routeLabel(*route), route->latency());
     out.family("kairos_retries_total", "counter", "Tries beyond the first, by route.");
     for (const RouteMetrics *route : routes)
-        out.sample("kairos_retries_total", routeLabel(*route), double(route->retries.load()));
+        out.sample("kairos_retries_total", routeLabel(*route), double(route->retries()));
 
     out.family("kairos_upstream_responses_total", "counter", "Responses from backends, by backend and status class.");
     for (const auto &backend : input.backends) {
         for (size_t c = 0; c < 5; ++c) {
-            const quint64 count = backend->responsesByClass[c].load();
+            const quint64 count = backend->responses(c);
             if (count > 0)
                 out.sample("kairos_upstream_responses_total",
                            backendLabel(*backend) + ",status_class=\"" + QByteArray::number(c + 1) + "xx\"", double(count));
@@ -126,7 +126,7 @@ QByteArray renderPrometheus(const MetricsInput &input)
         out.sample("kairos_upstream_failures_total", backendLabel(*backend), double(backend->failures.load()));
     out.family("kairos_upstream_duration_seconds", "histogram", "Time from sending a request to the backend's response head.");
     for (const auto &backend : input.backends)
-        out.histogram("kairos_upstream_duration_seconds", backendLabel(*backend), backend->latency);
+        out.histogram("kairos_upstream_duration_seconds", backendLabel(*backend), backend->latency());
     out.family("kairos_backend_in_flight", "gauge", "Requests in flight to each backend.");
     for (const auto &backend : input.backends)
         out.sample("kairos_backend_in_flight", backendLabel(*backend), backend->inFlight.load());

@@ -12,16 +12,17 @@ void RouteMetrics::record(QByteArrayView method, int status, qint64 microseconds
         }
     }
     const size_t statusClass = size_t(std::clamp(status / 100, 1, 5) - 1);
-    m_requests[methodIndex][statusClass].fetch_add(1, std::memory_order_relaxed);
-    latency.observe(microseconds);
+    Counters &counters = m_counters.get();
+    counters.requests[methodIndex][statusClass].fetch_add(1, std::memory_order_relaxed);
+    counters.latency.observe(microseconds);
     if (attempts > 1)
-        retries.fetch_add(quint64(attempts - 1), std::memory_order_relaxed);
+        counters.retries.fetch_add(quint64(attempts - 1), std::memory_order_relaxed);
 }
 
 quint64 RouteMetrics::totalRequests() const
 {
     quint64 total = 0;
-    for (const auto &byClass : m_requests) {
+    for (const auto &byClass : m_counters.view().requests) {
         for (const auto &count : byClass)
             total += count.load(std::memory_order_relaxed);
     }
@@ -31,7 +32,7 @@ quint64 RouteMetrics::totalRequests() const
 quint64 RouteMetrics::errors() const
 {
     quint64 total = 0;
-    for (const auto &byClass : m_requests)
+    for (const auto &byClass : m_counters.view().requests)
         total += byClass[4].load(std::memory_order_relaxed);
     return total;
 }

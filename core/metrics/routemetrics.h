@@ -2,6 +2,7 @@
 // reloads by external path. Updated with atomics from every worker thread.
 #pragma once
 
+#include "firstuse.h"
 #include "histogram.h"
 
 #include <QByteArrayView>
@@ -23,17 +24,23 @@ struct RouteMetrics {
     void record(QByteArrayView method, int status, qint64 microseconds, int attempts);
     quint64 requests(size_t method, size_t statusClass) const
     {
-        return m_requests[method][statusClass].load(std::memory_order_relaxed);
+        return m_counters.view().requests[method][statusClass].load(std::memory_order_relaxed);
     }
     quint64 totalRequests() const;
     quint64 errors() const;  // 5xx
+    const LatencyHistogram &latency() const { return m_counters.view().latency; }
+    quint64 retries() const { return m_counters.view().retries.load(std::memory_order_relaxed); }
 
     const QString route;
-    LatencyHistogram latency;
-    std::atomic<quint64> retries{0};
 
 private:
-    std::array<std::array<std::atomic<quint64>, 5>, kMethods.size()> m_requests{};
+    struct Counters {
+        std::array<std::array<std::atomic<quint64>, 5>, kMethods.size()> requests{};
+        LatencyHistogram latency;
+        std::atomic<quint64> retries{0};
+    };
+    // About 460 bytes, allocated by the route's first request.
+    AllocatedOnFirstUse<Counters> m_counters;
 };
 
 class RouteMetricsRegistry

@@ -118,11 +118,13 @@ RouteTable::RouteTable(ConfigSnapshot config) : m_config(std::move(config))
 {
     m_nodes.emplace_back();
     m_routes.reserve(m_config->routes.size());
+    QHash<QStringList, QList<QByteArray>> methodLists;  // one copy per distinct list
     for (int i = 0; i < m_config->routes.size(); ++i)
-        addRoute(i);
+        addRoute(i, methodLists);
+    m_nodes.shrink_to_fit();
 }
 
-void RouteTable::addRoute(int routeIndex)
+void RouteTable::addRoute(int routeIndex, QHash<QStringList, QList<QByteArray>> &methodLists)
 {
     const Route &route = m_config->routes[routeIndex];
     const std::optional<RoutePattern> pattern = RoutePattern::parse(route.externalPath, nullptr);
@@ -132,8 +134,12 @@ void RouteTable::addRoute(int routeIndex)
     CompiledRoute compiled;
     compiled.index = routeIndex;
     compiled.route = &route;
-    for (const QString &method : route.methods)
-        compiled.methods.append(method.toLatin1());
+    QList<QByteArray> &methods = methodLists[route.methods];
+    if (methods.size() != route.methods.size()) {
+        for (const QString &method : route.methods)
+            methods.append(method.toLatin1());
+    }
+    compiled.methods = methods;
     compiled.internalTarget = compileInternalPath(route.internalPath, pattern->placeholderNames());
     compiled.internalTargetHasQuery = route.internalPath.contains(QLatin1Char('?'));
     const int compiledIndex = int(m_routes.size());

@@ -77,7 +77,7 @@ private:
     struct Search;
 
     static constexpr size_t kIndexedChildren = 8;
-    void addRoute(int routeIndex);
+    void addRoute(int routeIndex, QHash<QStringList, QList<QByteArray>> &methodLists);
     int addLiteralChild(int node, const QByteArray &segment);
     int literalChild(const Node &node, QByteArrayView segment) const;
     bool search(Search &state, int node, int segment) const;

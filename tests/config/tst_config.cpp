@@ -61,6 +61,30 @@ class TestConfig : public QObject
     Q_OBJECT
 
 private slots:
+    void repeatedBackendsAndMethodsAreStoredOnce()
+    {
+        const auto route = [](const char *path, const char *host) {
+            return QJsonObject{{"external_path", path},
+                               {"internal_path", "/"},
+                               {"methods", QJsonArray{"GET", "POST"}},
+                               {"backends", QJsonArray{QJsonObject{{"host", host}, {"port", 80}}}}};
+        };
+        const QByteArray json = QJsonDocument(QJsonObject{{"version", 1},
+                                                          {"routers", QJsonArray{route("/a", "http://shared"),
+                                                                                 route("/b", "http://shared"),
+                                                                                 route("/c", "http://other")}}})
+                                    .toJson();
+        const ConfigLoadResult result = loadConfig(json);
+        QVERIFY(result.ok());
+        const QList<Route> &routes = result.config->routes;
+        QCOMPARE(routes[1].backends[0].host, QStringLiteral("http://shared"));
+        QCOMPARE(routes[2].backends[0].host, QStringLiteral("http://other"));
+        QCOMPARE(routes[2].methods, QStringList({"GET", "POST"}));
+        // One copy in memory, however many routes name it.
+        QCOMPARE(routes[0].backends[0].host.constData(), routes[1].backends[0].host.constData());
+        QCOMPARE(routes[0].methods.constData(), routes[2].methods.constData());
+    }
+
     void seedExampleParsesVerbatim()
     {
         const ConfigLoadResult result = loadConfig(seedExample());
