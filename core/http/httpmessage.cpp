@@ -7,11 +7,9 @@
 
 namespace kairos::http {
 
-bool equalsIgnoreCase(QByteArrayView a, QByteArrayView b)
+bool equalsIgnoreCaseSameSize(const char *a, const char *b, qsizetype size)
 {
-    if (a.size() != b.size())
-        return false;
-    for (qsizetype i = 0; i < a.size(); ++i) {
+    for (qsizetype i = 0; i < size; ++i) {
         char x = a[i], y = b[i];
         if (x >= 'A' && x <= 'Z')
             x += 'a' - 'A';

@@ -35,7 +35,13 @@ private:
     QList<Field> m_fields;
 };
 
-bool equalsIgnoreCase(QByteArrayView a, QByteArrayView b);
+bool equalsIgnoreCaseSameSize(const char *a, const char *b, qsizetype size);
+// Inline, so that the common answer (different lengths) costs no call: header lookups compare a
+// name with every field's.
+inline bool equalsIgnoreCase(QByteArrayView a, QByteArrayView b)
+{
+    return a.size() == b.size() && equalsIgnoreCaseSameSize(a.data(), b.data(), a.size());
+}
 
 struct RequestHead {
     QByteArray method;

@@ -542,25 +542,25 @@ void ClientConnection::exchangeResponseHead(http::ResponseHead head, http::Messa
     const bool bodyless = m_record.method == "HEAD" || out.status == 204 || out.status == 304;
     if (!bodyless) {
         if (framing == Framing::None && !out.headers.contains("content-length")) {
-            out.headers.add("Content-Length", "0");
+            out.headers.add(QByteArrayLiteral("Content-Length"), QByteArrayLiteral("0"));
         } else if (framing == Framing::Chunked || framing == Framing::UntilClose) {
             out.headers.remove("content-length");
             if (clientIsHttp10) {
                 m_responseUntilClose = true;
                 m_closeAfterResponse = true;
             } else {
-                out.headers.add("Transfer-Encoding", "chunked");
+                out.headers.add(QByteArrayLiteral("Transfer-Encoding"), QByteArrayLiteral("chunked"));
                 m_responseChunked = true;
             }
         }
     }
     if (!m_requestBodyDone)
         m_closeAfterResponse = true;  // the backend answered before the request body ended
-    out.headers.add("X-Request-Id", m_record.requestId);
+    out.headers.add(QByteArrayLiteral("X-Request-Id"), m_record.requestId);
     if (m_closeAfterResponse)
-        out.headers.add("Connection", "close");
+        out.headers.add(QByteArrayLiteral("Connection"), QByteArrayLiteral("close"));
     else if (clientIsHttp10)
-        out.headers.add("Connection", "keep-alive");
+        out.headers.add(QByteArrayLiteral("Connection"), QByteArrayLiteral("keep-alive"));
     m_record.status = out.status;
     if (m_services.captureHeaders)
         m_record.responseHeaders = http::withCredentialsRedacted(out.headers);

@@ -80,13 +80,13 @@ http::RequestHead upstreamRequestHead(const http::RequestHead &client, const For
     forwardedFor = forwardedFor.isEmpty() ? peer : forwardedFor + ", " + peer;
     QByteArray forwardedProto = context.peerIsTrustedProxy ? client.headers.value("x-forwarded-proto") : QByteArray();
     QByteArray forwardedHost = context.peerIsTrustedProxy ? client.headers.value("x-forwarded-host") : QByteArray();
-    headers.add("X-Forwarded-For", forwardedFor);
-    headers.add("X-Forwarded-Proto", forwardedProto.isEmpty() ? QByteArray("http") : forwardedProto);
+    headers.add(QByteArrayLiteral("X-Forwarded-For"), forwardedFor);
+    headers.add(QByteArrayLiteral("X-Forwarded-Proto"), forwardedProto.isEmpty() ? QByteArrayLiteral("http") : forwardedProto);
     if (!forwardedHost.isEmpty() || !clientHost.isEmpty())
-        headers.add("X-Forwarded-Host", forwardedHost.isEmpty() ? clientHost : forwardedHost);
-    headers.add("X-Request-Id", context.requestId);
+        headers.add(QByteArrayLiteral("X-Forwarded-Host"), forwardedHost.isEmpty() ? clientHost : forwardedHost);
+    headers.add(QByteArrayLiteral("X-Request-Id"), context.requestId);
     if (replaceHost)
-        headers.add("Host", context.backendAuthority);
+        headers.add(QByteArrayLiteral("Host"), context.backendAuthority);
     if (context.upgrade) {
         headers.add("Connection", "upgrade");
         headers.add("Upgrade", client.headers.value("upgrade"));
@@ -113,7 +113,13 @@ QByteArray effectiveClientAddress(const http::RequestHead &request, const QByteA
 
 QByteArray newRequestId()
 {
-    return QByteArray::number(threadRandom(), 16).rightJustified(16, '0');
+    // 16 hex digits written in place: one allocation (number() then rightJustified() made three).
+    static constexpr char kHex[] = "0123456789abcdef";
+    const quint64 random = threadRandom();
+    QByteArray id(16, Qt::Uninitialized);
+    for (int i = 0; i < 16; ++i)
+        id[i] = kHex[(random >> (60 - 4 * i)) & 0xf];
+    return id;
 }
 
 }  // namespace kairos

@@ -13,6 +13,14 @@ namespace kairos {
 
 namespace {
 
+// Almost every response says 1 (or 2, 3): no allocation for those.
+QByteArray attemptsText(int attempts)
+{
+    static const QByteArray kSmall[] = {QByteArrayLiteral("0"), QByteArrayLiteral("1"), QByteArrayLiteral("2"),
+                                        QByteArrayLiteral("3"), QByteArrayLiteral("4"), QByteArrayLiteral("5")};
+    return attempts >= 0 && attempts < int(std::size(kSmall)) ? kSmall[attempts] : QByteArray::number(attempts);
+}
+
 constexpr qsizetype kResponseReadBytes = 64 * 1024;
 
 // One per worker thread: a 64 KiB buffer per exchange cost a heap grow and trim per request.
@@ -188,9 +196,9 @@ void ProxyExchange::onConnected()
     http::RequestHead head = upstreamRequestHead(m_request.head, context);
     using Framing = http::MessageParser::Framing;
     if (m_request.bodyFraming == Framing::ContentLength)
-        head.headers.add("Content-Length", QByteArray::number(m_request.contentLength));
+        head.headers.add(QByteArrayLiteral("Content-Length"), QByteArray::number(m_request.contentLength));
     else if (m_request.bodyFraming == Framing::Chunked)
-        head.headers.add("Transfer-Encoding", "chunked");
+        head.headers.add(QByteArrayLiteral("Transfer-Encoding"), QByteArrayLiteral("chunked"));
 
     m_upstream->countRequest();
     QByteArray out = serialize(head);
@@ -375,7 +383,7 @@ void ProxyExchange::handleResponseHead()
     m_responseDeadline = Deadlines::nowMs() + m_responseTimeoutMs;  // now the longest pause in the body
     parser.continueToBody();
     http::ResponseHead head = parser.response();
-    head.headers.set("X-Kairos-Attempts", QByteArray::number(m_attempts));
+    head.headers.set(QByteArrayLiteral("X-Kairos-Attempts"), attemptsText(m_attempts));
     m_sink.exchangeResponseHead(std::move(head), parser.framing());
     if (parser.state() == http::MessageParser::State::Complete)
         completeResponse();

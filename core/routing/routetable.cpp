@@ -1,5 +1,6 @@
 #include "routetable.h"
 
+#include "http/bytesearch.h"
 #include "routepattern.h"
 
 #include <cstring>
@@ -210,7 +211,7 @@ RouteMatch RouteTable::match(QByteArrayView method, QByteArrayView rawPath) cons
     }
 
     // Fast path: a static route, when the path needs no decoding.
-    if (!rawPath.contains('%')) {
+    if (!http::containsByte(rawPath, '%')) {
         const auto found = m_staticRoutes.constFind(QByteArray::fromRawData(rawPath.data(), rawPath.size()));
         if (found != m_staticRoutes.cend() && m_routes[*found].allowsMethod(method)) {
             result.status = RouteMatch::Found;
@@ -224,18 +225,18 @@ RouteMatch RouteTable::match(QByteArrayView method, QByteArrayView rawPath) cons
     Segments segments;
     qsizetype start = 1;
     while (true) {
-        qsizetype end = rawPath.indexOf('/', start);
+        qsizetype end = http::indexOfByte(rawPath, '/', start);
         if (end < 0)
             end = rawPath.size();
         const QByteArrayView raw = rawPath.sliced(start, end - start);
         // "//" and "\\" are read differently by different servers (merged, or a Windows
         // separator): refused rather than guessed at. A trailing "/" is an empty last segment.
-        if ((raw.isEmpty() && end != rawPath.size()) || raw.contains('\\')) {
+        if ((raw.isEmpty() && end != rawPath.size()) || http::containsByte(raw, '\\')) {
             result.status = RouteMatch::BadPath;
             return result;
         }
         QByteArrayView decoded = raw;
-        if (raw.contains('%')) {
+        if (http::containsByte(raw, '%')) {
             qsizetype length = 0;
             char *out = decodedBuffer.data() + decodedUsed;
             if (!percentDecode(raw, out, &length)) {

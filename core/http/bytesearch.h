@@ -1,0 +1,25 @@
+// Finding one byte in a view with memchr. Qt 6.4's QByteArrayView::indexOf(char) and
+// contains(char) go through its general substring search (QtPrivate::findByteArray) and cost
+// several times more; the request path looks for bytes a dozen times per head.
+#pragma once
+
+#include <QByteArrayView>
+
+#include <cstring>
+
+namespace kairos::http {
+
+inline qsizetype indexOfByte(QByteArrayView text, char byte, qsizetype from = 0)
+{
+    if (from < 0 || from >= text.size())
+        return -1;
+    const void *found = std::memchr(text.data() + from, byte, size_t(text.size() - from));
+    return found ? static_cast<const char *>(found) - text.data() : -1;
+}
+
+inline bool containsByte(QByteArrayView text, char byte)
+{
+    return indexOfByte(text, byte) >= 0;
+}
+
+}  // namespace kairos::http
