@@ -99,6 +99,9 @@ struct ServerSettings {
     int idleTimeoutMs = 60'000;
     int connectTimeoutMs = 5'000;
     int responseTimeoutMs = 30'000;
+    // Idle connections kept open to each backend, per worker thread (more are closed when they
+    // come back). As many as a burst needed, so the next burst does not reconnect them all.
+    int maxIdleUpstreamConnections = 256;
     QStringList trustedProxies;  // CIDRs whose X-Forwarded-* headers are believed
     QJsonObject unknownKeys;
 };

@@ -274,6 +274,8 @@ ServerSettings readServer(const QJsonObject &object, QList<ConfigProblem> &error
     server.connectTimeoutMs = reader.integer(QStringLiteral("connect_timeout_ms"), server.connectTimeoutMs);
     server.responseTimeoutMs =
         reader.integer(QStringLiteral("response_timeout_ms"), server.responseTimeoutMs);
+    server.maxIdleUpstreamConnections =
+        reader.integer(QStringLiteral("max_idle_upstream_connections"), server.maxIdleUpstreamConnections);
     server.trustedProxies = reader.stringList(QStringLiteral("trusted_proxies"));
     server.unknownKeys = reader.unknownKeys();
     return server;

@@ -38,6 +38,7 @@ public:
         checkRange(QStringLiteral("server.idle_timeout_ms"), server.idleTimeoutMs, 1, 86'400'000);
         checkRange(QStringLiteral("server.connect_timeout_ms"), server.connectTimeoutMs, 1, 3'600'000);
         checkRange(QStringLiteral("server.response_timeout_ms"), server.responseTimeoutMs, 1, 86'400'000);
+        checkRange(QStringLiteral("server.max_idle_upstream_connections"), server.maxIdleUpstreamConnections, 0, 100'000);
         checkNetworks(QStringLiteral("server.trusted_proxies"), server.trustedProxies);
     }
 

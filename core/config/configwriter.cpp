@@ -107,6 +107,8 @@ QJsonObject serverToJson(const ServerSettings &server)
     putIfChanged(object, "idle_timeout_ms", server.idleTimeoutMs, defaults.idleTimeoutMs);
     putIfChanged(object, "connect_timeout_ms", server.connectTimeoutMs, defaults.connectTimeoutMs);
     putIfChanged(object, "response_timeout_ms", server.responseTimeoutMs, defaults.responseTimeoutMs);
+    putIfChanged(object, "max_idle_upstream_connections", server.maxIdleUpstreamConnections,
+                 defaults.maxIdleUpstreamConnections);
     putListIfChanged(object, "trusted_proxies", server.trustedProxies, defaults.trustedProxies);
     return object;
 }

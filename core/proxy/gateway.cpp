@@ -77,16 +77,21 @@ void Gateway::afterSwap(const GatewaySnapshotPtr &previous, const GatewaySnapsho
         qCInfo(lcProxy).noquote() << "backend" << key << "removed from the config; draining" << inFlight
                                   << "request(s) in flight";
     }
-    publishLiveBackends();
+    publishUpstreamSettings();
     m_registry.prune();
 }
 
-void Gateway::publishLiveBackends()
+void Gateway::publishUpstreamSettings()
 {
-    const QSet<QString> live = backendKeys(snapshot());
+    const GatewaySnapshotPtr current = snapshot();
+    const QSet<QString> live = backendKeys(current);
+    const int maxIdle = current->config->server.maxIdleUpstreamConnections;
+    const int idleTimeoutMs = current->config->server.idleTimeoutMs;
     for (const auto &thread : m_workers) {
         Worker *worker = thread->worker;
-        QMetaObject::invokeMethod(worker, [worker, live] { worker->setLiveBackends(live); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            worker, [worker, live, maxIdle, idleTimeoutMs] { worker->applyUpstreamSettings(live, maxIdle, idleTimeoutMs); },
+            Qt::QueuedConnection);
     }
 }
 
@@ -190,7 +195,7 @@ void Gateway::startWorkers(int count)
         QMetaObject::invokeMethod(worker, [worker] { worker->start(); }, Qt::QueuedConnection);
         m_workers.push_back(std::move(thread));
     }
-    publishLiveBackends();
+    publishUpstreamSettings();
 }
 
 void Gateway::stopWorkers()

@@ -64,7 +64,7 @@ private:
     void stopWorkers();
     std::unique_ptr<Acceptor> openAcceptor(bool admin, const QHostAddress &address, quint16 port, QString *error);
     void dispatch(qintptr socketDescriptor, bool adminListener);
-    void publishLiveBackends();
+    void publishUpstreamSettings();
     void afterSwap(const GatewaySnapshotPtr &previous, const GatewaySnapshotPtr &current);
 
     BackendRegistry m_registry;

@@ -49,7 +49,7 @@ private:
 
     std::unordered_map<QString, std::vector<std::unique_ptr<UpstreamConnection>>> m_idle;
     QSet<QString> m_liveBackends;
-    int m_maxIdlePerBackend = 64;
+    int m_maxIdlePerBackend = 0;  // setLimits() gives the config's values
     int m_idleTimeoutMs = 60'000;
     QTimer m_sweep;
     std::atomic<int> m_publishedIdle{0};

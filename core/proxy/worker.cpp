@@ -18,7 +18,7 @@ Worker::Worker(ConnectionServices services) : m_services(std::move(services)), m
     m_services.pool = &m_pool;
     m_services.deadlines = &m_deadlines;
     const ServerSettings &server = m_services.snapshot()->config->server;
-    m_pool.setLimits(64, server.idleTimeoutMs);
+    m_pool.setLimits(server.maxIdleUpstreamConnections, server.idleTimeoutMs);
 }
 
 void Worker::start()
@@ -40,8 +40,9 @@ void Worker::accept(qintptr socketDescriptor, bool adminListener)
             [this] { m_connections.fetch_sub(1, std::memory_order_relaxed); });
 }
 
-void Worker::setLiveBackends(const QSet<QString> &backendKeys)
+void Worker::applyUpstreamSettings(const QSet<QString> &backendKeys, int maxIdlePerBackend, int idleTimeoutMs)
 {
+    m_pool.setLimits(maxIdlePerBackend, idleTimeoutMs);
     m_pool.setLiveBackends(backendKeys);
 }
 

@@ -28,7 +28,9 @@ public:
     void start();
     void accept(qintptr socketDescriptor, bool adminListener);
     void closeAll();
-    void setLiveBackends(const QSet<QString> &backendKeys);
+    // The backends of the current config (idle connections to others are closed) and the pool's
+    // limits from its server settings.
+    void applyUpstreamSettings(const QSet<QString> &backendKeys, int maxIdlePerBackend, int idleTimeoutMs);
     int connectionCount() const { return m_connections.load(std::memory_order_relaxed); }
     int idleUpstreamConnections() const { return m_pool.publishedIdleCount(); }
 

@@ -204,6 +204,7 @@ private slots:
         QCOMPARE(config.server.host, QStringLiteral("0.0.0.0"));
         QCOMPARE(config.server.port, 8081);
         QCOMPARE(config.server.workers, 2);
+        QCOMPARE(config.server.maxIdleUpstreamConnections, 16);
         QCOMPARE(config.server.trustedProxies, QStringList{"10.0.0.0/8"});
         QCOMPARE(config.jwt.issuer, QStringLiteral("kairos"));
         QCOMPARE(config.jwt.audience, QStringLiteral("api"));
@@ -390,6 +391,9 @@ private slots:
         QTest::newRow("server port")
             << withRoute([](QJsonObject &) {}, {{"server", QJsonObject{{"port", 70000}}}})
             << "server.port: must be between 1 and 65535 (got 70000)";
+        QTest::newRow("negative idle upstream connections")
+            << withRoute([](QJsonObject &) {}, {{"server", QJsonObject{{"max_idle_upstream_connections", -1}}}})
+            << "server.max_idle_upstream_connections: must be between 0 and 100000 (got -1)";
         QTest::newRow("bad trusted proxy")
             << withRoute([](QJsonObject &) {}, {{"server", QJsonObject{{"trusted_proxies", QJsonArray{"nope"}}}}})
             << "server.trusted_proxies[0]: must be an address or CIDR such as 10.0.0.0/8 (got \"nope\")";
@@ -459,6 +463,7 @@ private slots:
         // Spot checks that the model, not just the text, survived.
         const Route &route = second.config->routes[0];
         QCOMPARE(route.backends[0].weight, first.config->routes[0].backends[0].weight);
+        QCOMPARE(second.config->server.maxIdleUpstreamConnections, first.config->server.maxIdleUpstreamConnections);
         QCOMPARE(route.retry.has_value(), first.config->routes[0].retry.has_value());
         if (route.retry)
             QCOMPARE(route.retry->maxAttempts, first.config->routes[0].retry->maxAttempts);

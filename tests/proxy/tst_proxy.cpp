@@ -202,6 +202,35 @@ private slots:
         QCOMPARE(m_a->connectionsAccepted(), 1);
     }
 
+    void idleBackendConnectionsAreCappedAsConfigured()
+    {
+        const auto burst = [this](quint16 port) {  // three requests at once: three backend connections
+            std::vector<std::unique_ptr<RawClient>> clients;
+            for (int i = 0; i < 3; ++i) {
+                clients.push_back(std::make_unique<RawClient>(port));
+                clients.back()->send("GET /one/x?delay_ms=200 HTTP/1.1\r\nHost: h\r\n\r\n");
+            }
+            for (const auto &client : clients)
+                QCOMPARE(client->readOne().status, 200);
+        };
+        const auto withCap = [this](int cap) {
+            return echoConfig({{"workers", 1}, {"max_idle_upstream_connections", cap}});
+        };
+        RunningGateway running(withCap(1));
+        burst(running.port());
+        QCOMPARE(m_a->connectionsAccepted(), 3);
+        QTRY_COMPARE(m_a->openConnections(), 1);  // two closed on their return, one kept
+
+        running.gateway.applyConfig(withCap(0));  // no keep-alive to backends from now on
+        QCOMPARE(request(running.port(), "GET", "/one/x").status, 200);
+        QTRY_COMPARE(m_a->openConnections(), 0);
+
+        running.gateway.applyConfig(withCap(4));
+        burst(running.port());
+        QTest::qWait(100);
+        QCOMPARE(m_a->openConnections(), 3);  // all kept
+    }
+
     void roundRobinThroughTheGateway()
     {
         RunningGateway running(echoConfig());
