@@ -2,7 +2,7 @@
 """Kairos side by side with nginx and HAProxy as reverse proxies, on 127.0.0.1 only.
 
 Starts an upstream nginx serving a 2-byte body with keep-alive, nginx as a reverse proxy (1 worker,
-upstream keepalive), HAProxy (1 thread) and Kairos headless (server.workers = 1, then the
+upstream keepalive 256, as Kairos keeps by default), HAProxy (1 thread) and Kairos headless (server.workers = 1, then the
 default); runs wrk at each connection count, rounds interleaved (A B C A B C) so drift hits all
 alike; prints median req/s, p50/p99 latency and proxy CPU microseconds per request (from
 /proc/PID/stat), and the ratio to nginx (and HAProxy) taken round by round: its median and, for
@@ -21,6 +21,9 @@ from benchprocess import stop_all, wait_for_http
 
 UPSTREAM, NGINX, HAPROXY, KAIROS1, KAIROS = 18080, 18081, 18082, 18083, 18084
 EXTRA_UPSTREAMS = (18085, 18086)  # with UPSTREAM, the three backends of --strategies
+# nginx keeps as many idle upstream connections per worker as Kairos does by default
+# (server.max_idle_upstream_connections); HAProxy's "http-reuse always" keeps them all.
+UPSTREAM_KEEPALIVE = 256
 STRATEGIES = ["round_robin", "weighted", "least_connections", "random", "ip_hash", "power_of_two"]
 
 def write(path, text):
@@ -31,7 +34,7 @@ def nginx_conf(work, port, proxy, upstreams=(UPSTREAM,)):
     body = ("location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection \"\"; }"
             if proxy else f"location / {{ return 200 'ok'; }} location = /1m {{ alias {work}/1m; }}")
     servers = " ".join(f"server 127.0.0.1:{p};" for p in upstreams)
-    upstream = f"upstream up {{ {servers} keepalive 64; }}" if proxy else ""
+    upstream = f"upstream up {{ {servers} keepalive {UPSTREAM_KEEPALIVE}; }}" if proxy else ""
     listens = " ".join(f"listen 127.0.0.1:{p};" for p in ((port,) if proxy else upstreams))
     return f"""worker_processes 1; daemon off; pid {work}/nginx-{port}.pid; error_log {work}/nginx-{port}.err;
 events {{ worker_connections 4096; }}
