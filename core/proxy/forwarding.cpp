@@ -1,6 +1,7 @@
 #include "forwarding.h"
 
 #include "balancing/balancer.h"
+#include "http/bytesearch.h"
 #include "networklist.h"
 
 #include <QVarLengthArray>
@@ -35,18 +36,30 @@ void removeHopByHopFields(http::Headers &headers, std::initializer_list<QByteArr
     for (const QByteArray &value : connectionValues) {
         qsizetype start = 0;
         while (start <= value.size()) {
-            qsizetype comma = value.indexOf(',', start);
+            qsizetype comma = http::indexOfByte(value, ',', start);
             if (comma < 0)
                 comma = value.size();
             named.append(QByteArrayView(value).sliced(start, comma - start).trimmed());
             start = comma + 1;
         }
     }
+    // A bit per name length that any listed name has: most fields are ruled out by their length
+    // alone, before any comparison.
+    quint64 listedLengths = 0;
+    const auto noteLengths = [&listedLengths](auto &&list) {
+        for (QByteArrayView name : list)
+            listedLengths |= quint64(1) << std::min<qsizetype>(name.size(), 63);
+    };
+    noteLengths(kHopByHop);
+    noteLengths(named);
+    noteLengths(alsoRemove);
     const auto isListed = [](QByteArrayView name, auto &&list) {
         return std::any_of(std::begin(list), std::end(list),
                            [name](QByteArrayView listed) { return http::equalsIgnoreCase(name, listed); });
     };
     headers.fields().removeIf([&](const http::Headers::Field &field) {
+        if (!(listedLengths & (quint64(1) << std::min<qsizetype>(field.first.size(), 63))))
+            return false;
         return isListed(field.first, kHopByHop) || isListed(field.first, named) || isListed(field.first, alsoRemove);
     });
 }
