@@ -35,6 +35,10 @@ private:
     QList<Field> m_fields;
 };
 
+// Room for the fields the gateway adds to a head it forwards (X-Request-Id, X-Forwarded-*, ...):
+// reserved when the forwarded copy is made, so that adding them does not move the list again.
+constexpr qsizetype kAddedFieldsRoom = 6;
+
 bool equalsIgnoreCaseSameSize(const char *a, const char *b, qsizetype size);
 // Inline, so that the common answer (different lengths) costs no call: header lookups compare a
 // name with every field's.

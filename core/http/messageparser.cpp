@@ -95,9 +95,6 @@ qsizetype findHeadEnd(QByteArrayView text, qsizetype from)
 }
 
 constexpr qsizetype kKeptHeadCapacity = 4096;
-// Room for the fields the gateway adds to a head it forwards (X-Request-Id, X-Forwarded-*, ...),
-// so that adding them does not move the list.
-constexpr qsizetype kAddedFieldsRoom = 6;
 
 // The fields libhttp-parser reads to frame the body and decide keep-alive and upgrade.
 bool decidesFraming(QByteArrayView name)
@@ -327,7 +324,7 @@ bool MessageParser::parseRequestLine(QByteArrayView line)
 bool MessageParser::checkFieldLines(const Lines &lines)
 {
     Headers &headers = m_type == Type::Request ? m_request.headers : m_response.headers;
-    headers.fields().reserve(lines.size() - 1 + kAddedFieldsRoom);
+    headers.fields().reserve(lines.size() - 1);
     bool transferEncoding = false;
     for (qsizetype i = 1; i < lines.size(); ++i) {
         const QByteArrayView line = lines[i];

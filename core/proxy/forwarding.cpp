@@ -81,6 +81,7 @@ http::RequestHead upstreamRequestHead(const http::RequestHead &client, const For
     upstream.versionMinor = 1;
     upstream.headers = client.headers;
     http::Headers &headers = upstream.headers;
+    headers.fields().reserve(headers.size() + http::kAddedFieldsRoom);  // the copy the edits below make anyway
 
     const QByteArray clientHost = client.headers.value("host");
     const bool replaceHost = !context.preserveHost || clientHost.isEmpty();

@@ -383,6 +383,7 @@ void ProxyExchange::handleResponseHead()
     m_responseDeadline = Deadlines::nowMs() + m_responseTimeoutMs;  // now the longest pause in the body
     parser.continueToBody();
     http::ResponseHead head = parser.response();
+    head.headers.fields().reserve(head.headers.size() + http::kAddedFieldsRoom);  // the copy set() makes anyway
     head.headers.set(QByteArrayLiteral("X-Kairos-Attempts"), attemptsText(m_attempts));
     m_sink.exchangeResponseHead(std::move(head), parser.framing());
     if (parser.state() == http::MessageParser::State::Complete)
