@@ -119,13 +119,22 @@ RouteTable::RouteTable(ConfigSnapshot config) : m_config(std::move(config))
 {
     m_nodes.emplace_back();
     m_routes.reserve(m_config->routes.size());
-    QHash<QStringList, QList<QByteArray>> methodLists;  // one copy per distinct list
+    SharedValues shared;
     for (int i = 0; i < m_config->routes.size(); ++i)
-        addRoute(i, methodLists);
+        addRoute(i, shared);
     m_nodes.shrink_to_fit();
 }
 
-void RouteTable::addRoute(int routeIndex, QHash<QStringList, QList<QByteArray>> &methodLists)
+QByteArray RouteTable::SharedValues::share(const QByteArray &value)
+{
+    const auto existing = bytes.constFind(value);
+    if (existing != bytes.cend())
+        return *existing;
+    bytes.insert(value);
+    return value;
+}
+
+void RouteTable::addRoute(int routeIndex, SharedValues &shared)
 {
     const Route &route = m_config->routes[routeIndex];
     const std::optional<RoutePattern> pattern = RoutePattern::parse(route.externalPath, nullptr);
@@ -135,13 +144,15 @@ void RouteTable::addRoute(int routeIndex, QHash<QStringList, QList<QByteArray>> 
     CompiledRoute compiled;
     compiled.index = routeIndex;
     compiled.route = &route;
-    QList<QByteArray> &methods = methodLists[route.methods];
+    QList<QByteArray> &methods = shared.methodLists[route.methods];
     if (methods.size() != route.methods.size()) {
         for (const QString &method : route.methods)
             methods.append(method.toLatin1());
     }
     compiled.methods = methods;
     compiled.internalTarget = compileInternalPath(route.internalPath, pattern->placeholderNames());
+    for (CompiledRoute::TargetPiece &piece : compiled.internalTarget)
+        piece.literal = shared.share(piece.literal);
     compiled.internalTargetHasQuery = route.internalPath.contains(QLatin1Char('?'));
     const int compiledIndex = int(m_routes.size());
     m_routes.push_back(std::move(compiled));
@@ -162,7 +173,7 @@ void RouteTable::addRoute(int routeIndex, QHash<QStringList, QList<QByteArray>> 
                 m_nodes[node].placeholderChild = next;
             }
         } else {
-            next = addLiteralChild(node, segment.text.toUtf8());
+            next = addLiteralChild(node, shared.share(segment.text.toUtf8()));
         }
         node = next;
     }

@@ -13,6 +13,7 @@
 #include <QByteArray>
 #include <QByteArrayView>
 #include <QHash>
+#include <QSet>
 #include <QVarLengthArray>
 
 #include <memory>
@@ -77,7 +78,14 @@ private:
     struct Search;
 
     static constexpr size_t kIndexedChildren = 8;
-    void addRoute(int routeIndex, QHash<QStringList, QList<QByteArray>> &methodLists);
+    // What routes repeat (method lists, segments such as "items", target pieces), kept once
+    // while the table is built.
+    struct SharedValues {
+        QHash<QStringList, QList<QByteArray>> methodLists;
+        QSet<QByteArray> bytes;
+        QByteArray share(const QByteArray &value);
+    };
+    void addRoute(int routeIndex, SharedValues &shared);
     int addLiteralChild(int node, const QByteArray &segment);
     int literalChild(const Node &node, QByteArrayView segment) const;
     bool search(Search &state, int node, int segment) const;

@@ -39,6 +39,16 @@ class TestRouting : public QObject
     Q_OBJECT
 
 private slots:
+    void repeatedValuesAreStoredOnce()
+    {
+        const RouteTable routes = table({route("/a/{id}", "/items/{id}"), route("/b/{id}", "/items/{id}")});
+        const auto &compiled = routes.routes();
+        QCOMPARE(compiled[1].internalTarget[0].literal, QByteArray("/items/"));
+        QCOMPARE(compiled[0].internalTarget[0].literal.constData(), compiled[1].internalTarget[0].literal.constData());
+        QCOMPARE(compiled[0].methods.constData(), compiled[1].methods.constData());
+        QCOMPARE(routes.upstreamTarget(routes.match("GET", "/b/7"), ""), QByteArray("/items/7"));
+    }
+
     void staticMatch()
     {
         const RouteTable routes = table({route("/api/users", "/users"), route("/api/orders", "/orders")});
