@@ -1,5 +1,7 @@
 #include "configreader.h"
 
+#include "sharedvalue.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonParseError>
@@ -341,27 +343,16 @@ QString describeJsonError(const QByteArray &json, const QJsonParseError &error)
         .arg(error.errorString());
 }
 
-template <typename Value>
-void share(QSet<Value> &seen, Value &value)
-{
-    const auto existing = seen.constFind(value);
-    if (existing != seen.cend())
-        value = *existing;
-    else
-        seen.insert(value);
-}
-
-// Routes repeat the same backends and method lists; one copy of each (QString and QStringList
-// are implicitly shared) keeps a config of thousands of routes small.
+// Routes repeat the same backends and method lists: one copy of each.
 void shareRepeatedValues(QList<Route> &routes)
 {
     QSet<QString> strings;
     QSet<QStringList> methodLists;
     for (Route &route : routes) {
-        share(methodLists, route.methods);
+        route.methods = sharedValue(methodLists, route.methods);
         for (Backend &backend : route.backends) {
-            share(strings, backend.host);
-            share(strings, backend.healthCheckPath);
+            backend.host = sharedValue(strings, backend.host);
+            backend.healthCheckPath = sharedValue(strings, backend.healthCheckPath);
         }
     }
 }

@@ -1,5 +1,6 @@
 #include "routetable.h"
 
+#include "config/sharedvalue.h"
 #include "http/bytesearch.h"
 #include "routepattern.h"
 
@@ -125,15 +126,6 @@ RouteTable::RouteTable(ConfigSnapshot config) : m_config(std::move(config))
     m_nodes.shrink_to_fit();
 }
 
-QByteArray RouteTable::SharedValues::share(const QByteArray &value)
-{
-    const auto existing = bytes.constFind(value);
-    if (existing != bytes.cend())
-        return *existing;
-    bytes.insert(value);
-    return value;
-}
-
 void RouteTable::addRoute(int routeIndex, SharedValues &shared)
 {
     const Route &route = m_config->routes[routeIndex];
@@ -152,7 +144,7 @@ void RouteTable::addRoute(int routeIndex, SharedValues &shared)
     compiled.methods = methods;
     compiled.internalTarget = compileInternalPath(route.internalPath, pattern->placeholderNames());
     for (CompiledRoute::TargetPiece &piece : compiled.internalTarget)
-        piece.literal = shared.share(piece.literal);
+        piece.literal = sharedValue(shared.bytes, piece.literal);
     compiled.internalTargetHasQuery = route.internalPath.contains(QLatin1Char('?'));
     const int compiledIndex = int(m_routes.size());
     m_routes.push_back(std::move(compiled));
@@ -173,7 +165,7 @@ void RouteTable::addRoute(int routeIndex, SharedValues &shared)
                 m_nodes[node].placeholderChild = next;
             }
         } else {
-            next = addLiteralChild(node, shared.share(segment.text.toUtf8()));
+            next = addLiteralChild(node, sharedValue(shared.bytes, segment.text.toUtf8()));
         }
         node = next;
     }

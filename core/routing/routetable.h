@@ -83,7 +83,6 @@ private:
     struct SharedValues {
         QHash<QStringList, QList<QByteArray>> methodLists;
         QSet<QByteArray> bytes;
-        QByteArray share(const QByteArray &value);
     };
     void addRoute(int routeIndex, SharedValues &shared);
     int addLiteralChild(int node, const QByteArray &segment);
