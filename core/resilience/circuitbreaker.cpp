@@ -2,6 +2,8 @@
 
 #include <QLoggingCategory>
 
+#include <algorithm>
+
 Q_LOGGING_CATEGORY(lcResilience, "kairos.resilience")
 
 namespace kairos {
@@ -32,7 +34,7 @@ CircuitBreaker::Admission CircuitBreaker::tryAcquire(const CircuitBreakerSetting
 {
     if (state() == State::Closed)
         return {true, false};
-    std::lock_guard lock(m_mutex);
+    QMutexLocker lock(&m_mutex);
     if (m_state == State::Closed)
         return {true, false};
     if (m_state == State::Open) {
@@ -50,12 +52,12 @@ void CircuitBreaker::onSuccess(const CircuitBreakerSettings &settings, bool prob
 {
     if (!probe && state() == State::Closed) {
         if (m_consecutiveFailures.load(std::memory_order_relaxed) != 0) {
-            std::lock_guard lock(m_mutex);
+            QMutexLocker lock(&m_mutex);
             m_consecutiveFailures = 0;
         }
         return;
     }
-    std::lock_guard lock(m_mutex);
+    QMutexLocker lock(&m_mutex);
     if (probe)
         m_probesInFlight = std::max(0, m_probesInFlight - 1);
     m_consecutiveFailures = 0;
@@ -65,7 +67,7 @@ void CircuitBreaker::onSuccess(const CircuitBreakerSettings &settings, bool prob
 
 void CircuitBreaker::onFailure(const CircuitBreakerSettings &settings, bool probe)
 {
-    std::lock_guard lock(m_mutex);
+    QMutexLocker lock(&m_mutex);
     if (probe)
         m_probesInFlight = std::max(0, m_probesInFlight - 1);
     ++m_consecutiveFailures;
@@ -84,7 +86,7 @@ void CircuitBreaker::release(bool probe)
 {
     if (!probe)
         return;
-    std::lock_guard lock(m_mutex);
+    QMutexLocker lock(&m_mutex);
     m_probesInFlight = std::max(0, m_probesInFlight - 1);
 }
 

@@ -10,11 +10,11 @@
 
 #include "config/config.h"
 
+#include <QMutex>
 #include <QString>
 
 #include <atomic>
 #include <chrono>
-#include <mutex>
 
 namespace kairos {
 
@@ -54,7 +54,7 @@ private:
     std::atomic<State> m_state{State::Closed};
     std::atomic<Clock::rep> m_openUntil{0};
     std::atomic<quint64> m_transitions{0};
-    mutable std::mutex m_mutex;
+    mutable QMutex m_mutex;  // 8 bytes, std::mutex 40: there is one per backend
     // Written under m_mutex; atomic so that a success on a healthy backend (the common case) can
     // see there is nothing to reset without taking the lock.
     std::atomic<int> m_consecutiveFailures{0};
