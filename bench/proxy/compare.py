@@ -13,8 +13,11 @@ With --path /1m every proxy fetches a 1 MiB body instead (MB/s is printed too). 
 beside nginx's round robin over the same three.
 
 usage: compare.py KAIROS_BINARY [--duration 10] [--rounds 3] [--connections 1,50,200]
-                  [--path /|/1m] [--strategies]"""
-import argparse, json, os, re, statistics, subprocess, sys, tempfile
+                  [--path /|/1m] [--strategies] [--access-log]
+
+With --access-log, nginx and Kairos each append an access log line per request to a file, as a
+production setup would (HAProxy logs only to syslog; it stays without a log)."""
+import argparse, json, os, re, shutil, statistics, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from benchprocess import stop_all, wait_for_http
@@ -30,15 +33,16 @@ def write(path, text):
     with open(path, "w") as f:
         f.write(text)
 
-def nginx_conf(work, port, proxy, upstreams=(UPSTREAM,)):
+def nginx_conf(work, port, proxy, upstreams=(UPSTREAM,), access_log=False):
     body = ("location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection \"\"; }"
             if proxy else f"location / {{ return 200 'ok'; }} location = /1m {{ alias {work}/1m; }}")
     servers = " ".join(f"server 127.0.0.1:{p};" for p in upstreams)
     upstream = f"upstream up {{ {servers} keepalive {UPSTREAM_KEEPALIVE}; }}" if proxy else ""
     listens = " ".join(f"listen 127.0.0.1:{p};" for p in ((port,) if proxy else upstreams))
+    log = f"{work}/access-{port}.log" if access_log else "off"
     return f"""worker_processes 1; daemon off; pid {work}/nginx-{port}.pid; error_log {work}/nginx-{port}.err;
 events {{ worker_connections 4096; }}
-http {{ access_log off; keepalive_requests 1000000; {upstream}
+http {{ access_log {log}; keepalive_requests 1000000; {upstream}
   server {{ {listens} {body} }} }}"""
 
 def cpu_seconds(pid):
@@ -78,6 +82,8 @@ def main():
     parser.add_argument("--connections", default="1,50,200")
     parser.add_argument("--path", default="/")
     parser.add_argument("--strategies", action="store_true")
+    parser.add_argument("--access-log", action="store_true",
+                        help="nginx and Kairos write an access log line per request to a file (HAProxy logs only to syslog: left off)")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="kairos-bench-")
     with open(f"{work}/1m", "wb") as f:
@@ -91,7 +97,7 @@ def main():
         return processes[-1]
     try:
         write(f"{work}/upstream.conf", nginx_conf(work, UPSTREAM, False))
-        write(f"{work}/proxy.conf", nginx_conf(work, NGINX, True))
+        write(f"{work}/proxy.conf", nginx_conf(work, NGINX, True, access_log=args.access_log))
         write(f"{work}/haproxy.cfg", f"""global
   nbthread 1
   maxconn 5000
@@ -108,7 +114,8 @@ backend b
   http-reuse always
   server s1 127.0.0.1:{UPSTREAM}
 """)
-        kairos = lambda port: start([args.kairos, "--no-gui", "--no-watch", "--access-log", "none",
+        kairos = lambda port: start([args.kairos, "--no-gui", "--no-watch", "--access-log",
+                                     f"{work}/access-{port}.log" if args.access_log else "none",
                                      "--config", f"{work}/kairos-{port}.json"], port)
         if args.strategies:
             upstreams = (UPSTREAM,) + EXTRA_UPSTREAMS
@@ -165,6 +172,7 @@ backend b
                       f"{versus_haproxy} {m['errors']:>6.0f}")
     finally:
         stop_all(processes)
+        shutil.rmtree(work, ignore_errors=True)
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,184 @@
+// The access log: its line, whole lines from many threads, written in blocks yet never lost,
+// and the stderr form that follows the log's format and logging rules.
+#include "metrics/accesslog.h"
+
+#include <QLoggingCategory>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <thread>
+#include <vector>
+
+#include <unistd.h>
+
+using namespace kairos;
+
+namespace {
+
+RequestRecord record(const QByteArray &requestId)
+{
+    RequestRecord r;
+    r.requestId = requestId;
+    r.method = "GET";
+    r.target = "/api/users?page=2";
+    r.routePath = QStringLiteral("/api/users");
+    r.backend = QStringLiteral("http://127.0.0.1:9101");
+    r.status = 200;
+    r.responseBytes = 401;
+    r.durationUs = 1234567;
+    r.attempts = 2;
+    r.peer = QHostAddress(QStringLiteral("192.168.10.7"));
+    r.finishedAtMs = 1700000000123;  // 2023-11-14T22:13:20.123Z
+    return r;
+}
+
+QByteArray readAll(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+// Runs `body` with file descriptor 2 pointing at `path`.
+template <typename Body>
+void withStderrIn(const QString &path, Body body)
+{
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    const int saved = ::dup(STDERR_FILENO);
+    ::dup2(file.handle(), STDERR_FILENO);
+    body();
+    ::dup2(saved, STDERR_FILENO);
+    ::close(saved);
+}
+
+}  // namespace
+
+class TestAccessLog : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void lineHasEveryField()
+    {
+        QCOMPARE(AccessLog::format(record("abc123")),
+                 QByteArray("192.168.10.7 \"GET /api/users?page=2\" 200 401 route=/api/users "
+                            "backend=http://127.0.0.1:9101 duration_ms=1234.567 attempts=2 request_id=abc123"));
+        RequestRecord unmatched = record("x");
+        unmatched.routePath.clear();
+        unmatched.backend.clear();
+        unmatched.durationUs = 45;
+        unmatched.peer = QHostAddress(QStringLiteral("::1"));
+        unmatched.status = 404;
+        QCOMPARE(AccessLog::format(unmatched),
+                 QByteArray("::1 \"GET /api/users?page=2\" 404 401 route=- backend=- duration_ms=0.045 attempts=2 request_id=x"));
+        RequestRecord unicode = record("u");
+        unicode.routePath = QStringLiteral("/caf\u00e9");
+        QVERIFY(AccessLog::format(unicode).contains("route=/caf\xc3\xa9 "));
+    }
+
+    void fileLinesCarryTheUtcTime()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("access.log");
+        {
+            AccessLog log;
+            QString error;
+            QVERIFY(log.openFile(path, &error));
+            log.write(record("one"));
+            RequestRecord later = record("two");
+            later.finishedAtMs += 1005;  // the next second: the cached date must move on
+            log.write(later);
+        }
+        QCOMPARE(readAll(path),
+                 "2023-11-14T22:13:20.123Z " + AccessLog::format(record("one")) + "\n"
+                 "2023-11-14T22:13:21.128Z " + AccessLog::format(record("two")) + "\n");
+    }
+
+    void quietLogIsWrittenWithinTheFlushInterval()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("access.log");
+        AccessLog log;
+        QString error;
+        QVERIFY(log.openFile(path, &error));
+        log.write(record("lonely"));
+        QCOMPARE(readAll(path), QByteArray());  // held for the block...
+        QTRY_VERIFY(readAll(path).contains("request_id=lonely\n"));  // ...until the timer
+    }
+
+    void linesFromManyThreadsArriveWholeAndInOrder()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("access.log");
+        constexpr int kThreads = 4;
+        constexpr int kEach = 5'000;  // several blocks per thread
+        {
+            AccessLog log;
+            QString error;
+            QVERIFY(log.openFile(path, &error));
+            std::vector<std::thread> threads;
+            for (int t = 0; t < kThreads; ++t) {
+                threads.emplace_back([&log, t] {
+                    for (int i = 0; i < kEach; ++i)
+                        log.write(record(QByteArray::number(t) + '-' + QByteArray::number(i)));
+                });
+            }
+            for (std::thread &thread : threads)
+                thread.join();
+        }
+        const QList<QByteArray> lines = readAll(path).split('\n');
+        QCOMPARE(lines.size(), kThreads * kEach + 1);
+        QVERIFY(lines.last().isEmpty());
+        const QRegularExpression shape(QStringLiteral(
+            R"(^2023-11-14T22:13:20\.123Z 192\.168\.10\.7 "GET /api/users\?page=2" 200 401 route=/api/users )"
+            R"(backend=http://127\.0\.0\.1:9101 duration_ms=1234\.567 attempts=2 request_id=(\d)-(\d+)$)"));
+        int next[kThreads] = {};
+        for (int i = 0; i < lines.size() - 1; ++i) {
+            const QRegularExpressionMatch match = shape.match(QString::fromLatin1(lines[i]));
+            QVERIFY2(match.hasMatch(), lines[i].constData());
+            const int thread = match.captured(1).toInt();
+            QCOMPARE(match.captured(2).toInt(), next[thread]++);
+        }
+    }
+
+    void stderrLinesFollowTheLogFormat()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("stderr");
+        withStderrIn(path, [] {
+            AccessLog log;
+            log.write(record("to-stderr"));
+        });
+        const QByteArray text = readAll(path);
+        // The date in local time, as the log's "%{time yyyy-MM-ddTHH:mm:ss.zzz}" writes it.
+        const QByteArray date = QDateTime::fromMSecsSinceEpoch(record("").finishedAtMs)
+                                    .toString(QStringLiteral("yyyy-MM-ddTHH:mm:ss.zzz"))
+                                    .toLatin1();
+        QCOMPARE(text, date + " INFO  kairos.access: " + AccessLog::format(record("to-stderr")) + '\n');
+    }
+
+    void loggingRulesTurnTheStderrFormOff()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("stderr");
+        QLoggingCategory::setFilterRules(QStringLiteral("kairos.access.info=false"));
+        withStderrIn(path, [] {
+            AccessLog log;
+            log.write(record("muted"));
+        });
+        QLoggingCategory::setFilterRules(QString());
+        QCOMPARE(readAll(path), QByteArray());
+    }
+
+    void unwritableFileIsAnError()
+    {
+        AccessLog log;
+        QString error;
+        QVERIFY(!log.openFile(QStringLiteral("/nonexistent-dir/access.log"), &error));
+        QVERIFY2(error.contains("/nonexistent-dir/access.log"), qPrintable(error));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAccessLog)
+#include "tst_accesslog.moc"
