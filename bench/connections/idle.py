@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Memory of idle keep-alive client connections: RSS of the headless gateway (1 worker) at rest,
 then with N client connections that each made one request and stay open; KiB per connection.
+--head-bytes pads each request head with fields to about that size (a browser's is 0.5-2 KiB).
 nginx (1 worker, proxying to the same upstream) is measured the same way for reference.
 127.0.0.1 only; raises this process's descriptor limit to its hard limit.
 
-usage: idle.py KAIROS_BINARY [--connections 10000]"""
-import argparse, json, os, resource, selectors, socket, subprocess, sys, tempfile, time
+usage: idle.py KAIROS_BINARY [--connections 10000] [--head-bytes 0]"""
+import argparse, json, os, resource, selectors, shutil, socket, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from benchprocess import stop_all
@@ -43,9 +44,16 @@ def wait_for(port):
             time.sleep(0.1)
     sys.exit(f"nothing listens on port {port}")
 
-def open_idle(port, count):
-    """count connections, each having sent one GET and read its complete (small) answer."""
-    request = b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n"
+def request_head(head_bytes):
+    head = b"GET / HTTP/1.1\r\nHost: bench\r\n"
+    field = 0
+    while len(head) + 2 < head_bytes:
+        head += b"X-Field-%d: %s\r\n" % (field, b"v" * 60)
+        field += 1
+    return head + b"\r\n"
+
+def open_idle(port, count, request):
+    """count connections, each having sent one request and read its complete (small) answer."""
     sockets, pending = [], {}
     selector = selectors.DefaultSelector()
     for i in range(count):
@@ -72,10 +80,10 @@ def open_idle(port, count):
                             del pending[s]
     return sockets
 
-def measure(name, pid, port, count):
+def measure(name, pid, port, count, request):
     time.sleep(1)
     idle = rss_kib(pid)
-    sockets = open_idle(port, count)
+    sockets = open_idle(port, count, request)
     time.sleep(2)
     loaded = rss_kib(pid)
     for s in sockets:
@@ -88,6 +96,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("kairos")
     parser.add_argument("--connections", type=int, default=10000)
+    parser.add_argument("--head-bytes", type=int, default=0)
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -116,10 +125,12 @@ http {{ access_log off; keepalive_timeout 120s; upstream up {{ server 127.0.0.1:
                                 f"{work}/kairos.json"], KAIROS)):
             processes.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             wait_for(port)
-        measure("kairos", processes[2].pid, KAIROS, args.connections)
-        measure("nginx", processes[1].pid, NGINX, args.connections)
+        request = request_head(args.head_bytes)
+        measure("kairos", processes[2].pid, KAIROS, args.connections, request)
+        measure("nginx", processes[1].pid, NGINX, args.connections, request)
     finally:
         stop_all(processes)
+        shutil.rmtree(work, ignore_errors=True)
 
 if __name__ == "__main__":
     main()

@@ -207,6 +207,14 @@ void MessageParser::startNextMessage()
     m_expectNoBody = false;
 }
 
+void MessageParser::releaseMemory()
+{
+    if (m_state != State::Head || !m_headBuffer.isEmpty())
+        return;
+    m_headBuffer = QByteArray();
+    m_framingFields = QByteArray();
+}
+
 void MessageParser::fail(int status, QByteArray message)
 {
     m_state = State::Failed;

@@ -45,6 +45,8 @@ public:
 
     void continueToBody();
     void startNextMessage();
+    // Between messages, with nothing buffered: gives back the buffers kept for the next head.
+    void releaseMemory();
     // Must be set before the response head arrives when the request was HEAD.
     void setExpectNoBody(bool noBody) { m_expectNoBody = noBody; }
 

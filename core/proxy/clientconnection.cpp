@@ -82,6 +82,8 @@ void ClientConnection::releaseIdleMemory()
 {
     m_idleMemoryReleased = true;
     m_retiredExchange.reset();
+    m_record = RequestRecord();  // the last request's; the next one starts afresh
+    m_parser.releaseMemory();
     if (m_inboundOffset == m_inbound.size()) {
         m_inbound = QByteArray();
         m_inboundOffset = 0;
