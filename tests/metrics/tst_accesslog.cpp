@@ -7,6 +7,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -38,6 +39,15 @@ QByteArray readAll(const QString &path)
     QFile file(path);
     return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
 }
+
+// An access log appending to a file in a fresh temporary folder.
+struct LogFile {
+    QTemporaryDir dir;
+    QString path = dir.filePath("access.log");
+    std::unique_ptr<AccessLog> log = std::make_unique<AccessLog>();
+    QString error;
+    bool opened = log->openFile(path, &error);
+};
 
 // Runs `body` with file descriptor 2 pointing at `path`.
 template <typename Body>
@@ -79,55 +89,44 @@ private slots:
 
     void fileLinesCarryTheUtcTime()
     {
-        QTemporaryDir dir;
-        const QString path = dir.filePath("access.log");
-        {
-            AccessLog log;
-            QString error;
-            QVERIFY(log.openFile(path, &error));
-            log.write(record("one"));
-            RequestRecord later = record("two");
-            later.finishedAtMs += 1005;  // the next second: the cached date must move on
-            log.write(later);
-        }
-        QCOMPARE(readAll(path),
+        LogFile file;
+        QVERIFY2(file.opened, qPrintable(file.error));
+        file.log->write(record("one"));
+        RequestRecord later = record("two");
+        later.finishedAtMs += 1005;  // the next second: the cached date must move on
+        file.log->write(later);
+        file.log.reset();
+        QCOMPARE(readAll(file.path),
                  "2023-11-14T22:13:20.123Z " + AccessLog::format(record("one")) + "\n"
                  "2023-11-14T22:13:21.128Z " + AccessLog::format(record("two")) + "\n");
     }
 
     void quietLogIsWrittenWithinTheFlushInterval()
     {
-        QTemporaryDir dir;
-        const QString path = dir.filePath("access.log");
-        AccessLog log;
-        QString error;
-        QVERIFY(log.openFile(path, &error));
-        log.write(record("lonely"));
-        QCOMPARE(readAll(path), QByteArray());  // held for the block...
-        QTRY_VERIFY(readAll(path).contains("request_id=lonely\n"));  // ...until the timer
+        LogFile file;
+        QVERIFY2(file.opened, qPrintable(file.error));
+        file.log->write(record("lonely"));
+        QCOMPARE(readAll(file.path), QByteArray());  // held for the block...
+        QTRY_VERIFY(readAll(file.path).contains("request_id=lonely\n"));  // ...until the timer
     }
 
     void linesFromManyThreadsArriveWholeAndInOrder()
     {
-        QTemporaryDir dir;
-        const QString path = dir.filePath("access.log");
         constexpr int kThreads = 4;
         constexpr int kEach = 5'000;  // several blocks per thread
-        {
-            AccessLog log;
-            QString error;
-            QVERIFY(log.openFile(path, &error));
-            std::vector<std::thread> threads;
-            for (int t = 0; t < kThreads; ++t) {
-                threads.emplace_back([&log, t] {
-                    for (int i = 0; i < kEach; ++i)
-                        log.write(record(QByteArray::number(t) + '-' + QByteArray::number(i)));
-                });
-            }
-            for (std::thread &thread : threads)
-                thread.join();
+        LogFile file;
+        QVERIFY2(file.opened, qPrintable(file.error));
+        std::vector<std::thread> threads;
+        for (int t = 0; t < kThreads; ++t) {
+            threads.emplace_back([log = file.log.get(), t] {
+                for (int i = 0; i < kEach; ++i)
+                    log->write(record(QByteArray::number(t) + '-' + QByteArray::number(i)));
+            });
         }
-        const QList<QByteArray> lines = readAll(path).split('\n');
+        for (std::thread &thread : threads)
+            thread.join();
+        file.log.reset();
+        const QList<QByteArray> lines = readAll(file.path).split('\n');
         QCOMPARE(lines.size(), kThreads * kEach + 1);
         QVERIFY(lines.last().isEmpty());
         const QRegularExpression shape(QStringLiteral(
