@@ -207,12 +207,14 @@ void MessageParser::startNextMessage()
     m_expectNoBody = false;
 }
 
-void MessageParser::releaseMemory()
+void MessageParser::releaseMemory(qsizetype keepBytes)
 {
     if (m_state != State::Head || !m_headBuffer.isEmpty())
         return;
-    m_headBuffer = QByteArray();
-    m_framingFields = QByteArray();
+    if (m_headBuffer.capacity() > keepBytes)
+        m_headBuffer = QByteArray();
+    if (m_framingFields.capacity() > keepBytes)
+        m_framingFields = QByteArray();
 }
 
 void MessageParser::fail(int status, QByteArray message)

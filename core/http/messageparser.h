@@ -45,8 +45,9 @@ public:
 
     void continueToBody();
     void startNextMessage();
-    // Between messages, with nothing buffered: gives back the buffers kept for the next head.
-    void releaseMemory();
+    // Between messages, with nothing buffered: gives back the buffers kept for the next head
+    // when they hold more than `keepBytes`.
+    void releaseMemory(qsizetype keepBytes = 0);
     // Must be set before the response head arrives when the request was HEAD.
     void setExpectNoBody(bool noBody) { m_expectNoBody = noBody; }
 

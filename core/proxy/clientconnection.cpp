@@ -1,5 +1,6 @@
 #include "clientconnection.h"
 
+#include "poller.h"
 #include "tunnel.h"
 
 #include <QDateTime>
@@ -16,6 +17,8 @@ constexpr qint64 kMaxLocalBodyBytes = 1024 * 1024;
 // A keep-alive connection idle this long frees its read buffer and its last exchange; a busy
 // connection would only allocate them again.
 constexpr qint64 kReleaseMemoryAfterIdleMs = 1000;
+// Input and head buffers up to this size stay with a connection between its requests.
+constexpr qsizetype kKeptBufferBytes = 512;
 
 bool isAcceptableRequestId(const QByteArray &id)
 {
@@ -70,10 +73,15 @@ ClientConnection::~ClientConnection()
 
 void ClientConnection::retireExchange()
 {
-    // It may be on the call stack (its own callback led here), so it is freed later: when the
-    // next one retires, or with the connection. Cheaper than deleteLater() for every request.
+    // It may be on the call stack (its own callback led here), so it is freed later: once the
+    // socket event being handled returns or, outside one (a timer, TLS), when the next one
+    // retires or with the connection. Cheaper than deleteLater() for every request.
     if (!m_exchange)
         return;
+    if (Poller::deleteAfterEvent(m_exchange)) {
+        m_exchange = nullptr;
+        return;
+    }
     m_retiredExchange.reset(m_exchange);
     m_exchange = nullptr;
 }
@@ -88,6 +96,19 @@ void ClientConnection::releaseIdleMemory()
         m_inbound = QByteArray();
         m_inboundOffset = 0;
     }
+}
+
+// A large request's buffers go as soon as the connection waits for its next request: kept until
+// it has been idle a second, they leave holes between the objects of connections accepted
+// meanwhile, which the process keeps (docs/BENCHMARKS.md, idle connections). Small ones stay,
+// sparing a busy connection two allocations per request.
+void ClientConnection::releaseLargeBuffers()
+{
+    if (m_inboundOffset == m_inbound.size() && m_inbound.capacity() > kKeptBufferBytes) {
+        m_inbound = QByteArray();
+        m_inboundOffset = 0;
+    }
+    m_parser.releaseMemory(kKeptBufferBytes);
 }
 
 void ClientConnection::armHeaderDeadline()
@@ -451,6 +472,7 @@ void ClientConnection::finishRequest()
     const bool buffered = m_inboundOffset < m_inbound.size() || m_transport->mayRead();
     if (!buffered) {
         armIdleDeadline();
+        releaseLargeBuffers();
         return;
     }
     m_headerDeadline = 0;

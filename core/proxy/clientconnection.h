@@ -83,6 +83,7 @@ private:
     void finishRequest();
     void closeConnection();
     void releaseIdleMemory();
+    void releaseLargeBuffers();
     void retireExchange();
     void onHeaderTimeout();
     void onBodyTimeout();

@@ -1,6 +1,7 @@
 #include "poller.h"
 
 #include <QLoggingCategory>
+#include <QObject>
 #include <QSocketNotifier>
 
 #include <algorithm>
@@ -64,6 +65,14 @@ void Poller::watch(int descriptor, PollClient *client, quint32 before, quint32 a
         qCWarning(lcProxy) << "epoll_ctl on descriptor" << descriptor << "failed:" << std::strerror(errno);
 }
 
+bool Poller::deleteAfterEvent(QObject *object)
+{
+    if (!threadPoller || !threadPoller->m_dispatching)
+        return false;
+    threadPoller->m_afterEvent.push_back(object);
+    return true;
+}
+
 void Poller::dispatch()
 {
     epoll_event events[kEventsPerWakeup];
@@ -75,6 +84,11 @@ void Poller::dispatch()
             continue;  // deleted by an earlier event of this batch
         const quint32 ready = events[i].events;
         client->pollReady(ready & EPOLLIN, ready & EPOLLOUT, ready & (EPOLLHUP | EPOLLERR));
+        while (!m_afterEvent.empty()) {  // a destructor may add more
+            QObject *object = m_afterEvent.back();
+            m_afterEvent.pop_back();
+            delete object;
+        }
     }
     m_dispatching = false;
     m_released.clear();

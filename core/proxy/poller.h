@@ -9,6 +9,7 @@
 
 #include <vector>
 
+class QObject;
 class QSocketNotifier;
 
 namespace kairos {
@@ -37,6 +38,12 @@ public:
     // Changes what `descriptor` is watched for (from `before` to `after`, Interest bits).
     void watch(int descriptor, PollClient *client, quint32 before, quint32 after);
 
+    // Deletes `object`, whose own call may still be on the stack, as soon as the socket event
+    // this thread is handling returns: before the next event's allocations, which then reuse its
+    // memory (freed later, it leaves holes between longer-lived objects; docs/BENCHMARKS.md).
+    // False, and nothing done, when this thread is not handling a socket event.
+    static bool deleteAfterEvent(QObject *object);
+
 private:
     explicit Poller(int epoll);
     ~Poller();
@@ -47,6 +54,7 @@ private:
     int m_users = 0;
     bool m_dispatching = false;
     std::vector<PollClient *> m_released;  // gone while a batch of events was being handed out
+    std::vector<QObject *> m_afterEvent;
 };
 
 }  // namespace kairos

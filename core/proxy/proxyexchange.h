@@ -110,6 +110,7 @@ private:
     void failUpstream(int status, const QByteArray &reason, Failure failure);
     bool canRetryOnFreshConnection() const;
     void releaseUpstream(bool reusable);
+    void releaseRequestCopies();
     void finish();
 
     ExchangeRequest m_request;

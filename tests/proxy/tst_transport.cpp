@@ -1,4 +1,5 @@
 // SocketTransport against real sockets on 127.0.0.1, with a QTcpServer as the peer.
+#include "proxy/poller.h"
 #include "proxy/sockettransport.h"
 
 #include <QTcpServer>
@@ -162,6 +163,33 @@ private slots:
         m_peer->write("x");
         QTRY_VERIFY(watched.isNull());
         QTRY_COMPARE(m_peer->state(), QAbstractSocket::UnconnectedState);
+    }
+
+    // An object handed to the poller inside a socket event (an exchange whose own callback led
+    // there) is gone when that event's handling returns, before any other event; outside an
+    // event the poller refuses it and the caller keeps it.
+    void objectDeletedAfterTheEventThatRetiredIt()
+    {
+        connectToServer();
+        QPointer<QObject> outside(new QObject);
+        QVERIFY(!Poller::deleteAfterEvent(outside));
+        delete outside;
+        struct Retirer : TransportListener {
+            QPointer<QObject> retired;
+            bool aliveUntilReturn = false;
+            void transportReadyRead(Transport &transport) override
+            {
+                char buffer[16];
+                transport.read(buffer, sizeof buffer);
+                retired = new QObject;
+                QVERIFY(Poller::deleteAfterEvent(retired));
+                aliveUntilReturn = !retired.isNull();
+            }
+        } retirer;
+        m_transport->setListener(&retirer);
+        m_peer->write("x");
+        QTRY_VERIFY(retirer.aliveUntilReturn);
+        QVERIFY(retirer.retired.isNull());
     }
 
     // A thread whose epoll set cannot be made (no descriptor left) fails its sockets instead of
