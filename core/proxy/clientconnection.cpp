@@ -14,8 +14,8 @@ namespace {
 
 constexpr qsizetype kInboundChunkBytes = 64 * 1024;
 constexpr qint64 kMaxLocalBodyBytes = 1024 * 1024;
-// A keep-alive connection idle this long frees its read buffer and its last exchange; a busy
-// connection would only allocate them again.
+// A keep-alive connection idle this long frees the rest: its small buffers (which a busy
+// connection would only allocate again), an exchange retired outside a socket event, the record.
 constexpr qint64 kReleaseMemoryAfterIdleMs = 1000;
 // Input and head buffers up to this size stay with a connection between its requests.
 constexpr qsizetype kKeptBufferBytes = 512;
