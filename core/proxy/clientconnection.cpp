@@ -91,24 +91,17 @@ void ClientConnection::releaseIdleMemory()
     m_idleMemoryReleased = true;
     m_retiredExchange.reset();
     m_record = RequestRecord();  // the last request's; the next one starts afresh
-    m_parser.releaseMemory();
-    if (m_inboundOffset == m_inbound.size()) {
-        m_inbound = QByteArray();
-        m_inboundOffset = 0;
-    }
+    releaseBuffersAbove(0);
 }
 
-// A large request's buffers go as soon as the connection waits for its next request: kept until
-// it has been idle a second, they leave holes between the objects of connections accepted
-// meanwhile, which the process keeps (docs/BENCHMARKS.md, idle connections). Small ones stay,
-// sparing a busy connection two allocations per request.
-void ClientConnection::releaseLargeBuffers()
+// The input and head buffers, when empty and holding more than `keepBytes`.
+void ClientConnection::releaseBuffersAbove(qsizetype keepBytes)
 {
-    if (m_inboundOffset == m_inbound.size() && m_inbound.capacity() > kKeptBufferBytes) {
+    if (m_inboundOffset == m_inbound.size() && m_inbound.capacity() > keepBytes) {
         m_inbound = QByteArray();
         m_inboundOffset = 0;
     }
-    m_parser.releaseMemory(kKeptBufferBytes);
+    m_parser.releaseMemory(keepBytes);
 }
 
 void ClientConnection::armHeaderDeadline()
@@ -472,7 +465,11 @@ void ClientConnection::finishRequest()
     const bool buffered = m_inboundOffset < m_inbound.size() || m_transport->mayRead();
     if (!buffered) {
         armIdleDeadline();
-        releaseLargeBuffers();
+        // A large request's buffers go now: kept until the connection has been idle a second,
+        // they leave holes between the objects of connections accepted meanwhile, which the
+        // process keeps (docs/BENCHMARKS.md, idle connections). Small ones stay, sparing a busy
+        // connection two allocations per request.
+        releaseBuffersAbove(kKeptBufferBytes);
         return;
     }
     m_headerDeadline = 0;

@@ -83,7 +83,7 @@ private:
     void finishRequest();
     void closeConnection();
     void releaseIdleMemory();
-    void releaseLargeBuffers();
+    void releaseBuffersAbove(qsizetype keepBytes);
     void retireExchange();
     void onHeaderTimeout();
     void onBodyTimeout();
