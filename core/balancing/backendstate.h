@@ -43,6 +43,11 @@ struct BackendState {
 
     // Healthy, and its circuit lets traffic through (or is due for a probe).
     bool isAvailable() const { return healthy.load(std::memory_order_relaxed) && circuit.looksAvailable(); }
+    // The same without reading the clock: false for an open circuit even when it is due for a probe.
+    bool isAvailableNow() const
+    {
+        return healthy.load(std::memory_order_relaxed) && circuit.state() != CircuitBreaker::State::Open;
+    }
 
 private:
     struct Responses {

@@ -43,11 +43,25 @@ Q_ALWAYS_INLINE int Selection::nextWith(const Strategy &strategy)
     return index;
 }
 
+// One function per strategy, so that nextAvailable() is a bare jump. The first choice of a request
+// is its only one unless that backend is down, so it has a path that calls nothing; the clock read
+// of an open circuit and the search through fallbacks are left to fallbackAvailableWith.
 template <typename Strategy>
-int Selection::nextAvailableWith(const Strategy &strategy)
+Q_NEVER_INLINE int Selection::nextAvailableWith(const Strategy &strategy)
 {
-    for (;;) {
-        const int index = nextWith(strategy);  // one call site, so that it inlines
+    if (Q_LIKELY(m_count == 0)) {
+        const int index = nextWith(strategy);
+        if (index < 0 || m_balancer.backends()[size_t(index)].state->isAvailableNow())
+            return index;
+        return fallbackAvailableWith(strategy, index);
+    }
+    return fallbackAvailableWith(strategy, -1);
+}
+
+template <typename Strategy>
+Q_NEVER_INLINE int Selection::fallbackAvailableWith(const Strategy &strategy, int candidate)
+{
+    for (int index = candidate >= 0 ? candidate : nextWith(strategy);; index = nextWith(strategy)) {
         if (index < 0 || m_balancer.backends()[size_t(index)].state->isAvailable())
             return index;
     }
@@ -88,9 +102,6 @@ std::unique_ptr<Balancer> makeBalancer(LoadBalancingStrategy strategy, std::vect
     return std::make_unique<RoundRobinBalancer>(std::move(backends));
 }
 
-quint64 threadRandomSeed()
-{
-    return QRandomGenerator::system()->generate64() | 1;
-}
+const quint64 processRandomSeed = QRandomGenerator::system()->generate64();
 
 }  // namespace kairos

@@ -50,6 +50,8 @@ private:
     int nextWith(const Strategy &strategy);
     template <typename Strategy>
     int nextAvailableWith(const Strategy &strategy);
+    template <typename Strategy>
+    int fallbackAvailableWith(const Strategy &strategy, int candidate);  // candidate: already taken, or -1
 
     const Balancer &m_balancer;
     QByteArrayView m_clientKey;
@@ -98,19 +100,23 @@ Selection::Selection(const Balancer &balancer, QByteArrayView clientKey)
 
 std::unique_ptr<Balancer> makeBalancer(LoadBalancingStrategy strategy, std::vector<BalancedBackend> backends);
 
-quint64 threadRandomSeed();  // from the system generator, never 0
+// Drawn from the system generator when the process starts.
+extern const quint64 processRandomSeed;
 
 // Fast per-thread random numbers for the random strategies (no lock, unlike
 // QRandomGenerator::global()): wyrand (from wyhash), one 64x64->128-bit multiplication per
-// number. Inline, as the random strategies' picks are a few nanoseconds. A constant initializer
-// keeps the thread-local access free of a guard call.
+// number. Inline and free of calls, as the random strategies' picks are a few nanoseconds: a
+// thread's sequence starts from the process seed and the address of its own state, which differs
+// between threads. A constant initializer keeps the thread-local access free of a guard call.
 inline quint64 threadRandom()
 {
     thread_local quint64 state = 0;
-    if (Q_UNLIKELY(state == 0))
-        state = threadRandomSeed();
-    state += 0xa0761d6478bd642fULL;
-    const unsigned __int128 product = static_cast<unsigned __int128>(state) * (state ^ 0xe7037ed1a0b428dbULL);
+    quint64 current = state;
+    if (Q_UNLIKELY(current == 0))
+        current = processRandomSeed ^ quint64(quintptr(&state));
+    current += 0xa0761d6478bd642fULL;
+    state = current;
+    const unsigned __int128 product = static_cast<unsigned __int128>(current) * (current ^ 0xe7037ed1a0b428dbULL);
     return quint64(product >> 64) ^ quint64(product);
 }
 

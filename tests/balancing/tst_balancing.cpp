@@ -201,6 +201,32 @@ private slots:
         QCOMPARE(none.nextAvailable(), -1);
     }
 
+    void openCircuitsAreSkippedUntilAProbeIsDue_data() { selectionYieldsEveryBackendOnce_data(); }
+
+    // Whatever a strategy picks first, a backend whose circuit is open is passed over; one whose
+    // open period is over is a candidate again (for its probe).
+    void openCircuitsAreSkippedUntilAProbeIsDue()
+    {
+        QFETCH(int, strategy);
+        auto list = backends({1, 1, 1});
+        const auto balancer = makeBalancer(LoadBalancingStrategy(strategy), list);
+        CircuitBreakerSettings longOpen;
+        longOpen.failureThreshold = 1;
+        longOpen.openDurationMs = 60'000;
+        list[0].state->circuit.onFailure(longOpen, false);
+        list[2].state->circuit.onFailure(longOpen, false);
+        CircuitBreakerSettings probeDue = longOpen;
+        probeDue.openDurationMs = 0;
+        list[1].state->circuit.onFailure(probeDue, false);
+        QCOMPARE(list[1].state->circuit.state(), CircuitBreaker::State::Open);
+        for (int round = 0; round < 10; ++round) {
+            const QByteArray client = clientAddress(round);
+            Selection selection(*balancer, client);
+            QCOMPARE(selection.nextAvailable(), 1);
+            QCOMPARE(selection.nextAvailable(), -1);
+        }
+    }
+
     void singleBackend()
     {
         for (LoadBalancingStrategy strategy : {LoadBalancingStrategy::PowerOfTwo, LoadBalancingStrategy::IpHash}) {
