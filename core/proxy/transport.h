@@ -33,8 +33,11 @@ public:
     enum class Error { None, ConnectFailed, Reset, Other };
 
     // Writers hold off while this much is unsent and go on at half of it (transportBytesWritten
-    // says when); whatever sends a backlog this large tells the listener.
-    static constexpr qint64 kHighWaterBytes = 1024 * 1024;
+    // says when); whatever sends a backlog this large tells the listener. Beyond it, data waits in
+    // the kernel's socket buffers: every byte held here was copied once more, into memory that
+    // is touched fresh (with 1 MiB, 1 MiB answers at 200 connections cost twice the CPU; see
+    // docs/BENCHMARKS.md, session 6).
+    static constexpr qint64 kHighWaterBytes = 256 * 1024;
 
     using QObject::QObject;
     void setListener(TransportListener *listener) { m_listener = listener; }
