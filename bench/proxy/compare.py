@@ -6,7 +6,8 @@ upstream keepalive 256, as Kairos keeps by default), HAProxy (1 thread) and Kair
 default); runs wrk at each connection count, rounds interleaved (A B C A B C) so drift hits all
 alike; prints median req/s, p50/p99 latency and proxy CPU microseconds per request (from
 /proc/PID/stat), and the ratio to nginx (and HAProxy) taken round by round: its median and, for
-nginx, the lowest and highest round, which shows how much the shared machine moved. Stops everything it started.
+nginx, the lowest and highest round, which shows how much the shared machine moved; the p99 too
+is compared round by round ("p99 x nginx", below 1 is better). Stops everything it started.
 
 With --path /1m every proxy fetches a 1 MiB body instead (MB/s is printed too). With
 --strategies, Kairos (1 worker) spreads over three upstream ports with each of its six strategies,
@@ -155,11 +156,12 @@ backend b
                     run["cpu_us_per_request"] = (cpu_seconds(process.pid) - before) / max(run["requests"], 1) * 1e6
                     results.setdefault((name, connections), []).append(run)
         print(f"{'proxy':<24} {'conns':>5} {'req/s':>9} {'MB/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU us/req':>10} "
-              f"{'x nginx':>7} {'(rounds)':>11} {'x haproxy':>9} {'errors':>6}")
+              f"{'x nginx':>7} {'(rounds)':>11} {'x haproxy':>9} {'p99 x nginx':>11} {'errors':>6}")
         for connections in [int(c) for c in args.connections.split(",")]:
-            def ratios(name, versus):
-                """This target's req/s over the other's, round by round (they ran back to back)."""
-                return [a["rps"] / b["rps"] for a, b in zip(results[(name, connections)], results[(versus, connections)])]
+            def ratios(name, versus, key="rps"):
+                """This target's figure over the other's, round by round (they ran back to back)."""
+                return [a[key] / max(b[key], 1e-9)
+                        for a, b in zip(results[(name, connections)], results[(versus, connections)])]
             for name in targets:
                 runs = results[(name, connections)]
                 m = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
@@ -167,9 +169,10 @@ backend b
                 span = f"{min(versus_nginx):.2f}-{max(versus_nginx):.2f}"
                 versus_haproxy = (f"{statistics.median(ratios(name, 'haproxy')):>9.2f}" if "haproxy" in targets
                                   else f"{'-':>9}")
+                p99_versus_nginx = statistics.median(ratios(name, reference, "p99_ms"))
                 print(f"{name:<24} {connections:>5} {m['rps']:>9.0f} {m['mb_s']:>7.1f} {m['p50_ms']:>7.2f} {m['p99_ms']:>7.2f} "
                       f"{m['cpu_us_per_request']:>10.1f} {statistics.median(versus_nginx):>7.2f} {span:>11} "
-                      f"{versus_haproxy} {m['errors']:>6.0f}")
+                      f"{versus_haproxy} {p99_versus_nginx:>11.2f} {m['errors']:>6.0f}")
     finally:
         stop_all(processes)
         shutil.rmtree(work, ignore_errors=True)
