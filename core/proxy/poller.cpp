@@ -18,7 +18,7 @@ namespace kairos {
 namespace {
 thread_local Poller *threadPoller = nullptr;
 // Then Qt's own events (timers, queued calls) get a turn. As many as nginx takes: with 64, at 200
-// connections a round of ~400 ready sockets took seven wakeups, and p90/p99 were 8-15 % higher
+// connections a round of ~400 ready sockets took seven wakeups, and p90 was 9-18 % higher
 // (docs/BENCHMARKS.md, events per wakeup).
 constexpr int kEventsPerWakeup = 512;
 }  // namespace
