@@ -245,7 +245,12 @@ qsizetype MessageParser::feedHead(const char *data, qsizetype size)
     }
     const qsizetype before = m_headBuffer.size();
     const qsizetype room = m_maxHeadBytes - before + 4;  // the final CRLFCRLF does not count
-    m_headBuffer.append(data + consumed, std::min(size - consumed, std::max<qsizetype>(room, 0)));
+    const qsizetype available = std::min(size - consumed, std::max<qsizetype>(room, 0));
+    // Only up to the end of the head when that is in this piece: what follows is body, and one
+    // read of a response brings up to 64 KiB of it, which was copied here for nothing (into a
+    // buffer then too large to keep for the next message).
+    const qsizetype endHere = findHeadEnd(QByteArrayView(data + consumed, available), 0);
+    m_headBuffer.append(data + consumed, endHere >= 0 ? endHere + 4 : available);
 
     const qsizetype searchFrom = std::max<qsizetype>(0, before - 3);
     const qsizetype end = findHeadEnd(m_headBuffer, searchFrom);

@@ -48,6 +48,8 @@ public:
     // Between messages, with nothing buffered: gives back the buffers kept for the next head
     // when they hold more than `keepBytes`.
     void releaseMemory(qsizetype keepBytes = 0);
+    // Heap the parser's own buffers hold (the head being read, the framing fields).
+    qsizetype bufferedCapacity() const { return m_headBuffer.capacity() + m_framingFields.capacity(); }
     // Must be set before the response head arrives when the request was HEAD.
     void setExpectNoBody(bool noBody) { m_expectNoBody = noBody; }
 

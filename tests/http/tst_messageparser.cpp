@@ -244,6 +244,22 @@ private slots:
         QCOMPARE(parser.contentLength(), quint64(2));
     }
 
+    // One read of a backend's answer brings its head and up to 64 KiB of body: the parser keeps
+    // the head only, and hands the body bytes back for feedBody.
+    void bodyAfterTheHeadIsNotCopiedIntoTheHeadBuffer()
+    {
+        MessageParser parser(MessageParser::Type::Response, 64 * 1024);
+        const QByteArray head = "HTTP/1.1 200 OK\r\nContent-Length: 60000\r\n\r\n";
+        const QByteArray input = head + QByteArray(60000, 'x');
+        MessageParser::BodyPieces body;
+        QCOMPARE(parser.feed(input.constData(), input.size(), &body), head.size());
+        QCOMPARE(parser.state(), MessageParser::State::HeadDone);
+        QVERIFY2(parser.bufferedCapacity() < 4096, QByteArray::number(parser.bufferedCapacity()));
+        parser.continueToBody();
+        QCOMPARE(parser.feed(input.constData() + head.size(), input.size() - head.size(), &body), 60000);
+        QCOMPARE(parser.state(), MessageParser::State::Complete);
+    }
+
     void responseUntilClose()
     {
         MessageParser parser(MessageParser::Type::Response, 64 * 1024);
