@@ -34,9 +34,9 @@ public:
 
     // Writers hold off while this much is unsent and go on at half of it (transportBytesWritten
     // says when); whatever sends a backlog this large tells the listener. Beyond it, data waits in
-    // the kernel's socket buffers: every byte held here was copied once more, into memory that
-    // is touched fresh (with 1 MiB, 1 MiB answers at 200 connections cost twice the CPU; see
-    // docs/BENCHMARKS.md, session 6).
+    // the kernel's socket buffers, where it costs no copy and none of our memory: 256 KiB did as
+    // well as 1 MiB on 1 MiB answers at 50 connections and better at 200 (docs/BENCHMARKS.md,
+    // session 6), with a quarter of the worst-case buffer per connection.
     static constexpr qint64 kHighWaterBytes = 256 * 1024;
 
     using QObject::QObject;
