@@ -252,8 +252,9 @@ qsizetype MessageParser::feedHead(const char *data, qsizetype size)
     const qsizetype endHere = findHeadEnd(QByteArrayView(data + consumed, available), 0);
     m_headBuffer.append(data + consumed, endHere >= 0 ? endHere + 4 : available);
 
-    const qsizetype searchFrom = std::max<qsizetype>(0, before - 3);
-    const qsizetype end = findHeadEnd(m_headBuffer, searchFrom);
+    // A head that arrived whole was just searched; one in pieces may end across their border.
+    const qsizetype end = before == 0 && endHere >= 0 ? endHere
+                                                      : findHeadEnd(m_headBuffer, std::max<qsizetype>(0, before - 3));
     if (end < 0) {
         const qsizetype bareEnd = find(m_headBuffer, "\n\n", std::max<qsizetype>(0, before - 1));
         if (bareEnd >= 0) {
