@@ -191,12 +191,10 @@ void MessageParser::startNextMessage()
     http_parser_init(m_parser.get(), m_type == Type::Request ? HTTP_REQUEST : HTTP_RESPONSE);
     m_parser->data = this;
     m_state = State::Head;
-    // Kept for the next head unless a large one grew it.
-    if (m_headBuffer.capacity() > kKeptHeadCapacity)
-        m_headBuffer = QByteArray();
-    else
-        m_headBuffer.truncate(0);
+    // Kept for the next head unless a large one grew them.
+    m_headBuffer.truncate(0);
     m_framingFields.truncate(0);
+    releaseMemory(kKeptHeadCapacity);
     m_request = RequestHead();
     m_response = ResponseHead();
     m_framing = Framing::None;
