@@ -29,16 +29,15 @@ class Balancer;
 class Selection
 {
 public:
-    // `clientKey` (the client address, for IpHash) must outlive the selection: it is not copied,
-    // so that a selection costs no allocation and no reference counting.
-    inline Selection(const Balancer &balancer, QByteArrayView clientKey);
-    Selection(const Balancer &, QByteArray &&) = delete;  // a temporary key would dangle
+    // `clientHash` is clientHash() of the client's address, for IpHash. A connection hashes its
+    // peer's address once, not each of its requests.
+    inline Selection(const Balancer &balancer, quint64 clientHash);
     // The next candidate's index into the route's backends, or -1 when all were yielded.
     int next();
     // The next candidate that is available (healthy, circuit not open), or -1.
     int nextAvailable();
 
-    QByteArrayView clientKey() const { return m_clientKey; }
+    quint64 clientHash() const { return m_clientHash; }
     bool tried(int index) const { return triedWords()[index / 64] & (quint64(1) << (index % 64)); }
     int count() const { return m_count; }
     int previous() const { return m_previous; }
@@ -54,7 +53,7 @@ private:
     int fallbackAvailableWith(const Strategy &strategy, int candidate);  // candidate: already taken, or -1
 
     const Balancer &m_balancer;
-    QByteArrayView m_clientKey;
+    const quint64 m_clientHash;
     // A bit per backend, inline up to 128 backends (no allocation per request).
     const quint64 *triedWords() const { return m_triedHeap ? m_triedHeap.get() : m_triedInline; }
     quint64 *triedWords() { return m_triedHeap ? m_triedHeap.get() : m_triedInline; }
@@ -91,33 +90,54 @@ protected:
     const LoadBalancingStrategy m_strategy;
 };
 
-Selection::Selection(const Balancer &balancer, QByteArrayView clientKey)
-    : m_balancer(balancer), m_clientKey(clientKey)
+Selection::Selection(const Balancer &balancer, quint64 clientHash)
+    : m_balancer(balancer), m_clientHash(clientHash)
 {
     if (Q_UNLIKELY(balancer.size() > 128))
         m_triedHeap = std::make_unique<quint64[]>(size_t(balancer.size() + 63) / 64);  // zeroed
 }
+
+// The client address as IpHash places it on its ring: XXH3, which does not change between runs or
+// machines (unlike qHash's seeded hash).
+quint64 clientHash(QByteArrayView address);
 
 std::unique_ptr<Balancer> makeBalancer(LoadBalancingStrategy strategy, std::vector<BalancedBackend> backends);
 
 // Drawn from the system generator when the process starts.
 extern const quint64 processRandomSeed;
 
-// Fast per-thread random numbers for the random strategies (no lock, unlike
-// QRandomGenerator::global()): wyrand (from wyhash), one 64x64->128-bit multiplication per
-// number. Inline and free of calls, as the random strategies' picks are a few nanoseconds: a
-// thread's sequence starts from the process seed and the address of its own state, which differs
-// between threads. A constant initializer keeps the thread-local access free of a guard call.
+// wyrand (from wyhash): a state advanced by a constant, mixed by one 64x64->128-bit multiplication.
+constexpr quint64 kWyrandIncrement = 0xa0761d6478bd642fULL;
+inline quint64 wyrandOutput(quint64 state)
+{
+    const unsigned __int128 product = static_cast<unsigned __int128>(state) * (state ^ 0xe7037ed1a0b428dbULL);
+    return quint64(product >> 64) ^ quint64(product);
+}
+
+// Fast per-thread random numbers (request ids, retry jitter; no lock, unlike
+// QRandomGenerator::global()). A thread's sequence starts from the process seed and the address
+// of its own state, which differs between threads. A constant initializer keeps the thread-local
+// access free of a guard call.
 inline quint64 threadRandom()
 {
     thread_local quint64 state = 0;
     quint64 current = state;
     if (Q_UNLIKELY(current == 0))
         current = processRandomSeed ^ quint64(quintptr(&state));
-    current += 0xa0761d6478bd642fULL;
+    current += kWyrandIncrement;
     state = current;
-    const unsigned __int128 product = static_cast<unsigned __int128>(current) * (current ^ 0xe7037ed1a0b428dbULL);
-    return quint64(product >> 64) ^ quint64(product);
+    return wyrandOutput(current);
+}
+
+// The same generator over a state shared by all worker threads, for the random strategies: a
+// relaxed load and store like advanceRotation() (threads that race draw the same number once,
+// which does no harm to a pick). A balancer's own state costs a pick less than the thread-local
+// one, whose address and first-use check took GCC six saved registers in the selection function.
+inline quint64 sharedRandom(std::atomic<quint64> &state)
+{
+    const quint64 current = state.load(std::memory_order_relaxed) + kWyrandIncrement;
+    state.store(current, std::memory_order_relaxed);
+    return wyrandOutput(current);
 }
 
 // The next position of a rotation shared by all worker threads. A plain load and store, not an

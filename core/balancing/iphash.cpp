@@ -1,7 +1,5 @@
 #include "iphash.h"
 
-// Inlined: hashing the client address is most of an ip_hash selection.
-#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include <numeric>
@@ -11,12 +9,17 @@ namespace kairos {
 namespace {
 constexpr int kPointsPerWeight = 160;
 constexpr int kMaxPointsPerBackend = 160 * 16;
-}  // namespace
 
+// XXH3's output is fixed across versions (since 0.8.0) and platforms.
 quint64 stableHash(QByteArrayView bytes)
 {
-    // XXH3's output is fixed across versions (since 0.8.0) and platforms.
     return XXH3_64bits(bytes.data(), size_t(bytes.size()));
+}
+}  // namespace
+
+quint64 clientHash(QByteArrayView address)
+{
+    return stableHash(address);
 }
 
 IpHashBalancer::IpHashBalancer(std::vector<BalancedBackend> backends) : Balancer(LoadBalancingStrategy::IpHash, std::move(backends))
@@ -50,7 +53,7 @@ IpHashBalancer::IpHashBalancer(std::vector<BalancedBackend> backends) : Balancer
 
 int IpHashBalancer::first(Selection &selection) const
 {
-    const quint64 hash = stableHash(selection.clientKey());
+    const quint64 hash = selection.clientHash();
     // The first point with point.hash >= hash (the same answer as a lower_bound over the ring).
     size_t position = m_bucketStart[hash >> m_bucketShift];
     while (position < m_ring.size() && m_ring[position].hash < hash)

@@ -28,7 +28,4 @@ private:
     int m_bucketShift = 64;
 };
 
-// A hash that does not change between runs or machines (unlike qHash's seeded one): XXH3.
-quint64 stableHash(QByteArrayView bytes);
-
 }  // namespace kairos

@@ -20,7 +20,7 @@ public:
         const int n = size();
         if (n == 1)
             return 0;
-        const quint64 random = threadRandom();
+        const quint64 random = sharedRandom(m_random);
         const int a = int(randomBelow(random, quint32(n)));
         int b = int(randomBelow(random << 32, quint32(n - 1)));
         b += b >= a;
@@ -44,6 +44,9 @@ public:
             return other;
         return Balancer::fallback(selection);
     }
+
+private:
+    mutable std::atomic<quint64> m_random{processRandomSeed ^ quint64(quintptr(this))};
 };
 
 }  // namespace kairos

@@ -14,15 +14,18 @@ public:
     {
         for (size_t index = 0; index < m_backends.size(); ++index)
             m_slots.insert(m_slots.end(), size_t(std::max(m_backends[index].weight, 1)), quint16(index));
+        m_slotCount = quint32(m_slots.size());
     }
 
     int first(Selection &) const
     {
-        return m_slots[randomBelow(threadRandom(), quint32(m_slots.size()))];
+        return m_slots[randomBelow(sharedRandom(m_random), m_slotCount)];
     }
 
 private:
     std::vector<quint16> m_slots;
+    quint32 m_slotCount;  // kept apart from the vector: deriving it costs a subtraction and a shift
+    mutable std::atomic<quint64> m_random{processRandomSeed ^ quint64(quintptr(this))};
 };
 
 }  // namespace kairos

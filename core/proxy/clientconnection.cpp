@@ -322,11 +322,15 @@ void ClientConnection::startProxying(const RouteMatch &match, qint64 bodyLimit)
     request.upstreamTarget = m_snapshot->routes.upstreamTarget(
         match, question < 0 ? QByteArrayView() : QByteArrayView(target).sliced(question + 1));
     request.requestId = m_record.requestId;
-    if (m_peerText.isEmpty())
+    if (m_peerText.isEmpty()) {
         m_peerText = clientAddressText(m_record.peer);
+        m_peerHash = clientHash(m_peerText);
+    }
     request.peerText = m_peerText;
     request.peerIsTrustedProxy = m_snapshot->trustedProxies.contains(m_record.peer);
-    request.clientKey = effectiveClientAddress(head, m_peerText, request.peerIsTrustedProxy, m_snapshot->trustedProxies);
+    request.clientHash = request.peerIsTrustedProxy
+        ? clientHash(effectiveClientAddress(head, m_peerText, true, m_snapshot->trustedProxies))
+        : m_peerHash;
     request.bodyFraming = m_parser.framing();
     request.contentLength = m_parser.contentLength();
     request.upgrade = m_parser.isUpgrade();

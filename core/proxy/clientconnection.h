@@ -139,6 +139,7 @@ private:
     qint64 m_bodyDeadline = 0;  // the client stopped sending its request body
     qint64 m_sendDeadline = 0;  // the client stopped reading what it was sent
     QByteArray m_peerText;  // the peer's address as X-Forwarded-For names it, made once
+    quint64 m_peerHash = 0;  // clientHash(m_peerText)
     QElapsedTimer m_requestClock;
     RequestRecord m_record;
     RouteMetrics *m_routeMetrics = nullptr;  // of the matched route, in m_snapshot

@@ -46,7 +46,7 @@ struct ExchangeRequest {
     QByteArray requestId;
     QByteArray peerText;  // clientAddressText() of the TCP peer
     bool peerIsTrustedProxy = false;
-    QByteArray clientKey;  // for IpHash
+    quint64 clientHash = 0;  // of the client's address (X-Forwarded-For's when trusted), for IpHash
     http::MessageParser::Framing bodyFraming = http::MessageParser::Framing::None;
     quint64 contentLength = 0;
     bool upgrade = false;

@@ -17,7 +17,7 @@ std::vector<BalancedBackend> backends(const QList<int> &weights)
 
 int pick(const Balancer &balancer, const QByteArray &client = "127.0.0.1")
 {
-    Selection selection(balancer, client);
+    Selection selection(balancer, clientHash(client));
     return selection.next();
 }
 
@@ -173,7 +173,7 @@ private slots:
         const auto balancer = makeBalancer(LoadBalancingStrategy(strategy), backends({3, 1, 2, 1}));
         for (int round = 0; round < 20; ++round) {
             const QByteArray client = clientAddress(round);
-            Selection selection(*balancer, client);
+            Selection selection(*balancer, clientHash(client));
             QSet<int> seen;
             for (int index = selection.next(); index >= 0; index = selection.next())
                 seen.insert(index);
@@ -192,12 +192,12 @@ private slots:
         list[2].state->healthy = false;
         for (int round = 0; round < 10; ++round) {
             const QByteArray client = clientAddress(round);
-            Selection selection(*balancer, client);
+            Selection selection(*balancer, clientHash(client));
             QCOMPARE(selection.nextAvailable(), 1);
             QCOMPARE(selection.nextAvailable(), -1);
         }
         list[1].state->healthy = false;
-        Selection none(*balancer, QByteArrayView("1.2.3.4"));
+        Selection none(*balancer, clientHash("1.2.3.4"));
         QCOMPARE(none.nextAvailable(), -1);
     }
 
@@ -221,7 +221,7 @@ private slots:
         QCOMPARE(list[1].state->circuit.state(), CircuitBreaker::State::Open);
         for (int round = 0; round < 10; ++round) {
             const QByteArray client = clientAddress(round);
-            Selection selection(*balancer, client);
+            Selection selection(*balancer, clientHash(client));
             QCOMPARE(selection.nextAvailable(), 1);
             QCOMPARE(selection.nextAvailable(), -1);
         }
@@ -231,7 +231,7 @@ private slots:
     {
         for (LoadBalancingStrategy strategy : {LoadBalancingStrategy::PowerOfTwo, LoadBalancingStrategy::IpHash}) {
             const auto balancer = makeBalancer(strategy, backends({1}));
-            Selection selection(*balancer, QByteArrayView("1.2.3.4"));
+            Selection selection(*balancer, clientHash("1.2.3.4"));
             QCOMPARE(selection.next(), 0);
             QCOMPARE(selection.next(), -1);
         }

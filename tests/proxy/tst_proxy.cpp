@@ -254,6 +254,30 @@ private slots:
         QVERIFY(!others.contains(slowResponse.headers.value("x-backend")));
     }
 
+    // The address ip_hash keys on: the TCP peer's (hashed once per connection), or, behind a
+    // trusted proxy, the X-Forwarded-For client's (hashed per request).
+    void ipHashFollowsTheClientAddress()
+    {
+        const auto backendsFor = [](quint16 port, int addresses) {
+            QList<QByteArray> result;
+            for (int i = 0; i < addresses; ++i) {
+                const QByteArray client = "203.0.113." + QByteArray::number(i);
+                const Response first = request(port, "GET", "/api/users", {{"X-Forwarded-For", client}});
+                const Response again = request(port, "GET", "/api/users", {{"X-Forwarded-For", client}});
+                if (first.headers.value("x-backend") != again.headers.value("x-backend"))
+                    return QList<QByteArray>{"moved: " + client};
+                result.append(first.headers.value("x-backend"));
+            }
+            return result;
+        };
+        RunningGateway trusting(echoConfig({{"trusted_proxies", QJsonArray{"127.0.0.0/8"}}}, "IpHash"));
+        const QList<QByteArray> behindProxy = backendsFor(trusting.port(), 20);
+        QCOMPARE(QSet<QByteArray>(behindProxy.begin(), behindProxy.end()), (QSet<QByteArray>{"a", "b"}));
+        RunningGateway direct(echoConfig({}, "IpHash"));
+        const QList<QByteArray> peerOnly = backendsFor(direct.port(), 20);
+        QCOMPARE(QSet<QByteArray>(peerOnly.begin(), peerOnly.end()).size(), 1);  // all from 127.0.0.1
+    }
+
     void errorsAreJson_data()
     {
         QTest::addColumn<QByteArray>("requestBytes");
