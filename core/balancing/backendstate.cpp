@@ -2,13 +2,36 @@
 
 namespace kairos {
 
-std::shared_ptr<BackendState> BackendRegistry::obtain(const QString &key)
+namespace {
+QString uncheckedConnectionKey(Backend backend)
 {
+    backend.tlsVerify = false;
+    return backend.connectionKey();
+}
+}  // namespace
+
+BackendState::BackendState(const Backend &backend, const QString &backendKey)
+    : key(backendKey),
+      authority(backend.authority()),
+      circuit(key),
+      m_uncheckedKey(backend.usesTls() ? uncheckedConnectionKey(backend) : key)
+{
+}
+
+std::shared_ptr<BackendState> BackendRegistry::obtain(const Backend &backend)
+{
+    const QString key = backend.key();
     QMutexLocker lock(&m_mutex);
     std::shared_ptr<BackendState> &state = m_states[key];
     if (!state)
-        state = std::make_shared<BackendState>(key);
+        state = std::make_shared<BackendState>(backend, key);
     return state;
+}
+
+std::shared_ptr<BackendState> BackendRegistry::find(const QString &key) const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_states.value(key);
 }
 
 void BackendRegistry::prune()

@@ -2,6 +2,7 @@
 // config reloads (keyed by Backend::key()), so that counts and health survive a swap.
 #pragma once
 
+#include "config/config.h"
 #include "metrics/firstuse.h"
 #include "metrics/histogram.h"
 #include "resilience/circuitbreaker.h"
@@ -18,9 +19,15 @@
 namespace kairos {
 
 struct BackendState {
-    explicit BackendState(QString backendKey) : key(backendKey), circuit(backendKey) {}
+    explicit BackendState(const Backend &backend) : BackendState(backend, backend.key()) {}
+    // backendKey: backend.key(), already made by the caller (the registry's lookup), not made twice.
+    BackendState(const Backend &backend, const QString &backendKey);
 
-    const QString key;
+    const QString key;           // Backend::key()
+    const QByteArray authority;  // Backend::authority(): the Host field requests to it get
+    // Backend::connectionKey() of an entry for this backend that does or does not check the
+    // certificate: the upstream pool's key for its connections.
+    const QString &connectionKey(bool checksCertificate) const { return checksCertificate ? key : m_uncheckedKey; }
     std::atomic<int> inFlight{0};
     std::atomic<bool> healthy{true};  // set by active health checks; a new backend starts healthy
     std::atomic<quint64> requests{0};
@@ -50,6 +57,7 @@ struct BackendState {
     }
 
 private:
+    const QString m_uncheckedKey;  // the key itself for http backends
     struct Responses {
         std::array<std::atomic<quint64>, 5> byClass{};
         LatencyHistogram latency;
@@ -62,7 +70,8 @@ private:
 class BackendRegistry
 {
 public:
-    std::shared_ptr<BackendState> obtain(const QString &key);
+    std::shared_ptr<BackendState> obtain(const Backend &backend);
+    std::shared_ptr<BackendState> find(const QString &key) const;  // nullptr if there is none
     // Drops states that no snapshot holds any more.
     void prune();
     QList<std::shared_ptr<BackendState>> all() const;

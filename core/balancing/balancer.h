@@ -21,6 +21,8 @@ namespace kairos {
 struct BalancedBackend {
     std::shared_ptr<BackendState> state;
     int weight = 1;
+    bool checksCertificate = true;  // https backends: the route's tls_verify
+    const QString &connectionKey() const { return state->connectionKey(checksCertificate); }
 };
 
 class Balancer;

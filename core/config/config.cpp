@@ -56,6 +56,20 @@ QString Backend::key() const
            + QLatin1Char(':') + QString::number(port);
 }
 
+QByteArray Backend::authority() const
+{
+    QByteArray name = hostName().toUtf8();
+    if (name.contains(':'))
+        name = '[' + name + ']';
+    const int defaultPort = usesTls() ? 443 : 80;
+    return port == defaultPort ? name : name + ':' + QByteArray::number(port);
+}
+
+QString Backend::connectionKey() const
+{
+    return usesTls() && !tlsVerify ? key() + QLatin1String(" (unverified)") : key();
+}
+
 const Route *Config::findRoute(const QString &externalPath) const
 {
     for (const Route &route : routes) {

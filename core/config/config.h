@@ -32,6 +32,11 @@ struct Backend {
     bool usesTls() const;
     // Stable identity across reloads: scheme://host:port.
     QString key() const;
+    // "backend-1:8080" as a Host field names it, without the port when it is the scheme's default.
+    QByteArray authority() const;
+    // key(), and whether the certificate is checked: pooled connections opened without the check
+    // never serve a backend entry that requires it.
+    QString connectionKey() const;
 };
 
 struct RetryPolicy {

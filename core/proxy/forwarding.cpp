@@ -64,15 +64,6 @@ void removeHopByHopFields(http::Headers &headers, std::initializer_list<QByteArr
     });
 }
 
-QByteArray backendAuthority(const Backend &backend)
-{
-    QByteArray host = backend.hostName().toUtf8();
-    if (host.contains(':'))
-        host = '[' + host + ']';
-    const int defaultPort = backend.usesTls() ? 443 : 80;
-    return backend.port == defaultPort ? host : host + ':' + QByteArray::number(backend.port);
-}
-
 http::RequestHead upstreamRequestHead(const http::RequestHead &client, const ForwardingContext &context)
 {
     http::RequestHead upstream;

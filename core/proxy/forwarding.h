@@ -15,7 +15,7 @@ struct ForwardingContext {
     bool peerIsTrustedProxy = false;
     QByteArray requestId;
     QByteArray upstreamTarget;
-    QByteArray backendAuthority;  // backendAuthority() of the chosen backend
+    QByteArray backendAuthority;  // Backend::authority() of the chosen backend
     bool preserveHost = false;
     bool upgrade = false;  // keep Upgrade and Connection: upgrade
 };
@@ -27,8 +27,6 @@ void removeHopByHopFields(http::Headers &headers, std::initializer_list<QByteArr
 // left to the caller, which knows how the body will be sent.
 http::RequestHead upstreamRequestHead(const http::RequestHead &client, const ForwardingContext &context);
 
-// "backend-1:8080", or without the port when it is the scheme's default.
-QByteArray backendAuthority(const Backend &backend);
 
 // The client's address as the routing and IpHash strategies see it: the TCP peer, or, when the
 // peer is a trusted proxy, the rightmost X-Forwarded-For address that is not a trusted proxy.

@@ -73,7 +73,8 @@ void Gateway::afterSwap(const GatewaySnapshotPtr &previous, const GatewaySnapsho
     // Removed backends drain: requests in flight finish on their old snapshot, new ones cannot
     // pick them, and their idle pooled connections are closed.
     for (const QString &key : backendKeys(previous) - backendKeys(current)) {
-        const int inFlight = m_registry.obtain(key)->inFlight.load();
+        const std::shared_ptr<BackendState> state = m_registry.find(key);
+        const int inFlight = state ? state->inFlight.load() : 0;
         qCInfo(lcProxy).noquote() << "backend" << key << "removed from the config; draining" << inFlight
                                   << "request(s) in flight";
     }

@@ -1,10 +1,5 @@
 #include "gatewaysnapshot.h"
 
-#include "forwarding.h"
-#include "upstreamconnection.h"
-
-#include <QHash>
-
 namespace kairos {
 
 GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry &registry, RouteMetricsRegistry &metrics)
@@ -14,23 +9,14 @@ GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry 
       jwt(config->jwt)
 {
     balancers.reserve(size_t(config->routes.size()));
-    upstreams.reserve(size_t(config->routes.size()));
-    QHash<QString, QByteArray> authorities;  // one copy per backend, however many routes use it
+    circuits.reserve(size_t(config->routes.size()));
+    routeMetrics.reserve(size_t(config->routes.size()));
     for (const Route &route : config->routes) {
         std::vector<BalancedBackend> backends;
         backends.reserve(size_t(route.backends.size()));
-        RouteUpstreams &derived = upstreams.emplace_back();
-        derived.circuit = config->circuitBreakerFor(route);
-        derived.targets.reserve(size_t(route.backends.size()));
-        for (const Backend &backend : route.backends) {
-            std::shared_ptr<BackendState> state = registry.obtain(backend.key());
-            const QString poolKey = upstreamPoolKey(backend);
-            QByteArray &authority = authorities[state->key];
-            if (authority.isNull())
-                authority = backendAuthority(backend);
-            derived.targets.push_back({poolKey == state->key ? state->key : poolKey, authority});
-            backends.push_back({std::move(state), backend.weight});
-        }
+        for (const Backend &backend : route.backends)
+            backends.push_back({registry.obtain(backend), backend.weight, backend.tlsVerify || !backend.usesTls()});
+        circuits.push_back(config->circuitBreakerFor(route));
         balancers.push_back(makeBalancer(route.strategy, std::move(backends)));
         routeMetrics.push_back(metrics.obtain(route.externalPath));
     }

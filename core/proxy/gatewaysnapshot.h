@@ -15,16 +15,6 @@
 
 namespace kairos {
 
-// What a request needs about a route's backends, derived once per snapshot instead of per request.
-struct RouteUpstreams {
-    struct Target {
-        QString poolKey;        // upstreamPoolKey(); shares the backend state's key when equal
-        QByteArray authority;   // the Host field it gets (backendAuthority); shared between routes
-    };
-    CircuitBreakerSettings circuit;
-    std::vector<Target> targets;  // by backend index
-};
-
 struct GatewaySnapshot {
     GatewaySnapshot(ConfigSnapshot config, BackendRegistry &registry, RouteMetricsRegistry &metrics);
 
@@ -32,7 +22,7 @@ struct GatewaySnapshot {
     RouteTable routes;
     std::vector<std::unique_ptr<Balancer>> balancers;  // by route index
     std::vector<std::shared_ptr<RouteMetrics>> routeMetrics;  // by route index
-    std::vector<RouteUpstreams> upstreams;  // by route index
+    std::vector<CircuitBreakerSettings> circuits;  // by route index: the top level's with the route's own keys
     NetworkList trustedProxies;
     JwtVerifier jwt;  // key material loaded once per config
 };

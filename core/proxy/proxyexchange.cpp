@@ -46,7 +46,7 @@ ProxyExchange::ProxyExchange(ExchangeRequest request, ExchangeSink &sink, Upstre
       m_sink(sink),
       m_pool(pool),
       m_selection(*m_request.snapshot->balancers[size_t(m_request.route->index)], m_request.clientHash),
-      m_upstreams(m_request.snapshot->upstreams[size_t(m_request.route->index)]),
+      m_circuit(m_request.snapshot->circuits[size_t(m_request.route->index)]),
       m_connectTimeoutMs(m_request.route->route->connectTimeoutMs.value_or(m_request.snapshot->config->server.connectTimeoutMs)),
       m_responseTimeoutMs(m_request.route->route->responseTimeoutMs.value_or(m_request.snapshot->config->server.responseTimeoutMs)),
       m_routeTimeoutMs(m_request.route->route->timeoutMs)
@@ -78,9 +78,14 @@ ProxyExchange::~ProxyExchange()
     releaseUpstream(false);
 }
 
+const BalancedBackend &ProxyExchange::balancedBackend(int backendIndex) const
+{
+    return m_request.snapshot->balancers[size_t(m_request.route->index)]->backends()[size_t(backendIndex)];
+}
+
 BackendState &ProxyExchange::backendState(int backendIndex) const
 {
-    return *m_request.snapshot->balancers[size_t(m_request.route->index)]->backends()[size_t(backendIndex)].state;
+    return *balancedBackend(backendIndex).state;
 }
 
 QString ProxyExchange::backendKey() const
@@ -110,7 +115,7 @@ void ProxyExchange::startAttempt()
 
 bool ProxyExchange::admit(int backendIndex)
 {
-    const CircuitBreaker::Admission admission = backendState(backendIndex).circuit.tryAcquire(m_upstreams.circuit);
+    const CircuitBreaker::Admission admission = backendState(backendIndex).circuit.tryAcquire(m_circuit);
     m_probe = admission.probe;
     return admission.admitted;
 }
@@ -158,13 +163,13 @@ void ProxyExchange::connectTo(int backendIndex, bool allowPooled)
     m_responseBuffer.clear();  // every connection starts with nothing read
     m_responseOffset = 0;
     const Backend &backend = m_request.route->route->backends[backendIndex];
-    BackendState &state = backendState(backendIndex);
-    m_inFlight = InFlightGuard(m_request.snapshot->balancers[size_t(m_request.route->index)]->backends()[size_t(backendIndex)].state);
-    state.requests.fetch_add(1, std::memory_order_relaxed);
+    const BalancedBackend &chosen = balancedBackend(backendIndex);
+    m_inFlight = InFlightGuard(chosen.state);
+    chosen.state->requests.fetch_add(1, std::memory_order_relaxed);
     ++m_attempts;
 
     if (allowPooled)
-        m_upstream = m_pool.take(m_upstreams.targets[size_t(backendIndex)].poolKey);
+        m_upstream = m_pool.take(chosen.connectionKey());
     const bool pooled = m_upstream != nullptr;
     if (!pooled)
         m_upstream = std::make_unique<UpstreamConnection>(backend, m_request.snapshot->config->server.maxHeaderBytes);
@@ -190,7 +195,7 @@ void ProxyExchange::onConnected()
     context.peerIsTrustedProxy = m_request.peerIsTrustedProxy;
     context.requestId = m_request.requestId;
     context.upstreamTarget = m_request.upstreamTarget;
-    context.backendAuthority = m_upstreams.targets[size_t(m_backendIndex)].authority;
+    context.backendAuthority = backendState(m_backendIndex).authority;
     context.preserveHost = m_request.route->route->preserveHost;
     context.upgrade = m_request.upgrade;
     http::RequestHead head = upstreamRequestHead(m_request.head, context);
@@ -502,9 +507,9 @@ void ProxyExchange::reportOutcome(bool success)
         return;
     CircuitBreaker &circuit = backendState(m_backendIndex).circuit;
     if (success)
-        circuit.onSuccess(m_upstreams.circuit, m_probe);
+        circuit.onSuccess(m_circuit, m_probe);
     else
-        circuit.onFailure(m_upstreams.circuit, m_probe);
+        circuit.onFailure(m_circuit, m_probe);
     m_probe = false;
 }
 

@@ -88,6 +88,7 @@ private:
     void retryAfterBackoff();
     void reportOutcome(bool success);
     void onDeadline();
+    const BalancedBackend &balancedBackend(int backendIndex) const;
     BackendState &backendState(int backendIndex) const;
     void connectTo(int backendIndex, bool allowPooled);
     void onConnected();
@@ -134,7 +135,7 @@ private:
     bool m_probe = false;  // the current try is a half-open circuit probe
     int m_attempts = 0;
     std::optional<GatewayError> m_lastError;
-    const RouteUpstreams &m_upstreams;  // of the route, in the snapshot
+    const CircuitBreakerSettings &m_circuit;  // of the route, in the snapshot
     QElapsedTimer m_attemptClock;  // from sending the request to the response head
     int m_connectTimeoutMs;
     int m_responseTimeoutMs;

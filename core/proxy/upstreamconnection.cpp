@@ -5,13 +5,8 @@
 
 namespace kairos {
 
-QString upstreamPoolKey(const Backend &backend)
-{
-    return backend.usesTls() && !backend.tlsVerify ? backend.key() + QLatin1String(" (unverified)") : backend.key();
-}
-
 UpstreamConnection::UpstreamConnection(const Backend &backend, qsizetype maxHeadBytes)
-    : m_key(upstreamPoolKey(backend)),
+    : m_key(backend.connectionKey()),
       m_backendKey(backend.key()),
       m_hostName(backend.hostName()),
       m_port(quint16(backend.port)),

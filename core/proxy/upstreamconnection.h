@@ -13,10 +13,6 @@
 
 namespace kairos {
 
-// Connections are pooled by this key: the backend plus how its certificate is checked, so that a
-// connection opened without verification never serves a route that requires it.
-QString upstreamPoolKey(const Backend &backend);
-
 class UpstreamConnection
 {
 public:
@@ -28,7 +24,7 @@ public:
     void connectToBackend();
     Transport *transport() const { return m_transport; }
     http::MessageParser &parser() { return m_parser; }
-    const QString &key() const { return m_key; }  // the pool key
+    const QString &key() const { return m_key; }  // the pool key: Backend::connectionKey()
     const QString &backendKey() const { return m_backendKey; }
     // True when the current request is not the connection's first: a failure before any
     // response byte may then just mean the backend closed it while it sat idle in the pool.

@@ -117,6 +117,22 @@ private slots:
         QCOMPARE(config.server.port, 5900);
     }
 
+    // What the proxy derives from a backend entry: its identity, its Host value, its pool key.
+    void backendKeyAuthorityAndConnectionKey()
+    {
+        const Backend plain{QStringLiteral("http://backend-1"), 8080};
+        QCOMPARE(plain.key(), QStringLiteral("http://backend-1:8080"));
+        QCOMPARE(plain.authority(), QByteArray("backend-1:8080"));
+        QCOMPARE(plain.connectionKey(), plain.key());
+        QCOMPARE((Backend{QStringLiteral("http://backend-1"), 80}).authority(), QByteArray("backend-1"));
+        QCOMPARE((Backend{QStringLiteral("http://[::1]"), 9000}).authority(), QByteArray("[::1]:9000"));
+        Backend tls{QStringLiteral("https://api.internal"), 443};
+        QCOMPARE(tls.authority(), QByteArray("api.internal"));
+        QCOMPARE(tls.connectionKey(), QStringLiteral("https://api.internal:443"));
+        tls.tlsVerify = false;
+        QCOMPARE(tls.connectionKey(), QStringLiteral("https://api.internal:443 (unverified)"));
+    }
+
     void legacyHostPortBecomesOneBackend()
     {
         const ConfigLoadResult result = loadConfig(fixture("legacy-route.json"));

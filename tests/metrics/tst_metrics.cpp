@@ -35,7 +35,7 @@ private slots:
     void firstRequestsFromManyThreadsAreAllCounted()
     {
         RouteMetrics route(QStringLiteral("/busy"));
-        BackendState backend(QStringLiteral("http://b:80"));
+        BackendState backend(Backend{"http://b", 80});
         constexpr int kThreads = 4;
         constexpr int kEach = 20'000;
         std::vector<std::thread> threads;
