@@ -2,6 +2,7 @@
 
 #include "configreader.h"
 
+#include <QStringBuilder>
 #include <QUrl>
 
 namespace kairos {
@@ -50,24 +51,25 @@ bool Backend::usesTls() const
     return host.startsWith(QLatin1String("https://"), Qt::CaseInsensitive);
 }
 
+// Built with QStringBuilder's % (one allocation of the exact size): these strings live as long as
+// the backend's state, and a chain of + leaves each one with the spare capacity of its appends.
 QString Backend::key() const
 {
-    return (usesTls() ? QLatin1String("https://") : QLatin1String("http://")) + hostName()
-           + QLatin1Char(':') + QString::number(port);
+    return (usesTls() ? QLatin1String("https://") : QLatin1String("http://")) % hostName() % QLatin1Char(':')
+           % QString::number(port);
 }
 
 QByteArray Backend::authority() const
 {
-    QByteArray name = hostName().toUtf8();
-    if (name.contains(':'))
-        name = '[' + name + ']';
-    const int defaultPort = usesTls() ? 443 : 80;
-    return port == defaultPort ? name : name + ':' + QByteArray::number(port);
+    const QByteArray name = hostName().toUtf8();
+    const bool ipv6 = name.contains(':');
+    const QByteArray portSuffix = port == (usesTls() ? 443 : 80) ? QByteArray() : ':' + QByteArray::number(port);
+    return (ipv6 ? "[" : "") % name % (ipv6 ? "]" : "") % portSuffix;
 }
 
 QString Backend::connectionKey() const
 {
-    return usesTls() && !tlsVerify ? key() + QLatin1String(" (unverified)") : key();
+    return usesTls() && !tlsVerify ? key() % QLatin1String(" (unverified)") : key();
 }
 
 const Route *Config::findRoute(const QString &externalPath) const
