@@ -72,6 +72,17 @@ QString Backend::connectionKey() const
     return usesTls() && !tlsVerify ? key() % QLatin1String(" (unverified)") : key();
 }
 
+bool Backend::operator==(const Backend &other) const
+{
+    return host == other.host && port == other.port && weight == other.weight && healthCheckPath == other.healthCheckPath
+           && tlsVerify == other.tlsVerify && unknownKeys == other.unknownKeys;
+}
+
+size_t qHash(const Backend &backend, size_t seed)
+{
+    return qHashMulti(seed, backend.host, backend.port, backend.weight);  // equal backends, equal hashes
+}
+
 const Route *Config::findRoute(const QString &externalPath) const
 {
     for (const Route &route : routes) {

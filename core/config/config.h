@@ -32,12 +32,18 @@ struct Backend {
     bool usesTls() const;
     // Stable identity across reloads: scheme://host:port.
     QString key() const;
+
+    // Every field, unknownKeys included (a field added above must be added there too).
+    bool operator==(const Backend &other) const;
+    bool operator!=(const Backend &other) const { return !(*this == other); }
     // "backend-1:8080" as a Host field names it, without the port when it is the scheme's default.
     QByteArray authority() const;
     // key(), and whether the certificate is checked: pooled connections opened without the check
     // never serve a backend entry that requires it.
     QString connectionKey() const;
 };
+
+size_t qHash(const Backend &backend, size_t seed = 0);
 
 struct RetryPolicy {
     int maxAttempts = 3;  // all tries, the first one included (1 = no retry)

@@ -343,17 +343,20 @@ QString describeJsonError(const QByteArray &json, const QJsonParseError &error)
         .arg(error.errorString());
 }
 
-// Routes repeat the same backends and method lists: one copy of each.
+// Routes repeat the same backends and method lists: one copy of each, and one of each whole
+// backend list (many routes of a service share its backends).
 void shareRepeatedValues(QList<Route> &routes)
 {
     QSet<QString> strings;
     QSet<QStringList> methodLists;
+    QSet<QList<Backend>> backendLists;
     for (Route &route : routes) {
         route.methods = sharedValue(methodLists, route.methods);
         for (Backend &backend : route.backends) {
             backend.host = sharedValue(strings, backend.host);
             backend.healthCheckPath = sharedValue(strings, backend.healthCheckPath);
         }
+        route.backends = sharedValue(backendLists, route.backends);
     }
 }
 

@@ -63,16 +63,17 @@ class TestConfig : public QObject
 private slots:
     void repeatedBackendsAndMethodsAreStoredOnce()
     {
-        const auto route = [](const char *path, const char *host) {
+        const auto route = [](const char *path, const char *host, int weight = 1) {
             return QJsonObject{{"external_path", path},
                                {"internal_path", "/"},
                                {"methods", QJsonArray{"GET", "POST"}},
-                               {"backends", QJsonArray{QJsonObject{{"host", host}, {"port", 80}}}}};
+                               {"backends", QJsonArray{QJsonObject{{"host", host}, {"port", 80}, {"weight", weight}}}}};
         };
         const QByteArray json = QJsonDocument(QJsonObject{{"version", 1},
                                                           {"routers", QJsonArray{route("/a", "http://shared"),
                                                                                  route("/b", "http://shared"),
-                                                                                 route("/c", "http://other")}}})
+                                                                                 route("/c", "http://other"),
+                                                                                 route("/d", "http://shared", 2)}}})
                                     .toJson();
         const ConfigLoadResult result = loadConfig(json);
         QVERIFY(result.ok());
@@ -83,6 +84,11 @@ private slots:
         // One copy in memory, however many routes name it.
         QCOMPARE(routes[0].backends[0].host.constData(), routes[1].backends[0].host.constData());
         QCOMPARE(routes[0].methods.constData(), routes[2].methods.constData());
+        // Equal backend lists are one list; a list that differs in anything is its own.
+        QCOMPARE(routes[0].backends.constData(), routes[1].backends.constData());
+        QVERIFY(routes[0].backends.constData() != routes[3].backends.constData());
+        QCOMPARE(routes[3].backends[0].weight, 2);
+        QCOMPARE(routes[3].backends[0].host.constData(), routes[0].backends[0].host.constData());
     }
 
     void seedExampleParsesVerbatim()
