@@ -126,6 +126,11 @@ RouteTable::RouteTable(ConfigSnapshot config) : m_config(std::move(config))
     m_nodes.shrink_to_fit();
 }
 
+size_t qHash(const CompiledRoute::TargetPiece &piece, size_t seed)
+{
+    return qHashMulti(seed, piece.literal, piece.capture);
+}
+
 void RouteTable::addRoute(int routeIndex, SharedValues &shared)
 {
     const Route &route = m_config->routes[routeIndex];
@@ -145,6 +150,7 @@ void RouteTable::addRoute(int routeIndex, SharedValues &shared)
     compiled.internalTarget = compileInternalPath(route.internalPath, pattern->placeholderNames());
     for (CompiledRoute::TargetPiece &piece : compiled.internalTarget)
         piece.literal = sharedValue(shared.bytes, piece.literal);
+    compiled.internalTarget = sharedValue(shared.targets, compiled.internalTarget);  // "/{rest}" and the like repeat
     compiled.internalTargetHasQuery = route.internalPath.contains(QLatin1Char('?'));
     const int compiledIndex = int(m_routes.size());
     m_routes.push_back(std::move(compiled));

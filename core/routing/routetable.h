@@ -25,6 +25,8 @@ struct CompiledRoute {
     struct TargetPiece {
         QByteArray literal;
         int capture = -1;  // index into RouteMatch::captures, or -1 for a literal
+
+        bool operator==(const TargetPiece &other) const { return capture == other.capture && literal == other.literal; }
     };
 
     int index = 0;             // position in Config::routes
@@ -35,6 +37,8 @@ struct CompiledRoute {
 
     bool allowsMethod(QByteArrayView method) const;
 };
+
+size_t qHash(const CompiledRoute::TargetPiece &piece, size_t seed = 0);
 
 struct RouteMatch {
     enum Status { Found, NotFound, MethodNotAllowed, BadPath };
@@ -83,6 +87,7 @@ private:
     struct SharedValues {
         QHash<QStringList, QList<QByteArray>> methodLists;
         QSet<QByteArray> bytes;
+        QSet<QList<CompiledRoute::TargetPiece>> targets;
     };
     void addRoute(int routeIndex, SharedValues &shared);
     int addLiteralChild(int node, const QByteArray &segment);
