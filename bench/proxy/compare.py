@@ -2,12 +2,15 @@
 """Kairos side by side with nginx and HAProxy as reverse proxies, on 127.0.0.1 only.
 
 Starts an upstream nginx serving a 2-byte body with keep-alive, nginx as a reverse proxy (1 worker,
-upstream keepalive 256, as Kairos keeps by default), HAProxy (1 thread) and Kairos headless (server.workers = 1, then the
-default); runs wrk at each connection count, rounds interleaved (A B C A B C) so drift hits all
+upstream keepalive 256, as Kairos keeps by default), the same nginx doing what Kairos does to every
+request by default ("nginx-fwd": X-Forwarded-For/-Proto/-Host and X-Request-Id sent upstream,
+X-Request-Id and an attempts field sent back), HAProxy (1 thread) and Kairos headless
+(server.workers = 1, then the default); runs wrk at each connection count, rounds interleaved (A B C A B C) so drift hits all
 alike; prints median req/s, p50/p99 latency and proxy CPU microseconds per request (from
 /proc/PID/stat), and the ratio to nginx (and HAProxy) taken round by round: its median and, for
 nginx, the lowest and highest round, which shows how much the shared machine moved; the p99 too
-is compared round by round ("p99 x nginx", below 1 is better). Stops everything it started.
+is compared round by round ("p99 x nginx", below 1 is better), and both against nginx-fwd ("x fwd",
+"p99 x fwd"). Stops everything it started.
 
 With --path /1m every proxy fetches a 1 MiB body instead (MB/s is printed too). With
 --strategies, Kairos (1 worker) spreads over three upstream ports with each of its six strategies,
@@ -25,6 +28,13 @@ from benchprocess import stop_all, wait_for_http
 
 UPSTREAM, NGINX, HAPROXY, KAIROS1, KAIROS = 18080, 18081, 18082, 18083, 18084
 EXTRA_UPSTREAMS = (18085, 18086)  # with UPSTREAM, the three backends of --strategies
+NGINX_FWD = 18087
+# What Kairos adds by default, for nginx-fwd: the request fields a backend gets and the response
+# fields a client gets (nginx's $request_id has 32 hex digits, Kairos' 16).
+NGINX_FORWARDING = ("proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; "
+                    "proxy_set_header X-Forwarded-Proto $scheme; proxy_set_header X-Forwarded-Host $http_host; "
+                    "proxy_set_header X-Request-Id $request_id; "
+                    "add_header X-Request-Id $request_id; add_header X-Kairos-Attempts 1;")
 # nginx keeps as many idle upstream connections per worker as Kairos does by default
 # (server.max_idle_upstream_connections); HAProxy's "http-reuse always" keeps them all.
 UPSTREAM_KEEPALIVE = 256
@@ -34,8 +44,9 @@ def write(path, text):
     with open(path, "w") as f:
         f.write(text)
 
-def nginx_conf(work, port, proxy, upstreams=(UPSTREAM,), access_log=False):
-    body = ("location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection \"\"; }"
+def nginx_conf(work, port, proxy, upstreams=(UPSTREAM,), access_log=False, forwarding=False):
+    extra = NGINX_FORWARDING if forwarding else ""
+    body = (f"location / {{ proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection \"\"; {extra} }}"
             if proxy else f"location / {{ return 200 'ok'; }} location = /1m {{ alias {work}/1m; }}")
     servers = " ".join(f"server 127.0.0.1:{p};" for p in upstreams)
     upstream = f"upstream up {{ {servers} keepalive {UPSTREAM_KEEPALIVE}; }}" if proxy else ""
@@ -99,6 +110,7 @@ def main():
     try:
         write(f"{work}/upstream.conf", nginx_conf(work, UPSTREAM, False))
         write(f"{work}/proxy.conf", nginx_conf(work, NGINX, True, access_log=args.access_log))
+        write(f"{work}/proxy-fwd.conf", nginx_conf(work, NGINX_FWD, True, access_log=args.access_log, forwarding=True))
         write(f"{work}/haproxy.cfg", f"""global
   nbthread 1
   maxconn 5000
@@ -142,6 +154,7 @@ backend b
             targets = {
                 "direct": (UPSTREAM, upstream, args.path),
                 "nginx": (NGINX, start(["nginx", "-c", f"{work}/proxy.conf"], NGINX), args.path),
+                "nginx-fwd": (NGINX_FWD, start(["nginx", "-c", f"{work}/proxy-fwd.conf"], NGINX_FWD), args.path),
                 "haproxy": (HAPROXY, start(["haproxy", "-f", f"{work}/haproxy.cfg"], HAPROXY), args.path),
                 "kairos-1w": (KAIROS1, kairos(KAIROS1), args.path),
                 "kairos": (KAIROS, kairos(KAIROS), args.path),
@@ -156,7 +169,8 @@ backend b
                     run["cpu_us_per_request"] = (cpu_seconds(process.pid) - before) / max(run["requests"], 1) * 1e6
                     results.setdefault((name, connections), []).append(run)
         print(f"{'proxy':<24} {'conns':>5} {'req/s':>9} {'MB/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU us/req':>10} "
-              f"{'x nginx':>7} {'(rounds)':>11} {'x haproxy':>9} {'p99 x nginx':>11} {'errors':>6}")
+              f"{'x nginx':>7} {'(rounds)':>11} {'x haproxy':>9} {'p99 x nginx':>11} {'x fwd':>6} {'p99 x fwd':>9} "
+              f"{'errors':>6}")
         for connections in [int(c) for c in args.connections.split(",")]:
             def ratios(name, versus, key="rps"):
                 """This target's figure over the other's, round by round (they ran back to back)."""
@@ -170,9 +184,12 @@ backend b
                 versus_haproxy = (f"{statistics.median(ratios(name, 'haproxy')):>9.2f}" if "haproxy" in targets
                                   else f"{'-':>9}")
                 p99_versus_nginx = statistics.median(ratios(name, reference, "p99_ms"))
+                versus_fwd = (f"{statistics.median(ratios(name, 'nginx-fwd')):>6.2f} "
+                              f"{statistics.median(ratios(name, 'nginx-fwd', 'p99_ms')):>9.2f}"
+                              if "nginx-fwd" in targets else f"{'-':>6} {'-':>9}")
                 print(f"{name:<24} {connections:>5} {m['rps']:>9.0f} {m['mb_s']:>7.1f} {m['p50_ms']:>7.2f} {m['p99_ms']:>7.2f} "
                       f"{m['cpu_us_per_request']:>10.1f} {statistics.median(versus_nginx):>7.2f} {span:>11} "
-                      f"{versus_haproxy} {p99_versus_nginx:>11.2f} {m['errors']:>6.0f}")
+                      f"{versus_haproxy} {p99_versus_nginx:>11.2f} {versus_fwd} {m['errors']:>6.0f}")
     finally:
         stop_all(processes)
         shutil.rmtree(work, ignore_errors=True)
