@@ -21,7 +21,7 @@ namespace kairos {
 struct BalancedBackend {
     std::shared_ptr<BackendState> state;
     int weight = 1;
-    bool checksCertificate = true;  // https backends: the route's tls_verify
+    bool checksCertificate = true;  // Backend::checksCertificate() of the route's entry
     const QString &connectionKey() const { return state->connectionKey(checksCertificate); }
 };
 

@@ -69,7 +69,7 @@ QByteArray Backend::authority() const
 
 QString Backend::connectionKey() const
 {
-    return usesTls() && !tlsVerify ? key() % QLatin1String(" (unverified)") : key();
+    return checksCertificate() ? key() : key() % QLatin1String(" (unverified)");
 }
 
 bool Backend::operator==(const Backend &other) const

@@ -38,6 +38,8 @@ struct Backend {
     bool operator!=(const Backend &other) const { return !(*this == other); }
     // "backend-1:8080" as a Host field names it, without the port when it is the scheme's default.
     QByteArray authority() const;
+    // http, or https with tls_verify: the backend's certificate is checked.
+    bool checksCertificate() const { return !usesTls() || tlsVerify; }
     // key(), and whether the certificate is checked: pooled connections opened without the check
     // never serve a backend entry that requires it.
     QString connectionKey() const;

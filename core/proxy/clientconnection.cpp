@@ -329,7 +329,7 @@ void ClientConnection::startProxying(const RouteMatch &match, qint64 bodyLimit)
     request.peerText = m_peerText;
     request.peerIsTrustedProxy = m_snapshot->trustedProxies.contains(m_record.peer);
     request.clientHash = request.peerIsTrustedProxy
-        ? clientHash(effectiveClientAddress(head, m_peerText, true, m_snapshot->trustedProxies))
+        ? clientHash(clientAddressBehindProxy(head, m_peerText, m_snapshot->trustedProxies))
         : m_peerHash;
     request.bodyFraming = m_parser.framing();
     request.contentLength = m_parser.contentLength();

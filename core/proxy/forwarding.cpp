@@ -99,19 +99,16 @@ http::RequestHead upstreamRequestHead(const http::RequestHead &client, const For
     return upstream;
 }
 
-QByteArray effectiveClientAddress(const http::RequestHead &request, const QByteArray &peerText,
-                                  bool peerIsTrustedProxy, const NetworkList &trusted)
+QByteArray clientAddressBehindProxy(const http::RequestHead &request, const QByteArray &peerText, const NetworkList &trusted)
 {
-    if (peerIsTrustedProxy) {
-        const QList<QByteArray> chain = request.headers.combinedValue("x-forwarded-for").split(',');
-        for (auto it = chain.crbegin(); it != chain.crend(); ++it) {
-            const QByteArray candidate = it->trimmed();
-            const QHostAddress address(QString::fromLatin1(candidate));
-            if (address.isNull())
-                break;
-            if (!trusted.contains(address))
-                return clientAddressText(address);
-        }
+    const QList<QByteArray> chain = request.headers.combinedValue("x-forwarded-for").split(',');
+    for (auto it = chain.crbegin(); it != chain.crend(); ++it) {
+        const QByteArray candidate = it->trimmed();
+        const QHostAddress address(QString::fromLatin1(candidate));
+        if (address.isNull())
+            break;
+        if (!trusted.contains(address))
+            return clientAddressText(address);
     }
     return peerText;
 }

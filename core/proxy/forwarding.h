@@ -27,12 +27,11 @@ void removeHopByHopFields(http::Headers &headers, std::initializer_list<QByteArr
 // left to the caller, which knows how the body will be sent.
 http::RequestHead upstreamRequestHead(const http::RequestHead &client, const ForwardingContext &context);
 
-
-// The client's address as the routing and IpHash strategies see it: the TCP peer, or, when the
-// peer is a trusted proxy, the rightmost X-Forwarded-For address that is not a trusted proxy.
-// peerText is clientAddressText(peer).
-QByteArray effectiveClientAddress(const http::RequestHead &request, const QByteArray &peerText,
-                                  bool peerIsTrustedProxy, const class NetworkList &trusted);
+// The client's address, as IpHash sees it, behind a trusted proxy: the rightmost X-Forwarded-For
+// address that is not a trusted proxy, or the proxy's own (peerText, clientAddressText() of the
+// TCP peer) when there is none. From an untrusted peer the client is the peer itself.
+QByteArray clientAddressBehindProxy(const http::RequestHead &request, const QByteArray &peerText,
+                                    const class NetworkList &trusted);
 
 // An address as X-Forwarded-For carries it: IPv4-mapped IPv6 addresses in their IPv4 form.
 QByteArray clientAddressText(const QHostAddress &address);

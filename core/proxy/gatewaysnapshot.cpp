@@ -15,7 +15,7 @@ GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry 
         std::vector<BalancedBackend> backends;
         backends.reserve(size_t(route.backends.size()));
         for (const Backend &backend : route.backends)
-            backends.push_back({registry.obtain(backend), backend.weight, backend.tlsVerify || !backend.usesTls()});
+            backends.push_back({registry.obtain(backend), backend.weight, backend.checksCertificate()});
         circuits.push_back(config->circuitBreakerFor(route));
         balancers.push_back(makeBalancer(route.strategy, std::move(backends)));
         routeMetrics.push_back(metrics.obtain(route.externalPath));
