@@ -17,10 +17,13 @@ With --path /1m every proxy fetches a 1 MiB body instead (MB/s is printed too). 
 beside nginx's round robin over the same three.
 
 usage: compare.py KAIROS_BINARY [--duration 10] [--rounds 3] [--connections 1,50,200]
-                  [--path /|/1m] [--strategies] [--access-log]
+                  [--path /|/1m] [--strategies] [--access-log] [--pin]
 
 With --access-log, nginx and Kairos each append an access log line per request to a file, as a
-production setup would (HAProxy logs only to syslog; it stays without a log)."""
+production setup would (HAProxy logs only to syslog; it stays without a log).
+
+With --pin, the proxies run on CPU 1 and wrk and the upstream on CPU 0 (taskset), so that a proxy
+does not share its core with the load it serves; Kairos then runs with 1 worker only."""
 import argparse, json, os, re, shutil, statistics, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -69,10 +72,16 @@ def cpu_seconds(pid):
         total += sum(cpu_seconds(int(child)) for child in children)
     return total
 
+LOAD_CPU, PROXY_CPU = "0", "1"  # with --pin
+pinned = False
+
+def on_cpu(cpu, command):
+    return ["taskset", "-c", cpu] + command if pinned else command
+
 def wrk(port, connections, duration, path):
     threads = 1 if connections < 2 else 2
-    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency",
-                          f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True).stdout
+    out = subprocess.run(on_cpu(LOAD_CPU, ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency",
+                          f"http://127.0.0.1:{port}{path}"]), capture_output=True, text=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
     def latency(pct):
@@ -96,15 +105,19 @@ def main():
     parser.add_argument("--strategies", action="store_true")
     parser.add_argument("--access-log", action="store_true",
                         help="nginx and Kairos write an access log line per request to a file (HAProxy logs only to syslog: left off)")
+    parser.add_argument("--pin", action="store_true",
+                        help="proxies on CPU 1, wrk and the upstream on CPU 0 (Kairos with 1 worker only)")
     args = parser.parse_args()
+    global pinned
+    pinned = args.pin
     work = tempfile.mkdtemp(prefix="kairos-bench-")
     with open(f"{work}/1m", "wb") as f:
         f.write(os.urandom(1 << 20))
     os.chmod(work, 0o755)  # nginx's workers run as www-data
     os.chmod(f"{work}/1m", 0o644)
     processes = []
-    def start(command, port):
-        processes.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    def start(command, port, cpu=PROXY_CPU):
+        processes.append(subprocess.Popen(on_cpu(cpu, command), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         wait_for_http(port)
         return processes[-1]
     try:
@@ -139,7 +152,7 @@ backend b
                        "load_balancing_strategy": name, "backends": backends} for name in STRATEGIES]
             write(f"{work}/kairos-{KAIROS1}.json", json.dumps({"version": 1, "server": {
                 "host": "127.0.0.1", "port": KAIROS1, "workers": 1}, "routers": routes}))
-            start(["nginx", "-c", f"{work}/upstream.conf"], UPSTREAM)
+            start(["nginx", "-c", f"{work}/upstream.conf"], UPSTREAM, LOAD_CPU)
             nginx = start(["nginx", "-c", f"{work}/proxy.conf"], NGINX)
             gateway = kairos(KAIROS1)
             targets = {"nginx-rr": (NGINX, nginx, "/")}
@@ -150,15 +163,16 @@ backend b
             for port, workers in ((KAIROS1, 1), (KAIROS, 0)):
                 write(f"{work}/kairos-{port}.json", json.dumps({"version": 1, "server": {
                     "host": "127.0.0.1", "port": port, "workers": workers}, "routers": [route]}))
-            upstream = start(["nginx", "-c", f"{work}/upstream.conf"], UPSTREAM)
+            upstream = start(["nginx", "-c", f"{work}/upstream.conf"], UPSTREAM, LOAD_CPU)
             targets = {
                 "direct": (UPSTREAM, upstream, args.path),
                 "nginx": (NGINX, start(["nginx", "-c", f"{work}/proxy.conf"], NGINX), args.path),
                 "nginx-fwd": (NGINX_FWD, start(["nginx", "-c", f"{work}/proxy-fwd.conf"], NGINX_FWD), args.path),
                 "haproxy": (HAPROXY, start(["haproxy", "-f", f"{work}/haproxy.cfg"], HAPROXY), args.path),
                 "kairos-1w": (KAIROS1, kairos(KAIROS1), args.path),
-                "kairos": (KAIROS, kairos(KAIROS), args.path),
             }
+            if not args.pin:  # its default is a worker per core; pinned, the proxies have one
+                targets["kairos"] = (KAIROS, kairos(KAIROS), args.path)
         reference = "nginx-rr" if args.strategies else "nginx"
         results = {}
         for connections in [int(c) for c in args.connections.split(",")]:
