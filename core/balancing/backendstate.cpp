@@ -2,19 +2,11 @@
 
 namespace kairos {
 
-namespace {
-QString uncheckedConnectionKey(Backend backend)
-{
-    backend.tlsVerify = false;
-    return backend.connectionKey();
-}
-}  // namespace
-
 BackendState::BackendState(const Backend &backend, const QString &backendKey)
     : key(backendKey),
       authority(backend.authority()),
       circuit(key),
-      m_uncheckedKey(backend.usesTls() ? uncheckedConnectionKey(backend) : key)
+      m_uncheckedKey(Backend::connectionKey(key, !backend.usesTls()))
 {
 }
 

@@ -67,9 +67,9 @@ QByteArray Backend::authority() const
     return (ipv6 ? "[" : "") % name % (ipv6 ? "]" : "") % portSuffix;
 }
 
-QString Backend::connectionKey() const
+QString Backend::connectionKey(const QString &backendKey, bool checksCertificate)
 {
-    return checksCertificate() ? key() : key() % QLatin1String(" (unverified)");
+    return checksCertificate ? backendKey : backendKey % QLatin1String(" (unverified)");
 }
 
 bool Backend::operator==(const Backend &other) const

@@ -42,7 +42,8 @@ struct Backend {
     bool checksCertificate() const { return !usesTls() || tlsVerify; }
     // key(), and whether the certificate is checked: pooled connections opened without the check
     // never serve a backend entry that requires it.
-    QString connectionKey() const;
+    QString connectionKey() const { return connectionKey(key(), checksCertificate()); }
+    static QString connectionKey(const QString &backendKey, bool checksCertificate);
 };
 
 size_t qHash(const Backend &backend, size_t seed = 0);
