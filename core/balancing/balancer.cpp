@@ -43,6 +43,21 @@ Q_ALWAYS_INLINE int Selection::nextWith(const Strategy &strategy)
     return index;
 }
 
+// nextWith() for the first candidate, when nothing is tried yet: no tried bit to check.
+template <typename Strategy>
+Q_ALWAYS_INLINE int Selection::firstWith(const Strategy &strategy)
+{
+    if (m_balancer.size() == 0)
+        return -1;
+    const int index = strategy.first(*this);
+    if (index < 0 || index >= m_balancer.size())
+        return -1;
+    triedWords()[index / 64] = quint64(1) << (index % 64);
+    m_count = 1;
+    m_previous = index;
+    return index;
+}
+
 // One function per strategy, so that nextAvailable() is a bare jump. The first choice of a request
 // is its only one unless that backend is down, so it has a path that calls nothing; the clock read
 // of an open circuit and the search through fallbacks are left to fallbackAvailableWith.
@@ -50,7 +65,7 @@ template <typename Strategy>
 Q_NEVER_INLINE int Selection::nextAvailableWith(const Strategy &strategy)
 {
     if (Q_LIKELY(m_count == 0)) {
-        const int index = nextWith(strategy);
+        const int index = firstWith(strategy);
         if (index < 0 || m_balancer.backends()[size_t(index)].state->isAvailableNow())
             return index;
         return fallbackAvailableWith(strategy, index);

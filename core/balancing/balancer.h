@@ -50,6 +50,8 @@ private:
     template <typename Strategy>
     int nextWith(const Strategy &strategy);
     template <typename Strategy>
+    int firstWith(const Strategy &strategy);
+    template <typename Strategy>
     int nextAvailableWith(const Strategy &strategy);
     template <typename Strategy>
     int fallbackAvailableWith(const Strategy &strategy, int candidate);  // candidate: already taken, or -1

@@ -16,30 +16,45 @@ public:
     {
     }
 
-    int first(Selection &selection) const { return leastLoadedUntried(selection); }
-    int fallback(Selection &selection) const { return leastLoadedUntried(selection); }
+    int first(Selection &) const { return leastLoaded([](int) { return false; }); }
+    int fallback(Selection &selection) const
+    {
+        return leastLoaded([&selection](int index) { return selection.tried(index); });
+    }
 
 private:
-    int leastLoadedUntried(Selection &selection) const
+    // Starts at a rotating position and keeps the first of equals: ties go round-robin. Two
+    // plain ranges rather than one index wrapping around, which costs a comparison per backend.
+    template <typename Skip>
+    Q_ALWAYS_INLINE int leastLoaded(Skip skip) const
     {
         const int n = size();
         const int start = int(advanceRotation(m_rotation, quint32(n)));
-        int best = -1;
-        qint64 bestInFlight = 0;
-        qint64 bestWeight = 1;
-        for (int step = 0, index = start; step < n; ++step, index = index + 1 == n ? 0 : index + 1) {
-            if (selection.tried(index))
+        Candidate best;
+        scan(start, n, skip, best);
+        scan(0, start, skip, best);
+        return best.index;
+    }
+
+    struct Candidate {
+        int index = -1;
+        qint64 inFlight = 0;
+        qint64 weight = 1;
+    };
+    template <typename Skip>
+    Q_ALWAYS_INLINE void scan(int from, int to, Skip skip, Candidate &best) const
+    {
+        for (int index = from; index < to; ++index) {
+            if (skip(index))
                 continue;
             const BalancedBackend &backend = m_backends[size_t(index)];
             const qint64 inFlight = backend.state->inFlight.load(std::memory_order_relaxed);
-            // inFlight / weight < bestInFlight / bestWeight, without dividing
-            if (best < 0 || inFlight * bestWeight < bestInFlight * backend.weight) {
-                best = index;
-                bestInFlight = inFlight;
-                bestWeight = backend.weight;
-            }
+            // inFlight / weight < best.inFlight / best.weight, without dividing. Written so that
+            // GCC branches rather than moving conditionally: with conditional moves each
+            // comparison waits for the one before (measured: twice the time over 100 backends).
+            if (best.index < 0 || inFlight * best.weight < best.inFlight * backend.weight)
+                best = {index, inFlight, backend.weight};
         }
-        return best;
     }
 
     mutable std::atomic<quint32> m_rotation{0};

@@ -24,17 +24,17 @@ public:
         const int a = int(randomBelow(random, quint32(n)));
         int b = int(randomBelow(random << 32, quint32(n - 1)));
         b += b >= a;
-        // In-flight requests per unit of weight, compared without dividing. Bitwise operators
-        // rather than || and ?: so that no branch depends on the random draw: a mispredicted
-        // branch costs more than the rest of the pick.
+        // In-flight requests per unit of weight, compared without dividing.
         const BalancedBackend &x = m_backends[size_t(a)];
         const BalancedBackend &y = m_backends[size_t(b)];
         const qint64 loadA = qint64(x.state->inFlight.load(std::memory_order_relaxed)) * y.weight;
         const qint64 loadB = qint64(y.state->inFlight.load(std::memory_order_relaxed)) * x.weight;
-        const bool preferA = (loadA < loadB) | ((loadA == loadB) & bool(random & 1));
-        const int mask = -int(preferA);
-        selection.cursor = quint64((b & mask) | (a & ~mask));
-        return (a & mask) | (b & ~mask);
+        // A tie goes to `a`, itself a uniform pick. Bitwise selection rather than ?: so that no
+        // branch depends on the random draw: a mispredicted branch costs more than the whole pick.
+        const int mask = -int(loadA <= loadB);  // all ones when a wins
+        const int winner = b ^ ((a ^ b) & mask);
+        selection.cursor = quint64(a ^ b ^ winner);
+        return winner;
     }
 
     int fallback(Selection &selection) const

@@ -15,10 +15,11 @@ std::vector<BalancedBackend> backends(const QList<int> &weights)
     return result;
 }
 
+// The first choice as a request makes it.
 int pick(const Balancer &balancer, const QByteArray &client = "127.0.0.1")
 {
     Selection selection(balancer, clientHash(client));
-    return selection.next();
+    return selection.nextAvailable();
 }
 
 QList<int> counts(const Balancer &balancer, int picks)
@@ -127,6 +128,24 @@ private slots:
         QCOMPARE(QSet<int>({pick(*balancer), pick(*balancer), pick(*balancer)}).size(), 3);
     }
 
+    void leastConnectionsFallsBackInOrderOfLoad()
+    {
+        auto list = backends({1, 1, 1, 1});
+        const auto balancer = makeBalancer(LoadBalancingStrategy::LeastConnections, list);
+        list[0].state->inFlight = 5;
+        list[1].state->inFlight = 2;
+        list[2].state->inFlight = 3;
+        list[3].state->inFlight = 9;
+        for (int round = 0; round < 4; ++round) {  // whatever the rotation's start
+            Selection selection(*balancer, 0);
+            QCOMPARE(selection.nextAvailable(), 1);
+            QCOMPARE(selection.nextAvailable(), 2);
+            QCOMPARE(selection.nextAvailable(), 0);
+            QCOMPARE(selection.nextAvailable(), 3);
+            QCOMPARE(selection.nextAvailable(), -1);
+        }
+    }
+
     void leastConnectionsIsWeightAware()
     {
         auto list = backends({4, 1});
@@ -143,6 +162,15 @@ private slots:
         list[0].state->inFlight = 10;
         for (int i = 0; i < 50; ++i)
             QCOMPARE(pick(*balancer), 1);
+    }
+
+    // Equally loaded backends share the requests evenly: a tie favours neither the first nor
+    // the lower index.
+    void powerOfTwoSharesTies()
+    {
+        const auto balancer = makeBalancer(LoadBalancingStrategy::PowerOfTwo, backends({1, 1, 1}));
+        for (int count : counts(*balancer, 30'000))
+            QVERIFY2(count > 9'000 && count < 11'000, qPrintable(QString::number(count)));
     }
 
     void powerOfTwoWeighsTheLoad()
@@ -176,6 +204,11 @@ private slots:
             Selection selection(*balancer, clientHash(client));
             QSet<int> seen;
             for (int index = selection.next(); index >= 0; index = selection.next())
+                seen.insert(index);
+            QCOMPARE(seen.size(), 4);
+            Selection available(*balancer, clientHash(client));
+            seen.clear();
+            for (int index = available.nextAvailable(); index >= 0; index = available.nextAvailable())
                 seen.insert(index);
             QCOMPARE(seen.size(), 4);
         }
