@@ -17,8 +17,8 @@ Worker::Worker(ConnectionServices services) : m_services(std::move(services)), m
 {
     m_services.pool = &m_pool;
     m_services.deadlines = &m_deadlines;
-    const ServerSettings &server = m_services.snapshot()->config->server;
-    m_pool.setLimits(server.maxIdleUpstreamConnections, server.idleTimeoutMs);
+    // The pool's limits come with applyUpstreamSettings(), which Gateway::startWorkers() queues
+    // ahead of any connection.
 }
 
 void Worker::start()
