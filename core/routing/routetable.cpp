@@ -4,7 +4,10 @@
 #include "http/bytesearch.h"
 #include "routepattern.h"
 
+#include <QSet>
+
 #include <cstring>
+#include <iterator>
 
 namespace kairos {
 
@@ -116,14 +119,91 @@ struct RouteTable::Search {
     QVarLengthArray<const CompiledRoute *, 4> pathMatches;  // matched the path, not the method
 };
 
+// The trie while routes are added (each node's children in a list of its own), and what routes
+// repeat (method lists, segments such as "items", target pieces), kept once.
+struct RouteTable::Builder {
+    struct BuildNode {
+        std::vector<std::pair<QByteArray, int>> literalChildren;
+        QHash<QByteArray, int> literalIndex;  // filled past kIndexedChildren
+        int placeholderChild = -1;
+        int route = -1;
+        int catchAllRoute = -1;
+    };
+    std::vector<BuildNode> nodes{1};
+    QHash<QStringList, QList<QByteArray>> methodLists;
+    QSet<QByteArray> bytes;
+    QSet<QList<CompiledRoute::TargetPiece>> targets;
+
+    int literalChild(int node, const QByteArray &segment) const
+    {
+        const BuildNode &parent = nodes[size_t(node)];
+        if (!parent.literalIndex.isEmpty())
+            return parent.literalIndex.value(segment, -1);
+        for (const auto &[text, index] : parent.literalChildren) {
+            if (text == segment)
+                return index;
+        }
+        return -1;
+    }
+    int addLiteralChild(int node, const QByteArray &segment)
+    {
+        const int existing = literalChild(node, segment);
+        if (existing >= 0)
+            return existing;
+        const int child = int(nodes.size());
+        nodes.emplace_back();
+        BuildNode &parent = nodes[size_t(node)];
+        parent.literalChildren.emplace_back(segment, child);
+        if (!parent.literalIndex.isEmpty()) {
+            parent.literalIndex.insert(segment, child);
+        } else if (parent.literalChildren.size() > size_t(kIndexedChildren)) {
+            for (const auto &[text, index] : parent.literalChildren)
+                parent.literalIndex.insert(text, index);
+        }
+        return child;
+    }
+    int addPlaceholderChild(int node)
+    {
+        int child = nodes[size_t(node)].placeholderChild;
+        if (child < 0) {
+            child = int(nodes.size());
+            nodes.emplace_back();
+            nodes[size_t(node)].placeholderChild = child;
+        }
+        return child;
+    }
+};
+
 RouteTable::RouteTable(ConfigSnapshot config) : m_config(std::move(config))
 {
-    m_nodes.emplace_back();
     m_routes.reserve(m_config->routes.size());
-    SharedValues shared;
+    Builder builder;
     for (int i = 0; i < m_config->routes.size(); ++i)
-        addRoute(i, shared);
-    m_nodes.shrink_to_fit();
+        addRoute(i, builder);
+    layOut(builder);
+}
+
+void RouteTable::layOut(Builder &builder)
+{
+    size_t childCount = 0;
+    for (const Builder::BuildNode &built : builder.nodes)
+        childCount += built.literalChildren.size();
+    m_nodes.reserve(builder.nodes.size());
+    m_children.reserve(childCount);
+    for (Builder::BuildNode &built : builder.nodes) {
+        Node node;
+        node.firstChild = int(m_children.size());
+        node.childCount = int(built.literalChildren.size());
+        std::move(built.literalChildren.begin(), built.literalChildren.end(), std::back_inserter(m_children));
+        if (node.childCount > kIndexedChildren) {
+            node.childIndex = int(m_childIndexes.size());
+            m_childIndexes.push_back(std::move(built.literalIndex));
+        }
+        node.placeholderChild = built.placeholderChild;
+        node.route = built.route;
+        node.catchAllRoute = built.catchAllRoute;
+        m_nodes.push_back(node);
+    }
 }
 
 size_t qHash(const CompiledRoute::TargetPiece &piece, size_t seed)
@@ -131,7 +211,7 @@ size_t qHash(const CompiledRoute::TargetPiece &piece, size_t seed)
     return qHashMulti(seed, piece.literal, piece.capture);
 }
 
-void RouteTable::addRoute(int routeIndex, SharedValues &shared)
+void RouteTable::addRoute(int routeIndex, Builder &builder)
 {
     const Route &route = m_config->routes[routeIndex];
     const std::optional<RoutePattern> pattern = RoutePattern::parse(route.externalPath, nullptr);
@@ -141,7 +221,7 @@ void RouteTable::addRoute(int routeIndex, SharedValues &shared)
     CompiledRoute compiled;
     compiled.index = routeIndex;
     compiled.route = &route;
-    QList<QByteArray> &methods = shared.methodLists[route.methods];
+    QList<QByteArray> &methods = builder.methodLists[route.methods];
     if (methods.size() != route.methods.size()) {
         for (const QString &method : route.methods)
             methods.append(method.toLatin1());
@@ -149,8 +229,8 @@ void RouteTable::addRoute(int routeIndex, SharedValues &shared)
     compiled.methods = methods;
     compiled.internalTarget = compileInternalPath(route.internalPath, pattern->placeholderNames());
     for (CompiledRoute::TargetPiece &piece : compiled.internalTarget)
-        piece.literal = sharedValue(shared.bytes, piece.literal);
-    compiled.internalTarget = sharedValue(shared.targets, compiled.internalTarget);  // "/{rest}" and the like repeat
+        piece.literal = sharedValue(builder.bytes, piece.literal);
+    compiled.internalTarget = sharedValue(builder.targets, compiled.internalTarget);  // "/{rest}" and the like repeat
     compiled.internalTargetHasQuery = route.internalPath.contains(QLatin1Char('?'));
     const int compiledIndex = int(m_routes.size());
     m_routes.push_back(std::move(compiled));
@@ -158,55 +238,29 @@ void RouteTable::addRoute(int routeIndex, SharedValues &shared)
     int node = 0;
     for (const PatternSegment &segment : pattern->segments) {
         if (segment.kind == PatternSegment::CatchAll) {
-            if (m_nodes[node].catchAllRoute < 0)
-                m_nodes[node].catchAllRoute = compiledIndex;
+            if (builder.nodes[size_t(node)].catchAllRoute < 0)
+                builder.nodes[size_t(node)].catchAllRoute = compiledIndex;
             return;
         }
-        int next;
-        if (segment.kind == PatternSegment::Placeholder) {
-            next = m_nodes[node].placeholderChild;
-            if (next < 0) {
-                next = int(m_nodes.size());
-                m_nodes.emplace_back();
-                m_nodes[node].placeholderChild = next;
-            }
-        } else {
-            next = addLiteralChild(node, sharedValue(shared.bytes, segment.text.toUtf8()));
-        }
-        node = next;
+        node = segment.kind == PatternSegment::Placeholder
+                   ? builder.addPlaceholderChild(node)
+                   : builder.addLiteralChild(node, sharedValue(builder.bytes, segment.text.toUtf8()));
     }
-    if (m_nodes[node].route < 0)
-        m_nodes[node].route = compiledIndex;
+    if (builder.nodes[size_t(node)].route < 0)
+        builder.nodes[size_t(node)].route = compiledIndex;
     if (pattern->isStatic())
         m_staticRoutes.insert(route.externalPath.toUtf8(), compiledIndex);
 }
 
-int RouteTable::addLiteralChild(int node, const QByteArray &segment)
-{
-    const int existing = literalChild(m_nodes[node], segment);
-    if (existing >= 0)
-        return existing;
-    const int child = int(m_nodes.size());
-    m_nodes.emplace_back();
-    Node &parent = m_nodes[node];
-    parent.literalChildren.emplace_back(segment, child);
-    if (parent.literalIndex) {
-        parent.literalIndex->insert(segment, child);
-    } else if (parent.literalChildren.size() > kIndexedChildren) {
-        parent.literalIndex = std::make_unique<QHash<QByteArray, int>>();
-        for (const auto &[text, index] : parent.literalChildren)
-            parent.literalIndex->insert(text, index);
-    }
-    return child;
-}
-
 int RouteTable::literalChild(const Node &node, QByteArrayView segment) const
 {
-    if (node.literalIndex)
-        return node.literalIndex->value(QByteArray::fromRawData(segment.data(), segment.size()), -1);
-    for (const auto &[text, index] : node.literalChildren) {
+    if (node.childIndex >= 0)
+        return m_childIndexes[size_t(node.childIndex)].value(QByteArray::fromRawData(segment.data(), segment.size()), -1);
+    const auto *child = m_children.data() + node.firstChild;
+    for (const auto *end = child + node.childCount; child != end; ++child) {
+        const QByteArray &text = child->first;
         if (text.size() == segment.size() && std::memcmp(text.constData(), segment.data(), size_t(segment.size())) == 0)
-            return index;
+            return child->second;
     }
     return -1;
 }

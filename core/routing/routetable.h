@@ -13,10 +13,8 @@
 #include <QByteArray>
 #include <QByteArrayView>
 #include <QHash>
-#include <QSet>
 #include <QVarLengthArray>
 
-#include <memory>
 #include <vector>
 
 namespace kairos {
@@ -65,11 +63,12 @@ public:
     const std::vector<CompiledRoute> &routes() const { return m_routes; }
 
 private:
+    // The trie, built once and then laid out flat: a node's literal children are a run of
+    // m_children, not a vector of their own (which took twice the memory of the node).
     struct Node {
-        // Decoded segment -> node. Most nodes have one or two children, which a short scan finds
-        // fastest; a QHash of its own would cost about 1.6 KB even for one (a whole span).
-        std::vector<std::pair<QByteArray, int>> literalChildren;
-        std::unique_ptr<QHash<QByteArray, int>> literalIndex;  // only past kIndexedChildren
+        int firstChild = 0;  // decoded segment -> node: m_children[firstChild, firstChild + childCount)
+        int childCount = 0;
+        int childIndex = -1;  // into m_childIndexes, for nodes past kIndexedChildren children
         int placeholderChild = -1;
         int route = -1;          // a route whose pattern ends here
         int catchAllRoute = -1;  // a route whose pattern ends with a catch-all below this node
@@ -81,16 +80,12 @@ private:
     using Segments = QVarLengthArray<Segment, 32>;
     struct Search;
 
-    static constexpr size_t kIndexedChildren = 8;
-    // What routes repeat (method lists, segments such as "items", target pieces), kept once
-    // while the table is built.
-    struct SharedValues {
-        QHash<QStringList, QList<QByteArray>> methodLists;
-        QSet<QByteArray> bytes;
-        QSet<QList<CompiledRoute::TargetPiece>> targets;
-    };
-    void addRoute(int routeIndex, SharedValues &shared);
-    int addLiteralChild(int node, const QByteArray &segment);
+    // Most nodes have one or two children, which a short scan finds fastest; past this many a
+    // node gets a hash.
+    static constexpr int kIndexedChildren = 8;
+    struct Builder;
+    void addRoute(int routeIndex, Builder &builder);
+    void layOut(Builder &builder);
     int literalChild(const Node &node, QByteArrayView segment) const;
     bool search(Search &state, int node, int segment) const;
     bool consider(Search &state, int routeIndex) const;
@@ -98,6 +93,8 @@ private:
     ConfigSnapshot m_config;
     std::vector<CompiledRoute> m_routes;
     std::vector<Node> m_nodes;
+    std::vector<std::pair<QByteArray, int>> m_children;
+    std::vector<QHash<QByteArray, int>> m_childIndexes;
     QHash<QByteArray, int> m_staticRoutes;  // decoded full path -> route, the fast path
 };
 
