@@ -83,6 +83,20 @@ size_t qHash(const Backend &backend, size_t seed)
     return qHashMulti(seed, backend.host, backend.port, backend.weight);  // equal backends, equal hashes
 }
 
+bool RetryPolicy::operator==(const RetryPolicy &other) const
+{
+    return maxAttempts == other.maxAttempts && initialBackoffMs == other.initialBackoffMs
+           && maxBackoffMs == other.maxBackoffMs && backoffMultiplier == other.backoffMultiplier
+           && retryableStatusCodes == other.retryableStatusCodes && retryOnConnectionError == other.retryOnConnectionError
+           && jitter == other.jitter && retryBufferBytes == other.retryBufferBytes && unknownKeys == other.unknownKeys;
+}
+
+size_t qHash(const RetryPolicy &policy, size_t seed)
+{
+    return qHashMulti(seed, policy.maxAttempts, policy.initialBackoffMs, policy.maxBackoffMs, policy.retryableStatusCodes,
+                      policy.retryBufferBytes);  // equal policies, equal hashes
+}
+
 const Route *Config::findRoute(const QString &externalPath) const
 {
     for (const Route &route : routes) {

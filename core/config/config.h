@@ -58,7 +58,11 @@ struct RetryPolicy {
     bool jitter = false;                  // full jitter: a random delay between 0 and the computed one
     qint64 retryBufferBytes = 1024 * 1024;  // request bodies up to this size are kept for replay
     QJsonObject unknownKeys;
+
+    bool operator==(const RetryPolicy &other) const;
 };
+
+size_t qHash(const RetryPolicy &policy, size_t seed = 0);
 
 struct CircuitBreakerSettings {
     int failureThreshold = 5;       // consecutive failures that open the circuit
@@ -83,24 +87,46 @@ struct SettingsOverride {
     QJsonObject keys;
 };
 
+// An optional value kept out of line and shared by copies (and, once a config is read, by all
+// routes with equal values): a route holds 16 bytes for it, not the 80 of an inline optional.
+template <typename T>
+class SharedOptional
+{
+public:
+    SharedOptional() = default;
+    SharedOptional(T value) : m_value(std::make_shared<const T>(std::move(value))) {}
+
+    bool has_value() const { return m_value != nullptr; }
+    explicit operator bool() const { return has_value(); }
+    const T &operator*() const { return *m_value; }
+    const T *operator->() const { return m_value.get(); }
+    T value_or(T fallback) const { return m_value ? *m_value : std::move(fallback); }
+    void reset() { m_value.reset(); }
+    bool sharesValueWith(const SharedOptional &other) const { return m_value == other.m_value; }
+
+private:
+    std::shared_ptr<const T> m_value;
+};
+
+// Fields ordered by size, so that the flags and small numbers share words.
 struct Route {
     QString externalPath;
     QString internalPath;
     QStringList methods;
-    bool authRequired = false;
     QList<Backend> backends;
-    LoadBalancingStrategy strategy = LoadBalancingStrategy::RoundRobin;
-    std::optional<RetryPolicy> retry;
-    bool preserveHost = false;
-    bool forwardAuthorization = true;  // pass the client's Authorization header on to the backend
+    SharedOptional<RetryPolicy> retry;
     std::optional<qint64> maxBodyBytes;        // overrides server.max_body_bytes
     std::optional<int> connectTimeoutMs;       // overrides server.connect_timeout_ms
     std::optional<int> responseTimeoutMs;      // overrides server.response_timeout_ms
-    int timeoutMs = 30'000;                    // all tries of one request together
-    bool retryNonIdempotent = false;           // also retry POST/PATCH that may have reached the backend
     SettingsOverride circuitBreaker;
     SettingsOverride healthCheck;
     QJsonObject unknownKeys;
+    LoadBalancingStrategy strategy = LoadBalancingStrategy::RoundRobin;
+    int timeoutMs = 30'000;                    // all tries of one request together
+    bool authRequired = false;
+    bool preserveHost = false;
+    bool forwardAuthorization = true;  // pass the client's Authorization header on to the backend
+    bool retryNonIdempotent = false;   // also retry POST/PATCH that may have reached the backend
 };
 
 struct ServerSettings {

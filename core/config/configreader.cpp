@@ -343,15 +343,24 @@ QString describeJsonError(const QByteArray &json, const QJsonParseError &error)
         .arg(error.errorString());
 }
 
-// Routes repeat the same backends and method lists: one copy of each, and one of each whole
-// backend list (many routes of a service share its backends).
+// Routes repeat the same backends, method lists, internal paths and retry policies: one copy of
+// each, and one of each whole backend list (many routes of a service share its backends).
 void shareRepeatedValues(QList<Route> &routes)
 {
     QSet<QString> strings;
     QSet<QStringList> methodLists;
     QSet<QList<Backend>> backendLists;
+    QHash<RetryPolicy, SharedOptional<RetryPolicy>> retryPolicies;
     for (Route &route : routes) {
+        route.internalPath = sharedValue(strings, route.internalPath);
         route.methods = sharedValue(methodLists, route.methods);
+        if (route.retry) {
+            const auto seen = retryPolicies.constFind(*route.retry);
+            if (seen != retryPolicies.cend())
+                route.retry = *seen;
+            else
+                retryPolicies.insert(*route.retry, route.retry);
+        }
         for (Backend &backend : route.backends) {
             backend.host = sharedValue(strings, backend.host);
             backend.healthCheckPath = sharedValue(strings, backend.healthCheckPath);

@@ -373,7 +373,7 @@ void ProxyExchange::handleResponseHead()
     state.recordResponse(status, m_attemptClock.nsecsElapsed() / 1000);
     if (status >= 500)
         state.failures.fetch_add(1, std::memory_order_relaxed);
-    const std::optional<RetryPolicy> &policy = m_request.route->route->retry;
+    const SharedOptional<RetryPolicy> &policy = m_request.route->route->retry;
     if (policy && isRetryableStatus(*policy, status) && mayRetry(Failure::RetryableStatus)) {
         reportOutcome(false);
         m_lastError = GatewayError::fromStatus(502, "backend answered " + QByteArray::number(status));
@@ -475,7 +475,7 @@ bool ProxyExchange::canRetryOnFreshConnection() const
 
 bool ProxyExchange::mayRetry(Failure failure) const
 {
-    const std::optional<RetryPolicy> &policy = m_request.route->route->retry;
+    const SharedOptional<RetryPolicy> &policy = m_request.route->route->retry;
     if (!policy || m_responseStarted || m_attempts >= policy->maxAttempts)
         return false;
     if (!m_replayable && (m_request.bodyFraming != http::MessageParser::Framing::None))

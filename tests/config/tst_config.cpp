@@ -63,16 +63,19 @@ class TestConfig : public QObject
 private slots:
     void repeatedBackendsAndMethodsAreStoredOnce()
     {
-        const auto route = [](const char *path, const char *host, int weight = 1) {
-            return QJsonObject{{"external_path", path},
+        const auto route = [](const char *path, const char *host, int weight = 1, int attempts = 0) {
+            QJsonObject object{{"external_path", path},
                                {"internal_path", "/"},
                                {"methods", QJsonArray{"GET", "POST"}},
                                {"backends", QJsonArray{QJsonObject{{"host", host}, {"port", 80}, {"weight", weight}}}}};
+            if (attempts > 0)
+                object.insert("retry", QJsonObject{{"max_attempts", attempts}});
+            return object;
         };
         const QByteArray json = QJsonDocument(QJsonObject{{"version", 1},
-                                                          {"routers", QJsonArray{route("/a", "http://shared"),
-                                                                                 route("/b", "http://shared"),
-                                                                                 route("/c", "http://other"),
+                                                          {"routers", QJsonArray{route("/a", "http://shared", 1, 3),
+                                                                                 route("/b", "http://shared", 1, 3),
+                                                                                 route("/c", "http://other", 1, 4),
                                                                                  route("/d", "http://shared", 2)}}})
                                     .toJson();
         const ConfigLoadResult result = loadConfig(json);
@@ -89,6 +92,12 @@ private slots:
         QVERIFY(routes[0].backends.constData() != routes[3].backends.constData());
         QCOMPARE(routes[3].backends[0].weight, 2);
         QCOMPARE(routes[3].backends[0].host.constData(), routes[0].backends[0].host.constData());
+        QCOMPARE(routes[0].internalPath.constData(), routes[3].internalPath.constData());
+        // Equal retry policies are one; another policy, or none, is not.
+        QVERIFY(routes[0].retry.sharesValueWith(routes[1].retry));
+        QVERIFY(!routes[0].retry.sharesValueWith(routes[2].retry));
+        QCOMPARE(routes[2].retry->maxAttempts, 4);
+        QVERIFY(!routes[3].retry);
     }
 
     void seedExampleParsesVerbatim()
