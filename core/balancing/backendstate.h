@@ -25,7 +25,7 @@ struct BackendState {
 
     const QString key;           // Backend::key()
     const QByteArray authority;  // Backend::authority(): the Host field requests to it get
-    // Backend::connectionKey() of an entry for this backend that does or does not check the
+    // Backend::connectionKey(key, ...) of an entry for this backend that does or does not check the
     // certificate: the upstream pool's key for its connections.
     const QString &connectionKey(bool checksCertificate) const { return checksCertificate ? key : m_uncheckedKey; }
     std::atomic<int> inFlight{0};

@@ -40,9 +40,8 @@ struct Backend {
     QByteArray authority() const;
     // http, or https with tls_verify: the backend's certificate is checked.
     bool checksCertificate() const { return !usesTls() || tlsVerify; }
-    // key(), and whether the certificate is checked: pooled connections opened without the check
-    // never serve a backend entry that requires it.
-    QString connectionKey() const { return connectionKey(key(), checksCertificate()); }
+    // The upstream pool's key for connections to a backend: its key(), and whether they check the
+    // certificate (pooled connections opened without the check never serve an entry that requires it).
     static QString connectionKey(const QString &backendKey, bool checksCertificate);
 };
 

@@ -172,7 +172,7 @@ void ProxyExchange::connectTo(int backendIndex, bool allowPooled)
         m_upstream = m_pool.take(chosen.connectionKey());
     const bool pooled = m_upstream != nullptr;
     if (!pooled)
-        m_upstream = std::make_unique<UpstreamConnection>(backend, m_request.snapshot->config->server.maxHeaderBytes);
+        m_upstream = std::make_unique<UpstreamConnection>(backend, chosen, m_request.snapshot->config->server.maxHeaderBytes);
 
     m_upstream->transport()->setListener(this);
     m_upstream->parser().setExpectNoBody(m_request.head.method == "HEAD");

@@ -5,9 +5,9 @@
 
 namespace kairos {
 
-UpstreamConnection::UpstreamConnection(const Backend &backend, qsizetype maxHeadBytes)
-    : m_key(backend.connectionKey()),
-      m_backendKey(backend.key()),
+UpstreamConnection::UpstreamConnection(const Backend &backend, const BalancedBackend &balanced, qsizetype maxHeadBytes)
+    : m_key(balanced.connectionKey()),
+      m_backendKey(balanced.state->key),
       m_hostName(backend.hostName()),
       m_port(quint16(backend.port)),
       m_transport(backend.usesTls() ? static_cast<Transport *>(new TlsTransport(backend.tlsVerify))

@@ -2,6 +2,7 @@
 // Owned by the UpstreamPool while idle and by a ProxyExchange while it carries a request.
 #pragma once
 
+#include "balancing/balancer.h"
 #include "config/config.h"
 #include "http/messageparser.h"
 
@@ -16,7 +17,8 @@ namespace kairos {
 class UpstreamConnection
 {
 public:
-    UpstreamConnection(const Backend &backend, qsizetype maxHeadBytes);
+    // balanced: the route's entry for `backend`, whose state has its keys already made.
+    UpstreamConnection(const Backend &backend, const BalancedBackend &balanced, qsizetype maxHeadBytes);
     ~UpstreamConnection();
     UpstreamConnection(const UpstreamConnection &) = delete;
     UpstreamConnection &operator=(const UpstreamConnection &) = delete;
@@ -24,7 +26,7 @@ public:
     void connectToBackend();
     Transport *transport() const { return m_transport; }
     http::MessageParser &parser() { return m_parser; }
-    const QString &key() const { return m_key; }  // the pool key: Backend::connectionKey()
+    const QString &key() const { return m_key; }  // the pool key: BalancedBackend::connectionKey()
     const QString &backendKey() const { return m_backendKey; }
     // True when the current request is not the connection's first: a failure before any
     // response byte may then just mean the backend closed it while it sat idle in the pool.

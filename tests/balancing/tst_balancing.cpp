@@ -279,7 +279,7 @@ private slots:
         QCOMPARE(state.key, QStringLiteral("https://api.internal:443"));
         QCOMPARE(state.authority, QByteArray("api.internal"));
         QCOMPARE(state.connectionKey(true), tls.key());
-        QCOMPARE(state.connectionKey(false), tls.connectionKey());
+        QCOMPARE(state.connectionKey(false), QStringLiteral("https://api.internal:443 (unverified)"));
         const Backend plain{QStringLiteral("http://backend-1"), 8080};
         QCOMPARE(BackendState(plain).connectionKey(false), plain.key());  // http: nothing to check
     }

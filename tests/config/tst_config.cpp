@@ -138,14 +138,16 @@ private slots:
         const Backend plain{QStringLiteral("http://backend-1"), 8080};
         QCOMPARE(plain.key(), QStringLiteral("http://backend-1:8080"));
         QCOMPARE(plain.authority(), QByteArray("backend-1:8080"));
-        QCOMPARE(plain.connectionKey(), plain.key());
+        QCOMPARE(Backend::connectionKey(plain.key(), plain.checksCertificate()), plain.key());
         QCOMPARE((Backend{QStringLiteral("http://backend-1"), 80}).authority(), QByteArray("backend-1"));
         QCOMPARE((Backend{QStringLiteral("http://[::1]"), 9000}).authority(), QByteArray("[::1]:9000"));
         Backend tls{QStringLiteral("https://api.internal"), 443};
         QCOMPARE(tls.authority(), QByteArray("api.internal"));
-        QCOMPARE(tls.connectionKey(), QStringLiteral("https://api.internal:443"));
+        QVERIFY(tls.checksCertificate());
+        QCOMPARE(Backend::connectionKey(tls.key(), true), QStringLiteral("https://api.internal:443"));
         tls.tlsVerify = false;
-        QCOMPARE(tls.connectionKey(), QStringLiteral("https://api.internal:443 (unverified)"));
+        QVERIFY(!tls.checksCertificate());
+        QCOMPARE(Backend::connectionKey(tls.key(), false), QStringLiteral("https://api.internal:443 (unverified)"));
     }
 
     void legacyHostPortBecomesOneBackend()
