@@ -66,7 +66,7 @@ Q_NEVER_INLINE int Selection::nextAvailableWith(const Strategy &strategy)
 {
     if (Q_LIKELY(m_count == 0)) {
         const int index = firstWith(strategy);
-        if (index < 0 || m_balancer.backends()[size_t(index)].state->isAvailableNow())
+        if (index < 0 || m_balancer.backend(index).state->isAvailableNow())
             return index;
         return fallbackAvailableWith(strategy, index);
     }
@@ -77,7 +77,7 @@ template <typename Strategy>
 Q_NEVER_INLINE int Selection::fallbackAvailableWith(const Strategy &strategy, int candidate)
 {
     for (int index = candidate >= 0 ? candidate : nextWith(strategy);; index = nextWith(strategy)) {
-        if (index < 0 || m_balancer.backends()[size_t(index)].state->isAvailable())
+        if (index < 0 || m_balancer.backend(index).state->isAvailable())
             return index;
     }
 }
@@ -104,6 +104,11 @@ int Balancer::fallback(Selection &selection) const
 }
 
 std::unique_ptr<Balancer> makeBalancer(LoadBalancingStrategy strategy, std::vector<BalancedBackend> backends)
+{
+    return makeBalancer(strategy, std::make_shared<const std::vector<BalancedBackend>>(std::move(backends)));
+}
+
+std::unique_ptr<Balancer> makeBalancer(LoadBalancingStrategy strategy, BalancedBackends backends)
 {
     switch (strategy) {
     case LoadBalancingStrategy::RoundRobin: return std::make_unique<RoundRobinBalancer>(std::move(backends));

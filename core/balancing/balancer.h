@@ -25,6 +25,9 @@ struct BalancedBackend {
     const QString &connectionKey() const { return state->connectionKey(checksCertificate); }
 };
 
+// A route's backends, shared by the balancers of routes that list the same ones.
+using BalancedBackends = std::shared_ptr<const std::vector<BalancedBackend>>;
+
 class Balancer;
 
 // Per-request iteration over the candidates of one balancer.
@@ -77,21 +80,24 @@ public:
     virtual ~Balancer() = default;
 
     LoadBalancingStrategy strategy() const { return m_strategy; }
-    const std::vector<BalancedBackend> &backends() const { return m_backends; }
+    const std::vector<BalancedBackend> &backends() const { return *m_shared; }
+    const BalancedBackend &backend(int index) const { return m_backends[index]; }
     int size() const { return m_size; }
 
     // By default, the next untried index after the previous one.
     int fallback(Selection &selection) const;
 
 protected:
-    Balancer(LoadBalancingStrategy strategy, std::vector<BalancedBackend> backends)
-        : m_backends(std::move(backends)), m_size(int(m_backends.size())), m_strategy(strategy)
+    // The members' order (the hot ones first) is the order of their initialization.
+    Balancer(LoadBalancingStrategy strategy, BalancedBackends backends)
+        : m_backends(backends->data()), m_size(int(backends->size())), m_strategy(strategy), m_shared(std::move(backends))
     {
     }
 
-    std::vector<BalancedBackend> m_backends;
+    const BalancedBackend *const m_backends;  // m_shared's elements, one load nearer
     const int m_size;  // of m_backends, kept apart: computing it costs a multiplication per use
     const LoadBalancingStrategy m_strategy;
+    const BalancedBackends m_shared;
 };
 
 Selection::Selection(const Balancer &balancer, quint64 clientHash)
@@ -105,6 +111,7 @@ Selection::Selection(const Balancer &balancer, quint64 clientHash)
 // machines (unlike qHash's seeded hash).
 quint64 clientHash(QByteArrayView address);
 
+std::unique_ptr<Balancer> makeBalancer(LoadBalancingStrategy strategy, BalancedBackends backends);
 std::unique_ptr<Balancer> makeBalancer(LoadBalancingStrategy strategy, std::vector<BalancedBackend> backends);
 
 // Drawn from the system generator when the process starts.

@@ -22,13 +22,13 @@ quint64 clientHash(QByteArrayView address)
     return stableHash(address);
 }
 
-IpHashBalancer::IpHashBalancer(std::vector<BalancedBackend> backends) : Balancer(LoadBalancingStrategy::IpHash, std::move(backends))
+IpHashBalancer::IpHashBalancer(BalancedBackends backends) : Balancer(LoadBalancingStrategy::IpHash, std::move(backends))
 {
     int divisor = 0;
-    for (const BalancedBackend &backend : m_backends)
+    for (const BalancedBackend &backend : Balancer::backends())
         divisor = std::gcd(divisor, std::max(backend.weight, 1));
     for (int index = 0; index < size(); ++index) {
-        const BalancedBackend &backend = m_backends[size_t(index)];
+        const BalancedBackend &backend = m_backends[index];
         const int points = std::min(kMaxPointsPerBackend, kPointsPerWeight * std::max(backend.weight, 1) / divisor);
         const QByteArray key = backend.state->key.toUtf8();
         for (int point = 0; point < points; ++point)

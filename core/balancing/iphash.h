@@ -10,7 +10,7 @@ namespace kairos {
 class IpHashBalancer final : public Balancer
 {
 public:
-    explicit IpHashBalancer(std::vector<BalancedBackend> backends);
+    explicit IpHashBalancer(BalancedBackends backends);
 
     int first(Selection &selection) const;
     int fallback(Selection &selection) const;

@@ -11,7 +11,7 @@ namespace kairos {
 class LeastConnectionsBalancer final : public Balancer
 {
 public:
-    explicit LeastConnectionsBalancer(std::vector<BalancedBackend> backends)
+    explicit LeastConnectionsBalancer(BalancedBackends backends)
         : Balancer(LoadBalancingStrategy::LeastConnections, std::move(backends))
     {
     }
@@ -47,7 +47,7 @@ private:
         for (int index = from; index < to; ++index) {
             if (skip(index))
                 continue;
-            const BalancedBackend &backend = m_backends[size_t(index)];
+            const BalancedBackend &backend = m_backends[index];
             const qint64 inFlight = backend.state->inFlight.load(std::memory_order_relaxed);
             // inFlight / weight < best.inFlight / best.weight, without dividing. Written so that
             // GCC branches rather than moving conditionally: with conditional moves each

@@ -10,7 +10,7 @@ namespace kairos {
 class PowerOfTwoBalancer final : public Balancer
 {
 public:
-    explicit PowerOfTwoBalancer(std::vector<BalancedBackend> backends)
+    explicit PowerOfTwoBalancer(BalancedBackends backends)
         : Balancer(LoadBalancingStrategy::PowerOfTwo, std::move(backends))
     {
     }
@@ -25,8 +25,8 @@ public:
         int b = int(randomBelow(random << 32, quint32(n - 1)));
         b += b >= a;
         // In-flight requests per unit of weight, compared without dividing.
-        const BalancedBackend &x = m_backends[size_t(a)];
-        const BalancedBackend &y = m_backends[size_t(b)];
+        const BalancedBackend &x = m_backends[a];
+        const BalancedBackend &y = m_backends[b];
         const qint64 loadA = qint64(x.state->inFlight.load(std::memory_order_relaxed)) * y.weight;
         const qint64 loadB = qint64(y.state->inFlight.load(std::memory_order_relaxed)) * x.weight;
         // A tie goes to `a`, itself a uniform pick. Bitwise selection rather than ?: so that no

@@ -10,9 +10,9 @@ namespace kairos {
 class RandomBalancer final : public Balancer
 {
 public:
-    explicit RandomBalancer(std::vector<BalancedBackend> backends) : Balancer(LoadBalancingStrategy::Random, std::move(backends))
+    explicit RandomBalancer(BalancedBackends backends) : Balancer(LoadBalancingStrategy::Random, std::move(backends))
     {
-        for (size_t index = 0; index < m_backends.size(); ++index)
+        for (int index = 0; index < size(); ++index)
             m_slots.insert(m_slots.end(), size_t(std::max(m_backends[index].weight, 1)), quint16(index));
         m_slotCount = quint32(m_slots.size());
     }

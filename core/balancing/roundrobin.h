@@ -10,7 +10,7 @@ namespace kairos {
 class RoundRobinBalancer final : public Balancer
 {
 public:
-    explicit RoundRobinBalancer(std::vector<BalancedBackend> backends)
+    explicit RoundRobinBalancer(BalancedBackends backends)
         : Balancer(LoadBalancingStrategy::RoundRobin, std::move(backends))
     {
     }

@@ -4,14 +4,14 @@
 
 namespace kairos {
 
-WeightedBalancer::WeightedBalancer(std::vector<BalancedBackend> backends) : Balancer(LoadBalancingStrategy::Weighted, std::move(backends))
+WeightedBalancer::WeightedBalancer(BalancedBackends backends) : Balancer(LoadBalancingStrategy::Weighted, std::move(backends))
 {
     int divisor = 0;
-    for (const BalancedBackend &backend : m_backends)
+    for (const BalancedBackend &backend : Balancer::backends())
         divisor = std::gcd(divisor, std::max(backend.weight, 1));
     std::vector<int> weights;
     int total = 0;
-    for (const BalancedBackend &backend : m_backends) {
+    for (const BalancedBackend &backend : Balancer::backends()) {
         weights.push_back(std::max(backend.weight, 1) / std::max(divisor, 1));
         total += weights.back();
     }

@@ -11,7 +11,7 @@ namespace kairos {
 class WeightedBalancer final : public Balancer
 {
 public:
-    explicit WeightedBalancer(std::vector<BalancedBackend> backends);
+    explicit WeightedBalancer(BalancedBackends backends);
 
     const std::vector<quint16> &schedule() const { return m_schedule; }
 

@@ -1,5 +1,7 @@
 #include "gatewaysnapshot.h"
 
+#include <algorithm>
+
 namespace kairos {
 
 GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry &registry, RouteMetricsRegistry &metrics)
@@ -11,13 +13,26 @@ GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry 
     balancers.reserve(size_t(config->routes.size()));
     circuits.reserve(size_t(config->routes.size()));
     routeMetrics.reserve(size_t(config->routes.size()));
+    const auto hasOwnCircuitKeys = [](const Route &route) { return !route.circuitBreaker.keys.isEmpty(); };
+    circuitOverrides.reserve(size_t(std::count_if(config->routes.cbegin(), config->routes.cend(), hasOwnCircuitKeys)));
+    // The config model shares equal backend lists (configreader), so their address finds them.
+    QHash<const Backend *, BalancedBackends> shared;
     for (const Route &route : config->routes) {
-        std::vector<BalancedBackend> backends;
-        backends.reserve(size_t(route.backends.size()));
-        for (const Backend &backend : route.backends)
-            backends.push_back({registry.obtain(backend), backend.weight, backend.checksCertificate()});
-        circuits.push_back(config->circuitBreakerFor(route));
-        balancers.push_back(makeBalancer(route.strategy, std::move(backends)));
+        BalancedBackends &backends = shared[route.backends.constData()];
+        if (!backends) {
+            std::vector<BalancedBackend> list;
+            list.reserve(size_t(route.backends.size()));
+            for (const Backend &backend : route.backends)
+                list.push_back({registry.obtain(backend), backend.weight, backend.checksCertificate()});
+            backends = std::make_shared<const std::vector<BalancedBackend>>(std::move(list));
+        }
+        balancers.push_back(makeBalancer(route.strategy, backends));
+        if (hasOwnCircuitKeys(route)) {
+            circuitOverrides.push_back(config->circuitBreakerFor(route));
+            circuits.push_back(&circuitOverrides.back());  // no reallocation: reserved above
+        } else {
+            circuits.push_back(&config->circuitBreaker);
+        }
         routeMetrics.push_back(metrics.obtain(route.externalPath));
     }
 }

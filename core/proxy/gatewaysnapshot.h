@@ -22,7 +22,9 @@ struct GatewaySnapshot {
     RouteTable routes;
     std::vector<std::unique_ptr<Balancer>> balancers;  // by route index
     std::vector<std::shared_ptr<RouteMetrics>> routeMetrics;  // by route index
-    std::vector<CircuitBreakerSettings> circuits;  // by route index: the top level's with the route's own keys
+    // By route index: the top level's settings, or the route's own keys over them (in circuitOverrides).
+    std::vector<const CircuitBreakerSettings *> circuits;
+    std::vector<CircuitBreakerSettings> circuitOverrides;
     NetworkList trustedProxies;
     JwtVerifier jwt;  // key material loaded once per config
 };

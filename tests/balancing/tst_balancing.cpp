@@ -1,5 +1,8 @@
 #include "balancing/balancer.h"
 #include "balancing/weighted.h"
+#include "config/configloader.h"
+#include "metrics/routemetrics.h"
+#include "proxy/gatewaysnapshot.h"
 
 #include <QtTest>
 
@@ -64,7 +67,7 @@ private slots:
 
     void weightedReducesByCommonDivisor()
     {
-        const WeightedBalancer balancer(backends({300, 200, 100}));
+        const WeightedBalancer balancer(std::make_shared<const std::vector<BalancedBackend>>(backends({300, 200, 100})));
         QCOMPARE(balancer.schedule().size(), size_t(6));
     }
 
@@ -296,6 +299,42 @@ private slots:
         registry.prune();
         QCOMPARE(registry.all().size(), 0);
         QCOMPARE(registry.find("http://a:1"), nullptr);
+    }
+
+    // Routes that list the same backends share one list of them in a snapshot, each with its own
+    // rotation; a route's own circuit breaker keys apply to it alone.
+    void snapshotSharesEqualBackendListsAndCircuitSettings()
+    {
+        const auto route = [](const char *path, int port) {
+            return QJsonObject{{"external_path", path},
+                               {"internal_path", "/"},
+                               {"methods", QJsonArray{"GET"}},
+                               {"backends", QJsonArray{QJsonObject{{"host", "http://a"}, {"port", port}},
+                                                       QJsonObject{{"host", "http://b"}, {"port", port}}}}};
+        };
+        QJsonObject own = route("/c", 80);
+        own.insert("circuit_breaker", QJsonObject{{"failure_threshold", 9}});
+        const ConfigLoadResult loaded = loadConfig(
+            QJsonDocument(QJsonObject{{"version", 1},
+                                      {"circuit_breaker", QJsonObject{{"failure_threshold", 4}}},
+                                      {"routers", QJsonArray{route("/a", 80), route("/b", 80), own, route("/d", 81)}}})
+                .toJson());
+        QVERIFY(loaded.ok());
+        BackendRegistry registry;
+        RouteMetricsRegistry metrics;
+        const GatewaySnapshot snapshot(loaded.config, registry, metrics);
+        const auto &balancers = snapshot.balancers;
+        QCOMPARE(&balancers[0]->backends(), &balancers[1]->backends());
+        QCOMPARE(&balancers[0]->backends(), &balancers[2]->backends());
+        QVERIFY(&balancers[0]->backends() != &balancers[3]->backends());
+        QCOMPARE(balancers[3]->backends()[0].state->key, QStringLiteral("http://a:81"));
+        QCOMPARE(pick(*balancers[0]), 0);
+        QCOMPARE(pick(*balancers[0]), 1);
+        QCOMPARE(pick(*balancers[1]), 0);  // its own rotation
+        QCOMPARE(snapshot.circuits[0], &snapshot.config->circuitBreaker);
+        QCOMPARE(snapshot.circuits[0]->failureThreshold, 4);
+        QCOMPARE(snapshot.circuits[2]->failureThreshold, 9);
+        QCOMPARE(snapshot.circuits[3]->failureThreshold, 4);
     }
 };
 
