@@ -148,6 +148,10 @@ struct ServerSettings {
 // A PEM public key is a few KiB; the cap keeps a mistyped path (a log, /dev/zero) out of memory.
 constexpr qint64 kMaxJwtKeyFileBytes = 64 * 1024;
 
+// Balancers number a route's backends in 16 bits; and an ip_hash ring over this many is already
+// about 16 MB.
+constexpr int kMaxBackendsPerRoute = 10'000;
+
 struct JwtSettings {
     QString secret;          // HS256/384/512
     QString publicKeyFile;   // PEM public key: RS256, ES256

@@ -120,6 +120,10 @@ public:
         if (route.backends.isEmpty())
             add(path + QLatin1String(".backends"),
                 QStringLiteral("must list at least one backend (or give the legacy host and port)"));
+        else if (route.backends.size() > kMaxBackendsPerRoute)
+            add(path + QLatin1String(".backends"), QStringLiteral("must list at most %1 backends (got %2)")
+                                                       .arg(kMaxBackendsPerRoute)
+                                                       .arg(route.backends.size()));
         for (int i = 0; i < route.backends.size(); ++i)
             checkBackend(route.backends[i], path + QStringLiteral(".backends[%1]").arg(i));
 

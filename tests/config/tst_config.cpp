@@ -368,6 +368,14 @@ private slots:
         QTest::newRow("no backends")
             << withRoute([](QJsonObject &r) { r.remove("backends"); })
             << "routers[0].backends: must list at least one backend (or give the legacy host and port)";
+        QTest::newRow("too many backends")
+            << withRoute([](QJsonObject &r) {
+                   QJsonArray many;
+                   for (int port = 1; port <= kMaxBackendsPerRoute + 1; ++port)
+                       many.append(QJsonObject{{"host", "http://backend-1"}, {"port", port}});
+                   r.insert("backends", many);
+               })
+            << "routers[0].backends: must list at most 10000 backends (got 10001)";
         QTest::newRow("host without scheme")
             << withBackend([](QJsonObject &b) { b.insert("host", "backend-1"); })
             << "routers[0].backends[0].host: must start with http:// or https:// (got \"backend-1\")";
