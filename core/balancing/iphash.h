@@ -16,11 +16,9 @@ public:
     int fallback(Selection &selection) const;
 
 private:
-    struct Point {
-        quint64 hash;
-        int backend;
-    };
-    std::vector<Point> m_ring;
+    // The ring's points in hash order, as two arrays: a struct of both would be padded to 16 bytes.
+    std::vector<quint64> m_pointHashes;
+    std::vector<quint16> m_pointBackends;
     // For each value of a hash's top bits, the first ring point at or after it: a lookup starts
     // there and scans a point or two, instead of a binary search over the whole ring. About two
     // points per bucket, so 4 bytes per point more.
