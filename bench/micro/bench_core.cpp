@@ -84,14 +84,16 @@ size_t heapInUse()
 }
 
 // Heap held by a running config: the model plus its compiled snapshot (and the state of each
-// distinct backend), per route. Second argument: 1 when every route has its own backends.
+// distinct backend), per route. Second argument: 1 when every pair of routes has its own
+// backends; third: the strategy (kStrategies; round robin by default).
 // The parts: the config model; the route table (built alone once more to weigh it); the route
 // metrics registry (the same); and the rest, the release notes' "load balancer, retry config and
 // backend" overhead: balancers, per-route upstream targets and circuit settings, backend states.
 void BM_MemoryPerRoute(benchmark::State &state)
 {
     const int routes = int(state.range(0));
-    const QByteArray json = bench::routesConfigJson(routes, 3, state.range(1) == 0);
+    const LoadBalancingStrategy strategy = kStrategies[state.range(2)];
+    const QByteArray json = bench::routesConfigJson(routes, 3, state.range(1) == 0, strategyName(strategy));
     double total = 0, model = 0, table = 0, metricsBytes = 0;
     for (auto _ : state) {
         malloc_trim(0);
@@ -122,6 +124,7 @@ void BM_MemoryPerRoute(benchmark::State &state)
     state.counters["MB_route_table"] = table / 1e6;
     state.counters["MB_route_metrics"] = metricsBytes / 1e6;
     state.counters["MB_balancing"] = (total - model - table - metricsBytes) / 1e6;
+    state.SetLabel(strategyName(strategy).toStdString());
 }
 
 void selectionArguments(benchmark::internal::Benchmark *benchmark)
@@ -138,5 +141,5 @@ BENCHMARK(BM_Select)->Apply(selectionArguments);
 BENCHMARK(BM_ClientHash);
 BENCHMARK(BM_Backoff)->Arg(0)->Arg(1);
 BENCHMARK(BM_Reload)->Arg(100)->Arg(10000)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_MemoryPerRoute)->Args({1000, 1})->Args({1000, 0})->Iterations(3);
+BENCHMARK(BM_MemoryPerRoute)->Args({1000, 1, 0})->Args({1000, 0, 0})->Args({1000, 1, 4})->Args({1000, 0, 4})->Iterations(3);
 BENCHMARK_MAIN();

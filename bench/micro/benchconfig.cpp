@@ -8,7 +8,7 @@
 
 namespace kairos::bench {
 
-QByteArray routesConfigJson(int routeCount, int backendsPerRoute, bool sharedBackends)
+QByteArray routesConfigJson(int routeCount, int backendsPerRoute, bool sharedBackends, const QString &strategy)
 {
     QJsonArray routes;
     for (int i = 0; i < routeCount; ++i) {
@@ -17,12 +17,15 @@ QByteArray routesConfigJson(int routeCount, int backendsPerRoute, bool sharedBac
             backends.append(QJsonObject{{"host", QStringLiteral("http://svc%1-%2.internal").arg(sharedBackends ? 0 : i / 2).arg(b)},
                                         {"port", 8080}});
         const bool dynamic = i % 2;
-        routes.append(QJsonObject{
+        QJsonObject route{
             {"external_path", dynamic ? QStringLiteral("/svc%1/items/{id}/orders/{order}").arg(i / 2)
                                       : QStringLiteral("/svc%1/items").arg(i / 2)},
             {"internal_path", dynamic ? QStringLiteral("/orders/{order}?user={id}") : QStringLiteral("/items")},
             {"methods", QJsonArray{"GET"}},
-            {"backends", backends}});
+            {"backends", backends}};
+        if (!strategy.isEmpty())
+            route.insert("load_balancing_strategy", strategy);
+        routes.append(route);
     }
     return QJsonDocument(QJsonObject{{"version", 1}, {"routers", routes}}).toJson(QJsonDocument::Compact);
 }

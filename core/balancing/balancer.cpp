@@ -122,6 +122,12 @@ std::unique_ptr<Balancer> makeBalancer(LoadBalancingStrategy strategy, BalancedB
     return std::make_unique<RoundRobinBalancer>(std::move(backends));
 }
 
+bool picksIndependentOfRoute(LoadBalancingStrategy strategy)
+{
+    return strategy == LoadBalancingStrategy::IpHash || strategy == LoadBalancingStrategy::Random
+           || strategy == LoadBalancingStrategy::PowerOfTwo;
+}
+
 const quint64 processRandomSeed = QRandomGenerator::system()->generate64();
 
 }  // namespace kairos

@@ -17,6 +17,7 @@ GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry 
     circuitOverrides.reserve(size_t(std::count_if(config->routes.cbegin(), config->routes.cend(), hasOwnCircuitKeys)));
     // The config model shares equal backend lists (configreader), so their address finds them.
     QHash<const Backend *, BalancedBackends> shared;
+    QHash<std::pair<const Backend *, int>, const Balancer *> sharedBalancers;
     for (const Route &route : config->routes) {
         BalancedBackends &backends = shared[route.backends.constData()];
         if (!backends) {
@@ -26,7 +27,12 @@ GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry 
                 list.push_back({registry.obtain(backend), backend.weight, backend.checksCertificate()});
             backends = std::make_shared<const std::vector<BalancedBackend>>(std::move(list));
         }
-        balancers.push_back(makeBalancer(route.strategy, backends));
+        const Balancer *&balancer = sharedBalancers[{route.backends.constData(), int(route.strategy)}];
+        if (!balancer || !picksIndependentOfRoute(route.strategy)) {
+            ownedBalancers.push_back(makeBalancer(route.strategy, backends));
+            balancer = ownedBalancers.back().get();
+        }
+        balancers.push_back(balancer);
         if (hasOwnCircuitKeys(route)) {
             circuitOverrides.push_back(config->circuitBreakerFor(route));
             circuits.push_back(&circuitOverrides.back());  // no reallocation: reserved above
@@ -35,6 +41,7 @@ GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry 
         }
         routeMetrics.push_back(metrics.obtain(route.externalPath));
     }
+    ownedBalancers.shrink_to_fit();
 }
 
 }  // namespace kairos

@@ -20,7 +20,10 @@ struct GatewaySnapshot {
 
     ConfigSnapshot config;
     RouteTable routes;
-    std::vector<std::unique_ptr<Balancer>> balancers;  // by route index
+    // By route index. Routes with the same backends share a balancer whose picks do not depend
+    // on the route (picksIndependentOfRoute(): an ip_hash ring is kilobytes).
+    std::vector<const Balancer *> balancers;
+    std::vector<std::unique_ptr<const Balancer>> ownedBalancers;
     std::vector<std::shared_ptr<RouteMetrics>> routeMetrics;  // by route index
     // By route index: the top level's settings, or the route's own keys over them (in circuitOverrides).
     std::vector<const CircuitBreakerSettings *> circuits;

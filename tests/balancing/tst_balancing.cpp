@@ -336,6 +336,35 @@ private slots:
         QCOMPARE(snapshot.circuits[2]->failureThreshold, 9);
         QCOMPARE(snapshot.circuits[3]->failureThreshold, 4);
     }
+
+    // An ip_hash ring (or a random strategy's table) serves every route with the same backends;
+    // a rotation stays each route's own.
+    void routesShareBalancersWhosePicksDoNotDependOnThem()
+    {
+        const auto route = [](const char *path, const char *strategy) {
+            return QJsonObject{{"external_path", path},
+                               {"internal_path", "/"},
+                               {"methods", QJsonArray{"GET"}},
+                               {"load_balancing_strategy", strategy},
+                               {"backends", QJsonArray{QJsonObject{{"host", "http://a"}, {"port", 80}},
+                                                       QJsonObject{{"host", "http://b"}, {"port", 80}}}}};
+        };
+        const ConfigLoadResult loaded = loadConfig(
+            QJsonDocument(QJsonObject{{"version", 1},
+                                      {"routers", QJsonArray{route("/a", "IpHash"), route("/b", "IpHash"),
+                                                             route("/c", "RoundRobin"), route("/d", "RoundRobin"),
+                                                             route("/e", "Random")}}})
+                .toJson());
+        QVERIFY(loaded.ok());
+        BackendRegistry registry;
+        RouteMetricsRegistry metrics;
+        const GatewaySnapshot snapshot(loaded.config, registry, metrics);
+        QCOMPARE(snapshot.balancers[0], snapshot.balancers[1]);
+        QVERIFY(snapshot.balancers[2] != snapshot.balancers[3]);
+        QVERIFY(snapshot.balancers[4] != snapshot.balancers[0]);
+        QCOMPARE(snapshot.balancers[4]->strategy(), LoadBalancingStrategy::Random);
+        QCOMPARE(&snapshot.balancers[4]->backends(), &snapshot.balancers[0]->backends());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestBalancing)
