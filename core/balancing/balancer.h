@@ -112,11 +112,11 @@ Selection::Selection(const Balancer &balancer, quint64 clientHash)
 quint64 clientHash(QByteArrayView address);
 
 std::unique_ptr<Balancer> makeBalancer(LoadBalancingStrategy strategy, BalancedBackends backends);
+std::unique_ptr<Balancer> makeBalancer(LoadBalancingStrategy strategy, std::vector<BalancedBackend> backends);
 // Whether routes with the same backends may share one balancer of this strategy: its picks do not
 // depend on the requests before (ip_hash), or are random draws anyway (random, power_of_two).
 // A rotation (round_robin, weighted, least_connections' ties) stays each route's own.
 bool picksIndependentOfRoute(LoadBalancingStrategy strategy);
-std::unique_ptr<Balancer> makeBalancer(LoadBalancingStrategy strategy, std::vector<BalancedBackend> backends);
 
 // Drawn from the system generator when the process starts.
 extern const quint64 processRandomSeed;

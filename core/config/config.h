@@ -107,7 +107,7 @@ private:
     std::shared_ptr<const T> m_value;
 };
 
-// Fields ordered by size, so that the flags and small numbers share words.
+// The flags and small numbers last, so that they share words instead of each being padded.
 struct Route {
     QString externalPath;
     QString internalPath;

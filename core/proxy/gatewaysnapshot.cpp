@@ -27,12 +27,18 @@ GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry 
                 list.push_back({registry.obtain(backend), backend.weight, backend.checksCertificate()});
             backends = std::make_shared<const std::vector<BalancedBackend>>(std::move(list));
         }
-        const Balancer *&balancer = sharedBalancers[{route.backends.constData(), int(route.strategy)}];
-        if (!balancer || !picksIndependentOfRoute(route.strategy)) {
+        const auto makeOwned = [&] {
             ownedBalancers.push_back(makeBalancer(route.strategy, backends));
-            balancer = ownedBalancers.back().get();
+            return ownedBalancers.back().get();
+        };
+        if (picksIndependentOfRoute(route.strategy)) {
+            const Balancer *&balancer = sharedBalancers[{route.backends.constData(), int(route.strategy)}];
+            if (!balancer)
+                balancer = makeOwned();
+            balancers.push_back(balancer);
+        } else {
+            balancers.push_back(makeOwned());
         }
-        balancers.push_back(balancer);
         if (hasOwnCircuitKeys(route)) {
             circuitOverrides.push_back(config->circuitBreakerFor(route));
             circuits.push_back(&circuitOverrides.back());  // no reallocation: reserved above
