@@ -2,7 +2,8 @@
 # Every benchmark, in under 10 minutes on a 2-core machine: the micro-benchmarks, the proxy
 # comparison with nginx and HAProxy (2-byte answers at 1/50/200 connections, a 1 MiB answer, the
 # six strategies over three backends) and the memory of 10,000 idle connections. Shorter runs than
-# the defaults of bench/proxy/run.sh (5 s x 3 rounds instead of 10 s), to fit the time.
+# the defaults of bench/proxy/run.sh (4 s x 3 rounds instead of 10 s), so that a first run, which
+# builds the benchmarks, fits the time too.
 # Output goes to the terminal and to build-bench/run-all.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,11 +21,11 @@ gateway=build-bench/app/kairos-gateway
             grep -E "_median|^-|^Benchmark"
     done
     echo "## proxy, 2-byte answers"
-    python3 bench/proxy/compare.py "$gateway" --duration 5 --rounds 3 --connections 1,50,200
+    python3 bench/proxy/compare.py "$gateway" --duration 4 --rounds 3 --connections 1,50,200
     echo "## proxy, 1 MiB answers"
-    python3 bench/proxy/compare.py "$gateway" --duration 5 --rounds 3 --connections 50 --path /1m
+    python3 bench/proxy/compare.py "$gateway" --duration 4 --rounds 3 --connections 50 --path /1m
     echo "## proxy, the six strategies over three backends (Kairos with 1 worker)"
-    python3 bench/proxy/compare.py "$gateway" --duration 5 --rounds 3 --connections 50 --strategies
+    python3 bench/proxy/compare.py "$gateway" --duration 4 --rounds 3 --connections 50 --strategies
     echo "## idle keep-alive connections"
     python3 bench/connections/idle.py "$gateway" --connections 10000
 } 2>&1 | tee build-bench/run-all.txt
