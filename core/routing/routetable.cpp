@@ -103,7 +103,7 @@ QList<CompiledRoute::TargetPiece> compileInternalPath(const QString &internalPat
 
 bool CompiledRoute::allowsMethod(QByteArrayView method) const
 {
-    for (const QByteArray &allowed : methods) {
+    for (const QByteArray &allowed : *methods) {
         if (allowed == method)
             return true;
     }
@@ -122,6 +122,9 @@ struct RouteTable::Search {
 // The trie while routes are added (each node's children in a list of its own), and what routes
 // repeat (method lists, segments such as "items", target pieces), kept once.
 struct RouteTable::Builder {
+    explicit Builder(RouteTable &owner) : table(owner) {}
+
+    RouteTable &table;
     struct BuildNode {
         std::vector<std::pair<QByteArray, int>> literalChildren;
         QHash<QByteArray, int> literalIndex;  // filled past kIndexedChildren
@@ -130,9 +133,41 @@ struct RouteTable::Builder {
         int catchAllRoute = -1;
     };
     std::vector<BuildNode> nodes{1};
-    QHash<QStringList, QList<QByteArray>> methodLists;
+    QHash<QStringList, const QList<QByteArray> *> methodLists;
     QSet<QByteArray> bytes;
-    QSet<QList<CompiledRoute::TargetPiece>> targets;
+    QHash<QList<CompiledRoute::TargetPiece>, const QList<CompiledRoute::TargetPiece> *> targets;
+    std::vector<std::pair<QByteArray, int>> staticRoutes;  // decoded full path, route
+    QHash<QByteArray, quint32> textOffsets;                // into text
+    QByteArray text;
+
+    const QList<QByteArray> *methodList(const QStringList &methods)
+    {
+        const QList<QByteArray> *&list = methodLists[methods];
+        if (!list) {
+            QList<QByteArray> &bytes = table.m_methodLists.emplace_back();
+            for (const QString &method : methods)
+                bytes.append(method.toLatin1());
+            list = &bytes;
+        }
+        return list;
+    }
+    const QList<CompiledRoute::TargetPiece> *target(const QList<CompiledRoute::TargetPiece> &pieces)
+    {
+        const QList<CompiledRoute::TargetPiece> *&list = targets[pieces];
+        if (!list)
+            list = &table.m_targets.emplace_back(pieces);
+        return list;
+    }
+    quint32 textOffset(const QByteArray &bytes)
+    {
+        const auto existing = textOffsets.constFind(bytes);
+        if (existing != textOffsets.cend())
+            return *existing;
+        const quint32 offset = quint32(text.size());
+        textOffsets.insert(bytes, offset);
+        text += bytes;
+        return offset;
+    }
 
     int literalChild(int node, const QByteArray &segment) const
     {
@@ -177,7 +212,7 @@ struct RouteTable::Builder {
 RouteTable::RouteTable(ConfigSnapshot config) : m_config(std::move(config))
 {
     m_routes.reserve(m_config->routes.size());
-    Builder builder;
+    Builder builder(*this);
     for (int i = 0; i < m_config->routes.size(); ++i)
         addRoute(i, builder);
     layOut(builder);
@@ -185,24 +220,44 @@ RouteTable::RouteTable(ConfigSnapshot config) : m_config(std::move(config))
 
 void RouteTable::layOut(Builder &builder)
 {
+    // Offsets first: the views into m_text are taken once it holds all of them.
     size_t childCount = 0;
-    for (const Builder::BuildNode &built : builder.nodes)
+    std::vector<quint32> childOffsets;
+    for (const Builder::BuildNode &built : builder.nodes) {
         childCount += built.literalChildren.size();
+        for (const auto &child : built.literalChildren)
+            childOffsets.push_back(builder.textOffset(child.first));
+    }
+    std::vector<quint32> staticOffsets;
+    for (const auto &route : builder.staticRoutes)
+        staticOffsets.push_back(builder.textOffset(route.first));
+    m_text = std::move(builder.text);
+    m_text.squeeze();
+
     m_nodes.reserve(builder.nodes.size());
     m_children.reserve(childCount);
-    for (Builder::BuildNode &built : builder.nodes) {
+    for (const Builder::BuildNode &built : builder.nodes) {
         Node node;
         node.firstChild = int(m_children.size());
         node.childCount = int(built.literalChildren.size());
-        std::move(built.literalChildren.begin(), built.literalChildren.end(), std::back_inserter(m_children));
+        for (const auto &[segment, child] : built.literalChildren)
+            m_children.push_back({childOffsets[m_children.size()], quint32(segment.size()), child});
         if (node.childCount > kIndexedChildren) {
             node.childIndex = int(m_childIndexes.size());
-            m_childIndexes.push_back(std::move(built.literalIndex));
+            QHash<QByteArrayView, int> &index = m_childIndexes.emplace_back();
+            index.reserve(node.childCount);
+            for (int i = node.firstChild; i < node.firstChild + node.childCount; ++i)
+                index.insert(text(m_children[size_t(i)].textOffset, m_children[size_t(i)].textSize), m_children[size_t(i)].node);
         }
         node.placeholderChild = built.placeholderChild;
         node.route = built.route;
         node.catchAllRoute = built.catchAllRoute;
         m_nodes.push_back(node);
+    }
+    m_staticRoutes.reserve(qsizetype(builder.staticRoutes.size()));
+    for (size_t i = 0; i < builder.staticRoutes.size(); ++i) {
+        const auto &[path, route] = builder.staticRoutes[i];
+        m_staticRoutes.insert(text(staticOffsets[i], quint32(path.size())), route);
     }
 }
 
@@ -221,16 +276,11 @@ void RouteTable::addRoute(int routeIndex, Builder &builder)
     CompiledRoute compiled;
     compiled.index = routeIndex;
     compiled.route = &route;
-    QList<QByteArray> &methods = builder.methodLists[route.methods];
-    if (methods.size() != route.methods.size()) {
-        for (const QString &method : route.methods)
-            methods.append(method.toLatin1());
-    }
-    compiled.methods = methods;
-    compiled.internalTarget = compileInternalPath(route.internalPath, pattern->placeholderNames());
-    for (CompiledRoute::TargetPiece &piece : compiled.internalTarget)
-        piece.literal = sharedValue(builder.bytes, piece.literal);
-    compiled.internalTarget = sharedValue(builder.targets, compiled.internalTarget);  // "/{rest}" and the like repeat
+    compiled.methods = builder.methodList(route.methods);
+    QList<CompiledRoute::TargetPiece> target = compileInternalPath(route.internalPath, pattern->placeholderNames());
+    for (CompiledRoute::TargetPiece &piece : target)
+        piece.literal = sharedValue(builder.bytes, piece.literal);  // "/{rest}" and the like repeat
+    compiled.internalTarget = builder.target(target);
     compiled.internalTargetHasQuery = route.internalPath.contains(QLatin1Char('?'));
     const int compiledIndex = int(m_routes.size());
     m_routes.push_back(std::move(compiled));
@@ -249,18 +299,19 @@ void RouteTable::addRoute(int routeIndex, Builder &builder)
     if (builder.nodes[size_t(node)].route < 0)
         builder.nodes[size_t(node)].route = compiledIndex;
     if (pattern->isStatic())
-        m_staticRoutes.insert(route.externalPath.toUtf8(), compiledIndex);
+        builder.staticRoutes.emplace_back(route.externalPath.toUtf8(), compiledIndex);
 }
 
 int RouteTable::literalChild(const Node &node, QByteArrayView segment) const
 {
     if (node.childIndex >= 0)
-        return m_childIndexes[size_t(node.childIndex)].value(QByteArray::fromRawData(segment.data(), segment.size()), -1);
-    const auto *child = m_children.data() + node.firstChild;
-    for (const auto *end = child + node.childCount; child != end; ++child) {
-        const QByteArray &text = child->first;
-        if (text.size() == segment.size() && std::memcmp(text.constData(), segment.data(), size_t(segment.size())) == 0)
-            return child->second;
+        return m_childIndexes[size_t(node.childIndex)].value(segment, -1);
+    const char *const texts = m_text.constData();
+    const Child *child = m_children.data() + node.firstChild;
+    for (const Child *end = child + node.childCount; child != end; ++child) {
+        if (qsizetype(child->textSize) == segment.size()
+            && std::memcmp(texts + child->textOffset, segment.data(), size_t(segment.size())) == 0)
+            return child->node;
     }
     return -1;
 }
@@ -275,7 +326,7 @@ RouteMatch RouteTable::match(QByteArrayView method, QByteArrayView rawPath) cons
 
     // Fast path: a static route, when the path needs no decoding.
     if (!http::containsByte(rawPath, '%')) {
-        const auto found = m_staticRoutes.constFind(QByteArray::fromRawData(rawPath.data(), rawPath.size()));
+        const auto found = m_staticRoutes.constFind(rawPath);
         if (found != m_staticRoutes.cend() && m_routes[*found].allowsMethod(method)) {
             result.status = RouteMatch::Found;
             result.route = &m_routes[*found];
@@ -327,7 +378,7 @@ RouteMatch RouteTable::match(QByteArrayView method, QByteArrayView rawPath) cons
         result.status = RouteMatch::MethodNotAllowed;
         QList<QByteArray> allowed;
         for (const CompiledRoute *route : state.pathMatches) {
-            for (const QByteArray &method : route->methods) {
+            for (const QByteArray &method : *route->methods) {
                 if (!allowed.contains(method))
                     allowed.append(method);
             }
@@ -380,7 +431,7 @@ bool RouteTable::search(Search &state, int nodeIndex, int segmentIndex) const
 QByteArray RouteTable::upstreamTarget(const RouteMatch &match, QByteArrayView rawQuery) const
 {
     QByteArray target;
-    for (const CompiledRoute::TargetPiece &piece : match.route->internalTarget) {
+    for (const CompiledRoute::TargetPiece &piece : *match.route->internalTarget) {
         if (piece.capture < 0)
             target += piece.literal;
         else if (piece.capture < match.captures.size())

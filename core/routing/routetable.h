@@ -15,6 +15,7 @@
 #include <QHash>
 #include <QVarLengthArray>
 
+#include <deque>
 #include <vector>
 
 namespace kairos {
@@ -27,10 +28,11 @@ struct CompiledRoute {
         bool operator==(const TargetPiece &other) const { return capture == other.capture && literal == other.literal; }
     };
 
-    int index = 0;             // position in Config::routes
+    // Method lists and targets are the table's, one per distinct value: routes repeat them.
     const Route *route = nullptr;
-    QList<QByteArray> methods;
-    QList<TargetPiece> internalTarget;
+    const QList<QByteArray> *methods = nullptr;
+    const QList<TargetPiece> *internalTarget = nullptr;
+    int index = 0;  // position in Config::routes
     bool internalTargetHasQuery = false;
 
     bool allowsMethod(QByteArrayView method) const;
@@ -51,6 +53,11 @@ class RouteTable
 {
 public:
     explicit RouteTable(ConfigSnapshot config);
+    // Compiled routes point into the table's own lists: a copy would point into the original's.
+    RouteTable(const RouteTable &) = delete;
+    RouteTable &operator=(const RouteTable &) = delete;
+    RouteTable(RouteTable &&) = default;
+    RouteTable &operator=(RouteTable &&) = default;
 
     // rawPath: the request target's path (before any '?'), as received.
     RouteMatch match(QByteArrayView method, QByteArrayView rawPath) const;
@@ -64,7 +71,8 @@ public:
 
 private:
     // The trie, built once and then laid out flat: a node's literal children are a run of
-    // m_children, not a vector of their own (which took twice the memory of the node).
+    // m_children, not a vector of their own (which took twice the memory of the node), and their
+    // segments are pieces of m_text, not strings of their own.
     struct Node {
         int firstChild = 0;  // decoded segment -> node: m_children[firstChild, firstChild + childCount)
         int childCount = 0;
@@ -72,6 +80,11 @@ private:
         int placeholderChild = -1;
         int route = -1;          // a route whose pattern ends here
         int catchAllRoute = -1;  // a route whose pattern ends with a catch-all below this node
+    };
+    struct Child {
+        quint32 textOffset;  // the decoded segment: m_text[textOffset, textOffset + textSize)
+        quint32 textSize;
+        int node;
     };
     struct Segment {
         QByteArrayView raw;
@@ -87,15 +100,20 @@ private:
     void addRoute(int routeIndex, Builder &builder);
     void layOut(Builder &builder);
     int literalChild(const Node &node, QByteArrayView segment) const;
+    QByteArrayView text(quint32 offset, quint32 size) const { return QByteArrayView(m_text.constData() + offset, size); }
     bool search(Search &state, int node, int segment) const;
     bool consider(Search &state, int routeIndex) const;
 
     ConfigSnapshot m_config;
     std::vector<CompiledRoute> m_routes;
+    std::deque<QList<QByteArray>> m_methodLists;  // a deque: CompiledRoute points at its elements
+    std::deque<QList<CompiledRoute::TargetPiece>> m_targets;
     std::vector<Node> m_nodes;
-    std::vector<std::pair<QByteArray, int>> m_children;
-    std::vector<QHash<QByteArray, int>> m_childIndexes;
-    QHash<QByteArray, int> m_staticRoutes;  // decoded full path -> route, the fast path
+    std::vector<Child> m_children;
+    // Keys are views into m_text, which is not changed once the table is built.
+    std::vector<QHash<QByteArrayView, int>> m_childIndexes;
+    QHash<QByteArrayView, int> m_staticRoutes;  // decoded full path -> route, the fast path
+    QByteArray m_text;  // every distinct literal segment and static path, once
 };
 
 }  // namespace kairos

@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     const RouteTable table(loaded.config);
     for (const CompiledRoute &route : table.routes())
-        table.match(route.methods.value(0, "GET"), route.route->externalPath.toUtf8());
+        table.match(route.methods->value(0, "GET"), route.route->externalPath.toUtf8());
 
     const QByteArray saved = configToBytes(*loaded.config);
     const ConfigLoadResult reloaded = loadConfig(saved);
