@@ -136,7 +136,7 @@ double MetricsView::sample()
     if (scope.isEmpty())
         return double(delta.requests);
     quint64 all = 0;
-    for (const auto &metrics : m_gateway ? m_gateway->routeMetrics().all() : QList<std::shared_ptr<RouteMetrics>>())
+    for (const auto &metrics : m_gateway ? m_gateway->routeMetrics().all() : QList<const RouteMetrics *>())
         all += metrics->totalRequests();
     const double rate = m_previousGateway ? double(all - m_previousGateway->requests) : 0;
     m_previousGateway = Totals{all, 0, {}};

@@ -85,9 +85,7 @@ QByteArray backendLabel(const BackendState &backend)
 
 QByteArray renderPrometheus(const MetricsInput &input)
 {
-    QList<const RouteMetrics *> routes;
-    for (const auto &route : input.routes)
-        routes.append(route.get());
+    QList<const RouteMetrics *> routes = input.routes;
     if (input.unmatched)
         routes.append(input.unmatched);
 

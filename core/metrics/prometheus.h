@@ -13,7 +13,7 @@
 namespace kairos {
 
 struct MetricsInput {
-    QList<std::shared_ptr<RouteMetrics>> routes;
+    QList<const RouteMetrics *> routes;
     const RouteMetrics *unmatched = nullptr;
     QList<std::shared_ptr<BackendState>> backends;
     int activeConnections = 0;

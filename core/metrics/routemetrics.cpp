@@ -37,19 +37,24 @@ quint64 RouteMetrics::errors() const
     return total;
 }
 
-std::shared_ptr<RouteMetrics> RouteMetricsRegistry::obtain(const QString &routePath)
+RouteMetrics *RouteMetricsRegistry::obtain(const QString &routePath)
 {
     QMutexLocker lock(&m_mutex);
-    std::shared_ptr<RouteMetrics> &metrics = m_routes[routePath];
-    if (!metrics)
-        metrics = std::make_shared<RouteMetrics>(routePath);
-    return metrics;
+    if (RouteMetrics *existing = m_byRoute.value(routePath))
+        return existing;
+    RouteMetrics &added = m_metrics.emplace_back(routePath);
+    m_byRoute.insert(added.route, &added);
+    return &added;
 }
 
-QList<std::shared_ptr<RouteMetrics>> RouteMetricsRegistry::all() const
+QList<const RouteMetrics *> RouteMetricsRegistry::all() const
 {
     QMutexLocker lock(&m_mutex);
-    return m_routes.values();
+    QList<const RouteMetrics *> metrics;
+    metrics.reserve(qsizetype(m_metrics.size()));
+    for (const RouteMetrics &route : m_metrics)
+        metrics.append(&route);
+    return metrics;
 }
 
 }  // namespace kairos

@@ -268,7 +268,7 @@ void ClientConnection::handleRequestHead()
     case RouteMatch::Found: break;
     }
     m_record.routePath = match.route->route->externalPath;
-    m_routeMetrics = m_snapshot->routeMetrics[size_t(match.route->index)].get();
+    m_routeMetrics = m_snapshot->routeMetrics[size_t(match.route->index)];
 
     const Route &route = *match.route->route;
     if (route.authRequired && !authorize(head))

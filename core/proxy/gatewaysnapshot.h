@@ -24,7 +24,7 @@ struct GatewaySnapshot {
     // on the route (picksIndependentOfRoute(): an ip_hash ring is kilobytes).
     std::vector<const Balancer *> balancers;
     std::vector<std::unique_ptr<const Balancer>> ownedBalancers;
-    std::vector<std::shared_ptr<RouteMetrics>> routeMetrics;  // by route index
+    std::vector<RouteMetrics *> routeMetrics;  // by route index; the registry's
     // By route index: the top level's settings, or the route's own keys over them (in circuitOverrides).
     std::vector<const CircuitBreakerSettings *> circuits;
     std::vector<CircuitBreakerSettings> circuitOverrides;

@@ -19,7 +19,7 @@ private slots:
     void untouchedRouteReadsZeroAndIsExported()
     {
         RouteMetricsRegistry registry;
-        const std::shared_ptr<RouteMetrics> route = registry.obtain(QStringLiteral("/quiet"));
+        const RouteMetrics *route = registry.obtain(QStringLiteral("/quiet"));
         QCOMPARE(route->totalRequests(), quint64(0));
         QCOMPARE(route->errors(), quint64(0));
         QCOMPARE(route->retries(), quint64(0));
@@ -30,6 +30,22 @@ private slots:
         const QByteArray text = renderPrometheus(input);
         QVERIFY(text.contains("kairos_request_duration_seconds_count{route=\"/quiet\"} 0\n"));
         QVERIFY(text.contains("kairos_retries_total{route=\"/quiet\"} 0\n"));
+    }
+
+    // Snapshots keep plain pointers to their routes' metrics: they must not move as routes are added.
+    void registryKeepsMetricsInPlaceAndByPath()
+    {
+        RouteMetricsRegistry registry;
+        RouteMetrics *first = registry.obtain(QStringLiteral("/first"));
+        first->record("GET", 200, 1000, 1);
+        for (int i = 0; i < 5000; ++i)
+            registry.obtain(QStringLiteral("/route/%1").arg(i));
+        QCOMPARE(registry.obtain(QStringLiteral("/first")), first);
+        QCOMPARE(first->route, QStringLiteral("/first"));
+        QCOMPARE(first->totalRequests(), quint64(1));
+        QCOMPARE(registry.obtain(QStringLiteral("/route/4999"))->route, QStringLiteral("/route/4999"));
+        QCOMPARE(registry.all().size(), 5001);
+        QCOMPARE(registry.all().first(), first);
     }
 
     void firstRequestsFromManyThreadsAreAllCounted()
