@@ -110,7 +110,7 @@ CircuitBreakerSettings Config::circuitBreakerFor(const Route &route) const
 {
     QList<ConfigProblem> ignoredErrors, ignoredWarnings;  // reported when the config was read
     CircuitBreakerSettings settings =
-        readCircuitBreaker(route.circuitBreaker.keys, QString(), circuitBreaker, ignoredErrors, ignoredWarnings);
+        readCircuitBreaker(route.overrides->circuitBreaker.keys, QString(), circuitBreaker, ignoredErrors, ignoredWarnings);
     settings.unknownKeys = circuitBreaker.unknownKeys;
     return settings;
 }
@@ -119,7 +119,7 @@ HealthCheckSettings Config::healthCheckFor(const Route &route) const
 {
     QList<ConfigProblem> ignoredErrors, ignoredWarnings;
     HealthCheckSettings settings =
-        readHealthCheck(route.healthCheck.keys, QString(), healthCheck, ignoredErrors, ignoredWarnings);
+        readHealthCheck(route.overrides->healthCheck.keys, QString(), healthCheck, ignoredErrors, ignoredWarnings);
     settings.unknownKeys = healthCheck.unknownKeys;
     return settings;
 }

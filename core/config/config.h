@@ -107,6 +107,38 @@ private:
     std::shared_ptr<const T> m_value;
 };
 
+// A value kept out of line and shared by copies, for what few routes set: it reads as T{} until
+// set, and costs a route that never sets it 16 bytes.
+template <typename T>
+class OutOfLine
+{
+public:
+    OutOfLine() = default;
+    OutOfLine(T value) : m_value(std::make_shared<const T>(std::move(value))) {}
+
+    const T &operator*() const { return m_value ? *m_value : kUnset; }
+    const T *operator->() const { return &**this; }
+
+private:
+    static inline const T kUnset{};
+    std::shared_ptr<const T> m_value;
+};
+
+// What a route may set over the server's and top-level settings.
+struct RouteOverrides {
+    std::optional<qint64> maxBodyBytes;        // overrides server.max_body_bytes
+    std::optional<int> connectTimeoutMs;       // overrides server.connect_timeout_ms
+    std::optional<int> responseTimeoutMs;      // overrides server.response_timeout_ms
+    SettingsOverride circuitBreaker;
+    SettingsOverride healthCheck;
+
+    bool isEmpty() const
+    {
+        return !maxBodyBytes && !connectTimeoutMs && !responseTimeoutMs && circuitBreaker.keys.isEmpty()
+               && healthCheck.keys.isEmpty();
+    }
+};
+
 // The flags and small numbers last, so that they share words instead of each being padded.
 struct Route {
     QString externalPath;
@@ -114,11 +146,7 @@ struct Route {
     QStringList methods;
     QList<Backend> backends;
     SharedOptional<RetryPolicy> retry;
-    std::optional<qint64> maxBodyBytes;        // overrides server.max_body_bytes
-    std::optional<int> connectTimeoutMs;       // overrides server.connect_timeout_ms
-    std::optional<int> responseTimeoutMs;      // overrides server.response_timeout_ms
-    SettingsOverride circuitBreaker;
-    SettingsOverride healthCheck;
+    OutOfLine<RouteOverrides> overrides;
     QJsonObject unknownKeys;
     LoadBalancingStrategy strategy = LoadBalancingStrategy::RoundRobin;
     int timeoutMs = 30'000;                    // all tries of one request together

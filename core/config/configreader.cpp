@@ -382,12 +382,13 @@ Route readRoute(const QJsonObject &object, const QString &path, QList<ConfigProb
     route.authRequired = reader.boolean(QStringLiteral("auth_required"), false);
     route.preserveHost = reader.boolean(QStringLiteral("preserve_host"), false);
     route.forwardAuthorization = reader.boolean(QStringLiteral("forward_authorization"), true);
+    RouteOverrides overrides;
     if (reader.has(QStringLiteral("max_body_bytes")))
-        route.maxBodyBytes = reader.integer64(QStringLiteral("max_body_bytes"), 0);
+        overrides.maxBodyBytes = reader.integer64(QStringLiteral("max_body_bytes"), 0);
     if (reader.has(QStringLiteral("connect_timeout_ms")))
-        route.connectTimeoutMs = reader.integer(QStringLiteral("connect_timeout_ms"), 0);
+        overrides.connectTimeoutMs = reader.integer(QStringLiteral("connect_timeout_ms"), 0);
     if (reader.has(QStringLiteral("response_timeout_ms")))
-        route.responseTimeoutMs = reader.integer(QStringLiteral("response_timeout_ms"), 0);
+        overrides.responseTimeoutMs = reader.integer(QStringLiteral("response_timeout_ms"), 0);
 
     if (std::optional<QJsonArray> backends = reader.array(QStringLiteral("backends"))) {
         route.backends.reserve(backends->size());
@@ -426,14 +427,16 @@ Route readRoute(const QJsonObject &object, const QString &path, QList<ConfigProb
         route.retry = readRetry(*retry, reader.childPath(QStringLiteral("retry")), errors, warnings);
     route.timeoutMs = reader.integer(QStringLiteral("timeout_ms"), route.timeoutMs);
     route.retryNonIdempotent = reader.boolean(QStringLiteral("retry_non_idempotent"), false);
-    route.circuitBreaker = readOverride(reader, QStringLiteral("circuit_breaker"),
-                                        [&](const QJsonObject &object, const QString &path) {
-                                            readCircuitBreaker(object, path, {}, errors, warnings);
-                                        });
-    route.healthCheck = readOverride(reader, QStringLiteral("health_check"),
-                                     [&](const QJsonObject &object, const QString &path) {
-                                         readHealthCheck(object, path, {}, errors, warnings);
-                                     });
+    overrides.circuitBreaker = readOverride(reader, QStringLiteral("circuit_breaker"),
+                                            [&](const QJsonObject &object, const QString &path) {
+                                                readCircuitBreaker(object, path, {}, errors, warnings);
+                                            });
+    overrides.healthCheck = readOverride(reader, QStringLiteral("health_check"),
+                                         [&](const QJsonObject &object, const QString &path) {
+                                             readHealthCheck(object, path, {}, errors, warnings);
+                                         });
+    if (!overrides.isEmpty())
+        route.overrides = std::move(overrides);
     route.unknownKeys = reader.unknownKeys();
     return route;
 }

@@ -129,16 +129,16 @@ public:
 
         if (route.retry)
             checkRetry(*route.retry, path + QLatin1String(".retry"));
-        if (route.maxBodyBytes)
-            checkRange(path + QLatin1String(".max_body_bytes"), *route.maxBodyBytes, 0, Q_INT64_C(1) << 50);
-        if (route.connectTimeoutMs)
-            checkRange(path + QLatin1String(".connect_timeout_ms"), *route.connectTimeoutMs, 1, 3'600'000);
-        if (route.responseTimeoutMs)
-            checkRange(path + QLatin1String(".response_timeout_ms"), *route.responseTimeoutMs, 1, 86'400'000);
+        if (route.overrides->maxBodyBytes)
+            checkRange(path + QLatin1String(".max_body_bytes"), *route.overrides->maxBodyBytes, 0, Q_INT64_C(1) << 50);
+        if (route.overrides->connectTimeoutMs)
+            checkRange(path + QLatin1String(".connect_timeout_ms"), *route.overrides->connectTimeoutMs, 1, 3'600'000);
+        if (route.overrides->responseTimeoutMs)
+            checkRange(path + QLatin1String(".response_timeout_ms"), *route.overrides->responseTimeoutMs, 1, 86'400'000);
         checkRange(path + QLatin1String(".timeout_ms"), route.timeoutMs, 1, 86'400'000);
-        if (!route.circuitBreaker.keys.isEmpty())
+        if (!route.overrides->circuitBreaker.keys.isEmpty())
             checkCircuitBreaker(config.circuitBreakerFor(route), path + QLatin1String(".circuit_breaker"));
-        if (!route.healthCheck.keys.isEmpty())
+        if (!route.overrides->healthCheck.keys.isEmpty())
             checkHealthCheck(config.healthCheckFor(route), path + QLatin1String(".health_check"));
         if (route.authRequired && config.jwt.secret.isEmpty() && config.jwt.publicKeyFile.isEmpty())
             add(path + QLatin1String(".auth_required"),

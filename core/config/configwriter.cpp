@@ -162,20 +162,20 @@ QJsonObject routeToJson(const Route &route)
         object.insert(QLatin1String("preserve_host"), true);
     if (!route.forwardAuthorization)
         object.insert(QLatin1String("forward_authorization"), false);
-    if (route.maxBodyBytes)
-        object.insert(QLatin1String("max_body_bytes"), double(*route.maxBodyBytes));
-    if (route.connectTimeoutMs)
-        object.insert(QLatin1String("connect_timeout_ms"), *route.connectTimeoutMs);
-    if (route.responseTimeoutMs)
-        object.insert(QLatin1String("response_timeout_ms"), *route.responseTimeoutMs);
+    if (route.overrides->maxBodyBytes)
+        object.insert(QLatin1String("max_body_bytes"), double(*route.overrides->maxBodyBytes));
+    if (route.overrides->connectTimeoutMs)
+        object.insert(QLatin1String("connect_timeout_ms"), *route.overrides->connectTimeoutMs);
+    if (route.overrides->responseTimeoutMs)
+        object.insert(QLatin1String("response_timeout_ms"), *route.overrides->responseTimeoutMs);
     if (route.timeoutMs != Route().timeoutMs)
         object.insert(QLatin1String("timeout_ms"), route.timeoutMs);
     if (route.retryNonIdempotent)
         object.insert(QLatin1String("retry_non_idempotent"), true);
-    if (!route.circuitBreaker.keys.isEmpty())
-        object.insert(QLatin1String("circuit_breaker"), route.circuitBreaker.keys);
-    if (!route.healthCheck.keys.isEmpty())
-        object.insert(QLatin1String("health_check"), route.healthCheck.keys);
+    if (!route.overrides->circuitBreaker.keys.isEmpty())
+        object.insert(QLatin1String("circuit_breaker"), route.overrides->circuitBreaker.keys);
+    if (!route.overrides->healthCheck.keys.isEmpty())
+        object.insert(QLatin1String("health_check"), route.overrides->healthCheck.keys);
     return object;
 }
 

@@ -273,7 +273,7 @@ void ClientConnection::handleRequestHead()
     const Route &route = *match.route->route;
     if (route.authRequired && !authorize(head))
         return;
-    const qint64 bodyLimit = route.maxBodyBytes.value_or(m_snapshot->config->server.maxBodyBytes);
+    const qint64 bodyLimit = route.overrides->maxBodyBytes.value_or(m_snapshot->config->server.maxBodyBytes);
     if (hasLength && qint64(m_parser.contentLength()) > bodyLimit) {
         writeError(GatewayError::fromStatus(413, "request body larger than " + QByteArray::number(bodyLimit) + " bytes"));
         return;

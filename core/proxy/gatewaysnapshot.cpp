@@ -13,7 +13,7 @@ GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry 
     balancers.reserve(size_t(config->routes.size()));
     circuits.reserve(size_t(config->routes.size()));
     routeMetrics.reserve(size_t(config->routes.size()));
-    const auto hasOwnCircuitKeys = [](const Route &route) { return !route.circuitBreaker.keys.isEmpty(); };
+    const auto hasOwnCircuitKeys = [](const Route &route) { return !route.overrides->circuitBreaker.keys.isEmpty(); };
     circuitOverrides.reserve(size_t(std::count_if(config->routes.cbegin(), config->routes.cend(), hasOwnCircuitKeys)));
     // The config model shares equal backend lists (configreader), so their address finds them.
     QHash<const Backend *, BalancedBackends> shared;

@@ -47,8 +47,8 @@ ProxyExchange::ProxyExchange(ExchangeRequest request, ExchangeSink &sink, Upstre
       m_pool(pool),
       m_selection(*m_request.snapshot->balancers[size_t(m_request.route->index)], m_request.clientHash),
       m_circuit(*m_request.snapshot->circuits[size_t(m_request.route->index)]),
-      m_connectTimeoutMs(m_request.route->route->connectTimeoutMs.value_or(m_request.snapshot->config->server.connectTimeoutMs)),
-      m_responseTimeoutMs(m_request.route->route->responseTimeoutMs.value_or(m_request.snapshot->config->server.responseTimeoutMs)),
+      m_connectTimeoutMs(m_request.route->route->overrides->connectTimeoutMs.value_or(m_request.snapshot->config->server.connectTimeoutMs)),
+      m_responseTimeoutMs(m_request.route->route->overrides->responseTimeoutMs.value_or(m_request.snapshot->config->server.responseTimeoutMs)),
       m_routeTimeoutMs(m_request.route->route->timeoutMs)
 {
     m_bodyFinished = m_request.bodyFraming == http::MessageParser::Framing::None;
