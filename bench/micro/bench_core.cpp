@@ -26,7 +26,7 @@ void BM_Select(benchmark::State &state)
     std::vector<BalancedBackend> backends;
     for (int i = 0; i < count; ++i)
         backends.push_back({std::make_shared<BackendState>(Backend{QStringLiteral("http://b%1").arg(i), 80}), 1 + i % 3});
-    const std::unique_ptr<Balancer> balancer = makeBalancer(strategy, std::move(backends));
+    const std::shared_ptr<const Balancer> balancer = makeStandaloneBalancer(strategy, std::move(backends));
     // Hashed once per connection, as ClientConnection does (BM_ClientHash).
     const quint64 clients[4] = {clientHash("10.0.0.1"), clientHash("10.0.0.2"), clientHash("192.168.1.7"),
                                 clientHash("2001:db8::1")};

@@ -103,23 +103,35 @@ int Balancer::fallback(Selection &selection) const
     return -1;
 }
 
-std::unique_ptr<Balancer> makeBalancer(LoadBalancingStrategy strategy, std::vector<BalancedBackend> backends)
-{
-    return makeBalancer(strategy, std::make_shared<const std::vector<BalancedBackend>>(std::move(backends)));
-}
-
-std::unique_ptr<Balancer> makeBalancer(LoadBalancingStrategy strategy, BalancedBackends backends)
+BalancerPtr makeBalancer(LoadBalancingStrategy strategy, const std::vector<BalancedBackend> &backends)
 {
     switch (strategy) {
-    case LoadBalancingStrategy::RoundRobin: return std::make_unique<RoundRobinBalancer>(std::move(backends));
-    case LoadBalancingStrategy::Weighted: return std::make_unique<WeightedBalancer>(std::move(backends));
-    case LoadBalancingStrategy::LeastConnections:
-        return std::make_unique<LeastConnectionsBalancer>(std::move(backends));
-    case LoadBalancingStrategy::Random: return std::make_unique<RandomBalancer>(std::move(backends));
-    case LoadBalancingStrategy::IpHash: return std::make_unique<IpHashBalancer>(std::move(backends));
-    case LoadBalancingStrategy::PowerOfTwo: return std::make_unique<PowerOfTwoBalancer>(std::move(backends));
+    case LoadBalancingStrategy::RoundRobin: return BalancerPtr(new RoundRobinBalancer(backends));
+    case LoadBalancingStrategy::Weighted: return BalancerPtr(new WeightedBalancer(backends));
+    case LoadBalancingStrategy::LeastConnections: return BalancerPtr(new LeastConnectionsBalancer(backends));
+    case LoadBalancingStrategy::Random: return BalancerPtr(new RandomBalancer(backends));
+    case LoadBalancingStrategy::IpHash: return BalancerPtr(new IpHashBalancer(backends));
+    case LoadBalancingStrategy::PowerOfTwo: return BalancerPtr(new PowerOfTwoBalancer(backends));
     }
-    return std::make_unique<RoundRobinBalancer>(std::move(backends));
+    return BalancerPtr(new RoundRobinBalancer(backends));
+}
+
+void BalancerDeleter::operator()(const Balancer *balancer) const
+{
+    if (balancer)
+        visitStrategy(*balancer, [](const auto &strategy) { delete &strategy; return 0; });
+}
+
+std::shared_ptr<const Balancer> makeStandaloneBalancer(LoadBalancingStrategy strategy, std::vector<BalancedBackend> backends)
+{
+    struct Standalone {
+        std::vector<BalancedBackend> backends;
+        BalancerPtr balancer;  // destroyed first
+    };
+    auto standalone = std::make_shared<Standalone>();
+    standalone->backends = std::move(backends);
+    standalone->balancer = makeBalancer(strategy, standalone->backends);
+    return std::shared_ptr<const Balancer>(standalone, standalone->balancer.get());
 }
 
 bool picksIndependentOfRoute(LoadBalancingStrategy strategy)

@@ -25,8 +25,21 @@ struct BalancedBackend {
     const QString &connectionKey() const { return state->connectionKey(checksCertificate); }
 };
 
-// A route's backends, shared by the balancers of routes that list the same ones.
-using BalancedBackends = std::shared_ptr<const std::vector<BalancedBackend>>;
+// A balancer's backends: a view of a list that its maker keeps for as long as the balancer (a
+// snapshot keeps one per distinct list of backends, which routes listing the same ones share).
+class BalancedBackendRange
+{
+public:
+    BalancedBackendRange(const BalancedBackend *first, int count) : m_first(first), m_count(count) {}
+    const BalancedBackend *begin() const { return m_first; }
+    const BalancedBackend *end() const { return m_first + m_count; }
+    const BalancedBackend &operator[](size_t index) const { return m_first[index]; }
+    size_t size() const { return size_t(m_count); }
+
+private:
+    const BalancedBackend *m_first;
+    int m_count;
+};
 
 class Balancer;
 
@@ -77,10 +90,8 @@ private:
 class Balancer
 {
 public:
-    virtual ~Balancer() = default;
-
     LoadBalancingStrategy strategy() const { return m_strategy; }
-    const std::vector<BalancedBackend> &backends() const { return *m_shared; }
+    BalancedBackendRange backends() const { return {m_backends, m_size}; }
     const BalancedBackend &backend(int index) const { return m_backends[index]; }
     int size() const { return m_size; }
 
@@ -88,17 +99,23 @@ public:
     int fallback(Selection &selection) const;
 
 protected:
-    // The members' order (the hot ones first) is the order of their initialization.
-    Balancer(LoadBalancingStrategy strategy, BalancedBackends backends)
-        : m_backends(backends->data()), m_size(int(backends->size())), m_strategy(strategy), m_shared(std::move(backends))
+    Balancer(LoadBalancingStrategy strategy, const std::vector<BalancedBackend> &backends)
+        : m_backends(backends.data()), m_size(int(backends.size())), m_strategy(strategy)
     {
     }
+    // Not virtual: BalancerDeleter destroys each balancer as its own class, which spares every
+    // balancer a vtable pointer (a round-robin one is 24 bytes, a block of 32 on the heap).
+    ~Balancer() = default;
 
-    const BalancedBackend *const m_backends;  // m_shared's elements, one load nearer
-    const int m_size;  // of m_backends, kept apart: computing it costs a multiplication per use
+    const BalancedBackend *const m_backends;
+    const int m_size;  // kept apart: computing it from a vector costs a multiplication per use
     const LoadBalancingStrategy m_strategy;
-    const BalancedBackends m_shared;
 };
+
+struct BalancerDeleter {
+    void operator()(const Balancer *balancer) const;
+};
+using BalancerPtr = std::unique_ptr<const Balancer, BalancerDeleter>;
 
 Selection::Selection(const Balancer &balancer, quint64 clientHash)
     : m_balancer(balancer), m_clientHash(clientHash)
@@ -111,8 +128,11 @@ Selection::Selection(const Balancer &balancer, quint64 clientHash)
 // machines (unlike qHash's seeded hash).
 quint64 clientHash(QByteArrayView address);
 
-std::unique_ptr<Balancer> makeBalancer(LoadBalancingStrategy strategy, BalancedBackends backends);
-std::unique_ptr<Balancer> makeBalancer(LoadBalancingStrategy strategy, std::vector<BalancedBackend> backends);
+// Over backends that the caller keeps, unchanged, for as long as the balancer.
+BalancerPtr makeBalancer(LoadBalancingStrategy strategy, const std::vector<BalancedBackend> &backends);
+// A balancer that keeps its backends itself, for one used on its own (tests, benchmarks).
+std::shared_ptr<const Balancer> makeStandaloneBalancer(LoadBalancingStrategy strategy,
+                                                       std::vector<BalancedBackend> backends);
 // Whether routes with the same backends may share one balancer of this strategy: its picks do not
 // depend on the requests before (ip_hash), or are random draws anyway (random, power_of_two).
 // A rotation (round_robin, weighted, least_connections' ties) stays each route's own.

@@ -10,7 +10,7 @@ namespace kairos {
 class IpHashBalancer final : public Balancer
 {
 public:
-    explicit IpHashBalancer(BalancedBackends backends);
+    explicit IpHashBalancer(const std::vector<BalancedBackend> &backends);
 
     int first(Selection &selection) const;
     int fallback(Selection &selection) const;

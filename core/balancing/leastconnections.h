@@ -11,8 +11,8 @@ namespace kairos {
 class LeastConnectionsBalancer final : public Balancer
 {
 public:
-    explicit LeastConnectionsBalancer(BalancedBackends backends)
-        : Balancer(LoadBalancingStrategy::LeastConnections, std::move(backends))
+    explicit LeastConnectionsBalancer(const std::vector<BalancedBackend> &backends)
+        : Balancer(LoadBalancingStrategy::LeastConnections, backends)
     {
     }
 

@@ -10,8 +10,8 @@ namespace kairos {
 class PowerOfTwoBalancer final : public Balancer
 {
 public:
-    explicit PowerOfTwoBalancer(BalancedBackends backends)
-        : Balancer(LoadBalancingStrategy::PowerOfTwo, std::move(backends))
+    explicit PowerOfTwoBalancer(const std::vector<BalancedBackend> &backends)
+        : Balancer(LoadBalancingStrategy::PowerOfTwo, backends)
     {
     }
 

@@ -10,7 +10,7 @@ namespace kairos {
 class RandomBalancer final : public Balancer
 {
 public:
-    explicit RandomBalancer(BalancedBackends backends) : Balancer(LoadBalancingStrategy::Random, std::move(backends))
+    explicit RandomBalancer(const std::vector<BalancedBackend> &backends) : Balancer(LoadBalancingStrategy::Random, backends)
     {
         for (int index = 0; index < size(); ++index)
             m_slots.insert(m_slots.end(), size_t(std::max(m_backends[index].weight, 1)), quint16(index));

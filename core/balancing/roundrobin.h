@@ -10,8 +10,8 @@ namespace kairos {
 class RoundRobinBalancer final : public Balancer
 {
 public:
-    explicit RoundRobinBalancer(BalancedBackends backends)
-        : Balancer(LoadBalancingStrategy::RoundRobin, std::move(backends))
+    explicit RoundRobinBalancer(const std::vector<BalancedBackend> &backends)
+        : Balancer(LoadBalancingStrategy::RoundRobin, backends)
     {
     }
 

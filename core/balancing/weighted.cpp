@@ -4,7 +4,7 @@
 
 namespace kairos {
 
-WeightedBalancer::WeightedBalancer(BalancedBackends backends) : Balancer(LoadBalancingStrategy::Weighted, std::move(backends))
+WeightedBalancer::WeightedBalancer(const std::vector<BalancedBackend> &backends) : Balancer(LoadBalancingStrategy::Weighted, backends)
 {
     int divisor = 0;
     for (const BalancedBackend &backend : Balancer::backends())

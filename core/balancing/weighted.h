@@ -11,7 +11,7 @@ namespace kairos {
 class WeightedBalancer final : public Balancer
 {
 public:
-    explicit WeightedBalancer(BalancedBackends backends);
+    explicit WeightedBalancer(const std::vector<BalancedBackend> &backends);
 
     const std::vector<quint16> &schedule() const { return m_schedule; }
 

@@ -16,19 +16,19 @@ GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry 
     const auto hasOwnCircuitKeys = [](const Route &route) { return !route.overrides->circuitBreaker.keys.isEmpty(); };
     circuitOverrides.reserve(size_t(std::count_if(config->routes.cbegin(), config->routes.cend(), hasOwnCircuitKeys)));
     // The config model shares equal backend lists (configreader), so their address finds them.
-    QHash<const Backend *, BalancedBackends> shared;
+    QHash<const Backend *, const std::vector<BalancedBackend> *> shared;
     QHash<std::pair<const Backend *, int>, const Balancer *> sharedBalancers;
     for (const Route &route : config->routes) {
-        BalancedBackends &backends = shared[route.backends.constData()];
+        const std::vector<BalancedBackend> *&backends = shared[route.backends.constData()];
         if (!backends) {
-            std::vector<BalancedBackend> list;
+            std::vector<BalancedBackend> &list = backendLists.emplace_back();
             list.reserve(size_t(route.backends.size()));
             for (const Backend &backend : route.backends)
                 list.push_back({registry.obtain(backend), backend.weight, backend.checksCertificate()});
-            backends = std::make_shared<const std::vector<BalancedBackend>>(std::move(list));
+            backends = &list;
         }
         const auto makeOwned = [&] {
-            ownedBalancers.push_back(makeBalancer(route.strategy, backends));
+            ownedBalancers.push_back(makeBalancer(route.strategy, *backends));
             return ownedBalancers.back().get();
         };
         if (picksIndependentOfRoute(route.strategy)) {

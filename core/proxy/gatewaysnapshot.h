@@ -10,6 +10,7 @@
 #include "networklist.h"
 #include "routing/routetable.h"
 
+#include <deque>
 #include <memory>
 #include <vector>
 
@@ -20,10 +21,13 @@ struct GatewaySnapshot {
 
     ConfigSnapshot config;
     RouteTable routes;
+    // One per distinct list of backends in the config; a deque, so that balancers keep pointing
+    // at them as lists are added.
+    std::deque<std::vector<BalancedBackend>> backendLists;
     // By route index. Routes with the same backends share a balancer whose picks do not depend
     // on the route (picksIndependentOfRoute(): an ip_hash ring is kilobytes).
     std::vector<const Balancer *> balancers;
-    std::vector<std::unique_ptr<const Balancer>> ownedBalancers;
+    std::vector<BalancerPtr> ownedBalancers;
     std::vector<RouteMetrics *> routeMetrics;  // by route index; the registry's
     // By route index: the top level's settings, or the route's own keys over them (in circuitOverrides).
     std::vector<const CircuitBreakerSettings *> circuits;

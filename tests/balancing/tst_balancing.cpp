@@ -47,7 +47,7 @@ class TestBalancing : public QObject
 private slots:
     void roundRobinIsExact()
     {
-        const auto balancer = makeBalancer(LoadBalancingStrategy::RoundRobin, backends({1, 1, 1}));
+        const auto balancer = makeStandaloneBalancer(LoadBalancingStrategy::RoundRobin, backends({1, 1, 1}));
         QList<int> sequence;
         for (int i = 0; i < 7; ++i)
             sequence.append(pick(*balancer));
@@ -56,7 +56,7 @@ private slots:
 
     void weightedIsSmoothAndExactOverACycle()
     {
-        const auto balancer = makeBalancer(LoadBalancingStrategy::Weighted, backends({3, 2, 1}));
+        const auto balancer = makeStandaloneBalancer(LoadBalancingStrategy::Weighted, backends({3, 2, 1}));
         QList<int> cycle;
         for (int i = 0; i < 6; ++i)
             cycle.append(pick(*balancer));
@@ -67,13 +67,14 @@ private slots:
 
     void weightedReducesByCommonDivisor()
     {
-        const WeightedBalancer balancer(std::make_shared<const std::vector<BalancedBackend>>(backends({300, 200, 100})));
+        const std::vector<BalancedBackend> list = backends({300, 200, 100});
+        const WeightedBalancer balancer(list);
         QCOMPARE(balancer.schedule().size(), size_t(6));
     }
 
     void randomFollowsWeightsWithinBounds()
     {
-        const auto balancer = makeBalancer(LoadBalancingStrategy::Random, backends({1, 1, 2}));
+        const auto balancer = makeStandaloneBalancer(LoadBalancingStrategy::Random, backends({1, 1, 2}));
         const QList<int> result = counts(*balancer, 40000);
         // Expected 10000 / 10000 / 20000; 5 % is more than five standard deviations.
         QVERIFY2(qAbs(result[0] - 10000) < 500, qPrintable(QString::number(result[0])));
@@ -83,7 +84,7 @@ private slots:
 
     void ipHashIsStableAndSpread()
     {
-        const auto balancer = makeBalancer(LoadBalancingStrategy::IpHash, backends({1, 1, 1, 1, 1}));
+        const auto balancer = makeStandaloneBalancer(LoadBalancingStrategy::IpHash, backends({1, 1, 1, 1, 1}));
         QList<int> result(5, 0);
         for (int i = 0; i < 10000; ++i) {
             const QByteArray client = clientAddress(i);
@@ -98,10 +99,10 @@ private slots:
     void ipHashRemapsOnlyTheRemovedBackendsClients()
     {
         auto all = backends({1, 1, 1, 1, 1});
-        const auto before = makeBalancer(LoadBalancingStrategy::IpHash, all);
+        const auto before = makeStandaloneBalancer(LoadBalancingStrategy::IpHash, all);
         auto fewer = all;
         fewer.erase(fewer.begin() + 2);
-        const auto after = makeBalancer(LoadBalancingStrategy::IpHash, fewer);
+        const auto after = makeStandaloneBalancer(LoadBalancingStrategy::IpHash, fewer);
         int moved = 0;
         for (int i = 0; i < 10000; ++i) {
             const QByteArray client = clientAddress(i);
@@ -118,7 +119,7 @@ private slots:
     void leastConnectionsPrefersIdle()
     {
         auto list = backends({1, 1, 1});
-        const auto balancer = makeBalancer(LoadBalancingStrategy::LeastConnections, list);
+        const auto balancer = makeStandaloneBalancer(LoadBalancingStrategy::LeastConnections, list);
         list[0].state->inFlight = 5;
         list[1].state->inFlight = 2;
         QCOMPARE(pick(*balancer), 2);
@@ -134,7 +135,7 @@ private slots:
     void leastConnectionsFallsBackInOrderOfLoad()
     {
         auto list = backends({1, 1, 1, 1});
-        const auto balancer = makeBalancer(LoadBalancingStrategy::LeastConnections, list);
+        const auto balancer = makeStandaloneBalancer(LoadBalancingStrategy::LeastConnections, list);
         list[0].state->inFlight = 5;
         list[1].state->inFlight = 2;
         list[2].state->inFlight = 3;
@@ -152,7 +153,7 @@ private slots:
     void leastConnectionsIsWeightAware()
     {
         auto list = backends({4, 1});
-        const auto balancer = makeBalancer(LoadBalancingStrategy::LeastConnections, list);
+        const auto balancer = makeStandaloneBalancer(LoadBalancingStrategy::LeastConnections, list);
         list[0].state->inFlight = 3;  // 0.75 per unit of weight
         list[1].state->inFlight = 1;  // 1.0
         QCOMPARE(pick(*balancer), 0);
@@ -161,7 +162,7 @@ private slots:
     void powerOfTwoAvoidsTheBusyOne()
     {
         auto list = backends({1, 1});
-        const auto balancer = makeBalancer(LoadBalancingStrategy::PowerOfTwo, list);
+        const auto balancer = makeStandaloneBalancer(LoadBalancingStrategy::PowerOfTwo, list);
         list[0].state->inFlight = 10;
         for (int i = 0; i < 50; ++i)
             QCOMPARE(pick(*balancer), 1);
@@ -171,7 +172,7 @@ private slots:
     // the lower index.
     void powerOfTwoSharesTies()
     {
-        const auto balancer = makeBalancer(LoadBalancingStrategy::PowerOfTwo, backends({1, 1, 1}));
+        const auto balancer = makeStandaloneBalancer(LoadBalancingStrategy::PowerOfTwo, backends({1, 1, 1}));
         for (int count : counts(*balancer, 30'000))
             QVERIFY2(count > 9'000 && count < 11'000, qPrintable(QString::number(count)));
     }
@@ -179,7 +180,7 @@ private slots:
     void powerOfTwoWeighsTheLoad()
     {
         auto list = backends({3, 1});
-        const auto balancer = makeBalancer(LoadBalancingStrategy::PowerOfTwo, list);
+        const auto balancer = makeStandaloneBalancer(LoadBalancingStrategy::PowerOfTwo, list);
         list[0].state->inFlight = 2;  // 2 per 3 units of weight: less loaded than 1 per 1
         list[1].state->inFlight = 1;
         for (int i = 0; i < 50; ++i)
@@ -201,7 +202,7 @@ private slots:
     void selectionYieldsEveryBackendOnce()
     {
         QFETCH(int, strategy);
-        const auto balancer = makeBalancer(LoadBalancingStrategy(strategy), backends({3, 1, 2, 1}));
+        const auto balancer = makeStandaloneBalancer(LoadBalancingStrategy(strategy), backends({3, 1, 2, 1}));
         for (int round = 0; round < 20; ++round) {
             const QByteArray client = clientAddress(round);
             Selection selection(*balancer, clientHash(client));
@@ -223,7 +224,7 @@ private slots:
     {
         QFETCH(int, strategy);
         auto list = backends({1, 1, 1});
-        const auto balancer = makeBalancer(LoadBalancingStrategy(strategy), list);
+        const auto balancer = makeStandaloneBalancer(LoadBalancingStrategy(strategy), list);
         list[0].state->healthy = false;
         list[2].state->healthy = false;
         for (int round = 0; round < 10; ++round) {
@@ -245,7 +246,7 @@ private slots:
     {
         QFETCH(int, strategy);
         auto list = backends({1, 1, 1});
-        const auto balancer = makeBalancer(LoadBalancingStrategy(strategy), list);
+        const auto balancer = makeStandaloneBalancer(LoadBalancingStrategy(strategy), list);
         CircuitBreakerSettings longOpen;
         longOpen.failureThreshold = 1;
         longOpen.openDurationMs = 60'000;
@@ -266,7 +267,7 @@ private slots:
     void singleBackend()
     {
         for (LoadBalancingStrategy strategy : {LoadBalancingStrategy::PowerOfTwo, LoadBalancingStrategy::IpHash}) {
-            const auto balancer = makeBalancer(strategy, backends({1}));
+            const auto balancer = makeStandaloneBalancer(strategy, backends({1}));
             Selection selection(*balancer, clientHash("1.2.3.4"));
             QCOMPARE(selection.next(), 0);
             QCOMPARE(selection.next(), -1);
@@ -324,9 +325,9 @@ private slots:
         RouteMetricsRegistry metrics;
         const GatewaySnapshot snapshot(loaded.config, registry, metrics);
         const auto &balancers = snapshot.balancers;
-        QCOMPARE(&balancers[0]->backends(), &balancers[1]->backends());
-        QCOMPARE(&balancers[0]->backends(), &balancers[2]->backends());
-        QVERIFY(&balancers[0]->backends() != &balancers[3]->backends());
+        QCOMPARE(balancers[0]->backends().begin(), balancers[1]->backends().begin());
+        QCOMPARE(balancers[0]->backends().begin(), balancers[2]->backends().begin());
+        QVERIFY(balancers[0]->backends().begin() != balancers[3]->backends().begin());
         QCOMPARE(balancers[3]->backends()[0].state->key, QStringLiteral("http://a:81"));
         QCOMPARE(pick(*balancers[0]), 0);
         QCOMPARE(pick(*balancers[0]), 1);
@@ -363,7 +364,7 @@ private slots:
         QVERIFY(snapshot.balancers[2] != snapshot.balancers[3]);
         QVERIFY(snapshot.balancers[4] != snapshot.balancers[0]);
         QCOMPARE(snapshot.balancers[4]->strategy(), LoadBalancingStrategy::Random);
-        QCOMPARE(&snapshot.balancers[4]->backends(), &snapshot.balancers[0]->backends());
+        QCOMPARE(snapshot.balancers[4]->backends().begin(), snapshot.balancers[0]->backends().begin());
     }
 };
 
