@@ -26,13 +26,13 @@ void BM_Select(benchmark::State &state)
     std::vector<BalancedBackend> backends;
     for (int i = 0; i < count; ++i)
         backends.push_back({std::make_shared<BackendState>(Backend{QStringLiteral("http://b%1").arg(i), 80}), 1 + i % 3});
-    const std::shared_ptr<const Balancer> balancer = makeStandaloneBalancer(strategy, std::move(backends));
+    const StandaloneBalancer balancer(strategy, std::move(backends));
     // Hashed once per connection, as ClientConnection does (BM_ClientHash).
     const quint64 clients[4] = {clientHash("10.0.0.1"), clientHash("10.0.0.2"), clientHash("192.168.1.7"),
                                 clientHash("2001:db8::1")};
     size_t next = 0;
     for (auto _ : state) {
-        Selection selection(*balancer, clients[next++ & 3]);
+        Selection selection = balancer.select(clients[next++ & 3]);
         benchmark::DoNotOptimize(selection.nextAvailable());
     }
     state.SetLabel(strategyName(strategy).toStdString());

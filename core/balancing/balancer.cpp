@@ -122,24 +122,6 @@ void BalancerDeleter::operator()(const Balancer *balancer) const
         visitStrategy(*balancer, [](const auto &strategy) { delete &strategy; return 0; });
 }
 
-std::shared_ptr<const Balancer> makeStandaloneBalancer(LoadBalancingStrategy strategy, std::vector<BalancedBackend> backends)
-{
-    struct Standalone {
-        std::vector<BalancedBackend> backends;
-        BalancerPtr balancer;  // destroyed first
-    };
-    auto standalone = std::make_shared<Standalone>();
-    standalone->backends = std::move(backends);
-    standalone->balancer = makeBalancer(strategy, standalone->backends);
-    return std::shared_ptr<const Balancer>(standalone, standalone->balancer.get());
-}
-
-bool picksIndependentOfRoute(LoadBalancingStrategy strategy)
-{
-    return strategy == LoadBalancingStrategy::IpHash || strategy == LoadBalancingStrategy::Random
-           || strategy == LoadBalancingStrategy::PowerOfTwo;
-}
-
 const quint64 processRandomSeed = QRandomGenerator::system()->generate64();
 
 }  // namespace kairos

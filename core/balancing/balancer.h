@@ -43,19 +43,24 @@ private:
 
 class Balancer;
 
+// Where a route's rotation stands (round_robin and weighted, least_connections' ties). Routes with
+// the same backends and strategy share one balancer, and each has a rotation of its own.
+using Rotation = std::atomic<quint32>;
+
 // Per-request iteration over the candidates of one balancer.
 class Selection
 {
 public:
     // `clientHash` is clientHash() of the client's address, for IpHash. A connection hashes its
     // peer's address once, not each of its requests.
-    inline Selection(const Balancer &balancer, quint64 clientHash);
+    inline Selection(const Balancer &balancer, Rotation &rotation, quint64 clientHash);
     // The next candidate's index into the route's backends, or -1 when all were yielded.
     int next();
     // The next candidate that is available (healthy, circuit not open), or -1.
     int nextAvailable();
 
     quint64 clientHash() const { return m_clientHash; }
+    Rotation &rotation() const { return m_rotation; }
     bool tried(int index) const { return triedWords()[index / 64] & (quint64(1) << (index % 64)); }
     int count() const { return m_count; }
     int previous() const { return m_previous; }
@@ -73,6 +78,7 @@ private:
     int fallbackAvailableWith(const Strategy &strategy, int candidate);  // candidate: already taken, or -1
 
     const Balancer &m_balancer;
+    Rotation &m_rotation;
     const quint64 m_clientHash;
     // A bit per backend, inline up to 128 backends (no allocation per request).
     const quint64 *triedWords() const { return m_triedHeap ? m_triedHeap.get() : m_triedInline; }
@@ -117,8 +123,8 @@ struct BalancerDeleter {
 };
 using BalancerPtr = std::unique_ptr<const Balancer, BalancerDeleter>;
 
-Selection::Selection(const Balancer &balancer, quint64 clientHash)
-    : m_balancer(balancer), m_clientHash(clientHash)
+Selection::Selection(const Balancer &balancer, Rotation &rotation, quint64 clientHash)
+    : m_balancer(balancer), m_rotation(rotation), m_clientHash(clientHash)
 {
     if (Q_UNLIKELY(balancer.size() > 128))
         m_triedHeap = std::make_unique<quint64[]>(size_t(balancer.size() + 63) / 64);  // zeroed
@@ -130,13 +136,19 @@ quint64 clientHash(QByteArrayView address);
 
 // Over backends that the caller keeps, unchanged, for as long as the balancer.
 BalancerPtr makeBalancer(LoadBalancingStrategy strategy, const std::vector<BalancedBackend> &backends);
-// A balancer that keeps its backends itself, for one used on its own (tests, benchmarks).
-std::shared_ptr<const Balancer> makeStandaloneBalancer(LoadBalancingStrategy strategy,
-                                                       std::vector<BalancedBackend> backends);
-// Whether routes with the same backends may share one balancer of this strategy: its picks do not
-// depend on the requests before (ip_hash), or are random draws anyway (random, power_of_two).
-// A rotation (round_robin, weighted, least_connections' ties) stays each route's own.
-bool picksIndependentOfRoute(LoadBalancingStrategy strategy);
+
+// A balancer with its own backends and rotation, for one used on its own (tests, benchmarks).
+struct StandaloneBalancer {
+    StandaloneBalancer(LoadBalancingStrategy strategy, std::vector<BalancedBackend> list)
+        : backends(std::move(list)), balancer(makeBalancer(strategy, backends))
+    {
+    }
+    Selection select(quint64 clientHash) const { return Selection(*balancer, rotation, clientHash); }
+
+    const std::vector<BalancedBackend> backends;
+    const BalancerPtr balancer;
+    mutable Rotation rotation{0};
+};
 
 // Drawn from the system generator when the process starts.
 extern const quint64 processRandomSeed;

@@ -2,8 +2,6 @@
 
 #include "balancer.h"
 
-#include <atomic>
-
 namespace kairos {
 
 // Fewest in-flight requests per unit of weight, counted across all worker threads; ties are
@@ -16,20 +14,20 @@ public:
     {
     }
 
-    int first(Selection &) const { return leastLoaded([](int) { return false; }); }
+    int first(Selection &selection) const { return leastLoaded(selection.rotation(), [](int) { return false; }); }
     int fallback(Selection &selection) const
     {
-        return leastLoaded([&selection](int index) { return selection.tried(index); });
+        return leastLoaded(selection.rotation(), [&selection](int index) { return selection.tried(index); });
     }
 
 private:
     // Starts at a rotating position and keeps the first of equals: ties go round-robin. Two
     // plain ranges rather than one index wrapping around, which costs a comparison per backend.
     template <typename Skip>
-    Q_ALWAYS_INLINE int leastLoaded(Skip skip) const
+    Q_ALWAYS_INLINE int leastLoaded(Rotation &rotation, Skip skip) const
     {
         const int n = size();
-        const int start = int(advanceRotation(m_rotation, quint32(n)));
+        const int start = int(advanceRotation(rotation, quint32(n)));
         Candidate best;
         scan(start, n, skip, best);
         scan(0, start, skip, best);
@@ -56,8 +54,6 @@ private:
                 best = {index, inFlight, backend.weight};
         }
     }
-
-    mutable std::atomic<quint32> m_rotation{0};
 };
 
 }  // namespace kairos

@@ -2,8 +2,6 @@
 
 #include "balancer.h"
 
-#include <atomic>
-
 namespace kairos {
 
 // Even rotation over the backends; fallbacks are the following backends in order.
@@ -15,13 +13,10 @@ public:
     {
     }
 
-    int first(Selection &) const
+    int first(Selection &selection) const
     {
-        return int(advanceRotation(m_next, quint32(size())));
+        return int(advanceRotation(selection.rotation(), quint32(size())));
     }
-
-private:
-    mutable std::atomic<quint32> m_next{0};
 };
 
 }  // namespace kairos

@@ -2,8 +2,6 @@
 
 #include "balancer.h"
 
-#include <atomic>
-
 namespace kairos {
 
 // Smooth weighted round robin (as in nginx): weights 3:2:1 give A B A C A B, interleaved rather
@@ -17,14 +15,13 @@ public:
 
     int first(Selection &selection) const
     {
-        selection.cursor = advanceRotation(m_next, quint32(m_schedule.size()));
+        selection.cursor = advanceRotation(selection.rotation(), quint32(m_schedule.size()));
         return m_schedule[selection.cursor];
     }
     int fallback(Selection &selection) const;
 
 private:
     std::vector<quint16> m_schedule;
-    mutable std::atomic<quint32> m_next{0};
 };
 
 }  // namespace kairos

@@ -7,6 +7,7 @@ namespace kairos {
 GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry &registry, RouteMetricsRegistry &metrics)
     : config(std::move(configSnapshot)),
       routes(config),
+      rotations(size_t(config->routes.size())),
       trustedProxies(config->server.trustedProxies),
       jwt(config->jwt)
 {
@@ -27,18 +28,12 @@ GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry 
                 list.push_back({registry.obtain(backend), backend.weight, backend.checksCertificate()});
             backends = &list;
         }
-        const auto makeOwned = [&] {
+        const Balancer *&balancer = sharedBalancers[{route.backends.constData(), int(route.strategy)}];
+        if (!balancer) {
             ownedBalancers.push_back(makeBalancer(route.strategy, *backends));
-            return ownedBalancers.back().get();
-        };
-        if (picksIndependentOfRoute(route.strategy)) {
-            const Balancer *&balancer = sharedBalancers[{route.backends.constData(), int(route.strategy)}];
-            if (!balancer)
-                balancer = makeOwned();
-            balancers.push_back(balancer);
-        } else {
-            balancers.push_back(makeOwned());
+            balancer = ownedBalancers.back().get();
         }
+        balancers.push_back(balancer);
         if (hasOwnCircuitKeys(route)) {
             circuitOverrides.push_back(config->circuitBreakerFor(route));
             circuits.push_back(&circuitOverrides.back());  // no reallocation: reserved above

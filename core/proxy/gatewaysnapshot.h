@@ -19,14 +19,20 @@ namespace kairos {
 struct GatewaySnapshot {
     GatewaySnapshot(ConfigSnapshot config, BackendRegistry &registry, RouteMetricsRegistry &metrics);
 
+    Selection select(int routeIndex, quint64 clientHash) const
+    {
+        return Selection(*balancers[size_t(routeIndex)], rotations[size_t(routeIndex)], clientHash);
+    }
+
     ConfigSnapshot config;
     RouteTable routes;
     // One per distinct list of backends in the config; a deque, so that balancers keep pointing
     // at them as lists are added.
     std::deque<std::vector<BalancedBackend>> backendLists;
-    // By route index. Routes with the same backends share a balancer whose picks do not depend
-    // on the route (picksIndependentOfRoute(): an ip_hash ring is kilobytes).
+    // By route index. Routes with the same backends and strategy share a balancer (an ip_hash
+    // ring is kilobytes) and each has a rotation of its own.
     std::vector<const Balancer *> balancers;
+    mutable std::vector<Rotation> rotations;
     std::vector<BalancerPtr> ownedBalancers;
     std::vector<RouteMetrics *> routeMetrics;  // by route index; the registry's
     // By route index: the top level's settings, or the route's own keys over them (in circuitOverrides).

@@ -45,7 +45,7 @@ ProxyExchange::ProxyExchange(ExchangeRequest request, ExchangeSink &sink, Upstre
       m_request(std::move(request)),
       m_sink(sink),
       m_pool(pool),
-      m_selection(*m_request.snapshot->balancers[size_t(m_request.route->index)], m_request.clientHash),
+      m_selection(m_request.snapshot->select(m_request.route->index, m_request.clientHash)),
       m_circuit(*m_request.snapshot->circuits[size_t(m_request.route->index)]),
       m_connectTimeoutMs(m_request.route->route->overrides->connectTimeoutMs.value_or(m_request.snapshot->config->server.connectTimeoutMs)),
       m_responseTimeoutMs(m_request.route->route->overrides->responseTimeoutMs.value_or(m_request.snapshot->config->server.responseTimeoutMs)),

@@ -18,16 +18,27 @@ std::vector<BalancedBackend> backends(const QList<int> &weights)
     return result;
 }
 
-// The first choice as a request makes it.
-int pick(const Balancer &balancer, const QByteArray &client = "127.0.0.1")
+std::unique_ptr<StandaloneBalancer> standalone(LoadBalancingStrategy strategy, std::vector<BalancedBackend> list)
 {
-    Selection selection(balancer, clientHash(client));
+    return std::make_unique<StandaloneBalancer>(strategy, std::move(list));
+}
+
+// The first choice as a request makes it.
+int pick(const StandaloneBalancer &balancer, const QByteArray &client = "127.0.0.1")
+{
+    Selection selection = balancer.select(clientHash(client));
     return selection.nextAvailable();
 }
 
-QList<int> counts(const Balancer &balancer, int picks)
+int pick(const GatewaySnapshot &snapshot, int route)
 {
-    QList<int> result(balancer.size(), 0);
+    Selection selection = snapshot.select(route, clientHash("127.0.0.1"));
+    return selection.nextAvailable();
+}
+
+QList<int> counts(const StandaloneBalancer &balancer, int picks)
+{
+    QList<int> result(balancer.balancer->size(), 0);
     for (int i = 0; i < picks; ++i)
         ++result[pick(balancer)];
     return result;
@@ -47,7 +58,7 @@ class TestBalancing : public QObject
 private slots:
     void roundRobinIsExact()
     {
-        const auto balancer = makeStandaloneBalancer(LoadBalancingStrategy::RoundRobin, backends({1, 1, 1}));
+        const auto balancer = standalone(LoadBalancingStrategy::RoundRobin, backends({1, 1, 1}));
         QList<int> sequence;
         for (int i = 0; i < 7; ++i)
             sequence.append(pick(*balancer));
@@ -56,7 +67,7 @@ private slots:
 
     void weightedIsSmoothAndExactOverACycle()
     {
-        const auto balancer = makeStandaloneBalancer(LoadBalancingStrategy::Weighted, backends({3, 2, 1}));
+        const auto balancer = standalone(LoadBalancingStrategy::Weighted, backends({3, 2, 1}));
         QList<int> cycle;
         for (int i = 0; i < 6; ++i)
             cycle.append(pick(*balancer));
@@ -74,7 +85,7 @@ private slots:
 
     void randomFollowsWeightsWithinBounds()
     {
-        const auto balancer = makeStandaloneBalancer(LoadBalancingStrategy::Random, backends({1, 1, 2}));
+        const auto balancer = standalone(LoadBalancingStrategy::Random, backends({1, 1, 2}));
         const QList<int> result = counts(*balancer, 40000);
         // Expected 10000 / 10000 / 20000; 5 % is more than five standard deviations.
         QVERIFY2(qAbs(result[0] - 10000) < 500, qPrintable(QString::number(result[0])));
@@ -84,7 +95,7 @@ private slots:
 
     void ipHashIsStableAndSpread()
     {
-        const auto balancer = makeStandaloneBalancer(LoadBalancingStrategy::IpHash, backends({1, 1, 1, 1, 1}));
+        const auto balancer = standalone(LoadBalancingStrategy::IpHash, backends({1, 1, 1, 1, 1}));
         QList<int> result(5, 0);
         for (int i = 0; i < 10000; ++i) {
             const QByteArray client = clientAddress(i);
@@ -99,10 +110,10 @@ private slots:
     void ipHashRemapsOnlyTheRemovedBackendsClients()
     {
         auto all = backends({1, 1, 1, 1, 1});
-        const auto before = makeStandaloneBalancer(LoadBalancingStrategy::IpHash, all);
+        const auto before = standalone(LoadBalancingStrategy::IpHash, all);
         auto fewer = all;
         fewer.erase(fewer.begin() + 2);
-        const auto after = makeStandaloneBalancer(LoadBalancingStrategy::IpHash, fewer);
+        const auto after = standalone(LoadBalancingStrategy::IpHash, fewer);
         int moved = 0;
         for (int i = 0; i < 10000; ++i) {
             const QByteArray client = clientAddress(i);
@@ -119,7 +130,7 @@ private slots:
     void leastConnectionsPrefersIdle()
     {
         auto list = backends({1, 1, 1});
-        const auto balancer = makeStandaloneBalancer(LoadBalancingStrategy::LeastConnections, list);
+        const auto balancer = standalone(LoadBalancingStrategy::LeastConnections, list);
         list[0].state->inFlight = 5;
         list[1].state->inFlight = 2;
         QCOMPARE(pick(*balancer), 2);
@@ -135,13 +146,13 @@ private slots:
     void leastConnectionsFallsBackInOrderOfLoad()
     {
         auto list = backends({1, 1, 1, 1});
-        const auto balancer = makeStandaloneBalancer(LoadBalancingStrategy::LeastConnections, list);
+        const auto balancer = standalone(LoadBalancingStrategy::LeastConnections, list);
         list[0].state->inFlight = 5;
         list[1].state->inFlight = 2;
         list[2].state->inFlight = 3;
         list[3].state->inFlight = 9;
         for (int round = 0; round < 4; ++round) {  // whatever the rotation's start
-            Selection selection(*balancer, 0);
+            Selection selection = balancer->select(0);
             QCOMPARE(selection.nextAvailable(), 1);
             QCOMPARE(selection.nextAvailable(), 2);
             QCOMPARE(selection.nextAvailable(), 0);
@@ -153,7 +164,7 @@ private slots:
     void leastConnectionsIsWeightAware()
     {
         auto list = backends({4, 1});
-        const auto balancer = makeStandaloneBalancer(LoadBalancingStrategy::LeastConnections, list);
+        const auto balancer = standalone(LoadBalancingStrategy::LeastConnections, list);
         list[0].state->inFlight = 3;  // 0.75 per unit of weight
         list[1].state->inFlight = 1;  // 1.0
         QCOMPARE(pick(*balancer), 0);
@@ -162,7 +173,7 @@ private slots:
     void powerOfTwoAvoidsTheBusyOne()
     {
         auto list = backends({1, 1});
-        const auto balancer = makeStandaloneBalancer(LoadBalancingStrategy::PowerOfTwo, list);
+        const auto balancer = standalone(LoadBalancingStrategy::PowerOfTwo, list);
         list[0].state->inFlight = 10;
         for (int i = 0; i < 50; ++i)
             QCOMPARE(pick(*balancer), 1);
@@ -172,7 +183,7 @@ private slots:
     // the lower index.
     void powerOfTwoSharesTies()
     {
-        const auto balancer = makeStandaloneBalancer(LoadBalancingStrategy::PowerOfTwo, backends({1, 1, 1}));
+        const auto balancer = standalone(LoadBalancingStrategy::PowerOfTwo, backends({1, 1, 1}));
         for (int count : counts(*balancer, 30'000))
             QVERIFY2(count > 9'000 && count < 11'000, qPrintable(QString::number(count)));
     }
@@ -180,7 +191,7 @@ private slots:
     void powerOfTwoWeighsTheLoad()
     {
         auto list = backends({3, 1});
-        const auto balancer = makeStandaloneBalancer(LoadBalancingStrategy::PowerOfTwo, list);
+        const auto balancer = standalone(LoadBalancingStrategy::PowerOfTwo, list);
         list[0].state->inFlight = 2;  // 2 per 3 units of weight: less loaded than 1 per 1
         list[1].state->inFlight = 1;
         for (int i = 0; i < 50; ++i)
@@ -202,15 +213,15 @@ private slots:
     void selectionYieldsEveryBackendOnce()
     {
         QFETCH(int, strategy);
-        const auto balancer = makeStandaloneBalancer(LoadBalancingStrategy(strategy), backends({3, 1, 2, 1}));
+        const auto balancer = standalone(LoadBalancingStrategy(strategy), backends({3, 1, 2, 1}));
         for (int round = 0; round < 20; ++round) {
             const QByteArray client = clientAddress(round);
-            Selection selection(*balancer, clientHash(client));
+            Selection selection = balancer->select(clientHash(client));
             QSet<int> seen;
             for (int index = selection.next(); index >= 0; index = selection.next())
                 seen.insert(index);
             QCOMPARE(seen.size(), 4);
-            Selection available(*balancer, clientHash(client));
+            Selection available = balancer->select(clientHash(client));
             seen.clear();
             for (int index = available.nextAvailable(); index >= 0; index = available.nextAvailable())
                 seen.insert(index);
@@ -224,17 +235,17 @@ private slots:
     {
         QFETCH(int, strategy);
         auto list = backends({1, 1, 1});
-        const auto balancer = makeStandaloneBalancer(LoadBalancingStrategy(strategy), list);
+        const auto balancer = standalone(LoadBalancingStrategy(strategy), list);
         list[0].state->healthy = false;
         list[2].state->healthy = false;
         for (int round = 0; round < 10; ++round) {
             const QByteArray client = clientAddress(round);
-            Selection selection(*balancer, clientHash(client));
+            Selection selection = balancer->select(clientHash(client));
             QCOMPARE(selection.nextAvailable(), 1);
             QCOMPARE(selection.nextAvailable(), -1);
         }
         list[1].state->healthy = false;
-        Selection none(*balancer, clientHash("1.2.3.4"));
+        Selection none = balancer->select(clientHash("1.2.3.4"));
         QCOMPARE(none.nextAvailable(), -1);
     }
 
@@ -246,7 +257,7 @@ private slots:
     {
         QFETCH(int, strategy);
         auto list = backends({1, 1, 1});
-        const auto balancer = makeStandaloneBalancer(LoadBalancingStrategy(strategy), list);
+        const auto balancer = standalone(LoadBalancingStrategy(strategy), list);
         CircuitBreakerSettings longOpen;
         longOpen.failureThreshold = 1;
         longOpen.openDurationMs = 60'000;
@@ -258,7 +269,7 @@ private slots:
         QCOMPARE(list[1].state->circuit.state(), CircuitBreaker::State::Open);
         for (int round = 0; round < 10; ++round) {
             const QByteArray client = clientAddress(round);
-            Selection selection(*balancer, clientHash(client));
+            Selection selection = balancer->select(clientHash(client));
             QCOMPARE(selection.nextAvailable(), 1);
             QCOMPARE(selection.nextAvailable(), -1);
         }
@@ -267,8 +278,8 @@ private slots:
     void singleBackend()
     {
         for (LoadBalancingStrategy strategy : {LoadBalancingStrategy::PowerOfTwo, LoadBalancingStrategy::IpHash}) {
-            const auto balancer = makeStandaloneBalancer(strategy, backends({1}));
-            Selection selection(*balancer, clientHash("1.2.3.4"));
+            const auto balancer = standalone(strategy, backends({1}));
+            Selection selection = balancer->select(clientHash("1.2.3.4"));
             QCOMPARE(selection.next(), 0);
             QCOMPARE(selection.next(), -1);
         }
@@ -329,18 +340,18 @@ private slots:
         QCOMPARE(balancers[0]->backends().begin(), balancers[2]->backends().begin());
         QVERIFY(balancers[0]->backends().begin() != balancers[3]->backends().begin());
         QCOMPARE(balancers[3]->backends()[0].state->key, QStringLiteral("http://a:81"));
-        QCOMPARE(pick(*balancers[0]), 0);
-        QCOMPARE(pick(*balancers[0]), 1);
-        QCOMPARE(pick(*balancers[1]), 0);  // its own rotation
+        QCOMPARE(pick(snapshot, 0), 0);
+        QCOMPARE(pick(snapshot, 0), 1);
+        QCOMPARE(pick(snapshot, 1), 0);  // its own rotation
         QCOMPARE(snapshot.circuits[0], &snapshot.config->circuitBreaker);
         QCOMPARE(snapshot.circuits[0]->failureThreshold, 4);
         QCOMPARE(snapshot.circuits[2]->failureThreshold, 9);
         QCOMPARE(snapshot.circuits[3]->failureThreshold, 4);
     }
 
-    // An ip_hash ring (or a random strategy's table) serves every route with the same backends;
-    // a rotation stays each route's own.
-    void routesShareBalancersWhosePicksDoNotDependOnThem()
+    // One balancer (an ip_hash ring, a weighted schedule) serves every route with the same
+    // backends and strategy; a rotation stays each route's own.
+    void routesWithTheSameBackendsAndStrategyShareABalancer()
     {
         const auto route = [](const char *path, const char *strategy) {
             return QJsonObject{{"external_path", path},
@@ -361,7 +372,10 @@ private slots:
         RouteMetricsRegistry metrics;
         const GatewaySnapshot snapshot(loaded.config, registry, metrics);
         QCOMPARE(snapshot.balancers[0], snapshot.balancers[1]);
-        QVERIFY(snapshot.balancers[2] != snapshot.balancers[3]);
+        QCOMPARE(snapshot.balancers[2], snapshot.balancers[3]);
+        QCOMPARE(pick(snapshot, 2), 0);
+        QCOMPARE(pick(snapshot, 2), 1);
+        QCOMPARE(pick(snapshot, 3), 0);
         QVERIFY(snapshot.balancers[4] != snapshot.balancers[0]);
         QCOMPARE(snapshot.balancers[4]->strategy(), LoadBalancingStrategy::Random);
         QCOMPARE(snapshot.balancers[4]->backends().begin(), snapshot.balancers[0]->backends().begin());
