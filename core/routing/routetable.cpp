@@ -103,8 +103,9 @@ QList<CompiledRoute::TargetPiece> compileInternalPath(const QString &internalPat
 
 bool CompiledRoute::allowsMethod(QByteArrayView method) const
 {
+    // memcmp rather than ==, which for a QByteArrayView calls an exported function in Qt 6.4.
     for (const QByteArray &allowed : *methods) {
-        if (allowed == method)
+        if (allowed.size() == method.size() && std::memcmp(allowed.constData(), method.data(), size_t(method.size())) == 0)
             return true;
     }
     return false;
@@ -244,10 +245,10 @@ void RouteTable::layOut(Builder &builder)
             m_children.push_back({childOffsets[m_children.size()], quint32(segment.size()), child});
         if (node.childCount > kIndexedChildren) {
             node.childIndex = int(m_childIndexes.size());
-            QHash<QByteArrayView, int> &index = m_childIndexes.emplace_back();
+            QHash<TextKey, int> &index = m_childIndexes.emplace_back();
             index.reserve(node.childCount);
             for (int i = node.firstChild; i < node.firstChild + node.childCount; ++i)
-                index.insert(text(m_children[size_t(i)].textOffset, m_children[size_t(i)].textSize), m_children[size_t(i)].node);
+                index.insert({text(m_children[size_t(i)].textOffset, m_children[size_t(i)].textSize)}, m_children[size_t(i)].node);
         }
         node.placeholderChild = built.placeholderChild;
         node.route = built.route;
@@ -257,7 +258,7 @@ void RouteTable::layOut(Builder &builder)
     m_staticRoutes.reserve(qsizetype(builder.staticRoutes.size()));
     for (size_t i = 0; i < builder.staticRoutes.size(); ++i) {
         const auto &[path, route] = builder.staticRoutes[i];
-        m_staticRoutes.insert(text(staticOffsets[i], quint32(path.size())), route);
+        m_staticRoutes.insert({text(staticOffsets[i], quint32(path.size()))}, route);
     }
 }
 
@@ -305,7 +306,7 @@ void RouteTable::addRoute(int routeIndex, Builder &builder)
 int RouteTable::literalChild(const Node &node, QByteArrayView segment) const
 {
     if (node.childIndex >= 0)
-        return m_childIndexes[size_t(node.childIndex)].value(segment, -1);
+        return m_childIndexes[size_t(node.childIndex)].value({segment}, -1);
     const char *const texts = m_text.constData();
     const Child *child = m_children.data() + node.firstChild;
     for (const Child *end = child + node.childCount; child != end; ++child) {
@@ -326,7 +327,7 @@ RouteMatch RouteTable::match(QByteArrayView method, QByteArrayView rawPath) cons
 
     // Fast path: a static route, when the path needs no decoding.
     if (!http::containsByte(rawPath, '%')) {
-        const auto found = m_staticRoutes.constFind(rawPath);
+        const auto found = m_staticRoutes.constFind({rawPath});
         if (found != m_staticRoutes.cend() && m_routes[*found].allowsMethod(method)) {
             result.status = RouteMatch::Found;
             result.route = &m_routes[*found];

@@ -15,6 +15,7 @@
 #include <QHash>
 #include <QVarLengthArray>
 
+#include <cstring>
 #include <deque>
 #include <vector>
 
@@ -86,6 +87,17 @@ private:
         quint32 textSize;
         int node;
     };
+    // A view as a hash key, compared by an inline memcmp: QByteArrayView's operator== calls an
+    // exported function in Qt 6.4, a call for every probe on the match path.
+    struct TextKey {
+        QByteArrayView bytes;
+        friend bool operator==(TextKey a, TextKey b)
+        {
+            return a.bytes.size() == b.bytes.size()
+                   && (a.bytes.isEmpty() || std::memcmp(a.bytes.data(), b.bytes.data(), size_t(a.bytes.size())) == 0);
+        }
+        friend size_t qHash(TextKey key, size_t seed) { return qHash(key.bytes, seed); }
+    };
     struct Segment {
         QByteArrayView raw;
         QByteArrayView decoded;
@@ -111,8 +123,8 @@ private:
     std::vector<Node> m_nodes;
     std::vector<Child> m_children;
     // Keys are views into m_text, which is not changed once the table is built.
-    std::vector<QHash<QByteArrayView, int>> m_childIndexes;
-    QHash<QByteArrayView, int> m_staticRoutes;  // decoded full path -> route, the fast path
+    std::vector<QHash<TextKey, int>> m_childIndexes;
+    QHash<TextKey, int> m_staticRoutes;  // decoded full path -> route, the fast path
     QByteArray m_text;  // every distinct literal segment and static path, once
 };
 
