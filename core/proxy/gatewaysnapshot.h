@@ -1,5 +1,5 @@
 // Everything a request needs from the configuration, compiled once per config change and shared
-// read-only: the config, its route table, one balancer per route and the trusted-proxy list. A
+// read-only: the config, its route table, the balancers and the trusted-proxy list. A
 // request holds the snapshot it started with until it ends, whatever reloads happen meanwhile.
 #pragma once
 
