@@ -17,10 +17,10 @@ GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry 
     const auto hasOwnCircuitKeys = [](const Route &route) { return !route.overrides->circuitBreaker.keys.isEmpty(); };
     circuitOverrides.reserve(size_t(std::count_if(config->routes.cbegin(), config->routes.cend(), hasOwnCircuitKeys)));
     // The config model shares equal backend lists (configreader), so their address finds them.
-    QHash<const Backend *, const std::vector<BalancedBackend> *> shared;
-    QHash<std::pair<const Backend *, int>, const Balancer *> sharedBalancers;
+    QHash<const Backend *, const std::vector<BalancedBackend> *> listFor;
+    QHash<std::pair<const Backend *, int>, const Balancer *> balancerFor;  // list, strategy
     for (const Route &route : config->routes) {
-        const std::vector<BalancedBackend> *&backends = shared[route.backends.constData()];
+        const std::vector<BalancedBackend> *&backends = listFor[route.backends.constData()];
         if (!backends) {
             std::vector<BalancedBackend> &list = backendLists.emplace_back();
             list.reserve(size_t(route.backends.size()));
@@ -28,7 +28,7 @@ GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry 
                 list.push_back({registry.obtain(backend), backend.weight, backend.checksCertificate()});
             backends = &list;
         }
-        const Balancer *&balancer = sharedBalancers[{route.backends.constData(), int(route.strategy)}];
+        const Balancer *&balancer = balancerFor[{route.backends.constData(), int(route.strategy)}];
         if (!balancer) {
             ownedBalancers.push_back(makeBalancer(route.strategy, *backends));
             balancer = ownedBalancers.back().get();

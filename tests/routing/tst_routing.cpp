@@ -231,6 +231,11 @@ private slots:
             QCOMPARE(routes.upstreamTarget(routes.match("GET", QStringLiteral("/svc%1/items/9").arg(i).toUtf8()), ""),
                      QStringLiteral("/s%1/9").arg(i).toUtf8());
         }
+        // Through the trie, whose root has an index past a few children, with a decoded segment.
+        QCOMPARE(routes.upstreamTarget(routes.match("GET", "/svc%337/items"), ""), QByteArray("/s37"));
+        QCOMPARE(routes.upstreamTarget(routes.match("GET", "/svc%337/items/9"), ""), QByteArray("/s37/9"));
+        QCOMPARE(routes.match("GET", "/svc500/items").status, RouteMatch::NotFound);
+        QCOMPARE(routes.match("GET", "/svc%35%300/items").status, RouteMatch::NotFound);
     }
 };
 
