@@ -84,8 +84,9 @@ size_t heapInUse()
 }
 
 // Heap held by a running config: the model plus its compiled snapshot (and the state of each
-// distinct backend), per route. Second argument: 1 when every pair of routes has its own
-// backends; third: the strategy (kStrategies; round robin by default).
+// distinct backend), per route. Second argument: 0 when all routes name the same 3 backends, 1
+// when every pair of routes has its own 3, 2 when every route has; third: the strategy
+// (kStrategies; round robin by default).
 // The parts: the config model; the route table (built alone once more to weigh it); the route
 // metrics registry (the same); and the rest, the release notes' "load balancer, retry config and
 // backend" overhead: balancers, per-route upstream targets and circuit settings, backend states.
@@ -93,7 +94,9 @@ void BM_MemoryPerRoute(benchmark::State &state)
 {
     const int routes = int(state.range(0));
     const LoadBalancingStrategy strategy = kStrategies[state.range(2)];
-    const QByteArray json = bench::routesConfigJson(routes, 3, state.range(1) == 0, strategyName(strategy));
+    const int routesPerBackendList[] = {0, 2, 1};
+    const QByteArray json =
+        bench::routesConfigJson(routes, 3, routesPerBackendList[state.range(1)], strategyName(strategy));
     double total = 0, model = 0, table = 0, metricsBytes = 0;
     for (auto _ : state) {
         malloc_trim(0);
@@ -141,5 +144,11 @@ BENCHMARK(BM_Select)->Apply(selectionArguments);
 BENCHMARK(BM_ClientHash);
 BENCHMARK(BM_Backoff)->Arg(0)->Arg(1);
 BENCHMARK(BM_Reload)->Arg(100)->Arg(10000)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_MemoryPerRoute)->Args({1000, 1, 0})->Args({1000, 0, 0})->Args({1000, 1, 4})->Args({1000, 0, 4})->Iterations(3);
+BENCHMARK(BM_MemoryPerRoute)
+    ->Args({1000, 1, 0})
+    ->Args({1000, 0, 0})
+    ->Args({1000, 2, 0})
+    ->Args({1000, 1, 4})
+    ->Args({1000, 0, 4})
+    ->Iterations(3);
 BENCHMARK_MAIN();

@@ -1,7 +1,7 @@
 // Configs for the micro-benchmarks: `routeCount` routes, half static ("/svcN/items") and half
-// templates ("/svcN/items/{id}/orders/{order}"), each with `backendsPerRoute` backends: its own
-// ones, or with `sharedBackends` the same ones for every route; `strategy` for every route
-// (the default, round robin, when empty).
+// templates ("/svcN/items/{id}/orders/{order}"), each with `backendsPerRoute` backends, the same
+// ones for `routesPerBackendList` routes in a row (0: for all routes); `strategy` for every
+// route (the default, round robin, when empty).
 #pragma once
 
 #include "config/configloader.h"
@@ -10,7 +10,7 @@
 
 namespace kairos::bench {
 
-QByteArray routesConfigJson(int routeCount, int backendsPerRoute = 1, bool sharedBackends = false,
+QByteArray routesConfigJson(int routeCount, int backendsPerRoute = 1, int routesPerBackendList = 2,
                             const QString &strategy = QString());
 ConfigSnapshot routesConfig(int routeCount, int backendsPerRoute = 1);  // aborts if invalid
 
