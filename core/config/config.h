@@ -107,21 +107,20 @@ private:
     std::shared_ptr<const T> m_value;
 };
 
-// A value kept out of line and shared by copies, for what few routes set: it reads as T{} until
-// set, and costs a route that never sets it 16 bytes.
+// A SharedOptional that reads as T{} until set, for what few routes set.
 template <typename T>
 class OutOfLine
 {
 public:
     OutOfLine() = default;
-    OutOfLine(T value) : m_value(std::make_shared<const T>(std::move(value))) {}
+    OutOfLine(T value) : m_value(std::move(value)) {}
 
     const T &operator*() const { return m_value ? *m_value : kUnset; }
     const T *operator->() const { return &**this; }
 
 private:
     static inline const T kUnset{};
-    std::shared_ptr<const T> m_value;
+    SharedOptional<T> m_value;
 };
 
 // What a route may set over the server's and top-level settings.
