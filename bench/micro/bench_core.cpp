@@ -24,8 +24,12 @@ void BM_Select(benchmark::State &state)
     const LoadBalancingStrategy strategy = kStrategies[state.range(0)];
     const int count = int(state.range(1));
     std::vector<BalancedBackend> backends;
-    for (int i = 0; i < count; ++i)
-        backends.push_back({std::make_shared<BackendState>(Backend{QStringLiteral("http://b%1").arg(i), 80}), 1 + i % 3});
+    for (int i = 0; i < count; ++i) {
+        Backend backend;
+        backend.host = QStringLiteral("http://b%1").arg(i);
+        backend.port = 80;
+        backends.push_back({std::make_shared<BackendState>(backend), 1 + i % 3});
+    }
     const StandaloneBalancer balancer(strategy, std::move(backends));
     // Hashed once per connection, as ClientConnection does (BM_ClientHash).
     const quint64 clients[4] = {clientHash("10.0.0.1"), clientHash("10.0.0.2"), clientHash("192.168.1.7"),

@@ -4,6 +4,8 @@
 #include "metrics/routemetrics.h"
 #include "proxy/gatewaysnapshot.h"
 
+#include "support/testsupport.h"
+
 #include <QtTest>
 
 using namespace kairos;
@@ -14,7 +16,7 @@ std::vector<BalancedBackend> backends(const QList<int> &weights)
 {
     std::vector<BalancedBackend> result;
     for (int i = 0; i < weights.size(); ++i)
-        result.push_back({std::make_shared<BackendState>(Backend{QStringLiteral("http://b%1").arg(i), 80}), weights[i]});
+        result.push_back({std::make_shared<BackendState>(test::backendAt(QStringLiteral("http://b%1").arg(i), 80)), weights[i]});
     return result;
 }
 
@@ -288,23 +290,23 @@ private slots:
     // A backend's facts the proxy uses per request, derived once with its state.
     void stateCarriesAuthorityAndConnectionKeys()
     {
-        Backend tls{QStringLiteral("https://api.internal"), 443};
+        Backend tls = test::backendAt(QStringLiteral("https://api.internal"), 443);
         tls.tlsVerify = false;
         const BackendState state(tls);
         QCOMPARE(state.key, QStringLiteral("https://api.internal:443"));
         QCOMPARE(state.authority, QByteArray("api.internal"));
         QCOMPARE(state.connectionKey(true), tls.key());
         QCOMPARE(state.connectionKey(false), QStringLiteral("https://api.internal:443 (unverified)"));
-        const Backend plain{QStringLiteral("http://backend-1"), 8080};
+        const Backend plain = test::backendAt(QStringLiteral("http://backend-1"), 8080);
         QCOMPARE(BackendState(plain).connectionKey(false), plain.key());  // http: nothing to check
     }
 
     void registryKeepsStatePerKey()
     {
         BackendRegistry registry;
-        auto a = registry.obtain(Backend{"http://a", 1});
+        auto a = registry.obtain(test::backendAt("http://a", 1));
         a->inFlight = 3;
-        QCOMPARE(registry.obtain(Backend{"http://a", 1})->inFlight.load(), 3);
+        QCOMPARE(registry.obtain(test::backendAt("http://a", 1))->inFlight.load(), 3);
         QCOMPARE(registry.find("http://a:1"), a);
         QCOMPARE(registry.all().size(), 1);
         a.reset();

@@ -5,6 +5,8 @@
 
 #include <QJsonDocument>
 #include <QTemporaryDir>
+#include "support/testsupport.h"
+
 #include <QtTest>
 
 using namespace kairos;
@@ -135,13 +137,13 @@ private slots:
     // What the proxy derives from a backend entry: its identity, its Host value, its pool key.
     void backendKeyAuthorityAndConnectionKey()
     {
-        const Backend plain{QStringLiteral("http://backend-1"), 8080};
+        const Backend plain = test::backendAt(QStringLiteral("http://backend-1"), 8080);
         QCOMPARE(plain.key(), QStringLiteral("http://backend-1:8080"));
         QCOMPARE(plain.authority(), QByteArray("backend-1:8080"));
         QCOMPARE(Backend::connectionKey(plain.key(), plain.checksCertificate()), plain.key());
-        QCOMPARE((Backend{QStringLiteral("http://backend-1"), 80}).authority(), QByteArray("backend-1"));
-        QCOMPARE((Backend{QStringLiteral("http://[::1]"), 9000}).authority(), QByteArray("[::1]:9000"));
-        Backend tls{QStringLiteral("https://api.internal"), 443};
+        QCOMPARE(test::backendAt(QStringLiteral("http://backend-1"), 80).authority(), QByteArray("backend-1"));
+        QCOMPARE(test::backendAt(QStringLiteral("http://[::1]"), 9000).authority(), QByteArray("[::1]:9000"));
+        Backend tls = test::backendAt(QStringLiteral("https://api.internal"), 443);
         QCOMPARE(tls.authority(), QByteArray("api.internal"));
         QVERIFY(tls.checksCertificate());
         QCOMPARE(Backend::connectionKey(tls.key(), true), QStringLiteral("https://api.internal:443"));

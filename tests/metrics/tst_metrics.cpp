@@ -4,6 +4,8 @@
 #include "metrics/prometheus.h"
 #include "metrics/routemetrics.h"
 
+#include "support/testsupport.h"
+
 #include <QtTest>
 
 #include <thread>
@@ -51,7 +53,7 @@ private slots:
     void firstRequestsFromManyThreadsAreAllCounted()
     {
         RouteMetrics route(QStringLiteral("/busy"));
-        BackendState backend(Backend{"http://b", 80});
+        BackendState backend(test::backendAt("http://b", 80));
         constexpr int kThreads = 4;
         constexpr int kEach = 20'000;
         std::vector<std::thread> threads;

@@ -162,4 +162,12 @@ ConfigSnapshot makeConfig(const QJsonArray &routes, const QJsonObject &server, c
     return result.config;
 }
 
+Backend backendAt(const QString &host, int port)
+{
+    Backend backend;
+    backend.host = host;
+    backend.port = port;
+    return backend;
+}
+
 }  // namespace kairos::test

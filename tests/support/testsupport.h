@@ -45,6 +45,10 @@ private:
     qsizetype m_consumed = 0;
 };
 
+// A backend with every field at its default but host and port ("http://b", 80), which braces
+// would leave half initialized in -Wextra's eyes.
+Backend backendAt(const QString &host, int port);
+
 // A one-shot request on a new connection.
 Response request(quint16 port, const QByteArray &method, const QByteArray &target,
                  const QList<std::pair<QByteArray, QByteArray>> &headers = {}, const QByteArray &body = {},
