@@ -6,8 +6,6 @@
 
 #include <QSet>
 
-#include <cstring>
-#include <iterator>
 
 namespace kairos {
 
@@ -103,9 +101,8 @@ QList<CompiledRoute::TargetPiece> compileInternalPath(const QString &internalPat
 
 bool CompiledRoute::allowsMethod(QByteArrayView method) const
 {
-    // memcmp rather than ==, which for a QByteArrayView calls an exported function in Qt 6.4.
     for (const QByteArray &allowed : *methods) {
-        if (allowed.size() == method.size() && std::memcmp(allowed.constData(), method.data(), size_t(method.size())) == 0)
+        if (http::equalBytes(allowed, method))
             return true;
     }
     return false;
@@ -121,7 +118,8 @@ struct RouteTable::Search {
 };
 
 // The trie while routes are added (each node's children in a list of its own), and what routes
-// repeat (method lists, segments such as "items", target pieces), kept once.
+// repeat, kept once: method lists, targets and their literal pieces, and (in `text`, once laid
+// out) segments such as "items".
 struct RouteTable::Builder {
     explicit Builder(RouteTable &owner) : table(owner) {}
 
@@ -135,7 +133,7 @@ struct RouteTable::Builder {
     };
     std::vector<BuildNode> nodes{1};
     QHash<QStringList, const QList<QByteArray> *> methodLists;
-    QSet<QByteArray> bytes;
+    QSet<QByteArray> targetLiterals;  // "/items/" in "/items/{id}", one copy for all targets
     QHash<QList<CompiledRoute::TargetPiece>, const QList<CompiledRoute::TargetPiece> *> targets;
     std::vector<std::pair<QByteArray, int>> staticRoutes;  // decoded full path, route
     QHash<QByteArray, quint32> textOffsets;                // into text
@@ -280,7 +278,7 @@ void RouteTable::addRoute(int routeIndex, Builder &builder)
     compiled.methods = builder.methodList(route.methods);
     QList<CompiledRoute::TargetPiece> target = compileInternalPath(route.internalPath, pattern->placeholderNames());
     for (CompiledRoute::TargetPiece &piece : target)
-        piece.literal = sharedValue(builder.bytes, piece.literal);  // "/{rest}" and the like repeat
+        piece.literal = sharedValue(builder.targetLiterals, piece.literal);
     compiled.internalTarget = builder.target(target);
     compiled.internalTargetHasQuery = route.internalPath.contains(QLatin1Char('?'));
     const int compiledIndex = int(m_routes.size());
@@ -295,7 +293,7 @@ void RouteTable::addRoute(int routeIndex, Builder &builder)
         }
         node = segment.kind == PatternSegment::Placeholder
                    ? builder.addPlaceholderChild(node)
-                   : builder.addLiteralChild(node, sharedValue(builder.bytes, segment.text.toUtf8()));
+                   : builder.addLiteralChild(node, segment.text.toUtf8());
     }
     if (builder.nodes[size_t(node)].route < 0)
         builder.nodes[size_t(node)].route = compiledIndex;
@@ -307,11 +305,9 @@ int RouteTable::literalChild(const Node &node, QByteArrayView segment) const
 {
     if (node.childIndex >= 0)
         return m_childIndexes[size_t(node.childIndex)].value({segment}, -1);
-    const char *const texts = m_text.constData();
     const Child *child = m_children.data() + node.firstChild;
     for (const Child *end = child + node.childCount; child != end; ++child) {
-        if (qsizetype(child->textSize) == segment.size()
-            && std::memcmp(texts + child->textOffset, segment.data(), size_t(segment.size())) == 0)
+        if (http::equalBytes(text(child->textOffset, child->textSize), segment))
             return child->node;
     }
     return -1;

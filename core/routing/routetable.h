@@ -9,13 +9,13 @@
 #pragma once
 
 #include "config/config.h"
+#include "http/bytesearch.h"
 
 #include <QByteArray>
 #include <QByteArrayView>
 #include <QHash>
 #include <QVarLengthArray>
 
-#include <cstring>
 #include <deque>
 #include <vector>
 
@@ -87,15 +87,11 @@ private:
         quint32 textSize;
         int node;
     };
-    // A view as a hash key, compared by an inline memcmp: QByteArrayView's operator== calls an
-    // exported function in Qt 6.4, a call for every probe on the match path.
+    // A view as a hash key, compared inline (http::equalBytes) rather than by QByteArrayView's
+    // operator==, a call into Qt for every probe on the match path.
     struct TextKey {
         QByteArrayView bytes;
-        friend bool operator==(TextKey a, TextKey b)
-        {
-            return a.bytes.size() == b.bytes.size()
-                   && (a.bytes.isEmpty() || std::memcmp(a.bytes.data(), b.bytes.data(), size_t(a.bytes.size())) == 0);
-        }
+        friend bool operator==(TextKey a, TextKey b) { return http::equalBytes(a.bytes, b.bytes); }
         friend size_t qHash(TextKey key, size_t seed) { return qHash(key.bytes, seed); }
     };
     struct Segment {
