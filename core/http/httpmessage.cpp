@@ -9,13 +9,15 @@ namespace kairos::http {
 
 bool equalsIgnoreCaseSameSize(const char *a, const char *b, qsizetype size)
 {
+    // Bytes that are equal pass at once; two that differ only in the case bit must be letters.
+    // Folding both bytes to lower case first cost twice the instructions per byte.
     for (qsizetype i = 0; i < size; ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z')
-            x += 'a' - 'A';
-        if (y >= 'A' && y <= 'Z')
-            y += 'a' - 'A';
-        if (x != y)
+        const unsigned char x = static_cast<unsigned char>(a[i]);
+        const unsigned char difference = x ^ static_cast<unsigned char>(b[i]);
+        if (difference == 0)
+            continue;
+        const unsigned char lower = x | 0x20;
+        if (difference != 0x20 || lower < 'a' || lower > 'z')
             return false;
     }
     return true;

@@ -4,13 +4,15 @@
 
 #include <http_parser.h>
 
+#include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace kairos::http {
 
 namespace {
 
-bool isTokenChar(char c)
+constexpr bool isTokenChar(unsigned char c)
 {
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
         return true;
@@ -23,8 +25,17 @@ bool isTokenChar(char c)
     }
 }
 
-// The field names most requests and responses carry, spelled as clients and servers send them.
-// A field with exactly one of these names shares the static copy instead of allocating its own.
+// A load per byte instead of a chain of comparisons: every field name and method goes through it.
+constexpr std::array<bool, 256> kTokenChars = [] {
+    std::array<bool, 256> table{};
+    for (int c = 0; c < 256; ++c)
+        table[size_t(c)] = isTokenChar(static_cast<unsigned char>(c));
+    return table;
+}();
+
+// The field names most requests and responses carry, spelled as clients and servers send them,
+// by length. A field with exactly one of these names shares the static copy instead of
+// allocating its own.
 const QByteArray kCommonFieldNames[] = {
     QByteArrayLiteral("Host"), QByteArrayLiteral("host"), QByteArrayLiteral("Date"), QByteArrayLiteral("date"),
     QByteArrayLiteral("Accept"), QByteArrayLiteral("accept"), QByteArrayLiteral("Server"), QByteArrayLiteral("server"),
@@ -37,12 +48,32 @@ const QByteArray kCommonFieldNames[] = {
     QByteArrayLiteral("Transfer-Encoding"), QByteArrayLiteral("transfer-encoding"),
 };
 
+// Where the common names of each length start in kCommonFieldNames, and how many there are: a
+// name is compared only with those of its own length (most with none).
+struct NamesOfLength {
+    quint8 first = 0;
+    quint8 count = 0;
+};
+const std::array<NamesOfLength, 18> kNamesByLength = [] {
+    std::array<NamesOfLength, 18> byLength{};
+    for (size_t i = 0; i < std::size(kCommonFieldNames); ++i) {
+        NamesOfLength &names = byLength.at(size_t(kCommonFieldNames[i].size()));
+        if (names.count == 0)
+            names.first = quint8(i);
+        Q_ASSERT(names.first + names.count == quint8(i));  // listed by length
+        ++names.count;
+    }
+    return byLength;
+}();
+
 QByteArray fieldName(QByteArrayView name)
 {
-    for (const QByteArray &common : kCommonFieldNames) {
-        if (common.size() == name.size() && common.front() == name.front()
-            && std::memcmp(common.constData(), name.data(), size_t(name.size())) == 0)
-            return common;
+    if (size_t(name.size()) < kNamesByLength.size()) {
+        const NamesOfLength names = kNamesByLength[size_t(name.size())];
+        for (int i = names.first; i < names.first + names.count; ++i) {
+            if (equalBytes(kCommonFieldNames[i], name))
+                return kCommonFieldNames[i];
+        }
     }
     return name.toByteArray();
 }
@@ -52,7 +83,7 @@ bool isToken(QByteArrayView text)
     if (text.isEmpty())
         return false;
     for (char c : text) {
-        if (!isTokenChar(c))
+        if (!kTokenChars[static_cast<unsigned char>(c)])
             return false;
     }
     return true;
@@ -61,6 +92,31 @@ bool isToken(QByteArrayView text)
 bool isFieldValueChar(unsigned char c)
 {
     return c == '\t' || (c >= 0x20 && c != 0x7f);
+}
+
+// Whether every byte may stand in a field value (visible characters, obs-text, space and tab):
+// eight bytes at a time, since values are most of a head. A word that holds a byte below 0x20
+// or a DEL (the exact bit tests for "some byte less than n" and "some byte zero") is looked at
+// byte by byte, where a tab passes.
+bool isFieldValue(QByteArrayView value)
+{
+    constexpr quint64 kOnes = 0x0101010101010101ULL;
+    constexpr quint64 kHighBits = 0x8080808080808080ULL;
+    const char *bytes = value.data();
+    qsizetype left = value.size();
+    const auto allAllowed = [](const char *from, qsizetype count) {
+        return std::all_of(from, from + count, [](char c) { return isFieldValueChar(static_cast<unsigned char>(c)); });
+    };
+    for (; left >= 8; bytes += 8, left -= 8) {
+        quint64 word;
+        std::memcpy(&word, bytes, 8);
+        const quint64 control = (word - kOnes * 0x20) & ~word & kHighBits;
+        const quint64 del = word ^ (kOnes * 0x7f);
+        const quint64 hasDel = (del - kOnes) & ~del & kHighBits;
+        if ((control | hasDel) != 0 && !allAllowed(bytes, 8))
+            return false;
+    }
+    return allAllowed(bytes, left);
 }
 
 bool isTargetChar(unsigned char c)
@@ -352,11 +408,9 @@ bool MessageParser::checkFieldLines(const Lines &lines)
             return false;
         }
         const QByteArrayView value = trimOws(line.sliced(colon + 1));
-        for (char c : value) {
-            if (!isFieldValueChar(static_cast<unsigned char>(c))) {
-                fail(400, "invalid character in header field value");
-                return false;
-            }
+        if (!isFieldValue(value)) {
+            fail(400, "invalid character in header field value");
+            return false;
         }
         const QByteArrayView name = line.first(colon);
         if (decidesFraming(name)) {
@@ -379,7 +433,7 @@ bool MessageParser::runFraming()
     // libhttp-parser reads a start line it knows followed by our checked fields that bear on
     // framing, keep-alive and upgrade (the others cost parsing time and change nothing): it decides
     // the framing (and rejects what it finds ambiguous), nothing else.
-    const qsizetype startLineEnd = find(m_headBuffer, "\r\n", 0) + 2;
+    const qsizetype startLineEnd = indexOfByte(m_headBuffer, '\n') + 1;  // parseHeadBlock() checked the CR before it
     QByteArrayView startLine = QByteArrayView(m_headBuffer).first(startLineEnd);
     if (m_type == Type::Request)
         startLine = m_request.versionMinor == 0 ? "PUT / HTTP/1.0\r\n" : "PUT / HTTP/1.1\r\n";

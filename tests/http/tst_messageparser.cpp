@@ -87,6 +87,61 @@ private slots:
         QCOMPARE(parser.request().method, method);
     }
 
+    // Every byte value at every position of a value longer than the parser's 8-byte steps: it
+    // is taken (and kept byte for byte) exactly when a field value may hold it.
+    void fieldValueBytesAreCheckedAtEveryPosition()
+    {
+        const QByteArray base(20, 'v');
+        for (int byte = 0; byte < 256; ++byte) {
+            if (byte == '\r' || byte == '\n')
+                continue;  // these end the line instead
+            const bool allowed = byte == '\t' || (byte >= 0x20 && byte != 0x7f);
+            for (int position = 1; position < base.size() - 1; ++position) {  // trimmed at the edges
+                QByteArray value = base;
+                value[position] = char(byte);
+                MessageParser parser(MessageParser::Type::Request, 64 * 1024);
+                const Parsed parsed = parseOne(parser, "GET / HTTP/1.1\r\nX-V: " + value + "\r\n\r\n");
+                QVERIFY2(parsed.state == (allowed ? MessageParser::State::Complete : MessageParser::State::Failed),
+                         qPrintable(QStringLiteral("byte 0x%1 at %2").arg(byte, 2, 16, QLatin1Char('0')).arg(position)));
+                if (allowed)
+                    QCOMPARE(parser.request().headers.value("x-v"), value);
+            }
+        }
+    }
+
+    // Common names share a static copy; any other name, and a common one spelled otherwise, is
+    // kept as it came.
+    void fieldNamesAreKeptAsSpelled()
+    {
+        MessageParser parser(MessageParser::Type::Request, 64 * 1024);
+        parseOne(parser, "GET / HTTP/1.1\r\nHost: h\r\nHOST-X: a\r\nContent-length: 0\r\nuser-agent: u\r\n"
+                         "Accept-Encodinx: e\r\nA: 1\r\nTransfer-Encoding-Extra: t\r\n\r\n");
+        QStringList names;
+        for (const auto &field : parser.request().headers.fields())
+            names << QString::fromLatin1(field.first);
+        QCOMPARE(names, QStringList({"Host", "HOST-X", "Content-length", "user-agent", "Accept-Encodinx", "A",
+                                     "Transfer-Encoding-Extra"}));
+    }
+
+    // Letters match in either case; bytes that differ only in the same bit (0x20) do not
+    // otherwise ('@' and '`', '[' and '{', '^' and '~', digits and control bytes).
+    void equalsIgnoreCaseFoldsLettersOnly()
+    {
+        QVERIFY(equalsIgnoreCase("Content-Length", "content-length"));
+        QVERIFY(equalsIgnoreCase("CONNECTION", "connection"));
+        QVERIFY(equalsIgnoreCase("aZ", "Az"));
+        QVERIFY(!equalsIgnoreCase("Connection", "Connectio"));
+        QVERIFY(!equalsIgnoreCase("Connection", "Connectiom"));
+        for (int x = 0; x < 256; ++x) {
+            for (int y = 0; y < 256; ++y) {
+                const char a = char(x), b = char(y);
+                const auto lower = [](int c) { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; };
+                const bool letters = lower(x) >= 'a' && lower(x) <= 'z' && lower(x) == lower(y);
+                QCOMPARE(equalsIgnoreCase(QByteArrayView(&a, 1), QByteArrayView(&b, 1)), x == y || letters);
+            }
+        }
+    }
+
     void targetIsKeptByteForByte()
     {
         MessageParser parser(MessageParser::Type::Request, 64 * 1024);
