@@ -119,8 +119,9 @@ QByteArray newRequestId()
     static constexpr char kHex[] = "0123456789abcdef";
     const quint64 random = threadRandom();
     QByteArray id(16, Qt::Uninitialized);
+    char *digits = id.data();  // once: operator[] checks whether to detach on every write
     for (int i = 0; i < 16; ++i)
-        id[i] = kHex[(random >> (60 - 4 * i)) & 0xf];
+        digits[i] = kHex[(random >> (60 - 4 * i)) & 0xf];
     return id;
 }
 
