@@ -248,8 +248,7 @@ void MessageParser::startNextMessage()
     m_parser->data = this;
     m_state = State::Head;
     // Kept for the next head unless a large one grew them.
-    m_headBuffer.truncate(0);
-    m_framingFields.truncate(0);
+    m_headBuffer.truncate(0);  // m_framingFields is sized anew for each head
     releaseMemory(kKeptHeadCapacity);
     m_request = RequestHead();
     m_response = ResponseHead();
@@ -396,6 +395,7 @@ bool MessageParser::checkFieldLines(const Lines &lines)
     Headers &headers = m_type == Type::Request ? m_request.headers : m_response.headers;
     headers.fields().reserve(lines.size() - 1);
     bool transferEncoding = false;
+    QVarLengthArray<QByteArrayView, 8> framingLines;  // each with the CRLF that follows it in the head
     for (qsizetype i = 1; i < lines.size(); ++i) {
         const QByteArrayView line = lines[i];
         if (line.front() == ' ' || line.front() == '\t') {
@@ -414,13 +414,20 @@ bool MessageParser::checkFieldLines(const Lines &lines)
         }
         const QByteArrayView name = line.first(colon);
         if (decidesFraming(name)) {
-            m_framingFields += line;
-            m_framingFields += "\r\n";
+            framingLines.append(QByteArrayView(line.data(), line.size() + 2));
             transferEncoding = transferEncoding || name.size() == 17;  // the only such name of 17
         }
         headers.add(fieldName(name), value.toByteArray());
     }
-    m_framingFields += "\r\n";
+    // Sized once and copied into: appending piece by piece cost a call to QByteArray::insert each.
+    qsizetype framingSize = 2;
+    for (const QByteArrayView framingLine : framingLines)
+        framingSize += framingLine.size();
+    m_framingFields.resize(framingSize);
+    char *out = m_framingFields.data();
+    for (const QByteArrayView framingLine : framingLines)
+        out = std::copy(framingLine.begin(), framingLine.end(), out);
+    std::memcpy(out, "\r\n", 2);
     if (transferEncoding && !equalsIgnoreCase(headers.combinedValue("transfer-encoding"), "chunked")) {
         fail(m_type == Type::Request ? 400 : 502, "unsupported Transfer-Encoding");
         return false;
