@@ -2,7 +2,7 @@
 
 #include <http_parser.h>
 
-#include <cstdio>
+#include <charconv>
 #include <cstring>
 
 namespace kairos::http {
@@ -161,8 +161,8 @@ QByteArray serialize(const RequestHead &head)
 
 QByteArray serialize(const ResponseHead &head)
 {
-    char status[16];
-    const int statusLength = std::snprintf(status, sizeof status, "%d", head.status);
+    char status[16];  // std::to_chars: snprintf cost ~650 instructions per response
+    const int statusLength = int(std::to_chars(status, status + sizeof status, head.status).ptr - status);
     const QByteArray reason = head.reason.isEmpty() ? reasonPhrase(head.status) : head.reason;
     return HeadWriter({head.versionMinor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ", QByteArrayView(status, statusLength), " ", reason},
                       head.headers)
