@@ -17,13 +17,16 @@ With --path /1m every proxy fetches a 1 MiB body instead (MB/s is printed too). 
 beside nginx's round robin over the same three.
 
 usage: compare.py KAIROS_BINARY [--duration 10] [--rounds 3] [--connections 1,50,200]
-                  [--path /|/1m] [--strategies] [--access-log] [--pin]
+                  [--path /|/1m] [--strategies] [--access-log] [--pin] [--baseline OTHER_BINARY]
 
 With --access-log, nginx and Kairos each append an access log line per request to a file, as a
 production setup would (HAProxy logs only to syslog; it stays without a log).
 
 With --pin, the proxies run on CPU 1 and wrk and the upstream on CPU 0 (taskset), so that a proxy
-does not share its core with the load it serves; Kairos then runs with 1 worker only."""
+does not share its core with the load it serves; Kairos then runs with 1 worker only.
+
+With --baseline, another Kairos build runs beside the first with 1 worker ("baseline-1w", its own
+port), in the same rounds: an A/B of two builds with nginx as the yardstick of both."""
 import argparse, json, os, re, shutil, statistics, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -32,6 +35,7 @@ from benchprocess import stop_all, wait_for_http
 UPSTREAM, NGINX, HAPROXY, KAIROS1, KAIROS = 18080, 18081, 18082, 18083, 18084
 EXTRA_UPSTREAMS = (18085, 18086)  # with UPSTREAM, the three backends of --strategies
 NGINX_FWD = 18087
+BASELINE = 18088  # --baseline: a second Kairos build, 1 worker
 # What Kairos adds by default, for nginx-fwd: the request fields a backend gets and the response
 # fields a client gets (nginx's $request_id has 32 hex digits, Kairos' 16).
 NGINX_FORWARDING = ("proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; "
@@ -107,6 +111,7 @@ def main():
                         help="nginx and Kairos write an access log line per request to a file (HAProxy logs only to syslog: left off)")
     parser.add_argument("--pin", action="store_true",
                         help="proxies on CPU 1, wrk and the upstream on CPU 0 (Kairos with 1 worker only)")
+    parser.add_argument("--baseline", help="another Kairos binary, run with 1 worker beside the first (A/B; not with --strategies)")
     args = parser.parse_args()
     global pinned
     pinned = args.pin
@@ -140,7 +145,7 @@ backend b
   http-reuse always
   server s1 127.0.0.1:{UPSTREAM}
 """)
-        kairos = lambda port: start([args.kairos, "--no-gui", "--no-watch", "--access-log",
+        kairos = lambda port, binary=args.kairos: start([binary, "--no-gui", "--no-watch", "--access-log",
                                      f"{work}/access-{port}.log" if args.access_log else "none",
                                      "--config", f"{work}/kairos-{port}.json"], port)
         if args.strategies:
@@ -160,7 +165,7 @@ backend b
         else:
             route = {"external_path": "/{*rest}", "internal_path": "/{rest}", "methods": ["GET"],
                      "backends": [{"host": "http://127.0.0.1", "port": UPSTREAM}]}
-            for port, workers in ((KAIROS1, 1), (KAIROS, 0)):
+            for port, workers in ((KAIROS1, 1), (KAIROS, 0), (BASELINE, 1)):
                 write(f"{work}/kairos-{port}.json", json.dumps({"version": 1, "server": {
                     "host": "127.0.0.1", "port": port, "workers": workers}, "routers": [route]}))
             upstream = start(["nginx", "-c", f"{work}/upstream.conf"], UPSTREAM, LOAD_CPU)
@@ -171,6 +176,8 @@ backend b
                 "haproxy": (HAPROXY, start(["haproxy", "-f", f"{work}/haproxy.cfg"], HAPROXY), args.path),
                 "kairos-1w": (KAIROS1, kairos(KAIROS1), args.path),
             }
+            if args.baseline:
+                targets["baseline-1w"] = (BASELINE, kairos(BASELINE, args.baseline), args.path)
             if not args.pin:  # its default is a worker per core; pinned, the proxies have one
                 targets["kairos"] = (KAIROS, kairos(KAIROS), args.path)
         reference = "nginx-rr" if args.strategies else "nginx"
