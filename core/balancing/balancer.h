@@ -54,6 +54,10 @@ public:
     // `clientHash` is clientHash() of the client's address, for IpHash. A connection hashes its
     // peer's address once, not each of its requests.
     inline Selection(const Balancer &balancer, Rotation &rotation, quint64 clientHash);
+    // Made in place only (C++17 returns it without a copy): its tried bits are not set until a
+    // fallback needs them, and a copy would read them unset.
+    Selection(const Selection &) = delete;
+    Selection &operator=(const Selection &) = delete;
     // The next candidate's index into the route's backends, or -1 when all were yielded.
     int next();
     // The next candidate that is available (healthy, circuit not open), or -1.
@@ -61,6 +65,8 @@ public:
 
     quint64 clientHash() const { return m_clientHash; }
     Rotation &rotation() const { return m_rotation; }
+    // Whether `index` was yielded already. For the strategies' fallbacks: the bits are made when
+    // the first fallback is asked for (most requests take their first choice and need none).
     bool tried(int index) const { return triedWords()[index / 64] & (quint64(1) << (index % 64)); }
     int count() const { return m_count; }
     int previous() const { return m_previous; }
@@ -76,17 +82,20 @@ private:
     int nextAvailableWith(const Strategy &strategy);
     template <typename Strategy>
     int fallbackAvailableWith(const Strategy &strategy, int candidate);  // candidate: already taken, or -1
+    void prepareTriedBits();
 
     const Balancer &m_balancer;
     Rotation &m_rotation;
     const quint64 m_clientHash;
-    // A bit per backend, inline up to 128 backends (no allocation per request).
+    // A bit per backend, inline up to 128 backends (no allocation per request); left unset until
+    // prepareTriedBits().
     const quint64 *triedWords() const { return m_triedHeap ? m_triedHeap.get() : m_triedInline; }
     quint64 *triedWords() { return m_triedHeap ? m_triedHeap.get() : m_triedInline; }
-    quint64 m_triedInline[2] = {0, 0};
+    quint64 m_triedInline[2];
     std::unique_ptr<quint64[]> m_triedHeap;
     int m_count = 0;
     int m_previous = -1;
+    bool m_triedReady = false;
 };
 
 // The strategies (one class each) provide `int first(Selection &) const`, the first choice, and
@@ -126,8 +135,6 @@ using BalancerPtr = std::unique_ptr<const Balancer, BalancerDeleter>;
 Selection::Selection(const Balancer &balancer, Rotation &rotation, quint64 clientHash)
     : m_balancer(balancer), m_rotation(rotation), m_clientHash(clientHash)
 {
-    if (Q_UNLIKELY(balancer.size() > 128))
-        m_triedHeap = std::make_unique<quint64[]>(size_t(balancer.size() + 63) / 64);  // zeroed
 }
 
 // The client address as IpHash places it on its ring: XXH3, which does not change between runs or

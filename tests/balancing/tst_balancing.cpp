@@ -20,6 +20,16 @@ std::vector<BalancedBackend> backends(const QList<int> &weights)
     return result;
 }
 
+// A row per strategy, for the tests that run with each.
+void addStrategyRows()
+{
+    QTest::addColumn<int>("strategy");
+    for (LoadBalancingStrategy strategy :
+         {LoadBalancingStrategy::RoundRobin, LoadBalancingStrategy::Weighted, LoadBalancingStrategy::LeastConnections,
+          LoadBalancingStrategy::Random, LoadBalancingStrategy::IpHash, LoadBalancingStrategy::PowerOfTwo})
+        QTest::newRow(qPrintable(strategyName(strategy))) << int(strategy);
+}
+
 std::unique_ptr<StandaloneBalancer> standalone(LoadBalancingStrategy strategy, std::vector<BalancedBackend> list)
 {
     return std::make_unique<StandaloneBalancer>(strategy, std::move(list));
@@ -206,32 +216,40 @@ private slots:
     void selectionYieldsEveryBackendOnce_data()
     {
         QTest::addColumn<int>("strategy");
+        QTest::addColumn<int>("count");
         for (LoadBalancingStrategy strategy :
              {LoadBalancingStrategy::RoundRobin, LoadBalancingStrategy::Weighted, LoadBalancingStrategy::LeastConnections,
-              LoadBalancingStrategy::Random, LoadBalancingStrategy::IpHash, LoadBalancingStrategy::PowerOfTwo})
-            QTest::newRow(qPrintable(strategyName(strategy))) << int(strategy);
-    }
-
-    void selectionYieldsEveryBackendOnce()
-    {
-        QFETCH(int, strategy);
-        const auto balancer = standalone(LoadBalancingStrategy(strategy), backends({3, 1, 2, 1}));
-        for (int round = 0; round < 20; ++round) {
-            const QByteArray client = clientAddress(round);
-            Selection selection = balancer->select(clientHash(client));
-            QSet<int> seen;
-            for (int index = selection.next(); index >= 0; index = selection.next())
-                seen.insert(index);
-            QCOMPARE(seen.size(), 4);
-            Selection available = balancer->select(clientHash(client));
-            seen.clear();
-            for (int index = available.nextAvailable(); index >= 0; index = available.nextAvailable())
-                seen.insert(index);
-            QCOMPARE(seen.size(), 4);
+              LoadBalancingStrategy::Random, LoadBalancingStrategy::IpHash, LoadBalancingStrategy::PowerOfTwo}) {
+            for (int count : {4, 200})  // 200: more than the 128 whose tried bits fit in the Selection
+                QTest::newRow(qPrintable(strategyName(strategy) + QString::number(count))) << int(strategy) << count;
         }
     }
 
-    void unavailableBackendsAreSkipped_data() { selectionYieldsEveryBackendOnce_data(); }
+    // Each backend once, whether the first choice is taken by nextAvailable()'s fast path or by
+    // next(), and after it every fallback.
+    void selectionYieldsEveryBackendOnce()
+    {
+        QFETCH(int, strategy);
+        QFETCH(int, count);
+        QList<int> weights;
+        for (int i = 0; i < count; ++i)
+            weights << QList<int>{3, 1, 2, 1}[i % 4];
+        const auto balancer = standalone(LoadBalancingStrategy(strategy), backends(weights));
+        for (int round = 0; round < 20; ++round) {
+            const QByteArray client = clientAddress(round);
+            for (bool onlyAvailable : {false, true}) {
+                Selection selection = balancer->select(clientHash(client));
+                QList<int> yielded;
+                for (int index = onlyAvailable ? selection.nextAvailable() : selection.next(); index >= 0;
+                     index = onlyAvailable ? selection.nextAvailable() : selection.next())
+                    yielded << index;
+                QCOMPARE(yielded.size(), count);
+                QCOMPARE(QSet<int>(yielded.begin(), yielded.end()).size(), count);
+            }
+        }
+    }
+
+    void unavailableBackendsAreSkipped_data() { addStrategyRows(); }
 
     void unavailableBackendsAreSkipped()
     {
@@ -251,7 +269,7 @@ private slots:
         QCOMPARE(none.nextAvailable(), -1);
     }
 
-    void openCircuitsAreSkippedUntilAProbeIsDue_data() { selectionYieldsEveryBackendOnce_data(); }
+    void openCircuitsAreSkippedUntilAProbeIsDue_data() { addStrategyRows(); }
 
     // Whatever a strategy picks first, a backend whose circuit is open is passed over; one whose
     // open period is over is a candidate again (for its probe).
