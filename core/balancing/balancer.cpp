@@ -9,6 +9,9 @@
 
 #include <QRandomGenerator>
 
+#include <limits>
+#include <numeric>
+
 namespace kairos {
 
 namespace {
@@ -103,6 +106,27 @@ int Selection::next()
 int Selection::nextAvailable()
 {
     return visitStrategy(m_balancer, [this](const auto &strategy) { return nextAvailableWith(strategy); });
+}
+
+namespace {
+std::unique_ptr<const quint32[]> loadScales(const std::vector<BalancedBackend> &backends)
+{
+    quint64 multiple = 1;
+    for (const BalancedBackend &backend : backends) {
+        multiple = std::lcm(multiple, quint64(std::max(backend.weight, 1)));
+        if (multiple > std::numeric_limits<quint32>::max())
+            return nullptr;
+    }
+    auto scales = std::make_unique<quint32[]>(backends.size());
+    for (size_t i = 0; i < backends.size(); ++i)
+        scales[i] = quint32(multiple / quint64(std::max(backends[i].weight, 1)));
+    return scales;
+}
+}  // namespace
+
+LeastConnectionsBalancer::LeastConnectionsBalancer(const std::vector<BalancedBackend> &backends)
+    : Balancer(LoadBalancingStrategy::LeastConnections, backends), m_loadScale(loadScales(backends))
+{
 }
 
 int Balancer::fallback(Selection &selection) const

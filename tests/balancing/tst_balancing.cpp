@@ -182,6 +182,39 @@ private slots:
         QCOMPARE(pick(*balancer), 0);
     }
 
+    void leastConnectionsComparesLoadPerWeightExactly_data()
+    {
+        QTest::addColumn<QList<int>>("weights");
+        // Loads are compared as in-flight count times a factor per backend when the weights have
+        // a common multiple that fits in 32 bits, and by cross multiplication otherwise.
+        QTest::newRow("common multiple 6") << QList<int>{1, 2, 3, 6};
+        QTest::newRow("no 32-bit common multiple") << QList<int>{997, 991, 983, 977};
+    }
+
+    // Equal in-flight counts per unit of weight are ties (shared round-robin), and one request
+    // more on a backend puts it behind the others.
+    void leastConnectionsComparesLoadPerWeightExactly()
+    {
+        QFETCH(QList<int>, weights);
+        auto list = backends(weights);
+        const auto balancer = standalone(LoadBalancingStrategy::LeastConnections, list);
+        for (size_t i = 0; i < list.size(); ++i)
+            list[i].state->inFlight = 2 * weights[qsizetype(i)];
+        QSet<int> picked;
+        for (int i = 0; i < int(list.size()); ++i)
+            picked << pick(*balancer);
+        QCOMPARE(picked.size(), int(list.size()));
+        for (size_t busier = 0; busier < list.size(); ++busier) {
+            list[busier].state->inFlight += 1;
+            for (int i = 0; i < 2 * int(list.size()); ++i)
+                QVERIFY(pick(*balancer) != int(busier));
+            list[busier].state->inFlight -= 1;
+        }
+        list[2].state->inFlight -= 1;  // now the least loaded per unit of weight, by 1 / weight
+        for (int i = 0; i < 8; ++i)
+            QCOMPARE(pick(*balancer), 2);
+    }
+
     void powerOfTwoAvoidsTheBusyOne()
     {
         auto list = backends({1, 1});
