@@ -43,7 +43,9 @@ private:
     // Starts at a rotating position and keeps the first of equals: ties go round-robin. Two plain
     // ranges rather than one index wrapping around, which costs a comparison per backend. Each
     // comparison is written so that GCC branches rather than moving conditionally: with
-    // conditional moves each waits for the one before (measured: twice the time over 100).
+    // conditional moves each waits for the one before (measured: twice the time over 100). The
+    // two scans below are alike on purpose: one scan over a comparison policy (tried in session
+    // 10) made GCC turn scanRatios' comparison into conditional moves.
 
     // In-flight count times m_loadScale: one multiplication per backend, compared exactly.
     struct Scaled {
