@@ -32,25 +32,26 @@ int visitStrategy(const Balancer &balancer, Visit &&visit)
 }
 }  // namespace
 
+// Called once, when the first fallback is asked for: the first choice is the only one tried.
 void Selection::prepareTriedBits()
 {
     if (m_balancer.size() > 128)
         m_triedHeap = std::make_unique<quint64[]>(size_t(m_balancer.size() + 63) / 64);  // zeroed
     else
         m_triedInline[0] = m_triedInline[1] = 0;
-    if (m_count == 1)  // the first choice, taken by firstWith() without a bit
-        triedWords()[m_previous / 64] |= quint64(1) << (m_previous % 64);
-    m_triedReady = true;
+    triedWords()[m_previous / 64] |= quint64(1) << (m_previous % 64);
 }
 
 template <typename Strategy>
 Q_ALWAYS_INLINE int Selection::nextWith(const Strategy &strategy)
 {
+    if (m_count == 0)
+        return firstWith(strategy);
     if (m_count >= m_balancer.size())
         return -1;
-    if (!m_triedReady)
+    if (m_count == 1)
         prepareTriedBits();
-    const int index = m_count == 0 ? strategy.first(*this) : strategy.fallback(*this);
+    const int index = strategy.fallback(*this);
     if (index < 0 || index >= m_balancer.size() || tried(index))
         return -1;
     triedWords()[index / 64] |= quint64(1) << (index % 64);
@@ -59,8 +60,8 @@ Q_ALWAYS_INLINE int Selection::nextWith(const Strategy &strategy)
     return index;
 }
 
-// nextWith() for the first candidate, when nothing is tried yet: no tried bit to check, and none
-// to set (prepareTriedBits() sets it if a fallback follows).
+// The first candidate, when nothing is tried yet: no tried bit to check, and none to set
+// (prepareTriedBits() sets it if a fallback follows).
 template <typename Strategy>
 Q_ALWAYS_INLINE int Selection::firstWith(const Strategy &strategy)
 {

@@ -95,7 +95,6 @@ private:
     std::unique_ptr<quint64[]> m_triedHeap;
     int m_count = 0;
     int m_previous = -1;
-    bool m_triedReady = false;
 };
 
 // The strategies (one class each) provide `int first(Selection &) const`, the first choice, and
