@@ -31,15 +31,13 @@ public:
         const qint64 loadB = qint64(y.state->inFlight.load(std::memory_order_relaxed)) * x.weight;
         // A tie goes to `a`, itself a uniform pick. Bitwise selection rather than ?: so that no
         // branch depends on the random draw: a mispredicted branch costs more than the whole pick.
-        const int mask = -int(loadA <= loadB);  // all ones when a wins
-        const int winner = b ^ ((a ^ b) & mask);
-        selection.cursor = quint64(a ^ b ^ winner);
-        return winner;
+        selection.cursor = quint64(a ^ b);  // the other one is this ^ winner
+        return loadA <= loadB ? a : b;
     }
 
     int fallback(Selection &selection) const
     {
-        const int other = int(selection.cursor);
+        const int other = int(selection.cursor) ^ selection.previous();
         if (selection.count() == 1 && size() > 1 && !selection.tried(other))
             return other;
         return Balancer::fallback(selection);

@@ -246,6 +246,25 @@ private slots:
             QCOMPARE(pick(*balancer), 1);
     }
 
+    // After its winner, power_of_two offers the other backend it drew, not the winner's neighbour.
+    void powerOfTwoFallsBackOnTheOtherPick()
+    {
+        auto list = backends({1, 1, 1});
+        const auto balancer = standalone(LoadBalancingStrategy::PowerOfTwo, list);
+        list[1].state->inFlight = 5;
+        list[2].state->inFlight = 10;
+        QSet<QPair<int, int>> seen;
+        for (int i = 0; i < 300; ++i) {
+            Selection selection = balancer->select(0);
+            const int first = selection.next();
+            const int second = selection.next();
+            QVERIFY2(first < second, qPrintable(QStringLiteral("%1 then %2").arg(first).arg(second)));
+            seen.insert({first, second});
+        }
+        // (0, 2) is the pair that a fallback in index order would never give after 0.
+        QCOMPARE(seen, (QSet<QPair<int, int>>{{0, 1}, {0, 2}, {1, 2}}));
+    }
+
     void selectionYieldsEveryBackendOnce_data()
     {
         QTest::addColumn<int>("strategy");
