@@ -29,8 +29,10 @@ public:
         const BalancedBackend &y = m_backends[b];
         const qint64 loadA = qint64(x.state->inFlight.load(std::memory_order_relaxed)) * y.weight;
         const qint64 loadB = qint64(y.state->inFlight.load(std::memory_order_relaxed)) * x.weight;
-        // A tie goes to `a`, itself a uniform pick. Bitwise selection rather than ?: so that no
-        // branch depends on the random draw: a mispredicted branch costs more than the whole pick.
+        // A tie goes to `a`, itself a uniform pick. No branch may depend on the random draw (a
+        // mispredicted one costs more than the whole pick): GCC makes this ?: two conditional
+        // moves, of the index and of the winner's offset that the availability check reuses
+        // (objdump; a bitwise mask took five instructions and the offset computed again).
         selection.cursor = quint64(a ^ b);  // the other one is this ^ winner
         return loadA <= loadB ? a : b;
     }
