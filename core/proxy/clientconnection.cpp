@@ -91,7 +91,9 @@ void ClientConnection::releaseIdleMemory()
     m_idleMemoryReleased = true;
     m_retiredExchange.reset();
     m_record = RequestRecord();  // the last request's; the next one starts afresh
+    m_record.peer = m_transport->peerAddress();  // shares the transport's, where a new one allocates
     releaseBuffersAbove(0);
+    m_transport->releaseIdleMemory();
 }
 
 // The input and head buffers, when empty and holding more than `keepBytes`.
@@ -544,7 +546,7 @@ void ClientConnection::onBytesWritten()
 void ClientConnection::onDisconnected()
 {
     // Reached twice when disconnectFromHost() finishes at once: from the signal and from
-    // closeConnection(). The worker counts connections by closed(), so only once.
+    // closeConnection(). The worker's count goes down once.
     if (m_disconnected)
         return;
     m_disconnected = true;
@@ -553,7 +555,8 @@ void ClientConnection::onDisconnected()
     retireExchange();
     m_phase = Phase::Closing;
     m_headerDeadline = m_idleDeadline = m_bodyDeadline = 0;
-    emit closed();
+    if (m_services.openConnections)
+        m_services.openConnections->fetch_sub(1, std::memory_order_relaxed);
     deleteLater();
 }
 

@@ -14,6 +14,7 @@
 #include <QObject>
 #include <QTimer>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 
@@ -53,6 +54,7 @@ struct ConnectionServices {
     LocalHandler *localHandler = nullptr;
     RouteMetrics *unmatchedMetrics = nullptr;  // requests no route matched (and local endpoints)
     std::function<void(const RequestRecord &)> onRequestFinished;
+    std::atomic<int> *openConnections = nullptr;  // the worker's count; a connection leaves it once closed
 };
 
 class ClientConnection : public QObject, private ExchangeSink, private Deadlines::Client, private TransportListener
@@ -60,12 +62,10 @@ class ClientConnection : public QObject, private ExchangeSink, private Deadlines
     Q_OBJECT
 
 public:
-    // Takes ownership of the transport.
+    // Takes ownership of the transport. The services are the worker's, kept for as long as the
+    // connection (one copy per connection cost each idle connection a few hundred bytes).
     ClientConnection(Transport *transport, const ConnectionServices &services, QObject *parent = nullptr);
     ~ClientConnection() override;
-
-signals:
-    void closed();
 
 private:
     enum class Phase { ReadingHead, ReadingBody, AwaitingResponse, Tunneling, Closing };
@@ -110,7 +110,7 @@ private:
     void exchangeReadyForBody() override;
 
     Transport *m_transport;
-    ConnectionServices m_services;
+    const ConnectionServices &m_services;
     GatewaySnapshotPtr m_snapshot;  // of the current request
     http::MessageParser m_parser;
     QByteArray m_inbound;

@@ -290,6 +290,14 @@ void SocketTransport::write(QByteArrayView data)
     }
 }
 
+void SocketTransport::releaseIdleMemory()
+{
+    if (bytesToWrite() == 0) {
+        m_out = QByteArray();
+        m_outOffset = 0;
+    }
+}
+
 void SocketTransport::sendBatched()
 {
     m_batched = false;

@@ -43,6 +43,7 @@ public:
     void close() override;
     void abort() override;
     QHostAddress peerAddress() const override { return m_peer; }
+    void releaseIdleMemory() override;
 
 private:
     friend class OutputBatch;

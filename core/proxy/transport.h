@@ -54,6 +54,8 @@ public:
     virtual void close() = 0;
     virtual void abort() = 0;
     virtual QHostAddress peerAddress() const = 0;
+    // Frees buffers kept for reuse, when nothing is waiting in them (a connection gone idle).
+    virtual void releaseIdleMemory() {}
     Error error() const { return m_error; }
     QString errorString() const { return m_errorString; }
     // Closes now, tells no listener, and frees the object once control is back in the event loop

@@ -17,8 +17,18 @@ Worker::Worker(ConnectionServices services) : m_services(std::move(services)), m
 {
     m_services.pool = &m_pool;
     m_services.deadlines = &m_deadlines;
+    m_services.openConnections = &m_connections;
+    m_adminServices = m_services;
+    m_adminServices.adminListener = true;
     // The pool's limits come with applyUpstreamSettings(), which Gateway::startWorkers() queues
     // ahead of any connection.
+}
+
+// Connections still open (closeAll() not called) go first: they use the services, pool and
+// deadlines below, which QObject would otherwise destroy before its children.
+Worker::~Worker()
+{
+    deleteConnections();
 }
 
 void Worker::start()
@@ -33,11 +43,7 @@ void Worker::start()
 void Worker::accept(qintptr socketDescriptor, bool adminListener)
 {
     m_connections.fetch_add(1, std::memory_order_relaxed);
-    ConnectionServices services = m_services;
-    services.adminListener = adminListener;
-    auto *connection = new ClientConnection(new SocketTransport(int(socketDescriptor)), services, this);
-    connect(connection, &ClientConnection::closed, this,
-            [this] { m_connections.fetch_sub(1, std::memory_order_relaxed); });
+    new ClientConnection(new SocketTransport(int(socketDescriptor)), adminListener ? m_adminServices : m_services, this);
 }
 
 void Worker::applyUpstreamSettings(const QSet<QString> &backendKeys, int maxIdlePerBackend, int idleTimeoutMs)
@@ -46,11 +52,16 @@ void Worker::applyUpstreamSettings(const QSet<QString> &backendKeys, int maxIdle
     m_pool.setLiveBackends(backendKeys);
 }
 
-void Worker::closeAll()
+void Worker::deleteConnections()
 {
     const QList<ClientConnection *> connections = findChildren<ClientConnection *>(Qt::FindDirectChildrenOnly);
     for (ClientConnection *connection : connections)
         delete connection;
+}
+
+void Worker::closeAll()
+{
+    deleteConnections();
     m_pool.clear();
     m_connections.store(0, std::memory_order_relaxed);
     // Sockets are released with deleteLater(); this thread's loop is about to stop, so run them now.

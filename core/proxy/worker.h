@@ -23,6 +23,7 @@ class Worker : public QObject
 
 public:
     explicit Worker(ConnectionServices services);
+    ~Worker() override;
 
     // Called in the worker's thread.
     void start();
@@ -35,7 +36,10 @@ public:
     int idleUpstreamConnections() const { return m_pool.publishedIdleCount(); }
 
 private:
+    void deleteConnections();
+
     ConnectionServices m_services;
+    ConnectionServices m_adminServices;  // the same for connections of admin.listen
     UpstreamPool m_pool;
     Deadlines m_deadlines;
     std::atomic<int> m_connections{0};
