@@ -390,14 +390,15 @@ private slots:
 
     void connectionIdleLongerThanASecondKeepsWorking()
     {
-        // After a second of idleness the connection frees its buffers (input, the parser's head
-        // buffer, the last request's record): the client must notice nothing.
+        // After a second of idleness the connection frees its buffers (input, output, the
+        // parser's head buffer, the last request's record): the client must notice nothing.
         RunningGateway running(echoConfig({{"idle_timeout_ms", 5000}}));
         RawClient client(running.port());
         for (int round = 0; round < 3; ++round) {
             client.send("GET /one/x HTTP/1.1\r\nHost: h\r\nX-Filler: " + QByteArray(1000 * round, 'f') + "\r\n\r\n");
             const Response response = client.readOne();
             QCOMPARE(response.status, 200);
+            QCOMPARE(upstreamHeaderValues(response, "x-forwarded-for"), QList<QByteArray>{"127.0.0.1"});
             QTest::qWait(1300);
             QVERIFY(client.isConnected());
         }
