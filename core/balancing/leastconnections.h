@@ -60,7 +60,7 @@ private:
                 continue;
             const qint64 load = qint64(m_backends[index].state->inFlight.load(std::memory_order_relaxed))
                                 * m_loadScale[size_t(index)];
-            if (load < best.load || best.index < 0)  // this order: GCC tests the common case first
+            if (best.index < 0 || load < best.load)
                 best = {index, load};
         }
     }
