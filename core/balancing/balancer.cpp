@@ -65,14 +65,14 @@ Q_ALWAYS_INLINE int Selection::nextWith(const Strategy &strategy)
 template <typename Strategy>
 Q_ALWAYS_INLINE int Selection::firstWith(const Strategy &strategy)
 {
-    if (m_balancer.size() == 0)
-        return -1;
+    if (strategy.size() == 0)  // strategy is m_balancer, as its own class: read through it, GCC
+        return -1;             // knows this is the same size nextAvailableWith() checked
     const int index = strategy.first(*this);
     // Each strategy's first() answers an index in range when there are backends (the tests check
     // it in the Debug builds). Assumed rather than checked: the check, and the balancer's size
     // kept for it, cost every selection a few instructions (least_connections a saved register).
     Q_ASSUME(index >= 0);
-    Q_ASSUME(index < m_balancer.size());
+    Q_ASSUME(index < strategy.size());
     m_count = 1;
     m_previous = index;
     return index;
@@ -85,8 +85,10 @@ template <typename Strategy>
 Q_NEVER_INLINE int Selection::nextAvailableWith(const Strategy &strategy)
 {
     if (Q_LIKELY(m_count == 0)) {
-        const int index = firstWith(strategy);
-        if (Q_UNLIKELY(index < 0) || strategy.backend(index).state->isAvailableNow())
+        if (Q_UNLIKELY(strategy.size() == 0))
+            return -1;
+        const int index = firstWith(strategy);  // in range: no check for -1 here
+        if (strategy.backend(index).state->isAvailableNow())
             return index;
         return fallbackAvailableWith(strategy, index);
     }
