@@ -33,6 +33,8 @@ public:
     bool carriedEarlierRequests() const { return m_requests > 1; }
     void countRequest() { ++m_requests; }
     QElapsedTimer &idleSince() { return m_idleSince; }
+    // The pool's UpstreamPool::m_liveGeneration when it last found this backend in the config.
+    quint64 liveGeneration = 0;
 
 private:
     QString m_key;

@@ -19,12 +19,30 @@ void UpstreamPool::setLimits(int maxIdlePerBackend, int idleTimeoutMs)
     m_idleTimeoutMs = idleTimeoutMs;
 }
 
+UpstreamPool::IdleList *UpstreamPool::idleList(const QString &key, bool create)
+{
+    if (m_lastList && m_lastKey == key)
+        return m_lastList;
+    IdleList *list = nullptr;
+    if (create) {
+        list = &m_idle[key];
+    } else {
+        const auto found = m_idle.find(key);
+        if (found == m_idle.end())
+            return nullptr;
+        list = &found->second;
+    }
+    m_lastKey = key;
+    m_lastList = list;  // the map's nodes stay put when it grows
+    return list;
+}
+
 std::unique_ptr<UpstreamConnection> UpstreamPool::take(const QString &backendKey)
 {
-    auto found = m_idle.find(backendKey);
-    if (found == m_idle.end())
+    IdleList *list = idleList(backendKey, false);
+    if (!list)
         return nullptr;
-    std::vector<std::unique_ptr<UpstreamConnection>> &idle = found->second;
+    IdleList &idle = *list;
     while (!idle.empty()) {
         std::unique_ptr<UpstreamConnection> connection = std::move(idle.back());
         idle.pop_back();
@@ -37,10 +55,14 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::take(const QString &backendKey
 
 void UpstreamPool::giveBack(std::unique_ptr<UpstreamConnection> connection)
 {
-    std::vector<std::unique_ptr<UpstreamConnection>> &idle = m_idle[connection->key()];
-    if (int(idle.size()) >= m_maxIdlePerBackend || !m_liveBackends.contains(connection->backendKey())
-        || !connection->transport()->isOpen())
+    IdleList &idle = *idleList(connection->key(), true);
+    if (int(idle.size()) >= m_maxIdlePerBackend || !connection->transport()->isOpen())
         return;  // the unique_ptr closes it
+    if (connection->liveGeneration != m_liveGeneration) {  // asked once per connection and config
+        if (!m_liveBackends.contains(connection->backendKey()))
+            return;
+        connection->liveGeneration = m_liveGeneration;
+    }
     connection->parser().startNextMessage();
     connection->idleSince().start();
     connection->transport()->setListener(this);
@@ -62,6 +84,7 @@ void UpstreamPool::drop(Transport &transport)
 
 void UpstreamPool::expireIdle()
 {
+    forgetLastList();
     for (auto it = m_idle.begin(); it != m_idle.end();) {
         auto &idle = it->second;
         idle.erase(std::remove_if(idle.begin(), idle.end(),
@@ -76,12 +99,15 @@ void UpstreamPool::expireIdle()
 
 void UpstreamPool::clear()
 {
+    forgetLastList();
     m_idle.clear();
 }
 
 void UpstreamPool::setLiveBackends(const QSet<QString> &backendKeys)
 {
     m_liveBackends = backendKeys;
+    ++m_liveGeneration;
+    forgetLastList();
     for (auto it = m_idle.begin(); it != m_idle.end();) {
         const bool live = !it->second.empty() && m_liveBackends.contains(it->second.front()->backendKey());
         it = live ? std::next(it) : m_idle.erase(it);

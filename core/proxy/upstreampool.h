@@ -46,9 +46,17 @@ private:
     void transportClosed(Transport &transport) override { drop(transport); }
     void drop(Transport &transport);
     void expireIdle();
+    using IdleList = std::vector<std::unique_ptr<UpstreamConnection>>;
+    IdleList *idleList(const QString &key, bool create);
+    void forgetLastList() { m_lastList = nullptr; }  // before anything is erased from m_idle
 
-    std::unordered_map<QString, std::vector<std::unique_ptr<UpstreamConnection>>> m_idle;
+    std::unordered_map<QString, IdleList> m_idle;
+    // The list last looked up and its key: a worker's requests mostly go to few backends, and
+    // comparing the key costs less than hashing it (three lookups per request before).
+    QString m_lastKey;
+    IdleList *m_lastList = nullptr;
     QSet<QString> m_liveBackends;
+    quint64 m_liveGeneration = 1;  // changes with m_liveBackends; see UpstreamConnection::liveGeneration
     int m_maxIdlePerBackend = 0;  // setLimits() gives the config's values
     int m_idleTimeoutMs = 60'000;
     QTimer m_sweep;

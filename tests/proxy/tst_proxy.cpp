@@ -231,6 +231,24 @@ private slots:
         QCOMPARE(m_a->openConnections(), 3);  // all kept
     }
 
+    // A backend taken out of the config keeps no idle connection, and a request it was serving
+    // then does not put its connection back in the pool.
+    void removedBackendsConnectionsAreNotKept()
+    {
+        RunningGateway running(echoConfig({{"workers", 1}}));
+        QCOMPARE(request(running.port(), "GET", "/one/x").status, 200);
+        QTRY_COMPARE(m_a->openConnections(), 1);  // kept idle
+        RawClient slow(running.port());
+        slow.send("GET /one/x?delay_ms=400 HTTP/1.1\r\nHost: h\r\n\r\n");  // takes the idle one
+        QTest::qWait(100);
+        running.gateway.applyConfig(makeConfig({routeJson("/new", "/", {backendJson(m_b->port())})}));
+        QCOMPARE(m_a->connectionsAccepted(), 1);
+        QCOMPARE(slow.readOne().status, 200);
+        QTRY_COMPARE(m_a->openConnections(), 0);
+        QCOMPARE(request(running.port(), "GET", "/new").status, 200);
+        QTRY_COMPARE(m_b->openConnections(), 1);  // the new backend's connection is kept
+    }
+
     void roundRobinThroughTheGateway()
     {
         RunningGateway running(echoConfig());
