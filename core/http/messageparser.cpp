@@ -268,6 +268,8 @@ void MessageParser::releaseMemory(qsizetype keepBytes)
         m_headBuffer = QByteArray();
     if (m_framingFields.capacity() > keepBytes)
         m_framingFields = QByteArray();
+    if (keepBytes == 0)
+        m_lastFields = QList<Headers::Field>();  // clear() would allocate an empty copy while shared
 }
 
 void MessageParser::fail(int status, QByteArray message)
@@ -417,8 +419,14 @@ bool MessageParser::checkFieldLines(const Lines &lines)
             framingLines.append(QByteArrayView(line.data(), line.size() + 2));
             transferEncoding = transferEncoding || name.size() == 17;  // the only such name of 17
         }
-        headers.add(fieldName(name), value.toByteArray());
+        const qsizetype position = i - 1;
+        const QList<Headers::Field> &last = m_lastFields;  // const: reading may not detach it
+        if (position < last.size() && last[position].second == value && last[position].first == name)
+            headers.fields().append(last[position]);
+        else
+            headers.add(fieldName(name), value.toByteArray());
     }
+    m_lastFields = headers.fields();
     // Sized once and copied into: appending piece by piece cost a call to QByteArray::insert each.
     qsizetype framingSize = 2;
     for (const QByteArrayView framingLine : framingLines)

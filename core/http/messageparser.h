@@ -46,7 +46,7 @@ public:
     void continueToBody();
     void startNextMessage();
     // Between messages, with nothing buffered: gives back the buffers kept for the next head
-    // when they hold more than `keepBytes`.
+    // when they hold more than `keepBytes`, and with 0 the last head's fields too.
     void releaseMemory(qsizetype keepBytes = 0);
     // Heap the parser's own buffers hold (the head being read, the framing fields).
     qsizetype bufferedCapacity() const { return m_headBuffer.capacity() + m_framingFields.capacity(); }
@@ -87,6 +87,11 @@ private:
     std::unique_ptr<http_parser> m_parser;
     RequestHead m_request;
     ResponseHead m_response;
+    // The last head's fields. A field that comes again at the same position with the same bytes
+    // shares their name and value instead of allocating copies: on a keep-alive connection most
+    // do (Host, User-Agent, Accept... from clients; Server, Content-Type, Date within its second
+    // from backends).
+    QList<Headers::Field> m_lastFields;
     Framing m_framing = Framing::None;
     quint64 m_contentLength = 0;
     bool m_keepAlive = true;

@@ -123,6 +123,36 @@ private slots:
                                      "Transfer-Encoding-Extra"}));
     }
 
+    // A field that comes again at the same position with the same bytes shares the last head's
+    // copies; anything else (other bytes, other spelling, another position) gets its own.
+    void repeatedFieldsShareTheLastHeadsBytes()
+    {
+        MessageParser parser(MessageParser::Type::Request, 64 * 1024);
+        parseOne(parser, "GET / HTTP/1.1\r\nHost: h\r\nX-Custom: same\r\nX-Other: one\r\nX-Case: v\r\n\r\n");
+        const Headers first = parser.request().headers;
+        parser.startNextMessage();
+        parseOne(parser, "GET / HTTP/1.1\r\nHost: h\r\nX-Custom: same\r\nX-Other: two\r\nx-case: v\r\n"
+                         "X-Custom: same\r\n\r\n");
+        const QList<Headers::Field> &fields = parser.request().headers.fields();
+        QCOMPARE(fields.size(), 5);
+        QCOMPARE(fields[1].first, QByteArray("X-Custom"));
+        QCOMPARE(fields[1].second, QByteArray("same"));
+        QCOMPARE(fields[1].second.constData(), first.fields()[1].second.constData());  // shared
+        QCOMPARE(fields[1].first.constData(), first.fields()[1].first.constData());
+        QCOMPARE(fields[2].second, QByteArray("two"));
+        QCOMPARE(fields[3].first, QByteArray("x-case"));  // as spelled this time
+        QCOMPARE(fields[3].second, QByteArray("v"));
+        QVERIFY(fields[3].second.constData() != first.fields()[3].second.constData());
+        QCOMPARE(fields[4].second, QByteArray("same"));  // a position the last head did not have
+        QVERIFY(fields[4].second.constData() != first.fields()[1].second.constData());
+
+        // After releaseMemory(0) (an idle connection) nothing of the last head is kept.
+        parser.startNextMessage();
+        parser.releaseMemory(0);
+        parseOne(parser, "GET / HTTP/1.1\r\nHost: h\r\nX-Custom: same\r\n\r\n");
+        QVERIFY(parser.request().headers.fields()[1].second.constData() != first.fields()[1].second.constData());
+    }
+
     // Letters match in either case; bytes that differ only in the same bit (0x20) do not
     // otherwise ('@' and '`', '[' and '{', '^' and '~', digits and control bytes).
     void equalsIgnoreCaseFoldsLettersOnly()
