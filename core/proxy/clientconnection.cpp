@@ -50,7 +50,8 @@ ClientConnection::ClientConnection(Transport *transport, const ConnectionService
       m_services(services),
       m_parser(http::MessageParser::Type::Request, services.snapshot()->config->server.maxHeaderBytes),
       m_headerTimeoutMs(services.snapshot()->config->server.headerTimeoutMs),
-      m_idleTimeoutMs(services.snapshot()->config->server.idleTimeoutMs)
+      m_idleTimeoutMs(services.snapshot()->config->server.idleTimeoutMs),
+      m_record(transport->peerAddress())
 {
     m_transport->setParent(this);
     m_transport->setListener(this);
@@ -90,8 +91,7 @@ void ClientConnection::releaseIdleMemory()
 {
     m_idleMemoryReleased = true;
     m_retiredExchange.reset();
-    m_record = RequestRecord();  // the last request's; the next one starts afresh
-    m_record.peer = m_transport->peerAddress();  // shares the transport's, where a new one allocates
+    m_record = RequestRecord(m_transport->peerAddress());  // the last request's; the next one starts afresh
     releaseBuffersAbove(0);
     m_transport->releaseIdleMemory();
 }
@@ -198,9 +198,8 @@ void ClientConnection::processInbound()
             m_inboundOffset += used;
             if (m_parser.state() == http::MessageParser::State::Failed) {
                 m_requestClock.start();
-                m_record = RequestRecord();
+                m_record = RequestRecord(m_transport->peerAddress());
                 m_record.requestId = newRequestId();
-                m_record.peer = m_transport->peerAddress();
                 m_closeAfterResponse = true;
                 writeError(GatewayError::fromStatus(m_parser.errorStatus(), m_parser.errorMessage()));
             } else if (m_parser.state() == http::MessageParser::State::HeadDone) {
@@ -222,12 +221,11 @@ void ClientConnection::handleRequestHead()
     m_requestClock.start();
     m_snapshot = m_services.snapshot();
     const http::RequestHead &head = m_parser.request();
-    m_record = RequestRecord();
+    m_record = RequestRecord(m_transport->peerAddress());
     const QByteArray incomingId = head.headers.value("x-request-id");
     m_record.requestId = isAcceptableRequestId(incomingId) ? incomingId : newRequestId();
     m_record.method = head.method;
     m_record.target = head.target;
-    m_record.peer = m_transport->peerAddress();
     if (m_services.captureHeaders)
         m_record.requestHeaders = http::withCredentialsRedacted(head.headers);
     // After an Upgrade request the parser reads no further: unless the backend switches
@@ -512,9 +510,8 @@ void ClientConnection::onHeaderTimeout()
         return;
     }
     m_requestClock.start();
-    m_record = RequestRecord();
+    m_record = RequestRecord(m_transport->peerAddress());
     m_record.requestId = newRequestId();
-    m_record.peer = m_transport->peerAddress();
     m_closeAfterResponse = true;
     writeError(GatewayError::fromStatus(408, "timed out reading the request head"));
 }

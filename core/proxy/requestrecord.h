@@ -10,6 +10,10 @@
 namespace kairos {
 
 struct RequestRecord {
+    RequestRecord() = default;
+    // With the peer's address shared: a default QHostAddress allocates.
+    explicit RequestRecord(QHostAddress peerAddress) : peer(std::move(peerAddress)) {}
+
     QByteArray requestId;
     QByteArray method;
     QByteArray target;

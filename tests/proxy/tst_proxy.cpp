@@ -2,6 +2,7 @@
 // echo and scripted backends on the test's thread.
 #include "demo/echobackend.h"
 #include "proxy/gateway.h"
+#include "proxy/networklist.h"
 #include "support/testsupport.h"
 
 #include <QSslKey>
@@ -586,6 +587,21 @@ private slots:
                                           {{"X-Forwarded-For", "203.0.113.9"}, {"X-Forwarded-Proto", "https"}});
         QCOMPARE(upstreamHeaderValues(response, "x-forwarded-for"), QList<QByteArray>{"203.0.113.9, 127.0.0.1"});
         QCOMPARE(upstreamHeaderValues(response, "x-forwarded-proto"), QList<QByteArray>{"https"});
+    }
+
+    // Trusted proxies: an IPv4 peer matches an IPv4 network whether it comes as a.b.c.d or, from
+    // a dual-stack socket, as ::ffff:a.b.c.d; an empty list matches nothing.
+    void networkListMatchesPeersInEitherForm()
+    {
+        const NetworkList list({"10.0.0.0/8", "192.168.1.7", "2001:db8::/32"});
+        QVERIFY(list.contains(QHostAddress("10.1.2.3")));
+        QVERIFY(list.contains(QHostAddress("::ffff:10.1.2.3")));
+        QVERIFY(list.contains(QHostAddress("192.168.1.7")));
+        QVERIFY(!list.contains(QHostAddress("192.168.1.8")));
+        QVERIFY(!list.contains(QHostAddress("::ffff:11.0.0.1")));
+        QVERIFY(list.contains(QHostAddress("2001:db8::1")));
+        QVERIFY(!list.contains(QHostAddress("2001:db9::1")));
+        QVERIFY(!NetworkList(QStringList()).contains(QHostAddress("10.1.2.3")));
     }
 
     void preserveHost()
