@@ -78,6 +78,27 @@ QByteArray fieldName(QByteArrayView name)
     return name.toByteArray();
 }
 
+// Methods and reason phrases that most messages carry: shared static copies, as the names above.
+const QByteArray kCommonMethods[] = {
+    QByteArrayLiteral("GET"),   QByteArrayLiteral("POST"),  QByteArrayLiteral("PUT"),     QByteArrayLiteral("DELETE"),
+    QByteArrayLiteral("HEAD"),  QByteArrayLiteral("PATCH"), QByteArrayLiteral("OPTIONS"),
+};
+const QByteArray kCommonReasons[] = {
+    QByteArrayLiteral("OK"),        QByteArrayLiteral("Created"),      QByteArrayLiteral("No Content"),
+    QByteArrayLiteral("Found"),     QByteArrayLiteral("Not Modified"), QByteArrayLiteral("Bad Request"),
+    QByteArrayLiteral("Not Found"), QByteArrayLiteral("Internal Server Error"),
+};
+
+template <size_t Count>
+QByteArray sharedOrCopy(const QByteArray (&common)[Count], QByteArrayView bytes)
+{
+    for (const QByteArray &known : common) {
+        if (equalBytes(known, bytes))
+            return known;
+    }
+    return bytes.toByteArray();
+}
+
 bool isToken(QByteArrayView text)
 {
     if (text.isEmpty())
@@ -268,8 +289,10 @@ void MessageParser::releaseMemory(qsizetype keepBytes)
         m_headBuffer = QByteArray();
     if (m_framingFields.capacity() > keepBytes)
         m_framingFields = QByteArray();
-    if (keepBytes == 0)
+    if (keepBytes == 0) {
         m_lastFields = QList<Headers::Field>();  // clear() would allocate an empty copy while shared
+        m_lastTarget = QByteArray();
+    }
 }
 
 void MessageParser::fail(int status, QByteArray message)
@@ -387,8 +410,11 @@ bool MessageParser::parseRequestLine(QByteArrayView line)
         fail(version.startsWith("HTTP/") ? 505 : 400, "unsupported HTTP version");
         return false;
     }
-    m_request.method = method.toByteArray();
-    m_request.target = target.toByteArray();
+    m_request.method = sharedOrCopy(kCommonMethods, method);
+    // A keep-alive client often asks for the same target again (polling, health checks).
+    if (m_lastTarget.isNull() || m_lastTarget != target)
+        m_lastTarget = target.toByteArray();
+    m_request.target = m_lastTarget;
     return true;
 }
 
@@ -469,7 +495,8 @@ bool MessageParser::runFraming()
         m_response.versionMinor = m_parser->http_minor;
         const qsizetype space = indexOfByte(startLine, ' ');
         const qsizetype secondSpace = indexOfByte(startLine, ' ', space + 1);
-        m_response.reason = secondSpace < 0 ? QByteArray() : startLine.sliced(secondSpace + 1).chopped(2).toByteArray();
+        m_response.reason =
+            secondSpace < 0 ? QByteArray() : sharedOrCopy(kCommonReasons, startLine.sliced(secondSpace + 1).chopped(2));
         if (m_parser->http_major != 1) {
             fail(502, "unsupported HTTP version");
             return false;

@@ -46,7 +46,7 @@ public:
     void continueToBody();
     void startNextMessage();
     // Between messages, with nothing buffered: gives back the buffers kept for the next head
-    // when they hold more than `keepBytes`, and with 0 the last head's fields too.
+    // when they hold more than `keepBytes`, and with 0 the last head's fields and target too.
     void releaseMemory(qsizetype keepBytes = 0);
     // Heap the parser's own buffers hold (the head being read, the framing fields).
     qsizetype bufferedCapacity() const { return m_headBuffer.capacity() + m_framingFields.capacity(); }
@@ -92,6 +92,7 @@ private:
     // do (Host, User-Agent, Accept... from clients; Server, Content-Type, Date within its second
     // from backends).
     QList<Headers::Field> m_lastFields;
+    QByteArray m_lastTarget;  // the last request target, likewise
     Framing m_framing = Framing::None;
     quint64 m_contentLength = 0;
     bool m_keepAlive = true;

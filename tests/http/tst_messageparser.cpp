@@ -153,6 +153,34 @@ private slots:
         QVERIFY(parser.request().headers.fields()[1].second.constData() != first.fields()[1].second.constData());
     }
 
+    // Common methods and reason phrases are shared static copies; a target asked for again on the
+    // same connection shares the last one; anything else is copied as received.
+    void commonMethodsReasonsAndRepeatedTargetsAreShared()
+    {
+        MessageParser one(MessageParser::Type::Request, 64 * 1024);
+        MessageParser two(MessageParser::Type::Request, 64 * 1024);
+        parseOne(one, "GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
+        parseOne(two, "GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
+        QCOMPARE(one.request().method.constData(), two.request().method.constData());
+        const QByteArray firstTarget = one.request().target;
+        one.startNextMessage();
+        parseOne(one, "PURGE /a HTTP/1.1\r\nHost: h\r\n\r\n");
+        QCOMPARE(one.request().method, QByteArray("PURGE"));
+        QCOMPARE(one.request().target.constData(), firstTarget.constData());
+        one.startNextMessage();
+        parseOne(one, "GET /b HTTP/1.1\r\nHost: h\r\n\r\n");
+        QCOMPARE(one.request().target, QByteArray("/b"));
+
+        MessageParser response(MessageParser::Type::Response, 64 * 1024);
+        MessageParser other(MessageParser::Type::Response, 64 * 1024);
+        parseOne(response, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        parseOne(other, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        QCOMPARE(response.response().reason.constData(), other.response().reason.constData());
+        response.startNextMessage();
+        parseOne(response, "HTTP/1.1 200 Fine\r\nContent-Length: 0\r\n\r\n");
+        QCOMPARE(response.response().reason, QByteArray("Fine"));
+    }
+
     // Letters match in either case; bytes that differ only in the same bit (0x20) do not
     // otherwise ('@' and '`', '[' and '{', '^' and '~', digits and control bytes).
     void equalsIgnoreCaseFoldsLettersOnly()
