@@ -46,7 +46,8 @@ public:
     void continueToBody();
     void startNextMessage();
     // Between messages, with nothing buffered: gives back the buffers kept for the next head
-    // when they hold more than `keepBytes`, and with 0 the last head's fields and target too.
+    // when they hold more than `keepBytes`, and the last head's fields and target when that head
+    // was larger (with 0, always).
     void releaseMemory(qsizetype keepBytes = 0);
     // Heap the parser's own buffers hold (the head being read, the framing fields).
     qsizetype bufferedCapacity() const { return m_headBuffer.capacity() + m_framingFields.capacity(); }
@@ -93,6 +94,7 @@ private:
     // from backends).
     QList<Headers::Field> m_lastFields;
     QByteArray m_lastTarget;  // the last request target, likewise
+    qsizetype m_lastHeadBytes = 0;  // the size of the head they came from
     Framing m_framing = Framing::None;
     quint64 m_contentLength = 0;
     bool m_keepAlive = true;

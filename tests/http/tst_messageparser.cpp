@@ -150,7 +150,21 @@ private slots:
         parser.startNextMessage();
         parser.releaseMemory(0);
         parseOne(parser, "GET / HTTP/1.1\r\nHost: h\r\nX-Custom: same\r\n\r\n");
-        QVERIFY(parser.request().headers.fields()[1].second.constData() != first.fields()[1].second.constData());
+        const Headers small = parser.request().headers;
+        QVERIFY(small.fields()[1].second.constData() != first.fields()[1].second.constData());
+
+        // releaseMemory(512) (a connection waiting for its next request) keeps a small head's
+        // fields, not a larger one's.
+        parser.startNextMessage();
+        parser.releaseMemory(512);
+        parseOne(parser, "GET / HTTP/1.1\r\nHost: h\r\nX-Custom: same\r\nX-Pad: " + QByteArray(600, 'p') + "\r\n\r\n");
+        const Headers large = parser.request().headers;
+        QCOMPARE(large.fields()[1].second.constData(), small.fields()[1].second.constData());
+        parser.startNextMessage();
+        parser.releaseMemory(512);
+        parseOne(parser, "GET / HTTP/1.1\r\nHost: h\r\nX-Custom: same\r\n\r\n");
+        QVERIFY(parser.request().headers.fields()[1].second.constData() != large.fields()[1].second.constData());
+        QCOMPARE(parser.request().headers.fields()[1].second, QByteArray("same"));
     }
 
     // Common methods and reason phrases are shared static copies; a target asked for again on the
