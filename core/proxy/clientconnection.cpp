@@ -44,11 +44,13 @@ QByteArray originFormTarget(const QByteArray &target)
 
 }  // namespace
 
-ClientConnection::ClientConnection(Transport *transport, const ConnectionServices &services, QObject *parent)
+ClientConnection::ClientConnection(Transport *transport, const ConnectionServices &services, bool adminListener,
+                                   QObject *parent)
     : QObject(parent),
       m_transport(transport),
       m_services(services),
       m_parser(http::MessageParser::Type::Request, services.snapshot()->config->server.maxHeaderBytes),
+      m_adminListener(adminListener),
       m_headerTimeoutMs(services.snapshot()->config->server.headerTimeoutMs),
       m_idleTimeoutMs(services.snapshot()->config->server.idleTimeoutMs),
       m_record(transport->peerAddress())
@@ -239,7 +241,7 @@ void ClientConnection::handleRequestHead()
     m_bodyDeadline = m_requestBodyDone ? 0 : Deadlines::nowMs() + m_idleTimeoutMs;
 
     const bool hasLength = m_parser.framing() == http::MessageParser::Framing::ContentLength;
-    if (m_services.localHandler && (m_services.adminListener || m_services.localHandler->wantsRequest(head))) {
+    if (m_services.localHandler && (m_adminListener || m_services.localHandler->wantsRequest(head))) {
         m_localRequest = true;
         m_bodyLimit = kMaxLocalBodyBytes;
         if (hasLength && qint64(m_parser.contentLength()) > m_bodyLimit) {

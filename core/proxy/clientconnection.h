@@ -47,7 +47,6 @@ public:
 
 struct ConnectionServices {
     std::function<GatewaySnapshotPtr()> snapshot;
-    bool adminListener = false;  // connections of admin.listen: local endpoints only, no proxying
     bool captureHeaders = false;  // copy heads into RequestRecord (for the console's traffic view)
     UpstreamPool *pool = nullptr;
     Deadlines *deadlines = nullptr;  // the worker's timeout tick
@@ -64,7 +63,9 @@ class ClientConnection : public QObject, private ExchangeSink, private Deadlines
 public:
     // Takes ownership of the transport. The services are the worker's, kept for as long as the
     // connection (one copy per connection cost each idle connection a few hundred bytes).
-    ClientConnection(Transport *transport, const ConnectionServices &services, QObject *parent = nullptr);
+    // adminListener: accepted on admin.listen, so local endpoints only, no proxying.
+    ClientConnection(Transport *transport, const ConnectionServices &services, bool adminListener,
+                     QObject *parent = nullptr);
     ~ClientConnection() override;
 
 private:
@@ -119,6 +120,7 @@ private:
     ProxyExchange *m_exchange = nullptr;
     std::unique_ptr<ProxyExchange> m_retiredExchange;  // finished; see retireExchange()
     Tunnel *m_tunnel = nullptr;
+    const bool m_adminListener;
     bool m_processing = false;
     bool m_responseChunked = false;
     bool m_responseUntilClose = false;

@@ -18,8 +18,6 @@ Worker::Worker(ConnectionServices services) : m_services(std::move(services)), m
     m_services.pool = &m_pool;
     m_services.deadlines = &m_deadlines;
     m_services.openConnections = &m_connections;
-    m_adminServices = m_services;
-    m_adminServices.adminListener = true;
     // The pool's limits come with applyUpstreamSettings(), which Gateway::startWorkers() queues
     // ahead of any connection.
 }
@@ -43,7 +41,7 @@ void Worker::start()
 void Worker::accept(qintptr socketDescriptor, bool adminListener)
 {
     m_connections.fetch_add(1, std::memory_order_relaxed);
-    new ClientConnection(new SocketTransport(int(socketDescriptor)), adminListener ? m_adminServices : m_services, this);
+    new ClientConnection(new SocketTransport(int(socketDescriptor)), m_services, adminListener, this);
 }
 
 void Worker::applyUpstreamSettings(const QSet<QString> &backendKeys, int maxIdlePerBackend, int idleTimeoutMs)

@@ -39,7 +39,6 @@ private:
     void deleteConnections();
 
     ConnectionServices m_services;
-    ConnectionServices m_adminServices;  // the same for connections of admin.listen
     UpstreamPool m_pool;
     Deadlines m_deadlines;
     std::atomic<int> m_connections{0};
