@@ -18,6 +18,7 @@ beside nginx's round robin over the same three.
 
 usage: compare.py KAIROS_BINARY [--duration 10] [--rounds 3] [--connections 1,50,200]
                   [--path /|/1m] [--strategies] [--access-log] [--pin] [--baseline OTHER_BINARY]
+                  [--only kairos-1w,...]
 
 With --access-log, nginx and Kairos each append an access log line per request to a file, as a
 production setup would (HAProxy logs only to syslog; it stays without a log).
@@ -26,7 +27,10 @@ With --pin, the proxies run on CPU 1 and wrk and the upstream on CPU 0 (taskset)
 does not share its core with the load it serves; Kairos then runs with 1 worker only.
 
 With --baseline, another Kairos build runs beside the first with 1 worker ("baseline-1w", its own
-port), in the same rounds: an A/B of two builds with nginx as the yardstick of both."""
+port), in the same rounds: an A/B of two builds with nginx as the yardstick of both.
+
+With --only, just the named targets and nginx take turns (the others are started but not loaded):
+more rounds in the same time, for a p99 ratio whose spread ("(rounds)" beside it) is worth reading."""
 import argparse, json, os, re, shutil, statistics, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -112,6 +116,8 @@ def main():
     parser.add_argument("--pin", action="store_true",
                         help="proxies on CPU 1, wrk and the upstream on CPU 0 (Kairos with 1 worker only)")
     parser.add_argument("--baseline", help="another Kairos binary, run with 1 worker beside the first (A/B; not with --strategies)")
+    parser.add_argument("--only", help="comma-separated targets to run (nginx, the yardstick, always runs), for more "
+                                       "rounds in the same time: --only kairos-1w")
     args = parser.parse_args()
     global pinned
     pinned = args.pin
@@ -181,6 +187,9 @@ backend b
             if not args.pin:  # its default is a worker per core; pinned, the proxies have one
                 targets["kairos"] = (KAIROS, kairos(KAIROS), args.path)
         reference = "nginx-rr" if args.strategies else "nginx"
+        if args.only:
+            wanted = set(args.only.split(",")) | {reference}
+            targets = {name: target for name, target in targets.items() if name in wanted}
         results = {}
         for connections in [int(c) for c in args.connections.split(",")]:
             for _ in range(args.rounds):
@@ -190,7 +199,7 @@ backend b
                     run["cpu_us_per_request"] = (cpu_seconds(process.pid) - before) / max(run["requests"], 1) * 1e6
                     results.setdefault((name, connections), []).append(run)
         print(f"{'proxy':<24} {'conns':>5} {'req/s':>9} {'MB/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU us/req':>10} "
-              f"{'x nginx':>7} {'(rounds)':>11} {'x haproxy':>9} {'p99 x nginx':>11} {'x fwd':>6} {'p99 x fwd':>9} "
+              f"{'x nginx':>7} {'(rounds)':>11} {'x haproxy':>9} {'p99 x nginx':>11} {'(rounds)':>11} {'x fwd':>6} {'p99 x fwd':>9} "
               f"{'errors':>6}")
         for connections in [int(c) for c in args.connections.split(",")]:
             def ratios(name, versus, key="rps"):
@@ -204,13 +213,14 @@ backend b
                 span = f"{min(versus_nginx):.2f}-{max(versus_nginx):.2f}"
                 versus_haproxy = (f"{statistics.median(ratios(name, 'haproxy')):>9.2f}" if "haproxy" in targets
                                   else f"{'-':>9}")
-                p99_versus_nginx = statistics.median(ratios(name, reference, "p99_ms"))
+                p99_rounds = ratios(name, reference, "p99_ms")
+                p99_span = f"{min(p99_rounds):.2f}-{max(p99_rounds):.2f}"
                 versus_fwd = (f"{statistics.median(ratios(name, 'nginx-fwd')):>6.2f} "
                               f"{statistics.median(ratios(name, 'nginx-fwd', 'p99_ms')):>9.2f}"
                               if "nginx-fwd" in targets else f"{'-':>6} {'-':>9}")
                 print(f"{name:<24} {connections:>5} {m['rps']:>9.0f} {m['mb_s']:>7.1f} {m['p50_ms']:>7.2f} {m['p99_ms']:>7.2f} "
                       f"{m['cpu_us_per_request']:>10.1f} {statistics.median(versus_nginx):>7.2f} {span:>11} "
-                      f"{versus_haproxy} {p99_versus_nginx:>11.2f} {versus_fwd} {m['errors']:>6.0f}")
+                      f"{versus_haproxy} {statistics.median(p99_rounds):>11.2f} {p99_span:>11} {versus_fwd} {m['errors']:>6.0f}")
     finally:
         stop_all(processes)
         shutil.rmtree(work, ignore_errors=True)
