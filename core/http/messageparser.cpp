@@ -457,6 +457,10 @@ bool MessageParser::checkFieldLines(const Lines &lines)
     }
     m_lastFields = headers.fields();
     m_lastHeadBytes = m_headBuffer.size();
+    if (m_type == Type::Request && framingLines.isEmpty()) {
+        m_framingFields.truncate(0);  // nothing to ask libhttp-parser (runFraming())
+        return true;
+    }
     // The start line libhttp-parser gets: the response's own (it reads the status from it), a
     // request's stand-in (its method and target were checked above and do not bear on framing).
     QByteArrayView startLine = QByteArrayView(lines.first().data(), lines.first().size() + 2);
@@ -487,6 +491,16 @@ bool MessageParser::runFraming()
     // m_framingFields (checkFieldLines()): it decides the framing (and rejects what it finds
     // ambiguous), nothing else.
     m_bodyOut = nullptr;
+    if (m_framingFields.isEmpty()) {
+        // A request without Content-Length, Transfer-Encoding, Connection or Upgrade has no body
+        // (RFC 9112 section 6.3) and stays open unless it is HTTP/1.0, as libhttp-parser would
+        // decide: most requests are such GETs, and the call cost each several hundred instructions.
+        m_framing = Framing::None;
+        m_keepAlive = m_request.versionMinor == 1;
+        m_upgrade = false;
+        m_messageComplete = true;
+        return true;
+    }
     http_parser_execute(m_parser.get(), &Callbacks::settings(), m_framingFields.constData(), size_t(m_framingFields.size()));
     const http_errno error = HTTP_PARSER_ERRNO(m_parser.get());
     if (error != HPE_OK && error != HPE_PAUSED) {

@@ -292,6 +292,35 @@ private slots:
         QVERIFY(!close.keepAlive());
     }
 
+    // A request without framing fields is decided without libhttp-parser; one with a framing
+    // field that changes nothing ("Connection: x-other") goes through it. Both must agree.
+    void requestsWithoutFramingFieldsAgreeWithLibhttpParser_data()
+    {
+        QTest::addColumn<QByteArray>("version");
+        QTest::addColumn<QByteArray>("fields");
+        for (const char *version : {"1.0", "1.1"}) {
+            QTest::addRow("HTTP/%s, no framing field", version) << QByteArray(version) << QByteArray("Host: h\r\n");
+            QTest::addRow("HTTP/%s, Connection: x-other", version)
+                << QByteArray(version) << QByteArray("Host: h\r\nConnection: x-other\r\n");
+        }
+    }
+
+    void requestsWithoutFramingFieldsAgreeWithLibhttpParser()
+    {
+        QFETCH(QByteArray, version);
+        QFETCH(QByteArray, fields);
+        MessageParser parser(MessageParser::Type::Request, 64 * 1024);
+        for (int i = 0; i < 2; ++i) {  // and again on the same parser, as on a kept-alive connection
+            const Parsed parsed = parseOne(parser, "GET / HTTP/" + version + "\r\n" + fields + "\r\nGET /next");
+            QCOMPARE(parsed.state, MessageParser::State::Complete);
+            QCOMPARE(parsed.consumed, qsizetype(16 + fields.size() + 2));
+            QCOMPARE(parser.framing(), MessageParser::Framing::None);
+            QCOMPARE(parser.keepAlive(), version == "1.1");
+            QVERIFY(!parser.isUpgrade());
+            parser.startNextMessage();
+        }
+    }
+
     void upgradeRequest()
     {
         MessageParser parser(MessageParser::Type::Request, 64 * 1024);
