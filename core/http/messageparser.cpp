@@ -423,8 +423,11 @@ bool MessageParser::parseRequestLine(QByteArrayView line)
 
 bool MessageParser::checkFieldLines(const Lines &lines)
 {
-    Headers &headers = m_type == Type::Request ? m_request.headers : m_response.headers;
-    headers.fields().reserve(lines.size() - 1);
+    struct FieldView {
+        QByteArrayView name;
+        QByteArrayView value;
+    };
+    QVarLengthArray<FieldView, 32> fields;
     bool transferEncoding = false;
     QVarLengthArray<QByteArrayView, 8> framingLines;  // each with the CRLF that follows it in the head
     for (qsizetype i = 1; i < lines.size(); ++i) {
@@ -448,14 +451,33 @@ bool MessageParser::checkFieldLines(const Lines &lines)
             framingLines.append(QByteArrayView(line.data(), line.size() + 2));
             transferEncoding = transferEncoding || name.size() == 17;  // the only such name of 17
         }
-        const qsizetype position = i - 1;
-        const QList<Headers::Field> &last = m_lastFields;  // const: reading may not detach it
-        if (position < last.size() && last[position].second == value && last[position].first == name)
-            headers.fields().append(last[position]);
-        else
-            headers.add(fieldName(name), value.toByteArray());
+        fields.append({name, value});
     }
-    m_lastFields = headers.fields();
+    // A field that comes again at the same position with the same bytes as in the last head
+    // shares that head's copy; when all of them do (a keep-alive client asking again, a backend's
+    // answers within the same second), the whole list is shared.
+    Headers &headers = m_type == Type::Request ? m_request.headers : m_response.headers;
+    const QList<Headers::Field> &last = m_lastFields;  // const: reading may not detach it
+    const auto asLast = [&last](qsizetype position, const FieldView &field) {
+        return position < last.size() && equalBytes(last[position].second, field.value)
+               && equalBytes(last[position].first, field.name);
+    };
+    bool allAsLast = fields.size() == last.size();
+    for (qsizetype position = 0; allAsLast && position < fields.size(); ++position)
+        allAsLast = asLast(position, fields[position]);
+    if (allAsLast) {
+        headers.fields() = m_lastFields;
+    } else {
+        headers.fields().reserve(fields.size());
+        for (qsizetype position = 0; position < fields.size(); ++position) {
+            const FieldView &field = fields[position];
+            if (asLast(position, field))
+                headers.fields().append(last[position]);
+            else
+                headers.add(fieldName(field.name), field.value.toByteArray());
+        }
+        m_lastFields = headers.fields();
+    }
     m_lastHeadBytes = m_headBuffer.size();
     if (m_type == Type::Request && framingLines.isEmpty()) {
         m_framingFields.truncate(0);  // nothing to ask libhttp-parser (runFraming())

@@ -165,6 +165,27 @@ private slots:
         parseOne(parser, "GET / HTTP/1.1\r\nHost: h\r\nX-Custom: same\r\n\r\n");
         QVERIFY(parser.request().headers.fields()[1].second.constData() != large.fields()[1].second.constData());
         QCOMPARE(parser.request().headers.fields()[1].second, QByteArray("same"));
+
+        // A head whose fields are all the last one's shares the whole list; one field more, or
+        // one fewer, and it is a list of its own again.
+        // (Read through a const parser: a non-const fields()[i] detaches the list.)
+        const MessageParser &parsed = parser;
+        parser.startNextMessage();
+        parseOne(parser, "GET / HTTP/1.1\r\nHost: h\r\nX-Custom: same\r\n\r\n");
+        const Headers repeated = parsed.request().headers;
+        parser.startNextMessage();
+        parseOne(parser, "GET / HTTP/1.1\r\nHost:   h  \r\nX-Custom: same\r\n\r\n");  // white space is not the value
+        QCOMPARE(parsed.request().headers.fields().constData(), repeated.fields().constData());
+        parser.startNextMessage();
+        parseOne(parser, "GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+        QCOMPARE(parsed.request().headers.size(), 1);
+        QVERIFY(parsed.request().headers.fields().constData() != repeated.fields().constData());
+        QCOMPARE(parsed.request().headers.fields()[0].second.constData(), repeated.fields()[0].second.constData());
+        parser.startNextMessage();
+        parseOne(parser, "GET / HTTP/1.1\r\nHost: h\r\nX-Custom: other\r\n\r\n");
+        QCOMPARE(parsed.request().headers.size(), 2);
+        QVERIFY(parsed.request().headers.fields().constData() != repeated.fields().constData());
+        QCOMPARE(parsed.request().headers.fields()[1].second, QByteArray("other"));
     }
 
     // Common methods and reason phrases are shared static copies; a target asked for again on the
