@@ -514,9 +514,9 @@ bool MessageParser::runFraming()
     // ambiguous), nothing else.
     m_bodyOut = nullptr;
     if (m_framingFields.isEmpty()) {
-        // A request without Content-Length, Transfer-Encoding, Connection or Upgrade has no body
-        // (RFC 9112 section 6.3) and stays open unless it is HTTP/1.0, as libhttp-parser would
-        // decide: most requests are such GETs, and the call cost each several hundred instructions.
+        // A request without any field that decidesFraming() names has no body (RFC 9112 section
+        // 6.3) and stays open unless it is HTTP/1.0, as libhttp-parser would decide: most
+        // requests are such GETs, and the call cost each several hundred instructions.
         m_framing = Framing::None;
         m_keepAlive = m_request.versionMinor == 1;
         m_upgrade = false;

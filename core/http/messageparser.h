@@ -91,7 +91,8 @@ private:
     // The last head's fields. A field that comes again at the same position with the same bytes
     // shares their name and value instead of allocating copies: on a keep-alive connection most
     // do (Host, User-Agent, Accept... from clients; Server, Content-Type, Date within its second
-    // from backends). Kept only while releaseMemory() would keep a buffer of that head's size.
+    // from backends), and a head whose fields all do shares the whole list. Kept only while
+    // releaseMemory() would keep a buffer of that head's size.
     QList<Headers::Field> m_lastFields;
     QByteArray m_lastTarget;  // the last request target, likewise
     qsizetype m_lastHeadBytes = 0;  // the size of the head they came from
