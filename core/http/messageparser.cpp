@@ -462,16 +462,16 @@ bool MessageParser::checkFieldLines(const Lines &lines)
         return position < last.size() && equalBytes(last[position].second, field.value)
                && equalBytes(last[position].first, field.name);
     };
-    bool allAsLast = fields.size() == last.size();
-    for (qsizetype position = 0; allAsLast && position < fields.size(); ++position)
-        allAsLast = asLast(position, fields[position]);
-    if (allAsLast) {
+    qsizetype leadingAsLast = 0;
+    while (leadingAsLast < fields.size() && asLast(leadingAsLast, fields[leadingAsLast]))
+        ++leadingAsLast;
+    if (leadingAsLast == fields.size() && leadingAsLast == last.size()) {
         headers.fields() = m_lastFields;
     } else {
         headers.fields().reserve(fields.size());
         for (qsizetype position = 0; position < fields.size(); ++position) {
             const FieldView &field = fields[position];
-            if (asLast(position, field))
+            if (position < leadingAsLast || asLast(position, field))
                 headers.fields().append(last[position]);
             else
                 headers.add(fieldName(field.name), field.value.toByteArray());
