@@ -30,8 +30,12 @@ With --baseline, another Kairos build runs beside the first with 1 worker ("base
 port), in the same rounds: an A/B of two builds with nginx as the yardstick of both.
 
 With --only, just the named targets and nginx take turns (the others are started but not loaded):
-more rounds in the same time, for a p99 ratio whose spread ("(rounds)" beside it) is worth reading."""
-import argparse, json, os, re, shutil, statistics, subprocess, sys, tempfile
+more rounds in the same time, for a p99 ratio whose spread ("(rounds)" beside it) is worth reading.
+
+"p99 <=" and "cpu <=" count the rounds in which a target's p99 (CPU per request) was at most
+nginx's, followed by the two-sided sign test's p-value: with a dozen rounds or more, a small value
+says one of the two is better, a large one that the rounds do not tell them apart."""
+import argparse, json, math, os, re, shutil, statistics, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from benchprocess import stop_all, wait_for_http
@@ -102,6 +106,13 @@ def wrk(port, connections, duration, path):
     return {"rps": rps, "requests": total, "p50_ms": latency(50), "p99_ms": latency(99),
             "mb_s": float(transfer.group(1)) * scale[transfer.group(2)] if transfer else 0.0,
             "errors": int(errors.group(1)) if errors else 0}
+
+def sign_test(ratios):
+    """Rounds in which the target did at least as well as nginx (ratio <= 1), and the two-sided sign
+    test's p-value: the chance of a split at least this uneven if neither were better."""
+    wins, n = sum(r <= 1 for r in ratios), len(ratios)
+    tail = sum(math.comb(n, k) for k in range(min(wins, n - wins) + 1)) / 2 ** n
+    return f"{wins}/{n} {min(1.0, 2 * tail):.2f}"
 
 def main():
     parser = argparse.ArgumentParser()
@@ -199,8 +210,8 @@ backend b
                     run["cpu_us_per_request"] = (cpu_seconds(process.pid) - before) / max(run["requests"], 1) * 1e6
                     results.setdefault((name, connections), []).append(run)
         print(f"{'proxy':<24} {'conns':>5} {'req/s':>9} {'MB/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU us/req':>10} "
-              f"{'x nginx':>7} {'(rounds)':>11} {'x haproxy':>9} {'p99 x nginx':>11} {'(rounds)':>11} {'x fwd':>6} {'p99 x fwd':>9} "
-              f"{'errors':>6}")
+              f"{'x nginx':>7} {'(rounds)':>11} {'x haproxy':>9} {'p99 x nginx':>11} {'(rounds)':>11} {'p99 <=':>10} {'cpu <=':>10} "
+              f"{'x fwd':>6} {'p99 x fwd':>9} {'errors':>6}")
         for connections in [int(c) for c in args.connections.split(",")]:
             def ratios(name, versus, key="rps"):
                 """This target's figure over the other's, round by round (they ran back to back)."""
@@ -215,12 +226,15 @@ backend b
                                   else f"{'-':>9}")
                 p99_rounds = ratios(name, reference, "p99_ms")
                 p99_span = f"{min(p99_rounds):.2f}-{max(p99_rounds):.2f}"
+                cpu_rounds = ratios(name, reference, "cpu_us_per_request")
+                p99_wins, cpu_wins = ((sign_test(p99_rounds), sign_test(cpu_rounds)) if name != reference
+                                      else ("-", "-"))
                 versus_fwd = (f"{statistics.median(ratios(name, 'nginx-fwd')):>6.2f} "
                               f"{statistics.median(ratios(name, 'nginx-fwd', 'p99_ms')):>9.2f}"
                               if "nginx-fwd" in targets else f"{'-':>6} {'-':>9}")
                 print(f"{name:<24} {connections:>5} {m['rps']:>9.0f} {m['mb_s']:>7.1f} {m['p50_ms']:>7.2f} {m['p99_ms']:>7.2f} "
                       f"{m['cpu_us_per_request']:>10.1f} {statistics.median(versus_nginx):>7.2f} {span:>11} "
-                      f"{versus_haproxy} {statistics.median(p99_rounds):>11.2f} {p99_span:>11} {versus_fwd} {m['errors']:>6.0f}")
+                      f"{versus_haproxy} {statistics.median(p99_rounds):>11.2f} {p99_span:>11} {p99_wins:>10} {cpu_wins:>10} {versus_fwd} {m['errors']:>6.0f}")
     finally:
         stop_all(processes)
         shutil.rmtree(work, ignore_errors=True)

@@ -4,14 +4,14 @@ measure of the request path's own work on a machine whose timings move from run 
 
 Starts an upstream nginx (2-byte answers, keep-alive) on 127.0.0.1 and the gateway under
 `valgrind --tool=callgrind` with 1 worker and one route to it, twice: once serving a single request
-(start-up and shut-down), once under `wrk -t1 -c10` for SECONDS. Instructions per request = (the
+(start-up and shut-down), once under `wrk -t1 -c10` (--connections) for SECONDS. Instructions per request = (the
 second total - the first) / the requests wrk counted. Several binaries are measured one after
 another, for a before/after comparison. With --nginx, nginx as the same proxy is measured the same
 way (one process, `master_process off`, upstream keepalive as compare.py's), plain and as
 "nginx-fwd" (adding the fields Kairos adds by default). Needs valgrind, nginx and wrk
 (bench/proxy/run.sh installs the last two; `apt-get install valgrind`).
 
-usage: instructions.py KAIROS_BINARY [KAIROS_BINARY ...] [--seconds 10] [--nginx]"""
+usage: instructions.py KAIROS_BINARY [KAIROS_BINARY ...] [--seconds 10] [--nginx] [--connections 10]"""
 import argparse, json, os, re, shutil, signal, socket, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -68,6 +68,8 @@ def main():
     parser.add_argument("binaries", nargs="*")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--nginx", action="store_true", help="nginx as the same proxy too, plain and nginx-fwd")
+    parser.add_argument("--connections", type=int, default=10,
+                        help="wrk's connections: 1 makes every request two wakeups of the proxy (its event loop's cost)")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="kairos-instructions-")
     os.chmod(work, 0o755)  # nginx's workers run as www-data
@@ -85,7 +87,7 @@ http {{ access_log off; keepalive_requests 1000000;
     try:
         wait_for_http(UPSTREAM)
         def wrk():
-            out = subprocess.run(["wrk", "-t1", "-c10", f"-d{args.seconds}s", f"http://127.0.0.1:{GATEWAY}/"],
+            out = subprocess.run(["wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s", f"http://127.0.0.1:{GATEWAY}/"],
                                  capture_output=True, text=True, check=True).stdout
             return int(re.search(r"(\d+) requests in", out).group(1))
         print(f"{'binary':<50} {'requests':>9} {'instructions per request':>25}")
