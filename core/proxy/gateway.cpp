@@ -1,11 +1,15 @@
 #include "gateway.h"
 
 #include "acceptor.h"
+#include "epolldispatcher.h"
 #include "worker.h"
 
 #include <QLoggingCategory>
 #include <QSet>
 #include <QThread>
+
+#include <cerrno>
+#include <cstring>
 
 Q_DECLARE_LOGGING_CATEGORY(lcProxy)
 
@@ -188,6 +192,10 @@ void Gateway::startWorkers(int count)
     for (int i = 0; i < count; ++i) {
         auto thread = std::make_unique<WorkerThread>();
         thread->thread.setObjectName(QStringLiteral("kairos-worker-%1").arg(i));
+        if (EpollDispatcher *dispatcher = EpollDispatcher::create())
+            thread->thread.setEventDispatcher(dispatcher);
+        else
+            qCWarning(lcProxy) << "worker" << i << "runs Qt's event loop: no descriptor left for its own:" << std::strerror(errno);
         thread->worker = new Worker(services);
         thread->worker->moveToThread(&thread->thread);
         connect(&thread->thread, &QThread::finished, thread->worker, &QObject::deleteLater);

@@ -29,10 +29,26 @@ Poller *Poller::acquire()
         const int epoll = ::epoll_create1(EPOLL_CLOEXEC);
         if (epoll < 0)
             return nullptr;
-        threadPoller = new Poller(epoll);
+        threadPoller = new Poller(epoll, true);
     }
     ++threadPoller->m_users;
     return threadPoller;
+}
+
+Poller *Poller::createForEventLoop()
+{
+    const int epoll = ::epoll_create1(EPOLL_CLOEXEC);
+    if (epoll < 0)
+        return nullptr;
+    auto *poller = new Poller(epoll, false);
+    poller->m_users = 1;
+    return poller;
+}
+
+void Poller::bindToCurrentThread()
+{
+    Q_ASSERT(!threadPoller);
+    threadPoller = this;
 }
 
 void Poller::release(PollClient *client)
@@ -41,13 +57,16 @@ void Poller::release(PollClient *client)
         m_released.push_back(client);
     if (--m_users > 0 || m_dispatching)
         return;
-    threadPoller = nullptr;
+    if (threadPoller == this)
+        threadPoller = nullptr;
     delete this;
 }
 
-Poller::Poller(int epoll) : m_epoll(epoll), m_notifier(new QSocketNotifier(m_epoll, QSocketNotifier::Read))
+Poller::Poller(int epoll, bool withNotifier)
+    : m_epoll(epoll), m_notifier(withNotifier ? new QSocketNotifier(m_epoll, QSocketNotifier::Read) : nullptr)
 {
-    QObject::connect(m_notifier, &QSocketNotifier::activated, m_notifier, [this] { dispatch(); });
+    if (m_notifier)
+        QObject::connect(m_notifier, &QSocketNotifier::activated, m_notifier, [this] { dispatch(); });
 }
 
 Poller::~Poller()
@@ -61,11 +80,15 @@ void Poller::watch(int descriptor, PollClient *client, quint32 before, quint32 a
     if (before == after)
         return;
     epoll_event event{};
-    event.events = ((after & Read) ? EPOLLIN : 0u) | ((after & Write) ? EPOLLOUT : 0u);
+    event.events = ((after & Read) ? EPOLLIN : 0u) | ((after & Write) ? EPOLLOUT : 0u) | ((after & Urgent) ? EPOLLPRI : 0u);
     event.data.ptr = client;
     const int operation = before == None ? EPOLL_CTL_ADD : after == None ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
-    if (::epoll_ctl(m_epoll, operation, descriptor, &event) < 0)
-        qCWarning(lcProxy) << "epoll_ctl on descriptor" << descriptor << "failed:" << std::strerror(errno);
+    if (::epoll_ctl(m_epoll, operation, descriptor, &event) == 0)
+        return;
+    // Closing a descriptor takes it out of the set: one closed before it was unwatched is gone.
+    if (operation == EPOLL_CTL_DEL && (errno == EBADF || errno == ENOENT))
+        return;
+    qCWarning(lcProxy) << "epoll_ctl on descriptor" << descriptor << "failed:" << std::strerror(errno);
 }
 
 bool Poller::deleteAfterEvent(QObject *object)
@@ -76,25 +99,37 @@ bool Poller::deleteAfterEvent(QObject *object)
     return true;
 }
 
-void Poller::dispatch()
+int Poller::wait(int timeoutMs)
 {
     epoll_event events[kEventsPerWakeup];
-    const int count = ::epoll_wait(m_epoll, events, kEventsPerWakeup, 0);
+    const int count = ::epoll_wait(m_epoll, events, kEventsPerWakeup, timeoutMs);
+    if (count <= 0)
+        return 0;  // EINTR: a signal, nothing ready
+    const bool nested = m_dispatching;  // a handler's own event loop
     m_dispatching = true;
     for (int i = 0; i < count; ++i) {
         auto *client = static_cast<PollClient *>(events[i].data.ptr);
         if (!m_released.empty() && std::find(m_released.begin(), m_released.end(), client) != m_released.end())
             continue;  // deleted by an earlier event of this batch
         const quint32 ready = events[i].events;
-        client->pollReady(ready & EPOLLIN, ready & EPOLLOUT, ready & (EPOLLHUP | EPOLLERR));
+        client->pollReady(((ready & EPOLLIN) ? Read : None) | ((ready & EPOLLOUT) ? Write : None)
+                          | ((ready & EPOLLPRI) ? Urgent : None) | ((ready & (EPOLLHUP | EPOLLERR)) ? Failed : None));
         while (!m_afterEvent.empty()) {  // a destructor may add more
             QObject *object = m_afterEvent.back();
             m_afterEvent.pop_back();
             delete object;
         }
     }
-    m_dispatching = false;
-    m_released.clear();
+    if (!nested) {
+        m_dispatching = false;
+        m_released.clear();
+    }
+    return count;
+}
+
+void Poller::dispatch()
+{
+    wait(0);
     if (m_users == 0) {
         threadPoller = nullptr;
         m_notifier->setEnabled(false);

@@ -1,4 +1,5 @@
-// One epoll set per thread for the data plane's sockets, watched by a single QSocketNotifier.
+// One epoll set per thread for the data plane's sockets, watched by a single QSocketNotifier or,
+// on worker threads, waited on by the thread's event loop itself (EpollDispatcher).
 // Qt 6.4's event dispatcher polls every socket notifier on every loop iteration and serves ready
 // ones in the order they were registered, so under load the same connections always wait for all
 // the others; epoll hands them out in the order they became ready, and costs nothing per idle
@@ -17,8 +18,9 @@ namespace kairos {
 class PollClient
 {
 public:
-    // `failed`: an error or hang-up, which reading or writing will report.
-    virtual void pollReady(bool readable, bool writable, bool failed) = 0;
+    // `ready`: Poller::Interest bits, and Poller::Failed for an error or hang-up, which reading
+    // or writing will report.
+    virtual void pollReady(quint32 ready) = 0;
 
 protected:
     ~PollClient() = default;
@@ -27,11 +29,20 @@ protected:
 class Poller
 {
 public:
-    enum Interest : quint32 { None = 0, Read = 1, Write = 2 };
+    enum Interest : quint32 { None = 0, Read = 1, Write = 2, Urgent = 4 /* out-of-band data */ };
+    static constexpr quint32 Failed = 8;  // in PollClient::pollReady() only
 
     // This thread's poller, created on first use; every acquire() needs a release(). Null when
     // it cannot be created (no file descriptor left for the epoll set; errno tells why).
     static Poller *acquire();
+    // A poller for an event loop that waits on it itself (EpollDispatcher): no socket notifier.
+    // Made on any thread and held once; bindToCurrentThread() on the thread that runs the loop
+    // makes it that thread's poller, before anything there acquires one.
+    static Poller *createForEventLoop();
+    void bindToCurrentThread();
+    // Waits up to `timeoutMs` (-1: with no limit) for ready descriptors and hands them out; the
+    // number handed out.
+    int wait(int timeoutMs);
     // `client`: the one that stops using it (null for a holder that never watched anything).
     void release(PollClient *client);
 
@@ -45,9 +56,9 @@ public:
     static bool deleteAfterEvent(QObject *object);
 
 private:
-    explicit Poller(int epoll);
+    explicit Poller(int epoll, bool withNotifier);
     ~Poller();
-    void dispatch();
+    void dispatch();  // the notifier's
 
     int m_epoll;
     QSocketNotifier *m_notifier;

@@ -98,15 +98,16 @@ void SocketTransport::watchReadable(bool on)
     setInterest(on ? m_interest | Poller::Read : m_interest & ~quint32(Poller::Read));
 }
 
-void SocketTransport::pollReady(bool readable, bool writable, bool failed)
+void SocketTransport::pollReady(quint32 ready)
 {
+    const bool failed = ready & Poller::Failed;
     if (m_state == State::Connecting) {
         onConnectResult();
         return;
     }
-    if ((readable || failed) && (m_interest & Poller::Read))
+    if ((ready & Poller::Read || failed) && (m_interest & Poller::Read))
         onReadable();
-    if ((writable || failed) && (m_interest & Poller::Write) && m_writeWatched)
+    if ((ready & Poller::Write || failed) && (m_interest & Poller::Write) && m_writeWatched)
         onWritable();
 }
 

@@ -53,7 +53,7 @@ private:
     void connectFailed(int errorNumber);  // tries the next address, if any
     void onConnectResult();
     void becomeOpen();
-    void pollReady(bool readable, bool writable, bool failed) override;
+    void pollReady(quint32 ready) override;
     void onReadable();
     void onWritable();
     void setInterest(quint32 interest);
