@@ -150,6 +150,8 @@ void EpollDispatcher::Notifiers::pollReady(quint32 ready)
 
 void EpollDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
 {
+    if (!m_poller)  // the thread's loop has ended
+        return;
     const int descriptor = int(notifier->socket());
     std::unique_ptr<Notifiers> &notifiers = m_notifiers[descriptor];
     if (!notifiers)
