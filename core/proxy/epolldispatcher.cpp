@@ -118,11 +118,14 @@ void EpollDispatcher::interrupt()
 
 void EpollDispatcher::Wakeups::pollReady(quint32)
 {
-    // Cleared before reading: a wakeUp() after this writes again, one before it is read now; the
-    // events either posted are sent by the next processEvents().
-    pending.storeRelease(0);
+    // Read, then cleared: a wakeUp() before the clearing sees it set and writes nothing, and what
+    // it posted is sent by the next processEvents(), which comes before the loop waits again; one
+    // after it writes. Cleared first, a wakeUp() in between had its write read here and left the
+    // flag set with nothing to read: every later wakeUp() was lost (test
+    // noWakeupLostUnderAStormOfPosts; under load, workers stalled until their next timer).
     eventfd_t count;
     ::eventfd_read(descriptor, &count);
+    pending.storeRelease(0);
 }
 
 // Socket notifiers

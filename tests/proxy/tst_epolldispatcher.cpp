@@ -37,7 +37,8 @@ public:
     ~LoopThread()
     {
         m_thread.quit();
-        m_thread.wait();
+        if (!m_thread.wait(10000))
+            qFatal("the loop did not end: quit()'s wakeup was lost");
     }
     // Runs `call` on the thread and waits for it.
     template <typename Call>
@@ -97,6 +98,22 @@ private slots:
         // Posted from the thread itself, while it handles an event.
         loop.run([&] { QMetaObject::invokeMethod(loop.context(), [&calls] { ++calls; }, Qt::QueuedConnection); });
         QTRY_COMPARE(calls.load(), 101);
+    }
+
+    // Posting races the loop clearing its wakeup: however the two interleave, no wakeup may be
+    // lost (with nothing else to wake the loop, a lost one leaves the calls unrun).
+    void noWakeupLostUnderAStormOfPosts()
+    {
+        LoopThread loop;
+        std::atomic<int> calls{0};
+        int posted = 0;
+        for (int burst = 0; burst < 2000; ++burst) {
+            for (int i = 0; i < 1 + burst % 7; ++i, ++posted)
+                QMetaObject::invokeMethod(loop.context(), [&calls] { ++calls; }, Qt::QueuedConnection);
+            if (burst % 3 == 0)
+                QThread::yieldCurrentThread();
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(calls.load(), posted, 10000);
     }
 
     void quitEndsTheLoop()
