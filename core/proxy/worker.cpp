@@ -31,8 +31,9 @@ Worker::~Worker()
 
 void Worker::start()
 {
-    // The thread's epoll set, made now and kept: made on demand, it would come and go with the
-    // connections, and at the moment descriptors run out it could not be made at all.
+    // The thread's epoll set, held from now on: its EpollDispatcher made it before the thread
+    // started; on Qt's event loop (the fallback) it is made now. Made on demand, it would come and
+    // go with the connections, and at the moment descriptors run out it could not be made at all.
     m_poller = Poller::acquire();
     if (!m_poller)
         qCWarning(lcProxy) << "worker cannot create its epoll set:" << std::strerror(errno);
