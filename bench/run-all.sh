@@ -28,4 +28,5 @@ gateway=build-bench/app/kairos-gateway
     python3 bench/proxy/compare.py "$gateway" --duration 4 --rounds 3 --connections 50 --strategies
     echo "## idle keep-alive connections"
     python3 bench/connections/idle.py "$gateway" --connections 10000
+    echo "# run-all took $((SECONDS / 60)) min $((SECONDS % 60)) s, installing and building included"
 } 2>&1 | tee build-bench/run-all.txt

@@ -34,7 +34,10 @@ more rounds in the same time, for a p99 ratio whose spread ("(rounds)" beside it
 
 "p99 <=" and "cpu <=" count the rounds in which a target's p99 (CPU per request) was at most
 nginx's, followed by the two-sided sign test's p-value: with a dozen rounds or more, a small value
-says one of the two is better, a large one that the rounds do not tell them apart."""
+says one of the two is better, a large one that the rounds do not tell them apart. "x nginx CI"
+and "p99 CI" bound the median of the per-round ratios (req/s and p99) with 95 % confidence, the
+same test inverted (needs 6 rounds or more): a p99 interval of 0.90-1.04 says that in the median
+round Kairos' p99 is at most 4 % above nginx's, which "at or below in 11 of 20" cannot say."""
 import argparse, json, math, os, re, shutil, statistics, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -113,6 +116,21 @@ def sign_test(ratios):
     wins, n = sum(r <= 1 for r in ratios), len(ratios)
     tail = sum(math.comb(n, k) for k in range(min(wins, n - wins) + 1)) / 2 ** n
     return f"{wins}/{n} {min(1.0, 2 * tail):.2f}"
+
+def median_interval(ratios, confidence=0.95):
+    """A distribution-free interval for the median of the per-round ratios: the order statistics k
+    and n + 1 - k, with k the largest for which fewer than k rounds fall below the median with a
+    chance of at most (1 - confidence) / 2 (the sign test inverted). "-" with too few rounds."""
+    n, k, below = len(ratios), 0, 0.0
+    for j in range(n):
+        below += math.comb(n, j) / 2 ** n
+        if 2 * below > 1 - confidence:
+            break
+        k = j + 1
+    if k == 0:
+        return "-"
+    ordered = sorted(ratios)
+    return f"{ordered[k - 1]:.2f}-{ordered[n - k]:.2f}"
 
 def main():
     parser = argparse.ArgumentParser()
@@ -210,7 +228,8 @@ backend b
                     run["cpu_us_per_request"] = (cpu_seconds(process.pid) - before) / max(run["requests"], 1) * 1e6
                     results.setdefault((name, connections), []).append(run)
         print(f"{'proxy':<24} {'conns':>5} {'req/s':>9} {'MB/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU us/req':>10} "
-              f"{'x nginx':>7} {'(rounds)':>11} {'x haproxy':>9} {'p99 x nginx':>11} {'(rounds)':>11} {'p99 <=':>10} {'cpu <=':>10} "
+              f"{'x nginx':>7} {'(rounds)':>11} {'x nginx CI':>11} {'x haproxy':>9} {'p99 x nginx':>11} {'(rounds)':>11} {'p99 CI':>11} "
+              f"{'p99 <=':>10} {'cpu <=':>10} "
               f"{'x fwd':>6} {'p99 x fwd':>9} {'errors':>6}")
         for connections in [int(c) for c in args.connections.split(",")]:
             def ratios(name, versus, key="rps"):
@@ -227,14 +246,16 @@ backend b
                 p99_rounds = ratios(name, reference, "p99_ms")
                 p99_span = f"{min(p99_rounds):.2f}-{max(p99_rounds):.2f}"
                 cpu_rounds = ratios(name, reference, "cpu_us_per_request")
-                p99_wins, cpu_wins = ((sign_test(p99_rounds), sign_test(cpu_rounds)) if name != reference
-                                      else ("-", "-"))
+                p99_wins, cpu_wins, rps_interval, p99_interval = (
+                    (sign_test(p99_rounds), sign_test(cpu_rounds), median_interval(versus_nginx), median_interval(p99_rounds))
+                    if name != reference else ("-", "-", "-", "-"))
                 versus_fwd = (f"{statistics.median(ratios(name, 'nginx-fwd')):>6.2f} "
                               f"{statistics.median(ratios(name, 'nginx-fwd', 'p99_ms')):>9.2f}"
                               if "nginx-fwd" in targets else f"{'-':>6} {'-':>9}")
                 print(f"{name:<24} {connections:>5} {m['rps']:>9.0f} {m['mb_s']:>7.1f} {m['p50_ms']:>7.2f} {m['p99_ms']:>7.2f} "
-                      f"{m['cpu_us_per_request']:>10.1f} {statistics.median(versus_nginx):>7.2f} {span:>11} "
-                      f"{versus_haproxy} {statistics.median(p99_rounds):>11.2f} {p99_span:>11} {p99_wins:>10} {cpu_wins:>10} {versus_fwd} {m['errors']:>6.0f}")
+                      f"{m['cpu_us_per_request']:>10.1f} {statistics.median(versus_nginx):>7.2f} {span:>11} {rps_interval:>11} "
+                      f"{versus_haproxy} {statistics.median(p99_rounds):>11.2f} {p99_span:>11} {p99_interval:>11} "
+                      f"{p99_wins:>10} {cpu_wins:>10} {versus_fwd} {m['errors']:>6.0f}")
     finally:
         stop_all(processes)
         shutil.rmtree(work, ignore_errors=True)
