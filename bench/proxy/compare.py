@@ -18,7 +18,7 @@ beside nginx's round robin over the same three.
 
 usage: compare.py KAIROS_BINARY [--duration 10] [--rounds 3] [--connections 1,50,200]
                   [--path /|/1m] [--strategies] [--access-log] [--pin] [--baseline OTHER_BINARY]
-                  [--only kairos-1w,...]
+                  [--only kairos-1w,...] [--json FILE]
 
 With --access-log, nginx and Kairos each append an access log line per request to a file, as a
 production setup would (HAProxy logs only to syslog; it stays without a log).
@@ -147,6 +147,7 @@ def main():
     parser.add_argument("--baseline", help="another Kairos binary, run with 1 worker beside the first (A/B; not with --strategies)")
     parser.add_argument("--only", help="comma-separated targets to run (nginx, the yardstick, always runs), for more "
                                        "rounds in the same time: --only kairos-1w")
+    parser.add_argument("--json", metavar="FILE", help="also write every round's figures to FILE, for a closer look")
     args = parser.parse_args()
     global pinned
     pinned = args.pin
@@ -227,6 +228,10 @@ backend b
                     run = wrk(port, connections, args.duration, path)
                     run["cpu_us_per_request"] = (cpu_seconds(process.pid) - before) / max(run["requests"], 1) * 1e6
                     results.setdefault((name, connections), []).append(run)
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump([{"target": name, "connections": connections, "round": index, **run}
+                           for (name, connections), runs in results.items() for index, run in enumerate(runs)], f, indent=1)
         print(f"{'proxy':<24} {'conns':>5} {'req/s':>9} {'MB/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU us/req':>10} "
               f"{'x nginx':>7} {'(rounds)':>11} {'x nginx CI':>11} {'x haproxy':>9} {'p99 x nginx':>11} {'(rounds)':>11} {'p99 CI':>11} "
               f"{'p99 <=':>10} {'cpu <=':>10} "
