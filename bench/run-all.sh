@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Every benchmark, in under 10 minutes on a 2-core machine: the micro-benchmarks, the proxy
+# Every benchmark, in under 10 minutes on a 2-core machine: the micro-benchmarks (on the CPU that
+# runs them fastest at the time: bench/fastest-cpu.sh says why), the proxy
 # comparison with nginx and HAProxy (2-byte answers at 1/50/200 connections, a 1 MiB answer, the
 # six strategies over three backends) and the memory of 10,000 idle connections. Shorter runs than
 # the defaults of bench/proxy/run.sh (4 s x 3 rounds instead of 10 s), so that a first run, which
@@ -15,9 +16,10 @@ cmake --build build-bench --target kairos-gateway bench_routing bench_core >/dev
 gateway=build-bench/app/kairos-gateway
 {
     echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -r)"
-    echo "## micro-benchmarks (medians of 3)"
+    cpu=$(bench/fastest-cpu.sh build-bench/bench/bench_core)
+    echo "## micro-benchmarks (medians of 3, on CPU $cpu)"
     for name in routing core; do
-        build-bench/bench/bench_$name --benchmark_repetitions=3 --benchmark_report_aggregates_only=true 2>/dev/null |
+        taskset -c "$cpu" build-bench/bench/bench_$name --benchmark_repetitions=3 --benchmark_report_aggregates_only=true 2>/dev/null |
             grep -E "_median|^-|^Benchmark"
     done
     echo "## proxy, 2-byte answers"

@@ -15,11 +15,11 @@ public:
     {
     }
 
-    int first(Selection &selection) const
+    Choice firstChoice(Selection &selection) const
     {
         const int n = size();
         if (n == 1)
-            return 0;
+            return {0, m_backends[0].state.get()};
         const quint64 random = sharedRandom(m_random);
         const int a = int(randomBelow(random, quint32(n)));
         int b = int(randomBelow(random << 32, quint32(n - 1)));
@@ -34,8 +34,9 @@ public:
         // moves, of the index and of the winner's offset that the availability check reuses
         // (objdump; a bitwise mask took five instructions and the offset computed again).
         selection.cursor = quint64(a ^ b);  // the other one is this ^ winner
-        return loadA <= loadB ? a : b;
+        return loadA <= loadB ? Choice{a, x.state.get()} : Choice{b, y.state.get()};
     }
+    int first(Selection &selection) const { return firstChoice(selection).index; }
 
     int fallback(Selection &selection) const
     {
