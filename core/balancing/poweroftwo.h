@@ -31,8 +31,8 @@ public:
         const qint64 loadB = qint64(y.state->inFlight.load(std::memory_order_relaxed)) * x.weight;
         // A tie goes to `a`, itself a uniform pick. No branch may depend on the random draw (a
         // mispredicted one costs more than the whole pick): GCC makes this ?: two conditional
-        // moves, of the index and of the winner's offset that the availability check reuses
-        // (objdump; a bitwise mask took five instructions and the offset computed again).
+        // moves, of the index and of the winner's state, which the availability check takes as
+        // it is instead of loading it from the list again (objdump).
         selection.cursor = quint64(a ^ b);  // the other one is this ^ winner
         return loadA <= loadB ? Choice{a, x.state.get()} : Choice{b, y.state.get()};
     }
