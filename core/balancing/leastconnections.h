@@ -34,8 +34,15 @@ private:
             scanScaled(0, start, skip, best);
             return best.index;
         }
+        return leastLoadedByRatio(start, skip);
+    }
+    // Out of line: the registers its two multiplications per backend need would otherwise be
+    // saved and restored by every selection.
+    template <typename Skip>
+    Q_NEVER_INLINE int leastLoadedByRatio(int start, Skip skip) const
+    {
         Ratio best;
-        scanRatios(start, n, skip, best);
+        scanRatios(start, size(), skip, best);
         scanRatios(0, start, skip, best);
         return best.index;
     }
