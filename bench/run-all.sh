@@ -22,6 +22,8 @@ gateway=build-bench/app/kairos-gateway
         taskset -c "$cpu" build-bench/bench/bench_$name --benchmark_repetitions=3 --benchmark_report_aggregates_only=true 2>/dev/null |
             grep -E "_median|^-|^Benchmark"
     done
+    echo "# the same timing after them (a vCPU that changed speed meanwhile shows here):"
+    bench/fastest-cpu.sh build-bench/bench/bench_core >/dev/null
     echo "## proxy, 2-byte answers"
     python3 bench/proxy/compare.py "$gateway" --duration 4 --rounds 3 --connections 1,50,200
     echo "## proxy, 1 MiB answers"
