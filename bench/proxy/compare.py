@@ -110,23 +110,23 @@ def wrk(port, connections, duration, path):
             "mb_s": float(transfer.group(1)) * scale[transfer.group(2)] if transfer else 0.0,
             "errors": int(errors.group(1)) if errors else 0}
 
+def coin_tail(n, k):
+    """The chance of at most k heads in n fair coin tosses: the sign test's one tail."""
+    return sum(math.comb(n, j) for j in range(k + 1)) / 2 ** n
+
 def sign_test(ratios):
     """Rounds in which the target did at least as well as nginx (ratio <= 1), and the two-sided sign
     test's p-value: the chance of a split at least this uneven if neither were better."""
     wins, n = sum(r <= 1 for r in ratios), len(ratios)
-    tail = sum(math.comb(n, k) for k in range(min(wins, n - wins) + 1)) / 2 ** n
-    return f"{wins}/{n} {min(1.0, 2 * tail):.2f}"
+    return f"{wins}/{n} {min(1.0, 2 * coin_tail(n, min(wins, n - wins))):.2f}"
 
 def median_interval(ratios, confidence=0.95):
     """A distribution-free interval for the median of the per-round ratios: the order statistics k
     and n + 1 - k, with k the largest for which fewer than k rounds fall below the median with a
     chance of at most (1 - confidence) / 2 (the sign test inverted). "-" with too few rounds."""
-    n, k, below = len(ratios), 0, 0.0
-    for j in range(n):
-        below += math.comb(n, j) / 2 ** n
-        if 2 * below > 1 - confidence:
-            break
-        k = j + 1
+    n, k = len(ratios), 0
+    while k < n and 2 * coin_tail(n, k) <= 1 - confidence:
+        k += 1
     if k == 0:
         return "-"
     ordered = sorted(ratios)
