@@ -138,24 +138,29 @@ int Selection::nextAvailable()
     return visitStrategy(m_balancer, [this](const auto &strategy) { return nextAvailableWith(strategy); });
 }
 
-namespace {
-std::unique_ptr<const quint32[]> loadScales(const std::vector<BalancedBackend> &backends)
+std::unique_ptr<const LeastConnectionsBalancer::Entry[]>
+LeastConnectionsBalancer::entries(const std::vector<BalancedBackend> &backends)
 {
     quint64 multiple = 1;
     for (const BalancedBackend &backend : backends) {
         multiple = std::lcm(multiple, quint64(std::max(backend.weight, 1)));
-        if (multiple > std::numeric_limits<quint32>::max())
-            return nullptr;
+        if (multiple > std::numeric_limits<quint32>::max()) {
+            multiple = 0;
+            break;
+        }
     }
-    auto scales = std::make_unique<quint32[]>(backends.size());
-    for (size_t i = 0; i < backends.size(); ++i)
-        scales[i] = quint32(multiple / quint64(std::max(backends[i].weight, 1)));
-    return scales;
+    auto entries = std::make_unique<Entry[]>(backends.size());
+    for (size_t i = 0; i < backends.size(); ++i) {
+        const int weight = std::max(backends[i].weight, 1);
+        entries[i] = {&backends[i].state->inFlight, quint32(multiple / quint64(weight)), weight};
+    }
+    return entries;
 }
-}  // namespace
 
 LeastConnectionsBalancer::LeastConnectionsBalancer(const std::vector<BalancedBackend> &backends)
-    : Balancer(LoadBalancingStrategy::LeastConnections, backends), m_loadScale(loadScales(backends))
+    : Balancer(LoadBalancingStrategy::LeastConnections, backends),
+      m_entries(entries(backends)),
+      m_scaled(backends.empty() || m_entries[0].scale != 0)
 {
 }
 
