@@ -152,7 +152,7 @@ LeastConnectionsBalancer::entries(const std::vector<BalancedBackend> &backends)
     auto entries = std::make_unique<Entry[]>(backends.size());
     for (size_t i = 0; i < backends.size(); ++i) {
         const int weight = std::max(backends[i].weight, 1);
-        entries[i] = {&backends[i].state->inFlight, quint32(multiple / quint64(weight)), weight};
+        entries[i] = {backends[i].state.get(), quint32(multiple / quint64(weight)), weight};
     }
     return entries;
 }

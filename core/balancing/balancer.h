@@ -47,10 +47,9 @@ class Balancer;
 // the same backends and strategy share one balancer, and each has a rotation of its own.
 using Rotation = std::atomic<quint32>;
 
-// A first choice with its backend's state, from a strategy that read that state while choosing
-// (power_of_two): the availability check then starts from it instead of loading it again from
-// the list. Not least_connections: carrying the best one's state through its scan costs more
-// than the load it saves (measured).
+// A first choice with its backend's state, from a strategy that has that state at hand
+// (power_of_two read it while choosing, least_connections' scan ends on an entry holding it): the
+// availability check then starts from it instead of loading it again from the list.
 struct Choice {
     int index;
     const BackendState *state;
@@ -106,8 +105,8 @@ private:
     int m_previous = -1;
 };
 
-// The strategies (one class each) provide `int first(Selection &) const`, the first choice (or
-// `Choice firstChoice(Selection &) const` beside it), and
+// The strategies (one class each) provide `int first(Selection &) const`, the first choice (and
+// may provide `Choice firstChoice(Selection &) const` beside it), and
 // may hide `fallback`, a further choice among the untried ones. Selection reaches them through a
 // switch on strategy() rather than virtual calls, so that they inline into it: a whole selection
 // takes a few nanoseconds, about what one virtual call and its return cost.

@@ -14,10 +14,13 @@ public:
     explicit LeastConnectionsBalancer(const std::vector<BalancedBackend> &backends);
 
     // Called with backends (Selection checks): with none skipped there is a least loaded one.
-    int first(Selection &selection) const
+    // Its state comes from the entry the scan ended on, not from the list again.
+    Choice firstChoice(Selection &selection) const
     {
-        return int(leastLoaded(selection.rotation(), [](int) { return false; }) - m_entries.get());
+        const Entry *least = leastLoaded(selection.rotation(), [](int) { return false; });
+        return {int(least - m_entries.get()), least->state};
     }
+    int first(Selection &selection) const { return firstChoice(selection).index; }
     // Null when all were tried: Selection does not ask then, but an index must not come of it.
     int fallback(Selection &selection) const
     {
@@ -26,12 +29,12 @@ public:
     }
 
 private:
-    // Per backend, what the scans read, side by side: its in-flight count, its weight and the
+    // Per backend, what the scans read, side by side: its state (in-flight count), its weight and the
     // weights' least common multiple over its weight, so that in-flight count times it orders
     // backends exactly as in-flight count over weight does (0 when that multiple does not fit in
     // 32 bits, weights such as several large primes: then m_scaled is false).
     struct Entry {
-        const std::atomic<int> *inFlight;
+        const BackendState *state;
         quint32 scale;
         int weight;
     };
@@ -82,7 +85,7 @@ private:
         for (const Entry *entry = m_entries.get() + from; entry != end; ++entry) {
             if (skip(int(entry - m_entries.get())))
                 continue;
-            const qint64 load = qint64(entry->inFlight->load(std::memory_order_relaxed)) * entry->scale;
+            const qint64 load = qint64(entry->state->inFlight.load(std::memory_order_relaxed)) * entry->scale;
             if (Q_UNLIKELY(!best.entry) || load < best.load)
                 best = {entry, load};
         }
@@ -102,7 +105,7 @@ private:
         for (const Entry *entry = m_entries.get() + from; entry != end; ++entry) {
             if (skip(int(entry - m_entries.get())))
                 continue;
-            const qint64 inFlight = entry->inFlight->load(std::memory_order_relaxed);
+            const qint64 inFlight = entry->state->inFlight.load(std::memory_order_relaxed);
             if (Q_UNLIKELY(!best.entry) || inFlight * best.weight < best.inFlight * entry->weight)
                 best = {entry, inFlight, entry->weight};
         }
