@@ -24,13 +24,14 @@ public:
     // Null when all were tried: Selection does not ask then, but an index must not come of it.
     int fallback(Selection &selection) const
     {
-        const Entry *least = leastLoaded(selection.rotation(), [&selection](int index) { return selection.tried(index); });
+        const Entry *least =
+            leastLoaded(selection.rotation(), [&selection](int index) { return selection.tried(index); });
         return least ? int(least - m_entries.get()) : -1;
     }
 
 private:
-    // Per backend, what the scans read, side by side: its state (in-flight count), its weight and the
-    // weights' least common multiple over its weight, so that in-flight count times it orders
+    // Per backend, what the scans read, side by side: its state (in-flight count), its weight and
+    // the weights' least common multiple over its weight, so that in-flight count times it orders
     // backends exactly as in-flight count over weight does (0 when that multiple does not fit in
     // 32 bits, weights such as several large primes: then m_scaled is false).
     struct Entry {
