@@ -258,6 +258,8 @@ struct MessageParser::Callbacks {
 MessageParser::MessageParser(Type type, qsizetype maxHeadBytes)
     : m_type(type), m_maxHeadBytes(maxHeadBytes), m_parser(std::make_unique<http_parser>())
 {
+    if (type == Type::Response)
+        m_head = ResponseHead();
     startNextMessage();
 }
 
@@ -271,8 +273,10 @@ void MessageParser::startNextMessage()
     // Kept for the next head unless a large one grew them.
     m_headBuffer.truncate(0);  // m_framingFields is sized anew for each head
     releaseMemory(kKeptHeadCapacity);
-    m_request = RequestHead();
-    m_response = ResponseHead();
+    if (m_type == Type::Request)
+        request() = RequestHead();
+    else
+        response() = ResponseHead();
     m_framing = Framing::None;
     m_contentLength = 0;
     m_keepAlive = true;
@@ -406,18 +410,18 @@ bool MessageParser::parseRequestLine(QByteArrayView line)
         return false;
     }
     if (version == "HTTP/1.1") {
-        m_request.versionMinor = 1;
+        request().versionMinor = 1;
     } else if (version == "HTTP/1.0") {
-        m_request.versionMinor = 0;
+        request().versionMinor = 0;
     } else {
         fail(version.startsWith("HTTP/") ? 505 : 400, "unsupported HTTP version");
         return false;
     }
-    m_request.method = sharedOrCopy(kCommonMethods, method);
+    request().method = sharedOrCopy(kCommonMethods, method);
     // A keep-alive client often asks for the same target again (polling, health checks).
     if (m_lastTarget.isNull() || m_lastTarget != target)
         m_lastTarget = target.toByteArray();
-    m_request.target = m_lastTarget;
+    request().target = m_lastTarget;
     return true;
 }
 
@@ -456,7 +460,7 @@ bool MessageParser::checkFieldLines(const Lines &lines)
     // A field that comes again at the same position with the same bytes as in the last head
     // shares that head's copy; when all of them do (a keep-alive client asking again, a backend's
     // answers within the same second), the whole list is shared.
-    Headers &headers = m_type == Type::Request ? m_request.headers : m_response.headers;
+    Headers &headers = m_type == Type::Request ? request().headers : response().headers;
     const QList<Headers::Field> &last = m_lastFields;  // const: reading may not detach it
     const auto asLast = [&last](qsizetype position, const FieldView &field) {
         return position < last.size() && equalBytes(last[position].second, field.value)
@@ -487,7 +491,7 @@ bool MessageParser::checkFieldLines(const Lines &lines)
     // request's stand-in (its method and target were checked above and do not bear on framing).
     QByteArrayView startLine = QByteArrayView(lines.first().data(), lines.first().size() + 2);
     if (m_type == Type::Request)
-        startLine = m_request.versionMinor == 0 ? "PUT / HTTP/1.0\r\n" : "PUT / HTTP/1.1\r\n";
+        startLine = request().versionMinor == 0 ? "PUT / HTTP/1.0\r\n" : "PUT / HTTP/1.1\r\n";
     // Sized once and copied into: appending piece by piece cost a call to QByteArray::insert each.
     // One buffer, start line included: each libhttp-parser call costs about 250 instructions
     // before its first byte.
@@ -518,7 +522,7 @@ bool MessageParser::runFraming()
         // 6.3) and stays open unless it is HTTP/1.0, as libhttp-parser would decide: most
         // requests are such GETs, and the call cost each several hundred instructions.
         m_framing = Framing::None;
-        m_keepAlive = m_request.versionMinor == 1;
+        m_keepAlive = request().versionMinor == 1;
         m_upgrade = false;
         m_messageComplete = true;
         return true;
@@ -531,11 +535,11 @@ bool MessageParser::runFraming()
     }
     if (m_type == Type::Response) {
         const QByteArrayView startLine = QByteArrayView(m_framingFields).first(indexOfByte(m_framingFields, '\n') + 1);
-        m_response.status = int(m_parser->status_code);
-        m_response.versionMinor = m_parser->http_minor;
+        response().status = int(m_parser->status_code);
+        response().versionMinor = m_parser->http_minor;
         const qsizetype space = indexOfByte(startLine, ' ');
         const qsizetype secondSpace = indexOfByte(startLine, ' ', space + 1);
-        m_response.reason =
+        response().reason =
             secondSpace < 0 ? QByteArray() : sharedOrCopy(kCommonReasons, startLine.sliced(secondSpace + 1).chopped(2));
         if (m_parser->http_major != 1) {
             fail(502, "unsupported HTTP version");

@@ -18,6 +18,7 @@
 #include <QVarLengthArray>
 
 #include <memory>
+#include <variant>
 
 struct http_parser;
 
@@ -56,10 +57,11 @@ public:
 
     State state() const { return m_state; }
     bool hasStartedMessage() const { return m_state != State::Head || !m_headBuffer.isEmpty(); }
-    const RequestHead &request() const { return m_request; }
-    RequestHead &request() { return m_request; }
-    const ResponseHead &response() const { return m_response; }
-    ResponseHead &response() { return m_response; }
+    // The head of the parser's Type; asking for the other one throws std::bad_variant_access.
+    const RequestHead &request() const { return std::get<RequestHead>(m_head); }
+    RequestHead &request() { return std::get<RequestHead>(m_head); }
+    const ResponseHead &response() const { return std::get<ResponseHead>(m_head); }
+    ResponseHead &response() { return std::get<ResponseHead>(m_head); }
     Framing framing() const { return m_framing; }
     quint64 contentLength() const { return m_contentLength; }
     bool keepAlive() const { return m_keepAlive; }
@@ -86,8 +88,7 @@ private:
     QByteArray m_headBuffer;
     QByteArray m_framingFields;  // the field lines libhttp-parser gets, CRLF-terminated
     std::unique_ptr<http_parser> m_parser;
-    RequestHead m_request;
-    ResponseHead m_response;
+    std::variant<RequestHead, ResponseHead> m_head;  // one parser reads only one kind
     // The last head's fields. A field that comes again at the same position with the same bytes
     // shares their name and value instead of allocating copies: on a keep-alive connection most
     // do (Host, User-Agent, Accept... from clients; Server, Content-Type, Date within its second
