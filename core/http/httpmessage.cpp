@@ -108,19 +108,21 @@ QByteArray reasonPhrase(int status)
 
 namespace {
 
-// Heads are written into one allocation of the exact size: appending piece by piece cost more
-// than the rest of serialising.
+// Heads are written into one allocation of the exact size (plus the room asked for): appending
+// piece by piece cost more than the rest of serialising.
 class HeadWriter
 {
 public:
-    HeadWriter(std::initializer_list<QByteArrayView> startLine, const Headers &headers) : m_headers(headers)
+    HeadWriter(std::initializer_list<QByteArrayView> startLine, const Headers &headers, qsizetype roomAfter)
+        : m_headers(headers)
     {
         qsizetype size = 2 + 2;  // CRLF after the start line, CRLF after the fields
         for (QByteArrayView piece : startLine)
             size += piece.size();
         for (const Headers::Field &field : headers.fields())
             size += field.first.size() + 2 + field.second.size() + 2;
-        m_out = QByteArray(size, Qt::Uninitialized);
+        m_out.reserve(size + roomAfter);
+        m_out.resize(size);
         m_cursor = m_out.data();
         for (QByteArrayView piece : startLine)
             put(piece);
@@ -153,19 +155,20 @@ private:
 
 }  // namespace
 
-QByteArray serialize(const RequestHead &head)
+QByteArray serialize(const RequestHead &head, qsizetype roomAfter)
 {
-    return HeadWriter({head.method, " ", head.target, head.versionMinor == 0 ? " HTTP/1.0" : " HTTP/1.1"}, head.headers)
+    return HeadWriter({head.method, " ", head.target, head.versionMinor == 0 ? " HTTP/1.0" : " HTTP/1.1"}, head.headers,
+                      roomAfter)
         .finish();
 }
 
-QByteArray serialize(const ResponseHead &head)
+QByteArray serialize(const ResponseHead &head, qsizetype roomAfter)
 {
     char status[16];  // std::to_chars: snprintf cost ~650 instructions per response
     const int statusLength = int(std::to_chars(status, status + sizeof status, head.status).ptr - status);
     const QByteArray reason = head.reason.isEmpty() ? reasonPhrase(head.status) : head.reason;
     return HeadWriter({head.versionMinor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ", QByteArrayView(status, statusLength), " ", reason},
-                      head.headers)
+                      head.headers, roomAfter)
         .finish();
 }
 

@@ -71,7 +71,9 @@ QByteArray reasonPhrase(int status);
 // ("Bearer") but not their value; cookies are hidden whole.
 Headers withCredentialsRedacted(const Headers &headers);
 
-QByteArray serialize(const RequestHead &head);
-QByteArray serialize(const ResponseHead &head);
+// roomAfter: capacity for that many bytes more (a body to follow), so that appending them does not
+// allocate again.
+QByteArray serialize(const RequestHead &head, qsizetype roomAfter = 0);
+QByteArray serialize(const ResponseHead &head, qsizetype roomAfter = 0);
 
 }  // namespace kairos::http
