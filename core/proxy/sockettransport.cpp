@@ -249,6 +249,18 @@ qint64 SocketTransport::read(char *data, qint64 max)
     }
 }
 
+void SocketTransport::writeOwned(QByteArray &&data)
+{
+    // Queued as it is when no buffer is kept: spares copying it into one, and allocating one.
+    if (batchDepth > 0 && m_state == State::Open && !m_writeWatched && m_out.capacity() == 0 && !data.isEmpty()) {
+        m_out = std::move(data);
+        m_outOffset = 0;
+        queueBatched();
+        return;
+    }
+    write(QByteArrayView(data));
+}
+
 void SocketTransport::write(QByteArrayView data)
 {
     if (data.isEmpty() || m_state == State::Closing || m_state == State::Closed)
@@ -281,13 +293,17 @@ void SocketTransport::write(QByteArrayView data)
     m_out.append(data.data(), data.size());
     if (m_state != State::Open)
         return;  // sent once connected
-    if (batchDepth > 0 && !m_writeWatched) {
-        if (!m_batched) {
-            m_batched = true;
-            batchedTransports.push_back(this);
-        }
-    } else {
+    if (batchDepth > 0 && !m_writeWatched)
+        queueBatched();
+    else
         watchWritable(true);
+}
+
+void SocketTransport::queueBatched()
+{
+    if (!m_batched) {
+        m_batched = true;
+        batchedTransports.push_back(this);
     }
 }
 
@@ -296,6 +312,8 @@ void SocketTransport::releaseIdleMemory()
     if (bytesToWrite() == 0) {
         m_out = QByteArray();
         m_outOffset = 0;
+    } else {
+        m_releaseWhenDrained = true;
     }
 }
 
@@ -327,11 +345,12 @@ bool SocketTransport::sendBuffered()
         return false;
     }
     if (m_outOffset == m_out.size()) {
-        if (m_out.capacity() > kKeptOutputCapacity)
+        if (m_releaseWhenDrained || m_out.capacity() > kKeptOutputCapacity)
             m_out = QByteArray();
         else
             m_out.truncate(0);
         m_outOffset = 0;
+        m_releaseWhenDrained = false;
     }
     watchWritable(bytesToWrite() > 0);
     return true;

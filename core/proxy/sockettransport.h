@@ -39,6 +39,7 @@ public:
     bool mayRead() const override { return m_readReady && m_state == State::Open; }
     qint64 read(char *data, qint64 max) override;
     void write(QByteArrayView data) override;
+    void writeOwned(QByteArray &&data) override;
     qint64 bytesToWrite() const override { return m_out.size() - m_outOffset; }
     void close() override;
     void abort() override;
@@ -61,6 +62,7 @@ private:
     void drained();
     bool sendBuffered();  // false when the connection failed
     void sendBatched();
+    void queueBatched();
     void watchWritable(bool on);
     void fail(Error error, int errorNumber);
     void closeDescriptor();
@@ -74,6 +76,7 @@ private:
     bool m_writeWatched = false;
     bool m_batched = false;
     bool m_writtenNotifyQueued = false;
+    bool m_releaseWhenDrained = false;
     QByteArray m_out;
     qsizetype m_outOffset = 0;
     QHostAddress m_peer;

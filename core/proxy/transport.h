@@ -49,12 +49,14 @@ public:
     // Up to max bytes; 0 when nothing is waiting or the stream ended (transportClosed follows).
     virtual qint64 read(char *data, qint64 max) = 0;
     virtual void write(QByteArrayView data) = 0;
+    // The same for a buffer the caller is done with, which a transport may queue without a copy.
+    virtual void writeOwned(QByteArray &&data) { write(QByteArrayView(data)); }
     virtual qint64 bytesToWrite() const = 0;
     // Closes once the buffered output is sent.
     virtual void close() = 0;
     virtual void abort() = 0;
     virtual QHostAddress peerAddress() const = 0;
-    // Frees buffers kept for reuse, when nothing is waiting in them (a connection gone idle).
+    // Frees buffers kept for reuse (a connection gone idle): now, or once what waits in them is sent.
     virtual void releaseIdleMemory() {}
     Error error() const { return m_error; }
     QString errorString() const { return m_errorString; }
