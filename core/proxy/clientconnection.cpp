@@ -5,6 +5,7 @@
 
 #include <QDateTime>
 #include <QLoggingCategory>
+#include <QTimer>
 
 Q_DECLARE_LOGGING_CATEGORY(lcProxy)
 
@@ -19,6 +20,8 @@ constexpr qint64 kMaxLocalBodyBytes = 1024 * 1024;
 constexpr qint64 kReleaseMemoryAfterIdleMs = 1000;
 // Input and head buffers up to this size stay with a connection between its requests.
 constexpr qsizetype kKeptBufferBytes = 512;
+// A response body up to this size is given room in the buffer of its head.
+constexpr quint64 kSmallBodyBytes = 4096;
 
 bool isAcceptableRequestId(const QByteArray &id)
 {
@@ -52,8 +55,7 @@ ClientConnection::ClientConnection(Transport *transport, const ConnectionService
       m_parser(http::MessageParser::Type::Request, services.snapshot()->config->server.maxHeaderBytes),
       m_adminListener(adminListener),
       m_headerTimeoutMs(services.snapshot()->config->server.headerTimeoutMs),
-      m_idleTimeoutMs(services.snapshot()->config->server.idleTimeoutMs),
-      m_record(transport->peerAddress())
+      m_idleTimeoutMs(services.snapshot()->config->server.idleTimeoutMs)
 {
     m_transport->setParent(this);
     m_transport->setListener(this);
@@ -93,7 +95,6 @@ void ClientConnection::releaseIdleMemory()
 {
     m_idleMemoryReleased = true;
     m_retiredExchange.reset();
-    m_record = RequestRecord(m_transport->peerAddress());  // the last request's; the next one starts afresh
     releaseBuffersAbove(0);
     m_transport->releaseIdleMemory();
 }
@@ -106,6 +107,12 @@ void ClientConnection::releaseBuffersAbove(qsizetype keepBytes)
         m_inboundOffset = 0;
     }
     m_parser.releaseMemory(keepBytes);
+}
+
+RequestRecord &ClientConnection::newRecord()
+{
+    m_record = std::make_unique<RequestRecord>(m_transport->peerAddress());
+    return *m_record;
 }
 
 void ClientConnection::armHeaderDeadline()
@@ -200,8 +207,7 @@ void ClientConnection::processInbound()
             m_inboundOffset += used;
             if (m_parser.state() == http::MessageParser::State::Failed) {
                 m_requestClock.start();
-                m_record = RequestRecord(m_transport->peerAddress());
-                m_record.requestId = newRequestId();
+                record().requestId = newRequestId();
                 m_closeAfterResponse = true;
                 writeError(GatewayError::fromStatus(m_parser.errorStatus(), m_parser.errorMessage()));
             } else if (m_parser.state() == http::MessageParser::State::HeadDone) {
@@ -223,13 +229,13 @@ void ClientConnection::handleRequestHead()
     m_requestClock.start();
     m_snapshot = m_services.snapshot();
     const http::RequestHead &head = m_parser.request();
-    m_record = RequestRecord(m_transport->peerAddress());
+    RequestRecord &rec = record();
     const QByteArray incomingId = head.headers.value("x-request-id");
-    m_record.requestId = isAcceptableRequestId(incomingId) ? incomingId : newRequestId();
-    m_record.method = head.method;
-    m_record.target = head.target;
+    rec.requestId = isAcceptableRequestId(incomingId) ? incomingId : newRequestId();
+    rec.method = head.method;
+    rec.target = head.target;
     if (m_services.captureHeaders)
-        m_record.requestHeaders = http::withCredentialsRedacted(head.headers);
+        rec.requestHeaders = http::withCredentialsRedacted(head.headers);
     // After an Upgrade request the parser reads no further: unless the backend switches
     // protocols, the connection ends with this response.
     m_closeAfterResponse = !m_parser.keepAlive() || m_parser.isUpgrade();
@@ -249,7 +255,7 @@ void ClientConnection::handleRequestHead()
             return;
         }
         if (m_requestBodyDone)
-            writeLocalResponse(m_services.localHandler->handle({head, QByteArray(), m_record.peer, m_record.requestId}));
+            writeLocalResponse(m_services.localHandler->handle({head, QByteArray(), rec.peer, rec.requestId}));
         return;
     }
 
@@ -269,7 +275,7 @@ void ClientConnection::handleRequestHead()
         return;
     case RouteMatch::Found: break;
     }
-    m_record.routePath = match.route->route->externalPath;
+    rec.routePath = match.route->route->externalPath;
     m_routeMetrics = m_snapshot->routeMetrics[size_t(match.route->index)];
 
     const Route &route = *match.route->route;
@@ -303,7 +309,7 @@ bool ClientConnection::authorize(const http::RequestHead &head)
         reason = "invalid token: " + result.error.toUtf8();
         challenge += ", error=\"invalid_token\", error_description=\"" + result.error.toUtf8() + '"';
     }
-    qCInfo(lcProxy).noquote() << "request" << m_record.requestId << "refused:" << reason;
+    qCInfo(lcProxy).noquote() << "request" << record().requestId << "refused:" << reason;
     http::Headers extra;
     extra.add("WWW-Authenticate", challenge);
     writeError(GatewayError::fromStatus(401, reason), QByteArray(), extra);
@@ -312,6 +318,7 @@ bool ClientConnection::authorize(const http::RequestHead &head)
 
 void ClientConnection::startProxying(const RouteMatch &match, qint64 bodyLimit)
 {
+    RequestRecord &rec = record();
     const http::RequestHead &head = m_parser.request();
     const QByteArray target = originFormTarget(head.target);
     const qsizetype question = target.indexOf('?');
@@ -323,13 +330,13 @@ void ClientConnection::startProxying(const RouteMatch &match, qint64 bodyLimit)
     request.route = match.route;
     request.upstreamTarget = m_snapshot->routes.upstreamTarget(
         match, question < 0 ? QByteArrayView() : QByteArrayView(target).sliced(question + 1));
-    request.requestId = m_record.requestId;
+    request.requestId = rec.requestId;
     if (m_peerText.isEmpty()) {
-        m_peerText = clientAddressText(m_record.peer);
+        m_peerText = clientAddressText(rec.peer);
         m_peerHash = clientHash(m_peerText);
     }
     request.peerText = m_peerText;
-    request.peerIsTrustedProxy = m_snapshot->trustedProxies.contains(m_record.peer);
+    request.peerIsTrustedProxy = m_snapshot->trustedProxies.contains(rec.peer);
     request.clientHash = request.peerIsTrustedProxy
         ? clientHash(clientAddressBehindProxy(head, m_peerText, m_snapshot->trustedProxies))
         : m_peerHash;
@@ -377,7 +384,7 @@ void ClientConnection::readBody()
     m_phase = Phase::AwaitingResponse;
     m_bodyDeadline = 0;
     if (m_localRequest) {
-        writeLocalResponse(m_services.localHandler->handle({m_parser.request(), m_localBody, m_record.peer, m_record.requestId}));
+        writeLocalResponse(m_services.localHandler->handle({m_parser.request(), m_localBody, record().peer, record().requestId}));
         return;
     }
     if (m_exchange)
@@ -388,6 +395,7 @@ void ClientConnection::readBody()
 
 void ClientConnection::writeLocalResponse(LocalHandler::Response response)
 {
+    RequestRecord &rec = record();
     if (!m_requestBodyDone)
         m_closeAfterResponse = true;
     http::ResponseHead head;
@@ -397,27 +405,29 @@ void ClientConnection::writeLocalResponse(LocalHandler::Response response)
         head.headers.add("Content-Type", "application/json");
     if (response.status != 204 && response.status != 304)
         head.headers.set("Content-Length", QByteArray::number(response.body.size()));
-    head.headers.set("X-Request-Id", m_record.requestId);
+    head.headers.set("X-Request-Id", rec.requestId);
     if (m_closeAfterResponse)
         head.headers.add("Connection", "close");
     if (m_services.captureHeaders)
-        m_record.responseHeaders = http::withCredentialsRedacted(head.headers);
-    QByteArray out = serialize(head);
-    if (m_parser.request().method != "HEAD")
+        rec.responseHeaders = http::withCredentialsRedacted(head.headers);
+    const bool withBody = m_parser.request().method != "HEAD";
+    QByteArray out = serialize(head, withBody ? response.body.size() : 0);
+    if (withBody)
         out += response.body;
-    m_transport->write(out);
-    m_record.status = response.status;
-    m_record.responseBytes = response.body.size();
+    m_transport->writeOwned(std::move(out));
+    rec.status = response.status;
+    rec.responseBytes = response.body.size();
     m_responseDone = true;
     finishRequest();
 }
 
 void ClientConnection::writeError(const GatewayError &error, const QByteArray &allow, const http::Headers &extra)
 {
+    RequestRecord &rec = record();
     if (!m_requestBodyDone)
         m_closeAfterResponse = true;
-    const QByteArray body = errorBody(error, m_record.requestId);
-    http::ResponseHead head = errorHead(error, m_record.requestId, body.size());
+    const QByteArray body = errorBody(error, rec.requestId);
+    http::ResponseHead head = errorHead(error, rec.requestId, body.size());
     if (!allow.isEmpty())
         head.headers.add("Allow", allow);
     for (const http::Headers::Field &field : extra.fields())
@@ -425,30 +435,32 @@ void ClientConnection::writeError(const GatewayError &error, const QByteArray &a
     if (m_closeAfterResponse)
         head.headers.add("Connection", "close");
     if (m_services.captureHeaders)
-        m_record.responseHeaders = http::withCredentialsRedacted(head.headers);
-    QByteArray out = serialize(head);
-    if (m_record.method != "HEAD")
+        rec.responseHeaders = http::withCredentialsRedacted(head.headers);
+    const bool withBody = rec.method != "HEAD";
+    QByteArray out = serialize(head, withBody ? body.size() : 0);
+    if (withBody)
         out += body;
-    m_transport->write(out);
-    m_record.status = error.status;
-    m_record.responseBytes = body.size();
+    m_transport->writeOwned(std::move(out));
+    rec.status = error.status;
+    rec.responseBytes = body.size();
     m_responseDone = true;
     finishRequest();
 }
 
 void ClientConnection::reportRequest()
 {
-    m_record.durationUs = m_requestClock.isValid() ? m_requestClock.nsecsElapsed() / 1000 : 0;
-    m_record.finishedAtMs = QDateTime::currentMSecsSinceEpoch();
+    RequestRecord &rec = record();
+    rec.durationUs = m_requestClock.isValid() ? m_requestClock.nsecsElapsed() / 1000 : 0;
+    rec.finishedAtMs = QDateTime::currentMSecsSinceEpoch();
     if (m_exchange) {
-        m_record.backend = m_exchange->backendKey();
-        m_record.attempts = m_exchange->attempts();
+        rec.backend = m_exchange->backendKey();
+        rec.attempts = m_exchange->attempts();
     }
     RouteMetrics *metrics = m_routeMetrics ? m_routeMetrics : m_services.unmatchedMetrics;
     if (metrics)
-        metrics->record(m_record.method, m_record.status, m_record.durationUs, m_record.attempts);
+        metrics->record(rec.method, rec.status, rec.durationUs, rec.attempts);
     if (m_services.onRequestFinished)
-        m_services.onRequestFinished(m_record);
+        m_services.onRequestFinished(rec);
     m_routeMetrics = nullptr;
 }
 
@@ -462,6 +474,7 @@ void ClientConnection::finishRequest()
         closeConnection();
         return;
     }
+    m_record.reset();
     m_parser.startNextMessage();
     m_phase = Phase::ReadingHead;
     m_localRequest = false;
@@ -471,11 +484,14 @@ void ClientConnection::finishRequest()
     const bool buffered = m_inboundOffset < m_inbound.size() || m_transport->mayRead();
     if (!buffered) {
         armIdleDeadline();
-        // A large request's buffers go now: kept until the connection has been idle a second,
-        // they leave holes between the objects of connections accepted meanwhile, which the
-        // process keeps (docs/BENCHMARKS.md, idle connections). Small ones stay, sparing a busy
-        // connection two allocations per request.
+        // What the request left goes now: kept until the connection has been idle a second, it
+        // leaves holes between the objects of connections accepted meanwhile, which the process
+        // keeps (docs/BENCHMARKS.md, idle connections). That is its record (above), large input
+        // and head buffers, and the output buffer once sent. Small input and head buffers and the
+        // head's fields, which the next head may share, stay for that second: they spare a busy
+        // connection several allocations per request.
         releaseBuffersAbove(kKeptBufferBytes);
+        m_transport->releaseIdleMemory();
         return;
     }
     m_headerDeadline = 0;
@@ -512,8 +528,7 @@ void ClientConnection::onHeaderTimeout()
         return;
     }
     m_requestClock.start();
-    m_record = RequestRecord(m_transport->peerAddress());
-    m_record.requestId = newRequestId();
+    record().requestId = newRequestId();
     m_closeAfterResponse = true;
     writeError(GatewayError::fromStatus(408, "timed out reading the request head"));
 }
@@ -522,10 +537,10 @@ void ClientConnection::onBodyTimeout()
 {
     if (m_phase != Phase::ReadingBody)
         return;
-    qCInfo(lcProxy).noquote() << "request" << m_record.requestId << ": no request body bytes for"
+    qCInfo(lcProxy).noquote() << "request" << record().requestId << ": no request body bytes for"
                               << m_idleTimeoutMs << "ms; closing";
     m_closeAfterResponse = true;
-    if (m_record.status != 0) {  // the response has begun: all that is left is to end it short
+    if (record().status != 0) {  // the response has begun: all that is left is to end it short
         closeConnection();
         return;
     }
@@ -559,14 +574,16 @@ void ClientConnection::onDisconnected()
     deleteLater();
 }
 
-void ClientConnection::exchangeResponseHead(http::ResponseHead head, http::MessageParser::Framing framing)
+void ClientConnection::exchangeResponseHead(http::ResponseHead head, http::MessageParser::Framing framing,
+                                            quint64 contentLength)
 {
+    RequestRecord &rec = record();
     using Framing = http::MessageParser::Framing;
     http::ResponseHead out = std::move(head);
     removeHopByHopFields(out.headers, {"x-request-id"});
     out.versionMinor = 1;
     const bool clientIsHttp10 = m_parser.request().versionMinor == 0;
-    const bool bodyless = m_record.method == "HEAD" || out.status == 204 || out.status == 304;
+    const bool bodyless = rec.method == "HEAD" || out.status == 204 || out.status == 304;
     if (!bodyless) {
         if (framing == Framing::None && !out.headers.contains("content-length")) {
             out.headers.add(QByteArrayLiteral("Content-Length"), QByteArrayLiteral("0"));
@@ -583,20 +600,22 @@ void ClientConnection::exchangeResponseHead(http::ResponseHead head, http::Messa
     }
     if (!m_requestBodyDone)
         m_closeAfterResponse = true;  // the backend answered before the request body ended
-    out.headers.add(QByteArrayLiteral("X-Request-Id"), m_record.requestId);
+    out.headers.add(QByteArrayLiteral("X-Request-Id"), rec.requestId);
     if (m_closeAfterResponse)
         out.headers.add(QByteArrayLiteral("Connection"), QByteArrayLiteral("close"));
     else if (clientIsHttp10)
         out.headers.add(QByteArrayLiteral("Connection"), QByteArrayLiteral("keep-alive"));
-    m_record.status = out.status;
+    rec.status = out.status;
     if (m_services.captureHeaders)
-        m_record.responseHeaders = http::withCredentialsRedacted(out.headers);
-    m_transport->write(serialize(out));
+        rec.responseHeaders = http::withCredentialsRedacted(out.headers);
+    // A small body goes out in the head's buffer (the transport queues that buffer as it is).
+    const bool smallBody = framing == Framing::ContentLength && !bodyless && contentLength <= kSmallBodyBytes;
+    m_transport->writeOwned(serialize(out, smallBody ? qsizetype(contentLength) : 0));
 }
 
 void ClientConnection::exchangeResponseBody(QByteArrayView data)
 {
-    m_record.responseBytes += data.size();
+    record().responseBytes += data.size();
     if (!m_responseChunked) {
         m_transport->write(data);
     } else {
@@ -604,7 +623,7 @@ void ClientConnection::exchangeResponseBody(QByteArrayView data)
         framed += "\r\n";
         framed += data;
         framed += "\r\n";
-        m_transport->write(framed);
+        m_transport->writeOwned(std::move(framed));
     }
     if (!m_sendDeadline && m_transport->bytesToWrite() >= Transport::kHighWaterBytes)
         m_sendDeadline = Deadlines::nowMs() + m_idleTimeoutMs;
@@ -636,12 +655,13 @@ void ClientConnection::exchangeAborted(const QByteArray &reason)
 void ClientConnection::exchangeUpgraded(http::ResponseHead head, std::unique_ptr<UpstreamConnection> upstream,
                                         QByteArray bufferedFromUpstream)
 {
+    RequestRecord &rec = record();
     const QByteArray upgrade = head.headers.value("upgrade");
     removeHopByHopFields(head.headers);
     head.headers.add("Connection", "Upgrade");
     head.headers.add("Upgrade", upgrade);
-    head.headers.set("X-Request-Id", m_record.requestId);
-    m_record.status = head.status;
+    head.headers.set("X-Request-Id", rec.requestId);
+    rec.status = head.status;
     const QByteArray toClient = serialize(head) + bufferedFromUpstream;
     const QByteArray toUpstream = m_inbound.mid(m_inboundOffset);
     m_inbound.clear();

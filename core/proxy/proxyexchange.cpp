@@ -216,7 +216,7 @@ void ProxyExchange::onConnected()
         out += m_pendingBody;
     }
     m_pendingBody.clear();
-    m_upstream->transport()->write(out);
+    m_upstream->transport()->writeOwned(std::move(out));
     m_attemptClock.start();
     m_responseDeadline = Deadlines::nowMs() + m_responseTimeoutMs;
 }
@@ -390,7 +390,7 @@ void ProxyExchange::handleResponseHead()
     http::ResponseHead head = parser.response();
     head.headers.fields().reserve(head.headers.size() + http::kAddedFieldsRoom);  // the copy set() makes anyway
     head.headers.set(QByteArrayLiteral("X-Kairos-Attempts"), attemptsText(m_attempts));
-    m_sink.exchangeResponseHead(std::move(head), parser.framing());
+    m_sink.exchangeResponseHead(std::move(head), parser.framing(), parser.contentLength());
     if (parser.state() == http::MessageParser::State::Complete)
         completeResponse();
 }

@@ -22,7 +22,9 @@ class ExchangeSink
 {
 public:
     virtual ~ExchangeSink() = default;
-    virtual void exchangeResponseHead(http::ResponseHead head, http::MessageParser::Framing framing) = 0;
+    // contentLength: the body's length when framing is ContentLength.
+    virtual void exchangeResponseHead(http::ResponseHead head, http::MessageParser::Framing framing,
+                                      quint64 contentLength) = 0;
     virtual void exchangeResponseBody(QByteArrayView data) = 0;
     virtual void exchangeResponseComplete() = 0;
     // Nothing was sent to the client yet: it gets an error response.
