@@ -672,6 +672,7 @@ void ClientConnection::exchangeUpgraded(http::ResponseHead head, std::unique_ptr
     m_headerDeadline = m_idleDeadline = 0;
     m_tunnel = new Tunnel(m_transport, std::move(upstream), this);
     connect(m_tunnel, &Tunnel::finished, this, [this] {
+        m_transport->setListener(this);  // the tunnel let go of it: its close must reach onDisconnected()
         m_phase = Phase::ReadingHead;  // lets closeConnection() run its course
         closeConnection();
     });

@@ -635,6 +635,39 @@ private slots:
         client.sendTextMessage(QString(100000, QLatin1Char('w')));
         QTRY_COMPARE_WITH_TIMEOUT(reply.size(), 100006, 5000);
         client.close();
+        QTRY_COMPARE_WITH_TIMEOUT(running.gateway.activeConnections(), 0, 5000);
+    }
+
+    // The backend ends the tunnel while its bytes still make their way to a client that reads
+    // slowly (back-pressure all along): the client gets every byte, then the connection goes.
+    void tunnelClosedByTheBackendDeliversEverythingThenEnds()
+    {
+        const QByteArray payload(1024 * 1024, 'w');
+        ScriptedBackend backend([&payload](QTcpSocket *socket, const QByteArray &received, int) {
+            if (!received.endsWith("\r\n\r\n"))
+                return;
+            socket->write("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: raw\r\n\r\n");
+            socket->write(payload);
+            socket->disconnectFromHost();  // once all is written
+        });
+        RunningGateway running(makeConfig({routeJson("/t", "/", {backendJson(backend.port())}, {"GET"})}));
+        QTcpSocket client;
+        client.setReadBufferSize(1024);  // reads no more than this until asked: the kernel's buffers fill
+        client.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, 4096);
+        client.connectToHost(QHostAddress::LocalHost, running.port());
+        QVERIFY(client.waitForConnected(5000));
+        client.write("GET /t HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: raw\r\n\r\n");
+        QTest::qWait(500);  // reading nothing meanwhile
+        client.setReadBufferSize(0);
+        QByteArray received;
+        connect(&client, &QTcpSocket::readyRead, this, [&] { received += client.readAll(); });
+        received += client.readAll();
+        QTRY_COMPARE_WITH_TIMEOUT(client.state(), QAbstractSocket::UnconnectedState, 10000);
+        received += client.readAll();
+        const qsizetype head = received.indexOf("\r\n\r\n") + 4;
+        QVERIFY(received.startsWith("HTTP/1.1 101"));
+        QCOMPARE(received.size() - head, payload.size());
+        QTRY_COMPARE_WITH_TIMEOUT(running.gateway.activeConnections(), 0, 5000);
     }
 
     void tlsBackend()
