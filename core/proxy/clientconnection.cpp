@@ -47,17 +47,26 @@ QByteArray originFormTarget(const QByteArray &target)
 
 }  // namespace
 
+void ClientConnection::List::deleteAll()
+{
+    while (m_first)
+        delete m_first;
+}
+
 ClientConnection::ClientConnection(Transport *transport, const ConnectionServices &services, bool adminListener,
-                                   QObject *parent)
-    : QObject(parent),
-      m_transport(transport),
+                                   List &list)
+    : m_transport(transport),
       m_services(services),
+      m_list(list),
+      m_next(list.m_first),
       m_parser(http::MessageParser::Type::Request, services.snapshot()->config->server.maxHeaderBytes),
       m_adminListener(adminListener),
       m_headerTimeoutMs(services.snapshot()->config->server.headerTimeoutMs),
       m_idleTimeoutMs(services.snapshot()->config->server.idleTimeoutMs)
 {
-    m_transport->setParent(this);
+    if (m_next)
+        m_next->m_previous = this;
+    m_list.m_first = this;
     m_transport->setListener(this);
     if (m_services.deadlines)
         m_services.deadlines->add(this);
@@ -72,8 +81,12 @@ ClientConnection::~ClientConnection()
         m_exchange->cancel();
         delete m_exchange;
     }
-    delete m_tunnel;  // before the transport it uses, which is a child too
+    delete m_tunnel;  // before the transport it uses
     m_transport->setListener(nullptr);
+    delete m_transport;
+    (m_previous ? m_previous->m_next : m_list.m_first) = m_next;
+    if (m_next)
+        m_next->m_previous = m_previous;
 }
 
 void ClientConnection::retireExchange()
@@ -497,7 +510,7 @@ void ClientConnection::finishRequest()
     m_headerDeadline = 0;
     armHeaderDeadline();
     if (!m_processing)
-        QMetaObject::invokeMethod(this, &ClientConnection::processInbound, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(m_transport, [this] { processInbound(); }, Qt::QueuedConnection);
 }
 
 void ClientConnection::closeConnection()
@@ -515,7 +528,7 @@ void ClientConnection::closeConnection()
         return;
     }
     // A client that stops reading must not keep the connection forever.
-    QTimer::singleShot(m_idleTimeoutMs, this, [this] { m_transport->abort(); });
+    QTimer::singleShot(m_idleTimeoutMs, m_transport, [this] { m_transport->abort(); });
 }
 
 void ClientConnection::onHeaderTimeout()
@@ -571,7 +584,8 @@ void ClientConnection::onDisconnected()
     m_headerDeadline = m_idleDeadline = m_bodyDeadline = 0;
     if (m_services.openConnections)
         m_services.openConnections->fetch_sub(1, std::memory_order_relaxed);
-    deleteLater();
+    // Not now: this may be deep in the transport's or an exchange's call stack.
+    QMetaObject::invokeMethod(m_transport, [this] { delete this; }, Qt::QueuedConnection);
 }
 
 void ClientConnection::exchangeResponseHead(http::ResponseHead head, http::MessageParser::Framing framing,
@@ -670,8 +684,8 @@ void ClientConnection::exchangeUpgraded(http::ResponseHead head, std::unique_ptr
     retireExchange();
     m_phase = Phase::Tunneling;
     m_headerDeadline = m_idleDeadline = 0;
-    m_tunnel = new Tunnel(m_transport, std::move(upstream), this);
-    connect(m_tunnel, &Tunnel::finished, this, [this] {
+    m_tunnel = new Tunnel(m_transport, std::move(upstream));
+    QObject::connect(m_tunnel, &Tunnel::finished, m_tunnel, [this] {
         m_transport->setListener(this);  // the tunnel let go of it: its close must reach onDisconnected()
         m_phase = Phase::ReadingHead;  // lets closeConnection() run its course
         closeConnection();

@@ -11,7 +11,6 @@
 #include "transport.h"
 
 #include <QElapsedTimer>
-#include <QObject>
 
 #include <atomic>
 #include <functional>
@@ -55,17 +54,35 @@ struct ConnectionServices {
     std::atomic<int> *openConnections = nullptr;  // the worker's count; a connection leaves it once closed
 };
 
-class ClientConnection : public QObject, private ExchangeSink, private Deadlines::Client, private TransportListener
+// Not a QObject: an idle connection is mostly this object, and QObject's private data and child
+// list added about 160 bytes to each (docs/BENCHMARKS.md, idle connections). Queued calls
+// and timers take its transport as their context, which lives exactly as long as it does.
+class ClientConnection final : private ExchangeSink, private Deadlines::Client, private TransportListener
 {
-    Q_OBJECT
-
 public:
+    // The worker's open connections, which it deletes when it stops.
+    class List
+    {
+    public:
+        List() = default;
+        List(const List &) = delete;
+        List &operator=(const List &) = delete;
+        ~List() { deleteAll(); }
+        void deleteAll();
+
+    private:
+        friend class ClientConnection;
+        ClientConnection *m_first = nullptr;
+    };
+
     // Takes ownership of the transport. The services are the worker's, kept for as long as the
     // connection (one copy per connection cost each idle connection a few hundred bytes).
-    // adminListener: accepted on admin.listen, so local endpoints only, no proxying.
-    ClientConnection(Transport *transport, const ConnectionServices &services, bool adminListener,
-                     QObject *parent = nullptr);
+    // adminListener: accepted on admin.listen, so local endpoints only, no proxying. Deletes
+    // itself once closed, later, from the event loop.
+    ClientConnection(Transport *transport, const ConnectionServices &services, bool adminListener, List &list);
     ~ClientConnection() override;
+    ClientConnection(const ClientConnection &) = delete;
+    ClientConnection &operator=(const ClientConnection &) = delete;
 
 private:
     enum class Phase { ReadingHead, ReadingBody, AwaitingResponse, Tunneling, Closing };
@@ -114,6 +131,9 @@ private:
 
     Transport *m_transport;
     const ConnectionServices &m_services;
+    List &m_list;
+    ClientConnection *m_previous = nullptr;
+    ClientConnection *m_next = nullptr;
     GatewaySnapshotPtr m_snapshot;  // of the current request
     http::MessageParser m_parser;
     QByteArray m_inbound;

@@ -23,10 +23,10 @@ Worker::Worker(ConnectionServices services) : m_services(std::move(services)), m
 }
 
 // Connections still open (closeAll() not called) go first: they use the services, pool and
-// deadlines below, which QObject would otherwise destroy before its children.
+// deadlines, which are destroyed before the list would be.
 Worker::~Worker()
 {
-    deleteConnections();
+    m_clientConnections.deleteAll();
 }
 
 void Worker::start()
@@ -42,7 +42,7 @@ void Worker::start()
 void Worker::accept(qintptr socketDescriptor, bool adminListener)
 {
     m_connections.fetch_add(1, std::memory_order_relaxed);
-    new ClientConnection(new SocketTransport(int(socketDescriptor)), m_services, adminListener, this);
+    new ClientConnection(new SocketTransport(int(socketDescriptor)), m_services, adminListener, m_clientConnections);
 }
 
 void Worker::applyUpstreamSettings(const QSet<QString> &backendKeys, int maxIdlePerBackend, int idleTimeoutMs)
@@ -51,16 +51,9 @@ void Worker::applyUpstreamSettings(const QSet<QString> &backendKeys, int maxIdle
     m_pool.setLiveBackends(backendKeys);
 }
 
-void Worker::deleteConnections()
-{
-    const QList<ClientConnection *> connections = findChildren<ClientConnection *>(Qt::FindDirectChildrenOnly);
-    for (ClientConnection *connection : connections)
-        delete connection;
-}
-
 void Worker::closeAll()
 {
-    deleteConnections();
+    m_clientConnections.deleteAll();
     m_pool.clear();
     m_connections.store(0, std::memory_order_relaxed);
     // Sockets are released with deleteLater(); this thread's loop is about to stop, so run them now.

@@ -36,13 +36,12 @@ public:
     int idleUpstreamConnections() const { return m_pool.publishedIdleCount(); }
 
 private:
-    void deleteConnections();
-
     ConnectionServices m_services;
     UpstreamPool m_pool;
     Deadlines m_deadlines;
     std::atomic<int> m_connections{0};
     Poller *m_poller = nullptr;  // held from start() to closeAll()
+    ClientConnection::List m_clientConnections;
 };
 
 }  // namespace kairos
