@@ -335,11 +335,17 @@ qsizetype MessageParser::feedHead(const char *data, qsizetype size)
     // read of a response brings up to 64 KiB of it, which was copied here for nothing (into a
     // buffer then too large to keep for the next message).
     const qsizetype endHere = findHeadEnd(QByteArrayView(data + consumed, available), 0);
+    if (before == 0 && endHere >= 0) {
+        // The whole head in this piece, as it usually comes: read where it is, not copied first
+        // (the copy cost an allocation per message, and a kept connection its buffer).
+        if (parseHeadBlock(QByteArrayView(data + consumed, endHere + 4)))
+            m_state = State::HeadDone;
+        return consumed + endHere + 4;
+    }
     m_headBuffer.append(data + consumed, endHere >= 0 ? endHere + 4 : available);
 
-    // A head that arrived whole was just searched; one in pieces may end across their border.
-    const qsizetype end = before == 0 && endHere >= 0 ? endHere
-                                                      : findHeadEnd(m_headBuffer, std::max<qsizetype>(0, before - 3));
+    // One in pieces may end across their border.
+    const qsizetype end = findHeadEnd(m_headBuffer, std::max<qsizetype>(0, before - 3));
     if (end < 0) {
         const qsizetype bareEnd = find(m_headBuffer, "\n\n", std::max<qsizetype>(0, before - 1));
         if (bareEnd >= 0) {
@@ -355,14 +361,14 @@ qsizetype MessageParser::feedHead(const char *data, qsizetype size)
     const qsizetype headSize = end + 4;
     consumed += headSize - before;
     m_headBuffer.truncate(headSize);
-    if (parseHeadBlock())
+    if (parseHeadBlock(m_headBuffer))
         m_state = State::HeadDone;
     return consumed;
 }
 
-bool MessageParser::parseHeadBlock()
+bool MessageParser::parseHeadBlock(QByteArrayView head)
 {
-    const QByteArrayView block(m_headBuffer.constData(), m_headBuffer.size() - 2);  // keep one CRLF per line
+    const QByteArrayView block = head.chopped(2);  // keep one CRLF per line
     Lines lines;
     qsizetype start = 0;
     while (start < block.size()) {
@@ -385,7 +391,7 @@ bool MessageParser::parseHeadBlock()
     }
     if (m_type == Type::Request && !parseRequestLine(lines.first()))
         return false;
-    if (!checkFieldLines(lines))
+    if (!checkFieldLines(lines, head.size()))
         return false;
     return runFraming();
 }
@@ -425,7 +431,7 @@ bool MessageParser::parseRequestLine(QByteArrayView line)
     return true;
 }
 
-bool MessageParser::checkFieldLines(const Lines &lines)
+bool MessageParser::checkFieldLines(const Lines &lines, qsizetype headBytes)
 {
     struct FieldView {
         QByteArrayView name;
@@ -482,7 +488,7 @@ bool MessageParser::checkFieldLines(const Lines &lines)
         }
         m_lastFields = headers.fields();
     }
-    m_lastHeadBytes = m_headBuffer.size();
+    m_lastHeadBytes = headBytes;
     if (m_type == Type::Request && framingLines.isEmpty()) {
         m_framingFields.truncate(0);  // nothing to ask libhttp-parser (runFraming())
         return true;

@@ -75,9 +75,9 @@ private:
     struct Callbacks;
     using Lines = QVarLengthArray<QByteArrayView, 32>;
     qsizetype feedHead(const char *data, qsizetype size);
-    bool parseHeadBlock();
+    bool parseHeadBlock(QByteArrayView head);  // up to and with its empty line
     bool parseRequestLine(QByteArrayView line);
-    bool checkFieldLines(const Lines &lines);
+    bool checkFieldLines(const Lines &lines, qsizetype headBytes);
     bool runFraming();
     qsizetype feedBody(const char *data, qsizetype size, BodyPieces *body);
     void fail(int status, QByteArray message);

@@ -437,6 +437,31 @@ private slots:
         QCOMPARE(parser.state(), MessageParser::State::Complete);
     }
 
+    // A head that comes whole is read where it is: no head buffer is allocated, and what the
+    // parser hands out is its own (the caller reuses its buffer at once).
+    void wholeHeadIsReadInPlace()
+    {
+        MessageParser parser(MessageParser::Type::Request, 64 * 1024);
+        QByteArray input = "GET /a?b HTTP/1.1\r\nHost: h\r\nX-Trace: t1\r\n\r\n";
+        QCOMPARE(parser.feed(input.constData(), input.size()), input.size());
+        QCOMPARE(parser.state(), MessageParser::State::HeadDone);
+        QCOMPARE(parser.bufferedCapacity(), 0);
+        input.fill('z');
+        QCOMPARE(parser.request().method, QByteArray("GET"));
+        QCOMPARE(parser.request().target, QByteArray("/a?b"));
+        QCOMPARE(parser.request().headers.value("x-trace"), QByteArray("t1"));
+        QCOMPARE(parser.request().headers.fields().first().first, QByteArray("Host"));
+
+        MessageParser split(MessageParser::Type::Request, 64 * 1024);  // in two pieces: buffered
+        const QByteArray head = "GET /a?b HTTP/1.1\r\nHost: h\r\nX-Trace: t1\r\n\r\n";
+        QCOMPARE(split.feed(head.constData(), 20), 20);
+        QVERIFY(split.bufferedCapacity() > 0);
+        QCOMPARE(split.feed(head.constData() + 20, head.size() - 20), head.size() - 20);
+        QCOMPARE(split.state(), MessageParser::State::HeadDone);
+        QCOMPARE(split.request().target, QByteArray("/a?b"));
+        QCOMPARE(split.request().headers.value("x-trace"), QByteArray("t1"));
+    }
+
     void responseUntilClose()
     {
         MessageParser parser(MessageParser::Type::Response, 64 * 1024);
