@@ -185,23 +185,51 @@ void ClientConnection::onReadyRead()
     processInbound();
 }
 
+QByteArrayView ClientConnection::readIntoThreadBuffer(qint64 max)
+{
+    // A 64 KiB buffer per connection would cost its touched pages for as long as the connection
+    // lives (docs/BENCHMARKS.md); one per thread, and each connection keeps only what it needs.
+    thread_local QByteArray readBuffer(kInboundChunkBytes, Qt::Uninitialized);
+    if (max <= 0 || !m_transport->mayRead())
+        return {};
+    const qint64 got = m_transport->read(readBuffer.data(), std::min(max, kInboundChunkBytes));
+    return got > 0 ? QByteArrayView(readBuffer.constData(), got) : QByteArrayView();
+}
+
 bool ClientConnection::pullInbound()
 {
     if (m_inboundOffset == m_inbound.size()) {
         m_inbound.truncate(0);  // keeps the allocation for the next request
         m_inboundOffset = 0;
     }
-    const qint64 room = kInboundChunkBytes - (m_inbound.size() - m_inboundOffset);
-    if (room <= 0 || !m_transport->mayRead())
+    const QByteArrayView got = readIntoThreadBuffer(kInboundChunkBytes - (m_inbound.size() - m_inboundOffset));
+    if (got.isEmpty())
         return false;
-    // Read into the thread's buffer and keep only what came: a 64 KiB buffer per connection
-    // costs its touched pages for as long as the connection lives (docs/BENCHMARKS.md).
-    thread_local QByteArray readBuffer(kInboundChunkBytes, Qt::Uninitialized);
-    const qint64 got = m_transport->read(readBuffer.data(), room);
-    if (got <= 0)
-        return false;
-    m_inbound.append(readBuffer.constData(), got);
+    m_inbound.append(got);
     return true;
+}
+
+qsizetype ClientConnection::feedHead()
+{
+    if (m_inboundOffset < m_inbound.size()) {
+        const qsizetype used =
+            m_parser.feed(m_inbound.constData() + m_inboundOffset, m_inbound.size() - m_inboundOffset);
+        m_inboundOffset += used;
+        return used;
+    }
+    // Nothing buffered, as between a keep-alive client's requests: parsed in the thread's buffer,
+    // and only what the parser leaves (body bytes, a pipelined request) is copied, at once,
+    // before anything else can read into that buffer. The copy of every head cost an allocation
+    // per request, and a kept connection its block.
+    const QByteArrayView got = readIntoThreadBuffer(kInboundChunkBytes);
+    if (got.isEmpty())
+        return -1;
+    const qsizetype used = m_parser.feed(got.data(), got.size());
+    m_inbound.truncate(0);
+    m_inboundOffset = 0;
+    if (used < got.size())
+        m_inbound.append(got.sliced(used));
+    return used;
 }
 
 void ClientConnection::processInbound()
@@ -212,12 +240,10 @@ void ClientConnection::processInbound()
     while (m_phase == Phase::ReadingHead || m_phase == Phase::ReadingBody) {
         if (m_phase == Phase::ReadingBody && !m_localRequest && m_exchange && m_exchange->isCongested())
             break;  // exchangeReadyForBody() calls back
-        if (m_inboundOffset == m_inbound.size() && !pullInbound())
-            break;
         if (m_phase == Phase::ReadingHead) {
-            const qsizetype used =
-                m_parser.feed(m_inbound.constData() + m_inboundOffset, m_inbound.size() - m_inboundOffset);
-            m_inboundOffset += used;
+            const qsizetype used = feedHead();
+            if (used < 0)
+                break;  // nothing came
             if (m_parser.state() == http::MessageParser::State::Failed) {
                 m_requestClock.start();
                 record().requestId = newRequestId();
@@ -229,6 +255,8 @@ void ClientConnection::processInbound()
                 break;
             }
         } else {
+            if (m_inboundOffset == m_inbound.size() && !pullInbound())
+                break;
             readBody();
         }
     }

@@ -88,7 +88,9 @@ private:
     enum class Phase { ReadingHead, ReadingBody, AwaitingResponse, Tunneling, Closing };
 
     void onReadyRead();
-    bool pullInbound();
+    QByteArrayView readIntoThreadBuffer(qint64 max);  // valid until the thread's next read
+    bool pullInbound();  // appends to m_inbound
+    qsizetype feedHead();  // bytes the parser took; -1 when nothing came
     void processInbound();
     void handleRequestHead();
     void startProxying(const RouteMatch &match, qint64 bodyLimit);

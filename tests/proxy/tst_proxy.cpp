@@ -176,6 +176,29 @@ private slots:
         QCOMPARE(responses[3].json()["target"].toString(), QStringLiteral("/medium?delay_ms=100"));
     }
 
+    // A head in pieces is gathered; a whole one is read in place and what follows it in the same
+    // read (its body, the next request) kept: both on one keep-alive connection.
+    void requestsInPiecesAndWholeOnOneConnection()
+    {
+        RunningGateway running(echoConfig());
+        RawClient client(running.port());
+        for (const char *piece : {"GET /one/pie", "ces HTTP/1.1\r\nHo", "st: h\r\n\r\n"}) {
+            client.send(piece);
+            QTest::qWait(50);
+        }
+        QCOMPARE(client.readOne().json()["target"].toString(), QStringLiteral("/pieces"));
+        client.send("POST /one/whole HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\nbody"
+                    "GET /one/next HTTP/1.1\r\nHost: h\r\n\r\n");
+        const QList<Response> responses = client.read(2);
+        QCOMPARE(responses.size(), 2);
+        QCOMPARE(responses[0].json()["body"].toString(), QStringLiteral("body"));
+        QCOMPARE(responses[1].json()["target"].toString(), QStringLiteral("/next"));
+        client.send("POST /one/split HTTP/1.1\r\nHost: h\r\nContent-Length: 6\r\n\r\nab");
+        QTest::qWait(50);
+        client.send("cdef");
+        QCOMPARE(client.readOne().json()["body"].toString(), QStringLiteral("abcdef"));
+    }
+
     void expectContinue()
     {
         RunningGateway running(echoConfig());
