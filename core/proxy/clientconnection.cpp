@@ -436,7 +436,6 @@ void ClientConnection::readBody()
 
 void ClientConnection::writeLocalResponse(LocalHandler::Response response)
 {
-    RequestRecord &rec = record();
     if (!m_requestBodyDone)
         m_closeAfterResponse = true;
     http::ResponseHead head;
@@ -446,33 +445,26 @@ void ClientConnection::writeLocalResponse(LocalHandler::Response response)
         head.headers.add("Content-Type", "application/json");
     if (response.status != 204 && response.status != 304)
         head.headers.set("Content-Length", QByteArray::number(response.body.size()));
-    head.headers.set("X-Request-Id", rec.requestId);
-    if (m_closeAfterResponse)
-        head.headers.add("Connection", "close");
-    if (m_services.captureHeaders)
-        rec.responseHeaders = http::withCredentialsRedacted(head.headers);
-    const bool withBody = m_parser.request().method != "HEAD";
-    QByteArray out = serialize(head, withBody ? response.body.size() : 0);
-    if (withBody)
-        out += response.body;
-    m_transport->writeOwned(std::move(out));
-    rec.status = response.status;
-    rec.responseBytes = response.body.size();
-    m_responseDone = true;
-    finishRequest();
+    head.headers.set("X-Request-Id", record().requestId);
+    writeWholeResponse(std::move(head), response.body);
 }
 
 void ClientConnection::writeError(const GatewayError &error, const QByteArray &allow, const http::Headers &extra)
 {
-    RequestRecord &rec = record();
     if (!m_requestBodyDone)
         m_closeAfterResponse = true;
-    const QByteArray body = errorBody(error, rec.requestId);
-    http::ResponseHead head = errorHead(error, rec.requestId, body.size());
+    const QByteArray body = errorBody(error, record().requestId);
+    http::ResponseHead head = errorHead(error, record().requestId, body.size());
     if (!allow.isEmpty())
         head.headers.add("Allow", allow);
     for (const http::Headers::Field &field : extra.fields())
         head.headers.add(field.first, field.second);
+    writeWholeResponse(std::move(head), body);
+}
+
+void ClientConnection::writeWholeResponse(http::ResponseHead head, const QByteArray &body)
+{
+    RequestRecord &rec = record();
     if (m_closeAfterResponse)
         head.headers.add("Connection", "close");
     if (m_services.captureHeaders)
@@ -482,7 +474,7 @@ void ClientConnection::writeError(const GatewayError &error, const QByteArray &a
     if (withBody)
         out += body;
     m_transport->writeOwned(std::move(out));
-    rec.status = error.status;
+    rec.status = head.status;
     rec.responseBytes = body.size();
     m_responseDone = true;
     finishRequest();

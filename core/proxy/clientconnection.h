@@ -98,6 +98,8 @@ private:
     void writeLocalResponse(LocalHandler::Response response);
     bool authorize(const http::RequestHead &head);  // answers 401 itself when it returns false
     void writeError(const GatewayError &error, const QByteArray &allow = QByteArray(), const http::Headers &extra = {});
+    // A response the gateway made itself (writeLocalResponse(), writeError()), sent whole; ends the request.
+    void writeWholeResponse(http::ResponseHead head, const QByteArray &body);
     void reportRequest();  // metrics and the request observer (access log)
     void finishRequest();
     void closeConnection();
