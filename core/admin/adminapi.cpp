@@ -12,10 +12,13 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLoggingCategory>
 #include <QMessageAuthenticationCode>
 #include <QUrl>
 
 #include <variant>
+
+Q_DECLARE_LOGGING_CATEGORY(lcConfig)
 
 namespace kairos {
 
@@ -59,6 +62,37 @@ QJsonArray problemsJson(const QList<ConfigProblem> &problems)
     for (const ConfigProblem &problem : problems)
         array.append(QJsonObject{{"path", problem.path}, {"message", problem.message}});
     return array;
+}
+
+// A Warning field (RFC 9111 5.5: code 299, "persistent", as the Kubernetes API server sends for
+// unknown fields) per warning, so that whoever made the change sees a mistyped key at once; the
+// text is a quoted-string, without control characters (a key may hold any). A config with
+// thousands of unknown keys gets the first ones and a count; the log has all.
+void addWarningFields(Response &response, const QList<ConfigProblem> &warnings)
+{
+    constexpr qsizetype kMostFields = 20;
+    for (qsizetype i = 0; i < warnings.size() && i < kMostFields; ++i) {
+        QByteArray text = "299 kairos \"";
+        for (const char c : warnings[i].toString().toUtf8()) {
+            if (c == '"' || c == '\\')
+                text += '\\';
+            text += (uchar(c) < 0x20 || c == 0x7f) ? ' ' : c;
+        }
+        response.headers.add("Warning", text + '"');
+    }
+    if (warnings.size() > kMostFields)
+        response.headers.add("Warning", "299 kairos \"" + QByteArray::number(warnings.size() - kMostFields)
+                                            + " more warnings in the gateway's log\"");
+}
+
+Response validationError(const QByteArray &requestId, const QString &what, const QList<ConfigProblem> &errors,
+                         const QList<ConfigProblem> &warnings)
+{
+    QJsonObject details{{"problems", problemsJson(errors)}};
+    if (!warnings.isEmpty())
+        details.insert("warnings", problemsJson(warnings));
+    return error(400, requestId, what + QStringLiteral(" does not validate; nothing was changed"), "validation_error",
+                 details);
 }
 
 bool isJson(const http::RequestHead &head)
@@ -234,16 +268,21 @@ LocalHandler::Response AdminApi::probes(const Request &request, QByteArrayView p
 }
 
 LocalHandler::Response AdminApi::answerChange(const Request &request, const ConfigStore::Change &change,
-                                              int successStatus, const QJsonValue &body, const QString &location)
+                                              int successStatus, const QJsonValue &body, const QString &location,
+                                              const QList<ConfigProblem> &bodyWarnings)
 {
+    // The store logs a file's warnings as it reads it; those of a request body are read here.
+    const QList<ConfigProblem> warnings = change.load.warnings + bodyWarnings;
     Response response;
     switch (change.outcome) {
     case ConfigStore::Change::Applied:
+        for (const ConfigProblem &warning : bodyWarnings)
+            qCWarning(lcConfig).noquote() << "config warning (api):" << warning.toString();
         response = successStatus == 204 ? Response{204, {}, {}} : json(successStatus, body);
+        addWarningFields(response, warnings);
         break;
     case ConfigStore::Change::Invalid:
-        response = error(400, request.requestId, QStringLiteral("the change does not validate; nothing was changed"),
-                         "validation_error", {{"problems", problemsJson(change.load.errors)}});
+        response = validationError(request.requestId, QStringLiteral("the change"), change.load.errors, warnings);
         break;
     case ConfigStore::Change::Refused:
         response = error(change.refusalCode, request.requestId, change.message);
@@ -280,8 +319,7 @@ LocalHandler::Response AdminApi::routes(const Request &request, QByteArrayView p
         QList<ConfigProblem> errors, warnings;
         const Route route = readRoute(std::get<QJsonObject>(body), QStringLiteral("route"), errors, warnings);
         if (!errors.isEmpty())
-            return error(400, request.requestId, QStringLiteral("the route does not validate; nothing was changed"),
-                         "validation_error", {{"problems", problemsJson(errors)}});
+            return validationError(request.requestId, QStringLiteral("the route"), errors, warnings);
         const ConfigStore::Change change = m_store.modify(
             [&route](Config &config) -> std::optional<ConfigStore::Refusal> {
                 if (config.findRoute(route.externalPath))
@@ -291,7 +329,7 @@ LocalHandler::Response AdminApi::routes(const Request &request, QByteArrayView p
             },
             ConfigStore::Source::Api, ifMatch(request.head));
         const QString location = QStringLiteral("/api/routes") + QString::fromUtf8(QUrl::toPercentEncoding(route.externalPath, "/"));
-        return answerChange(request, change, 201, routeToJson(route), location);
+        return answerChange(request, change, 201, routeToJson(route), location, warnings);
     }
 
     // /api/routes/{path}: the external path without its leading slash, templates percent-encoded.
@@ -325,8 +363,7 @@ LocalHandler::Response AdminApi::routes(const Request &request, QByteArrayView p
     QList<ConfigProblem> errors, warnings;
     const Route route = readRoute(object, QStringLiteral("route"), errors, warnings);
     if (!errors.isEmpty())
-        return error(400, request.requestId, QStringLiteral("the route does not validate; nothing was changed"),
-                     "validation_error", {{"problems", problemsJson(errors)}});
+        return validationError(request.requestId, QStringLiteral("the route"), errors, warnings);
     const ConfigStore::Change change = m_store.modify(
         [&](Config &config) -> std::optional<ConfigStore::Refusal> {
             auto existing = std::find_if(config.routes.begin(), config.routes.end(),
@@ -339,7 +376,7 @@ LocalHandler::Response AdminApi::routes(const Request &request, QByteArrayView p
             return std::nullopt;
         },
         ConfigStore::Source::Api, ifMatch(request.head));
-    return answerChange(request, change, 200, routeToJson(route));
+    return answerChange(request, change, 200, routeToJson(route), QString(), warnings);
 }
 
 LocalHandler::Response AdminApi::config(const Request &request, QByteArrayView path)
@@ -354,10 +391,15 @@ LocalHandler::Response AdminApi::config(const Request &request, QByteArrayView p
         auto body = jsonBody(request);
         if (auto *failure = std::get_if<Response>(&body))
             return *failure;
-        ConfigReadResult read = readConfig(QJsonDocument(std::get<QJsonObject>(body)).toJson());
+        const QJsonObject &object = std::get<QJsonObject>(body);
+        ConfigReadResult read = readConfig(QJsonDocument(object).toJson());
+        // A file may leave routers out (no routes); a replacement that does so is more likely a
+        // misspelt key than a wish to drop every route, so it has to say that with [].
+        if (!object.contains(QLatin1String("routers")))
+            read.errors.prepend({QStringLiteral("routers"),
+                                 QStringLiteral("missing: a replacement lists every route (\"routers\": [] removes them all)")});
         if (!read.errors.isEmpty())
-            return error(400, request.requestId, QStringLiteral("the config does not validate; nothing was changed"),
-                         "validation_error", {{"problems", problemsJson(read.errors)}});
+            return validationError(request.requestId, QStringLiteral("the config"), read.errors, read.warnings);
         Config candidate = std::move(*read.config);
         const ConfigStore::Change change = m_store.modify(
             [&candidate](Config &config) -> std::optional<ConfigStore::Refusal> {
@@ -370,7 +412,8 @@ LocalHandler::Response AdminApi::config(const Request &request, QByteArrayView p
                 return std::nullopt;
             },
             ConfigStore::Source::Api, ifMatch(request.head));
-        return answerChange(request, change, 200, change.applied() ? redactedConfig(*m_store.current()) : QJsonObject());
+        return answerChange(request, change, 200, change.applied() ? redactedConfig(*m_store.current()) : QJsonObject(),
+                            QString(), read.warnings);
     }
     if (path == "/api/config/reload") {
         if (method != "POST")

@@ -39,7 +39,8 @@ private:
     std::optional<Response> denyAccess(const Request &request) const;
     Response withEtag(Response response) const;  // the running config's revision
     Response answerChange(const Request &request, const ConfigStore::Change &change, int successStatus,
-                          const QJsonValue &body, const QString &location = QString());
+                          const QJsonValue &body, const QString &location = QString(),
+                          const QList<ConfigProblem> &bodyWarnings = {});
 
     ConfigStore &m_store;
     Gateway &m_gateway;

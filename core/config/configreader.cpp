@@ -183,7 +183,7 @@ public:
             if (m_seen.contains(it.key()))
                 continue;
             unknown.insert(it.key(), it.value());
-            warning(it.key(), QStringLiteral("unknown key (kept as is, not used)"));
+            warning(printable(it.key()), QStringLiteral("unknown key (kept as is, not used)"));
         }
         return unknown;
     }
@@ -192,6 +192,20 @@ public:
     QList<ConfigProblem> &warnings() { return m_warnings; }
 
 private:
+    // A key may hold any character: control characters are written as JSON escapes, so that a
+    // warning about it stays one line in a log or a header field.
+    static QString printable(const QString &key)
+    {
+        QString text;
+        for (const QChar c : key) {
+            if (c.unicode() < 0x20 || c.unicode() == 0x7f)
+                text += QStringLiteral("\\u%1").arg(c.unicode(), 4, 16, QLatin1Char('0'));
+            else
+                text += c;
+        }
+        return text;
+    }
+
     static std::optional<qint64> wholeNumber(const QJsonValue &value)
     {
         if (!value.isDouble())

@@ -184,6 +184,60 @@ private slots:
         QCOMPARE(running.service.configStore().revision(), quint64(2));  // only the first POST changed anything
     }
 
+    void unknownKeysAreReportedToWhoeverSentThem()
+    {
+        RunningService running(baseConfig(m_backend->port()));
+        const auto warningsOf = [](const Response &response) {
+            QList<QByteArray> warnings;
+            for (const auto &field : response.headers.fields())
+                if (field.first.compare("warning", Qt::CaseInsensitive) == 0)
+                    warnings.append(field.second);
+            return warnings;
+        };
+
+        QJsonObject typo = productRoute(m_backend->port());
+        typo.insert("retyr", QJsonObject{{"max_attempts", 5}});
+        typo.insert("note\r\nX-Injected: 1", 1);  // a key is any string; a header line is not
+        const Response created = jsonRequest(running.port, "POST", "/api/routes", typo);
+        QCOMPARE(created.status, 201);
+        QCOMPARE(warningsOf(created),
+                 QList<QByteArray>({R"w(299 kairos "route.note\\u000d\\u000aX-Injected: 1: unknown key (kept as is, not used)")w",
+                                    R"w(299 kairos "route.retyr: unknown key (kept as is, not used)")w"}));
+        QVERIFY(created.headers.value("x-injected").isNull());
+        QCOMPARE(running.fileContents()["routers"].toArray()[1].toObject()["retyr"].toObject()["max_attempts"].toInt(), 5);
+
+        // The whole config: each unknown key, wherever it is (the base config's "x-owner" too).
+        QJsonObject config = running.fileContents();
+        const Response replaced = jsonRequest(running.port, "PUT", "/api/config", config);
+        QCOMPARE(replaced.status, 200);
+        QCOMPARE(warningsOf(replaced).size(), 3);
+        QVERIFY(warningsOf(replaced).contains(R"w(299 kairos "x-owner: unknown key (kept as is, not used)")w"));
+
+        // Rejected, they come with the problems.
+        typo["backends"] = QJsonArray();
+        typo["external_path"] = "/api/other";
+        const Response rejected = jsonRequest(running.port, "POST", "/api/routes", typo);
+        QCOMPARE(rejected.status, 400);
+        QCOMPARE(rejected.json()["warnings"].toArray().size(), 2);
+        QVERIFY(warningsOf(rejected).isEmpty());
+    }
+
+    void configReplacementWithoutRoutersIsRefused()
+    {
+        RunningService running(baseConfig(m_backend->port()));
+        const Response misspelt = jsonRequest(running.port, "PUT", "/api/config",
+                                              QJsonObject{{"routes", QJsonArray{productRoute(m_backend->port())}}});
+        QCOMPARE(misspelt.status, 400);
+        QCOMPARE(misspelt.json()["problems"].toArray()[0].toObject()["path"].toString(), QStringLiteral("routers"));
+        QCOMPARE(misspelt.json()["warnings"].toArray()[0].toObject()["path"].toString(), QStringLiteral("routes"));
+        QCOMPARE(request(running.port, "GET", "/api/users").status, 200);  // nothing changed
+
+        QJsonObject empty = running.fileContents();
+        empty["routers"] = QJsonArray();
+        QCOMPARE(jsonRequest(running.port, "PUT", "/api/config", empty).status, 200);
+        QCOMPARE(request(running.port, "GET", "/api/users").status, 404);
+    }
+
     void ifMatchGuardsAgainstLostUpdates()
     {
         RunningService running(baseConfig(m_backend->port()));
