@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstring>
+#include <string_view>
 
 namespace kairos::http {
 
@@ -32,6 +34,57 @@ constexpr std::array<bool, 256> kTokenChars = [] {
         table[size_t(c)] = isTokenChar(static_cast<unsigned char>(c));
     return table;
 }();
+
+// RFC 3986's reg-name characters (unreserved, percent-encoded and sub-delims), which cover IPv4
+// addresses too.
+constexpr std::array<bool, 256> kRegNameChars = [] {
+    std::array<bool, 256> table{};
+    for (int c = 0; c < 256; ++c)
+        table[size_t(c)] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    for (const char c : std::string_view("-._~%!$&'()*+,;="))
+        table[size_t(c)] = true;
+    return table;
+}();
+
+// A field name compared as one word: OR-ing 0x20 into a byte gives 'h' only for 'h' and 'H', and
+// likewise for the other three letters.
+bool isHost(QByteArrayView name)
+{
+    if (name.size() != 4)
+        return false;
+    quint32 word;
+    std::memcpy(&word, name.data(), 4);
+    quint32 host;
+    std::memcpy(&host, "host", 4);
+    return (word | 0x20202020u) == host;
+}
+
+// RFC 3986: uri-host [":" port], the host a registered name or an IP literal in brackets.
+bool isHostAndPort(QByteArrayView value)
+{
+    const char *c = value.data();
+    const char *const end = c + value.size();
+    if (c != end && *c == '[') {
+        const char *const close = std::find(c, end, ']');
+        if (close == end || close == c + 1)
+            return false;
+        for (++c; c != close; ++c)
+            if (!std::isxdigit(static_cast<unsigned char>(*c)) && *c != ':' && *c != '.' && *c != '%' && *c != 'v' && *c != 'V')
+                return false;
+        ++c;
+    } else {
+        while (c != end && kRegNameChars[static_cast<unsigned char>(*c)])
+            ++c;
+    }
+    if (c == end)
+        return true;
+    if (*c != ':')
+        return false;
+    for (++c; c != end; ++c)
+        if (*c < '0' || *c > '9')
+            return false;
+    return true;
+}
 
 // The field names most requests and responses carry, spelled as clients and servers send them,
 // by length. A field with exactly one of these names shares the static copy instead of
@@ -299,6 +352,7 @@ void MessageParser::releaseMemory(qsizetype keepBytes)
     if (keepBytes == 0 || m_lastHeadBytes > keepBytes) {
         m_lastFields = QList<Headers::Field>();  // clear() would allocate an empty copy while shared
         m_lastTarget = QByteArray();
+        m_checkedHostPosition = -1;  // a head without fields must not pass for the checked one
     }
 }
 
@@ -477,6 +531,10 @@ bool MessageParser::checkFieldLines(const Lines &lines, qsizetype headBytes)
         ++leadingAsLast;
     if (leadingAsLast == fields.size() && leadingAsLast == last.size()) {
         headers.fields() = m_lastFields;
+        // The same fields as the last head's, whose one Host was found valid: a keep-alive client
+        // asking again. Anything else is looked at.
+        if (m_type == Type::Request && m_checkedHostPosition < 0)
+            checkHostField();
     } else {
         headers.fields().reserve(fields.size());
         for (qsizetype position = 0; position < fields.size(); ++position) {
@@ -487,6 +545,8 @@ bool MessageParser::checkFieldLines(const Lines &lines, qsizetype headBytes)
                 headers.add(fieldName(field.name), field.value.toByteArray());
         }
         m_lastFields = headers.fields();
+        if (m_type == Type::Request)
+            checkHostField();
     }
     m_lastHeadBytes = headBytes;
     if (m_type == Type::Request && framingLines.isEmpty()) {
@@ -514,6 +574,35 @@ bool MessageParser::checkFieldLines(const Lines &lines, qsizetype headBytes)
         return false;
     }
     return true;
+}
+
+void MessageParser::checkHostField()
+{
+    int hosts = 0;
+    qsizetype position = -1;
+    for (qsizetype i = 0; i < m_lastFields.size(); ++i) {
+        if (isHost(m_lastFields.at(i).first)) {
+            ++hosts;
+            position = i;
+        }
+    }
+    if (hosts != 1)
+        m_hostProblem = hosts > 1 ? HostProblem::Repeated
+                        : request().versionMinor == 1 ? HostProblem::Missing : HostProblem::None;
+    else
+        m_hostProblem = isHostAndPort(m_lastFields.at(position).second) ? HostProblem::None : HostProblem::Invalid;
+    m_checkedHostPosition = hosts == 1 && m_hostProblem == HostProblem::None ? int(position) : -1;
+}
+
+const char *MessageParser::hostProblemText() const
+{
+    switch (m_hostProblem) {
+    case HostProblem::None: return nullptr;
+    case HostProblem::Missing: return "an HTTP/1.1 request needs a Host header field";
+    case HostProblem::Repeated: return "more than one Host header field";
+    case HostProblem::Invalid: return "invalid Host header field";
+    }
+    return nullptr;
 }
 
 bool MessageParser::runFraming()

@@ -66,6 +66,11 @@ public:
     quint64 contentLength() const { return m_contentLength; }
     bool keepAlive() const { return m_keepAlive; }
     bool isUpgrade() const { return m_upgrade; }
+    // Why a request head's Host field breaks RFC 9112 section 3.2, which has a server answer 400:
+    // none in HTTP/1.1, more than one, or a value that is not host[:port] (RFC 3986); null when
+    // it is fine. Passing such a request on would leave the backends to guess which host was meant
+    // (and which of two Host fields a cache or a virtual host keys on).
+    const char *hostProblem() const { return m_hostProblem == HostProblem::None ? nullptr : hostProblemText(); }
 
     // When Failed: the status to answer (400, 431, ...) and a reason for logs and the error body.
     int errorStatus() const { return m_errorStatus; }
@@ -78,6 +83,8 @@ private:
     bool parseHeadBlock(QByteArrayView head);  // up to and with its empty line
     bool parseRequestLine(QByteArrayView line);
     bool checkFieldLines(const Lines &lines, qsizetype headBytes);
+    void checkHostField();  // of the head just read, whose fields m_lastFields holds
+    const char *hostProblemText() const;
     bool runFraming();
     qsizetype feedBody(const char *data, qsizetype size, BodyPieces *body);
     void fail(int status, QByteArray message);
@@ -103,8 +110,12 @@ private:
     bool m_upgrade = false;
     bool m_expectNoBody = false;
     bool m_messageComplete = false;
+    enum class HostProblem : quint8 { None, Missing, Repeated, Invalid } m_hostProblem = HostProblem::None;
     BodyPieces *m_bodyOut = nullptr;
     int m_errorStatus = 0;
+    // Where m_lastFields has the one Host field, found valid (-1: none, or not so): a head with
+    // the same fields needs no second look.
+    int m_checkedHostPosition = -1;
     QByteArray m_errorMessage;
 };
 

@@ -287,6 +287,11 @@ void ClientConnection::handleRequestHead()
     m_phase = m_requestBodyDone ? Phase::AwaitingResponse : Phase::ReadingBody;
     m_bodyDeadline = m_requestBodyDone ? 0 : Deadlines::nowMs() + m_idleTimeoutMs;
 
+    if (const char *problem = m_parser.hostProblem()) {
+        m_closeAfterResponse = true;
+        writeError(GatewayError::fromStatus(400, problem));
+        return;
+    }
     const bool hasLength = m_parser.framing() == http::MessageParser::Framing::ContentLength;
     if (m_services.localHandler && (m_adminListener || m_services.localHandler->wantsRequest(head))) {
         m_localRequest = true;

@@ -392,6 +392,58 @@ private slots:
         }
     }
 
+    void hostField_data()
+    {
+        QTest::addColumn<QByteArray>("head");
+        QTest::addColumn<bool>("acceptable");
+        QTest::newRow("name") << QByteArray("GET / HTTP/1.1\r\nHost: api.example.com\r\n") << true;
+        QTest::newRow("name and port") << QByteArray("GET / HTTP/1.1\r\nhost: 127.0.0.1:5900\r\n") << true;
+        QTest::newRow("IPv6 and port") << QByteArray("GET / HTTP/1.1\r\nHost: [::1]:5900\r\n") << true;
+        QTest::newRow("empty") << QByteArray("GET / HTTP/1.1\r\nHost:\r\n") << true;
+        QTest::newRow("HTTP/1.0 without") << QByteArray("GET / HTTP/1.0\r\n") << true;
+        QTest::newRow("HTTP/1.1 without") << QByteArray("GET / HTTP/1.1\r\nX-Host: a\r\n") << false;
+        QTest::newRow("twice") << QByteArray("GET / HTTP/1.1\r\nHost: a\r\nHOST: a\r\n") << false;
+        QTest::newRow("twice in HTTP/1.0") << QByteArray("GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n") << false;
+        QTest::newRow("space") << QByteArray("GET / HTTP/1.1\r\nHost: a b\r\n") << false;
+        QTest::newRow("path") << QByteArray("GET / HTTP/1.1\r\nHost: a/b\r\n") << false;
+        QTest::newRow("user info") << QByteArray("GET / HTTP/1.1\r\nHost: user@a\r\n") << false;
+        QTest::newRow("port not a number") << QByteArray("GET / HTTP/1.1\r\nHost: a:x\r\n") << false;
+        QTest::newRow("unclosed literal") << QByteArray("GET / HTTP/1.1\r\nHost: [::1\r\n") << false;
+        QTest::newRow("empty literal") << QByteArray("GET / HTTP/1.1\r\nHost: []\r\n") << false;
+        QTest::newRow("after literal") << QByteArray("GET / HTTP/1.1\r\nHost: [::1]x\r\n") << false;
+    }
+
+    void hostField()
+    {
+        QFETCH(QByteArray, head);
+        QFETCH(bool, acceptable);
+        MessageParser parser(MessageParser::Type::Request, 64 * 1024);
+        QCOMPARE(parseOne(parser, head + "\r\n").state, MessageParser::State::Complete);
+        QCOMPARE(parser.hostProblem() == nullptr, acceptable);
+    }
+
+    // A keep-alive client's repeated Host is not checked again; whatever differs is.
+    void hostFieldOfRepeatedHeads()
+    {
+        MessageParser parser(MessageParser::Type::Request, 64 * 1024);
+        const auto next = [&parser](const QByteArray &head) {
+            parser.startNextMessage();
+            return parseOne(parser, head).state == MessageParser::State::Complete && !parser.hostProblem();
+        };
+        QVERIFY(next("GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n\r\n"));
+        QVERIFY(next("GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n\r\n"));
+        QVERIFY(next("GET / HTTP/1.1\r\nHost: a\r\nX: 2\r\n\r\n"));
+        QVERIFY(!next("GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\nX: 2\r\n\r\n"));
+        QVERIFY(!next("GET / HTTP/1.1\r\nHost: a/b\r\nX: 2\r\n\r\n"));
+        QVERIFY(!next("GET / HTTP/1.1\r\nHost: a/b\r\nX: 2\r\n\r\n"));  // invalid stays invalid
+        QVERIFY(!next("GET / HTTP/1.1\r\nX: 2\r\nHost: a b\r\n\r\n"));
+        QVERIFY(next("GET / HTTP/1.0\r\nX: 2\r\n\r\n"));
+        QVERIFY(!next("GET / HTTP/1.1\r\nX: 2\r\n\r\n"));
+        QVERIFY(next("GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
+        parser.releaseMemory();  // forgets the last fields
+        QVERIFY(!next("GET / HTTP/1.1\r\n\r\n"));
+    }
+
     void headerSectionLimit()
     {
         MessageParser parser(MessageParser::Type::Request, 1024);

@@ -136,6 +136,19 @@ private slots:
         QVERIFY(client.isConnected());  // the backend's close does not close the client connection
     }
 
+    void requestWithoutOneValidHostIsRefused()
+    {
+        RunningGateway running(echoConfig());
+        for (const char *head : {"GET /one/x HTTP/1.1\r\n\r\n", "GET /one/x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+                                 "GET /health HTTP/1.1\r\nHost: a b\r\n\r\n"}) {
+            RawClient client(running.port());
+            client.send(head);
+            QVERIFY(client.waitForClosed());
+            QVERIFY2(client.received().startsWith("HTTP/1.1 400 "), head);
+            QVERIFY(client.received().contains("Host header field"));
+        }
+    }
+
     void http10ClientGetsUntilCloseFraming()
     {
         RunningGateway running(echoConfig());
