@@ -5,7 +5,6 @@
 
 #include <QDateTime>
 #include <QLoggingCategory>
-#include <QTimer>
 
 Q_DECLARE_LOGGING_CATEGORY(lcProxy)
 
@@ -535,7 +534,7 @@ void ClientConnection::finishRequest()
     m_headerDeadline = 0;
     armHeaderDeadline();
     if (!m_processing)
-        QMetaObject::invokeMethod(m_transport, [this] { processInbound(); }, Qt::QueuedConnection);
+        m_transport->callLater([this] { processInbound(); });
 }
 
 void ClientConnection::closeConnection()
@@ -552,8 +551,9 @@ void ClientConnection::closeConnection()
         onDisconnected();
         return;
     }
-    // A client that stops reading must not keep the connection forever.
-    QTimer::singleShot(m_idleTimeoutMs, m_transport, [this] { m_transport->abort(); });
+    // A client that stops reading must not keep the connection forever: what is left must be
+    // sent within the idle timeout (a closing transport reports no progress).
+    m_sendDeadline = Deadlines::nowMs() + m_idleTimeoutMs;
 }
 
 void ClientConnection::onHeaderTimeout()
@@ -610,7 +610,7 @@ void ClientConnection::onDisconnected()
     if (m_services.openConnections)
         m_services.openConnections->fetch_sub(1, std::memory_order_relaxed);
     // Not now: this may be deep in the transport's or an exchange's call stack.
-    QMetaObject::invokeMethod(m_transport, [this] { delete this; }, Qt::QueuedConnection);
+    m_transport->callLater([this] { delete this; });
 }
 
 void ClientConnection::exchangeResponseHead(http::ResponseHead head, http::MessageParser::Framing framing,

@@ -55,9 +55,9 @@ OutputBatch::~OutputBatch()
     batchedTransports.clear();
 }
 
-SocketTransport::SocketTransport(QObject *parent) : Transport(parent) {}
+SocketTransport::SocketTransport() = default;
 
-SocketTransport::SocketTransport(int descriptor, QObject *parent) : Transport(parent), m_descriptor(descriptor)
+SocketTransport::SocketTransport(int descriptor) : m_descriptor(descriptor)
 {
     const int flags = ::fcntl(descriptor, F_GETFL);
     if (flags >= 0 && !(flags & O_NONBLOCK))
@@ -122,7 +122,10 @@ void SocketTransport::connectToHost(const QString &host, quint16 port)
         return;
     }
     m_state = State::Resolving;
-    QHostInfo::lookupHost(host, this, [this](const QHostInfo &info) {
+    // Deleting the context with the transport drops an answer still to come.
+    if (!m_lookupContext)
+        m_lookupContext = std::make_unique<QObject>();
+    QHostInfo::lookupHost(host, m_lookupContext.get(), [this](const QHostInfo &info) {
         if (m_state != State::Resolving)
             return;
         m_addresses = info.addresses();
@@ -431,14 +434,11 @@ void SocketTransport::notifyWrittenLater()
     if (m_writtenNotifyQueued)
         return;
     m_writtenNotifyQueued = true;
-    QMetaObject::invokeMethod(
-        this,
-        [this] {
-            m_writtenNotifyQueued = false;
-            if (m_listener && m_state == State::Open)
-                m_listener->transportBytesWritten(*this);
-        },
-        Qt::QueuedConnection);
+    callLater([this] {
+        m_writtenNotifyQueued = false;
+        if (m_listener && m_state == State::Open)
+            m_listener->transportBytesWritten(*this);
+    });
 }
 
 }  // namespace kairos

@@ -10,6 +10,9 @@
 
 #include <QByteArray>
 #include <QList>
+#include <QObject>
+
+#include <memory>
 
 namespace kairos {
 
@@ -26,12 +29,10 @@ public:
 
 class SocketTransport final : public Transport, private PollClient
 {
-    Q_OBJECT
-
 public:
-    explicit SocketTransport(QObject *parent = nullptr);  // then connectToHost()
+    SocketTransport();  // then connectToHost()
     // Takes an accepted, connected descriptor.
-    explicit SocketTransport(int descriptor, QObject *parent = nullptr);
+    explicit SocketTransport(int descriptor);
     ~SocketTransport() override;
 
     void connectToHost(const QString &host, quint16 port) override;
@@ -83,6 +84,7 @@ private:
     QList<QHostAddress> m_addresses;  // still to try
     quint16 m_port = 0;
     QString m_hostName;
+    std::unique_ptr<QObject> m_lookupContext;  // while a name is resolved (QHostInfo needs one)
 };
 
 }  // namespace kairos

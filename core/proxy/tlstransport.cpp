@@ -11,7 +11,7 @@ namespace {
 constexpr qint64 kSocketReadBufferBytes = 256 * 1024;
 }  // namespace
 
-TlsTransport::TlsTransport(bool verifyPeer, QObject *parent) : Transport(parent), m_socket(new QSslSocket(this))
+TlsTransport::TlsTransport(bool verifyPeer) : m_socket(new QSslSocket(this))
 {
     m_socket->setReadBufferSize(kSocketReadBufferBytes);
     if (!verifyPeer)
@@ -33,7 +33,7 @@ TlsTransport::TlsTransport(bool verifyPeer, QObject *parent) : Transport(parent)
             m_listener->transportBytesWritten(*this);
     });
     connect(m_socket, &QSslSocket::errorOccurred, this, &TlsTransport::onError);
-    connect(m_socket, &QSslSocket::disconnected, this, &TlsTransport::notifyClosedLater);
+    connect(m_socket, &QSslSocket::disconnected, this, [this] { notifyClosedLater(); });
 }
 
 TlsTransport::~TlsTransport()

@@ -3,16 +3,19 @@
 
 #include "transport.h"
 
+#include <QObject>
+
 class QSslSocket;
 
 namespace kairos {
 
-class TlsTransport final : public Transport
+// A QObject for QSslSocket's signals (https upstream connections are pooled and few).
+class TlsTransport final : public QObject, public Transport
 {
     Q_OBJECT
 
 public:
-    explicit TlsTransport(bool verifyPeer, QObject *parent = nullptr);
+    explicit TlsTransport(bool verifyPeer);
     ~TlsTransport() override;
 
     void connectToHost(const QString &host, quint16 port) override;

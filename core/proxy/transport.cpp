@@ -6,7 +6,7 @@ void Transport::discard()
 {
     m_listener = nullptr;
     abort();
-    deleteLater();
+    callLater([this] { delete this; });
 }
 
 void Transport::setError(Error error, const QString &text)
@@ -20,13 +20,10 @@ void Transport::notifyClosedLater()
     if (m_closeNotified)
         return;
     m_closeNotified = true;
-    QMetaObject::invokeMethod(
-        this,
-        [this] {
-            if (m_listener)
-                m_listener->transportClosed(*this);
-        },
-        Qt::QueuedConnection);
+    callLater([this] {
+        if (m_listener)
+            m_listener->transportClosed(*this);
+    });
 }
 
 }  // namespace kairos

@@ -4,9 +4,10 @@
 // disconnecting signals for that cost more than the rest of the hand-over).
 #pragma once
 
+#include "deferredcalls.h"
+
 #include <QByteArrayView>
 #include <QHostAddress>
-#include <QObject>
 
 namespace kairos {
 
@@ -25,10 +26,9 @@ public:
     virtual void transportClosed(Transport &) {}
 };
 
-class Transport : public QObject
+// Not a QObject: one lives for every open connection (see DeferredCalls).
+class Transport : public DeferredCalls::Owner
 {
-    Q_OBJECT
-
 public:
     enum class Error { None, ConnectFailed, Reset, Other };
 
@@ -39,7 +39,8 @@ public:
     // session 6), with a quarter of the worst-case buffer per connection.
     static constexpr qint64 kHighWaterBytes = 256 * 1024;
 
-    using QObject::QObject;
+    Transport() = default;
+    virtual ~Transport() = default;
     void setListener(TransportListener *listener) { m_listener = listener; }
 
     virtual void connectToHost(const QString &host, quint16 port) = 0;
@@ -63,6 +64,8 @@ public:
     // Closes now, tells no listener, and frees the object once control is back in the event loop
     // (it may be inside one of its own callbacks).
     void discard();
+    // Runs `call` from the event loop unless this transport is gone by then.
+    void callLater(std::function<void()> call) { DeferredCalls::post(this, std::move(call)); }
 
 protected:
     void setError(Error error, const QString &text);

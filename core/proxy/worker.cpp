@@ -56,7 +56,9 @@ void Worker::closeAll()
     m_clientConnections.deleteAll();
     m_pool.clear();
     m_connections.store(0, std::memory_order_relaxed);
-    // Sockets are released with deleteLater(); this thread's loop is about to stop, so run them now.
+    // Connections and transports are freed by deferred calls, exchanges with deleteLater(); this
+    // thread's loop is about to stop, so run them now.
+    DeferredCalls::runWaiting();
     QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
     if (m_poller)
         m_poller->release(nullptr);

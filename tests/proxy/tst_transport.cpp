@@ -158,11 +158,49 @@ private slots:
             void transportReadyRead(Transport &transport) override { transport.discard(); }
         } discarder;
         SocketTransport *raw = m_transport.release();  // discard() frees it
-        QPointer<SocketTransport> watched(raw);
         raw->setListener(&discarder);
         m_peer->write("x");
-        QTRY_VERIFY(watched.isNull());
         QTRY_COMPARE(m_peer->state(), QAbstractSocket::UnconnectedState);
+    }
+
+    // A transport is no QObject; its deferred calls keep what QObject contexts gave: run later and
+    // in order, dropped with their owner, posted from inside one another.
+    void deferredCallsRunLaterInOrderAndDieWithTheirOwner()
+    {
+        struct Owner : DeferredCalls::Owner {};
+        auto first = std::make_unique<Owner>();
+        auto second = std::make_unique<Owner>();
+        QList<int> ran;
+        DeferredCalls::post(first.get(), [&] { ran.append(1); });
+        DeferredCalls::post(second.get(), [&] { ran.append(2); });
+        DeferredCalls::post(first.get(), [&] {
+            ran.append(3);
+            second.reset();  // its call still waiting in this batch is dropped
+            DeferredCalls::post(first.get(), [&] { ran.append(5); });
+        });
+        DeferredCalls::post(second.get(), [&] { ran.append(4); });
+        QVERIFY(ran.isEmpty());
+        QTRY_COMPARE(ran, QList<int>({1, 2, 3, 5}));
+
+        DeferredCalls::post(first.get(), [&] { ran.append(6); });
+        first.reset();
+        auto third = std::make_unique<Owner>();
+        DeferredCalls::post(third.get(), [&] { ran.append(7); });
+        DeferredCalls::runWaiting();
+        QCOMPARE(ran, QList<int>({1, 2, 3, 5, 7}));
+    }
+
+    void discardFreesTheTransport()
+    {
+        connectToServer();
+        struct Owner : DeferredCalls::Owner {} marker;
+        bool ranAfterDiscard = false, markerRan = false;
+        SocketTransport *raw = m_transport.release();
+        raw->discard();
+        raw->callLater([&] { ranAfterDiscard = true; });  // dropped when the transport is freed first
+        DeferredCalls::post(&marker, [&] { markerRan = true; });
+        QTRY_VERIFY(markerRan);
+        QVERIFY(!ranAfterDiscard);
     }
 
     // An object handed to the poller inside a socket event (an exchange whose own callback led
