@@ -113,24 +113,24 @@ void SocketTransport::pollReady(quint32 ready)
 
 void SocketTransport::connectToHost(const QString &host, quint16 port)
 {
-    m_port = port;
-    m_hostName = host;
+    m_connecting = std::make_unique<Connecting>();
+    m_connecting->hostName = host;
+    m_connecting->port = port;
     QHostAddress literal;
     if (literal.setAddress(host)) {
-        m_addresses = {literal};
+        m_connecting->addresses = {literal};
         connectToNextAddress();
         return;
     }
     m_state = State::Resolving;
     // Deleting the context with the transport drops an answer still to come.
-    if (!m_lookupContext)
-        m_lookupContext = std::make_unique<QObject>();
-    QHostInfo::lookupHost(host, m_lookupContext.get(), [this](const QHostInfo &info) {
+    m_connecting->lookupContext = std::make_unique<QObject>();
+    QHostInfo::lookupHost(host, m_connecting->lookupContext.get(), [this](const QHostInfo &info) {
         if (m_state != State::Resolving)
             return;
-        m_addresses = info.addresses();
-        if (m_addresses.isEmpty()) {
-            setError(Error::ConnectFailed, QStringLiteral("host %1 not found").arg(m_hostName));
+        m_connecting->addresses = info.addresses();
+        if (m_connecting->addresses.isEmpty()) {
+            setError(Error::ConnectFailed, QStringLiteral("host %1 not found").arg(m_connecting->hostName));
             m_state = State::Closed;
             notifyClosedLater();
             return;
@@ -142,20 +142,20 @@ void SocketTransport::connectToHost(const QString &host, quint16 port)
 void SocketTransport::connectToNextAddress()
 {
     closeDescriptor();
-    const QHostAddress address = m_addresses.takeFirst();
+    const QHostAddress address = m_connecting->addresses.takeFirst();
     sockaddr_storage target{};
     socklen_t length = 0;
     if (address.protocol() == QAbstractSocket::IPv6Protocol) {
         auto *in6 = reinterpret_cast<sockaddr_in6 *>(&target);
         in6->sin6_family = AF_INET6;
-        in6->sin6_port = htons(m_port);
+        in6->sin6_port = htons(m_connecting->port);
         const Q_IPV6ADDR bytes = address.toIPv6Address();
         std::memcpy(&in6->sin6_addr, &bytes, sizeof bytes);
         length = sizeof *in6;
     } else {
         auto *in4 = reinterpret_cast<sockaddr_in *>(&target);
         in4->sin_family = AF_INET;
-        in4->sin_port = htons(m_port);
+        in4->sin_port = htons(m_connecting->port);
         in4->sin_addr.s_addr = htonl(address.toIPv4Address());
         length = sizeof *in4;
     }
@@ -176,7 +176,7 @@ void SocketTransport::connectToNextAddress()
 
 void SocketTransport::connectFailed(int errorNumber)
 {
-    if (!m_addresses.isEmpty())
+    if (!m_connecting->addresses.isEmpty())
         connectToNextAddress();
     else
         fail(Error::ConnectFailed, errorNumber);
@@ -193,6 +193,7 @@ void SocketTransport::onConnectResult()
         return;
     }
     watchWritable(false);
+    m_connecting.reset();  // not inside the lookup's callback: a poller event
     becomeOpen();
     if (bytesToWrite() > 0 && !sendBuffered())
         return;

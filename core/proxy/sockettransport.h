@@ -49,7 +49,14 @@ public:
 
 private:
     friend class OutputBatch;
-    enum class State { Idle, Resolving, Connecting, Open, Closing, Closed };
+    enum class State : quint8 { Idle, Resolving, Connecting, Open, Closing, Closed };
+    // What connecting to a backend needs, and an accepted connection never does.
+    struct Connecting {
+        QString hostName;
+        quint16 port = 0;
+        QList<QHostAddress> addresses;  // still to try
+        std::unique_ptr<QObject> lookupContext;  // while the name is resolved (QHostInfo needs one)
+    };
 
     void connectToNextAddress();
     void connectFailed(int errorNumber);  // tries the next address, if any
@@ -69,22 +76,20 @@ private:
     void closeDescriptor();
     void notifyWrittenLater();
 
+    // Ordered to pack: every open connection has one.
     int m_descriptor = -1;
-    State m_state = State::Idle;
-    Poller *m_poller = nullptr;
     quint32 m_interest = Poller::None;  // what the poller watches the descriptor for
+    State m_state = State::Idle;
     bool m_readReady = false;
     bool m_writeWatched = false;
     bool m_batched = false;
     bool m_writtenNotifyQueued = false;
     bool m_releaseWhenDrained = false;
+    Poller *m_poller = nullptr;
     QByteArray m_out;
     qsizetype m_outOffset = 0;
     QHostAddress m_peer;
-    QList<QHostAddress> m_addresses;  // still to try
-    quint16 m_port = 0;
-    QString m_hostName;
-    std::unique_ptr<QObject> m_lookupContext;  // while a name is resolved (QHostInfo needs one)
+    std::unique_ptr<Connecting> m_connecting;  // from connectToHost() until open
 };
 
 }  // namespace kairos

@@ -30,7 +30,7 @@ public:
 class Transport : public DeferredCalls::Owner
 {
 public:
-    enum class Error { None, ConnectFailed, Reset, Other };
+    enum class Error : quint8 { None, ConnectFailed, Reset, Other };
 
     // Writers hold off while this much is unsent and go on at half of it (transportBytesWritten
     // says when); whatever sends a backlog this large tells the listener. Beyond it, data waits in
@@ -73,12 +73,11 @@ protected:
     // or write(), where the listener may be in the middle of its own state changes.
     void notifyClosedLater();
 
-    TransportListener *m_listener = nullptr;
+    // Ordered so that the small ones fill the room after DeferredCalls::Owner's counter.
     Error m_error = Error::None;
-    QString m_errorString;
-
-private:
     bool m_closeNotified = false;
+    TransportListener *m_listener = nullptr;
+    QString m_errorString;
 };
 
 }  // namespace kairos
