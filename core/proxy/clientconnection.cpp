@@ -121,10 +121,10 @@ void ClientConnection::releaseBuffersAbove(qsizetype keepBytes)
     m_parser.releaseMemory(keepBytes);
 }
 
-RequestRecord &ClientConnection::newRecord()
+ClientConnection::ActiveRequest &ClientConnection::newActiveRequest()
 {
-    m_record = std::make_unique<RequestRecord>(m_transport->peerAddress());
-    return *m_record;
+    m_active = std::make_unique<ActiveRequest>(m_transport->peerAddress());
+    return *m_active;
 }
 
 void ClientConnection::armHeaderDeadline()
@@ -244,7 +244,7 @@ void ClientConnection::processInbound()
             if (used < 0)
                 break;  // nothing came
             if (m_parser.state() == http::MessageParser::State::Failed) {
-                m_requestClock.start();
+                activeRequest().clock.start();
                 record().requestId = newRequestId();
                 m_closeAfterResponse = true;
                 writeError(GatewayError::fromStatus(m_parser.errorStatus(), m_parser.errorMessage()));
@@ -266,10 +266,11 @@ void ClientConnection::handleRequestHead()
 {
     m_headerDeadline = 0;
     m_idleMemoryReleased = false;
-    m_requestClock.start();
-    m_snapshot = m_services.snapshot();
+    ActiveRequest &current = activeRequest();
+    current.clock.start();
+    current.snapshot = m_services.snapshot();
     const http::RequestHead &head = m_parser.request();
-    RequestRecord &rec = record();
+    RequestRecord &rec = current.record;
     const QByteArray incomingId = head.headers.value("x-request-id");
     rec.requestId = isAcceptableRequestId(incomingId) ? incomingId : newRequestId();
     rec.method = head.method;
@@ -280,7 +281,7 @@ void ClientConnection::handleRequestHead()
     // protocols, the connection ends with this response.
     m_closeAfterResponse = !m_parser.keepAlive() || m_parser.isUpgrade();
     m_responseDone = false;
-    m_bodyReceived = 0;
+    current.bodyReceived = 0;
     m_parser.continueToBody();
     m_requestBodyDone = m_parser.state() == http::MessageParser::State::Complete;
     m_phase = m_requestBodyDone ? Phase::AwaitingResponse : Phase::ReadingBody;
@@ -294,8 +295,8 @@ void ClientConnection::handleRequestHead()
     const bool hasLength = m_parser.framing() == http::MessageParser::Framing::ContentLength;
     if (m_services.localHandler && (m_adminListener || m_services.localHandler->wantsRequest(head))) {
         m_localRequest = true;
-        m_bodyLimit = kMaxLocalBodyBytes;
-        if (hasLength && qint64(m_parser.contentLength()) > m_bodyLimit) {
+        current.bodyLimit = kMaxLocalBodyBytes;
+        if (hasLength && qint64(m_parser.contentLength()) > current.bodyLimit) {
             writeError(GatewayError::fromStatus(413, "request body larger than 1 MiB"));
             return;
         }
@@ -311,7 +312,7 @@ void ClientConnection::handleRequestHead()
     const QByteArray target = originFormTarget(head.target);
     const qsizetype question = target.indexOf('?');
     const QByteArrayView path = question < 0 ? QByteArrayView(target) : QByteArrayView(target).first(question);
-    const RouteMatch match = m_snapshot->routes.match(head.method, path);
+    const RouteMatch match = current.snapshot->routes.match(head.method, path);
     switch (match.status) {
     case RouteMatch::BadPath: writeError(GatewayError::fromStatus(400, "invalid request path")); return;
     case RouteMatch::NotFound: writeError(GatewayError::fromStatus(404, "no route matches this path")); return;
@@ -321,12 +322,12 @@ void ClientConnection::handleRequestHead()
     case RouteMatch::Found: break;
     }
     rec.routePath = match.route->route->externalPath;
-    m_routeMetrics = m_snapshot->routeMetrics[size_t(match.route->index)];
+    current.routeMetrics = current.snapshot->routeMetrics[size_t(match.route->index)];
 
     const Route &route = *match.route->route;
     if (route.authRequired && !authorize(head))
         return;
-    const qint64 bodyLimit = route.overrides->maxBodyBytes.value_or(m_snapshot->config->server.maxBodyBytes);
+    const qint64 bodyLimit = route.overrides->maxBodyBytes.value_or(current.snapshot->config->server.maxBodyBytes);
     if (hasLength && qint64(m_parser.contentLength()) > bodyLimit) {
         writeError(GatewayError::fromStatus(413, "request body larger than " + QByteArray::number(bodyLimit) + " bytes"));
         return;
@@ -348,7 +349,7 @@ bool ClientConnection::authorize(const http::RequestHead &head)
     QByteArray challenge = "Bearer realm=\"kairos\"";
     QByteArray reason = "a bearer token is required";
     if (!token.isEmpty()) {
-        const JwtVerifier::Result result = m_snapshot->jwt.verify(token, QDateTime::currentSecsSinceEpoch());
+        const JwtVerifier::Result result = activeRequest().snapshot->jwt.verify(token, QDateTime::currentSecsSinceEpoch());
         if (result.valid)
             return true;
         reason = "invalid token: " + result.error.toUtf8();
@@ -363,7 +364,8 @@ bool ClientConnection::authorize(const http::RequestHead &head)
 
 void ClientConnection::startProxying(const RouteMatch &match, qint64 bodyLimit)
 {
-    RequestRecord &rec = record();
+    ActiveRequest &current = activeRequest();
+    const RequestRecord &rec = current.record;
     const http::RequestHead &head = m_parser.request();
     const QByteArray target = originFormTarget(head.target);
     const qsizetype question = target.indexOf('?');
@@ -371,9 +373,9 @@ void ClientConnection::startProxying(const RouteMatch &match, qint64 bodyLimit)
     request.head = head;
     if (!match.route->route->forwardAuthorization)
         request.head.headers.remove("authorization");
-    request.snapshot = m_snapshot;
+    request.snapshot = current.snapshot;
     request.route = match.route;
-    request.upstreamTarget = m_snapshot->routes.upstreamTarget(
+    request.upstreamTarget = current.snapshot->routes.upstreamTarget(
         match, question < 0 ? QByteArrayView() : QByteArrayView(target).sliced(question + 1));
     request.requestId = rec.requestId;
     if (m_peerText.isEmpty()) {
@@ -381,14 +383,14 @@ void ClientConnection::startProxying(const RouteMatch &match, qint64 bodyLimit)
         m_peerHash = clientHash(m_peerText);
     }
     request.peerText = m_peerText;
-    request.peerIsTrustedProxy = m_snapshot->trustedProxies.contains(rec.peer);
+    request.peerIsTrustedProxy = current.snapshot->trustedProxies.contains(rec.peer);
     request.clientHash = request.peerIsTrustedProxy
-        ? clientHash(clientAddressBehindProxy(head, m_peerText, m_snapshot->trustedProxies))
+        ? clientHash(clientAddressBehindProxy(head, m_peerText, current.snapshot->trustedProxies))
         : m_peerHash;
     request.bodyFraming = m_parser.framing();
     request.contentLength = m_parser.contentLength();
     request.upgrade = m_parser.isUpgrade();
-    m_bodyLimit = bodyLimit;
+    current.bodyLimit = bodyLimit;
     m_exchange = new ProxyExchange(std::move(request), *this, *m_services.pool);
     m_exchange->start();
 }
@@ -399,17 +401,18 @@ void ClientConnection::readBody()
     const qsizetype used =
         m_parser.feed(m_inbound.constData() + m_inboundOffset, m_inbound.size() - m_inboundOffset, &body);
     m_inboundOffset += used;
+    ActiveRequest &current = activeRequest();
     for (QByteArrayView piece : body) {
-        m_bodyReceived += piece.size();
-        if (m_bodyReceived > m_bodyLimit) {
+        current.bodyReceived += piece.size();
+        if (current.bodyReceived > current.bodyLimit) {
             m_closeAfterResponse = true;
             if (m_exchange)
                 m_exchange->cancel();
-            writeError(GatewayError::fromStatus(413, "request body larger than " + QByteArray::number(m_bodyLimit) + " bytes"));
+            writeError(GatewayError::fromStatus(413, "request body larger than " + QByteArray::number(current.bodyLimit) + " bytes"));
             return;
         }
         if (m_localRequest)
-            m_localBody += piece;
+            current.localBody += piece;
         else if (m_exchange)
             m_exchange->sendBody(piece);
     }
@@ -429,7 +432,7 @@ void ClientConnection::readBody()
     m_phase = Phase::AwaitingResponse;
     m_bodyDeadline = 0;
     if (m_localRequest) {
-        writeLocalResponse(m_services.localHandler->handle({m_parser.request(), m_localBody, record().peer, record().requestId}));
+        writeLocalResponse(m_services.localHandler->handle({m_parser.request(), current.localBody, current.record.peer, current.record.requestId}));
         return;
     }
     if (m_exchange)
@@ -486,36 +489,36 @@ void ClientConnection::writeWholeResponse(http::ResponseHead head, const QByteAr
 
 void ClientConnection::reportRequest()
 {
-    RequestRecord &rec = record();
-    rec.durationUs = m_requestClock.isValid() ? m_requestClock.nsecsElapsed() / 1000 : 0;
+    ActiveRequest &current = activeRequest();
+    RequestRecord &rec = current.record;
+    rec.durationUs = current.clock.isValid() ? current.clock.nsecsElapsed() / 1000 : 0;
     rec.finishedAtMs = QDateTime::currentMSecsSinceEpoch();
     if (m_exchange) {
         rec.backend = m_exchange->backendKey();
         rec.attempts = m_exchange->attempts();
     }
-    RouteMetrics *metrics = m_routeMetrics ? m_routeMetrics : m_services.unmatchedMetrics;
+    RouteMetrics *metrics = current.routeMetrics ? current.routeMetrics : m_services.unmatchedMetrics;
     if (metrics)
         metrics->record(rec.method, rec.status, rec.durationUs, rec.attempts);
     if (m_services.onRequestFinished)
         m_services.onRequestFinished(rec);
-    m_routeMetrics = nullptr;
+    current.routeMetrics = nullptr;
 }
 
 void ClientConnection::finishRequest()
 {
     reportRequest();
     retireExchange();
-    m_snapshot.reset();
+    activeRequest().snapshot.reset();
     m_bodyDeadline = 0;
     if (m_closeAfterResponse) {
         closeConnection();
         return;
     }
-    m_record.reset();
+    m_active.reset();
     m_parser.startNextMessage();
     m_phase = Phase::ReadingHead;
     m_localRequest = false;
-    m_localBody.clear();
     m_responseChunked = false;
     m_responseUntilClose = false;
     const bool buffered = m_inboundOffset < m_inbound.size() || m_transport->mayRead();
@@ -565,7 +568,7 @@ void ClientConnection::onHeaderTimeout()
         closeConnection();
         return;
     }
-    m_requestClock.start();
+    activeRequest().clock.start();
     record().requestId = newRequestId();
     m_closeAfterResponse = true;
     writeError(GatewayError::fromStatus(408, "timed out reading the request head"));

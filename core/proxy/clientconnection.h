@@ -103,8 +103,22 @@ private:
     void reportRequest();  // metrics and the request observer (access log)
     void finishRequest();
     void closeConnection();
-    RequestRecord &record() { return m_record ? *m_record : newRecord(); }  // made on first use
-    RequestRecord &newRecord();
+    // What one request needs while it is served: made when it starts (or on first use, by an
+    // error before its head is whole) and freed once it is reported, so that a connection
+    // waiting for its next request keeps none of it.
+    struct ActiveRequest {
+        explicit ActiveRequest(QHostAddress peer) : record(std::move(peer)) {}
+        RequestRecord record;
+        GatewaySnapshotPtr snapshot;
+        QElapsedTimer clock;
+        RouteMetrics *routeMetrics = nullptr;  // of the matched route, in snapshot
+        qint64 bodyLimit = 0;
+        qint64 bodyReceived = 0;
+        QByteArray localBody;
+    };
+    ActiveRequest &activeRequest() { return m_active ? *m_active : newActiveRequest(); }
+    ActiveRequest &newActiveRequest();
+    RequestRecord &record() { return activeRequest().record; }
     void releaseIdleMemory();
     void releaseBuffersAbove(qsizetype keepBytes);
     void retireExchange();
@@ -138,7 +152,6 @@ private:
     List &m_list;
     ClientConnection *m_previous = nullptr;
     ClientConnection *m_next = nullptr;
-    GatewaySnapshotPtr m_snapshot;  // of the current request
     http::MessageParser m_parser;
     QByteArray m_inbound;
     qsizetype m_inboundOffset = 0;
@@ -154,9 +167,6 @@ private:
     bool m_requestBodyDone = false;
     bool m_responseDone = false;
     bool m_localRequest = false;
-    QByteArray m_localBody;
-    qint64 m_bodyLimit = 0;
-    qint64 m_bodyReceived = 0;
     int m_headerTimeoutMs;
     int m_idleTimeoutMs;
     qint64 m_headerDeadline = 0;  // Deadlines::nowMs() values; 0: not armed
@@ -168,11 +178,9 @@ private:
     qint64 m_sendDeadline = 0;  // the client stopped reading what it was sent
     QByteArray m_peerText;  // the peer's address as X-Forwarded-For names it, made once
     quint64 m_peerHash = 0;  // clientHash(m_peerText)
-    QElapsedTimer m_requestClock;
     // The current request's, from its first byte to its report; none while waiting for one (an
     // idle connection holds a pointer instead of 216 bytes).
-    std::unique_ptr<RequestRecord> m_record;
-    RouteMetrics *m_routeMetrics = nullptr;  // of the matched route, in m_snapshot
+    std::unique_ptr<ActiveRequest> m_active;
 };
 
 }  // namespace kairos
