@@ -64,6 +64,27 @@ void removeHopByHopFields(http::Headers &headers, std::initializer_list<QByteArr
     });
 }
 
+namespace {
+
+// The host the client asked for: its Host field, or, for a target in absolute form
+// ("http://api.example.com/a"), the target's authority, which RFC 9112 section 3.2.2 has a
+// server use instead (a client configured to use the gateway as a forward proxy sends those).
+QByteArray requestedHost(const http::RequestHead &client)
+{
+    const QByteArray &target = client.target;
+    const qsizetype scheme = target.startsWith('/') ? -1 : target.indexOf("://");
+    if (scheme <= 0)
+        return client.headers.value("host");
+    const qsizetype start = scheme + 3;
+    qsizetype end = start;
+    while (end < target.size() && target[end] != '/' && target[end] != '?' && target[end] != '#')
+        ++end;
+    const QByteArrayView authority = QByteArrayView(target).sliced(start, end - start);
+    return authority.sliced(authority.lastIndexOf('@') + 1).toByteArray();  // without user information
+}
+
+}  // namespace
+
 http::RequestHead upstreamRequestHead(const http::RequestHead &client, const ForwardingContext &context)
 {
     http::RequestHead upstream;
@@ -74,11 +95,11 @@ http::RequestHead upstreamRequestHead(const http::RequestHead &client, const For
     http::Headers &headers = upstream.headers;
     headers.fields().reserve(headers.size() + http::kAddedFieldsRoom);  // the copy the edits below make anyway
 
-    const QByteArray clientHost = client.headers.value("host");
-    const bool replaceHost = !context.preserveHost || clientHost.isEmpty();
+    const QByteArray clientHost = requestedHost(client);
+    const bool preserveHost = context.preserveHost && !clientHost.isEmpty();
     // Expect: the gateway answers 100-continue itself. Content-Length: the caller frames the body.
     removeHopByHopFields(headers, {"expect", "content-length", "x-forwarded-for", "x-forwarded-proto",
-                                   "x-forwarded-host", "x-request-id", replaceHost ? "host" : ""});
+                                   "x-forwarded-host", "x-request-id", "host"});
 
     const QByteArray &peer = context.peerText;
     QByteArray forwardedFor = context.peerIsTrustedProxy ? client.headers.combinedValue("x-forwarded-for") : QByteArray();
@@ -90,8 +111,7 @@ http::RequestHead upstreamRequestHead(const http::RequestHead &client, const For
     if (!forwardedHost.isEmpty() || !clientHost.isEmpty())
         headers.add(QByteArrayLiteral("X-Forwarded-Host"), forwardedHost.isEmpty() ? clientHost : forwardedHost);
     headers.add(QByteArrayLiteral("X-Request-Id"), context.requestId);
-    if (replaceHost)
-        headers.add(QByteArrayLiteral("Host"), context.backendAuthority);
+    headers.add(QByteArrayLiteral("Host"), preserveHost ? clientHost : context.backendAuthority);
     if (context.upgrade) {
         headers.add("Connection", "upgrade");
         headers.add("Upgrade", client.headers.value("upgrade"));

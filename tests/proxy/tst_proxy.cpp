@@ -647,6 +647,21 @@ private slots:
         RunningGateway running(makeConfig({route}));
         QCOMPARE(upstreamHeaderValues(request(running.port(), "GET", "/p", {{"Host", "gateway.test"}}), "host"),
                  QList<QByteArray>{"gateway.test"});
+        RawClient client(running.port());
+        client.send("GET http://user@api.example:8080/p?q HTTP/1.1\r\nHost: other.test\r\n\r\n");
+        QCOMPARE(upstreamHeaderValues(client.readOne(), "host"), QList<QByteArray>{"api.example:8080"});
+    }
+
+    // RFC 9112 3.2.2: for a target in absolute form the host is the target's, not the Host field's.
+    void absoluteFormTargetNamesTheHost()
+    {
+        RunningGateway running(echoConfig());
+        RawClient client(running.port());
+        client.send("GET http://api.example/one/x?q=1 HTTP/1.1\r\nHost: other.test\r\n\r\n");
+        const Response response = client.readOne();
+        QCOMPARE(response.json()["target"].toString(), QStringLiteral("/x?q=1"));
+        QCOMPARE(upstreamHeaderValues(response, "x-forwarded-host"), QList<QByteArray>{"api.example"});
+        QCOMPARE(upstreamHeaderValues(response, "host"), QList<QByteArray>{"127.0.0.1:" + QByteArray::number(m_a->port())});
     }
 
     void webSocketEchoThroughTheGateway()
