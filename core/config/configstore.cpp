@@ -7,6 +7,8 @@
 #include <QLoggingCategory>
 #include <QSaveFile>
 
+#include <algorithm>
+
 Q_LOGGING_CATEGORY(lcConfig, "kairos.config")
 
 namespace kairos {
@@ -107,11 +109,27 @@ ConfigStore::Change ConfigStore::replace(Config candidate, Source source, std::o
     }, source, std::move(ifMatch));
 }
 
+namespace {
+
+// If-Match (RFC 9110 13.1.1): "*", or a list of entity tags compared strongly: a weak one
+// (W/"7") never matches.
+bool matchesRevision(const QString &ifMatch, quint64 revision)
+{
+    const QString current = QStringLiteral("\"%1\"").arg(revision);
+    const QStringList tags = ifMatch.split(QLatin1Char(','));
+    return std::any_of(tags.begin(), tags.end(), [&current](const QString &tag) {
+        const QString trimmed = tag.trimmed();
+        return trimmed == current || trimmed == QLatin1String("*");
+    });
+}
+
+}  // namespace
+
 ConfigStore::Change ConfigStore::modify(const Edit &edit, Source source, std::optional<QString> ifMatch)
 {
     Announcement announcement;
     QMutexLocker lock(&m_mutex);
-    if (ifMatch && *ifMatch != QStringLiteral("\"%1\"").arg(m_revision) && *ifMatch != QLatin1String("*")) {
+    if (ifMatch && !matchesRevision(*ifMatch, m_revision)) {
         Change stale;
         stale.outcome = Change::Stale;
         stale.revision = m_revision;

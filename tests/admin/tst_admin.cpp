@@ -246,7 +246,9 @@ private slots:
         const Response stale = jsonRequest(running.port, "DELETE", "/api/routes/api/products", QJsonObject(), {{"If-Match", etag}});
         QCOMPARE(stale.status, 412);
         const QByteArray fresh = request(running.port, "GET", "/api/config").headers.value("etag");
-        QCOMPARE(request(running.port, "DELETE", "/api/routes/api/products", {{"If-Match", fresh}}).status, 204);
+        QCOMPARE(request(running.port, "DELETE", "/api/routes/api/products", {{"If-Match", "W/" + fresh}}).status, 412);
+        QCOMPARE(request(running.port, "DELETE", "/api/routes/api/products", {{"If-Match", "\"999\", " + fresh}}).status, 204);
+        QCOMPARE(request(running.port, "DELETE", "/api/routes/api/users", {{"If-Match", "*"}}).status, 204);
     }
 
     void configGetRedactsAndPutKeepsSecrets()
