@@ -3,7 +3,6 @@
 #include <QAbstractEventDispatcher>
 #include <QMetaObject>
 
-#include <algorithm>
 #include <vector>
 
 namespace kairos {
@@ -77,11 +76,11 @@ void DeferredCalls::post(Owner *owner, std::function<void()> call)
     ++owner->m_waitingCalls;
     if (q.scheduled)
         return;
-    q.scheduled = true;
     // The thread's event dispatcher is a QObject living in it for as long as its loop runs: one
-    // queued call per batch, and no QObject of our own per thread to create and tear down.
-    QMetaObject::invokeMethod(QAbstractEventDispatcher::instance(), &DeferredCallsAccess::runBatch,
-                              Qt::QueuedConnection);
+    // queued call per batch, and no QObject of our own per thread to create and tear down. A
+    // thread without one yet is asked again by the next call posted (or runWaiting()).
+    q.scheduled = QMetaObject::invokeMethod(QAbstractEventDispatcher::instance(), &DeferredCallsAccess::runBatch,
+                                            Qt::QueuedConnection);
 }
 
 void DeferredCalls::runWaiting()
