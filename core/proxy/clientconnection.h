@@ -178,9 +178,7 @@ private:
     qint64 m_sendDeadline = 0;  // the client stopped reading what it was sent
     QByteArray m_peerText;  // the peer's address as X-Forwarded-For names it, made once
     quint64 m_peerHash = 0;  // clientHash(m_peerText)
-    // The current request's, from its first byte to its report; none while waiting for one (an
-    // idle connection holds a pointer instead of 216 bytes).
-    std::unique_ptr<ActiveRequest> m_active;
+    std::unique_ptr<ActiveRequest> m_active;  // none while waiting for a request
 };
 
 }  // namespace kairos
