@@ -65,21 +65,13 @@ QJsonArray problemsJson(const QList<ConfigProblem> &problems)
 }
 
 // A Warning field (RFC 9111 5.5: code 299, "persistent", as the Kubernetes API server sends for
-// unknown fields) per warning, so that whoever made the change sees a mistyped key at once; the
-// text is a quoted-string, without control characters (a key may hold any). A config with
-// thousands of unknown keys gets the first ones and a count; the log has all.
+// unknown fields) per warning, so that whoever made the change sees a mistyped key at once. A
+// config with thousands of unknown keys gets the first ones and a count; the log has all.
 void addWarningFields(Response &response, const QList<ConfigProblem> &warnings)
 {
     constexpr qsizetype kMostFields = 20;
-    for (qsizetype i = 0; i < warnings.size() && i < kMostFields; ++i) {
-        QByteArray text = "299 kairos \"";
-        for (const char c : warnings[i].toString().toUtf8()) {
-            if (c == '"' || c == '\\')
-                text += '\\';
-            text += (uchar(c) < 0x20 || c == 0x7f) ? ' ' : c;
-        }
-        response.headers.add("Warning", text + '"');
-    }
+    for (qsizetype i = 0; i < warnings.size() && i < kMostFields; ++i)
+        response.headers.add("Warning", "299 kairos " + http::quotedString(warnings[i].toString().toUtf8()));
     if (warnings.size() > kMostFields)
         response.headers.add("Warning", "299 kairos \"" + QByteArray::number(warnings.size() - kMostFields)
                                             + " more warnings in the gateway's log\"");

@@ -81,7 +81,10 @@ JwtVerifier::Result JwtVerifier::verify(const QByteArray &token, qint64 nowSecon
     const KeyKind kind = keyKindFor(alg);
     const QByteArray key = kind == KeyKind::Secret ? m_settings.secret.toUtf8() : m_publicKey;
     if (kind == KeyKind::None || key.isEmpty()) {
-        result.error = QStringLiteral("algorithm \"%1\" is not accepted").arg(alg);
+        // The token's own words, shown as JSON writes them: a control character in them must
+        // not end a log line or a header field that quotes this.
+        const QByteArray shown = QJsonDocument(QJsonArray{alg.left(64)}).toJson(QJsonDocument::Compact);
+        result.error = QStringLiteral("algorithm %1 is not accepted").arg(QString::fromUtf8(shown.mid(1, shown.size() - 2)));
         return result;
     }
 

@@ -172,6 +172,20 @@ QByteArray serialize(const ResponseHead &head, qsizetype roomAfter)
         .finish();
 }
 
+QByteArray quotedString(QByteArrayView text)
+{
+    QByteArray quoted;
+    quoted.reserve(text.size() + 2);
+    quoted += '"';
+    for (const char c : text) {
+        if (c == '"' || c == '\\')
+            quoted += '\\';
+        quoted += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c;
+    }
+    quoted += '"';
+    return quoted;
+}
+
 Headers withCredentialsRedacted(const Headers &headers)
 {
     Headers shown = headers;

@@ -64,6 +64,10 @@ struct ResponseHead {
     Headers headers;
 };
 
+// `text` as an RFC 9110 quoted-string for a field value the gateway makes: quotes and backslashes
+// escaped, control characters (CR and LF among them, which would end the field) made spaces.
+QByteArray quotedString(QByteArrayView text);
+
 // "OK" for 200; a generic phrase for codes without one.
 QByteArray reasonPhrase(int status);
 

@@ -353,7 +353,7 @@ bool ClientConnection::authorize(const http::RequestHead &head)
         if (result.valid)
             return true;
         reason = "invalid token: " + result.error.toUtf8();
-        challenge += ", error=\"invalid_token\", error_description=\"" + result.error.toUtf8() + '"';
+        challenge += ", error=\"invalid_token\", error_description=" + http::quotedString(result.error.toUtf8());
     }
     qCInfo(lcProxy).noquote() << "request" << record().requestId << "refused:" << reason;
     http::Headers extra;

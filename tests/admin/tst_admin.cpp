@@ -476,11 +476,14 @@ private slots:
             {"wrong signature", hs256({{"iss", "kairos"}}, QStringLiteral("another-secret-another-secret-abc"))},
             {"wrong issuer", hs256({{"iss", "mallory"}})},
             {"alg none", QByteArray("eyJhbGciOiJub25lIn0.eyJpc3MiOiJrYWlyb3MifQ.")},
+            // {"alg":"x\"\r\nX-Injected: 1"}: words of the token must not become a field of the answer
+            {"alg with CRLF", QByteArray("eyJhbGciOiJ4XCJcclxuWC1JbmplY3RlZDogMSJ9.eyJpc3MiOiJrYWlyb3MifQ.c2ln")},
         };
         for (const auto &entry : refused) {
             const Response response = withToken("/secure", entry.token);
             QVERIFY2(response.status == 401, entry.name);
             QVERIFY2(response.headers.value("www-authenticate").contains("error=\"invalid_token\""), entry.name);
+            QVERIFY2(response.headers.value("x-injected").isNull(), entry.name);
         }
         QCOMPARE(m_backend->requestsServed(), 2);
     }
