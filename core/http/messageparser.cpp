@@ -352,7 +352,7 @@ void MessageParser::releaseMemory(qsizetype keepBytes)
     if (keepBytes == 0 || m_lastHeadBytes > keepBytes) {
         m_lastFields = QList<Headers::Field>();  // clear() would allocate an empty copy while shared
         m_lastTarget = QByteArray();
-        m_checkedHostPosition = -1;  // a head without fields must not pass for the checked one
+        m_lastFieldsHostValid = false;  // a head without fields must not pass for the checked one
     }
 }
 
@@ -533,7 +533,7 @@ bool MessageParser::checkFieldLines(const Lines &lines, qsizetype headBytes)
         headers.fields() = m_lastFields;
         // The same fields as the last head's, whose one Host was found valid: a keep-alive client
         // asking again. Anything else is looked at.
-        if (m_type == Type::Request && m_checkedHostPosition < 0)
+        if (m_type == Type::Request && !m_lastFieldsHostValid)
             checkHostField();
     } else {
         headers.fields().reserve(fields.size());
@@ -591,7 +591,7 @@ void MessageParser::checkHostField()
                         : request().versionMinor == 1 ? HostProblem::Missing : HostProblem::None;
     else
         m_hostProblem = isHostAndPort(m_lastFields.at(position).second) ? HostProblem::None : HostProblem::Invalid;
-    m_checkedHostPosition = hosts == 1 && m_hostProblem == HostProblem::None ? int(position) : -1;
+    m_lastFieldsHostValid = hosts == 1 && m_hostProblem == HostProblem::None;
 }
 
 const char *MessageParser::hostProblemText() const

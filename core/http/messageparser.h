@@ -113,9 +113,8 @@ private:
     enum class HostProblem : quint8 { None, Missing, Repeated, Invalid } m_hostProblem = HostProblem::None;
     BodyPieces *m_bodyOut = nullptr;
     int m_errorStatus = 0;
-    // Where m_lastFields has the one Host field, found valid (-1: none, or not so): a head with
-    // the same fields needs no second look.
-    int m_checkedHostPosition = -1;
+    // m_lastFields has one Host field, found valid: a head with the same fields needs no second look.
+    bool m_lastFieldsHostValid = false;
     QByteArray m_errorMessage;
 };
 
