@@ -192,6 +192,8 @@ LocalHandler::Response AdminApi::handle(const Request &request)
         return probes(request, path);
     if (std::optional<Response> denied = denyAccess(request))
         return *denied;
+    if (std::optional<Response> denied = denyFromBrowser(request))
+        return *denied;
     if (path == "/metrics") {
         if (request.head.method != "GET" && request.head.method != "HEAD")
             return methodNotAllowed(request.requestId, "GET, HEAD");
@@ -222,7 +224,9 @@ std::optional<LocalHandler::Response> AdminApi::denyAccess(const Request &reques
     const QByteArray authorization = request.head.headers.value("authorization");
     const bool hasToken = !token.isEmpty() && authorization.startsWith("Bearer ")
                           && constantTimeEquals(authorization.mid(7).trimmed(), token.toUtf8());
-    if (NetworkList(config->admin.allowedNetworks).contains(request.peer)) {
+    // Judged by the client a trusted proxy forwards for, not by the proxy: with a load balancer on
+    // the same host, every request comes from 127.0.0.1.
+    if (!request.client.isNull() && NetworkList(config->admin.allowedNetworks).contains(request.client)) {
         // A web page whose name was re-pointed at 127.0.0.1 (DNS rebinding) reaches the API from
         // an allowed address, but its requests carry that name in Host.
         if (hasToken || isAddressOrLocalhost(request.head.headers.value("host")))
@@ -235,13 +239,38 @@ std::optional<LocalHandler::Response> AdminApi::denyAccess(const Request &reques
     }
     if (token.isEmpty())
         return error(403, request.requestId,
-                     QStringLiteral("the admin API is not open to %1 (see admin.allowed_networks)").arg(request.peer.toString()),
+                     QStringLiteral("the admin API is not open to %1 (see admin.allowed_networks)")
+                         .arg(request.client.isNull() ? QStringLiteral("a client whose X-Forwarded-For names no address")
+                                                      : request.client.toString()),
                      "forbidden");
     if (hasToken)
         return std::nullopt;
     Response denied = error(401, request.requestId, QStringLiteral("a valid admin bearer token is required"), "unauthorized");
     denied.headers.add("WWW-Authenticate", "Bearer realm=\"kairos-admin\"");
     return denied;
+}
+
+// A web page the user has open can make the browser send requests to 127.0.0.1 without a CORS
+// preflight ("simple" requests: GET, HEAD, or POST with a form or text/plain body), and a page
+// proxied on the gateway's own port is even same-origin. Browsers mark every such request with
+// Origin (on anything but GET and HEAD) or Sec-Fetch-Site, and a body of a simple request has a
+// type other than JSON: so a change needs none of those, and no preflight is ever answered.
+std::optional<LocalHandler::Response> AdminApi::denyFromBrowser(const Request &request) const
+{
+    const http::RequestHead &head = request.head;
+    const QByteArray fetchSite = head.headers.value("sec-fetch-site");
+    const bool fromPage = !fetchSite.isNull() && !http::equalsIgnoreCase(fetchSite.trimmed(), "none");
+    const bool isChange = head.method != "GET" && head.method != "HEAD";
+    if (fromPage || (isChange && head.headers.contains("origin")))
+        return error(403, request.requestId,
+                     QStringLiteral("the admin API does not answer web pages (the request carries %1); use curl, a "
+                                    "script or the console")
+                         .arg(fromPage ? QStringLiteral("Sec-Fetch-Site") : QStringLiteral("Origin")),
+                     "forbidden");
+    if (isChange && head.headers.contains("content-type") && !isJson(head))
+        return error(415, request.requestId, QStringLiteral("send the body as Content-Type: application/json"),
+                     "unsupported_media_type");
+    return std::nullopt;
 }
 
 LocalHandler::Response AdminApi::probes(const Request &request, QByteArrayView path)

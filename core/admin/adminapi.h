@@ -37,6 +37,7 @@ private:
     Response backends(const Request &request);
     Response metrics();
     std::optional<Response> denyAccess(const Request &request) const;
+    std::optional<Response> denyFromBrowser(const Request &request) const;
     Response withEtag(Response response) const;  // the running config's revision
     Response answerChange(const Request &request, const ConfigStore::Change &change, int successStatus,
                           const QJsonValue &body, const QString &location = QString(),

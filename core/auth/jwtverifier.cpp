@@ -77,6 +77,12 @@ JwtVerifier::Result JwtVerifier::verify(const QByteArray &token, qint64 nowSecon
         result.error = QStringLiteral("malformed token header");
         return result;
     }
+    // RFC 7515 section 4.1.11: a token that names critical extensions must be refused unless
+    // each is understood; this verifier understands none.
+    if (header->contains(QLatin1String("crit"))) {
+        result.error = QStringLiteral("the token names critical header extensions (\"crit\"), which are not supported");
+        return result;
+    }
     const QString alg = header->value(QLatin1String("alg")).toString();
     const KeyKind kind = keyKindFor(alg);
     const QByteArray key = kind == KeyKind::Secret ? m_settings.secret.toUtf8() : m_publicKey;

@@ -128,13 +128,14 @@ struct RouteOverrides {
     std::optional<qint64> maxBodyBytes;        // overrides server.max_body_bytes
     std::optional<int> connectTimeoutMs;       // overrides server.connect_timeout_ms
     std::optional<int> responseTimeoutMs;      // overrides server.response_timeout_ms
+    std::optional<QStringList> allowedUpgrades;  // overrides the top-level allowed_upgrades
     SettingsOverride circuitBreaker;
     SettingsOverride healthCheck;
 
     bool isEmpty() const
     {
-        return !maxBodyBytes && !connectTimeoutMs && !responseTimeoutMs && circuitBreaker.keys.isEmpty()
-               && healthCheck.keys.isEmpty();
+        return !maxBodyBytes && !connectTimeoutMs && !responseTimeoutMs && !allowedUpgrades
+               && circuitBreaker.keys.isEmpty() && healthCheck.keys.isEmpty();
     }
 };
 
@@ -203,6 +204,10 @@ struct Config {
     HealthCheckSettings healthCheck;
     JwtSettings jwt;
     AdminSettings admin;
+    // Upgrade protocols (RFC 9110 section 7.8) that routes tunnel; any other Upgrade is removed
+    // and the request proxied as an ordinary one. "h2c" is never allowed: it would hand the
+    // client an HTTP/2 connection to the backend, past routes, methods and authentication.
+    QStringList allowedUpgrades{QStringLiteral("websocket")};
     QList<Route> routes;
     QJsonObject unknownKeys;
 
@@ -210,6 +215,10 @@ struct Config {
     // The top-level block with the route's own keys laid over it.
     CircuitBreakerSettings circuitBreakerFor(const Route &route) const;
     HealthCheckSettings healthCheckFor(const Route &route) const;
+    const QStringList &allowedUpgradesFor(const Route &route) const
+    {
+        return route.overrides->allowedUpgrades ? *route.overrides->allowedUpgrades : allowedUpgrades;
+    }
 };
 
 using ConfigSnapshot = std::shared_ptr<const Config>;

@@ -403,6 +403,8 @@ Route readRoute(const QJsonObject &object, const QString &path, QList<ConfigProb
         overrides.connectTimeoutMs = reader.integer(QStringLiteral("connect_timeout_ms"), 0);
     if (reader.has(QStringLiteral("response_timeout_ms")))
         overrides.responseTimeoutMs = reader.integer(QStringLiteral("response_timeout_ms"), 0);
+    if (reader.has(QStringLiteral("allowed_upgrades")))
+        overrides.allowedUpgrades = reader.stringList(QStringLiteral("allowed_upgrades"));
 
     if (std::optional<QJsonArray> backends = reader.array(QStringLiteral("backends"))) {
         route.backends.reserve(backends->size());
@@ -500,6 +502,7 @@ ConfigReadResult readConfig(const QByteArray &json)
     ObjectReader reader(document.object(), QString(), result.errors, result.warnings);
     Config config;
     config.version = reader.integer(QStringLiteral("version"), config.version);
+    config.allowedUpgrades = reader.stringList(QStringLiteral("allowed_upgrades"), config.allowedUpgrades);
     if (std::optional<QJsonObject> server = reader.object(QStringLiteral("server")))
         config.server = readServer(*server, result.errors, result.warnings);
     if (std::optional<QJsonObject> jwt = reader.object(QStringLiteral("jwt")))

@@ -42,6 +42,23 @@ public:
         checkNetworks(QStringLiteral("server.trusted_proxies"), server.trustedProxies);
     }
 
+    // RFC 9110 section 7.8: protocol-name ["/" protocol-version], both tokens.
+    void checkUpgrades(const QString &path, const QStringList &protocols)
+    {
+        for (int i = 0; i < protocols.size(); ++i) {
+            const QString &protocol = protocols[i];
+            const QString itemPath = path + QStringLiteral("[%1]").arg(i);
+            const QString name = protocol.section(QLatin1Char('/'), 0, 0);
+            if (!isHttpMethodToken(name) || (protocol.contains(QLatin1Char('/'))
+                                             && !isHttpMethodToken(protocol.section(QLatin1Char('/'), 1))))
+                add(itemPath, QStringLiteral("\"%1\" is not an upgrade protocol token such as \"websocket\"").arg(protocol));
+            else if (name.compare(QLatin1String("h2c"), Qt::CaseInsensitive) == 0
+                     || name.compare(QLatin1String("h2"), Qt::CaseInsensitive) == 0)
+                add(itemPath, QStringLiteral("\"%1\" cannot be allowed: an HTTP/2 connection to the backend would carry "
+                                             "requests for any path, past routes, methods and authentication").arg(protocol));
+        }
+    }
+
     void checkNetworks(const QString &path, const QStringList &networks)
     {
         for (int i = 0; i < networks.size(); ++i) {
@@ -135,6 +152,8 @@ public:
             checkRange(path + QLatin1String(".connect_timeout_ms"), *route.overrides->connectTimeoutMs, 1, 3'600'000);
         if (route.overrides->responseTimeoutMs)
             checkRange(path + QLatin1String(".response_timeout_ms"), *route.overrides->responseTimeoutMs, 1, 86'400'000);
+        if (route.overrides->allowedUpgrades)
+            checkUpgrades(path + QLatin1String(".allowed_upgrades"), *route.overrides->allowedUpgrades);
         checkRange(path + QLatin1String(".timeout_ms"), route.timeoutMs, 1, 86'400'000);
         if (!route.overrides->circuitBreaker.keys.isEmpty())
             checkCircuitBreaker(config.circuitBreakerFor(route), path + QLatin1String(".circuit_breaker"));
@@ -194,7 +213,8 @@ private:
             add(path, QStringLiteral("must not contain \"#\""));
         const QString pathPart = internalPath.section(QLatin1Char('?'), 0, 0);
         for (const QString &segment : pathPart.split(QLatin1Char('/'))) {
-            if (segment == QLatin1String("..") || segment == QLatin1String(".")) {
+            const QString beforeParameters = segment.section(QLatin1Char(';'), 0, 0);
+            if (beforeParameters == QLatin1String("..") || beforeParameters == QLatin1String(".")) {
                 add(path, QStringLiteral("must not contain \".\" or \"..\" segments (got \"%1\")").arg(internalPath));
                 break;
             }
@@ -321,6 +341,7 @@ QList<ConfigProblem> validateConfig(const Config &config)
     validator.checkServer(config.server);
     validator.checkJwt(config.jwt);
     validator.checkAdmin(config.admin);
+    validator.checkUpgrades(QStringLiteral("allowed_upgrades"), config.allowedUpgrades);
     validator.checkCircuitBreaker(config.circuitBreaker, QStringLiteral("circuit_breaker"));
     validator.checkHealthCheck(config.healthCheck, QStringLiteral("health_check"));
     for (int i = 0; i < config.routes.size(); ++i)

@@ -168,6 +168,8 @@ QJsonObject routeToJson(const Route &route)
         object.insert(QLatin1String("connect_timeout_ms"), *route.overrides->connectTimeoutMs);
     if (route.overrides->responseTimeoutMs)
         object.insert(QLatin1String("response_timeout_ms"), *route.overrides->responseTimeoutMs);
+    if (route.overrides->allowedUpgrades)
+        object.insert(QLatin1String("allowed_upgrades"), toArray(*route.overrides->allowedUpgrades));
     if (route.timeoutMs != Route().timeoutMs)
         object.insert(QLatin1String("timeout_ms"), route.timeoutMs);
     if (route.retryNonIdempotent)
@@ -188,6 +190,7 @@ QJsonObject configToJson(const Config &config)
     putSectionIfNotEmpty(object, "admin", adminToJson(config.admin));
     putSectionIfNotEmpty(object, "circuit_breaker", circuitBreakerToJson(config.circuitBreaker));
     putSectionIfNotEmpty(object, "health_check", healthCheckToJson(config.healthCheck));
+    putListIfChanged(object, "allowed_upgrades", config.allowedUpgrades, Config().allowedUpgrades);
     QJsonArray routers;
     for (const Route &route : config.routes)
         routers.append(routeToJson(route));

@@ -336,6 +336,7 @@ void MessageParser::startNextMessage()
     m_upgrade = false;
     m_messageComplete = false;
     m_expectNoBody = false;
+    m_framingCr = false;
 }
 
 void MessageParser::releaseMemory(qsizetype keepBytes)
@@ -352,7 +353,7 @@ void MessageParser::releaseMemory(qsizetype keepBytes)
     if (keepBytes == 0 || m_lastHeadBytes > keepBytes) {
         m_lastFields = QList<Headers::Field>();  // clear() would allocate an empty copy while shared
         m_lastTarget = QByteArray();
-        m_lastFieldsHostValid = false;  // a head without fields must not pass for the checked one
+        m_lastFieldsSingletonsValid = false;  // a head without fields must not pass for the checked one
     }
 }
 
@@ -533,8 +534,8 @@ bool MessageParser::checkFieldLines(const Lines &lines, qsizetype headBytes)
         headers.fields() = m_lastFields;
         // The same fields as the last head's, whose one Host was found valid: a keep-alive client
         // asking again. Anything else is looked at.
-        if (m_type == Type::Request && !m_lastFieldsHostValid)
-            checkHostField();
+        if (m_type == Type::Request && !m_lastFieldsSingletonsValid)
+            checkSingletonFields();
     } else {
         headers.fields().reserve(fields.size());
         for (qsizetype position = 0; position < fields.size(); ++position) {
@@ -546,7 +547,7 @@ bool MessageParser::checkFieldLines(const Lines &lines, qsizetype headBytes)
         }
         m_lastFields = headers.fields();
         if (m_type == Type::Request)
-            checkHostField();
+            checkSingletonFields();
     }
     m_lastHeadBytes = headBytes;
     if (m_type == Type::Request && framingLines.isEmpty()) {
@@ -569,6 +570,12 @@ bool MessageParser::checkFieldLines(const Lines &lines, qsizetype headBytes)
     for (const QByteArrayView framingLine : framingLines)
         out = std::copy(framingLine.begin(), framingLine.end(), out);
     std::memcpy(out, "\r\n", 2);
+    // RFC 9112 section 6.1: Transfer-Encoding in HTTP/1.0 is faulty framing (an HTTP/1.0 server
+    // behind or in front of the gateway reads the body by Content-Length or to the close).
+    if (transferEncoding && m_type == Type::Request && request().versionMinor == 0) {
+        fail(400, "Transfer-Encoding in an HTTP/1.0 request");
+        return false;
+    }
     if (transferEncoding && !equalsIgnoreCase(headers.combinedValue("transfer-encoding"), "chunked")) {
         fail(m_type == Type::Request ? 400 : 502, "unsupported Transfer-Encoding");
         return false;
@@ -576,31 +583,39 @@ bool MessageParser::checkFieldLines(const Lines &lines, qsizetype headBytes)
     return true;
 }
 
-void MessageParser::checkHostField()
+void MessageParser::checkSingletonFields()
 {
     int hosts = 0;
+    int authorizations = 0;
     qsizetype position = -1;
     for (qsizetype i = 0; i < m_lastFields.size(); ++i) {
-        if (isHost(m_lastFields.at(i).first)) {
+        const QByteArray &name = m_lastFields.at(i).first;
+        if (isHost(name)) {
             ++hosts;
             position = i;
+        } else if (name.size() == 13 && equalsIgnoreCaseSameSize(name.constData(), "authorization", 13)) {
+            ++authorizations;
         }
     }
     if (hosts != 1)
-        m_hostProblem = hosts > 1 ? HostProblem::Repeated
-                        : request().versionMinor == 1 ? HostProblem::Missing : HostProblem::None;
+        m_singletonProblem = hosts > 1 ? SingletonProblem::HostRepeated
+                             : request().versionMinor == 1 ? SingletonProblem::HostMissing : SingletonProblem::None;
     else
-        m_hostProblem = isHostAndPort(m_lastFields.at(position).second) ? HostProblem::None : HostProblem::Invalid;
-    m_lastFieldsHostValid = hosts == 1 && m_hostProblem == HostProblem::None;
+        m_singletonProblem = isHostAndPort(m_lastFields.at(position).second) ? SingletonProblem::None
+                                                                              : SingletonProblem::HostInvalid;
+    if (m_singletonProblem == SingletonProblem::None && authorizations > 1)
+        m_singletonProblem = SingletonProblem::AuthorizationRepeated;
+    m_lastFieldsSingletonsValid = hosts == 1 && m_singletonProblem == SingletonProblem::None;
 }
 
-const char *MessageParser::hostProblemText() const
+const char *MessageParser::singletonProblemText() const
 {
-    switch (m_hostProblem) {
-    case HostProblem::None: return nullptr;
-    case HostProblem::Missing: return "an HTTP/1.1 request needs a Host header field";
-    case HostProblem::Repeated: return "more than one Host header field";
-    case HostProblem::Invalid: return "invalid Host header field";
+    switch (m_singletonProblem) {
+    case SingletonProblem::None: return nullptr;
+    case SingletonProblem::HostMissing: return "an HTTP/1.1 request needs a Host header field";
+    case SingletonProblem::HostRepeated: return "more than one Host header field";
+    case SingletonProblem::HostInvalid: return "invalid Host header field";
+    case SingletonProblem::AuthorizationRepeated: return "more than one Authorization header field";
     }
     return nullptr;
 }
@@ -640,6 +655,10 @@ bool MessageParser::runFraming()
             fail(502, "unsupported HTTP version");
             return false;
         }
+        if (m_parser->http_minor == 0 && (m_parser->flags & F_CHUNKED)) {
+            fail(502, "Transfer-Encoding in an HTTP/1.0 response");
+            return false;
+        }
     }
     m_upgrade = m_parser->upgrade;
     m_keepAlive = http_should_keep_alive(m_parser.get()) != 0;
@@ -655,7 +674,9 @@ void MessageParser::continueToBody()
 
 qsizetype MessageParser::feedBody(const char *data, qsizetype size, BodyPieces *body)
 {
-    m_bodyOut = body;
+    const bool chunked = m_framing == Framing::Chunked;
+    BodyPieces chunkData;  // where the chunk data lies tells where the framing is
+    m_bodyOut = chunked ? &chunkData : body;
     http_parser_pause(m_parser.get(), 0);
     const size_t parsed = http_parser_execute(m_parser.get(), &Callbacks::settings(), data, size_t(size));
     m_bodyOut = nullptr;
@@ -664,9 +685,43 @@ qsizetype MessageParser::feedBody(const char *data, qsizetype size, BodyPieces *
         fail(m_type == Type::Request ? 400 : 502, http_errno_description(error));
         return qsizetype(parsed);
     }
+    if (chunked) {
+        if (!chunkLinesEndInCrlf(QByteArrayView(data, qsizetype(parsed)), chunkData)) {
+            fail(m_type == Type::Request ? 400 : 502, "chunk framing line not ended by CRLF");
+            return qsizetype(parsed);
+        }
+        if (body)
+            body->append(chunkData.constData(), chunkData.size());
+    }
     if (m_messageComplete)
         m_state = State::Complete;
     return qsizetype(parsed);
+}
+
+// libhttp-parser, as Debian builds it, takes a bare LF (and a CR without its LF) for the end of
+// a chunk-size line, a chunk or a trailer; a server behind or in front of the gateway that does
+// not would read another body, and the next request, from the same bytes (request smuggling).
+// Every byte of `parsed` outside the chunk data is framing: there, a CR must come right before
+// an LF and an LF right after a CR. m_framingCr carries a CR that ended the last piece.
+bool MessageParser::chunkLinesEndInCrlf(QByteArrayView parsed, const BodyPieces &chunkData)
+{
+    const char *at = parsed.data();
+    const char *const end = at + parsed.size();
+    const auto checkFraming = [this](const char *from, const char *to) {
+        for (; from != to; ++from) {
+            const bool lf = *from == '\n';
+            if (m_framingCr != lf)
+                return false;
+            m_framingCr = *from == '\r';
+        }
+        return true;
+    };
+    for (const QByteArrayView piece : chunkData) {
+        if (!checkFraming(at, piece.data()) || m_framingCr)  // data right after a CR
+            return false;
+        at = piece.data() + piece.size();
+    }
+    return checkFraming(at, end);
 }
 
 void MessageParser::finish()

@@ -66,11 +66,13 @@ public:
     quint64 contentLength() const { return m_contentLength; }
     bool keepAlive() const { return m_keepAlive; }
     bool isUpgrade() const { return m_upgrade; }
-    // Why a request head's Host field breaks RFC 9112 section 3.2, which has a server answer 400:
-    // none in HTTP/1.1, more than one, or a value that is not host[:port] (RFC 3986); null when
-    // it is fine. Passing such a request on would leave the backends to guess which host was meant
-    // (and which of two Host fields a cache or a virtual host keys on).
-    const char *hostProblem() const { return m_hostProblem == HostProblem::None ? nullptr : hostProblemText(); }
+    // Why a request head's singleton fields are not answerable, which has a server answer 400;
+    // null when they are fine. Host breaks RFC 9112 section 3.2 when there is none in HTTP/1.1,
+    // more than one, or a value that is not host[:port] (RFC 3986): passing it on would leave the
+    // backends to guess which host was meant (and which of two a cache or a virtual host keys
+    // on). Authorization may come once (RFC 9110 section 11.6.2 has one credentials value): with
+    // two, the gateway could verify one while the backend acts on the other.
+    const char *singletonProblem() const { return m_singletonProblem == SingletonProblem::None ? nullptr : singletonProblemText(); }
 
     // When Failed: the status to answer (400, 431, ...) and a reason for logs and the error body.
     int errorStatus() const { return m_errorStatus; }
@@ -83,10 +85,11 @@ private:
     bool parseHeadBlock(QByteArrayView head);  // up to and with its empty line
     bool parseRequestLine(QByteArrayView line);
     bool checkFieldLines(const Lines &lines, qsizetype headBytes);
-    void checkHostField();  // of the head just read, whose fields m_lastFields holds
-    const char *hostProblemText() const;
+    void checkSingletonFields();  // of the head just read, whose fields m_lastFields holds
+    const char *singletonProblemText() const;
     bool runFraming();
     qsizetype feedBody(const char *data, qsizetype size, BodyPieces *body);
+    bool chunkLinesEndInCrlf(QByteArrayView parsed, const BodyPieces &chunkData);
     void fail(int status, QByteArray message);
 
     Type m_type;
@@ -110,11 +113,15 @@ private:
     bool m_upgrade = false;
     bool m_expectNoBody = false;
     bool m_messageComplete = false;
-    enum class HostProblem : quint8 { None, Missing, Repeated, Invalid } m_hostProblem = HostProblem::None;
+    bool m_framingCr = false;  // the last byte of chunk framing read was a CR (chunkLinesEndInCrlf())
+    enum class SingletonProblem : quint8 {
+        None, HostMissing, HostRepeated, HostInvalid, AuthorizationRepeated
+    } m_singletonProblem = SingletonProblem::None;
     BodyPieces *m_bodyOut = nullptr;
     int m_errorStatus = 0;
-    // m_lastFields has one Host field, found valid: a head with the same fields needs no second look.
-    bool m_lastFieldsHostValid = false;
+    // m_lastFields has one Host field, found valid, and at most one Authorization: a head with
+    // the same fields needs no second look.
+    bool m_lastFieldsSingletonsValid = false;
     QByteArray m_errorMessage;
 };
 

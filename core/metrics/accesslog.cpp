@@ -104,6 +104,10 @@ void appendLine(QByteArray &out, const RequestRecord &record)
     appendNumber(out, record.attempts);
     out += " request_id=";
     out += record.requestId;
+    if (record.note) {
+        out += " note=";
+        out += record.note;
+    }
 }
 
 }  // namespace

@@ -287,7 +287,8 @@ void ClientConnection::handleRequestHead()
     m_phase = m_requestBodyDone ? Phase::AwaitingResponse : Phase::ReadingBody;
     m_bodyDeadline = m_requestBodyDone ? 0 : Deadlines::nowMs() + m_idleTimeoutMs;
 
-    if (const char *problem = m_parser.hostProblem()) {
+    // Before anything reads Host or Authorization, for local endpoints and routes alike.
+    if (const char *problem = m_parser.singletonProblem()) {
         m_closeAfterResponse = true;
         writeError(GatewayError::fromStatus(400, problem));
         return;
@@ -301,7 +302,8 @@ void ClientConnection::handleRequestHead()
             return;
         }
         if (m_requestBodyDone)
-            writeLocalResponse(m_services.localHandler->handle({head, QByteArray(), rec.peer, rec.requestId}));
+            writeLocalResponse(m_services.localHandler->handle(
+                {head, QByteArray(), rec.peer, clientAddressForAccess(head, rec.peer, current.snapshot->trustedProxies), rec.requestId}));
         return;
     }
 
@@ -389,7 +391,18 @@ void ClientConnection::startProxying(const RouteMatch &match, qint64 bodyLimit)
         : m_peerHash;
     request.bodyFraming = m_parser.framing();
     request.contentLength = m_parser.contentLength();
-    request.upgrade = m_parser.isUpgrade();
+    if (m_parser.isUpgrade()) {
+        const Route &route = *match.route->route;
+        const QByteArray requested = head.headers.combinedValue("upgrade");
+        request.upgrade = allowedUpgrades(requested, current.snapshot->config->allowedUpgradesFor(route));
+        if (request.upgrade.isEmpty()) {
+            // RFC 9110 section 7.8 lets a server ignore an upgrade: the request goes on as an
+            // ordinary one, without Upgrade and the fields Connection names (HTTP2-Settings).
+            current.record.note = "upgrade_ignored";
+            qCInfo(lcProxy).noquote() << "request" << rec.requestId << ": Upgrade" << http::quotedString(requested)
+                                      << "is not in the route's allowed_upgrades; proxied without it";
+        }
+    }
     current.bodyLimit = bodyLimit;
     m_exchange = new ProxyExchange(std::move(request), *this, *m_services.pool);
     m_exchange->start();
@@ -432,7 +445,9 @@ void ClientConnection::readBody()
     m_phase = Phase::AwaitingResponse;
     m_bodyDeadline = 0;
     if (m_localRequest) {
-        writeLocalResponse(m_services.localHandler->handle({m_parser.request(), current.localBody, current.record.peer, current.record.requestId}));
+        const http::RequestHead &head = m_parser.request();
+        const QHostAddress client = clientAddressForAccess(head, current.record.peer, current.snapshot->trustedProxies);
+        writeLocalResponse(m_services.localHandler->handle({head, current.localBody, current.record.peer, client, current.record.requestId}));
         return;
     }
     if (m_exchange)
@@ -682,6 +697,8 @@ void ClientConnection::exchangeResponseComplete()
 
 void ClientConnection::exchangeFailed(const GatewayError &error)
 {
+    if (error.closesConnection)
+        m_closeAfterResponse = true;
     writeError(error);
 }
 

@@ -12,8 +12,42 @@ namespace kairos {
 
 namespace {
 
+// HTTP2-Settings belongs to an h2c upgrade (RFC 7540 section 3.2.1), which is never passed on.
 constexpr QByteArrayView kHopByHop[] = {"connection", "keep-alive", "proxy-connection", "te", "trailer",
-                                        "transfer-encoding", "upgrade"};
+                                        "transfer-encoding", "upgrade", "http2-settings"};
+
+// "websocket", "foo/2": a protocol's name and its version, if any.
+std::pair<QByteArrayView, QByteArrayView> protocolParts(QByteArrayView protocol)
+{
+    const qsizetype slash = http::indexOfByte(protocol, '/');
+    if (slash < 0)
+        return {protocol, {}};
+    return {protocol.first(slash), protocol.sliced(slash + 1)};
+}
+
+// The same protocol: names equal (case-insensitive), and versions too where both give one.
+bool sameProtocol(QByteArrayView a, QByteArrayView b)
+{
+    const auto [nameA, versionA] = protocolParts(a);
+    const auto [nameB, versionB] = protocolParts(b);
+    return http::equalsIgnoreCase(nameA, nameB)
+           && (versionA.isEmpty() || versionB.isEmpty() || http::equalsIgnoreCase(versionA, versionB));
+}
+
+template <typename Visit>
+void forEachListItem(QByteArrayView list, Visit visit)
+{
+    qsizetype start = 0;
+    while (start <= list.size()) {
+        qsizetype comma = http::indexOfByte(list, ',', start);
+        if (comma < 0)
+            comma = list.size();
+        const QByteArrayView item = list.sliced(start, comma - start).trimmed();
+        if (!item.isEmpty())
+            visit(item);
+        start = comma + 1;
+    }
+}
 
 }  // namespace
 
@@ -112,11 +146,43 @@ http::RequestHead upstreamRequestHead(const http::RequestHead &client, const For
         headers.add(QByteArrayLiteral("X-Forwarded-Host"), forwardedHost.isEmpty() ? clientHost : forwardedHost);
     headers.add(QByteArrayLiteral("X-Request-Id"), context.requestId);
     headers.add(QByteArrayLiteral("Host"), preserveHost ? clientHost : context.backendAuthority);
-    if (context.upgrade) {
+    if (!context.upgrade.isEmpty()) {
         headers.add("Connection", "upgrade");
-        headers.add("Upgrade", client.headers.value("upgrade"));
+        headers.add("Upgrade", context.upgrade);
     }
     return upstream;
+}
+
+QByteArray allowedUpgrades(QByteArrayView requested, const QStringList &allowed)
+{
+    QByteArray kept;
+    forEachListItem(requested, [&](QByteArrayView protocol) {
+        const bool isAllowed = std::any_of(allowed.begin(), allowed.end(), [protocol](const QString &entry) {
+            const QByteArray latin = entry.toLatin1();
+            const auto [name, version] = protocolParts(latin);
+            // An entry with a version allows that version only; one without, any.
+            return sameProtocol(protocol, latin) && (version.isEmpty() || !protocolParts(protocol).second.isEmpty());
+        });
+        if (!isAllowed)
+            return;
+        if (!kept.isEmpty())
+            kept += ", ";
+        kept += protocol;
+    });
+    return kept;
+}
+
+bool switchesToRequestedProtocol(QByteArrayView switchedTo, QByteArrayView requested)
+{
+    bool any = false;
+    bool allRequested = true;
+    forEachListItem(switchedTo, [&](QByteArrayView protocol) {
+        any = true;
+        bool found = false;
+        forEachListItem(requested, [&](QByteArrayView asked) { found = found || sameProtocol(protocol, asked); });
+        allRequested = allRequested && found;
+    });
+    return any && allRequested;
 }
 
 QByteArray clientAddressBehindProxy(const http::RequestHead &request, const QByteArray &peerText, const NetworkList &trusted)
@@ -131,6 +197,23 @@ QByteArray clientAddressBehindProxy(const http::RequestHead &request, const QByt
             return clientAddressText(address);
     }
     return peerText;
+}
+
+QHostAddress clientAddressForAccess(const http::RequestHead &request, const QHostAddress &peer, const NetworkList &trusted)
+{
+    if (!trusted.contains(peer))
+        return peer;
+    QHostAddress client = peer;
+    const QList<QByteArray> chain = request.headers.combinedValue("x-forwarded-for").split(',');
+    for (auto it = chain.crbegin(); it != chain.crend(); ++it) {
+        const QByteArray entry = it->trimmed();
+        if (entry.isEmpty() && chain.size() == 1)
+            break;  // no X-Forwarded-For at all
+        client = QHostAddress(QString::fromLatin1(entry));
+        if (client.isNull() || !trusted.contains(client))
+            return client;
+    }
+    return client;
 }
 
 QByteArray newRequestId()

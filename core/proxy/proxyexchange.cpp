@@ -351,7 +351,11 @@ void ProxyExchange::handleResponseHead()
 {
     http::MessageParser &parser = m_upstream->parser();
     const int status = parser.response().status;
-    if (status == 101 && m_request.upgrade) {
+    if (status == 101 && !switchesToRequestedProtocol(parser.response().headers.combinedValue("upgrade"), m_request.upgrade)) {
+        refuseProtocolSwitch();
+        return;
+    }
+    if (status == 101) {
         m_responseDeadline = m_routeDeadline = 0;
         reportOutcome(true);
         m_phase = Phase::Done;
@@ -402,7 +406,7 @@ void ProxyExchange::completeResponse()
     m_phase = Phase::Done;
     m_responseDeadline = 0;
     // Bytes after the end of the response are a backend error: never hand that connection on.
-    const bool reusable = m_bodyFinished && m_upstream->parser().keepAlive() && !m_request.upgrade
+    const bool reusable = m_bodyFinished && m_upstream->parser().keepAlive() && m_request.upgrade.isEmpty()
                           && !hasUnparsedResponseBytes();
     releaseUpstream(reusable);
     releaseRequestCopies();
@@ -547,6 +551,26 @@ void ProxyExchange::failUpstream(int status, const QByteArray &reason, Failure f
     }
     GatewayError error = *m_lastError;
     error.attempts = m_attempts;
+    m_sink.exchangeFailed(error);
+}
+
+// A 101 to a request that asked for no upgrade the route allows, or to another protocol than
+// the ones asked for: what follows on that connection is nothing the gateway agreed to carry.
+void ProxyExchange::refuseProtocolSwitch()
+{
+    const QByteArray switchedTo = m_upstream->parser().response().headers.combinedValue("upgrade");
+    m_responseDeadline = m_routeDeadline = 0;
+    reportOutcome(false);
+    releaseUpstream(false);
+    releaseRequestCopies();
+    m_phase = Phase::Done;
+    qCWarning(lcProxy).noquote() << "request" << m_request.requestId << "to" << backendKey()
+                                 << ": the backend switched protocols (101) to"
+                                 << (switchedTo.isEmpty() ? QByteArray("nothing named") : http::quotedString(switchedTo))
+                                 << "which the request did not ask for; answering 502";
+    GatewayError error = GatewayError::fromStatus(502, "the backend switched to a protocol that was not asked for");
+    error.attempts = m_attempts;
+    error.closesConnection = true;
     m_sink.exchangeFailed(error);
 }
 

@@ -51,7 +51,7 @@ struct ExchangeRequest {
     quint64 clientHash = 0;  // of the client's address (X-Forwarded-For's when trusted), for IpHash
     http::MessageParser::Framing bodyFraming = http::MessageParser::Framing::None;
     quint64 contentLength = 0;
-    bool upgrade = false;
+    QByteArray upgrade;  // the Upgrade protocols passed on (those the route allows); empty: none
 };
 
 class ProxyExchange : public QObject, private TransportListener
@@ -112,6 +112,7 @@ private:
     void writeToUpstream(QByteArrayView data);
     void failUpstream(int status, const QByteArray &reason, Failure failure);
     bool canRetryOnFreshConnection() const;
+    void refuseProtocolSwitch();
     void releaseUpstream(bool reusable);
     void releaseRequestCopies();
     void finish();

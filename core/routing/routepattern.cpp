@@ -67,7 +67,8 @@ std::optional<RoutePattern> RoutePattern::parse(const QString &path, QString *er
         const bool last = i == parts.size() - 1;
         if (part.isEmpty() && !last)
             return fail(QStringLiteral("must not contain an empty segment \"//\" (got \"%1\")").arg(path));
-        if (part == QLatin1String(".") || part == QLatin1String(".."))
+        const QString beforeParameters = part.section(QLatin1Char(';'), 0, 0);  // "..;x" is ".." to many servers
+        if (beforeParameters == QLatin1String(".") || beforeParameters == QLatin1String(".."))
             return fail(QStringLiteral("must not contain \".\" or \"..\" segments (got \"%1\")").arg(path));
 
         PatternSegment segment;

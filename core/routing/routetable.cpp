@@ -47,8 +47,13 @@ bool percentDecode(QByteArrayView raw, char *out, qsizetype *outLength)
     return true;
 }
 
+// "." or "..", also with parameters ("..;x"): Tomcat, Jetty and Spring read a segment's ";"
+// parameters away before they resolve dot segments, so "/pub/..;/secret" leaves the route there.
 bool isDotSegment(QByteArrayView segment)
 {
+    const qsizetype semicolon = http::indexOfByte(segment, ';');
+    if (semicolon >= 0)
+        segment = segment.first(semicolon);
     return segment == QByteArrayView(".") || segment == QByteArrayView("..");
 }
 

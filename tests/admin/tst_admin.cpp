@@ -6,6 +6,7 @@
 #include "support/testsupport.h"
 
 #include <QJsonDocument>
+#include <QMessageAuthenticationCode>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -50,6 +51,16 @@ QByteArray hs256(const QJsonObject &claims, const QString &secret = kSecret)
     free(encoded);
     jwt_free(jwt);
     return token;
+}
+
+// A token signed with kSecret under a header of the test's own (hs256() lets libjwt write it).
+QByteArray hs256WithHeader(const QByteArray &header, const QJsonObject &claims)
+{
+    const auto encode = [](const QByteArray &bytes) {
+        return bytes.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+    };
+    const QByteArray input = encode(header) + '.' + encode(QJsonDocument(claims).toJson(QJsonDocument::Compact));
+    return input + '.' + encode(QMessageAuthenticationCode::hash(input, kSecret.toUtf8(), QCryptographicHash::Sha256));
 }
 
 // name{labels} -> value, checking the text format on the way.
@@ -423,6 +434,94 @@ private slots:
         QVERIFY(!request(running.port, "GET", "/api/config").body.contains("s3cret-admin-token"));
     }
 
+    // With a load balancer on the same host every request comes from 127.0.0.1: the admin API
+    // judges the client the proxy forwards for, as the access log and X-Forwarded-For name it.
+    void adminBehindATrustedProxyJudgesTheForwardedClient_data()
+    {
+        QTest::addColumn<QList<QByteArray>>("forwardedFor");  // one X-Forwarded-For field each
+        QTest::newRow("one hop") << QList<QByteArray>{"203.0.113.5"};
+        QTest::newRow("several hops") << QList<QByteArray>{"198.51.100.7, 203.0.113.5, 127.0.0.1"};
+        QTest::newRow("a local address claimed first") << QList<QByteArray>{"127.0.0.1, 203.0.113.5"};
+        QTest::newRow("two fields") << QList<QByteArray>{"203.0.113.5", "127.0.0.1"};
+        QTest::newRow("IPv6") << QList<QByteArray>{"2001:db8::5"};
+        QTest::newRow("not an address") << QList<QByteArray>{"unknown"};
+        QTest::newRow("address and port") << QList<QByteArray>{"127.0.0.1:80"};
+    }
+
+    void adminBehindATrustedProxyJudgesTheForwardedClient()
+    {
+        QFETCH(QList<QByteArray>, forwardedFor);
+        const QJsonObject trusted{{"host", "127.0.0.1"}, {"port", 5900}, {"workers", 2}, {"trusted_proxies", QJsonArray{"127.0.0.1/32"}}};
+        QJsonObject config = baseConfig(m_backend->port());
+        config["server"] = trusted;
+        RunningService running(config);
+        QList<std::pair<QByteArray, QByteArray>> fields;
+        for (const QByteArray &value : forwardedFor)
+            fields.append(std::pair<QByteArray, QByteArray>("X-Forwarded-For", value));
+        const QByteArray before = request(running.port, "GET", "/api/config").body;
+
+        struct Call {
+            QByteArray method, target;
+            QJsonValue body;
+        };
+        const QList<Call> calls{{"GET", "/api/config", {}},
+                                {"GET", "/api/routes", {}},
+                                {"GET", "/api/routes/api/users", {}},
+                                {"GET", "/api/backends", {}},
+                                {"GET", "/metrics", {}},
+                                {"GET", "/api/config/status", {}},
+                                {"PUT", "/api/config", QJsonObject{{"routers", QJsonArray{}}}},
+                                {"POST", "/api/routes", productRoute(m_backend->port())},
+                                {"PUT", "/api/routes/api/users", productRoute(m_backend->port())},
+                                {"DELETE", "/api/routes/api/users", {}},
+                                {"POST", "/api/config/reload", {}}};
+        for (const Call &call : calls) {
+            const Response refused = call.body.isUndefined() || call.body.isNull()
+                                         ? request(running.port, call.method, call.target, fields)
+                                         : jsonRequest(running.port, call.method, call.target, call.body, fields);
+            QVERIFY2(refused.status == 403, call.method + ' ' + call.target + " answered " + QByteArray::number(refused.status));
+        }
+        QCOMPARE(request(running.port, "GET", "/api/config").body, before);  // nothing changed
+        QCOMPARE(request(running.port, "GET", "/api/config/status").json()["changes_applied"].toInt(), 1);
+        QCOMPARE(request(running.port, "GET", "/api/users", fields).status, 200);  // traffic still flows
+        // Forwarded for a client inside allowed_networks: admitted.
+        QCOMPARE(request(running.port, "GET", "/api/routes", {{"X-Forwarded-For", "127.0.0.7"}}).status, 200);
+
+        // With the admin token, from anywhere.
+        config["admin"] = QJsonObject{{"token", "s3cret-admin-token"}};
+        QVERIFY(running.service.configStore().replaceJson(QJsonDocument(config).toJson(), ConfigStore::Source::Api).applied());
+        QCOMPARE(request(running.port, "GET", "/api/routes", fields).status, 401);
+        fields.append(std::pair<QByteArray, QByteArray>("Authorization", "Bearer s3cret-admin-token"));
+        QCOMPARE(request(running.port, "GET", "/api/routes", fields).status, 200);
+        QCOMPARE(request(running.port, "POST", "/api/config/reload", fields).status, 200);
+    }
+
+    // A page the user has open can make the browser send simple requests to 127.0.0.1, and a page
+    // proxied on the gateway's own port is even same-origin: no change may come from either.
+    void browserPagesCannotChangeTheConfig()
+    {
+        RunningService running(baseConfig(m_backend->port()));
+        const QByteArray origin = "http://127.0.0.1:" + QByteArray::number(running.port);
+        QCOMPARE(request(running.port, "POST", "/api/config/reload", {{"Content-Type", "text/plain"}}, "x").status, 415);
+        QCOMPARE(request(running.port, "POST", "/api/config/reload", {{"Content-Type", "application/x-www-form-urlencoded"}}, "a=b").status, 415);
+        QCOMPARE(request(running.port, "POST", "/api/config/reload", {{"Origin", "http://attacker.example"}}).status, 403);
+        QCOMPARE(request(running.port, "POST", "/api/config/reload", {{"Origin", "null"}}).status, 403);
+        QCOMPARE(jsonRequest(running.port, "PUT", "/api/config", baseConfig(m_backend->port()), {{"Origin", origin}}).status, 403);
+        QCOMPARE(request(running.port, "DELETE", "/api/routes/api/users", {{"Sec-Fetch-Site", "same-origin"}}).status, 403);
+        QCOMPARE(request(running.port, "GET", "/api/config", {{"Sec-Fetch-Site", "cross-site"}}).status, 403);
+        QCOMPARE(request(running.port, "GET", "/api/config/status").json()["changes_applied"].toInt(), 1);
+        // No CORS preflight is answered, so a page never gets to send what needs one.
+        const Response preflight = request(running.port, "OPTIONS", "/api/config/reload",
+                                           {{"Origin", "http://attacker.example"}, {"Access-Control-Request-Method", "POST"},
+                                            {"Access-Control-Request-Headers", "content-type"}});
+        QVERIFY(preflight.status >= 400);
+        QVERIFY(!preflight.headers.contains("access-control-allow-origin"));
+        QVERIFY(!preflight.headers.contains("access-control-allow-methods"));
+        // What curl and scripts send still works, and a page typed into the address bar can be read.
+        QCOMPARE(request(running.port, "POST", "/api/config/reload").status, 200);
+        QCOMPARE(request(running.port, "GET", "/api/config", {{"Sec-Fetch-Site", "none"}}).status, 200);
+    }
+
     void separateAdminListener()
     {
         RunningService running(baseConfig(m_backend->port(), {{"admin", QJsonObject{{"listen", "127.0.0.1:0"}}}}));
@@ -478,12 +577,23 @@ private slots:
             {"alg none", QByteArray("eyJhbGciOiJub25lIn0.eyJpc3MiOiJrYWlyb3MifQ.")},
             // {"alg":"x\"\r\nX-Injected: 1"}: words of the token must not become a field of the answer
             {"alg with CRLF", QByteArray("eyJhbGciOiJ4XCJcclxuWC1JbmplY3RlZDogMSJ9.eyJpc3MiOiJrYWlyb3MifQ.c2ln")},
+            {"crit", hs256WithHeader(R"({"alg":"HS256","crit":["x-unknown"],"x-unknown":1})",
+                                     {{"iss", "kairos"}, {"exp", double(now + 300)}})},
         };
         for (const auto &entry : refused) {
             const Response response = withToken("/secure", entry.token);
             QVERIFY2(response.status == 401, entry.name);
             QVERIFY2(response.headers.value("www-authenticate").contains("error=\"invalid_token\""), entry.name);
             QVERIFY2(response.headers.value("x-injected").isNull(), entry.name);
+        }
+        QCOMPARE(m_backend->requestsServed(), 2);
+
+        // A forged token beside a valid one, in either order: refused before any is looked at.
+        const QByteArray forged = hs256({{"sub", "admin"}, {"iss", "kairos"}}, QStringLiteral("another-secret-another-secret-abc"));
+        for (const auto &[first, second] : {std::pair{good, forged}, std::pair{forged, good}, std::pair{good, good}}) {
+            const Response twice = request(running.port, "GET", "/secure",
+                                           {{"Authorization", "Bearer " + first}, {"Authorization", "Bearer " + second}});
+            QCOMPARE(twice.status, 400);
         }
         QCOMPARE(m_backend->requestsServed(), 2);
     }

@@ -2,6 +2,7 @@
 #include "auth/jwtverifier.h"
 
 #include <QJsonDocument>
+#include <QMessageAuthenticationCode>
 #include <QtTest>
 
 #include <jwt.h>
@@ -115,6 +116,22 @@ private slots:
         QJsonObject missing = good;
         missing.remove("role");
         QCOMPARE(verifier.verify(sign(JWT_ALG_HS256, kSecret, missing), kNow).error, QStringLiteral("missing claim \"role\""));
+    }
+
+    // RFC 7515 section 4.1.11: critical extensions the verifier does not know refuse the token.
+    void criticalHeaderExtensionsAreRefused()
+    {
+        const JwtVerifier verifier(secretSettings());
+        const QByteArray signingInput = base64Url(R"({"alg":"HS256","typ":"JWT","crit":["x-unknown"],"x-unknown":1})")
+                                        + '.' + base64Url(R"({"sub":"eve"})");
+        const QByteArray signature = QMessageAuthenticationCode::hash(signingInput, kSecret, QCryptographicHash::Sha256);
+        const JwtVerifier::Result result = verifier.verify(signingInput + '.' + base64Url(signature), kNow);
+        QVERIFY(!result.valid);
+        QVERIFY(result.error.contains(QLatin1String("crit")));
+        // The same token without crit, signed the same way, passes: the refusal is crit's alone.
+        const QByteArray plainInput = base64Url(R"({"alg":"HS256","typ":"JWT"})") + '.' + base64Url(R"({"sub":"eve"})");
+        const QByteArray plainSignature = QMessageAuthenticationCode::hash(plainInput, kSecret, QCryptographicHash::Sha256);
+        QVERIFY(verifier.verify(plainInput + '.' + base64Url(plainSignature), kNow).valid);
     }
 
     void algNoneIsRefused()

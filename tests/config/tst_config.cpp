@@ -440,6 +440,24 @@ private slots:
         QTest::newRow("bad trusted proxy")
             << withRoute([](QJsonObject &) {}, {{"server", QJsonObject{{"trusted_proxies", QJsonArray{"nope"}}}}})
             << "server.trusted_proxies[0]: must be an address or CIDR such as 10.0.0.0/8 (got \"nope\")";
+        const QString h2cRefused = QStringLiteral(
+            "cannot be allowed: an HTTP/2 connection to the backend would carry requests for any path, past routes, "
+            "methods and authentication");
+        QTest::newRow("h2c allowed at the top level")
+            << withRoute([](QJsonObject &) {}, {{"allowed_upgrades", QJsonArray{"websocket", "h2c"}}})
+            << "allowed_upgrades[1]: \"h2c\" " + h2cRefused;
+        QTest::newRow("h2c allowed on a route")
+            << withRoute([](QJsonObject &r) { r.insert("allowed_upgrades", QJsonArray{"H2C"}); })
+            << "routers[0].allowed_upgrades[0]: \"H2C\" " + h2cRefused;
+        QTest::newRow("upgrade not a token")
+            << withRoute([](QJsonObject &r) { r.insert("allowed_upgrades", QJsonArray{"web socket"}); })
+            << "routers[0].allowed_upgrades[0]: \"web socket\" is not an upgrade protocol token such as \"websocket\"";
+        QTest::newRow("dot segment with parameters")
+            << withRoute([](QJsonObject &r) { r.insert("external_path", "/a/..;x/b"); })
+            << "routers[0].external_path: must not contain \".\" or \"..\" segments (got \"/a/..;x/b\")";
+        QTest::newRow("internal dot segment with parameters")
+            << withRoute([](QJsonObject &r) { r.insert("internal_path", "/a/..;/b"); })
+            << "routers[0].internal_path: must not contain \".\" or \"..\" segments (got \"/a/..;/b\")";
     }
 
     void validationRules()

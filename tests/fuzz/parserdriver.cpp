@@ -31,7 +31,7 @@ void describeHead(const MessageParser &parser, MessageParser::Type type, QByteAr
     if (type == MessageParser::Type::Request) {
         const http::RequestHead &head = parser.request();
         out += "HEAD " + head.method + ' ' + head.target + " 1." + QByteArray::number(head.versionMinor) + '\n';
-        out += QByteArray("host ") + (parser.hostProblem() ? parser.hostProblem() : "ok") + '\n';
+        out += QByteArray("singletons ") + (parser.singletonProblem() ? parser.singletonProblem() : "ok") + '\n';
         headers = &head.headers;
     } else {
         const http::ResponseHead &head = parser.response();

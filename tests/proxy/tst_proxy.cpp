@@ -5,6 +5,7 @@
 #include "proxy/networklist.h"
 #include "support/testsupport.h"
 
+#include <QProcess>
 #include <QSslKey>
 #include <QSslServer>
 #include <QWebSocket>
@@ -376,6 +377,13 @@ private slots:
         QTest::newRow("space before colon") << start + "Transfer-Encoding : chunked\r\n\r\n0\r\n\r\n";
         QTest::newRow("NUL") << start + QByteArray("X-A: a\0b\r\n\r\n", 12);
         QTest::newRow("LF in value") << QByteArray("GET /one/x HTTP/1.1\nHost: h\n\n");
+        const QByteArray chunked = start + "Transfer-Encoding: chunked\r\n\r\n";
+        QTest::newRow("bare LF after chunk size") << chunked + "5;a\nhello\r\n0\r\n\r\n";
+        QTest::newRow("bare LF after chunk data") << chunked + "5\r\nhello\n0\r\n\r\n";
+        QTest::newRow("bare LF after last chunk") << chunked + "0\n\r\n";
+        QTest::newRow("CR without LF in chunk") << chunked + "5\rhello\r\n0\r\n\r\n";
+        QTest::newRow("TE in HTTP/1.0") << QByteArray("POST /one/x HTTP/1.0\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+        QTest::newRow("two Authorization") << QByteArray("GET /one/x HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer a\r\nAuthorization: Bearer b\r\n\r\n");
     }
 
     void smugglingAttemptsAreRejectedAndClosed()
@@ -701,7 +709,9 @@ private slots:
             socket->write(payload);
             socket->disconnectFromHost();  // once all is written
         });
-        RunningGateway running(makeConfig({routeJson("/t", "/", {backendJson(backend.port())}, {"GET"})}));
+        QJsonObject route = routeJson("/t", "/", {backendJson(backend.port())}, {"GET"});
+        route.insert("allowed_upgrades", QJsonArray{"raw"});
+        RunningGateway running(makeConfig({route}));
         QTcpSocket client;
         client.setReadBufferSize(1024);  // reads no more than this until asked: the kernel's buffers fill
         client.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, 4096);
@@ -719,6 +729,180 @@ private slots:
         QVERIFY(received.startsWith("HTTP/1.1 101"));
         QCOMPARE(received.size() - head, payload.size());
         QTRY_COMPARE_WITH_TIMEOUT(running.gateway.activeConnections(), 0, 5000);
+    }
+
+    // h2c smuggling: a backend that accepts "Upgrade: h2c" would give the client an HTTP/2
+    // connection on which it asks for any path. The upgrade is dropped, the request answered as
+    // HTTP/1.1, and the path behind the route stays out of reach.
+    void h2cUpgradeIsNeverTunnelled_data()
+    {
+        QTest::addColumn<QByteArray>("connection");
+        QTest::newRow("Connection: Upgrade") << QByteArray("Upgrade");
+        QTest::newRow("Connection: Upgrade, HTTP2-Settings") << QByteArray("Upgrade, HTTP2-Settings");
+    }
+
+    void h2cUpgradeIsNeverTunnelled()
+    {
+        QFETCH(QByteArray, connection);
+        const QString python = QStringLiteral("/usr/bin/python3");
+        QProcess backend;
+        backend.start(python, {QStringLiteral(KAIROS_SOURCE_DIR "/tests/proxy/h2c_backend.py")});
+        QVERIFY2(backend.waitForReadyRead(10000), "the h2c backend (python3-h2) did not start");
+        const int backendPort = backend.readLine().trimmed().toInt();
+        QVERIFY(backendPort > 0);
+        QJsonObject route = routeJson("/pub/{*rest}", "/public/{rest}", {backendJson(quint16(backendPort))}, {"GET"});
+        route.insert("allowed_upgrades", QJsonArray{"websocket", "foo"});
+        RunningGateway running(makeConfig({route}));
+        QProcess attacker;
+        attacker.start(python, {QStringLiteral(KAIROS_SOURCE_DIR "/tests/proxy/h2c_smuggle.py"),
+                                QString::number(running.port()), "/pub/a.txt", "/secret.txt", QString::fromLatin1(connection)});
+        QVERIFY(attacker.waitForStarted(5000));
+        while (attacker.state() != QProcess::NotRunning)  // the gateway's workers run meanwhile; the test's loop too
+            QTest::qWait(20);
+        const QByteArray verdict = attacker.readAllStandardOutput().trimmed();
+        QCOMPARE(verdict, QByteArray("ordinary 200 served /public/a.txt"));
+        QTest::qWait(100);
+        const QByteArray seen = backend.readAllStandardOutput();
+        backend.kill();
+        backend.waitForFinished();
+        QVERIFY2(seen.contains("http/1.1 GET /public/a.txt upgrade=none settings=no"), seen.constData());
+        QVERIFY2(!seen.contains("secret") && !seen.contains("h2 "), seen.constData());
+    }
+
+    // A protocol the route does not list is removed on the way; once listed, it is tunnelled.
+    void customUpgradeTunnelsOnlyOnceAllowed()
+    {
+        QByteArrayList upgradesSeen;
+        ScriptedBackend backend([&upgradesSeen](QTcpSocket *socket, const QByteArray &received, int) {
+            const qsizetype end = received.indexOf("\r\n\r\n");
+            if (end < 0)
+                return;
+            if (!received.contains("\r\nUpgrade: ")) {
+                if (end + 4 == received.size()) {
+                    upgradesSeen.append("none");
+                    socket->write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nplain");
+                }
+                return;
+            }
+            if (end + 4 == received.size()) {
+                upgradesSeen.append(received.mid(received.indexOf("\r\nUpgrade: ") + 11).split('\r').first());
+                socket->write("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: foo\r\n\r\n");
+            } else {
+                socket->write("echo:" + received.mid(end + 4));  // in the tunnel
+            }
+        });
+        const auto route = [&backend](const QJsonArray &allowed) {
+            QJsonObject json = routeJson("/t", "/", {backendJson(backend.port())}, {"GET"});
+            if (!allowed.isEmpty())
+                json.insert("allowed_upgrades", allowed);
+            return json;
+        };
+        const QByteArray upgrade = "GET /t HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: foo, h2c\r\n\r\n";
+        {
+            RunningGateway running(makeConfig({route({})}));
+            RawClient client(running.port());
+            client.send(upgrade);
+            const Response response = client.readOne();
+            QCOMPARE(response.status, 200);
+            QCOMPARE(response.body, QByteArray("plain"));
+            QVERIFY(client.waitForClosed());
+        }
+        {
+            RunningGateway running(makeConfig({route({"foo"})}));
+            RawClient client(running.port());
+            client.send(upgrade);
+            QTRY_VERIFY_WITH_TIMEOUT(client.received().contains("\r\n\r\n"), 5000);
+            QVERIFY(client.received().startsWith("HTTP/1.1 101"));
+            client.send("hi");
+            QTRY_VERIFY_WITH_TIMEOUT(client.received().endsWith("echo:hi"), 5000);
+        }
+        // A top-level allowed_upgrades that a route's own list overrides.
+        {
+            RunningGateway running(makeConfig({route({"websocket"})}, {}, {{"allowed_upgrades", QJsonArray{"foo"}}}));
+            RawClient client(running.port());
+            client.send(upgrade);
+            QCOMPARE(client.readOne().status, 200);
+        }
+        QCOMPARE(upgradesSeen, (QByteArrayList{"none", "foo", "none"}));  // never h2c
+    }
+
+    // A 101 to another protocol than the ones asked for, or to a request that asked for none:
+    // 502, and both connections close.
+    void unrequestedProtocolSwitchIs502_data()
+    {
+        QTest::addColumn<QByteArray>("requestBytes");
+        QTest::newRow("websocket asked, bar given")
+            << QByteArray("GET /t HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+        QTest::newRow("nothing asked") << QByteArray("GET /t HTTP/1.1\r\nHost: h\r\n\r\n");
+        QTest::newRow("h2c asked and dropped") << QByteArray("GET /t HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n");
+    }
+
+    void unrequestedProtocolSwitchIs502()
+    {
+        QFETCH(QByteArray, requestBytes);
+        bool backendClosed = false;
+        ScriptedBackend backend([&backendClosed](QTcpSocket *socket, const QByteArray &received, int) {
+            if (!received.endsWith("\r\n\r\n"))
+                return;
+            const QByteArray protocol = received.contains("Upgrade: websocket") ? "bar" : "websocket";
+            socket->write("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: " + protocol + "\r\n\r\n");
+            QObject::connect(socket, &QTcpSocket::disconnected, [&backendClosed] { backendClosed = true; });
+        });
+        RunningGateway running(makeConfig({routeJson("/t", "/", {backendJson(backend.port())}, {"GET"})}));
+        RawClient client(running.port());
+        client.send(requestBytes);
+        const Response response = client.readOne();
+        QCOMPARE(response.status, 502);
+        QCOMPARE(response.headers.value("connection"), QByteArray("close"));
+        QVERIFY(client.waitForClosed());
+        QTRY_VERIFY_WITH_TIMEOUT(backendClosed, 5000);
+    }
+
+    // "..;" is ".." to Tomcat, Jetty and Spring, which read a segment's parameters away.
+    void dotSegmentsWithParametersAreRefused_data()
+    {
+        QTest::addColumn<QByteArray>("target");
+        QTest::addColumn<int>("status");
+        QTest::newRow("..;") << QByteArray("/one/..;/secret") << 400;
+        QTest::newRow("..;x") << QByteArray("/one/..;x=1/secret") << 400;
+        QTest::newRow(".;") << QByteArray("/one/.;/secret") << 400;
+        QTest::newRow("%2e%2e;") << QByteArray("/one/%2e%2e;/secret") << 400;
+        QTest::newRow("..%3b") << QByteArray("/one/..%3b/secret") << 400;
+        QTest::newRow("%2E.%3B") << QByteArray("/one/%2E.%3B/secret") << 400;
+        QTest::newRow("..;/ last") << QByteArray("/one/a/..;") << 400;
+        QTest::newRow("parameters pass") << QByteArray("/one/a;v=1/b") << 200;
+        QTest::newRow("dots within a name pass") << QByteArray("/one/a..;b/c") << 200;
+    }
+
+    void dotSegmentsWithParametersAreRefused()
+    {
+        QFETCH(QByteArray, target);
+        QFETCH(int, status);
+        RunningGateway running(echoConfig());
+        const Response response = request(running.port(), "GET", target);
+        QCOMPARE(response.status, status);
+        QCOMPARE(m_a->requestsServed(), status == 200 ? 1 : 0);
+        if (status == 200)
+            QCOMPARE(response.json()["target"].toString().toLatin1(), target.mid(4));
+    }
+
+    // Two Authorization fields, in either order, valid or not: refused before routing, on every
+    // route, and the backend sees nothing.
+    void twoAuthorizationFieldsAreRefused()
+    {
+        RunningGateway running(echoConfig());
+        for (const QByteArray &target : {QByteArray("/one/x"), QByteArray("/api/users"), QByteArray("/nowhere")}) {
+            RawClient client(running.port());
+            client.send("GET " + target + " HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer a\r\nX-A: 1\r\nauthorization: Basic b\r\n\r\n");
+            const Response response = client.readOne();
+            QCOMPARE(response.status, 400);
+            QVERIFY(response.json()["error"].toString().contains(QLatin1String("Authorization")));
+            QVERIFY(client.waitForClosed());
+        }
+        QCOMPARE(m_a->requestsServed() + m_b->requestsServed(), 0);
+        // One is passed on as it came.
+        const Response one = request(running.port(), "GET", "/one/x", {{"Authorization", "Bearer a"}});
+        QCOMPARE(upstreamHeaderValues(one, "authorization"), QList<QByteArray>{"Bearer a"});
     }
 
     void tlsBackend()
