@@ -2,8 +2,10 @@
 //   /api/routes[/{path}]  route management      /api/config[/reload|/status]  config and hot reload
 //   /api/backends         backend states        /metrics                      Prometheus text
 //   /health /ready /live  probes (open to all)
-// /api/* and /metrics answer only peers in admin.allowed_networks, or others that present the
-// admin token (admin.token or $KAIROS_ADMIN_TOKEN) as a bearer token. Every change goes through
+// /api/* and /metrics answer only clients in admin.allowed_networks (behind a trusted proxy, the
+// client it forwards for), or others that present the admin token (admin.token or
+// $KAIROS_ADMIN_TOKEN) as a bearer token; nothing a browser page sends (docs/API.md, Access).
+// Every change goes through
 // ConfigStore (validate, save, swap). Runs on the worker threads; everything it touches is
 // thread-safe.
 #pragma once

@@ -85,6 +85,9 @@ private slots:
         RequestRecord unicode = record("u");
         unicode.routePath = QStringLiteral("/caf\u00e9");
         QVERIFY(AccessLog::format(unicode).contains("route=/caf\xc3\xa9 "));
+        RequestRecord noted = record("n");
+        noted.note = "upgrade_ignored";
+        QVERIFY(AccessLog::format(noted).endsWith(" request_id=n note=upgrade_ignored"));
     }
 
     void fileLinesCarryTheUtcTime()
