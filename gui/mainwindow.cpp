@@ -7,7 +7,7 @@
 #include "routesmodel.h"
 #include "trafficview.h"
 
-#include "metrics/backendreport.h"
+#include "proxy/backendreport.h"
 
 #include <QApplication>
 #include <QClipboard>

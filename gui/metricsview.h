@@ -3,7 +3,7 @@
 // counters, so the charts never slow the proxy down.
 #pragma once
 
-#include "metrics/histogram.h"
+#include "backend/histogram.h"
 
 #include <QWidget>
 

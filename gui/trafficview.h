@@ -2,7 +2,7 @@
 // tries); selecting one shows its request and response headers.
 #pragma once
 
-#include "proxy/requestrecord.h"
+#include "metrics/requestrecord.h"
 
 #include <QAbstractTableModel>
 #include <QWidget>

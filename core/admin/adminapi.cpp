@@ -2,7 +2,7 @@
 
 #include "config/configreader.h"
 #include "config/configwriter.h"
-#include "metrics/backendreport.h"
+#include "proxy/backendreport.h"
 #include "metrics/prometheus.h"
 #include "proxy/gateway.h"
 #include "proxy/gatewayerror.h"

@@ -6,7 +6,7 @@
 // threads; their mutable state is atomic.
 #pragma once
 
-#include "backendstate.h"
+#include "backend/backendstate.h"
 #include "config/config.h"
 
 #include <QByteArrayView>

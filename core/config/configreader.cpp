@@ -1,6 +1,6 @@
 #include "configreader.h"
 
-#include "sharedvalue.h"
+#include "base/sharedvalue.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -1,6 +1,6 @@
 #include "configvalidator.h"
 
-#include "routing/routepattern.h"
+#include "config/routepattern.h"
 
 #include <QHash>
 #include <QFileInfo>

@@ -1,6 +1,6 @@
 #include "messageparser.h"
 
-#include "bytesearch.h"
+#include "base/bytesearch.h"
 
 #include <http_parser.h>
 

@@ -9,7 +9,7 @@
 // write of more than 4 KiB is not atomic); flush() and the destructor write what is left.
 #pragma once
 
-#include "proxy/requestrecord.h"
+#include "metrics/requestrecord.h"
 
 #include <QFile>
 #include <QMutex>

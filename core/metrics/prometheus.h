@@ -2,7 +2,7 @@
 // kairos_; docs/API.md lists them.
 #pragma once
 
-#include "balancing/backendstate.h"
+#include "backend/backendstate.h"
 #include "routemetrics.h"
 
 #include <QByteArray>

@@ -2,7 +2,7 @@
 // append; readers copy what is newer than what they have. Only used while the console runs.
 #pragma once
 
-#include "proxy/requestrecord.h"
+#include "metrics/requestrecord.h"
 
 #include <QList>
 #include <QMutex>

@@ -2,8 +2,8 @@
 // reloads by external path. Updated with atomics from every worker thread.
 #pragma once
 
-#include "firstuse.h"
-#include "histogram.h"
+#include "base/firstuse.h"
+#include "backend/histogram.h"
 
 #include <QByteArrayView>
 #include <QHash>

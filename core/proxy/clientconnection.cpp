@@ -1,6 +1,6 @@
 #include "clientconnection.h"
 
-#include "poller.h"
+#include "runtime/poller.h"
 #include "tunnel.h"
 
 #include <QDateTime>

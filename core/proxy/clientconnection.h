@@ -5,10 +5,10 @@
 #pragma once
 
 #include "gatewaysnapshot.h"
-#include "deadlines.h"
+#include "runtime/deadlines.h"
 #include "proxyexchange.h"
-#include "requestrecord.h"
-#include "transport.h"
+#include "metrics/requestrecord.h"
+#include "runtime/transport.h"
 
 #include <QElapsedTimer>
 

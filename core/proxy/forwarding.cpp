@@ -1,7 +1,7 @@
 #include "forwarding.h"
 
 #include "balancing/balancer.h"
-#include "http/bytesearch.h"
+#include "base/bytesearch.h"
 #include "networklist.h"
 
 #include <QVarLengthArray>

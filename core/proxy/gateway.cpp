@@ -1,7 +1,7 @@
 #include "gateway.h"
 
-#include "acceptor.h"
-#include "epolldispatcher.h"
+#include "runtime/acceptor.h"
+#include "runtime/epolldispatcher.h"
 #include "worker.h"
 
 #include <QLoggingCategory>

@@ -1,6 +1,6 @@
 #include "proxyexchange.h"
 
-#include "deadlines.h"
+#include "runtime/deadlines.h"
 #include "resilience/retrypolicy.h"
 
 #include <QLoggingCategory>

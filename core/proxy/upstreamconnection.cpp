@@ -1,7 +1,7 @@
 #include "upstreamconnection.h"
 
-#include "sockettransport.h"
-#include "tlstransport.h"
+#include "runtime/sockettransport.h"
+#include "runtime/tlstransport.h"
 
 namespace kairos {
 

@@ -6,7 +6,7 @@
 #include "config/config.h"
 #include "http/messageparser.h"
 
-#include "transport.h"
+#include "runtime/transport.h"
 
 #include <QElapsedTimer>
 

@@ -1,7 +1,7 @@
 #include "worker.h"
 
-#include "poller.h"
-#include "sockettransport.h"
+#include "runtime/poller.h"
+#include "runtime/sockettransport.h"
 
 #include <QCoreApplication>
 #include <QLoggingCategory>

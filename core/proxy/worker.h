@@ -4,7 +4,7 @@
 #pragma once
 
 #include "clientconnection.h"
-#include "deadlines.h"
+#include "runtime/deadlines.h"
 #include "upstreampool.h"
 
 #include <QObject>

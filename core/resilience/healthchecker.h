@@ -4,7 +4,7 @@
 // however many routes use it. A backend starts healthy, so traffic flows before the first check.
 #pragma once
 
-#include "balancing/backendstate.h"
+#include "backend/backendstate.h"
 #include "config/config.h"
 
 #include <QNetworkAccessManager>

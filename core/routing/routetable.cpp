@@ -1,8 +1,8 @@
 #include "routetable.h"
 
-#include "config/sharedvalue.h"
-#include "http/bytesearch.h"
-#include "routepattern.h"
+#include "base/sharedvalue.h"
+#include "base/bytesearch.h"
+#include "config/routepattern.h"
 
 #include <QSet>
 

@@ -9,7 +9,7 @@
 #pragma once
 
 #include "config/config.h"
-#include "http/bytesearch.h"
+#include "base/bytesearch.h"
 
 #include <QByteArray>
 #include <QByteArrayView>

@@ -1,6 +1,6 @@
 // Route and backend counters: allocated by the first request, zeros until then, and exact when
 // several worker threads make that first request at once.
-#include "balancing/backendstate.h"
+#include "backend/backendstate.h"
 #include "metrics/prometheus.h"
 #include "metrics/routemetrics.h"
 

@@ -1,7 +1,7 @@
 // Retries, circuit breakers, active health checks and draining, against backends that fail on cue.
 #include "demo/echobackend.h"
 #include "proxy/gateway.h"
-#include "resilience/circuitbreaker.h"
+#include "backend/circuitbreaker.h"
 #include "resilience/retrypolicy.h"
 #include "support/testsupport.h"
 

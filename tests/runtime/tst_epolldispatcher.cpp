@@ -1,7 +1,7 @@
 // The worker threads' event loop (EpollDispatcher): what Qt's own dispatcher does for a thread
 // (posted events, timers, socket notifiers, quitting) on a thread of its own, against real
 // sockets on 127.0.0.1 and socket pairs.
-#include "proxy/epolldispatcher.h"
+#include "runtime/epolldispatcher.h"
 
 #include <QElapsedTimer>
 #include <QSocketNotifier>

@@ -13,7 +13,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-Q_DECLARE_LOGGING_CATEGORY(lcProxy)
+Q_DECLARE_LOGGING_CATEGORY(lcRuntime)
 
 namespace kairos {
 
@@ -162,7 +162,7 @@ void EpollDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
     const quint32 before = notifiers->interest();
     QSocketNotifier *&slot = notifiers->byType[notifier->type()];
     if (slot && slot != notifier)
-        qCWarning(lcProxy) << "a second socket notifier of type" << notifier->type() << "for descriptor" << descriptor
+        qCWarning(lcRuntime) << "a second socket notifier of type" << notifier->type() << "for descriptor" << descriptor
                            << "replaces the first";
     slot = notifier;
     m_poller->watch(descriptor, notifiers.get(), before, notifiers->interest());

@@ -3,9 +3,9 @@
 #pragma once
 
 #include "config/config.h"
-#include "metrics/firstuse.h"
-#include "metrics/histogram.h"
-#include "resilience/circuitbreaker.h"
+#include "base/firstuse.h"
+#include "backend/histogram.h"
+#include "backend/circuitbreaker.h"
 
 #include <QHash>
 #include <QMutex>

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <sys/socket.h>
 
-Q_DECLARE_LOGGING_CATEGORY(lcProxy)
+Q_DECLARE_LOGGING_CATEGORY(lcRuntime)
 
 namespace kairos {
 
@@ -51,7 +51,7 @@ void Acceptor::acceptPending()
             return;
         if (error == EINTR || error == ECONNABORTED)
             continue;  // the next one may be fine
-        qCWarning(lcProxy).noquote() << "cannot accept connections on port" << serverPort() << "-"
+        qCWarning(lcRuntime).noquote() << "cannot accept connections on port" << serverPort() << "-"
                                      << std::strerror(error)
                                      << (error == EMFILE || error == ENFILE ? "(raise the limit: ulimit -n);" : ";")
                                      << "trying again in" << kRetryAfterErrorMs << "ms";

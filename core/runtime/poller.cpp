@@ -11,7 +11,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-Q_DECLARE_LOGGING_CATEGORY(lcProxy)
+Q_LOGGING_CATEGORY(lcRuntime, "kairos.runtime")
 
 namespace kairos {
 
@@ -88,7 +88,7 @@ void Poller::watch(int descriptor, PollClient *client, quint32 before, quint32 a
     // Closing a descriptor takes it out of the set: one closed before it was unwatched is gone.
     if (operation == EPOLL_CTL_DEL && (errno == EBADF || errno == ENOENT))
         return;
-    qCWarning(lcProxy) << "epoll_ctl on descriptor" << descriptor << "failed:" << std::strerror(errno);
+    qCWarning(lcRuntime) << "epoll_ctl on descriptor" << descriptor << "failed:" << std::strerror(errno);
 }
 
 bool Poller::deleteAfterEvent(QObject *object)

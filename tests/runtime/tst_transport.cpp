@@ -1,6 +1,6 @@
 // SocketTransport against real sockets on 127.0.0.1, with a QTcpServer as the peer.
-#include "proxy/poller.h"
-#include "proxy/sockettransport.h"
+#include "runtime/poller.h"
+#include "runtime/sockettransport.h"
 
 #include <QTcpServer>
 #include <QTcpSocket>
