@@ -7,7 +7,7 @@ For each run it prints wrk's req/s and p99, then for the proxy's busiest thread:
 switched out while still runnable (preempted) and by which task, how often it blocked, and the
 wakeups it issued itself, by task woken and how many of them onto its own CPU. On a machine where
 wrk, the upstream and the proxy share the cores, a wakeup onto the proxy's own CPU is followed by
-the wakee taking that CPU (docs/BENCHMARKS.md, session 12).
+the wakee taking that CPU (docs/BENCHMARKS.md, Known limits: this script at --connections 50).
 
 Needs perf (Debian: linux-perf), nginx and wrk (bench/proxy/run.sh installs the last two); root or
 kernel.perf_event_paranoid <= 0 for the sched tracepoints.
