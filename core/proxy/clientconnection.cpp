@@ -264,6 +264,38 @@ void ClientConnection::processInbound()
 
 void ClientConnection::handleRequestHead()
 {
+    beginRequest();
+    const http::RequestHead &head = m_parser.request();
+    Admission admission{head, originFormTarget(head.target)};
+    // Before anything reads Host or Authorization, for local endpoints and routes alike.
+    if (std::optional<Refusal> refusal = checkSingletonFields(admission)) {
+        writeRefusal(*refusal);
+        return;
+    }
+    if (m_services.localHandler && (m_adminListener || m_services.localHandler->wantsRequest(head))) {
+        serveLocally(admission);
+        return;
+    }
+    // What a request must pass before it is proxied, in order. Each step lets it go on or
+    // answers it with an error.
+    static constexpr Step kSteps[] = {
+        &ClientConnection::refuseConnect,  // 501
+        &ClientConnection::matchRoute,     // 400 (path), 404, 405
+        &ClientConnection::authenticate,   // 401, on auth_required routes
+        &ClientConnection::limitBody,      // 413 by Content-Length
+        &ClientConnection::answerExpect,   // 417, or 100 Continue sent
+    };
+    for (const Step step : kSteps) {
+        if (std::optional<Refusal> refusal = (this->*step)(admission)) {
+            writeRefusal(*refusal);
+            return;
+        }
+    }
+    startProxying(admission);
+}
+
+void ClientConnection::beginRequest()
+{
     m_headerDeadline = 0;
     m_idleMemoryReleased = false;
     ActiveRequest &current = activeRequest();
@@ -286,99 +318,123 @@ void ClientConnection::handleRequestHead()
     m_requestBodyDone = m_parser.state() == http::MessageParser::State::Complete;
     m_phase = m_requestBodyDone ? Phase::AwaitingResponse : Phase::ReadingBody;
     m_bodyDeadline = m_requestBodyDone ? 0 : Deadlines::nowMs() + m_idleTimeoutMs;
-
-    // Before anything reads Host or Authorization, for local endpoints and routes alike.
-    if (const char *problem = m_parser.singletonProblem()) {
-        m_closeAfterResponse = true;
-        writeError(GatewayError::fromStatus(400, problem));
-        return;
-    }
-    const bool hasLength = m_parser.framing() == http::MessageParser::Framing::ContentLength;
-    if (m_services.localHandler && (m_adminListener || m_services.localHandler->wantsRequest(head))) {
-        m_localRequest = true;
-        current.bodyLimit = kMaxLocalBodyBytes;
-        if (hasLength && qint64(m_parser.contentLength()) > current.bodyLimit) {
-            writeError(GatewayError::fromStatus(413, "request body larger than 1 MiB"));
-            return;
-        }
-        if (m_requestBodyDone)
-            writeLocalResponse(m_services.localHandler->handle(
-                {head, QByteArray(), rec.peer, clientAddressForAccess(head, rec.peer, current.snapshot->trustedProxies), rec.requestId}));
-        return;
-    }
-
-    if (head.method == "CONNECT") {
-        writeError(GatewayError::fromStatus(501, "CONNECT is not supported"));
-        return;
-    }
-    const QByteArray target = originFormTarget(head.target);
-    const qsizetype question = target.indexOf('?');
-    const QByteArrayView path = question < 0 ? QByteArrayView(target) : QByteArrayView(target).first(question);
-    const RouteMatch match = current.snapshot->routes.match(head.method, path);
-    switch (match.status) {
-    case RouteMatch::BadPath: writeError(GatewayError::fromStatus(400, "invalid request path")); return;
-    case RouteMatch::NotFound: writeError(GatewayError::fromStatus(404, "no route matches this path")); return;
-    case RouteMatch::MethodNotAllowed:
-        writeError(GatewayError::fromStatus(405, "method not allowed on this route"), match.allow);
-        return;
-    case RouteMatch::Found: break;
-    }
-    rec.routePath = match.route->route->externalPath;
-    current.routeMetrics = current.snapshot->routeMetrics[size_t(match.route->index)];
-
-    const Route &route = *match.route->route;
-    if (route.authRequired && !authorize(head))
-        return;
-    const qint64 bodyLimit = route.overrides->maxBodyBytes.value_or(current.snapshot->config->server.maxBodyBytes);
-    if (hasLength && qint64(m_parser.contentLength()) > bodyLimit) {
-        writeError(GatewayError::fromStatus(413, "request body larger than " + QByteArray::number(bodyLimit) + " bytes"));
-        return;
-    }
-    if (head.headers.contains("expect")) {
-        if (!head.headers.hasToken("expect", "100-continue")) {
-            writeError(GatewayError::fromStatus(417, "unsupported Expect"));
-            return;
-        }
-        if (!m_requestBodyDone && head.versionMinor == 1)
-            m_transport->write("HTTP/1.1 100 Continue\r\n\r\n");
-    }
-    startProxying(match, bodyLimit);
 }
 
-bool ClientConnection::authorize(const http::RequestHead &head)
+std::optional<ClientConnection::Refusal> ClientConnection::checkSingletonFields(Admission &)
 {
-    const QByteArray token = bearerToken(head.headers.value("authorization"));
+    if (const char *problem = m_parser.singletonProblem()) {
+        m_closeAfterResponse = true;
+        return Refusal{GatewayError::fromStatus(400, problem)};
+    }
+    return std::nullopt;
+}
+
+void ClientConnection::serveLocally(const Admission &admission)
+{
+    ActiveRequest &current = activeRequest();
+    m_localRequest = true;
+    current.bodyLimit = kMaxLocalBodyBytes;
+    if (m_parser.framing() == http::MessageParser::Framing::ContentLength
+        && qint64(m_parser.contentLength()) > current.bodyLimit) {
+        writeError(GatewayError::fromStatus(413, "request body larger than 1 MiB"));
+        return;
+    }
+    if (m_requestBodyDone)
+        answerLocally(admission.head, QByteArray());
+}
+
+void ClientConnection::answerLocally(const http::RequestHead &head, const QByteArray &body)
+{
+    const RequestRecord &rec = record();
+    const QHostAddress client = clientAddressForAccess(head, rec.peer, activeRequest().snapshot->trustedProxies);
+    writeLocalResponse(m_services.localHandler->handle({head, body, rec.peer, client, rec.requestId}));
+}
+
+std::optional<ClientConnection::Refusal> ClientConnection::refuseConnect(Admission &admission)
+{
+    if (admission.head.method == "CONNECT")
+        return Refusal{GatewayError::fromStatus(501, "CONNECT is not supported")};
+    return std::nullopt;
+}
+
+std::optional<ClientConnection::Refusal> ClientConnection::matchRoute(Admission &admission)
+{
+    ActiveRequest &current = activeRequest();
+    const qsizetype question = admission.target.indexOf('?');
+    const QByteArrayView target(admission.target);
+    const QByteArrayView path = question < 0 ? target : target.first(question);
+    admission.query = question < 0 ? QByteArrayView() : target.sliced(question + 1);
+    admission.match = current.snapshot->routes.match(admission.head.method, path);
+    switch (admission.match.status) {
+    case RouteMatch::BadPath: return Refusal{GatewayError::fromStatus(400, "invalid request path")};
+    case RouteMatch::NotFound: return Refusal{GatewayError::fromStatus(404, "no route matches this path")};
+    case RouteMatch::MethodNotAllowed: {
+        Refusal refusal{GatewayError::fromStatus(405, "method not allowed on this route")};
+        refusal.fields.add("Allow", admission.match.allow);
+        return refusal;
+    }
+    case RouteMatch::Found: break;
+    }
+    current.record.routePath = admission.match.route->route->externalPath;
+    current.routeMetrics = current.snapshot->routeMetrics[size_t(admission.match.route->index)];
+    return std::nullopt;
+}
+
+std::optional<ClientConnection::Refusal> ClientConnection::authenticate(Admission &admission)
+{
+    if (!admission.match.route->route->authRequired)
+        return std::nullopt;
+    const QByteArray token = bearerToken(admission.head.headers.value("authorization"));
     QByteArray challenge = "Bearer realm=\"kairos\"";
     QByteArray reason = "a bearer token is required";
     if (!token.isEmpty()) {
         const JwtVerifier::Result result = activeRequest().snapshot->jwt.verify(token, QDateTime::currentSecsSinceEpoch());
         if (result.valid)
-            return true;
+            return std::nullopt;
         reason = "invalid token: " + result.error.toUtf8();
         challenge += ", error=\"invalid_token\", error_description=" + http::quotedString(result.error.toUtf8());
     }
     qCInfo(lcProxy).noquote() << "request" << record().requestId << "refused:" << reason;
-    http::Headers extra;
-    extra.add("WWW-Authenticate", challenge);
-    writeError(GatewayError::fromStatus(401, reason), QByteArray(), extra);
-    return false;
+    Refusal refusal{GatewayError::fromStatus(401, reason)};
+    refusal.fields.add("WWW-Authenticate", challenge);
+    return refusal;
 }
 
-void ClientConnection::startProxying(const RouteMatch &match, qint64 bodyLimit)
+std::optional<ClientConnection::Refusal> ClientConnection::limitBody(Admission &admission)
+{
+    const Route &route = *admission.match.route->route;
+    admission.bodyLimit = route.overrides->maxBodyBytes.value_or(activeRequest().snapshot->config->server.maxBodyBytes);
+    if (m_parser.framing() == http::MessageParser::Framing::ContentLength
+        && qint64(m_parser.contentLength()) > admission.bodyLimit)
+        return Refusal{GatewayError::fromStatus(413, "request body larger than " + QByteArray::number(admission.bodyLimit) + " bytes")};
+    return std::nullopt;
+}
+
+std::optional<ClientConnection::Refusal> ClientConnection::answerExpect(Admission &admission)
+{
+    const http::Headers &headers = admission.head.headers;
+    if (!headers.contains("expect"))
+        return std::nullopt;
+    if (!headers.hasToken("expect", "100-continue"))
+        return Refusal{GatewayError::fromStatus(417, "unsupported Expect")};
+    if (!m_requestBodyDone && admission.head.versionMinor == 1)
+        m_transport->write("HTTP/1.1 100 Continue\r\n\r\n");
+    return std::nullopt;
+}
+
+void ClientConnection::startProxying(const Admission &admission)
 {
     ActiveRequest &current = activeRequest();
-    const RequestRecord &rec = current.record;
-    const http::RequestHead &head = m_parser.request();
-    const QByteArray target = originFormTarget(head.target);
-    const qsizetype question = target.indexOf('?');
+    RequestRecord &rec = current.record;
+    const http::RequestHead &head = admission.head;
+    const RouteMatch &match = admission.match;
     ExchangeRequest request;
     request.head = head;
     if (!match.route->route->forwardAuthorization)
         request.head.headers.remove("authorization");
     request.snapshot = current.snapshot;
     request.route = match.route;
-    request.upstreamTarget = current.snapshot->routes.upstreamTarget(
-        match, question < 0 ? QByteArrayView() : QByteArrayView(target).sliced(question + 1));
+    request.upstreamTarget = current.snapshot->routes.upstreamTarget(match, admission.query);
     request.requestId = rec.requestId;
     if (m_peerText.isEmpty()) {
         m_peerText = clientAddressText(rec.peer);
@@ -391,21 +447,26 @@ void ClientConnection::startProxying(const RouteMatch &match, qint64 bodyLimit)
         : m_peerHash;
     request.bodyFraming = m_parser.framing();
     request.contentLength = m_parser.contentLength();
-    if (m_parser.isUpgrade()) {
-        const Route &route = *match.route->route;
-        const QByteArray requested = head.headers.combinedValue("upgrade");
-        request.upgrade = allowedUpgrades(requested, current.snapshot->config->allowedUpgradesFor(route));
-        if (request.upgrade.isEmpty()) {
-            // RFC 9110 section 7.8 lets a server ignore an upgrade: the request goes on as an
-            // ordinary one, without Upgrade and the fields Connection names (HTTP2-Settings).
-            current.record.note = "upgrade_ignored";
-            qCInfo(lcProxy).noquote() << "request" << rec.requestId << ": Upgrade" << http::quotedString(requested)
-                                      << "is not in the route's allowed_upgrades; proxied without it";
-        }
-    }
-    current.bodyLimit = bodyLimit;
+    if (m_parser.isUpgrade())
+        request.upgrade = upgradeToPassOn(head, *match.route->route);
+    current.bodyLimit = admission.bodyLimit;
     m_exchange = new ProxyExchange(std::move(request), *this, *m_services.pool);
     m_exchange->start();
+}
+
+QByteArray ClientConnection::upgradeToPassOn(const http::RequestHead &head, const Route &route)
+{
+    ActiveRequest &current = activeRequest();
+    const QByteArray requested = head.headers.combinedValue("upgrade");
+    const QByteArray allowed = allowedUpgrades(requested, current.snapshot->config->allowedUpgradesFor(route));
+    if (allowed.isEmpty()) {
+        // RFC 9110 section 7.8 lets a server ignore an upgrade: the request goes on as an
+        // ordinary one, without Upgrade and the fields Connection names (HTTP2-Settings).
+        current.record.note = "upgrade_ignored";
+        qCInfo(lcProxy).noquote() << "request" << current.record.requestId << ": Upgrade" << http::quotedString(requested)
+                                  << "is not in the route's allowed_upgrades; proxied without it";
+    }
+    return allowed;
 }
 
 void ClientConnection::readBody()
@@ -445,9 +506,7 @@ void ClientConnection::readBody()
     m_phase = Phase::AwaitingResponse;
     m_bodyDeadline = 0;
     if (m_localRequest) {
-        const http::RequestHead &head = m_parser.request();
-        const QHostAddress client = clientAddressForAccess(head, current.record.peer, current.snapshot->trustedProxies);
-        writeLocalResponse(m_services.localHandler->handle({head, current.localBody, current.record.peer, client, current.record.requestId}));
+        answerLocally(m_parser.request(), current.localBody);
         return;
     }
     if (m_exchange)
@@ -471,15 +530,13 @@ void ClientConnection::writeLocalResponse(LocalHandler::Response response)
     writeWholeResponse(std::move(head), response.body);
 }
 
-void ClientConnection::writeError(const GatewayError &error, const QByteArray &allow, const http::Headers &extra)
+void ClientConnection::writeError(const GatewayError &error, const http::Headers &fields)
 {
     if (!m_requestBodyDone)
         m_closeAfterResponse = true;
     const QByteArray body = errorBody(error, record().requestId);
     http::ResponseHead head = errorHead(error, record().requestId, body.size());
-    if (!allow.isEmpty())
-        head.headers.add("Allow", allow);
-    for (const http::Headers::Field &field : extra.fields())
+    for (const http::Headers::Field &field : fields.fields())
         head.headers.add(field.first, field.second);
     writeWholeResponse(std::move(head), body);
 }

@@ -93,12 +93,36 @@ private:
     bool pullInbound();  // appends to m_inbound
     qsizetype feedHead();  // bytes the parser took; -1 when nothing came
     void processInbound();
+    // Admitting a request head: the state the steps share, and what one answers when the request
+    // goes no further.
+    struct Admission {
+        const http::RequestHead &head;
+        QByteArray target;  // origin form: path and query
+        QByteArrayView query = {};  // after '?', in target
+        RouteMatch match = {};  // captures are views into target
+        qint64 bodyLimit = 0;
+    };
+    struct Refusal {
+        GatewayError error;
+        http::Headers fields = {};  // added to the error response: Allow, WWW-Authenticate
+    };
+    using Step = std::optional<Refusal> (ClientConnection::*)(Admission &);
     void handleRequestHead();
-    void startProxying(const RouteMatch &match, qint64 bodyLimit);
+    void beginRequest();
+    std::optional<Refusal> checkSingletonFields(Admission &admission);
+    std::optional<Refusal> refuseConnect(Admission &admission);
+    std::optional<Refusal> matchRoute(Admission &admission);
+    std::optional<Refusal> authenticate(Admission &admission);
+    std::optional<Refusal> limitBody(Admission &admission);
+    std::optional<Refusal> answerExpect(Admission &admission);
+    void serveLocally(const Admission &admission);
+    void answerLocally(const http::RequestHead &head, const QByteArray &body);
+    void startProxying(const Admission &admission);
+    QByteArray upgradeToPassOn(const http::RequestHead &head, const Route &route);
+    void writeRefusal(const Refusal &refusal) { writeError(refusal.error, refusal.fields); }
     void readBody();
     void writeLocalResponse(LocalHandler::Response response);
-    bool authorize(const http::RequestHead &head);  // answers 401 itself when it returns false
-    void writeError(const GatewayError &error, const QByteArray &allow = QByteArray(), const http::Headers &extra = {});
+    void writeError(const GatewayError &error, const http::Headers &fields = {});
     // A response the gateway made itself (writeLocalResponse(), writeError()), sent whole; ends the request.
     void writeWholeResponse(http::ResponseHead head, const QByteArray &body);
     void reportRequest();  // metrics and the request observer (access log)
