@@ -51,8 +51,8 @@ int main(int argc, char **argv)
 {
     const bool gui = kairos::wantsGui(argc, argv);
     // Headless, Qt's own Unix event dispatcher does the same work as the glib one with fewer
-    // system calls: measured +22% req/s with one worker (docs/BENCHMARKS.md). The desktop app
-    // keeps glib for the platform's integration.
+    // system calls (bench/proxy/compare.py with and without QT_NO_GLIB). The desktop app keeps
+    // glib for the platform's integration.
     if (!gui && qEnvironmentVariableIsEmpty("QT_NO_GLIB"))
         qputenv("QT_NO_GLIB", "1");
     std::unique_ptr<QCoreApplication> app = makeApplication(argc, argv, gui);

@@ -100,7 +100,7 @@ Q_NEVER_INLINE int Selection::nextAvailableWith(const Strategy &strategy)
         if constexpr (ChoosesWithState<Strategy>::value) {
             // firstWith()'s bookkeeping, with the state the strategy hands over. Not folded into
             // firstWith(): GCC then compiled least_connections' scan differently, 10-25 % slower
-            // over 100 backends (measured twice, before and after it handed its state over).
+            // over 100 backends (bench/micro/bench_core.cpp:BM_Select).
             const Choice choice = strategy.firstChoice(*this);
             Q_ASSUME(choice.index >= 0);
             Q_ASSUME(choice.index < strategy.size());

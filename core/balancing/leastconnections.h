@@ -69,9 +69,9 @@ private:
     // by pointer, not index (an index into 16-byte entries cost GCC two more instructions per
     // backend, and a saved register). Each comparison is written so that GCC branches rather
     // than moving conditionally: with conditional moves each waits for the one before
-    // (measured: twice the time over 100). The two scans below are alike on purpose: one scan
-    // over a comparison policy (tried in session 10) made GCC turn scanRatios' comparison into
-    // conditional moves. "No best yet" is marked unlikely (true once per scan): GCC then tests
+    // (bench/micro/bench_core.cpp:BM_Select, least_connections over 100: twice the time). The two scans
+    // below are alike on purpose: one scan over a comparison policy made GCC turn scanRatios'
+    // comparison into conditional moves. "No best yet" is marked unlikely (true once per scan): GCC then tests
     // it after the load comparison, 5 % faster over 100 backends.
 
     // In-flight count times the entry's scale: one multiplication per backend, compared exactly.

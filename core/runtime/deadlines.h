@@ -1,6 +1,7 @@
 // Timeouts of one worker's connections, checked by one coarse tick (every 100 ms) instead of a
-// QTimer per request: starting and stopping four QTimers per request cost a quarter of the
-// proxy's CPU (measured, docs/BENCHMARKS.md). A deadline is a number; setting one costs nothing.
+// QTimer per request: starting and stopping four QTimers per request is a large share of the
+// proxy's CPU (bench/proxy/instructions.py shows it per request). A deadline is a number;
+// setting one costs nothing.
 #pragma once
 
 #include <QObject>

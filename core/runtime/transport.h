@@ -36,7 +36,7 @@ public:
     // says when); whatever sends a backlog this large tells the listener. Beyond it, data waits in
     // the kernel's socket buffers, where it costs no copy and none of our memory: 256 KiB did as
     // well as 1 MiB on 1 MiB answers at 50 connections and better at 200 (docs/BENCHMARKS.md,
-    // session 6), with a quarter of the worst-case buffer per connection.
+    // send-buffer limit), with a quarter of the worst-case buffer per connection.
     static constexpr qint64 kHighWaterBytes = 256 * 1024;
 
     Transport() = default;
