@@ -28,6 +28,33 @@ namespace {
 
 using Response = LocalHandler::Response;
 
+// The admin API's paths (docs/API.md).
+constexpr QByteArrayView kRoutesPath = "/api/routes";
+constexpr QByteArrayView kRoutePrefix = "/api/routes/";  // + the route's external path, without its "/"
+constexpr QByteArrayView kConfigPath = "/api/config";
+constexpr QByteArrayView kConfigPrefix = "/api/config/";
+constexpr QByteArrayView kConfigReloadPath = "/api/config/reload";
+constexpr QByteArrayView kConfigStatusPath = "/api/config/status";
+constexpr QByteArrayView kBackendsPath = "/api/backends";
+constexpr QByteArrayView kMetricsPath = "/metrics";
+constexpr QByteArrayView kProbePaths[] = {"/health", "/ready", "/live"};
+
+bool isProbe(QByteArrayView path)
+{
+    return std::find(std::begin(kProbePaths), std::end(kProbePaths), path) != std::end(kProbePaths);
+}
+
+bool isRead(const QByteArray &method)
+{
+    return method == "GET" || method == "HEAD";
+}
+
+// "/api/routes/api/users" -> "/api/users": templates come percent-encoded ("%7Bid%7D").
+QString externalPathOf(QByteArrayView routePath)
+{
+    return QLatin1Char('/') + QString::fromUtf8(QByteArray::fromPercentEncoding(routePath.sliced(kRoutePrefix.size()).toByteArray()));
+}
+
 Response json(int status, const QJsonValue &value)
 {
     Response response;
@@ -174,40 +201,52 @@ AdminApi::AdminApi(ConfigStore &store, Gateway &gateway) : m_store(store), m_gat
 bool AdminApi::wantsRequest(const http::RequestHead &head) const
 {
     const QByteArrayView path = head.path();
-    if (path == "/health" || path == "/ready" || path == "/live")
+    if (isProbe(path))
         return true;
     if (m_servedSeparately.load(std::memory_order_relaxed))
         return false;
-    for (const char *exact : {"/metrics", "/api/routes", "/api/config", "/api/backends"}) {
-        if (path == exact)
-            return true;
-    }
-    return path.startsWith("/api/routes/") || path.startsWith("/api/config/");
+    return path == kMetricsPath || path == kRoutesPath || path == kConfigPath || path == kBackendsPath
+           || path.startsWith(kRoutePrefix) || path.startsWith(kConfigPrefix);
 }
 
 LocalHandler::Response AdminApi::handle(const Request &request)
 {
     const QByteArrayView path = request.head.path();
-    if (path == "/health" || path == "/ready" || path == "/live")
-        return probes(request, path);
+    const QByteArray &method = request.head.method;
+    if (isProbe(path))
+        return isRead(method) ? probe(path) : methodNotAllowed(request.requestId, "GET, HEAD");
     if (std::optional<Response> denied = denyAccess(request))
         return *denied;
     if (std::optional<Response> denied = denyFromBrowser(request))
         return *denied;
-    if (path == "/metrics") {
-        if (request.head.method != "GET" && request.head.method != "HEAD")
-            return methodNotAllowed(request.requestId, "GET, HEAD");
-        return metrics();
+    if (path == kMetricsPath)
+        return isRead(method) ? metrics() : methodNotAllowed(request.requestId, "GET, HEAD");
+    if (path == kBackendsPath)
+        return isRead(method) ? backends() : methodNotAllowed(request.requestId, "GET, HEAD");
+    if (path == kRoutesPath) {
+        if (isRead(method))
+            return listRoutes();
+        return method == "POST" ? createRoute(request) : methodNotAllowed(request.requestId, "GET, HEAD, POST");
     }
-    if (path == "/api/backends") {
-        if (request.head.method != "GET" && request.head.method != "HEAD")
-            return methodNotAllowed(request.requestId, "GET, HEAD");
-        return backends(request);
+    if (path.startsWith(kRoutePrefix)) {
+        const QString externalPath = externalPathOf(path);
+        if (isRead(method))
+            return getRoute(request, externalPath);
+        if (method == "PUT")
+            return replaceRoute(request, externalPath);
+        if (method == "DELETE")
+            return deleteRoute(request, externalPath);
+        return methodNotAllowed(request.requestId, "GET, HEAD, PUT, DELETE");
     }
-    if (path.startsWith("/api/routes/") || path == "/api/routes")
-        return routes(request, path);
-    if (path.startsWith("/api/config/") || path == "/api/config")
-        return config(request, path);
+    if (path == kConfigPath) {
+        if (isRead(method))
+            return withEtag(json(200, redactedConfig(*m_store.current())));
+        return method == "PUT" ? replaceConfig(request) : methodNotAllowed(request.requestId, "GET, HEAD, PUT");
+    }
+    if (path == kConfigReloadPath)
+        return method == "POST" ? reloadConfig(request) : methodNotAllowed(request.requestId, "POST");
+    if (path == kConfigStatusPath)
+        return isRead(method) ? configStatus() : methodNotAllowed(request.requestId, "GET, HEAD");
     return error(404, request.requestId, QStringLiteral("no such admin endpoint"));
 }
 
@@ -273,10 +312,8 @@ std::optional<LocalHandler::Response> AdminApi::denyFromBrowser(const Request &r
     return std::nullopt;
 }
 
-LocalHandler::Response AdminApi::probes(const Request &request, QByteArrayView path)
+LocalHandler::Response AdminApi::probe(QByteArrayView path) const
 {
-    if (request.head.method != "GET" && request.head.method != "HEAD")
-        return methodNotAllowed(request.requestId, "GET, HEAD");
     if (path == "/live")
         return json(200, QJsonObject{{"status", "alive"}});
     if (path == "/ready") {
@@ -321,60 +358,47 @@ LocalHandler::Response AdminApi::answerChange(const Request &request, const Conf
     return response;
 }
 
-LocalHandler::Response AdminApi::routes(const Request &request, QByteArrayView path)
+LocalHandler::Response AdminApi::listRoutes() const
 {
-    const QByteArray &method = request.head.method;
-    if (path == "/api/routes") {
-        if (method == "GET" || method == "HEAD") {
-            const ConfigSnapshot config = m_store.current();
-            QJsonArray list;
-            for (const Route &route : config->routes)
-                list.append(routeToJson(route));
-            return withEtag(json(200, list));
-        }
-        if (method != "POST")
-            return methodNotAllowed(request.requestId, "GET, HEAD, POST");
-        auto body = jsonBody(request);
-        if (auto *failure = std::get_if<Response>(&body))
-            return *failure;
-        QList<ConfigProblem> errors, warnings;
-        const Route route = readRoute(std::get<QJsonObject>(body), QStringLiteral("route"), errors, warnings);
-        if (!errors.isEmpty())
-            return validationError(request.requestId, QStringLiteral("the route"), errors, warnings);
-        const ConfigStore::Change change = m_store.modify(
-            [&route](Config &config) -> std::optional<ConfigStore::Refusal> {
-                if (config.findRoute(route.externalPath))
-                    return ConfigStore::Refusal{409, QStringLiteral("a route with external_path \"%1\" exists; use PUT to change it").arg(route.externalPath)};
-                config.routes.append(route);
-                return std::nullopt;
-            },
-            ConfigStore::Source::Api, ifMatch(request.head));
-        const QString location = QStringLiteral("/api/routes") + QString::fromUtf8(QUrl::toPercentEncoding(route.externalPath, "/"));
-        return answerChange(request, change, 201, routeToJson(route), location, warnings);
-    }
+    const ConfigSnapshot config = m_store.current();
+    QJsonArray list;
+    for (const Route &route : config->routes)
+        list.append(routeToJson(route));
+    return withEtag(json(200, list));
+}
 
-    // /api/routes/{path}: the external path without its leading slash, templates percent-encoded.
-    const QString externalPath = QLatin1Char('/') + QString::fromUtf8(QByteArray::fromPercentEncoding(path.sliced(12).toByteArray()));
-    if (method == "GET" || method == "HEAD") {
-        const ConfigSnapshot config = m_store.current();
-        const Route *route = config->findRoute(externalPath);
-        if (!route)
-            return error(404, request.requestId, QStringLiteral("no route with external_path \"%1\"").arg(externalPath));
-        return withEtag(json(200, routeToJson(*route)));
-    }
-    if (method == "DELETE") {
-        const ConfigStore::Change change = m_store.modify(
-            [&externalPath](Config &config) -> std::optional<ConfigStore::Refusal> {
-                const qsizetype removed = config.routes.removeIf([&](const Route &route) { return route.externalPath == externalPath; });
-                if (removed == 0)
-                    return ConfigStore::Refusal{404, QStringLiteral("no route with external_path \"%1\"").arg(externalPath)};
-                return std::nullopt;
-            },
-            ConfigStore::Source::Api, ifMatch(request.head));
-        return answerChange(request, change, 204, QJsonValue());
-    }
-    if (method != "PUT")
-        return methodNotAllowed(request.requestId, "GET, HEAD, PUT, DELETE");
+LocalHandler::Response AdminApi::createRoute(const Request &request)
+{
+    auto body = jsonBody(request);
+    if (auto *failure = std::get_if<Response>(&body))
+        return *failure;
+    QList<ConfigProblem> errors, warnings;
+    const Route route = readRoute(std::get<QJsonObject>(body), QStringLiteral("route"), errors, warnings);
+    if (!errors.isEmpty())
+        return validationError(request.requestId, QStringLiteral("the route"), errors, warnings);
+    const ConfigStore::Change change = m_store.modify(
+        [&route](Config &config) -> std::optional<ConfigStore::Refusal> {
+            if (config.findRoute(route.externalPath))
+                return ConfigStore::Refusal{409, QStringLiteral("a route with external_path \"%1\" exists; use PUT to change it").arg(route.externalPath)};
+            config.routes.append(route);
+            return std::nullopt;
+        },
+        ConfigStore::Source::Api, ifMatch(request.head));
+    const QString location = QString::fromLatin1(kRoutesPath.toByteArray()) + QString::fromUtf8(QUrl::toPercentEncoding(route.externalPath, "/"));
+    return answerChange(request, change, 201, routeToJson(route), location, warnings);
+}
+
+LocalHandler::Response AdminApi::getRoute(const Request &request, const QString &externalPath) const
+{
+    const ConfigSnapshot config = m_store.current();
+    const Route *route = config->findRoute(externalPath);
+    if (!route)
+        return error(404, request.requestId, QStringLiteral("no route with external_path \"%1\"").arg(externalPath));
+    return withEtag(json(200, routeToJson(*route)));
+}
+
+LocalHandler::Response AdminApi::replaceRoute(const Request &request, const QString &externalPath)
+{
     auto body = jsonBody(request);
     if (auto *failure = std::get_if<Response>(&body))
         return *failure;
@@ -400,73 +424,77 @@ LocalHandler::Response AdminApi::routes(const Request &request, QByteArrayView p
     return answerChange(request, change, 200, routeToJson(route), QString(), warnings);
 }
 
-LocalHandler::Response AdminApi::config(const Request &request, QByteArrayView path)
+LocalHandler::Response AdminApi::deleteRoute(const Request &request, const QString &externalPath)
 {
-    const QByteArray &method = request.head.method;
-    if (path == "/api/config") {
-        if (method == "GET" || method == "HEAD") {
-            return withEtag(json(200, redactedConfig(*m_store.current())));
-        }
-        if (method != "PUT")
-            return methodNotAllowed(request.requestId, "GET, HEAD, PUT");
-        auto body = jsonBody(request);
-        if (auto *failure = std::get_if<Response>(&body))
-            return *failure;
-        const QJsonObject &object = std::get<QJsonObject>(body);
-        ConfigReadResult read = readConfig(QJsonDocument(object).toJson());
-        // A file may leave routers out (no routes); a replacement that does so is more likely a
-        // misspelt key than a wish to drop every route, so it has to say that with [].
-        if (!object.contains(QLatin1String("routers")))
-            read.errors.prepend({QStringLiteral("routers"),
-                                 QStringLiteral("missing: a replacement lists every route (\"routers\": [] removes them all)")});
-        if (!read.errors.isEmpty())
-            return validationError(request.requestId, QStringLiteral("the config"), read.errors, read.warnings);
-        Config candidate = std::move(*read.config);
-        const ConfigStore::Change change = m_store.modify(
-            [&candidate](Config &config) -> std::optional<ConfigStore::Refusal> {
-                // A redacted value sent back means "keep the current one": GET-edit-PUT is safe.
-                if (candidate.jwt.secret == QLatin1String(kRedacted))
-                    candidate.jwt.secret = config.jwt.secret;
-                if (candidate.admin.token == QLatin1String(kRedacted))
-                    candidate.admin.token = config.admin.token;
-                config = std::move(candidate);
-                return std::nullopt;
-            },
-            ConfigStore::Source::Api, ifMatch(request.head));
-        return answerChange(request, change, 200, change.applied() ? redactedConfig(*m_store.current()) : QJsonObject(),
-                            QString(), read.warnings);
-    }
-    if (path == "/api/config/reload") {
-        if (method != "POST")
-            return methodNotAllowed(request.requestId, "POST");
-        const ConfigStore::Change change = m_store.reloadFromFile();
-        return answerChange(request, change, 200,
-                            QJsonObject{{"status", "reloaded"}, {"version", double(change.revision)}, {"file", m_store.filePath()}});
-    }
-    if (path == "/api/config/status") {
-        if (method != "GET" && method != "HEAD")
-            return methodNotAllowed(request.requestId, "GET, HEAD");
-        const ConfigStore::Status status = m_store.status();
-        QJsonObject body{{"version", double(status.revision)},
-                         {"file", status.filePath},
-                         {"last_change_at", status.lastChangeAt.toString(Qt::ISODateWithMs)},
-                         {"last_change_source", status.lastChangeSource},
-                         {"last_change_ok", status.lastChangeOk},
-                         {"changes_applied", double(status.applied)},
-                         {"changes_rejected", double(status.rejected)}};
-        if (!status.lastErrors.isEmpty())
-            body.insert("last_errors", problemsJson(status.lastErrors));
-        return withEtag(json(200, body));
-    }
-    return error(404, request.requestId, QStringLiteral("no such admin endpoint"));
+    const ConfigStore::Change change = m_store.modify(
+        [&externalPath](Config &config) -> std::optional<ConfigStore::Refusal> {
+            const qsizetype removed = config.routes.removeIf([&](const Route &route) { return route.externalPath == externalPath; });
+            if (removed == 0)
+                return ConfigStore::Refusal{404, QStringLiteral("no route with external_path \"%1\"").arg(externalPath)};
+            return std::nullopt;
+        },
+        ConfigStore::Source::Api, ifMatch(request.head));
+    return answerChange(request, change, 204, QJsonValue());
 }
 
-LocalHandler::Response AdminApi::backends(const Request &)
+LocalHandler::Response AdminApi::replaceConfig(const Request &request)
+{
+    auto body = jsonBody(request);
+    if (auto *failure = std::get_if<Response>(&body))
+        return *failure;
+    const QJsonObject &object = std::get<QJsonObject>(body);
+    ConfigReadResult read = readConfig(QJsonDocument(object).toJson());
+    // A file may leave routers out (no routes); a replacement that does so is more likely a
+    // misspelt key than a wish to drop every route, so it has to say that with [].
+    if (!object.contains(QLatin1String("routers")))
+        read.errors.prepend({QStringLiteral("routers"),
+                             QStringLiteral("missing: a replacement lists every route (\"routers\": [] removes them all)")});
+    if (!read.errors.isEmpty())
+        return validationError(request.requestId, QStringLiteral("the config"), read.errors, read.warnings);
+    Config candidate = std::move(*read.config);
+    const ConfigStore::Change change = m_store.modify(
+        [&candidate](Config &config) -> std::optional<ConfigStore::Refusal> {
+            // A redacted value sent back means "keep the current one": GET-edit-PUT is safe.
+            if (candidate.jwt.secret == QLatin1String(kRedacted))
+                candidate.jwt.secret = config.jwt.secret;
+            if (candidate.admin.token == QLatin1String(kRedacted))
+                candidate.admin.token = config.admin.token;
+            config = std::move(candidate);
+            return std::nullopt;
+        },
+        ConfigStore::Source::Api, ifMatch(request.head));
+    return answerChange(request, change, 200, change.applied() ? redactedConfig(*m_store.current()) : QJsonObject(),
+                        QString(), read.warnings);
+}
+
+LocalHandler::Response AdminApi::reloadConfig(const Request &request)
+{
+    const ConfigStore::Change change = m_store.reloadFromFile();
+    return answerChange(request, change, 200,
+                        QJsonObject{{"status", "reloaded"}, {"version", double(change.revision)}, {"file", m_store.filePath()}});
+}
+
+LocalHandler::Response AdminApi::configStatus() const
+{
+    const ConfigStore::Status status = m_store.status();
+    QJsonObject body{{"version", double(status.revision)},
+                     {"file", status.filePath},
+                     {"last_change_at", status.lastChangeAt.toString(Qt::ISODateWithMs)},
+                     {"last_change_source", status.lastChangeSource},
+                     {"last_change_ok", status.lastChangeOk},
+                     {"changes_applied", double(status.applied)},
+                     {"changes_rejected", double(status.rejected)}};
+    if (!status.lastErrors.isEmpty())
+        body.insert("last_errors", problemsJson(status.lastErrors));
+    return withEtag(json(200, body));
+}
+
+LocalHandler::Response AdminApi::backends() const
 {
     return json(200, describeBackends(*m_gateway.snapshot()));
 }
 
-LocalHandler::Response AdminApi::metrics()
+LocalHandler::Response AdminApi::metrics() const
 {
     MetricsInput input;
     input.routes = m_gateway.routeMetrics().all();

@@ -33,11 +33,18 @@ public:
     Response handle(const Request &request) override;
 
 private:
-    Response probes(const Request &request, QByteArrayView path);
-    Response routes(const Request &request, QByteArrayView path);
-    Response config(const Request &request, QByteArrayView path);
-    Response backends(const Request &request);
-    Response metrics();
+    Response probe(QByteArrayView path) const;
+    // One per resource and verb (docs/API.md).
+    Response listRoutes() const;
+    Response createRoute(const Request &request);
+    Response getRoute(const Request &request, const QString &externalPath) const;
+    Response replaceRoute(const Request &request, const QString &externalPath);
+    Response deleteRoute(const Request &request, const QString &externalPath);
+    Response replaceConfig(const Request &request);
+    Response reloadConfig(const Request &request);
+    Response configStatus() const;
+    Response backends() const;
+    Response metrics() const;
     std::optional<Response> denyAccess(const Request &request) const;
     std::optional<Response> denyFromBrowser(const Request &request) const;
     Response withEtag(Response response) const;  // the running config's revision
