@@ -37,7 +37,6 @@ public:
     bool saveScreenshots(const QString &path);
 
     // For tests.
-    QTabWidget *tabs() const { return m_tabs; }
     RoutesModel *routesModel() const { return m_routes; }
     BackendsModel *backendsModel() const { return m_backends; }
     ConfigEditor *configEditor() const { return m_configEditor; }

@@ -104,7 +104,6 @@ void CircuitBreaker::moveTo(State next, const QString &reason)
     m_consecutiveSuccesses = 0;
     if (next != State::HalfOpen)
         m_probesInFlight = 0;
-    m_transitions.fetch_add(1, std::memory_order_relaxed);
     qCInfo(lcResilience).noquote() << "circuit of" << m_name << "went from" << stateName(previous) << "to"
                                    << stateName(next) << "-" << reason;
 }

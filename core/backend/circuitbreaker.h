@@ -42,7 +42,6 @@ public:
 
     State state() const { return m_state.load(std::memory_order_relaxed); }
     int consecutiveFailures() const;
-    quint64 transitions() const { return m_transitions.load(std::memory_order_relaxed); }
 
     static const char *stateName(State state);
 
@@ -53,7 +52,6 @@ private:
     const QString m_name;
     std::atomic<State> m_state{State::Closed};
     std::atomic<Clock::rep> m_openUntil{0};
-    std::atomic<quint64> m_transitions{0};
     mutable QMutex m_mutex;  // 8 bytes, std::mutex 40: there is one per backend
     // Written under m_mutex; atomic so that a success on a healthy backend (the common case) can
     // see there is nothing to reset without taking the lock.

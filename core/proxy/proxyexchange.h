@@ -103,8 +103,6 @@ private:
     void transportReadyRead(Transport &) override { onReadyRead(); }
     void transportBytesWritten(Transport &) override { onBytesWritten(); }
     void transportClosed(Transport &) override;
-    void onConnectTimeout();
-    void onResponseTimeout();
     void processResponse();
     void keepUnparsedResponseBytes();
     void handleResponseHead();
