@@ -55,11 +55,11 @@ bool reaches(UpstreamConnection &connection, QTcpSocket *peer)
 {
     connection.transport()->write("ping");
     QByteArray got;
-    QTest::qWaitFor([&] {
-        got += peer->readAll();
-        return got.size() >= 4;
-    }, 5000);
-    return got == "ping";
+    return QTest::qWaitFor([&] {
+               got += peer->readAll();
+               return got.size() >= 4;
+           }, 5000)
+           && got == "ping";
 }
 
 }  // namespace
