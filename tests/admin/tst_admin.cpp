@@ -354,6 +354,8 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(running.service.configStore().status().lastChangeOk, 5000);
         const quint64 before = running.service.configStore().revision();
         QCOMPARE(jsonRequest(running.port, "POST", "/api/routes", productRoute(m_backend->port())).status, 201);
+        // Nothing to wait for when nothing happens: time enough for the watcher to see the save
+        // and pass its 200 ms debounce, after which a second application would show.
         QTest::qWait(600);
         QCOMPARE(running.service.configStore().revision(), before + 1);
     }

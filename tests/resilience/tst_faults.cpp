@@ -183,14 +183,25 @@ private slots:
 
         LoadGenerator load(gateway.port(), {"/api/a", "/api/b?delay_ms=2"}, 8);
         load.start();
-        QTest::qWait(500);
+        // Under way at every backend.
+        QTRY_VERIFY_WITH_TIMEOUT(std::all_of(backends.begin(), backends.end(), [](const auto &backend) {
+                                     return backend->requestsServed() >= 20;
+                                 }), 10'000);
         const quint16 killedPort = backends[1]->port();
+        BackendState &killed = gateway.backend(0, 1);
+        const quint64 failuresBefore = killed.failures.load();
         backends[1].reset();  // its listener and every open connection go at once
-        QTest::qWait(800);
-        const int duringOutage = load.completed();
+        const int atKill = load.completed();
+        // Two failures in a row open its circuit; from then on only a probe goes there, once an
+        // open period (300 ms) has passed. Two more tries mean at least one probe failed too.
+        QTRY_VERIFY_WITH_TIMEOUT(killed.failures.load() >= failuresBefore + 2, 10'000);
+        const quint64 triesWhenOpen = killed.requests.load();
+        QTRY_VERIFY_WITH_TIMEOUT(killed.requests.load() >= triesWhenOpen + 2, 10'000);
+        const int duringOutage = load.completed() - atKill;
         backends[1] = std::make_unique<EchoBackend>(QStringLiteral("b1-again"));
         QVERIFY(backends[1]->listen(QHostAddress::LocalHost, killedPort));
-        QTest::qWait(1200);
+        // Probes succeed, the circuit closes, and the backend gets its share again.
+        QTRY_VERIFY_WITH_TIMEOUT(backends[1]->requestsServed() >= 20, 10'000);
         QVERIFY(load.stop());
 
         QVERIFY2(load.transportErrors().isEmpty(), qPrintable(load.transportErrors().join('\n')));
@@ -236,19 +247,27 @@ private slots:
         }
         RunningGateway gateway(makeConfig(routes, {{"response_timeout_ms", 300}}));
 
+        constexpr int kHealthyAnswers = 100;
+        QElapsedTimer clock;
+        clock.start();
         LoadGenerator baseline(gateway.port(), {"/ok"}, 4);
         baseline.start();
-        QTest::qWait(1000);
+        QTRY_VERIFY_WITH_TIMEOUT(baseline.completed() >= kHealthyAnswers, 30'000);
         QVERIFY(baseline.stop());
         const int alone = baseline.completed();
+        const qint64 aloneMs = clock.restart();
 
         LoadGenerator healthyLoad(gateway.port(), {"/ok"}, 4);
         LoadGenerator faultyLoad(gateway.port(), {"/stall", "/reset", "/garbage", "/slow"}, 8);
         faultyLoad.start();
         healthyLoad.start();
-        QTest::qWait(1000);
+        // Until every fault has had its documented answer, and as much healthy traffic as alone.
+        QTRY_VERIFY_WITH_TIMEOUT(faultyLoad.statuses("/garbage").contains(502) && faultyLoad.statuses("/slow").contains(504)
+                                     && faultyLoad.transportErrors().size() >= 2 && healthyLoad.completed() >= kHealthyAnswers,
+                                 30'000);
         QVERIFY(healthyLoad.stop());
         const int alongsideFaults = healthyLoad.completed();
+        const qint64 alongsideMs = clock.elapsed();
         QVERIFY(faultyLoad.stop());
 
         QVERIFY2(healthyLoad.transportErrors().isEmpty(), qPrintable(healthyLoad.transportErrors().join('\n')));
@@ -268,8 +287,8 @@ private slots:
             ++cutShort;
         }
         QVERIFY(cutShort >= 2);
-        qInfo("/ok: %d answers in 1 s alone, %d in 1 s beside the faulty routes; faulty: %s, %d cut short",
-              alone, alongsideFaults, qPrintable(describe(faultyLoad.statuses())), cutShort);
+        qInfo("/ok: %d answers in %lld ms alone, %d in %lld ms beside the faulty routes; faulty: %s, %d cut short",
+              alone, aloneMs, alongsideFaults, alongsideMs, qPrintable(describe(faultyLoad.statuses())), cutShort);
     }
 
     void clientThatStopsSendingItsBodyGets408()
@@ -344,7 +363,9 @@ private slots:
         load.start();
         int applied = 0;
         for (int i = 0; i < 50; ++i) {
-            QTest::qWait(20);
+            // Requests are answered between one reload and the next.
+            const int before = load.completed();
+            QVERIFY(QTest::qWaitFor([&] { return load.completed() > before; }, 10'000));
             applied += store.replaceJson(QJsonDocument(config(i % 2 == 0)).toJson(), ConfigStore::Source::Api).applied();
             QVERIFY(!store.replaceJson("{\"routers\": [ {\"external_path\": 3} ]}", ConfigStore::Source::Api).applied());
         }
@@ -376,17 +397,19 @@ private slots:
         RawSockets sockets;
         QVERIFY2(sockets.open(port, kClients), "could not open 10,000 connections");
         const QByteArray head = "GET /api HTTP/1.1\r\nHost: slow\r\n";
-        int served = 0, failed = 0, sent = 0;
+        int served = 0, failed = 0, sent = 0, silentClosed = 0, slowClosed = 0;
         QElapsedTimer clock;
         clock.start();
-        while (clock.elapsed() < 6000) {
+        // Requests beside the idle clients until the gateway has closed them all (their header
+        // and idle timeouts are 2 s) and more than twenty were served.
+        while ((silentClosed < kSilent || slowClosed < kClients - kSilent || served <= 20) && clock.elapsed() < 60'000) {
             if (clock.elapsed() / 1000 >= sent && sent < head.size())
                 sockets.sendByte(kSilent, kClients, head[sent++]);
             (request(port, "GET", "/api").status == 200 ? served : failed) += 1;
-            QTest::qWait(50);
+            QTest::qWait(50);  // one request every 50 ms: a steady trickle, not a flood of new connections
+            silentClosed = sockets.countClosed(0, kSilent);
+            slowClosed = sockets.countClosed(kSilent, kClients);
         }
-        const int silentClosed = sockets.countClosed(0, kSilent);
-        const int slowClosed = sockets.countClosed(kSilent, kClients);
         qInfo("served %d requests (%d failed) beside 10,000 idle clients; closed %d silent and %d slowloris",
               served, failed, silentClosed, slowClosed);
         QCOMPARE(failed, 0);

@@ -131,6 +131,7 @@ private slots:
         LoopThread loop;
         std::atomic<int> fired{0};
         std::atomic<qint64> afterMs{-1};
+        std::atomic<bool> markerFired{false};
         loop.run([&] {
             auto *clock = new QElapsedTimer;
             clock->start();
@@ -138,11 +139,14 @@ private slots:
                 afterMs = clock->elapsed();
                 ++fired;
                 delete clock;
+                // A marker due later than a second firing would be: the loop serves timers in
+                // the order they fall due, so once the marker has run, a repeat would have too.
+                QTimer::singleShot(120, Qt::PreciseTimer, loop.context(), [&] { markerFired = true; });
             });
         });
         QTRY_COMPARE(fired.load(), 1);
         QVERIFY2(afterMs >= 50, qPrintable(QString::number(afterMs)));
-        QTest::qWait(120);
+        QTRY_VERIFY(markerFired);
         QCOMPARE(fired.load(), 1);
     }
 
@@ -158,9 +162,14 @@ private slots:
             timer->start();
         });
         QTRY_VERIFY(ticks >= 5);
-        loop.run([&] { timer->stop(); });
+        std::atomic<bool> markerFired{false};
+        loop.run([&] {
+            timer->stop();
+            // A marker due after five more ticks of the stopped timer would have been.
+            QTimer::singleShot(50, Qt::PreciseTimer, loop.context(), [&markerFired] { markerFired = true; });
+        });
         const int stoppedAt = ticks;
-        QTest::qWait(100);
+        QTRY_VERIFY(markerFired);
         QCOMPARE(ticks.load(), stoppedAt);
     }
 
@@ -215,10 +224,17 @@ private slots:
     void readAndWriteNotifiers()
     {
         LoopThread loop;
-        SocketPair pair;
+        SocketPair pair, markerPair;
         std::atomic<int> reads{0}, writes{0};
+        std::atomic<bool> markerRead{false};
         QSocketNotifier *reader = nullptr;
         loop.run([&] {
+            // Another descriptor: once it has been served, so has every one ready before it.
+            auto *marker = new QSocketNotifier(markerPair.ends[0], QSocketNotifier::Read, loop.context());
+            QObject::connect(marker, &QSocketNotifier::activated, [&markerRead, marker] {
+                markerRead = true;
+                marker->setEnabled(false);
+            });
             reader = new QSocketNotifier(pair.ends[0], QSocketNotifier::Read, loop.context());
             QObject::connect(reader, &QSocketNotifier::activated, [&reads, &pair] {
                 char buffer[64];
@@ -239,7 +255,9 @@ private slots:
         QTRY_COMPARE(reads.load(), 1);
         loop.run([&] { reader->setEnabled(false); });
         pair.send("two");
-        QTest::qWait(100);
+        markerPair.send("m");
+        QTRY_VERIFY(markerRead);
+        loop.run([] {});  // the rest of that batch of events has been handed out too
         QCOMPARE(reads.load(), 1);
         loop.run([&] { reader->setEnabled(true); });
         QTRY_COMPARE(reads.load(), 2);  // level-triggered: "two" is still there
@@ -273,7 +291,7 @@ private slots:
             second.send("b");
         });
         QTRY_COMPARE(activations.load(), 1);
-        QTest::qWait(50);
+        loop.run([] {});  // runs after the rest of that batch of events
         QCOMPARE(activations.load(), 1);
     }
 
