@@ -209,6 +209,20 @@ bool AdminApi::wantsRequest(const http::RequestHead &head) const
            || path.startsWith(kRoutePrefix) || path.startsWith(kConfigPrefix);
 }
 
+std::optional<LocalHandler::Response> AdminApi::refuseBeforeBody(const Request &request) const
+{
+    if (isProbe(request.head.path()))
+        return std::nullopt;
+    if (std::optional<Response> denied = denyAccess(request))
+        return denied;
+    return denyFromBrowser(request);
+}
+
+qint64 AdminApi::maxBodyBytes() const
+{
+    return 1024 * 1024;
+}
+
 LocalHandler::Response AdminApi::handle(const Request &request)
 {
     const QByteArrayView path = request.head.path();

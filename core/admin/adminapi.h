@@ -11,7 +11,7 @@
 #pragma once
 
 #include "config/configstore.h"
-#include "proxy/clientconnection.h"
+#include "proxy/localhandler.h"
 
 #include <QElapsedTimer>
 #include <QJsonValue>
@@ -30,6 +30,8 @@ public:
     bool wantsRequest(const http::RequestHead &head) const override;
     // With admin.listen set, the main port serves only the probes.
     void setServedSeparately(bool separately) { m_servedSeparately = separately; }
+    std::optional<Response> refuseBeforeBody(const Request &request) const override;
+    qint64 maxBodyBytes() const override;
     Response handle(const Request &request) override;
 
 private:

@@ -13,7 +13,6 @@ namespace kairos {
 namespace {
 
 constexpr qsizetype kInboundChunkBytes = 64 * 1024;
-constexpr qint64 kMaxLocalBodyBytes = 1024 * 1024;
 // A keep-alive connection idle this long frees the rest: its small buffers (which a busy
 // connection would only allocate again), an exchange retired outside a socket event, the record.
 constexpr qint64 kReleaseMemoryAfterIdleMs = 1000;
@@ -333,14 +332,22 @@ void ClientConnection::serveLocally(const Admission &admission)
 {
     ActiveRequest &current = activeRequest();
     m_localRequest = true;
-    current.bodyLimit = kMaxLocalBodyBytes;
+    const RequestRecord &rec = current.record;
+    const QHostAddress client = clientAddressForAccess(admission.head, rec.peer, current.snapshot->trustedProxies);
+    const QByteArray noBody;
+    LocalHandler &handler = *m_services.localHandler;
+    if (std::optional<LocalHandler::Response> refusal = handler.refuseBeforeBody({admission.head, noBody, rec.peer, client, rec.requestId})) {
+        writeLocalResponse(std::move(*refusal));
+        return;
+    }
+    current.bodyLimit = handler.maxBodyBytes();
     if (m_parser.framing() == http::MessageParser::Framing::ContentLength
         && qint64(m_parser.contentLength()) > current.bodyLimit) {
-        writeError(GatewayError::fromStatus(413, "request body larger than 1 MiB"));
+        writeError(GatewayError::fromStatus(413, "request body larger than " + QByteArray::number(current.bodyLimit) + " bytes"));
         return;
     }
     if (m_requestBodyDone)
-        answerLocally(admission.head, QByteArray());
+        answerLocally(admission.head, noBody);
 }
 
 void ClientConnection::answerLocally(const http::RequestHead &head, const QByteArray &body)

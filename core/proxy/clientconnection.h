@@ -5,6 +5,7 @@
 #pragma once
 
 #include "gatewaysnapshot.h"
+#include "localhandler.h"
 #include "runtime/deadlines.h"
 #include "proxyexchange.h"
 #include "metrics/requestrecord.h"
@@ -19,30 +20,6 @@
 namespace kairos {
 
 class Tunnel;
-
-// Endpoints the gateway serves itself (admin API, health); consulted before routing.
-class LocalHandler
-{
-public:
-    struct Request {
-        const http::RequestHead &head;
-        const QByteArray &body;
-        QHostAddress peer;
-        QHostAddress client;  // clientAddressForAccess(): behind a trusted proxy, who it forwards for
-        QByteArray requestId;
-    };
-    struct Response {
-        int status = 200;
-        http::Headers headers;
-        QByteArray body;
-    };
-    virtual ~LocalHandler() = default;
-    // Whether this request is for a local endpoint (on the gateway's main port). Called with the
-    // head only, on worker threads, for every request: keep it cheap.
-    virtual bool wantsRequest(const http::RequestHead &head) const = 0;
-    // Called once the whole body has arrived, on the connection's worker thread.
-    virtual Response handle(const Request &request) = 0;
-};
 
 struct ConnectionServices {
     std::function<GatewaySnapshotPtr()> snapshot;

@@ -434,6 +434,16 @@ private slots:
         QCOMPARE(request(running.port, "GET", "/api/routes", {{"Authorization", "Bearer wrong"}}, {}, outside).status, 401);
         QCOMPARE(request(running.port, "GET", "/api/routes", {{"Authorization", "Bearer s3cret-admin-token"}}, {}, outside).status, 200);
         QVERIFY(!request(running.port, "GET", "/api/config").body.contains("s3cret-admin-token"));
+
+        // Refused on its head: the gateway neither waits for nor holds the body of a client that
+        // may not use the API.
+        RawClient client(running.port, QHostAddress::LocalHost, outside);
+        client.send("PUT /api/config HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    "Content-Length: 900000\r\n\r\n{\"routers\": [");
+        const Response early = client.readOne(3000);
+        QCOMPARE(early.status, 401);
+        QCOMPARE(early.headers.value("connection"), QByteArray("close"));
+        QVERIFY(client.waitForClosed());
     }
 
     // With a load balancer on the same host every request comes from 127.0.0.1: the admin API
