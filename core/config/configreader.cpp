@@ -1,6 +1,7 @@
 #include "configreader.h"
 
 #include "base/sharedvalue.h"
+#include "config/jsonkeys.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -183,7 +184,7 @@ public:
             if (m_seen.contains(it.key()))
                 continue;
             unknown.insert(it.key(), it.value());
-            warning(printable(it.key()), QStringLiteral("unknown key (kept as is, not used)"));
+            warning(printableKey(it.key()), QStringLiteral("unknown key (kept as is, not used)"));
         }
         return unknown;
     }
@@ -192,20 +193,6 @@ public:
     QList<ConfigProblem> &warnings() { return m_warnings; }
 
 private:
-    // A key may hold any character: control characters are written as JSON escapes, so that a
-    // warning about it stays one line in a log or a header field.
-    static QString printable(const QString &key)
-    {
-        QString text;
-        for (const QChar c : key) {
-            if (c.unicode() < 0x20 || c.unicode() == 0x7f)
-                text += QStringLiteral("\\u%1").arg(c.unicode(), 4, 16, QLatin1Char('0'));
-            else
-                text += c;
-        }
-        return text;
-    }
-
     static std::optional<qint64> wholeNumber(const QJsonValue &value)
     {
         if (!value.isDouble())
@@ -498,6 +485,8 @@ ConfigReadResult readConfig(const QByteArray &json)
         result.errors.append({QString(), QStringLiteral("the config must be a JSON object")});
         return result;
     }
+    // Which of a repeated key's values was meant cannot be known: the file is refused.
+    result.errors = repeatedKeys(json);
 
     ObjectReader reader(document.object(), QString(), result.errors, result.warnings);
     Config config;

@@ -14,9 +14,12 @@ struct ConfigReadResult {
     QList<ConfigProblem> warnings;   // unknown keys (kept), ignored fields
 };
 
+// A key written twice in one object is an error there (see repeatedKeys()): which value was
+// meant cannot be known, and QJsonDocument would keep the last one without a word.
 ConfigReadResult readConfig(const QByteArray &json);
 
-// One route object, as in "routers[i]" or the body of POST /api/routes.
+// One route object, as in "routers[i]" or the body of POST /api/routes. An object cannot show
+// repeated keys: check the body's text with repeatedKeys(body, path) first.
 Route readRoute(const QJsonObject &object, const QString &path, QList<ConfigProblem> &errors,
                 QList<ConfigProblem> &warnings);
 

@@ -205,6 +205,11 @@ private:
 
     void checkInternalPath(const QString &internalPath, const QString &path)
     {
+        // First and alone, so that no other message quotes the character.
+        if (const QString characterError = pathCharacterError(internalPath); !characterError.isEmpty()) {
+            add(path, characterError);
+            return;
+        }
         if (!internalPath.startsWith(QLatin1Char('/'))) {
             add(path, QStringLiteral("must start with \"/\" (got \"%1\")").arg(internalPath));
             return;
@@ -219,12 +224,10 @@ private:
                 break;
             }
         }
-        for (QChar c : internalPath) {
-            if (c.unicode() <= 0x20 || c.unicode() == 0x7f) {
-                add(path, QStringLiteral("must not contain spaces or control characters"));
-                break;
-            }
-        }
+        // Sent as it is in the backend's request line, where a space would end the target.
+        if (const qsizetype space = internalPath.indexOf(QLatin1Char(' ')); space >= 0)
+            add(path, QStringLiteral("must not contain spaces (at position %1); write them as %2")
+                          .arg(QString::number(characterPosition(internalPath, space)), QStringLiteral("%20")));
         for (const QString &name : internalPathPlaceholders(internalPath)) {
             if (!isValidPlaceholderName(name))
                 add(path, QStringLiteral("invalid placeholder \"{%1}\"").arg(name));

@@ -15,6 +15,54 @@ bool isValidPlaceholderName(const QString &name)
     return true;
 }
 
+namespace {
+
+QString codePointName(char16_t unit)
+{
+    return QStringLiteral("U+%1").arg(QString::number(unit, 16).toUpper().rightJustified(4, QLatin1Char('0')));
+}
+
+bool isUnpairedSurrogate(const QString &text, qsizetype i)
+{
+    if (text[i].isHighSurrogate())
+        return i + 1 == text.size() || !text[i + 1].isLowSurrogate();
+    return text[i].isLowSurrogate() && (i == 0 || !text[i - 1].isHighSurrogate());
+}
+
+// What path[i] is when a route's path must not hold it, else nullptr.
+const char *forbiddenCharacter(const QString &path, qsizetype i)
+{
+    const char16_t c = path[i].unicode();
+    if (c < 0x20 || c == 0x7f)
+        return "control characters";
+    if (isUnpairedSurrogate(path, i))
+        return "an unpaired surrogate";
+    return nullptr;
+}
+
+}  // namespace
+
+QString pathCharacterError(const QString &path)
+{
+    for (qsizetype i = 0; i < path.size(); ++i) {
+        if (const char *forbidden = forbiddenCharacter(path, i))
+            return QStringLiteral("must not contain %1 (%2 at position %3)")
+                .arg(QLatin1String(forbidden), codePointName(path[i].unicode()))
+                .arg(characterPosition(path, i));
+    }
+    return QString();
+}
+
+qsizetype characterPosition(const QString &text, qsizetype index)
+{
+    qsizetype position = 1;
+    for (qsizetype i = 1; i <= index && i < text.size(); ++i) {
+        if (!(text[i].isLowSurrogate() && text[i - 1].isHighSurrogate()))
+            ++position;
+    }
+    return position;
+}
+
 bool RoutePattern::isStatic() const
 {
     for (const PatternSegment &segment : segments) {
@@ -55,6 +103,9 @@ std::optional<RoutePattern> RoutePattern::parse(const QString &path, QString *er
             *error = message;
         return std::nullopt;
     };
+    // First, so that no other message quotes the character.
+    if (const QString characterError = pathCharacterError(path); !characterError.isEmpty())
+        return fail(characterError);
     if (!path.startsWith(QLatin1Char('/')))
         return fail(QStringLiteral("must start with \"/\" (got \"%1\")").arg(path));
     if (path.contains(QLatin1Char('?')) || path.contains(QLatin1Char('#')) || path.contains(QLatin1Char('\\')))

@@ -34,4 +34,16 @@ QStringList internalPathPlaceholders(const QString &internalPath);
 
 bool isValidPlaceholderName(const QString &name);
 
+// The message for the first character neither path of a route may hold, such as "must not
+// contain control characters (U+0009 at position 3)"; empty when there is none. Control
+// characters (U+0000-U+001F, U+007F): the backend's request line cannot carry one, an external
+// path holding one is reached only by a request that encodes it (%09; never NUL, refused even
+// encoded), and a message or log line that quotes the path would break on it. Unpaired
+// surrogates (a lone "\ud800" escape): no request matches one, and UTF-8 turns it into "?", which
+// would make the rest of an internal path a query.
+QString pathCharacterError(const QString &path);
+
+// Where text[index] is as an editor shows it: characters counted from 1, a surrogate pair as one.
+qsizetype characterPosition(const QString &text, qsizetype index);
+
 }  // namespace kairos

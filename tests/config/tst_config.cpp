@@ -2,6 +2,7 @@
 #include "config/configreader.h"
 #include "config/configvalidator.h"
 #include "config/configwriter.h"
+#include "config/jsonkeys.h"
 
 #include <QJsonDocument>
 #include <QTemporaryDir>
@@ -46,6 +47,12 @@ QByteArray configWithRoutes(const QJsonArray &routes, const QJsonObject &extra =
 QByteArray configWithRoute(const QJsonObject &route, const QJsonObject &extra = {})
 {
     return configWithRoutes(QJsonArray{route}, extra);
+}
+
+// JSON text written with ' for ", to keep it readable; every ' is replaced, none stays itself.
+QByteArray jsonText(QByteArray text)
+{
+    return text.replace('\'', '"');
 }
 
 QStringList problemStrings(const QList<ConfigProblem> &problems)
@@ -458,6 +465,69 @@ private slots:
         QTest::newRow("internal dot segment with parameters")
             << withRoute([](QJsonObject &r) { r.insert("internal_path", "/a/..;/b"); })
             << "routers[0].internal_path: must not contain \".\" or \"..\" segments (got \"/a/..;/b\")";
+        const auto withPaths = [&](const QString &externalPath, const QString &internalPath) {
+            return withRoute([&](QJsonObject &r) {
+                r.insert("external_path", externalPath);
+                r.insert("internal_path", internalPath);
+            });
+        };
+        QTest::newRow("NUL in external path")
+            << withPaths(QStringLiteral("/a") + QChar(0) + QStringLiteral("b"), "/a")
+            << "routers[0].external_path: must not contain control characters (U+0000 at position 3)";
+        QTest::newRow("tab in external path")
+            << withPaths("/a\tb", "/a")
+            << "routers[0].external_path: must not contain control characters (U+0009 at position 3)";
+        QTest::newRow("newline before the slash of an external path")
+            << withPaths("\n/a", "/a")
+            << "routers[0].external_path: must not contain control characters (U+000A at position 1)";
+        QTest::newRow("U+001F in external path")
+            << withPaths("/\x1f", "/a")
+            << "routers[0].external_path: must not contain control characters (U+001F at position 2)";
+        QTest::newRow("DEL in external path")
+            << withPaths("/a\x7f", "/a")
+            << "routers[0].external_path: must not contain control characters (U+007F at position 3)";
+        QTest::newRow("position counts a surrogate pair as one character")
+            << withPaths(QString::fromUtf8("/\xf0\x9f\x98\x80\x01"), "/a")
+            << "routers[0].external_path: must not contain control characters (U+0001 at position 3)";
+        QTest::newRow("NUL in internal path")
+            << withPaths("/a", QStringLiteral("/a") + QChar(0))
+            << "routers[0].internal_path: must not contain control characters (U+0000 at position 3)";
+        QTest::newRow("CR LF in internal path")
+            << withPaths("/a", "/a\r\nX-Injected: 1")
+            << "routers[0].internal_path: must not contain control characters (U+000D at position 3)";
+        QTest::newRow("DEL in internal path")
+            << withPaths("/a", "/a?q=\x7f")
+            << "routers[0].internal_path: must not contain control characters (U+007F at position 6)";
+        QTest::newRow("unpaired high surrogate in external path")
+            << withPaths(QStringLiteral("/s") + QChar(0xd800), "/a")
+            << "routers[0].external_path: must not contain an unpaired surrogate (U+D800 at position 3)";
+        QTest::newRow("unpaired low surrogate in internal path")
+            << withPaths("/a", QStringLiteral("/a") + QChar(0xdc00) + QStringLiteral("b"))
+            << "routers[0].internal_path: must not contain an unpaired surrogate (U+DC00 at position 3)";
+        QTest::newRow("space in internal path")
+            << withPaths("/a", "/a b")
+            << "routers[0].internal_path: must not contain spaces (at position 3); write them as %20";
+
+        const QByteArray route = "{'external_path': '/a', 'internal_path': '/a', 'methods': ['GET'], "
+                                 "'backends': [{'host': 'http://127.0.0.1', 'port': 8080}]}";
+        const auto withRouteText = [&](const QByteArray &from, const QByteArray &to) {
+            return jsonText("{'version': 1, 'routers': [" + QByteArray(route).replace(from, to) + "]}");
+        };
+        QTest::newRow("repeated key in a route")
+            << withRouteText("'external_path': '/a'", "'external_path': '/a', 'external_path': '/b'")
+            << "routers[0]: \"external_path\" appears twice";
+        QTest::newRow("repeated key in a backend")
+            << withRouteText("'port': 8080", "'port': 8080, 'port': 8081")
+            << "routers[0].backends[0]: \"port\" appears twice";
+        QTest::newRow("repeated key written with an escape")
+            << withRouteText("'methods'", "'m\\u0065thods': ['POST'], 'methods'")
+            << "routers[0]: \"methods\" appears twice";
+        QTest::newRow("repeated key in server")
+            << jsonText("{'version': 1, 'server': {'port': 5900, 'host': '127.0.0.1', 'port': 5901}}")
+            << "server: \"port\" appears twice";
+        QTest::newRow("repeated top-level key")
+            << jsonText("{'version': 1, 'routers': [], 'version': 2}")
+            << "\"version\" appears twice";
     }
 
     void validationRules()
@@ -468,6 +538,190 @@ private slots:
         QVERIFY(!result.ok());
         const QStringList errors = problemStrings(result.errors);
         QVERIFY2(errors.contains(expected), qPrintable(errors.join('\n')));
+    }
+
+    // A message quoting a path with a control character in it would break the line it is on.
+    void controlCharacterIsTheOnlyProblemReportedForItsPath()
+    {
+        QJsonObject route = validRoute();
+        route.insert("external_path", "x\n/../a");
+        route.insert("internal_path", "y\r/..");
+        const ConfigLoadResult result = loadConfig(configWithRoute(route));
+        QCOMPARE(problemStrings(result.errors),
+                 QStringList({"routers[0].external_path: must not contain control characters (U+000A at position 2)",
+                              "routers[0].internal_path: must not contain control characters (U+000D at position 2)"}));
+    }
+
+    // Matching runs on the percent-decoded path: "/a b" is what a request for "/a%20b" reaches.
+    void spacesAndNonAsciiInExternalPathAreAccepted()
+    {
+        QJsonObject route = validRoute();
+        route.insert("external_path", QString::fromUtf8("/a b/caf\xc3\xa9/\xf0\x9f\x98\x80"));
+        route.insert("internal_path", QString::fromUtf8("/caf\xc3\xa9/\xf0\x9f\x98\x80"));
+        const ConfigLoadResult result = loadConfig(configWithRoute(route));
+        QVERIFY2(result.ok(), qPrintable(result.errorSummary()));
+    }
+
+    void repeatedKeysRefuseAFileAlongWithItsOtherProblems()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("config.json");
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(jsonText("{'version': 1, 'routers': [{'external_path': '/a', 'external_path': '/b', "
+                            "'internal_path': '/a', 'methods': ['GET'], "
+                            "'backends': [{'host': 'http://127.0.0.1', 'port': 0}]}]}"));
+        file.close();
+        const ConfigLoadResult result = loadConfigFile(path);
+        QVERIFY(!result.ok());
+        QCOMPARE(problemStrings(result.errors),
+                 QStringList({"routers[0]: \"external_path\" appears twice",
+                              "routers[0].backends[0].port: must be between 1 and 65535 (got 0)"}));
+    }
+
+    void repeatedKeys_data()
+    {
+        QTest::addColumn<QByteArray>("json");
+        QTest::addColumn<QStringList>("expected");
+
+        QTest::newRow("none")
+            << jsonText("{'a': 1, 'b': [1, 'a', {'c': null}], 'd': true}")
+            << QStringList();
+        QTest::newRow("top level")
+            << jsonText("{'version': 1, 'version': 2}")
+            << QStringList{"\"version\" appears twice"};
+        QTest::newRow("three times")
+            << jsonText("{'a': 1, 'b': 0, 'a': 2, 'a': 3}")
+            << QStringList{"\"a\" appears 3 times"};
+        QTest::newRow("nested object")
+            << jsonText("{'server': {'port': 1, 'host': 'h', 'port': 2}}")
+            << QStringList{"server: \"port\" appears twice"};
+        QTest::newRow("array of objects")
+            << jsonText("{'routers': [{'a': 1}, {'a': 1, 'a': 2}]}")
+            << QStringList{"routers[1]: \"a\" appears twice"};
+        QTest::newRow("object in an array in an object in an array")
+            << jsonText("{'routers': [{'backends': [{'host': 'x'}, {'port': 1, 'port': 2}]}]}")
+            << QStringList{"routers[0].backends[1]: \"port\" appears twice"};
+        QTest::newRow("arrays of arrays")
+            << jsonText("{'x': [[1], [{'k': 1, 'k': 2}]]}")
+            << QStringList{"x[1][0]: \"k\" appears twice"};
+        QTest::newRow("top-level array")
+            << jsonText("[{'a': 1}, {'a': 1, 'a': 2}]")
+            << QStringList{"[1]: \"a\" appears twice"};
+        QTest::newRow("same key in different objects")
+            << jsonText("{'a': {'a': 1}, 'b': [{'a': 1}, {'a': 2}], 'c': {'a': {'a': 3}}}")
+            << QStringList();
+        QTest::newRow("same keys in sibling objects")
+            << jsonText("[{'a': 1, 'b': 2}, {'b': 1, 'a': 2}]")
+            << QStringList();
+        QTest::newRow("repeat after nested containers")
+            << jsonText("{'a': {'b': 1}, 'c': [1, {'a': 2}], 'a': 3}")
+            << QStringList{"\"a\" appears twice"};
+        QTest::newRow("in order of first appearance")
+            << jsonText("{'x': 1, 'o': {'y': 1, 'y': 2}, 'b': 1, 'x': 2, 'b': 2}")
+            << QStringList{"\"x\" appears twice", "o: \"y\" appears twice", "\"b\" appears twice"};
+        QTest::newRow("unicode escape")
+            << jsonText("{'a': 1, '\\u0061': 2}")
+            << QStringList{"\"a\" appears twice"};
+        QTest::newRow("upper-case hex escape of a raw character")
+            << jsonText("{'\\u00E9': 1, '\xc3\xa9': 2}")
+            << QStringList{QString::fromUtf8("\"\xc3\xa9\" appears twice")};
+        QTest::newRow("surrogate pair and the raw character")
+            << jsonText("{'\\ud83d\\ude00': 1, '\xf0\x9f\x98\x80': 2}")
+            << QStringList{QString::fromUtf8("\"\xf0\x9f\x98\x80\" appears twice")};
+        QTest::newRow("lone surrogates are not the replacement character")
+            << jsonText("{'\\ud800': 1, '\\ufffd': 2, '\\udc00': 3}")
+            << QStringList();
+        QTest::newRow("escaped quote")
+            << jsonText("{'a\\'b': 1, 'a\\u0022b': 2, 'a': 3}")
+            << QStringList{"\"a\"b\" appears twice"};
+        QTest::newRow("escaped backslash before the closing quote")
+            << jsonText("{'a\\\\': 1, 'b': '\\\\', 'a\\u005c': 2}")
+            << QStringList{"\"a\\\" appears twice"};
+        QTest::newRow("short escapes")
+            << jsonText("{'\\/\\b\\f\\n\\r\\t': 1, '/\\u0008\\u000c\\u000a\\u000d\\u0009': 2}")
+            << QStringList{"\"/\\u0008\\u000c\\u000a\\u000d\\u0009\" appears twice"};
+        QTest::newRow("NUL key")
+            << jsonText("{'\\u0000': 1, '\\u0000': 2}")
+            << QStringList{"\"\\u0000\" appears twice"};
+        QTest::newRow("key that looks like a placeholder")
+            << jsonText("{'%2': 1, '%2': 2, '%2': 3}")
+            << QStringList{"\"%2\" appears 3 times"};
+        QTest::newRow("empty key")
+            << jsonText("{'': 1, '': 2}")
+            << QStringList{"\"\" appears twice"};
+        QTest::newRow("keys differing in case")
+            << jsonText("{'Port': 1, 'port': 2}")
+            << QStringList();
+        QTest::newRow("key text inside string values")
+            << jsonText("{'a': '\\'a\\': 1, \\'a\\': 2', 'b': '{\\'c\\': 1, \\'c\\': 2}', 'c': 'a'}")
+            << QStringList();
+        QTest::newRow("values equal to keys")
+            << jsonText("{'a': 'a', 'b': 'a', 'c': ['a', 'a']}")
+            << QStringList();
+        QTest::newRow("escaped key in the path")
+            << jsonText("{'s\\u0065rver': {'port': 1, 'port': 2}}")
+            << QStringList{"server: \"port\" appears twice"};
+        QTest::newRow("control character in the path")
+            << jsonText("{'a\\nb': {'k': 1, 'k': 2}}")
+            << QStringList{"a\\u000ab: \"k\" appears twice"};
+        QTest::newRow("pretty-printed")
+            << jsonText("{\n  'a' :\t{ 'b'\r\n : [ 1 , 2 ] } ,\n  'a' : 0\n}\n")
+            << QStringList{"\"a\" appears twice"};
+    }
+
+    void repeatedKeys()
+    {
+        QFETCH(QByteArray, json);
+        QFETCH(QStringList, expected);
+        QJsonParseError error;
+        QJsonDocument::fromJson(json, &error);
+        QCOMPARE(error.error, QJsonParseError::NoError);  // the scan's precondition
+        QCOMPARE(problemStrings(kairos::repeatedKeys(json)), expected);
+    }
+
+    void repeatedKeysUnderABasePath()
+    {
+        const QByteArray body = jsonText("{'external_path': '/a', 'retry': {'jitter': true, 'jitter': false}, "
+                                         "'external_path': '/b'}");
+        QCOMPARE(problemStrings(kairos::repeatedKeys(body, QStringLiteral("route"))),
+                 QStringList({"route: \"external_path\" appears twice", "route.retry: \"jitter\" appears twice"}));
+    }
+
+    void repeatedKeysDeepInside()
+    {
+        constexpr int depth = 500;  // arrays and objects in turn
+        QByteArray json;
+        for (int i = 0; i < depth; ++i)
+            json += i % 2 ? "{'o': " : "[1, ";
+        json += "{'k': 1, 'k': 2}";
+        for (int i = depth - 1; i >= 0; --i)
+            json += i % 2 ? "}" : "]";
+        json = jsonText(json);
+        QString path;
+        for (int i = 0; i < depth / 2; ++i)
+            path += "[1].o";
+        QVERIFY(!QJsonDocument::fromJson(json).isNull());
+        QCOMPARE(problemStrings(kairos::repeatedKeys(json)), QStringList{path + ": \"k\" appears twice"});
+    }
+
+    void repeatedKeysInAWideObject()
+    {
+        QByteArray json = "{";
+        for (int i = 0; i < 5000; ++i)
+            json += "'key" + QByteArray::number(i) + "': " + QByteArray::number(i) + ", ";
+        json += "'key4321': 0, 'key17': 0, 'key17': 0}";
+        QCOMPARE(problemStrings(kairos::repeatedKeys(jsonText(json))),
+                 QStringList({"\"key17\" appears 3 times", "\"key4321\" appears twice"}));
+    }
+
+    // Only text QJsonDocument accepted is meant to be scanned, but other bytes must not crash it.
+    void repeatedKeysReadsMalformedTextSafely()
+    {
+        const QList<QByteArray> texts{"\"", "{\"a", "{\"a\\", "}}]]", "{\"\\u12", "{\"\\ud800\\u",
+                                      "{{{\"a\":1,\"a\":2", "[{]}\"\\\"", "{\"a\": 1, \"a"};
+        for (const QByteArray &text : texts)
+            kairos::repeatedKeys(text);
     }
 
     void everyProblemIsReportedAtOnce()
