@@ -623,12 +623,18 @@ void ClientConnection::closeConnection()
 {
     if (m_phase == Phase::Closing)
         return;
+    // The client may still be sending what was not read (a body refused by its length, a
+    // pipelined request): it must get the answer before the connection goes.
+    const bool inputLeft = !m_requestBodyDone || m_inboundOffset < m_inbound.size() || m_transport->mayRead();
     m_phase = Phase::Closing;
     m_headerDeadline = m_idleDeadline = m_bodyDeadline = 0;
     if (m_exchange)
         m_exchange->cancel();
     retireExchange();
-    m_transport->close();
+    if (inputLeft)
+        m_transport->closeDiscardingInput();
+    else
+        m_transport->close();
     if (!m_transport->isOpen()) {
         onDisconnected();
         return;

@@ -209,6 +209,10 @@ void SocketTransport::becomeOpen()
 
 void SocketTransport::onReadable()
 {
+    if (m_state == State::Lingering) {
+        discardInput();
+        return;
+    }
     OutputBatch batch;
     m_readReady = true;
     if (m_listener)
@@ -370,11 +374,8 @@ void SocketTransport::onWritable()
     if (!sendBuffered())
         return;
     if (m_state == State::Closing) {
-        if (bytesToWrite() == 0) {
-            closeDescriptor();
-            m_state = State::Closed;
-            notifyClosedLater();
-        }
+        if (bytesToWrite() == 0)
+            finishClosing();
         return;
     }
     if (m_listener)
@@ -391,15 +392,55 @@ void SocketTransport::watchWritable(bool on)
 
 void SocketTransport::close()
 {
-    if (m_state == State::Closing || m_state == State::Closed)
+    if (m_state == State::Closing || m_state == State::Lingering || m_state == State::Closed)
         return;
-    if (m_state != State::Open || bytesToWrite() == 0) {
+    if (m_state != State::Open) {
         abort();
         return;
     }
     m_state = State::Closing;
     watchReadable(false);
-    watchWritable(true);
+    if (bytesToWrite() == 0)
+        finishClosing();
+    else
+        watchWritable(true);
+}
+
+void SocketTransport::closeDiscardingInput()
+{
+    m_discardInputOnClose = true;
+    close();
+}
+
+void SocketTransport::finishClosing()
+{
+    if (!m_discardInputOnClose) {
+        closeDescriptor();
+        m_state = State::Closed;
+        notifyClosedLater();
+        return;
+    }
+    ::shutdown(m_descriptor, SHUT_WR);
+    m_state = State::Lingering;
+    watchWritable(false);
+    watchReadable(true);
+    discardInput();
+}
+
+void SocketTransport::discardInput()
+{
+    char dropped[16 * 1024];
+    for (;;) {
+        const ssize_t got = ::recv(m_descriptor, dropped, sizeof dropped, 0);
+        if (got > 0)
+            continue;
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;  // more may come: the poller says when
+        abort();  // the peer closed (or reset): done
+        return;
+    }
 }
 
 void SocketTransport::abort()

@@ -36,20 +36,22 @@ public:
     ~SocketTransport() override;
 
     void connectToHost(const QString &host, quint16 port) override;
-    bool isOpen() const override { return m_state == State::Open || m_state == State::Closing; }
+    bool isOpen() const override { return m_state == State::Open || m_state == State::Closing || m_state == State::Lingering; }
     bool mayRead() const override { return m_readReady && m_state == State::Open; }
     qint64 read(char *data, qint64 max) override;
     void write(QByteArrayView data) override;
     void writeOwned(QByteArray &&data) override;
     qint64 bytesToWrite() const override { return m_out.size() - m_outOffset; }
     void close() override;
+    void closeDiscardingInput() override;
     void abort() override;
     QHostAddress peerAddress() const override { return m_peer; }
     void releaseIdleMemory() override;
 
 private:
     friend class OutputBatch;
-    enum class State : quint8 { Idle, Resolving, Connecting, Open, Closing, Closed };
+    // Lingering: output sent and shut down, input read and dropped until the peer closes.
+    enum class State : quint8 { Idle, Resolving, Connecting, Open, Closing, Lingering, Closed };
     // What connecting to a backend needs, and an accepted connection never does.
     struct Connecting {
         QString hostName;
@@ -74,6 +76,8 @@ private:
     void watchWritable(bool on);
     void fail(Error error, int errorNumber);
     void closeDescriptor();
+    void finishClosing();  // the output is sent
+    void discardInput();
     void notifyWrittenLater();
 
     // Ordered to pack: every open connection has one.
@@ -85,6 +89,7 @@ private:
     bool m_batched = false;
     bool m_writtenNotifyQueued = false;
     bool m_releaseWhenDrained = false;
+    bool m_discardInputOnClose = false;
     Poller *m_poller = nullptr;
     QByteArray m_out;
     qsizetype m_outOffset = 0;

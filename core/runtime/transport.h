@@ -55,6 +55,11 @@ public:
     virtual qint64 bytesToWrite() const = 0;
     // Closes once the buffered output is sent.
     virtual void close() = 0;
+    // The same, for a peer that may still be sending (a request body the answer did not wait
+    // for): once the output is sent, stops sending and reads and drops what comes until the peer
+    // closes. Closing with unread input makes the kernel reset the connection, and the peer may
+    // lose the answer before it reads it (a 413 to an upload). The caller bounds how long.
+    virtual void closeDiscardingInput() { close(); }
     virtual void abort() = 0;
     virtual QHostAddress peerAddress() const = 0;
     // Frees buffers kept for reuse (a connection gone idle): now, or once what waits in them is sent.
