@@ -1,6 +1,7 @@
 #include "adminapi.h"
 
 #include "config/configreader.h"
+#include "config/jsonkeys.h"
 #include "config/configwriter.h"
 #include "proxy/backendreport.h"
 #include "metrics/prometheus.h"
@@ -120,8 +121,9 @@ bool isJson(const http::RequestHead &head)
     return type == "application/json";
 }
 
-// The body as a JSON object, or an error response.
-std::variant<QJsonObject, Response> jsonBody(const LocalHandler::Request &request)
+// The body as a JSON object, or an error response. `what` names the object in problems ("route";
+// empty for a whole config).
+std::variant<QJsonObject, Response> jsonBody(const LocalHandler::Request &request, const QString &what)
 {
     if (!isJson(request.head))
         return error(415, request.requestId, QStringLiteral("send the body as Content-Type: application/json"),
@@ -134,6 +136,11 @@ std::variant<QJsonObject, Response> jsonBody(const LocalHandler::Request &reques
                      "invalid_json");
     if (!document.isObject())
         return error(400, request.requestId, QStringLiteral("the body must be a JSON object"), "invalid_json");
+    // QJsonDocument keeps the last of a repeated key in silence; which one was meant is unknown.
+    const QList<ConfigProblem> repeated = repeatedKeys(request.body, what);
+    if (!repeated.isEmpty())
+        return validationError(request.requestId, what.isEmpty() ? QStringLiteral("the config") : QStringLiteral("the route"),
+                               repeated, {});
     return document.object();
 }
 
@@ -220,7 +227,7 @@ std::optional<LocalHandler::Response> AdminApi::refuseBeforeBody(const Request &
 
 qint64 AdminApi::maxBodyBytes() const
 {
-    return 1024 * 1024;
+    return m_store.current()->admin.maxBodyBytes;
 }
 
 LocalHandler::Response AdminApi::handle(const Request &request)
@@ -383,7 +390,7 @@ LocalHandler::Response AdminApi::listRoutes() const
 
 LocalHandler::Response AdminApi::createRoute(const Request &request)
 {
-    auto body = jsonBody(request);
+    auto body = jsonBody(request, QStringLiteral("route"));
     if (auto *failure = std::get_if<Response>(&body))
         return *failure;
     QList<ConfigProblem> errors, warnings;
@@ -413,7 +420,7 @@ LocalHandler::Response AdminApi::getRoute(const Request &request, const QString 
 
 LocalHandler::Response AdminApi::replaceRoute(const Request &request, const QString &externalPath)
 {
-    auto body = jsonBody(request);
+    auto body = jsonBody(request, QStringLiteral("route"));
     if (auto *failure = std::get_if<Response>(&body))
         return *failure;
     QJsonObject object = std::get<QJsonObject>(body);
@@ -453,7 +460,7 @@ LocalHandler::Response AdminApi::deleteRoute(const Request &request, const QStri
 
 LocalHandler::Response AdminApi::replaceConfig(const Request &request)
 {
-    auto body = jsonBody(request);
+    auto body = jsonBody(request, QString());
     if (auto *failure = std::get_if<Response>(&body))
         return *failure;
     const QJsonObject &object = std::get<QJsonObject>(body);

@@ -307,6 +307,7 @@ AdminSettings readAdmin(const QJsonObject &object, QList<ConfigProblem> &errors,
     admin.allowedNetworks = reader.stringList(QStringLiteral("allowed_networks"), admin.allowedNetworks);
     admin.token = reader.string(QStringLiteral("token"));
     admin.listen = reader.string(QStringLiteral("listen"));
+    admin.maxBodyBytes = reader.integer64(QStringLiteral("max_body_bytes"), admin.maxBodyBytes);
     admin.unknownKeys = reader.unknownKeys();
     return admin;
 }

@@ -92,6 +92,7 @@ public:
         if (!admin.listen.isEmpty() && !isHostPort(admin.listen))
             add(QStringLiteral("admin.listen"),
                 QStringLiteral("must be HOST:PORT such as 127.0.0.1:5901 (got \"%1\")").arg(admin.listen));
+        checkRange(QStringLiteral("admin.max_body_bytes"), admin.maxBodyBytes, 1024, Q_INT64_C(1) << 30);
     }
 
     void checkCircuitBreaker(const CircuitBreakerSettings &settings, const QString &path)

@@ -20,7 +20,6 @@ class ConfigWatcher : public QObject
 public:
     explicit ConfigWatcher(ConfigStore &store, QObject *parent = nullptr);
     void start();
-    bool isWatching() const { return !m_watcher.directories().isEmpty(); }
 
 private:
     void scheduleCheck();

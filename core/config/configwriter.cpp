@@ -133,6 +133,7 @@ QJsonObject adminToJson(const AdminSettings &admin)
     putListIfChanged(object, "allowed_networks", admin.allowedNetworks, defaults.allowedNetworks);
     putIfChanged(object, "token", admin.token, defaults.token);
     putIfChanged(object, "listen", admin.listen, defaults.listen);
+    putIfChanged(object, "max_body_bytes", admin.maxBodyBytes, defaults.maxBodyBytes);
     return object;
 }
 

@@ -186,7 +186,7 @@ private slots:
         QCOMPARE(request(running.port, "POST", "/api/routes", {{"Content-Type", "text/plain"}}, "{}").status, 415);
         QCOMPARE(request(running.port, "POST", "/api/routes", {{"Content-Type", "application/json"}}, "{nope").status, 400);
         QCOMPARE(request(running.port, "POST", "/api/routes", {{"Content-Type", "application/json"}},
-                         QByteArray(2 * 1024 * 1024, ' ')).status, 413);
+                         QByteArray(33 * 1024 * 1024, ' ')).status, 413);  // over admin.max_body_bytes
         QCOMPARE(jsonRequest(running.port, "PUT", "/api/routes/api/ghost", productRoute(m_backend->port())).status, 404);
         QCOMPARE(request(running.port, "PATCH", "/api/routes").status, 405);
         QJsonObject reserved = productRoute(m_backend->port());
@@ -532,6 +532,40 @@ private slots:
         // What curl and scripts send still works, and a page typed into the address bar can be read.
         QCOMPARE(request(running.port, "POST", "/api/config/reload").status, 200);
         QCOMPARE(request(running.port, "GET", "/api/config", {{"Sec-Fetch-Site", "none"}}).status, 200);
+    }
+
+    // A config of 10,000 routes goes through PUT /api/config; a body over admin.max_body_bytes
+    // does not, and nor does one whose JSON repeats a key.
+    void largeConfigsAndRepeatedKeys()
+    {
+        RunningService running(baseConfig(m_backend->port()));
+        QJsonObject config = baseConfig(m_backend->port());
+        QJsonArray routes;
+        for (int i = 0; i < 10000; ++i) {
+            QJsonObject route = productRoute(m_backend->port());
+            route["external_path"] = QStringLiteral("/service-%1/items/{id}").arg(i);
+            route["internal_path"] = QStringLiteral("/items/{id}");
+            routes.append(route);
+        }
+        config["routers"] = routes;
+        const QByteArray large = QJsonDocument(config).toJson(QJsonDocument::Indented);
+        QVERIFY(large.size() > 2 * 1024 * 1024);
+        QCOMPARE(request(running.port, "PUT", "/api/config", {{"Content-Type", "application/json"}}, large).status, 200);
+        QCOMPARE(request(running.port, "GET", "/service-9999/items/7").status, 200);
+
+        QJsonObject small = baseConfig(m_backend->port());
+        small["admin"] = QJsonObject{{"max_body_bytes", 1024 * 1024}};
+        QCOMPARE(jsonRequest(running.port, "PUT", "/api/config", small).status, 200);
+        QCOMPARE(request(running.port, "PUT", "/api/config", {{"Content-Type", "application/json"}}, large).status, 413);
+        QCOMPARE(request(running.port, "GET", "/api/config/status").json()["changes_applied"].toInt(), 3);
+
+        const QByteArray repeated = R"({"external_path": "/api/a", "internal_path": "/a", "methods": ["GET"],
+            "backends": [{"host": "http://127.0.0.1", "port": 1, "port": 2}], "external_path": "/api/b"})";
+        const Response refused = request(running.port, "POST", "/api/routes", {{"Content-Type", "application/json"}}, repeated);
+        QCOMPARE(refused.status, 400);
+        const QByteArray problems = QJsonDocument(refused.json()["problems"].toArray()).toJson(QJsonDocument::Compact);
+        QVERIFY2(problems.contains("external_path") && problems.contains("route.backends[0]"), problems.constData());
+        QCOMPARE(request(running.port, "GET", "/api/config/status").json()["changes_applied"].toInt(), 3);
     }
 
     void separateAdminListener()
