@@ -1,5 +1,7 @@
 #include "jsonkeys.h"
 
+#include "base/bytesearch.h"
+
 #include <algorithm>
 #include <numeric>
 #include <optional>
@@ -32,23 +34,12 @@ struct Container {
     std::optional<int> indexInParent;
 };
 
-int hexDigit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 // The four hex digits of a \u escape starting at `from`.
 char32_t hexUnit(std::string_view text, size_t from)
 {
     char32_t unit = 0;
     for (size_t i = from; i < from + 4; ++i) {
-        const int digit = i < text.size() ? hexDigit(text[i]) : -1;
+        const int digit = i < text.size() ? http::hexValue(text[i]) : -1;
         if (digit < 0)
             return 0xfffd;  // only in text QJsonDocument refuses
         unit = unit * 16 + char32_t(digit);

@@ -11,17 +11,6 @@ namespace kairos {
 
 namespace {
 
-int hexValue(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 // Decodes %XX escapes of one segment into out (which has room); false on a malformed escape or
 // a decoded NUL.
 bool percentDecode(QByteArrayView raw, char *out, qsizetype *outLength)
@@ -32,8 +21,8 @@ bool percentDecode(QByteArrayView raw, char *out, qsizetype *outLength)
         if (c == '%') {
             if (i + 2 >= raw.size())
                 return false;
-            const int high = hexValue(raw[i + 1]);
-            const int low = hexValue(raw[i + 2]);
+            const int high = http::hexValue(raw[i + 1]);
+            const int low = http::hexValue(raw[i + 2]);
             if (high < 0 || low < 0)
                 return false;
             c = char(high * 16 + low);
