@@ -104,6 +104,10 @@ private slots:
     {
         m_tunnel.reset();  // before the client transport it uses
         m_client.reset();
+        // Transports are deleted from the event loop (DeferredCalls): let it run once, or the last
+        // test's would still be waiting when the process ends (a leak to LeakSanitizer).
+        QCoreApplication::sendPostedEvents();
+        QCoreApplication::processEvents();
         m_upstream = nullptr;
         delete m_clientPeer;
         delete m_backendPeer;
