@@ -681,17 +681,22 @@ qsizetype MessageParser::feedBody(const char *data, qsizetype size, BodyPieces *
     const size_t parsed = http_parser_execute(m_parser.get(), &Callbacks::settings(), data, size_t(size));
     m_bodyOut = nullptr;
     const http_errno error = HTTP_PARSER_ERRNO(m_parser.get());
+    if (chunked) {
+        // Checked first, and its data before a fault goes out: as it would, had the bytes come
+        // in pieces (the parser's own error, further on, would not have been reached).
+        const qsizetype bad = badChunkFraming(QByteArrayView(data, qsizetype(parsed)), chunkData);
+        for (const QByteArrayView piece : chunkData) {
+            if (body && (bad < 0 || piece.data() < data + bad))
+                body->append(piece);
+        }
+        if (bad >= 0) {
+            fail(m_type == Type::Request ? 400 : 502, "chunk framing line not ended by CRLF");
+            return bad;
+        }
+    }
     if (error != HPE_OK && error != HPE_PAUSED) {
         fail(m_type == Type::Request ? 400 : 502, http_errno_description(error));
         return qsizetype(parsed);
-    }
-    if (chunked) {
-        if (!chunkLinesEndInCrlf(QByteArrayView(data, qsizetype(parsed)), chunkData)) {
-            fail(m_type == Type::Request ? 400 : 502, "chunk framing line not ended by CRLF");
-            return qsizetype(parsed);
-        }
-        if (body)
-            body->append(chunkData.constData(), chunkData.size());
     }
     if (m_messageComplete)
         m_state = State::Complete;
@@ -702,26 +707,30 @@ qsizetype MessageParser::feedBody(const char *data, qsizetype size, BodyPieces *
 // a chunk-size line, a chunk or a trailer; a server behind or in front of the gateway that does
 // not would read another body, and the next request, from the same bytes (request smuggling).
 // Every byte of `parsed` outside the chunk data is framing: there, a CR must come right before
-// an LF and an LF right after a CR. m_framingCr carries a CR that ended the last piece.
-bool MessageParser::chunkLinesEndInCrlf(QByteArrayView parsed, const BodyPieces &chunkData)
+// an LF and an LF right after a CR. m_framingCr carries a CR that ended the last piece. Returns
+// the offset of the first byte that breaks the rule, or -1.
+qsizetype MessageParser::badChunkFraming(QByteArrayView parsed, const BodyPieces &chunkData)
 {
-    const char *at = parsed.data();
-    const char *const end = at + parsed.size();
-    const auto checkFraming = [this](const char *from, const char *to) {
+    const char *const begin = parsed.data();
+    const char *at = begin;
+    const auto checkFraming = [this, begin](const char *from, const char *to) -> qsizetype {
         for (; from != to; ++from) {
             const bool lf = *from == '\n';
             if (m_framingCr != lf)
-                return false;
+                return from - begin;
             m_framingCr = *from == '\r';
         }
-        return true;
+        return -1;
     };
     for (const QByteArrayView piece : chunkData) {
-        if (!checkFraming(at, piece.data()) || m_framingCr)  // data right after a CR
-            return false;
+        const qsizetype bad = checkFraming(at, piece.data());
+        if (bad >= 0)
+            return bad;
+        if (m_framingCr)
+            return piece.data() - begin;  // data right after a CR
         at = piece.data() + piece.size();
     }
-    return checkFraming(at, end);
+    return checkFraming(at, begin + parsed.size());
 }
 
 void MessageParser::finish()

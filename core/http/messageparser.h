@@ -89,7 +89,7 @@ private:
     const char *singletonProblemText() const;
     bool runFraming();
     qsizetype feedBody(const char *data, qsizetype size, BodyPieces *body);
-    bool chunkLinesEndInCrlf(QByteArrayView parsed, const BodyPieces &chunkData);
+    qsizetype badChunkFraming(QByteArrayView parsed, const BodyPieces &chunkData);
     void fail(int status, QByteArray message);
 
     Type m_type;
@@ -113,7 +113,7 @@ private:
     bool m_upgrade = false;
     bool m_expectNoBody = false;
     bool m_messageComplete = false;
-    bool m_framingCr = false;  // the last byte of chunk framing read was a CR (chunkLinesEndInCrlf())
+    bool m_framingCr = false;  // the last byte of chunk framing read was a CR (badChunkFraming())
     enum class SingletonProblem : quint8 {
         None, HostMissing, HostRepeated, HostInvalid, AuthorizationRepeated
     } m_singletonProblem = SingletonProblem::None;
