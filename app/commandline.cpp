@@ -76,8 +76,8 @@ CommandLine parseCommandLine(const QCoreApplication &app, bool gui)
     const QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
                                               QStringLiteral("GUI: render the window to a PNG file and exit."),
                                               QStringLiteral("file"));
-    parser.addOptions({configOption, listenOption, noGuiOption, checkOption, demoOption, noWatchOption,
-                       accessLogOption, screenshotOption});
+    parser.addOptions({configOption, listenOption, noGuiOption, checkOption, demoOption, noWatchOption, accessLogOption,
+                       screenshotOption});
     parser.process(app);
 
     CommandLine result;

@@ -95,7 +95,8 @@ bool ConfigEditor::validate()
         m_problems->addItem(problem.toString());
     for (const ConfigProblem &warning : result.warnings)
         m_problems->addItem(tr("warning: %1").arg(warning.toString()));
-    m_state->setText(result.ok() ? tr("Valid.") : tr("%n problem(s); nothing applied.", nullptr, int(result.errors.size())));
+    m_state->setText(result.ok() ? tr("Valid.")
+                                 : tr("%n problem(s); nothing applied.", nullptr, int(result.errors.size())));
     return result.ok();
 }
 
@@ -105,7 +106,8 @@ void ConfigEditor::apply()
         return;
     const ConfigStore::Change change = m_store.replaceJson(m_editor->toPlainText().toUtf8(), ConfigStore::Source::Gui);
     if (!change.applied()) {
-        const QString why = change.outcome == ConfigStore::Change::Invalid ? change.load.errorSummary() : change.message;
+        const QString why =
+            change.outcome == ConfigStore::Change::Invalid ? change.load.errorSummary() : change.message;
         m_state->setText(tr("Not applied."));
         emit message(tr("The config was not applied: %1").arg(why), true);
         return;

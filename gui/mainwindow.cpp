@@ -97,17 +97,18 @@ MainWindow::MainWindow(GatewayService &service, QWidget *parent)
     statusBar()->addPermanentWidget(m_configLabel);
 
     ConfigStore &store = m_service.configStore();
-    connect(&store, &ConfigStore::configChanged, this, [this](ConfigSnapshot, quint64 revision) { onConfigChanged(revision); });
-    connect(&store, &ConfigStore::changeRejected, this, [this](const QString &source, const QList<ConfigProblem> &errors) {
-        QStringList lines;
-        for (const ConfigProblem &problem : errors)
-            lines.append(problem.toString());
-        showError(tr("A config change from %1 was rejected; the gateway keeps running the last good config:\n%2")
-                      .arg(source, lines.join(QLatin1Char('\n'))));
-    });
-    connect(m_configEditor, &ConfigEditor::message, this, [this](const QString &text, bool error) {
-        error ? showError(text) : showInfo(text);
-    });
+    connect(&store, &ConfigStore::configChanged, this,
+            [this](ConfigSnapshot, quint64 revision) { onConfigChanged(revision); });
+    connect(
+        &store, &ConfigStore::changeRejected, this, [this](const QString &source, const QList<ConfigProblem> &errors) {
+            QStringList lines;
+            for (const ConfigProblem &problem : errors)
+                lines.append(problem.toString());
+            showError(tr("A config change from %1 was rejected; the gateway keeps running the last good config:\n%2")
+                          .arg(source, lines.join(QLatin1Char('\n'))));
+        });
+    connect(m_configEditor, &ConfigEditor::message, this,
+            [this](const QString &text, bool error) { error ? showError(text) : showInfo(text); });
     connect(&m_service, &GatewayService::listeningChanged, this, &MainWindow::refreshStatus);
     connect(m_timer, &QTimer::timeout, this, &MainWindow::refresh);
     m_timer->start(1000);
@@ -167,7 +168,8 @@ QWidget *MainWindow::makeRoutesTab()
     connect(remove, &QToolButton::clicked, this, [this] {
         const QString path = selectedRoute();
         if (path.isEmpty()
-            || QMessageBox::question(this, tr("Delete route"), tr("Delete the route %1?").arg(path)) != QMessageBox::Yes)
+            || QMessageBox::question(this, tr("Delete route"), tr("Delete the route %1?").arg(path))
+                   != QMessageBox::Yes)
             return;
         const ConfigStore::Change change = m_service.configStore().modify(
             [&path](Config &config) -> std::optional<ConfigStore::Refusal> {
@@ -285,14 +287,20 @@ void MainWindow::setupTray()
         return;
     m_tray = new QSystemTrayIcon(windowIcon(), this);
     auto *menu = new QMenu(this);
-    menu->addAction(tr("Show"), this, [this] { showNormal(); activateWindow(); });
+    menu->addAction(tr("Show"), this, [this] {
+        showNormal();
+        activateWindow();
+    });
     menu->addAction(tr("Start / Stop"), m_startStop, &QToolButton::click);
     menu->addAction(tr("Quit"), this, [this] {
         m_quitting = true;
         QApplication::quit();
     });
     m_tray->setContextMenu(menu);
-    connect(m_tray, &QSystemTrayIcon::activated, this, [this] { showNormal(); activateWindow(); });
+    connect(m_tray, &QSystemTrayIcon::activated, this, [this] {
+        showNormal();
+        activateWindow();
+    });
     m_tray->show();
 }
 
@@ -301,7 +309,8 @@ void MainWindow::closeEvent(QCloseEvent *event)
     // With a tray icon the gateway keeps proxying in the background; Quit in its menu stops it.
     if (m_tray && m_tray->isVisible() && !m_quitting) {
         hide();
-        m_tray->showMessage(tr("Kairos keeps running"), tr("The gateway is still proxying. Quit from this icon's menu."));
+        m_tray->showMessage(tr("Kairos keeps running"),
+                            tr("The gateway is still proxying. Quit from this icon's menu."));
         event->ignore();
         return;
     }

@@ -42,7 +42,7 @@ public:
     ConfigEditor *configEditor() const { return m_configEditor; }
     TrafficView *trafficView() const { return m_traffic; }
     void openRouteEditor(const QString &externalPath);  // empty: a new route
-    void refresh();  // what the once-a-second timer does
+    void refresh();                                     // what the once-a-second timer does
 
 protected:
     void closeEvent(QCloseEvent *event) override;

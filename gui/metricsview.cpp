@@ -34,7 +34,8 @@ MetricsView::MetricsView(QWidget *parent)
     top->addWidget(new QLabel(tr("Show")));
     top->addWidget(m_scope, 1);
 
-    auto chart = [this](const QString &title, const QList<QLineSeries *> &series, QValueAxis *yAxis, const QString &unit) {
+    auto chart = [this](const QString &title, const QList<QLineSeries *> &series, QValueAxis *yAxis,
+                        const QString &unit) {
         auto *chart = new QChart;
         chart->setTitle(title);
         chart->legend()->setVisible(series.size() > 1);

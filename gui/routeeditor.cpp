@@ -22,12 +22,12 @@
 namespace kairos {
 
 namespace {
-const QStringList kCommonMethods{QStringLiteral("GET"), QStringLiteral("HEAD"), QStringLiteral("POST"),
-                                 QStringLiteral("PUT"), QStringLiteral("DELETE"), QStringLiteral("PATCH"),
+const QStringList kCommonMethods{QStringLiteral("GET"),     QStringLiteral("HEAD"),   QStringLiteral("POST"),
+                                 QStringLiteral("PUT"),     QStringLiteral("DELETE"), QStringLiteral("PATCH"),
                                  QStringLiteral("OPTIONS"), QStringLiteral("TRACE")};
-const LoadBalancingStrategy kStrategies[] = {LoadBalancingStrategy::RoundRobin, LoadBalancingStrategy::Weighted,
-                                             LoadBalancingStrategy::LeastConnections, LoadBalancingStrategy::Random,
-                                             LoadBalancingStrategy::IpHash, LoadBalancingStrategy::PowerOfTwo};
+const LoadBalancingStrategy kStrategies[] = {
+    LoadBalancingStrategy::RoundRobin, LoadBalancingStrategy::Weighted, LoadBalancingStrategy::LeastConnections,
+    LoadBalancingStrategy::Random,     LoadBalancingStrategy::IpHash,   LoadBalancingStrategy::PowerOfTwo};
 }  // namespace
 
 RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Route &route, QWidget *parent)
@@ -185,7 +185,9 @@ Route RouteEditor::route() const
     route.backends.clear();
     for (int row = 0; row < m_backends->rowCount(); ++row) {
         Backend backend = row < previous.size() ? previous[row] : Backend();
-        auto text = [this, row](int column) { return m_backends->item(row, column) ? m_backends->item(row, column)->text().trimmed() : QString(); };
+        auto text = [this, row](int column) {
+            return m_backends->item(row, column) ? m_backends->item(row, column)->text().trimmed() : QString();
+        };
         backend.host = text(0);
         backend.port = text(1).toInt();
         backend.weight = text(2).toInt();
@@ -268,7 +270,8 @@ void RouteEditor::apply()
         },
         ConfigStore::Source::Gui);
     if (!change.applied()) {
-        const QString details = change.outcome == ConfigStore::Change::Invalid ? change.load.errorSummary() : change.message;
+        const QString details =
+            change.outcome == ConfigStore::Change::Invalid ? change.load.errorSummary() : change.message;
         QMessageBox::warning(this, tr("Route not applied"), tr("Nothing was changed:\n%1").arg(details));
         return;
     }

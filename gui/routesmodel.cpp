@@ -57,8 +57,7 @@ QVariant RoutesModel::data(const QModelIndex &index, int role) const
     }
     case Health: return healthSummary(index.row());
     case Auth: return route.authRequired ? tr("JWT") : tr("none");
-    case Retry:
-        return route.retry ? tr("%n attempt(s)", nullptr, route.retry->maxAttempts) : tr("off");
+    case Retry: return route.retry ? tr("%n attempt(s)", nullptr, route.retry->maxAttempts) : tr("off");
     default: return QVariant();
     }
 }

@@ -113,7 +113,8 @@ void TrafficView::showDetails()
         return;
     }
     const RequestRecord &record = m_model->record(rows.first().row());
-    QString text = QStringLiteral("%1 %2\n").arg(QString::fromLatin1(record.method), QString::fromLatin1(record.target));
+    QString text =
+        QStringLiteral("%1 %2\n").arg(QString::fromLatin1(record.method), QString::fromLatin1(record.target));
     for (const auto &field : record.requestHeaders.fields())
         text += QStringLiteral("%1: %2\n").arg(QString::fromLatin1(field.first), QString::fromLatin1(field.second));
     text += QStringLiteral("\n%1 %2\n").arg(tr("Response")).arg(record.status);

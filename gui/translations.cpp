@@ -9,7 +9,8 @@ namespace kairos {
 bool installTranslations(QCoreApplication &app)
 {
     auto *translator = new QTranslator(&app);
-    if (!translator->load(QLocale(), QStringLiteral("kairos"), QStringLiteral("_"), QStringLiteral(":/kairos/translations"))) {
+    if (!translator->load(QLocale(), QStringLiteral("kairos"), QStringLiteral("_"),
+                          QStringLiteral(":/kairos/translations"))) {
         delete translator;
         return false;
     }

@@ -13,9 +13,9 @@ using namespace kairos;
 
 namespace {
 
-const LoadBalancingStrategy kStrategies[] = {LoadBalancingStrategy::RoundRobin, LoadBalancingStrategy::Weighted,
-                                              LoadBalancingStrategy::LeastConnections, LoadBalancingStrategy::Random,
-                                              LoadBalancingStrategy::IpHash, LoadBalancingStrategy::PowerOfTwo};
+const LoadBalancingStrategy kStrategies[] = {
+    LoadBalancingStrategy::RoundRobin, LoadBalancingStrategy::Weighted, LoadBalancingStrategy::LeastConnections,
+    LoadBalancingStrategy::Random,     LoadBalancingStrategy::IpHash,   LoadBalancingStrategy::PowerOfTwo};
 
 // One selection as a request makes it: a Selection over the route's balancer and its first
 // available candidate.

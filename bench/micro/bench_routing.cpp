@@ -22,8 +22,9 @@ std::vector<QByteArray> paths(int routeCount, bool dynamic)
     std::vector<QByteArray> result;
     for (int i = 0; i < 64; ++i) {
         const int service = (i * 7919) % (routeCount / 2);
-        result.push_back(dynamic ? QStringLiteral("/svc%1/items/%2/orders/%3").arg(service).arg(i * 31).arg(i).toLatin1()
-                                 : QStringLiteral("/svc%1/items").arg(service).toLatin1());
+        result.push_back(dynamic
+                             ? QStringLiteral("/svc%1/items/%2/orders/%3").arg(service).arg(i * 31).arg(i).toLatin1()
+                             : QStringLiteral("/svc%1/items").arg(service).toLatin1());
     }
     return result;
 }
@@ -40,8 +41,14 @@ void matchRoutes(benchmark::State &state, bool dynamic)
     }
 }
 
-void BM_MatchStatic(benchmark::State &state) { matchRoutes(state, false); }
-void BM_MatchDynamic(benchmark::State &state) { matchRoutes(state, true); }
+void BM_MatchStatic(benchmark::State &state)
+{
+    matchRoutes(state, false);
+}
+void BM_MatchDynamic(benchmark::State &state)
+{
+    matchRoutes(state, true);
+}
 
 void BM_MatchDynamicAndBuildTarget(benchmark::State &state)
 {

@@ -14,7 +14,9 @@ QByteArray routesConfigJson(int routeCount, int backendsPerRoute, int routesPerB
     for (int i = 0; i < routeCount; ++i) {
         QJsonArray backends;
         for (int b = 0; b < backendsPerRoute; ++b)
-            backends.append(QJsonObject{{"host", QStringLiteral("http://svc%1-%2.internal").arg(routesPerBackendList > 0 ? i / routesPerBackendList : 0).arg(b)},
+            backends.append(QJsonObject{{"host", QStringLiteral("http://svc%1-%2.internal")
+                                                     .arg(routesPerBackendList > 0 ? i / routesPerBackendList : 0)
+                                                     .arg(b)},
                                         {"port", 8080}});
         const bool dynamic = i % 2;
         QJsonObject route{

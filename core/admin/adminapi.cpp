@@ -53,7 +53,8 @@ bool isRead(const QByteArray &method)
 // "/api/routes/api/users" -> "/api/users": templates come percent-encoded ("%7Bid%7D").
 QString externalPathOf(QByteArrayView routePath)
 {
-    return QLatin1Char('/') + QString::fromUtf8(QByteArray::fromPercentEncoding(routePath.sliced(kRoutePrefix.size()).toByteArray()));
+    return QLatin1Char('/')
+           + QString::fromUtf8(QByteArray::fromPercentEncoding(routePath.sliced(kRoutePrefix.size()).toByteArray()));
 }
 
 Response json(int status, const QJsonValue &value)
@@ -131,16 +132,18 @@ std::variant<QJsonObject, Response> jsonBody(const LocalHandler::Request &reques
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(request.body, &parseError);
     if (parseError.error != QJsonParseError::NoError)
-        return error(400, request.requestId,
-                     QStringLiteral("invalid JSON at offset %1: %2").arg(parseError.offset).arg(parseError.errorString()),
-                     "invalid_json");
+        return error(
+            400, request.requestId,
+            QStringLiteral("invalid JSON at offset %1: %2").arg(parseError.offset).arg(parseError.errorString()),
+            "invalid_json");
     if (!document.isObject())
         return error(400, request.requestId, QStringLiteral("the body must be a JSON object"), "invalid_json");
     // QJsonDocument keeps the last of a repeated key in silence; which one was meant is unknown.
     const QList<ConfigProblem> repeated = repeatedKeys(request.body, what);
     if (!repeated.isEmpty())
-        return validationError(request.requestId, what.isEmpty() ? QStringLiteral("the config") : QStringLiteral("the route"),
-                               repeated, {});
+        return validationError(request.requestId,
+                               what.isEmpty() ? QStringLiteral("the config") : QStringLiteral("the route"), repeated,
+                               {});
     return document.object();
 }
 
@@ -300,12 +303,14 @@ std::optional<LocalHandler::Response> AdminApi::denyAccess(const Request &reques
     if (token.isEmpty())
         return error(403, request.requestId,
                      QStringLiteral("the admin API is not open to %1 (see admin.allowed_networks)")
-                         .arg(request.client.isNull() ? QStringLiteral("a client whose X-Forwarded-For names no address")
-                                                      : request.client.toString()),
+                         .arg(request.client.isNull()
+                                  ? QStringLiteral("a client whose X-Forwarded-For names no address")
+                                  : request.client.toString()),
                      "forbidden");
     if (hasToken)
         return std::nullopt;
-    Response denied = error(401, request.requestId, QStringLiteral("a valid admin bearer token is required"), "unauthorized");
+    Response denied =
+        error(401, request.requestId, QStringLiteral("a valid admin bearer token is required"), "unauthorized");
     denied.headers.add("WWW-Authenticate", "Bearer realm=\"kairos-admin\"");
     return denied;
 }
@@ -363,14 +368,13 @@ LocalHandler::Response AdminApi::answerChange(const Request &request, const Conf
     case ConfigStore::Change::Invalid:
         response = validationError(request.requestId, QStringLiteral("the change"), change.load.errors, warnings);
         break;
-    case ConfigStore::Change::Refused:
-        response = error(change.refusalCode, request.requestId, change.message);
-        break;
+    case ConfigStore::Change::Refused: response = error(change.refusalCode, request.requestId, change.message); break;
     case ConfigStore::Change::Stale:
         response = error(412, request.requestId, change.message, "precondition_failed");
         break;
     case ConfigStore::Change::SaveFailed:
-        response = error(500, request.requestId, change.message + QStringLiteral("; nothing was changed"), "save_failed");
+        response =
+            error(500, request.requestId, change.message + QStringLiteral("; nothing was changed"), "save_failed");
         break;
     }
     response.headers.set("ETag", QStringLiteral("\"%1\"").arg(change.revision).toLatin1());
@@ -400,12 +404,15 @@ LocalHandler::Response AdminApi::createRoute(const Request &request)
     const ConfigStore::Change change = m_store.modify(
         [&route](Config &config) -> std::optional<ConfigStore::Refusal> {
             if (config.findRoute(route.externalPath))
-                return ConfigStore::Refusal{409, QStringLiteral("a route with external_path \"%1\" exists; use PUT to change it").arg(route.externalPath)};
+                return ConfigStore::Refusal{
+                    409, QStringLiteral("a route with external_path \"%1\" exists; use PUT to change it")
+                             .arg(route.externalPath)};
             config.routes.append(route);
             return std::nullopt;
         },
         ConfigStore::Source::Api, ifMatch(request.head));
-    const QString location = QString::fromLatin1(kRoutesPath.toByteArray()) + QString::fromUtf8(QUrl::toPercentEncoding(route.externalPath, "/"));
+    const QString location = QString::fromLatin1(kRoutesPath.toByteArray())
+                             + QString::fromUtf8(QUrl::toPercentEncoding(route.externalPath, "/"));
     return answerChange(request, change, 201, routeToJson(route), location, warnings);
 }
 
@@ -432,12 +439,15 @@ LocalHandler::Response AdminApi::replaceRoute(const Request &request, const QStr
         return validationError(request.requestId, QStringLiteral("the route"), errors, warnings);
     const ConfigStore::Change change = m_store.modify(
         [&](Config &config) -> std::optional<ConfigStore::Refusal> {
-            auto existing = std::find_if(config.routes.begin(), config.routes.end(),
-                                         [&](const Route &candidate) { return candidate.externalPath == externalPath; });
+            auto existing = std::find_if(config.routes.begin(), config.routes.end(), [&](const Route &candidate) {
+                return candidate.externalPath == externalPath;
+            });
             if (existing == config.routes.end())
-                return ConfigStore::Refusal{404, QStringLiteral("no route with external_path \"%1\"; use POST to create it").arg(externalPath)};
+                return ConfigStore::Refusal{
+                    404, QStringLiteral("no route with external_path \"%1\"; use POST to create it").arg(externalPath)};
             if (route.externalPath != externalPath && config.findRoute(route.externalPath))
-                return ConfigStore::Refusal{409, QStringLiteral("a route with external_path \"%1\" exists").arg(route.externalPath)};
+                return ConfigStore::Refusal{
+                    409, QStringLiteral("a route with external_path \"%1\" exists").arg(route.externalPath)};
             *existing = route;
             return std::nullopt;
         },
@@ -449,9 +459,11 @@ LocalHandler::Response AdminApi::deleteRoute(const Request &request, const QStri
 {
     const ConfigStore::Change change = m_store.modify(
         [&externalPath](Config &config) -> std::optional<ConfigStore::Refusal> {
-            const qsizetype removed = config.routes.removeIf([&](const Route &route) { return route.externalPath == externalPath; });
+            const qsizetype removed =
+                config.routes.removeIf([&](const Route &route) { return route.externalPath == externalPath; });
             if (removed == 0)
-                return ConfigStore::Refusal{404, QStringLiteral("no route with external_path \"%1\"").arg(externalPath)};
+                return ConfigStore::Refusal{404,
+                                            QStringLiteral("no route with external_path \"%1\"").arg(externalPath)};
             return std::nullopt;
         },
         ConfigStore::Source::Api, ifMatch(request.head));
@@ -468,8 +480,9 @@ LocalHandler::Response AdminApi::replaceConfig(const Request &request)
     // A file may leave routers out (no routes); a replacement that does so is more likely a
     // misspelt key than a wish to drop every route, so it has to say that with [].
     if (!object.contains(QLatin1String("routers")))
-        read.errors.prepend({QStringLiteral("routers"),
-                             QStringLiteral("missing: a replacement lists every route (\"routers\": [] removes them all)")});
+        read.errors.prepend(
+            {QStringLiteral("routers"),
+             QStringLiteral("missing: a replacement lists every route (\"routers\": [] removes them all)")});
     if (!read.errors.isEmpty())
         return validationError(request.requestId, QStringLiteral("the config"), read.errors, read.warnings);
     Config candidate = std::move(*read.config);
@@ -491,8 +504,9 @@ LocalHandler::Response AdminApi::replaceConfig(const Request &request)
 LocalHandler::Response AdminApi::reloadConfig(const Request &request)
 {
     const ConfigStore::Change change = m_store.reloadFromFile();
-    return answerChange(request, change, 200,
-                        QJsonObject{{"status", "reloaded"}, {"version", double(change.revision)}, {"file", m_store.filePath()}});
+    return answerChange(
+        request, change, 200,
+        QJsonObject{{"status", "reloaded"}, {"version", double(change.revision)}, {"file", m_store.filePath()}});
 }
 
 LocalHandler::Response AdminApi::configStatus() const

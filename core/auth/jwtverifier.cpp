@@ -29,8 +29,9 @@ KeyKind keyKindFor(const QString &alg)
 
 std::optional<QJsonObject> decodeSegment(const QByteArray &segment)
 {
-    const auto decoded = QByteArray::fromBase64Encoding(segment, QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals
-                                                                     | QByteArray::AbortOnBase64DecodingErrors);
+    const auto decoded =
+        QByteArray::fromBase64Encoding(segment, QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals
+                                                    | QByteArray::AbortOnBase64DecodingErrors);
     if (!decoded)
         return std::nullopt;
     const QJsonDocument document = QJsonDocument::fromJson(*decoded);
@@ -55,12 +56,15 @@ JwtVerifier::JwtVerifier(const JwtSettings &settings) : m_settings(settings)
         return;
     QFile file(settings.publicKeyFile);
     if (!file.open(QIODevice::ReadOnly))
-        m_keyError = QStringLiteral("cannot read jwt.public_key_file %1: %2").arg(settings.publicKeyFile, file.errorString());
+        m_keyError =
+            QStringLiteral("cannot read jwt.public_key_file %1: %2").arg(settings.publicKeyFile, file.errorString());
     else
         m_publicKey = file.read(kMaxJwtKeyFileBytes + 1);
     if (m_publicKey.size() > kMaxJwtKeyFileBytes) {
         m_publicKey.clear();
-        m_keyError = QStringLiteral("jwt.public_key_file %1 is larger than %2 bytes").arg(settings.publicKeyFile).arg(kMaxJwtKeyFileBytes);
+        m_keyError = QStringLiteral("jwt.public_key_file %1 is larger than %2 bytes")
+                         .arg(settings.publicKeyFile)
+                         .arg(kMaxJwtKeyFileBytes);
     }
 }
 
@@ -90,12 +94,14 @@ JwtVerifier::Result JwtVerifier::verify(const QByteArray &token, qint64 nowSecon
         // The token's own words, shown as JSON writes them: a control character in them must
         // not end a log line or a header field that quotes this.
         const QByteArray shown = QJsonDocument(QJsonArray{alg.left(64)}).toJson(QJsonDocument::Compact);
-        result.error = QStringLiteral("algorithm %1 is not accepted").arg(QString::fromUtf8(shown.mid(1, shown.size() - 2)));
+        result.error =
+            QStringLiteral("algorithm %1 is not accepted").arg(QString::fromUtf8(shown.mid(1, shown.size() - 2)));
         return result;
     }
 
     jwt_t *raw = nullptr;
-    const int status = jwt_decode(&raw, token.constData(), reinterpret_cast<const unsigned char *>(key.constData()), int(key.size()));
+    const int status =
+        jwt_decode(&raw, token.constData(), reinterpret_cast<const unsigned char *>(key.constData()), int(key.size()));
     std::unique_ptr<jwt_t, JwtDeleter> jwt(raw);
     if (status != 0 || !jwt) {
         result.error = QStringLiteral("invalid signature");
@@ -106,11 +112,13 @@ JwtVerifier::Result JwtVerifier::verify(const QByteArray &token, qint64 nowSecon
     free(grants);
 
     const qint64 leeway = m_settings.leewaySeconds;
-    if (claims.contains(QLatin1String("exp")) && nowSeconds > qint64(claims.value(QLatin1String("exp")).toDouble()) + leeway) {
+    if (claims.contains(QLatin1String("exp"))
+        && nowSeconds > qint64(claims.value(QLatin1String("exp")).toDouble()) + leeway) {
         result.error = QStringLiteral("token expired");
         return result;
     }
-    if (claims.contains(QLatin1String("nbf")) && nowSeconds + leeway < qint64(claims.value(QLatin1String("nbf")).toDouble())) {
+    if (claims.contains(QLatin1String("nbf"))
+        && nowSeconds + leeway < qint64(claims.value(QLatin1String("nbf")).toDouble())) {
         result.error = QStringLiteral("token not yet valid");
         return result;
     }

@@ -7,8 +7,7 @@ BackendState::BackendState(const Backend &backend, const QString &backendKey)
       authority(backend.authority()),
       circuit(key),
       m_uncheckedKey(Backend::connectionKey(key, !backend.usesTls()))
-{
-}
+{}
 
 std::shared_ptr<BackendState> BackendRegistry::obtain(const Backend &backend)
 {

@@ -75,7 +75,8 @@ void CircuitBreaker::onFailure(const CircuitBreakerSettings &settings, bool prob
                        || (m_state == State::Closed && m_consecutiveFailures >= settings.failureThreshold);
     if (!opens)
         return;
-    const auto duration = std::chrono::duration_cast<Clock::duration>(std::chrono::milliseconds(settings.openDurationMs));
+    const auto duration =
+        std::chrono::duration_cast<Clock::duration>(std::chrono::milliseconds(settings.openDurationMs));
     m_openUntil.store(now() + duration.count(), std::memory_order_relaxed);
     moveTo(State::Open, m_state == State::HalfOpen
                             ? QStringLiteral("a probe failed")

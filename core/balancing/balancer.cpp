@@ -18,14 +18,12 @@ namespace kairos {
 
 namespace {
 // Calls `visit` with the balancer as its strategy class: one switch, then everything inlines.
-template <typename Visit>
-int visitStrategy(const Balancer &balancer, Visit &&visit)
+template <typename Visit> int visitStrategy(const Balancer &balancer, Visit &&visit)
 {
     switch (balancer.strategy()) {
     case LoadBalancingStrategy::RoundRobin: return visit(static_cast<const RoundRobinBalancer &>(balancer));
     case LoadBalancingStrategy::Weighted: return visit(static_cast<const WeightedBalancer &>(balancer));
-    case LoadBalancingStrategy::LeastConnections:
-        return visit(static_cast<const LeastConnectionsBalancer &>(balancer));
+    case LoadBalancingStrategy::LeastConnections: return visit(static_cast<const LeastConnectionsBalancer &>(balancer));
     case LoadBalancingStrategy::Random: return visit(static_cast<const RandomBalancer &>(balancer));
     case LoadBalancingStrategy::IpHash: return visit(static_cast<const IpHashBalancer &>(balancer));
     case LoadBalancingStrategy::PowerOfTwo: return visit(static_cast<const PowerOfTwoBalancer &>(balancer));
@@ -35,11 +33,10 @@ int visitStrategy(const Balancer &balancer, Visit &&visit)
 }  // namespace
 
 // Whether a strategy answers its first choice with the backend's state (`firstChoice`).
-template <typename Strategy, typename = void>
-struct ChoosesWithState : std::false_type {};
+template <typename Strategy, typename = void> struct ChoosesWithState : std::false_type {};
 template <typename Strategy>
-struct ChoosesWithState<Strategy,
-                        std::void_t<decltype(std::declval<const Strategy &>().firstChoice(std::declval<Selection &>()))>>
+struct ChoosesWithState<
+    Strategy, std::void_t<decltype(std::declval<const Strategy &>().firstChoice(std::declval<Selection &>()))>>
     : std::true_type {};
 
 // Called once, when the first fallback is asked for: the first choice is the only one tried.
@@ -52,8 +49,7 @@ void Selection::prepareTriedBits()
     triedWords()[m_previous / 64] |= quint64(1) << (m_previous % 64);
 }
 
-template <typename Strategy>
-Q_ALWAYS_INLINE int Selection::nextWith(const Strategy &strategy)
+template <typename Strategy> Q_ALWAYS_INLINE int Selection::nextWith(const Strategy &strategy)
 {
     if (m_count == 0)
         return firstWith(strategy);
@@ -72,8 +68,7 @@ Q_ALWAYS_INLINE int Selection::nextWith(const Strategy &strategy)
 
 // The first candidate, when nothing is tried yet: no tried bit to check, and none to set
 // (prepareTriedBits() sets it if a fallback follows).
-template <typename Strategy>
-Q_ALWAYS_INLINE int Selection::firstWith(const Strategy &strategy)
+template <typename Strategy> Q_ALWAYS_INLINE int Selection::firstWith(const Strategy &strategy)
 {
     if (strategy.size() == 0)  // strategy is m_balancer, as its own class: read through it, GCC
         return -1;             // knows this is the same size nextAvailableWith() checked
@@ -91,8 +86,7 @@ Q_ALWAYS_INLINE int Selection::firstWith(const Strategy &strategy)
 // One function per strategy, so that nextAvailable() is a bare jump. The first choice of a request
 // is its only one unless that backend is down, so it has a path that calls nothing; the clock read
 // of an open circuit and the search through fallbacks are left to fallbackAvailableWith.
-template <typename Strategy>
-Q_NEVER_INLINE int Selection::nextAvailableWith(const Strategy &strategy)
+template <typename Strategy> Q_NEVER_INLINE int Selection::nextAvailableWith(const Strategy &strategy)
 {
     if (Q_LIKELY(m_count == 0)) {
         if (Q_UNLIKELY(strategy.size() == 0))
@@ -161,8 +155,7 @@ LeastConnectionsBalancer::LeastConnectionsBalancer(const std::vector<BalancedBac
     : Balancer(LoadBalancingStrategy::LeastConnections, backends),
       m_entries(entries(backends)),
       m_scaled(backends.empty() || m_entries[0].scale != 0)
-{
-}
+{}
 
 int Balancer::fallback(Selection &selection) const
 {
@@ -191,7 +184,10 @@ BalancerPtr makeBalancer(LoadBalancingStrategy strategy, const std::vector<Balan
 void BalancerDeleter::operator()(const Balancer *balancer) const
 {
     if (balancer)
-        visitStrategy(*balancer, [](const auto &strategy) { delete &strategy; return 0; });
+        visitStrategy(*balancer, [](const auto &strategy) {
+            delete &strategy;
+            return 0;
+        });
 }
 
 const quint64 processRandomSeed = QRandomGenerator::system()->generate64();

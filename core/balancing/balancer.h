@@ -82,12 +82,9 @@ public:
 
 private:
     // Instantiated for each strategy class in balancer.cpp, which switches on the strategy once.
-    template <typename Strategy>
-    int nextWith(const Strategy &strategy);
-    template <typename Strategy>
-    int firstWith(const Strategy &strategy);
-    template <typename Strategy>
-    int nextAvailableWith(const Strategy &strategy);
+    template <typename Strategy> int nextWith(const Strategy &strategy);
+    template <typename Strategy> int firstWith(const Strategy &strategy);
+    template <typename Strategy> int nextAvailableWith(const Strategy &strategy);
     template <typename Strategy>
     int fallbackAvailableWith(const Strategy &strategy, int candidate);  // candidate: already taken, or -1
     void prepareTriedBits();
@@ -124,8 +121,7 @@ public:
 protected:
     Balancer(LoadBalancingStrategy strategy, const std::vector<BalancedBackend> &backends)
         : m_backends(backends.data()), m_size(int(backends.size())), m_strategy(strategy)
-    {
-    }
+    {}
     // Not virtual: BalancerDeleter destroys each balancer as its own class, which spares every
     // balancer a vtable pointer (a round-robin one is 24 bytes, a block of 32 on the heap).
     ~Balancer() = default;
@@ -142,8 +138,7 @@ using BalancerPtr = std::unique_ptr<const Balancer, BalancerDeleter>;
 
 Selection::Selection(const Balancer &balancer, Rotation &rotation, quint64 clientHash)
     : m_balancer(balancer), m_rotation(rotation), m_clientHash(clientHash)
-{
-}
+{}
 
 // The client address as IpHash places it on its ring: XXH3, which does not change between runs or
 // machines (unlike qHash's seeded hash).
@@ -156,8 +151,7 @@ BalancerPtr makeBalancer(LoadBalancingStrategy strategy, const std::vector<Balan
 struct StandaloneBalancer {
     StandaloneBalancer(LoadBalancingStrategy strategy, std::vector<BalancedBackend> list)
         : backends(std::move(list)), balancer(makeBalancer(strategy, backends))
-    {
-    }
+    {}
     Selection select(quint64 clientHash) const { return Selection(*balancer, rotation, clientHash); }
 
     const std::vector<BalancedBackend> backends;

@@ -22,7 +22,8 @@ quint64 clientHash(QByteArrayView address)
     return stableHash(address);
 }
 
-IpHashBalancer::IpHashBalancer(const std::vector<BalancedBackend> &backends) : Balancer(LoadBalancingStrategy::IpHash, backends)
+IpHashBalancer::IpHashBalancer(const std::vector<BalancedBackend> &backends)
+    : Balancer(LoadBalancingStrategy::IpHash, backends)
 {
     int divisor = 0;
     for (const BalancedBackend &backend : Balancer::backends())

@@ -40,8 +40,7 @@ private:
         int weight;
     };
 
-    template <typename Skip>
-    Q_ALWAYS_INLINE const Entry *leastLoaded(Rotation &rotation, Skip skip) const
+    template <typename Skip> Q_ALWAYS_INLINE const Entry *leastLoaded(Rotation &rotation, Skip skip) const
     {
         const int n = size();
         const int start = int(advanceRotation(rotation, quint32(n)));
@@ -55,8 +54,7 @@ private:
     }
     // Out of line: the registers its two multiplications per backend need would otherwise be
     // saved and restored by every selection.
-    template <typename Skip>
-    Q_NEVER_INLINE const Entry *leastLoadedByRatio(int start, Skip skip) const
+    template <typename Skip> Q_NEVER_INLINE const Entry *leastLoadedByRatio(int start, Skip skip) const
     {
         Ratio best;
         scanRatios(start, size(), skip, best);
@@ -79,8 +77,7 @@ private:
         const Entry *entry = nullptr;
         qint64 load = 0;
     };
-    template <typename Skip>
-    Q_ALWAYS_INLINE void scanScaled(int from, int to, Skip skip, Scaled &best) const
+    template <typename Skip> Q_ALWAYS_INLINE void scanScaled(int from, int to, Skip skip, Scaled &best) const
     {
         const Entry *const end = m_entries.get() + to;
         for (const Entry *entry = m_entries.get() + from; entry != end; ++entry) {
@@ -99,8 +96,7 @@ private:
         qint64 inFlight = 0;
         qint64 weight = 1;
     };
-    template <typename Skip>
-    Q_ALWAYS_INLINE void scanRatios(int from, int to, Skip skip, Ratio &best) const
+    template <typename Skip> Q_ALWAYS_INLINE void scanRatios(int from, int to, Skip skip, Ratio &best) const
     {
         const Entry *const end = m_entries.get() + to;
         for (const Entry *entry = m_entries.get() + from; entry != end; ++entry) {

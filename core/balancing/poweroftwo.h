@@ -12,8 +12,7 @@ class PowerOfTwoBalancer final : public Balancer
 public:
     explicit PowerOfTwoBalancer(const std::vector<BalancedBackend> &backends)
         : Balancer(LoadBalancingStrategy::PowerOfTwo, backends)
-    {
-    }
+    {}
 
     Choice firstChoice(Selection &selection) const
     {

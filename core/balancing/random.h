@@ -10,17 +10,15 @@ namespace kairos {
 class RandomBalancer final : public Balancer
 {
 public:
-    explicit RandomBalancer(const std::vector<BalancedBackend> &backends) : Balancer(LoadBalancingStrategy::Random, backends)
+    explicit RandomBalancer(const std::vector<BalancedBackend> &backends)
+        : Balancer(LoadBalancingStrategy::Random, backends)
     {
         for (int index = 0; index < size(); ++index)
             m_slots.insert(m_slots.end(), size_t(std::max(m_backends[index].weight, 1)), quint16(index));
         m_slotCount = quint32(m_slots.size());
     }
 
-    int first(Selection &) const
-    {
-        return m_slots[randomBelow(sharedRandom(m_random), m_slotCount)];
-    }
+    int first(Selection &) const { return m_slots[randomBelow(sharedRandom(m_random), m_slotCount)]; }
 
 private:
     std::vector<quint16> m_slots;

@@ -10,13 +10,9 @@ class RoundRobinBalancer final : public Balancer
 public:
     explicit RoundRobinBalancer(const std::vector<BalancedBackend> &backends)
         : Balancer(LoadBalancingStrategy::RoundRobin, backends)
-    {
-    }
+    {}
 
-    int first(Selection &selection) const
-    {
-        return int(advanceRotation(selection.rotation(), quint32(size())));
-    }
+    int first(Selection &selection) const { return int(advanceRotation(selection.rotation(), quint32(size()))); }
 };
 
 }  // namespace kairos

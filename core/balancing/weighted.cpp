@@ -4,7 +4,8 @@
 
 namespace kairos {
 
-WeightedBalancer::WeightedBalancer(const std::vector<BalancedBackend> &backends) : Balancer(LoadBalancingStrategy::Weighted, backends)
+WeightedBalancer::WeightedBalancer(const std::vector<BalancedBackend> &backends)
+    : Balancer(LoadBalancingStrategy::Weighted, backends)
 {
     int divisor = 0;
     for (const BalancedBackend &backend : Balancer::backends())

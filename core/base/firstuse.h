@@ -10,8 +10,7 @@
 
 namespace kairos {
 
-template <typename Counters>
-class AllocatedOnFirstUse
+template <typename Counters> class AllocatedOnFirstUse
 {
 public:
     AllocatedOnFirstUse() = default;

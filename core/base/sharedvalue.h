@@ -7,8 +7,7 @@
 
 namespace kairos {
 
-template <typename Value>
-Value sharedValue(QSet<Value> &seen, const Value &value)
+template <typename Value> Value sharedValue(QSet<Value> &seen, const Value &value)
 {
     const auto existing = seen.constFind(value);
     if (existing != seen.cend())

@@ -74,8 +74,9 @@ QString Backend::connectionKey(const QString &backendKey, bool checksCertificate
 
 bool Backend::operator==(const Backend &other) const
 {
-    return host == other.host && port == other.port && weight == other.weight && healthCheckPath == other.healthCheckPath
-           && tlsVerify == other.tlsVerify && unknownKeys == other.unknownKeys;
+    return host == other.host && port == other.port && weight == other.weight
+           && healthCheckPath == other.healthCheckPath && tlsVerify == other.tlsVerify
+           && unknownKeys == other.unknownKeys;
 }
 
 size_t qHash(const Backend &backend, size_t seed)
@@ -87,13 +88,15 @@ bool RetryPolicy::operator==(const RetryPolicy &other) const
 {
     return maxAttempts == other.maxAttempts && initialBackoffMs == other.initialBackoffMs
            && maxBackoffMs == other.maxBackoffMs && backoffMultiplier == other.backoffMultiplier
-           && retryableStatusCodes == other.retryableStatusCodes && retryOnConnectionError == other.retryOnConnectionError
-           && jitter == other.jitter && retryBufferBytes == other.retryBufferBytes && unknownKeys == other.unknownKeys;
+           && retryableStatusCodes == other.retryableStatusCodes
+           && retryOnConnectionError == other.retryOnConnectionError && jitter == other.jitter
+           && retryBufferBytes == other.retryBufferBytes && unknownKeys == other.unknownKeys;
 }
 
 size_t qHash(const RetryPolicy &policy, size_t seed)
 {
-    return qHashMulti(seed, policy.maxAttempts, policy.initialBackoffMs, policy.maxBackoffMs, policy.retryableStatusCodes,
+    return qHashMulti(seed, policy.maxAttempts, policy.initialBackoffMs, policy.maxBackoffMs,
+                      policy.retryableStatusCodes,
                       policy.retryBufferBytes);  // equal policies, equal hashes
 }
 
@@ -109,8 +112,8 @@ const Route *Config::findRoute(const QString &externalPath) const
 CircuitBreakerSettings Config::circuitBreakerFor(const Route &route) const
 {
     QList<ConfigProblem> ignoredErrors, ignoredWarnings;  // reported when the config was read
-    CircuitBreakerSettings settings =
-        readCircuitBreaker(route.overrides->circuitBreaker.keys, QString(), circuitBreaker, ignoredErrors, ignoredWarnings);
+    CircuitBreakerSettings settings = readCircuitBreaker(route.overrides->circuitBreaker.keys, QString(),
+                                                         circuitBreaker, ignoredErrors, ignoredWarnings);
     settings.unknownKeys = circuitBreaker.unknownKeys;
     return settings;
 }

@@ -54,7 +54,7 @@ struct RetryPolicy {
     double backoffMultiplier = 2.0;
     QList<int> retryableStatusCodes{502, 503, 504};
     bool retryOnConnectionError = true;
-    bool jitter = false;                  // full jitter: a random delay between 0 and the computed one
+    bool jitter = false;                    // full jitter: a random delay between 0 and the computed one
     qint64 retryBufferBytes = 1024 * 1024;  // request bodies up to this size are kept for replay
     QJsonObject unknownKeys;
 
@@ -64,19 +64,19 @@ struct RetryPolicy {
 size_t qHash(const RetryPolicy &policy, size_t seed = 0);
 
 struct CircuitBreakerSettings {
-    int failureThreshold = 5;       // consecutive failures that open the circuit
-    int openDurationMs = 30'000;    // how long it stays open before a probe
-    int halfOpenMaxRequests = 1;    // probes at a time while half-open
-    int successThreshold = 2;       // probe successes that close it again
+    int failureThreshold = 5;     // consecutive failures that open the circuit
+    int openDurationMs = 30'000;  // how long it stays open before a probe
+    int halfOpenMaxRequests = 1;  // probes at a time while half-open
+    int successThreshold = 2;     // probe successes that close it again
     QJsonObject unknownKeys;
 };
 
 struct HealthCheckSettings {
     int intervalMs = 10'000;
     int timeoutMs = 2'000;
-    int unhealthyThreshold = 3;     // consecutive failed checks that mark a backend down
-    int healthyThreshold = 2;       // consecutive good checks that bring it back
-    QList<int> expectedStatuses;    // empty: 200-399
+    int unhealthyThreshold = 3;   // consecutive failed checks that mark a backend down
+    int healthyThreshold = 2;     // consecutive good checks that bring it back
+    QList<int> expectedStatuses;  // empty: 200-399
     QJsonObject unknownKeys;
 };
 
@@ -88,8 +88,7 @@ struct SettingsOverride {
 
 // An optional value kept out of line and shared by copies (and, once a config is read, by all
 // routes with equal values): a route holds 16 bytes for it, not the 80 of an inline optional.
-template <typename T>
-class SharedOptional
+template <typename T> class SharedOptional
 {
 public:
     SharedOptional() = default;
@@ -108,8 +107,7 @@ private:
 };
 
 // A SharedOptional that reads as T{} until set, for what few routes set.
-template <typename T>
-class OutOfLine
+template <typename T> class OutOfLine
 {
 public:
     OutOfLine() = default;
@@ -125,9 +123,9 @@ private:
 
 // What a route may set over the server's and top-level settings.
 struct RouteOverrides {
-    std::optional<qint64> maxBodyBytes;        // overrides server.max_body_bytes
-    std::optional<int> connectTimeoutMs;       // overrides server.connect_timeout_ms
-    std::optional<int> responseTimeoutMs;      // overrides server.response_timeout_ms
+    std::optional<qint64> maxBodyBytes;          // overrides server.max_body_bytes
+    std::optional<int> connectTimeoutMs;         // overrides server.connect_timeout_ms
+    std::optional<int> responseTimeoutMs;        // overrides server.response_timeout_ms
     std::optional<QStringList> allowedUpgrades;  // overrides the top-level allowed_upgrades
     SettingsOverride circuitBreaker;
     SettingsOverride healthCheck;
@@ -149,7 +147,7 @@ struct Route {
     OutOfLine<RouteOverrides> overrides;
     QJsonObject unknownKeys;
     LoadBalancingStrategy strategy = LoadBalancingStrategy::RoundRobin;
-    int timeoutMs = 30'000;                    // all tries of one request together
+    int timeoutMs = 30'000;  // all tries of one request together
     bool authRequired = false;
     bool preserveHost = false;
     bool forwardAuthorization = true;  // pass the client's Authorization header on to the backend

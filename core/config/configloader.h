@@ -8,12 +8,12 @@
 namespace kairos {
 
 struct ConfigLoadResult {
-    ConfigSnapshot config;           // null when there are errors
+    ConfigSnapshot config;  // null when there are errors
     QList<ConfigProblem> errors;
     QList<ConfigProblem> warnings;
 
     bool ok() const { return config != nullptr; }
-    QString errorSummary() const;    // one problem a line
+    QString errorSummary() const;  // one problem a line
 };
 
 ConfigLoadResult loadConfig(const QByteArray &json);

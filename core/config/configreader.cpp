@@ -21,16 +21,11 @@ namespace {
 class ObjectReader
 {
 public:
-    ObjectReader(const QJsonObject &object, QString path, QList<ConfigProblem> &errors,
-                 QList<ConfigProblem> &warnings)
+    ObjectReader(const QJsonObject &object, QString path, QList<ConfigProblem> &errors, QList<ConfigProblem> &warnings)
         : m_object(object), m_path(std::move(path)), m_errors(errors), m_warnings(warnings)
-    {
-    }
+    {}
 
-    QString childPath(const QString &key) const
-    {
-        return m_path.isEmpty() ? key : m_path + QLatin1Char('.') + key;
-    }
+    QString childPath(const QString &key) const { return m_path.isEmpty() ? key : m_path + QLatin1Char('.') + key; }
 
     bool has(const QString &key) const { return m_object.contains(key); }
 
@@ -132,8 +127,7 @@ public:
         const QJsonArray array = value.toArray();
         for (int i = 0; i < array.size(); ++i) {
             std::optional<qint64> whole = wholeNumber(array[i]);
-            if (!whole || *whole < std::numeric_limits<int>::min()
-                || *whole > std::numeric_limits<int>::max())
+            if (!whole || *whole < std::numeric_limits<int>::min() || *whole > std::numeric_limits<int>::max())
                 error(key + QStringLiteral("[%1]").arg(i), QStringLiteral("must be a whole number"));
             else
                 result.append(int(*whole));
@@ -166,15 +160,9 @@ public:
         return value.toArray();
     }
 
-    void error(const QString &key, const QString &message)
-    {
-        m_errors.append({childPath(key), message});
-    }
+    void error(const QString &key, const QString &message) { m_errors.append({childPath(key), message}); }
 
-    void warning(const QString &key, const QString &message)
-    {
-        m_warnings.append({childPath(key), message});
-    }
+    void warning(const QString &key, const QString &message) { m_warnings.append({childPath(key), message}); }
 
     // Keys nobody read: kept verbatim so that a save writes them back, and reported once.
     QJsonObject unknownKeys()
@@ -233,8 +221,7 @@ RetryPolicy readRetry(const QJsonObject &object, const QString &path, QList<Conf
         retry.maxAttempts = reader.integer(QStringLiteral("max_attempts"), retry.maxAttempts);
         if (reader.has(QStringLiteral("max_retries"))) {
             reader.take(QStringLiteral("max_retries"));
-            reader.warning(QStringLiteral("max_retries"),
-                           QStringLiteral("ignored because max_attempts is set"));
+            reader.warning(QStringLiteral("max_retries"), QStringLiteral("ignored because max_attempts is set"));
         }
     } else if (reader.has(QStringLiteral("max_retries"))) {
         // Older Kairos configs count retries after the first try.
@@ -248,8 +235,7 @@ RetryPolicy readRetry(const QJsonObject &object, const QString &path, QList<Conf
                                  ? QStringLiteral("retryable_status_codes")
                                  : QStringLiteral("retry_on_status_codes");
     retry.retryableStatusCodes = reader.integerList(codesKey, retry.retryableStatusCodes);
-    if (codesKey == QLatin1String("retryable_status_codes")
-        && reader.has(QStringLiteral("retry_on_status_codes"))) {
+    if (codesKey == QLatin1String("retryable_status_codes") && reader.has(QStringLiteral("retry_on_status_codes"))) {
         reader.take(QStringLiteral("retry_on_status_codes"));
         reader.warning(QStringLiteral("retry_on_status_codes"),
                        QStringLiteral("ignored because retryable_status_codes is set"));
@@ -262,8 +248,7 @@ RetryPolicy readRetry(const QJsonObject &object, const QString &path, QList<Conf
     return retry;
 }
 
-ServerSettings readServer(const QJsonObject &object, QList<ConfigProblem> &errors,
-                          QList<ConfigProblem> &warnings)
+ServerSettings readServer(const QJsonObject &object, QList<ConfigProblem> &errors, QList<ConfigProblem> &warnings)
 {
     ObjectReader reader(object, QStringLiteral("server"), errors, warnings);
     ServerSettings server;
@@ -275,8 +260,7 @@ ServerSettings readServer(const QJsonObject &object, QList<ConfigProblem> &error
     server.headerTimeoutMs = reader.integer(QStringLiteral("header_timeout_ms"), server.headerTimeoutMs);
     server.idleTimeoutMs = reader.integer(QStringLiteral("idle_timeout_ms"), server.idleTimeoutMs);
     server.connectTimeoutMs = reader.integer(QStringLiteral("connect_timeout_ms"), server.connectTimeoutMs);
-    server.responseTimeoutMs =
-        reader.integer(QStringLiteral("response_timeout_ms"), server.responseTimeoutMs);
+    server.responseTimeoutMs = reader.integer(QStringLiteral("response_timeout_ms"), server.responseTimeoutMs);
     server.maxIdleUpstreamConnections =
         reader.integer(QStringLiteral("max_idle_upstream_connections"), server.maxIdleUpstreamConnections);
     server.trustedProxies = reader.stringList(QStringLiteral("trusted_proxies"));
@@ -284,8 +268,7 @@ ServerSettings readServer(const QJsonObject &object, QList<ConfigProblem> &error
     return server;
 }
 
-JwtSettings readJwt(const QJsonObject &object, QList<ConfigProblem> &errors,
-                    QList<ConfigProblem> &warnings)
+JwtSettings readJwt(const QJsonObject &object, QList<ConfigProblem> &errors, QList<ConfigProblem> &warnings)
 {
     ObjectReader reader(object, QStringLiteral("jwt"), errors, warnings);
     JwtSettings jwt;
@@ -299,8 +282,7 @@ JwtSettings readJwt(const QJsonObject &object, QList<ConfigProblem> &errors,
     return jwt;
 }
 
-AdminSettings readAdmin(const QJsonObject &object, QList<ConfigProblem> &errors,
-                        QList<ConfigProblem> &warnings)
+AdminSettings readAdmin(const QJsonObject &object, QList<ConfigProblem> &errors, QList<ConfigProblem> &warnings)
 {
     ObjectReader reader(object, QStringLiteral("admin"), errors, warnings);
     AdminSettings admin;
@@ -339,10 +321,7 @@ QString describeJsonError(const QByteArray &json, const QJsonParseError &error)
             ++column;
         }
     }
-    return QStringLiteral("invalid JSON at line %1, column %2: %3")
-        .arg(line)
-        .arg(column)
-        .arg(error.errorString());
+    return QStringLiteral("invalid JSON at line %1, column %2: %3").arg(line).arg(column).arg(error.errorString());
 }
 
 // Routes repeat the same backends, method lists, internal paths and retry policies: one copy of
@@ -413,8 +392,7 @@ Route readRoute(const QJsonObject &object, const QString &path, QList<ConfigProb
         if (!reader.has(QStringLiteral("backends")))
             route.backends.append(legacy);
         else
-            reader.warning(QStringLiteral("host"),
-                           QStringLiteral("legacy host/port ignored because backends is set"));
+            reader.warning(QStringLiteral("host"), QStringLiteral("legacy host/port ignored because backends is set"));
     }
 
     const QString strategy = reader.string(QStringLiteral("load_balancing_strategy"));
@@ -431,14 +409,14 @@ Route readRoute(const QJsonObject &object, const QString &path, QList<ConfigProb
         route.retry = readRetry(*retry, reader.childPath(QStringLiteral("retry")), errors, warnings);
     route.timeoutMs = reader.integer(QStringLiteral("timeout_ms"), route.timeoutMs);
     route.retryNonIdempotent = reader.boolean(QStringLiteral("retry_non_idempotent"), false);
-    overrides.circuitBreaker = readOverride(reader, QStringLiteral("circuit_breaker"),
-                                            [&](const QJsonObject &object, const QString &path) {
-                                                readCircuitBreaker(object, path, {}, errors, warnings);
-                                            });
-    overrides.healthCheck = readOverride(reader, QStringLiteral("health_check"),
-                                         [&](const QJsonObject &object, const QString &path) {
-                                             readHealthCheck(object, path, {}, errors, warnings);
-                                         });
+    overrides.circuitBreaker =
+        readOverride(reader, QStringLiteral("circuit_breaker"), [&](const QJsonObject &object, const QString &path) {
+            readCircuitBreaker(object, path, {}, errors, warnings);
+        });
+    overrides.healthCheck =
+        readOverride(reader, QStringLiteral("health_check"), [&](const QJsonObject &object, const QString &path) {
+            readHealthCheck(object, path, {}, errors, warnings);
+        });
     if (!overrides.isEmpty())
         route.overrides = std::move(overrides);
     route.unknownKeys = reader.unknownKeys();
@@ -500,9 +478,11 @@ ConfigReadResult readConfig(const QByteArray &json)
     if (std::optional<QJsonObject> admin = reader.object(QStringLiteral("admin")))
         config.admin = readAdmin(*admin, result.errors, result.warnings);
     if (std::optional<QJsonObject> breaker = reader.object(QStringLiteral("circuit_breaker")))
-        config.circuitBreaker = readCircuitBreaker(*breaker, QStringLiteral("circuit_breaker"), {}, result.errors, result.warnings);
+        config.circuitBreaker =
+            readCircuitBreaker(*breaker, QStringLiteral("circuit_breaker"), {}, result.errors, result.warnings);
     if (std::optional<QJsonObject> health = reader.object(QStringLiteral("health_check")))
-        config.healthCheck = readHealthCheck(*health, QStringLiteral("health_check"), {}, result.errors, result.warnings);
+        config.healthCheck =
+            readHealthCheck(*health, QStringLiteral("health_check"), {}, result.errors, result.warnings);
     if (std::optional<QJsonArray> routers = reader.array(QStringLiteral("routers"))) {
         config.routes.reserve(routers->size());  // exactly: growing would leave up to half unused
         for (int i = 0; i < routers->size(); ++i) {

@@ -9,9 +9,9 @@
 namespace kairos {
 
 struct ConfigReadResult {
-    std::optional<Config> config;    // absent when the document is not a JSON object
-    QList<ConfigProblem> errors;     // the config must not be used when this is not empty
-    QList<ConfigProblem> warnings;   // unknown keys (kept), ignored fields
+    std::optional<Config> config;   // absent when the document is not a JSON object
+    QList<ConfigProblem> errors;    // the config must not be used when this is not empty
+    QList<ConfigProblem> warnings;  // unknown keys (kept), ignored fields
 };
 
 // A key written twice in one object is an error there (see repeatedKeys()): which value was

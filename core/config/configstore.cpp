@@ -103,10 +103,12 @@ ConfigStore::Change ConfigStore::replaceJson(const QByteArray &json, Source sour
 
 ConfigStore::Change ConfigStore::replace(Config candidate, Source source, std::optional<QString> ifMatch)
 {
-    return modify([&candidate](Config &config) -> std::optional<Refusal> {
-        config = std::move(candidate);
-        return std::nullopt;
-    }, source, std::move(ifMatch));
+    return modify(
+        [&candidate](Config &config) -> std::optional<Refusal> {
+            config = std::move(candidate);
+            return std::nullopt;
+        },
+        source, std::move(ifMatch));
 }
 
 namespace {

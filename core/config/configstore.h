@@ -25,10 +25,10 @@ public:
     struct Change {
         enum Outcome { Applied, Invalid, Refused, Stale, SaveFailed };
         Outcome outcome = Invalid;
-        ConfigLoadResult load;   // the candidate's problems and warnings
-        QString message;         // for Refused (with refusalCode) and SaveFailed
-        int refusalCode = 0;     // chosen by the edit that refused, e.g. 404 or 409
-        quint64 revision = 0;    // the revision after the call
+        ConfigLoadResult load;  // the candidate's problems and warnings
+        QString message;        // for Refused (with refusalCode) and SaveFailed
+        int refusalCode = 0;    // chosen by the edit that refused, e.g. 404 or 409
+        quint64 revision = 0;   // the revision after the call
 
         bool applied() const { return outcome == Applied; }
     };

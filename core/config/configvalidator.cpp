@@ -38,7 +38,8 @@ public:
         checkRange(QStringLiteral("server.idle_timeout_ms"), server.idleTimeoutMs, 1, 86'400'000);
         checkRange(QStringLiteral("server.connect_timeout_ms"), server.connectTimeoutMs, 1, 3'600'000);
         checkRange(QStringLiteral("server.response_timeout_ms"), server.responseTimeoutMs, 1, 86'400'000);
-        checkRange(QStringLiteral("server.max_idle_upstream_connections"), server.maxIdleUpstreamConnections, 0, 100'000);
+        checkRange(QStringLiteral("server.max_idle_upstream_connections"), server.maxIdleUpstreamConnections, 0,
+                   100'000);
         checkNetworks(QStringLiteral("server.trusted_proxies"), server.trustedProxies);
     }
 
@@ -49,13 +50,16 @@ public:
             const QString &protocol = protocols[i];
             const QString itemPath = path + QStringLiteral("[%1]").arg(i);
             const QString name = protocol.section(QLatin1Char('/'), 0, 0);
-            if (!isHttpMethodToken(name) || (protocol.contains(QLatin1Char('/'))
-                                             && !isHttpMethodToken(protocol.section(QLatin1Char('/'), 1))))
-                add(itemPath, QStringLiteral("\"%1\" is not an upgrade protocol token such as \"websocket\"").arg(protocol));
+            if (!isHttpMethodToken(name)
+                || (protocol.contains(QLatin1Char('/')) && !isHttpMethodToken(protocol.section(QLatin1Char('/'), 1))))
+                add(itemPath,
+                    QStringLiteral("\"%1\" is not an upgrade protocol token such as \"websocket\"").arg(protocol));
             else if (name.compare(QLatin1String("h2c"), Qt::CaseInsensitive) == 0
                      || name.compare(QLatin1String("h2"), Qt::CaseInsensitive) == 0)
-                add(itemPath, QStringLiteral("\"%1\" cannot be allowed: an HTTP/2 connection to the backend would carry "
-                                             "requests for any path, past routes, methods and authentication").arg(protocol));
+                add(itemPath,
+                    QStringLiteral("\"%1\" cannot be allowed: an HTTP/2 connection to the backend would carry "
+                                   "requests for any path, past routes, methods and authentication")
+                        .arg(protocol));
         }
     }
 
@@ -152,7 +156,8 @@ public:
         if (route.overrides->connectTimeoutMs)
             checkRange(path + QLatin1String(".connect_timeout_ms"), *route.overrides->connectTimeoutMs, 1, 3'600'000);
         if (route.overrides->responseTimeoutMs)
-            checkRange(path + QLatin1String(".response_timeout_ms"), *route.overrides->responseTimeoutMs, 1, 86'400'000);
+            checkRange(path + QLatin1String(".response_timeout_ms"), *route.overrides->responseTimeoutMs, 1,
+                       86'400'000);
         if (route.overrides->allowedUpgrades)
             checkUpgrades(path + QLatin1String(".allowed_upgrades"), *route.overrides->allowedUpgrades);
         checkRange(path + QLatin1String(".timeout_ms"), route.timeoutMs, 1, 86'400'000);
@@ -162,7 +167,8 @@ public:
             checkHealthCheck(config.healthCheckFor(route), path + QLatin1String(".health_check"));
         if (route.authRequired && config.jwt.secret.isEmpty() && config.jwt.publicKeyFile.isEmpty())
             add(path + QLatin1String(".auth_required"),
-                QStringLiteral("needs jwt.secret or jwt.public_key_file, since tokens cannot be checked without a key"));
+                QStringLiteral(
+                    "needs jwt.secret or jwt.public_key_file, since tokens cannot be checked without a key"));
     }
 
     void checkDuplicates(const QList<Route> &routes)
@@ -199,8 +205,8 @@ private:
     {
         for (const QString &reserved : reservedPathPrefixes()) {
             if (externalPath == reserved || externalPath.startsWith(reserved + QLatin1Char('/')))
-                add(path, QStringLiteral("\"%1\" is reserved for the gateway's own %2 endpoint")
-                              .arg(externalPath, reserved));
+                add(path,
+                    QStringLiteral("\"%1\" is reserved for the gateway's own %2 endpoint").arg(externalPath, reserved));
         }
     }
 
@@ -238,9 +244,9 @@ private:
     void checkMethods(const QStringList &methods, const QString &path)
     {
         static const QStringList standard{
-            QStringLiteral("GET"), QStringLiteral("HEAD"), QStringLiteral("POST"), QStringLiteral("PUT"),
-            QStringLiteral("DELETE"), QStringLiteral("CONNECT"), QStringLiteral("OPTIONS"),
-            QStringLiteral("TRACE"), QStringLiteral("PATCH")};
+            QStringLiteral("GET"),     QStringLiteral("HEAD"),   QStringLiteral("POST"),
+            QStringLiteral("PUT"),     QStringLiteral("DELETE"), QStringLiteral("CONNECT"),
+            QStringLiteral("OPTIONS"), QStringLiteral("TRACE"),  QStringLiteral("PATCH")};
         if (methods.isEmpty())
             add(path, QStringLiteral("must list at least one HTTP method"));
         for (int i = 0; i < methods.size(); ++i) {
@@ -303,8 +309,8 @@ private:
             add(path + QLatin1String(".backoff_multiplier"),
                 QStringLiteral("must be greater than 1.0 (got %1)").arg(retry.backoffMultiplier));
         for (int i = 0; i < retry.retryableStatusCodes.size(); ++i)
-            checkRange(path + QStringLiteral(".retryable_status_codes[%1]").arg(i),
-                       retry.retryableStatusCodes[i], 100, 599);
+            checkRange(path + QStringLiteral(".retryable_status_codes[%1]").arg(i), retry.retryableStatusCodes[i], 100,
+                       599);
         checkRange(path + QLatin1String(".retry_buffer_bytes"), retry.retryBufferBytes, 0, Q_INT64_C(1) << 34);
     }
 
@@ -329,10 +335,10 @@ bool isHttpMethodToken(const QString &method)
 
 const QStringList &reservedPathPrefixes()
 {
-    static const QStringList reserved{
-        QStringLiteral("/api/routes"), QStringLiteral("/api/config"), QStringLiteral("/api/backends"),
-        QStringLiteral("/metrics"),    QStringLiteral("/health"),     QStringLiteral("/ready"),
-        QStringLiteral("/live")};
+    static const QStringList reserved{QStringLiteral("/api/routes"),   QStringLiteral("/api/config"),
+                                      QStringLiteral("/api/backends"), QStringLiteral("/metrics"),
+                                      QStringLiteral("/health"),       QStringLiteral("/ready"),
+                                      QStringLiteral("/live")};
     return reserved;
 }
 

@@ -27,15 +27,13 @@ QJsonArray toArray(const QList<int> &list)
     return array;
 }
 
-template <typename T>
-void putIfChanged(QJsonObject &object, const char *key, const T &value, const T &defaultValue)
+template <typename T> void putIfChanged(QJsonObject &object, const char *key, const T &value, const T &defaultValue)
 {
     if (!(value == defaultValue))
         object.insert(QLatin1String(key), QJsonValue::fromVariant(QVariant::fromValue(value)));
 }
 
-void putListIfChanged(QJsonObject &object, const char *key, const QStringList &value,
-                      const QStringList &defaultValue)
+void putListIfChanged(QJsonObject &object, const char *key, const QStringList &value, const QStringList &defaultValue)
 {
     if (value != defaultValue)
         object.insert(QLatin1String(key), toArray(value));

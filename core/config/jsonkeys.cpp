@@ -47,8 +47,14 @@ char32_t hexUnit(std::string_view text, size_t from)
     return unit;
 }
 
-bool isHighSurrogate(char32_t unit) { return unit >= 0xd800 && unit <= 0xdbff; }
-bool isLowSurrogate(char32_t unit) { return unit >= 0xdc00 && unit <= 0xdfff; }
+bool isHighSurrogate(char32_t unit)
+{
+    return unit >= 0xd800 && unit <= 0xdbff;
+}
+bool isLowSurrogate(char32_t unit)
+{
+    return unit >= 0xdc00 && unit <= 0xdfff;
+}
 
 char unescapedChar(char escaped)
 {
@@ -115,8 +121,7 @@ class RepeatedKeyScanner
 public:
     RepeatedKeyScanner(const QByteArray &json, const QString &basePath)
         : m_text(json.constData(), size_t(json.size())), m_basePath(basePath)
-    {
-    }
+    {}
 
     QList<ConfigProblem> scan()
     {

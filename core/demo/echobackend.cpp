@@ -100,7 +100,8 @@ private:
     void writeResponse(const QUrlQuery &query)
     {
         const http::RequestHead &request = m_parser.request();
-        const int status = query.hasQueryItem(QStringLiteral("status")) ? query.queryItemValue(QStringLiteral("status")).toInt() : 200;
+        const int status =
+            query.hasQueryItem(QStringLiteral("status")) ? query.queryItemValue(QStringLiteral("status")).toInt() : 200;
         m_chunked = query.queryItemValue(QStringLiteral("chunked")) == QLatin1String("1");
         m_closeAfter = query.queryItemValue(QStringLiteral("close")) == QLatin1String("1") || !m_parser.keepAlive();
         const bool untilClose = query.queryItemValue(QStringLiteral("close")) == QLatin1String("1");

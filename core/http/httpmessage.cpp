@@ -167,8 +167,9 @@ QByteArray serialize(const ResponseHead &head, qsizetype roomAfter)
     char status[16];  // std::to_chars: snprintf cost ~650 instructions per response
     const int statusLength = int(std::to_chars(status, status + sizeof status, head.status).ptr - status);
     const QByteArray reason = head.reason.isEmpty() ? reasonPhrase(head.status) : head.reason;
-    return HeadWriter({head.versionMinor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ", QByteArrayView(status, statusLength), " ", reason},
-                      head.headers, roomAfter)
+    return HeadWriter(
+               {head.versionMinor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ", QByteArrayView(status, statusLength), " ", reason},
+               head.headers, roomAfter)
         .finish();
 }
 

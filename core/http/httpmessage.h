@@ -49,7 +49,7 @@ inline bool equalsIgnoreCase(QByteArrayView a, QByteArrayView b)
 
 struct RequestHead {
     QByteArray method;
-    QByteArray target;  // exactly as received
+    QByteArray target;     // exactly as received
     int versionMinor = 1;  // HTTP/1.x
     Headers headers;
 

@@ -19,11 +19,22 @@ constexpr bool isTokenChar(unsigned char c)
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
         return true;
     switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-        return true;
-    default:
-        return false;
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~': return true;
+    default: return false;
     }
 }
 
@@ -69,7 +80,8 @@ bool isHostAndPort(QByteArrayView value)
         if (close == end || close == c + 1)
             return false;
         for (++c; c != close; ++c)
-            if (!std::isxdigit(static_cast<unsigned char>(*c)) && *c != ':' && *c != '.' && *c != '%' && *c != 'v' && *c != 'V')
+            if (!std::isxdigit(static_cast<unsigned char>(*c)) && *c != ':' && *c != '.' && *c != '%' && *c != 'v'
+                && *c != 'V')
                 return false;
         ++c;
     } else {
@@ -90,15 +102,34 @@ bool isHostAndPort(QByteArrayView value)
 // by length. A field with exactly one of these names shares the static copy instead of
 // allocating its own.
 const QByteArray kCommonFieldNames[] = {
-    QByteArrayLiteral("Host"), QByteArrayLiteral("host"), QByteArrayLiteral("Date"), QByteArrayLiteral("date"),
-    QByteArrayLiteral("Accept"), QByteArrayLiteral("accept"), QByteArrayLiteral("Server"), QByteArrayLiteral("server"),
-    QByteArrayLiteral("Cookie"), QByteArrayLiteral("cookie"), QByteArrayLiteral("Connection"),
-    QByteArrayLiteral("connection"), QByteArrayLiteral("User-Agent"), QByteArrayLiteral("user-agent"),
-    QByteArrayLiteral("Content-Type"), QByteArrayLiteral("content-type"), QByteArrayLiteral("Cache-Control"),
-    QByteArrayLiteral("cache-control"), QByteArrayLiteral("Authorization"), QByteArrayLiteral("authorization"),
-    QByteArrayLiteral("Content-Length"), QByteArrayLiteral("content-length"), QByteArrayLiteral("Accept-Encoding"),
-    QByteArrayLiteral("accept-encoding"), QByteArrayLiteral("Accept-Language"), QByteArrayLiteral("accept-language"),
-    QByteArrayLiteral("Transfer-Encoding"), QByteArrayLiteral("transfer-encoding"),
+    QByteArrayLiteral("Host"),
+    QByteArrayLiteral("host"),
+    QByteArrayLiteral("Date"),
+    QByteArrayLiteral("date"),
+    QByteArrayLiteral("Accept"),
+    QByteArrayLiteral("accept"),
+    QByteArrayLiteral("Server"),
+    QByteArrayLiteral("server"),
+    QByteArrayLiteral("Cookie"),
+    QByteArrayLiteral("cookie"),
+    QByteArrayLiteral("Connection"),
+    QByteArrayLiteral("connection"),
+    QByteArrayLiteral("User-Agent"),
+    QByteArrayLiteral("user-agent"),
+    QByteArrayLiteral("Content-Type"),
+    QByteArrayLiteral("content-type"),
+    QByteArrayLiteral("Cache-Control"),
+    QByteArrayLiteral("cache-control"),
+    QByteArrayLiteral("Authorization"),
+    QByteArrayLiteral("authorization"),
+    QByteArrayLiteral("Content-Length"),
+    QByteArrayLiteral("content-length"),
+    QByteArrayLiteral("Accept-Encoding"),
+    QByteArrayLiteral("accept-encoding"),
+    QByteArrayLiteral("Accept-Language"),
+    QByteArrayLiteral("accept-language"),
+    QByteArrayLiteral("Transfer-Encoding"),
+    QByteArrayLiteral("transfer-encoding"),
 };
 
 // Where the common names of each length start in kCommonFieldNames, and how many there are: a
@@ -133,17 +164,17 @@ QByteArray fieldName(QByteArrayView name)
 
 // Methods and reason phrases that most messages carry: shared static copies, as the names above.
 const QByteArray kCommonMethods[] = {
-    QByteArrayLiteral("GET"),   QByteArrayLiteral("POST"),  QByteArrayLiteral("PUT"),     QByteArrayLiteral("DELETE"),
-    QByteArrayLiteral("HEAD"),  QByteArrayLiteral("PATCH"), QByteArrayLiteral("OPTIONS"),
+    QByteArrayLiteral("GET"),  QByteArrayLiteral("POST"),  QByteArrayLiteral("PUT"),     QByteArrayLiteral("DELETE"),
+    QByteArrayLiteral("HEAD"), QByteArrayLiteral("PATCH"), QByteArrayLiteral("OPTIONS"),
 };
 const QByteArray kCommonReasons[] = {
-    QByteArrayLiteral("OK"),        QByteArrayLiteral("Created"),      QByteArrayLiteral("No Content"),
-    QByteArrayLiteral("Found"),     QByteArrayLiteral("Not Modified"), QByteArrayLiteral("Bad Request"),
-    QByteArrayLiteral("Not Found"), QByteArrayLiteral("Internal Server Error"),
+    QByteArrayLiteral("OK"),           QByteArrayLiteral("Created"),
+    QByteArrayLiteral("No Content"),   QByteArrayLiteral("Found"),
+    QByteArrayLiteral("Not Modified"), QByteArrayLiteral("Bad Request"),
+    QByteArrayLiteral("Not Found"),    QByteArrayLiteral("Internal Server Error"),
 };
 
-template <size_t Count>
-QByteArray sharedOrCopy(const QByteArray (&common)[Count], QByteArrayView bytes)
+template <size_t Count> QByteArray sharedOrCopy(const QByteArray (&common)[Count], QByteArrayView bytes)
 {
     for (const QByteArray &known : common) {
         if (equalBytes(known, bytes))
@@ -203,7 +234,8 @@ qsizetype find(QByteArrayView text, QByteArrayView pattern, qsizetype from)
 {
     if (from >= text.size())
         return -1;
-    const void *found = ::memmem(text.data() + from, size_t(text.size() - from), pattern.data(), size_t(pattern.size()));
+    const void *found =
+        ::memmem(text.data() + from, size_t(text.size() - from), pattern.data(), size_t(pattern.size()));
     return found ? static_cast<const char *>(found) - text.data() : -1;
 }
 
@@ -598,11 +630,12 @@ void MessageParser::checkSingletonFields()
         }
     }
     if (hosts != 1)
-        m_singletonProblem = hosts > 1 ? SingletonProblem::HostRepeated
-                             : request().versionMinor == 1 ? SingletonProblem::HostMissing : SingletonProblem::None;
+        m_singletonProblem = hosts > 1                     ? SingletonProblem::HostRepeated
+                             : request().versionMinor == 1 ? SingletonProblem::HostMissing
+                                                           : SingletonProblem::None;
     else
-        m_singletonProblem = isHostAndPort(m_lastFields.at(position).second) ? SingletonProblem::None
-                                                                              : SingletonProblem::HostInvalid;
+        m_singletonProblem =
+            isHostAndPort(m_lastFields.at(position).second) ? SingletonProblem::None : SingletonProblem::HostInvalid;
     if (m_singletonProblem == SingletonProblem::None && authorizations > 1)
         m_singletonProblem = SingletonProblem::AuthorizationRepeated;
     m_lastFieldsSingletonsValid = hosts == 1 && m_singletonProblem == SingletonProblem::None;
@@ -637,7 +670,8 @@ bool MessageParser::runFraming()
         m_messageComplete = true;
         return true;
     }
-    http_parser_execute(m_parser.get(), &Callbacks::settings(), m_framingFields.constData(), size_t(m_framingFields.size()));
+    http_parser_execute(m_parser.get(), &Callbacks::settings(), m_framingFields.constData(),
+                        size_t(m_framingFields.size()));
     const http_errno error = HTTP_PARSER_ERRNO(m_parser.get());
     if (error != HPE_OK && error != HPE_PAUSED) {
         fail(m_type == Type::Request ? 400 : 502, http_errno_description(error));

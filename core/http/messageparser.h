@@ -72,7 +72,10 @@ public:
     // backends to guess which host was meant (and which of two a cache or a virtual host keys
     // on). Authorization may come once (RFC 9110 section 11.6.2 has one credentials value): with
     // two, the gateway could verify one while the backend acts on the other.
-    const char *singletonProblem() const { return m_singletonProblem == SingletonProblem::None ? nullptr : singletonProblemText(); }
+    const char *singletonProblem() const
+    {
+        return m_singletonProblem == SingletonProblem::None ? nullptr : singletonProblemText();
+    }
 
     // When Failed: the status to answer (400, 431, ...) and a reason for logs and the error body.
     int errorStatus() const { return m_errorStatus; }
@@ -105,7 +108,7 @@ private:
     // from backends), and a head whose fields all do shares the whole list. Kept only while
     // releaseMemory() would keep a buffer of that head's size.
     QList<Headers::Field> m_lastFields;
-    QByteArray m_lastTarget;  // the last request target, likewise
+    QByteArray m_lastTarget;        // the last request target, likewise
     qsizetype m_lastHeadBytes = 0;  // the size of the head they came from
     Framing m_framing = Framing::None;
     quint64 m_contentLength = 0;
@@ -115,7 +118,11 @@ private:
     bool m_messageComplete = false;
     bool m_framingCr = false;  // the last byte of chunk framing read was a CR (badChunkFraming())
     enum class SingletonProblem : quint8 {
-        None, HostMissing, HostRepeated, HostInvalid, AuthorizationRepeated
+        None,
+        HostMissing,
+        HostRepeated,
+        HostInvalid,
+        AuthorizationRepeated
     } m_singletonProblem = SingletonProblem::None;
     BodyPieces *m_bodyOut = nullptr;
     int m_errorStatus = 0;

@@ -29,8 +29,7 @@ namespace {
 
 std::atomic<quint64> nextLogId{1};
 
-template <typename Number>
-void appendNumber(QByteArray &out, Number value)
+template <typename Number> void appendNumber(QByteArray &out, Number value)
 {
     char digits[24];
     const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;

@@ -57,7 +57,8 @@ public:
         quint64 cumulative = 0;
         for (size_t i = 0; i < LatencyHistogram::kBounds.size(); ++i) {
             cumulative += histogram.bucket(i);
-            sample(bucketName.constData(), prefix + "le=\"" + number(LatencyHistogram::kBounds[i]) + '"', double(cumulative));
+            sample(bucketName.constData(), prefix + "le=\"" + number(LatencyHistogram::kBounds[i]) + '"',
+                   double(cumulative));
         }
         cumulative += histogram.bucket(LatencyHistogram::kBounds.size());
         sample(bucketName.constData(), prefix + "le=\"+Inf\"", double(cumulative));
@@ -103,7 +104,8 @@ QByteArray renderPrometheus(const MetricsInput &input)
             }
         }
     }
-    out.family("kairos_request_duration_seconds", "histogram", "Time from the request head to the end of the response, by route.");
+    out.family("kairos_request_duration_seconds", "histogram",
+               "Time from the request head to the end of the response, by route.");
     for (const RouteMetrics *route : routes)
         out.histogram("kairos_request_duration_seconds", routeLabel(*route), route->latency());
     out.family("kairos_retries_total", "counter", "Tries beyond the first, by route.");
@@ -116,13 +118,16 @@ QByteArray renderPrometheus(const MetricsInput &input)
             const quint64 count = backend->responses(c);
             if (count > 0)
                 out.sample("kairos_upstream_responses_total",
-                           backendLabel(*backend) + ",status_class=\"" + QByteArray::number(c + 1) + "xx\"", double(count));
+                           backendLabel(*backend) + ",status_class=\"" + QByteArray::number(c + 1) + "xx\"",
+                           double(count));
         }
     }
-    out.family("kairos_upstream_failures_total", "counter", "Tries that failed at a backend: connection errors, timeouts, 5xx.");
+    out.family("kairos_upstream_failures_total", "counter",
+               "Tries that failed at a backend: connection errors, timeouts, 5xx.");
     for (const auto &backend : input.backends)
         out.sample("kairos_upstream_failures_total", backendLabel(*backend), double(backend->failures.load()));
-    out.family("kairos_upstream_duration_seconds", "histogram", "Time from sending a request to the backend's response head.");
+    out.family("kairos_upstream_duration_seconds", "histogram",
+               "Time from sending a request to the backend's response head.");
     for (const auto &backend : input.backends)
         out.histogram("kairos_upstream_duration_seconds", backendLabel(*backend), backend->latency());
     out.family("kairos_backend_in_flight", "gauge", "Requests in flight to each backend.");
@@ -133,7 +138,8 @@ QByteArray renderPrometheus(const MetricsInput &input)
         out.sample("kairos_backend_healthy", backendLabel(*backend), backend->healthy.load() ? 1 : 0);
     out.family("kairos_circuit_state", "gauge", "1 for the current circuit breaker state of each backend.");
     for (const auto &backend : input.backends) {
-        for (CircuitBreaker::State state : {CircuitBreaker::State::Closed, CircuitBreaker::State::Open, CircuitBreaker::State::HalfOpen})
+        for (CircuitBreaker::State state :
+             {CircuitBreaker::State::Closed, CircuitBreaker::State::Open, CircuitBreaker::State::HalfOpen})
             out.sample("kairos_circuit_state",
                        backendLabel(*backend) + ",state=\"" + CircuitBreaker::stateName(state) + '"',
                        backend->circuit.state() == state ? 1 : 0);
@@ -141,7 +147,8 @@ QByteArray renderPrometheus(const MetricsInput &input)
 
     out.family("kairos_active_connections", "gauge", "Open client connections.");
     out.sample("kairos_active_connections", QByteArray(), input.activeConnections);
-    out.family("kairos_upstream_idle_connections", "gauge", "Pooled keep-alive connections to backends (sampled each second).");
+    out.family("kairos_upstream_idle_connections", "gauge",
+               "Pooled keep-alive connections to backends (sampled each second).");
     out.sample("kairos_upstream_idle_connections", QByteArray(), input.idleUpstreamConnections);
     out.family("kairos_config_version", "gauge", "Revision of the running config; grows with every applied change.");
     out.sample("kairos_config_version", QByteArray(), double(input.configRevision));

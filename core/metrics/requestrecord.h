@@ -25,8 +25,8 @@ struct RequestRecord {
     int attempts = 0;
     const char *note = nullptr;  // what the gateway changed on the way, for the access log ("upgrade_ignored")
     QHostAddress peer;
-    qint64 finishedAtMs = 0;        // since the epoch
-    http::Headers requestHeaders;   // only when the gateway captures headers (console running)
+    qint64 finishedAtMs = 0;       // since the epoch
+    http::Headers requestHeaders;  // only when the gateway captures headers (console running)
     http::Headers responseHeaders;
 };
 

@@ -17,7 +17,8 @@ namespace kairos {
 
 struct RouteMetrics {
     // Methods with their own label; everything else counts as "OTHER" (methods are an open set).
-    static constexpr std::array<const char *, 8> kMethods{"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "OTHER"};
+    static constexpr std::array<const char *, 8> kMethods{"GET",    "HEAD",  "POST",    "PUT",
+                                                          "DELETE", "PATCH", "OPTIONS", "OTHER"};
 
     explicit RouteMetrics(QString routePath) : route(std::move(routePath)) {}
 

@@ -28,19 +28,19 @@ QJsonArray describeBackends(const GatewaySnapshot &snapshot)
             for (size_t c = 0; c < 5; ++c)
                 responses.insert(QStringLiteral("%1xx").arg(c + 1), double(state.responses(c)));
             indexByKey.insert(backend.key(), int(list.size()));
-            list.append(QJsonObject{
-                {"backend", backend.key()},
-                {"host", backend.host},
-                {"port", backend.port},
-                {"routes", QJsonArray{route.externalPath}},
-                {"health_check_path", backend.healthCheckPath},
-                {"healthy", state.healthy.load()},
-                {"circuit", QLatin1String(CircuitBreaker::stateName(state.circuit.state()))},
-                {"in_flight", state.inFlight.load()},
-                {"requests", double(state.requests.load())},
-                {"failures", double(state.failures.load())},
-                {"responses", responses},
-                {"latency_ms", QJsonObject{{"p50", state.latency().quantileMs(0.5)}, {"p99", state.latency().quantileMs(0.99)}}}});
+            list.append(QJsonObject{{"backend", backend.key()},
+                                    {"host", backend.host},
+                                    {"port", backend.port},
+                                    {"routes", QJsonArray{route.externalPath}},
+                                    {"health_check_path", backend.healthCheckPath},
+                                    {"healthy", state.healthy.load()},
+                                    {"circuit", QLatin1String(CircuitBreaker::stateName(state.circuit.state()))},
+                                    {"in_flight", state.inFlight.load()},
+                                    {"requests", double(state.requests.load())},
+                                    {"failures", double(state.failures.load())},
+                                    {"responses", responses},
+                                    {"latency_ms", QJsonObject{{"p50", state.latency().quantileMs(0.5)},
+                                                               {"p99", state.latency().quantileMs(0.99)}}}});
         }
     }
     return list;

@@ -336,14 +336,16 @@ void ClientConnection::serveLocally(const Admission &admission)
     const QHostAddress client = clientAddressForAccess(admission.head, rec.peer, current.snapshot->trustedProxies);
     const QByteArray noBody;
     LocalHandler &handler = *m_services.localHandler;
-    if (std::optional<LocalHandler::Response> refusal = handler.refuseBeforeBody({admission.head, noBody, rec.peer, client, rec.requestId})) {
+    if (std::optional<LocalHandler::Response> refusal =
+            handler.refuseBeforeBody({admission.head, noBody, rec.peer, client, rec.requestId})) {
         writeLocalResponse(std::move(*refusal));
         return;
     }
     current.bodyLimit = handler.maxBodyBytes();
     if (m_parser.framing() == http::MessageParser::Framing::ContentLength
         && qint64(m_parser.contentLength()) > current.bodyLimit) {
-        writeError(GatewayError::fromStatus(413, "request body larger than " + QByteArray::number(current.bodyLimit) + " bytes"));
+        writeError(GatewayError::fromStatus(413, "request body larger than " + QByteArray::number(current.bodyLimit)
+                                                     + " bytes"));
         return;
     }
     if (m_requestBodyDone)
@@ -395,7 +397,8 @@ std::optional<ClientConnection::Refusal> ClientConnection::authenticate(Admissio
     QByteArray challenge = "Bearer realm=\"kairos\"";
     QByteArray reason = "a bearer token is required";
     if (!token.isEmpty()) {
-        const JwtVerifier::Result result = activeRequest().snapshot->jwt.verify(token, QDateTime::currentSecsSinceEpoch());
+        const JwtVerifier::Result result =
+            activeRequest().snapshot->jwt.verify(token, QDateTime::currentSecsSinceEpoch());
         if (result.valid)
             return std::nullopt;
         reason = "invalid token: " + result.error.toUtf8();
@@ -413,7 +416,8 @@ std::optional<ClientConnection::Refusal> ClientConnection::limitBody(Admission &
     admission.bodyLimit = route.overrides->maxBodyBytes.value_or(activeRequest().snapshot->config->server.maxBodyBytes);
     if (m_parser.framing() == http::MessageParser::Framing::ContentLength
         && qint64(m_parser.contentLength()) > admission.bodyLimit)
-        return Refusal{GatewayError::fromStatus(413, "request body larger than " + QByteArray::number(admission.bodyLimit) + " bytes")};
+        return Refusal{GatewayError::fromStatus(413, "request body larger than "
+                                                         + QByteArray::number(admission.bodyLimit) + " bytes")};
     return std::nullopt;
 }
 
@@ -450,8 +454,8 @@ void ClientConnection::startProxying(const Admission &admission)
     request.peerText = m_peerText;
     request.peerIsTrustedProxy = current.snapshot->trustedProxies.contains(rec.peer);
     request.clientHash = request.peerIsTrustedProxy
-        ? clientHash(clientAddressBehindProxy(head, m_peerText, current.snapshot->trustedProxies))
-        : m_peerHash;
+                             ? clientHash(clientAddressBehindProxy(head, m_peerText, current.snapshot->trustedProxies))
+                             : m_peerHash;
     request.bodyFraming = m_parser.framing();
     request.contentLength = m_parser.contentLength();
     if (m_parser.isUpgrade())
@@ -470,7 +474,8 @@ QByteArray ClientConnection::upgradeToPassOn(const http::RequestHead &head, cons
         // RFC 9110 section 7.8 lets a server ignore an upgrade: the request goes on as an
         // ordinary one, without Upgrade and the fields Connection names (HTTP2-Settings).
         current.record.note = "upgrade_ignored";
-        qCInfo(lcProxy).noquote() << "request" << current.record.requestId << ": Upgrade" << http::quotedString(requested)
+        qCInfo(lcProxy).noquote() << "request" << current.record.requestId << ": Upgrade"
+                                  << http::quotedString(requested)
                                   << "is not in the route's allowed_upgrades; proxied without it";
     }
     return allowed;
@@ -489,7 +494,8 @@ void ClientConnection::readBody()
             m_closeAfterResponse = true;
             if (m_exchange)
                 m_exchange->cancel();
-            writeError(GatewayError::fromStatus(413, "request body larger than " + QByteArray::number(current.bodyLimit) + " bytes"));
+            writeError(GatewayError::fromStatus(413, "request body larger than " + QByteArray::number(current.bodyLimit)
+                                                         + " bytes"));
             return;
         }
         if (m_localRequest)
@@ -663,8 +669,8 @@ void ClientConnection::onBodyTimeout()
 {
     if (m_phase != Phase::ReadingBody)
         return;
-    qCInfo(lcProxy).noquote() << "request" << record().requestId << ": no request body bytes for"
-                              << m_idleTimeoutMs << "ms; closing";
+    qCInfo(lcProxy).noquote() << "request" << record().requestId << ": no request body bytes for" << m_idleTimeoutMs
+                              << "ms; closing";
     m_closeAfterResponse = true;
     if (record().status != 0) {  // the response has begun: all that is left is to end it short
         closeConnection();
@@ -678,7 +684,8 @@ void ClientConnection::onBodyTimeout()
 void ClientConnection::onBytesWritten()
 {
     if (m_sendDeadline)
-        m_sendDeadline = m_transport->bytesToWrite() >= Transport::kHighWaterBytes ? Deadlines::nowMs() + m_idleTimeoutMs : 0;
+        m_sendDeadline =
+            m_transport->bytesToWrite() >= Transport::kHighWaterBytes ? Deadlines::nowMs() + m_idleTimeoutMs : 0;
     if (m_exchange && m_transport->bytesToWrite() < Transport::kHighWaterBytes / 2)
         m_exchange->resumeResponse();
 }
@@ -802,7 +809,7 @@ void ClientConnection::exchangeUpgraded(http::ResponseHead head, std::unique_ptr
     m_tunnel = new Tunnel(m_transport, std::move(upstream));
     QObject::connect(m_tunnel, &Tunnel::finished, m_tunnel, [this] {
         m_transport->setListener(this);  // the tunnel let go of it: its close must reach onDisconnected()
-        m_phase = Phase::ReadingHead;  // lets closeConnection() run its course
+        m_phase = Phase::ReadingHead;    // lets closeConnection() run its course
         closeConnection();
     });
     m_tunnel->start(toClient, toUpstream);

@@ -67,16 +67,16 @@ private:
 
     void onReadyRead();
     QByteArrayView readIntoThreadBuffer(qint64 max);  // valid until the thread's next read
-    bool pullInbound();  // appends to m_inbound
-    qsizetype feedHead();  // bytes the parser took; -1 when nothing came
+    bool pullInbound();                               // appends to m_inbound
+    qsizetype feedHead();                             // bytes the parser took; -1 when nothing came
     void processInbound();
     // Admitting a request head: the state the steps share, and what one answers when the request
     // goes no further.
     struct Admission {
         const http::RequestHead &head;
-        QByteArray target;  // origin form: path and query
+        QByteArray target;          // origin form: path and query
         QByteArrayView query = {};  // after '?', in target
-        RouteMatch match = {};  // captures are views into target
+        RouteMatch match = {};      // captures are views into target
         qint64 bodyLimit = 0;
     };
     struct Refusal {
@@ -176,10 +176,10 @@ private:
     qint64 m_idleSinceMs = 0;
     bool m_idleMemoryReleased = false;
     bool m_disconnected = false;
-    qint64 m_bodyDeadline = 0;  // the client stopped sending its request body
-    qint64 m_sendDeadline = 0;  // the client stopped reading what it was sent
-    QByteArray m_peerText;  // the peer's address as X-Forwarded-For names it, made once
-    quint64 m_peerHash = 0;  // clientHash(m_peerText)
+    qint64 m_bodyDeadline = 0;                // the client stopped sending its request body
+    qint64 m_sendDeadline = 0;                // the client stopped reading what it was sent
+    QByteArray m_peerText;                    // the peer's address as X-Forwarded-For names it, made once
+    quint64 m_peerHash = 0;                   // clientHash(m_peerText)
     std::unique_ptr<ActiveRequest> m_active;  // none while waiting for a request
 };
 

@@ -13,8 +13,8 @@ namespace kairos {
 namespace {
 
 // HTTP2-Settings belongs to an h2c upgrade (RFC 7540 section 3.2.1), which is never passed on.
-constexpr QByteArrayView kHopByHop[] = {"connection", "keep-alive", "proxy-connection", "te", "trailer",
-                                        "transfer-encoding", "upgrade", "http2-settings"};
+constexpr QByteArrayView kHopByHop[] = {"connection", "keep-alive",        "proxy-connection", "te",
+                                        "trailer",    "transfer-encoding", "upgrade",          "http2-settings"};
 
 // "websocket", "foo/2": a protocol's name and its version, if any.
 std::pair<QByteArrayView, QByteArrayView> protocolParts(QByteArrayView protocol)
@@ -34,8 +34,7 @@ bool sameProtocol(QByteArrayView a, QByteArrayView b)
            && (versionA.isEmpty() || versionB.isEmpty() || http::equalsIgnoreCase(versionA, versionB));
 }
 
-template <typename Visit>
-void forEachListItem(QByteArrayView list, Visit visit)
+template <typename Visit> void forEachListItem(QByteArrayView list, Visit visit)
 {
     qsizetype start = 0;
     while (start <= list.size()) {
@@ -136,12 +135,14 @@ http::RequestHead upstreamRequestHead(const http::RequestHead &client, const For
                                    "x-forwarded-host", "x-request-id", "host"});
 
     const QByteArray &peer = context.peerText;
-    QByteArray forwardedFor = context.peerIsTrustedProxy ? client.headers.combinedValue("x-forwarded-for") : QByteArray();
+    QByteArray forwardedFor =
+        context.peerIsTrustedProxy ? client.headers.combinedValue("x-forwarded-for") : QByteArray();
     forwardedFor = forwardedFor.isEmpty() ? peer : forwardedFor + ", " + peer;
     QByteArray forwardedProto = context.peerIsTrustedProxy ? client.headers.value("x-forwarded-proto") : QByteArray();
     QByteArray forwardedHost = context.peerIsTrustedProxy ? client.headers.value("x-forwarded-host") : QByteArray();
     headers.add(QByteArrayLiteral("X-Forwarded-For"), forwardedFor);
-    headers.add(QByteArrayLiteral("X-Forwarded-Proto"), forwardedProto.isEmpty() ? QByteArrayLiteral("http") : forwardedProto);
+    headers.add(QByteArrayLiteral("X-Forwarded-Proto"),
+                forwardedProto.isEmpty() ? QByteArrayLiteral("http") : forwardedProto);
     if (!forwardedHost.isEmpty() || !clientHost.isEmpty())
         headers.add(QByteArrayLiteral("X-Forwarded-Host"), forwardedHost.isEmpty() ? clientHost : forwardedHost);
     headers.add(QByteArrayLiteral("X-Request-Id"), context.requestId);
@@ -185,7 +186,8 @@ bool switchesToRequestedProtocol(QByteArrayView switchedTo, QByteArrayView reque
     return any && allRequested;
 }
 
-QByteArray clientAddressBehindProxy(const http::RequestHead &request, const QByteArray &peerText, const NetworkList &trusted)
+QByteArray clientAddressBehindProxy(const http::RequestHead &request, const QByteArray &peerText,
+                                    const NetworkList &trusted)
 {
     const QList<QByteArray> chain = request.headers.combinedValue("x-forwarded-for").split(',');
     for (auto it = chain.crbegin(); it != chain.crend(); ++it) {
@@ -199,7 +201,8 @@ QByteArray clientAddressBehindProxy(const http::RequestHead &request, const QByt
     return peerText;
 }
 
-QHostAddress clientAddressForAccess(const http::RequestHead &request, const QHostAddress &peer, const NetworkList &trusted)
+QHostAddress clientAddressForAccess(const http::RequestHead &request, const QHostAddress &peer,
+                                    const NetworkList &trusted)
 {
     if (!trusted.contains(peer))
         return peer;

@@ -63,12 +63,14 @@ QList<HealthChecker::Target> healthTargets(const GatewaySnapshot &snapshot)
 
 void Gateway::applyConfig(ConfigSnapshot config)
 {
-    GatewaySnapshotPtr compiled = std::make_shared<const GatewaySnapshot>(std::move(config), m_registry, m_routeMetrics);
+    GatewaySnapshotPtr compiled =
+        std::make_shared<const GatewaySnapshot>(std::move(config), m_registry, m_routeMetrics);
     GatewaySnapshotPtr previous = std::atomic_exchange(&m_snapshot, compiled);
     if (QThread::currentThread() == thread())
         afterSwap(previous, compiled);
     else
-        QMetaObject::invokeMethod(this, [this, previous, compiled] { afterSwap(previous, compiled); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this, previous, compiled] { afterSwap(previous, compiled); }, Qt::QueuedConnection);
 }
 
 void Gateway::afterSwap(const GatewaySnapshotPtr &previous, const GatewaySnapshotPtr &current)
@@ -95,7 +97,8 @@ void Gateway::publishUpstreamSettings()
     for (const auto &thread : m_workers) {
         Worker *worker = thread->worker;
         QMetaObject::invokeMethod(
-            worker, [worker, live, maxIdle, idleTimeoutMs] { worker->applyUpstreamSettings(live, maxIdle, idleTimeoutMs); },
+            worker,
+            [worker, live, maxIdle, idleTimeoutMs] { worker->applyUpstreamSettings(live, maxIdle, idleTimeoutMs); },
             Qt::QueuedConnection);
     }
 }
@@ -195,13 +198,15 @@ void Gateway::startWorkers(int count)
         if (EpollDispatcher *dispatcher = EpollDispatcher::create())
             thread->thread.setEventDispatcher(dispatcher);
         else
-            qCWarning(lcProxy) << "worker" << i << "runs Qt's event loop: no descriptor left for its own:" << std::strerror(errno);
+            qCWarning(lcProxy) << "worker" << i
+                               << "runs Qt's event loop: no descriptor left for its own:" << std::strerror(errno);
         thread->worker = new Worker(services);
         thread->worker->moveToThread(&thread->thread);
         connect(&thread->thread, &QThread::finished, thread->worker, &QObject::deleteLater);
         thread->thread.start();
         Worker *worker = thread->worker;
-        QMetaObject::invokeMethod(worker, [worker] { worker->start(); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            worker, [worker] { worker->start(); }, Qt::QueuedConnection);
         m_workers.push_back(std::move(thread));
     }
     publishUpstreamSettings();
@@ -211,7 +216,8 @@ void Gateway::stopWorkers()
 {
     for (auto &thread : m_workers) {
         Worker *worker = thread->worker;
-        QMetaObject::invokeMethod(worker, [worker] { worker->closeAll(); }, Qt::BlockingQueuedConnection);
+        QMetaObject::invokeMethod(
+            worker, [worker] { worker->closeAll(); }, Qt::BlockingQueuedConnection);
         thread->thread.quit();
         thread->thread.wait();
     }
@@ -223,8 +229,9 @@ void Gateway::dispatch(qintptr socketDescriptor, bool adminListener)
     if (m_workers.empty())
         return;
     Worker *worker = m_workers[m_nextWorker++ % m_workers.size()]->worker;
-    QMetaObject::invokeMethod(worker, [worker, socketDescriptor, adminListener] { worker->accept(socketDescriptor, adminListener); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        worker, [worker, socketDescriptor, adminListener] { worker->accept(socketDescriptor, adminListener); },
+        Qt::QueuedConnection);
 }
 
 }  // namespace kairos

@@ -8,9 +8,9 @@ namespace kairos {
 
 struct GatewayError {
     int status = 500;
-    QByteArray type;     // machine-readable: "not_found", "bad_gateway", ...
-    QByteArray message;  // for people
-    int attempts = 0;    // tries made upstream; sent as X-Kairos-Attempts when not 0
+    QByteArray type;                // machine-readable: "not_found", "bad_gateway", ...
+    QByteArray message;             // for people
+    int attempts = 0;               // tries made upstream; sent as X-Kairos-Attempts when not 0
     bool closesConnection = false;  // the client connection ends with this response
 
     static GatewayError fromStatus(int status, QByteArray message);

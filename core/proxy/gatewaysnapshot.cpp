@@ -4,7 +4,8 @@
 
 namespace kairos {
 
-GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry &registry, RouteMetricsRegistry &metrics)
+GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry &registry,
+                                 RouteMetricsRegistry &metrics)
     : config(std::move(configSnapshot)),
       routes(config),
       rotations(size_t(config->routes.size())),

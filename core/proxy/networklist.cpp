@@ -5,11 +5,10 @@ namespace kairos {
 NetworkList::NetworkList(const QStringList &networks)
 {
     for (const QString &network : networks) {
-        const auto subnet = QHostAddress::parseSubnet(network.contains(QLatin1Char('/'))
-                                                          ? network
-                                                          : network + (network.contains(QLatin1Char(':'))
-                                                                           ? QLatin1String("/128")
-                                                                           : QLatin1String("/32")));
+        const auto subnet = QHostAddress::parseSubnet(
+            network.contains(QLatin1Char('/'))
+                ? network
+                : network + (network.contains(QLatin1Char(':')) ? QLatin1String("/128") : QLatin1String("/32")));
         if (!subnet.first.isNull())
             m_subnets.append(subnet);
     }

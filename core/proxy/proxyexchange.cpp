@@ -47,8 +47,10 @@ ProxyExchange::ProxyExchange(ExchangeRequest request, ExchangeSink &sink, Upstre
       m_pool(pool),
       m_selection(m_request.snapshot->select(m_request.route->index, m_request.clientHash)),
       m_circuit(*m_request.snapshot->circuits[size_t(m_request.route->index)]),
-      m_connectTimeoutMs(m_request.route->route->overrides->connectTimeoutMs.value_or(m_request.snapshot->config->server.connectTimeoutMs)),
-      m_responseTimeoutMs(m_request.route->route->overrides->responseTimeoutMs.value_or(m_request.snapshot->config->server.responseTimeoutMs)),
+      m_connectTimeoutMs(m_request.route->route->overrides->connectTimeoutMs.value_or(
+          m_request.snapshot->config->server.connectTimeoutMs)),
+      m_responseTimeoutMs(m_request.route->route->overrides->responseTimeoutMs.value_or(
+          m_request.snapshot->config->server.responseTimeoutMs)),
       m_routeTimeoutMs(m_request.route->route->timeoutMs)
 {
     m_bodyFinished = m_request.bodyFraming == http::MessageParser::Framing::None;
@@ -172,7 +174,8 @@ void ProxyExchange::connectTo(int backendIndex, bool allowPooled)
         m_upstream = m_pool.take(chosen.connectionKey());
     const bool pooled = m_upstream != nullptr;
     if (!pooled)
-        m_upstream = std::make_unique<UpstreamConnection>(backend, chosen, m_request.snapshot->config->server.maxHeaderBytes);
+        m_upstream =
+            std::make_unique<UpstreamConnection>(backend, chosen, m_request.snapshot->config->server.maxHeaderBytes);
 
     m_upstream->transport()->setListener(this);
     m_upstream->parser().setExpectNoBody(m_request.head.method == "HEAD");
@@ -341,7 +344,8 @@ void ProxyExchange::keepUnparsedResponseBytes()
 {
     // The thread's read buffer is the next read's, whichever exchange makes it.
     if (hasUnparsedResponseBytes())
-        m_responseBuffer = QByteArray(m_responseBuffer.constData() + m_responseOffset, m_responseBuffer.size() - m_responseOffset);
+        m_responseBuffer =
+            QByteArray(m_responseBuffer.constData() + m_responseOffset, m_responseBuffer.size() - m_responseOffset);
     else
         m_responseBuffer.clear();
     m_responseOffset = 0;
@@ -351,7 +355,8 @@ void ProxyExchange::handleResponseHead()
 {
     http::MessageParser &parser = m_upstream->parser();
     const int status = parser.response().status;
-    if (status == 101 && !switchesToRequestedProtocol(parser.response().headers.combinedValue("upgrade"), m_request.upgrade)) {
+    if (status == 101
+        && !switchesToRequestedProtocol(parser.response().headers.combinedValue("upgrade"), m_request.upgrade)) {
         refuseProtocolSwitch();
         return;
     }
@@ -362,7 +367,8 @@ void ProxyExchange::handleResponseHead()
         http::ResponseHead head = parser.response();
         m_upstream->transport()->setListener(nullptr);
         // A copy: m_responseBuffer may be the thread's read buffer. The tunnel reads the rest.
-        QByteArray leftover(m_responseBuffer.constData() + m_responseOffset, m_responseBuffer.size() - m_responseOffset);
+        QByteArray leftover(m_responseBuffer.constData() + m_responseOffset,
+                            m_responseBuffer.size() - m_responseOffset);
         m_inFlight.release();
         m_sink.exchangeUpgraded(std::move(head), std::move(m_upstream), std::move(leftover));
         return;
@@ -487,7 +493,8 @@ bool ProxyExchange::mayRetry(Failure failure) const
     const bool neverReachedBackend = failure == Failure::ConnectFailed || failure == Failure::ConnectTimeout;
     if (failure != Failure::RetryableStatus && !policy->retryOnConnectionError)
         return false;
-    return neverReachedBackend || isIdempotentMethod(m_request.head.method) || m_request.route->route->retryNonIdempotent;
+    return neverReachedBackend || isIdempotentMethod(m_request.head.method)
+           || m_request.route->route->retryNonIdempotent;
 }
 
 void ProxyExchange::retryAfterBackoff()
@@ -566,7 +573,8 @@ void ProxyExchange::refuseProtocolSwitch()
     m_phase = Phase::Done;
     qCWarning(lcProxy).noquote() << "request" << m_request.requestId << "to" << backendKey()
                                  << ": the backend switched protocols (101) to"
-                                 << (switchedTo.isEmpty() ? QByteArray("nothing named") : http::quotedString(switchedTo))
+                                 << (switchedTo.isEmpty() ? QByteArray("nothing named")
+                                                          : http::quotedString(switchedTo))
                                  << "which the request did not ask for; answering 502";
     GatewayError error = GatewayError::fromStatus(502, "the backend switched to a protocol that was not asked for");
     error.attempts = m_attempts;

@@ -123,11 +123,11 @@ private:
     InFlightGuard m_inFlight;
     std::unique_ptr<UpstreamConnection> m_upstream;
     Phase m_phase = Phase::Idle;
-    QByteArray m_pendingBody;   // body bytes that arrived before the upstream was connected
-    QByteArray m_responseBuffer;        // the last read from the backend (a view of the thread's read buffer)
-    qsizetype m_responseOffset = 0;     // how much of it the parser has taken
+    QByteArray m_pendingBody;        // body bytes that arrived before the upstream was connected
+    QByteArray m_responseBuffer;     // the last read from the backend (a view of the thread's read buffer)
+    qsizetype m_responseOffset = 0;  // how much of it the parser has taken
     bool hasUnparsedResponseBytes() const { return m_responseOffset < m_responseBuffer.size(); }
-    QByteArray m_replayBody;    // a copy, to resend on a fresh connection (while small)
+    QByteArray m_replayBody;  // a copy, to resend on a fresh connection (while small)
     bool m_replayable = true;
     bool m_bodyFinished = false;
     bool m_responseStarted = false;  // a byte of the response went to the client
@@ -137,11 +137,11 @@ private:
     int m_attempts = 0;
     std::optional<GatewayError> m_lastError;
     const CircuitBreakerSettings &m_circuit;  // of the route, in the snapshot
-    QElapsedTimer m_attemptClock;  // from sending the request to the response head
+    QElapsedTimer m_attemptClock;             // from sending the request to the response head
     int m_connectTimeoutMs;
     int m_responseTimeoutMs;
-    int m_routeTimeoutMs;            // the route's timeout_ms over all tries
-    qint64 m_connectDeadline = 0;    // Deadlines::nowMs() values; 0: not armed
+    int m_routeTimeoutMs;          // the route's timeout_ms over all tries
+    qint64 m_connectDeadline = 0;  // Deadlines::nowMs() values; 0: not armed
     qint64 m_responseDeadline = 0;
     qint64 m_routeDeadline = 0;
     quint64 m_backoffGeneration = 0;  // a backoff wait that is no longer wanted does nothing

@@ -8,8 +8,7 @@ constexpr qint64 kReadBytes = 64 * 1024;
 
 Tunnel::Tunnel(Transport *client, std::unique_ptr<UpstreamConnection> upstream, QObject *parent)
     : QObject(parent), m_client(client), m_upstream(std::move(upstream))
-{
-}
+{}
 
 Tunnel::~Tunnel()
 {

@@ -13,8 +13,7 @@ UpstreamConnection::UpstreamConnection(const Backend &backend, const BalancedBac
       m_transport(backend.usesTls() ? static_cast<Transport *>(new TlsTransport(backend.tlsVerify))
                                     : new SocketTransport),
       m_parser(http::MessageParser::Type::Response, maxHeadBytes)
-{
-}
+{}
 
 UpstreamConnection::~UpstreamConnection()
 {

@@ -57,7 +57,7 @@ void UpstreamPool::giveBack(std::unique_ptr<UpstreamConnection> connection)
 {
     IdleList &idle = *idleList(connection->key(), true);
     if (int(idle.size()) >= m_maxIdlePerBackend || !connection->transport()->isOpen())
-        return;  // the unique_ptr closes it
+        return;                                            // the unique_ptr closes it
     if (connection->liveGeneration != m_liveGeneration) {  // asked once per connection and config
         if (!m_liveBackends.contains(connection->backendKey()))
             return;
@@ -73,8 +73,9 @@ void UpstreamPool::drop(Transport &transport)
 {
     for (auto &entry : m_idle) {
         auto &idle = entry.second;
-        const auto found = std::find_if(idle.begin(), idle.end(),
-                                        [&transport](const auto &connection) { return connection->transport() == &transport; });
+        const auto found = std::find_if(idle.begin(), idle.end(), [&transport](const auto &connection) {
+            return connection->transport() == &transport;
+        });
         if (found != idle.end()) {
             idle.erase(found);
             return;
@@ -87,10 +88,9 @@ void UpstreamPool::expireIdle()
     forgetLastList();
     for (auto it = m_idle.begin(); it != m_idle.end();) {
         auto &idle = it->second;
-        idle.erase(std::remove_if(idle.begin(), idle.end(),
-                                  [this](const auto &connection) {
-                                      return connection->idleSince().elapsed() >= m_idleTimeoutMs;
-                                  }),
+        idle.erase(std::remove_if(
+                       idle.begin(), idle.end(),
+                       [this](const auto &connection) { return connection->idleSince().elapsed() >= m_idleTimeoutMs; }),
                    idle.end());
         it = idle.empty() ? m_idle.erase(it) : std::next(it);
     }

@@ -57,7 +57,7 @@ private:
     IdleList *m_lastList = nullptr;
     QSet<QString> m_liveBackends;
     quint64 m_liveGeneration = 1;  // changes with m_liveBackends; see UpstreamConnection::liveGeneration
-    int m_maxIdlePerBackend = 0;  // setLimits() gives the config's values
+    int m_maxIdlePerBackend = 0;   // setLimits() gives the config's values
     int m_idleTimeoutMs = 60'000;
     QTimer m_sweep;
     std::atomic<int> m_publishedIdle{0};

@@ -6,7 +6,6 @@
 
 #include <QSet>
 
-
 namespace kairos {
 
 namespace {
@@ -62,8 +61,7 @@ bool hasDotPiece(QByteArrayView decoded)
     return false;
 }
 
-QList<CompiledRoute::TargetPiece> compileInternalPath(const QString &internalPath,
-                                                      const QStringList &captureNames)
+QList<CompiledRoute::TargetPiece> compileInternalPath(const QString &internalPath, const QStringList &captureNames)
 {
     QList<CompiledRoute::TargetPiece> pieces;
     const QByteArray bytes = internalPath.toUtf8();
@@ -240,7 +238,8 @@ void RouteTable::layOut(Builder &builder)
             QHash<TextKey, int> &index = m_childIndexes.emplace_back();
             index.reserve(node.childCount);
             for (int i = node.firstChild; i < node.firstChild + node.childCount; ++i)
-                index.insert({text(m_children[size_t(i)].textOffset, m_children[size_t(i)].textSize)}, m_children[size_t(i)].node);
+                index.insert({text(m_children[size_t(i)].textOffset, m_children[size_t(i)].textSize)},
+                             m_children[size_t(i)].node);
         }
         node.placeholderChild = built.placeholderChild;
         node.route = built.route;
@@ -285,9 +284,8 @@ void RouteTable::addRoute(int routeIndex, Builder &builder)
                 builder.nodes[size_t(node)].catchAllRoute = compiledIndex;
             return;
         }
-        node = segment.kind == PatternSegment::Placeholder
-                   ? builder.addPlaceholderChild(node)
-                   : builder.addLiteralChild(node, segment.text.toUtf8());
+        node = segment.kind == PatternSegment::Placeholder ? builder.addPlaceholderChild(node)
+                                                           : builder.addLiteralChild(node, segment.text.toUtf8());
     }
     if (builder.nodes[size_t(node)].route < 0)
         builder.nodes[size_t(node)].route = compiledIndex;

@@ -108,7 +108,10 @@ private:
     void addRoute(int routeIndex, Builder &builder);
     void layOut(Builder &builder);
     int literalChild(const Node &node, QByteArrayView segment) const;
-    QByteArrayView text(quint32 offset, quint32 size) const { return QByteArrayView(m_text.constData() + offset, size); }
+    QByteArrayView text(quint32 offset, quint32 size) const
+    {
+        return QByteArrayView(m_text.constData() + offset, size);
+    }
     bool search(Search &state, int node, int segment) const;
     bool consider(Search &state, int routeIndex) const;
 
@@ -121,7 +124,7 @@ private:
     // Keys are views into m_text, which is not changed once the table is built.
     std::vector<QHash<TextKey, int>> m_childIndexes;
     QHash<TextKey, int> m_staticRoutes;  // decoded full path -> route, the fast path
-    QByteArray m_text;  // every distinct literal segment and static path, once
+    QByteArray m_text;                   // every distinct literal segment and static path, once
 };
 
 }  // namespace kairos

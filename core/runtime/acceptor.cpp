@@ -12,9 +12,9 @@ Q_DECLARE_LOGGING_CATEGORY(lcRuntime)
 namespace kairos {
 
 namespace {
-constexpr int kListenBacklog = 511;      // nginx's default; Qt's 50 drops SYNs when many clients connect at once
-constexpr int kRetryAfterErrorMs = 500;  // nginx waits 500 ms after EMFILE too
-constexpr int kMaxAcceptsPerWakeup = 64; // then let the loop serve the connections it already has
+constexpr int kListenBacklog = 511;       // nginx's default; Qt's 50 drops SYNs when many clients connect at once
+constexpr int kRetryAfterErrorMs = 500;   // nginx waits 500 ms after EMFILE too
+constexpr int kMaxAcceptsPerWakeup = 64;  // then let the loop serve the connections it already has
 }  // namespace
 
 Acceptor::Acceptor(Handler handler, QObject *parent) : QObject(parent), m_handler(std::move(handler)) {}
@@ -41,7 +41,8 @@ bool Acceptor::listen(const QHostAddress &address, quint16 port, QString *error)
 void Acceptor::acceptPending()
 {
     for (int i = 0; i < kMaxAcceptsPerWakeup; ++i) {
-        const int descriptor = ::accept4(int(m_server.socketDescriptor()), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        const int descriptor =
+            ::accept4(int(m_server.socketDescriptor()), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (descriptor >= 0) {
             m_handler(descriptor);
             continue;
@@ -52,9 +53,9 @@ void Acceptor::acceptPending()
         if (error == EINTR || error == ECONNABORTED)
             continue;  // the next one may be fine
         qCWarning(lcRuntime).noquote() << "cannot accept connections on port" << serverPort() << "-"
-                                     << std::strerror(error)
-                                     << (error == EMFILE || error == ENFILE ? "(raise the limit: ulimit -n);" : ";")
-                                     << "trying again in" << kRetryAfterErrorMs << "ms";
+                                       << std::strerror(error)
+                                       << (error == EMFILE || error == ENFILE ? "(raise the limit: ulimit -n);" : ";")
+                                       << "trying again in" << kRetryAfterErrorMs << "ms";
         m_notifier->setEnabled(false);
         QTimer::singleShot(kRetryAfterErrorMs, this, [this] {
             if (m_notifier)

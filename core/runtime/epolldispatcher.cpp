@@ -39,8 +39,7 @@ EpollDispatcher *EpollDispatcher::create()
 }
 
 EpollDispatcher::EpollDispatcher(Poller *poller, int wakeupDescriptor) : m_poller(poller), m_wakeups(wakeupDescriptor)
-{
-}
+{}
 
 EpollDispatcher::~EpollDispatcher()
 {
@@ -87,7 +86,8 @@ bool EpollDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
             timeoutMs = timers ? waitTimeoutMs() : -1;
         if (timeoutMs != 0)
             emit aboutToBlock();
-        handled = (flags & QEventLoop::ExcludeSocketNotifiers) ? waitForWakeupOnly(timeoutMs) : m_poller->wait(timeoutMs);
+        handled =
+            (flags & QEventLoop::ExcludeSocketNotifiers) ? waitForWakeupOnly(timeoutMs) : m_poller->wait(timeoutMs);
         if (timers)
             handled += activateTimers();
     }
@@ -163,7 +163,7 @@ void EpollDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
     QSocketNotifier *&slot = notifiers->byType[notifier->type()];
     if (slot && slot != notifier)
         qCWarning(lcRuntime) << "a second socket notifier of type" << notifier->type() << "for descriptor" << descriptor
-                           << "replaces the first";
+                             << "replaces the first";
     slot = notifier;
     m_poller->watch(descriptor, notifiers.get(), before, notifiers->interest());
 }

@@ -73,7 +73,7 @@ private:
     };
 
     EpollDispatcher(Poller *poller, int wakeupDescriptor);
-    int waitTimeoutMs() const;  // until the soonest timer; -1: no timer
+    int waitTimeoutMs() const;             // until the soonest timer; -1: no timer
     int waitForWakeupOnly(int timeoutMs);  // QEventLoop::ExcludeSocketNotifiers
     int activateTimers();
     void schedule(int timerId, Timer &timer, Clock::time_point due);

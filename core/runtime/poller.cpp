@@ -80,7 +80,8 @@ void Poller::watch(int descriptor, PollClient *client, quint32 before, quint32 a
     if (before == after)
         return;
     epoll_event event{};
-    event.events = ((after & Read) ? EPOLLIN : 0u) | ((after & Write) ? EPOLLOUT : 0u) | ((after & Urgent) ? EPOLLPRI : 0u);
+    event.events =
+        ((after & Read) ? EPOLLIN : 0u) | ((after & Write) ? EPOLLOUT : 0u) | ((after & Urgent) ? EPOLLPRI : 0u);
     event.data.ptr = client;
     const int operation = before == None ? EPOLL_CTL_ADD : after == None ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
     if (::epoll_ctl(m_epoll, operation, descriptor, &event) == 0)
@@ -104,7 +105,7 @@ int Poller::wait(int timeoutMs)
     epoll_event events[kEventsPerWakeup];
     const int count = ::epoll_wait(m_epoll, events, kEventsPerWakeup, timeoutMs);
     if (count <= 0)
-        return 0;  // EINTR: a signal, nothing ready
+        return 0;                       // EINTR: a signal, nothing ready
     const bool nested = m_dispatching;  // a handler's own event loop
     m_dispatching = true;
     for (int i = 0; i < count; ++i) {

@@ -438,7 +438,7 @@ void SocketTransport::discardInput()
             continue;
         if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return;  // more may come: the poller says when
-        abort();  // the peer closed (or reset): done
+        abort();     // the peer closed (or reset): done
         return;
     }
 }

@@ -36,7 +36,10 @@ public:
     ~SocketTransport() override;
 
     void connectToHost(const QString &host, quint16 port) override;
-    bool isOpen() const override { return m_state == State::Open || m_state == State::Closing || m_state == State::Lingering; }
+    bool isOpen() const override
+    {
+        return m_state == State::Open || m_state == State::Closing || m_state == State::Lingering;
+    }
     bool mayRead() const override { return m_readReady && m_state == State::Open; }
     qint64 read(char *data, qint64 max) override;
     void write(QByteArrayView data) override;
@@ -56,7 +59,7 @@ private:
     struct Connecting {
         QString hostName;
         quint16 port = 0;
-        QList<QHostAddress> addresses;  // still to try
+        QList<QHostAddress> addresses;           // still to try
         std::unique_ptr<QObject> lookupContext;  // while the name is resolved (QHostInfo needs one)
     };
 

@@ -87,7 +87,8 @@ bool GatewayService::startDemoBackends(QString *error)
             *error = QStringLiteral("cannot start demo backend on 127.0.0.1:%1 (port in use?)").arg(port);
             return false;
         }
-        qCInfo(lcService).noquote() << "demo echo backend" << backend->name() << "on 127.0.0.1:" + QString::number(port);
+        qCInfo(lcService).noquote() << "demo echo backend" << backend->name()
+                                    << "on 127.0.0.1:" + QString::number(port);
         m_demoBackends.push_back(std::move(backend));
     }
     return true;
@@ -108,9 +109,11 @@ bool GatewayService::updateAdminListener(const Config &config, QString *error)
     QString host = m_adminListen.left(colon);
     if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
         host = host.mid(1, host.size() - 2);
-    const QHostAddress address = host == QLatin1String("localhost") ? QHostAddress(QHostAddress::LocalHost) : QHostAddress(host);
+    const QHostAddress address =
+        host == QLatin1String("localhost") ? QHostAddress(QHostAddress::LocalHost) : QHostAddress(host);
     QString listenError;
-    if (address.isNull() || !m_gateway->listenAdmin(address, quint16(m_adminListen.mid(colon + 1).toUInt()), &listenError)) {
+    if (address.isNull()
+        || !m_gateway->listenAdmin(address, quint16(m_adminListen.mid(colon + 1).toUInt()), &listenError)) {
         *error = QStringLiteral("cannot serve the admin API on %1 (%2); serving it on the gateway's port")
                      .arg(m_adminListen, address.isNull() ? QStringLiteral("not an IP address") : listenError);
         m_adminListen.clear();  // never leave the API unreachable
@@ -135,7 +138,8 @@ bool GatewayService::listen(QString *error)
     const ServerSettings &server = m_store.current()->server;
     const QString host = m_options.listenHost.value_or(server.host);
     const quint16 port = m_options.listenPort.value_or(quint16(server.port));
-    const QHostAddress address = host == QLatin1String("localhost") ? QHostAddress(QHostAddress::LocalHost) : QHostAddress(host);
+    const QHostAddress address =
+        host == QLatin1String("localhost") ? QHostAddress(QHostAddress::LocalHost) : QHostAddress(host);
     if (address.isNull()) {
         *error = QStringLiteral("cannot listen on \"%1\": not an IP address").arg(host);
         return false;
@@ -170,8 +174,9 @@ QString GatewayService::listenUrl() const
     if (!isListening())
         return QString();
     const QHostAddress address = m_gateway->serverAddress();
-    const QString host = address.protocol() == QAbstractSocket::IPv6Protocol ? QLatin1Char('[') + address.toString() + QLatin1Char(']')
-                                                                              : address.toString();
+    const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
+                             ? QLatin1Char('[') + address.toString() + QLatin1Char(']')
+                             : address.toString();
     return QStringLiteral("http://%1:%2").arg(host).arg(m_gateway->serverPort());
 }
 

@@ -26,17 +26,19 @@ QJsonObject baseConfig(quint16 backendPort, const QJsonObject &extra = {})
     config.insert("version", 1);
     config.insert("server", QJsonObject{{"host", "127.0.0.1"}, {"port", 5900}, {"workers", 2}});
     config.insert("x-owner", "team-a");  // an unknown key that saves must keep
-    config.insert("routers", QJsonArray{routeJson("/api/users", "/users", {backendJson(backendPort)}, {"GET", "POST"})});
+    config.insert("routers",
+                  QJsonArray{routeJson("/api/users", "/users", {backendJson(backendPort)}, {"GET", "POST"})});
     return config;
 }
 
 QJsonObject productRoute(quint16 backendPort)
 {
-    return QJsonObject{{"external_path", "/api/products"},
-                       {"internal_path", "/products"},
-                       {"methods", QJsonArray{"GET", "POST"}},
-                       {"backends", QJsonArray{QJsonObject{{"host", "http://127.0.0.1"}, {"port", int(backendPort)}, {"weight", 1}}}},
-                       {"load_balancing_strategy", "RoundRobin"}};
+    return QJsonObject{
+        {"external_path", "/api/products"},
+        {"internal_path", "/products"},
+        {"methods", QJsonArray{"GET", "POST"}},
+        {"backends", QJsonArray{QJsonObject{{"host", "http://127.0.0.1"}, {"port", int(backendPort)}, {"weight", 1}}}},
+        {"load_balancing_strategy", "RoundRobin"}};
 }
 
 QByteArray hs256(const QJsonObject &claims, const QString &secret = kSecret)
@@ -132,19 +134,22 @@ private slots:
         QCOMPARE(created.status, 201);
         QCOMPARE(created.headers.value("location"), QByteArray("/api/routes/api/products"));
         QCOMPARE(created.json()["internal_path"].toString(), QStringLiteral("/products"));
-        QCOMPARE(request(running.port, "GET", "/api/products").json()["target"].toString(), QStringLiteral("/products"));
+        QCOMPARE(request(running.port, "GET", "/api/products").json()["target"].toString(),
+                 QStringLiteral("/products"));
 
         QJsonObject changed = productRoute(m_backend->port());
         changed.remove("external_path");
         changed["internal_path"] = "/v2/products";
         const Response updated = jsonRequest(running.port, "PUT", "/api/routes/api/products", changed);
         QCOMPARE(updated.status, 200);
-        QCOMPARE(request(running.port, "GET", "/api/products").json()["target"].toString(), QStringLiteral("/v2/products"));
+        QCOMPARE(request(running.port, "GET", "/api/products").json()["target"].toString(),
+                 QStringLiteral("/v2/products"));
 
         const QJsonObject saved = running.fileContents();
         QCOMPARE(saved["routers"].toArray().size(), 2);
         QCOMPARE(saved["x-owner"].toString(), QStringLiteral("team-a"));
-        QCOMPARE(QFile(running.path).permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther), QFileDevice::Permissions());
+        QCOMPARE(QFile(running.path).permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther),
+                 QFileDevice::Permissions());
 
         const Response deleted = request(running.port, "DELETE", "/api/routes/api/products");
         QCOMPARE(deleted.status, 204);
@@ -162,7 +167,8 @@ private slots:
         route["internal_path"] = "/products/{id}";
         QCOMPARE(jsonRequest(running.port, "POST", "/api/routes", route).status, 201);
         QCOMPARE(request(running.port, "GET", "/api/routes/api/products/%7Bid%7D").status, 200);
-        QCOMPARE(request(running.port, "GET", "/api/products/7").json()["target"].toString(), QStringLiteral("/products/7"));
+        QCOMPARE(request(running.port, "GET", "/api/products/7").json()["target"].toString(),
+                 QStringLiteral("/products/7"));
     }
 
     void errorsOfTheRouteApi()
@@ -184,10 +190,14 @@ private slots:
         QCOMPARE(problems[1].toObject()["path"].toString(), QStringLiteral("routers[2].backends[0].port"));
 
         QCOMPARE(request(running.port, "POST", "/api/routes", {{"Content-Type", "text/plain"}}, "{}").status, 415);
-        QCOMPARE(request(running.port, "POST", "/api/routes", {{"Content-Type", "application/json"}}, "{nope").status, 400);
+        QCOMPARE(request(running.port, "POST", "/api/routes", {{"Content-Type", "application/json"}}, "{nope").status,
+                 400);
         QCOMPARE(request(running.port, "POST", "/api/routes", {{"Content-Type", "application/json"}},
-                         QByteArray(33 * 1024 * 1024, ' ')).status, 413);  // over admin.max_body_bytes
-        QCOMPARE(jsonRequest(running.port, "PUT", "/api/routes/api/ghost", productRoute(m_backend->port())).status, 404);
+                         QByteArray(33 * 1024 * 1024, ' '))
+                     .status,
+                 413);  // over admin.max_body_bytes
+        QCOMPARE(jsonRequest(running.port, "PUT", "/api/routes/api/ghost", productRoute(m_backend->port())).status,
+                 404);
         QCOMPARE(request(running.port, "PATCH", "/api/routes").status, 405);
         QJsonObject reserved = productRoute(m_backend->port());
         reserved["external_path"] = "/api/config/x";
@@ -212,10 +222,12 @@ private slots:
         const Response created = jsonRequest(running.port, "POST", "/api/routes", typo);
         QCOMPARE(created.status, 201);
         QCOMPARE(warningsOf(created),
-                 QList<QByteArray>({R"w(299 kairos "route.note\\u000d\\u000aX-Injected: 1: unknown key (kept as is, not used)")w",
-                                    R"w(299 kairos "route.retyr: unknown key (kept as is, not used)")w"}));
+                 QList<QByteArray>(
+                     {R"w(299 kairos "route.note\\u000d\\u000aX-Injected: 1: unknown key (kept as is, not used)")w",
+                      R"w(299 kairos "route.retyr: unknown key (kept as is, not used)")w"}));
         QVERIFY(created.headers.value("x-injected").isNull());
-        QCOMPARE(running.fileContents()["routers"].toArray()[1].toObject()["retyr"].toObject()["max_attempts"].toInt(), 5);
+        QCOMPARE(running.fileContents()["routers"].toArray()[1].toObject()["retyr"].toObject()["max_attempts"].toInt(),
+                 5);
 
         // The whole config: each unknown key, wherever it is (the base config's "x-owner" too).
         QJsonObject config = running.fileContents();
@@ -253,12 +265,17 @@ private slots:
     {
         RunningService running(baseConfig(m_backend->port()));
         const QByteArray etag = request(running.port, "GET", "/api/config").headers.value("etag");
-        QCOMPARE(jsonRequest(running.port, "POST", "/api/routes", productRoute(m_backend->port()), {{"If-Match", etag}}).status, 201);
-        const Response stale = jsonRequest(running.port, "DELETE", "/api/routes/api/products", QJsonObject(), {{"If-Match", etag}});
+        QCOMPARE(jsonRequest(running.port, "POST", "/api/routes", productRoute(m_backend->port()), {{"If-Match", etag}})
+                     .status,
+                 201);
+        const Response stale =
+            jsonRequest(running.port, "DELETE", "/api/routes/api/products", QJsonObject(), {{"If-Match", etag}});
         QCOMPARE(stale.status, 412);
         const QByteArray fresh = request(running.port, "GET", "/api/config").headers.value("etag");
         QCOMPARE(request(running.port, "DELETE", "/api/routes/api/products", {{"If-Match", "W/" + fresh}}).status, 412);
-        QCOMPARE(request(running.port, "DELETE", "/api/routes/api/products", {{"If-Match", "\"999\", " + fresh}}).status, 204);
+        QCOMPARE(
+            request(running.port, "DELETE", "/api/routes/api/products", {{"If-Match", "\"999\", " + fresh}}).status,
+            204);
         QCOMPARE(request(running.port, "DELETE", "/api/routes/api/users", {{"If-Match", "*"}}).status, 204);
     }
 
@@ -283,7 +300,8 @@ private slots:
         QCOMPARE(put.status, 200);
         QVERIFY(!put.body.contains(kSecret.toUtf8()));
         QCOMPARE(running.fileContents()["jwt"].toObject()["secret"].toString(), kSecret);  // kept, not "********"
-        QCOMPARE(request(running.port, "GET", "/secure", {{"Authorization", "Bearer " + hs256({{"sub", "a"}})}}).status, 200);
+        QCOMPARE(request(running.port, "GET", "/secure", {{"Authorization", "Bearer " + hs256({{"sub", "a"}})}}).status,
+                 200);
 
         QJsonObject broken = edited;
         broken["routers"] = QJsonArray{QJsonObject{{"external_path", "x"}}};
@@ -310,7 +328,8 @@ private slots:
         broken.close();
         const Response failed = request(running.port, "POST", "/api/config/reload");
         QCOMPARE(failed.status, 400);
-        QVERIFY(failed.json()["problems"].toArray()[0].toObject()["message"].toString().startsWith("invalid JSON at line"));
+        QVERIFY(
+            failed.json()["problems"].toArray()[0].toObject()["message"].toString().startsWith("invalid JSON at line"));
         QCOMPARE(request(running.port, "GET", "/api/products").status, 200);  // still running the last good one
 
         const QJsonObject status = request(running.port, "GET", "/api/config/status").json();
@@ -378,7 +397,9 @@ private slots:
         }
         for (int round = 0; round < 30; ++round) {
             const QJsonObject next = round % 2 ? original : alternative;
-            QVERIFY(running.service.configStore().replaceJson(QJsonDocument(next).toJson(), ConfigStore::Source::Api).applied());
+            QVERIFY(running.service.configStore()
+                        .replaceJson(QJsonDocument(next).toJson(), ConfigStore::Source::Api)
+                        .applied());
             if (round % 10 == 5)  // a broken one in between changes nothing
                 QVERIFY(!running.service.configStore().replaceJson("{ broken", ConfigStore::Source::Api).applied());
             for (const auto &client : clients) {
@@ -406,33 +427,47 @@ private slots:
         QVERIFY(rebound.json()["error"].toString().contains("attacker.example"));
         QCOMPARE(request(running.port, "GET", "/api/routes", {{"Host", "localhost:5900"}}).status, 200);
         QCOMPARE(request(running.port, "GET", "/api/routes", {{"Host", "[::1]:5900"}}).status, 200);
-        QCOMPARE(request(running.port, "GET", "/api/users", {{"Host", "attacker.example"}}).status, 200);  // traffic is not admin
+        QCOMPARE(request(running.port, "GET", "/api/users", {{"Host", "attacker.example"}}).status,
+                 200);  // traffic is not admin
 
-        QJsonObject withToken = baseConfig(m_backend->port(), {{"admin", QJsonObject{{"token", "s3cret-admin-token"}}}});
-        QVERIFY(running.service.configStore().replaceJson(QJsonDocument(withToken).toJson(), ConfigStore::Source::Api).applied());
+        QJsonObject withToken =
+            baseConfig(m_backend->port(), {{"admin", QJsonObject{{"token", "s3cret-admin-token"}}}});
+        QVERIFY(running.service.configStore()
+                    .replaceJson(QJsonDocument(withToken).toJson(), ConfigStore::Source::Api)
+                    .applied());
         QCOMPARE(request(running.port, "GET", "/api/routes",
-                         {{"Host", "gateway.internal"}, {"Authorization", "Bearer s3cret-admin-token"}}).status, 200);
+                         {{"Host", "gateway.internal"}, {"Authorization", "Bearer s3cret-admin-token"}})
+                     .status,
+                 200);
     }
 
     void adminAccessFromOtherNetworks()
     {
-        RunningService running(baseConfig(m_backend->port(), {{"admin", QJsonObject{{"allowed_networks", QJsonArray{"127.0.0.1/32"}}}}}));
+        RunningService running(
+            baseConfig(m_backend->port(), {{"admin", QJsonObject{{"allowed_networks", QJsonArray{"127.0.0.1/32"}}}}}));
         const QHostAddress outside("127.0.0.2");
         QCOMPARE(request(running.port, "GET", "/api/routes").status, 200);
         const Response refused = request(running.port, "GET", "/api/routes", {}, {}, outside);
         QCOMPARE(refused.status, 403);
         QCOMPARE(request(running.port, "GET", "/metrics", {}, {}, outside).status, 403);
-        QCOMPARE(request(running.port, "GET", "/health", {}, {}, outside).status, 200);  // probes are open
+        QCOMPARE(request(running.port, "GET", "/health", {}, {}, outside).status, 200);     // probes are open
         QCOMPARE(request(running.port, "GET", "/api/users", {}, {}, outside).status, 200);  // and so is traffic
 
-        QJsonObject withToken = baseConfig(m_backend->port(), {{"admin", QJsonObject{{"allowed_networks", QJsonArray{"127.0.0.1/32"}},
-                                                                                    {"token", "s3cret-admin-token"}}}});
-        QVERIFY(running.service.configStore().replaceJson(QJsonDocument(withToken).toJson(), ConfigStore::Source::Api).applied());
+        QJsonObject withToken =
+            baseConfig(m_backend->port(), {{"admin", QJsonObject{{"allowed_networks", QJsonArray{"127.0.0.1/32"}},
+                                                                 {"token", "s3cret-admin-token"}}}});
+        QVERIFY(running.service.configStore()
+                    .replaceJson(QJsonDocument(withToken).toJson(), ConfigStore::Source::Api)
+                    .applied());
         const Response noToken = request(running.port, "GET", "/api/routes", {}, {}, outside);
         QCOMPARE(noToken.status, 401);
         QVERIFY(noToken.headers.value("www-authenticate").startsWith("Bearer"));
-        QCOMPARE(request(running.port, "GET", "/api/routes", {{"Authorization", "Bearer wrong"}}, {}, outside).status, 401);
-        QCOMPARE(request(running.port, "GET", "/api/routes", {{"Authorization", "Bearer s3cret-admin-token"}}, {}, outside).status, 200);
+        QCOMPARE(request(running.port, "GET", "/api/routes", {{"Authorization", "Bearer wrong"}}, {}, outside).status,
+                 401);
+        QCOMPARE(
+            request(running.port, "GET", "/api/routes", {{"Authorization", "Bearer s3cret-admin-token"}}, {}, outside)
+                .status,
+            200);
         QVERIFY(!request(running.port, "GET", "/api/config").body.contains("s3cret-admin-token"));
 
         // Refused on its head: the gateway neither waits for nor holds the body of a client that
@@ -463,7 +498,8 @@ private slots:
     void adminBehindATrustedProxyJudgesTheForwardedClient()
     {
         QFETCH(QList<QByteArray>, forwardedFor);
-        const QJsonObject trusted{{"host", "127.0.0.1"}, {"port", 5900}, {"workers", 2}, {"trusted_proxies", QJsonArray{"127.0.0.1/32"}}};
+        const QJsonObject trusted{
+            {"host", "127.0.0.1"}, {"port", 5900}, {"workers", 2}, {"trusted_proxies", QJsonArray{"127.0.0.1/32"}}};
         QJsonObject config = baseConfig(m_backend->port());
         config["server"] = trusted;
         RunningService running(config);
@@ -491,7 +527,8 @@ private slots:
             const Response refused = call.body.isUndefined() || call.body.isNull()
                                          ? request(running.port, call.method, call.target, fields)
                                          : jsonRequest(running.port, call.method, call.target, call.body, fields);
-            QVERIFY2(refused.status == 403, call.method + ' ' + call.target + " answered " + QByteArray::number(refused.status));
+            QVERIFY2(refused.status == 403,
+                     call.method + ' ' + call.target + " answered " + QByteArray::number(refused.status));
         }
         QCOMPARE(request(running.port, "GET", "/api/config").body, before);  // nothing changed
         QCOMPARE(request(running.port, "GET", "/api/config/status").json()["changes_applied"].toInt(), 1);
@@ -501,7 +538,9 @@ private slots:
 
         // With the admin token, from anywhere.
         config["admin"] = QJsonObject{{"token", "s3cret-admin-token"}};
-        QVERIFY(running.service.configStore().replaceJson(QJsonDocument(config).toJson(), ConfigStore::Source::Api).applied());
+        QVERIFY(running.service.configStore()
+                    .replaceJson(QJsonDocument(config).toJson(), ConfigStore::Source::Api)
+                    .applied());
         QCOMPARE(request(running.port, "GET", "/api/routes", fields).status, 401);
         fields.append(std::pair<QByteArray, QByteArray>("Authorization", "Bearer s3cret-admin-token"));
         QCOMPARE(request(running.port, "GET", "/api/routes", fields).status, 200);
@@ -514,17 +553,26 @@ private slots:
     {
         RunningService running(baseConfig(m_backend->port()));
         const QByteArray origin = "http://127.0.0.1:" + QByteArray::number(running.port);
-        QCOMPARE(request(running.port, "POST", "/api/config/reload", {{"Content-Type", "text/plain"}}, "x").status, 415);
-        QCOMPARE(request(running.port, "POST", "/api/config/reload", {{"Content-Type", "application/x-www-form-urlencoded"}}, "a=b").status, 415);
-        QCOMPARE(request(running.port, "POST", "/api/config/reload", {{"Origin", "http://attacker.example"}}).status, 403);
+        QCOMPARE(request(running.port, "POST", "/api/config/reload", {{"Content-Type", "text/plain"}}, "x").status,
+                 415);
+        QCOMPARE(request(running.port, "POST", "/api/config/reload",
+                         {{"Content-Type", "application/x-www-form-urlencoded"}}, "a=b")
+                     .status,
+                 415);
+        QCOMPARE(request(running.port, "POST", "/api/config/reload", {{"Origin", "http://attacker.example"}}).status,
+                 403);
         QCOMPARE(request(running.port, "POST", "/api/config/reload", {{"Origin", "null"}}).status, 403);
-        QCOMPARE(jsonRequest(running.port, "PUT", "/api/config", baseConfig(m_backend->port()), {{"Origin", origin}}).status, 403);
-        QCOMPARE(request(running.port, "DELETE", "/api/routes/api/users", {{"Sec-Fetch-Site", "same-origin"}}).status, 403);
+        QCOMPARE(
+            jsonRequest(running.port, "PUT", "/api/config", baseConfig(m_backend->port()), {{"Origin", origin}}).status,
+            403);
+        QCOMPARE(request(running.port, "DELETE", "/api/routes/api/users", {{"Sec-Fetch-Site", "same-origin"}}).status,
+                 403);
         QCOMPARE(request(running.port, "GET", "/api/config", {{"Sec-Fetch-Site", "cross-site"}}).status, 403);
         QCOMPARE(request(running.port, "GET", "/api/config/status").json()["changes_applied"].toInt(), 1);
         // No CORS preflight is answered, so a page never gets to send what needs one.
         const Response preflight = request(running.port, "OPTIONS", "/api/config/reload",
-                                           {{"Origin", "http://attacker.example"}, {"Access-Control-Request-Method", "POST"},
+                                           {{"Origin", "http://attacker.example"},
+                                            {"Access-Control-Request-Method", "POST"},
                                             {"Access-Control-Request-Headers", "content-type"}});
         QVERIFY(preflight.status >= 400);
         QVERIFY(!preflight.headers.contains("access-control-allow-origin"));
@@ -550,18 +598,21 @@ private slots:
         config["routers"] = routes;
         const QByteArray large = QJsonDocument(config).toJson(QJsonDocument::Indented);
         QVERIFY(large.size() > 2 * 1024 * 1024);
-        QCOMPARE(request(running.port, "PUT", "/api/config", {{"Content-Type", "application/json"}}, large).status, 200);
+        QCOMPARE(request(running.port, "PUT", "/api/config", {{"Content-Type", "application/json"}}, large).status,
+                 200);
         QCOMPARE(request(running.port, "GET", "/service-9999/items/7").status, 200);
 
         QJsonObject small = baseConfig(m_backend->port());
         small["admin"] = QJsonObject{{"max_body_bytes", 1024 * 1024}};
         QCOMPARE(jsonRequest(running.port, "PUT", "/api/config", small).status, 200);
-        QCOMPARE(request(running.port, "PUT", "/api/config", {{"Content-Type", "application/json"}}, large).status, 413);
+        QCOMPARE(request(running.port, "PUT", "/api/config", {{"Content-Type", "application/json"}}, large).status,
+                 413);
         QCOMPARE(request(running.port, "GET", "/api/config/status").json()["changes_applied"].toInt(), 3);
 
         const QByteArray repeated = R"({"external_path": "/api/a", "internal_path": "/a", "methods": ["GET"],
             "backends": [{"host": "http://127.0.0.1", "port": 1, "port": 2}], "external_path": "/api/b"})";
-        const Response refused = request(running.port, "POST", "/api/routes", {{"Content-Type", "application/json"}}, repeated);
+        const Response refused =
+            request(running.port, "POST", "/api/routes", {{"Content-Type", "application/json"}}, repeated);
         QCOMPARE(refused.status, 400);
         const QByteArray problems = QJsonDocument(refused.json()["problems"].toArray()).toJson(QJsonDocument::Compact);
         QVERIFY2(problems.contains("external_path") && problems.contains("route.backends[0]"), problems.constData());
@@ -575,7 +626,7 @@ private slots:
         QVERIFY(adminPort != 0 && adminPort != running.port);
         QCOMPARE(request(adminPort, "GET", "/api/routes").status, 200);
         QCOMPARE(request(adminPort, "GET", "/metrics").status, 200);
-        QCOMPARE(request(adminPort, "GET", "/api/users").status, 404);  // no proxying there
+        QCOMPARE(request(adminPort, "GET", "/api/users").status, 404);      // no proxying there
         QCOMPARE(request(running.port, "GET", "/api/routes").status, 404);  // not on the main port
         QCOMPARE(request(running.port, "GET", "/health").status, 200);
         QCOMPARE(request(running.port, "GET", "/api/users").status, 200);
@@ -588,7 +639,8 @@ private slots:
 
     void jwtRoutes()
     {
-        QJsonObject config = baseConfig(m_backend->port(), {{"jwt", QJsonObject{{"secret", kSecret}, {"issuer", "kairos"}}}});
+        QJsonObject config =
+            baseConfig(m_backend->port(), {{"jwt", QJsonObject{{"secret", kSecret}, {"issuer", "kairos"}}}});
         QJsonObject secured = routeJson("/secure", "/s", {backendJson(m_backend->port())}, {"GET"});
         secured.insert("auth_required", true);
         QJsonObject stripped = secured;
@@ -610,7 +662,9 @@ private slots:
         const Response ok = withToken("/secure", good);
         QCOMPARE(ok.status, 200);
         QVERIFY(QJsonDocument(ok.json()["headers"].toArray()).toJson().contains("Authorization"));  // passed on
-        QVERIFY(!QJsonDocument(withToken("/stripped", good).json()["headers"].toArray()).toJson().contains("Authorization"));
+        QVERIFY(!QJsonDocument(withToken("/stripped", good).json()["headers"].toArray())
+                     .toJson()
+                     .contains("Authorization"));
 
         const struct {
             const char *name;
@@ -635,10 +689,12 @@ private slots:
         QCOMPARE(m_backend->requestsServed(), 2);
 
         // A forged token beside a valid one, in either order: refused before any is looked at.
-        const QByteArray forged = hs256({{"sub", "admin"}, {"iss", "kairos"}}, QStringLiteral("another-secret-another-secret-abc"));
+        const QByteArray forged =
+            hs256({{"sub", "admin"}, {"iss", "kairos"}}, QStringLiteral("another-secret-another-secret-abc"));
         for (const auto &[first, second] : {std::pair{good, forged}, std::pair{forged, good}, std::pair{good, good}}) {
-            const Response twice = request(running.port, "GET", "/secure",
-                                           {{"Authorization", "Bearer " + first}, {"Authorization", "Bearer " + second}});
+            const Response twice =
+                request(running.port, "GET", "/secure",
+                        {{"Authorization", "Bearer " + first}, {"Authorization", "Bearer " + second}});
             QCOMPARE(twice.status, 400);
         }
         QCOMPARE(m_backend->requestsServed(), 2);
@@ -691,14 +747,20 @@ private slots:
         QCOMPARE(metrics.value(R"m(kairos_request_duration_seconds_count{route="/api/users"})m"), 6.0);
         QCOMPARE(metrics.value(R"m(kairos_request_duration_seconds_bucket{route="/api/users",le="+Inf"})m"), 6.0);
         double previous = 0;
-        for (const double bound : {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0}) {
-            const double cumulative = metrics.value(QStringLiteral(R"m(kairos_request_duration_seconds_bucket{route="/api/users",le="%1"})m").arg(bound));
+        for (const double bound :
+             {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0}) {
+            const double cumulative = metrics.value(
+                QStringLiteral(R"m(kairos_request_duration_seconds_bucket{route="/api/users",le="%1"})m").arg(bound));
             QVERIFY(cumulative >= previous);
             previous = cumulative;
         }
         const QString backend = QStringLiteral("http://127.0.0.1:%1").arg(m_backend->port());
-        QCOMPARE(metrics.value(QStringLiteral(R"m(kairos_upstream_responses_total{backend="%1",status_class="2xx"})m").arg(backend)), 6.0);
-        QCOMPARE(metrics.value(QStringLiteral(R"m(kairos_circuit_state{backend="%1",state="closed"})m").arg(backend)), 1.0);
+        QCOMPARE(
+            metrics.value(
+                QStringLiteral(R"m(kairos_upstream_responses_total{backend="%1",status_class="2xx"})m").arg(backend)),
+            6.0);
+        QCOMPARE(metrics.value(QStringLiteral(R"m(kairos_circuit_state{backend="%1",state="closed"})m").arg(backend)),
+                 1.0);
         QCOMPARE(metrics.value(QStringLiteral(R"m(kairos_backend_healthy{backend="%1"})m").arg(backend)), 1.0);
         QCOMPARE(metrics.value("kairos_config_version"), 1.0);
         QCOMPARE(metrics.value(R"m(kairos_config_reloads_total{result="success"})m"), 1.0);

@@ -11,7 +11,8 @@ struct Run {
     QString err;
 };
 
-Run runGateway(const QStringList &arguments, const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment())
+Run runGateway(const QStringList &arguments,
+               const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment())
 {
     QProcess process;
     process.setProcessEnvironment(environment);
@@ -52,7 +53,8 @@ private slots:
             "retry": {"max_attempts": 0}}]})");
         const Run run = runGateway({"--check", "--config", path});
         QCOMPARE(run.exitCode, 1);
-        QVERIFY(run.err.contains("error: routers[0].backends[0].host: must start with http:// or https:// (got \"backend-1\")"));
+        QVERIFY(run.err.contains(
+            "error: routers[0].backends[0].host: must start with http:// or https:// (got \"backend-1\")"));
         QVERIFY(run.err.contains("error: routers[0].retry.max_attempts: must be between 1 and 10 (got 0)"));
         QVERIFY(run.err.contains("2 problem(s)"));
     }
@@ -82,7 +84,8 @@ private slots:
 
     void badListenAddress()
     {
-        const Run run = runGateway({"--no-gui", "--listen", "nonsense", "--config", KAIROS_SOURCE_DIR "/examples/config.json"});
+        const Run run =
+            runGateway({"--no-gui", "--listen", "nonsense", "--config", KAIROS_SOURCE_DIR "/examples/config.json"});
         QCOMPARE(run.exitCode, 2);
         QVERIFY(run.err.contains("--listen takes HOST:PORT"));
     }
@@ -101,7 +104,8 @@ private slots:
                       {"--no-gui", "--listen", "127.0.0.1:0", "--config", KAIROS_SOURCE_DIR "/examples/config.json"});
         QVERIFY(process.waitForStarted());
         QByteArray log;
-        QTRY_VERIFY_WITH_TIMEOUT((log += process.readAllStandardError()).contains("listening on http://127.0.0.1:"), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT((log += process.readAllStandardError()).contains("listening on http://127.0.0.1:"),
+                                 10000);
         process.terminate();  // SIGTERM
         QVERIFY(process.waitForFinished(10000));
         QCOMPARE(process.exitStatus(), QProcess::NormalExit);

@@ -109,13 +109,16 @@ private slots:
         QVERIFY(verifier.verify(sign(JWT_ALG_HS256, kSecret, arrayAudience), kNow).valid);
         QJsonObject wrongIssuer = good;
         wrongIssuer["iss"] = "elsewhere";
-        QCOMPARE(verifier.verify(sign(JWT_ALG_HS256, kSecret, wrongIssuer), kNow).error, QStringLiteral("wrong issuer"));
+        QCOMPARE(verifier.verify(sign(JWT_ALG_HS256, kSecret, wrongIssuer), kNow).error,
+                 QStringLiteral("wrong issuer"));
         QJsonObject wrongAudience = good;
         wrongAudience["aud"] = "web";
-        QCOMPARE(verifier.verify(sign(JWT_ALG_HS256, kSecret, wrongAudience), kNow).error, QStringLiteral("wrong audience"));
+        QCOMPARE(verifier.verify(sign(JWT_ALG_HS256, kSecret, wrongAudience), kNow).error,
+                 QStringLiteral("wrong audience"));
         QJsonObject missing = good;
         missing.remove("role");
-        QCOMPARE(verifier.verify(sign(JWT_ALG_HS256, kSecret, missing), kNow).error, QStringLiteral("missing claim \"role\""));
+        QCOMPARE(verifier.verify(sign(JWT_ALG_HS256, kSecret, missing), kNow).error,
+                 QStringLiteral("missing claim \"role\""));
     }
 
     // RFC 7515 section 4.1.11: critical extensions the verifier does not know refuse the token.
@@ -124,20 +127,23 @@ private slots:
         const JwtVerifier verifier(secretSettings());
         const QByteArray signingInput = base64Url(R"({"alg":"HS256","typ":"JWT","crit":["x-unknown"],"x-unknown":1})")
                                         + '.' + base64Url(R"({"sub":"eve"})");
-        const QByteArray signature = QMessageAuthenticationCode::hash(signingInput, kSecret, QCryptographicHash::Sha256);
+        const QByteArray signature =
+            QMessageAuthenticationCode::hash(signingInput, kSecret, QCryptographicHash::Sha256);
         const JwtVerifier::Result result = verifier.verify(signingInput + '.' + base64Url(signature), kNow);
         QVERIFY(!result.valid);
         QVERIFY(result.error.contains(QLatin1String("crit")));
         // The same token without crit, signed the same way, passes: the refusal is crit's alone.
         const QByteArray plainInput = base64Url(R"({"alg":"HS256","typ":"JWT"})") + '.' + base64Url(R"({"sub":"eve"})");
-        const QByteArray plainSignature = QMessageAuthenticationCode::hash(plainInput, kSecret, QCryptographicHash::Sha256);
+        const QByteArray plainSignature =
+            QMessageAuthenticationCode::hash(plainInput, kSecret, QCryptographicHash::Sha256);
         QVERIFY(verifier.verify(plainInput + '.' + base64Url(plainSignature), kNow).valid);
     }
 
     void algNoneIsRefused()
     {
         const JwtVerifier verifier(secretSettings());
-        const QByteArray unsigned_ = base64Url(R"({"alg":"none","typ":"JWT"})") + '.' + base64Url(R"({"sub":"eve"})") + '.';
+        const QByteArray unsigned_ =
+            base64Url(R"({"alg":"none","typ":"JWT"})") + '.' + base64Url(R"({"sub":"eve"})") + '.';
         QVERIFY(!verifier.verify(unsigned_, kNow).valid);
         const QByteArray withFakeSignature = unsigned_ + "c2lnbmF0dXJl";
         QCOMPARE(verifier.verify(withFakeSignature, kNow).error, QStringLiteral("algorithm \"none\" is not accepted"));
@@ -148,8 +154,10 @@ private slots:
         QTest::addColumn<int>("alg");
         QTest::addColumn<QString>("privateKey");
         QTest::addColumn<QString>("publicKey");
-        QTest::newRow("RS256") << int(JWT_ALG_RS256) << "rsa-private.pem" << "rsa-public.pem";
-        QTest::newRow("ES256") << int(JWT_ALG_ES256) << "ec-private.pem" << "ec-public.pem";
+        QTest::newRow("RS256") << int(JWT_ALG_RS256) << "rsa-private.pem"
+                               << "rsa-public.pem";
+        QTest::newRow("ES256") << int(JWT_ALG_ES256) << "ec-private.pem"
+                               << "ec-public.pem";
     }
 
     void publicKeyAlgorithms()
@@ -180,8 +188,8 @@ private slots:
     void malformedTokens()
     {
         const JwtVerifier verifier(secretSettings());
-        for (const QByteArray &token : {QByteArray(""), QByteArray("abc"), QByteArray("a.b"), QByteArray("!!.!!.!!"),
-                                        QByteArray("a.b.c.d")})
+        for (const QByteArray &token :
+             {QByteArray(""), QByteArray("abc"), QByteArray("a.b"), QByteArray("!!.!!.!!"), QByteArray("a.b.c.d")})
             QVERIFY(!verifier.verify(token, kNow).valid);
     }
 

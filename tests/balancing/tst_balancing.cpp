@@ -16,7 +16,8 @@ std::vector<BalancedBackend> backends(const QList<int> &weights)
 {
     std::vector<BalancedBackend> result;
     for (int i = 0; i < weights.size(); ++i)
-        result.push_back({std::make_shared<BackendState>(test::backendAt(QStringLiteral("http://b%1").arg(i), 80)), weights[i]});
+        result.push_back(
+            {std::make_shared<BackendState>(test::backendAt(QStringLiteral("http://b%1").arg(i), 80)), weights[i]});
     return result;
 }
 
@@ -269,9 +270,9 @@ private slots:
     {
         QTest::addColumn<int>("strategy");
         QTest::addColumn<int>("count");
-        for (LoadBalancingStrategy strategy :
-             {LoadBalancingStrategy::RoundRobin, LoadBalancingStrategy::Weighted, LoadBalancingStrategy::LeastConnections,
-              LoadBalancingStrategy::Random, LoadBalancingStrategy::IpHash, LoadBalancingStrategy::PowerOfTwo}) {
+        for (LoadBalancingStrategy strategy : {LoadBalancingStrategy::RoundRobin, LoadBalancingStrategy::Weighted,
+                                               LoadBalancingStrategy::LeastConnections, LoadBalancingStrategy::Random,
+                                               LoadBalancingStrategy::IpHash, LoadBalancingStrategy::PowerOfTwo}) {
             for (int count : {4, 200})  // 200: more than the 128 whose tried bits fit in the Selection
                 QTest::newRow(qPrintable(strategyName(strategy) + QString::number(count))) << int(strategy) << count;
         }

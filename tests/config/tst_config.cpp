@@ -262,9 +262,9 @@ private slots:
         QVERIFY2(result.ok(), qPrintable(result.errorSummary()));
         const Config &config = *result.config;
         const CircuitBreakerSettings breaker = config.circuitBreakerFor(config.routes[0]);
-        QCOMPARE(breaker.failureThreshold, 3);   // top level
-        QCOMPARE(breaker.openDurationMs, 1000);  // top level
-        QCOMPARE(breaker.successThreshold, 4);   // the route's own
+        QCOMPARE(breaker.failureThreshold, 3);     // top level
+        QCOMPARE(breaker.openDurationMs, 1000);    // top level
+        QCOMPARE(breaker.successThreshold, 4);     // the route's own
         QCOMPARE(breaker.halfOpenMaxRequests, 1);  // default
         const HealthCheckSettings health = config.healthCheckFor(config.routes[0]);
         QCOMPARE(health.intervalMs, 500);
@@ -282,7 +282,8 @@ private slots:
         QJsonObject route = validRoute();
         route.insert("circuit_breaker", QJsonObject{{"failure_threshold", 0}});
         route.insert("health_check", QJsonObject{{"interval_ms", "often"}});
-        const ConfigLoadResult result = loadConfig(configWithRoute(route, {{"health_check", QJsonObject{{"healthy_threshold", 0}}}}));
+        const ConfigLoadResult result =
+            loadConfig(configWithRoute(route, {{"health_check", QJsonObject{{"healthy_threshold", 0}}}}));
         const QStringList errors = problemStrings(result.errors);
         QVERIFY2(errors.contains("routers[0].circuit_breaker.failure_threshold: must be between 1 and 1000 (got 0)"),
                  qPrintable(errors.join('\n')));
@@ -349,9 +350,8 @@ private slots:
                                     << "routers[0].retry.max_attempts: must be between 1 and 10 (got 0)";
         QTest::newRow("attempts 11") << withRetry({{"max_attempts", 11}})
                                      << "routers[0].retry.max_attempts: must be between 1 and 10 (got 11)";
-        QTest::newRow("initial backoff 0")
-            << withRetry({{"initial_backoff_ms", 0}})
-            << "routers[0].retry.initial_backoff_ms: must be greater than 0 (got 0)";
+        QTest::newRow("initial backoff 0") << withRetry({{"initial_backoff_ms", 0}})
+                                           << "routers[0].retry.initial_backoff_ms: must be greater than 0 (got 0)";
         QTest::newRow("max backoff not above initial")
             << withRetry({{"initial_backoff_ms", 500}, {"max_backoff_ms", 500}})
             << "routers[0].retry.max_backoff_ms: must be greater than initial_backoff_ms (500) (got 500)";
@@ -366,66 +366,62 @@ private slots:
         QTest::newRow("internal path without slash")
             << withRoute([](QJsonObject &r) { r.insert("internal_path", "users"); })
             << "routers[0].internal_path: must start with \"/\" (got \"users\")";
-        QTest::newRow("invalid method")
-            << withRoute([](QJsonObject &r) { r.insert("methods", QJsonArray{"GET", "GE T"}); })
-            << "routers[0].methods[1]: \"GE T\" is not a valid HTTP method";
+        QTest::newRow("invalid method") << withRoute([](QJsonObject &r) {
+            r.insert("methods", QJsonArray{"GET", "GE T"});
+        }) << "routers[0].methods[1]: \"GE T\" is not a valid HTTP method";
         QTest::newRow("lower-case method")
             << withRoute([](QJsonObject &r) { r.insert("methods", QJsonArray{"get"}); })
             << "routers[0].methods[0]: \"get\" must be written \"GET\": methods are case-sensitive";
         QTest::newRow("no method") << withRoute([](QJsonObject &r) { r.insert("methods", QJsonArray{}); })
                                    << "routers[0].methods: must list at least one HTTP method";
-        QTest::newRow("no backends")
-            << withRoute([](QJsonObject &r) { r.remove("backends"); })
-            << "routers[0].backends: must list at least one backend (or give the legacy host and port)";
-        QTest::newRow("too many backends")
-            << withRoute([](QJsonObject &r) {
-                   QJsonArray many;
-                   for (int port = 1; port <= kMaxBackendsPerRoute + 1; ++port)
-                       many.append(QJsonObject{{"host", "http://backend-1"}, {"port", port}});
-                   r.insert("backends", many);
-               })
-            << "routers[0].backends: must list at most 10000 backends (got 10001)";
+        QTest::newRow("no backends") << withRoute([](QJsonObject &r) {
+            r.remove("backends");
+        }) << "routers[0].backends: must list at least one backend (or give the legacy host and port)";
+        QTest::newRow("too many backends") << withRoute([](QJsonObject &r) {
+            QJsonArray many;
+            for (int port = 1; port <= kMaxBackendsPerRoute + 1; ++port)
+                many.append(QJsonObject{{"host", "http://backend-1"}, {"port", port}});
+            r.insert("backends", many);
+        }) << "routers[0].backends: must list at most 10000 backends (got 10001)";
         QTest::newRow("host without scheme")
             << withBackend([](QJsonObject &b) { b.insert("host", "backend-1"); })
             << "routers[0].backends[0].host: must start with http:// or https:// (got \"backend-1\")";
         QTest::newRow("host with ftp scheme")
             << withBackend([](QJsonObject &b) { b.insert("host", "ftp://backend-1"); })
             << "routers[0].backends[0].host: must start with http:// or https:// (got \"ftp://backend-1\")";
-        QTest::newRow("host with port")
-            << withBackend([](QJsonObject &b) { b.insert("host", "http://backend-1:80"); })
-            << "routers[0].backends[0].host: must not contain a port; use \"port\" (got \"http://backend-1:80\")";
+        QTest::newRow("host with port") << withBackend([](QJsonObject &b) {
+            b.insert("host", "http://backend-1:80");
+        }) << "routers[0].backends[0].host: must not contain a port; use \"port\" (got \"http://backend-1:80\")";
         QTest::newRow("port 0") << withBackend([](QJsonObject &b) { b.insert("port", 0); })
                                 << "routers[0].backends[0].port: must be between 1 and 65535 (got 0)";
         QTest::newRow("port 65536") << withBackend([](QJsonObject &b) { b.insert("port", 65536); })
                                     << "routers[0].backends[0].port: must be between 1 and 65535 (got 65536)";
         QTest::newRow("weight 0") << withBackend([](QJsonObject &b) { b.insert("weight", 0); })
                                   << "routers[0].backends[0].weight: must be at least 1 (got 0)";
-        QTest::newRow("duplicate external path")
-            << configWithRoutes({validRoute(), validRoute()})
-            << "routers[1].external_path: \"/a\" duplicates routers[0] (\"/a\")";
-        QTest::newRow("duplicate template shape")
-            << configWithRoutes([] {
-                   QJsonObject first = validRoute(), second = validRoute();
-                   first.insert("external_path", "/u/{id}");
-                   second.insert("external_path", "/u/{name}");
-                   return QJsonArray{first, second};
-               }())
-            << "routers[1].external_path: \"/u/{name}\" duplicates routers[0] (\"/u/{id}\")";
+        QTest::newRow("duplicate external path") << configWithRoutes({validRoute(), validRoute()})
+                                                 << "routers[1].external_path: \"/a\" duplicates routers[0] (\"/a\")";
+        QTest::newRow("duplicate template shape") << configWithRoutes([] {
+            QJsonObject first = validRoute(), second = validRoute();
+            first.insert("external_path", "/u/{id}");
+            second.insert("external_path", "/u/{name}");
+            return QJsonArray{first, second};
+        }()) << "routers[1].external_path: \"/u/{name}\" duplicates routers[0] (\"/u/{id}\")";
         QTest::newRow("placeholder missing from external path")
             << withRoute([](QJsonObject &r) {
                    r.insert("external_path", "/users/{id}");
                    r.insert("internal_path", "/users/{id}/orders/{order}");
                })
-            << "routers[0].internal_path: uses placeholder \"{order}\" that external_path \"/users/{id}\" does not define";
+            << "routers[0].internal_path: uses placeholder \"{order}\" that external_path \"/users/{id}\" does not "
+               "define";
         QTest::newRow("dot-dot in external path")
             << withRoute([](QJsonObject &r) { r.insert("external_path", "/a/../b"); })
             << "routers[0].external_path: must not contain \".\" or \"..\" segments (got \"/a/../b\")";
         QTest::newRow("dot-dot in internal path")
             << withRoute([](QJsonObject &r) { r.insert("internal_path", "/a/.."); })
             << "routers[0].internal_path: must not contain \".\" or \"..\" segments (got \"/a/..\")";
-        QTest::newRow("auth without secret")
-            << withRoute([](QJsonObject &r) { r.insert("auth_required", true); })
-            << "routers[0].auth_required: needs jwt.secret or jwt.public_key_file, since tokens cannot be checked without a key";
+        QTest::newRow("auth without secret") << withRoute([](QJsonObject &r) { r.insert("auth_required", true); })
+                                             << "routers[0].auth_required: needs jwt.secret or jwt.public_key_file, "
+                                                "since tokens cannot be checked without a key";
         QTest::newRow("short jwt secret")
             << withRoute([](QJsonObject &) {}, {{"jwt", QJsonObject{{"secret", "too-short"}}}})
             << "jwt.secret: must be at least 32 bytes long (got 9)";
@@ -438,9 +434,8 @@ private slots:
         QTest::newRow("reserved admin path")
             << withRoute([](QJsonObject &r) { r.insert("external_path", "/api/routes/x"); })
             << "routers[0].external_path: \"/api/routes/x\" is reserved for the gateway's own /api/routes endpoint";
-        QTest::newRow("server port")
-            << withRoute([](QJsonObject &) {}, {{"server", QJsonObject{{"port", 70000}}}})
-            << "server.port: must be between 1 and 65535 (got 70000)";
+        QTest::newRow("server port") << withRoute([](QJsonObject &) {}, {{"server", QJsonObject{{"port", 70000}}}})
+                                     << "server.port: must be between 1 and 65535 (got 70000)";
         QTest::newRow("negative idle upstream connections")
             << withRoute([](QJsonObject &) {}, {{"server", QJsonObject{{"max_idle_upstream_connections", -1}}}})
             << "server.max_idle_upstream_connections: must be between 0 and 100000 (got -1)";
@@ -516,9 +511,8 @@ private slots:
         QTest::newRow("repeated key in a route")
             << withRouteText("'external_path': '/a'", "'external_path': '/a', 'external_path': '/b'")
             << "routers[0]: \"external_path\" appears twice";
-        QTest::newRow("repeated key in a backend")
-            << withRouteText("'port': 8080", "'port': 8080, 'port': 8081")
-            << "routers[0].backends[0]: \"port\" appears twice";
+        QTest::newRow("repeated key in a backend") << withRouteText("'port': 8080", "'port': 8080, 'port': 8081")
+                                                   << "routers[0].backends[0]: \"port\" appears twice";
         QTest::newRow("repeated key written with an escape")
             << withRouteText("'methods'", "'m\\u0065thods': ['POST'], 'methods'")
             << "routers[0]: \"methods\" appears twice";
@@ -526,8 +520,7 @@ private slots:
             << jsonText("{'version': 1, 'server': {'port': 5900, 'host': '127.0.0.1', 'port': 5901}}")
             << "server: \"port\" appears twice";
         QTest::newRow("repeated top-level key")
-            << jsonText("{'version': 1, 'routers': [], 'version': 2}")
-            << "\"version\" appears twice";
+            << jsonText("{'version': 1, 'routers': [], 'version': 2}") << "\"version\" appears twice";
     }
 
     void validationRules()
@@ -584,45 +577,32 @@ private slots:
         QTest::addColumn<QByteArray>("json");
         QTest::addColumn<QStringList>("expected");
 
-        QTest::newRow("none")
-            << jsonText("{'a': 1, 'b': [1, 'a', {'c': null}], 'd': true}")
-            << QStringList();
-        QTest::newRow("top level")
-            << jsonText("{'version': 1, 'version': 2}")
-            << QStringList{"\"version\" appears twice"};
-        QTest::newRow("three times")
-            << jsonText("{'a': 1, 'b': 0, 'a': 2, 'a': 3}")
-            << QStringList{"\"a\" appears 3 times"};
-        QTest::newRow("nested object")
-            << jsonText("{'server': {'port': 1, 'host': 'h', 'port': 2}}")
-            << QStringList{"server: \"port\" appears twice"};
+        QTest::newRow("none") << jsonText("{'a': 1, 'b': [1, 'a', {'c': null}], 'd': true}") << QStringList();
+        QTest::newRow("top level") << jsonText("{'version': 1, 'version': 2}")
+                                   << QStringList{"\"version\" appears twice"};
+        QTest::newRow("three times") << jsonText("{'a': 1, 'b': 0, 'a': 2, 'a': 3}")
+                                     << QStringList{"\"a\" appears 3 times"};
+        QTest::newRow("nested object") << jsonText("{'server': {'port': 1, 'host': 'h', 'port': 2}}")
+                                       << QStringList{"server: \"port\" appears twice"};
         QTest::newRow("array of objects")
-            << jsonText("{'routers': [{'a': 1}, {'a': 1, 'a': 2}]}")
-            << QStringList{"routers[1]: \"a\" appears twice"};
+            << jsonText("{'routers': [{'a': 1}, {'a': 1, 'a': 2}]}") << QStringList{"routers[1]: \"a\" appears twice"};
         QTest::newRow("object in an array in an object in an array")
             << jsonText("{'routers': [{'backends': [{'host': 'x'}, {'port': 1, 'port': 2}]}]}")
             << QStringList{"routers[0].backends[1]: \"port\" appears twice"};
         QTest::newRow("arrays of arrays")
-            << jsonText("{'x': [[1], [{'k': 1, 'k': 2}]]}")
-            << QStringList{"x[1][0]: \"k\" appears twice"};
-        QTest::newRow("top-level array")
-            << jsonText("[{'a': 1}, {'a': 1, 'a': 2}]")
-            << QStringList{"[1]: \"a\" appears twice"};
+            << jsonText("{'x': [[1], [{'k': 1, 'k': 2}]]}") << QStringList{"x[1][0]: \"k\" appears twice"};
+        QTest::newRow("top-level array") << jsonText("[{'a': 1}, {'a': 1, 'a': 2}]")
+                                         << QStringList{"[1]: \"a\" appears twice"};
         QTest::newRow("same key in different objects")
-            << jsonText("{'a': {'a': 1}, 'b': [{'a': 1}, {'a': 2}], 'c': {'a': {'a': 3}}}")
-            << QStringList();
+            << jsonText("{'a': {'a': 1}, 'b': [{'a': 1}, {'a': 2}], 'c': {'a': {'a': 3}}}") << QStringList();
         QTest::newRow("same keys in sibling objects")
-            << jsonText("[{'a': 1, 'b': 2}, {'b': 1, 'a': 2}]")
-            << QStringList();
+            << jsonText("[{'a': 1, 'b': 2}, {'b': 1, 'a': 2}]") << QStringList();
         QTest::newRow("repeat after nested containers")
-            << jsonText("{'a': {'b': 1}, 'c': [1, {'a': 2}], 'a': 3}")
-            << QStringList{"\"a\" appears twice"};
+            << jsonText("{'a': {'b': 1}, 'c': [1, {'a': 2}], 'a': 3}") << QStringList{"\"a\" appears twice"};
         QTest::newRow("in order of first appearance")
             << jsonText("{'x': 1, 'o': {'y': 1, 'y': 2}, 'b': 1, 'x': 2, 'b': 2}")
             << QStringList{"\"x\" appears twice", "o: \"y\" appears twice", "\"b\" appears twice"};
-        QTest::newRow("unicode escape")
-            << jsonText("{'a': 1, '\\u0061': 2}")
-            << QStringList{"\"a\" appears twice"};
+        QTest::newRow("unicode escape") << jsonText("{'a': 1, '\\u0061': 2}") << QStringList{"\"a\" appears twice"};
         QTest::newRow("upper-case hex escape of a raw character")
             << jsonText("{'\\u00E9': 1, '\xc3\xa9': 2}")
             << QStringList{QString::fromUtf8("\"\xc3\xa9\" appears twice")};
@@ -630,44 +610,29 @@ private slots:
             << jsonText("{'\\ud83d\\ude00': 1, '\xf0\x9f\x98\x80': 2}")
             << QStringList{QString::fromUtf8("\"\xf0\x9f\x98\x80\" appears twice")};
         QTest::newRow("lone surrogates are not the replacement character")
-            << jsonText("{'\\ud800': 1, '\\ufffd': 2, '\\udc00': 3}")
-            << QStringList();
-        QTest::newRow("escaped quote")
-            << jsonText("{'a\\'b': 1, 'a\\u0022b': 2, 'a': 3}")
-            << QStringList{"\"a\"b\" appears twice"};
+            << jsonText("{'\\ud800': 1, '\\ufffd': 2, '\\udc00': 3}") << QStringList();
+        QTest::newRow("escaped quote") << jsonText("{'a\\'b': 1, 'a\\u0022b': 2, 'a': 3}")
+                                       << QStringList{"\"a\"b\" appears twice"};
         QTest::newRow("escaped backslash before the closing quote")
-            << jsonText("{'a\\\\': 1, 'b': '\\\\', 'a\\u005c': 2}")
-            << QStringList{"\"a\\\" appears twice"};
-        QTest::newRow("short escapes")
-            << jsonText("{'\\/\\b\\f\\n\\r\\t': 1, '/\\u0008\\u000c\\u000a\\u000d\\u0009': 2}")
-            << QStringList{"\"/\\u0008\\u000c\\u000a\\u000d\\u0009\" appears twice"};
-        QTest::newRow("NUL key")
-            << jsonText("{'\\u0000': 1, '\\u0000': 2}")
-            << QStringList{"\"\\u0000\" appears twice"};
+            << jsonText("{'a\\\\': 1, 'b': '\\\\', 'a\\u005c': 2}") << QStringList{"\"a\\\" appears twice"};
+        QTest::newRow("short escapes") << jsonText(
+            "{'\\/\\b\\f\\n\\r\\t': 1, '/\\u0008\\u000c\\u000a\\u000d\\u0009': 2}")
+                                       << QStringList{"\"/\\u0008\\u000c\\u000a\\u000d\\u0009\" appears twice"};
+        QTest::newRow("NUL key") << jsonText("{'\\u0000': 1, '\\u0000': 2}")
+                                 << QStringList{"\"\\u0000\" appears twice"};
         QTest::newRow("key that looks like a placeholder")
-            << jsonText("{'%2': 1, '%2': 2, '%2': 3}")
-            << QStringList{"\"%2\" appears 3 times"};
-        QTest::newRow("empty key")
-            << jsonText("{'': 1, '': 2}")
-            << QStringList{"\"\" appears twice"};
-        QTest::newRow("keys differing in case")
-            << jsonText("{'Port': 1, 'port': 2}")
-            << QStringList();
+            << jsonText("{'%2': 1, '%2': 2, '%2': 3}") << QStringList{"\"%2\" appears 3 times"};
+        QTest::newRow("empty key") << jsonText("{'': 1, '': 2}") << QStringList{"\"\" appears twice"};
+        QTest::newRow("keys differing in case") << jsonText("{'Port': 1, 'port': 2}") << QStringList();
         QTest::newRow("key text inside string values")
-            << jsonText("{'a': '\\'a\\': 1, \\'a\\': 2', 'b': '{\\'c\\': 1, \\'c\\': 2}', 'c': 'a'}")
-            << QStringList();
-        QTest::newRow("values equal to keys")
-            << jsonText("{'a': 'a', 'b': 'a', 'c': ['a', 'a']}")
-            << QStringList();
+            << jsonText("{'a': '\\'a\\': 1, \\'a\\': 2', 'b': '{\\'c\\': 1, \\'c\\': 2}', 'c': 'a'}") << QStringList();
+        QTest::newRow("values equal to keys") << jsonText("{'a': 'a', 'b': 'a', 'c': ['a', 'a']}") << QStringList();
         QTest::newRow("escaped key in the path")
-            << jsonText("{'s\\u0065rver': {'port': 1, 'port': 2}}")
-            << QStringList{"server: \"port\" appears twice"};
+            << jsonText("{'s\\u0065rver': {'port': 1, 'port': 2}}") << QStringList{"server: \"port\" appears twice"};
         QTest::newRow("control character in the path")
-            << jsonText("{'a\\nb': {'k': 1, 'k': 2}}")
-            << QStringList{"a\\u000ab: \"k\" appears twice"};
-        QTest::newRow("pretty-printed")
-            << jsonText("{\n  'a' :\t{ 'b'\r\n : [ 1 , 2 ] } ,\n  'a' : 0\n}\n")
-            << QStringList{"\"a\" appears twice"};
+            << jsonText("{'a\\nb': {'k': 1, 'k': 2}}") << QStringList{"a\\u000ab: \"k\" appears twice"};
+        QTest::newRow("pretty-printed") << jsonText("{\n  'a' :\t{ 'b'\r\n : [ 1 , 2 ] } ,\n  'a' : 0\n}\n")
+                                        << QStringList{"\"a\" appears twice"};
     }
 
     void repeatedKeys()
@@ -718,8 +683,9 @@ private slots:
     // Only text QJsonDocument accepted is meant to be scanned, but other bytes must not crash it.
     void repeatedKeysReadsMalformedTextSafely()
     {
-        const QList<QByteArray> texts{"\"", "{\"a", "{\"a\\", "}}]]", "{\"\\u12", "{\"\\ud800\\u",
-                                      "{{{\"a\":1,\"a\":2", "[{]}\"\\\"", "{\"a\": 1, \"a"};
+        const QList<QByteArray> texts{
+            "\"",         "{\"a",          "{\"a\\", "}}]]", "{\"\\u12", "{\"\\ud800\\u", "{{{\"a\":1,\"a\":2",
+            "[{]}\"\\\"", "{\"a\": 1, \"a"};
         for (const QByteArray &text : texts)
             kairos::repeatedKeys(text);
     }

@@ -42,8 +42,7 @@ void describeHead(const MessageParser &parser, MessageParser::Type type, QByteAr
     for (const auto &field : headers->fields())
         out += field.first + ": " + field.second + '\n';
     out += "framing " + QByteArray::number(int(parser.framing())) + " length "
-           + QByteArray::number(parser.contentLength()) + " upgrade " + QByteArray::number(parser.isUpgrade())
-           + '\n';
+           + QByteArray::number(parser.contentLength()) + " upgrade " + QByteArray::number(parser.isUpgrade()) + '\n';
 }
 
 [[noreturn]] void stuck(const char *why)
@@ -90,8 +89,7 @@ QByteArray runParser(MessageParser::Type type, const QList<QByteArrayView> &piec
             endBody();
             transcript += "FAILED " + QByteArray::number(parser.errorStatus()) + '\n';
             return false;
-        default:
-            return true;
+        default: return true;
         }
     };
 

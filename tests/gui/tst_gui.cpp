@@ -36,7 +36,8 @@ private:
 
     QByteArray configWith(const QJsonArray &routes) const
     {
-        return QJsonDocument(QJsonObject{{"version", 1}, {"server", QJsonObject{{"workers", 1}}}, {"routers", routes}}).toJson();
+        return QJsonDocument(QJsonObject{{"version", 1}, {"server", QJsonObject{{"workers", 1}}}, {"routers", routes}})
+            .toJson();
     }
 
 private slots:
@@ -73,8 +74,9 @@ private slots:
     void modelsFollowConfigChanges()
     {
         QCOMPARE(m_window->routesModel()->rowCount(), 1);
-        const QByteArray two = configWith({routeJson("/api/users", "/users", {backendJson(m_backend->port())}, {"GET"}),
-                                           routeJson("/api/orders", "/orders", {backendJson(m_backend->port())}, {"GET"})});
+        const QByteArray two =
+            configWith({routeJson("/api/users", "/users", {backendJson(m_backend->port())}, {"GET"}),
+                        routeJson("/api/orders", "/orders", {backendJson(m_backend->port())}, {"GET"})});
         QVERIFY(m_service->configStore().replaceJson(two, ConfigStore::Source::Api).applied());
         QTRY_COMPARE(m_window->routesModel()->rowCount(), 2);
         QVERIFY(m_window->configEditor()->editor()->toPlainText().contains("/api/orders"));
@@ -104,7 +106,8 @@ private slots:
         const Response response = request(port(), "GET", "/gui/renamed");
         QCOMPARE(response.status, 200);
         QCOMPARE(response.json()["target"].toString(), QStringLiteral("/users"));
-        QTRY_COMPARE(m_window->routesModel()->data(m_window->routesModel()->index(0, 0)).toString(), QStringLiteral("/gui/renamed"));
+        QTRY_COMPARE(m_window->routesModel()->data(m_window->routesModel()->index(0, 0)).toString(),
+                     QStringLiteral("/gui/renamed"));
     }
 
     void configViewApplyWithABrokenDocumentChangesNothing()
@@ -118,8 +121,8 @@ private slots:
         QVERIFY(view->problems()->item(0)->text().startsWith("invalid JSON at line 1"));
         QCOMPARE(request(port(), "GET", "/api/users").status, 200);
 
-        view->editor()->setPlainText(QString::fromUtf8(
-            configWith({routeJson("/api/edited", "/e", {backendJson(m_backend->port())}, {"GET"})})));
+        view->editor()->setPlainText(
+            QString::fromUtf8(configWith({routeJson("/api/edited", "/e", {backendJson(m_backend->port())}, {"GET"})})));
         QTest::mouseClick(view->applyButton(), Qt::LeftButton);
         QCOMPARE(m_service->configStore().revision(), revision + 1);
         QCOMPARE(request(port(), "GET", "/api/edited").status, 200);

@@ -101,8 +101,9 @@ private slots:
                 value[position] = char(byte);
                 MessageParser parser(MessageParser::Type::Request, 64 * 1024);
                 const Parsed parsed = parseOne(parser, "GET / HTTP/1.1\r\nX-V: " + value + "\r\n\r\n");
-                QVERIFY2(parsed.state == (allowed ? MessageParser::State::Complete : MessageParser::State::Failed),
-                         qPrintable(QStringLiteral("byte 0x%1 at %2").arg(byte, 2, 16, QLatin1Char('0')).arg(position)));
+                QVERIFY2(
+                    parsed.state == (allowed ? MessageParser::State::Complete : MessageParser::State::Failed),
+                    qPrintable(QStringLiteral("byte 0x%1 at %2").arg(byte, 2, 16, QLatin1Char('0')).arg(position)));
                 if (allowed)
                     QCOMPARE(parser.request().headers.value("x-v"), value);
             }
@@ -356,17 +357,27 @@ private slots:
         QTest::addColumn<QByteArray>("input");
         QTest::addColumn<int>("status");
         const QByteArray get = "GET / HTTP/1.1\r\nHost: h\r\n";
-        QTest::newRow("CL and TE") << QByteArray("POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n") << 400;
-        QTest::newRow("two CL") << QByteArray("POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd") << 400;
-        QTest::newRow("same CL twice") << QByteArray("POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc") << 400;
+        QTest::newRow("CL and TE") << QByteArray(
+            "POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+                                   << 400;
+        QTest::newRow("two CL") << QByteArray("POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd")
+                                << 400;
+        QTest::newRow("same CL twice") << QByteArray(
+            "POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc")
+                                       << 400;
         QTest::newRow("CL list") << QByteArray("POST / HTTP/1.1\r\nContent-Length: 3, 3\r\n\r\nabc") << 400;
         QTest::newRow("bad CL") << QByteArray("POST / HTTP/1.1\r\nContent-Length: 3x\r\n\r\nabc") << 400;
         QTest::newRow("negative CL") << QByteArray("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n") << 400;
         QTest::newRow("TE gzip") << QByteArray("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\nabc") << 400;
-        QTest::newRow("TE chunked not last") << QByteArray("POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n") << 400;
-        QTest::newRow("TE chunked twice") << QByteArray("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n") << 400;
+        QTest::newRow("TE chunked not last")
+            << QByteArray("POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n") << 400;
+        QTest::newRow("TE chunked twice") << QByteArray(
+            "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+                                          << 400;
         QTest::newRow("TE obfuscated") << QByteArray("POST / HTTP/1.1\r\nTransfer-Encoding: xchunked\r\n\r\n") << 400;
-        QTest::newRow("bad chunk size") << QByteArray("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n") << 400;
+        QTest::newRow("bad chunk size") << QByteArray(
+            "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n")
+                                        << 400;
         const QByteArray chunked = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
         // libhttp-parser alone takes each of these for a complete body (or another one).
         QTest::newRow("chunk size, CR CR") << QByteArray(chunked + "5\r\rhello\r\n0\r\n\r\n") << 400;
@@ -374,7 +385,8 @@ private slots:
         QTest::newRow("chunk data, bare LFs") << QByteArray(chunked + "5\r\nhello\n\n0\r\n\r\n") << 400;
         QTest::newRow("trailer, bare LF") << QByteArray(chunked + "0\r\nX: y\n\r\n") << 400;
         QTest::newRow("end, bare LF") << QByteArray(chunked + "0\r\n\n") << 400;
-        QTest::newRow("TE in HTTP/1.0") << QByteArray("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n") << 400;
+        QTest::newRow("TE in HTTP/1.0") << QByteArray("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+                                        << 400;
         QTest::newRow("obs-fold") << QByteArray(get + "X-A: b\r\n c\r\n\r\n") << 400;
         QTest::newRow("space before colon") << QByteArray(get + "Content-Length : 3\r\n\r\nabc") << 400;
         QTest::newRow("NUL in value") << QByteArray(get + QByteArray("X-A: a\0b\r\n\r\n", 13)) << 400;
@@ -419,9 +431,13 @@ private slots:
         QTest::newRow("unclosed literal") << QByteArray("GET / HTTP/1.1\r\nHost: [::1\r\n") << false;
         QTest::newRow("empty literal") << QByteArray("GET / HTTP/1.1\r\nHost: []\r\n") << false;
         QTest::newRow("after literal") << QByteArray("GET / HTTP/1.1\r\nHost: [::1]x\r\n") << false;
-        QTest::newRow("one Authorization") << QByteArray("GET / HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer x\r\n") << true;
-        QTest::newRow("two Authorization") << QByteArray("GET / HTTP/1.1\r\nAuthorization: Bearer x\r\nHost: a\r\nauthorization: Bearer y\r\n") << false;
-        QTest::newRow("two Authorization in HTTP/1.0") << QByteArray("GET / HTTP/1.0\r\nAuthorization: a\r\nAUTHORIZATION: a\r\n") << false;
+        QTest::newRow("one Authorization")
+            << QByteArray("GET / HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer x\r\n") << true;
+        QTest::newRow("two Authorization")
+            << QByteArray("GET / HTTP/1.1\r\nAuthorization: Bearer x\r\nHost: a\r\nauthorization: Bearer y\r\n")
+            << false;
+        QTest::newRow("two Authorization in HTTP/1.0")
+            << QByteArray("GET / HTTP/1.0\r\nAuthorization: a\r\nAUTHORIZATION: a\r\n") << false;
     }
 
     void hostField()
@@ -478,7 +494,8 @@ private slots:
     void responseWithLength()
     {
         MessageParser parser(MessageParser::Type::Response, 64 * 1024);
-        const Parsed parsed = parseOne(parser, "HTTP/1.1 201 Created\r\nContent-Length: 2\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\nok");
+        const Parsed parsed = parseOne(
+            parser, "HTTP/1.1 201 Created\r\nContent-Length: 2\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\nok");
         QCOMPARE(parsed.state, MessageParser::State::Complete);
         QCOMPARE(parser.response().status, 201);
         QCOMPARE(parser.response().reason, QByteArray("Created"));

@@ -50,8 +50,7 @@ struct LogFile {
 };
 
 // Runs `body` with file descriptor 2 pointing at `path`.
-template <typename Body>
-void withStderrIn(const QString &path, Body body)
+template <typename Body> void withStderrIn(const QString &path, Body body)
 {
     QFile file(path);
     QVERIFY(file.open(QIODevice::WriteOnly));
@@ -80,8 +79,10 @@ private slots:
         unmatched.durationUs = 45;
         unmatched.peer = QHostAddress(QStringLiteral("::1"));
         unmatched.status = 404;
-        QCOMPARE(AccessLog::format(unmatched),
-                 QByteArray("::1 \"GET /api/users?page=2\" 404 401 route=- backend=- duration_ms=0.045 attempts=2 request_id=x"));
+        QCOMPARE(
+            AccessLog::format(unmatched),
+            QByteArray(
+                "::1 \"GET /api/users?page=2\" 404 401 route=- backend=- duration_ms=0.045 attempts=2 request_id=x"));
         RequestRecord unicode = record("u");
         unicode.routePath = QStringLiteral("/caf\u00e9");
         QVERIFY(AccessLog::format(unicode).contains("route=/caf\xc3\xa9 "));
@@ -99,9 +100,10 @@ private slots:
         later.finishedAtMs += 1005;  // the next second: the cached date must move on
         file.log->write(later);
         file.log.reset();
-        QCOMPARE(readAll(file.path),
-                 "2023-11-14T22:13:20.123Z " + AccessLog::format(record("one")) + "\n"
-                 "2023-11-14T22:13:21.128Z " + AccessLog::format(record("two")) + "\n");
+        QCOMPARE(readAll(file.path), "2023-11-14T22:13:20.123Z " + AccessLog::format(record("one"))
+                                         + "\n"
+                                           "2023-11-14T22:13:21.128Z "
+                                         + AccessLog::format(record("two")) + "\n");
     }
 
     void quietLogIsWrittenWithinTheFlushInterval()
@@ -109,7 +111,7 @@ private slots:
         LogFile file;
         QVERIFY2(file.opened, qPrintable(file.error));
         file.log->write(record("lonely"));
-        QCOMPARE(readAll(file.path), QByteArray());  // held for the block...
+        QCOMPARE(readAll(file.path), QByteArray());                       // held for the block...
         QTRY_VERIFY(readAll(file.path).contains("request_id=lonely\n"));  // ...until the timer
     }
 

@@ -82,7 +82,8 @@ private slots:
                                            {"X-Multi", "2"},
                                            {"Content-Type", "text/plain"}});
         removeHopByHopFields(headers);
-        QCOMPARE(fieldsOf(headers), (FieldList{{"Accept", "*/*"}, {"X-Multi", "1"}, {"X-Multi", "2"}, {"Content-Type", "text/plain"}}));
+        QCOMPARE(fieldsOf(headers),
+                 (FieldList{{"Accept", "*/*"}, {"X-Multi", "1"}, {"X-Multi", "2"}, {"Content-Type", "text/plain"}}));
     }
 
     void fieldsNamedByConnectionAreRemoved()
@@ -102,8 +103,11 @@ private slots:
 
     void alsoRemoveTakesFurtherNames()
     {
-        http::Headers headers = headersOf({{"Expect", "100-continue"}, {"Content-Length", "3"}, {"X-Keep", "k"},
-                                           {"Connection", "Upgrade"}, {"Upgrade", "websocket"}});
+        http::Headers headers = headersOf({{"Expect", "100-continue"},
+                                           {"Content-Length", "3"},
+                                           {"X-Keep", "k"},
+                                           {"Connection", "Upgrade"},
+                                           {"Upgrade", "websocket"}});
         removeHopByHopFields(headers, {"expect", "content-length"});
         QCOMPARE(fieldsOf(headers), (FieldList{{"X-Keep", "k"}}));
 
@@ -131,11 +135,11 @@ private slots:
         QCOMPARE(upstream.target, QByteArray("/x?q=1"));
         QCOMPARE(upstream.versionMinor, 1);
         QCOMPARE(fieldsOf(upstream.headers), (FieldList{{"Accept", "application/json"},
-                                                       {"X-Forwarded-For", "192.0.2.10"},
-                                                       {"X-Forwarded-Proto", "http"},
-                                                       {"X-Forwarded-Host", "api.example.com"},
-                                                       {"X-Request-Id", "0123456789abcdef"},
-                                                       {"Host", "backend.internal:8080"}}));
+                                                        {"X-Forwarded-For", "192.0.2.10"},
+                                                        {"X-Forwarded-Proto", "http"},
+                                                        {"X-Forwarded-Host", "api.example.com"},
+                                                        {"X-Request-Id", "0123456789abcdef"},
+                                                        {"Host", "backend.internal:8080"}}));
     }
 
     void upstreamHeadFromATrustedProxy()
@@ -154,7 +158,8 @@ private slots:
         QCOMPARE(valuesOf(upstream.headers, "host"), QList<QByteArray>{"backend.internal:8080"});
 
         // A trusted proxy that says nothing of earlier hops: as from any peer.
-        const http::RequestHead plain = upstreamRequestHead(clientRequest({{"Host", "gateway.internal"}}), context(true));
+        const http::RequestHead plain =
+            upstreamRequestHead(clientRequest({{"Host", "gateway.internal"}}), context(true));
         QCOMPARE(valuesOf(plain.headers, "x-forwarded-for"), QList<QByteArray>{"192.0.2.10"});
         QCOMPARE(valuesOf(plain.headers, "x-forwarded-proto"), QList<QByteArray>{"http"});
         QCOMPARE(valuesOf(plain.headers, "x-forwarded-host"), QList<QByteArray>{"gateway.internal"});
@@ -162,8 +167,8 @@ private slots:
 
     void fieldsTheGatewaySetsCannotBeRemovedThroughConnection()
     {
-        const http::RequestHead client = clientRequest({{"Host", "api.example.com"},
-                                                        {"Connection", "X-Forwarded-For, X-Request-Id, Host"}});
+        const http::RequestHead client =
+            clientRequest({{"Host", "api.example.com"}, {"Connection", "X-Forwarded-For, X-Request-Id, Host"}});
         const http::RequestHead upstream = upstreamRequestHead(client, context());
         QCOMPARE(valuesOf(upstream.headers, "x-forwarded-for"), QList<QByteArray>{"192.0.2.10"});
         QCOMPARE(valuesOf(upstream.headers, "x-request-id"), QList<QByteArray>{"0123456789abcdef"});
@@ -175,7 +180,8 @@ private slots:
     {
         ForwardingContext preserving = context();
         preserving.preserveHost = true;
-        const http::RequestHead upstream = upstreamRequestHead(clientRequest({{"Host", "api.example.com:8443"}}), preserving);
+        const http::RequestHead upstream =
+            upstreamRequestHead(clientRequest({{"Host", "api.example.com:8443"}}), preserving);
         QCOMPARE(valuesOf(upstream.headers, "host"), QList<QByteArray>{"api.example.com:8443"});
         QCOMPARE(valuesOf(upstream.headers, "x-forwarded-host"), QList<QByteArray>{"api.example.com:8443"});
 
@@ -192,8 +198,8 @@ private slots:
     {
         // RFC 9112 section 3.2.2: the target's authority wins over Host; user information is no
         // part of the host.
-        const http::RequestHead client = clientRequest({{"Host", "ignored.example"}},
-                                                       "http://user:pw@api.example.com:8080/a/b?c=d");
+        const http::RequestHead client =
+            clientRequest({{"Host", "ignored.example"}}, "http://user:pw@api.example.com:8080/a/b?c=d");
         ForwardingContext preserving = context();
         preserving.preserveHost = true;
         const http::RequestHead upstream = upstreamRequestHead(client, preserving);
@@ -201,8 +207,8 @@ private slots:
         QCOMPARE(valuesOf(upstream.headers, "host"), QList<QByteArray>{"api.example.com:8080"});
         QCOMPARE(valuesOf(upstream.headers, "x-forwarded-host"), QList<QByteArray>{"api.example.com:8080"});
 
-        const http::RequestHead bare = upstreamRequestHead(clientRequest({{"Host", "ignored.example"}}, "https://api.example.com"),
-                                                           context());
+        const http::RequestHead bare =
+            upstreamRequestHead(clientRequest({{"Host", "ignored.example"}}, "https://api.example.com"), context());
         QCOMPARE(valuesOf(bare.headers, "x-forwarded-host"), QList<QByteArray>{"api.example.com"});
         QCOMPARE(valuesOf(bare.headers, "host"), QList<QByteArray>{"backend.internal:8080"});
     }
@@ -210,8 +216,10 @@ private slots:
     void allowedUpgradeIsAskedForAgain()
     {
         // The client's own Upgrade and Connection go; the gateway asks for what the route allows.
-        const http::RequestHead client = clientRequest({{"Host", "h"}, {"Connection", "Upgrade, HTTP2-Settings"},
-                                                        {"Upgrade", "h2c, websocket"}, {"HTTP2-Settings", "AAMA"},
+        const http::RequestHead client = clientRequest({{"Host", "h"},
+                                                        {"Connection", "Upgrade, HTTP2-Settings"},
+                                                        {"Upgrade", "h2c, websocket"},
+                                                        {"HTTP2-Settings", "AAMA"},
                                                         {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}});
         ForwardingContext upgrading = context();
         upgrading.upgrade = "websocket";
@@ -231,14 +239,18 @@ private slots:
         QTest::addColumn<QByteArray>("requested");
         QTest::addColumn<QStringList>("allowed");
         QTest::addColumn<QByteArray>("passed");
-        QTest::newRow("one of two") << QByteArray("h2c, websocket") << QStringList{"websocket"} << QByteArray("websocket");
-        QTest::newRow("as the client spelled it") << QByteArray("WebSocket") << QStringList{"websocket"} << QByteArray("WebSocket");
+        QTest::newRow("one of two") << QByteArray("h2c, websocket") << QStringList{"websocket"}
+                                    << QByteArray("websocket");
+        QTest::newRow("as the client spelled it")
+            << QByteArray("WebSocket") << QStringList{"websocket"} << QByteArray("WebSocket");
         QTest::newRow("several, in the client's order")
-            << QByteArray("foo,  websocket ,bar") << QStringList{"websocket", "bar", "foo"} << QByteArray("foo, websocket, bar");
+            << QByteArray("foo,  websocket ,bar") << QStringList{"websocket", "bar", "foo"}
+            << QByteArray("foo, websocket, bar");
         QTest::newRow("none allowed") << QByteArray("h2c") << QStringList{"websocket"} << QByteArray();
         QTest::newRow("empty list") << QByteArray("websocket") << QStringList{} << QByteArray();
         QTest::newRow("nothing asked") << QByteArray("") << QStringList{"websocket"} << QByteArray();
-        QTest::newRow("entry without version allows any") << QByteArray("foo/3, foo") << QStringList{"foo"} << QByteArray("foo/3, foo");
+        QTest::newRow("entry without version allows any")
+            << QByteArray("foo/3, foo") << QStringList{"foo"} << QByteArray("foo/3, foo");
         QTest::newRow("entry with version allows that one")
             << QByteArray("foo/2, foo/3, foo") << QStringList{"foo/2"} << QByteArray("foo/2");
     }
@@ -281,12 +293,15 @@ private slots:
         QTest::addColumn<FieldList>("fields");
         QTest::addColumn<QByteArray>("client");
         QTest::newRow("no X-Forwarded-For: the proxy") << FieldList{} << QByteArray("10.0.0.1");
-        QTest::newRow("the hop before the proxy") << FieldList{{"X-Forwarded-For", "203.0.113.7"}} << QByteArray("203.0.113.7");
+        QTest::newRow("the hop before the proxy")
+            << FieldList{{"X-Forwarded-For", "203.0.113.7"}} << QByteArray("203.0.113.7");
         QTest::newRow("rightmost untrusted")
             << FieldList{{"X-Forwarded-For", "198.51.100.1, 203.0.113.7, 10.0.0.3"}} << QByteArray("203.0.113.7");
         QTest::newRow("over several fields")
-            << FieldList{{"X-Forwarded-For", "198.51.100.1"}, {"X-Forwarded-For", "10.0.0.3"}} << QByteArray("198.51.100.1");
-        QTest::newRow("all trusted: the proxy") << FieldList{{"X-Forwarded-For", "10.0.0.5, 10.0.0.3"}} << QByteArray("10.0.0.1");
+            << FieldList{{"X-Forwarded-For", "198.51.100.1"}, {"X-Forwarded-For", "10.0.0.3"}}
+            << QByteArray("198.51.100.1");
+        QTest::newRow("all trusted: the proxy")
+            << FieldList{{"X-Forwarded-For", "10.0.0.5, 10.0.0.3"}} << QByteArray("10.0.0.1");
         QTest::newRow("not an address on the way: the proxy")
             << FieldList{{"X-Forwarded-For", "203.0.113.7, unknown"}} << QByteArray("10.0.0.1");
         QTest::newRow("IPv4-mapped IPv6 as IPv4")
@@ -313,12 +328,14 @@ private slots:
         QTest::newRow("rightmost untrusted")
             << "10.0.0.1" << FieldList{{"X-Forwarded-For", "198.51.100.1, 203.0.113.7, 10.0.0.3"}} << "203.0.113.7";
         QTest::newRow("over several fields")
-            << "10.0.0.1" << FieldList{{"X-Forwarded-For", "203.0.113.7"}, {"X-Forwarded-For", "10.0.0.3"}} << "203.0.113.7";
-        QTest::newRow("all trusted: the leftmost") << "10.0.0.1" << FieldList{{"X-Forwarded-For", "10.0.0.5, 10.0.0.3"}} << "10.0.0.5";
+            << "10.0.0.1" << FieldList{{"X-Forwarded-For", "203.0.113.7"}, {"X-Forwarded-For", "10.0.0.3"}}
+            << "203.0.113.7";
+        QTest::newRow("all trusted: the leftmost")
+            << "10.0.0.1" << FieldList{{"X-Forwarded-For", "10.0.0.5, 10.0.0.3"}} << "10.0.0.5";
         QTest::newRow("not an address on the way: nobody")
             << "10.0.0.1" << FieldList{{"X-Forwarded-For", "203.0.113.7, unknown"}} << QString();
-        QTest::newRow("IPv4-mapped trusted peer") << "::ffff:10.0.0.1" << FieldList{{"X-Forwarded-For", "203.0.113.7"}}
-                                                  << "203.0.113.7";
+        QTest::newRow("IPv4-mapped trusted peer")
+            << "::ffff:10.0.0.1" << FieldList{{"X-Forwarded-For", "203.0.113.7"}} << "203.0.113.7";
     }
 
     void clientAddressForAccess()

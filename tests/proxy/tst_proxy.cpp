@@ -32,7 +32,6 @@ QList<QByteArray> upstreamHeaderValues(const Response &response, const QByteArra
     return values;
 }
 
-
 }  // namespace
 
 class TestProxy : public QObject
@@ -46,10 +45,11 @@ private:
     ConfigSnapshot echoConfig(const QJsonObject &server = {}, const QString &strategy = QStringLiteral("RoundRobin"))
     {
         const QJsonArray both{backendJson(m_a->port()), backendJson(m_b->port())};
-        return makeConfig({routeJson("/api/users", "/users", both, {"GET", "POST", "PUT", "HEAD", "PROPFIND", "X-CUSTOM"}, strategy),
-                           routeJson("/one/{*rest}", "/{rest}", {backendJson(m_a->port())},
-                                     {"GET", "POST", "PUT", "HEAD", "DELETE", "TRACE", "PROPFIND", "BREW"})},
-                          server);
+        return makeConfig(
+            {routeJson("/api/users", "/users", both, {"GET", "POST", "PUT", "HEAD", "PROPFIND", "X-CUSTOM"}, strategy),
+             routeJson("/one/{*rest}", "/{rest}", {backendJson(m_a->port())},
+                       {"GET", "POST", "PUT", "HEAD", "DELETE", "TRACE", "PROPFIND", "BREW"})},
+            server);
     }
 
 private slots:
@@ -347,9 +347,11 @@ private slots:
         QTest::addColumn<int>("status");
         QTest::addColumn<QString>("type");
         QTest::newRow("404") << QByteArray("GET /nowhere HTTP/1.1\r\nHost: h\r\n\r\n") << 404 << "not_found";
-        QTest::newRow("405") << QByteArray("DELETE /api/users HTTP/1.1\r\nHost: h\r\n\r\n") << 405 << "method_not_allowed";
+        QTest::newRow("405") << QByteArray("DELETE /api/users HTTP/1.1\r\nHost: h\r\n\r\n") << 405
+                             << "method_not_allowed";
         QTest::newRow("400 path") << QByteArray("GET /one/%zz HTTP/1.1\r\nHost: h\r\n\r\n") << 400 << "bad_request";
-        QTest::newRow("400 traversal") << QByteArray("GET /one/../etc HTTP/1.1\r\nHost: h\r\n\r\n") << 400 << "bad_request";
+        QTest::newRow("400 traversal") << QByteArray("GET /one/../etc HTTP/1.1\r\nHost: h\r\n\r\n") << 400
+                                       << "bad_request";
     }
 
     void errorsAreJson()
@@ -390,8 +392,10 @@ private slots:
         QTest::newRow("CR CR after chunk size") << chunked + "5\r\rhello\r\n0\r\n\r\n";
         QTest::newRow("bare LF in a trailer") << chunked + "0\r\nX: y\n\r\n";
         QTest::newRow("bare LF at the end") << chunked + "0\r\n\n";
-        QTest::newRow("TE in HTTP/1.0") << QByteArray("POST /one/x HTTP/1.0\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
-        QTest::newRow("two Authorization") << QByteArray("GET /one/x HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer a\r\nAuthorization: Bearer b\r\n\r\n");
+        QTest::newRow("TE in HTTP/1.0") << QByteArray(
+            "POST /one/x HTTP/1.0\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+        QTest::newRow("two Authorization") << QByteArray(
+            "GET /one/x HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer a\r\nAuthorization: Bearer b\r\n\r\n");
     }
 
     void smugglingAttemptsAreRejectedAndClosed()
@@ -423,7 +427,8 @@ private slots:
         QCOMPARE(request(running.port(), "POST", "/one/x", {}, QByteArray(1000, 'x')).status, 200);
         RawClient chunked(running.port());
         chunked.send("POST /one/x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-                     "3e8\r\n" + QByteArray(1000, 'x') + "\r\n1\r\nx\r\n0\r\n\r\n");
+                     "3e8\r\n"
+                     + QByteArray(1000, 'x') + "\r\n1\r\nx\r\n0\r\n\r\n");
         QCOMPARE(chunked.readOne().status, 413);
         QVERIFY(chunked.waitForClosed());
         // An upload far over the limit, still being sent when the 413 goes out: the gateway reads
@@ -496,7 +501,7 @@ private slots:
             RawClient client(running.port());
             client.send("GET /one/x?delay_ms=300 HTTP/1.1\r\nHost: h\r\n\r\n");
             QTRY_COMPARE(running.backend(1, 0).inFlight.load(), 1);
-        }  // gone before the answer
+        }                                                            // gone before the answer
         QTRY_COMPARE_WITH_TIMEOUT(m_a->openConnections(), 0, 5000);  // the upstream connection was not kept
         QCOMPARE(request(running.port(), "GET", "/one/y").status, 200);
         QTRY_COMPARE(running.gateway.activeConnections(), 0);
@@ -529,9 +534,8 @@ private slots:
 
     void garbageFromBackendIs502()
     {
-        ScriptedBackend backend([](QTcpSocket *socket, const QByteArray &, int) {
-            socket->write("this is not HTTP at all\r\n\r\n");
-        });
+        ScriptedBackend backend(
+            [](QTcpSocket *socket, const QByteArray &, int) { socket->write("this is not HTTP at all\r\n\r\n"); });
         RunningGateway running(makeConfig({routeJson("/{*rest}", "/{rest}", {backendJson(backend.port())})}));
         QCOMPARE(request(running.port(), "GET", "/x").status, 502);
     }
@@ -551,7 +555,8 @@ private slots:
     void slowBackendIs504()
     {
         ScriptedBackend stalled([](QTcpSocket *, const QByteArray &, int) {});
-        RunningGateway running(makeConfig({routeJson("/x", "/", {backendJson(stalled.port())})}, {{"response_timeout_ms", 300}}));
+        RunningGateway running(
+            makeConfig({routeJson("/x", "/", {backendJson(stalled.port())})}, {{"response_timeout_ms", 300}}));
         const Response response = request(running.port(), "GET", "/x");
         QCOMPARE(response.status, 504);
         QCOMPARE(response.json()["type"].toString(), QStringLiteral("gateway_timeout"));
@@ -563,7 +568,7 @@ private slots:
         QJsonObject quick = routeJson("/quick", "/", {backendJson(stalled.port())});
         quick.insert("response_timeout_ms", 200);
         RunningGateway running(makeConfig({quick, routeJson("/patient", "/", {backendJson(stalled.port())})},
-                                   {{"response_timeout_ms", 60000}}));
+                                          {{"response_timeout_ms", 60000}}));
         // The client waits 10 s: an answer at all means the route's 200 ms applied, not the 60 s.
         QCOMPARE(request(running.port(), "GET", "/quick").status, 504);
     }
@@ -602,10 +607,16 @@ private slots:
     {
         RunningGateway running(echoConfig());
         const Response response = request(running.port(), "GET", "/one/x",
-                                          {{"Connection", "X-Secret, keep-alive"}, {"X-Secret", "s"}, {"Keep-Alive", "timeout=5"},
-                                           {"TE", "trailers"}, {"Proxy-Connection", "keep-alive"}, {"Trailer", "X-T"},
-                                           {"Upgrade", "h2c"}, {"X-Kept", "yes"}});
-        for (const char *name : {"x-secret", "keep-alive", "te", "proxy-connection", "trailer", "upgrade", "connection"})
+                                          {{"Connection", "X-Secret, keep-alive"},
+                                           {"X-Secret", "s"},
+                                           {"Keep-Alive", "timeout=5"},
+                                           {"TE", "trailers"},
+                                           {"Proxy-Connection", "keep-alive"},
+                                           {"Trailer", "X-T"},
+                                           {"Upgrade", "h2c"},
+                                           {"X-Kept", "yes"}});
+        for (const char *name :
+             {"x-secret", "keep-alive", "te", "proxy-connection", "trailer", "upgrade", "connection"})
             QVERIFY2(upstreamHeaderValues(response, name).isEmpty(), name);
         QCOMPARE(upstreamHeaderValues(response, "x-kept"), QList<QByteArray>{"yes"});
     }
@@ -613,18 +624,21 @@ private slots:
     void connectionCannotStripTheGatewaysOwnFields()
     {
         RunningGateway running(echoConfig());
-        const Response response = request(running.port(), "GET", "/one/x",
-                                          {{"Connection", "X-Forwarded-For, X-Request-Id, Host"}});
+        const Response response =
+            request(running.port(), "GET", "/one/x", {{"Connection", "X-Forwarded-For, X-Request-Id, Host"}});
         QCOMPARE(upstreamHeaderValues(response, "x-forwarded-for").size(), 1);
         QCOMPARE(upstreamHeaderValues(response, "x-request-id").size(), 1);
-        QCOMPARE(upstreamHeaderValues(response, "host"), QList<QByteArray>{"127.0.0.1:" + QByteArray::number(m_a->port())});
+        QCOMPARE(upstreamHeaderValues(response, "host"),
+                 QList<QByteArray>{"127.0.0.1:" + QByteArray::number(m_a->port())});
     }
 
     void forwardedFieldsAndRequestId()
     {
         RunningGateway running(echoConfig());
         const Response response = request(running.port(), "GET", "/one/x",
-                                          {{"Host", "gateway.test"}, {"X-Forwarded-For", "6.6.6.6"}, {"X-Forwarded-Proto", "https"},
+                                          {{"Host", "gateway.test"},
+                                           {"X-Forwarded-For", "6.6.6.6"},
+                                           {"X-Forwarded-Proto", "https"},
                                            {"X-Request-Id", "abc-123"}});
         QCOMPARE(upstreamHeaderValues(response, "x-forwarded-for"), QList<QByteArray>{"127.0.0.1"});  // untrusted peer
         QCOMPARE(upstreamHeaderValues(response, "x-forwarded-proto"), QList<QByteArray>{"http"});
@@ -683,7 +697,8 @@ private slots:
         const Response response = client.readOne();
         QCOMPARE(response.json()["target"].toString(), QStringLiteral("/x?q=1"));
         QCOMPARE(upstreamHeaderValues(response, "x-forwarded-host"), QList<QByteArray>{"api.example"});
-        QCOMPARE(upstreamHeaderValues(response, "host"), QList<QByteArray>{"127.0.0.1:" + QByteArray::number(m_a->port())});
+        QCOMPARE(upstreamHeaderValues(response, "host"),
+                 QList<QByteArray>{"127.0.0.1:" + QByteArray::number(m_a->port())});
     }
 
     void webSocketEchoThroughTheGateway()
@@ -693,9 +708,8 @@ private slots:
         connect(&server, &QWebSocketServer::newConnection, this, [&server] {
             QWebSocket *socket = server.nextPendingConnection();
             socket->setParent(&server);
-            connect(socket, &QWebSocket::textMessageReceived, socket, [socket](const QString &text) {
-                socket->sendTextMessage(QStringLiteral("echo: ") + text);
-            });
+            connect(socket, &QWebSocket::textMessageReceived, socket,
+                    [socket](const QString &text) { socket->sendTextMessage(QStringLiteral("echo: ") + text); });
         });
         RunningGateway running(makeConfig({routeJson("/ws", "/", {backendJson(server.serverPort())}, {"GET"})}));
         QWebSocket client;
@@ -768,8 +782,9 @@ private slots:
         route.insert("allowed_upgrades", QJsonArray{"websocket", "foo"});
         RunningGateway running(makeConfig({route}));
         QProcess attacker;
-        attacker.start(python, {QStringLiteral(KAIROS_SOURCE_DIR "/tests/proxy/h2c_smuggle.py"),
-                                QString::number(running.port()), "/pub/a.txt", "/secret.txt", QString::fromLatin1(connection)});
+        attacker.start(python,
+                       {QStringLiteral(KAIROS_SOURCE_DIR "/tests/proxy/h2c_smuggle.py"),
+                        QString::number(running.port()), "/pub/a.txt", "/secret.txt", QString::fromLatin1(connection)});
         QVERIFY(attacker.waitForStarted(5000));
         while (attacker.state() != QProcess::NotRunning)  // the gateway's workers run meanwhile; the test's loop too
             QTest::qWait(20);
@@ -777,10 +792,12 @@ private slots:
         QCOMPARE(verdict, QByteArray("ordinary 200 served /public/a.txt"));
         // The backend prints a request's line before it answers: all of them are on their way.
         QByteArray seen;
-        QVERIFY2(QTest::qWaitFor([&] {
-                     seen += backend.readAllStandardOutput();
-                     return seen.contains("GET /public/a.txt") && seen.endsWith('\n');
-                 }, 5000),
+        QVERIFY2(QTest::qWaitFor(
+                     [&] {
+                         seen += backend.readAllStandardOutput();
+                         return seen.contains("GET /public/a.txt") && seen.endsWith('\n');
+                     },
+                     5000),
                  seen.constData());
         backend.kill();
         backend.waitForFinished();
@@ -853,7 +870,8 @@ private slots:
         QTest::newRow("websocket asked, bar given")
             << QByteArray("GET /t HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
         QTest::newRow("nothing asked") << QByteArray("GET /t HTTP/1.1\r\nHost: h\r\n\r\n");
-        QTest::newRow("h2c asked and dropped") << QByteArray("GET /t HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n");
+        QTest::newRow("h2c asked and dropped")
+            << QByteArray("GET /t HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n");
     }
 
     void unrequestedProtocolSwitchIs502()
@@ -864,7 +882,8 @@ private slots:
             if (!received.endsWith("\r\n\r\n"))
                 return;
             const QByteArray protocol = received.contains("Upgrade: websocket") ? "bar" : "websocket";
-            socket->write("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: " + protocol + "\r\n\r\n");
+            socket->write("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: " + protocol
+                          + "\r\n\r\n");
             QObject::connect(socket, &QTcpSocket::disconnected, [&backendClosed] { backendClosed = true; });
         });
         RunningGateway running(makeConfig({routeJson("/t", "/", {backendJson(backend.port())}, {"GET"})}));
@@ -912,7 +931,9 @@ private slots:
         RunningGateway running(echoConfig());
         for (const QByteArray &target : {QByteArray("/one/x"), QByteArray("/api/users"), QByteArray("/nowhere")}) {
             RawClient client(running.port());
-            client.send("GET " + target + " HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer a\r\nX-A: 1\r\nauthorization: Basic b\r\n\r\n");
+            client.send(
+                "GET " + target
+                + " HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer a\r\nX-A: 1\r\nauthorization: Basic b\r\n\r\n");
             const Response response = client.readOne();
             QCOMPARE(response.status, 400);
             QVERIFY(response.json()["error"].toString().contains(QLatin1String("Authorization")));

@@ -30,8 +30,7 @@ QByteArray pattern(qsizetype size, int seed)
 
 // Runs the event loop until `done` holds, asking it every millisecond: QTest::qWaitFor sleeps
 // 10 ms between its passes, which leaves megabytes through small socket buffers crawling.
-template <typename Done>
-bool runUntil(Done done, int timeoutMs)
+template <typename Done> bool runUntil(Done done, int timeoutMs)
 {
     if (done())
         return true;
@@ -51,10 +50,12 @@ bool runUntil(Done done, int timeoutMs)
 // Reads what arrives at `socket` into `into` until it holds `size` bytes.
 bool readUntil(QTcpSocket *socket, QByteArray &into, qsizetype size, int timeoutMs = 10'000)
 {
-    return runUntil([&] {
-        into += socket->readAll();
-        return into.size() >= size;
-    }, timeoutMs);
+    return runUntil(
+        [&] {
+            into += socket->readAll();
+            return into.size() >= size;
+        },
+        timeoutMs);
 }
 
 }  // namespace
@@ -85,7 +86,8 @@ class TestTunnel : public QObject
         balanced.state = std::make_shared<BackendState>(backend);
         auto upstream = std::make_unique<UpstreamConnection>(backend, balanced, 8192);
         upstream->connectToBackend();
-        if (!QTest::qWaitFor([&] { return upstream->transport()->isOpen() && m_backendSide.hasPendingConnections(); }, 5000))
+        if (!QTest::qWaitFor([&] { return upstream->transport()->isOpen() && m_backendSide.hasPendingConnections(); },
+                             5000))
             return false;
         m_backendPeer = m_backendSide.nextPendingConnection();
         m_upstream = upstream->transport();
@@ -146,11 +148,13 @@ private slots:
         m_backendPeer->write(down);
         atClient.clear();
         atBackend.clear();
-        QVERIFY(runUntil([&] {
-            atBackend += m_backendPeer->readAll();
-            atClient += m_clientPeer->readAll();
-            return atBackend.size() >= up.size() && atClient.size() >= down.size();
-        }, 20'000));
+        QVERIFY(runUntil(
+            [&] {
+                atBackend += m_backendPeer->readAll();
+                atClient += m_clientPeer->readAll();
+                return atBackend.size() >= up.size() && atClient.size() >= down.size();
+            },
+            20'000));
         QVERIFY(atBackend == up);
         QVERIFY(atClient == down);
         QCOMPARE(finished.size(), 0);
@@ -229,20 +233,24 @@ private slots:
         sender->write(data);
         qint64 largestBacklog = 0;
         const auto sampleBacklog = [&] { largestBacklog = std::max(largestBacklog, readerSide->bytesToWrite()); };
-        QVERIFY(runUntil([&] {
-            sampleBacklog();
-            return readerSide->bytesToWrite() >= Transport::kHighWaterBytes;
-        }, 20'000));
+        QVERIFY(runUntil(
+            [&] {
+                sampleBacklog();
+                return readerSide->bytesToWrite() >= Transport::kHighWaterBytes;
+            },
+            20'000));
         QVERIFY(sender->bytesToWrite() > 0);  // the sender is held back: the tunnel stopped reading it
 
         // The reader catches up: everything arrives, in order, and the backlog stayed bounded.
         reader->setReadBufferSize(0);
         QByteArray received;
-        QVERIFY(runUntil([&] {
-            sampleBacklog();
-            received += reader->readAll();
-            return received.size() >= data.size();
-        }, 60'000));
+        QVERIFY(runUntil(
+            [&] {
+                sampleBacklog();
+                received += reader->readAll();
+                return received.size() >= data.size();
+            },
+            60'000));
         QCOMPARE(received.size(), data.size());
         QVERIFY(received == data);
         QVERIFY2(largestBacklog < 2 * Transport::kHighWaterBytes, qPrintable(QString::number(largestBacklog)));

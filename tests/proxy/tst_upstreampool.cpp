@@ -34,7 +34,8 @@ public:
     {
         auto connection = std::make_unique<UpstreamConnection>(config, balanced, 8192);
         connection->connectToBackend();
-        const bool open = QTest::qWaitFor([&] { return connection->transport()->isOpen() && server.hasPendingConnections(); }, 5000);
+        const bool open =
+            QTest::qWaitFor([&] { return connection->transport()->isOpen() && server.hasPendingConnections(); }, 5000);
         *peer = open ? server.nextPendingConnection() : nullptr;
         return open ? std::move(connection) : nullptr;
     }
@@ -55,10 +56,12 @@ bool reaches(UpstreamConnection &connection, QTcpSocket *peer)
 {
     connection.transport()->write("ping");
     QByteArray got;
-    return QTest::qWaitFor([&] {
-               got += peer->readAll();
-               return got.size() >= 4;
-           }, 5000)
+    return QTest::qWaitFor(
+               [&] {
+                   got += peer->readAll();
+                   return got.size() >= 4;
+               },
+               5000)
            && got == "ping";
 }
 
@@ -259,7 +262,8 @@ private slots:
         QTcpSocket *stayingPeer = nullptr, *leavingIdlePeer = nullptr, *leavingBusyPeer = nullptr;
         std::unique_ptr<UpstreamConnection> stayingConnection = staying.connect(&stayingPeer);
         std::unique_ptr<UpstreamConnection> leavingIdle = leaving.connect(&leavingIdlePeer);
-        std::unique_ptr<UpstreamConnection> leavingBusy = leaving.connect(&leavingBusyPeer);  // carrying a request meanwhile
+        std::unique_ptr<UpstreamConnection> leavingBusy =
+            leaving.connect(&leavingBusyPeer);  // carrying a request meanwhile
         QVERIFY(stayingConnection && leavingIdle && leavingBusy);
         pool.giveBack(std::move(stayingConnection));
         pool.giveBack(std::move(leavingIdle));

@@ -121,10 +121,12 @@ struct RawSockets {
                 ::connect(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address);
                 batch.push_back({fd, POLLOUT, 0});
             }
-            const bool connected = QTest::qWaitFor([&] {
-                ::poll(batch.data(), batch.size(), 0);
-                return std::all_of(batch.begin(), batch.end(), [](const pollfd &p) { return p.revents & POLLOUT; });
-            }, 20000);
+            const bool connected = QTest::qWaitFor(
+                [&] {
+                    ::poll(batch.data(), batch.size(), 0);
+                    return std::all_of(batch.begin(), batch.end(), [](const pollfd &p) { return p.revents & POLLOUT; });
+                },
+                20000);
             if (!connected)
                 return false;
         }
@@ -137,7 +139,8 @@ struct RawSockets {
         char buffer[4096];
         for (int i = from; i < to; ++i) {
             ssize_t got;
-            while ((got = ::recv(fds[size_t(i)], buffer, sizeof buffer, 0)) > 0) {}
+            while ((got = ::recv(fds[size_t(i)], buffer, sizeof buffer, 0)) > 0) {
+            }
             if (got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
                 ++closed;
         }
@@ -184,9 +187,9 @@ private slots:
         LoadGenerator load(gateway.port(), {"/api/a", "/api/b?delay_ms=2"}, 8);
         load.start();
         // Under way at every backend.
-        QTRY_VERIFY_WITH_TIMEOUT(std::all_of(backends.begin(), backends.end(), [](const auto &backend) {
-                                     return backend->requestsServed() >= 20;
-                                 }), 10'000);
+        QTRY_VERIFY_WITH_TIMEOUT(std::all_of(backends.begin(), backends.end(),
+                                             [](const auto &backend) { return backend->requestsServed() >= 20; }),
+                                 10'000);
         const quint16 killedPort = backends[1]->port();
         BackendState &killed = gateway.backend(0, 1);
         const quint64 failuresBefore = killed.failures.load();
@@ -232,15 +235,16 @@ private slots:
         });
         ScriptedBackend slow([](QTcpSocket *socket, const QByteArray &received, int) {
             if (received.endsWith("\r\n\r\n"))
-                QTimer::singleShot(1500, socket, [socket] { socket->write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"); });
+                QTimer::singleShot(1500, socket,
+                                   [socket] { socket->write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"); });
         });
         EchoBackend healthy(QStringLiteral("healthy"));
         QVERIFY(healthy.listen());
 
         QJsonArray routes;
-        for (const auto &[name, port] : {std::pair{"stall", stall.port()}, std::pair{"reset", reset.port()},
-                                         std::pair{"garbage", garbage.port()}, std::pair{"slow", slow.port()},
-                                         std::pair{"ok", healthy.port()}}) {
+        for (const auto &[name, port] :
+             {std::pair{"stall", stall.port()}, std::pair{"reset", reset.port()}, std::pair{"garbage", garbage.port()},
+              std::pair{"slow", slow.port()}, std::pair{"ok", healthy.port()}}) {
             QJsonObject route = routeJson(QStringLiteral("/%1").arg(name), "/", {backendJson(port)}, {"GET"});
             route["retry"] = retry(2);
             routes.append(route);
@@ -262,9 +266,10 @@ private slots:
         faultyLoad.start();
         healthyLoad.start();
         // Until every fault has had its documented answer, and as much healthy traffic as alone.
-        QTRY_VERIFY_WITH_TIMEOUT(faultyLoad.statuses("/garbage").contains(502) && faultyLoad.statuses("/slow").contains(504)
-                                     && faultyLoad.transportErrors().size() >= 2 && healthyLoad.completed() >= kHealthyAnswers,
-                                 30'000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            faultyLoad.statuses("/garbage").contains(502) && faultyLoad.statuses("/slow").contains(504)
+                && faultyLoad.transportErrors().size() >= 2 && healthyLoad.completed() >= kHealthyAnswers,
+            30'000);
         QVERIFY(healthyLoad.stop());
         const int alongsideFaults = healthyLoad.completed();
         const qint64 alongsideMs = clock.elapsed();
@@ -295,8 +300,8 @@ private slots:
     {
         EchoBackend backend(QStringLiteral("backend"));
         QVERIFY(backend.listen());
-        RunningGateway gateway(makeConfig({routeJson("/api", "/api", {backendJson(backend.port())})},
-                                          {{"idle_timeout_ms", 300}}));
+        RunningGateway gateway(
+            makeConfig({routeJson("/api", "/api", {backendJson(backend.port())})}, {{"idle_timeout_ms", 300}}));
         RawClient client(gateway.port());
         client.send("POST /api HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\n0123456789");
         const Response response = client.readOne(5000);
@@ -309,8 +314,8 @@ private slots:
     {
         EchoBackend backend(QStringLiteral("backend"));
         QVERIFY(backend.listen());
-        RunningGateway gateway(makeConfig({routeJson("/api", "/api", {backendJson(backend.port())})},
-                                          {{"idle_timeout_ms", 300}}));
+        RunningGateway gateway(
+            makeConfig({routeJson("/api", "/api", {backendJson(backend.port())})}, {{"idle_timeout_ms", 300}}));
         RawSockets client;  // reads nothing at all
         QVERIFY(client.open(gateway.port(), 1));
         // An endless chunked body (2 GB) to a client that reads nothing.
@@ -335,12 +340,11 @@ private slots:
                 junkSent += 256;
             }
         });
-        RunningGateway gateway(makeConfig({routeJson("/api", "/api", {backendJson(hostile.port())})},
-                                          {{"max_header_bytes", 8192}}));
+        RunningGateway gateway(
+            makeConfig({routeJson("/api", "/api", {backendJson(hostile.port())})}, {{"max_header_bytes", 8192}}));
         const Response response = request(gateway.port(), "GET", "/api");
         QCOMPARE(response.status, 502);
-        QVERIFY2(response.json()["error"].toString().contains("header section too large"),
-                 response.body.constData());
+        QVERIFY2(response.json()["error"].toString().contains("header section too large"), response.body.constData());
         QVERIFY(junkSent >= 1 << 20);
     }
 
@@ -349,8 +353,9 @@ private slots:
         EchoBackend first(QStringLiteral("first")), second(QStringLiteral("second"));
         QVERIFY(first.listen() && second.listen());
         const auto config = [&](bool withExtra) {
-            QJsonArray routes{routeJson("/api/{*rest}", "/{rest}", {backendJson(first.port()), backendJson(second.port())},
-                                        {"GET"}, withExtra ? "Weighted" : "RoundRobin")};
+            QJsonArray routes{routeJson("/api/{*rest}", "/{rest}",
+                                        {backendJson(first.port()), backendJson(second.port())}, {"GET"},
+                                        withExtra ? "Weighted" : "RoundRobin")};
             if (withExtra)
                 routes.append(routeJson("/extra", "/extra", {backendJson(second.port())}, {"GET"}));
             return QJsonObject{{"server", QJsonObject{{"workers", 2}}}, {"routers", routes}};
@@ -366,8 +371,10 @@ private slots:
             // Requests are answered between one reload and the next.
             const int before = load.completed();
             QVERIFY(QTest::qWaitFor([&] { return load.completed() > before; }, 10'000));
-            applied += store.replaceJson(QJsonDocument(config(i % 2 == 0)).toJson(), ConfigStore::Source::Api).applied();
-            QVERIFY(!store.replaceJson("{\"routers\": [ {\"external_path\": 3} ]}", ConfigStore::Source::Api).applied());
+            applied +=
+                store.replaceJson(QJsonDocument(config(i % 2 == 0)).toJson(), ConfigStore::Source::Api).applied();
+            QVERIFY(
+                !store.replaceJson("{\"routers\": [ {\"external_path\": 3} ]}", ConfigStore::Source::Api).applied());
         }
         QVERIFY(load.stop());
 
@@ -386,9 +393,10 @@ private slots:
         EchoBackend backend(QStringLiteral("backend"));
         QVERIFY(backend.listen());
         const quint16 port = freePort();
-        const QJsonObject config{{"server", QJsonObject{{"port", port}, {"workers", 1}, {"header_timeout_ms", 2000},
-                                                        {"idle_timeout_ms", 2000}}},
-                                 {"routers", QJsonArray{routeJson("/api", "/api", {backendJson(backend.port())}, {"GET"})}}};
+        const QJsonObject config{
+            {"server",
+             QJsonObject{{"port", port}, {"workers", 1}, {"header_timeout_ms", 2000}, {"idle_timeout_ms", 2000}}},
+            {"routers", QJsonArray{routeJson("/api", "/api", {backendJson(backend.port())}, {"GET"})}}};
         GatewayProcess gateway(config);
         QVERIFY(gateway.waitUntilServing(port));
 
@@ -402,7 +410,8 @@ private slots:
         clock.start();
         // Requests beside the idle clients until the gateway has closed them all (their header
         // and idle timeouts are 2 s) and more than twenty were served.
-        while ((silentClosed < kSilent || slowClosed < kClients - kSilent || served <= 20) && clock.elapsed() < 60'000) {
+        while ((silentClosed < kSilent || slowClosed < kClients - kSilent || served <= 20)
+               && clock.elapsed() < 60'000) {
             if (clock.elapsed() / 1000 >= sent && sent < head.size())
                 sockets.sendByte(kSilent, kClients, head[sent++]);
             (request(port, "GET", "/api").status == 200 ? served : failed) += 1;
@@ -410,8 +419,8 @@ private slots:
             silentClosed = sockets.countClosed(0, kSilent);
             slowClosed = sockets.countClosed(kSilent, kClients);
         }
-        qInfo("served %d requests (%d failed) beside 10,000 idle clients; closed %d silent and %d slowloris",
-              served, failed, silentClosed, slowClosed);
+        qInfo("served %d requests (%d failed) beside 10,000 idle clients; closed %d silent and %d slowloris", served,
+              failed, silentClosed, slowClosed);
         QCOMPARE(failed, 0);
         QVERIFY(served > 20);
         QCOMPARE(silentClosed, kSilent);
@@ -429,15 +438,18 @@ private slots:
         EchoBackend backend(QStringLiteral("backend"));
         QVERIFY(backend.listen());
         const quint16 port = freePort();
-        const QJsonObject config{{"server", QJsonObject{{"port", port}, {"workers", 1}}},
-                                 {"routers", QJsonArray{routeJson("/api", "/api", {backendJson(backend.port())}, {"GET"})}}};
+        const QJsonObject config{
+            {"server", QJsonObject{{"port", port}, {"workers", 1}}},
+            {"routers", QJsonArray{routeJson("/api", "/api", {backendJson(backend.port())}, {"GET"})}}};
         GatewayProcess gateway(config, 64);
         QVERIFY(gateway.waitUntilServing(port));
 
         {
             RawSockets hog;
             QVERIFY(hog.open(port, 100));
-            QCOMPARE(request(port, "GET", "/api").status, 0);  // no descriptor left to take it  // the kernel completes them; the gateway cannot take them all
+            QCOMPARE(
+                request(port, "GET", "/api").status,
+                0);  // no descriptor left to take it  // the kernel completes them; the gateway cannot take them all
             QVERIFY2(QTest::qWaitFor([&] { return gateway.log().contains("cannot accept connections"); }, 5000),
                      gateway.log().constData());
         }

@@ -17,8 +17,7 @@ namespace {
 // counts the requests it saw. GET-only: a request ends at its blank line.
 struct StatusBackend {
     explicit StatusBackend(QList<int> sequence)
-        : statuses(std::move(sequence)),
-          server([this](QTcpSocket *socket, const QByteArray &received, int connection) {
+        : statuses(std::move(sequence)), server([this](QTcpSocket *socket, const QByteArray &received, int connection) {
               int &answered = answeredOn[connection];
               const int complete = int(received.count("\r\n\r\n"));
               while (answered < complete) {
@@ -29,8 +28,7 @@ struct StatusBackend {
                   socket->write("HTTP/1.1 " + QByteArray::number(status) + " X\r\nContent-Length: 4\r\n\r\n" + body);
               }
           })
-    {
-    }
+    {}
     quint16 port() const { return server.port(); }
 
     QList<int> statuses;
@@ -55,7 +53,6 @@ quint16 closedPort()
     reserve.listen(QHostAddress::LocalHost, 0);
     return reserve.serverPort();  // closed again when `reserve` goes
 }
-
 
 int attemptsOf(const Response &response)
 {
@@ -161,7 +158,8 @@ private slots:
     {
         StatusBackend failing({503});
         StatusBackend working({200});
-        RunningGateway running(makeConfig({withRetry(routeJson("/r", "/", {backendJson(failing.port()), backendJson(working.port())}), 3)}));
+        RunningGateway running(makeConfig(
+            {withRetry(routeJson("/r", "/", {backendJson(failing.port()), backendJson(working.port())}), 3)}));
         const Response response = request(running.port(), "GET", "/r");
         QCOMPARE(response.status, 200);
         QCOMPARE(attemptsOf(response), 2);
@@ -199,7 +197,8 @@ private slots:
     {
         EchoBackend echo("echo");
         QVERIFY(echo.listen());
-        RunningGateway running(makeConfig({withRetry(routeJson("/r", "/", {backendJson(closedPort()), backendJson(echo.port())}), 3)}));
+        RunningGateway running(
+            makeConfig({withRetry(routeJson("/r", "/", {backendJson(closedPort()), backendJson(echo.port())}), 3)}));
         const Response post = request(running.port(), "POST", "/r", {}, "payload");
         QCOMPARE(post.status, 200);  // refused: provably never reached the first backend
         QCOMPARE(attemptsOf(post), 2);
@@ -235,7 +234,8 @@ private slots:
             if (received.endsWith(QByteArray(100, 'x')))
                 socket->abort();
         });
-        QJsonObject route = withRetry(routeJson("/r", "/", {backendJson(resetting.port()), backendJson(echo.port())}), 3);
+        QJsonObject route =
+            withRetry(routeJson("/r", "/", {backendJson(resetting.port()), backendJson(echo.port())}), 3);
         QJsonObject retry = route["retry"].toObject();
         retry.insert("retry_buffer_bytes", 10);
         route.insert("retry", retry);
@@ -260,7 +260,8 @@ private slots:
     {
         StatusBackend backend({500, 500, 200});
         QJsonObject route = routeJson("/c", "/", {backendJson(backend.port())});
-        route.insert("circuit_breaker", QJsonObject{{"failure_threshold", 2}, {"open_duration_ms", 300}, {"success_threshold", 2}});
+        route.insert("circuit_breaker",
+                     QJsonObject{{"failure_threshold", 2}, {"open_duration_ms", 300}, {"success_threshold", 2}});
         RunningGateway running(makeConfig({route}));
         QCOMPARE(request(running.port(), "GET", "/c").status, 500);
         QCOMPARE(request(running.port(), "GET", "/c").status, 500);
@@ -306,7 +307,10 @@ private slots:
         QJsonObject checkedBackend = backendJson(checked.port());
         checkedBackend.insert("health_check_path", "/health");
         QJsonObject route = routeJson("/h", "/", {checkedBackend, backendJson(other.port())});
-        RunningGateway running(makeConfig({route}, {}, {{"health_check", QJsonObject{{"interval_ms", 100}, {"unhealthy_threshold", 2}, {"healthy_threshold", 2}}}}));
+        RunningGateway running(
+            makeConfig({route}, {},
+                       {{"health_check",
+                         QJsonObject{{"interval_ms", 100}, {"unhealthy_threshold", 2}, {"healthy_threshold", 2}}}}));
         QCOMPARE(running.gateway.healthChecker().loopCount(), 1);
         QVERIFY(running.backend(0, 0).healthy);
 
@@ -331,8 +335,9 @@ private slots:
         });
         QJsonObject backend = backendJson(sick.port());
         backend.insert("health_check_path", "/health");
-        RunningGateway running(makeConfig({routeJson("/d", "/", {backend})}, {},
-                                   {{"health_check", QJsonObject{{"interval_ms", 100}, {"unhealthy_threshold", 1}}}}));
+        RunningGateway running(
+            makeConfig({routeJson("/d", "/", {backend})}, {},
+                       {{"health_check", QJsonObject{{"interval_ms", 100}, {"unhealthy_threshold", 1}}}}));
         QTRY_VERIFY_WITH_TIMEOUT(!running.backend(0, 0).healthy, 5000);
         const Response response = request(running.port(), "GET", "/d");
         QCOMPARE(response.status, 503);

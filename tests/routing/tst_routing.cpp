@@ -41,11 +41,12 @@ class TestRouting : public QObject
 private slots:
     void repeatedValuesAreStoredOnce()
     {
-        const RouteTable routes = table({route("/a/{id}", "/items/{id}"), route("/b/{id}", "/items/{id}"),
-                                         route("/c/{kind}/{id}", "/items/{id}")});
+        const RouteTable routes = table(
+            {route("/a/{id}", "/items/{id}"), route("/b/{id}", "/items/{id}"), route("/c/{kind}/{id}", "/items/{id}")});
         const auto &compiled = routes.routes();
         QCOMPARE((*compiled[1].internalTarget)[0].literal, QByteArray("/items/"));
-        QCOMPARE((*compiled[0].internalTarget)[0].literal.constData(), (*compiled[2].internalTarget)[0].literal.constData());
+        QCOMPARE((*compiled[0].internalTarget)[0].literal.constData(),
+                 (*compiled[2].internalTarget)[0].literal.constData());
         QCOMPARE(compiled[0].methods, compiled[1].methods);
         QCOMPARE(routes.upstreamTarget(routes.match("GET", "/b/7"), ""), QByteArray("/items/7"));
         // Equal compiled targets are one list; the same text from another capture position is not.
@@ -98,8 +99,7 @@ private slots:
 
     void templatesSubstituteCaptures()
     {
-        const RouteTable routes =
-            table({route("/api/users/{id}/orders/{order}", "/v2/orders/{order}/user/{id}")});
+        const RouteTable routes = table({route("/api/users/{id}/orders/{order}", "/v2/orders/{order}/user/{id}")});
         const RouteMatch match = routes.match("GET", "/api/users/42/orders/7");
         QCOMPARE(match.status, RouteMatch::Found);
         QCOMPARE(match.captures.size(), 2);
@@ -127,13 +127,12 @@ private slots:
     void staticBeatsTemplateBeatsCatchAll()
     {
         // Declared in the worst order on purpose: precedence must not depend on it.
-        const RouteTable routes = table({route("/api/{*rest}", "/catchall/{rest}"),
-                                         route("/api/users/{id}", "/template/{id}"),
-                                         route("/api/users/me", "/static")});
+        const RouteTable routes =
+            table({route("/api/{*rest}", "/catchall/{rest}"), route("/api/users/{id}", "/template/{id}"),
+                   route("/api/users/me", "/static")});
         QCOMPARE(routes.upstreamTarget(routes.match("GET", "/api/users/me"), ""), QByteArray("/static"));
         QCOMPARE(routes.upstreamTarget(routes.match("GET", "/api/users/42"), ""), QByteArray("/template/42"));
-        QCOMPARE(routes.upstreamTarget(routes.match("GET", "/api/users/42/x"), ""),
-                 QByteArray("/catchall/users/42/x"));
+        QCOMPARE(routes.upstreamTarget(routes.match("GET", "/api/users/42/x"), ""), QByteArray("/catchall/users/42/x"));
         QCOMPARE(routes.upstreamTarget(routes.match("GET", "/api/other"), ""), QByteArray("/catchall/other"));
     }
 

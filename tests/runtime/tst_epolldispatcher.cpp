@@ -41,8 +41,7 @@ public:
             qFatal("the loop did not end: quit()'s wakeup was lost");
     }
     // Runs `call` on the thread and waits for it.
-    template <typename Call>
-    void run(Call call)
+    template <typename Call> void run(Call call)
     {
         QMetaObject::invokeMethod(&m_context, call, Qt::BlockingQueuedConnection);
     }
@@ -93,10 +92,14 @@ private slots:
         LoopThread loop;
         std::atomic<int> calls{0};
         for (int i = 0; i < 100; ++i)
-            QMetaObject::invokeMethod(loop.context(), [&calls] { ++calls; }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                loop.context(), [&calls] { ++calls; }, Qt::QueuedConnection);
         QTRY_COMPARE(calls.load(), 100);
         // Posted from the thread itself, while it handles an event.
-        loop.run([&] { QMetaObject::invokeMethod(loop.context(), [&calls] { ++calls; }, Qt::QueuedConnection); });
+        loop.run([&] {
+            QMetaObject::invokeMethod(
+                loop.context(), [&calls] { ++calls; }, Qt::QueuedConnection);
+        });
         QTRY_COMPARE(calls.load(), 101);
     }
 
@@ -109,7 +112,8 @@ private slots:
         int posted = 0;
         for (int burst = 0; burst < 2000; ++burst) {
             for (int i = 0; i < 1 + burst % 7; ++i, ++posted)
-                QMetaObject::invokeMethod(loop.context(), [&calls] { ++calls; }, Qt::QueuedConnection);
+                QMetaObject::invokeMethod(
+                    loop.context(), [&calls] { ++calls; }, Qt::QueuedConnection);
             if (burst % 3 == 0)
                 QThread::yieldCurrentThread();
         }
@@ -215,7 +219,8 @@ private slots:
                 notifier->setEnabled(false);
             });
         });
-        QMetaObject::invokeMethod(loop.context(), [&called] { called = true; }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            loop.context(), [&called] { called = true; }, Qt::QueuedConnection);
         pair.send("x");
         QTRY_VERIFY(called && readable);
         QVERIFY(spins > 0);
@@ -365,7 +370,8 @@ private slots:
             QSocketNotifier notifier(pair.ends[0], QSocketNotifier::Read);
             QObject::connect(&notifier, &QSocketNotifier::activated, [&reads] { ++reads; });
             pair.send("x");
-            QMetaObject::invokeMethod(loop.context(), [&posted] { posted = true; }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                loop.context(), [&posted] { posted = true; }, Qt::QueuedConnection);
             QCoreApplication::processEvents(QEventLoop::ExcludeSocketNotifiers);
             readsExcluded = reads;
             QCoreApplication::processEvents();

@@ -142,8 +142,8 @@ private slots:
         m_transport->close();
         QVERIFY(m_transport->isOpen());  // still sending
         QByteArray got;
-        QTRY_VERIFY_WITH_TIMEOUT((got += m_peer->readAll(), m_peer->state() == QAbstractSocket::UnconnectedState
-                                                                || got.size() == data.size()),
+        QTRY_VERIFY_WITH_TIMEOUT((got += m_peer->readAll(),
+                                  m_peer->state() == QAbstractSocket::UnconnectedState || got.size() == data.size()),
                                  10000);
         QTRY_VERIFY(m_recorder.closed);
         got += m_peer->readAll();
@@ -193,7 +193,8 @@ private slots:
     void discardFreesTheTransport()
     {
         connectToServer();
-        struct Owner : DeferredCalls::Owner {} marker;
+        struct Owner : DeferredCalls::Owner {
+        } marker;
         bool ranAfterDiscard = false, markerRan = false;
         SocketTransport *raw = m_transport.release();
         raw->discard();

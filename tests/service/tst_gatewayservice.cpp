@@ -100,7 +100,8 @@ private slots:
     void invalidConfigIsRefusedWithItsProblems()
     {
         QJsonObject config = configFor(m_backend->port());
-        config["routers"] = QJsonArray{QJsonObject{{"external_path", "/x"}, {"internal_path", "/"}, {"backends", QJsonArray{}}}};
+        config["routers"] =
+            QJsonArray{QJsonObject{{"external_path", "/x"}, {"internal_path", "/"}, {"backends", QJsonArray{}}}};
         QVERIFY(writeConfig(config));
         GatewayService service;
         QSignalSpy listening(&service, &GatewayService::listeningChanged);
@@ -228,7 +229,9 @@ private slots:
         QCOMPARE(service.recentRequests()->capacity(), 3);
         const quint16 port = service.gateway()->serverPort();
         for (int i = 1; i <= 5; ++i)
-            QCOMPARE(request(port, "GET", "/api/r" + QByteArray::number(i), {{"X-Probe", QByteArray::number(i)}}).status, 200);
+            QCOMPARE(
+                request(port, "GET", "/api/r" + QByteArray::number(i), {{"X-Probe", QByteArray::number(i)}}).status,
+                200);
         quint64 last = 0;
         QList<RequestRecord> records;
         // Recorded by the worker as each request finishes, which may be just after the client

@@ -29,9 +29,7 @@ bool LoadGenerator::stop(int timeoutMs)
 {
     m_running = false;
     return QTest::qWaitFor(
-        [this] {
-            return std::none_of(m_clients.begin(), m_clients.end(), [](const auto &c) { return c->waiting; });
-        },
+        [this] { return std::none_of(m_clients.begin(), m_clients.end(), [](const auto &c) { return c->waiting; }); },
         timeoutMs);
 }
 
@@ -83,7 +81,8 @@ void LoadGenerator::onReadyRead(Client &client)
         if (parser.state() == MessageParser::State::HeadDone)
             parser.continueToBody();
         if (parser.state() == MessageParser::State::Failed) {
-            m_transportErrors.append(QString::fromUtf8(client.target + ": unreadable answer: " + parser.errorMessage()));
+            m_transportErrors.append(
+                QString::fromUtf8(client.target + ": unreadable answer: " + parser.errorMessage()));
             client.waiting = false;
             client.socket->abort();
             sendNext(client);

@@ -43,18 +43,21 @@ QList<Response> RawClient::read(int count, int timeoutMs, QList<bool> headReques
         while (responses.size() < count) {
             parser.setExpectNoBody(headRequests.value(responses.size(), false));
             http::MessageParser::BodyPieces pieces;
-            const qsizetype used = parser.feed(m_received.constData() + m_consumed, m_received.size() - m_consumed, &pieces);
+            const qsizetype used =
+                parser.feed(m_received.constData() + m_consumed, m_received.size() - m_consumed, &pieces);
             m_consumed += used;
             for (QByteArrayView piece : pieces)
                 body += piece.toByteArray();
             if (parser.state() == http::MessageParser::State::HeadDone) {
                 parser.continueToBody();
-            } else if (parser.state() == http::MessageParser::State::Body && m_socket.state() != QAbstractSocket::ConnectedState
-                       && m_consumed == m_received.size() && parser.framing() == http::MessageParser::Framing::UntilClose) {
+            } else if (parser.state() == http::MessageParser::State::Body
+                       && m_socket.state() != QAbstractSocket::ConnectedState && m_consumed == m_received.size()
+                       && parser.framing() == http::MessageParser::Framing::UntilClose) {
                 parser.finish();
             }
             if (parser.state() == http::MessageParser::State::Complete) {
-                if (parser.response().status >= 100 && parser.response().status < 200 && parser.response().status != 101) {
+                if (parser.response().status >= 100 && parser.response().status < 200
+                    && parser.response().status != 101) {
                     parser.startNextMessage();
                     continue;
                 }
@@ -67,11 +70,14 @@ QList<Response> RawClient::read(int count, int timeoutMs, QList<bool> headReques
                 return;
         }
     };
-    [[maybe_unused]] const bool done = QTest::qWaitFor([&] {
-        parseAvailable();
-        return responses.size() >= count || (m_socket.state() != QAbstractSocket::ConnectedState && m_consumed == m_received.size()
-                                             && parser.state() != http::MessageParser::State::Body);
-    }, timeoutMs);
+    [[maybe_unused]] const bool done = QTest::qWaitFor(
+        [&] {
+            parseAvailable();
+            return responses.size() >= count
+                   || (m_socket.state() != QAbstractSocket::ConnectedState && m_consumed == m_received.size()
+                       && parser.state() != http::MessageParser::State::Body);
+        },
+        timeoutMs);
     parseAvailable();
     return responses;
 }
@@ -105,7 +111,8 @@ Response jsonRequest(quint16 port, const QByteArray &method, const QByteArray &t
 {
     QList<std::pair<QByteArray, QByteArray>> all = headers;
     all.append(std::pair<QByteArray, QByteArray>("Content-Type", "application/json"));
-    const QByteArray bytes = body.isArray() ? QJsonDocument(body.toArray()).toJson() : QJsonDocument(body.toObject()).toJson();
+    const QByteArray bytes =
+        body.isArray() ? QJsonDocument(body.toArray()).toJson() : QJsonDocument(body.toObject()).toJson();
     return request(port, method, target, all, bytes);
 }
 
