@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Install what is needed, build, and run the whole CTest suite; then the same suite again in an
+# Install what is needed, check the C++ formatting (.clang-format), build, and run the whole
+# CTest suite; then the same suite again in an
 # AddressSanitizer + UndefinedBehaviorSanitizer build (skip that with KAIROS_SKIP_SANITIZE=1);
 # then every libFuzzer target for 60 s with ASan + UBSan (KAIROS_SKIP_FUZZ=1 skips,
 # KAIROS_FUZZ_SECONDS changes the time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
+./scripts/format.sh --check
 jobs=$(nproc)
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
