@@ -103,6 +103,10 @@ void appendLine(QByteArray &out, const RequestRecord &record)
     appendNumber(out, record.attempts);
     out += " request_id=";
     out += record.requestId;
+    if (!record.forwardedClient.isEmpty()) {
+        out += " client=";
+        out += record.forwardedClient;
+    }
     if (record.note) {
         out += " note=";
         out += record.note;

@@ -25,6 +25,9 @@ struct RequestRecord {
     int attempts = 0;
     const char *note = nullptr;  // what the gateway changed on the way, for the access log ("upgrade_ignored")
     QHostAddress peer;
+    // When the peer is a trusted proxy: the client it forwards for, as X-Forwarded-For names it
+    // ("-" when an entry on the way is not an address); empty otherwise.
+    QByteArray forwardedClient;
     qint64 finishedAtMs = 0;       // since the epoch
     http::Headers requestHeaders;  // only when the gateway captures headers (console running)
     http::Headers responseHeaders;

@@ -266,6 +266,12 @@ void ClientConnection::handleRequestHead()
     beginRequest();
     const http::RequestHead &head = m_parser.request();
     Admission admission{head, originFormTarget(head.target)};
+    ActiveRequest &current = activeRequest();
+    if (current.snapshot->trustedProxies.contains(current.record.peer)) {
+        const QHostAddress client = resolveClientAddress(head, current.record.peer, current.snapshot->trustedProxies);
+        current.record.forwardedClient = client.isNull() ? QByteArrayLiteral("-") : clientAddressText(client);
+        admission.forwardedClient = client;
+    }
     // Before anything reads Host or Authorization, for local endpoints and routes alike.
     if (std::optional<Refusal> refusal = checkSingletonFields(admission)) {
         writeRefusal(*refusal);
@@ -333,7 +339,7 @@ void ClientConnection::serveLocally(const Admission &admission)
     ActiveRequest &current = activeRequest();
     m_localRequest = true;
     const RequestRecord &rec = current.record;
-    const QHostAddress client = clientAddressForAccess(admission.head, rec.peer, current.snapshot->trustedProxies);
+    const QHostAddress client = admission.forwardedClient.value_or(rec.peer);
     const QByteArray noBody;
     LocalHandler &handler = *m_services.localHandler;
     if (std::optional<LocalHandler::Response> refusal =
@@ -355,7 +361,7 @@ void ClientConnection::serveLocally(const Admission &admission)
 void ClientConnection::answerLocally(const http::RequestHead &head, const QByteArray &body)
 {
     const RequestRecord &rec = record();
-    const QHostAddress client = clientAddressForAccess(head, rec.peer, activeRequest().snapshot->trustedProxies);
+    const QHostAddress client = resolveClientAddress(head, rec.peer, activeRequest().snapshot->trustedProxies);
     writeLocalResponse(m_services.localHandler->handle({head, body, rec.peer, client, rec.requestId}));
 }
 
@@ -452,10 +458,11 @@ void ClientConnection::startProxying(const Admission &admission)
         m_peerHash = clientHash(m_peerText);
     }
     request.peerText = m_peerText;
-    request.peerIsTrustedProxy = current.snapshot->trustedProxies.contains(rec.peer);
-    request.clientHash = request.peerIsTrustedProxy
-                             ? clientHash(clientAddressBehindProxy(head, m_peerText, current.snapshot->trustedProxies))
-                             : m_peerHash;
+    request.peerIsTrustedProxy = admission.forwardedClient.has_value();
+    // Behind a proxy, a client whose address cannot be read hashes as the proxy.
+    request.clientHash = !request.peerIsTrustedProxy           ? m_peerHash
+                         : admission.forwardedClient->isNull() ? clientHash(m_peerText)
+                                                               : clientHash(rec.forwardedClient);
     request.bodyFraming = m_parser.framing();
     request.contentLength = m_parser.contentLength();
     if (m_parser.isUpgrade())

@@ -78,6 +78,8 @@ private:
         QByteArrayView query = {};  // after '?', in target
         RouteMatch match = {};      // captures are views into target
         qint64 bodyLimit = 0;
+        // Set when the peer is a trusted proxy: the client it forwards for (resolveClientAddress()).
+        std::optional<QHostAddress> forwardedClient = {};
     };
     struct Refusal {
         GatewayError error;

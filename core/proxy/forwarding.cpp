@@ -186,23 +186,8 @@ bool switchesToRequestedProtocol(QByteArrayView switchedTo, QByteArrayView reque
     return any && allRequested;
 }
 
-QByteArray clientAddressBehindProxy(const http::RequestHead &request, const QByteArray &peerText,
-                                    const NetworkList &trusted)
-{
-    const QList<QByteArray> chain = request.headers.combinedValue("x-forwarded-for").split(',');
-    for (auto it = chain.crbegin(); it != chain.crend(); ++it) {
-        const QByteArray candidate = it->trimmed();
-        const QHostAddress address(QString::fromLatin1(candidate));
-        if (address.isNull())
-            break;
-        if (!trusted.contains(address))
-            return clientAddressText(address);
-    }
-    return peerText;
-}
-
-QHostAddress clientAddressForAccess(const http::RequestHead &request, const QHostAddress &peer,
-                                    const NetworkList &trusted)
+QHostAddress resolveClientAddress(const http::RequestHead &request, const QHostAddress &peer,
+                                  const NetworkList &trusted)
 {
     if (!trusted.contains(peer))
         return peer;

@@ -34,18 +34,12 @@ QByteArray allowedUpgrades(QByteArrayView requested, const QStringList &allowed)
 // Whether a 101's Upgrade value names protocols that were all asked for (and at least one).
 bool switchesToRequestedProtocol(QByteArrayView switchedTo, QByteArrayView requested);
 
-// The client's address, as IpHash sees it, behind a trusted proxy: the rightmost X-Forwarded-For
-// address that is not a trusted proxy, or the proxy's own (peerText, clientAddressText() of the
-// TCP peer) when there is none. From an untrusted peer the client is the peer itself.
-QByteArray clientAddressBehindProxy(const http::RequestHead &request, const QByteArray &peerText,
-                                    const class NetworkList &trusted);
-
-// Who sent a request, for deciding what it may do (the admin API's allowed_networks): the peer
+// Who sent a request, for the admin API's allowed_networks, IpHash and the access log: the peer
 // itself unless it is a trusted proxy; behind trusted proxies, the rightmost X-Forwarded-For
 // address that is not one (or the leftmost when all are). Null, so that nothing admits it, when
 // an entry on the way there is not an address.
-QHostAddress clientAddressForAccess(const http::RequestHead &request, const QHostAddress &peer,
-                                    const class NetworkList &trusted);
+QHostAddress resolveClientAddress(const http::RequestHead &request, const QHostAddress &peer,
+                                  const class NetworkList &trusted);
 
 // An address as X-Forwarded-For carries it: IPv4-mapped IPv6 addresses in their IPv4 form.
 QByteArray clientAddressText(const QHostAddress &address);

@@ -17,7 +17,7 @@ public:
         const http::RequestHead &head;
         const QByteArray &body;
         QHostAddress peer;
-        QHostAddress client;  // clientAddressForAccess(): behind a trusted proxy, who it forwards for
+        QHostAddress client;  // resolveClientAddress(): behind a trusted proxy, who it forwards for
         QByteArray requestId;
     };
     struct Response {

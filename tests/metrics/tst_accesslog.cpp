@@ -89,6 +89,9 @@ private slots:
         RequestRecord noted = record("n");
         noted.note = "upgrade_ignored";
         QVERIFY(AccessLog::format(noted).endsWith(" request_id=n note=upgrade_ignored"));
+        RequestRecord forwarded = record("f");
+        forwarded.forwardedClient = "203.0.113.9";
+        QVERIFY(AccessLog::format(forwarded).endsWith(" request_id=f client=203.0.113.9"));
     }
 
     void fileLinesCarryTheUtcTime()

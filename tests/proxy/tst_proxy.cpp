@@ -1,6 +1,7 @@
 // The data plane end to end: real sockets on 127.0.0.1, the gateway on worker threads, in-process
 // echo and scripted backends on the test's thread.
 #include "demo/echobackend.h"
+#include "metrics/accesslog.h"
 #include "proxy/gateway.h"
 #include "proxy/networklist.h"
 #include "support/testsupport.h"
@@ -339,6 +340,53 @@ private slots:
         RunningGateway direct(echoConfig({}, "IpHash"));
         const QList<QByteArray> peerOnly = backendsFor(direct.port(), 20);
         QCOMPARE(QSet<QByteArray>(peerOnly.begin(), peerOnly.end()).size(), 1);  // all from 127.0.0.1
+    }
+
+    // The access log names the client a trusted proxy forwards for (the address the admin API
+    // judges and ip_hash keys on), beside the peer; a peer that is not trusted names nobody else.
+    void accessLogNamesTheForwardedClient_data()
+    {
+        QTest::addColumn<QJsonArray>("trusted");
+        QTest::addColumn<QByteArray>("forwardedFor");  // empty: no X-Forwarded-For
+        QTest::addColumn<QByteArray>("logged");
+        const QJsonArray local{"127.0.0.0/8"};
+        QTest::newRow("one hop") << local << QByteArray("203.0.113.9") << QByteArray("203.0.113.9");
+        QTest::newRow("rightmost untrusted") << local << QByteArray("198.51.100.1, 203.0.113.9, 127.0.0.5")
+                                             << QByteArray("203.0.113.9");
+        QTest::newRow("not an address") << local << QByteArray("203.0.113.9, unknown") << QByteArray("-");
+        QTest::newRow("no X-Forwarded-For") << local << QByteArray() << QByteArray("127.0.0.1");
+        QTest::newRow("untrusted peer") << QJsonArray{} << QByteArray("203.0.113.9") << QByteArray();
+    }
+
+    void accessLogNamesTheForwardedClient()
+    {
+        QFETCH(QJsonArray, trusted);
+        QFETCH(QByteArray, forwardedFor);
+        QFETCH(QByteArray, logged);
+        Gateway gateway(echoConfig({{"trusted_proxies", trusted}}));
+        QMutex mutex;
+        QList<QByteArray> lines;
+        gateway.setRequestObserver([&](const RequestRecord &record) {
+            const QMutexLocker lock(&mutex);
+            lines.append(AccessLog::format(record));
+        });
+        QString error;
+        QVERIFY2(gateway.listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
+        QList<std::pair<QByteArray, QByteArray>> fields;
+        if (!forwardedFor.isEmpty())
+            fields.append({"X-Forwarded-For", forwardedFor});
+        QCOMPARE(request(gateway.serverPort(), "GET", "/api/users", fields).status, 200);
+        const auto loggedLines = [&] {
+            const QMutexLocker lock(&mutex);
+            return lines;
+        };
+        QTRY_COMPARE(loggedLines().size(), 1);
+        const QByteArray line = loggedLines().constFirst();
+        QVERIFY2(line.startsWith("127.0.0.1 \"GET /api/users\" 200 "), line.constData());
+        if (logged.isEmpty())
+            QVERIFY2(!line.contains(" client="), line.constData());
+        else
+            QVERIFY2(line.endsWith(" client=" + logged), line.constData());
     }
 
     void errorsAreJson_data()
