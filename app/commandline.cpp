@@ -76,8 +76,18 @@ CommandLine parseCommandLine(const QCoreApplication &app, bool gui)
     const QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
                                               QStringLiteral("GUI: render the window to a PNG file and exit."),
                                               QStringLiteral("file"));
+    const QCommandLineOption etcdOption(QStringLiteral("etcd"),
+                                        QStringLiteral("Fleet mode: share routes and settings through etcd at these "
+                                                       "endpoints (overrides cluster.etcd.endpoints)."),
+                                        QStringLiteral("url[,url...]"));
+    const QCommandLineOption etcdPrefixOption(QStringLiteral("etcd-prefix"),
+                                              QStringLiteral("Fleet mode: the key prefix (default /kairos)."),
+                                              QStringLiteral("prefix"));
+    const QCommandLineOption etcdSeedOption(QStringLiteral("etcd-seed"),
+                                            QStringLiteral("Fleet mode: write this file's routes and settings to etcd "
+                                                           "when the prefix holds no routes."));
     parser.addOptions({configOption, listenOption, noGuiOption, checkOption, demoOption, noWatchOption, accessLogOption,
-                       screenshotOption});
+                       screenshotOption, etcdOption, etcdPrefixOption, etcdSeedOption});
     parser.process(app);
 
     CommandLine result;
@@ -88,6 +98,11 @@ CommandLine parseCommandLine(const QCoreApplication &app, bool gui)
     if (gui && !parser.isSet(accessLogOption))
         result.service.accessLog = QStringLiteral("none");  // nobody reads stderr of a desktop app
     result.screenshotPath = parser.value(screenshotOption);
+    if (parser.isSet(etcdOption))
+        result.service.etcdEndpoints = parser.value(etcdOption).split(QLatin1Char(','), Qt::SkipEmptyParts);
+    if (parser.isSet(etcdPrefixOption))
+        result.service.etcdPrefix = parser.value(etcdPrefixOption);
+    result.service.etcdSeed = parser.isSet(etcdSeedOption);
     QString configPath = parser.value(configOption);
     if (configPath.isEmpty())
         configPath = qEnvironmentVariable("KAIROS_CONFIG_PATH");

@@ -1,5 +1,6 @@
 // kairos-gateway [--config PATH] [--listen HOST:PORT] [--no-gui] [--check] [--demo] [--no-watch]
-//                [--access-log FILE|none] [--screenshot FILE] [--version] [--help]
+//                [--access-log FILE|none] [--screenshot FILE] [--etcd URL[,URL...]] [--etcd-prefix PREFIX]
+//                [--etcd-seed] [--version] [--help]
 #pragma once
 
 #include "service/gatewayservice.h"

@@ -37,6 +37,7 @@ constexpr QByteArrayView kConfigPrefix = "/api/config/";
 constexpr QByteArrayView kConfigReloadPath = "/api/config/reload";
 constexpr QByteArrayView kConfigStatusPath = "/api/config/status";
 constexpr QByteArrayView kBackendsPath = "/api/backends";
+constexpr QByteArrayView kClusterPath = "/api/cluster";
 constexpr QByteArrayView kMetricsPath = "/metrics";
 constexpr QByteArrayView kProbePaths[] = {"/health", "/ready", "/live"};
 
@@ -200,6 +201,13 @@ QJsonObject redactedConfig(const Config &config)
         if (!inner.isEmpty())
             object.insert(QLatin1String(section), inner);
     }
+    QJsonObject cluster = object.value(QLatin1String("cluster")).toObject();
+    QJsonObject etcd = cluster.value(QLatin1String("etcd")).toObject();
+    if (etcd.contains(QLatin1String("password"))) {
+        etcd.insert(QLatin1String("password"), QLatin1String(kRedacted));
+        cluster.insert(QLatin1String("etcd"), etcd);
+        object.insert(QLatin1String("cluster"), cluster);
+    }
     return object;
 }
 
@@ -216,7 +224,7 @@ bool AdminApi::wantsRequest(const http::RequestHead &head) const
     if (m_servedSeparately.load(std::memory_order_relaxed))
         return false;
     return path == kMetricsPath || path == kRoutesPath || path == kConfigPath || path == kBackendsPath
-           || path.startsWith(kRoutePrefix) || path.startsWith(kConfigPrefix);
+           || path == kClusterPath || path.startsWith(kRoutePrefix) || path.startsWith(kConfigPrefix);
 }
 
 std::optional<LocalHandler::Response> AdminApi::refuseBeforeBody(const Request &request) const
@@ -247,6 +255,8 @@ LocalHandler::Response AdminApi::handle(const Request &request)
         return isRead(method) ? metrics() : methodNotAllowed(request.requestId, "GET, HEAD");
     if (path == kBackendsPath)
         return isRead(method) ? backends() : methodNotAllowed(request.requestId, "GET, HEAD");
+    if (path == kClusterPath)
+        return isRead(method) ? cluster() : methodNotAllowed(request.requestId, "GET, HEAD");
     if (path == kRoutesPath) {
         if (isRead(method))
             return listRoutes();
@@ -376,6 +386,10 @@ LocalHandler::Response AdminApi::answerChange(const Request &request, const Conf
         response =
             error(500, request.requestId, change.message + QStringLiteral("; nothing was changed"), "save_failed");
         break;
+    case ConfigStore::Change::Unavailable:
+        response = error(503, request.requestId, change.message, "config_store_unavailable");
+        response.headers.set("Retry-After", "1");
+        break;
     }
     response.headers.set("ETag", QStringLiteral("\"%1\"").arg(change.revision).toLatin1());
     if (change.applied() && !location.isEmpty())
@@ -493,6 +507,8 @@ LocalHandler::Response AdminApi::replaceConfig(const Request &request)
                 candidate.jwt.secret = config.jwt.secret;
             if (candidate.admin.token == QLatin1String(kRedacted))
                 candidate.admin.token = config.admin.token;
+            if (candidate.cluster.etcd.password == QLatin1String(kRedacted))
+                candidate.cluster.etcd.password = config.cluster.etcd.password;
             config = std::move(candidate);
             return std::nullopt;
         },
@@ -545,7 +561,16 @@ LocalHandler::Response AdminApi::metrics() const
     Response response;
     response.headers.add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     response.body = renderPrometheus(input);
+    if (m_cluster)
+        response.body += m_cluster->metricsText();
     return response;
+}
+
+LocalHandler::Response AdminApi::cluster() const
+{
+    if (m_cluster)
+        return withEtag(json(200, m_cluster->status()));
+    return withEtag(json(200, QJsonObject{{"mode", "standalone"}, {"config_file", m_store.filePath()}}));
 }
 
 }  // namespace kairos

@@ -1,6 +1,7 @@
 // The gateway's own HTTP endpoints, served on its port before routing (docs/API.md):
 //   /api/routes[/{path}]  route management      /api/config[/reload|/status]  config and hot reload
 //   /api/backends         backend states        /metrics                      Prometheus text
+//   /api/cluster          fleet mode and members
 //   /health /ready /live  probes (open to all)
 // /api/* and /metrics answer only clients in admin.allowed_networks (behind a trusted proxy, the
 // client it forwards for), or others that present the admin token (admin.token or
@@ -14,6 +15,7 @@
 #include "proxy/localhandler.h"
 
 #include <QElapsedTimer>
+#include <QJsonObject>
 #include <QJsonValue>
 
 #include <atomic>
@@ -22,10 +24,21 @@ namespace kairos {
 
 class Gateway;
 
+// What GET /api/cluster and /metrics say of fleet mode (FleetSync, beneath the service).
+class ClusterStatus
+{
+public:
+    virtual ~ClusterStatus() = default;
+    virtual QJsonObject status() const = 0;
+    virtual QByteArray metricsText() const = 0;
+};
+
 class AdminApi : public LocalHandler
 {
 public:
     AdminApi(ConfigStore &store, Gateway &gateway);
+    // Fleet mode; set before the gateway serves, and outliving it.
+    void setClusterStatus(const ClusterStatus *cluster) { m_cluster = cluster; }
 
     bool wantsRequest(const http::RequestHead &head) const override;
     // With admin.listen set, the main port serves only the probes.
@@ -46,6 +59,7 @@ private:
     Response reloadConfig(const Request &request);
     Response configStatus() const;
     Response backends() const;
+    Response cluster() const;
     Response metrics() const;
     std::optional<Response> denyAccess(const Request &request) const;
     std::optional<Response> denyFromBrowser(const Request &request) const;
@@ -58,6 +72,7 @@ private:
     Gateway &m_gateway;
     QElapsedTimer m_uptime;
     std::atomic<bool> m_servedSeparately{false};
+    const ClusterStatus *m_cluster = nullptr;
 };
 
 // "********" in place of the JWT secret and the admin token.

@@ -198,6 +198,29 @@ struct AdminSettings {
     QJsonObject unknownKeys;
 };
 
+// Fleet mode (docs/FLEET.md): instances share routes and settings through etcd. Off while
+// `endpoints` is empty. Machine-local: never stored in etcd.
+struct EtcdSettings {
+    QStringList endpoints;  // "http://127.0.0.1:2379"; the next one is used when one fails
+    QString prefix = QStringLiteral("/kairos");
+    QString username;
+    QString password;
+    QString caFile;    // PEM: the CA that signed the endpoints' certificates (https)
+    QString certFile;  // PEM client certificate and key, for etcd's --client-cert-auth
+    QString keyFile;
+    int timeoutMs = 5'000;  // one call; a watch is reopened after this long without a byte
+    QJsonObject unknownKeys;
+};
+
+struct ClusterSettings {
+    EtcdSettings etcd;
+    QString instanceName;  // empty: "<host>:<port>" of the gateway
+    QString cacheFile;     // empty: beside the config file, "<name>.fleet-cache.json"
+    QJsonObject unknownKeys;
+
+    bool enabled() const { return !etcd.endpoints.isEmpty(); }
+};
+
 struct Config {
     int version = 1;
     ServerSettings server;
@@ -205,6 +228,7 @@ struct Config {
     HealthCheckSettings healthCheck;
     JwtSettings jwt;
     AdminSettings admin;
+    ClusterSettings cluster;
     // Upgrade protocols (RFC 9110 section 7.8) that routes tunnel; any other Upgrade is removed
     // and the request proxied as an ordinary one. "h2c" is never allowed: it would hand the
     // client an HTTP/2 connection to the backend, past routes, methods and authentication.

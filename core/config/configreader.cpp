@@ -294,6 +294,29 @@ AdminSettings readAdmin(const QJsonObject &object, QList<ConfigProblem> &errors,
     return admin;
 }
 
+ClusterSettings readCluster(const QJsonObject &object, QList<ConfigProblem> &errors, QList<ConfigProblem> &warnings)
+{
+    ObjectReader reader(object, QStringLiteral("cluster"), errors, warnings);
+    ClusterSettings cluster;
+    if (std::optional<QJsonObject> etcd = reader.object(QStringLiteral("etcd"))) {
+        ObjectReader etcdReader(*etcd, QStringLiteral("cluster.etcd"), errors, warnings);
+        EtcdSettings &settings = cluster.etcd;
+        settings.endpoints = etcdReader.stringList(QStringLiteral("endpoints"));
+        settings.prefix = etcdReader.string(QStringLiteral("prefix"), settings.prefix);
+        settings.username = etcdReader.string(QStringLiteral("username"));
+        settings.password = etcdReader.string(QStringLiteral("password"));
+        settings.caFile = etcdReader.string(QStringLiteral("ca_file"));
+        settings.certFile = etcdReader.string(QStringLiteral("cert_file"));
+        settings.keyFile = etcdReader.string(QStringLiteral("key_file"));
+        settings.timeoutMs = etcdReader.integer(QStringLiteral("timeout_ms"), settings.timeoutMs);
+        settings.unknownKeys = etcdReader.unknownKeys();
+    }
+    cluster.instanceName = reader.string(QStringLiteral("instance_name"));
+    cluster.cacheFile = reader.string(QStringLiteral("cache_file"));
+    cluster.unknownKeys = reader.unknownKeys();
+    return cluster;
+}
+
 // A route's override block: checked like the top-level one (errors carry the route's path), kept
 // as written.
 SettingsOverride readOverride(ObjectReader &routeReader, const QString &key,
@@ -477,6 +500,8 @@ ConfigReadResult readConfig(const QByteArray &json)
         config.jwt = readJwt(*jwt, result.errors, result.warnings);
     if (std::optional<QJsonObject> admin = reader.object(QStringLiteral("admin")))
         config.admin = readAdmin(*admin, result.errors, result.warnings);
+    if (std::optional<QJsonObject> cluster = reader.object(QStringLiteral("cluster")))
+        config.cluster = readCluster(*cluster, result.errors, result.warnings);
     if (std::optional<QJsonObject> breaker = reader.object(QStringLiteral("circuit_breaker")))
         config.circuitBreaker =
             readCircuitBreaker(*breaker, QStringLiteral("circuit_breaker"), {}, result.errors, result.warnings);

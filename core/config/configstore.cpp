@@ -5,6 +5,7 @@
 
 #include <QFile>
 #include <QLoggingCategory>
+#include <QDeadlineTimer>
 #include <QSaveFile>
 
 #include <algorithm>
@@ -12,6 +13,11 @@
 Q_LOGGING_CATEGORY(lcConfig, "kairos.config")
 
 namespace kairos {
+
+namespace {
+// How long a published change waits for the shared store's watch to bring it back.
+constexpr int kSharedApplyWaitMs = 5'000;
+}  // namespace
 
 ConfigStore::ConfigStore(QObject *parent) : QObject(parent) {}
 
@@ -78,7 +84,9 @@ ConfigStore::Change ConfigStore::reloadFromFile()
             change = commit(failed, Source::File, QByteArray(), announcement);
         } else {
             const QByteArray bytes = file.readAll();
-            change = commit(loadConfig(bytes), Source::File, bytes, announcement);
+            // In fleet mode the file holds only this machine's sections; the revision stays the store's.
+            change = m_shared ? commit(m_shared->compose(&bytes), Source::File, bytes, announcement, m_revision)
+                              : commit(loadConfig(bytes), Source::File, bytes, announcement);
         }
     }
     announce(announcement, change.revision);
@@ -147,9 +155,84 @@ ConfigStore::Change ConfigStore::modify(const Edit &edit, Source source, std::op
         refused.revision = m_revision;
         return refused;
     }
-    const Change change = commit(freezeConfig(std::move(candidate)), source, QByteArray(), announcement);
+    ConfigLoadResult load = freezeConfig(std::move(candidate));
+    if (m_shared && load.ok()) {
+        // If-Match has just been compared with this revision: the write is based on it.
+        const std::optional<quint64> basedOn =
+            ifMatch && ifMatch->trimmed() != QLatin1String("*") ? std::optional<quint64>(m_revision) : std::nullopt;
+        lock.unlock();
+        return publish(load, source, basedOn);
+    }
+    const Change change = commit(std::move(load), source, QByteArray(), announcement);
     lock.unlock();
     announce(announcement, change.revision);
+    return change;
+}
+
+void ConfigStore::setSharedStore(SharedConfigStore *shared)
+{
+    QMutexLocker lock(&m_mutex);
+    m_shared = shared;
+}
+
+bool ConfigStore::isShared() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_shared != nullptr;
+}
+
+ConfigStore::Change ConfigStore::applyShared(quint64 revision)
+{
+    Announcement announcement;
+    QMutexLocker lock(&m_mutex);
+    if (!m_shared)
+        return Change();
+    const Change change = commit(m_shared->compose(nullptr), Source::Cluster, QByteArray(), announcement, revision);
+    m_revisionApplied.wakeAll();
+    lock.unlock();
+    announce(announcement, change.revision);
+    return change;
+}
+
+ConfigStore::Change ConfigStore::publish(const ConfigLoadResult &load, Source source, std::optional<quint64> ifMatch)
+{
+    const ConfigSnapshot base = current();
+    const SharedConfigStore::Publication published = m_shared->publish(*base, *load.config, ifMatch);
+    Change change;
+    change.load = load;
+    QMutexLocker lock(&m_mutex);
+    change.revision = m_revision;
+    switch (published.outcome) {
+    case SharedConfigStore::Publication::Accepted: {
+        // A write answers once this instance serves it: its own watch brings it back.
+        QDeadlineTimer deadline(kSharedApplyWaitMs);
+        while (m_revision < published.revision && !deadline.hasExpired())
+            m_revisionApplied.wait(&m_mutex, deadline);
+        if (m_revision < published.revision)
+            qCWarning(lcConfig).noquote()
+                << "change from" << sourceName(source) << "accepted by the shared store at revision"
+                << published.revision << "but not yet back through its watch";
+        change.outcome = Change::Applied;
+        change.revision = std::max(m_revision, published.revision);
+        break;
+    }
+    case SharedConfigStore::Publication::Refused:
+        change.outcome = Change::Refused;
+        change.refusalCode = published.refusalCode;
+        change.message = published.message;
+        break;
+    case SharedConfigStore::Publication::Conflict:
+        change.outcome = ifMatch ? Change::Stale : Change::Refused;
+        change.refusalCode = 409;
+        change.message = published.message;
+        break;
+    case SharedConfigStore::Publication::Unavailable:
+        change.outcome = Change::Unavailable;
+        change.message = published.message;
+        break;
+    }
+    if (!change.applied())
+        qCWarning(lcConfig).noquote() << "config change from" << sourceName(source) << "not applied:" << change.message;
     return change;
 }
 
@@ -162,7 +245,7 @@ void ConfigStore::announce(const Announcement &announcement, quint64 revision)
 }
 
 ConfigStore::Change ConfigStore::commit(ConfigLoadResult load, Source source, const QByteArray &fileBytes,
-                                        Announcement &announcement)
+                                        Announcement &announcement, std::optional<quint64> revision)
 {
     Change change;
     change.load = load;
@@ -185,7 +268,7 @@ ConfigStore::Change ConfigStore::commit(ConfigLoadResult load, Source source, co
         announcement.rejectedErrors = load.errors;
         return change;
     }
-    if (source != Source::File && !m_filePath.isEmpty()) {
+    if (source != Source::File && !m_shared && !m_filePath.isEmpty()) {
         const QByteArray bytes = configToBytes(*load.config);
         QString error;
         if (!save(bytes, &error)) {
@@ -199,7 +282,7 @@ ConfigStore::Change ConfigStore::commit(ConfigLoadResult load, Source source, co
         m_lastFileBytes = bytes;
     }
     m_current = load.config;
-    ++m_revision;
+    m_revision = revision ? *revision : m_revision + 1;
     m_status.lastChangeAt = QDateTime::currentDateTimeUtc();
     m_status.lastChangeSource = from;
     m_status.lastChangeOk = true;
@@ -237,6 +320,7 @@ QString ConfigStore::sourceName(Source source)
     case Source::File: return QStringLiteral("file");
     case Source::Api: return QStringLiteral("api");
     case Source::Gui: return QStringLiteral("gui");
+    case Source::Cluster: return QStringLiteral("etcd");
     }
     return QString();
 }

@@ -2,12 +2,16 @@
 // file (when the change did not come from the file), swap the snapshot, apply it to the gateway.
 // The REST API, the file watcher and the GUI all come through here, from any thread; changes are
 // serialized, and a candidate that fails validation or cannot be saved changes nothing.
+// In fleet mode (setSharedStore()), a valid candidate from the API or the GUI is published to the
+// shared store instead, and applied when the store reports it back (applyShared()).
 #pragma once
 
 #include "configloader.h"
+#include "sharedconfigstore.h"
 
 #include <QDateTime>
 #include <QMutex>
+#include <QWaitCondition>
 #include <QObject>
 
 #include <functional>
@@ -20,13 +24,13 @@ class ConfigStore : public QObject
     Q_OBJECT
 
 public:
-    enum class Source { File, Api, Gui };
+    enum class Source { File, Api, Gui, Cluster };
 
     struct Change {
-        enum Outcome { Applied, Invalid, Refused, Stale, SaveFailed };
+        enum Outcome { Applied, Invalid, Refused, Stale, SaveFailed, Unavailable };
         Outcome outcome = Invalid;
         ConfigLoadResult load;  // the candidate's problems and warnings
-        QString message;        // for Refused (with refusalCode) and SaveFailed
+        QString message;        // for Refused (with refusalCode), SaveFailed and Unavailable
         int refusalCode = 0;    // chosen by the edit that refused, e.g. 404 or 409
         quint64 revision = 0;   // the revision after the call
 
@@ -70,6 +74,13 @@ public:
     Change replaceJson(const QByteArray &json, Source source, std::optional<QString> ifMatch = std::nullopt);
     Change modify(const Edit &edit, Source source, std::optional<QString> ifMatch = std::nullopt);
 
+    // Fleet mode: changes go to `shared` (which must outlive the store's use of it); the revision
+    // becomes the shared store's. Null: standalone.
+    void setSharedStore(SharedConfigStore *shared);
+    bool isShared() const;
+    // Called by the shared store when what it holds changed: composes and applies it as `revision`.
+    Change applyShared(quint64 revision);
+
 signals:
     void configChanged(kairos::ConfigSnapshot config, quint64 revision);
     void changeRejected(const QString &source, const QList<kairos::ConfigProblem> &errors);
@@ -82,7 +93,9 @@ private:
         QList<ConfigProblem> rejectedErrors;
     };
 
-    Change commit(ConfigLoadResult load, Source source, const QByteArray &fileBytes, Announcement &announcement);
+    Change commit(ConfigLoadResult load, Source source, const QByteArray &fileBytes, Announcement &announcement,
+                  std::optional<quint64> revision = std::nullopt);
+    Change publish(const ConfigLoadResult &load, Source source, std::optional<quint64> ifMatch);
     void announce(const Announcement &announcement, quint64 revision);
     bool save(const QByteArray &bytes, QString *error);
     static QString sourceName(Source source);
@@ -94,6 +107,8 @@ private:
     QByteArray m_lastFileBytes;
     std::function<void(ConfigSnapshot)> m_applier;
     Status m_status;
+    SharedConfigStore *m_shared = nullptr;
+    QWaitCondition m_revisionApplied;  // publish() waits on it for its own write to come back
 };
 
 }  // namespace kairos

@@ -7,6 +7,8 @@
 #include <QHostAddress>
 #include <QUrl>
 
+#include <algorithm>
+
 namespace kairos {
 
 namespace {
@@ -97,6 +99,44 @@ public:
             add(QStringLiteral("admin.listen"),
                 QStringLiteral("must be HOST:PORT such as 127.0.0.1:5901 (got \"%1\")").arg(admin.listen));
         checkRange(QStringLiteral("admin.max_body_bytes"), admin.maxBodyBytes, 1024, Q_INT64_C(1) << 30);
+    }
+
+    void checkCluster(const ClusterSettings &cluster)
+    {
+        const EtcdSettings &etcd = cluster.etcd;
+        for (int i = 0; i < etcd.endpoints.size(); ++i) {
+            const QUrl url(etcd.endpoints[i], QUrl::StrictMode);
+            const bool ok = url.isValid()
+                            && (url.scheme() == QLatin1String("http") || url.scheme() == QLatin1String("https"))
+                            && !url.host().isEmpty() && (url.path().isEmpty() || url.path() == QLatin1String("/"))
+                            && !url.hasQuery() && url.userInfo().isEmpty();
+            if (!ok)
+                add(QStringLiteral("cluster.etcd.endpoints[%1]").arg(i),
+                    QStringLiteral("must be an http:// or https:// URL of host and port such as "
+                                   "http://127.0.0.1:2379 (got \"%1\")")
+                        .arg(etcd.endpoints[i]));
+        }
+        if (!etcd.prefix.startsWith(QLatin1Char('/')) || etcd.prefix.size() < 2
+            || etcd.prefix.endsWith(QLatin1Char('/')))
+            add(QStringLiteral("cluster.etcd.prefix"),
+                QStringLiteral("must start with \"/\" and not end with one, such as /kairos (got \"%1\")")
+                    .arg(etcd.prefix));
+        if (etcd.username.isEmpty() != etcd.password.isEmpty())
+            add(QStringLiteral("cluster.etcd.password"), QStringLiteral("username and password go together"));
+        if (etcd.certFile.isEmpty() != etcd.keyFile.isEmpty())
+            add(QStringLiteral("cluster.etcd.key_file"), QStringLiteral("cert_file and key_file go together"));
+        for (const auto &[key, file] : {std::pair{"ca_file", &etcd.caFile}, std::pair{"cert_file", &etcd.certFile},
+                                        std::pair{"key_file", &etcd.keyFile}}) {
+            if (!file->isEmpty() && !QFileInfo(*file).isReadable())
+                add(QStringLiteral("cluster.etcd.") + QLatin1String(key),
+                    QStringLiteral("cannot read \"%1\"").arg(*file));
+        }
+        checkRange(QStringLiteral("cluster.etcd.timeout_ms"), etcd.timeoutMs, 100, 600'000);
+        const bool hasControl = std::any_of(cluster.instanceName.begin(), cluster.instanceName.end(),
+                                            [](QChar c) { return c.unicode() < 0x20 || c.unicode() == 0x7f; });
+        if (cluster.instanceName.contains(QLatin1Char('/')) || hasControl)
+            add(QStringLiteral("cluster.instance_name"),
+                QStringLiteral("must not hold \"/\" or control characters (got \"%1\")").arg(cluster.instanceName));
     }
 
     void checkCircuitBreaker(const CircuitBreakerSettings &settings, const QString &path)
@@ -351,6 +391,7 @@ QList<ConfigProblem> validateConfig(const Config &config)
     validator.checkServer(config.server);
     validator.checkJwt(config.jwt);
     validator.checkAdmin(config.admin);
+    validator.checkCluster(config.cluster);
     validator.checkUpgrades(QStringLiteral("allowed_upgrades"), config.allowedUpgrades);
     validator.checkCircuitBreaker(config.circuitBreaker, QStringLiteral("circuit_breaker"));
     validator.checkHealthCheck(config.healthCheck, QStringLiteral("health_check"));

@@ -180,6 +180,25 @@ QJsonObject routeToJson(const Route &route)
     return object;
 }
 
+QJsonObject clusterToJson(const ClusterSettings &cluster)
+{
+    const EtcdSettings defaults;
+    QJsonObject etcd = startWith(cluster.etcd.unknownKeys);
+    putListIfChanged(etcd, "endpoints", cluster.etcd.endpoints, defaults.endpoints);
+    putIfChanged(etcd, "prefix", cluster.etcd.prefix, defaults.prefix);
+    putIfChanged(etcd, "username", cluster.etcd.username, defaults.username);
+    putIfChanged(etcd, "password", cluster.etcd.password, defaults.password);
+    putIfChanged(etcd, "ca_file", cluster.etcd.caFile, defaults.caFile);
+    putIfChanged(etcd, "cert_file", cluster.etcd.certFile, defaults.certFile);
+    putIfChanged(etcd, "key_file", cluster.etcd.keyFile, defaults.keyFile);
+    putIfChanged(etcd, "timeout_ms", cluster.etcd.timeoutMs, defaults.timeoutMs);
+    QJsonObject object = startWith(cluster.unknownKeys);
+    putSectionIfNotEmpty(object, "etcd", etcd);
+    putIfChanged(object, "instance_name", cluster.instanceName, QString());
+    putIfChanged(object, "cache_file", cluster.cacheFile, QString());
+    return object;
+}
+
 QJsonObject configToJson(const Config &config)
 {
     QJsonObject object = startWith(config.unknownKeys);
@@ -187,6 +206,7 @@ QJsonObject configToJson(const Config &config)
     putSectionIfNotEmpty(object, "server", serverToJson(config.server));
     putSectionIfNotEmpty(object, "jwt", jwtToJson(config.jwt));
     putSectionIfNotEmpty(object, "admin", adminToJson(config.admin));
+    putSectionIfNotEmpty(object, "cluster", clusterToJson(config.cluster));
     putSectionIfNotEmpty(object, "circuit_breaker", circuitBreakerToJson(config.circuitBreaker));
     putSectionIfNotEmpty(object, "health_check", healthCheckToJson(config.healthCheck));
     putListIfChanged(object, "allowed_upgrades", config.allowedUpgrades, Config().allowedUpgrades);

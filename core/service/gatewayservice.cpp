@@ -3,6 +3,7 @@
 #include "admin/adminapi.h"
 #include "config/configwatcher.h"
 #include "demo/echobackend.h"
+#include "fleet/fleetsync.h"
 #include "metrics/accesslog.h"
 #include "metrics/recentrequests.h"
 
@@ -12,11 +13,28 @@ Q_LOGGING_CATEGORY(lcService, "kairos.service")
 
 namespace kairos {
 
+namespace {
+
+class FleetClusterStatus : public ClusterStatus
+{
+public:
+    explicit FleetClusterStatus(const FleetSync &fleet) : m_fleet(fleet) {}
+    QJsonObject status() const override { return m_fleet.status(); }
+    QByteArray metricsText() const override { return m_fleet.metricsText(); }
+
+private:
+    const FleetSync &m_fleet;
+};
+
+}  // namespace
+
 GatewayService::GatewayService(QObject *parent) : QObject(parent) {}
 
 GatewayService::~GatewayService()
 {
     m_store.setApplier(nullptr);
+    if (m_fleet)
+        m_fleet->stop();  // leaves the member list at once
     m_watcher.reset();
     stop();
     m_demoBackends.clear();
@@ -31,6 +49,8 @@ bool GatewayService::start(const ServiceOptions &options, QString *error)
         *error = QStringLiteral("invalid config %1:\n%2").arg(options.configPath, loaded.load.errorSummary());
         return false;
     }
+    if (!startFleet(error))
+        return false;
     if (options.demo && !startDemoBackends(error))
         return false;
 
@@ -38,6 +58,10 @@ bool GatewayService::start(const ServiceOptions &options, QString *error)
     Gateway *gateway = m_gateway.get();
     m_store.setApplier([gateway](ConfigSnapshot config) { gateway->applyConfig(std::move(config)); });
     m_adminApi = std::make_unique<AdminApi>(m_store, *gateway);
+    if (m_fleet) {
+        m_clusterStatus = std::make_unique<FleetClusterStatus>(*m_fleet);
+        m_adminApi->setClusterStatus(m_clusterStatus.get());
+    }
     gateway->setLocalHandler(m_adminApi.get());
     if (options.accessLog != QLatin1String("none")) {
         m_accessLog = std::make_unique<AccessLog>();
@@ -75,6 +99,47 @@ bool GatewayService::start(const ServiceOptions &options, QString *error)
     qCInfo(lcService).noquote() << "Kairos" << KAIROS_VERSION << "listening on" << listenUrl() << "with"
                                 << m_gateway->workerCount() << "worker thread(s), config" << options.configPath;
     emit listeningChanged(true);
+    return true;
+}
+
+bool GatewayService::startFleet(QString *error)
+{
+    ClusterSettings cluster = m_store.current()->cluster;
+    if (m_options.etcdEndpoints)
+        cluster.etcd.endpoints = *m_options.etcdEndpoints;
+    if (m_options.etcdPrefix)
+        cluster.etcd.prefix = *m_options.etcdPrefix;
+    if (!cluster.enabled())
+        return true;
+    // The command line's values are checked as the file's would be.
+    Config withOverrides = *m_store.current();
+    withOverrides.cluster = cluster;
+    const ConfigLoadResult checked = freezeConfig(withOverrides);
+    if (!checked.ok()) {
+        *error = QStringLiteral("invalid fleet settings:\n%1").arg(checked.errorSummary());
+        return false;
+    }
+    const ServerSettings &server = m_store.current()->server;
+    const QString host = m_options.listenHost.value_or(server.host);
+    const quint16 port = m_options.listenPort.value_or(quint16(server.port));
+    FleetSync::Options options;
+    options.instanceName =
+        cluster.instanceName.isEmpty() ? QStringLiteral("%1:%2").arg(host).arg(port) : cluster.instanceName;
+    options.address =
+        QStringLiteral("http://%1:%2").arg(host.contains(QLatin1Char(':')) ? u'[' + host + u']' : host).arg(port);
+    options.cacheFile =
+        cluster.cacheFile.isEmpty() ? FleetSync::defaultCacheFile(m_options.configPath) : cluster.cacheFile;
+    options.seed = m_options.etcdSeed;
+    m_fleet = std::make_unique<FleetSync>(m_store, cluster, options);
+    m_store.setSharedStore(m_fleet.get());
+    if (!m_fleet->start(m_store.lastFileBytes(), error)) {
+        m_store.setSharedStore(nullptr);
+        m_fleet.reset();
+        return false;
+    }
+    qCInfo(lcService).noquote() << "fleet mode: instance" << options.instanceName << "sharing" << cluster.etcd.prefix
+                                << "through etcd at" << cluster.etcd.endpoints.join(QLatin1String(", ")) << "with"
+                                << m_store.current()->routes.size() << "route(s) at revision" << m_store.revision();
     return true;
 }
 

@@ -17,8 +17,10 @@ namespace kairos {
 
 class AccessLog;
 class AdminApi;
+class ClusterStatus;
 class ConfigWatcher;
 class EchoBackend;
+class FleetSync;
 class RecentRequests;
 
 struct ServiceOptions {
@@ -31,6 +33,10 @@ struct ServiceOptions {
     QString accessLog;
     // Keep the last N requests with their headers (the console's traffic view); 0 = off.
     int recentRequests = 0;
+    // Fleet mode (docs/FLEET.md): override cluster.etcd.endpoints / prefix of the config file.
+    std::optional<QStringList> etcdEndpoints;
+    std::optional<QString> etcdPrefix;
+    bool etcdSeed = false;  // write the file's routes and settings when etcd's prefix holds no routes
 };
 
 // Ports the shipped example config sends its routes to.
@@ -54,6 +60,7 @@ public:
     QString listenUrl() const;
     // Null unless ServiceOptions::recentRequests was set.
     RecentRequests *recentRequests() const { return m_recent.get(); }
+    FleetSync *fleet() const { return m_fleet.get(); }  // null when standalone
     const ServiceOptions &options() const { return m_options; }
     // Listening again after stop(), with the same options (the console's start/stop).
     bool restart(QString *error);
@@ -66,8 +73,11 @@ private:
     bool listen(QString *error);  // on --listen / $KAIROS_HOST:$KAIROS_PORT, else server.host:port
     // Follows admin.listen: opens, moves or closes the separate admin listener.
     bool updateAdminListener(const Config &config, QString *error);
+    bool startFleet(QString *error);  // when cluster.etcd.endpoints or --etcd names etcd
 
     ConfigStore m_store;
+    std::unique_ptr<FleetSync> m_fleet;
+    std::unique_ptr<ClusterStatus> m_clusterStatus;
     std::unique_ptr<Gateway> m_gateway;
     std::unique_ptr<AdminApi> m_adminApi;
     std::unique_ptr<AccessLog> m_accessLog;

@@ -351,8 +351,8 @@ private slots:
         QTest::addColumn<QByteArray>("logged");
         const QJsonArray local{"127.0.0.0/8"};
         QTest::newRow("one hop") << local << QByteArray("203.0.113.9") << QByteArray("203.0.113.9");
-        QTest::newRow("rightmost untrusted") << local << QByteArray("198.51.100.1, 203.0.113.9, 127.0.0.5")
-                                             << QByteArray("203.0.113.9");
+        QTest::newRow("rightmost untrusted")
+            << local << QByteArray("198.51.100.1, 203.0.113.9, 127.0.0.5") << QByteArray("203.0.113.9");
         QTest::newRow("not an address") << local << QByteArray("203.0.113.9, unknown") << QByteArray("-");
         QTest::newRow("no X-Forwarded-For") << local << QByteArray() << QByteArray("127.0.0.1");
         QTest::newRow("untrusted peer") << QJsonArray{} << QByteArray("203.0.113.9") << QByteArray();

@@ -1,0 +1,81 @@
+// etcd v3 through its JSON gateway (/v3/kv/range, /v3/kv/txn, /v3/watch, /v3/lease/*,
+// /v3/auth/authenticate) over QNetworkAccessManager: no gRPC stack. Keys and values travel
+// base64-encoded, 64-bit numbers as strings. A call that fails on one endpoint is tried on the
+// next; with a username, the client authenticates first and again when the token expires.
+// Lives on one thread (the fleet's); callbacks run there.
+#pragma once
+
+#include "config/config.h"
+
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QObject>
+#include <QPointer>
+#include <QSslConfiguration>
+
+#include <functional>
+
+class QNetworkReply;
+
+namespace kairos {
+
+class EtcdClient : public QObject
+{
+    Q_OBJECT
+
+public:
+    struct Reply {
+        bool ok = false;
+        QJsonObject body;  // etcd's answer (or its error object: "error", "code")
+        QString error;     // when not ok: what went wrong, with the endpoint
+        bool unreachable = false;  // no endpoint answered (as opposed to etcd refusing the call)
+    };
+    using Callback = std::function<void(const Reply &)>;
+
+    explicit EtcdClient(const EtcdSettings &settings, QObject *parent = nullptr);
+    ~EtcdClient() override;
+
+    // POST `path` ("/v3/kv/range") with `body`; `done` is called exactly once.
+    void call(const QString &path, const QJsonObject &body, Callback done);
+
+    // Streams watch responses for [key, rangeEnd) from `startRevision`: `onResponse` gets each
+    // {"result": ...} object, `onEnd` the reason once the stream ends (never after cancelWatch()).
+    void watch(const QByteArray &key, const QByteArray &rangeEnd, qint64 startRevision,
+               std::function<void(const QJsonObject &)> onResponse, std::function<void(const QString &)> onEnd);
+    void cancelWatch();
+
+    QString currentEndpoint() const;
+    const QStringList &endpoints() const { return m_settings.endpoints; }
+
+    static QString encode(const QByteArray &bytes) { return QString::fromLatin1(bytes.toBase64()); }
+    static QByteArray decode(const QJsonValue &value) { return QByteArray::fromBase64(value.toString().toLatin1()); }
+    // The end of the range of every key that starts with `prefix` (etcd's "prefix" range).
+    static QByteArray prefixEnd(QByteArray prefix);
+
+private:
+    struct Call {
+        QString path;
+        QJsonObject body;
+        Callback done;
+        int attemptsLeft;
+        bool authRetried = false;
+        QString lastError;
+    };
+    void send(std::shared_ptr<Call> call);
+    void authenticateThen(std::function<void(const QString &error)> next);
+    QNetworkRequest request(const QString &path) const;
+    void nextEndpoint();
+    void onWatchData();
+
+    EtcdSettings m_settings;
+    QNetworkAccessManager m_network;
+    QSslConfiguration m_ssl;
+    int m_endpoint = 0;
+    QByteArray m_token;  // from /v3/auth/authenticate; empty without a username
+    QPointer<QNetworkReply> m_watch;
+    QByteArray m_watchBuffer;
+    std::function<void(const QJsonObject &)> m_onWatchResponse;
+    std::function<void(const QString &)> m_onWatchEnd;
+};
+
+}  // namespace kairos

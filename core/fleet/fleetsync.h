@@ -1,0 +1,124 @@
+// Fleet mode (docs/FLEET.md): this instance's end of a config shared through etcd. It reads the
+// prefix, applies it through ConfigStore::applyShared() (the one validate-then-swap path), and
+// watches it from the revision it applied; writes from the API and the console come to publish()
+// and go to etcd in a transaction that compares what they were based on, and come back through
+// the watch like anyone else's. A document that does not validate is refused with its key and
+// the last good config keeps serving. While etcd is away the instance serves what it has,
+// retries with backoff, and answers writes with 503; it starts from its cache file when etcd is
+// down at start. It keeps <prefix>/instances/<name> alive on a lease.
+// The etcd work runs on a thread of its own; the public methods are thread-safe.
+#pragma once
+
+#include "config/configstore.h"
+#include "config/sharedconfigstore.h"
+
+#include <QDateTime>
+#include <QJsonObject>
+#include <QMutex>
+#include <QObject>
+#include <QThread>
+
+#include <map>
+#include <memory>
+#include <optional>
+
+namespace kairos {
+
+class EtcdClient;
+
+class FleetSync : public QObject, public SharedConfigStore
+{
+    Q_OBJECT
+
+public:
+    struct Options {
+        QString instanceName;  // cluster.instance_name, else "<host>:<port>"
+        QString address;       // where this instance serves, for the member list
+        QString cacheFile;     // resolved: never empty
+        bool seed = false;     // --etcd-seed: write the local file's config when the prefix has no routes
+    };
+
+    FleetSync(ConfigStore &store, const ClusterSettings &settings, Options options, QObject *parent = nullptr);
+    ~FleetSync() override;
+
+    // Reads the shared config (or, when no endpoint answers, the cache file) and applies it,
+    // then keeps it current. Blocks until the first config is applied; false with `error` when
+    // there is none to serve.
+    bool start(const QByteArray &localFileBytes, QString *error);
+    // Revokes the membership lease (the instance leaves the member list at once) and stops.
+    void stop();
+
+    QJsonObject status() const;    // GET /api/cluster
+    QByteArray metricsText() const;  // kairos_config_store_up, kairos_config_revision, ...
+    QString instanceName() const { return m_options.instanceName; }
+
+    // SharedConfigStore
+    Publication publish(const Config &current, const Config &candidate, std::optional<quint64> ifMatch) override;
+    ConfigLoadResult compose(const QByteArray *localFileBytes) override;
+
+    static QString defaultCacheFile(const QString &configPath);
+
+signals:
+    void statusChanged();  // store up/down, members, revision, problems (from the fleet thread)
+
+private:
+    struct Document {
+        QJsonObject value;
+        qint64 modRevision = 0;
+        qint64 createRevision = 0;
+    };
+    struct Refusal {
+        QString error;
+        qint64 modRevision = 0;
+    };
+    using Changes = std::map<QByteArray, std::optional<Document>>;  // nullopt: deleted
+
+    // On the fleet thread.
+    void connectToStore();
+    void readAll(std::function<void(bool ok)> done = {});
+    void seedThen(std::function<void()> next);
+    void watchFrom(qint64 revision);
+    void onWatchResponse(const QJsonObject &response);
+    void applyChanges(const Changes &changes, qint64 revision);
+    bool acceptDocuments(Changes changes, QStringList *refusedKeys);
+    void storeLost(const QString &reason, const char *errorReason);
+    void storeReached();
+    void scheduleReconnect();
+    void keepMemberAlive();
+    void putMember();
+    void writeCache();
+    bool loadCache(QString *error);
+    void finishStart(bool ok, const QString &error);
+
+    // Under m_mutex.
+    QJsonObject composeLocked() const;
+    ConfigLoadResult loadLocked() const;
+    void countError(const char *reason);
+
+    ConfigStore &m_store;
+    const ClusterSettings m_settings;
+    const Options m_options;
+    const QDateTime m_started = QDateTime::currentDateTimeUtc();
+    QThread m_thread;
+    QObject *m_context = nullptr;  // lives on m_thread: the etcd work's timers and replies
+    EtcdClient *m_client = nullptr;  // on m_thread
+    QObject *m_reconnectTimer = nullptr;
+    int m_backoffMs = 0;
+    qint64 m_leaseId = 0;
+    bool m_stopping = false;
+    std::function<void(bool, QString)> m_startDone;
+
+    mutable QMutex m_mutex;
+    QJsonObject m_local;  // the local file
+    std::map<QByteArray, Document> m_documents;  // accepted: settings and routes
+    std::map<QByteArray, Refusal> m_refused;
+    std::map<QString, QJsonObject> m_members;
+    qint64 m_revision = 0;        // the last etcd revision seen
+    qint64 m_configRevision = 0;  // the revision of the config applied
+    bool m_storeUp = false;
+    bool m_fromCache = false;
+    QString m_lastError;
+    std::map<QByteArray, quint64> m_errors;  // kairos_config_store_errors_total{reason}
+};
+
+}  // namespace kairos
