@@ -1,12 +1,14 @@
 #include "mainwindow.h"
 
 #include "backendsmodel.h"
+#include "clusterview.h"
 #include "configeditor.h"
 #include "metricsview.h"
 #include "routeeditor.h"
 #include "routesmodel.h"
 #include "trafficview.h"
 
+#include "fleet/fleetsync.h"
 #include "proxy/backendreport.h"
 
 #include <QApplication>
@@ -48,6 +50,7 @@ MainWindow::MainWindow(GatewayService &service, QWidget *parent)
       m_versionLabel(new QLabel),
       m_stateLabel(new QLabel),
       m_rateLabel(new QLabel),
+      m_fleetLabel(new QLabel),
       m_startStop(new QToolButton),
       m_timer(new QTimer(this))
 {
@@ -61,7 +64,14 @@ MainWindow::MainWindow(GatewayService &service, QWidget *parent)
     backendsView->setModel(m_backends);
     backendsView->verticalHeader()->hide();
     backendsView->horizontalHeader()->setSectionResizeMode(BackendsModel::Routes, QHeaderView::Stretch);
-    m_tabs->addTab(makeRoutesTab(), tr("Routes"));
+    QWidget *routesTab = makeRoutesTab();
+    // Object names name the screenshot files (saveScreenshots()).
+    routesTab->setObjectName(QStringLiteral("routes"));
+    backendsView->setObjectName(QStringLiteral("backends"));
+    m_metrics->setObjectName(QStringLiteral("metrics"));
+    m_traffic->setObjectName(QStringLiteral("traffic"));
+    m_configEditor->setObjectName(QStringLiteral("config"));
+    m_tabs->addTab(routesTab, tr("Routes"));
     m_tabs->addTab(backendsView, tr("Backends"));
     m_tabs->addTab(m_metrics, tr("Metrics"));
     m_tabs->addTab(m_traffic, tr("Traffic"));
@@ -92,6 +102,8 @@ MainWindow::MainWindow(GatewayService &service, QWidget *parent)
     statusBar()->addWidget(m_stateLabel);
     statusBar()->addWidget(m_listenLabel);
     statusBar()->addWidget(m_startStop);
+    statusBar()->addPermanentWidget(m_fleetLabel);
+    m_fleetLabel->hide();
     statusBar()->addPermanentWidget(m_rateLabel);
     statusBar()->addPermanentWidget(m_versionLabel);
     statusBar()->addPermanentWidget(m_configLabel);
@@ -244,8 +256,27 @@ void MainWindow::refresh()
         m_routes->setConfig(m_service.configStore().current(), snapshot);
     }
     m_traffic->poll();
+    refreshFleet();
     const double rate = m_metrics->sample();
     m_rateLabel->setText(tr("%1 req/s").arg(rate, 0, 'f', 0));
+}
+
+void MainWindow::refreshFleet()
+{
+    FleetSync *fleet = m_service.fleet();
+    if (!fleet)
+        return;
+    if (!m_cluster) {
+        m_cluster = new ClusterView;
+        m_cluster->setObjectName(QStringLiteral("cluster"));
+        m_tabs->insertTab(m_tabs->count() - 1, m_cluster, tr("Cluster"));
+        m_fleetLabel->show();
+    }
+    const QJsonObject status = fleet->status();
+    m_cluster->setStatus(status);
+    m_fleetLabel->setText(ClusterView::summary(status));
+    const bool up = status.value(QLatin1String("store")).toObject().value(QLatin1String("up")).toBool();
+    m_fleetLabel->setStyleSheet(up ? QString() : QStringLiteral("color:#b02020"));
 }
 
 void MainWindow::refreshStatus()
@@ -258,6 +289,7 @@ void MainWindow::refreshStatus()
     m_startStop->setText(listening ? tr("Stop") : tr("Start"));
     m_configLabel->setText(tr("Config: %1").arg(m_service.configStore().filePath()));
     m_versionLabel->setText(tr("version %1").arg(m_service.configStore().revision()));
+    refreshFleet();
     if (m_tray)
         m_tray->setToolTip(listening ? tr("Kairos: running on %1").arg(url) : tr("Kairos: stopped"));
 }
@@ -322,13 +354,12 @@ bool MainWindow::saveScreenshots(const QString &path)
 {
     const QFileInfo info(path);
     const QString base = info.path() + QLatin1Char('/') + info.completeBaseName();
-    const QStringList names{QStringLiteral("routes"), QStringLiteral("backends"), QStringLiteral("metrics"),
-                            QStringLiteral("traffic"), QStringLiteral("config")};
     bool saved = true;
-    for (int i = 0; i < m_tabs->count() && i < names.size(); ++i) {
+    for (int i = 0; i < m_tabs->count(); ++i) {
         m_tabs->setCurrentIndex(i);
         QApplication::processEvents();
-        saved = grab().save(base + QLatin1Char('-') + names[i] + QStringLiteral(".png")) && saved;
+        saved =
+            grab().save(base + QLatin1Char('-') + m_tabs->widget(i)->objectName() + QStringLiteral(".png")) && saved;
     }
     m_tabs->setCurrentIndex(0);
     QApplication::processEvents();

@@ -18,6 +18,7 @@ class QToolButton;
 namespace kairos {
 
 class BackendsModel;
+class ClusterView;
 class ConfigEditor;
 class MetricsView;
 class RoutesModel;
@@ -50,6 +51,7 @@ protected:
 private:
     QWidget *makeRoutesTab();
     void refreshStatus();
+    void refreshFleet();  // the Cluster tab and the status bar's fleet line, in fleet mode
     void onConfigChanged(quint64 revision);
     void setupTray();
     QString selectedRoute() const;
@@ -69,6 +71,8 @@ private:
     QLabel *m_versionLabel;
     QLabel *m_stateLabel;
     QLabel *m_rateLabel;
+    QLabel *m_fleetLabel;
+    ClusterView *m_cluster = nullptr;  // added once the service runs in fleet mode
     QToolButton *m_startStop;
     QSystemTrayIcon *m_tray = nullptr;
     QTimer *m_timer;

@@ -1,5 +1,6 @@
 // The console under QT_QPA_PLATFORM=offscreen, driving a real in-process gateway.
 #include "backendsmodel.h"
+#include "clusterview.h"
 #include "configeditor.h"
 #include "mainwindow.h"
 #include "routeeditor.h"
@@ -14,6 +15,7 @@
 #include <QListWidget>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QTableWidget>
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTranslator>
@@ -158,6 +160,35 @@ private slots:
         QVERIFY2(m_service->restart(&error), qPrintable(error));
         QVERIFY(m_service->isListening());
         QCOMPARE(request(port(), "GET", "/api/users").status, 200);
+    }
+
+    // Fleet mode's tab: the members with their revisions, and the refused documents only when there are some.
+    void clusterViewShowsMembersAndProblems()
+    {
+        const QJsonObject status =
+            QJsonDocument::fromJson(
+                "{\"mode\":\"etcd\",\"instance\":\"a:1\",\"store\":{\"up\":false,\"endpoints\":[\"http://"
+                "127.0.0.1:2379\"],\"prefix\":\"/kairos\",\"revision\":42,\"error\":\"connection "
+                "refused\"},\"members\":[{\"name\":\"a:1\",\"address\":\"http://"
+                "a:1\",\"revision\":42,\"version\":\"0.3.0\",\"started\":\"t\"},{\"name\":\"b:1\",\"address\":\"http://"
+                "b:1\",\"revision\":41,\"version\":\"0.3.0\",\"started\":\"t\"}],\"problems\":[{\"key\":\"/kairos/"
+                "routes/x\",\"revision\":40,\"error\":\"not JSON\"}]}")
+                .object();
+        ClusterView view;
+        view.setStatus(status);
+        const QList<QTableWidget *> tables = view.findChildren<QTableWidget *>();
+        QCOMPARE(tables.size(), 2);
+        QCOMPARE(tables[0]->rowCount(), 2);
+        QCOMPARE(tables[0]->item(1, 0)->text(), QStringLiteral("b:1"));
+        QCOMPARE(tables[0]->item(1, 2)->text(), QStringLiteral("41"));
+        QCOMPARE(tables[1]->rowCount(), 1);
+        QCOMPARE(tables[1]->item(0, 2)->text(), QStringLiteral("not JSON"));
+        QVERIFY(!tables[1]->isHidden());
+        QCOMPARE(ClusterView::summary(status), QStringLiteral("Fleet: 2 instance(s) · revision 42 · etcd down"));
+        QJsonObject clean = status;
+        clean.insert("problems", QJsonArray());
+        view.setStatus(clean);
+        QVERIFY(tables[1]->isHidden());
     }
 
     void spanishTranslationLoads()
