@@ -144,8 +144,9 @@ void EtcdClient::send(std::shared_ptr<Call> pending)
         }
         // No answer, or etcd could not serve it there (no leader, shutting down): the next endpoint.
         const bool tryElsewhere = status == 0 || status >= 500;
-        pending->lastError = status == 0 ? QStringLiteral("%1: %2").arg(endpoint, reply->errorString())
-                                         : QStringLiteral("%1: HTTP %2 %3").arg(endpoint).arg(status).arg(describe(body));
+        pending->lastError = status == 0
+                                 ? QStringLiteral("%1: %2").arg(endpoint, reply->errorString())
+                                 : QStringLiteral("%1: HTTP %2 %3").arg(endpoint).arg(status).arg(describe(body));
         if (tryElsewhere) {
             nextEndpoint();
             if (--pending->attemptsLeft > 0) {
@@ -186,9 +187,8 @@ void EtcdClient::watch(const QByteArray &key, const QByteArray &rangeEnd, qint64
     cancelWatch();
     m_onWatchResponse = std::move(onResponse);
     m_onWatchEnd = std::move(onEnd);
-    const QJsonObject create{{"key", encode(key)},
-                             {"range_end", encode(rangeEnd)},
-                             {"start_revision", QString::number(startRevision)}};
+    const QJsonObject create{
+        {"key", encode(key)}, {"range_end", encode(rangeEnd)}, {"start_revision", QString::number(startRevision)}};
     QNetworkReply *reply =
         m_network.post(request(QStringLiteral("/v3/watch")),
                        QJsonDocument(QJsonObject{{"create_request", create}}).toJson(QJsonDocument::Compact));

@@ -26,8 +26,8 @@ class EtcdClient : public QObject
 public:
     struct Reply {
         bool ok = false;
-        QJsonObject body;  // etcd's answer (or its error object: "error", "code")
-        QString error;     // when not ok: what went wrong, with the endpoint
+        QJsonObject body;          // etcd's answer (or its error object: "error", "code")
+        QString error;             // when not ok: what went wrong, with the endpoint
         bool unreachable = false;  // no endpoint answered (as opposed to etcd refusing the call)
     };
     using Callback = std::function<void(const Reply &)>;

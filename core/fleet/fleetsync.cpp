@@ -17,6 +17,7 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <set>
 
 Q_DECLARE_LOGGING_CATEGORY(lcEtcd)
 
@@ -65,9 +66,8 @@ qint64 number(const QJsonValue &value)
 QJsonObject compare(const QByteArray &key, const char *target, const char *result, qint64 value,
                     const QByteArray &rangeEnd = {})
 {
-    QJsonObject compare{{"key", EtcdClient::encode(key)},
-                        {"target", QLatin1String(target)},
-                        {"result", QLatin1String(result)}};
+    QJsonObject compare{
+        {"key", EtcdClient::encode(key)}, {"target", QLatin1String(target)}, {"result", QLatin1String(result)}};
     compare.insert(QLatin1String(qstrcmp(target, "MOD") == 0 ? "mod_revision" : "create_revision"),
                    QString::number(value));
     if (!rangeEnd.isEmpty())
@@ -149,23 +149,25 @@ bool FleetSync::start(const QByteArray &localFileBytes, QString *error)
                                         << "come from etcd under" << m_settings.etcd.prefix
                                         << "(--etcd-seed writes the file's to an empty prefix)";
     }
-    const int waitMs = m_settings.etcd.timeoutMs * int(std::max<qsizetype>(1, m_settings.etcd.endpoints.size()) + 2)
-                       + 1000;
+    const int waitMs =
+        m_settings.etcd.timeoutMs * int(std::max<qsizetype>(1, m_settings.etcd.endpoints.size()) + 2) + 1000;
     using Outcome = std::pair<bool, QString>;
     const std::optional<Outcome> outcome =
         runAndWait<Outcome>(m_context, waitMs, [this](std::function<void(Outcome)> done) {
             m_startDone = [done](bool ok, QString reason) { done({ok, reason}); };
             connectToStore();
         });
-    QMetaObject::invokeMethod(m_context, [this] { m_startDone = nullptr; }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        m_context, [this] { m_startDone = nullptr; }, Qt::BlockingQueuedConnection);
     if (outcome && outcome->first)
         return true;
     const QString reason = outcome ? outcome->second : QStringLiteral("no answer in time");
     // etcd is away: the last good config, until it comes back.
     QString cacheError;
-    const bool cached = QMetaObject::invokeMethod(m_context, [this, &cacheError] { return loadCache(&cacheError); },
-                                                  Qt::BlockingQueuedConnection, nullptr)
-                        && cacheError.isEmpty();
+    const bool cached =
+        QMetaObject::invokeMethod(
+            m_context, [this, &cacheError] { return loadCache(&cacheError); }, Qt::BlockingQueuedConnection, nullptr)
+        && cacheError.isEmpty();
     if (cached)
         return true;
     *error = QStringLiteral("cannot read the fleet's config from etcd (%1): %2; and no cached config: %3")
@@ -243,19 +245,22 @@ void FleetSync::readAll(std::function<void(bool ok)> done)
             const QByteArray settings = fleet::settingsKey(m_settings.etcd.prefix);
             const QByteArray instances = fleet::instancesPrefix(m_settings.etcd.prefix);
             Changes changes;
+            std::set<QByteArray> present;
             std::map<QString, QJsonObject> members;
             bool anyRoute = false;
+            qint64 configRevision = 0;
             for (const QJsonValue &item : reply.body.value("kvs").toArray()) {
                 const QJsonObject kv = item.toObject();
                 const QByteArray key = EtcdClient::decode(kv.value("key"));
                 const QByteArray value = EtcdClient::decode(kv.value("value"));
                 if (key.startsWith(instances)) {
-                    members[QString::fromUtf8(key.sliced(instances.size()))] =
-                        QJsonDocument::fromJson(value).object();
+                    members[QString::fromUtf8(key.sliced(instances.size()))] = QJsonDocument::fromJson(value).object();
                 } else if (key.startsWith(routes) || key == settings) {
                     anyRoute = anyRoute || key.startsWith(routes);
+                    present.insert(key);
                     Document document;
                     document.modRevision = number(kv.value("mod_revision"));
+                    configRevision = std::max(configRevision, document.modRevision);
                     document.createRevision = number(kv.value("create_revision"));
                     changes[key] = document;
                     QJsonObject object;
@@ -274,23 +279,29 @@ void FleetSync::readAll(std::function<void(bool ok)> done)
                 seedThen([this, done] { readAll(done); });
                 return;
             }
+            const bool first = m_startDone || m_fromCache;
             {
                 QMutexLocker lock(&m_mutex);
-                // Whatever is gone from the store is deleted.
+                bool deleted = false;
                 for (const auto &[key, document] : m_documents) {
-                    if (!changes.count(key))
-                        changes[key] = std::nullopt;
+                    if (!present.count(key)) {
+                        changes[key] = std::nullopt;  // gone from the store
+                        deleted = true;
+                    } else if (changes.count(key) && changes[key]
+                               && changes[key]->modRevision == document.modRevision) {
+                        changes.erase(key);  // unchanged
+                    }
                 }
-                for (auto it = m_refused.begin(); it != m_refused.end();) {
-                    const bool stillThere = std::any_of(
-                        reply.body.value("kvs").toArray().begin(), reply.body.value("kvs").toArray().end(),
-                        [&](const QJsonValue &kv) { return EtcdClient::decode(kv.toObject().value("key")) == it->first; });
-                    it = stillThere ? std::next(it) : m_refused.erase(it);
-                }
+                for (auto it = m_refused.begin(); it != m_refused.end();)
+                    it = present.count(it->first) ? std::next(it) : m_refused.erase(it);
                 m_members = std::move(members);
                 m_fromCache = false;
+                m_revision = revision;  // the watch goes on from here
+                // A deletion leaves no revision behind: the store's own is the one known to include it.
+                if (deleted)
+                    configRevision = revision;
             }
-            applyChanges(changes, revision);
+            applyChanges(changes, configRevision, first);
             watchFrom(revision + 1);
             if (done)
                 done(true);
@@ -315,27 +326,28 @@ void FleetSync::seedThen(std::function<void()> next)
             QJsonObject{{"request_put", putRequest(fleet::routeKey(m_settings.etcd.prefix, path), route.toObject())}});
     }
     // Only into an empty prefix: no route key exists (a compare over a range holds for every key in it).
-    const QJsonObject txn{
-        {"compare", QJsonArray{compare(routes, "CREATE", "EQUAL", 0, EtcdClient::prefixEnd(routes))}},
-        {"success", puts}};
-    m_client->call(QStringLiteral("/v3/kv/txn"), txn, [this, next, count = puts.size()](const EtcdClient::Reply &reply) {
-        if (!reply.ok)
-            qCWarning(lcEtcd).noquote() << "--etcd-seed: writing the local config to etcd failed:" << reply.error;
-        else if (reply.body.value("succeeded").toBool())
-            qCInfo(lcEtcd).noquote() << "--etcd-seed: wrote" << count << "key(s) of the local config under"
-                                     << m_settings.etcd.prefix;
-        else
-            qCInfo(lcEtcd).noquote() << "--etcd-seed: etcd already holds routes under" << m_settings.etcd.prefix
-                                     << "; nothing was overwritten";
-        next();
-    });
+    const QJsonObject txn{{"compare", QJsonArray{compare(routes, "CREATE", "EQUAL", 0, EtcdClient::prefixEnd(routes))}},
+                          {"success", puts}};
+    m_client->call(
+        QStringLiteral("/v3/kv/txn"), txn, [this, next, count = puts.size()](const EtcdClient::Reply &reply) {
+            if (!reply.ok)
+                qCWarning(lcEtcd).noquote() << "--etcd-seed: writing the local config to etcd failed:" << reply.error;
+            else if (reply.body.value("succeeded").toBool())
+                qCInfo(lcEtcd).noquote() << "--etcd-seed: wrote" << count << "key(s) of the local config under"
+                                         << m_settings.etcd.prefix;
+            else
+                qCInfo(lcEtcd).noquote() << "--etcd-seed: etcd already holds routes under" << m_settings.etcd.prefix
+                                         << "; nothing was overwritten";
+            next();
+        });
 }
 
 void FleetSync::watchFrom(qint64 revision)
 {
     const QByteArray prefix = m_settings.etcd.prefix.toUtf8() + '/';
     m_client->watch(
-        prefix, EtcdClient::prefixEnd(prefix), revision, [this](const QJsonObject &response) { onWatchResponse(response); },
+        prefix, EtcdClient::prefixEnd(prefix), revision,
+        [this](const QJsonObject &response) { onWatchResponse(response); },
         [this](const QString &reason) { storeLost(reason, "watch_lost"); });
     if (m_startDone) {
         const auto done = std::move(m_startDone);
@@ -419,12 +431,12 @@ void FleetSync::onWatchResponse(const QJsonObject &response)
         m_revision = std::max(m_revision, seen);
     }
     if (!changes.empty())
-        applyChanges(changes, configRevision);
+        applyChanges(changes, configRevision, false);
     else if (membersChanged || configRevision)
         emit statusChanged();
 }
 
-void FleetSync::applyChanges(const Changes &changes, qint64 revision)
+void FleetSync::applyChanges(const Changes &changes, qint64 revision, bool force)
 {
     QStringList refused;
     const bool accepted = acceptDocuments(changes, &refused);
@@ -432,7 +444,7 @@ void FleetSync::applyChanges(const Changes &changes, qint64 revision)
         QMutexLocker lock(&m_mutex);
         m_revision = std::max(m_revision, revision);
     }
-    if (accepted) {
+    if (accepted || force) {
         const ConfigStore::Change change = m_store.applyShared(quint64(revision));
         if (change.applied()) {
             {
@@ -659,10 +671,10 @@ void FleetSync::writeCache()
     }
     QSaveFile file(m_options.cacheFile);
     // It holds the fleet's secrets (JWT secret, admin token): owner only.
-    if (!file.open(QIODevice::WriteOnly)
-        || !file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner)
+    if (!file.open(QIODevice::WriteOnly) || !file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner)
         || file.write(QJsonDocument(cache).toJson(QJsonDocument::Compact)) < 0 || !file.commit())
-        qCWarning(lcEtcd).noquote() << "cannot write the fleet cache" << m_options.cacheFile << ":" << file.errorString();
+        qCWarning(lcEtcd).noquote() << "cannot write the fleet cache" << m_options.cacheFile << ":"
+                                    << file.errorString();
 }
 
 bool FleetSync::loadCache(QString *error)
@@ -723,8 +735,9 @@ SharedConfigStore::Publication FleetSync::publish(const Config &current, const C
         QMutexLocker lock(&m_mutex);
         if (!m_storeUp) {
             publication.outcome = Publication::Unavailable;
-            publication.message = QStringLiteral("the config store (etcd at %1) is unreachable: %2; nothing was changed")
-                                      .arg(m_settings.etcd.endpoints.join(QLatin1String(", ")), m_lastError);
+            publication.message =
+                QStringLiteral("the config store (etcd at %1) is unreachable: %2; nothing was changed")
+                    .arg(m_settings.etcd.endpoints.join(QLatin1String(", ")), m_lastError);
             return publication;
         }
         // Each key written or deleted must still be as this instance saw it (absent: still absent).
@@ -821,7 +834,8 @@ QJsonObject FleetSync::status() const
     }
     QJsonArray problems;
     for (const auto &[key, refusal] : m_refused)
-        problems.append(QJsonObject{{"key", QString::fromUtf8(key)}, {"revision", refusal.modRevision}, {"error", refusal.error}});
+        problems.append(
+            QJsonObject{{"key", QString::fromUtf8(key)}, {"revision", refusal.modRevision}, {"error", refusal.error}});
     QJsonObject store{{"up", m_storeUp},
                       {"endpoints", QJsonArray::fromStringList(m_settings.etcd.endpoints)},
                       {"prefix", m_settings.etcd.prefix},

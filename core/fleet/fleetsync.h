@@ -48,7 +48,7 @@ public:
     // Revokes the membership lease (the instance leaves the member list at once) and stops.
     void stop();
 
-    QJsonObject status() const;    // GET /api/cluster
+    QJsonObject status() const;      // GET /api/cluster
     QByteArray metricsText() const;  // kairos_config_store_up, kairos_config_revision, ...
     QString instanceName() const { return m_options.instanceName; }
 
@@ -79,7 +79,9 @@ private:
     void seedThen(std::function<void()> next);
     void watchFrom(qint64 revision);
     void onWatchResponse(const QJsonObject &response);
-    void applyChanges(const Changes &changes, qint64 revision);
+    // Validates and applies what changed; `force`: apply even when nothing did (the first read
+    // replaces the local file's routes, a re-read after the cache replaces the cached config).
+    void applyChanges(const Changes &changes, qint64 revision, bool force);
     bool acceptDocuments(Changes changes, QStringList *refusedKeys);
     void storeLost(const QString &reason, const char *errorReason);
     void storeReached();
@@ -100,7 +102,7 @@ private:
     const Options m_options;
     const QDateTime m_started = QDateTime::currentDateTimeUtc();
     QThread m_thread;
-    QObject *m_context = nullptr;  // lives on m_thread: the etcd work's timers and replies
+    QObject *m_context = nullptr;    // lives on m_thread: the etcd work's timers and replies
     EtcdClient *m_client = nullptr;  // on m_thread
     QObject *m_reconnectTimer = nullptr;
     int m_backoffMs = 0;
@@ -109,7 +111,7 @@ private:
     std::function<void(bool, QString)> m_startDone;
 
     mutable QMutex m_mutex;
-    QJsonObject m_local;  // the local file
+    QJsonObject m_local;                         // the local file
     std::map<QByteArray, Document> m_documents;  // accepted: settings and routes
     std::map<QByteArray, Refusal> m_refused;
     std::map<QString, QJsonObject> m_members;
