@@ -10,12 +10,13 @@ cd "$(dirname "$0")/.."
 ./scripts/format.sh --check
 jobs=$(nproc)
 
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+# Tests ON explicitly: scripts/run.sh configures the same build folder without them.
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DKAIROS_BUILD_TESTS=ON >/dev/null
 cmake --build build -j "$jobs"
 (cd build && QT_QPA_PLATFORM=offscreen ctest --output-on-failure -j "$jobs")
 
 if [ "${KAIROS_SKIP_SANITIZE:-0}" != "1" ]; then
-    cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKAIROS_SANITIZE=ON >/dev/null
+    cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKAIROS_SANITIZE=ON -DKAIROS_BUILD_TESTS=ON >/dev/null
     cmake --build build-sanitize -j "$jobs"
     (cd build-sanitize && QT_QPA_PLATFORM=offscreen ASAN_OPTIONS=detect_leaks=1 \
         UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure)

@@ -442,6 +442,39 @@ private slots:
         QTest::newRow("bad trusted proxy")
             << withRoute([](QJsonObject &) {}, {{"server", QJsonObject{{"trusted_proxies", QJsonArray{"nope"}}}}})
             << "server.trusted_proxies[0]: must be an address or CIDR such as 10.0.0.0/8 (got \"nope\")";
+        const auto withEtcd = [&](const QJsonObject &etcd, const QJsonObject &cluster = {}) {
+            QJsonObject section = cluster;
+            section.insert("etcd", etcd);
+            return withRoute([](QJsonObject &) {}, {{"cluster", section}});
+        };
+        const QJsonArray endpoints{"http://127.0.0.1:2379"};
+        QTest::newRow("etcd endpoint without scheme")
+            << withEtcd({{"endpoints", QJsonArray{"127.0.0.1:2379"}}})
+            << "cluster.etcd.endpoints[0]: must be an http:// or https:// URL of host and port such as "
+               "http://127.0.0.1:2379 (got \"127.0.0.1:2379\")";
+        QTest::newRow("etcd endpoint with a path")
+            << withEtcd({{"endpoints", QJsonArray{"http://127.0.0.1:2379/v3"}}})
+            << "cluster.etcd.endpoints[0]: must be an http:// or https:// URL of host and port such as "
+               "http://127.0.0.1:2379 (got \"http://127.0.0.1:2379/v3\")";
+        QTest::newRow("etcd prefix without slash")
+            << withEtcd({{"endpoints", endpoints}, {"prefix", "kairos"}})
+            << "cluster.etcd.prefix: must start with \"/\" and not end with one, such as /kairos (got \"kairos\")";
+        QTest::newRow("etcd prefix ending in slash")
+            << withEtcd({{"endpoints", endpoints}, {"prefix", "/kairos/"}})
+            << "cluster.etcd.prefix: must start with \"/\" and not end with one, such as /kairos (got \"/kairos/\")";
+        QTest::newRow("etcd user without password") << withEtcd({{"endpoints", endpoints}, {"username", "kairos"}})
+                                                    << "cluster.etcd.password: username and password go together";
+        QTest::newRow("etcd certificate without key")
+            << withEtcd({{"endpoints", endpoints}, {"cert_file", "/etc/hostname"}})
+            << "cluster.etcd.key_file: cert_file and key_file go together";
+        QTest::newRow("etcd CA file missing")
+            << withEtcd({{"endpoints", endpoints}, {"ca_file", "/nonexistent/ca.pem"}})
+            << "cluster.etcd.ca_file: cannot read \"/nonexistent/ca.pem\"";
+        QTest::newRow("etcd timeout too short") << withEtcd({{"endpoints", endpoints}, {"timeout_ms", 10}})
+                                                << "cluster.etcd.timeout_ms: must be between 100 and 600000 (got 10)";
+        QTest::newRow("instance name with slash")
+            << withEtcd({{"endpoints", endpoints}}, {{"instance_name", "a/b"}})
+            << "cluster.instance_name: must not hold \"/\" or control characters (got \"a/b\")";
         const QString h2cRefused = QStringLiteral(
             "cannot be allowed: an HTTP/2 connection to the backend would carry requests for any path, past routes, "
             "methods and authentication");
@@ -707,6 +740,26 @@ private slots:
         route.insert("external_path", "nope");
         const ConfigLoadResult result = loadConfig(configWithRoute(route));
         QCOMPARE(result.errors.size(), 2);
+    }
+
+    void clusterSectionRoundTrips()
+    {
+        const QJsonObject cluster{
+            {"etcd", QJsonObject{{"endpoints", QJsonArray{"http://10.0.0.5:2379", "https://10.0.0.6:2379"}},
+                                 {"prefix", "/edge"},
+                                 {"username", "kairos"},
+                                 {"password", "pw"},
+                                 {"timeout_ms", 2000}}},
+            {"instance_name", "edge-1"},
+            {"cache_file", "/var/lib/kairos/cache.json"}};
+        const ConfigLoadResult result = loadConfig(configWithRoute(validRoute(), {{"cluster", cluster}}));
+        QVERIFY2(result.ok(), qPrintable(result.errorSummary()));
+        QVERIFY(result.config->cluster.enabled());
+        QCOMPARE(result.config->cluster.etcd.endpoints.size(), 2);
+        QCOMPARE(result.config->cluster.etcd.timeoutMs, 2000);
+        QCOMPARE(configToJson(*result.config)["cluster"].toObject(), cluster);
+        QVERIFY(!loadConfig(configWithRoute(validRoute())).config->cluster.enabled());
+        QVERIFY(!configToJson(*loadConfig(configWithRoute(validRoute())).config).contains("cluster"));
     }
 
     void unknownKeysAreWarningsAndKept()
