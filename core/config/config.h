@@ -127,12 +127,13 @@ struct RouteOverrides {
     std::optional<int> connectTimeoutMs;         // overrides server.connect_timeout_ms
     std::optional<int> responseTimeoutMs;        // overrides server.response_timeout_ms
     std::optional<QStringList> allowedUpgrades;  // overrides the top-level allowed_upgrades
+    std::optional<int> tunnelIdleTimeoutMs;      // overrides server.tunnel_idle_timeout_ms
     SettingsOverride circuitBreaker;
     SettingsOverride healthCheck;
 
     bool isEmpty() const
     {
-        return !maxBodyBytes && !connectTimeoutMs && !responseTimeoutMs && !allowedUpgrades
+        return !maxBodyBytes && !connectTimeoutMs && !responseTimeoutMs && !allowedUpgrades && !tunnelIdleTimeoutMs
                && circuitBreaker.keys.isEmpty() && healthCheck.keys.isEmpty();
     }
 };
@@ -164,6 +165,10 @@ struct ServerSettings {
     int idleTimeoutMs = 60'000;
     int connectTimeoutMs = 5'000;
     int responseTimeoutMs = 30'000;
+    // An upgraded connection (WebSocket) with no byte either way for this long is closed on both
+    // sides: a client gone without a FIN would otherwise hold two descriptors for ever.
+    int tunnelIdleTimeoutMs = 3'600'000;
+    int tcpKeepaliveSeconds = 60;  // SO_KEEPALIVE idle time on client and backend sockets; 0 = off
     // Idle connections kept open to each backend, per worker thread (more are closed when they
     // come back). As many as a burst needed, so the next burst does not reconnect them all.
     int maxIdleUpstreamConnections = 256;

@@ -261,6 +261,8 @@ ServerSettings readServer(const QJsonObject &object, QList<ConfigProblem> &error
     server.idleTimeoutMs = reader.integer(QStringLiteral("idle_timeout_ms"), server.idleTimeoutMs);
     server.connectTimeoutMs = reader.integer(QStringLiteral("connect_timeout_ms"), server.connectTimeoutMs);
     server.responseTimeoutMs = reader.integer(QStringLiteral("response_timeout_ms"), server.responseTimeoutMs);
+    server.tunnelIdleTimeoutMs = reader.integer(QStringLiteral("tunnel_idle_timeout_ms"), server.tunnelIdleTimeoutMs);
+    server.tcpKeepaliveSeconds = reader.integer(QStringLiteral("tcp_keepalive_s"), server.tcpKeepaliveSeconds);
     server.maxIdleUpstreamConnections =
         reader.integer(QStringLiteral("max_idle_upstream_connections"), server.maxIdleUpstreamConnections);
     server.trustedProxies = reader.stringList(QStringLiteral("trusted_proxies"));
@@ -393,6 +395,8 @@ Route readRoute(const QJsonObject &object, const QString &path, QList<ConfigProb
         overrides.connectTimeoutMs = reader.integer(QStringLiteral("connect_timeout_ms"), 0);
     if (reader.has(QStringLiteral("response_timeout_ms")))
         overrides.responseTimeoutMs = reader.integer(QStringLiteral("response_timeout_ms"), 0);
+    if (reader.has(QStringLiteral("tunnel_idle_timeout_ms")))
+        overrides.tunnelIdleTimeoutMs = reader.integer(QStringLiteral("tunnel_idle_timeout_ms"), 0);
     if (reader.has(QStringLiteral("allowed_upgrades")))
         overrides.allowedUpgrades = reader.stringList(QStringLiteral("allowed_upgrades"));
 

@@ -40,6 +40,8 @@ public:
         checkRange(QStringLiteral("server.idle_timeout_ms"), server.idleTimeoutMs, 1, 86'400'000);
         checkRange(QStringLiteral("server.connect_timeout_ms"), server.connectTimeoutMs, 1, 3'600'000);
         checkRange(QStringLiteral("server.response_timeout_ms"), server.responseTimeoutMs, 1, 86'400'000);
+        checkRange(QStringLiteral("server.tunnel_idle_timeout_ms"), server.tunnelIdleTimeoutMs, 1000, 604'800'000);
+        checkRange(QStringLiteral("server.tcp_keepalive_s"), server.tcpKeepaliveSeconds, 0, 7200);
         checkRange(QStringLiteral("server.max_idle_upstream_connections"), server.maxIdleUpstreamConnections, 0,
                    100'000);
         checkNetworks(QStringLiteral("server.trusted_proxies"), server.trustedProxies);
@@ -195,6 +197,9 @@ public:
             checkRange(path + QLatin1String(".max_body_bytes"), *route.overrides->maxBodyBytes, 0, Q_INT64_C(1) << 50);
         if (route.overrides->connectTimeoutMs)
             checkRange(path + QLatin1String(".connect_timeout_ms"), *route.overrides->connectTimeoutMs, 1, 3'600'000);
+        if (route.overrides->tunnelIdleTimeoutMs)
+            checkRange(path + QLatin1String(".tunnel_idle_timeout_ms"), *route.overrides->tunnelIdleTimeoutMs, 1000,
+                       604'800'000);
         if (route.overrides->responseTimeoutMs)
             checkRange(path + QLatin1String(".response_timeout_ms"), *route.overrides->responseTimeoutMs, 1,
                        86'400'000);

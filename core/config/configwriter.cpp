@@ -105,6 +105,8 @@ QJsonObject serverToJson(const ServerSettings &server)
     putIfChanged(object, "idle_timeout_ms", server.idleTimeoutMs, defaults.idleTimeoutMs);
     putIfChanged(object, "connect_timeout_ms", server.connectTimeoutMs, defaults.connectTimeoutMs);
     putIfChanged(object, "response_timeout_ms", server.responseTimeoutMs, defaults.responseTimeoutMs);
+    putIfChanged(object, "tunnel_idle_timeout_ms", server.tunnelIdleTimeoutMs, defaults.tunnelIdleTimeoutMs);
+    putIfChanged(object, "tcp_keepalive_s", server.tcpKeepaliveSeconds, defaults.tcpKeepaliveSeconds);
     putIfChanged(object, "max_idle_upstream_connections", server.maxIdleUpstreamConnections,
                  defaults.maxIdleUpstreamConnections);
     putListIfChanged(object, "trusted_proxies", server.trustedProxies, defaults.trustedProxies);
@@ -167,6 +169,8 @@ QJsonObject routeToJson(const Route &route)
         object.insert(QLatin1String("connect_timeout_ms"), *route.overrides->connectTimeoutMs);
     if (route.overrides->responseTimeoutMs)
         object.insert(QLatin1String("response_timeout_ms"), *route.overrides->responseTimeoutMs);
+    if (route.overrides->tunnelIdleTimeoutMs)
+        object.insert(QLatin1String("tunnel_idle_timeout_ms"), *route.overrides->tunnelIdleTimeoutMs);
     if (route.overrides->allowedUpgrades)
         object.insert(QLatin1String("allowed_upgrades"), toArray(*route.overrides->allowedUpgrades));
     if (route.timeoutMs != Route().timeoutMs)

@@ -142,6 +142,14 @@ void ClientConnection::armIdleDeadline()
 
 void ClientConnection::checkDeadlines(qint64 nowMs)
 {
+    if (m_tunnel) {
+        if (m_tunnel->isIdle(nowMs)) {
+            qCInfo(lcProxy).noquote() << "closing the upgraded connection of" << m_transport->peerAddress().toString()
+                                      << "- no byte either way for the tunnel idle timeout";
+            m_tunnel->close();  // its finished() closes this connection: nothing after this line
+        }
+        return;
+    }
     if (m_headerDeadline && nowMs >= m_headerDeadline) {
         m_headerDeadline = 0;
         onHeaderTimeout();
@@ -799,6 +807,11 @@ void ClientConnection::exchangeUpgraded(http::ResponseHead head, std::unique_ptr
                                         QByteArray bufferedFromUpstream)
 {
     RequestRecord &rec = record();
+    const ActiveRequest &current = activeRequest();
+    const Route *route = current.snapshot->config->findRoute(rec.routePath);
+    const int tunnelIdleTimeoutMs = route && route->overrides->tunnelIdleTimeoutMs
+                                        ? *route->overrides->tunnelIdleTimeoutMs
+                                        : current.snapshot->config->server.tunnelIdleTimeoutMs;
     const QByteArray upgrade = head.headers.value("upgrade");
     removeHopByHopFields(head.headers);
     head.headers.add("Connection", "Upgrade");
@@ -813,7 +826,7 @@ void ClientConnection::exchangeUpgraded(http::ResponseHead head, std::unique_ptr
     retireExchange();
     m_phase = Phase::Tunneling;
     m_headerDeadline = m_idleDeadline = 0;
-    m_tunnel = new Tunnel(m_transport, std::move(upstream));
+    m_tunnel = new Tunnel(m_transport, std::move(upstream), tunnelIdleTimeoutMs);
     QObject::connect(m_tunnel, &Tunnel::finished, m_tunnel, [this] {
         m_transport->setListener(this);  // the tunnel let go of it: its close must reach onDisconnected()
         m_phase = Phase::ReadingHead;    // lets closeConnection() run its course

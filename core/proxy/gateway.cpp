@@ -2,6 +2,7 @@
 
 #include "runtime/acceptor.h"
 #include "runtime/epolldispatcher.h"
+#include "runtime/sockettransport.h"
 #include "worker.h"
 
 #include <QLoggingCategory>
@@ -63,6 +64,7 @@ QList<HealthChecker::Target> healthTargets(const GatewaySnapshot &snapshot)
 
 void Gateway::applyConfig(ConfigSnapshot config)
 {
+    SocketTransport::setTcpKeepAlive(config->server.tcpKeepaliveSeconds);
     GatewaySnapshotPtr compiled =
         std::make_shared<const GatewaySnapshot>(std::move(config), m_registry, m_routeMetrics);
     GatewaySnapshotPtr previous = std::atomic_exchange(&m_snapshot, compiled);

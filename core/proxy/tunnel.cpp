@@ -1,13 +1,19 @@
 #include "tunnel.h"
 
+#include "runtime/deadlines.h"
+
 namespace kairos {
 
 namespace {
 constexpr qint64 kReadBytes = 64 * 1024;
 }  // namespace
 
-Tunnel::Tunnel(Transport *client, std::unique_ptr<UpstreamConnection> upstream, QObject *parent)
-    : QObject(parent), m_client(client), m_upstream(std::move(upstream))
+Tunnel::Tunnel(Transport *client, std::unique_ptr<UpstreamConnection> upstream, int idleTimeoutMs, QObject *parent)
+    : QObject(parent),
+      m_client(client),
+      m_upstream(std::move(upstream)),
+      m_idleTimeoutMs(idleTimeoutMs),
+      m_lastActivityMs(Deadlines::nowMs())
 {}
 
 Tunnel::~Tunnel()
@@ -35,6 +41,7 @@ void Tunnel::pump(Transport &from, Transport &to)
         const qint64 got = from.read(m_buffer.data(), kReadBytes);
         if (got <= 0)
             break;
+        m_lastActivityMs = Deadlines::nowMs();
         to.write(QByteArrayView(m_buffer).first(got));
     }
 }

@@ -3,6 +3,7 @@
 #include <QHostInfo>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -30,13 +31,34 @@ QHostAddress addressOf(const sockaddr_storage &storage)
     return address;
 }
 
-void setNoDelay(int descriptor)
+std::atomic<int> keepAliveSeconds{60};
+
+void setSocketOptions(int descriptor)
 {
     const int on = 1;
     ::setsockopt(descriptor, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    applyTcpKeepAlive(descriptor);
 }
 
 }  // namespace
+
+void applyTcpKeepAlive(qintptr descriptor)
+{
+    const int on = 1;
+    // A peer gone without a FIN (a NAT that forgot the flow, a laptop lid) is found by the kernel:
+    // probes after `seconds` idle, every seconds/3 (at least 1 s), 3 unanswered close the socket.
+    const int seconds = keepAliveSeconds.load(std::memory_order_relaxed);
+    if (seconds <= 0)
+        return;
+    const int interval = std::max(1, seconds / 3);
+    const int probes = 3;
+    ::setsockopt(descriptor, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+    ::setsockopt(descriptor, IPPROTO_TCP, TCP_KEEPIDLE, &seconds, sizeof seconds);
+    ::setsockopt(descriptor, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+    ::setsockopt(descriptor, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
+}
+
+namespace {}  // namespace
 
 OutputBatch::OutputBatch()
 {
@@ -55,6 +77,11 @@ OutputBatch::~OutputBatch()
     batchedTransports.clear();
 }
 
+void SocketTransport::setTcpKeepAlive(int idleSeconds)
+{
+    keepAliveSeconds.store(idleSeconds, std::memory_order_relaxed);
+}
+
 SocketTransport::SocketTransport() = default;
 
 SocketTransport::SocketTransport(int descriptor) : m_descriptor(descriptor)
@@ -62,7 +89,7 @@ SocketTransport::SocketTransport(int descriptor) : m_descriptor(descriptor)
     const int flags = ::fcntl(descriptor, F_GETFL);
     if (flags >= 0 && !(flags & O_NONBLOCK))
         ::fcntl(descriptor, F_SETFL, flags | O_NONBLOCK);
-    setNoDelay(descriptor);
+    setSocketOptions(descriptor);
     sockaddr_storage peer{};
     socklen_t length = sizeof peer;
     if (::getpeername(descriptor, reinterpret_cast<sockaddr *>(&peer), &length) == 0)
@@ -165,7 +192,7 @@ void SocketTransport::connectToNextAddress()
         connectFailed(errno);  // e.g. no IPv6 on this host: the next address may do
         return;
     }
-    setNoDelay(m_descriptor);
+    setSocketOptions(m_descriptor);
     m_state = State::Connecting;
     if (::connect(m_descriptor, reinterpret_cast<sockaddr *>(&target), length) < 0 && errno != EINPROGRESS) {
         connectFailed(errno);

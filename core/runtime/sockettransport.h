@@ -27,9 +27,16 @@ public:
     OutputBatch &operator=(const OutputBatch &) = delete;
 };
 
+// TCP keepalive as SocketTransport::setTcpKeepAlive() last set it, on any connected socket.
+void applyTcpKeepAlive(qintptr descriptor);
+
 class SocketTransport final : public Transport, private PollClient
 {
 public:
+    // For sockets opened from now on, on every thread: TCP keepalive after this many idle
+    // seconds (0 = off). Default 60.
+    static void setTcpKeepAlive(int idleSeconds);
+
     SocketTransport();  // then connectToHost()
     // Takes an accepted, connected descriptor.
     explicit SocketTransport(int descriptor);

@@ -16,6 +16,7 @@ TlsTransport::TlsTransport(bool verifyPeer) : m_socket(new QSslSocket(this))
     m_socket->setReadBufferSize(kSocketReadBufferBytes);
     if (!verifyPeer)
         m_socket->setPeerVerifyMode(QSslSocket::VerifyNone);
+    connect(m_socket, &QSslSocket::connected, this, [this] { applyTcpKeepAlive(m_socket->socketDescriptor()); });
     connect(m_socket, &QSslSocket::encrypted, this, [this] {
         m_connecting = false;
         if (m_listener)

@@ -773,6 +773,49 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(running.gateway.activeConnections(), 0, 5000);
     }
 
+    // A WebSocket whose client vanished without a FIN would hold two descriptors for ever: a tunnel
+    // silent both ways for the route's tunnel_idle_timeout_ms is closed on both sides, while one
+    // that carries a message more often than that stays open.
+    void silentTunnelIsClosedAfterItsIdleTimeout()
+    {
+        QWebSocketServer server("echo", QWebSocketServer::NonSecureMode);
+        QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+        int backendClosed = 0;
+        connect(&server, &QWebSocketServer::newConnection, this, [&server, &backendClosed] {
+            QWebSocket *socket = server.nextPendingConnection();
+            socket->setParent(&server);
+            connect(socket, &QWebSocket::textMessageReceived, socket,
+                    [socket](const QString &text) { socket->sendTextMessage(text); });
+            connect(socket, &QWebSocket::disconnected, socket, [&backendClosed] { ++backendClosed; });
+        });
+        QJsonObject route = routeJson("/ws", "/", {backendJson(server.serverPort())}, {"GET"});
+        route.insert("tunnel_idle_timeout_ms", 1000);
+        RunningGateway running(makeConfig({route}, {{"idle_timeout_ms", 300}}));
+        QWebSocket silent;
+        QWebSocket active;
+        int echoes = 0;
+        connect(&active, &QWebSocket::textMessageReceived, this, [&echoes] { ++echoes; });
+        for (QWebSocket *client : {&silent, &active})
+            client->open(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(running.port())));
+        QTRY_COMPARE_WITH_TIMEOUT(silent.state(), QAbstractSocket::ConnectedState, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(active.state(), QAbstractSocket::ConnectedState, 5000);
+        QElapsedTimer clock;
+        clock.start();
+        // The active one talks every 250 ms; the silent one says nothing.
+        while (silent.state() == QAbstractSocket::ConnectedState && clock.elapsed() < 10'000) {
+            active.sendTextMessage(QStringLiteral("ping"));
+            QTest::qWait(250);
+        }
+        QCOMPARE(silent.state(), QAbstractSocket::UnconnectedState);
+        QVERIFY2(clock.elapsed() >= 900, qPrintable(QString::number(clock.elapsed())));  // not before its time
+        QTRY_COMPARE_WITH_TIMEOUT(backendClosed, 1, 5000);  // its backend side is closed too
+        QCOMPARE(active.state(), QAbstractSocket::ConnectedState);
+        QVERIFY(echoes >= 3);
+        // The server's idle_timeout_ms (300) does not apply to tunnels.
+        active.close();
+        QTRY_COMPARE_WITH_TIMEOUT(running.gateway.activeConnections(), 0, 5000);
+    }
+
     // The backend ends the tunnel while its bytes still make their way to a client that reads
     // slowly (back-pressure all along): the client gets every byte, then the connection goes.
     void tunnelClosedByTheBackendDeliversEverythingThenEnds()

@@ -1,6 +1,7 @@
 // The tunnel after a 101: a client transport and a backend connection on real sockets on
 // 127.0.0.1, with QTcpSockets as the client and the backend at the far ends.
 #include "proxy/tunnel.h"
+#include "runtime/deadlines.h"
 #include "runtime/sockettransport.h"
 
 #include "support/testsupport.h"
@@ -73,7 +74,7 @@ class TestTunnel : public QObject
     std::unique_ptr<Tunnel> m_tunnel;
 
     // A tunnel between a connected client and a connected backend, not started yet.
-    bool makeTunnel()
+    bool makeTunnel(int idleTimeoutMs = 60'000)
     {
         m_client = std::make_unique<SocketTransport>();
         m_client->connectToHost(QStringLiteral("127.0.0.1"), m_clientSide.serverPort());
@@ -91,7 +92,7 @@ class TestTunnel : public QObject
             return false;
         m_backendPeer = m_backendSide.nextPendingConnection();
         m_upstream = upstream->transport();
-        m_tunnel = std::make_unique<Tunnel>(m_client.get(), std::move(upstream));
+        m_tunnel = std::make_unique<Tunnel>(m_client.get(), std::move(upstream), idleTimeoutMs);
         return true;
     }
 
@@ -158,6 +159,26 @@ private slots:
         QVERIFY(atBackend == up);
         QVERIFY(atClient == down);
         QCOMPARE(finished.size(), 0);
+    }
+
+    // Idle means no byte either way since the later of the start and the last byte moved.
+    void idleCountsFromTheLastByteEitherWay()
+    {
+        const qint64 before = Deadlines::nowMs();
+        QVERIFY(makeTunnel(1000));
+        m_tunnel->start(kSwitching, QByteArray());
+        QVERIFY(!m_tunnel->isIdle(Deadlines::nowMs()));
+        QVERIFY(m_tunnel->isIdle(Deadlines::nowMs() + 1000));
+        QTest::qWait(30);  // so that the byte below moves at a later millisecond than the start
+        m_backendPeer->write("x");
+        QByteArray atClient;
+        QVERIFY(readUntil(m_clientPeer, atClient, kSwitching.size() + 1));
+        QVERIFY(!m_tunnel->isIdle(before + 1000 + 10));
+        QSignalSpy finished(m_tunnel.get(), &Tunnel::finished);
+        m_tunnel->close();
+        QCOMPARE(finished.size(), 1);
+        QVERIFY(!m_tunnel->isIdle(Deadlines::nowMs() + 1'000'000));  // closed: never idle again
+        QVERIFY(runUntil([&] { return m_backendPeer->state() == QAbstractSocket::UnconnectedState; }, 5000));
     }
 
     void backendClosingEndsTheTunnelAfterItsLastBytes()

@@ -9,6 +9,8 @@
 #include <memory>
 
 #include <sys/resource.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -75,6 +77,35 @@ private slots:
     {
         m_transport.reset();
         m_server.close();
+    }
+
+    // server.tcp_keepalive_s: set on accepted sockets (and on those connectToHost() opens).
+    void acceptedSocketsGetTcpKeepAlive()
+    {
+        QTcpServer server;
+        QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+        const auto keepAliveOf = [&server](int idleSeconds, int *idle) {
+            SocketTransport::setTcpKeepAlive(idleSeconds);
+            QTcpSocket client;
+            client.connectToHost(QHostAddress::LocalHost, server.serverPort());
+            if (!server.waitForNewConnection(5000))
+                return -1;
+            QTcpSocket *accepted = server.nextPendingConnection();
+            const int descriptor = ::dup(int(accepted->socketDescriptor()));
+            SocketTransport transport(descriptor);
+            int on = 0;
+            socklen_t length = sizeof on;
+            ::getsockopt(descriptor, SOL_SOCKET, SO_KEEPALIVE, &on, &length);
+            length = sizeof *idle;
+            ::getsockopt(descriptor, IPPROTO_TCP, TCP_KEEPIDLE, idle, &length);
+            delete accepted;
+            return on;
+        };
+        int idle = 0;
+        QCOMPARE(keepAliveOf(45, &idle), 1);
+        QCOMPARE(idle, 45);
+        QCOMPARE(keepAliveOf(0, &idle), 0);
+        SocketTransport::setTcpKeepAlive(60);
     }
 
     void bytesBothWaysThenThePeerCloses()
