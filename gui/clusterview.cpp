@@ -64,13 +64,17 @@ void ClusterView::setStatus(const QJsonObject &status)
 {
     const QJsonObject store = status.value(QLatin1String("store")).toObject();
     const bool up = store.value(QLatin1String("up")).toBool();
-    QString text = tr("This instance: <b>%1</b> · etcd %2 at %3, prefix %4 · serving revision %5")
-                       .arg(status.value(QLatin1String("instance")).toString().toHtmlEscaped(),
-                            up ? tr("<span style='color:#2e7d32'>up</span>")
-                               : tr("<span style='color:#b02020'>down</span>"),
-                            store.value(QLatin1String("endpoints")).toVariant().toStringList().join(QLatin1String(", ")).toHtmlEscaped(),
-                            store.value(QLatin1String("prefix")).toString().toHtmlEscaped())
-                       .arg(store.value(QLatin1String("revision")).toInteger());
+    QString text =
+        tr("This instance: <b>%1</b> · etcd %2 at %3, prefix %4 · serving revision %5")
+            .arg(status.value(QLatin1String("instance")).toString().toHtmlEscaped(),
+                 up ? tr("<span style='color:#2e7d32'>up</span>") : tr("<span style='color:#b02020'>down</span>"),
+                 store.value(QLatin1String("endpoints"))
+                     .toVariant()
+                     .toStringList()
+                     .join(QLatin1String(", "))
+                     .toHtmlEscaped(),
+                 store.value(QLatin1String("prefix")).toString().toHtmlEscaped())
+            .arg(store.value(QLatin1String("revision")).toInteger());
     if (!up && store.contains(QLatin1String("error")))
         text += QStringLiteral("<br>") + store.value(QLatin1String("error")).toString().toHtmlEscaped();
     if (store.contains(QLatin1String("serving_from_cache")))

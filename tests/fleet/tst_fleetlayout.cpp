@@ -32,14 +32,13 @@ private slots:
 
     void sharedAndLocalSections()
     {
-        const QJsonObject config{
-            {"version", 1},
-            {"server", QJsonObject{{"port", 5901}}},
-            {"cluster", QJsonObject{{"instance_name", "a"}}},
-            {"admin", QJsonObject{{"listen", "127.0.0.1:5999"}, {"token", "t"}}},
-            {"jwt", QJsonObject{{"secret", "s"}}},
-            {"x-team", "payments"},
-            {"routers", QJsonArray{QJsonObject{{"external_path", "/a"}}}}};
+        const QJsonObject config{{"version", 1},
+                                 {"server", QJsonObject{{"port", 5901}}},
+                                 {"cluster", QJsonObject{{"instance_name", "a"}}},
+                                 {"admin", QJsonObject{{"listen", "127.0.0.1:5999"}, {"token", "t"}}},
+                                 {"jwt", QJsonObject{{"secret", "s"}}},
+                                 {"x-team", "payments"},
+                                 {"routers", QJsonArray{QJsonObject{{"external_path", "/a"}}}}};
         const QJsonObject shared = fleet::sharedSettings(config);
         QCOMPARE(shared, (QJsonObject{{"admin", QJsonObject{{"token", "t"}}},
                                       {"jwt", QJsonObject{{"secret", "s"}}},
@@ -62,8 +61,8 @@ private slots:
         const QJsonObject settings{{"server", QJsonObject{{"port", 80}}},
                                    {"admin", QJsonObject{{"token", "t"}, {"listen", "0.0.0.0:1"}}},
                                    {"jwt", QJsonObject{{"secret", "shared"}}}};
-        const QJsonObject composed =
-            fleet::composeConfig(local, settings, {QJsonObject{{"external_path", "/a"}}, QJsonObject{{"external_path", "/b"}}});
+        const QJsonObject composed = fleet::composeConfig(
+            local, settings, {QJsonObject{{"external_path", "/a"}}, QJsonObject{{"external_path", "/b"}}});
         QCOMPARE(composed["server"].toObject()["port"].toInt(), 5901);
         QCOMPARE(composed["admin"].toObject(), (QJsonObject{{"token", "t"}, {"listen", "127.0.0.1:5999"}}));
         QCOMPARE(composed["jwt"].toObject()["secret"].toString(), QStringLiteral("shared"));
