@@ -130,14 +130,29 @@ AccessLog::~AccessLog()
 
 bool AccessLog::openFile(const QString &path, QString *error)
 {
-    flush();  // what was meant for stderr goes there
-    QMutexLocker lock(&m_buffersMutex);
-    m_file.setFileName(path);
-    if (!m_file.open(QIODevice::WriteOnly | QIODevice::Append)) {
-        *error = QStringLiteral("cannot open access log %1: %2").arg(path, m_file.errorString());
+    if (!switchToFile(path, error))
+        return false;
+    m_toFile = true;
+    return true;
+}
+
+bool AccessLog::reopen(QString *error)
+{
+    return !m_toFile || switchToFile(m_file->fileName(), error);
+}
+
+// What is waiting goes to the old descriptor, the lines after it to the new file.
+bool AccessLog::switchToFile(const QString &path, QString *error)
+{
+    auto file = std::make_unique<QFile>(path);
+    if (!file->open(QIODevice::WriteOnly | QIODevice::Append)) {
+        *error = QStringLiteral("cannot open access log %1: %2").arg(path, file->errorString());
         return false;
     }
-    m_descriptor = m_file.handle();  // written with write(2): O_APPEND keeps each block whole
+    flush();
+    QMutexLocker lock(&m_writeMutex);
+    m_descriptor = file->handle();  // written with write(2): O_APPEND keeps each block whole
+    m_file.swap(file);              // the old file closes as `file` goes
     return true;
 }
 
@@ -150,8 +165,7 @@ QByteArray AccessLog::format(const RequestRecord &record)
 
 void AccessLog::write(const RequestRecord &record)
 {
-    const bool toFile = m_file.isOpen();
-    if (!toFile && !lcAccess().isInfoEnabled())
+    if (!m_toFile && !lcAccess().isInfoEnabled())
         return;
     ThreadBuffer &buffer = threadBuffer();
     QMutexLocker lock(&buffer.mutex);
@@ -197,7 +211,7 @@ AccessLog::ThreadBuffer &AccessLog::threadBuffer()
 // "2026-11-28T15:03:57.430 INFO  kairos.access: " in local time. The date is made once a second.
 void AccessLog::appendStamp(ThreadBuffer &buffer, qint64 epochMs) const
 {
-    const bool toFile = m_file.isOpen();
+    const bool toFile = m_toFile;
     const qint64 second = epochMs / 1000;
     if (second != buffer.stampSecond) {
         const std::time_t time = std::time_t(second);

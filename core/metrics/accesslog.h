@@ -7,6 +7,9 @@
 // about a fifth of the proxy's throughput (docs/BENCHMARKS.md). Blocks hold whole lines and are
 // written one at a time, so lines of different threads never mix (not even in a pipe, where a
 // write of more than 4 KiB is not atomic); flush() and the destructor write what is left.
+//
+// Log rotation renames the file and asks for reopen() (SIGUSR1, as nginx does): the lines
+// gathered until then go to the renamed file, the next ones to a new file at the path.
 #pragma once
 
 #include "metrics/requestrecord.h"
@@ -32,6 +35,10 @@ public:
 
     // Appends to the file from now on; false (and an error) when it cannot be opened.
     bool openFile(const QString &path, QString *error);
+    // Opens the file at the path given to openFile() again, creating it if it is gone; false (and
+    // an error) when it cannot be opened, and lines go on to the file open until then. Without a
+    // file (the log goes to stderr) there is nothing to reopen: true.
+    bool reopen(QString *error);
     void write(const RequestRecord &record);  // from any thread
     void flush();                             // from any thread
 
@@ -43,10 +50,12 @@ private:
     ThreadBuffer &threadBuffer();
     void appendStamp(ThreadBuffer &buffer, qint64 epochMs) const;
     void writeOut(QByteArray &lines);
+    bool switchToFile(const QString &path, QString *error);
 
-    const quint64 m_id;  // tells this log's thread buffers from those of an earlier one
-    QFile m_file;
-    int m_descriptor;
+    const quint64 m_id;             // tells this log's thread buffers from those of an earlier one
+    bool m_toFile = false;          // set before requests come, by openFile()
+    std::unique_ptr<QFile> m_file;  // replaced under m_writeMutex
+    int m_descriptor;               // m_file's, or stderr's; read under m_writeMutex
     QMutex m_buffersMutex;
     QMutex m_writeMutex;  // one block at a time on the descriptor
     std::vector<std::unique_ptr<ThreadBuffer>> m_buffers;

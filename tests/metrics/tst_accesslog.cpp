@@ -1,5 +1,6 @@
 // The access log: its line, whole lines from many threads, written in blocks yet never lost,
-// and the stderr form that follows the log's format and logging rules.
+// reopened after log rotation, and the stderr form that follows the log's format and logging
+// rules.
 #include "metrics/accesslog.h"
 
 #include <QLoggingCategory>
@@ -7,6 +8,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <atomic>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -184,6 +186,87 @@ private slots:
         QString error;
         QVERIFY(!log.openFile(QStringLiteral("/nonexistent-dir/access.log"), &error));
         QVERIFY2(error.contains("/nonexistent-dir/access.log"), qPrintable(error));
+    }
+
+    void reopenAfterRenameStartsANewFile()
+    {
+        LogFile file;
+        QVERIFY2(file.opened, qPrintable(file.error));
+        file.log->write(record("before"));
+        const QString rotated = file.path + ".1";
+        QVERIFY(QFile::rename(file.path, rotated));
+        file.log->write(record("waiting"));  // gathered before the reopen: goes to the renamed file
+        QString error;
+        QVERIFY2(file.log->reopen(&error), qPrintable(error));
+        QVERIFY(QFile::exists(file.path));
+        file.log->write(record("after"));
+        file.log.reset();
+        const QByteArray old = readAll(rotated);
+        QVERIFY(old.contains("request_id=before\n") && old.contains("request_id=waiting\n"));
+        QVERIFY(!old.contains("request_id=after"));
+        QVERIFY(readAll(file.path).endsWith("request_id=after\n"));
+        QCOMPARE(readAll(file.path).count('\n'), 1);
+    }
+
+    void reopenWhileThreadsWriteLosesNoLine()
+    {
+        constexpr int kThreads = 3;
+        constexpr int kEach = 5'000;
+        constexpr int kRotations = 20;
+        LogFile file;
+        QVERIFY2(file.opened, qPrintable(file.error));
+        std::atomic<int> running{kThreads};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < kThreads; ++t) {
+            threads.emplace_back([log = file.log.get(), t, &running] {
+                for (int i = 0; i < kEach; ++i)
+                    log->write(record(QByteArray::number(t) + '-' + QByteArray::number(i)));
+                --running;
+            });
+        }
+        int rotations = 0;
+        for (; rotations < kRotations && running > 0; ++rotations) {
+            QVERIFY(QFile::rename(file.path, file.path + '.' + QString::number(rotations)));
+            QString error;
+            QVERIFY2(file.log->reopen(&error), qPrintable(error));
+        }
+        for (std::thread &thread : threads)
+            thread.join();
+        file.log.reset();
+        QByteArray all = readAll(file.path);
+        for (int i = 0; i < rotations; ++i)
+            all += readAll(file.path + '.' + QString::number(i));
+        const QList<QByteArray> lines = all.split('\n');
+        QCOMPARE(lines.size(), kThreads * kEach + 1);
+        QSet<QByteArray> ids;
+        for (int i = 0; i < lines.size() - 1; ++i) {
+            QVERIFY2(lines[i].startsWith("2023-11-14T22:13:20.123Z 192.168.10.7 "), lines[i].constData());
+            ids.insert(lines[i].mid(lines[i].lastIndexOf('=') + 1));
+        }
+        QCOMPARE(ids.size(), kThreads * kEach);
+    }
+
+    void reopenFailureKeepsTheOpenFile()
+    {
+        LogFile file;
+        QVERIFY2(file.opened, qPrintable(file.error));
+        const QString rotated = file.path + ".1";
+        QVERIFY(QFile::rename(file.path, rotated));
+        QVERIFY(QDir().mkdir(file.path));  // the path cannot be opened as a file
+        QString error;
+        QVERIFY(!file.log->reopen(&error));
+        QVERIFY2(error.contains(file.path), qPrintable(error));
+        file.log->write(record("kept"));
+        file.log.reset();
+        QVERIFY(readAll(rotated).endsWith("request_id=kept\n"));
+    }
+
+    void reopenWithoutAFileDoesNothing()
+    {
+        AccessLog log;
+        QString error;
+        QVERIFY(log.reopen(&error));
+        QVERIFY(error.isEmpty());
     }
 };
 
