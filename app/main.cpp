@@ -69,8 +69,8 @@ int main(int argc, char **argv)
     if (options.checkOnly)
         return checkConfig(options.service.configPath);
 
-    quitOnTerminationSignals(app.get());
     kairos::GatewayService service;
+    handleUnixSignals(service);
 #ifdef KAIROS_WITH_GUI
     if (gui) {
         kairos::installTranslations(*app);

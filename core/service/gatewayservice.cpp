@@ -229,6 +229,11 @@ bool GatewayService::restart(QString *error)
     return true;
 }
 
+bool GatewayService::reopenAccessLog(QString *error)
+{
+    return !m_accessLog || m_accessLog->reopen(error);
+}
+
 bool GatewayService::isListening() const
 {
     return m_gateway && m_gateway->isListening();

@@ -64,6 +64,10 @@ public:
     const ServiceOptions &options() const { return m_options; }
     // Listening again after stop(), with the same options (the console's start/stop).
     bool restart(QString *error);
+    // Opens the access log file again at its path, after log rotation renamed it. True when there is
+    // no file to reopen (the access log goes to stderr or is off); false and *error when it cannot
+    // be opened, and lines go on to the file open until then.
+    bool reopenAccessLog(QString *error);
 
 signals:
     void listeningChanged(bool listening);
