@@ -72,6 +72,23 @@ QString Backend::connectionKey(const QString &backendKey, bool checksCertificate
     return checksCertificate ? backendKey : backendKey % QLatin1String(" (unverified)");
 }
 
+QString RateLimitSettings::keyText() const
+{
+    switch (key) {
+    case Key::ClientIp: return QStringLiteral("client_ip");
+    case Key::Route: return QStringLiteral("route");
+    case Key::Header: return QStringLiteral("header:") + keyName;
+    }
+    return QString();
+}
+
+bool RateLimitSettings::operator==(const RateLimitSettings &other) const
+{
+    return requestsPerSecond == other.requestsPerSecond && burst == other.burst && key == other.key
+           && keyName == other.keyName && headers == other.headers && maxKeys == other.maxKeys && off == other.off
+           && unknownKeys == other.unknownKeys;
+}
+
 bool Backend::operator==(const Backend &other) const
 {
     return host == other.host && port == other.port && weight == other.weight

@@ -8,6 +8,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <algorithm>
+#include <cmath>
 #include <memory>
 #include <optional>
 
@@ -122,19 +124,38 @@ private:
 };
 
 // What a route may set over the server's and top-level settings.
+// A token bucket (GCRA): a steady requests_per_second with up to `burst` at once, per key.
+struct RateLimitSettings {
+    enum class Key { ClientIp, Route, Header };
+    double requestsPerSecond = 0;
+    int burst = 0;  // 0: one second's worth (requests_per_second rounded up)
+    Key key = Key::ClientIp;
+    QString keyName;        // Header: the field's name, lower case
+    bool headers = true;    // RateLimit-* fields on every answer, not only on 429
+    int maxKeys = 100'000;  // keys tracked at once; the least recently used go first
+    bool off = false;       // a route's "rate_limit": null: none there, whatever the top level says
+    QJsonObject unknownKeys;
+
+    int effectiveBurst() const { return burst > 0 ? burst : std::max(1, int(std::ceil(requestsPerSecond))); }
+    QString keyText() const;  // as written: "client_ip", "route", "header:x-api-key"
+    bool operator==(const RateLimitSettings &other) const;
+    bool operator!=(const RateLimitSettings &other) const { return !(*this == other); }
+};
+
 struct RouteOverrides {
     std::optional<qint64> maxBodyBytes;          // overrides server.max_body_bytes
     std::optional<int> connectTimeoutMs;         // overrides server.connect_timeout_ms
     std::optional<int> responseTimeoutMs;        // overrides server.response_timeout_ms
     std::optional<QStringList> allowedUpgrades;  // overrides the top-level allowed_upgrades
     std::optional<int> tunnelIdleTimeoutMs;      // overrides server.tunnel_idle_timeout_ms
+    std::optional<RateLimitSettings> rateLimit;  // replaces the top-level rate_limit
     SettingsOverride circuitBreaker;
     SettingsOverride healthCheck;
 
     bool isEmpty() const
     {
         return !maxBodyBytes && !connectTimeoutMs && !responseTimeoutMs && !allowedUpgrades && !tunnelIdleTimeoutMs
-               && circuitBreaker.keys.isEmpty() && healthCheck.keys.isEmpty();
+               && !rateLimit && circuitBreaker.keys.isEmpty() && healthCheck.keys.isEmpty();
     }
 };
 
@@ -234,6 +255,7 @@ struct Config {
     JwtSettings jwt;
     AdminSettings admin;
     ClusterSettings cluster;
+    std::optional<RateLimitSettings> rateLimit;  // every route's, unless the route has its own
     // Upgrade protocols (RFC 9110 section 7.8) that routes tunnel; any other Upgrade is removed
     // and the request proxied as an ordinary one. "h2c" is never allowed: it would hand the
     // client an HTTP/2 connection to the backend, past routes, methods and authentication.
@@ -245,6 +267,12 @@ struct Config {
     // The top-level block with the route's own keys laid over it.
     CircuitBreakerSettings circuitBreakerFor(const Route &route) const;
     HealthCheckSettings healthCheckFor(const Route &route) const;
+    const RateLimitSettings *rateLimitFor(const Route &route) const
+    {
+        if (route.overrides->rateLimit)  // "rate_limit": null on a route: none there
+            return route.overrides->rateLimit->off ? nullptr : &*route.overrides->rateLimit;
+        return rateLimit ? &*rateLimit : nullptr;
+    }
     const QStringList &allowedUpgradesFor(const Route &route) const
     {
         return route.overrides->allowedUpgrades ? *route.overrides->allowedUpgrades : allowedUpgrades;

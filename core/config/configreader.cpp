@@ -28,6 +28,7 @@ public:
     QString childPath(const QString &key) const { return m_path.isEmpty() ? key : m_path + QLatin1Char('.') + key; }
 
     bool has(const QString &key) const { return m_object.contains(key); }
+    bool isNull(const QString &key) const { return m_object.value(key).isNull(); }
 
     QJsonValue take(const QString &key)
     {
@@ -296,6 +297,31 @@ AdminSettings readAdmin(const QJsonObject &object, QList<ConfigProblem> &errors,
     return admin;
 }
 
+RateLimitSettings readRateLimit(const QJsonObject &object, const QString &path, QList<ConfigProblem> &errors,
+                                QList<ConfigProblem> &warnings)
+{
+    ObjectReader reader(object, path, errors, warnings);
+    RateLimitSettings limit;
+    limit.requestsPerSecond = reader.number(QStringLiteral("requests_per_second"), 0);
+    limit.burst = reader.integer(QStringLiteral("burst"), 0);
+    const QString key = reader.string(QStringLiteral("key"), QStringLiteral("client_ip"));
+    if (key == QLatin1String("client_ip")) {
+        limit.key = RateLimitSettings::Key::ClientIp;
+    } else if (key == QLatin1String("route")) {
+        limit.key = RateLimitSettings::Key::Route;
+    } else if (key.startsWith(QLatin1String("header:"))) {
+        limit.key = RateLimitSettings::Key::Header;
+        limit.keyName = key.mid(7).trimmed().toLower();
+    } else {
+        reader.error(QStringLiteral("key"),
+                     QStringLiteral("must be client_ip, route or header:NAME (got \"%1\")").arg(key));
+    }
+    limit.headers = reader.boolean(QStringLiteral("headers"), true);
+    limit.maxKeys = reader.integer(QStringLiteral("max_keys"), limit.maxKeys);
+    limit.unknownKeys = reader.unknownKeys();
+    return limit;
+}
+
 ClusterSettings readCluster(const QJsonObject &object, QList<ConfigProblem> &errors, QList<ConfigProblem> &warnings)
 {
     ObjectReader reader(object, QStringLiteral("cluster"), errors, warnings);
@@ -395,6 +421,15 @@ Route readRoute(const QJsonObject &object, const QString &path, QList<ConfigProb
         overrides.connectTimeoutMs = reader.integer(QStringLiteral("connect_timeout_ms"), 0);
     if (reader.has(QStringLiteral("response_timeout_ms")))
         overrides.responseTimeoutMs = reader.integer(QStringLiteral("response_timeout_ms"), 0);
+    if (reader.has(QStringLiteral("rate_limit"))) {
+        if (reader.isNull(QStringLiteral("rate_limit"))) {
+            reader.take(QStringLiteral("rate_limit"));
+            overrides.rateLimit = RateLimitSettings();
+            overrides.rateLimit->off = true;
+        } else if (std::optional<QJsonObject> limit = reader.object(QStringLiteral("rate_limit")))
+            overrides.rateLimit =
+                readRateLimit(*limit, reader.childPath(QStringLiteral("rate_limit")), errors, warnings);
+    }
     if (reader.has(QStringLiteral("tunnel_idle_timeout_ms")))
         overrides.tunnelIdleTimeoutMs = reader.integer(QStringLiteral("tunnel_idle_timeout_ms"), 0);
     if (reader.has(QStringLiteral("allowed_upgrades")))
@@ -504,6 +539,8 @@ ConfigReadResult readConfig(const QByteArray &json)
         config.jwt = readJwt(*jwt, result.errors, result.warnings);
     if (std::optional<QJsonObject> admin = reader.object(QStringLiteral("admin")))
         config.admin = readAdmin(*admin, result.errors, result.warnings);
+    if (std::optional<QJsonObject> limit = reader.object(QStringLiteral("rate_limit")))
+        config.rateLimit = readRateLimit(*limit, QStringLiteral("rate_limit"), result.errors, result.warnings);
     if (std::optional<QJsonObject> cluster = reader.object(QStringLiteral("cluster")))
         config.cluster = readCluster(*cluster, result.errors, result.warnings);
     if (std::optional<QJsonObject> breaker = reader.object(QStringLiteral("circuit_breaker")))

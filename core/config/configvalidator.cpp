@@ -103,6 +103,19 @@ public:
         checkRange(QStringLiteral("admin.max_body_bytes"), admin.maxBodyBytes, 1024, Q_INT64_C(1) << 30);
     }
 
+    void checkRateLimit(const RateLimitSettings &limit, const QString &path)
+    {
+        if (!(limit.requestsPerSecond > 0 && limit.requestsPerSecond <= 1e9))
+            add(path + QLatin1String(".requests_per_second"),
+                QStringLiteral("must be greater than 0 and at most 1e9 (got %1)").arg(limit.requestsPerSecond));
+        checkRange(path + QLatin1String(".burst"), limit.burst, 0, 1'000'000'000);
+        checkRange(path + QLatin1String(".max_keys"), limit.maxKeys, 1, 10'000'000);
+        if (limit.key == RateLimitSettings::Key::Header && !isHttpMethodToken(limit.keyName))
+            add(path + QLatin1String(".key"),
+                QStringLiteral("header:NAME needs a field name such as header:x-api-key (got \"%1\")")
+                    .arg(limit.keyText()));
+    }
+
     void checkCluster(const ClusterSettings &cluster)
     {
         const EtcdSettings &etcd = cluster.etcd;
@@ -197,6 +210,8 @@ public:
             checkRange(path + QLatin1String(".max_body_bytes"), *route.overrides->maxBodyBytes, 0, Q_INT64_C(1) << 50);
         if (route.overrides->connectTimeoutMs)
             checkRange(path + QLatin1String(".connect_timeout_ms"), *route.overrides->connectTimeoutMs, 1, 3'600'000);
+        if (route.overrides->rateLimit && !route.overrides->rateLimit->off)
+            checkRateLimit(*route.overrides->rateLimit, path + QLatin1String(".rate_limit"));
         if (route.overrides->tunnelIdleTimeoutMs)
             checkRange(path + QLatin1String(".tunnel_idle_timeout_ms"), *route.overrides->tunnelIdleTimeoutMs, 1000,
                        604'800'000);
@@ -397,6 +412,8 @@ QList<ConfigProblem> validateConfig(const Config &config)
     validator.checkJwt(config.jwt);
     validator.checkAdmin(config.admin);
     validator.checkCluster(config.cluster);
+    if (config.rateLimit)
+        validator.checkRateLimit(*config.rateLimit, QStringLiteral("rate_limit"));
     validator.checkUpgrades(QStringLiteral("allowed_upgrades"), config.allowedUpgrades);
     validator.checkCircuitBreaker(config.circuitBreaker, QStringLiteral("circuit_breaker"));
     validator.checkHealthCheck(config.healthCheck, QStringLiteral("health_check"));

@@ -143,6 +143,18 @@ void putSectionIfNotEmpty(QJsonObject &object, const char *key, const QJsonObjec
         object.insert(QLatin1String(key), section);
 }
 
+QJsonObject rateLimitToJson(const RateLimitSettings &limit)
+{
+    const RateLimitSettings defaults;
+    QJsonObject object = startWith(limit.unknownKeys);
+    object.insert(QLatin1String("requests_per_second"), limit.requestsPerSecond);
+    putIfChanged(object, "burst", limit.burst, defaults.burst);
+    object.insert(QLatin1String("key"), limit.keyText());
+    putIfChanged(object, "headers", limit.headers, defaults.headers);
+    putIfChanged(object, "max_keys", limit.maxKeys, defaults.maxKeys);
+    return object;
+}
+
 }  // namespace
 
 QJsonObject routeToJson(const Route &route)
@@ -169,6 +181,10 @@ QJsonObject routeToJson(const Route &route)
         object.insert(QLatin1String("connect_timeout_ms"), *route.overrides->connectTimeoutMs);
     if (route.overrides->responseTimeoutMs)
         object.insert(QLatin1String("response_timeout_ms"), *route.overrides->responseTimeoutMs);
+    if (route.overrides->rateLimit)
+        object.insert(QLatin1String("rate_limit"), !route.overrides->rateLimit->off
+                                                       ? QJsonValue(rateLimitToJson(*route.overrides->rateLimit))
+                                                       : QJsonValue(QJsonValue::Null));
     if (route.overrides->tunnelIdleTimeoutMs)
         object.insert(QLatin1String("tunnel_idle_timeout_ms"), *route.overrides->tunnelIdleTimeoutMs);
     if (route.overrides->allowedUpgrades)
@@ -211,6 +227,8 @@ QJsonObject configToJson(const Config &config)
     putSectionIfNotEmpty(object, "jwt", jwtToJson(config.jwt));
     putSectionIfNotEmpty(object, "admin", adminToJson(config.admin));
     putSectionIfNotEmpty(object, "cluster", clusterToJson(config.cluster));
+    if (config.rateLimit)
+        object.insert(QLatin1String("rate_limit"), rateLimitToJson(*config.rateLimit));
     putSectionIfNotEmpty(object, "circuit_breaker", circuitBreakerToJson(config.circuitBreaker));
     putSectionIfNotEmpty(object, "health_check", healthCheckToJson(config.healthCheck));
     putListIfChanged(object, "allowed_upgrades", config.allowedUpgrades, Config().allowedUpgrades);

@@ -295,6 +295,7 @@ void ClientConnection::handleRequestHead()
         &ClientConnection::refuseConnect,  // 501
         &ClientConnection::matchRoute,     // 400 (path), 404, 405
         &ClientConnection::authenticate,   // 401, on auth_required routes
+        &ClientConnection::limitRate,      // 429, on routes with a rate_limit
         &ClientConnection::limitBody,      // 413 by Content-Length
         &ClientConnection::answerExpect,   // 417, or 100 Continue sent
     };
@@ -422,6 +423,52 @@ std::optional<ClientConnection::Refusal> ClientConnection::authenticate(Admissio
     Refusal refusal{GatewayError::fromStatus(401, reason)};
     refusal.fields.add("WWW-Authenticate", challenge);
     return refusal;
+}
+
+std::optional<ClientConnection::Refusal> ClientConnection::limitRate(Admission &admission)
+{
+    ActiveRequest &current = activeRequest();
+    RateLimiter *limiter = current.snapshot->rateLimiter(admission.match.route->index);
+    if (!limiter)
+        return std::nullopt;
+    const RateLimitSettings &settings = limiter->settings();
+    QByteArray key;
+    switch (settings.key) {
+    case RateLimitSettings::Key::Route: break;
+    case RateLimitSettings::Key::ClientIp:
+        if (!current.record.forwardedClient.isEmpty()) {
+            key = current.record.forwardedClient;  // behind a trusted proxy ("-": unreadable, one bucket)
+        } else {
+            if (m_peerText.isEmpty()) {
+                m_peerText = clientAddressText(current.record.peer);
+                m_peerHash = clientHash(m_peerText);
+            }
+            key = m_peerText;
+        }
+        break;
+    case RateLimitSettings::Key::Header:
+        // Requests without the field share one bucket: leaving it out is no way around the limit.
+        key = admission.head.headers.combinedValue(settings.keyName.toLatin1());
+        break;
+    }
+    const RateLimiter::Decision decision = limiter->admit(key, RateLimiter::nowNs());
+    http::Headers fields;
+    if (settings.headers || !decision.admitted) {
+        fields.add("RateLimit-Limit", QByteArray::number(decision.limit));
+        fields.add("RateLimit-Remaining", QByteArray::number(decision.remaining));
+        fields.add("RateLimit-Reset", QByteArray::number(decision.resetSeconds));
+        fields.add("RateLimit-Policy", limiter->policy());
+    }
+    if (decision.admitted) {
+        current.rateLimitFields = std::move(fields);
+        return std::nullopt;
+    }
+    current.record.note = "rate_limited";
+    fields.add("Retry-After", QByteArray::number(decision.retryAfterSeconds));
+    GatewayError error = GatewayError::fromStatus(429, "rate limit of " + limiter->policy() + " (key "
+                                                           + settings.keyText().toUtf8() + ") exceeded; retry in "
+                                                           + QByteArray::number(decision.retryAfterSeconds) + " s");
+    return Refusal{std::move(error), std::move(fields)};
 }
 
 std::optional<ClientConnection::Refusal> ClientConnection::limitBody(Admission &admission)
@@ -750,6 +797,8 @@ void ClientConnection::exchangeResponseHead(http::ResponseHead head, http::Messa
     if (!m_requestBodyDone)
         m_closeAfterResponse = true;  // the backend answered before the request body ended
     out.headers.add(QByteArrayLiteral("X-Request-Id"), rec.requestId);
+    for (const http::Headers::Field &field : activeRequest().rateLimitFields.fields())
+        out.headers.set(field.first, field.second);  // the gateway's limit, not the backend's
     if (m_closeAfterResponse)
         out.headers.add(QByteArrayLiteral("Connection"), QByteArrayLiteral("close"));
     else if (clientIsHttp10)

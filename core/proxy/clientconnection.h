@@ -92,6 +92,7 @@ private:
     std::optional<Refusal> refuseConnect(Admission &admission);
     std::optional<Refusal> matchRoute(Admission &admission);
     std::optional<Refusal> authenticate(Admission &admission);
+    std::optional<Refusal> limitRate(Admission &admission);
     std::optional<Refusal> limitBody(Admission &admission);
     std::optional<Refusal> answerExpect(Admission &admission);
     void serveLocally(const Admission &admission);
@@ -119,6 +120,7 @@ private:
         qint64 bodyLimit = 0;
         qint64 bodyReceived = 0;
         QByteArray localBody;
+        http::Headers rateLimitFields;  // RateLimit-* for the response, when the route's limit sends them
     };
     ActiveRequest &activeRequest() { return m_active ? *m_active : newActiveRequest(); }
     ActiveRequest &newActiveRequest();

@@ -66,7 +66,7 @@ void Gateway::applyConfig(ConfigSnapshot config)
 {
     SocketTransport::setTcpKeepAlive(config->server.tcpKeepaliveSeconds);
     GatewaySnapshotPtr compiled =
-        std::make_shared<const GatewaySnapshot>(std::move(config), m_registry, m_routeMetrics);
+        std::make_shared<const GatewaySnapshot>(std::move(config), m_registry, m_routeMetrics, &m_rateLimiters);
     GatewaySnapshotPtr previous = std::atomic_exchange(&m_snapshot, compiled);
     if (QThread::currentThread() == thread())
         afterSwap(previous, compiled);
@@ -88,6 +88,12 @@ void Gateway::afterSwap(const GatewaySnapshotPtr &previous, const GatewaySnapsho
     }
     publishUpstreamSettings();
     m_registry.prune();
+    QStringList limitedRoutes;
+    for (int i = 0; i < current->config->routes.size(); ++i) {
+        if (current->rateLimiter(i))
+            limitedRoutes.append(current->config->routes[i].externalPath);
+    }
+    m_rateLimiters.retainOnly(limitedRoutes);
 }
 
 void Gateway::publishUpstreamSettings()

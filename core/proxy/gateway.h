@@ -69,6 +69,7 @@ private:
 
     BackendRegistry m_registry;
     RouteMetricsRegistry m_routeMetrics;
+    RateLimiterRegistry m_rateLimiters;
     HealthChecker m_healthChecker;
     GatewaySnapshotPtr m_snapshot;  // read and written with std::atomic_load/atomic_store
     LocalHandler *m_localHandler = nullptr;

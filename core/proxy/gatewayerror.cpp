@@ -16,6 +16,7 @@ GatewayError GatewayError::fromStatus(int status, QByteArray message)
     case 405: type = "method_not_allowed"; break;
     case 408: type = "request_timeout"; break;
     case 413: type = "payload_too_large"; break;
+    case 429: type = "rate_limited"; break;
     case 431: type = "headers_too_large"; break;
     case 501: type = "not_implemented"; break;
     case 502: type = "bad_gateway"; break;

@@ -5,7 +5,7 @@
 namespace kairos {
 
 GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry &registry,
-                                 RouteMetricsRegistry &metrics)
+                                 RouteMetricsRegistry &metrics, RateLimiterRegistry *limits)
     : config(std::move(configSnapshot)),
       routes(config),
       rotations(size_t(config->routes.size())),
@@ -44,6 +44,19 @@ GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry 
         routeMetrics.push_back(metrics.obtain(route.externalPath));
     }
     ownedBalancers.shrink_to_fit();
+    const bool anyLimit = std::any_of(config->routes.cbegin(), config->routes.cend(),
+                                      [this](const Route &route) { return config->rateLimitFor(route) != nullptr; });
+    if (!anyLimit)
+        return;
+    rateLimiters.reserve(size_t(config->routes.size()));
+    for (const Route &route : config->routes) {
+        const RateLimitSettings *settings = config->rateLimitFor(route);
+        if (!settings)
+            rateLimiters.push_back(nullptr);
+        else
+            rateLimiters.push_back(limits ? limits->limiterFor(route.externalPath, *settings)
+                                          : std::make_shared<RateLimiter>(*settings));
+    }
 }
 
 }  // namespace kairos

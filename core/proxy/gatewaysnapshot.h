@@ -8,6 +8,7 @@
 #include "config/config.h"
 #include "metrics/routemetrics.h"
 #include "networklist.h"
+#include "protection/ratelimiter.h"
 #include "routing/routetable.h"
 
 #include <deque>
@@ -17,7 +18,14 @@
 namespace kairos {
 
 struct GatewaySnapshot {
-    GatewaySnapshot(ConfigSnapshot config, BackendRegistry &registry, RouteMetricsRegistry &metrics);
+    // `limits` keeps rate limiters across config changes; null: a fresh one per route.
+    GatewaySnapshot(ConfigSnapshot config, BackendRegistry &registry, RouteMetricsRegistry &metrics,
+                    RateLimiterRegistry *limits = nullptr);
+
+    RateLimiter *rateLimiter(int routeIndex) const
+    {
+        return rateLimiters.empty() ? nullptr : rateLimiters[size_t(routeIndex)].get();
+    }
 
     Selection select(int routeIndex, quint64 clientHash) const
     {
@@ -38,6 +46,8 @@ struct GatewaySnapshot {
     // By route index: the top level's settings, or the route's own keys over them (in circuitOverrides).
     std::vector<const CircuitBreakerSettings *> circuits;
     std::vector<CircuitBreakerSettings> circuitOverrides;
+    // By route index; empty when no route has a rate limit.
+    std::vector<std::shared_ptr<RateLimiter>> rateLimiters;
     NetworkList trustedProxies;
     JwtVerifier jwt;  // key material loaded once per config
 };

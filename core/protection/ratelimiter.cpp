@@ -1,0 +1,134 @@
+#include "ratelimiter.h"
+
+#include <QHash>
+
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+#include <set>
+
+namespace kairos {
+
+namespace {
+
+constexpr qint64 kSecondNs = 1'000'000'000;
+
+int secondsRoundedUp(qint64 ns)
+{
+    return int(std::min<qint64>((std::max<qint64>(ns, 0) + kSecondNs - 1) / kSecondNs, INT_MAX));
+}
+
+}  // namespace
+
+size_t RateLimiter::KeyHash::operator()(const QByteArray &key) const noexcept
+{
+    return qHash(key);
+}
+
+RateLimiter::RateLimiter(const RateLimitSettings &settings)
+    : m_settings(settings),
+      m_intervalNs(std::max<qint64>(1, qint64(std::llround(double(kSecondNs) / settings.requestsPerSecond)))),
+      m_toleranceNs(m_intervalNs * settings.effectiveBurst()),
+      m_keysPerShard(std::max<size_t>(1, (size_t(std::max(1, settings.maxKeys)) + kShards - 1) / kShards))
+{}
+
+qint64 RateLimiter::nowNs()
+{
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    return qint64(now.tv_sec) * kSecondNs + now.tv_nsec;
+}
+
+RateLimiter::Decision RateLimiter::decide(qint64 tat, qint64 now, qint64 *newTat) const
+{
+    Decision decision;
+    decision.limit = m_settings.effectiveBurst();
+    const qint64 next = std::max(tat, now) + m_intervalNs;
+    if (next - now > m_toleranceNs) {
+        decision.admitted = false;
+        decision.remaining = 0;
+        decision.resetSeconds = secondsRoundedUp(tat - now);
+        decision.retryAfterSeconds = std::max(1, secondsRoundedUp(next - now - m_toleranceNs));
+        *newTat = tat;
+        return decision;
+    }
+    decision.remaining = int((m_toleranceNs - (next - now)) / m_intervalNs);
+    decision.resetSeconds = secondsRoundedUp(next - now);
+    *newTat = next;
+    return decision;
+}
+
+RateLimiter::Decision RateLimiter::admit(QByteArrayView key, qint64 now)
+{
+    qint64 updated = 0;
+    if (m_settings.key == RateLimitSettings::Key::Route) {
+        qint64 tat = m_routeTat.load(std::memory_order_relaxed);
+        for (;;) {
+            const Decision decision = decide(tat, now, &updated);
+            if (!decision.admitted
+                || m_routeTat.compare_exchange_weak(tat, updated, std::memory_order_relaxed))
+                return decision;
+        }
+    }
+    const QByteArray owned = key.toByteArray();
+    Shard &shard = m_shards[KeyHash()(owned) % kShards];
+    QMutexLocker lock(&shard.mutex);
+    auto found = shard.index.find(owned);
+    if (found != shard.index.end()) {
+        shard.recent.splice(shard.recent.begin(), shard.recent, found->second);
+        Entry &entry = shard.recent.front();
+        const Decision decision = decide(entry.tat, now, &updated);
+        entry.tat = updated;
+        return decision;
+    }
+    const Decision decision = decide(0, now, &updated);
+    // Room first: keys whose buckets are full again (their TAT is past) hold nothing worth
+    // keeping; then the least recently used.
+    while (!shard.recent.empty() && (shard.index.size() >= m_keysPerShard || shard.recent.back().tat <= now)) {
+        shard.index.erase(shard.recent.back().key);
+        shard.recent.pop_back();
+    }
+    shard.recent.push_front(Entry{owned, updated});
+    shard.index.emplace(owned, shard.recent.begin());
+    return decision;
+}
+
+size_t RateLimiter::trackedKeys() const
+{
+    if (m_settings.key == RateLimitSettings::Key::Route)
+        return 1;
+    size_t total = 0;
+    for (const Shard &shard : m_shards) {
+        QMutexLocker lock(&shard.mutex);
+        total += shard.index.size();
+    }
+    return total;
+}
+
+QByteArray RateLimiter::policy() const
+{
+    const double rate = m_settings.requestsPerSecond;
+    const QByteArray perSecond = rate == std::floor(rate) ? QByteArray::number(qint64(rate)) : QByteArray::number(rate);
+    return perSecond + ";w=1;burst=" + QByteArray::number(m_settings.effectiveBurst());
+}
+
+std::shared_ptr<RateLimiter> RateLimiterRegistry::limiterFor(const QString &routePath, const RateLimitSettings &settings)
+{
+    std::lock_guard lock(m_mutex);
+    std::shared_ptr<RateLimiter> &limiter = m_limiters[routePath.toStdU16String()];
+    if (!limiter || limiter->settings() != settings)
+        limiter = std::make_shared<RateLimiter>(settings);
+    return limiter;
+}
+
+void RateLimiterRegistry::retainOnly(const QStringList &routePaths)
+{
+    std::set<std::u16string> keep;
+    for (const QString &path : routePaths)
+        keep.insert(path.toStdU16String());
+    std::lock_guard lock(m_mutex);
+    for (auto it = m_limiters.begin(); it != m_limiters.end();)
+        it = keep.count(it->first) ? std::next(it) : m_limiters.erase(it);
+}
+
+}  // namespace kairos

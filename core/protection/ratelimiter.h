@@ -1,0 +1,85 @@
+// Rate limits (docs/CONFIGURATION.md, rate_limit): the generic cell rate algorithm, GCRA, which
+// is a token bucket kept as one number per key, the theoretical arrival time (TAT) of the next
+// request: a request is admitted when admitting it would not put the TAT more than `burst`
+// intervals ahead of now. Shared by every worker thread, so the budget is exact across them.
+// One key (key "route") is a single atomic, updated with compare-and-swap; per-client keys live
+// in 16 shards, each a small map under its own mutex, bounded by max_keys with the least
+// recently used going first (a key whose bucket is full again holds no information and goes
+// first of all).
+#pragma once
+
+#include "config/config.h"
+
+#include <QByteArray>
+#include <QMutex>
+
+#include <array>
+#include <atomic>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+namespace kairos {
+
+class RateLimiter
+{
+public:
+    struct Decision {
+        bool admitted = true;
+        int limit = 0;              // the burst: RateLimit-Limit
+        int remaining = 0;          // requests that could come at once now: RateLimit-Remaining
+        int resetSeconds = 0;       // until the bucket is full again, rounded up: RateLimit-Reset
+        int retryAfterSeconds = 0;  // refused: until one more is admitted, rounded up (at least 1)
+    };
+
+    explicit RateLimiter(const RateLimitSettings &settings);
+
+    // `key` is ignored for key "route". `nowNs` from nowNs().
+    Decision admit(QByteArrayView key, qint64 nowNs);
+    const RateLimitSettings &settings() const { return m_settings; }
+    size_t trackedKeys() const;
+    QByteArray policy() const;  // RateLimit-Policy: "100;w=1;burst=50"
+    static qint64 nowNs();      // monotonic nanoseconds
+
+private:
+    struct Entry {
+        QByteArray key;
+        qint64 tat;
+    };
+    struct KeyHash {
+        size_t operator()(const QByteArray &key) const noexcept;
+    };
+    struct Shard {
+        mutable QMutex mutex;
+        std::list<Entry> recent;  // most recently used first
+        std::unordered_map<QByteArray, std::list<Entry>::iterator, KeyHash> index;
+    };
+    static constexpr int kShards = 16;
+
+    // One step of GCRA on `tat`: the new value if admitted (else unchanged), and the decision.
+    Decision decide(qint64 tat, qint64 now, qint64 *newTat) const;
+
+    const RateLimitSettings m_settings;
+    const qint64 m_intervalNs;   // 1 s / requests_per_second
+    const qint64 m_toleranceNs;  // burst intervals
+    const size_t m_keysPerShard;
+    std::atomic<qint64> m_routeTat{0};
+    std::array<Shard, kShards> m_shards;
+};
+
+// The limiters of the routes, kept across config changes: a route whose limit did not change
+// keeps its buckets.
+class RateLimiterRegistry
+{
+public:
+    std::shared_ptr<RateLimiter> limiterFor(const QString &routePath, const RateLimitSettings &settings);
+    // Forgets the limiters of routes not in `routePaths` (after a config change).
+    void retainOnly(const QStringList &routePaths);
+
+private:
+    std::mutex m_mutex;
+    std::unordered_map<std::u16string, std::shared_ptr<RateLimiter>> m_limiters;
+};
+
+}  // namespace kairos
