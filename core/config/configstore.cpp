@@ -87,6 +87,8 @@ ConfigStore::Change ConfigStore::reloadFromFile()
             // In fleet mode the file holds only this machine's sections; the revision stays the store's.
             change = m_shared ? commit(m_shared->compose(&bytes), Source::File, bytes, announcement, m_revision)
                               : commit(loadConfig(bytes), Source::File, bytes, announcement);
+            if (m_shared && change.applied())
+                m_shared->localFileApplied(bytes);
         }
     }
     announce(announcement, change.revision);
@@ -160,8 +162,10 @@ ConfigStore::Change ConfigStore::modify(const Edit &edit, Source source, std::op
         // If-Match has just been compared with this revision: the write is based on it.
         const std::optional<quint64> basedOn =
             ifMatch && ifMatch->trimmed() != QLatin1String("*") ? std::optional<quint64>(m_revision) : std::nullopt;
+        const ConfigSnapshot base = m_current;
+        const quint64 baseRevision = m_revision;
         lock.unlock();
-        return publish(load, source, basedOn);
+        return publish(load, source, base, baseRevision, basedOn);
     }
     const Change change = commit(std::move(load), source, QByteArray(), announcement);
     lock.unlock();
@@ -194,10 +198,10 @@ ConfigStore::Change ConfigStore::applyShared(quint64 revision)
     return change;
 }
 
-ConfigStore::Change ConfigStore::publish(const ConfigLoadResult &load, Source source, std::optional<quint64> ifMatch)
+ConfigStore::Change ConfigStore::publish(const ConfigLoadResult &load, Source source, const ConfigSnapshot &base,
+                                         quint64 baseRevision, std::optional<quint64> ifMatch)
 {
-    const ConfigSnapshot base = current();
-    const SharedConfigStore::Publication published = m_shared->publish(*base, *load.config, ifMatch);
+    const SharedConfigStore::Publication published = m_shared->publish(*base, baseRevision, *load.config, ifMatch);
     Change change;
     change.load = load;
     QMutexLocker lock(&m_mutex);

@@ -95,7 +95,8 @@ private:
 
     Change commit(ConfigLoadResult load, Source source, const QByteArray &fileBytes, Announcement &announcement,
                   std::optional<quint64> revision = std::nullopt);
-    Change publish(const ConfigLoadResult &load, Source source, std::optional<quint64> ifMatch);
+    Change publish(const ConfigLoadResult &load, Source source, const ConfigSnapshot &base, quint64 baseRevision,
+                   std::optional<quint64> ifMatch);
     void announce(const Announcement &announcement, quint64 revision);
     bool save(const QByteArray &bytes, QString *error);
     static QString sourceName(Source source);

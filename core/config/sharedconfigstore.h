@@ -23,14 +23,18 @@ public:
 
     virtual ~SharedConfigStore() = default;
 
-    // Writes what differs between `current` and `candidate` (a validated config) and returns once
-    // the store has answered. With `ifMatch`, a change to the shared config after that revision
-    // is a Conflict; without, a change to one of the entries this write touches is.
-    virtual Publication publish(const Config &current, const Config &candidate, std::optional<quint64> ifMatch) = 0;
+    // Writes what differs between `current` (the config at `currentRevision`) and `candidate` (a
+    // validated config) and returns once the store has answered. The shared config having moved
+    // past `currentRevision` meanwhile is a Conflict; with `ifMatch`, so is a change to it after
+    // that revision; without, a change to one of the entries this write touches.
+    virtual Publication publish(const Config &current, quint64 currentRevision, const Config &candidate,
+                                std::optional<quint64> ifMatch) = 0;
 
-    // The whole config: the machine-local sections of the local file (these bytes, or the last
-    // ones given when null) with the shared sections and routes the store holds.
+    // The whole config: the machine-local sections of the local file (these bytes, or the ones
+    // last applied when null) with the shared sections and routes the store holds.
     virtual ConfigLoadResult compose(const QByteArray *localFileBytes) = 0;
+    // The local file's bytes that were composed and applied: what compose(nullptr) uses from now.
+    virtual void localFileApplied(const QByteArray &localFileBytes) = 0;
 };
 
 }  // namespace kairos

@@ -72,6 +72,17 @@ void EtcdClient::nextEndpoint()
 {
     if (!m_settings.endpoints.isEmpty())
         m_endpoint = (m_endpoint + 1) % int(m_settings.endpoints.size());
+    // Calls failing on the watch's endpoint while others answer: that member may be cut off from
+    // the rest and its watch silent for ever. The watch ends, to be opened again where calls work.
+    if (m_watch && m_watchEndpoint != m_endpoint) {
+        const auto onEnd = std::move(m_onWatchEnd);
+        const QString left = m_settings.endpoints.value(m_watchEndpoint);
+        cancelWatch();
+        if (onEnd)
+            QMetaObject::invokeMethod(
+                this, [onEnd, left] { onEnd(left + QLatin1String(": calls there failed; watching elsewhere")); },
+                Qt::QueuedConnection);
+    }
 }
 
 QNetworkRequest EtcdClient::request(const QString &path) const
@@ -90,12 +101,13 @@ QNetworkRequest EtcdClient::request(const QString &path) const
     return request;
 }
 
-void EtcdClient::call(const QString &path, const QJsonObject &body, Callback done)
+void EtcdClient::call(const QString &path, const QJsonObject &body, Callback done, bool idempotent)
 {
     auto pending = std::make_shared<Call>();
     pending->path = path;
     pending->body = body;
     pending->done = std::move(done);
+    pending->idempotent = idempotent;
     pending->attemptsLeft = std::max<int>(1, int(m_settings.endpoints.size()));
     if (!m_settings.username.isEmpty() && m_token.isEmpty()) {
         authenticateThen([this, pending](const QString &error) {
@@ -142,8 +154,14 @@ void EtcdClient::send(std::shared_ptr<Call> pending)
             pending->done(Reply{false, body, QStringLiteral("%1: %2").arg(endpoint, describe(body)), false});
             return;
         }
-        // No answer, or etcd could not serve it there (no leader, shutting down): the next endpoint.
-        const bool tryElsewhere = status == 0 || status >= 500;
+        // No answer, or etcd could not serve it there (no leader, shutting down): the next endpoint;
+        // but a transaction that may have reached etcd is not sent twice.
+        const QNetworkReply::NetworkError network = reply->error();
+        const bool neverSent =
+            status == 0
+            && (network == QNetworkReply::ConnectionRefusedError || network == QNetworkReply::HostNotFoundError);
+        const bool unknown = !pending->idempotent && !neverSent && (status == 0 || status >= 500);
+        const bool tryElsewhere = !unknown && (status == 0 || status >= 500);
         pending->lastError = status == 0
                                  ? QStringLiteral("%1: %2").arg(endpoint, reply->errorString())
                                  : QStringLiteral("%1: HTTP %2 %3").arg(endpoint).arg(status).arg(describe(body));
@@ -156,7 +174,9 @@ void EtcdClient::send(std::shared_ptr<Call> pending)
             pending->done(Reply{false, body, pending->lastError, true});
             return;
         }
-        pending->done(Reply{false, body, pending->lastError, false});
+        if (unknown)
+            nextEndpoint();
+        pending->done(Reply{false, body, pending->lastError, false, unknown});
     });
 }
 
@@ -189,10 +209,13 @@ void EtcdClient::watch(const QByteArray &key, const QByteArray &rangeEnd, qint64
     m_onWatchEnd = std::move(onEnd);
     const QJsonObject create{
         {"key", encode(key)}, {"range_end", encode(rangeEnd)}, {"start_revision", QString::number(startRevision)}};
-    QNetworkReply *reply =
-        m_network.post(request(QStringLiteral("/v3/watch")),
-                       QJsonDocument(QJsonObject{{"create_request", create}}).toJson(QJsonDocument::Compact));
+    QNetworkRequest watchRequest = request(QStringLiteral("/v3/watch"));
+    // A member cut off from its leader cancels such a watch instead of going quiet.
+    watchRequest.setRawHeader("Grpc-Metadata-Hasleader", "true");
+    QNetworkReply *reply = m_network.post(
+        watchRequest, QJsonDocument(QJsonObject{{"create_request", create}}).toJson(QJsonDocument::Compact));
     m_watch = reply;
+    m_watchEndpoint = m_endpoint;
     m_watchBuffer.clear();
     connect(reply, &QNetworkReply::readyRead, this, &EtcdClient::onWatchData);
     connect(reply, &QNetworkReply::finished, this, [this, reply] {

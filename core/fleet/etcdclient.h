@@ -29,14 +29,18 @@ public:
         QJsonObject body;          // etcd's answer (or its error object: "error", "code")
         QString error;             // when not ok: what went wrong, with the endpoint
         bool unreachable = false;  // no endpoint answered (as opposed to etcd refusing the call)
+        // Not idempotent calls only: sent, but no answer came (a timeout, a connection lost):
+        // etcd may or may not have applied it.
+        bool outcomeUnknown = false;
     };
     using Callback = std::function<void(const Reply &)>;
 
     explicit EtcdClient(const EtcdSettings &settings, QObject *parent = nullptr);
     ~EtcdClient() override;
 
-    // POST `path` ("/v3/kv/range") with `body`; `done` is called exactly once.
-    void call(const QString &path, const QJsonObject &body, Callback done);
+    // POST `path` ("/v3/kv/range") with `body`; `done` is called exactly once. A call that is not
+    // idempotent (a transaction) goes to the next endpoint only when it was not sent at all.
+    void call(const QString &path, const QJsonObject &body, Callback done, bool idempotent = true);
 
     // Streams watch responses for [key, rangeEnd) from `startRevision`: `onResponse` gets each
     // {"result": ...} object, `onEnd` the reason once the stream ends (never after cancelWatch()).
@@ -58,6 +62,7 @@ private:
         QJsonObject body;
         Callback done;
         int attemptsLeft;
+        bool idempotent = true;
         bool authRetried = false;
         QString lastError;
     };
@@ -73,6 +78,7 @@ private:
     int m_endpoint = 0;
     QByteArray m_token;  // from /v3/auth/authenticate; empty without a username
     QPointer<QNetworkReply> m_watch;
+    int m_watchEndpoint = 0;  // a watch stays on its endpoint: moving elsewhere ends it
     QByteArray m_watchBuffer;
     std::function<void(const QJsonObject &)> m_onWatchResponse;
     std::function<void(const QString &)> m_onWatchEnd;

@@ -29,6 +29,11 @@ QByteArray instancesPrefix(const QString &prefix)
     return prefix.toUtf8() + "/instances/";
 }
 
+QByteArray removedKey(const QString &prefix)
+{
+    return prefix.toUtf8() + "/removed";
+}
+
 QByteArray routeKey(const QString &prefix, const QString &externalPath)
 {
     return routesPrefix(prefix) + QUrl::toPercentEncoding(externalPath);

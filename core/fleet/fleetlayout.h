@@ -16,6 +16,9 @@ namespace kairos::fleet {
 QByteArray routesPrefix(const QString &prefix);
 QByteArray settingsKey(const QString &prefix);
 QByteArray instancesPrefix(const QString &prefix);
+// Written with every deletion Kairos makes, so that the revision of a deletion survives in the
+// store: an instance reading the prefix whole finds the same revision as one that watched it.
+QByteArray removedKey(const QString &prefix);
 QByteArray routeKey(const QString &prefix, const QString &externalPath);
 
 // The sections of a config (as JSON) that every instance shares, routes aside.

@@ -29,6 +29,8 @@ constexpr int kLeaseTtlSeconds = 10;
 constexpr int kKeepAliveMs = kLeaseTtlSeconds * 1000 / 3;
 constexpr int kFirstBackoffMs = 200;
 constexpr int kMostBackoffMs = 5'000;
+constexpr int kPageKeys = 500;                 // keys per range request of a full read
+constexpr qsizetype kMostTxnOperations = 120;  // etcd's --max-txn-ops is 128 by default
 
 // Runs `work` on `context`'s thread and waits for it to call its argument, at most `timeoutMs`.
 template <typename Result>
@@ -195,7 +197,7 @@ void FleetSync::stop()
 
 void FleetSync::connectToStore()
 {
-    if (m_stopping)
+    if (m_stopping || m_reading)
         return;
     // A range that counts: is etcd there, and did its revision go backwards (a restored backup)?
     const QByteArray prefix = m_settings.etcd.prefix.toUtf8() + '/';
@@ -209,106 +211,151 @@ void FleetSync::connectToStore()
                            return;
                        }
                        const qint64 revision = number(reply.body.value("header").toObject().value("revision"));
-                       qint64 applied;
+                       qint64 seen;
                        {
                            QMutexLocker lock(&m_mutex);
-                           applied = m_revision;
+                           seen = m_revision;
                        }
-                       storeReached();
-                       if (applied == 0 || revision < applied || m_fromCache) {
-                           if (applied && revision < applied)
+                       if (seen == 0 || revision < seen || m_fromCache) {
+                           if (seen && revision < seen)
                                qCWarning(lcEtcd).noquote()
-                                   << "etcd's revision went back from" << applied << "to" << revision
+                                   << "etcd's revision went back from" << seen << "to" << revision
                                    << "(restored from a backup?): reading the whole config again";
                            readAll();
                        } else {
-                           watchFrom(applied + 1);
+                           watchFrom(seen + 1);
                        }
                    });
 }
 
 void FleetSync::readAll(std::function<void(bool ok)> done)
 {
+    if (m_reading)
+        return;
+    m_reading = true;
     const QByteArray prefix = m_settings.etcd.prefix.toUtf8() + '/';
-    m_client->call(
-        QStringLiteral("/v3/kv/range"),
-        {{"key", EtcdClient::encode(prefix)}, {"range_end", EtcdClient::encode(EtcdClient::prefixEnd(prefix))}},
+    readPage(
+        prefix, 0, kPageKeys, std::make_shared<QJsonArray>(),
+        [this, done](const QJsonArray &kvs, qint64 revision) {
+            m_reading = false;
+            applyFullRead(kvs, revision, done);
+        },
         [this, done](const EtcdClient::Reply &reply) {
-            if (!reply.ok) {
-                storeLost(reply.error, reply.unreachable ? "unreachable" : "refused");
-                if (done)
-                    done(false);
-                return;
-            }
-            const qint64 revision = number(reply.body.value("header").toObject().value("revision"));
-            const QByteArray routes = fleet::routesPrefix(m_settings.etcd.prefix);
-            const QByteArray settings = fleet::settingsKey(m_settings.etcd.prefix);
-            const QByteArray instances = fleet::instancesPrefix(m_settings.etcd.prefix);
-            Changes changes;
-            std::set<QByteArray> present;
-            std::map<QString, QJsonObject> members;
-            bool anyRoute = false;
-            qint64 configRevision = 0;
-            for (const QJsonValue &item : reply.body.value("kvs").toArray()) {
-                const QJsonObject kv = item.toObject();
-                const QByteArray key = EtcdClient::decode(kv.value("key"));
-                const QByteArray value = EtcdClient::decode(kv.value("value"));
-                if (key.startsWith(instances)) {
-                    members[QString::fromUtf8(key.sliced(instances.size()))] = QJsonDocument::fromJson(value).object();
-                } else if (key.startsWith(routes) || key == settings) {
-                    anyRoute = anyRoute || key.startsWith(routes);
-                    present.insert(key);
-                    Document document;
-                    document.modRevision = number(kv.value("mod_revision"));
-                    configRevision = std::max(configRevision, document.modRevision);
-                    document.createRevision = number(kv.value("create_revision"));
-                    changes[key] = document;
-                    QJsonObject object;
-                    if (std::optional<QString> problem = documentProblem(value, &object)) {
-                        QMutexLocker lock(&m_mutex);
-                        m_refused[key] = {*problem, document.modRevision};
-                        changes.erase(key);
-                        countError("invalid_document");
-                        qCWarning(lcEtcd).noquote() << "refused" << key << "from etcd:" << *problem;
-                    } else {
-                        changes[key]->value = object;
-                    }
-                }
-            }
-            if (!anyRoute && m_options.seed && m_startDone) {
-                seedThen([this, done] { readAll(done); });
-                return;
-            }
-            const bool first = m_startDone || m_fromCache;
-            {
-                QMutexLocker lock(&m_mutex);
-                bool deleted = false;
-                for (const auto &[key, document] : m_documents) {
-                    if (!present.count(key)) {
-                        changes[key] = std::nullopt;  // gone from the store
-                        deleted = true;
-                    } else if (changes.count(key) && changes[key]
-                               && changes[key]->modRevision == document.modRevision) {
-                        changes.erase(key);  // unchanged
-                    }
-                }
-                for (auto it = m_refused.begin(); it != m_refused.end();)
-                    it = present.count(it->first) ? std::next(it) : m_refused.erase(it);
-                m_members = std::move(members);
-                m_fromCache = false;
-                m_revision = revision;  // the watch goes on from here
-                // A deletion leaves no revision behind: the store's own is the one known to include it.
-                if (deleted)
-                    configRevision = revision;
-            }
-            applyChanges(changes, configRevision, first);
-            watchFrom(revision + 1);
+            m_reading = false;
+            storeLost(reply.error, reply.unreachable ? "unreachable" : "refused");
             if (done)
-                done(true);
+                done(false);
         });
 }
 
-void FleetSync::seedThen(std::function<void()> next)
+// The prefix a page at a time, all at one revision: one answer over the gateway's 4 MiB would be
+// refused. A page still too large is asked for again in halves.
+void FleetSync::readPage(QByteArray from, qint64 revision, int limit, std::shared_ptr<QJsonArray> kvs,
+                         std::function<void(const QJsonArray &kvs, qint64 revision)> done,
+                         std::function<void(const EtcdClient::Reply &)> failed)
+{
+    const QByteArray end = EtcdClient::prefixEnd(m_settings.etcd.prefix.toUtf8() + '/');
+    QJsonObject range{
+        {"key", EtcdClient::encode(from)}, {"range_end", EtcdClient::encode(end)}, {"limit", QString::number(limit)}};
+    if (revision)
+        range.insert(QLatin1String("revision"), QString::number(revision));
+    m_client->call(QStringLiteral("/v3/kv/range"), range,
+                   [this, from, revision, limit, kvs, done, failed](const EtcdClient::Reply &reply) {
+                       if (!reply.ok) {
+                           constexpr int kResourceExhausted = 8;
+                           if (reply.body.value("code").toInt() == kResourceExhausted && limit > 1) {
+                               readPage(from, revision, limit / 2, kvs, done, failed);
+                               return;
+                           }
+                           failed(reply);
+                           return;
+                       }
+                       const qint64 at =
+                           revision ? revision : number(reply.body.value("header").toObject().value("revision"));
+                       const QJsonArray page = reply.body.value("kvs").toArray();
+                       for (const QJsonValue &kv : page)
+                           kvs->append(kv);
+                       if (!reply.body.value("more").toBool() || page.isEmpty()) {
+                           done(*kvs, at);
+                           return;
+                       }
+                       const QByteArray next = EtcdClient::decode(page.last().toObject().value("key")) + '\0';
+                       readPage(next, at, limit, kvs, done, failed);
+                   });
+}
+
+void FleetSync::applyFullRead(const QJsonArray &kvs, qint64 revision, std::function<void(bool ok)> done)
+{
+    const QByteArray routes = fleet::routesPrefix(m_settings.etcd.prefix);
+    const QByteArray settings = fleet::settingsKey(m_settings.etcd.prefix);
+    const QByteArray instances = fleet::instancesPrefix(m_settings.etcd.prefix);
+    const QByteArray removed = fleet::removedKey(m_settings.etcd.prefix);
+    Changes changes;
+    std::set<QByteArray> present;
+    std::map<QString, QJsonObject> members;
+    bool anyRoute = false;
+    bool anySettings = false;
+    qint64 removedRevision = 0;
+    std::map<QByteArray, Refusal> refused;
+    for (const QJsonValue &item : kvs) {
+        const QJsonObject kv = item.toObject();
+        const QByteArray key = EtcdClient::decode(kv.value("key"));
+        const QByteArray value = EtcdClient::decode(kv.value("value"));
+        if (key.startsWith(instances)) {
+            members[QString::fromUtf8(key.sliced(instances.size()))] = QJsonDocument::fromJson(value).object();
+        } else if (key == removed) {
+            removedRevision = number(kv.value("mod_revision"));
+        } else if (key.startsWith(routes) || key == settings) {
+            anyRoute = anyRoute || key.startsWith(routes);
+            anySettings = anySettings || key == settings;
+            present.insert(key);
+            Document document;
+            document.modRevision = number(kv.value("mod_revision"));
+            document.createRevision = number(kv.value("create_revision"));
+            if (std::optional<QString> problem = documentProblem(value, &document.value))
+                refused[key] = {*problem, document.modRevision, std::nullopt};
+            else
+                changes[key] = document;
+        }
+    }
+    if (!anyRoute && m_options.seed && m_startDone) {
+        seedThen(anySettings, [this, done] { readAll(done); });
+        return;
+    }
+    const bool first = m_startDone || m_fromCache;
+    {
+        QMutexLocker lock(&m_mutex);
+        for (const auto &[key, document] : m_documents) {
+            if (!present.count(key))
+                changes[key] = std::nullopt;  // gone from the store
+            else if (changes.count(key) && changes[key]->modRevision == document.modRevision)
+                changes.erase(key);  // unchanged
+        }
+        for (auto &[key, refusal] : refused) {
+            const auto known = m_refused.find(key);
+            if (known == m_refused.end() || known->second.modRevision != refusal.modRevision) {
+                countError("invalid_document");
+                qCWarning(lcEtcd).noquote() << "refused" << key << "from etcd:" << refusal.error;
+            }
+        }
+        // Refusals of keys no longer there, or no longer invalid JSON, are decided again below.
+        for (auto it = m_refused.begin(); it != m_refused.end();)
+            it = present.count(it->first) && !changes.count(it->first) ? std::next(it) : m_refused.erase(it);
+        for (auto &[key, refusal] : refused)
+            m_refused[key] = refusal;
+        m_members = std::move(members);
+        m_fromCache = false;
+        m_removedRevision = removedRevision;
+        m_revision = revision;  // the watch goes on from here
+    }
+    applyChanges(changes, 0, first);
+    storeReached();
+    watchFrom(revision + 1);
+    if (done)
+        done(true);
+}
+
+void FleetSync::seedThen(bool settingsExist, std::function<void()> next)
 {
     QJsonObject local;
     {
@@ -316,34 +363,66 @@ void FleetSync::seedThen(std::function<void()> next)
         local = m_local;
     }
     const QByteArray routes = fleet::routesPrefix(m_settings.etcd.prefix);
+    const QByteArray settingsKey = fleet::settingsKey(m_settings.etcd.prefix);
     QJsonArray puts;
     const QJsonObject settings = fleet::sharedSettings(local);
-    if (!settings.isEmpty())
-        puts.append(QJsonObject{{"request_put", putRequest(fleet::settingsKey(m_settings.etcd.prefix), settings)}});
+    if (!settings.isEmpty() && !settingsExist)
+        puts.append(QJsonObject{{"request_put", putRequest(settingsKey, settings)}});
     for (const QJsonValue &route : local.value(QLatin1String("routers")).toArray()) {
         const QString path = route.toObject().value(QLatin1String("external_path")).toString();
         puts.append(
             QJsonObject{{"request_put", putRequest(fleet::routeKey(m_settings.etcd.prefix, path), route.toObject())}});
     }
-    // Only into an empty prefix: no route key exists (a compare over a range holds for every key in it).
-    const QJsonObject txn{{"compare", QJsonArray{compare(routes, "CREATE", "EQUAL", 0, EtcdClient::prefixEnd(routes))}},
-                          {"success", puts}};
-    m_client->call(
-        QStringLiteral("/v3/kv/txn"), txn, [this, next, count = puts.size()](const EtcdClient::Reply &reply) {
-            if (!reply.ok)
-                qCWarning(lcEtcd).noquote() << "--etcd-seed: writing the local config to etcd failed:" << reply.error;
-            else if (reply.body.value("succeeded").toBool())
-                qCInfo(lcEtcd).noquote() << "--etcd-seed: wrote" << count << "key(s) of the local config under"
-                                         << m_settings.etcd.prefix;
-            else
-                qCInfo(lcEtcd).noquote() << "--etcd-seed: etcd already holds routes under" << m_settings.etcd.prefix
-                                         << "; nothing was overwritten";
-            next();
-        });
+    // Only into a prefix without routes (a compare over a range holds for every key in it), and
+    // settings only where there are none. etcd takes at most 128 operations a transaction
+    // (--max-txn-ops): the first holds the compares, the others follow once it succeeded.
+    QJsonArray compares{compare(routes, "CREATE", "EQUAL", 0, EtcdClient::prefixEnd(routes))};
+    if (!settingsExist)
+        compares.append(compare(settingsKey, "CREATE", "EQUAL", 0));
+    auto batches = std::make_shared<std::vector<QJsonArray>>();
+    for (qsizetype i = 0; i < puts.size(); i += kMostTxnOperations) {
+        QJsonArray batch;
+        for (qsizetype j = i; j < std::min(puts.size(), i + kMostTxnOperations); ++j)
+            batch.append(puts[j]);
+        batches->push_back(batch);
+    }
+    if (batches->empty()) {
+        next();
+        return;
+    }
+    auto sendBatch = std::make_shared<std::function<void(size_t)>>();
+    *sendBatch = [this, batches, compares, next, sendBatch, count = puts.size()](size_t index) {
+        QJsonObject txn{{"success", batches->at(index)}};
+        if (index == 0)
+            txn.insert(QLatin1String("compare"), compares);
+        m_client->call(
+            QStringLiteral("/v3/kv/txn"), txn,
+            [this, index, batches, next, sendBatch, count](const EtcdClient::Reply &reply) {
+                if (!reply.ok) {
+                    qCWarning(lcEtcd).noquote()
+                        << "--etcd-seed: writing the local config to etcd failed:" << reply.error;
+                } else if (index == 0 && !reply.body.value("succeeded").toBool()) {
+                    qCInfo(lcEtcd).noquote() << "--etcd-seed: etcd already holds routes under" << m_settings.etcd.prefix
+                                             << "; nothing was overwritten";
+                } else if (index + 1 < batches->size()) {
+                    (*sendBatch)(index + 1);
+                    return;
+                } else {
+                    qCInfo(lcEtcd).noquote() << "--etcd-seed: wrote" << count << "key(s) of the local config under"
+                                             << m_settings.etcd.prefix;
+                }
+                *sendBatch = nullptr;  // the cycle through the captures ends here
+                next();
+            },
+            false);
+    };
+    (*sendBatch)(0);
 }
 
 void FleetSync::watchFrom(qint64 revision)
 {
+    if (m_stopping)
+        return;
     const QByteArray prefix = m_settings.etcd.prefix.toUtf8() + '/';
     m_client->watch(
         prefix, EtcdClient::prefixEnd(prefix), revision,
@@ -379,13 +458,17 @@ void FleetSync::onWatchResponse(const QJsonObject &response)
         }
         return;
     }
+    if (result.value("created").toBool())
+        storeReached();
     const QByteArray routes = fleet::routesPrefix(m_settings.etcd.prefix);
     const QByteArray settings = fleet::settingsKey(m_settings.etcd.prefix);
     const QByteArray instances = fleet::instancesPrefix(m_settings.etcd.prefix);
+    const QByteArray removed = fleet::removedKey(m_settings.etcd.prefix);
     Changes changes;
-    qint64 configRevision = 0;
     bool membersChanged = false;
-    qint64 seen = number(result.value("header").toObject().value("revision"));
+    // Resumed from the last event's revision + 1: a header's revision is the store's, which
+    // may be ahead of the events this response carries.
+    qint64 seen = 0;
     for (const QJsonValue &item : result.value("events").toArray()) {
         const QJsonObject event = item.toObject();
         const bool deleted = event.value("type").toString() == QLatin1String("DELETE");
@@ -403,9 +486,13 @@ void FleetSync::onWatchResponse(const QJsonObject &response)
             membersChanged = true;
             continue;
         }
+        if (key == removed) {
+            QMutexLocker lock(&m_mutex);
+            m_removedRevision = std::max(m_removedRevision, modRevision);
+            continue;
+        }
         if (!key.startsWith(routes) && key != settings)
             continue;  // not Kairos' (another tool's keys under the prefix)
-        configRevision = std::max(configRevision, modRevision);
         if (deleted) {
             changes[key] = std::nullopt;
             QMutexLocker lock(&m_mutex);
@@ -417,7 +504,7 @@ void FleetSync::onWatchResponse(const QJsonObject &response)
         document.createRevision = number(kv.value("create_revision"));
         if (std::optional<QString> problem = documentProblem(EtcdClient::decode(kv.value("value")), &document.value)) {
             QMutexLocker lock(&m_mutex);
-            m_refused[key] = {*problem, modRevision};
+            m_refused[key] = {*problem, modRevision, std::nullopt};
             countError("invalid_document");
             qCWarning(lcEtcd).noquote() << "refused" << key << "from etcd:" << *problem
                                         << "(the last good config keeps serving)";
@@ -431,31 +518,59 @@ void FleetSync::onWatchResponse(const QJsonObject &response)
         m_revision = std::max(m_revision, seen);
     }
     if (!changes.empty())
-        applyChanges(changes, configRevision, false);
-    else if (membersChanged || configRevision)
+        applyChanges(changes, seen, false);
+    else if (membersChanged || seen)
         emit statusChanged();
 }
 
 void FleetSync::applyChanges(const Changes &changes, qint64 revision, bool force)
 {
     QStringList refused;
-    const bool accepted = acceptDocuments(changes, &refused);
+    bool accepted = !changes.empty() && acceptDocuments(changes, &refused);
+    // Documents refused before may fit now (the route they clashed with is gone, the settings they
+    // needed came): each is tried again on its own, so that one cannot hold back another.
+    Changes retry;
+    {
+        QMutexLocker lock(&m_mutex);
+        for (const auto &[key, refusal] : m_refused) {
+            if (refusal.document && !changes.count(key))
+                retry[key] = refusal.document;
+        }
+    }
+    for (const auto &[key, document] : retry)
+        accepted = acceptDocuments({{key, document}}, &refused) || accepted;
+    qint64 configRevision;
     {
         QMutexLocker lock(&m_mutex);
         m_revision = std::max(m_revision, revision);
+        configRevision = configRevisionLocked();
     }
     if (accepted || force) {
-        const ConfigStore::Change change = m_store.applyShared(quint64(revision));
+        // Set first: a write answered as soon as the store applies this may come back at once,
+        // based on this revision (publish() compares the two).
+        qint64 previous;
+        {
+            QMutexLocker lock(&m_mutex);
+            previous = std::exchange(m_configRevision, configRevision);
+        }
+        const ConfigStore::Change change = m_store.applyShared(quint64(configRevision));
         if (change.applied()) {
-            {
-                QMutexLocker lock(&m_mutex);
-                m_configRevision = revision;
-            }
             writeCache();
             putMember();
+        } else {
+            QMutexLocker lock(&m_mutex);
+            m_configRevision = previous;
         }
     }
     emit statusChanged();
+}
+
+qint64 FleetSync::configRevisionLocked() const
+{
+    qint64 newest = m_removedRevision;
+    for (const auto &[key, document] : m_documents)
+        newest = std::max(newest, document.modRevision);
+    return newest;
 }
 
 bool FleetSync::acceptDocuments(Changes changes, QStringList *refusedKeys)
@@ -501,11 +616,18 @@ bool FleetSync::acceptDocuments(Changes changes, QStringList *refusedKeys)
                 blamed[key].append(load.errors.value(0).toString());
         }
         for (const auto &[key, problems] : blamed) {
-            const qint64 modRevision = changes[key] ? changes[key]->modRevision : 0;
-            m_refused[key] = {problems.join(QLatin1String("; ")), modRevision};
-            countError("invalid_document");
-            qCWarning(lcEtcd).noquote() << "refused" << key << "from etcd:" << problems.join(QLatin1String("; "))
-                                        << "(the last good config keeps serving)";
+            const std::optional<Document> &document = changes[key];
+            const QString error = document ? problems.join(QLatin1String("; "))
+                                           : QStringLiteral("deleting it leaves an invalid config: %1")
+                                                 .arg(problems.join(QLatin1String("; ")));
+            const auto known = m_refused.find(key);
+            const qint64 modRevision = document ? document->modRevision : 0;
+            if (known == m_refused.end() || known->second.error != error) {
+                countError("invalid_document");
+                qCWarning(lcEtcd).noquote()
+                    << "refused" << key << "from etcd:" << error << "(the last good config keeps serving)";
+            }
+            m_refused[key] = {error, modRevision, document};
             refusedKeys->append(QString::fromUtf8(key));
             changes.erase(key);
         }
@@ -536,15 +658,23 @@ ConfigLoadResult FleetSync::loadLocked() const
 ConfigLoadResult FleetSync::compose(const QByteArray *localFileBytes)
 {
     QMutexLocker lock(&m_mutex);
-    if (localFileBytes) {
-        QJsonParseError error;
-        const QJsonDocument document = QJsonDocument::fromJson(*localFileBytes, &error);
-        if (error.error != QJsonParseError::NoError || !document.isObject())
-            return loadConfig(*localFileBytes);  // its problems, located
-        // Only its machine-local sections are used (composeConfig()).
-        m_local = document.object();
-    }
-    return loadLocked();
+    if (!localFileBytes)
+        return loadLocked();
+    QJsonParseError error;
+    const QJsonDocument document = QJsonDocument::fromJson(*localFileBytes, &error);
+    if (error.error != QJsonParseError::NoError || !document.isObject())
+        return loadConfig(*localFileBytes);  // its problems, located
+    // Only its machine-local sections are used (composeConfig()); kept once applied.
+    const QJsonObject applied = std::exchange(m_local, document.object());
+    const ConfigLoadResult load = loadLocked();
+    m_local = applied;
+    return load;
+}
+
+void FleetSync::localFileApplied(const QByteArray &localFileBytes)
+{
+    QMutexLocker lock(&m_mutex);
+    m_local = QJsonDocument::fromJson(localFileBytes).object();
 }
 
 void FleetSync::storeLost(const QString &reason, const char *errorReason)
@@ -563,11 +693,11 @@ void FleetSync::storeLost(const QString &reason, const char *errorReason)
         done(false, reason);
         return;
     }
-    if (wasUp)
+    if (wasUp) {
         qCWarning(lcEtcd).noquote() << "etcd went away:" << reason
                                     << "- serving the last good config, and retrying; admin writes answer 503";
-    if (wasUp)
         emit statusChanged();
+    }
     scheduleReconnect();
 }
 
@@ -579,7 +709,7 @@ void FleetSync::storeReached()
         wasUp = m_storeUp;
         m_storeUp = true;
     }
-    m_backoffMs = 0;
+    m_backoffMs = 0;  // only once the config was read or the watch is in place
     if (!wasUp) {
         qCInfo(lcEtcd).noquote() << "etcd reached at" << m_client->currentEndpoint();
         emit statusChanged();
@@ -632,7 +762,15 @@ void FleetSync::keepMemberAlive()
                        if (number(result.value("TTL")) <= 0) {
                            m_leaseId = 0;  // expired while etcd was away: a new one, and the key again
                            keepMemberAlive();
+                           return;
                        }
+                       bool listed;
+                       {
+                           QMutexLocker lock(&m_mutex);
+                           listed = m_members.count(m_options.instanceName) > 0;
+                       }
+                       if (!listed)
+                           putMember();  // a put lost in a blip, or the key deleted by hand
                    });
 }
 
@@ -684,7 +822,15 @@ bool FleetSync::loadCache(QString *error)
         *error = QStringLiteral("cannot read %1: %2").arg(m_options.cacheFile, file.errorString());
         return false;
     }
-    const QJsonObject cache = QJsonDocument::fromJson(file.readAll()).object();
+    QJsonParseError parseError;
+    const QJsonObject cache = QJsonDocument::fromJson(file.readAll(), &parseError).object();
+    if (parseError.error != QJsonParseError::NoError || !cache.value(QLatin1String("documents")).isObject()) {
+        *error = QStringLiteral("%1 is not a fleet cache (damaged?): %2")
+                     .arg(m_options.cacheFile, parseError.error != QJsonParseError::NoError
+                                                   ? parseError.errorString()
+                                                   : QStringLiteral("no \"documents\" object"));
+        return false;
+    }
     const QJsonObject documents = cache.value(QLatin1String("documents")).toObject();
     const qint64 revision = number(cache.value(QLatin1String("revision")));
     {
@@ -715,8 +861,8 @@ void FleetSync::countError(const char *reason)
 
 // --- any thread ------------------------------------------------------------------------------
 
-SharedConfigStore::Publication FleetSync::publish(const Config &current, const Config &candidate,
-                                                  std::optional<quint64> ifMatch)
+SharedConfigStore::Publication FleetSync::publish(const Config &current, quint64 currentRevision,
+                                                  const Config &candidate, std::optional<quint64> ifMatch)
 {
     Publication publication;
     const QJsonObject before = configToJson(current);
@@ -740,11 +886,29 @@ SharedConfigStore::Publication FleetSync::publish(const Config &current, const C
                     .arg(m_settings.etcd.endpoints.join(QLatin1String(", ")), m_lastError);
             return publication;
         }
-        // Each key written or deleted must still be as this instance saw it (absent: still absent).
+        // The change was made to the config at currentRevision; the documents below must be that
+        // config's, or what it removes or keeps would be decided on another one.
+        if (quint64(m_configRevision) != currentRevision) {
+            publication.outcome = Publication::Conflict;
+            publication.message = QStringLiteral("the config changed while this change was being made (now at "
+                                                 "revision %1); read it again and retry")
+                                      .arg(m_configRevision);
+            return publication;
+        }
+        // Each key written or deleted must still be as this instance saw it (absent: still absent;
+        // refused: as etcd holds it, so that a bad document can be replaced through the API).
+        std::set<QByteArray> compared;
         const auto expect = [&](const QByteArray &key) {
+            if (!compared.insert(key).second)
+                return;
+            const auto refused = m_refused.find(key);
             const auto found = m_documents.find(key);
-            compares.append(found == m_documents.end() ? compare(key, "CREATE", "EQUAL", 0)
-                                                       : compare(key, "MOD", "EQUAL", found->second.modRevision));
+            if (refused != m_refused.end() && refused->second.modRevision > 0)
+                compares.append(compare(key, "MOD", "EQUAL", refused->second.modRevision));
+            else if (found != m_documents.end())
+                compares.append(compare(key, "MOD", "EQUAL", found->second.modRevision));
+            else
+                compares.append(compare(key, "CREATE", "EQUAL", 0));
         };
         const QByteArray settingsKey = fleet::settingsKey(prefix);
         const QJsonObject settings = fleet::sharedSettings(after);
@@ -752,33 +916,49 @@ SharedConfigStore::Publication FleetSync::publish(const Config &current, const C
             expect(settingsKey);
             operations.append(QJsonObject{{"request_put", putRequest(settingsKey, settings)}});
         }
-        // A route's key: where it is stored (anyone may have chosen it), or derived from its path.
+        // A route's key: where it is stored (anyone may have chosen it); a new route's is derived
+        // from its path, or, when that key holds something else, made unique.
         std::map<QString, QByteArray> keyOfPath;
         const QByteArray routes = fleet::routesPrefix(prefix);
         for (const auto &[key, document] : m_documents) {
             if (key.startsWith(routes))
                 keyOfPath[document.value.value(QLatin1String("external_path")).toString()] = key;
         }
-        const auto keyOf = [&](const QString &path) {
-            const auto found = keyOfPath.find(path);
-            return found != keyOfPath.end() ? found->second : fleet::routeKey(prefix, path);
+        std::set<QByteArray> putKeys;
+        const auto newKey = [&](const QString &path) {
+            const QByteArray derived = fleet::routeKey(prefix, path);
+            QByteArray key = derived;
+            for (int n = 2; m_documents.count(key) || m_refused.count(key) || putKeys.count(key); ++n)
+                key = derived + '~' + QByteArray::number(n);
+            return key;
         };
         for (const Route &route : candidate.routes) {
             const Route *old = current.findRoute(route.externalPath);
             const QJsonObject json = routeToJson(route);
             if (old && routeToJson(*old) == json)
                 continue;
-            const QByteArray key = keyOf(route.externalPath);
+            const auto stored = keyOfPath.find(route.externalPath);
+            const QByteArray key = old && stored != keyOfPath.end() ? stored->second : newKey(route.externalPath);
             expect(key);
+            putKeys.insert(key);
             operations.append(QJsonObject{{"request_put", putRequest(key, json)}});
         }
+        QJsonArray removedKeys;
         for (const Route &route : current.routes) {
             if (candidate.findRoute(route.externalPath))
                 continue;
-            const QByteArray key = keyOf(route.externalPath);
-            expect(key);
-            operations.append(QJsonObject{{"request_delete_range", QJsonObject{{"key", EtcdClient::encode(key)}}}});
+            const auto stored = keyOfPath.find(route.externalPath);
+            if (stored == keyOfPath.end() || putKeys.count(stored->second))
+                continue;
+            expect(stored->second);
+            removedKeys.append(QString::fromUtf8(stored->second));
+            operations.append(
+                QJsonObject{{"request_delete_range", QJsonObject{{"key", EtcdClient::encode(stored->second)}}}});
         }
+        if (!removedKeys.isEmpty())
+            operations.append(QJsonObject{
+                {"request_put", putRequest(fleet::removedKey(prefix),
+                                           QJsonObject{{"keys", removedKeys}, {"by", m_options.instanceName}})}});
         if (ifMatch) {
             // Nothing of the shared config changed after the revision the client read.
             compares.append(compare(routes, "MOD", "LESS", qint64(*ifMatch) + 1, EtcdClient::prefixEnd(routes)));
@@ -789,27 +969,56 @@ SharedConfigStore::Publication FleetSync::publish(const Config &current, const C
             publication.revision = quint64(m_configRevision);
             return publication;
         }
+        if (operations.size() > kMostTxnOperations || compares.size() > kMostTxnOperations) {
+            publication.outcome = Publication::Refused;
+            publication.refusalCode = 413;
+            publication.message =
+                QStringLiteral("this change writes %1 keys at once; etcd takes at most 128 operations "
+                               "in one transaction (its --max-txn-ops): change fewer routes at a "
+                               "time, or raise --max-txn-ops on every etcd member")
+                    .arg(operations.size());
+            return publication;
+        }
     }
     const QJsonObject txn{{"compare", compares}, {"success", operations}};
-    const int waitMs = m_settings.etcd.timeoutMs * int(std::max<qsizetype>(1, m_settings.etcd.endpoints.size())) + 1000;
+    // Longer than the client may take (an authentication, then each endpoint once), so that the
+    // answer is etcd's, not a guess.
+    const int endpoints = int(std::max<qsizetype>(1, m_settings.etcd.endpoints.size()));
+    const int waitMs = m_settings.etcd.timeoutMs * endpoints * 2 + 2000;
     const std::optional<EtcdClient::Reply> reply =
         runAndWait<EtcdClient::Reply>(m_context, waitMs, [this, txn](std::function<void(EtcdClient::Reply)> done) {
-            m_client->call(QStringLiteral("/v3/kv/txn"), txn, [this, done](const EtcdClient::Reply &reply) {
-                if (!reply.ok && reply.unreachable)
-                    storeLost(reply.error, "unreachable");
-                done(reply);
-            });
+            m_client->call(
+                QStringLiteral("/v3/kv/txn"), txn,
+                [this, done](const EtcdClient::Reply &reply) {
+                    if (!reply.ok && reply.unreachable)
+                        storeLost(reply.error, "unreachable");
+                    done(reply);
+                },
+                false);
         });
-    if (!reply || !reply->ok) {
-        QMutexLocker lock(&m_mutex);
+    QMutexLocker lock(&m_mutex);
+    if (!reply || reply->outcomeUnknown) {
         countError("write_failed");
         publication.outcome = Publication::Unavailable;
-        publication.message = QStringLiteral("the config store (etcd) did not take the change: %1; nothing was changed")
+        publication.message = QStringLiteral("etcd did not answer (%1): the change may or may not have been made; "
+                                             "read the config before trying again")
                                   .arg(reply ? reply->error : QStringLiteral("no answer in time"));
         return publication;
     }
+    if (!reply->ok) {
+        countError("write_failed");
+        if (reply->unreachable) {
+            publication.outcome = Publication::Unavailable;
+            publication.message =
+                QStringLiteral("the config store (etcd) is unreachable: %1; nothing was changed").arg(reply->error);
+        } else {
+            publication.outcome = Publication::Refused;
+            publication.refusalCode = 502;
+            publication.message = QStringLiteral("etcd refused the change: %1; nothing was changed").arg(reply->error);
+        }
+        return publication;
+    }
     if (!reply->body.value("succeeded").toBool()) {
-        QMutexLocker lock(&m_mutex);
         countError("conflict");
         publication.outcome = Publication::Conflict;
         publication.message = QStringLiteral("the config changed on another instance since this change was based on "

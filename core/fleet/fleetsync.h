@@ -18,6 +18,9 @@
 #include <QObject>
 #include <QThread>
 
+#include "etcdclient.h"
+
+#include <atomic>
 #include <map>
 #include <memory>
 #include <optional>
@@ -53,8 +56,10 @@ public:
     QString instanceName() const { return m_options.instanceName; }
 
     // SharedConfigStore
-    Publication publish(const Config &current, const Config &candidate, std::optional<quint64> ifMatch) override;
+    Publication publish(const Config &current, quint64 currentRevision, const Config &candidate,
+                        std::optional<quint64> ifMatch) override;
     ConfigLoadResult compose(const QByteArray *localFileBytes) override;
+    void localFileApplied(const QByteArray &localFileBytes) override;
 
     static QString defaultCacheFile(const QString &configPath);
 
@@ -70,19 +75,25 @@ private:
     struct Refusal {
         QString error;
         qint64 modRevision = 0;
+        std::optional<Document> document;  // a JSON object that did not validate: tried again later
     };
     using Changes = std::map<QByteArray, std::optional<Document>>;  // nullopt: deleted
 
     // On the fleet thread.
     void connectToStore();
     void readAll(std::function<void(bool ok)> done = {});
-    void seedThen(std::function<void()> next);
+    void readPage(QByteArray from, qint64 revision, int limit, std::shared_ptr<QJsonArray> kvs,
+                  std::function<void(const QJsonArray &kvs, qint64 revision)> done,
+                  std::function<void(const EtcdClient::Reply &)> failed);
+    void applyFullRead(const QJsonArray &kvs, qint64 revision, std::function<void(bool ok)> done);
+    void seedThen(bool settingsExist, std::function<void()> next);
     void watchFrom(qint64 revision);
     void onWatchResponse(const QJsonObject &response);
     // Validates and applies what changed; `force`: apply even when nothing did (the first read
     // replaces the local file's routes, a re-read after the cache replaces the cached config).
     void applyChanges(const Changes &changes, qint64 revision, bool force);
     bool acceptDocuments(Changes changes, QStringList *refusedKeys);
+    qint64 configRevisionLocked() const;  // the newest accepted document's, or the removal marker's
     void storeLost(const QString &reason, const char *errorReason);
     void storeReached();
     void scheduleReconnect();
@@ -107,7 +118,8 @@ private:
     QObject *m_reconnectTimer = nullptr;
     int m_backoffMs = 0;
     qint64 m_leaseId = 0;
-    bool m_stopping = false;
+    std::atomic<bool> m_stopping{false};
+    bool m_reading = false;  // a full read is under way
     std::function<void(bool, QString)> m_startDone;
 
     mutable QMutex m_mutex;
@@ -115,8 +127,9 @@ private:
     std::map<QByteArray, Document> m_documents;  // accepted: settings and routes
     std::map<QByteArray, Refusal> m_refused;
     std::map<QString, QJsonObject> m_members;
-    qint64 m_revision = 0;        // the last etcd revision seen
-    qint64 m_configRevision = 0;  // the revision of the config applied
+    qint64 m_removedRevision = 0;  // of <prefix>/removed, written with every deletion Kairos makes
+    qint64 m_revision = 0;         // the last etcd revision seen
+    qint64 m_configRevision = 0;   // the revision of the config applied
     bool m_storeUp = false;
     bool m_fromCache = false;
     QString m_lastError;

@@ -8,6 +8,7 @@
 #include "metrics/recentrequests.h"
 
 #include <QLoggingCategory>
+#include <QSysInfo>
 
 Q_LOGGING_CATEGORY(lcService, "kairos.service")
 
@@ -123,10 +124,16 @@ bool GatewayService::startFleet(QString *error)
     const QString host = m_options.listenHost.value_or(server.host);
     const quint16 port = m_options.listenPort.value_or(quint16(server.port));
     FleetSync::Options options;
+    // Listening on every address, the machine's name tells instances apart ("0.0.0.0" does not).
+    const QHostAddress listenAddress(host);
+    const bool wildcard =
+        listenAddress == QHostAddress(QHostAddress::AnyIPv4) || listenAddress == QHostAddress(QHostAddress::AnyIPv6);
+    const QString shownHost = wildcard ? QSysInfo::machineHostName() : host;
     options.instanceName =
-        cluster.instanceName.isEmpty() ? QStringLiteral("%1:%2").arg(host).arg(port) : cluster.instanceName;
-    options.address =
-        QStringLiteral("http://%1:%2").arg(host.contains(QLatin1Char(':')) ? u'[' + host + u']' : host).arg(port);
+        cluster.instanceName.isEmpty() ? QStringLiteral("%1:%2").arg(shownHost).arg(port) : cluster.instanceName;
+    options.address = QStringLiteral("http://%1:%2")
+                          .arg(shownHost.contains(QLatin1Char(':')) ? u'[' + shownHost + u']' : shownHost)
+                          .arg(port);
     options.cacheFile =
         cluster.cacheFile.isEmpty() ? FleetSync::defaultCacheFile(m_options.configPath) : cluster.cacheFile;
     options.seed = m_options.etcdSeed;
