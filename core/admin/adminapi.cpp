@@ -189,6 +189,29 @@ QString adminToken(const Config &config)
 
 }  // namespace
 
+namespace {
+
+// kairos_rate_limited_total per route that has a limit (a route's limiter lives as long as its
+// settings do: a changed limit starts from 0 again, as a counter may).
+QByteArray rateLimitMetrics(const GatewaySnapshot &snapshot)
+{
+    QByteArray text;
+    for (int i = 0; i < snapshot.config->routes.size(); ++i) {
+        const RateLimiter *limiter = snapshot.rateLimiter(i);
+        if (!limiter)
+            continue;
+        if (text.isEmpty())
+            text = "# HELP kairos_rate_limited_total Requests refused with 429 by a rate limit.\n"
+                   "# TYPE kairos_rate_limited_total counter\n";
+        text += "kairos_rate_limited_total{route=\"" + escapeLabel(snapshot.config->routes[i].externalPath)
+                + "\",key_type=\"" + limiter->settings().keyText().section(QLatin1Char(':'), 0, 0).toUtf8() + "\"} "
+                + QByteArray::number(limiter->refused()) + "\n";
+    }
+    return text;
+}
+
+}  // namespace
+
 QJsonObject redactedConfig(const Config &config)
 {
     QJsonObject object = configToJson(config);
@@ -561,6 +584,7 @@ LocalHandler::Response AdminApi::metrics() const
     Response response;
     response.headers.add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     response.body = renderPrometheus(input);
+    response.body += rateLimitMetrics(*m_gateway.snapshot());
     if (m_cluster)
         response.body += m_cluster->metricsText();
     return response;

@@ -2,8 +2,6 @@
 
 namespace kairos {
 
-namespace {
-
 QByteArray escapeLabel(const QString &value)
 {
     QByteArray escaped;
@@ -18,6 +16,8 @@ QByteArray escapeLabel(const QString &value)
     }
     return escaped;
 }
+
+namespace {
 
 QByteArray number(double value)
 {

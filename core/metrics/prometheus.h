@@ -25,5 +25,7 @@ struct MetricsInput {
 };
 
 QByteArray renderPrometheus(const MetricsInput &input);
+// A label value as the format quotes it: backslash, double quote and newline escaped.
+QByteArray escapeLabel(const QString &value);
 
 }  // namespace kairos

@@ -60,13 +60,20 @@ RateLimiter::Decision RateLimiter::decide(qint64 tat, qint64 now, qint64 *newTat
 
 RateLimiter::Decision RateLimiter::admit(QByteArrayView key, qint64 now)
 {
+    const Decision decision = decideFor(key, now);
+    if (!decision.admitted)
+        m_refused.fetch_add(1, std::memory_order_relaxed);
+    return decision;
+}
+
+RateLimiter::Decision RateLimiter::decideFor(QByteArrayView key, qint64 now)
+{
     qint64 updated = 0;
     if (m_settings.key == RateLimitSettings::Key::Route) {
         qint64 tat = m_routeTat.load(std::memory_order_relaxed);
         for (;;) {
             const Decision decision = decide(tat, now, &updated);
-            if (!decision.admitted
-                || m_routeTat.compare_exchange_weak(tat, updated, std::memory_order_relaxed))
+            if (!decision.admitted || m_routeTat.compare_exchange_weak(tat, updated, std::memory_order_relaxed))
                 return decision;
         }
     }
@@ -112,7 +119,8 @@ QByteArray RateLimiter::policy() const
     return perSecond + ";w=1;burst=" + QByteArray::number(m_settings.effectiveBurst());
 }
 
-std::shared_ptr<RateLimiter> RateLimiterRegistry::limiterFor(const QString &routePath, const RateLimitSettings &settings)
+std::shared_ptr<RateLimiter> RateLimiterRegistry::limiterFor(const QString &routePath,
+                                                             const RateLimitSettings &settings)
 {
     std::lock_guard lock(m_mutex);
     std::shared_ptr<RateLimiter> &limiter = m_limiters[routePath.toStdU16String()];

@@ -39,6 +39,7 @@ public:
     Decision admit(QByteArrayView key, qint64 nowNs);
     const RateLimitSettings &settings() const { return m_settings; }
     size_t trackedKeys() const;
+    quint64 refused() const { return m_refused.load(std::memory_order_relaxed); }  // since it was made
     QByteArray policy() const;  // RateLimit-Policy: "100;w=1;burst=50"
     static qint64 nowNs();      // monotonic nanoseconds
 
@@ -57,6 +58,7 @@ private:
     };
     static constexpr int kShards = 16;
 
+    Decision decideFor(QByteArrayView key, qint64 now);
     // One step of GCRA on `tat`: the new value if admitted (else unchanged), and the decision.
     Decision decide(qint64 tat, qint64 now, qint64 *newTat) const;
 
@@ -65,6 +67,7 @@ private:
     const qint64 m_toleranceNs;  // burst intervals
     const size_t m_keysPerShard;
     std::atomic<qint64> m_routeTat{0};
+    std::atomic<quint64> m_refused{0};
     std::array<Shard, kShards> m_shards;
 };
 

@@ -389,6 +389,85 @@ private slots:
             QVERIFY2(line.endsWith(" client=" + logged), line.constData());
     }
 
+    // One client address's limit, on two worker threads, over 5 s of load many times the rate:
+    // admitted within 2 % of the burst and the rate times the time; the refused get 429 with
+    // Retry-After and the RateLimit fields; a request field as the key cannot be dodged by
+    // leaving it out.
+    void rateLimitHoldsAcrossWorkerThreads()
+    {
+        // A backend on a thread of its own: the test's thread waits in 10 ms steps and would hold
+        // every admitted request (and the 429s pipelined behind it) back.
+        QThread backendThread;
+        QObject context;
+        context.moveToThread(&backendThread);
+        backendThread.start();
+        EchoBackend *fast = nullptr;
+        QMetaObject::invokeMethod(
+            &context,
+            [&fast] {
+                fast = new EchoBackend("fast");
+                fast->listen();
+            },
+            Qt::BlockingQueuedConnection);
+        const auto stopBackend = qScopeGuard([&] {
+            QMetaObject::invokeMethod(
+                &context, [&fast] { delete fast; }, Qt::BlockingQueuedConnection);
+            backendThread.quit();
+            backendThread.wait();
+        });
+        QJsonObject route = routeJson("/limited", "/", {backendJson(fast->port())}, {"GET"});
+        route.insert("rate_limit", QJsonObject{{"requests_per_second", 100}, {"burst", 20}});
+        QJsonObject byHeader = routeJson("/by-key", "/", {backendJson(m_a->port())}, {"GET"});
+        byHeader.insert("rate_limit",
+                        QJsonObject{{"requests_per_second", 1}, {"burst", 1}, {"key", "header:X-Api-Key"}});
+        RunningGateway running(makeConfig({route, byHeader}, {{"workers", 2}}));
+        QCOMPARE(running.gateway.workerCount(), 2);
+        std::vector<std::unique_ptr<RawClient>> clients;
+        for (int i = 0; i < 8; ++i)
+            clients.push_back(std::make_unique<RawClient>(running.port()));
+        const QByteArray limitedRequest = "GET /limited HTTP/1.1\r\nHost: h\r\n\r\n";
+        int admitted = 0;
+        int refused = 0;
+        Response lastRefused;
+        QElapsedTimer clock;
+        clock.start();
+        while (clock.elapsed() < 5000) {
+            // Forty pipelined on each connection at a time.
+            for (auto &client : clients)
+                client->send(limitedRequest.repeated(40));
+            for (auto &client : clients) {
+                for (const Response &response : client->read(40)) {
+                    if (response.status == 200) {
+                        ++admitted;
+                    } else {
+                        QCOMPARE(response.status, 429);
+                        ++refused;
+                        lastRefused = response;
+                    }
+                }
+            }
+        }
+        const double seconds = double(clock.elapsed()) / 1000.0;
+        const double expected = 20 + 100 * seconds;
+        QVERIFY2(refused > 4 * admitted, qPrintable(QStringLiteral("offered only %1 + %2").arg(admitted).arg(refused)));
+        QVERIFY2(std::abs(admitted - expected) <= 0.02 * expected,
+                 qPrintable(QStringLiteral("admitted %1, expected %2").arg(admitted).arg(expected)));
+        QCOMPARE(lastRefused.json()["type"].toString(), QStringLiteral("rate_limited"));
+        QCOMPARE(lastRefused.headers.value("retry-after"), QByteArray("1"));
+        QCOMPARE(lastRefused.headers.value("ratelimit-limit"), QByteArray("20"));
+        QCOMPARE(lastRefused.headers.value("ratelimit-remaining"), QByteArray("0"));
+        QCOMPARE(lastRefused.headers.value("ratelimit-policy"), QByteArray("100;w=1;burst=20"));
+
+        const auto byKey = [&](const QList<std::pair<QByteArray, QByteArray>> &fields) {
+            return request(running.port(), "GET", "/by-key", fields).status;
+        };
+        QCOMPARE(byKey({{"X-Api-Key", "alice"}}), 200);
+        QCOMPARE(byKey({{"X-Api-Key", "alice"}}), 429);
+        QCOMPARE(byKey({{"X-Api-Key", "bob"}}), 200);
+        QCOMPARE(byKey({}), 200);  // without the field: one shared bucket, limited like any key
+        QCOMPARE(byKey({}), 429);
+    }
+
     void errorsAreJson_data()
     {
         QTest::addColumn<QByteArray>("requestBytes");
