@@ -3,6 +3,7 @@
 // 10,000 routes, and the heap a config holds per route (1,000 routes × 3 backends).
 #include "benchconfig.h"
 #include "balancing/balancer.h"
+#include "protection/ratelimiter.h"
 #include "proxy/gatewaysnapshot.h"
 #include "resilience/retrypolicy.h"
 
@@ -144,7 +145,30 @@ void selectionArguments(benchmark::internal::Benchmark *benchmark)
 
 }  // namespace
 
+// One rate-limit decision as a request makes it, the clock read included. Arg 0: key "route"
+// (one atomic, compare-and-swap); 1: per client address (a shard's map under its mutex).
+// With ->Threads(2), two threads on the same key: the contended case.
+void BM_RateLimit(benchmark::State &state)
+{
+    static RateLimiter *limiter = nullptr;
+    if (state.thread_index() == 0) {
+        RateLimitSettings settings;
+        settings.requestsPerSecond = 1e9;  // admits everything: the cost of deciding, not of refusing
+        settings.burst = 1'000'000;
+        settings.key = state.range(0) == 0 ? RateLimitSettings::Key::Route : RateLimitSettings::Key::ClientIp;
+        limiter = new RateLimiter(settings);
+    }
+    const QByteArray client = "203.0.113.7";
+    for (auto _ : state)
+        benchmark::DoNotOptimize(limiter->admit(client, RateLimiter::nowNs()));
+    if (state.thread_index() == 0) {
+        delete limiter;
+        limiter = nullptr;
+    }
+}
+
 BENCHMARK(BM_Select)->Apply(selectionArguments);
+BENCHMARK(BM_RateLimit)->Arg(0)->Arg(1)->ThreadRange(1, 2);
 BENCHMARK(BM_ClientHash);
 BENCHMARK(BM_Backoff)->Arg(0)->Arg(1);
 BENCHMARK(BM_Reload)->Arg(100)->Arg(10000)->Unit(benchmark::kMillisecond);
