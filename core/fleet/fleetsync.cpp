@@ -348,8 +348,10 @@ void FleetSync::applyFullRead(const QJsonArray &kvs, qint64 revision, std::funct
         m_removedRevision = removedRevision;
         m_revision = revision;  // the watch goes on from here
     }
-    applyChanges(changes, 0, first);
+    // Up before applying: the member key goes with the config applied (putMember()), not with
+    // the first lease renewal a few seconds later.
     storeReached();
+    applyChanges(changes, 0, first);
     watchFrom(revision + 1);
     if (done)
         done(true);
