@@ -962,9 +962,11 @@ SharedConfigStore::Publication FleetSync::publish(const Config &current, quint64
                 {"request_put", putRequest(fleet::removedKey(prefix),
                                            QJsonObject{{"keys", removedKeys}, {"by", m_options.instanceName}})}});
         if (ifMatch) {
-            // Nothing of the shared config changed after the revision the client read.
+            // Nothing of the shared config changed after the revision the client read. A deleted
+            // route leaves no key to compare: the deletion's <prefix>/removed stands for it.
             compares.append(compare(routes, "MOD", "LESS", qint64(*ifMatch) + 1, EtcdClient::prefixEnd(routes)));
             compares.append(compare(settingsKey, "MOD", "LESS", qint64(*ifMatch) + 1));
+            compares.append(compare(fleet::removedKey(prefix), "MOD", "LESS", qint64(*ifMatch) + 1));
         }
         if (operations.isEmpty()) {
             publication.outcome = Publication::Accepted;
