@@ -6,6 +6,8 @@
 #include <QNetworkReply>
 #include <QSslKey>
 
+#include <algorithm>
+
 Q_LOGGING_CATEGORY(lcEtcd, "kairos.fleet")
 
 namespace kairos {
@@ -24,14 +26,23 @@ QString describe(const QJsonObject &body)
 }  // namespace
 
 EtcdClient::EtcdClient(const EtcdSettings &settings, QObject *parent)
-    : QObject(parent), m_settings(settings), m_network(this), m_ssl(QSslConfiguration::defaultConfiguration())
+    : QObject(parent), m_settings(settings), m_network(this)
 {
+    // TLS only for https endpoints: any QSslConfiguration, even an empty one, initializes
+    // OpenSSL, which plain http does not need, and LeakSanitizer reports some of OpenSSL's
+    // state as leaked when the process exits.
+    const bool tls = std::any_of(settings.endpoints.begin(), settings.endpoints.end(), [](const QString &endpoint) {
+        return endpoint.startsWith(QLatin1String("https:"), Qt::CaseInsensitive);
+    });
+    if (!tls)
+        return;
+    m_ssl = QSslConfiguration::defaultConfiguration();
     if (!settings.caFile.isEmpty())
-        m_ssl.setCaCertificates(m_ssl.caCertificates() + QSslCertificate::fromPath(settings.caFile));
+        m_ssl->setCaCertificates(m_ssl->caCertificates() + QSslCertificate::fromPath(settings.caFile));
     if (!settings.certFile.isEmpty()) {
         const QList<QSslCertificate> certificates = QSslCertificate::fromPath(settings.certFile);
         if (!certificates.isEmpty())
-            m_ssl.setLocalCertificate(certificates.first());
+            m_ssl->setLocalCertificate(certificates.first());
         QFile keyFile(settings.keyFile);
         if (keyFile.open(QIODevice::ReadOnly)) {
             const QByteArray pem = keyFile.readAll();
@@ -40,7 +51,7 @@ EtcdClient::EtcdClient(const EtcdSettings &settings, QObject *parent)
                 key = QSslKey(pem, QSsl::Ec);
             if (key.isNull())
                 qCWarning(lcEtcd).noquote() << "cannot read the private key in" << settings.keyFile;
-            m_ssl.setPrivateKey(key);
+            m_ssl->setPrivateKey(key);
         }
     }
 }
@@ -94,8 +105,8 @@ QNetworkRequest EtcdClient::request(const QString &path) const
     request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
     // HTTP/1.1: the watch is one long response read as it comes.
     request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
-    if (request.url().scheme() == QLatin1String("https"))
-        request.setSslConfiguration(m_ssl);
+    if (m_ssl && request.url().scheme() == QLatin1String("https"))
+        request.setSslConfiguration(*m_ssl);
     if (!m_token.isEmpty())
         request.setRawHeader("Authorization", m_token);
     return request;

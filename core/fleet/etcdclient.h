@@ -14,6 +14,7 @@
 #include <QSslConfiguration>
 
 #include <functional>
+#include <optional>
 
 class QNetworkReply;
 
@@ -74,7 +75,7 @@ private:
 
     EtcdSettings m_settings;
     QNetworkAccessManager m_network;
-    QSslConfiguration m_ssl;
+    std::optional<QSslConfiguration> m_ssl;  // with an https endpoint only
     int m_endpoint = 0;
     QByteArray m_token;  // from /v3/auth/authenticate; empty without a username
     QPointer<QNetworkReply> m_watch;
