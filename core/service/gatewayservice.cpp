@@ -8,6 +8,7 @@
 #include "metrics/recentrequests.h"
 
 #include <QLoggingCategory>
+#include <QCoreApplication>
 #include <QSysInfo>
 
 Q_LOGGING_CATEGORY(lcService, "kairos.service")
@@ -129,8 +130,12 @@ bool GatewayService::startFleet(QString *error)
     const bool wildcard =
         listenAddress == QHostAddress(QHostAddress::AnyIPv4) || listenAddress == QHostAddress(QHostAddress::AnyIPv6);
     const QString shownHost = wildcard ? QSysInfo::machineHostName() : host;
+    // Port 0 (any free one) is chosen when listening, after the fleet's config is read: the
+    // process id stands in for it in the name.
+    const QString portText =
+        port ? QString::number(port) : QStringLiteral("pid%1").arg(QCoreApplication::applicationPid());
     options.instanceName =
-        cluster.instanceName.isEmpty() ? QStringLiteral("%1:%2").arg(shownHost).arg(port) : cluster.instanceName;
+        cluster.instanceName.isEmpty() ? QStringLiteral("%1:%2").arg(shownHost, portText) : cluster.instanceName;
     options.address = QStringLiteral("http://%1:%2")
                           .arg(shownHost.contains(QLatin1Char(':')) ? u'[' + shownHost + u']' : shownHost)
                           .arg(port);
