@@ -78,6 +78,7 @@ QString RateLimitSettings::keyText() const
     case Key::ClientIp: return QStringLiteral("client_ip");
     case Key::Route: return QStringLiteral("route");
     case Key::Header: return QStringLiteral("header:") + keyName;
+    case Key::JwtClaim: return QStringLiteral("jwt:") + keyName;
     }
     return QString();
 }

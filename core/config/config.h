@@ -126,11 +126,11 @@ private:
 // What a route may set over the server's and top-level settings.
 // A token bucket (GCRA): a steady requests_per_second with up to `burst` at once, per key.
 struct RateLimitSettings {
-    enum class Key { ClientIp, Route, Header };
+    enum class Key { ClientIp, Route, Header, JwtClaim };
     double requestsPerSecond = 0;
     int burst = 0;  // 0: one second's worth (requests_per_second rounded up)
     Key key = Key::ClientIp;
-    QString keyName;        // Header: the field's name, lower case
+    QString keyName;        // Header: the field's name, lower case; JwtClaim: the claim's name
     bool headers = true;    // RateLimit-* fields on every answer, not only on 429
     int maxKeys = 100'000;  // keys tracked at once; the least recently used go first
     bool off = false;       // a route's "rate_limit": null: none there, whatever the top level says

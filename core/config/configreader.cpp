@@ -312,9 +312,12 @@ RateLimitSettings readRateLimit(const QJsonObject &object, const QString &path, 
     } else if (key.startsWith(QLatin1String("header:"))) {
         limit.key = RateLimitSettings::Key::Header;
         limit.keyName = key.mid(7).trimmed().toLower();
+    } else if (key.startsWith(QLatin1String("jwt:"))) {
+        limit.key = RateLimitSettings::Key::JwtClaim;
+        limit.keyName = key.mid(4).trimmed();
     } else {
         reader.error(QStringLiteral("key"),
-                     QStringLiteral("must be client_ip, route or header:NAME (got \"%1\")").arg(key));
+                     QStringLiteral("must be client_ip, route, header:NAME or jwt:CLAIM (got \"%1\")").arg(key));
     }
     limit.headers = reader.boolean(QStringLiteral("headers"), true);
     limit.maxKeys = reader.integer(QStringLiteral("max_keys"), limit.maxKeys);

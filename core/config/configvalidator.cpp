@@ -110,6 +110,8 @@ public:
                 QStringLiteral("must be greater than 0 and at most 1e9 (got %1)").arg(limit.requestsPerSecond));
         checkRange(path + QLatin1String(".burst"), limit.burst, 0, 1'000'000'000);
         checkRange(path + QLatin1String(".max_keys"), limit.maxKeys, 1, 10'000'000);
+        if (limit.key == RateLimitSettings::Key::JwtClaim && limit.keyName.isEmpty())
+            add(path + QLatin1String(".key"), QStringLiteral("jwt:CLAIM needs a claim's name such as jwt:sub"));
         if (limit.key == RateLimitSettings::Key::Header && !isHttpMethodToken(limit.keyName))
             add(path + QLatin1String(".key"),
                 QStringLiteral("header:NAME needs a field name such as header:x-api-key (got \"%1\")")

@@ -4,6 +4,8 @@
 #include "tunnel.h"
 
 #include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QLoggingCategory>
 
 Q_DECLARE_LOGGING_CATEGORY(lcProxy)
@@ -412,10 +414,11 @@ std::optional<ClientConnection::Refusal> ClientConnection::authenticate(Admissio
     QByteArray challenge = "Bearer realm=\"kairos\"";
     QByteArray reason = "a bearer token is required";
     if (!token.isEmpty()) {
-        const JwtVerifier::Result result =
-            activeRequest().snapshot->jwt.verify(token, QDateTime::currentSecsSinceEpoch());
-        if (result.valid)
+        JwtVerifier::Result result = activeRequest().snapshot->jwt.verify(token, QDateTime::currentSecsSinceEpoch());
+        if (result.valid) {
+            admission.claims = std::move(result.claims);
             return std::nullopt;
+        }
         reason = "invalid token: " + result.error.toUtf8();
         challenge += ", error=\"invalid_token\", error_description=" + http::quotedString(result.error.toUtf8());
     }
@@ -450,6 +453,24 @@ std::optional<ClientConnection::Refusal> ClientConnection::limitRate(Admission &
         // Requests without the field share one bucket: leaving it out is no way around the limit.
         key = admission.head.headers.combinedValue(settings.keyName.toLatin1());
         break;
+    case RateLimitSettings::Key::JwtClaim: {
+        // From a verified token only (on a route without auth_required, verified here); requests
+        // without one, or whose token does not verify, share one bucket.
+        if (!admission.claims) {
+            const QByteArray token = bearerToken(admission.head.headers.value("authorization"));
+            if (!token.isEmpty()) {
+                JwtVerifier::Result result = current.snapshot->jwt.verify(token, QDateTime::currentSecsSinceEpoch());
+                if (result.valid)
+                    admission.claims = std::move(result.claims);
+            }
+        }
+        const QJsonValue claim = admission.claims ? admission.claims->value(settings.keyName) : QJsonValue();
+        if (claim.isString())
+            key = "s:" + claim.toString().toUtf8();
+        else if (!claim.isUndefined() && !claim.isNull())
+            key = "j:" + QJsonDocument(QJsonArray{claim}).toJson(QJsonDocument::Compact);
+        break;
+    }
     }
     const RateLimiter::Decision decision = limiter->admit(key, RateLimiter::nowNs());
     http::Headers fields;

@@ -80,6 +80,7 @@ private:
         qint64 bodyLimit = 0;
         // Set when the peer is a trusted proxy: the client it forwards for (resolveClientAddress()).
         std::optional<QHostAddress> forwardedClient = {};
+        std::optional<QJsonObject> claims = {};  // of the token authenticate() verified
     };
     struct Refusal {
         GatewayError error;

@@ -637,6 +637,33 @@ private slots:
         QCOMPARE(request(running.port, "GET", "/api/routes").status, 200);
     }
 
+    // rate_limit keyed on a claim counts per verified token: forged tokens, whatever they claim,
+    // and requests without one all share one bucket.
+    void rateLimitByVerifiedClaim()
+    {
+        QJsonObject config = baseConfig(m_backend->port(), {{"jwt", QJsonObject{{"secret", kSecret}}}});
+        QJsonObject route = routeJson("/per-user", "/s", {backendJson(m_backend->port())}, {"GET"});
+        route.insert("rate_limit", QJsonObject{{"requests_per_second", 0.01}, {"burst", 1}, {"key", "jwt:sub"}});
+        config["routers"] = QJsonArray{route};
+        RunningService running(config);
+        const auto as = [&](const QByteArray &token) {
+            return request(running.port, "GET", "/per-user",
+                           token.isEmpty()
+                               ? QList<std::pair<QByteArray, QByteArray>>{}
+                               : QList<std::pair<QByteArray, QByteArray>>{{"Authorization", "Bearer " + token}})
+                .status;
+        };
+        const QByteArray forgedKey = "another-secret-another-secret-abc";
+        QCOMPARE(as(hs256({{"sub", "alice"}})), 200);
+        QCOMPARE(as(hs256({{"sub", "alice"}})), 429);
+        QCOMPARE(as(hs256({{"sub", "bob"}})), 200);
+        QCOMPARE(as(hs256({{"sub", "carol"}}, forgedKey)), 200);  // the shared bucket's one
+        QCOMPARE(as(hs256({{"sub", "dave"}}, forgedKey)), 429);
+        QCOMPARE(as(QByteArray()), 429);
+        QCOMPARE(as(hs256({{"sub", 7}})), 200);  // a number is a key too, apart from the string "7"
+        QCOMPARE(as(hs256({{"sub", "7"}})), 200);
+    }
+
     void jwtRoutes()
     {
         QJsonObject config =

@@ -472,6 +472,15 @@ private slots:
             << "cluster.etcd.ca_file: cannot read \"/nonexistent/ca.pem\"";
         QTest::newRow("etcd timeout too short") << withEtcd({{"endpoints", endpoints}, {"timeout_ms", 10}})
                                                 << "cluster.etcd.timeout_ms: must be between 100 and 600000 (got 10)";
+        QTest::newRow("rate limit keyed on no claim") << withRoute([](QJsonObject &r) {
+            r.insert("rate_limit", QJsonObject{{"requests_per_second", 5}, {"key", "jwt:"}});
+        }) << "routers[0].rate_limit.key: jwt:CLAIM needs a claim's name such as jwt:sub";
+        QTest::newRow("rate limit with an unknown key") << withRoute([](QJsonObject &r) {
+            r.insert("rate_limit", QJsonObject{{"requests_per_second", 5}, {"key", "cookie:x"}});
+        }) << "routers[0].rate_limit.key: must be client_ip, route, header:NAME or jwt:CLAIM (got \"cookie:x\")";
+        QTest::newRow("rate limit without a rate") << withRoute([](QJsonObject &r) {
+            r.insert("rate_limit", QJsonObject{{"burst", 5}});
+        }) << "routers[0].rate_limit.requests_per_second: must be greater than 0 and at most 1e9 (got 0)";
         QTest::newRow("instance name with slash")
             << withEtcd({{"endpoints", endpoints}}, {{"instance_name", "a/b"}})
             << "cluster.instance_name: must not hold \"/\" or control characters (got \"a/b\")";
