@@ -179,12 +179,6 @@ void ConfigStore::setSharedStore(SharedConfigStore *shared)
     m_shared = shared;
 }
 
-bool ConfigStore::isShared() const
-{
-    QMutexLocker lock(&m_mutex);
-    return m_shared != nullptr;
-}
-
 ConfigStore::Change ConfigStore::applyShared(quint64 revision)
 {
     Announcement announcement;

@@ -77,7 +77,6 @@ public:
     // Fleet mode: changes go to `shared` (which must outlive the store's use of it); the revision
     // becomes the shared store's. Null: standalone.
     void setSharedStore(SharedConfigStore *shared);
-    bool isShared() const;
     // Called by the shared store when what it holds changed: composes and applies it as `revision`.
     Change applyShared(quint64 revision);
 

@@ -527,8 +527,7 @@ void FleetSync::onWatchResponse(const QJsonObject &response)
 
 void FleetSync::applyChanges(const Changes &changes, qint64 revision, bool force)
 {
-    QStringList refused;
-    bool accepted = !changes.empty() && acceptDocuments(changes, &refused);
+    bool accepted = !changes.empty() && acceptDocuments(changes);
     // Documents refused before may fit now (the route they clashed with is gone, the settings they
     // needed came): each is tried again on its own, so that one cannot hold back another.
     Changes retry;
@@ -540,7 +539,7 @@ void FleetSync::applyChanges(const Changes &changes, qint64 revision, bool force
         }
     }
     for (const auto &[key, document] : retry)
-        accepted = acceptDocuments({{key, document}}, &refused) || accepted;
+        accepted = acceptDocuments({{key, document}}) || accepted;
     qint64 configRevision;
     {
         QMutexLocker lock(&m_mutex);
@@ -575,7 +574,7 @@ qint64 FleetSync::configRevisionLocked() const
     return newest;
 }
 
-bool FleetSync::acceptDocuments(Changes changes, QStringList *refusedKeys)
+bool FleetSync::acceptDocuments(Changes changes)
 {
     QMutexLocker lock(&m_mutex);
     const std::map<QByteArray, Document> before = m_documents;
@@ -630,7 +629,6 @@ bool FleetSync::acceptDocuments(Changes changes, QStringList *refusedKeys)
                     << "refused" << key << "from etcd:" << error << "(the last good config keeps serving)";
             }
             m_refused[key] = {error, modRevision, document};
-            refusedKeys->append(QString::fromUtf8(key));
             changes.erase(key);
         }
     }

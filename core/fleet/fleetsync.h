@@ -92,7 +92,7 @@ private:
     // Validates and applies what changed; `force`: apply even when nothing did (the first read
     // replaces the local file's routes, a re-read after the cache replaces the cached config).
     void applyChanges(const Changes &changes, qint64 revision, bool force);
-    bool acceptDocuments(Changes changes, QStringList *refusedKeys);
+    bool acceptDocuments(Changes changes);
     qint64 configRevisionLocked() const;  // the newest accepted document's, or the removal marker's
     void storeLost(const QString &reason, const char *errorReason);
     void storeReached();

@@ -25,10 +25,23 @@ size_t RateLimiter::KeyHash::operator()(const QByteArray &key) const noexcept
     return qHash(key);
 }
 
+namespace {
+
+QByteArray policyOf(const RateLimitSettings &settings)
+{
+    const double rate = settings.requestsPerSecond;
+    const QByteArray perSecond = rate == std::floor(rate) ? QByteArray::number(qint64(rate)) : QByteArray::number(rate);
+    return perSecond + ";w=1;burst=" + QByteArray::number(settings.effectiveBurst());
+}
+
+}  // namespace
+
 RateLimiter::RateLimiter(const RateLimitSettings &settings)
     : m_settings(settings),
+      m_burst(settings.effectiveBurst()),
+      m_policy(policyOf(settings)),
       m_intervalNs(std::max<qint64>(1, qint64(std::llround(double(kSecondNs) / settings.requestsPerSecond)))),
-      m_toleranceNs(m_intervalNs * settings.effectiveBurst()),
+      m_toleranceNs(m_intervalNs * m_burst),
       m_keysPerShard(std::max<size_t>(1, (size_t(std::max(1, settings.maxKeys)) + kShards - 1) / kShards))
 {}
 
@@ -42,7 +55,7 @@ qint64 RateLimiter::nowNs()
 RateLimiter::Decision RateLimiter::decide(qint64 tat, qint64 now, qint64 *newTat) const
 {
     Decision decision;
-    decision.limit = m_settings.effectiveBurst();
+    decision.limit = m_burst;
     const qint64 next = std::max(tat, now) + m_intervalNs;
     if (next - now > m_toleranceNs) {
         decision.admitted = false;
@@ -112,13 +125,6 @@ size_t RateLimiter::trackedKeys() const
         total += shard.index.size();
     }
     return total;
-}
-
-QByteArray RateLimiter::policy() const
-{
-    const double rate = m_settings.requestsPerSecond;
-    const QByteArray perSecond = rate == std::floor(rate) ? QByteArray::number(qint64(rate)) : QByteArray::number(rate);
-    return perSecond + ";w=1;burst=" + QByteArray::number(m_settings.effectiveBurst());
 }
 
 std::shared_ptr<RateLimiter> RateLimiterRegistry::limiterFor(const QString &routePath,

@@ -40,8 +40,8 @@ public:
     const RateLimitSettings &settings() const { return m_settings; }
     size_t trackedKeys() const;
     quint64 refused() const { return m_refused.load(std::memory_order_relaxed); }  // since it was made
-    QByteArray policy() const;  // RateLimit-Policy: "100;w=1;burst=50"
-    static qint64 nowNs();      // monotonic nanoseconds
+    const QByteArray &policy() const { return m_policy; }  // RateLimit-Policy: "100;w=1;burst=50"
+    static qint64 nowNs();                                 // monotonic nanoseconds
 
 private:
     struct Entry {
@@ -63,6 +63,8 @@ private:
     Decision decide(qint64 tat, qint64 now, qint64 *newTat) const;
 
     const RateLimitSettings m_settings;
+    const int m_burst;  // effectiveBurst()
+    const QByteArray m_policy;
     const qint64 m_intervalNs;   // 1 s / requests_per_second
     const qint64 m_toleranceNs;  // burst intervals
     const size_t m_keysPerShard;

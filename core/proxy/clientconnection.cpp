@@ -428,6 +428,15 @@ std::optional<ClientConnection::Refusal> ClientConnection::authenticate(Admissio
     return refusal;
 }
 
+const QByteArray &ClientConnection::peerText()
+{
+    if (m_peerText.isEmpty()) {
+        m_peerText = clientAddressText(record().peer);
+        m_peerHash = clientHash(m_peerText);
+    }
+    return m_peerText;
+}
+
 std::optional<ClientConnection::Refusal> ClientConnection::limitRate(Admission &admission)
 {
     ActiveRequest &current = activeRequest();
@@ -442,11 +451,7 @@ std::optional<ClientConnection::Refusal> ClientConnection::limitRate(Admission &
         if (!current.record.forwardedClient.isEmpty()) {
             key = current.record.forwardedClient;  // behind a trusted proxy ("-": unreadable, one bucket)
         } else {
-            if (m_peerText.isEmpty()) {
-                m_peerText = clientAddressText(current.record.peer);
-                m_peerHash = clientHash(m_peerText);
-            }
-            key = m_peerText;
+            key = peerText();
         }
         break;
     case RateLimitSettings::Key::Header:
@@ -529,11 +534,7 @@ void ClientConnection::startProxying(const Admission &admission)
     request.route = match.route;
     request.upstreamTarget = current.snapshot->routes.upstreamTarget(match, admission.query);
     request.requestId = rec.requestId;
-    if (m_peerText.isEmpty()) {
-        m_peerText = clientAddressText(rec.peer);
-        m_peerHash = clientHash(m_peerText);
-    }
-    request.peerText = m_peerText;
+    request.peerText = peerText();
     request.peerIsTrustedProxy = admission.forwardedClient.has_value();
     // Behind a proxy, a client whose address cannot be read hashes as the proxy.
     request.clientHash = !request.peerIsTrustedProxy           ? m_peerHash

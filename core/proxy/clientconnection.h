@@ -94,6 +94,8 @@ private:
     std::optional<Refusal> matchRoute(Admission &admission);
     std::optional<Refusal> authenticate(Admission &admission);
     std::optional<Refusal> limitRate(Admission &admission);
+    // The peer's address as X-Forwarded-For names it, made once a connection (with m_peerHash).
+    const QByteArray &peerText();
     std::optional<Refusal> limitBody(Admission &admission);
     std::optional<Refusal> answerExpect(Admission &admission);
     void serveLocally(const Admission &admission);
