@@ -15,6 +15,8 @@
 
 #include <memory>
 
+#include <sys/socket.h>
+
 using namespace kairos;
 
 namespace {
@@ -46,6 +48,14 @@ template <typename Done> bool runUntil(Done done, int timeoutMs)
     check.start();
     loop.exec();
     return done();
+}
+
+// Accepted sockets take their receive buffer from the listening socket, and the window they
+// announce in the handshake from that: set later, a smaller buffer would leave the peer a window
+// the kernel then drops segments from.
+void setAcceptedReceiveBuffer(const QTcpServer &server, int bytes)
+{
+    ::setsockopt(int(server.socketDescriptor()), SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
 }
 
 // Reads what arrives at `socket` into `into` until it holds `size` bytes.
@@ -240,12 +250,12 @@ private slots:
     void slowReaderHoldsTheWriterBack()
     {
         QFETCH(bool, towardsClient);
+        // Small kernel buffers on the reader's end, and no reading there for now.
+        setAcceptedReceiveBuffer(towardsClient ? m_clientSide : m_backendSide, 16 * 1024);
         QVERIFY(makeTunnel());
         QTcpSocket *sender = towardsClient ? m_backendPeer : m_clientPeer;
         QTcpSocket *reader = towardsClient ? m_clientPeer : m_backendPeer;
         Transport *readerSide = towardsClient ? static_cast<Transport *>(m_client.get()) : m_upstream;
-        // Small kernel buffers on the reader's end, and no reading there for now.
-        reader->setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, 16 * 1024);
         reader->setReadBufferSize(16 * 1024);
         m_tunnel->start({}, {});
 
@@ -254,13 +264,22 @@ private slots:
         sender->write(data);
         qint64 largestBacklog = 0;
         const auto sampleBacklog = [&] { largestBacklog = std::max(largestBacklog, readerSide->bytesToWrite()); };
-        QVERIFY(runUntil(
-            [&] {
-                sampleBacklog();
-                return readerSide->bytesToWrite() >= Transport::kHighWaterBytes;
-            },
-            20'000));
-        QVERIFY(sender->bytesToWrite() > 0);  // the sender is held back: the tunnel stopped reading it
+        const auto state = [&] {
+            return QStringLiteral("backlog %1 (largest %2), sender still holds %3, reader holds %4")
+                .arg(readerSide->bytesToWrite())
+                .arg(largestBacklog)
+                .arg(sender->bytesToWrite())
+                .arg(reader->bytesAvailable());
+        };
+        QVERIFY2(runUntil(
+                     [&] {
+                         sampleBacklog();
+                         return readerSide->bytesToWrite() >= Transport::kHighWaterBytes;
+                     },
+                     20'000),
+                 qPrintable(state()));
+        QVERIFY2(sender->bytesToWrite() > 0,
+                 qPrintable(state()));  // the sender is held back: the tunnel stopped reading it
 
         // The reader catches up: everything arrives, in order, and the backlog stayed bounded.
         reader->setReadBufferSize(0);
@@ -280,9 +299,9 @@ private slots:
     // The backend ends while a slow client still has most of its bytes to read: they all arrive.
     void backendClosingDuringBackPressureLosesNothing()
     {
+        setAcceptedReceiveBuffer(m_clientSide, 16 * 1024);
         QVERIFY(makeTunnel());
         QSignalSpy finished(m_tunnel.get(), &Tunnel::finished);
-        m_clientPeer->setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, 16 * 1024);
         m_clientPeer->setReadBufferSize(16 * 1024);
         m_tunnel->start({}, {});
         const QByteArray data = pattern(16 * 1024 * 1024, 5);
