@@ -17,6 +17,7 @@
 #include <QMessageAuthenticationCode>
 #include <QUrl>
 
+#include <set>
 #include <variant>
 
 Q_DECLARE_LOGGING_CATEGORY(lcConfig)
@@ -191,21 +192,29 @@ QString adminToken(const Config &config)
 
 namespace {
 
-// kairos_rate_limited_total per route that has a limit (a route's limiter lives as long as its
-// settings do: a changed limit starts from 0 again, as a counter may).
+// kairos_rate_limited_total per route and per backend that has a limit of its own (a limiter
+// lives as long as its settings do: a changed limit starts from 0 again, as a counter may). A
+// route's line has backend="", a backend's route="" (its bucket serves every route listing it).
 QByteArray rateLimitMetrics(const GatewaySnapshot &snapshot)
 {
     QByteArray text;
-    for (int i = 0; i < snapshot.config->routes.size(); ++i) {
-        const RateLimiter *limiter = snapshot.rateLimiter(i);
-        if (!limiter)
-            continue;
+    const auto line = [&text](const QString &route, const QString &backend, const RateLimiter &limiter) {
         if (text.isEmpty())
             text = "# HELP kairos_rate_limited_total Requests refused with 429 by a rate limit.\n"
                    "# TYPE kairos_rate_limited_total counter\n";
-        text += "kairos_rate_limited_total{route=\"" + escapeLabel(snapshot.config->routes[i].externalPath)
-                + "\",key_type=\"" + limiter->settings().keyText().section(QLatin1Char(':'), 0, 0).toUtf8() + "\"} "
-                + QByteArray::number(limiter->refused()) + "\n";
+        text += "kairos_rate_limited_total{route=\"" + escapeLabel(route) + "\",backend=\"" + escapeLabel(backend)
+                + "\",key_type=\"" + limiter.settings().keyText().section(QLatin1Char(':'), 0, 0).toUtf8() + "\"} "
+                + QByteArray::number(limiter.refused()) + "\n";
+    };
+    std::set<const RateLimiter *> seen;
+    for (int i = 0; i < snapshot.config->routes.size(); ++i) {
+        if (const RateLimiter *limiter = snapshot.rateLimiter(i))
+            line(snapshot.config->routes[i].externalPath, QString(), *limiter);
+        const std::vector<std::shared_ptr<RateLimiter>> &backendLimiters = snapshot.backendRateLimiters(i);
+        for (size_t b = 0; b < backendLimiters.size(); ++b) {
+            if (backendLimiters[b] && seen.insert(backendLimiters[b].get()).second)
+                line(QString(), snapshot.balancers[size_t(i)]->backend(int(b)).state->key, *backendLimiters[b]);
+        }
     }
     return text;
 }

@@ -87,13 +87,14 @@ bool RateLimitSettings::operator==(const RateLimitSettings &other) const
 {
     return requestsPerSecond == other.requestsPerSecond && burst == other.burst && key == other.key
            && keyName == other.keyName && headers == other.headers && maxKeys == other.maxKeys && off == other.off
-           && unknownKeys == other.unknownKeys;
+           && scope == other.scope && unknownKeys == other.unknownKeys;
 }
 
 bool Backend::operator==(const Backend &other) const
 {
     return host == other.host && port == other.port && weight == other.weight
            && healthCheckPath == other.healthCheckPath && tlsVerify == other.tlsVerify
+           && bool(rateLimit) == bool(other.rateLimit) && (!rateLimit || *rateLimit == *other.rateLimit)
            && unknownKeys == other.unknownKeys;
 }
 

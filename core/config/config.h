@@ -21,12 +21,57 @@ QString strategyName(LoadBalancingStrategy strategy);
 // Accepts the release notes' names (RoundRobin) and the snake_case ones (round_robin).
 std::optional<LoadBalancingStrategy> strategyFromName(const QString &name);
 
+// An optional value kept out of line and shared by copies (and, once a config is read, by all
+// routes with equal values): a route holds 16 bytes for it, not the 80 of an inline optional.
+template <typename T> class SharedOptional
+{
+public:
+    SharedOptional() = default;
+    SharedOptional(T value) : m_value(std::make_shared<const T>(std::move(value))) {}
+
+    bool has_value() const { return m_value != nullptr; }
+    explicit operator bool() const { return has_value(); }
+    const T &operator*() const { return *m_value; }
+    const T *operator->() const { return m_value.get(); }
+    T value_or(T fallback) const { return m_value ? *m_value : std::move(fallback); }
+    void reset() { m_value.reset(); }
+    bool sharesValueWith(const SharedOptional &other) const { return m_value == other.m_value; }
+
+private:
+    std::shared_ptr<const T> m_value;
+};
+
+// A token bucket (GCRA): a steady requests_per_second with up to `burst` at once, per key.
+struct RateLimitSettings {
+    enum class Key { ClientIp, Route, Header, JwtClaim };
+    double requestsPerSecond = 0;
+    int burst = 0;  // 0: one second's worth (requests_per_second rounded up)
+    Key key = Key::ClientIp;
+    QString keyName;        // Header: the field's name, lower case; JwtClaim: the claim's name
+    bool headers = true;    // RateLimit-* fields on every answer, not only on 429
+    int maxKeys = 100'000;  // keys tracked at once; the least recently used go first
+    bool off = false;       // a route's "rate_limit": null: none there, whatever the top level says
+    // Fleet: the limit is the fleet's, each instance admitting its share (the limit divided by the
+    // live members); Instance: each instance admits the whole limit.
+    enum class Scope { Instance, Fleet };
+    Scope scope = Scope::Instance;
+    QJsonObject unknownKeys;
+
+    int effectiveBurst() const { return burst > 0 ? burst : std::max(1, int(std::ceil(requestsPerSecond))); }
+    QString keyText() const;  // as written: "client_ip", "route", "header:x-api-key"
+    bool operator==(const RateLimitSettings &other) const;
+    bool operator!=(const RateLimitSettings &other) const { return !(*this == other); }
+};
+
 struct Backend {
     QString host;             // with scheme: "http://backend-1" or "https://api.internal"
     int port = 0;             // 1..65535
     int weight = 1;           // >= 1
     QString healthCheckPath;  // empty: no active health check
     bool tlsVerify = true;    // https backends: verify the certificate against the system store
+    // Protects this backend on every route that lists it (routes must agree on it): a request it
+    // refuses goes to another backend of the route.
+    SharedOptional<RateLimitSettings> rateLimit;
     QJsonObject unknownKeys;  // kept so that saving the config loses nothing
 
     // "backend-1" from "http://backend-1"; "https" or "http".
@@ -88,26 +133,6 @@ struct SettingsOverride {
     QJsonObject keys;
 };
 
-// An optional value kept out of line and shared by copies (and, once a config is read, by all
-// routes with equal values): a route holds 16 bytes for it, not the 80 of an inline optional.
-template <typename T> class SharedOptional
-{
-public:
-    SharedOptional() = default;
-    SharedOptional(T value) : m_value(std::make_shared<const T>(std::move(value))) {}
-
-    bool has_value() const { return m_value != nullptr; }
-    explicit operator bool() const { return has_value(); }
-    const T &operator*() const { return *m_value; }
-    const T *operator->() const { return m_value.get(); }
-    T value_or(T fallback) const { return m_value ? *m_value : std::move(fallback); }
-    void reset() { m_value.reset(); }
-    bool sharesValueWith(const SharedOptional &other) const { return m_value == other.m_value; }
-
-private:
-    std::shared_ptr<const T> m_value;
-};
-
 // A SharedOptional that reads as T{} until set, for what few routes set.
 template <typename T> class OutOfLine
 {
@@ -124,24 +149,6 @@ private:
 };
 
 // What a route may set over the server's and top-level settings.
-// A token bucket (GCRA): a steady requests_per_second with up to `burst` at once, per key.
-struct RateLimitSettings {
-    enum class Key { ClientIp, Route, Header, JwtClaim };
-    double requestsPerSecond = 0;
-    int burst = 0;  // 0: one second's worth (requests_per_second rounded up)
-    Key key = Key::ClientIp;
-    QString keyName;        // Header: the field's name, lower case; JwtClaim: the claim's name
-    bool headers = true;    // RateLimit-* fields on every answer, not only on 429
-    int maxKeys = 100'000;  // keys tracked at once; the least recently used go first
-    bool off = false;       // a route's "rate_limit": null: none there, whatever the top level says
-    QJsonObject unknownKeys;
-
-    int effectiveBurst() const { return burst > 0 ? burst : std::max(1, int(std::ceil(requestsPerSecond))); }
-    QString keyText() const;  // as written: "client_ip", "route", "header:x-api-key"
-    bool operator==(const RateLimitSettings &other) const;
-    bool operator!=(const RateLimitSettings &other) const { return !(*this == other); }
-};
-
 struct RouteOverrides {
     std::optional<qint64> maxBodyBytes;          // overrides server.max_body_bytes
     std::optional<int> connectTimeoutMs;         // overrides server.connect_timeout_ms

@@ -199,6 +199,9 @@ private:
     QSet<QString> m_seen;
 };
 
+RateLimitSettings readRateLimit(const QJsonObject &object, const QString &path, QList<ConfigProblem> &errors,
+                                QList<ConfigProblem> &warnings);
+
 Backend readBackend(const QJsonObject &object, const QString &path, QList<ConfigProblem> &errors,
                     QList<ConfigProblem> &warnings)
 {
@@ -209,6 +212,8 @@ Backend readBackend(const QJsonObject &object, const QString &path, QList<Config
     backend.weight = reader.integer(QStringLiteral("weight"), 1);
     backend.healthCheckPath = reader.string(QStringLiteral("health_check_path"));
     backend.tlsVerify = reader.boolean(QStringLiteral("tls_verify"), true);
+    if (std::optional<QJsonObject> limit = reader.object(QStringLiteral("rate_limit")))
+        backend.rateLimit = readRateLimit(*limit, path + QLatin1String(".rate_limit"), errors, warnings);
     backend.unknownKeys = reader.unknownKeys();
     return backend;
 }
@@ -321,6 +326,11 @@ RateLimitSettings readRateLimit(const QJsonObject &object, const QString &path, 
     }
     limit.headers = reader.boolean(QStringLiteral("headers"), true);
     limit.maxKeys = reader.integer(QStringLiteral("max_keys"), limit.maxKeys);
+    const QString scope = reader.string(QStringLiteral("scope"), QStringLiteral("instance"));
+    if (scope == QLatin1String("fleet"))
+        limit.scope = RateLimitSettings::Scope::Fleet;
+    else if (scope != QLatin1String("instance"))
+        reader.error(QStringLiteral("scope"), QStringLiteral("must be instance or fleet (got \"%1\")").arg(scope));
     limit.unknownKeys = reader.unknownKeys();
     return limit;
 }

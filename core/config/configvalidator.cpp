@@ -254,6 +254,38 @@ public:
         }
     }
 
+    // A backend's rate_limit protects the backend, whichever route sends it requests: one bucket
+    // per backend, so every route listing it must give it the same limit (or none at all).
+    void checkBackendLimitsAgree(const QList<Route> &routes)
+    {
+        const auto limited = [](const Route &route) {
+            return std::any_of(route.backends.begin(), route.backends.end(),
+                               [](const Backend &backend) { return bool(backend.rateLimit); });
+        };
+        if (std::none_of(routes.begin(), routes.end(), limited))
+            return;  // Backend::key() parses a URL: not for every backend of a large config
+        QHash<QString, QPair<QString, const Backend *>> first;  // by Backend::key(): path, entry
+        for (int r = 0; r < routes.size(); ++r) {
+            for (int b = 0; b < routes[r].backends.size(); ++b) {
+                const Backend &backend = routes[r].backends[b];
+                const QString path = QStringLiteral("routers[%1].backends[%2]").arg(r).arg(b);
+                const auto it = first.constFind(backend.key());
+                if (it == first.constEnd()) {
+                    first.insert(backend.key(), qMakePair(path, &backend));
+                    continue;
+                }
+                const Backend &earlier = *it->second;
+                const bool same = bool(earlier.rateLimit) == bool(backend.rateLimit)
+                                  && (!backend.rateLimit || *earlier.rateLimit == *backend.rateLimit);
+                if (!same)
+                    add(path + QLatin1String(".rate_limit"),
+                        QStringLiteral("differs from the rate_limit of the same backend at %1: a backend's limit "
+                                       "is shared by every route that lists it")
+                            .arg(it->first));
+            }
+        }
+    }
+
 private:
     static bool isHostPort(const QString &value)
     {
@@ -354,6 +386,8 @@ private:
         if (!backend.healthCheckPath.isEmpty() && !backend.healthCheckPath.startsWith(QLatin1Char('/')))
             add(path + QLatin1String(".health_check_path"),
                 QStringLiteral("must start with \"/\" (got \"%1\")").arg(backend.healthCheckPath));
+        if (backend.rateLimit)
+            checkRateLimit(*backend.rateLimit, path + QLatin1String(".rate_limit"));
     }
 
     void checkRetry(const RetryPolicy &retry, const QString &path)
@@ -422,6 +456,7 @@ QList<ConfigProblem> validateConfig(const Config &config)
     for (int i = 0; i < config.routes.size(); ++i)
         validator.checkRoute(config.routes[i], QStringLiteral("routers[%1]").arg(i), config);
     validator.checkDuplicates(config.routes);
+    validator.checkBackendLimitsAgree(config.routes);
     return problems;
 }
 

@@ -39,6 +39,20 @@ void putListIfChanged(QJsonObject &object, const char *key, const QStringList &v
         object.insert(QLatin1String(key), toArray(value));
 }
 
+QJsonObject rateLimitToJson(const RateLimitSettings &limit)
+{
+    const RateLimitSettings defaults;
+    QJsonObject object = startWith(limit.unknownKeys);
+    object.insert(QLatin1String("requests_per_second"), limit.requestsPerSecond);
+    putIfChanged(object, "burst", limit.burst, defaults.burst);
+    object.insert(QLatin1String("key"), limit.keyText());
+    putIfChanged(object, "headers", limit.headers, defaults.headers);
+    putIfChanged(object, "max_keys", limit.maxKeys, defaults.maxKeys);
+    if (limit.scope == RateLimitSettings::Scope::Fleet)
+        object.insert(QLatin1String("scope"), QLatin1String("fleet"));
+    return object;
+}
+
 QJsonObject backendToJson(const Backend &backend)
 {
     QJsonObject object = startWith(backend.unknownKeys);
@@ -49,6 +63,8 @@ QJsonObject backendToJson(const Backend &backend)
         object.insert(QLatin1String("health_check_path"), backend.healthCheckPath);
     if (!backend.tlsVerify)
         object.insert(QLatin1String("tls_verify"), false);
+    if (backend.rateLimit)
+        object.insert(QLatin1String("rate_limit"), rateLimitToJson(*backend.rateLimit));
     return object;
 }
 
@@ -141,18 +157,6 @@ void putSectionIfNotEmpty(QJsonObject &object, const char *key, const QJsonObjec
 {
     if (!section.isEmpty())
         object.insert(QLatin1String(key), section);
-}
-
-QJsonObject rateLimitToJson(const RateLimitSettings &limit)
-{
-    const RateLimitSettings defaults;
-    QJsonObject object = startWith(limit.unknownKeys);
-    object.insert(QLatin1String("requests_per_second"), limit.requestsPerSecond);
-    putIfChanged(object, "burst", limit.burst, defaults.burst);
-    object.insert(QLatin1String("key"), limit.keyText());
-    putIfChanged(object, "headers", limit.headers, defaults.headers);
-    putIfChanged(object, "max_keys", limit.maxKeys, defaults.maxKeys);
-    return object;
 }
 
 }  // namespace

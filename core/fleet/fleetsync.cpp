@@ -1032,6 +1032,12 @@ SharedConfigStore::Publication FleetSync::publish(const Config &current, quint64
     return publication;
 }
 
+int FleetSync::memberCount() const
+{
+    QMutexLocker lock(&m_mutex);
+    return std::max(1, int(m_members.size()));
+}
+
 QJsonObject FleetSync::status() const
 {
     QMutexLocker lock(&m_mutex);

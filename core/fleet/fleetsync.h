@@ -54,6 +54,8 @@ public:
     QJsonObject status() const;      // GET /api/cluster
     QByteArray metricsText() const;  // kairos_config_store_up, kairos_config_revision, ...
     QString instanceName() const { return m_options.instanceName; }
+    // Instances in the member list (at least this one): what rate limits of scope "fleet" divide by.
+    int memberCount() const;
 
     // SharedConfigStore
     Publication publish(const Config &current, quint64 currentRevision, const Config &candidate,

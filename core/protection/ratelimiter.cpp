@@ -13,6 +13,8 @@ namespace {
 
 constexpr qint64 kSecondNs = 1'000'000'000;
 
+std::atomic<int> liveFleetMembers{1};
+
 int secondsRoundedUp(qint64 ns)
 {
     return int(std::min<qint64>((std::max<qint64>(ns, 0) + kSecondNs - 1) / kSecondNs, INT_MAX));
@@ -52,20 +54,44 @@ qint64 RateLimiter::nowNs()
     return qint64(now.tv_sec) * kSecondNs + now.tv_nsec;
 }
 
-RateLimiter::Decision RateLimiter::decide(qint64 tat, qint64 now, qint64 *newTat) const
+void RateLimiter::setFleetMembers(int members)
 {
+    liveFleetMembers.store(std::max(1, members), std::memory_order_relaxed);
+}
+
+int RateLimiter::fleetMembers()
+{
+    return liveFleetMembers.load(std::memory_order_relaxed);
+}
+
+RateLimiter::Terms RateLimiter::terms() const
+{
+    if (m_settings.scope == RateLimitSettings::Scope::Instance)
+        return {m_intervalNs, m_toleranceNs, m_burst};
+    // The fleet's limit over its live members: each admits 1/n of the rate, and of the burst
+    // (at least one request, so that a fleet larger than the burst still admits).
+    const int members = fleetMembers();
+    const int burst = std::max(1, m_burst / members);
+    const qint64 interval = m_intervalNs * members;
+    return {interval, interval * burst, burst};
+}
+
+RateLimiter::Decision RateLimiter::decide(const Terms &terms, qint64 tat, qint64 now, qint64 *newTat)
+{
+    const qint64 interval = terms.intervalNs;
+    const qint64 tolerance = terms.toleranceNs;
     Decision decision;
-    decision.limit = m_burst;
-    const qint64 next = std::max(tat, now) + m_intervalNs;
-    if (next - now > m_toleranceNs) {
+    decision.limit = terms.burst;
+    const qint64 next = std::max(tat, now) + interval;
+    if (next - now > tolerance) {
         decision.admitted = false;
         decision.remaining = 0;
         decision.resetSeconds = secondsRoundedUp(tat - now);
-        decision.retryAfterSeconds = std::max(1, secondsRoundedUp(next - now - m_toleranceNs));
+        decision.retryAfterSeconds = std::max(1, secondsRoundedUp(next - now - tolerance));
         *newTat = tat;
         return decision;
     }
-    decision.remaining = int((m_toleranceNs - (next - now)) / m_intervalNs);
+    decision.remaining = int((tolerance - (next - now)) / interval);
     decision.resetSeconds = secondsRoundedUp(next - now);
     *newTat = next;
     return decision;
@@ -82,10 +108,11 @@ RateLimiter::Decision RateLimiter::admit(QByteArrayView key, qint64 now)
 RateLimiter::Decision RateLimiter::decideFor(QByteArrayView key, qint64 now)
 {
     qint64 updated = 0;
+    const Terms terms = this->terms();
     if (m_settings.key == RateLimitSettings::Key::Route) {
         qint64 tat = m_routeTat.load(std::memory_order_relaxed);
         for (;;) {
-            const Decision decision = decide(tat, now, &updated);
+            const Decision decision = decide(terms, tat, now, &updated);
             if (!decision.admitted || m_routeTat.compare_exchange_weak(tat, updated, std::memory_order_relaxed))
                 return decision;
         }
@@ -98,11 +125,11 @@ RateLimiter::Decision RateLimiter::decideFor(QByteArrayView key, qint64 now)
     if (found != shard.index.end()) {
         shard.recent.splice(shard.recent.begin(), shard.recent, found->second);
         Entry &entry = shard.recent.front();
-        const Decision decision = decide(entry.tat, now, &updated);
+        const Decision decision = decide(terms, entry.tat, now, &updated);
         entry.tat = updated;
         return decision;
     }
-    const Decision decision = decide(0, now, &updated);
+    const Decision decision = decide(terms, 0, now, &updated);
     // Room first: keys whose buckets are full again (their TAT is past) hold nothing worth
     // keeping; then the least recently used.
     while (!shard.recent.empty() && (shard.index.size() >= m_keysPerShard || shard.recent.back().tat <= now)) {
@@ -127,21 +154,20 @@ size_t RateLimiter::trackedKeys() const
     return total;
 }
 
-std::shared_ptr<RateLimiter> RateLimiterRegistry::limiterFor(const QString &routePath,
-                                                             const RateLimitSettings &settings)
+std::shared_ptr<RateLimiter> RateLimiterRegistry::limiterFor(const QString &name, const RateLimitSettings &settings)
 {
     std::lock_guard lock(m_mutex);
-    std::shared_ptr<RateLimiter> &limiter = m_limiters[routePath.toStdU16String()];
+    std::shared_ptr<RateLimiter> &limiter = m_limiters[name.toStdU16String()];
     if (!limiter || limiter->settings() != settings)
         limiter = std::make_shared<RateLimiter>(settings);
     return limiter;
 }
 
-void RateLimiterRegistry::retainOnly(const QStringList &routePaths)
+void RateLimiterRegistry::retainOnly(const QStringList &names)
 {
     std::set<std::u16string> keep;
-    for (const QString &path : routePaths)
-        keep.insert(path.toStdU16String());
+    for (const QString &name : names)
+        keep.insert(name.toStdU16String());
     std::lock_guard lock(m_mutex);
     for (auto it = m_limiters.begin(); it != m_limiters.end();)
         it = keep.count(it->first) ? std::next(it) : m_limiters.erase(it);

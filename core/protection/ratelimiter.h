@@ -42,6 +42,10 @@ public:
     quint64 refused() const { return m_refused.load(std::memory_order_relaxed); }  // since it was made
     const QByteArray &policy() const { return m_policy; }  // RateLimit-Policy: "100;w=1;burst=50"
     static qint64 nowNs();                                 // monotonic nanoseconds
+    // Live members of the fleet (1 outside fleet mode): limits with scope "fleet" admit their
+    // share, the limit divided by this, on each instance.
+    static void setFleetMembers(int members);
+    static int fleetMembers();
 
 private:
     struct Entry {
@@ -58,9 +62,16 @@ private:
     };
     static constexpr int kShards = 16;
 
+    // What one step of GCRA uses: for scope "fleet", this instance's share of the limit.
+    struct Terms {
+        qint64 intervalNs;
+        qint64 toleranceNs;
+        int burst;
+    };
+    Terms terms() const;
     Decision decideFor(QByteArrayView key, qint64 now);
     // One step of GCRA on `tat`: the new value if admitted (else unchanged), and the decision.
-    Decision decide(qint64 tat, qint64 now, qint64 *newTat) const;
+    static Decision decide(const Terms &terms, qint64 tat, qint64 now, qint64 *newTat);
 
     const RateLimitSettings m_settings;
     const int m_burst;  // effectiveBurst()
@@ -73,14 +84,15 @@ private:
     std::array<Shard, kShards> m_shards;
 };
 
-// The limiters of the routes, kept across config changes: a route whose limit did not change
-// keeps its buckets.
+// The limiters of routes (named by their path) and backends (by GatewaySnapshot's
+// backendLimiterName), kept across config changes: one whose limit did not change keeps its
+// buckets.
 class RateLimiterRegistry
 {
 public:
-    std::shared_ptr<RateLimiter> limiterFor(const QString &routePath, const RateLimitSettings &settings);
-    // Forgets the limiters of routes not in `routePaths` (after a config change).
-    void retainOnly(const QStringList &routePaths);
+    std::shared_ptr<RateLimiter> limiterFor(const QString &name, const RateLimitSettings &settings);
+    // Forgets the limiters not named in `names` (after a config change).
+    void retainOnly(const QStringList &names);
 
 private:
     std::mutex m_mutex;

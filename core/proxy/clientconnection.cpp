@@ -1,5 +1,6 @@
 #include "clientconnection.h"
 
+#include "ratelimitanswer.h"
 #include "runtime/poller.h"
 #include "tunnel.h"
 
@@ -437,27 +438,18 @@ const QByteArray &ClientConnection::peerText()
     return m_peerText;
 }
 
-std::optional<ClientConnection::Refusal> ClientConnection::limitRate(Admission &admission)
+QByteArray ClientConnection::rateLimitKey(const RateLimitSettings &settings, Admission &admission)
 {
     ActiveRequest &current = activeRequest();
-    RateLimiter *limiter = current.snapshot->rateLimiter(admission.match.route->index);
-    if (!limiter)
-        return std::nullopt;
-    const RateLimitSettings &settings = limiter->settings();
-    QByteArray key;
     switch (settings.key) {
-    case RateLimitSettings::Key::Route: break;
+    case RateLimitSettings::Key::Route: return {};
     case RateLimitSettings::Key::ClientIp:
-        if (!current.record.forwardedClient.isEmpty()) {
-            key = current.record.forwardedClient;  // behind a trusted proxy ("-": unreadable, one bucket)
-        } else {
-            key = peerText();
-        }
-        break;
+        if (!current.record.forwardedClient.isEmpty())
+            return current.record.forwardedClient;  // behind a trusted proxy ("-": unreadable, one bucket)
+        return peerText();
     case RateLimitSettings::Key::Header:
         // Requests without the field share one bucket: leaving it out is no way around the limit.
-        key = admission.head.headers.combinedValue(settings.keyName.toLatin1());
-        break;
+        return admission.head.headers.combinedValue(settings.keyName.toLatin1());
     case RateLimitSettings::Key::JwtClaim: {
         // From a verified token only (on a route without auth_required, verified here); requests
         // without one, or whose token does not verify, share one bucket.
@@ -471,30 +463,45 @@ std::optional<ClientConnection::Refusal> ClientConnection::limitRate(Admission &
         }
         const QJsonValue claim = admission.claims ? admission.claims->value(settings.keyName) : QJsonValue();
         if (claim.isString())
-            key = "s:" + claim.toString().toUtf8();
-        else if (!claim.isUndefined() && !claim.isNull())
-            key = "j:" + QJsonDocument(QJsonArray{claim}).toJson(QJsonDocument::Compact);
-        break;
+            return "s:" + claim.toString().toUtf8();
+        if (!claim.isUndefined() && !claim.isNull())
+            return "j:" + QJsonDocument(QJsonArray{claim}).toJson(QJsonDocument::Compact);
+        return {};
     }
     }
-    const RateLimiter::Decision decision = limiter->admit(key, RateLimiter::nowNs());
-    http::Headers fields;
-    if (settings.headers || !decision.admitted) {
-        fields.add("RateLimit-Limit", QByteArray::number(decision.limit));
-        fields.add("RateLimit-Remaining", QByteArray::number(decision.remaining));
-        fields.add("RateLimit-Reset", QByteArray::number(decision.resetSeconds));
-        fields.add("RateLimit-Policy", limiter->policy());
+    return {};
+}
+
+std::optional<ClientConnection::Refusal> ClientConnection::limitRate(Admission &admission)
+{
+    ActiveRequest &current = activeRequest();
+    const int routeIndex = admission.match.route->index;
+    // Keys for the backends' own limits, which the exchange applies to the backend it picks.
+    const std::vector<std::shared_ptr<RateLimiter>> &backendLimiters =
+        current.snapshot->backendRateLimiters(routeIndex);
+    current.backendRateKeys.clear();
+    if (!backendLimiters.empty()) {
+        current.backendRateKeys.resize(backendLimiters.size());
+        for (size_t i = 0; i < backendLimiters.size(); ++i) {
+            if (backendLimiters[i])
+                current.backendRateKeys[i] = rateLimitKey(backendLimiters[i]->settings(), admission);
+        }
     }
+    current.rateLimitRemaining = INT_MAX;
+    RateLimiter *limiter = current.snapshot->rateLimiter(routeIndex);
+    if (!limiter)
+        return std::nullopt;
+    const RateLimiter::Decision decision =
+        limiter->admit(rateLimitKey(limiter->settings(), admission), RateLimiter::nowNs());
     if (decision.admitted) {
-        current.rateLimitFields = std::move(fields);
+        if (limiter->settings().headers) {
+            current.rateLimitFields = rateLimitFields(*limiter, decision);
+            current.rateLimitRemaining = decision.remaining;
+        }
         return std::nullopt;
     }
     current.record.note = "rate_limited";
-    fields.add("Retry-After", QByteArray::number(decision.retryAfterSeconds));
-    GatewayError error = GatewayError::fromStatus(429, "rate limit of " + limiter->policy() + " (key "
-                                                           + settings.keyText().toUtf8() + ") exceeded; retry in "
-                                                           + QByteArray::number(decision.retryAfterSeconds) + " s");
-    return Refusal{std::move(error), std::move(fields)};
+    return Refusal{rateLimitedError(*limiter, decision, {})};
 }
 
 std::optional<ClientConnection::Refusal> ClientConnection::limitBody(Admission &admission)
@@ -540,6 +547,8 @@ void ClientConnection::startProxying(const Admission &admission)
     request.clientHash = !request.peerIsTrustedProxy           ? m_peerHash
                          : admission.forwardedClient->isNull() ? clientHash(m_peerText)
                                                                : clientHash(rec.forwardedClient);
+    request.backendRateKeys = std::move(current.backendRateKeys);
+    request.rateLimitRemaining = current.rateLimitRemaining;
     request.bodyFraming = m_parser.framing();
     request.contentLength = m_parser.contentLength();
     if (m_parser.isUpgrade())
@@ -819,8 +828,13 @@ void ClientConnection::exchangeResponseHead(http::ResponseHead head, http::Messa
     if (!m_requestBodyDone)
         m_closeAfterResponse = true;  // the backend answered before the request body ended
     out.headers.add(QByteArrayLiteral("X-Request-Id"), rec.requestId);
-    for (const http::Headers::Field &field : activeRequest().rateLimitFields.fields())
-        out.headers.set(field.first, field.second);  // the gateway's limit, not the backend's
+    // The gateway's limit, not the backend's: the backend's own in the exchange when it has less
+    // left than the route's.
+    const http::Headers &limitFields = m_exchange && !m_exchange->rateLimitFields().isEmpty()
+                                           ? m_exchange->rateLimitFields()
+                                           : activeRequest().rateLimitFields;
+    for (const http::Headers::Field &field : limitFields.fields())
+        out.headers.set(field.first, field.second);
     if (m_closeAfterResponse)
         out.headers.add(QByteArrayLiteral("Connection"), QByteArrayLiteral("close"));
     else if (clientIsHttp10)
@@ -860,6 +874,8 @@ void ClientConnection::exchangeResponseComplete()
 
 void ClientConnection::exchangeFailed(const GatewayError &error)
 {
+    if (error.status == 429)
+        record().note = "rate_limited";  // by the limits of every backend it could go to
     if (error.closesConnection)
         m_closeAfterResponse = true;
     writeError(error);

@@ -14,8 +14,10 @@
 #include <QElapsedTimer>
 
 #include <atomic>
+#include <climits>
 #include <functional>
 #include <memory>
+#include <vector>
 
 namespace kairos {
 
@@ -82,6 +84,7 @@ private:
         std::optional<QHostAddress> forwardedClient = {};
         std::optional<QJsonObject> claims = {};  // of the token authenticate() verified
     };
+    QByteArray rateLimitKey(const RateLimitSettings &settings, Admission &admission);
     struct Refusal {
         GatewayError error;
         http::Headers fields = {};  // added to the error response: Allow, WWW-Authenticate
@@ -123,7 +126,9 @@ private:
         qint64 bodyLimit = 0;
         qint64 bodyReceived = 0;
         QByteArray localBody;
-        http::Headers rateLimitFields;  // RateLimit-* for the response, when the route's limit sends them
+        http::Headers rateLimitFields;            // RateLimit-* for the response, when the route's limit sends them
+        int rateLimitRemaining = INT_MAX;         // the route limit's RateLimit-Remaining in rateLimitFields
+        std::vector<QByteArray> backendRateKeys;  // by backend index: the key for its own limit
     };
     ActiveRequest &activeRequest() { return m_active ? *m_active : newActiveRequest(); }
     ActiveRequest &newActiveRequest();

@@ -88,10 +88,16 @@ void Gateway::afterSwap(const GatewaySnapshotPtr &previous, const GatewaySnapsho
     }
     publishUpstreamSettings();
     m_registry.prune();
-    QStringList limitedRoutes;
+    QStringList limitedRoutes;  // and backends (backendLimiterName)
     for (int i = 0; i < current->config->routes.size(); ++i) {
         if (current->rateLimiter(i))
             limitedRoutes.append(current->config->routes[i].externalPath);
+        const std::vector<std::shared_ptr<RateLimiter>> &backendLimiters = current->backendRateLimiters(i);
+        for (size_t b = 0; b < backendLimiters.size(); ++b) {
+            if (backendLimiters[b])
+                limitedRoutes.append(
+                    GatewaySnapshot::backendLimiterName(current->balancers[size_t(i)]->backend(int(b)).state->key));
+        }
     }
     m_rateLimiters.retainOnly(limitedRoutes);
 }

@@ -25,7 +25,7 @@ GatewayError GatewayError::fromStatus(int status, QByteArray message)
     case 505: type = "http_version_not_supported"; break;
     default: type = status >= 500 ? "internal_error" : "client_error"; break;
     }
-    return {status, type, std::move(message), 0};
+    return {status, type, std::move(message), 0, false, {}};
 }
 
 QByteArray errorBody(const GatewayError &error, const QByteArray &requestId)
@@ -45,6 +45,8 @@ http::ResponseHead errorHead(const GatewayError &error, const QByteArray &reques
     head.headers.add("X-Request-Id", requestId);
     if (error.attempts > 0)
         head.headers.add("X-Kairos-Attempts", QByteArray::number(error.attempts));
+    for (const http::Headers::Field &field : error.fields.fields())
+        head.headers.add(field.first, field.second);
     return head;
 }
 

@@ -12,6 +12,7 @@ struct GatewayError {
     QByteArray message;             // for people
     int attempts = 0;               // tries made upstream; sent as X-Kairos-Attempts when not 0
     bool closesConnection = false;  // the client connection ends with this response
+    http::Headers fields = {};      // sent with it: Retry-After, RateLimit-*
 
     static GatewayError fromStatus(int status, QByteArray message);
 };

@@ -44,6 +44,7 @@ GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry 
         routeMetrics.push_back(metrics.obtain(route.externalPath));
     }
     ownedBalancers.shrink_to_fit();
+    compileBackendLimiters(limits);
     const bool anyLimit = std::any_of(config->routes.cbegin(), config->routes.cend(),
                                       [this](const Route &route) { return config->rateLimitFor(route) != nullptr; });
     if (!anyLimit)
@@ -56,6 +57,35 @@ GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry 
         else
             rateLimiters.push_back(limits ? limits->limiterFor(route.externalPath, *settings)
                                           : std::make_shared<RateLimiter>(*settings));
+    }
+}
+
+void GatewaySnapshot::compileBackendLimiters(RateLimiterRegistry *limits)
+{
+    const auto limited = [](const Route &route) {
+        return std::any_of(route.backends.cbegin(), route.backends.cend(),
+                           [](const Backend &backend) { return bool(backend.rateLimit); });
+    };
+    if (std::none_of(config->routes.cbegin(), config->routes.cend(), limited))
+        return;
+    QHash<QString, std::shared_ptr<RateLimiter>> byBackend;  // one per backend without a registry too
+    backendLimiters.resize(size_t(config->routes.size()));
+    for (int r = 0; r < config->routes.size(); ++r) {
+        const Route &route = config->routes[r];
+        if (!limited(route))
+            continue;
+        std::vector<std::shared_ptr<RateLimiter>> &list = backendLimiters[size_t(r)];
+        list.resize(size_t(route.backends.size()));
+        for (int b = 0; b < route.backends.size(); ++b) {
+            if (!route.backends[b].rateLimit)
+                continue;
+            const QString name = backendLimiterName(balancers[size_t(r)]->backend(b).state->key);
+            std::shared_ptr<RateLimiter> &limiter = byBackend[name];
+            if (!limiter)
+                limiter = limits ? limits->limiterFor(name, *route.backends[b].rateLimit)
+                                 : std::make_shared<RateLimiter>(*route.backends[b].rateLimit);
+            list[size_t(b)] = limiter;
+        }
     }
 }
 

@@ -27,6 +27,15 @@ struct GatewaySnapshot {
         return rateLimiters.empty() ? nullptr : rateLimiters[size_t(routeIndex)].get();
     }
 
+    // The route's backends' own limits, by backend index; empty when none of them has one.
+    const std::vector<std::shared_ptr<RateLimiter>> &backendRateLimiters(int routeIndex) const
+    {
+        static const std::vector<std::shared_ptr<RateLimiter>> none;
+        return backendLimiters.empty() ? none : backendLimiters[size_t(routeIndex)];
+    }
+    // The name a backend's limiter has in the RateLimiterRegistry (routes' limiters go by path).
+    static QString backendLimiterName(const QString &backendKey) { return QLatin1String("backend ") + backendKey; }
+
     Selection select(int routeIndex, quint64 clientHash) const
     {
         return Selection(*balancers[size_t(routeIndex)], rotations[size_t(routeIndex)], clientHash);
@@ -48,8 +57,14 @@ struct GatewaySnapshot {
     std::vector<CircuitBreakerSettings> circuitOverrides;
     // By route index; empty when no route has a rate limit.
     std::vector<std::shared_ptr<RateLimiter>> rateLimiters;
+    // By route index, then backend index; empty when no backend has a rate limit. A backend's
+    // limiter is one for every route listing it (the validator makes them agree).
+    std::vector<std::vector<std::shared_ptr<RateLimiter>>> backendLimiters;
     NetworkList trustedProxies;
     JwtVerifier jwt;  // key material loaded once per config
+
+private:
+    void compileBackendLimiters(RateLimiterRegistry *limits);
 };
 
 using GatewaySnapshotPtr = std::shared_ptr<const GatewaySnapshot>;

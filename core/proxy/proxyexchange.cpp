@@ -1,5 +1,7 @@
 #include "proxyexchange.h"
 
+#include "ratelimitanswer.h"
+
 #include "runtime/deadlines.h"
 #include "resilience/retrypolicy.h"
 
@@ -115,8 +117,34 @@ void ProxyExchange::startAttempt()
     connectTo(index, true);
 }
 
+bool ProxyExchange::admitByBackendLimit(int backendIndex)
+{
+    const std::vector<std::shared_ptr<RateLimiter>> &limiters =
+        m_request.snapshot->backendRateLimiters(m_request.route->index);
+    RateLimiter *limiter = limiters.empty() ? nullptr : limiters[size_t(backendIndex)].get();
+    m_rateLimitFields = {};
+    if (!limiter)
+        return true;
+    const RateLimiter::Decision decision =
+        limiter->admit(m_request.backendRateKeys[size_t(backendIndex)], RateLimiter::nowNs());
+    if (decision.admitted) {
+        if (limiter->settings().headers && decision.remaining < m_request.rateLimitRemaining)
+            m_rateLimitFields = kairos::rateLimitFields(*limiter, decision);
+        return true;
+    }
+    // Refused here: the next candidate may admit it. If none does, the client is told to come back
+    // when the first of them would.
+    GatewayError refusal =
+        rateLimitedError(*limiter, decision, "backend " + backendState(backendIndex).key.toUtf8() + ", ");
+    if (!m_rateLimited || decision.retryAfterSeconds < m_rateLimited->fields.value("retry-after").toInt())
+        m_rateLimited = std::move(refusal);
+    return false;
+}
+
 bool ProxyExchange::admit(int backendIndex)
 {
+    if (!admitByBackendLimit(backendIndex))
+        return false;
     const CircuitBreaker::Admission admission = backendState(backendIndex).circuit.tryAcquire(m_circuit);
     m_probe = admission.probe;
     return admission.admitted;
@@ -149,6 +177,10 @@ void ProxyExchange::failWithoutBackend()
         GatewayError error = *m_lastError;
         error.attempts = m_attempts;
         m_sink.exchangeFailed(error);
+        return;
+    }
+    if (m_rateLimited) {
+        m_sink.exchangeFailed(*m_rateLimited);
         return;
     }
     bool anyHealthy = false;

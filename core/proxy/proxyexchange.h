@@ -13,8 +13,10 @@
 #include <QObject>
 #include <QTimer>
 
+#include <climits>
 #include <memory>
 #include <optional>
+#include <vector>
 
 namespace kairos {
 
@@ -52,6 +54,9 @@ struct ExchangeRequest {
     http::MessageParser::Framing bodyFraming = http::MessageParser::Framing::None;
     quint64 contentLength = 0;
     QByteArray upgrade;  // the Upgrade protocols passed on (those the route allows); empty: none
+    // By backend index, for the backends with a rate limit of their own: the request's key.
+    std::vector<QByteArray> backendRateKeys;
+    int rateLimitRemaining = INT_MAX;  // the route's limit's RateLimit-Remaining, when it sends one
 };
 
 class ProxyExchange : public QObject, private TransportListener
@@ -75,6 +80,8 @@ public:
     void checkDeadlines(qint64 nowMs);
 
     QString backendKey() const;
+    // RateLimit-* of the chosen backend's own limit, when it has less left than the route's.
+    const http::Headers &rateLimitFields() const { return m_rateLimitFields; }
     int attempts() const { return m_attempts; }
 
 private:
@@ -85,6 +92,7 @@ private:
     void startAttempt();
     int chooseBackend();
     bool admit(int backendIndex);
+    bool admitByBackendLimit(int backendIndex);
     void failWithoutBackend();
     bool mayRetry(Failure failure) const;
     void retryAfterBackoff();
@@ -136,6 +144,8 @@ private:
     bool m_probe = false;  // the current try is a half-open circuit probe
     int m_attempts = 0;
     std::optional<GatewayError> m_lastError;
+    std::optional<GatewayError> m_rateLimited;  // the 429 to send if no backend's limit admits it
+    http::Headers m_rateLimitFields;
     const CircuitBreakerSettings &m_circuit;  // of the route, in the snapshot
     QElapsedTimer m_attemptClock;             // from sending the request to the response head
     int m_connectTimeoutMs;

@@ -6,6 +6,7 @@
 #include "fleet/fleetsync.h"
 #include "metrics/accesslog.h"
 #include "metrics/recentrequests.h"
+#include "protection/ratelimiter.h"
 
 #include <QLoggingCategory>
 #include <QCoreApplication>
@@ -35,8 +36,10 @@ GatewayService::GatewayService(QObject *parent) : QObject(parent) {}
 GatewayService::~GatewayService()
 {
     m_store.setApplier(nullptr);
-    if (m_fleet)
+    if (m_fleet) {
         m_fleet->stop();  // leaves the member list at once
+        RateLimiter::setFleetMembers(1);
+    }
     m_watcher.reset();
     stop();
     m_demoBackends.clear();
@@ -149,6 +152,16 @@ bool GatewayService::startFleet(QString *error)
         m_fleet.reset();
         return false;
     }
+    // Rate limits of scope "fleet" follow the member list: each instance admits its share.
+    const auto shareLimits = [this] {
+        const int members = m_fleet ? m_fleet->memberCount() : 1;
+        if (members != RateLimiter::fleetMembers())
+            qCInfo(lcService) << "fleet has" << members << "member(s): rate limits of scope fleet admit 1 /" << members
+                              << "of their rate here";
+        RateLimiter::setFleetMembers(members);
+    };
+    connect(m_fleet.get(), &FleetSync::statusChanged, this, shareLimits);
+    shareLimits();
     qCInfo(lcService).noquote() << "fleet mode: instance" << options.instanceName << "sharing" << cluster.etcd.prefix
                                 << "through etcd at" << cluster.etcd.endpoints.join(QLatin1String(", ")) << "with"
                                 << m_store.current()->routes.size() << "route(s) at revision" << m_store.revision();

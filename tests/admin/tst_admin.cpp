@@ -664,6 +664,31 @@ private slots:
         QCOMPARE(as(hs256({{"sub", "7"}})), 200);
     }
 
+    // A backend's own limit keyed on a header: each key has its bucket there too; its refusals are
+    // counted on the backend's metrics line.
+    void backendRateLimitByHeaderIsCounted()
+    {
+        QJsonObject config = baseConfig(m_backend->port());
+        QJsonObject backend = backendJson(m_backend->port());
+        backend.insert("rate_limit",
+                       QJsonObject{{"requests_per_second", 0.01}, {"burst", 1}, {"key", "header:X-Tenant"}});
+        config["routers"] = QJsonArray{routeJson("/tenants", "/s", {backend}, {"GET"})};
+        RunningService running(config);
+        const auto as = [&](const QByteArray &tenant) {
+            return request(running.port, "GET", "/tenants", {{"X-Tenant", tenant}});
+        };
+        QCOMPARE(as("t1").status, 200);
+        const Response refused = as("t1");
+        QCOMPARE(refused.status, 429);
+        QCOMPARE(refused.headers.value("ratelimit-policy"), QByteArray("0.01;w=1;burst=1"));
+        QCOMPARE(as("t2").status, 200);
+        QCOMPARE(as("t2").status, 429);
+        const QByteArray metrics = request(running.port, "GET", "/metrics").body;
+        const QByteArray line = "kairos_rate_limited_total{route=\"\",backend=\"http://127.0.0.1:"
+                                + QByteArray::number(m_backend->port()) + "\",key_type=\"header\"} 2";
+        QVERIFY2(metrics.contains(line), metrics.constData());
+    }
+
     void jwtRoutes()
     {
         QJsonObject config =

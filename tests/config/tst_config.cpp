@@ -481,6 +481,29 @@ private slots:
         QTest::newRow("rate limit without a rate") << withRoute([](QJsonObject &r) {
             r.insert("rate_limit", QJsonObject{{"burst", 5}});
         }) << "routers[0].rate_limit.requests_per_second: must be greater than 0 and at most 1e9 (got 0)";
+        QTest::newRow("rate limit scope unknown") << withRoute([](QJsonObject &r) {
+            r.insert("rate_limit", QJsonObject{{"requests_per_second", 5}, {"scope", "cluster"}});
+        }) << "routers[0].rate_limit.scope: must be instance or fleet (got \"cluster\")";
+        QTest::newRow("backend rate limit without a rate") << withBackend([](QJsonObject &b) {
+            b.insert("rate_limit", QJsonObject{{"key", "route"}});
+        }) << "routers[0].backends[0].rate_limit.requests_per_second: must be greater than 0 and at most 1e9 (got 0)";
+        QTest::newRow("backend limits that differ between routes")
+            <<
+            [] {
+                QJsonObject limited = validRoute();
+                QJsonObject backend = limited["backends"].toArray()[0].toObject();
+                backend.insert("rate_limit", QJsonObject{{"requests_per_second", 5}});
+                limited.insert("backends", QJsonArray{backend});
+                QJsonObject other = validRoute();
+                other.insert("external_path", "/other");
+                QJsonObject config = QJsonDocument::fromJson(configWithRoute(limited, {})).object();
+                QJsonArray routers = config["routers"].toArray();
+                routers.append(other);
+                config.insert("routers", routers);
+                return QJsonDocument(config).toJson();
+            }()
+            << "routers[1].backends[0].rate_limit: differs from the rate_limit of the same backend at "
+               "routers[0].backends[0]: a backend's limit is shared by every route that lists it";
         QTest::newRow("instance name with slash")
             << withEtcd({{"endpoints", endpoints}}, {{"instance_name", "a/b"}})
             << "cluster.instance_name: must not hold \"/\" or control characters (got \"a/b\")";
@@ -810,6 +833,31 @@ private slots:
         QCOMPARE(route.retry.has_value(), first.config->routes[0].retry.has_value());
         if (route.retry)
             QCOMPARE(route.retry->maxAttempts, first.config->routes[0].retry->maxAttempts);
+        QCOMPARE(second.config->rateLimit.has_value(), first.config->rateLimit.has_value());
+        if (first.config->rateLimit)
+            QVERIFY(*second.config->rateLimit == *first.config->rateLimit);
+        QCOMPARE(bool(route.backends[0].rateLimit), bool(first.config->routes[0].backends[0].rateLimit));
+    }
+
+    void rateLimitBlocks()
+    {
+        const ConfigLoadResult loaded = loadConfig(fixture("everything.json"));
+        QVERIFY2(loaded.ok(), qPrintable(loaded.errorSummary()));
+        QVERIFY(loaded.config->rateLimit);
+        QCOMPARE(loaded.config->rateLimit->scope, RateLimitSettings::Scope::Fleet);
+        QCOMPARE(loaded.config->rateLimit->keyName, QStringLiteral("x-api-key"));
+        const Route &route = loaded.config->routes[0];
+        QVERIFY(route.backends[0].rateLimit);
+        QCOMPARE(route.backends[0].rateLimit->requestsPerSecond, 50.0);
+        QCOMPARE(route.backends[0].rateLimit->key, RateLimitSettings::Key::Route);
+        QCOMPARE(route.backends[0].rateLimit->headers, false);
+        QCOMPARE(route.backends[0].rateLimit->scope, RateLimitSettings::Scope::Instance);
+        // A backend whose limit changed is another backend for a config diff (routes reloaded).
+        Backend changed = route.backends[0];
+        RateLimitSettings other = *changed.rateLimit;
+        other.requestsPerSecond = 51;
+        changed.rateLimit = other;
+        QVERIFY(changed != route.backends[0]);
     }
 
     void loadFromFile()

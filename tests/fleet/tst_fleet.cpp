@@ -958,6 +958,20 @@ private slots:
         Fleet fleet(2, endpoints(), "/t8");
         QVERIFY(fleet.start());
         QTRY_VERIFY_WITH_TIMEOUT(fleet.allSeeMembers(fleet.names()), 5000);
+        // A limit of scope "fleet" is shared among the live members: with two, each admits half
+        // of the burst.
+        QJsonObject limited = route("/limited");
+        limited.insert("rate_limit",
+                       QJsonObject{{"requests_per_second", 0.001}, {"burst", 4}, {"key", "route"}, {"scope", "fleet"}});
+        QCOMPARE(fleet[0].post(limited).status, 201);
+        for (const auto &gateway : fleet)  // asked through the API: a request would use the limit up
+            QTRY_COMPARE_WITH_TIMEOUT(gateway->get("/api/routes/limited").status, 200, kSpreadMs);
+        QCOMPARE(fleet[0].status("/limited"), 200);
+        const Response second = fleet[0].get("/limited");
+        QCOMPARE(second.status, 200);
+        QCOMPARE(second.headers.value("ratelimit-limit"), QByteArray("2"));
+        QCOMPARE(fleet[0].status("/limited"), 429);
+
         fleet[1].kill();  // SIGKILL: no lease revoked
         QTRY_VERIFY_WITH_TIMEOUT(
             [&] {
@@ -965,6 +979,8 @@ private slots:
                 return members.size() == 1 && members.first().toObject().value("name").toString() == fleet[0].name();
             }(),
             kLeaseTtlMs + 5000);
+        // Alone now: the whole burst is this instance's.
+        QTRY_COMPARE_WITH_TIMEOUT(fleet[0].get("/limited").headers.value("ratelimit-limit"), QByteArray("4"), 5000);
     }
 
     void seedWritesOnlyIntoAnEmptyPrefix()

@@ -147,6 +147,32 @@ private slots:
         registry.retainOnly({"/a"});
         QVERIFY(registry.limiterFor("/b", limit(10, 5)) != b);
     }
+
+    // Scope "fleet": each instance admits the limit divided by the live members, and follows the
+    // membership as it changes.
+    void fleetScopeAdmitsTheInstanceShare()
+    {
+        RateLimitSettings settings = limit(100, 20, RateLimitSettings::Key::Route);
+        settings.scope = RateLimitSettings::Scope::Fleet;
+        RateLimiter fleetWide(settings);
+        RateLimiter local(limit(100, 20, RateLimitSettings::Key::Route));
+        const auto cleanup = qScopeGuard([] { RateLimiter::setFleetMembers(1); });
+        const auto admittedOverTenSeconds = [](RateLimiter &limiter, qint64 start) {
+            int admitted = 0;
+            for (int i = 0; i <= 10'000; ++i)  // 1,000 a second offered, 10 s from first to last
+                admitted += limiter.admit({}, start + qint64(i) * kSecond / 1000).admitted;
+            return admitted;
+        };
+        RateLimiter::setFleetMembers(4);
+        // A quarter of the rate and of the burst: 5 at once, then 25 a second.
+        QCOMPARE(fleetWide.admit({}, kSecond).limit, 5);
+        QCOMPARE(admittedOverTenSeconds(fleetWide, 2 * kSecond), 5 + 250);
+        QCOMPARE(admittedOverTenSeconds(local, 2 * kSecond), 20 + 1000);  // scope "instance": all
+        RateLimiter::setFleetMembers(1);                                  // the others left: the whole limit again
+        QCOMPARE(admittedOverTenSeconds(fleetWide, 20 * kSecond), 20 + 1000);
+        RateLimiter::setFleetMembers(0);  // never below one member (no division by zero)
+        QCOMPARE(RateLimiter::fleetMembers(), 1);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestRateLimiter)

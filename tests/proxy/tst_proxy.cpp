@@ -468,6 +468,52 @@ private slots:
         QCOMPARE(byKey({}), 429);
     }
 
+    // A backend's own limit sends what it refuses to another backend of the route; only when no
+    // backend admits a request does the client get 429, with the backend's fields. Admitted answers
+    // carry the fields of whichever limit has less left.
+    void backendRateLimitFallsThroughToAnotherBackend()
+    {
+        QJsonObject limitedA = backendJson(m_a->port());
+        limitedA.insert("rate_limit", QJsonObject{{"requests_per_second", 0.01}, {"burst", 2}, {"key", "route"}});
+        QJsonObject shared = routeJson("/shared", "/", {limitedA, backendJson(m_b->port())}, {"GET"});
+        shared.insert("rate_limit", QJsonObject{{"requests_per_second", 1000}, {"burst", 1000}, {"key", "route"}});
+        const QJsonObject onlyA = routeJson("/only-a", "/", {limitedA}, {"GET"});
+        RunningGateway running(makeConfig({shared, onlyA}));
+
+        int fromA = 0;
+        int fromB = 0;
+        for (int i = 0; i < 8; ++i) {
+            const Response response = request(running.port(), "GET", "/shared");
+            QCOMPARE(response.status, 200);
+            const QByteArray backend = response.headers.value("x-backend");
+            if (backend == "a") {
+                ++fromA;
+                // A's bucket (2 at once) has less left than the route's (1,000): its fields.
+                QCOMPARE(response.headers.value("ratelimit-limit"), QByteArray("2"));
+                QCOMPARE(response.headers.value("ratelimit-remaining"), QByteArray::number(2 - fromA));
+            } else {
+                QCOMPARE(backend, QByteArray("b"));
+                ++fromB;
+                QCOMPARE(response.headers.value("ratelimit-limit"), QByteArray("1000"));
+            }
+        }
+        QCOMPARE(fromA, 2);  // its burst; the rest went to b
+        QCOMPARE(fromB, 6);
+        QCOMPARE(m_a->requestsServed(), 2);
+
+        // The same backend on a route of its own: its bucket is the one the other route emptied.
+        const Response refused = request(running.port(), "GET", "/only-a");
+        QCOMPARE(refused.status, 429);
+        QCOMPARE(refused.json()["type"].toString(), QStringLiteral("rate_limited"));
+        QVERIFY2(refused.json()["error"].toString().contains(QStringLiteral("backend http://127.0.0.1:")),
+                 qPrintable(refused.json()["error"].toString()));
+        QCOMPARE(refused.headers.value("ratelimit-limit"), QByteArray("2"));
+        QCOMPARE(refused.headers.value("ratelimit-remaining"), QByteArray("0"));
+        QVERIFY(refused.headers.value("retry-after").toInt() >= 90);  // one request per 100 s
+        QVERIFY(!refused.headers.contains("x-kairos-attempts"));      // nothing was sent upstream
+        QCOMPARE(m_a->requestsServed(), 2);
+    }
+
     void errorsAreJson_data()
     {
         QTest::addColumn<QByteArray>("requestBytes");
