@@ -167,8 +167,41 @@ void BM_RateLimit(benchmark::State &state)
     }
 }
 
+// Heap per tracked key of a per-client limit: `max_keys` distinct client addresses (IPv6 text, 20-
+// 39 bytes) fill the limiter, then as many more arrive, which the LRU bound turns away (the heap
+// must not grow). Arg: max_keys.
+void BM_RateLimitMemoryPerKey(benchmark::State &state)
+{
+    const int maxKeys = int(state.range(0));
+    double perKey = 0, growthAfterFull = 0;
+    size_t tracked = 0;
+    for (auto _ : state) {
+        malloc_trim(0);
+        const size_t before = heapInUse();
+        RateLimitSettings settings;
+        settings.requestsPerSecond = 1;
+        settings.maxKeys = maxKeys;
+        auto limiter = std::make_unique<RateLimiter>(settings);
+        const qint64 now = RateLimiter::nowNs();
+        for (int i = 0; i < maxKeys; ++i)
+            limiter->admit("2001:db8::" + QByteArray::number(i, 16), now);
+        const size_t full = heapInUse();
+        for (int i = maxKeys; i < 2 * maxKeys; ++i)
+            limiter->admit("2001:db8::" + QByteArray::number(i, 16), now);
+        growthAfterFull = double(heapInUse()) - double(full);
+        tracked = limiter->trackedKeys();
+        perKey = double(full - before) / maxKeys;
+        benchmark::DoNotOptimize(limiter.get());
+    }
+    state.counters["bytes_per_key"] = perKey;
+    state.counters["MB_full"] = perKey * maxKeys / 1e6;
+    state.counters["bytes_grown_by_as_many_more"] = growthAfterFull;
+    state.counters["keys_tracked"] = double(tracked);
+}
+
 BENCHMARK(BM_Select)->Apply(selectionArguments);
 BENCHMARK(BM_RateLimit)->Arg(0)->Arg(1)->ThreadRange(1, 2);
+BENCHMARK(BM_RateLimitMemoryPerKey)->Arg(100'000)->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ClientHash);
 BENCHMARK(BM_Backoff)->Arg(0)->Arg(1);
 BENCHMARK(BM_Reload)->Arg(100)->Arg(10000)->Unit(benchmark::kMillisecond);
