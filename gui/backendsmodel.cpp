@@ -44,6 +44,11 @@ QVariant BackendsModel::data(const QModelIndex &index, int role) const
             return QBrush(QColor(0xb0, 0x20, 0x20));
         return QVariant();
     }
+    const QJsonObject limit = backend["rate_limit"].toObject();
+    if (role == Qt::ToolTipRole && index.column() == Limited && !limit.isEmpty())
+        return tr("Rate limit %1 per %2 key (%3): %4 key(s) tracked")
+            .arg(limit["policy"].toString(), limit["key"].toString(), limit["scope"].toString())
+            .arg(qlonglong(limit["tracked_keys"].toDouble()));
     if (role != Qt::DisplayRole)
         return QVariant();
     switch (index.column()) {
@@ -66,6 +71,9 @@ QVariant BackendsModel::data(const QModelIndex &index, int role) const
                             : QStringLiteral("–");
     case P50: return QStringLiteral("%1 ms").arg(backend["latency_ms"].toObject()["p50"].toDouble(), 0, 'f', 2);
     case P99: return QStringLiteral("%1 ms").arg(backend["latency_ms"].toObject()["p99"].toDouble(), 0, 'f', 2);
+    case Limited:
+        // Refused by the backend's own limit (sent to another backend where one admitted them).
+        return limit.isEmpty() ? QStringLiteral("–") : QString::number(qlonglong(limit["refused"].toDouble()));
     default: return QVariant();
     }
 }
@@ -84,6 +92,7 @@ QVariant BackendsModel::headerData(int section, Qt::Orientation orientation, int
     case ErrorRate: return tr("Errors");
     case P50: return tr("p50");
     case P99: return tr("p99");
+    case Limited: return tr("Limited");
     default: return QVariant();
     }
 }

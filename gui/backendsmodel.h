@@ -1,5 +1,6 @@
-// Every backend with its routes, health, circuit, active requests, request count, error rate and
-// latency percentiles, refreshed from the running gateway once a second.
+// Every backend with its routes, health, circuit, active requests, request count, error rate,
+// latency percentiles and the requests its own rate limit refused, refreshed from the running
+// gateway once a second.
 #pragma once
 
 #include <QAbstractTableModel>
@@ -12,7 +13,7 @@ class BackendsModel : public QAbstractTableModel
     Q_OBJECT
 
 public:
-    enum Column { Backend, Routes, Health, Circuit, Active, Requests, ErrorRate, P50, P99, ColumnCount };
+    enum Column { Backend, Routes, Health, Circuit, Active, Requests, ErrorRate, P50, P99, Limited, ColumnCount };
 
     explicit BackendsModel(QObject *parent = nullptr);
     void setReport(const QJsonArray &backends);  // describeBackends()

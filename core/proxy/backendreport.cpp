@@ -5,6 +5,20 @@
 
 namespace kairos {
 
+namespace {
+
+QJsonObject describeLimit(const RateLimiter &limiter)
+{
+    const RateLimitSettings &settings = limiter.settings();
+    return {{"policy", QString::fromLatin1(limiter.policy())},
+            {"key", settings.keyText()},
+            {"scope", settings.scope == RateLimitSettings::Scope::Fleet ? "fleet" : "instance"},
+            {"refused", double(limiter.refused())},
+            {"tracked_keys", double(limiter.trackedKeys())}};
+}
+
+}  // namespace
+
 QJsonArray describeBackends(const GatewaySnapshot &snapshot)
 {
     QJsonArray list;
@@ -28,6 +42,8 @@ QJsonArray describeBackends(const GatewaySnapshot &snapshot)
             for (size_t c = 0; c < 5; ++c)
                 responses.insert(QStringLiteral("%1xx").arg(c + 1), double(state.responses(c)));
             indexByKey.insert(backend.key(), int(list.size()));
+            const std::vector<std::shared_ptr<RateLimiter>> &limiters = snapshot.backendRateLimiters(r);
+            const RateLimiter *limiter = limiters.empty() ? nullptr : limiters[size_t(b)].get();
             list.append(QJsonObject{{"backend", backend.key()},
                                     {"host", backend.host},
                                     {"port", backend.port},
@@ -40,7 +56,8 @@ QJsonArray describeBackends(const GatewaySnapshot &snapshot)
                                     {"failures", double(state.failures.load())},
                                     {"responses", responses},
                                     {"latency_ms", QJsonObject{{"p50", state.latency().quantileMs(0.5)},
-                                                               {"p99", state.latency().quantileMs(0.99)}}}});
+                                                               {"p99", state.latency().quantileMs(0.99)}}},
+                                    {"rate_limit", limiter ? describeLimit(*limiter) : QJsonValue()}});
         }
     }
     return list;

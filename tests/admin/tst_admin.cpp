@@ -687,6 +687,14 @@ private slots:
         const QByteArray line = "kairos_rate_limited_total{route=\"\",backend=\"http://127.0.0.1:"
                                 + QByteArray::number(m_backend->port()) + "\",key_type=\"header\"} 2";
         QVERIFY2(metrics.contains(line), metrics.constData());
+
+        const QJsonObject reported =
+            QJsonDocument::fromJson(request(running.port, "GET", "/api/backends").body).array()[0].toObject();
+        const QJsonObject limit = reported["rate_limit"].toObject();
+        QCOMPARE(limit["policy"].toString(), QStringLiteral("0.01;w=1;burst=1"));
+        QCOMPARE(limit["key"].toString(), QStringLiteral("header:x-tenant"));
+        QCOMPARE(limit["refused"].toInt(), 2);
+        QCOMPARE(limit["tracked_keys"].toInt(), 2);
     }
 
     void jwtRoutes()

@@ -86,6 +86,23 @@ private slots:
         QCOMPARE(m_window->backendsModel()->rowCount(), 1);
         QCOMPARE(m_window->routesModel()->data(m_window->routesModel()->index(0, RoutesModel::Health)).toString(),
                  QStringLiteral("1/1 up"));
+        BackendsModel *backends = m_window->backendsModel();
+        QCOMPARE(backends->data(backends->index(0, BackendsModel::Limited)).toString(), QStringLiteral("–"));
+
+        // A backend's own limit: the requests it refused, and the policy on hover.
+        QJsonObject limited = backendJson(m_backend->port());
+        limited.insert("rate_limit", QJsonObject{{"requests_per_second", 0.01}, {"burst", 1}, {"key", "route"}});
+        QVERIFY(m_service->configStore()
+                    .replaceJson(configWith({routeJson("/api/users", "/users", {limited}, {"GET"})}),
+                                 ConfigStore::Source::Api)
+                    .applied());
+        QCOMPARE(request(port(), "GET", "/api/users").status, 200);
+        QCOMPARE(request(port(), "GET", "/api/users").status, 429);
+        m_window->refresh();
+        QCOMPARE(backends->data(backends->index(0, BackendsModel::Limited)).toString(), QStringLiteral("1"));
+        QVERIFY(backends->data(backends->index(0, BackendsModel::Limited), Qt::ToolTipRole)
+                    .toString()
+                    .contains(QStringLiteral("0.01;w=1;burst=1")));
     }
 
     void routeEditorRejectsInvalidAndAppliesValid()
