@@ -1,6 +1,7 @@
 #include "routeeditor.h"
 
 #include "config/configvalidator.h"
+#include "protectioneditor.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -25,6 +26,8 @@ namespace {
 const QStringList kCommonMethods{QStringLiteral("GET"),     QStringLiteral("HEAD"),   QStringLiteral("POST"),
                                  QStringLiteral("PUT"),     QStringLiteral("DELETE"), QStringLiteral("PATCH"),
                                  QStringLiteral("OPTIONS"), QStringLiteral("TRACE")};
+constexpr int RateLimitColumn = 4;
+constexpr int kBackendColumns = 5;
 const LoadBalancingStrategy kStrategies[] = {
     LoadBalancingStrategy::RoundRobin, LoadBalancingStrategy::Weighted, LoadBalancingStrategy::LeastConnections,
     LoadBalancingStrategy::Random,     LoadBalancingStrategy::IpHash,   LoadBalancingStrategy::PowerOfTwo};
@@ -40,13 +43,14 @@ RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Rout
       m_otherMethods(new QLineEdit),
       m_auth(new QCheckBox(tr("Requires a JWT (auth_required)"))),
       m_strategy(new QComboBox),
-      m_backends(new QTableWidget(0, 4)),
+      m_backends(new QTableWidget(0, kBackendColumns)),
       m_retry(new QGroupBox(tr("Retry"))),
       m_attempts(new QSpinBox),
       m_initialBackoff(new QSpinBox),
       m_maxBackoff(new QSpinBox),
       m_multiplier(new QDoubleSpinBox),
       m_statusCodes(new QLineEdit),
+      m_protection(new ProtectionEditor(route)),
       m_problems(new QListWidget),
       m_apply(nullptr)
 {
@@ -78,7 +82,11 @@ RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Rout
     m_strategy->setCurrentIndex(m_strategy->findData(int(route.strategy)));
     form->addRow(tr("Load balancing"), m_strategy);
 
-    m_backends->setHorizontalHeaderLabels({tr("Host"), tr("Port"), tr("Weight"), tr("Health check path")});
+    m_backends->setHorizontalHeaderLabels(
+        {tr("Host"), tr("Port"), tr("Weight"), tr("Health check path"), tr("Rate limit (req/s)")});
+    m_backends->horizontalHeaderItem(RateLimitColumn)
+        ->setToolTip(tr("The backend's own limit, shared by every route listing it; empty: none. Requests it "
+                        "refuses go to another backend of the route."));
     m_backends->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
     m_backends->verticalHeader()->hide();
     for (const Backend &backend : route.backends)
@@ -138,6 +146,7 @@ RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Rout
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addWidget(m_retry);
+    layout->addWidget(m_protection);
     layout->addWidget(new QLabel(tr("Problems")));
     m_problems->setMaximumHeight(110);
     layout->addWidget(m_problems);
@@ -150,6 +159,7 @@ RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Rout
     connect(m_multiplier, &QDoubleSpinBox::valueChanged, this, &RouteEditor::revalidate);
     connect(m_auth, &QCheckBox::toggled, this, &RouteEditor::revalidate);
     connect(m_retry, &QGroupBox::toggled, this, &RouteEditor::revalidate);
+    connect(m_protection, &ProtectionEditor::changed, this, &RouteEditor::revalidate);
     connect(m_strategy, &QComboBox::currentIndexChanged, this, &RouteEditor::revalidate);
     connect(m_backends, &QTableWidget::cellChanged, this, &RouteEditor::revalidate);
     resize(760, 680);
@@ -165,6 +175,9 @@ void RouteEditor::addBackendRow(const Backend &backend)
     m_backends->setItem(row, 1, new QTableWidgetItem(QString::number(backend.port)));
     m_backends->setItem(row, 2, new QTableWidgetItem(QString::number(backend.weight)));
     m_backends->setItem(row, 3, new QTableWidgetItem(backend.healthCheckPath));
+    m_backends->setItem(
+        row, RateLimitColumn,
+        new QTableWidgetItem(backend.rateLimit ? QString::number(backend.rateLimit->requestsPerSecond) : QString()));
 }
 
 Route RouteEditor::route() const
@@ -192,6 +205,20 @@ Route RouteEditor::route() const
         backend.port = text(1).toInt();
         backend.weight = text(2).toInt();
         backend.healthCheckPath = text(3);
+        // The rate from the table; key, burst and the rest as the backend had them (key "route":
+        // one bucket for the backend, when it had no limit before).
+        const QString rate = text(RateLimitColumn);
+        if (rate.isEmpty()) {
+            backend.rateLimit.reset();
+        } else {
+            RateLimitSettings limit = backend.rateLimit.value_or([] {
+                RateLimitSettings fresh;
+                fresh.key = RateLimitSettings::Key::Route;
+                return fresh;
+            }());
+            limit.requestsPerSecond = rate.toDouble();  // not a number: 0, shown as a problem
+            backend.rateLimit = limit;
+        }
         route.backends.append(backend);
     }
     if (m_retry->isChecked()) {
@@ -207,6 +234,7 @@ Route RouteEditor::route() const
     } else {
         route.retry.reset();
     }
+    m_protection->applyTo(route);
     return route;
 }
 
@@ -236,7 +264,7 @@ QStringList RouteEditor::problems() const
         QString path = problem.path;
         if (path.startsWith(prefix))
             path = path.mid(prefix.size() + 1);  // as seen from this route
-        else if (!problem.path.contains(QStringLiteral("external_path")))
+        else if (!problem.path.contains(QStringLiteral("external_path")) && !problem.message.contains(prefix + u'.'))
             continue;  // another route's problem, not this one's doing
         result.append(path.isEmpty() ? problem.message : path + QLatin1String(": ") + problem.message);
     }

@@ -1,5 +1,5 @@
-// Adds or edits one route: paths, methods as check boxes, auth, strategy, a backends table and
-// the retry policy. The route is validated as part of the whole config on every edit; Apply is
+// Adds or edits one route: paths, methods as check boxes, auth, strategy, a backends table (with
+// each backend's own rate limit), the retry policy and the route's protection (ProtectionEditor). The route is validated as part of the whole config on every edit; Apply is
 // enabled only when there is no problem, and goes through ConfigStore like every change.
 #pragma once
 
@@ -19,6 +19,8 @@ class QTableWidget;
 
 namespace kairos {
 
+class ProtectionEditor;
+
 class RouteEditor : public QDialog
 {
     Q_OBJECT
@@ -31,6 +33,8 @@ public:
     QStringList problems() const;
     QLineEdit *externalPathEdit() const { return m_externalPath; }
     QPushButton *applyButton() const { return m_apply; }
+    ProtectionEditor *protectionEditor() const { return m_protection; }
+    QTableWidget *backendsTable() const { return m_backends; }
 
 private:
     void addBackendRow(const Backend &backend);
@@ -54,6 +58,7 @@ private:
     QSpinBox *m_maxBackoff;
     QDoubleSpinBox *m_multiplier;
     QLineEdit *m_statusCodes;
+    ProtectionEditor *m_protection;
     QListWidget *m_problems;
     QPushButton *m_apply;
 };

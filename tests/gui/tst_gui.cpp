@@ -3,6 +3,7 @@
 #include "clusterview.h"
 #include "configeditor.h"
 #include "mainwindow.h"
+#include "protectioneditor.h"
 #include "routeeditor.h"
 #include "routesmodel.h"
 #include "trafficview.h"
@@ -10,6 +11,8 @@
 #include "demo/echobackend.h"
 #include "support/testsupport.h"
 
+#include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QJsonDocument>
 #include <QLineEdit>
 #include <QListWidget>
@@ -127,6 +130,52 @@ private slots:
         QCOMPARE(response.json()["target"].toString(), QStringLiteral("/users"));
         QTRY_COMPARE(m_window->routesModel()->data(m_window->routesModel()->index(0, 0)).toString(),
                      QStringLiteral("/gui/renamed"));
+    }
+
+    // The route's rate limit and a backend's, edited with the same live validation as the rest.
+    void routeEditorEditsRateLimits()
+    {
+        m_window->openRouteEditor("/api/users");
+        RouteEditor *editor = m_window->findChild<RouteEditor *>("routeEditor");
+        QVERIFY(editor);
+        ProtectionEditor *protection = editor->protectionEditor();
+        QComboBox *mode = protection->limitModeBox();
+        mode->setCurrentIndex(mode->findData(int(ProtectionEditor::LimitMode::Own)));
+        QVERIFY(protection->keyNameEdit()->isEnabled() == false);  // client_ip: no name to give
+        protection->keyBox()->setCurrentIndex(protection->keyBox()->findData(int(RateLimitSettings::Key::Header)));
+        QVERIFY(protection->keyNameEdit()->isEnabled());
+        QVERIFY(!editor->applyButton()->isEnabled());  // header: without a name
+        QVERIFY2(editor->problems().join('\n').contains("rate_limit.key: header:NAME needs a field name"),
+                 qPrintable(editor->problems().join('\n')));
+        QTest::keyClicks(protection->keyNameEdit(), "X-Api-Key");
+        protection->rateBox()->setValue(0.01);
+
+        QTableWidget *backends = editor->backendsTable();
+        backends->item(0, 4)->setText("none");
+        QVERIFY(editor->problems().join('\n').contains(
+            "backends[0].rate_limit.requests_per_second: must be greater than 0"));
+        backends->item(0, 4)->setText("0.01");
+        QVERIFY2(editor->applyButton()->isEnabled(), qPrintable(editor->problems().join('\n')));
+        QTest::mouseClick(editor->applyButton(), Qt::LeftButton);
+
+        const Route *route = m_service->configStore().current()->findRoute("/api/users");
+        QVERIFY(route);
+        QVERIFY(route->overrides->rateLimit);
+        QCOMPARE(route->overrides->rateLimit->keyText(), QStringLiteral("header:x-api-key"));
+        QVERIFY(route->backends[0].rateLimit);
+        QCOMPARE(route->backends[0].rateLimit->key, RateLimitSettings::Key::Route);
+        QCOMPARE(request(port(), "GET", "/api/users", {{"X-Api-Key", "k1"}}).status, 200);
+        // k2 passes the route's limit, but the backend's bucket (key route) is spent: 429.
+        QCOMPARE(request(port(), "GET", "/api/users", {{"X-Api-Key", "k2"}}).status, 429);
+
+        // Back to the top level's (none here): the route's own block is gone.
+        m_window->openRouteEditor("/api/users");
+        editor = m_window->findChildren<RouteEditor *>("routeEditor").constLast();
+        mode = editor->protectionEditor()->limitModeBox();
+        QCOMPARE(mode->currentData().toInt(), int(ProtectionEditor::LimitMode::Own));
+        mode->setCurrentIndex(mode->findData(int(ProtectionEditor::LimitMode::TopLevel)));
+        QTest::mouseClick(editor->applyButton(), Qt::LeftButton);
+        QVERIFY(!m_service->configStore().current()->findRoute("/api/users")->overrides->rateLimit);
     }
 
     void configViewApplyWithABrokenDocumentChangesNothing()
