@@ -697,6 +697,34 @@ private slots:
         QCOMPARE(limit["tracked_keys"].toInt(), 2);
     }
 
+    // A config change keeps the buckets of limits it did not change (a route's, a backend's), and
+    // a limit that changed starts full.
+    void configChangesKeepUnchangedBuckets()
+    {
+        QJsonObject config = baseConfig(m_backend->port());
+        QJsonObject limitedRoute = routeJson("/limited", "/s", {backendJson(m_backend->port())}, {"GET"});
+        limitedRoute.insert("rate_limit", QJsonObject{{"requests_per_second", 0.01}, {"burst", 1}, {"key", "route"}});
+        EchoBackend other("other");
+        QVERIFY(other.listen());
+        QJsonObject limitedBackend = backendJson(other.port());
+        limitedBackend.insert("rate_limit", QJsonObject{{"requests_per_second", 0.01}, {"burst", 1}, {"key", "route"}});
+        config["routers"] = QJsonArray{limitedRoute, routeJson("/guarded", "/s", {limitedBackend}, {"GET"})};
+        RunningService running(config);
+        QCOMPARE(request(running.port, "GET", "/limited").status, 200);
+        QCOMPARE(request(running.port, "GET", "/limited").status, 429);
+        QCOMPARE(request(running.port, "GET", "/guarded").status, 200);
+        QCOMPARE(request(running.port, "GET", "/guarded").status, 429);
+
+        QCOMPARE(jsonRequest(running.port, "POST", "/api/routes", productRoute(m_backend->port())).status, 201);
+        QCOMPARE(request(running.port, "GET", "/limited").status, 429);  // the same buckets, still empty
+        QCOMPARE(request(running.port, "GET", "/guarded").status, 429);
+
+        limitedRoute.insert("rate_limit", QJsonObject{{"requests_per_second", 0.02}, {"burst", 1}, {"key", "route"}});
+        QCOMPARE(jsonRequest(running.port, "PUT", "/api/routes/limited", limitedRoute).status, 200);
+        QCOMPARE(request(running.port, "GET", "/limited").status, 200);  // a new limit: a full bucket
+        QCOMPARE(request(running.port, "GET", "/guarded").status, 429);
+    }
+
     void jwtRoutes()
     {
         QJsonObject config =
