@@ -30,6 +30,15 @@ struct BackendState {
     const QString &connectionKey(bool checksCertificate) const { return checksCertificate ? key : m_uncheckedKey; }
     std::atomic<int> inFlight{0};
     std::atomic<bool> healthy{true};  // set by active health checks; a new backend starts healthy
+
+private:
+    // Ejected or in slow start: any bit set sends selection to the slower check. Beside `healthy`,
+    // so that isAvailableNow() reads both from one cache line.
+    static constexpr quint8 kEjected = 1;
+    static constexpr quint8 kRamping = 2;
+    std::atomic<quint8> m_outlierFlags{0};
+
+public:
     std::atomic<quint64> requests{0};
     std::atomic<quint64> failures{0};  // connection errors, timeouts, 5xx
     CircuitBreaker circuit;
@@ -48,15 +57,82 @@ struct BackendState {
     // From sending the request to the backend's response head.
     const LatencyHistogram &latency() const { return m_responses.view().latency; }
 
-    // Healthy, and its circuit lets traffic through (or is due for a probe).
+    // Healthy, and its circuit lets traffic through (or is due for a probe). Says nothing of
+    // ejection and slow start, which the balancer's Selection weighs (outlierAdmission()).
     bool isAvailable() const { return healthy.load(std::memory_order_relaxed) && circuit.looksAvailable(); }
-    // The same without reading the clock: false for an open circuit even when it is due for a probe.
+    // The same without reading the clock: false for an open circuit even when it is due for a probe,
+    // and false while ejected or in slow start, which only the slower check can weigh.
     bool isAvailableNow() const
     {
-        return healthy.load(std::memory_order_relaxed) && circuit.state() != CircuitBreaker::State::Open;
+        return healthy.load(std::memory_order_relaxed) && circuit.state() != CircuitBreaker::State::Open
+               && m_outlierFlags.load(std::memory_order_relaxed) == 0;
     }
 
+    // Outlier detection (docs/CONFIGURATION.md, "Outlier detection and slow start"). Times are
+    // milliseconds since the epoch, as nowMs() gives them, so that the admin API can show them.
+    static qint64 nowMs();
+    // Counts an answer of a route with outlier detection: `status` is the backend's, or the 502/504
+    // the gateway answers for a connection failure, a bad response or a timeout. True when it
+    // completes a run of consecutive failures the settings eject for (the caller then applies the
+    // route's cap and calls eject()); true again at each further multiple of the threshold.
+    bool countOutcome(int status, const OutlierDetectionSettings &settings)
+    {
+        if (status < 500) {
+            // Loads first: a healthy backend's answers write nothing shared.
+            if (m_consecutive5xx.load(std::memory_order_relaxed) != 0)
+                m_consecutive5xx.store(0, std::memory_order_relaxed);
+            if (m_consecutiveGatewayFailures.load(std::memory_order_relaxed) != 0)
+                m_consecutiveGatewayFailures.store(0, std::memory_order_relaxed);
+            return false;
+        }
+        return countFailure(status, settings);
+    }
+    // Ejects it until nowMs + base_ejection_ms x (ejections so far + 1), at most max_ejection_ms.
+    // False if it was ejected already.
+    bool eject(const OutlierDetectionSettings &settings, qint64 nowMs);
+    bool isEjected(qint64 nowMs) const
+    {
+        return (m_outlierFlags.load(std::memory_order_relaxed) & kEjected) && nowMs < ejectedUntilMs();
+    }
+    // When the current ejection ends; 0 when it is not ejected (or its time has passed unnoticed).
+    qint64 ejectedUntilMs() const
+    {
+        return (m_outlierFlags.load(std::memory_order_relaxed) & kEjected)
+                   ? m_ejectedUntilMs.load(std::memory_order_relaxed)
+                   : 0;
+    }
+    quint32 ejections() const { return m_ejections.load(std::memory_order_relaxed); }
+    int consecutive5xx() const { return int(m_consecutive5xx.load(std::memory_order_relaxed)); }
+    int consecutiveGatewayFailures() const { return int(m_consecutiveGatewayFailures.load(std::memory_order_relaxed)); }
+
+    // Slow start: the ramp every route using the backend applies (set when a snapshot is compiled:
+    // the longest slow_start_ms of its routes, with that route's slow_start_min_weight_percent). 0: none.
+    void setSlowStart(int windowMs, int minWeightPercent);
+    // Starts a ramp now (back from health checks; a new backend): does nothing without a window.
+    void beginSlowStart(qint64 nowMs);
+    // Its share of what the strategy would give it, in percent: 100 outside a ramp.
+    int slowStartPercent(qint64 nowMs) const;
+
+    // For the balancer's Selection, when isAvailableNow() said no to a healthy backend: 0 while
+    // ejected, else slowStartPercent(). Ends an ejection whose time is over (its slow start begins
+    // where the ejection ended) and a finished ramp, so that isAvailableNow() is cheap again.
+    int outlierAdmission(qint64 nowMs);
+
 private:
+    bool countFailure(int status, const OutlierDetectionSettings &settings);
+
+    std::atomic<quint32> m_consecutive5xx{0};
+    std::atomic<quint32> m_consecutiveGatewayFailures{0};
+    std::atomic<quint32> m_ejections{0};
+    std::atomic<qint64> m_ejectedUntilMs{0};
+    std::atomic<qint64> m_rampStartMs{0};
+    std::atomic<int> m_rampWindowMs{0};
+    std::atomic<int> m_rampMinPercent{10};
+    // When the registry made it for a config change (0 for the backends of the first config):
+    // its ramp starts when a snapshot gives it a window.
+    std::atomic<qint64> m_joinedMs{0};
+    friend class BackendRegistry;
+
     const QString m_uncheckedKey;  // the key itself for http backends
     struct Responses {
         std::array<std::atomic<quint64>, 5> byClass{};
@@ -75,10 +151,14 @@ public:
     // Drops states that no snapshot holds any more.
     void prune();
     QList<std::shared_ptr<BackendState>> all() const;
+    // The gateway's first snapshot is compiled: backends made from now on join a running gateway
+    // and begin a slow start (those of the first config start together: none has a head start).
+    void markSeeded();
 
 private:
     mutable QMutex m_mutex;
     QHash<QString, std::shared_ptr<BackendState>> m_states;
+    bool m_seeded = false;
 };
 
 // Counts a request in flight for as long as it lives.

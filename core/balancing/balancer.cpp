@@ -7,6 +7,7 @@
 #include "roundrobin.h"
 #include "weighted.h"
 
+#include <QMutex>
 #include <QRandomGenerator>
 
 #include <limits>
@@ -113,13 +114,55 @@ template <typename Strategy> Q_NEVER_INLINE int Selection::nextAvailableWith(con
     return fallbackAvailableWith(strategy, -1);
 }
 
+// Fresh picks after a first choice passed over for ejection or slow start (see below).
+constexpr int kOutlierRedraws = 8;
+
 template <typename Strategy>
 Q_NEVER_INLINE int Selection::fallbackAvailableWith(const Strategy &strategy, int candidate)
 {
-    for (int index = candidate >= 0 ? candidate : nextWith(strategy);; index = nextWith(strategy)) {
-        if (index < 0 || m_balancer.backend(index).state->isAvailable())
-            return index;
+    // A first choice passed over for ejection or slow start is picked afresh, up to
+    // kOutlierRedraws times, before the fallbacks: rejection sampling, so that a ramping backend
+    // gets what its weight times the ramp's fraction would give it and the rest spreads over all
+    // the others (round_robin's and weighted's fallback is always the next backend, which would
+    // get all of it). ip_hash would only pick the same again.
+    int redraws = candidate >= 0 && strategy.strategy() != LoadBalancingStrategy::IpHash ? kOutlierRedraws : 0;
+    for (int index = candidate >= 0 ? candidate : nextWith(strategy);;) {
+        if (index < 0) {
+            // Only ejected or ramp-declined backends are left: the first of them rather than none
+            // (Envoy's panic routing), so that ejection never empties a route. Once.
+            if (m_skipped < 0)
+                return -1;
+            const int skipped = m_skipped;
+            m_skipped = -2;
+            return skipped;
+        }
+        BackendState &state = *m_balancer.backend(index).state;
+        if (state.isAvailable()) {
+            if (Q_LIKELY(state.isAvailableNow()) || passesOutlierGates(state))
+                return index;
+            if (m_skipped == -1)
+                m_skipped = index;
+            if (redraws > 0) {
+                --redraws;
+                m_count = 0;  // nothing tried yet: the passed-over one may come up again
+                index = firstWith(strategy);
+                continue;
+            }
+        }
+        index = nextWith(strategy);
     }
+}
+
+bool Selection::passesOutlierGates(BackendState &state) const
+{
+    const int percent = state.outlierAdmission(BackendState::nowMs());
+    if (percent >= 100)
+        return true;
+    // ip_hash keeps a client on its backend: a ramp would move clients back and forth. An
+    // ejection still moves them.
+    if (percent > 0 && m_balancer.strategy() == LoadBalancingStrategy::IpHash)
+        return true;
+    return percent > 0 && int(randomBelow(threadRandom(), 100)) < percent;
 }
 
 int Selection::next()
@@ -166,6 +209,27 @@ int Balancer::fallback(Selection &selection) const
             return index;
     }
     return -1;
+}
+
+int maxEjectedBackends(int backendCount, int maxEjectionPercent)
+{
+    if (backendCount <= 1)
+        return 0;
+    return std::clamp(int(qint64(backendCount) * maxEjectionPercent / 100), 1, backendCount - 1);
+}
+
+bool ejectWithinCap(const Balancer &balancer, int index, const OutlierDetectionSettings &settings, qint64 nowMs)
+{
+    // Ejections are rare (a run of failures ends in one): a lock keeps two of them at once, on
+    // different backends of one route, from both passing the cap. No request waits for it.
+    static QMutex ejecting;
+    QMutexLocker lock(&ejecting);
+    int ejected = 0;
+    for (const BalancedBackend &backend : balancer.backends())
+        ejected += backend.state->isEjected(nowMs) ? 1 : 0;
+    if (ejected >= maxEjectedBackends(balancer.size(), settings.maxEjectionPercent))
+        return false;
+    return balancer.backend(index).state->eject(settings, nowMs);
 }
 
 BalancerPtr makeBalancer(LoadBalancingStrategy strategy, const std::vector<BalancedBackend> &backends)

@@ -46,10 +46,16 @@ struct GatewaySnapshot {
     // By route index: the top level's settings, or the route's own keys over them (in circuitOverrides).
     std::vector<const CircuitBreakerSettings *> circuits;
     std::vector<CircuitBreakerSettings> circuitOverrides;
+    // By route index: its outlier detection (Config::outlierDetectionFor()), null when it has none.
+    std::vector<const OutlierDetectionSettings *> outliers;
+    std::deque<OutlierDetectionSettings> outlierSettings;
     // By route index; empty when no route has a rate limit.
     std::vector<std::shared_ptr<RateLimiter>> rateLimiters;
     NetworkList trustedProxies;
     JwtVerifier jwt;  // key material loaded once per config
+
+private:
+    void applySlowStart(BackendRegistry &registry);
 };
 
 using GatewaySnapshotPtr = std::shared_ptr<const GatewaySnapshot>;
