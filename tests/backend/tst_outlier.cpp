@@ -309,6 +309,36 @@ private slots:
         QVERIFY2(added >= 20 && added < 25, qPrintable(QString::number(added)));
     }
 
+    void backendBackFromHealthChecksStartsSlow()
+    {
+        std::atomic<int> healthStatus{200};
+        ScriptedBackend checked([&healthStatus](QTcpSocket *socket, const QByteArray &received, int) {
+            if (!received.endsWith("\r\n\r\n"))
+                return;
+            const QByteArray status = received.contains("GET /health") ? QByteArray::number(healthStatus) : "200";
+            socket->write("HTTP/1.1 " + status + " X\r\nContent-Length: 7\r\nConnection: close\r\n\r\nchecked");
+            socket->disconnectFromHost();
+        });
+        EchoBackend other("other");
+        QVERIFY(other.listen());
+        QJsonObject checkedBackend = backendJson(checked.port());
+        checkedBackend.insert("health_check_path", "/health");
+        RunningGateway running(makeConfig(
+            {routeJson("/h", "/", {checkedBackend, backendJson(other.port())})}, {},
+            {{"health_check", QJsonObject{{"interval_ms", 100}, {"unhealthy_threshold", 1}, {"healthy_threshold", 1}}},
+             {"slow_start_ms", 3'600'000},
+             {"slow_start_min_weight_percent", 30}}));
+        BackendState &state = running.backend(0, 0);
+        QCOMPARE(state.slowStartPercent(BackendState::nowMs()), 100);  // of the first config: no ramp
+
+        healthStatus = 500;
+        QTRY_VERIFY_WITH_TIMEOUT(!state.healthy, 5000);
+        healthStatus = 200;
+        QTRY_VERIFY_WITH_TIMEOUT(state.healthy.load(), 5000);
+        const int percent = state.slowStartPercent(BackendState::nowMs());
+        QVERIFY2(percent >= 30 && percent < 35, qPrintable(QString::number(percent)));
+    }
+
     // Metrics and GET /api/backends show the state.
     void ejectionIsReported()
     {
