@@ -148,7 +148,7 @@ HealthCheckSettings Config::healthCheckFor(const Route &route) const
 std::optional<OutlierDetectionSettings> Config::outlierDetectionFor(const Route &route) const
 {
     if (route.overrides->outlierDetection.keys.isEmpty())
-        return outlierDetection;
+        return outlierDetection && outlierDetection->enabled ? outlierDetection : std::nullopt;
     QList<ConfigProblem> ignoredErrors, ignoredWarnings;
     const OutlierDetectionSettings base = outlierDetection.value_or(OutlierDetectionSettings());
     OutlierDetectionSettings settings =

@@ -328,6 +328,18 @@ private slots:
         QVERIFY(offRoute.config->outlierDetection);
         QVERIFY(!offRoute.config->outlierDetectionFor(offRoute.config->routes[0]));
 
+        // "enabled": false at the top level: off, unless a route turns it on again.
+        QJsonObject on = validRoute();
+        on.insert("outlier_detection", QJsonObject{{"enabled", true}});
+        const ConfigLoadResult offTop =
+            loadConfig(configWithRoute(validRoute(), {{"outlier_detection", QJsonObject{{"enabled", false}}}}));
+        QVERIFY2(offTop.ok(), qPrintable(offTop.errorSummary()));
+        QVERIFY(!offTop.config->outlierDetectionFor(offTop.config->routes[0]));
+        const ConfigLoadResult onAgain =
+            loadConfig(configWithRoute(on, {{"outlier_detection", QJsonObject{{"enabled", false}}}}));
+        QVERIFY2(onAgain.ok(), qPrintable(onAgain.errorSummary()));
+        QVERIFY(onAgain.config->outlierDetectionFor(onAgain.config->routes[0]));
+
         // An empty top-level block is on, and saving keeps it.
         const ConfigLoadResult empty =
             loadConfig(configWithRoute(validRoute(), {{"outlier_detection", QJsonObject{}}}));
