@@ -36,11 +36,11 @@ bool BackendState::countFailure(int status, const OutlierDetectionSettings &sett
 
 bool BackendState::eject(const OutlierDetectionSettings &settings, qint64 nowMs)
 {
-    quint8 flags = m_outlierFlags.load(std::memory_order_relaxed);
+    quint8 flags = outlierBits().load(std::memory_order_relaxed);
     do {
         if (flags & kEjected)
             return false;
-    } while (!m_outlierFlags.compare_exchange_weak(flags, quint8(flags | kEjected), std::memory_order_relaxed));
+    } while (!outlierBits().compare_exchange_weak(flags, quint8(flags | kEjected), std::memory_order_relaxed));
     const quint32 count = m_ejections.fetch_add(1, std::memory_order_relaxed) + 1;
     const qint64 duration = std::min(qint64(settings.baseEjectionMs) * count,
                                      qint64(std::max(settings.maxEjectionMs, settings.baseEjectionMs)));
@@ -64,12 +64,12 @@ void BackendState::beginSlowStart(qint64 nowMs)
     if (m_rampWindowMs.load(std::memory_order_relaxed) <= 0)
         return;
     m_rampStartMs.store(nowMs, std::memory_order_relaxed);
-    m_outlierFlags.fetch_or(kRamping, std::memory_order_relaxed);
+    outlierBits().fetch_or(kRamping, std::memory_order_relaxed);
 }
 
 int BackendState::slowStartPercent(qint64 nowMs) const
 {
-    if (!(m_outlierFlags.load(std::memory_order_relaxed) & kRamping))
+    if (!(outlierBits().load(std::memory_order_relaxed) & kRamping))
         return 100;
     const qint64 window = m_rampWindowMs.load(std::memory_order_relaxed);
     const qint64 elapsed = nowMs - m_rampStartMs.load(std::memory_order_relaxed);
@@ -81,19 +81,19 @@ int BackendState::slowStartPercent(qint64 nowMs) const
 
 int BackendState::outlierAdmission(qint64 nowMs)
 {
-    const quint8 flags = m_outlierFlags.load(std::memory_order_relaxed);
+    const quint8 flags = outlierBits().load(std::memory_order_relaxed);
     if (flags & kEjected) {
         const qint64 until = m_ejectedUntilMs.load(std::memory_order_relaxed);
         if (nowMs < until)
             return 0;
         // Back from ejection: it ramps up again from when the ejection ended. Whichever thread
         // clears the bit starts the ramp.
-        if (m_outlierFlags.fetch_and(quint8(~kEjected), std::memory_order_relaxed) & kEjected)
+        if (outlierBits().fetch_and(quint8(~kEjected), std::memory_order_relaxed) & kEjected)
             beginSlowStart(until);
     }
     const int percent = slowStartPercent(nowMs);
-    if (percent >= 100 && (m_outlierFlags.load(std::memory_order_relaxed) & kRamping))
-        m_outlierFlags.fetch_and(quint8(~kRamping), std::memory_order_relaxed);
+    if (percent >= 100 && (outlierBits().load(std::memory_order_relaxed) & kRamping))
+        outlierBits().fetch_and(quint8(~kRamping), std::memory_order_relaxed);
     return percent;
 }
 

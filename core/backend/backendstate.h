@@ -18,6 +18,33 @@
 
 namespace kairos {
 
+// Whether a backend passes its active health checks, read and written as an std::atomic<bool>.
+// Its byte also holds BackendState's outlier bits (ejected, in slow start), so that the
+// selection's first availability check reads all three in one load (isAvailableNow()).
+class HealthFlag
+{
+public:
+    bool load(std::memory_order order = std::memory_order_seq_cst) const { return !(m_bits.load(order) & kDown); }
+    void store(bool up, std::memory_order order = std::memory_order_seq_cst)
+    {
+        if (up)
+            m_bits.fetch_and(quint8(~kDown), order);
+        else
+            m_bits.fetch_or(kDown, order);
+    }
+    HealthFlag &operator=(bool up)
+    {
+        store(up);
+        return *this;
+    }
+    operator bool() const { return load(); }
+
+private:
+    friend struct BackendState;
+    static constexpr quint8 kDown = 1;
+    std::atomic<quint8> m_bits{0};
+};
+
 struct BackendState {
     explicit BackendState(const Backend &backend) : BackendState(backend, backend.key()) {}
     // backendKey: backend.key(), already made by the caller (the registry's lookup), not made twice.
@@ -29,16 +56,7 @@ struct BackendState {
     // certificate: the upstream pool's key for its connections.
     const QString &connectionKey(bool checksCertificate) const { return checksCertificate ? key : m_uncheckedKey; }
     std::atomic<int> inFlight{0};
-    std::atomic<bool> healthy{true};  // set by active health checks; a new backend starts healthy
-
-private:
-    // Ejected or in slow start: any bit set sends selection to the slower check. Beside `healthy`,
-    // so that isAvailableNow() reads both from one cache line.
-    static constexpr quint8 kEjected = 1;
-    static constexpr quint8 kRamping = 2;
-    std::atomic<quint8> m_outlierFlags{0};
-
-public:
+    HealthFlag healthy;  // set by active health checks; a new backend starts healthy
     std::atomic<quint64> requests{0};
     std::atomic<quint64> failures{0};  // connection errors, timeouts, 5xx
     CircuitBreaker circuit;
@@ -64,8 +82,9 @@ public:
     // and false while ejected or in slow start, which only the slower check can weigh.
     bool isAvailableNow() const
     {
-        return healthy.load(std::memory_order_relaxed) && circuit.state() != CircuitBreaker::State::Open
-               && m_outlierFlags.load(std::memory_order_relaxed) == 0;
+        // Up, not ejected, not ramping: one load. A second load and test cost power_of_two's pick
+        // about 0.5 ns (bench/micro/bench_core.cpp:BM_Select/5/3).
+        return healthy.m_bits.load(std::memory_order_relaxed) == 0 && circuit.state() != CircuitBreaker::State::Open;
     }
 
     // Outlier detection (docs/CONFIGURATION.md, "Outlier detection and slow start"). Times are
@@ -92,12 +111,12 @@ public:
     bool eject(const OutlierDetectionSettings &settings, qint64 nowMs);
     bool isEjected(qint64 nowMs) const
     {
-        return (m_outlierFlags.load(std::memory_order_relaxed) & kEjected) && nowMs < ejectedUntilMs();
+        return (outlierBits().load(std::memory_order_relaxed) & kEjected) && nowMs < ejectedUntilMs();
     }
     // When the current ejection ends; 0 when it is not ejected (or its time has passed unnoticed).
     qint64 ejectedUntilMs() const
     {
-        return (m_outlierFlags.load(std::memory_order_relaxed) & kEjected)
+        return (outlierBits().load(std::memory_order_relaxed) & kEjected)
                    ? m_ejectedUntilMs.load(std::memory_order_relaxed)
                    : 0;
     }
@@ -120,6 +139,12 @@ public:
 
 private:
     bool countFailure(int status, const OutlierDetectionSettings &settings);
+
+    // In healthy's byte: any bit set there sends selection to the slower check.
+    static constexpr quint8 kEjected = 2;
+    static constexpr quint8 kRamping = 4;
+    std::atomic<quint8> &outlierBits() { return healthy.m_bits; }
+    const std::atomic<quint8> &outlierBits() const { return healthy.m_bits; }
 
     std::atomic<quint32> m_consecutive5xx{0};
     std::atomic<quint32> m_consecutiveGatewayFailures{0};

@@ -105,7 +105,7 @@ void HealthChecker::check(Loop &loop)
 
 void HealthChecker::record(Loop &loop, bool success, const QString &detail)
 {
-    std::atomic<bool> &healthy = loop.target.state->healthy;
+    HealthFlag &healthy = loop.target.state->healthy;
     const HealthCheckSettings &settings = loop.target.settings;
     if (success) {
         loop.consecutiveFailures = 0;
