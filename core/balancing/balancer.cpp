@@ -120,12 +120,12 @@ constexpr int kOutlierRedraws = 8;
 template <typename Strategy>
 Q_NEVER_INLINE int Selection::fallbackAvailableWith(const Strategy &strategy, int candidate)
 {
-    // A first choice passed over for ejection or slow start is picked afresh, up to
+    // A first choice passed over for ejection or slow start may be picked afresh, up to
     // kOutlierRedraws times, before the fallbacks: rejection sampling, so that a ramping backend
     // gets what its weight times the ramp's fraction would give it and the rest spreads over all
     // the others (round_robin's and weighted's fallback is always the next backend, which would
-    // get all of it). ip_hash would only pick the same again.
-    int redraws = candidate >= 0 && strategy.strategy() != LoadBalancingStrategy::IpHash ? kOutlierRedraws : 0;
+    // get all of it).
+    int redraws = candidate >= 0 ? kOutlierRedraws : 0;
     for (int index = candidate >= 0 ? candidate : nextWith(strategy);;) {
         if (index < 0) {
             // Only ejected or ramp-declined backends are left: the first of them rather than none
@@ -138,11 +138,14 @@ Q_NEVER_INLINE int Selection::fallbackAvailableWith(const Strategy &strategy, in
         }
         BackendState &state = *m_balancer.backend(index).state;
         if (state.isAvailable()) {
-            if (Q_LIKELY(state.isAvailableNow()) || passesOutlierGates(state))
+            if (Q_LIKELY(state.isAvailableNow()))
+                return index;
+            const OutlierGate gate = outlierGate(index);
+            if (gate == OutlierGate::Take)
                 return index;
             if (m_skipped == -1)
                 m_skipped = index;
-            if (redraws > 0) {
+            if (gate == OutlierGate::PickAfresh && redraws > 0) {
                 --redraws;
                 m_count = 0;  // nothing tried yet: the passed-over one may come up again
                 index = firstWith(strategy);
@@ -153,16 +156,51 @@ Q_NEVER_INLINE int Selection::fallbackAvailableWith(const Strategy &strategy, in
     }
 }
 
-bool Selection::passesOutlierGates(BackendState &state) const
+Selection::OutlierGate Selection::outlierGate(int index) const
 {
+    BackendState &state = *m_balancer.backend(index).state;
     const int percent = state.outlierAdmission(BackendState::nowMs());
     if (percent >= 100)
-        return true;
-    // ip_hash keeps a client on its backend: a ramp would move clients back and forth. An
-    // ejection still moves them.
-    if (percent > 0 && m_balancer.strategy() == LoadBalancingStrategy::IpHash)
-        return true;
-    return percent > 0 && int(randomBelow(threadRandom(), 100)) < percent;
+        return OutlierGate::Take;
+    const LoadBalancingStrategy strategy = m_balancer.strategy();
+    // ip_hash would pick the same again, and least_connections too while that one is the least
+    // loaded: their next choice instead.
+    const bool picksTheSame =
+        strategy == LoadBalancingStrategy::IpHash || strategy == LoadBalancingStrategy::LeastConnections;
+    if (percent == 0)  // ejected
+        return picksTheSame ? OutlierGate::Fallback : OutlierGate::PickAfresh;
+    // ip_hash keeps a client on its backend: a ramp would move clients back and forth.
+    if (strategy == LoadBalancingStrategy::IpHash)
+        return OutlierGate::Take;
+    // The strategies that choose by load would keep choosing a fresh backend, the least loaded:
+    // it takes requests while it carries less than its ramped share of the load (as if its
+    // weight were scaled by the ramp, as Envoy does), and none while it carries more.
+    if (strategy == LoadBalancingStrategy::LeastConnections || strategy == LoadBalancingStrategy::PowerOfTwo) {
+        const int order = comparedToRampedShare(index, percent);
+        if (order != 0)
+            return order < 0 ? OutlierGate::Take : OutlierGate::Fallback;
+    }
+    // Without load to compare, a pick kept with the ramp's probability.
+    return int(randomBelow(threadRandom(), 100)) < percent ? OutlierGate::Take : OutlierGate::PickAfresh;
+}
+
+int Selection::comparedToRampedShare(int index, int percent) const
+{
+    // Scans the route's backends: only for a backend in slow start.
+    qint64 othersInFlight = 0;
+    qint64 othersWeight = 0;
+    for (int i = 0; i < m_balancer.size(); ++i) {
+        if (i == index)
+            continue;
+        const BalancedBackend &other = m_balancer.backend(i);
+        othersInFlight += other.state->inFlight.load(std::memory_order_relaxed);
+        othersWeight += std::max(other.weight, 1);
+    }
+    const BalancedBackend &mine = m_balancer.backend(index);
+    // inFlight / weight against percent / 100 of the others' inFlight / weight, without dividing.
+    const qint64 load = qint64(mine.state->inFlight.load(std::memory_order_relaxed)) * 100 * othersWeight;
+    const qint64 share = qint64(percent) * othersInFlight * std::max(mine.weight, 1);
+    return load < share ? -1 : load > share ? 1 : 0;
 }
 
 int Selection::next()

@@ -90,7 +90,12 @@ private:
     template <typename Strategy>
     int fallbackAvailableWith(const Strategy &strategy, int candidate);  // candidate: already taken, or -1
     void prepareTriedBits();
-    bool passesOutlierGates(BackendState &state) const;
+    // What to do with a candidate that is ejected or in slow start.
+    enum class OutlierGate { Take, PickAfresh, Fallback };
+    OutlierGate outlierGate(int index) const;
+    // For the strategies that choose by load: -1 when backend `index` carries less than its ramp's
+    // share of the route's in-flight requests, 1 when more, 0 when even (no load at all).
+    int comparedToRampedShare(int index, int percent) const;
 
     const Balancer &m_balancer;
     Rotation &m_rotation;

@@ -278,6 +278,33 @@ private slots:
         QVERIFY2(most - fewest < picks / 40, qPrintable(QStringLiteral("others got %1 to %2").arg(fewest).arg(most)));
     }
 
+    // Under load, least_connections and power_of_two give a ramping backend requests while it
+    // carries less than its ramped share of the in-flight requests, and none while it carries more.
+    void loadStrategiesRampByLoad()
+    {
+        for (LoadBalancingStrategy strategy :
+             {LoadBalancingStrategy::LeastConnections, LoadBalancingStrategy::PowerOfTwo}) {
+            const StandaloneBalancer route(strategy, backends(4));
+            BackendState &ramping = *route.backends[0].state;
+            const qint64 window = 3'600'000;
+            ramping.setSlowStart(int(window), 10);
+            ramping.beginSlowStart(BackendState::nowMs() - window / 2);  // 55 %
+            for (int i = 1; i < 4; ++i)
+                route.backends[size_t(i)].state->inFlight = 10;
+
+            ramping.inFlight = 5;  // below 55 % of 10
+            const int below = pickCounts(route, 1000)[0];
+            ramping.inFlight = 6;  // above
+            const int above = pickCounts(route, 1000)[0];
+            const QByteArray name = strategyName(strategy).toUtf8();
+            if (strategy == LoadBalancingStrategy::LeastConnections)
+                QVERIFY2(below == 1000, name);  // always the least loaded
+            else
+                QVERIFY2(below > 400, name);  // whenever it is one of the two drawn
+            QVERIFY2(above == 0, name);
+        }
+    }
+
     // A lone backend in slow start still takes every request: there is no one else to take them.
     void rampingBackendAloneTakesEverything()
     {
