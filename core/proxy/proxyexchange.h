@@ -91,6 +91,7 @@ private:
     // To the circuit breaker and outlier detection: `status` is the backend's, or the 502/504 the
     // gateway answers for a failed connection, a bad response or a timeout.
     void reportOutcome(int status);
+    void reportOutcome(bool) = delete;  // true/false would read as statuses 1 and 0, both successes
     void ejectOutlier(const OutlierDetectionSettings &settings);
     void onDeadline();
     const BalancedBackend &balancedBackend(int backendIndex) const;
