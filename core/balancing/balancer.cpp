@@ -7,6 +7,7 @@
 #include "roundrobin.h"
 #include "weighted.h"
 
+#include <QMutex>
 #include <QRandomGenerator>
 
 #include <limits>
@@ -113,13 +114,93 @@ template <typename Strategy> Q_NEVER_INLINE int Selection::nextAvailableWith(con
     return fallbackAvailableWith(strategy, -1);
 }
 
+// Fresh picks after a first choice passed over for ejection or slow start (see below).
+constexpr int kOutlierRedraws = 8;
+
 template <typename Strategy>
 Q_NEVER_INLINE int Selection::fallbackAvailableWith(const Strategy &strategy, int candidate)
 {
-    for (int index = candidate >= 0 ? candidate : nextWith(strategy);; index = nextWith(strategy)) {
-        if (index < 0 || m_balancer.backend(index).state->isAvailable())
-            return index;
+    // A first choice passed over for ejection or slow start may be picked afresh, up to
+    // kOutlierRedraws times, before the fallbacks: rejection sampling, so that a ramping backend
+    // gets what its weight times the ramp's fraction would give it and the rest spreads over all
+    // the others (round_robin's and weighted's fallback is always the next backend, which would
+    // get all of it).
+    int redraws = candidate >= 0 ? kOutlierRedraws : 0;
+    for (int index = candidate >= 0 ? candidate : nextWith(strategy);;) {
+        if (index < 0) {
+            // Only ejected or ramp-declined backends are left: the first of them rather than none
+            // (Envoy's panic routing), so that ejection never empties a route. Once.
+            if (m_skipped < 0)
+                return -1;
+            const int skipped = m_skipped;
+            m_skipped = -2;
+            return skipped;
+        }
+        BackendState &state = *m_balancer.backend(index).state;
+        if (state.isAvailable()) {
+            if (Q_LIKELY(state.isAvailableNow()))
+                return index;
+            const OutlierGate gate = outlierGate(index);
+            if (gate == OutlierGate::Take)
+                return index;
+            if (m_skipped == -1)
+                m_skipped = index;
+            if (gate == OutlierGate::PickAfresh && redraws > 0) {
+                --redraws;
+                m_count = 0;  // nothing tried yet: the passed-over one may come up again
+                index = firstWith(strategy);
+                continue;
+            }
+        }
+        index = nextWith(strategy);
     }
+}
+
+Selection::OutlierGate Selection::outlierGate(int index) const
+{
+    BackendState &state = *m_balancer.backend(index).state;
+    const int percent = state.outlierAdmission(BackendState::nowMs());
+    if (percent >= 100)
+        return OutlierGate::Take;
+    const LoadBalancingStrategy strategy = m_balancer.strategy();
+    // ip_hash would pick the same again, and least_connections too while that one is the least
+    // loaded: their next choice instead.
+    const bool picksTheSame =
+        strategy == LoadBalancingStrategy::IpHash || strategy == LoadBalancingStrategy::LeastConnections;
+    if (percent == 0)  // ejected
+        return picksTheSame ? OutlierGate::Fallback : OutlierGate::PickAfresh;
+    // ip_hash keeps a client on its backend: a ramp would move clients back and forth.
+    if (strategy == LoadBalancingStrategy::IpHash)
+        return OutlierGate::Take;
+    // The strategies that choose by load would keep choosing a fresh backend, the least loaded:
+    // it takes requests while it carries less than its ramped share of the load (as if its
+    // weight were scaled by the ramp, as Envoy does), and none while it carries more.
+    if (strategy == LoadBalancingStrategy::LeastConnections || strategy == LoadBalancingStrategy::PowerOfTwo) {
+        const int order = comparedToRampedShare(index, percent);
+        if (order != 0)
+            return order < 0 ? OutlierGate::Take : OutlierGate::Fallback;
+    }
+    // Without load to compare, a pick kept with the ramp's probability.
+    return int(randomBelow(threadRandom(), 100)) < percent ? OutlierGate::Take : OutlierGate::PickAfresh;
+}
+
+int Selection::comparedToRampedShare(int index, int percent) const
+{
+    // Scans the route's backends: only for a backend in slow start.
+    qint64 othersInFlight = 0;
+    qint64 othersWeight = 0;
+    for (int i = 0; i < m_balancer.size(); ++i) {
+        if (i == index)
+            continue;
+        const BalancedBackend &other = m_balancer.backend(i);
+        othersInFlight += other.state->inFlight.load(std::memory_order_relaxed);
+        othersWeight += std::max(other.weight, 1);
+    }
+    const BalancedBackend &mine = m_balancer.backend(index);
+    // inFlight / weight against percent / 100 of the others' inFlight / weight, without dividing.
+    const qint64 load = qint64(mine.state->inFlight.load(std::memory_order_relaxed)) * 100 * othersWeight;
+    const qint64 share = qint64(percent) * othersInFlight * std::max(mine.weight, 1);
+    return load < share ? -1 : load > share ? 1 : 0;
 }
 
 int Selection::next()
@@ -166,6 +247,27 @@ int Balancer::fallback(Selection &selection) const
             return index;
     }
     return -1;
+}
+
+int maxEjectedBackends(int backendCount, int maxEjectionPercent)
+{
+    if (backendCount <= 1)
+        return 0;
+    return std::clamp(int(qint64(backendCount) * maxEjectionPercent / 100), 1, backendCount - 1);
+}
+
+bool ejectWithinCap(const Balancer &balancer, int index, const OutlierDetectionSettings &settings, qint64 nowMs)
+{
+    // Ejections are rare (a run of failures ends in one): a lock keeps two of them at once, on
+    // different backends of one route, from both passing the cap. No request waits for it.
+    static QMutex ejecting;
+    QMutexLocker lock(&ejecting);
+    int ejected = 0;
+    for (const BalancedBackend &backend : balancer.backends())
+        ejected += backend.state->isEjected(nowMs) ? 1 : 0;
+    if (ejected >= maxEjectedBackends(balancer.size(), settings.maxEjectionPercent))
+        return false;
+    return balancer.backend(index).state->eject(settings, nowMs);
 }
 
 BalancerPtr makeBalancer(LoadBalancingStrategy strategy, const std::vector<BalancedBackend> &backends)

@@ -68,7 +68,9 @@ public:
     Selection &operator=(const Selection &) = delete;
     // The next candidate's index into the route's backends, or -1 when all were yielded.
     int next();
-    // The next candidate that is available (healthy, circuit not open), or -1.
+    // The next candidate that is available (healthy, circuit not open, not ejected; one in slow
+    // start is taken with its ramp's probability), or -1. When only ejected or ramp-declined
+    // backends are left, the first of them: a route never loses all its backends to ejection.
     int nextAvailable();
 
     quint64 clientHash() const { return m_clientHash; }
@@ -88,6 +90,12 @@ private:
     template <typename Strategy>
     int fallbackAvailableWith(const Strategy &strategy, int candidate);  // candidate: already taken, or -1
     void prepareTriedBits();
+    // What to do with a candidate that is ejected or in slow start.
+    enum class OutlierGate { Take, PickAfresh, Fallback };
+    OutlierGate outlierGate(int index) const;
+    // For the strategies that choose by load: -1 when backend `index` carries less than its ramp's
+    // share of the route's in-flight requests, 1 when more, 0 when even (no load at all).
+    int comparedToRampedShare(int index, int percent) const;
 
     const Balancer &m_balancer;
     Rotation &m_rotation;
@@ -100,6 +108,7 @@ private:
     std::unique_ptr<quint64[]> m_triedHeap;
     int m_count = 0;
     int m_previous = -1;
+    int m_skipped = -1;  // the first candidate passed over for ejection or slow start; -2 once taken
 };
 
 // The strategies (one class each) provide `int first(Selection &) const`, the first choice (and
@@ -139,6 +148,14 @@ using BalancerPtr = std::unique_ptr<const Balancer, BalancerDeleter>;
 Selection::Selection(const Balancer &balancer, Rotation &rotation, quint64 clientHash)
     : m_balancer(balancer), m_rotation(rotation), m_clientHash(clientHash)
 {}
+
+// Outlier detection's cap: the most of a route's `backendCount` backends that may be ejected at
+// once. At least one (as Envoy), never all of them: a route of one backend ejects none.
+int maxEjectedBackends(int backendCount, int maxEjectionPercent);
+// Ejects backend `index` of a route's balancer unless as many of the route's backends as its cap
+// allows are ejected already. Counts over this route's backends only: a backend ejected through
+// another route counts here too, since the state is shared. True if it ejected it.
+bool ejectWithinCap(const Balancer &balancer, int index, const OutlierDetectionSettings &settings, qint64 nowMs);
 
 // The client address as IpHash places it on its ring: XXH3, which does not change between runs or
 // machines (unlike qHash's seeded hash).

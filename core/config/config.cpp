@@ -146,6 +146,20 @@ HealthCheckSettings Config::healthCheckFor(const Route &route) const
     return settings;
 }
 
+std::optional<OutlierDetectionSettings> Config::outlierDetectionFor(const Route &route) const
+{
+    if (route.overrides->outlierDetection.keys.isEmpty())
+        return outlierDetection && outlierDetection->enabled ? outlierDetection : std::nullopt;
+    QList<ConfigProblem> ignoredErrors, ignoredWarnings;
+    const OutlierDetectionSettings base = outlierDetection.value_or(OutlierDetectionSettings());
+    OutlierDetectionSettings settings =
+        readOutlierDetection(route.overrides->outlierDetection.keys, QString(), base, ignoredErrors, ignoredWarnings);
+    settings.unknownKeys = base.unknownKeys;
+    if (!settings.enabled)
+        return std::nullopt;
+    return settings;
+}
+
 QString ConfigProblem::toString() const
 {
     return path.isEmpty() ? message : path + QLatin1String(": ") + message;

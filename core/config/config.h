@@ -127,6 +127,19 @@ struct HealthCheckSettings {
     QJsonObject unknownKeys;
 };
 
+// Outlier detection (Envoy's model): a backend whose answers fail in a row is ejected from the
+// rotation for base_ejection_ms times the number of times it was ejected (at most
+// max_ejection_ms), and at most max_ejection_percent of a route's backends are ejected at once.
+struct OutlierDetectionSettings {
+    int consecutive5xx = 5;              // 5xx answers in a row (connection failures count too)
+    int consecutiveGatewayFailures = 5;  // 502/503/504, connection failures and timeouts in a row
+    int baseEjectionMs = 30'000;
+    int maxEjectionMs = 300'000;
+    int maxEjectionPercent = 10;  // of a route's backends; at least one, never all
+    bool enabled = true;          // a route's "enabled": false turns the top level's off
+    QJsonObject unknownKeys;
+};
+
 // A route's own circuit_breaker / health_check block: only the keys it sets, laid over the
 // top-level block, so that changing the top level still reaches every key a route left alone.
 struct SettingsOverride {
@@ -150,19 +163,23 @@ private:
 
 // What a route may set over the server's and top-level settings.
 struct RouteOverrides {
-    std::optional<qint64> maxBodyBytes;          // overrides server.max_body_bytes
-    std::optional<int> connectTimeoutMs;         // overrides server.connect_timeout_ms
-    std::optional<int> responseTimeoutMs;        // overrides server.response_timeout_ms
-    std::optional<QStringList> allowedUpgrades;  // overrides the top-level allowed_upgrades
-    std::optional<int> tunnelIdleTimeoutMs;      // overrides server.tunnel_idle_timeout_ms
-    std::optional<RateLimitSettings> rateLimit;  // replaces the top-level rate_limit
+    std::optional<qint64> maxBodyBytes;            // overrides server.max_body_bytes
+    std::optional<int> connectTimeoutMs;           // overrides server.connect_timeout_ms
+    std::optional<int> responseTimeoutMs;          // overrides server.response_timeout_ms
+    std::optional<QStringList> allowedUpgrades;    // overrides the top-level allowed_upgrades
+    std::optional<int> tunnelIdleTimeoutMs;        // overrides server.tunnel_idle_timeout_ms
+    std::optional<RateLimitSettings> rateLimit;    // replaces the top-level rate_limit
+    std::optional<int> slowStartMs;                // overrides the top-level slow_start_ms
+    std::optional<int> slowStartMinWeightPercent;  // overrides the top-level slow_start_min_weight_percent
     SettingsOverride circuitBreaker;
     SettingsOverride healthCheck;
+    SettingsOverride outlierDetection;  // laid over the top-level block (or the defaults)
 
     bool isEmpty() const
     {
         return !maxBodyBytes && !connectTimeoutMs && !responseTimeoutMs && !allowedUpgrades && !tunnelIdleTimeoutMs
-               && !rateLimit && circuitBreaker.keys.isEmpty() && healthCheck.keys.isEmpty();
+               && !rateLimit && !slowStartMs && !slowStartMinWeightPercent && circuitBreaker.keys.isEmpty()
+               && healthCheck.keys.isEmpty() && outlierDetection.keys.isEmpty();
     }
 };
 
@@ -262,7 +279,12 @@ struct Config {
     JwtSettings jwt;
     AdminSettings admin;
     ClusterSettings cluster;
-    std::optional<RateLimitSettings> rateLimit;  // every route's, unless the route has its own
+    std::optional<RateLimitSettings> rateLimit;                // every route's, unless the route has its own
+    std::optional<OutlierDetectionSettings> outlierDetection;  // off unless given here or on a route
+    // A backend that joins (new, back from health checks or ejection) ramps its share from
+    // slow_start_min_weight_percent to all of it over slow_start_ms; 0: no ramp.
+    int slowStartMs = 0;
+    int slowStartMinWeightPercent = 10;
     // Upgrade protocols (RFC 9110 section 7.8) that routes tunnel; any other Upgrade is removed
     // and the request proxied as an ordinary one. "h2c" is never allowed: it would hand the
     // client an HTTP/2 connection to the backend, past routes, methods and authentication.
@@ -274,6 +296,14 @@ struct Config {
     // The top-level block with the route's own keys laid over it.
     CircuitBreakerSettings circuitBreakerFor(const Route &route) const;
     HealthCheckSettings healthCheckFor(const Route &route) const;
+    // The route's keys over the top-level block (over the defaults when there is none); nullopt
+    // when the result is not enabled.
+    std::optional<OutlierDetectionSettings> outlierDetectionFor(const Route &route) const;
+    int slowStartMsFor(const Route &route) const { return route.overrides->slowStartMs.value_or(slowStartMs); }
+    int slowStartMinWeightPercentFor(const Route &route) const
+    {
+        return route.overrides->slowStartMinWeightPercent.value_or(slowStartMinWeightPercent);
+    }
     const RateLimitSettings *rateLimitFor(const Route &route) const
     {
         if (route.overrides->rateLimit)  // "rate_limit": null on a route: none there

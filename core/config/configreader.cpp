@@ -492,6 +492,14 @@ Route readRoute(const QJsonObject &object, const QString &path, QList<ConfigProb
         readOverride(reader, QStringLiteral("health_check"), [&](const QJsonObject &object, const QString &path) {
             readHealthCheck(object, path, {}, errors, warnings);
         });
+    overrides.outlierDetection =
+        readOverride(reader, QStringLiteral("outlier_detection"), [&](const QJsonObject &object, const QString &path) {
+            readOutlierDetection(object, path, {}, errors, warnings);
+        });
+    if (reader.has(QStringLiteral("slow_start_ms")))
+        overrides.slowStartMs = reader.integer(QStringLiteral("slow_start_ms"), 0);
+    if (reader.has(QStringLiteral("slow_start_min_weight_percent")))
+        overrides.slowStartMinWeightPercent = reader.integer(QStringLiteral("slow_start_min_weight_percent"), 0);
     if (!overrides.isEmpty())
         route.overrides = std::move(overrides);
     route.unknownKeys = reader.unknownKeys();
@@ -522,6 +530,23 @@ HealthCheckSettings readHealthCheck(const QJsonObject &object, const QString &pa
     settings.unhealthyThreshold = reader.integer(QStringLiteral("unhealthy_threshold"), base.unhealthyThreshold);
     settings.healthyThreshold = reader.integer(QStringLiteral("healthy_threshold"), base.healthyThreshold);
     settings.expectedStatuses = reader.integerList(QStringLiteral("expected_statuses"), base.expectedStatuses);
+    settings.unknownKeys = reader.unknownKeys();
+    return settings;
+}
+
+OutlierDetectionSettings readOutlierDetection(const QJsonObject &object, const QString &path,
+                                              const OutlierDetectionSettings &base, QList<ConfigProblem> &errors,
+                                              QList<ConfigProblem> &warnings)
+{
+    ObjectReader reader(object, path, errors, warnings);
+    OutlierDetectionSettings settings = base;
+    settings.consecutive5xx = reader.integer(QStringLiteral("consecutive_5xx"), base.consecutive5xx);
+    settings.consecutiveGatewayFailures =
+        reader.integer(QStringLiteral("consecutive_gateway_failures"), base.consecutiveGatewayFailures);
+    settings.baseEjectionMs = reader.integer(QStringLiteral("base_ejection_ms"), base.baseEjectionMs);
+    settings.maxEjectionMs = reader.integer(QStringLiteral("max_ejection_ms"), base.maxEjectionMs);
+    settings.maxEjectionPercent = reader.integer(QStringLiteral("max_ejection_percent"), base.maxEjectionPercent);
+    settings.enabled = reader.boolean(QStringLiteral("enabled"), base.enabled);
     settings.unknownKeys = reader.unknownKeys();
     return settings;
 }
@@ -562,6 +587,12 @@ ConfigReadResult readConfig(const QByteArray &json)
     if (std::optional<QJsonObject> health = reader.object(QStringLiteral("health_check")))
         config.healthCheck =
             readHealthCheck(*health, QStringLiteral("health_check"), {}, result.errors, result.warnings);
+    if (std::optional<QJsonObject> outlier = reader.object(QStringLiteral("outlier_detection")))
+        config.outlierDetection =
+            readOutlierDetection(*outlier, QStringLiteral("outlier_detection"), {}, result.errors, result.warnings);
+    config.slowStartMs = reader.integer(QStringLiteral("slow_start_ms"), config.slowStartMs);
+    config.slowStartMinWeightPercent =
+        reader.integer(QStringLiteral("slow_start_min_weight_percent"), config.slowStartMinWeightPercent);
     if (std::optional<QJsonArray> routers = reader.array(QStringLiteral("routers"))) {
         config.routes.reserve(routers->size());  // exactly: growing would leave up to half unused
         for (int i = 0; i < routers->size(); ++i) {

@@ -30,5 +30,8 @@ CircuitBreakerSettings readCircuitBreaker(const QJsonObject &object, const QStri
                                           QList<ConfigProblem> &warnings);
 HealthCheckSettings readHealthCheck(const QJsonObject &object, const QString &path, const HealthCheckSettings &base,
                                     QList<ConfigProblem> &errors, QList<ConfigProblem> &warnings);
+OutlierDetectionSettings readOutlierDetection(const QJsonObject &object, const QString &path,
+                                              const OutlierDetectionSettings &base, QList<ConfigProblem> &errors,
+                                              QList<ConfigProblem> &warnings);
 
 }  // namespace kairos

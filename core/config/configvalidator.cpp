@@ -164,6 +164,26 @@ public:
         checkRange(path + QLatin1String(".success_threshold"), settings.successThreshold, 1, 1000);
     }
 
+    void checkOutlierDetection(const OutlierDetectionSettings &settings, const QString &path)
+    {
+        checkRange(path + QLatin1String(".consecutive_5xx"), settings.consecutive5xx, 1, 1000);
+        checkRange(path + QLatin1String(".consecutive_gateway_failures"), settings.consecutiveGatewayFailures, 1, 1000);
+        checkRange(path + QLatin1String(".base_ejection_ms"), settings.baseEjectionMs, 1, 86'400'000);
+        checkRange(path + QLatin1String(".max_ejection_ms"), settings.maxEjectionMs, 1, 86'400'000);
+        if (settings.maxEjectionMs < settings.baseEjectionMs)
+            add(path + QLatin1String(".max_ejection_ms"),
+                QStringLiteral("must be at least base_ejection_ms (%1, got %2)")
+                    .arg(settings.baseEjectionMs)
+                    .arg(settings.maxEjectionMs));
+        checkRange(path + QLatin1String(".max_ejection_percent"), settings.maxEjectionPercent, 0, 100);
+    }
+
+    void checkSlowStart(int slowStartMs, int minWeightPercent, const QString &path)
+    {
+        checkRange(path + QLatin1String("slow_start_ms"), slowStartMs, 0, 86'400'000);
+        checkRange(path + QLatin1String("slow_start_min_weight_percent"), minWeightPercent, 1, 100);
+    }
+
     void checkHealthCheck(const HealthCheckSettings &settings, const QString &path)
     {
         checkRange(path + QLatin1String(".interval_ms"), settings.intervalMs, 100, 86'400'000);
@@ -227,6 +247,13 @@ public:
             checkCircuitBreaker(config.circuitBreakerFor(route), path + QLatin1String(".circuit_breaker"));
         if (!route.overrides->healthCheck.keys.isEmpty())
             checkHealthCheck(config.healthCheckFor(route), path + QLatin1String(".health_check"));
+        if (!route.overrides->outlierDetection.keys.isEmpty()) {
+            if (const std::optional<OutlierDetectionSettings> outlier = config.outlierDetectionFor(route))
+                checkOutlierDetection(*outlier, path + QLatin1String(".outlier_detection"));
+        }
+        if (route.overrides->slowStartMs || route.overrides->slowStartMinWeightPercent)
+            checkSlowStart(route.overrides->slowStartMs.value_or(0),
+                           route.overrides->slowStartMinWeightPercent.value_or(10), path + QLatin1Char('.'));
         if (route.authRequired && config.jwt.secret.isEmpty() && config.jwt.publicKeyFile.isEmpty())
             add(path + QLatin1String(".auth_required"),
                 QStringLiteral(
@@ -453,6 +480,9 @@ QList<ConfigProblem> validateConfig(const Config &config)
     validator.checkUpgrades(QStringLiteral("allowed_upgrades"), config.allowedUpgrades);
     validator.checkCircuitBreaker(config.circuitBreaker, QStringLiteral("circuit_breaker"));
     validator.checkHealthCheck(config.healthCheck, QStringLiteral("health_check"));
+    if (config.outlierDetection)
+        validator.checkOutlierDetection(*config.outlierDetection, QStringLiteral("outlier_detection"));
+    validator.checkSlowStart(config.slowStartMs, config.slowStartMinWeightPercent, QString());
     for (int i = 0; i < config.routes.size(); ++i)
         validator.checkRoute(config.routes[i], QStringLiteral("routers[%1]").arg(i), config);
     validator.checkDuplicates(config.routes);

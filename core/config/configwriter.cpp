@@ -108,6 +108,20 @@ QJsonObject healthCheckToJson(const HealthCheckSettings &settings)
     return object;
 }
 
+QJsonObject outlierDetectionToJson(const OutlierDetectionSettings &settings)
+{
+    const OutlierDetectionSettings defaults;
+    QJsonObject object = startWith(settings.unknownKeys);
+    putIfChanged(object, "consecutive_5xx", settings.consecutive5xx, defaults.consecutive5xx);
+    putIfChanged(object, "consecutive_gateway_failures", settings.consecutiveGatewayFailures,
+                 defaults.consecutiveGatewayFailures);
+    putIfChanged(object, "base_ejection_ms", settings.baseEjectionMs, defaults.baseEjectionMs);
+    putIfChanged(object, "max_ejection_ms", settings.maxEjectionMs, defaults.maxEjectionMs);
+    putIfChanged(object, "max_ejection_percent", settings.maxEjectionPercent, defaults.maxEjectionPercent);
+    putIfChanged(object, "enabled", settings.enabled, defaults.enabled);
+    return object;
+}
+
 QJsonObject serverToJson(const ServerSettings &server)
 {
     const ServerSettings defaults;
@@ -201,6 +215,12 @@ QJsonObject routeToJson(const Route &route)
         object.insert(QLatin1String("circuit_breaker"), route.overrides->circuitBreaker.keys);
     if (!route.overrides->healthCheck.keys.isEmpty())
         object.insert(QLatin1String("health_check"), route.overrides->healthCheck.keys);
+    if (!route.overrides->outlierDetection.keys.isEmpty())
+        object.insert(QLatin1String("outlier_detection"), route.overrides->outlierDetection.keys);
+    if (route.overrides->slowStartMs)
+        object.insert(QLatin1String("slow_start_ms"), *route.overrides->slowStartMs);
+    if (route.overrides->slowStartMinWeightPercent)
+        object.insert(QLatin1String("slow_start_min_weight_percent"), *route.overrides->slowStartMinWeightPercent);
     return object;
 }
 
@@ -235,6 +255,12 @@ QJsonObject configToJson(const Config &config)
         object.insert(QLatin1String("rate_limit"), rateLimitToJson(*config.rateLimit));
     putSectionIfNotEmpty(object, "circuit_breaker", circuitBreakerToJson(config.circuitBreaker));
     putSectionIfNotEmpty(object, "health_check", healthCheckToJson(config.healthCheck));
+    // Present, even empty, means on: its keys at their defaults.
+    if (config.outlierDetection)
+        object.insert(QLatin1String("outlier_detection"), outlierDetectionToJson(*config.outlierDetection));
+    putIfChanged(object, "slow_start_ms", config.slowStartMs, Config().slowStartMs);
+    putIfChanged(object, "slow_start_min_weight_percent", config.slowStartMinWeightPercent,
+                 Config().slowStartMinWeightPercent);
     putListIfChanged(object, "allowed_upgrades", config.allowedUpgrades, Config().allowedUpgrades);
     QJsonArray routers;
     for (const Route &route : config.routes)

@@ -144,6 +144,13 @@ QByteArray renderPrometheus(const MetricsInput &input)
                        backendLabel(*backend) + ",state=\"" + CircuitBreaker::stateName(state) + '"',
                        backend->circuit.state() == state ? 1 : 0);
     }
+    const qint64 nowMs = BackendState::nowMs();
+    out.family("kairos_backend_ejected", "gauge", "1 while outlier detection keeps the backend out of rotation.");
+    for (const auto &backend : input.backends)
+        out.sample("kairos_backend_ejected", backendLabel(*backend), backend->isEjected(nowMs) ? 1 : 0);
+    out.family("kairos_backend_ejections_total", "counter", "Times outlier detection ejected the backend.");
+    for (const auto &backend : input.backends)
+        out.sample("kairos_backend_ejections_total", backendLabel(*backend), double(backend->ejections()));
 
     out.family("kairos_active_connections", "gauge", "Open client connections.");
     out.sample("kairos_active_connections", QByteArray(), input.activeConnections);

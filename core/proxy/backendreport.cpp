@@ -41,6 +41,8 @@ QJsonArray describeBackends(const GatewaySnapshot &snapshot)
             QJsonObject responses;
             for (size_t c = 0; c < 5; ++c)
                 responses.insert(QStringLiteral("%1xx").arg(c + 1), double(state.responses(c)));
+            const qint64 nowMs = BackendState::nowMs();
+            const bool ejected = state.isEjected(nowMs);
             indexByKey.insert(backend.key(), int(list.size()));
             const std::vector<std::shared_ptr<RateLimiter>> &limiters = snapshot.backendRateLimiters(r);
             const RateLimiter *limiter = limiters.empty() ? nullptr : limiters[size_t(b)].get();
@@ -51,6 +53,11 @@ QJsonArray describeBackends(const GatewaySnapshot &snapshot)
                                     {"health_check_path", backend.healthCheckPath},
                                     {"healthy", state.healthy.load()},
                                     {"circuit", QLatin1String(CircuitBreaker::stateName(state.circuit.state()))},
+                                    {"ejected", ejected},
+                                    {"ejected_until_ms", ejected ? double(state.ejectedUntilMs()) : 0.0},
+                                    {"ejection_remaining_ms", ejected ? double(state.ejectedUntilMs() - nowMs) : 0.0},
+                                    {"ejections", double(state.ejections())},
+                                    {"slow_start_percent", state.slowStartPercent(nowMs)},
                                     {"in_flight", state.inFlight.load()},
                                     {"requests", double(state.requests.load())},
                                     {"failures", double(state.failures.load())},

@@ -42,9 +42,16 @@ GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry 
             circuits.push_back(&config->circuitBreaker);
         }
         routeMetrics.push_back(metrics.obtain(route.externalPath));
+        if (std::optional<OutlierDetectionSettings> outlier = config->outlierDetectionFor(route)) {
+            outlierSettings.push_back(std::move(*outlier));
+            outliers.push_back(&outlierSettings.back());
+        } else {
+            outliers.push_back(nullptr);
+        }
     }
     ownedBalancers.shrink_to_fit();
     compileBackendLimiters(limits);
+    applySlowStart(registry);
     const bool anyLimit = std::any_of(config->routes.cbegin(), config->routes.cend(),
                                       [this](const Route &route) { return config->rateLimitFor(route) != nullptr; });
     if (!anyLimit)
@@ -87,6 +94,25 @@ void GatewaySnapshot::compileBackendLimiters(RateLimiterRegistry *limits)
             list[size_t(b)] = limiter;
         }
     }
+}
+
+// A backend ramps as the longest slow start among the routes that list it (its state is one for
+// all of them), with that route's minimum weight.
+void GatewaySnapshot::applySlowStart(BackendRegistry &registry)
+{
+    QHash<BackendState *, std::pair<int, int>> ramps;  // window, minimum percent
+    for (int r = 0; r < config->routes.size(); ++r) {
+        const Route &route = config->routes[r];
+        const int window = config->slowStartMsFor(route);
+        for (const BalancedBackend &backend : balancers[size_t(r)]->backends()) {
+            std::pair<int, int> &ramp = ramps[backend.state.get()];
+            if (window > ramp.first || ramp.second == 0)
+                ramp = {window, config->slowStartMinWeightPercentFor(route)};
+        }
+    }
+    for (auto it = ramps.cbegin(); it != ramps.cend(); ++it)
+        it.key()->setSlowStart(it.value().first, it.value().second);
+    registry.markSeeded();
 }
 
 }  // namespace kairos

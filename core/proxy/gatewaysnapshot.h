@@ -55,6 +55,9 @@ struct GatewaySnapshot {
     // By route index: the top level's settings, or the route's own keys over them (in circuitOverrides).
     std::vector<const CircuitBreakerSettings *> circuits;
     std::vector<CircuitBreakerSettings> circuitOverrides;
+    // By route index: its outlier detection (Config::outlierDetectionFor()), null when it has none.
+    std::vector<const OutlierDetectionSettings *> outliers;
+    std::deque<OutlierDetectionSettings> outlierSettings;
     // By route index; empty when no route has a rate limit.
     std::vector<std::shared_ptr<RateLimiter>> rateLimiters;
     // By route index, then backend index; empty when no backend has a rate limit. A backend's
@@ -65,6 +68,7 @@ struct GatewaySnapshot {
 
 private:
     void compileBackendLimiters(RateLimiterRegistry *limits);
+    void applySlowStart(BackendRegistry &registry);
 };
 
 using GatewaySnapshotPtr = std::shared_ptr<const GatewaySnapshot>;

@@ -394,7 +394,7 @@ void ProxyExchange::handleResponseHead()
     }
     if (status == 101) {
         m_responseDeadline = m_routeDeadline = 0;
-        reportOutcome(true);
+        reportOutcome(status);
         m_phase = Phase::Done;
         http::ResponseHead head = parser.response();
         m_upstream->transport()->setListener(nullptr);
@@ -417,13 +417,13 @@ void ProxyExchange::handleResponseHead()
         state.failures.fetch_add(1, std::memory_order_relaxed);
     const SharedOptional<RetryPolicy> &policy = m_request.route->route->retry;
     if (policy && isRetryableStatus(*policy, status) && mayRetry(Failure::RetryableStatus)) {
-        reportOutcome(false);
+        reportOutcome(status);
         m_lastError = GatewayError::fromStatus(502, "backend answered " + QByteArray::number(status));
         releaseUpstream(false);  // its body is not wanted; closing is cheaper than reading it
         retryAfterBackoff();
         return;
     }
-    reportOutcome(status < 500);
+    reportOutcome(status);
     m_routeDeadline = 0;  // the deadline bounds the tries, not a long download
     m_phase = Phase::Streaming;
     m_responseStarted = true;
@@ -500,7 +500,7 @@ void ProxyExchange::onDeadline()
     m_lastError = GatewayError::fromStatus(504, "no response within the route's timeout_ms of "
                                                     + QByteArray::number(m_routeTimeoutMs) + " ms");
     if (m_phase != Phase::BackingOff)
-        reportOutcome(false);
+        reportOutcome(504);
     ++m_backoffGeneration;
     m_connectDeadline = m_responseDeadline = 0;
     releaseUpstream(false);
@@ -544,16 +544,37 @@ void ProxyExchange::retryAfterBackoff()
     });
 }
 
-void ProxyExchange::reportOutcome(bool success)
+void ProxyExchange::reportOutcome(int status)
 {
     if (m_backendIndex < 0)
         return;
-    CircuitBreaker &circuit = backendState(m_backendIndex).circuit;
-    if (success)
-        circuit.onSuccess(m_circuit, m_probe);
+    BackendState &state = backendState(m_backendIndex);
+    if (status < 500)
+        state.circuit.onSuccess(m_circuit, m_probe);
     else
-        circuit.onFailure(m_circuit, m_probe);
+        state.circuit.onFailure(m_circuit, m_probe);
     m_probe = false;
+    const int route = m_request.route->index;
+    if (const OutlierDetectionSettings *outlier = m_request.snapshot->outliers[size_t(route)];
+        outlier && state.countOutcome(status, *outlier))
+        ejectOutlier(*outlier);
+}
+
+void ProxyExchange::ejectOutlier(const OutlierDetectionSettings &settings)
+{
+    const qint64 now = BackendState::nowMs();
+    const Balancer &balancer = *m_request.snapshot->balancers[size_t(m_request.route->index)];
+    if (ejectWithinCap(balancer, m_backendIndex, settings, now)) {
+        const BackendState &state = backendState(m_backendIndex);
+        qCWarning(lcProxy).noquote()
+            << "backend" << state.key << "ejected for" << state.ejectedUntilMs() - now
+            << QStringLiteral("ms (ejection %1) after consecutive failures on route").arg(state.ejections())
+            << m_request.route->route->externalPath;
+    } else {
+        qCInfo(lcProxy).noquote() << "backend" << backendKey() << "not ejected: route"
+                                  << m_request.route->route->externalPath
+                                  << "has as many backends ejected as max_ejection_percent allows";
+    }
 }
 
 void ProxyExchange::failUpstream(int status, const QByteArray &reason, Failure failure)
@@ -573,7 +594,7 @@ void ProxyExchange::failUpstream(int status, const QByteArray &reason, Failure f
     }
     m_connectDeadline = m_responseDeadline = 0;
     backendState(m_backendIndex).failures.fetch_add(1, std::memory_order_relaxed);
-    reportOutcome(false);
+    reportOutcome(status);
     m_lastError = GatewayError::fromStatus(status, reason);
     releaseUpstream(false);
     if (!m_responseStarted && mayRetry(failure)) {
@@ -599,7 +620,7 @@ void ProxyExchange::refuseProtocolSwitch()
 {
     const QByteArray switchedTo = m_upstream->parser().response().headers.combinedValue("upgrade");
     m_responseDeadline = m_routeDeadline = 0;
-    reportOutcome(false);
+    reportOutcome(502);
     releaseUpstream(false);
     releaseRequestCopies();
     m_phase = Phase::Done;

@@ -96,7 +96,11 @@ private:
     void failWithoutBackend();
     bool mayRetry(Failure failure) const;
     void retryAfterBackoff();
-    void reportOutcome(bool success);
+    // To the circuit breaker and outlier detection: `status` is the backend's, or the 502/504 the
+    // gateway answers for a failed connection, a bad response or a timeout.
+    void reportOutcome(int status);
+    void reportOutcome(bool) = delete;  // true/false would read as statuses 1 and 0, both successes
+    void ejectOutlier(const OutlierDetectionSettings &settings);
     void onDeadline();
     const BalancedBackend &balancedBackend(int backendIndex) const;
     BackendState &backendState(int backendIndex) const;

@@ -105,12 +105,14 @@ void HealthChecker::check(Loop &loop)
 
 void HealthChecker::record(Loop &loop, bool success, const QString &detail)
 {
-    std::atomic<bool> &healthy = loop.target.state->healthy;
+    HealthFlag &healthy = loop.target.state->healthy;
     const HealthCheckSettings &settings = loop.target.settings;
     if (success) {
         loop.consecutiveFailures = 0;
         ++loop.consecutiveSuccesses;
         if (!healthy.load() && loop.consecutiveSuccesses >= settings.healthyThreshold) {
+            // Before it is seen healthy: no request takes it at full share first.
+            loop.target.state->beginSlowStart(BackendState::nowMs());
             healthy.store(true);
             qCInfo(lcResilience).noquote() << "backend" << loop.target.backend.key() << "is up again after"
                                            << loop.consecutiveSuccesses << "good health check(s)";

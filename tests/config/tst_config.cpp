@@ -277,6 +277,78 @@ private slots:
         QCOMPARE(config.routes[0].retry->retryBufferBytes, 2048);
     }
 
+    void outlierDetectionAndSlowStartLayOverTheTopLevel()
+    {
+        const ConfigLoadResult result = loadConfig(fixture("everything.json"));
+        QVERIFY2(result.ok(), qPrintable(result.errorSummary()));
+        const Config &config = *result.config;
+        const std::optional<OutlierDetectionSettings> own = config.outlierDetectionFor(config.routes[0]);
+        QVERIFY(own);
+        QCOMPARE(own->consecutive5xx, 2);              // the route's own
+        QCOMPARE(own->maxEjectionPercent, 50);         // the route's own
+        QCOMPARE(own->consecutiveGatewayFailures, 3);  // top level
+        QCOMPARE(own->baseEjectionMs, 1000);           // top level
+        QCOMPARE(own->maxEjectionMs, 4000);            // top level
+        const std::optional<OutlierDetectionSettings> inherited = config.outlierDetectionFor(config.routes[1]);
+        QVERIFY(inherited);
+        QCOMPARE(inherited->consecutive5xx, 7);
+        QCOMPARE(config.slowStartMsFor(config.routes[0]), 5000);
+        QCOMPARE(config.slowStartMinWeightPercentFor(config.routes[0]), 25);
+        QCOMPARE(config.slowStartMsFor(config.routes[1]), 20000);
+        QCOMPARE(config.slowStartMinWeightPercentFor(config.routes[1]), 5);
+    }
+
+    void outlierDetectionIsOffUnlessConfigured()
+    {
+        const ConfigLoadResult plain = loadConfig(configWithRoute(validRoute()));
+        QVERIFY2(plain.ok(), qPrintable(plain.errorSummary()));
+        QVERIFY(!plain.config->outlierDetection);
+        QVERIFY(!plain.config->outlierDetectionFor(plain.config->routes[0]));
+        QCOMPARE(plain.config->slowStartMsFor(plain.config->routes[0]), 0);
+
+        // A route's block alone turns it on there, over the defaults.
+        QJsonObject route = validRoute();
+        route.insert("outlier_detection", QJsonObject{{"base_ejection_ms", 500}});
+        const ConfigLoadResult onRoute = loadConfig(configWithRoute(route));
+        QVERIFY2(onRoute.ok(), qPrintable(onRoute.errorSummary()));
+        const std::optional<OutlierDetectionSettings> settings =
+            onRoute.config->outlierDetectionFor(onRoute.config->routes[0]);
+        QVERIFY(settings);
+        QCOMPARE(settings->baseEjectionMs, 500);
+        QCOMPARE(settings->consecutive5xx, 5);
+        QCOMPARE(settings->consecutiveGatewayFailures, 5);
+        QCOMPARE(settings->maxEjectionMs, 300000);
+        QCOMPARE(settings->maxEjectionPercent, 10);
+
+        // "enabled": false on a route turns the top level's off there.
+        QJsonObject off = validRoute();
+        off.insert("outlier_detection", QJsonObject{{"enabled", false}});
+        const ConfigLoadResult offRoute = loadConfig(configWithRoute(off, {{"outlier_detection", QJsonObject{}}}));
+        QVERIFY2(offRoute.ok(), qPrintable(offRoute.errorSummary()));
+        QVERIFY(offRoute.config->outlierDetection);
+        QVERIFY(!offRoute.config->outlierDetectionFor(offRoute.config->routes[0]));
+
+        // "enabled": false at the top level: off, unless a route turns it on again.
+        QJsonObject on = validRoute();
+        on.insert("outlier_detection", QJsonObject{{"enabled", true}});
+        const ConfigLoadResult offTop =
+            loadConfig(configWithRoute(validRoute(), {{"outlier_detection", QJsonObject{{"enabled", false}}}}));
+        QVERIFY2(offTop.ok(), qPrintable(offTop.errorSummary()));
+        QVERIFY(!offTop.config->outlierDetectionFor(offTop.config->routes[0]));
+        const ConfigLoadResult onAgain =
+            loadConfig(configWithRoute(on, {{"outlier_detection", QJsonObject{{"enabled", false}}}}));
+        QVERIFY2(onAgain.ok(), qPrintable(onAgain.errorSummary()));
+        QVERIFY(onAgain.config->outlierDetectionFor(onAgain.config->routes[0]));
+
+        // An empty top-level block is on, and saving keeps it.
+        const ConfigLoadResult empty =
+            loadConfig(configWithRoute(validRoute(), {{"outlier_detection", QJsonObject{}}}));
+        QVERIFY2(empty.ok(), qPrintable(empty.errorSummary()));
+        QVERIFY(empty.config->outlierDetectionFor(empty.config->routes[0]));
+        const ConfigLoadResult saved = loadConfig(configToBytes(*empty.config));
+        QVERIFY(saved.config->outlierDetection);
+    }
+
     void resilienceBlocksAreValidated()
     {
         QJsonObject route = validRoute();
@@ -504,6 +576,43 @@ private slots:
             }()
             << "routers[1].backends[0].rate_limit: differs from the rate_limit of the same backend at "
                "routers[0].backends[0]: a backend's limit is shared by every route that lists it";
+        const auto withOutlier = [&](const QJsonObject &block) {
+            return withRoute([](QJsonObject &) {}, {{"outlier_detection", block}});
+        };
+        QTest::newRow("consecutive 5xx 0") << withOutlier({{"consecutive_5xx", 0}})
+                                           << "outlier_detection.consecutive_5xx: must be between 1 and 1000 (got 0)";
+        QTest::newRow("consecutive gateway failures 1001")
+            << withOutlier({{"consecutive_gateway_failures", 1001}})
+            << "outlier_detection.consecutive_gateway_failures: must be between 1 and 1000 (got 1001)";
+        QTest::newRow("base ejection 0") << withOutlier(
+            {{"base_ejection_ms", 0}}) << "outlier_detection.base_ejection_ms: must be between 1 and 86400000 (got 0)";
+        QTest::newRow("max ejection below base")
+            << withOutlier({{"base_ejection_ms", 5000}, {"max_ejection_ms", 1000}})
+            << "outlier_detection.max_ejection_ms: must be at least base_ejection_ms (5000, got 1000)";
+        QTest::newRow("max ejection percent 101")
+            << withOutlier({{"max_ejection_percent", 101}})
+            << "outlier_detection.max_ejection_percent: must be between 0 and 100 (got 101)";
+        QTest::newRow("route max ejection percent -1") << withRoute([](QJsonObject &r) {
+            r.insert("outlier_detection", QJsonObject{{"max_ejection_percent", -1}});
+        }) << "routers[0].outlier_detection.max_ejection_percent: must be between 0 and 100 (got -1)";
+        QTest::newRow("route max ejection below the top level's base")
+            << withRoute(
+                   [](QJsonObject &r) {
+                       r.insert("outlier_detection", QJsonObject{{"max_ejection_ms", 100}});
+                   },
+                   {{"outlier_detection", QJsonObject{{"base_ejection_ms", 200}}}})
+            << "routers[0].outlier_detection.max_ejection_ms: must be at least base_ejection_ms (200, got 100)";
+        QTest::newRow("slow start negative") << withRoute([](QJsonObject &) {}, {{"slow_start_ms", -1}})
+                                             << "slow_start_ms: must be between 0 and 86400000 (got -1)";
+        QTest::newRow("slow start min weight 0")
+            << withRoute([](QJsonObject &) {}, {{"slow_start_min_weight_percent", 0}})
+            << "slow_start_min_weight_percent: must be between 1 and 100 (got 0)";
+        QTest::newRow("route slow start too long")
+            << withRoute([](QJsonObject &r) { r.insert("slow_start_ms", 86400001); })
+            << "routers[0].slow_start_ms: must be between 0 and 86400000 (got 86400001)";
+        QTest::newRow("route slow start min weight 101")
+            << withRoute([](QJsonObject &r) { r.insert("slow_start_min_weight_percent", 101); })
+            << "routers[0].slow_start_min_weight_percent: must be between 1 and 100 (got 101)";
         QTest::newRow("instance name with slash")
             << withEtcd({{"endpoints", endpoints}}, {{"instance_name", "a/b"}})
             << "cluster.instance_name: must not hold \"/\" or control characters (got \"a/b\")";
@@ -837,6 +946,12 @@ private slots:
         if (first.config->rateLimit)
             QVERIFY(*second.config->rateLimit == *first.config->rateLimit);
         QCOMPARE(bool(route.backends[0].rateLimit), bool(first.config->routes[0].backends[0].rateLimit));
+        QCOMPARE(second.config->outlierDetection.has_value(), first.config->outlierDetection.has_value());
+        QCOMPARE(route.overrides->outlierDetection.keys, first.config->routes[0].overrides->outlierDetection.keys);
+        QCOMPARE(second.config->slowStartMs, first.config->slowStartMs);
+        QCOMPARE(route.overrides->slowStartMs, first.config->routes[0].overrides->slowStartMs);
+        QCOMPARE(route.overrides->slowStartMinWeightPercent,
+                 first.config->routes[0].overrides->slowStartMinWeightPercent);
     }
 
     void rateLimitBlocks()
