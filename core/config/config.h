@@ -27,6 +27,9 @@ struct Backend {
     int weight = 1;           // >= 1
     QString healthCheckPath;  // empty: no active health check
     bool tlsVerify = true;    // https backends: verify the certificate against the system store
+    // Requests in flight to it from this instance at once, over all worker threads; 0: no limit.
+    // Past it, requests wait in their route's queue (QueueSettings).
+    int maxConnections = 0;
     QJsonObject unknownKeys;  // kept so that saving the config loses nothing
 
     // "backend-1" from "http://backend-1"; "https" or "http".
@@ -142,6 +145,18 @@ struct RateLimitSettings {
     bool operator!=(const RateLimitSettings &other) const { return !(*this == other); }
 };
 
+// A route's request queue (HAProxy's model): a request that finds every available backend at
+// its max_connections waits, first in first out, for the first slot freed on any of them.
+struct QueueSettings {
+    int maxSize = 100;      // requests waiting at once; one more is refused with 503 queue_full
+    int timeoutMs = 5'000;  // the longest wait; then 503 queue_timeout
+    bool off = false;       // a route's "queue": null: none there, whatever the top level says
+    QJsonObject unknownKeys;
+
+    bool operator==(const QueueSettings &other) const;
+    bool operator!=(const QueueSettings &other) const { return !(*this == other); }
+};
+
 struct RouteOverrides {
     std::optional<qint64> maxBodyBytes;          // overrides server.max_body_bytes
     std::optional<int> connectTimeoutMs;         // overrides server.connect_timeout_ms
@@ -149,13 +164,14 @@ struct RouteOverrides {
     std::optional<QStringList> allowedUpgrades;  // overrides the top-level allowed_upgrades
     std::optional<int> tunnelIdleTimeoutMs;      // overrides server.tunnel_idle_timeout_ms
     std::optional<RateLimitSettings> rateLimit;  // replaces the top-level rate_limit
+    std::optional<QueueSettings> queue;          // replaces the top-level queue
     SettingsOverride circuitBreaker;
     SettingsOverride healthCheck;
 
     bool isEmpty() const
     {
         return !maxBodyBytes && !connectTimeoutMs && !responseTimeoutMs && !allowedUpgrades && !tunnelIdleTimeoutMs
-               && !rateLimit && circuitBreaker.keys.isEmpty() && healthCheck.keys.isEmpty();
+               && !rateLimit && !queue && circuitBreaker.keys.isEmpty() && healthCheck.keys.isEmpty();
     }
 };
 
@@ -256,6 +272,7 @@ struct Config {
     AdminSettings admin;
     ClusterSettings cluster;
     std::optional<RateLimitSettings> rateLimit;  // every route's, unless the route has its own
+    std::optional<QueueSettings> queue;          // every route's, unless the route has its own
     // Upgrade protocols (RFC 9110 section 7.8) that routes tunnel; any other Upgrade is removed
     // and the request proxied as an ordinary one. "h2c" is never allowed: it would hand the
     // client an HTTP/2 connection to the backend, past routes, methods and authentication.
@@ -272,6 +289,12 @@ struct Config {
         if (route.overrides->rateLimit)  // "rate_limit": null on a route: none there
             return route.overrides->rateLimit->off ? nullptr : &*route.overrides->rateLimit;
         return rateLimit ? &*rateLimit : nullptr;
+    }
+    const QueueSettings *queueFor(const Route &route) const
+    {
+        if (route.overrides->queue)  // "queue": null on a route: none there
+            return route.overrides->queue->off ? nullptr : &*route.overrides->queue;
+        return queue ? &*queue : nullptr;
     }
     const QStringList &allowedUpgradesFor(const Route &route) const
     {

@@ -118,6 +118,39 @@ public:
                     .arg(limit.keyText()));
     }
 
+    void checkQueue(const QueueSettings &queue, const QString &path)
+    {
+        // A queue of 0 would refuse every request that finds the backends full: that is no queue
+        // ("queue": null says so).
+        if (queue.maxSize < 1)
+            add(path + QLatin1String(".max_size"),
+                QStringLiteral("must be at least 1; \"queue\": null turns the queue off (got %1)").arg(queue.maxSize));
+        else
+            checkRange(path + QLatin1String(".max_size"), queue.maxSize, 1, 1'000'000);
+        checkRange(path + QLatin1String(".timeout_ms"), queue.timeoutMs, 1, 3'600'000);
+    }
+
+    // One BackendState counts a backend's requests for every route that lists it, so one limit.
+    void checkSharedBackendLimits(const QList<Route> &routes)
+    {
+        QHash<QString, QPair<int, QString>> first;  // key: limit, path where it was first given
+        for (int r = 0; r < routes.size(); ++r) {
+            for (int b = 0; b < routes[r].backends.size(); ++b) {
+                const Backend &backend = routes[r].backends[b];
+                const QString path = QStringLiteral("routers[%1].backends[%2]").arg(r).arg(b);
+                const auto seen = first.constFind(backend.key());
+                if (seen == first.cend())
+                    first.insert(backend.key(), {backend.maxConnections, path});
+                else if (seen->first != backend.maxConnections)
+                    add(path + QLatin1String(".max_connections"),
+                        QStringLiteral("must be the same for every route that lists backend %1: %2 gives %3 (got %4)")
+                            .arg(backend.key(), seen->second)
+                            .arg(seen->first)
+                            .arg(backend.maxConnections));
+            }
+        }
+    }
+
     void checkCluster(const ClusterSettings &cluster)
     {
         const EtcdSettings &etcd = cluster.etcd;
@@ -214,6 +247,8 @@ public:
             checkRange(path + QLatin1String(".connect_timeout_ms"), *route.overrides->connectTimeoutMs, 1, 3'600'000);
         if (route.overrides->rateLimit && !route.overrides->rateLimit->off)
             checkRateLimit(*route.overrides->rateLimit, path + QLatin1String(".rate_limit"));
+        if (route.overrides->queue && !route.overrides->queue->off)
+            checkQueue(*route.overrides->queue, path + QLatin1String(".queue"));
         if (route.overrides->tunnelIdleTimeoutMs)
             checkRange(path + QLatin1String(".tunnel_idle_timeout_ms"), *route.overrides->tunnelIdleTimeoutMs, 1000,
                        604'800'000);
@@ -351,6 +386,7 @@ private:
             add(path + QLatin1String(".weight"), QStringLiteral("must be at least 1 (got %1)").arg(backend.weight));
         else
             checkRange(path + QLatin1String(".weight"), backend.weight, 1, 1000);
+        checkRange(path + QLatin1String(".max_connections"), backend.maxConnections, 0, 1'000'000);
         if (!backend.healthCheckPath.isEmpty() && !backend.healthCheckPath.startsWith(QLatin1Char('/')))
             add(path + QLatin1String(".health_check_path"),
                 QStringLiteral("must start with \"/\" (got \"%1\")").arg(backend.healthCheckPath));
@@ -416,12 +452,15 @@ QList<ConfigProblem> validateConfig(const Config &config)
     validator.checkCluster(config.cluster);
     if (config.rateLimit)
         validator.checkRateLimit(*config.rateLimit, QStringLiteral("rate_limit"));
+    if (config.queue)
+        validator.checkQueue(*config.queue, QStringLiteral("queue"));
     validator.checkUpgrades(QStringLiteral("allowed_upgrades"), config.allowedUpgrades);
     validator.checkCircuitBreaker(config.circuitBreaker, QStringLiteral("circuit_breaker"));
     validator.checkHealthCheck(config.healthCheck, QStringLiteral("health_check"));
     for (int i = 0; i < config.routes.size(); ++i)
         validator.checkRoute(config.routes[i], QStringLiteral("routers[%1]").arg(i), config);
     validator.checkDuplicates(config.routes);
+    validator.checkSharedBackendLimits(config.routes);
     return problems;
 }
 

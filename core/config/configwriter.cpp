@@ -49,6 +49,8 @@ QJsonObject backendToJson(const Backend &backend)
         object.insert(QLatin1String("health_check_path"), backend.healthCheckPath);
     if (!backend.tlsVerify)
         object.insert(QLatin1String("tls_verify"), false);
+    if (backend.maxConnections != 0)
+        object.insert(QLatin1String("max_connections"), backend.maxConnections);
     return object;
 }
 
@@ -155,6 +157,15 @@ QJsonObject rateLimitToJson(const RateLimitSettings &limit)
     return object;
 }
 
+// Both keys always: a queue's limits are worth reading in the file, defaults or not.
+QJsonObject queueToJson(const QueueSettings &queue)
+{
+    QJsonObject object = startWith(queue.unknownKeys);
+    object.insert(QLatin1String("max_size"), queue.maxSize);
+    object.insert(QLatin1String("timeout_ms"), queue.timeoutMs);
+    return object;
+}
+
 }  // namespace
 
 QJsonObject routeToJson(const Route &route)
@@ -185,6 +196,10 @@ QJsonObject routeToJson(const Route &route)
         object.insert(QLatin1String("rate_limit"), !route.overrides->rateLimit->off
                                                        ? QJsonValue(rateLimitToJson(*route.overrides->rateLimit))
                                                        : QJsonValue(QJsonValue::Null));
+    if (route.overrides->queue)
+        object.insert(QLatin1String("queue"), !route.overrides->queue->off
+                                                  ? QJsonValue(queueToJson(*route.overrides->queue))
+                                                  : QJsonValue(QJsonValue::Null));
     if (route.overrides->tunnelIdleTimeoutMs)
         object.insert(QLatin1String("tunnel_idle_timeout_ms"), *route.overrides->tunnelIdleTimeoutMs);
     if (route.overrides->allowedUpgrades)
@@ -229,6 +244,8 @@ QJsonObject configToJson(const Config &config)
     putSectionIfNotEmpty(object, "cluster", clusterToJson(config.cluster));
     if (config.rateLimit)
         object.insert(QLatin1String("rate_limit"), rateLimitToJson(*config.rateLimit));
+    if (config.queue)
+        object.insert(QLatin1String("queue"), queueToJson(*config.queue));
     putSectionIfNotEmpty(object, "circuit_breaker", circuitBreakerToJson(config.circuitBreaker));
     putSectionIfNotEmpty(object, "health_check", healthCheckToJson(config.healthCheck));
     putListIfChanged(object, "allowed_upgrades", config.allowedUpgrades, Config().allowedUpgrades);
