@@ -36,6 +36,8 @@ QJsonArray describeBackends(const GatewaySnapshot &snapshot)
                                     {"healthy", state.healthy.load()},
                                     {"circuit", QLatin1String(CircuitBreaker::stateName(state.circuit.state()))},
                                     {"in_flight", state.inFlight.load()},
+                                    {"max_connections", state.maxConnections()},
+                                    {"queued", state.queued()},
                                     {"requests", double(state.requests.load())},
                                     {"failures", double(state.failures.load())},
                                     {"responses", responses},

@@ -665,6 +665,8 @@ void ClientConnection::reportRequest()
     if (m_exchange) {
         rec.backend = m_exchange->backendKey();
         rec.attempts = m_exchange->attempts();
+        if (m_exchange->wasQueued())
+            rec.queuedUs = m_exchange->queuedUs();
     }
     RouteMetrics *metrics = current.routeMetrics ? current.routeMetrics : m_services.unmatchedMetrics;
     if (metrics)
@@ -862,6 +864,8 @@ void ClientConnection::exchangeFailed(const GatewayError &error)
 {
     if (error.closesConnection)
         m_closeAfterResponse = true;
+    if (error.note)
+        record().note = error.note;
     writeError(error);
 }
 

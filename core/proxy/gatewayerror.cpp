@@ -45,6 +45,8 @@ http::ResponseHead errorHead(const GatewayError &error, const QByteArray &reques
     head.headers.add("X-Request-Id", requestId);
     if (error.attempts > 0)
         head.headers.add("X-Kairos-Attempts", QByteArray::number(error.attempts));
+    if (error.retryAfterSeconds > 0)
+        head.headers.add("Retry-After", QByteArray::number(error.retryAfterSeconds));
     return head;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "auth/jwtverifier.h"
+#include "backend/requestqueue.h"
 #include "balancing/balancer.h"
 #include "config/config.h"
 #include "metrics/routemetrics.h"
@@ -18,14 +19,18 @@
 namespace kairos {
 
 struct GatewaySnapshot {
-    // `limits` keeps rate limiters across config changes; null: a fresh one per route.
+    // `limits` and `queueRegistry` keep rate limiters and request queues across config changes;
+    // null: a fresh one per route.
     GatewaySnapshot(ConfigSnapshot config, BackendRegistry &registry, RouteMetricsRegistry &metrics,
-                    RateLimiterRegistry *limits = nullptr);
+                    RateLimiterRegistry *limits = nullptr, RequestQueueRegistry *queueRegistry = nullptr);
 
     RateLimiter *rateLimiter(int routeIndex) const
     {
         return rateLimiters.empty() ? nullptr : rateLimiters[size_t(routeIndex)].get();
     }
+
+    // The route's request queue; null when it has none.
+    RequestQueue *queue(int routeIndex) const { return queues.empty() ? nullptr : queues[size_t(routeIndex)].get(); }
 
     Selection select(int routeIndex, quint64 clientHash) const
     {
@@ -48,8 +53,13 @@ struct GatewaySnapshot {
     std::vector<CircuitBreakerSettings> circuitOverrides;
     // By route index; empty when no route has a rate limit.
     std::vector<std::shared_ptr<RateLimiter>> rateLimiters;
+    // By route index; empty when no route has a queue.
+    std::vector<std::shared_ptr<RequestQueue>> queues;
     NetworkList trustedProxies;
     JwtVerifier jwt;  // key material loaded once per config
+
+private:
+    void makeQueues(RequestQueueRegistry *registry);
 };
 
 using GatewaySnapshotPtr = std::shared_ptr<const GatewaySnapshot>;
