@@ -241,8 +241,7 @@ private slots:
     void noQueueRefusesAtOnce()
     {
         m_backend->hold = true;
-        RunningGateway running(
-            makeConfig({routeJson("/q", "/", {limitedBackend(m_backend->port(), 1)}, {"GET"})}));
+        RunningGateway running(makeConfig({routeJson("/q", "/", {limitedBackend(m_backend->port(), 1)}, {"GET"})}));
         QVERIFY(!running.gateway.snapshot()->queue(0));
         RawClient first(running.port());
         first.send(get("first"));
