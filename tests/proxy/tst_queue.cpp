@@ -1,6 +1,7 @@
 // Request queues (docs/CONFIGURATION.md, Request queues): backends[].max_connections holds over
 // every worker thread and every retry, a request that finds the backends full waits in its route's
 // queue in arrival order, and leaves it on a timeout, a full queue or its client's going away.
+#include "metrics/prometheus.h"
 #include "support/runningservice.h"
 #include "support/testsupport.h"
 
@@ -191,27 +192,52 @@ private slots:
         QCOMPARE(running.gateway.snapshot()->queue(0)->depth(), 0);
         QTRY_COMPARE(running.backend(0, 0).inFlight.load(), 0);
         QVERIFY(running.gateway.snapshot()->queue(0)->waitTime().count() > 0);
+        MetricsInput input;
+        input.queues.append({QStringLiteral("/q"), running.gateway.snapshot()->queues[0]});
+        QVERIFY(renderPrometheus(input).contains("kairos_queue_wait_seconds_count{route=\"/q\"} "));
     }
 
     void waitPastTimeoutIsRefused()
     {
         m_backend->hold = true;
-        RunningGateway running(makeConfig({queuedRoute(m_backend->port(), 1, 10, 300)}));
-        RawClient first(running.port());
+        QMutex recordsMutex;  // before the gateway, whose workers report to them until it is gone
+        QList<RequestRecord> records;
+        // The observer (the access log's source) is set before the gateway listens.
+        Gateway gateway(makeConfig({queuedRoute(m_backend->port(), 1, 10, 300)}));
+        gateway.setRequestObserver([&](const RequestRecord &record) {
+            QMutexLocker lock(&recordsMutex);
+            records.append(record);
+        });
+        QString error;
+        QVERIFY2(gateway.listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
+        const quint16 port = gateway.serverPort();
+        const auto recordsSoFar = [&] {
+            QMutexLocker lock(&recordsMutex);
+            return records;
+        };
+        RawClient first(port);
         first.send(get("first"));
         QTRY_COMPARE(m_backend->received.load(), 1);
-        RawClient second(running.port());
+        RawClient second(port);
         second.send(get("second"));
         const Response refused = second.readOne(10'000);
         QCOMPARE(refused.status, 503);
         QCOMPARE(refused.json()["error"].toString(), QStringLiteral("queue_timeout"));
         QCOMPARE(refused.json()["type"].toString(), QStringLiteral("service_unavailable"));
         QCOMPARE(refused.headers.value("retry-after"), QByteArray("1"));
-        QCOMPARE(running.gateway.snapshot()->queue(0)->depth(), 0);
-        QCOMPARE(running.gateway.snapshot()->queue(0)->rejected(RequestQueue::Rejection::Timeout), quint64(1));
+        QCOMPARE(gateway.snapshot()->queue(0)->depth(), 0);
+        QCOMPARE(gateway.snapshot()->queue(0)->rejected(RequestQueue::Rejection::Timeout), quint64(1));
+        QTRY_COMPARE(recordsSoFar().size(), 1);
+        const RequestRecord timedOut = recordsSoFar()[0];
+        QCOMPARE(timedOut.status, 503);
+        QCOMPARE(QByteArray(timedOut.note), QByteArray("queue_timeout"));
+        QVERIFY2(timedOut.queuedUs >= 300'000, qPrintable(QString::number(timedOut.queuedUs)));
         releaseHeld();
         QCOMPARE(first.readOne().status, 200);
         QCOMPARE(m_backend->targets(), QStringList{"/?first"});
+        QTRY_COMPARE(recordsSoFar().size(), 2);
+        QCOMPARE(recordsSoFar()[1].queuedUs, qint64(-1));  // never queued
+        QCOMPARE(recordsSoFar()[1].note, nullptr);
     }
 
     void fullQueueIsRefusedAtOnce()
@@ -232,6 +258,16 @@ private slots:
         QCOMPARE(refused.json()["error"].toString(), QStringLiteral("queue_full"));
         QCOMPARE(refused.headers.value("retry-after"), QByteArray("30"));
         QCOMPARE(queue->rejected(RequestQueue::Rejection::Full), quint64(1));
+        MetricsInput input;
+        input.queues.append({QStringLiteral("/q"), running.gateway.snapshot()->queues[0]});
+        input.backends = running.gateway.backendRegistry().all();
+        const QByteArray metrics = renderPrometheus(input);
+        for (const char *line : {"kairos_queue_depth{route=\"/q\"} 1\n",
+                                 "kairos_queue_rejected_total{route=\"/q\",reason=\"queue_full\"} 1\n",
+                                 "kairos_queue_rejected_total{route=\"/q\",reason=\"queue_timeout\"} 0\n",
+                                 "kairos_backend_in_flight{backend=\"http://127.0.0.1:"})
+            QVERIFY2(metrics.contains(line), line);
+        QVERIFY(metrics.contains("kairos_backend_max_connections{"));
         releaseHeld();
         QCOMPARE(first.readOne().status, 200);
         QCOMPARE(second.readOne().status, 200);
