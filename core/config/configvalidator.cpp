@@ -133,6 +133,13 @@ public:
     // One BackendState counts a backend's requests for every route that lists it, so one limit.
     void checkSharedBackendLimits(const QList<Route> &routes)
     {
+        // Backend::key() parses a URL: not done for the many configs that set no limit at all.
+        const bool anyLimit = std::any_of(routes.cbegin(), routes.cend(), [](const Route &route) {
+            return std::any_of(route.backends.cbegin(), route.backends.cend(),
+                               [](const Backend &backend) { return backend.maxConnections != 0; });
+        });
+        if (!anyLimit)
+            return;
         QHash<QString, QPair<int, QString>> first;  // key: limit, path where it was first given
         for (int r = 0; r < routes.size(); ++r) {
             for (int b = 0; b < routes[r].backends.size(); ++b) {
