@@ -38,6 +38,14 @@ public:
             while (QTcpSocket *socket = m_server.nextPendingConnection()) {
                 socket->setParent(this);
                 connect(socket, &QTcpSocket::readyRead, this, [this, socket] { onReadyRead(socket); });
+                // A request whose connection the gateway closed (its client left) ends there, as
+                // it does for servers that stop work when the peer goes.
+                connect(socket, &QTcpSocket::disconnected, this, [this, socket] {
+                    for (const std::shared_ptr<bool> &done : m_open.take(socket)) {
+                        if (!std::exchange(*done, true))
+                            --current;
+                    }
+                });
             }
         });
     }
@@ -68,6 +76,7 @@ private:
     struct Pending {
         QPointer<QTcpSocket> socket;
         int status;
+        std::shared_ptr<bool> done;
     };
 
     void onReadyRead(QTcpSocket *socket)
@@ -90,7 +99,8 @@ private:
                     status = 503;
                 m_targets.append(QString::fromLatin1(target));
             }
-            const Pending pending{socket, status};
+            const Pending pending{socket, status, std::make_shared<bool>(false)};
+            m_open[socket].append(pending.done);
             if (hold)
                 m_held.append(pending);
             else
@@ -100,9 +110,10 @@ private:
 
     void answer(const Pending &pending)
     {
-        --current;  // before the gateway can see the answer and send the next request
-        if (!pending.socket)
+        if (std::exchange(*pending.done, true) || !pending.socket)
             return;
+        --current;  // before the gateway can see the answer and send the next request
+        m_open[pending.socket].removeOne(pending.done);
         pending.socket->write(pending.status == 200 ? "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
                                                     : "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n");
     }
@@ -110,6 +121,7 @@ private:
     QTcpServer m_server;
     QHash<QTcpSocket *, QByteArray> m_buffers;
     QList<Pending> m_held;
+    QHash<QTcpSocket *, QList<std::shared_ptr<bool>>> m_open;  // requests not answered, by connection
     mutable QMutex m_mutex;
     QStringList m_targets;
 };
@@ -153,6 +165,16 @@ private:
     {
         onBackendThread([this] { m_backend->release(); });
     }
+    // Another backend on the backend thread, deleted with `owner` (the test's m_backend).
+    CountingBackend *secondBackend()
+    {
+        CountingBackend *second = nullptr;
+        onBackendThread([&] {
+            second = new CountingBackend;
+            second->setParent(m_backend);
+        });
+        return second;
+    }
 
 private slots:
     void init()
@@ -195,6 +217,63 @@ private slots:
         MetricsInput input;
         input.queues.append({QStringLiteral("/q"), running.gateway.snapshot()->queues[0]});
         QVERIFY(renderPrometheus(input).contains("kairos_queue_wait_seconds_count{route=\"/q\"} "));
+    }
+
+    // Route /both has backends A and B, route /b only B (which both share): each queue takes the
+    // slots freed on any backend of its route, and neither backend ever sees a second request.
+    void routesSharingABackendAreWokenByEither()
+    {
+        CountingBackend *b = secondBackend();
+        m_backend->delayMs = 10;
+        b->delayMs = 10;
+        const quint16 portA = m_backend->port();
+        const quint16 portB = b->port();
+        QJsonObject both = routeJson("/both", "/", {limitedBackend(portA, 1), limitedBackend(portB, 1)}, {"GET"});
+        QJsonObject onlyB = routeJson("/b", "/", {limitedBackend(portB, 1)}, {"GET"});
+        const QJsonObject queue{{"max_size", 100}, {"timeout_ms", 30'000}};
+        RunningGateway running(makeConfig({both, onlyB}, {{"workers", 2}}, {{"queue", queue}}));
+        std::vector<std::unique_ptr<RawClient>> clients;
+        for (int i = 0; i < 40; ++i) {
+            clients.push_back(std::make_unique<RawClient>(running.port()));
+            clients.back()->send("GET " + QByteArray(i % 2 ? "/both" : "/b") + "?" + QByteArray::number(i)
+                                 + " HTTP/1.1\r\nHost: h\r\n\r\n");
+        }
+        for (auto &client : clients)
+            QCOMPARE(client->readOne(30'000).status, 200);
+        QCOMPARE(m_backend->received.load() + b->received.load(), 40);
+        QVERIFY(m_backend->received.load() > 0);  // /both was served by A too, not only by B
+        QCOMPARE(m_backend->maxSeen.load(), 1);
+        QCOMPARE(b->maxSeen.load(), 1);
+        QTRY_COMPARE(running.backend(0, 0).inFlight.load(), 0);
+        QTRY_COMPARE(running.backend(0, 1).inFlight.load(), 0);
+        QCOMPARE(running.backend(0, 1).queued(), 0);
+    }
+
+    // Clients that give up while queued, among others that wait: the slots they would have had
+    // go to the others, none is lost, and the backend sees none of the abandoned requests.
+    void abandonedRequestsLoseNoSlot()
+    {
+        m_backend->delayMs = 20;
+        RunningGateway running(makeConfig({queuedRoute(m_backend->port(), 2, 100, 30'000)}, {{"workers", 2}}));
+        RequestQueue *queue = running.gateway.snapshot()->queue(0);
+        std::vector<std::unique_ptr<RawClient>> staying;
+        std::vector<std::unique_ptr<RawClient>> leaving;
+        for (int i = 0; i < 40; ++i) {
+            auto &group = i % 2 ? leaving : staying;
+            group.push_back(std::make_unique<RawClient>(running.port()));
+            group.back()->send(get((i % 2 ? "leave" : "stay") + QByteArray::number(i)));
+        }
+        QTRY_VERIFY(queue->depth() > 0);
+        leaving.clear();
+        for (auto &client : staying)
+            QCOMPARE(client->readOne(30'000).status, 200);
+        QTRY_COMPARE(queue->depth(), 0);
+        QTRY_COMPARE(running.backend(0, 0).inFlight.load(), 0);
+        QCOMPARE(m_backend->maxSeen.load(), 2);
+        const QStringList seen = m_backend->targets();
+        QCOMPARE(seen.filter("stay").size(), 20);
+        QVERIFY2(seen.filter("leave").size() < 20, qPrintable(seen.join(' ')));  // some left while queued
+        QCOMPARE(request(running.port(), "GET", "/q?after").status, 200);        // the slots are all back
     }
 
     void waitPastTimeoutIsRefused()
