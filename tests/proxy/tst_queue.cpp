@@ -1,6 +1,7 @@
 // Request queues (docs/CONFIGURATION.md, Request queues): backends[].max_connections holds over
 // every worker thread and every retry, a request that finds the backends full waits in its route's
 // queue in arrival order, and leaves it on a timeout, a full queue or its client's going away.
+#include "demo/echobackend.h"
 #include "metrics/prometheus.h"
 #include "support/runningservice.h"
 #include "support/testsupport.h"
@@ -274,6 +275,34 @@ private slots:
         QCOMPARE(seen.filter("stay").size(), 20);
         QVERIFY2(seen.filter("leave").size() < 20, qPrintable(seen.join(' ')));  // some left while queued
         QCOMPARE(request(running.port(), "GET", "/q?after").status, 200);        // the slots are all back
+    }
+
+    // A request body that arrives while its request is queued is kept and sent whole once a slot
+    // comes; the slot is held by the test itself, so the request is queued for certain.
+    void bodySentWhileQueuedArrivesWhole()
+    {
+        EchoBackend *echo = nullptr;
+        onBackendThread([&] {
+            echo = new EchoBackend(QStringLiteral("echo"), m_backend);
+            echo->listen();
+        });
+        QJsonObject route = routeJson("/upload", "/", {limitedBackend(echo->port(), 1)}, {"POST"});
+        route.insert("queue", QJsonObject{{"max_size", 10}, {"timeout_ms", 30'000}});
+        RunningGateway running(makeConfig({route}, {{"workers", 2}}));
+        RequestQueue *queue = running.gateway.snapshot()->queue(0);
+        BackendState &backend = running.backend(0, 0);
+        QVERIFY(backend.tryAcquireSlot());
+        QVERIFY(!backend.tryAcquireSlot());  // max_connections 1
+        RawClient client(running.port());
+        client.send("POST /upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+        QTRY_COMPARE(queue->depth(), 1);  // the first chunk came with the head: it waits with it
+        client.send("6\r\n world\r\n0\r\n\r\n");
+        backend.releaseSlot();  // handed to the queued request, not freed
+        const Response response = client.readOne(10'000);
+        QCOMPARE(response.status, 200);
+        QCOMPARE(response.json()["body"].toString(), QStringLiteral("hello world"));
+        QCOMPARE(queue->depth(), 0);
+        QTRY_COMPARE(backend.inFlight.load(), 0);
     }
 
     void waitPastTimeoutIsRefused()
