@@ -64,12 +64,11 @@ bool RequestQueue::enqueue(const std::shared_ptr<QueueWaiter> &waiter)
         for (const std::shared_ptr<BackendState> &backend : m_backends)
             backend->m_queued.fetch_add(1);
     }
-    drain();
+    claimFreeSlots();  // a slot freed before this waiter was counted in m_queued went unclaimed
     return true;
 }
 
-// A slot freed before the waiter was counted in m_queued went unclaimed; claim it for the head.
-void RequestQueue::drain()
+void RequestQueue::claimFreeSlots()
 {
     for (const std::shared_ptr<BackendState> &backend : m_backends) {
         while (depth() > 0 && backend->isAvailable() && backend->tryAcquireSlot()) {

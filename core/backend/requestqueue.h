@@ -74,6 +74,10 @@ public:
     // been granted already (its wake is posted; the slot goes back with the waiter if not taken).
     bool withdraw(const std::shared_ptr<QueueWaiter> &waiter);
 
+    // Hands slots free on available backends to the waiting requests, head first: for slots
+    // that no release hands over, as after a config change that raised max_connections.
+    void claimFreeSlots();
+
     const QueueSettings &settings() const { return m_settings; }
     const std::vector<std::shared_ptr<BackendState>> &backends() const { return m_backends; }
     int depth() const { return m_depth.load(std::memory_order_relaxed); }
@@ -92,7 +96,6 @@ private:
     // Hands `backend`'s slot, which the caller holds, to the first waiter still waiting.
     bool grantHead(BackendState &backend);
     void removeLocked(std::deque<std::shared_ptr<QueueWaiter>>::iterator position);
-    void drain();
 
     const QueueSettings m_settings;
     const std::vector<std::shared_ptr<BackendState>> m_backends;

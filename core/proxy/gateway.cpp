@@ -100,6 +100,11 @@ void Gateway::afterSwap(const GatewaySnapshotPtr &previous, const GatewaySnapsho
             queuedRoutes.append(current->config->routes[i].externalPath);
     }
     m_queues.retainOnly(queuedRoutes);
+    // Requests waiting in a kept queue take the slots a raised max_connections made.
+    for (const std::shared_ptr<RequestQueue> &queue : current->queues) {
+        if (queue)
+            queue->claimFreeSlots();
+    }
 }
 
 void Gateway::publishUpstreamSettings()

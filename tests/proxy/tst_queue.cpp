@@ -507,6 +507,29 @@ private slots:
         QCOMPARE(third.readOne().status, 200);
         QCOMPARE(m_backend->targets(), (QStringList{"/?first", "/?second", "/?third"}));
 
+        // A raised max_connections: the queue stays (same settings, same backend), and the
+        // request waiting in it takes the new slot at once, while the first still holds its own.
+        m_backend->hold = true;
+        RawClient holding(running.port);
+        holding.send(get("holding"));
+        QTRY_COMPARE(m_backend->received.load(), 4);
+        RawClient waiting(running.port);
+        waiting.send(get("waiting"));
+        QTRY_COMPARE(queue->depth(), 1);
+        QJsonObject raised = config;
+        QJsonArray raisedRoutes = raised["routers"].toArray();
+        raisedRoutes[0] = queuedRoute(m_backend->port(), 2, 10, 30'000);
+        raisedRoutes[1] = routeJson("/other", "/", {limitedBackend(m_backend->port(), 2)}, {"GET"});
+        raised["routers"] = raisedRoutes;
+        QCOMPARE(jsonRequest(running.port, "PUT", "/api/config", raised).status, 200);
+        QCOMPARE(gateway.snapshot()->queues[0], queue);
+        QTRY_COMPARE(m_backend->received.load(), 5);
+        QCOMPARE(queue->depth(), 0);
+        QCOMPARE(m_backend->current.load(), 2);
+        releaseHeld();
+        QCOMPARE(holding.readOne().status, 200);
+        QCOMPARE(waiting.readOne().status, 200);
+
         // A changed queue is a new one.
         QJsonObject changed = config;
         QJsonArray changedRoutes = changed["routers"].toArray();
