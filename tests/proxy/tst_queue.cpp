@@ -43,8 +43,10 @@ public:
                 // it does for servers that stop work when the peer goes.
                 connect(socket, &QTcpSocket::disconnected, this, [this, socket] {
                     for (const std::shared_ptr<bool> &done : m_open.take(socket)) {
-                        if (!std::exchange(*done, true))
+                        if (!std::exchange(*done, true)) {
                             --current;
+                            ++abandoned;
+                        }
                     }
                 });
             }
@@ -58,6 +60,7 @@ public:
     std::atomic<int> current{0};
     std::atomic<int> maxSeen{0};
     std::atomic<int> received{0};
+    std::atomic<int> abandoned{0};  // requests whose connection closed before their answer
 
     QStringList targets() const
     {
@@ -270,7 +273,12 @@ private slots:
             QCOMPARE(client->readOne(30'000).status, 200);
         QTRY_COMPARE(queue->depth(), 0);
         QTRY_COMPARE(running.backend(0, 0).inFlight.load(), 0);
-        QCOMPARE(m_backend->maxSeen.load(), 2);
+        // A request abandoned in flight gives its slot back as the gateway closes its connection,
+        // which this backend may notice only after the next request came: one more each, at most.
+        QVERIFY2(m_backend->maxSeen.load() <= 2 + m_backend->abandoned.load(),
+                 qPrintable(QStringLiteral("%1 at once, %2 abandoned")
+                                .arg(m_backend->maxSeen.load())
+                                .arg(m_backend->abandoned.load())));
         const QStringList seen = m_backend->targets();
         QCOMPARE(seen.filter("stay").size(), 20);
         QVERIFY2(seen.filter("leave").size() < 20, qPrintable(seen.join(' ')));  // some left while queued
