@@ -127,7 +127,6 @@ public:
         if (std::shared_ptr<BackendState> state = std::move(m_state))
             state->releaseSlot();
     }
-    bool holds() const { return m_state != nullptr; }
 
 private:
     std::shared_ptr<BackendState> m_state;
