@@ -583,6 +583,11 @@ LocalHandler::Response AdminApi::metrics() const
     input.routes = m_gateway.routeMetrics().all();
     input.unmatched = &m_gateway.routeMetrics().unmatched();
     input.backends = m_gateway.backendRegistry().all();
+    const GatewaySnapshotPtr snapshot = m_gateway.snapshot();
+    for (int i = 0; i < snapshot->config->routes.size(); ++i) {
+        if (snapshot->queue(i))
+            input.queues.append({snapshot->config->routes[i].externalPath, snapshot->queues[size_t(i)]});
+    }
     input.activeConnections = m_gateway.activeConnections();
     input.idleUpstreamConnections = m_gateway.idleUpstreamConnections();
     const ConfigStore::Status status = m_store.status();
@@ -593,7 +598,7 @@ LocalHandler::Response AdminApi::metrics() const
     Response response;
     response.headers.add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     response.body = renderPrometheus(input);
-    response.body += rateLimitMetrics(*m_gateway.snapshot());
+    response.body += rateLimitMetrics(*snapshot);
     if (m_cluster)
         response.body += m_cluster->metricsText();
     return response;

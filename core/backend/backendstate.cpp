@@ -1,6 +1,7 @@
 #include "backendstate.h"
 
 #include <QDateTime>
+#include "requestqueue.h"
 
 namespace kairos {
 
@@ -97,6 +98,55 @@ int BackendState::outlierAdmission(qint64 nowMs)
     return percent;
 }
 
+bool BackendState::tryAcquireSlot()
+{
+    const int limit = m_maxConnections.load(std::memory_order_relaxed);
+    if (limit <= 0) {
+        inFlight.fetch_add(1);
+        return true;
+    }
+    int current = inFlight.load();
+    while (current < limit) {
+        if (inFlight.compare_exchange_weak(current, current + 1))
+            return true;
+    }
+    return false;
+}
+
+void BackendState::releaseSlot()
+{
+    for (;;) {
+        if (m_queued.load() > 0 && isAvailable() && handOverSlot())
+            return;
+        inFlight.fetch_sub(1);
+        // A request queued between the check above and the decrement may have missed this slot:
+        // take it back for it (or leave it to whoever was quicker).
+        if (m_queued.load() == 0 || !isAvailable() || !tryAcquireSlot())
+            return;
+    }
+}
+
+bool BackendState::handOverSlot()
+{
+    QMutexLocker lock(&m_queuesMutex);
+    for (;;) {
+        // FIFO across the routes that share this backend: the queue whose head waited longest.
+        RequestQueue *oldest = nullptr;
+        qint64 oldestSince = 0;
+        for (RequestQueue *queue : m_queues) {
+            const qint64 since = queue->headSinceNs();
+            if (since >= 0 && (!oldest || since < oldestSince)) {
+                oldest = queue;
+                oldestSince = since;
+            }
+        }
+        if (!oldest)
+            return false;
+        if (oldest->grantHead(*this))
+            return true;
+    }
+}
+
 std::shared_ptr<BackendState> BackendRegistry::obtain(const Backend &backend)
 {
     const QString key = backend.key();
@@ -107,6 +157,8 @@ std::shared_ptr<BackendState> BackendRegistry::obtain(const Backend &backend)
         if (m_seeded)
             state->m_joinedMs.store(BackendState::nowMs(), std::memory_order_relaxed);
     }
+    // The config validator gives one backend the same limit in every route.
+    state->m_maxConnections.store(backend.maxConnections, std::memory_order_relaxed);
     return state;
 }
 

@@ -15,6 +15,7 @@
 #include <array>
 #include <atomic>
 #include <memory>
+#include <vector>
 
 namespace kairos {
 
@@ -45,7 +46,9 @@ private:
     std::atomic<quint8> m_bits{0};
 };
 
-struct BackendState {
+class RequestQueue;
+
+struct BackendState : std::enable_shared_from_this<BackendState> {
     explicit BackendState(const Backend &backend) : BackendState(backend, backend.key()) {}
     // backendKey: backend.key(), already made by the caller (the registry's lookup), not made twice.
     BackendState(const Backend &backend, const QString &backendKey);
@@ -55,6 +58,7 @@ struct BackendState {
     // Backend::connectionKey(key, ...) of an entry for this backend that does or does not check the
     // certificate: the upstream pool's key for its connections.
     const QString &connectionKey(bool checksCertificate) const { return checksCertificate ? key : m_uncheckedKey; }
+    // Requests holding a slot (InFlightGuard): sent or being sent, not idle pooled connections.
     std::atomic<int> inFlight{0};
     HealthFlag healthy;  // set by active health checks; a new backend starts healthy
     std::atomic<quint64> requests{0};
@@ -137,6 +141,17 @@ struct BackendState {
     // where the ejection ended) and a finished ramp, so that isAvailableNow() is cheap again.
     int outlierAdmission(qint64 nowMs);
 
+    // backends[].max_connections of the current config; 0: no limit.
+    int maxConnections() const { return m_maxConnections.load(std::memory_order_relaxed); }
+    // Requests waiting in the queues of the routes that list this backend.
+    int queued() const { return m_queued.load(); }
+    // Takes one of its max_connections slots: exact across threads (compare-and-swap), never past
+    // the limit. False when all are taken.
+    bool tryAcquireSlot();
+    // Gives a slot back: straight to the longest-waiting request of a queue this backend serves
+    // (so an arrival cannot take it first), or freed when nobody waits.
+    void releaseSlot();
+
 private:
     bool countFailure(int status, const OutlierDetectionSettings &settings);
 
@@ -156,9 +171,18 @@ private:
     // When the registry made it for a config change (0 for the backends of the first config):
     // its ramp starts when a snapshot gives it a window.
     std::atomic<qint64> m_joinedMs{0};
-    friend class BackendRegistry;
 
-    const QString m_uncheckedKey;  // the key itself for http backends
+    friend class BackendRegistry;
+    friend class RequestQueue;
+    bool handOverSlot();
+
+    std::atomic<int> m_maxConnections{0};
+    // Sequentially consistent with inFlight: a releaser decrements inFlight then reads m_queued, a
+    // queued request increments m_queued then tries inFlight; one of them sees the other.
+    std::atomic<int> m_queued{0};
+    QMutex m_queuesMutex;                  // m_queues; taken before a queue's own lock
+    std::vector<RequestQueue *> m_queues;  // those of routes listing this backend, while they live
+    const QString m_uncheckedKey;          // the key itself for http backends
     struct Responses {
         std::array<std::atomic<quint64>, 5> byClass{};
         LatencyHistogram latency;
@@ -186,16 +210,14 @@ private:
     bool m_seeded = false;
 };
 
-// Counts a request in flight for as long as it lives.
+// One slot of a backend (BackendState::tryAcquireSlot(), or handed over by a queue), held for as
+// long as the request is in flight and given back once.
 class InFlightGuard
 {
 public:
     InFlightGuard() = default;
-    explicit InFlightGuard(std::shared_ptr<BackendState> state) : m_state(std::move(state))
-    {
-        if (m_state)
-            m_state->inFlight.fetch_add(1, std::memory_order_relaxed);
-    }
+    // Adopts a slot already taken.
+    explicit InFlightGuard(std::shared_ptr<BackendState> state) : m_state(std::move(state)) {}
     ~InFlightGuard() { release(); }
     InFlightGuard(InFlightGuard &&other) noexcept : m_state(std::move(other.m_state)) {}
     InFlightGuard &operator=(InFlightGuard &&other) noexcept
@@ -206,9 +228,8 @@ public:
     }
     void release()
     {
-        if (m_state)
-            m_state->inFlight.fetch_sub(1, std::memory_order_relaxed);
-        m_state.reset();
+        if (std::shared_ptr<BackendState> state = std::move(m_state))
+            state->releaseSlot();
     }
 
 private:

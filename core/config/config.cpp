@@ -90,17 +90,24 @@ bool RateLimitSettings::operator==(const RateLimitSettings &other) const
            && scope == other.scope && unknownKeys == other.unknownKeys;
 }
 
+bool QueueSettings::operator==(const QueueSettings &other) const
+{
+    return maxSize == other.maxSize && timeoutMs == other.timeoutMs && off == other.off
+           && unknownKeys == other.unknownKeys;
+}
+
 bool Backend::operator==(const Backend &other) const
 {
     return host == other.host && port == other.port && weight == other.weight
            && healthCheckPath == other.healthCheckPath && tlsVerify == other.tlsVerify
            && bool(rateLimit) == bool(other.rateLimit) && (!rateLimit || *rateLimit == *other.rateLimit)
-           && unknownKeys == other.unknownKeys;
+           && maxConnections == other.maxConnections && unknownKeys == other.unknownKeys;
 }
 
 size_t qHash(const Backend &backend, size_t seed)
 {
-    return qHashMulti(seed, backend.host, backend.port, backend.weight);  // equal backends, equal hashes
+    return qHashMulti(seed, backend.host, backend.port, backend.weight,
+                      backend.maxConnections);  // equal backends, equal hashes
 }
 
 bool RetryPolicy::operator==(const RetryPolicy &other) const

@@ -72,6 +72,9 @@ struct Backend {
     // Protects this backend on every route that lists it (routes must agree on it): a request it
     // refuses goes to another backend of the route.
     SharedOptional<RateLimitSettings> rateLimit;
+    // Requests in flight to it from this instance at once, over all worker threads; 0: no limit.
+    // Past it, requests wait in their route's queue (QueueSettings).
+    int maxConnections = 0;
     QJsonObject unknownKeys;  // kept so that saving the config loses nothing
 
     // "backend-1" from "http://backend-1"; "https" or "http".
@@ -162,6 +165,18 @@ private:
 };
 
 // What a route may set over the server's and top-level settings.
+// A route's request queue (HAProxy's model): a request that finds every available backend at
+// its max_connections waits, first in first out, for the first slot freed on any of them.
+struct QueueSettings {
+    int maxSize = 100;      // requests waiting at once; one more is refused with 503 queue_full
+    int timeoutMs = 5'000;  // the longest wait; then 503 queue_timeout
+    bool off = false;       // a route's "queue": null: none there, whatever the top level says
+    QJsonObject unknownKeys;
+
+    bool operator==(const QueueSettings &other) const;
+    bool operator!=(const QueueSettings &other) const { return !(*this == other); }
+};
+
 struct RouteOverrides {
     std::optional<qint64> maxBodyBytes;            // overrides server.max_body_bytes
     std::optional<int> connectTimeoutMs;           // overrides server.connect_timeout_ms
@@ -171,6 +186,7 @@ struct RouteOverrides {
     std::optional<RateLimitSettings> rateLimit;    // replaces the top-level rate_limit
     std::optional<int> slowStartMs;                // overrides the top-level slow_start_ms
     std::optional<int> slowStartMinWeightPercent;  // overrides the top-level slow_start_min_weight_percent
+    std::optional<QueueSettings> queue;            // replaces the top-level queue
     SettingsOverride circuitBreaker;
     SettingsOverride healthCheck;
     SettingsOverride outlierDetection;  // laid over the top-level block (or the defaults)
@@ -178,7 +194,7 @@ struct RouteOverrides {
     bool isEmpty() const
     {
         return !maxBodyBytes && !connectTimeoutMs && !responseTimeoutMs && !allowedUpgrades && !tunnelIdleTimeoutMs
-               && !rateLimit && !slowStartMs && !slowStartMinWeightPercent && circuitBreaker.keys.isEmpty()
+               && !rateLimit && !queue && !slowStartMs && !slowStartMinWeightPercent && circuitBreaker.keys.isEmpty()
                && healthCheck.keys.isEmpty() && outlierDetection.keys.isEmpty();
     }
 };
@@ -280,6 +296,7 @@ struct Config {
     AdminSettings admin;
     ClusterSettings cluster;
     std::optional<RateLimitSettings> rateLimit;                // every route's, unless the route has its own
+    std::optional<QueueSettings> queue;                        // every route's, unless the route has its own
     std::optional<OutlierDetectionSettings> outlierDetection;  // off unless given here or on a route
     // A backend that joins (new, back from health checks or ejection) ramps its share from
     // slow_start_min_weight_percent to all of it over slow_start_ms; 0: no ramp.
@@ -309,6 +326,12 @@ struct Config {
         if (route.overrides->rateLimit)  // "rate_limit": null on a route: none there
             return route.overrides->rateLimit->off ? nullptr : &*route.overrides->rateLimit;
         return rateLimit ? &*rateLimit : nullptr;
+    }
+    const QueueSettings *queueFor(const Route &route) const
+    {
+        if (route.overrides->queue)  // "queue": null on a route: none there
+            return route.overrides->queue->off ? nullptr : &*route.overrides->queue;
+        return queue ? &*queue : nullptr;
     }
     const QStringList &allowedUpgradesFor(const Route &route) const
     {

@@ -214,6 +214,7 @@ Backend readBackend(const QJsonObject &object, const QString &path, QList<Config
     backend.tlsVerify = reader.boolean(QStringLiteral("tls_verify"), true);
     if (std::optional<QJsonObject> limit = reader.object(QStringLiteral("rate_limit")))
         backend.rateLimit = readRateLimit(*limit, path + QLatin1String(".rate_limit"), errors, warnings);
+    backend.maxConnections = reader.integer(QStringLiteral("max_connections"), 0);
     backend.unknownKeys = reader.unknownKeys();
     return backend;
 }
@@ -335,6 +336,17 @@ RateLimitSettings readRateLimit(const QJsonObject &object, const QString &path, 
     return limit;
 }
 
+QueueSettings readQueue(const QJsonObject &object, const QString &path, QList<ConfigProblem> &errors,
+                        QList<ConfigProblem> &warnings)
+{
+    ObjectReader reader(object, path, errors, warnings);
+    QueueSettings queue;
+    queue.maxSize = reader.integer(QStringLiteral("max_size"), queue.maxSize);
+    queue.timeoutMs = reader.integer(QStringLiteral("timeout_ms"), queue.timeoutMs);
+    queue.unknownKeys = reader.unknownKeys();
+    return queue;
+}
+
 ClusterSettings readCluster(const QJsonObject &object, QList<ConfigProblem> &errors, QList<ConfigProblem> &warnings)
 {
     ObjectReader reader(object, QStringLiteral("cluster"), errors, warnings);
@@ -442,6 +454,15 @@ Route readRoute(const QJsonObject &object, const QString &path, QList<ConfigProb
         } else if (std::optional<QJsonObject> limit = reader.object(QStringLiteral("rate_limit")))
             overrides.rateLimit =
                 readRateLimit(*limit, reader.childPath(QStringLiteral("rate_limit")), errors, warnings);
+    }
+    if (reader.has(QStringLiteral("queue"))) {
+        if (reader.isNull(QStringLiteral("queue"))) {
+            reader.take(QStringLiteral("queue"));
+            overrides.queue = QueueSettings();
+            overrides.queue->off = true;
+        } else if (std::optional<QJsonObject> queue = reader.object(QStringLiteral("queue"))) {
+            overrides.queue = readQueue(*queue, reader.childPath(QStringLiteral("queue")), errors, warnings);
+        }
     }
     if (reader.has(QStringLiteral("tunnel_idle_timeout_ms")))
         overrides.tunnelIdleTimeoutMs = reader.integer(QStringLiteral("tunnel_idle_timeout_ms"), 0);
@@ -579,6 +600,8 @@ ConfigReadResult readConfig(const QByteArray &json)
         config.admin = readAdmin(*admin, result.errors, result.warnings);
     if (std::optional<QJsonObject> limit = reader.object(QStringLiteral("rate_limit")))
         config.rateLimit = readRateLimit(*limit, QStringLiteral("rate_limit"), result.errors, result.warnings);
+    if (std::optional<QJsonObject> queue = reader.object(QStringLiteral("queue")))
+        config.queue = readQueue(*queue, QStringLiteral("queue"), result.errors, result.warnings);
     if (std::optional<QJsonObject> cluster = reader.object(QStringLiteral("cluster")))
         config.cluster = readCluster(*cluster, result.errors, result.warnings);
     if (std::optional<QJsonObject> breaker = reader.object(QStringLiteral("circuit_breaker")))

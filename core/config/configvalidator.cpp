@@ -118,6 +118,19 @@ public:
                     .arg(limit.keyText()));
     }
 
+    void checkQueue(const QueueSettings &queue, const QString &path)
+    {
+        // A queue of 0 would refuse every request that finds the backends full: that is no queue
+        // ("queue": null says so).
+        if (queue.maxSize < 1)
+            add(path + QLatin1String(".max_size"),
+                QStringLiteral("must be at least 1; \"queue\": null turns the queue off (got %1)").arg(queue.maxSize));
+        else
+            checkRange(path + QLatin1String(".max_size"), queue.maxSize, 1, 1'000'000);
+        checkRange(path + QLatin1String(".timeout_ms"), queue.timeoutMs, 1, 3'600'000);
+    }
+
+    // One BackendState counts a backend's requests for every route that lists it, so one limit.
     void checkCluster(const ClusterSettings &cluster)
     {
         const EtcdSettings &etcd = cluster.etcd;
@@ -234,6 +247,8 @@ public:
             checkRange(path + QLatin1String(".connect_timeout_ms"), *route.overrides->connectTimeoutMs, 1, 3'600'000);
         if (route.overrides->rateLimit && !route.overrides->rateLimit->off)
             checkRateLimit(*route.overrides->rateLimit, path + QLatin1String(".rate_limit"));
+        if (route.overrides->queue && !route.overrides->queue->off)
+            checkQueue(*route.overrides->queue, path + QLatin1String(".queue"));
         if (route.overrides->tunnelIdleTimeoutMs)
             checkRange(path + QLatin1String(".tunnel_idle_timeout_ms"), *route.overrides->tunnelIdleTimeoutMs, 1000,
                        604'800'000);
@@ -281,13 +296,15 @@ public:
         }
     }
 
-    // A backend's rate_limit protects the backend, whichever route sends it requests: one bucket
-    // per backend, so every route listing it must give it the same limit (or none at all).
-    void checkBackendLimitsAgree(const QList<Route> &routes)
+    // What protects a backend is the backend's, whichever route sends it requests: one slot count
+    // (max_connections) and one set of buckets (rate_limit) per backend, so every route that
+    // lists the same backend must give it the same values.
+    void checkSharedBackendLimits(const QList<Route> &routes)
     {
         const auto limited = [](const Route &route) {
-            return std::any_of(route.backends.begin(), route.backends.end(),
-                               [](const Backend &backend) { return bool(backend.rateLimit); });
+            return std::any_of(route.backends.begin(), route.backends.end(), [](const Backend &backend) {
+                return backend.maxConnections != 0 || bool(backend.rateLimit);
+            });
         };
         if (std::none_of(routes.begin(), routes.end(), limited))
             return;  // Backend::key() parses a URL: not for every backend of a large config
@@ -296,15 +313,22 @@ public:
             for (int b = 0; b < routes[r].backends.size(); ++b) {
                 const Backend &backend = routes[r].backends[b];
                 const QString path = QStringLiteral("routers[%1].backends[%2]").arg(r).arg(b);
-                const auto it = first.constFind(backend.key());
+                const QString key = backend.key();
+                const auto it = first.constFind(key);
                 if (it == first.constEnd()) {
-                    first.insert(backend.key(), qMakePair(path, &backend));
+                    first.insert(key, qMakePair(path, &backend));
                     continue;
                 }
                 const Backend &earlier = *it->second;
-                const bool same = bool(earlier.rateLimit) == bool(backend.rateLimit)
-                                  && (!backend.rateLimit || *earlier.rateLimit == *backend.rateLimit);
-                if (!same)
+                if (earlier.maxConnections != backend.maxConnections)
+                    add(path + QLatin1String(".max_connections"),
+                        QStringLiteral("must be the same for every route that lists backend %1: %2 gives %3 (got %4)")
+                            .arg(key, it->first)
+                            .arg(earlier.maxConnections)
+                            .arg(backend.maxConnections));
+                const bool sameLimit = bool(earlier.rateLimit) == bool(backend.rateLimit)
+                                       && (!backend.rateLimit || *earlier.rateLimit == *backend.rateLimit);
+                if (!sameLimit)
                     add(path + QLatin1String(".rate_limit"),
                         QStringLiteral("differs from the rate_limit of the same backend at %1: a backend's limit "
                                        "is shared by every route that lists it")
@@ -410,6 +434,7 @@ private:
             add(path + QLatin1String(".weight"), QStringLiteral("must be at least 1 (got %1)").arg(backend.weight));
         else
             checkRange(path + QLatin1String(".weight"), backend.weight, 1, 1000);
+        checkRange(path + QLatin1String(".max_connections"), backend.maxConnections, 0, 1'000'000);
         if (!backend.healthCheckPath.isEmpty() && !backend.healthCheckPath.startsWith(QLatin1Char('/')))
             add(path + QLatin1String(".health_check_path"),
                 QStringLiteral("must start with \"/\" (got \"%1\")").arg(backend.healthCheckPath));
@@ -477,6 +502,8 @@ QList<ConfigProblem> validateConfig(const Config &config)
     validator.checkCluster(config.cluster);
     if (config.rateLimit)
         validator.checkRateLimit(*config.rateLimit, QStringLiteral("rate_limit"));
+    if (config.queue)
+        validator.checkQueue(*config.queue, QStringLiteral("queue"));
     validator.checkUpgrades(QStringLiteral("allowed_upgrades"), config.allowedUpgrades);
     validator.checkCircuitBreaker(config.circuitBreaker, QStringLiteral("circuit_breaker"));
     validator.checkHealthCheck(config.healthCheck, QStringLiteral("health_check"));
@@ -486,7 +513,7 @@ QList<ConfigProblem> validateConfig(const Config &config)
     for (int i = 0; i < config.routes.size(); ++i)
         validator.checkRoute(config.routes[i], QStringLiteral("routers[%1]").arg(i), config);
     validator.checkDuplicates(config.routes);
-    validator.checkBackendLimitsAgree(config.routes);
+    validator.checkSharedBackendLimits(config.routes);
     return problems;
 }
 

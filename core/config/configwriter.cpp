@@ -65,6 +65,8 @@ QJsonObject backendToJson(const Backend &backend)
         object.insert(QLatin1String("tls_verify"), false);
     if (backend.rateLimit)
         object.insert(QLatin1String("rate_limit"), rateLimitToJson(*backend.rateLimit));
+    if (backend.maxConnections != 0)
+        object.insert(QLatin1String("max_connections"), backend.maxConnections);
     return object;
 }
 
@@ -173,6 +175,15 @@ void putSectionIfNotEmpty(QJsonObject &object, const char *key, const QJsonObjec
         object.insert(QLatin1String(key), section);
 }
 
+// Both keys always: a queue's limits are worth reading in the file, defaults or not.
+QJsonObject queueToJson(const QueueSettings &queue)
+{
+    QJsonObject object = startWith(queue.unknownKeys);
+    object.insert(QLatin1String("max_size"), queue.maxSize);
+    object.insert(QLatin1String("timeout_ms"), queue.timeoutMs);
+    return object;
+}
+
 }  // namespace
 
 QJsonObject routeToJson(const Route &route)
@@ -203,6 +214,10 @@ QJsonObject routeToJson(const Route &route)
         object.insert(QLatin1String("rate_limit"), !route.overrides->rateLimit->off
                                                        ? QJsonValue(rateLimitToJson(*route.overrides->rateLimit))
                                                        : QJsonValue(QJsonValue::Null));
+    if (route.overrides->queue)
+        object.insert(QLatin1String("queue"), !route.overrides->queue->off
+                                                  ? QJsonValue(queueToJson(*route.overrides->queue))
+                                                  : QJsonValue(QJsonValue::Null));
     if (route.overrides->tunnelIdleTimeoutMs)
         object.insert(QLatin1String("tunnel_idle_timeout_ms"), *route.overrides->tunnelIdleTimeoutMs);
     if (route.overrides->allowedUpgrades)
@@ -253,6 +268,8 @@ QJsonObject configToJson(const Config &config)
     putSectionIfNotEmpty(object, "cluster", clusterToJson(config.cluster));
     if (config.rateLimit)
         object.insert(QLatin1String("rate_limit"), rateLimitToJson(*config.rateLimit));
+    if (config.queue)
+        object.insert(QLatin1String("queue"), queueToJson(*config.queue));
     putSectionIfNotEmpty(object, "circuit_breaker", circuitBreakerToJson(config.circuitBreaker));
     putSectionIfNotEmpty(object, "health_check", healthCheckToJson(config.healthCheck));
     // Present, even empty, means on: its keys at their defaults.

@@ -101,6 +101,12 @@ void appendLine(QByteArray &out, const RequestRecord &record)
     appendMillis(out, micros % 1000);
     out += " attempts=";
     appendNumber(out, record.attempts);
+    if (record.queuedUs >= 0) {
+        out += " queued_ms=";
+        appendNumber(out, record.queuedUs / 1000);
+        out += '.';
+        appendMillis(out, record.queuedUs % 1000);
+    }
     out += " request_id=";
     out += record.requestId;
     if (!record.forwardedClient.isEmpty()) {

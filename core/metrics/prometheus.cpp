@@ -133,6 +133,29 @@ QByteArray renderPrometheus(const MetricsInput &input)
     out.family("kairos_backend_in_flight", "gauge", "Requests in flight to each backend.");
     for (const auto &backend : input.backends)
         out.sample("kairos_backend_in_flight", backendLabel(*backend), backend->inFlight.load());
+    out.family("kairos_backend_max_connections", "gauge",
+               "backends[].max_connections of each backend: requests in flight at once from this instance; 0: no "
+               "limit.");
+    for (const auto &backend : input.backends)
+        out.sample("kairos_backend_max_connections", backendLabel(*backend), backend->maxConnections());
+    if (!input.queues.isEmpty()) {
+        const auto queueLabel = [](const RouteQueue &entry) { return "route=\"" + escapeLabel(entry.route) + '"'; };
+        out.family("kairos_queue_depth", "gauge", "Requests waiting in each route's request queue.");
+        for (const RouteQueue &entry : input.queues)
+            out.sample("kairos_queue_depth", queueLabel(entry), entry.queue->depth());
+        out.family("kairos_queue_wait_seconds", "histogram",
+                   "Time requests that got a backend slot waited in the route's queue.");
+        for (const RouteQueue &entry : input.queues)
+            out.histogram("kairos_queue_wait_seconds", queueLabel(entry), entry.queue->waitTime());
+        out.family("kairos_queue_rejected_total", "counter",
+                   "Requests refused with 503 by a route's queue: queue_full or queue_timeout.");
+        for (const RouteQueue &entry : input.queues) {
+            out.sample("kairos_queue_rejected_total", queueLabel(entry) + ",reason=\"queue_full\"",
+                       double(entry.queue->rejected(RequestQueue::Rejection::Full)));
+            out.sample("kairos_queue_rejected_total", queueLabel(entry) + ",reason=\"queue_timeout\"",
+                       double(entry.queue->rejected(RequestQueue::Rejection::Timeout)));
+        }
+    }
     out.family("kairos_backend_healthy", "gauge", "1 when the backend passes its active health checks (or has none).");
     for (const auto &backend : input.backends)
         out.sample("kairos_backend_healthy", backendLabel(*backend), backend->healthy.load() ? 1 : 0);

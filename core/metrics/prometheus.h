@@ -3,6 +3,7 @@
 #pragma once
 
 #include "backend/backendstate.h"
+#include "backend/requestqueue.h"
 #include "routemetrics.h"
 
 #include <QByteArray>
@@ -12,10 +13,16 @@
 
 namespace kairos {
 
+struct RouteQueue {
+    QString route;  // external_path
+    std::shared_ptr<const RequestQueue> queue;
+};
+
 struct MetricsInput {
     QList<const RouteMetrics *> routes;
     const RouteMetrics *unmatched = nullptr;
     QList<std::shared_ptr<BackendState>> backends;
+    QList<RouteQueue> queues;  // of the routes that have one
     int activeConnections = 0;
     int idleUpstreamConnections = 0;
     quint64 configRevision = 0;

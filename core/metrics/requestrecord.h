@@ -23,6 +23,7 @@ struct RequestRecord {
     qint64 responseBytes = 0;
     qint64 durationUs = 0;
     int attempts = 0;
+    qint64 queuedUs = -1;        // time waited in the route's request queue; -1: never queued
     const char *note = nullptr;  // what the gateway changed on the way, for the access log ("upgrade_ignored")
     QHostAddress peer;
     // When the peer is a trusted proxy: the client it forwards for, as X-Forwarded-For names it

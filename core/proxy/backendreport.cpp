@@ -59,6 +59,8 @@ QJsonArray describeBackends(const GatewaySnapshot &snapshot)
                                     {"ejections", double(state.ejections())},
                                     {"slow_start_percent", state.slowStartPercent(nowMs)},
                                     {"in_flight", state.inFlight.load()},
+                                    {"max_connections", state.maxConnections()},
+                                    {"queued", state.queued()},
                                     {"requests", double(state.requests.load())},
                                     {"failures", double(state.failures.load())},
                                     {"responses", responses},

@@ -674,6 +674,8 @@ void ClientConnection::reportRequest()
     if (m_exchange) {
         rec.backend = m_exchange->backendKey();
         rec.attempts = m_exchange->attempts();
+        if (m_exchange->wasQueued())
+            rec.queuedUs = m_exchange->queuedUs();
     }
     RouteMetrics *metrics = current.routeMetrics ? current.routeMetrics : m_services.unmatchedMetrics;
     if (metrics)
@@ -874,10 +876,10 @@ void ClientConnection::exchangeResponseComplete()
 
 void ClientConnection::exchangeFailed(const GatewayError &error)
 {
-    if (error.status == 429)
-        record().note = "rate_limited";  // by the limits of every backend it could go to
     if (error.closesConnection)
         m_closeAfterResponse = true;
+    if (error.note)
+        record().note = error.note;
     writeError(error);
 }
 

@@ -65,8 +65,8 @@ QList<HealthChecker::Target> healthTargets(const GatewaySnapshot &snapshot)
 void Gateway::applyConfig(ConfigSnapshot config)
 {
     SocketTransport::setTcpKeepAlive(config->server.tcpKeepaliveSeconds);
-    GatewaySnapshotPtr compiled =
-        std::make_shared<const GatewaySnapshot>(std::move(config), m_registry, m_routeMetrics, &m_rateLimiters);
+    GatewaySnapshotPtr compiled = std::make_shared<const GatewaySnapshot>(std::move(config), m_registry, m_routeMetrics,
+                                                                          &m_rateLimiters, &m_queues);
     GatewaySnapshotPtr previous = std::atomic_exchange(&m_snapshot, compiled);
     if (QThread::currentThread() == thread())
         afterSwap(previous, compiled);
@@ -100,6 +100,17 @@ void Gateway::afterSwap(const GatewaySnapshotPtr &previous, const GatewaySnapsho
         }
     }
     m_rateLimiters.retainOnly(limitedRoutes);
+    QStringList queuedRoutes;
+    for (int i = 0; i < current->config->routes.size(); ++i) {
+        if (current->queue(i))
+            queuedRoutes.append(current->config->routes[i].externalPath);
+    }
+    m_queues.retainOnly(queuedRoutes);
+    // Requests waiting in a kept queue take the slots a raised max_connections made.
+    for (const std::shared_ptr<RequestQueue> &queue : current->queues) {
+        if (queue)
+            queue->claimFreeSlots();
+    }
 }
 
 void Gateway::publishUpstreamSettings()

@@ -70,6 +70,7 @@ private:
     BackendRegistry m_registry;
     RouteMetricsRegistry m_routeMetrics;
     RateLimiterRegistry m_rateLimiters;
+    RequestQueueRegistry m_queues;
     HealthChecker m_healthChecker;
     GatewaySnapshotPtr m_snapshot;  // read and written with std::atomic_load/atomic_store
     LocalHandler *m_localHandler = nullptr;

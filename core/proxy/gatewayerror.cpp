@@ -47,6 +47,8 @@ http::ResponseHead errorHead(const GatewayError &error, const QByteArray &reques
         head.headers.add("X-Kairos-Attempts", QByteArray::number(error.attempts));
     for (const http::Headers::Field &field : error.fields.fields())
         head.headers.add(field.first, field.second);
+    if (error.retryAfterSeconds > 0)
+        head.headers.add("Retry-After", QByteArray::number(error.retryAfterSeconds));
     return head;
 }
 

@@ -12,7 +12,9 @@ struct GatewayError {
     QByteArray message;             // for people
     int attempts = 0;               // tries made upstream; sent as X-Kairos-Attempts when not 0
     bool closesConnection = false;  // the client connection ends with this response
-    http::Headers fields = {};      // sent with it: Retry-After, RateLimit-*
+    http::Headers fields = {};      // sent with it: RateLimit-*
+    int retryAfterSeconds = 0;      // sent as Retry-After when not 0
+    const char *note = nullptr;     // for the access log (RequestRecord::note): "queue_full"
 
     static GatewayError fromStatus(int status, QByteArray message);
 };

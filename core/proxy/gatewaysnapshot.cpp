@@ -5,7 +5,8 @@
 namespace kairos {
 
 GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry &registry,
-                                 RouteMetricsRegistry &metrics, RateLimiterRegistry *limits)
+                                 RouteMetricsRegistry &metrics, RateLimiterRegistry *limits,
+                                 RequestQueueRegistry *queueRegistry)
     : config(std::move(configSnapshot)),
       routes(config),
       rotations(size_t(config->routes.size())),
@@ -52,6 +53,7 @@ GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry 
     ownedBalancers.shrink_to_fit();
     compileBackendLimiters(limits);
     applySlowStart(registry);
+    makeQueues(queueRegistry);
     const bool anyLimit = std::any_of(config->routes.cbegin(), config->routes.cend(),
                                       [this](const Route &route) { return config->rateLimitFor(route) != nullptr; });
     if (!anyLimit)
@@ -113,6 +115,29 @@ void GatewaySnapshot::applySlowStart(BackendRegistry &registry)
     for (auto it = ramps.cbegin(); it != ramps.cend(); ++it)
         it.key()->setSlowStart(it.value().first, it.value().second);
     registry.markSeeded();
+}
+
+void GatewaySnapshot::makeQueues(RequestQueueRegistry *registry)
+{
+    const bool anyQueue = std::any_of(config->routes.cbegin(), config->routes.cend(),
+                                      [this](const Route &route) { return config->queueFor(route) != nullptr; });
+    if (!anyQueue)
+        return;
+    queues.reserve(size_t(config->routes.size()));
+    for (int i = 0; i < config->routes.size(); ++i) {
+        const Route &route = config->routes[i];
+        const QueueSettings *settings = config->queueFor(route);
+        if (!settings) {
+            queues.push_back(nullptr);
+            continue;
+        }
+        std::vector<std::shared_ptr<BackendState>> states;
+        states.reserve(size_t(route.backends.size()));
+        for (const BalancedBackend &backend : balancers[size_t(i)]->backends())
+            states.push_back(backend.state);
+        queues.push_back(registry ? registry->queueFor(route.externalPath, *settings, states)
+                                  : std::make_shared<RequestQueue>(*settings, std::move(states)));
+    }
 }
 
 }  // namespace kairos

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "auth/jwtverifier.h"
+#include "backend/requestqueue.h"
 #include "balancing/balancer.h"
 #include "config/config.h"
 #include "metrics/routemetrics.h"
@@ -18,9 +19,10 @@
 namespace kairos {
 
 struct GatewaySnapshot {
-    // `limits` keeps rate limiters across config changes; null: a fresh one per route.
+    // `limits` and `queueRegistry` keep rate limiters and request queues across config changes;
+    // null: a fresh one per route.
     GatewaySnapshot(ConfigSnapshot config, BackendRegistry &registry, RouteMetricsRegistry &metrics,
-                    RateLimiterRegistry *limits = nullptr);
+                    RateLimiterRegistry *limits = nullptr, RequestQueueRegistry *queueRegistry = nullptr);
 
     RateLimiter *rateLimiter(int routeIndex) const
     {
@@ -35,6 +37,8 @@ struct GatewaySnapshot {
     }
     // The name a backend's limiter has in the RateLimiterRegistry (routes' limiters go by path).
     static QString backendLimiterName(const QString &backendKey) { return QLatin1String("backend ") + backendKey; }
+    // The route's request queue; null when it has none.
+    RequestQueue *queue(int routeIndex) const { return queues.empty() ? nullptr : queues[size_t(routeIndex)].get(); }
 
     Selection select(int routeIndex, quint64 clientHash) const
     {
@@ -63,12 +67,15 @@ struct GatewaySnapshot {
     // By route index, then backend index; empty when no backend has a rate limit. A backend's
     // limiter is one for every route listing it (the validator makes them agree).
     std::vector<std::vector<std::shared_ptr<RateLimiter>>> backendLimiters;
+    // By route index; empty when no route has a queue.
+    std::vector<std::shared_ptr<RequestQueue>> queues;
     NetworkList trustedProxies;
     JwtVerifier jwt;  // key material loaded once per config
 
 private:
     void compileBackendLimiters(RateLimiterRegistry *limits);
     void applySlowStart(BackendRegistry &registry);
+    void makeQueues(RequestQueueRegistry *registry);
 };
 
 using GatewaySnapshotPtr = std::shared_ptr<const GatewaySnapshot>;

@@ -48,6 +48,7 @@ ProxyExchange::ProxyExchange(ExchangeRequest request, ExchangeSink &sink, Upstre
       m_sink(sink),
       m_pool(pool),
       m_selection(m_request.snapshot->select(m_request.route->index, m_request.clientHash)),
+      m_queue(m_request.snapshot->queue(m_request.route->index)),
       m_circuit(*m_request.snapshot->circuits[size_t(m_request.route->index)]),
       m_connectTimeoutMs(m_request.route->route->overrides->connectTimeoutMs.value_or(
           m_request.snapshot->config->server.connectTimeoutMs)),
@@ -60,7 +61,12 @@ ProxyExchange::ProxyExchange(ExchangeRequest request, ExchangeSink &sink, Upstre
 
 void ProxyExchange::checkDeadlines(qint64 nowMs)
 {
-    if (m_routeDeadline && nowMs >= m_routeDeadline) {
+    if (m_queueDeadline && nowMs >= m_queueDeadline) {
+        m_queueDeadline = 0;
+        if (m_queue->withdraw(m_waiter))
+            refuseFromQueue(RequestQueue::Rejection::Timeout);
+        // else a slot was granted meanwhile: its wake is on the way
+    } else if (m_routeDeadline && nowMs >= m_routeDeadline) {
         m_routeDeadline = 0;
         onDeadline();
     } else if (m_connectDeadline && nowMs >= m_connectDeadline) {
@@ -77,6 +83,7 @@ void ProxyExchange::checkDeadlines(qint64 nowMs)
 
 ProxyExchange::~ProxyExchange()
 {
+    leaveQueue();
     if (m_probe && m_backendIndex >= 0)
         backendState(m_backendIndex).circuit.release(true);
     releaseUpstream(false);
@@ -107,9 +114,14 @@ void ProxyExchange::startAttempt()
 {
     if (m_phase == Phase::Done)
         return;
-    const int index = chooseBackend();
+    bool full = false;
+    // First come, first served: while requests wait, an arrival or a retry queues behind them.
+    const int index = chooseBackend(m_queue && m_queue->depth() > 0, full);
     if (index < 0) {
-        failWithoutBackend();
+        if (full)
+            enterQueue();
+        else
+            failWithoutBackend();
         return;
     }
     if (m_attempts > 0)
@@ -136,9 +148,23 @@ bool ProxyExchange::admitByBackendLimit(int backendIndex)
     // when the first of them would.
     GatewayError refusal =
         rateLimitedError(*limiter, decision, "backend " + backendState(backendIndex).key.toUtf8() + ", ");
-    if (!m_rateLimited || decision.retryAfterSeconds < m_rateLimited->fields.value("retry-after").toInt())
+    if (!m_rateLimited || decision.retryAfterSeconds < m_rateLimited->retryAfterSeconds)
         m_rateLimited = std::move(refusal);
     return false;
+}
+
+bool ProxyExchange::takeSlot(int backendIndex, bool behindQueue, bool &full)
+{
+    const std::shared_ptr<BackendState> &state = balancedBackend(backendIndex).state;
+    if ((behindQueue && state->maxConnections() > 0) || !state->tryAcquireSlot()) {
+        full = true;
+        return false;
+    }
+    InFlightGuard slot(state);
+    if (!admit(backendIndex))
+        return false;  // the slot goes back with `slot`
+    m_inFlight = std::move(slot);
+    return true;
 }
 
 bool ProxyExchange::admit(int backendIndex)
@@ -150,11 +176,11 @@ bool ProxyExchange::admit(int backendIndex)
     return admission.admitted;
 }
 
-int ProxyExchange::chooseBackend()
+int ProxyExchange::chooseBackend(bool behindQueue, bool &full)
 {
     // The balancer's candidates first: a retry goes to a backend not tried yet when there is one.
     for (int index = m_selection.nextAvailable(); index >= 0; index = m_selection.nextAvailable()) {
-        if (admit(index))
+        if (takeSlot(index, behindQueue, full))
             return index;
     }
     if (m_attempts == 0)
@@ -163,10 +189,105 @@ int ProxyExchange::chooseBackend()
     const int count = int(m_request.route->route->backends.size());
     for (int step = 1; step <= count; ++step) {
         const int index = (m_backendIndex + step) % count;
-        if (backendState(index).isAvailable() && admit(index))
+        if (backendState(index).isAvailable() && takeSlot(index, behindQueue, full))
             return index;
     }
     return -1;
+}
+
+void ProxyExchange::enterQueue()
+{
+    if (!m_queue) {
+        refuseFromQueue(RequestQueue::Rejection::Full);
+        return;
+    }
+    // The wake comes from whichever thread frees a slot; the pool lives on this worker's thread
+    // for as long as the worker, and withdraw() returns only once a wake is posted.
+    QObject *thisThread = &m_pool;
+    m_waiter = std::make_shared<QueueWaiter>([thisThread](std::shared_ptr<QueueWaiter> waiter) {
+        QMetaObject::invokeMethod(
+            thisThread,
+            [waiter] {
+                if (const std::function<void()> deliver = std::move(waiter->deliver))
+                    deliver();
+            },
+            Qt::QueuedConnection);
+    });
+    m_waiter->deliver = [this] { onQueueGranted(); };
+    m_phase = Phase::Queued;
+    // The route's timeout_ms counts the tries, not the wait, which has its own timeout.
+    const qint64 now = Deadlines::nowMs();
+    m_routeTimeLeftMs = m_routeDeadline ? std::max<qint64>(m_routeDeadline - now, 1) : m_routeTimeoutMs;
+    m_routeDeadline = 0;
+    m_queueDeadline = now + m_queue->settings().timeoutMs;
+    if (!m_queue->enqueue(m_waiter)) {
+        m_waiter->deliver = nullptr;
+        m_waiter.reset();
+        m_queueDeadline = 0;
+        refuseFromQueue(RequestQueue::Rejection::Full);
+        return;
+    }
+    m_wasQueued = true;
+}
+
+void ProxyExchange::onQueueGranted()
+{
+    const std::shared_ptr<QueueWaiter> waiter = std::move(m_waiter);
+    m_queueDeadline = 0;
+    const std::shared_ptr<BackendState> granted = waiter ? waiter->takeSlot() : nullptr;
+    if (!granted)
+        return;
+    InFlightGuard slot(granted);
+    if (m_phase != Phase::Queued)
+        return;
+    const qint64 waited = waiter->waitedUs();
+    m_queuedUs += waited;
+    m_queue->recordWait(waited);
+    m_phase = Phase::Idle;
+    m_routeDeadline = Deadlines::nowMs() + m_routeTimeLeftMs;
+    const auto &backends = m_request.snapshot->balancers[size_t(m_request.route->index)]->backends();
+    const auto position = std::find_if(backends.begin(), backends.end(),
+                                       [&granted](const BalancedBackend &entry) { return entry.state == granted; });
+    if (position == backends.end() || !admit(int(position - backends.begin()))) {
+        // Its circuit opened meanwhile: give the slot back and choose again.
+        slot.release();
+        startAttempt();
+        return;
+    }
+    m_inFlight = std::move(slot);
+    if (m_attempts > 0)
+        m_pendingBody = m_replayBody;
+    connectTo(int(position - backends.begin()), true);
+}
+
+void ProxyExchange::leaveQueue()
+{
+    m_queueDeadline = 0;
+    if (!m_waiter)
+        return;
+    m_waiter->deliver = nullptr;
+    m_queue->withdraw(m_waiter);  // a slot granted meanwhile goes back with the waiter
+    m_waiter.reset();
+}
+
+void ProxyExchange::refuseFromQueue(RequestQueue::Rejection reason)
+{
+    const bool full = reason == RequestQueue::Rejection::Full;
+    if (m_waiter) {
+        m_queuedUs += m_waiter->waitedUs();
+        m_waiter->deliver = nullptr;
+        m_waiter.reset();
+    }
+    if (m_queue)
+        m_queue->countRejection(reason);
+    m_phase = Phase::Done;
+    m_routeDeadline = 0;
+    GatewayError error{503, "service_unavailable", full ? "queue_full" : "queue_timeout"};
+    error.attempts = m_attempts;
+    error.note = full ? "queue_full" : "queue_timeout";
+    const int timeoutMs = m_queue ? m_queue->settings().timeoutMs : 1000;
+    error.retryAfterSeconds = std::max(1, (timeoutMs + 999) / 1000);
+    m_sink.exchangeFailed(error);
 }
 
 void ProxyExchange::failWithoutBackend()
@@ -198,7 +319,6 @@ void ProxyExchange::connectTo(int backendIndex, bool allowPooled)
     m_responseOffset = 0;
     const Backend &backend = m_request.route->route->backends[backendIndex];
     const BalancedBackend &chosen = balancedBackend(backendIndex);
-    m_inFlight = InFlightGuard(chosen.state);
     chosen.state->requests.fetch_add(1, std::memory_order_relaxed);
     ++m_attempts;
 
@@ -495,7 +615,7 @@ void ProxyExchange::transportClosed(Transport &transport)
 
 void ProxyExchange::onDeadline()
 {
-    if (m_phase == Phase::Done || m_responseStarted)
+    if (m_phase == Phase::Done || m_phase == Phase::Queued || m_responseStarted)
         return;
     m_lastError = GatewayError::fromStatus(504, "no response within the route's timeout_ms of "
                                                     + QByteArray::number(m_routeTimeoutMs) + " ms");
@@ -586,7 +706,9 @@ void ProxyExchange::failUpstream(int status, const QByteArray &reason, Failure f
     if (failure == Failure::ConnectionLost && canRetryOnFreshConnection()) {
         m_retriedFresh = true;
         m_responseDeadline = 0;
+        InFlightGuard slot = std::move(m_inFlight);  // the same request to the same backend: its slot stays
         releaseUpstream(false);
+        m_inFlight = std::move(slot);
         --m_attempts;
         m_pendingBody = m_replayBody;
         connectTo(m_backendIndex, false);
@@ -637,6 +759,7 @@ void ProxyExchange::refuseProtocolSwitch()
 
 void ProxyExchange::cancel()
 {
+    leaveQueue();
     if (m_probe && m_backendIndex >= 0)
         backendState(m_backendIndex).circuit.release(true);
     m_probe = false;

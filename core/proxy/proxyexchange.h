@@ -83,16 +83,28 @@ public:
     // RateLimit-* of the chosen backend's own limit, when it has less left than the route's.
     const http::Headers &rateLimitFields() const { return m_rateLimitFields; }
     int attempts() const { return m_attempts; }
+    // Time spent in the route's request queue, over all tries.
+    qint64 queuedUs() const { return m_queuedUs; }
+    bool wasQueued() const { return m_wasQueued; }
 
 private:
-    enum class Phase { Idle, Connecting, Waiting, Streaming, BackingOff, Done };
+    // Queued: every available backend was at max_connections; waiting in the route's queue.
+    enum class Phase { Idle, Connecting, Waiting, Streaming, BackingOff, Queued, Done };
     // How a try failed; connect failures provably never reached the backend.
     enum class Failure { ConnectFailed, ConnectTimeout, ResponseTimeout, ConnectionLost, BadResponse, RetryableStatus };
 
     void startAttempt();
-    int chooseBackend();
+    // Takes a slot of the chosen backend (m_inFlight); `full` tells whether a backend was left
+    // out only because all its slots were taken. With `behindQueue`, limited backends count as
+    // full: others already wait for their slots.
+    int chooseBackend(bool behindQueue, bool &full);
+    bool takeSlot(int backendIndex, bool behindQueue, bool &full);
     bool admit(int backendIndex);
     bool admitByBackendLimit(int backendIndex);
+    void enterQueue();
+    void onQueueGranted();
+    void leaveQueue();
+    void refuseFromQueue(RequestQueue::Rejection reason);
     void failWithoutBackend();
     bool mayRetry(Failure failure) const;
     void retryAfterBackoff();
@@ -147,6 +159,12 @@ private:
     bool m_readingPaused = false;
     bool m_probe = false;  // the current try is a half-open circuit probe
     int m_attempts = 0;
+    RequestQueue *const m_queue;            // the route's, in the snapshot; null: none
+    std::shared_ptr<QueueWaiter> m_waiter;  // while queued
+    qint64 m_queueDeadline = 0;             // Deadlines::nowMs() value; 0: not armed
+    qint64 m_routeTimeLeftMs = 0;           // of timeout_ms when the request was queued
+    qint64 m_queuedUs = 0;
+    bool m_wasQueued = false;
     std::optional<GatewayError> m_lastError;
     std::optional<GatewayError> m_rateLimited;  // the 429 to send if no backend's limit admits it
     http::Headers m_rateLimitFields;

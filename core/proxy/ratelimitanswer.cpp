@@ -19,7 +19,8 @@ GatewayError rateLimitedError(const RateLimiter &limiter, const RateLimiter::Dec
         429, "rate limit of " + limiter.policy() + " (" + whose + "key " + limiter.settings().keyText().toUtf8()
                  + ") exceeded; retry in " + QByteArray::number(decision.retryAfterSeconds) + " s");
     error.fields = rateLimitFields(limiter, decision);
-    error.fields.add("Retry-After", QByteArray::number(decision.retryAfterSeconds));
+    error.retryAfterSeconds = decision.retryAfterSeconds;
+    error.note = "rate_limited";
     return error;
 }
 

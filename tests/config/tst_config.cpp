@@ -36,6 +36,17 @@ QJsonObject validRoute()
                        {"backends", QJsonArray{QJsonObject{{"host", "http://127.0.0.1"}, {"port", 8080}}}}};
 }
 
+// A route to the backend 127.0.0.1:8081 with its max_connections.
+QJsonObject routeWithLimit(const QString &path, int maxConnections)
+{
+    return QJsonObject{
+        {"external_path", path},
+        {"internal_path", "/"},
+        {"methods", QJsonArray{"GET"}},
+        {"backends",
+         QJsonArray{QJsonObject{{"host", "http://127.0.0.1"}, {"port", 8081}, {"max_connections", maxConnections}}}}};
+}
+
 QByteArray configWithRoutes(const QJsonArray &routes, const QJsonObject &extra = {})
 {
     QJsonObject root = extra;
@@ -349,6 +360,31 @@ private slots:
         QVERIFY(saved.config->outlierDetection);
     }
 
+    void queuesLayOverTheTopLevelQueue()
+    {
+        const ConfigLoadResult result = loadConfig(fixture("everything.json"));
+        QVERIFY2(result.ok(), qPrintable(result.errorSummary()));
+        const Config &config = *result.config;
+        QCOMPARE(config.routes[0].backends[0].maxConnections, 7);
+        QCOMPARE(config.routes[1].backends[0].maxConnections, 0);  // default: no limit
+        const QueueSettings *own = config.queueFor(config.routes[0]);
+        QVERIFY(own);
+        QCOMPARE(own->maxSize, 10);
+        QCOMPARE(own->timeoutMs, 250);
+        QVERIFY(!config.queueFor(config.routes[1]));  // "queue": null
+        QVERIFY(config.queue);
+        QCOMPARE(config.queue->maxSize, 50);
+        Route plain = config.routes[1];
+        plain.overrides = RouteOverrides();
+        QCOMPARE(config.queueFor(plain), &*config.queue);  // the top level's, for routes without their own
+        QVERIFY(problemStrings(result.warnings).contains("queue.x-q: unknown key (kept as is, not used)"));
+
+        // Equality sees the limit: a changed limit is a changed backend.
+        Backend changed = config.routes[0].backends[0];
+        changed.maxConnections = 8;
+        QVERIFY(changed != config.routes[0].backends[0]);
+    }
+
     void resilienceBlocksAreValidated()
     {
         QJsonObject route = validRoute();
@@ -613,6 +649,27 @@ private slots:
         QTest::newRow("route slow start min weight 101")
             << withRoute([](QJsonObject &r) { r.insert("slow_start_min_weight_percent", 101); })
             << "routers[0].slow_start_min_weight_percent: must be between 1 and 100 (got 101)";
+        QTest::newRow("negative max_connections")
+            << withBackend([](QJsonObject &b) { b.insert("max_connections", -1); })
+            << "routers[0].backends[0].max_connections: must be between 0 and 1000000 (got -1)";
+        QTest::newRow("max_connections not a number")
+            << withBackend([](QJsonObject &b) { b.insert("max_connections", "two"); })
+            << "routers[0].backends[0].max_connections: must be a whole number";
+        QTest::newRow("queue of size 0") << withRoute([](QJsonObject &r) {
+            r.insert("queue", QJsonObject{{"max_size", 0}});
+        }) << "routers[0].queue.max_size: must be at least 1; \"queue\": null turns the queue off (got 0)";
+        QTest::newRow("queue of negative size")
+            << withRoute([](QJsonObject &) {}, {{"queue", QJsonObject{{"max_size", -5}}}})
+            << "queue.max_size: must be at least 1; \"queue\": null turns the queue off (got -5)";
+        QTest::newRow("queue timeout 0") << withRoute([](QJsonObject &r) {
+            r.insert("queue", QJsonObject{{"timeout_ms", 0}});
+        }) << "routers[0].queue.timeout_ms: must be between 1 and 3600000 (got 0)";
+        QTest::newRow("queue not an object")
+            << withRoute([](QJsonObject &r) { r.insert("queue", 5); }) << "routers[0].queue: must be an object";
+        QTest::newRow("one backend, two limits")
+            << configWithRoutes(QJsonArray{routeWithLimit("/a", 2), routeWithLimit("/b", 3)})
+            << "routers[1].backends[0].max_connections: must be the same for every route that lists backend "
+               "http://127.0.0.1:8081: routers[0].backends[0] gives 2 (got 3)";
         QTest::newRow("instance name with slash")
             << withEtcd({{"endpoints", endpoints}}, {{"instance_name", "a/b"}})
             << "cluster.instance_name: must not hold \"/\" or control characters (got \"a/b\")";

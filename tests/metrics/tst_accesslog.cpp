@@ -91,6 +91,13 @@ private slots:
         RequestRecord noted = record("n");
         noted.note = "upgrade_ignored";
         QVERIFY(AccessLog::format(noted).endsWith(" request_id=n note=upgrade_ignored"));
+        RequestRecord queued = record("q");
+        queued.queuedUs = 12'345;
+        QVERIFY(AccessLog::format(queued).contains(" attempts=2 queued_ms=12.345 request_id=q"));
+        RequestRecord refused = record("r");
+        refused.queuedUs = 5'000'000;
+        refused.note = "queue_timeout";
+        QVERIFY(AccessLog::format(refused).endsWith(" queued_ms=5000.000 request_id=r note=queue_timeout"));
         RequestRecord forwarded = record("f");
         forwarded.forwardedClient = "203.0.113.9";
         QVERIFY(AccessLog::format(forwarded).endsWith(" request_id=f client=203.0.113.9"));
