@@ -3,6 +3,7 @@
 #include <QBrush>
 #include <QColor>
 #include <QJsonObject>
+#include <QtMath>
 
 namespace kairos {
 
@@ -39,8 +40,13 @@ QVariant BackendsModel::data(const QModelIndex &index, int role) const
     const double requests = backend["requests"].toDouble();
     const bool healthy = backend["healthy"].toBool();
     const QString circuit = backend["circuit"].toString();
+    const bool ejected = backend["ejected"].toBool();
+    const int maxConnections = backend["max_connections"].toInt();
     if (role == Qt::ForegroundRole) {
-        if ((index.column() == Health && !healthy) || (index.column() == Circuit && circuit != QLatin1String("closed")))
+        if ((index.column() == Health && !healthy) || (index.column() == Circuit && circuit != QLatin1String("closed"))
+            || (index.column() == Ejection && ejected)
+            || (index.column() == Active && maxConnections > 0 && backend["in_flight"].toInt() >= maxConnections)
+            || (index.column() == Queued && backend["queued"].toInt() > 0))
             return QBrush(QColor(0xb0, 0x20, 0x20));
         return QVariant();
     }
@@ -64,7 +70,21 @@ QVariant BackendsModel::data(const QModelIndex &index, int role) const
             return tr("not checked");
         return healthy ? tr("up") : tr("down");
     case Circuit: return circuit;
-    case Active: return backend["in_flight"].toInt();
+    case Ejection: {
+        const qlonglong times = qlonglong(backend["ejections"].toDouble());
+        if (ejected)
+            return tr("ejected, %1 s left").arg(qCeil(backend["ejection_remaining_ms"].toDouble() / 1000.0));
+        return times > 0 ? tr("in (ejected %n time(s))", nullptr, int(times)) : tr("in");
+    }
+    case SlowStart: {
+        const int percent = backend["slow_start_percent"].toInt(100);
+        return percent < 100 ? QStringLiteral("%1 %").arg(percent) : QStringLiteral("–");
+    }
+    case Active:
+        // In flight against max_connections when the backend has one.
+        return maxConnections > 0 ? QStringLiteral("%1 / %2").arg(backend["in_flight"].toInt()).arg(maxConnections)
+                                  : QString::number(backend["in_flight"].toInt());
+    case Queued: return backend["queued"].toInt();
     case Requests: return qlonglong(requests);
     case ErrorRate:
         return requests > 0 ? QStringLiteral("%1 %").arg(100.0 * backend["failures"].toDouble() / requests, 0, 'f', 1)
@@ -87,7 +107,10 @@ QVariant BackendsModel::headerData(int section, Qt::Orientation orientation, int
     case Routes: return tr("Routes");
     case Health: return tr("Health");
     case Circuit: return tr("Circuit");
+    case Ejection: return tr("Outlier");
+    case SlowStart: return tr("Slow start");
     case Active: return tr("Active");
+    case Queued: return tr("Queued");
     case Requests: return tr("Requests");
     case ErrorRate: return tr("Errors");
     case P50: return tr("p50");

@@ -1,6 +1,7 @@
-// Every backend with its routes, health, circuit, active requests, request count, error rate,
-// latency percentiles and the requests its own rate limit refused, refreshed from the running
-// gateway once a second.
+// Every backend with its routes, health, circuit, outlier ejection (and the time left), slow-start
+// progress, requests in flight against max_connections, requests queued for it, request count,
+// error rate, latency percentiles and the requests its own rate limit refused, refreshed from the
+// running gateway once a second.
 #pragma once
 
 #include <QAbstractTableModel>
@@ -13,7 +14,22 @@ class BackendsModel : public QAbstractTableModel
     Q_OBJECT
 
 public:
-    enum Column { Backend, Routes, Health, Circuit, Active, Requests, ErrorRate, P50, P99, Limited, ColumnCount };
+    enum Column {
+        Backend,
+        Routes,
+        Health,
+        Circuit,
+        Ejection,
+        SlowStart,
+        Active,
+        Queued,
+        Requests,
+        ErrorRate,
+        P50,
+        P99,
+        Limited,
+        ColumnCount
+    };
 
     explicit BackendsModel(QObject *parent = nullptr);
     void setReport(const QJsonArray &backends);  // describeBackends()

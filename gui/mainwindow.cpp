@@ -63,6 +63,8 @@ MainWindow::MainWindow(GatewayService &service, QWidget *parent)
     auto *backendsView = new QTableView;
     backendsView->setModel(m_backends);
     backendsView->verticalHeader()->hide();
+    // Thirteen columns: each as wide as what it shows, the routes taking what is left.
+    backendsView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     backendsView->horizontalHeader()->setSectionResizeMode(BackendsModel::Routes, QHeaderView::Stretch);
     QWidget *routesTab = makeRoutesTab();
     // Object names name the screenshot files (saveScreenshots()).

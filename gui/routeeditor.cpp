@@ -27,7 +27,8 @@ const QStringList kCommonMethods{QStringLiteral("GET"),     QStringLiteral("HEAD
                                  QStringLiteral("PUT"),     QStringLiteral("DELETE"), QStringLiteral("PATCH"),
                                  QStringLiteral("OPTIONS"), QStringLiteral("TRACE")};
 constexpr int RateLimitColumn = 4;
-constexpr int kBackendColumns = 5;
+constexpr int MaxConnectionsColumn = 5;
+constexpr int kBackendColumns = 6;
 const LoadBalancingStrategy kStrategies[] = {
     LoadBalancingStrategy::RoundRobin, LoadBalancingStrategy::Weighted, LoadBalancingStrategy::LeastConnections,
     LoadBalancingStrategy::Random,     LoadBalancingStrategy::IpHash,   LoadBalancingStrategy::PowerOfTwo};
@@ -82,13 +83,18 @@ RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Rout
     m_strategy->setCurrentIndex(m_strategy->findData(int(route.strategy)));
     form->addRow(tr("Load balancing"), m_strategy);
 
-    m_backends->setHorizontalHeaderLabels(
-        {tr("Host"), tr("Port"), tr("Weight"), tr("Health check path"), tr("Rate limit (req/s)")});
+    m_backends->setHorizontalHeaderLabels({tr("Host"), tr("Port"), tr("Weight"), tr("Health check path"),
+                                           tr("Rate limit (req/s)"), tr("Max connections")});
     m_backends->horizontalHeaderItem(RateLimitColumn)
         ->setToolTip(tr("The backend's own limit, shared by every route listing it; empty: none. Requests it "
                         "refuses go to another backend of the route."));
+    m_backends->horizontalHeaderItem(MaxConnectionsColumn)
+        ->setToolTip(tr("Requests in flight to the backend at once (0: no limit); past it, requests wait in the "
+                        "route's queue."));
+    m_backends->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_backends->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
     m_backends->verticalHeader()->hide();
+    m_backends->setMinimumHeight(120);  // a few rows, beside the policy boxes below
     for (const Backend &backend : route.backends)
         addBackendRow(backend);
     auto *addBackend = new QPushButton(tr("Add backend"));
@@ -145,8 +151,11 @@ RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Rout
 
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(form);
-    layout->addWidget(m_retry);
-    layout->addWidget(m_protection);
+    // Side by side: stacked, the two boxes left the backends table a row's height.
+    auto *policies = new QHBoxLayout;
+    policies->addWidget(m_retry, 0, Qt::AlignTop);
+    policies->addWidget(m_protection, 1);
+    layout->addLayout(policies);
     layout->addWidget(new QLabel(tr("Problems")));
     m_problems->setMaximumHeight(110);
     layout->addWidget(m_problems);
@@ -162,7 +171,7 @@ RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Rout
     connect(m_protection, &ProtectionEditor::changed, this, &RouteEditor::revalidate);
     connect(m_strategy, &QComboBox::currentIndexChanged, this, &RouteEditor::revalidate);
     connect(m_backends, &QTableWidget::cellChanged, this, &RouteEditor::revalidate);
-    resize(760, 680);
+    resize(900, 760);
     revalidate();
 }
 
@@ -178,6 +187,7 @@ void RouteEditor::addBackendRow(const Backend &backend)
     m_backends->setItem(
         row, RateLimitColumn,
         new QTableWidgetItem(backend.rateLimit ? QString::number(backend.rateLimit->requestsPerSecond) : QString()));
+    m_backends->setItem(row, MaxConnectionsColumn, new QTableWidgetItem(QString::number(backend.maxConnections)));
 }
 
 Route RouteEditor::route() const
@@ -219,6 +229,7 @@ Route RouteEditor::route() const
             limit.requestsPerSecond = rate.toDouble();  // not a number: 0, shown as a problem
             backend.rateLimit = limit;
         }
+        backend.maxConnections = text(MaxConnectionsColumn).toInt();
         route.backends.append(backend);
     }
     if (m_retry->isChecked()) {

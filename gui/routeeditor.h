@@ -1,5 +1,5 @@
 // Adds or edits one route: paths, methods as check boxes, auth, strategy, a backends table (with
-// each backend's own rate limit), the retry policy and the route's protection (ProtectionEditor). The route is validated as part of the whole config on every edit; Apply is
+// each backend's own rate limit and max_connections), the retry policy and the route's protection (ProtectionEditor). The route is validated as part of the whole config on every edit; Apply is
 // enabled only when there is no problem, and goes through ConfigStore like every change.
 #pragma once
 

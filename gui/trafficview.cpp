@@ -35,6 +35,18 @@ int TrafficModel::columnCount(const QModelIndex &parent) const
     return parent.isValid() ? 0 : ColumnCount;
 }
 
+// Why the gateway refused a request or what it changed (the access log's note=), and how long
+// the request waited in its route's queue.
+QString TrafficModel::noteText(const RequestRecord &record)
+{
+    QStringList parts;
+    if (record.note)
+        parts.append(QString::fromLatin1(record.note));
+    if (record.queuedUs >= 0)
+        parts.append(tr("queued %1 ms").arg(double(record.queuedUs) / 1000.0, 0, 'f', 1));
+    return parts.join(QLatin1String(", "));
+}
+
 QVariant TrafficModel::data(const QModelIndex &index, int role) const
 {
     if (!index.isValid() || role != Qt::DisplayRole)
@@ -49,6 +61,7 @@ QVariant TrafficModel::data(const QModelIndex &index, int role) const
     case Status: return record.status;
     case Duration: return QStringLiteral("%1 ms").arg(double(record.durationUs) / 1000.0, 0, 'f', 2);
     case Attempts: return record.attempts;
+    case Note: return noteText(record);
     default: return QVariant();
     }
 }
@@ -66,6 +79,7 @@ QVariant TrafficModel::headerData(int section, Qt::Orientation orientation, int 
     case Status: return tr("Status");
     case Duration: return tr("Duration");
     case Attempts: return tr("Tries");
+    case Note: return tr("Note");
     default: return QVariant();
     }
 }
@@ -124,6 +138,9 @@ void TrafficView::showDetails()
                 .arg(tr("Backend"), record.backend.isEmpty() ? QStringLiteral("–") : record.backend, tr("Tries"))
                 .arg(record.attempts)
                 .arg(tr("Request id"), QString::fromLatin1(record.requestId));
+    const QString note = TrafficModel::noteText(record);
+    if (!note.isEmpty())
+        text += QStringLiteral("%1: %2\n").arg(tr("Note"), note);
     m_details->setPlainText(text);
 }
 

@@ -19,11 +19,13 @@ class TrafficModel : public QAbstractTableModel
     Q_OBJECT
 
 public:
-    enum Column { Time, Method, Path, Route, Backend, Status, Duration, Attempts, ColumnCount };
+    enum Column { Time, Method, Path, Route, Backend, Status, Duration, Attempts, Note, ColumnCount };
 
     explicit TrafficModel(int capacity, QObject *parent = nullptr);
     void append(const QList<RequestRecord> &records);  // newest last
     const RequestRecord &record(int row) const { return m_records[row]; }
+    // The refusal or change the gateway noted (note=) and the time waited in a queue.
+    static QString noteText(const RequestRecord &record);
 
     int rowCount(const QModelIndex &parent = QModelIndex()) const override;
     int columnCount(const QModelIndex &parent = QModelIndex()) const override;

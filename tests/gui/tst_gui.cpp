@@ -168,6 +168,18 @@ private slots:
         // k2 passes the route's limit, but the backend's bucket (key route) is spent: 429.
         QCOMPARE(request(port(), "GET", "/api/users", {{"X-Api-Key", "k2"}}).status, 429);
 
+        // The traffic inspector says why it was refused.
+        QTRY_VERIFY([&] {
+            m_window->trafficView()->poll();
+            TrafficModel *traffic = m_window->trafficView()->model();
+            for (int row = 0; row < traffic->rowCount(); ++row) {
+                if (traffic->record(row).status == 429)
+                    return traffic->data(traffic->index(row, TrafficModel::Note)).toString()
+                           == QStringLiteral("rate_limited");
+            }
+            return false;
+        }());
+
         // Back to the top level's (none here): the route's own block is gone.
         m_window->openRouteEditor("/api/users");
         editor = m_window->findChildren<RouteEditor *>("routeEditor").constLast();
@@ -176,6 +188,74 @@ private slots:
         mode->setCurrentIndex(mode->findData(int(ProtectionEditor::LimitMode::TopLevel)));
         QTest::mouseClick(editor->applyButton(), Qt::LeftButton);
         QVERIFY(!m_service->configStore().current()->findRoute("/api/users")->overrides->rateLimit);
+    }
+
+    // The queue, outlier detection, slow start and max_connections, edited like the rest.
+    void routeEditorEditsQueueOutliersAndSlowStart()
+    {
+        m_window->openRouteEditor("/api/users");
+        RouteEditor *editor = m_window->findChild<RouteEditor *>("routeEditor");
+        QVERIFY(editor);
+        ProtectionEditor *protection = editor->protectionEditor();
+        QVERIFY(!protection->queueSizeBox()->isEnabled());
+        protection->queueModeBox()->setCurrentIndex(
+            protection->queueModeBox()->findData(int(ProtectionEditor::LimitMode::Own)));
+        QVERIFY(protection->queueSizeBox()->isEnabled());
+        protection->queueSizeBox()->setValue(0);
+        QVERIFY(!editor->applyButton()->isEnabled());
+        QVERIFY2(editor->problems().join('\n').contains("queue.max_size"), qPrintable(editor->problems().join('\n')));
+        protection->queueSizeBox()->setValue(7);
+        protection->queueTimeoutBox()->setValue(900);
+        protection->outlierModeBox()->setCurrentIndex(
+            protection->outlierModeBox()->findData(int(ProtectionEditor::LimitMode::Own)));
+        protection->consecutive5xxBox()->setValue(3);
+        protection->slowStartBox()->setValue(2000);
+        editor->backendsTable()->item(0, 5)->setText("-1");
+        QVERIFY(editor->problems().join('\n').contains("backends[0].max_connections"));
+        editor->backendsTable()->item(0, 5)->setText("4");
+        QVERIFY2(editor->applyButton()->isEnabled(), qPrintable(editor->problems().join('\n')));
+        QTest::mouseClick(editor->applyButton(), Qt::LeftButton);
+
+        const ConfigSnapshot config = m_service->configStore().current();
+        const Route *route = config->findRoute("/api/users");
+        QVERIFY(route);
+        QVERIFY(config->queueFor(*route));
+        QCOMPARE(config->queueFor(*route)->maxSize, 7);
+        QCOMPARE(config->queueFor(*route)->timeoutMs, 900);
+        QVERIFY(config->outlierDetectionFor(*route));
+        QCOMPARE(config->outlierDetectionFor(*route)->consecutive5xx, 3);
+        QCOMPARE(config->slowStartMsFor(*route), 2000);
+        QCOMPARE(route->backends[0].maxConnections, 4);
+
+        // The Backends view: in flight against the limit, and the outlier's state.
+        m_window->refresh();
+        BackendsModel *backends = m_window->backendsModel();
+        QCOMPARE(backends->data(backends->index(0, BackendsModel::Active)).toString(), QStringLiteral("0 / 4"));
+        QCOMPARE(backends->data(backends->index(0, BackendsModel::Queued)).toInt(), 0);
+        QCOMPARE(backends->data(backends->index(0, BackendsModel::Ejection)).toString(), QStringLiteral("in"));
+    }
+
+    // A backend answering 500s is ejected, and the Backends view says for how long.
+    void backendsViewShowsAnEjection()
+    {
+        EchoBackend second("second");
+        QVERIFY(second.listen());
+        QJsonObject route =
+            routeJson("/api/users", "/users", {backendJson(m_backend->port()), backendJson(second.port())}, {"GET"});
+        route.insert("outlier_detection", QJsonObject{{"consecutive_5xx", 2}, {"max_ejection_percent", 50}});
+        QVERIFY(m_service->configStore().replaceJson(configWith({route}), ConfigStore::Source::Api).applied());
+        for (int i = 0; i < 4; ++i)
+            request(port(), "GET", "/api/users?status=500");
+        m_window->refresh();
+        BackendsModel *backends = m_window->backendsModel();
+        QCOMPARE(backends->rowCount(), 2);
+        QStringList states;
+        for (int row = 0; row < 2; ++row)
+            states.append(backends->data(backends->index(row, BackendsModel::Ejection)).toString());
+        states.sort();
+        QVERIFY2(states[0].startsWith(QStringLiteral("ejected, ")) && states[0].endsWith(QStringLiteral(" s left")),
+                 qPrintable(states.join(" | ")));
+        QCOMPARE(states[1], QStringLiteral("in"));  // the cap: one of two at most
     }
 
     void configViewApplyWithABrokenDocumentChangesNothing()
