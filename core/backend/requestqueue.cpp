@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <set>
 
 namespace kairos {
 
@@ -125,26 +124,6 @@ bool RequestQueue::grantHead(BackendState &backend)
         waiter->m_granted.reset();
     }
     return false;
-}
-
-std::shared_ptr<RequestQueue> RequestQueueRegistry::queueFor(const QString &routePath, const QueueSettings &settings,
-                                                             const std::vector<std::shared_ptr<BackendState>> &backends)
-{
-    std::lock_guard lock(m_mutex);
-    std::shared_ptr<RequestQueue> &queue = m_queues[routePath.toStdU16String()];
-    if (!queue || queue->settings() != settings || queue->backends() != backends)
-        queue = std::make_shared<RequestQueue>(settings, backends);
-    return queue;
-}
-
-void RequestQueueRegistry::retainOnly(const QStringList &routePaths)
-{
-    std::set<std::u16string> keep;
-    for (const QString &path : routePaths)
-        keep.insert(path.toStdU16String());
-    std::lock_guard lock(m_mutex);
-    for (auto it = m_queues.begin(); it != m_queues.end();)
-        it = keep.count(it->first) ? std::next(it) : m_queues.erase(it);
 }
 
 }  // namespace kairos

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "backend/backendstate.h"
+#include "base/keptbyname.h"
 #include "backend/histogram.h"
 #include "config/config.h"
 
@@ -17,8 +18,6 @@
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
-#include <unordered_map>
 #include <vector>
 
 namespace kairos {
@@ -112,14 +111,19 @@ class RequestQueueRegistry
 {
 public:
     std::shared_ptr<RequestQueue> queueFor(const QString &routePath, const QueueSettings &settings,
-                                           const std::vector<std::shared_ptr<BackendState>> &backends);
+                                           const std::vector<std::shared_ptr<BackendState>> &backends)
+    {
+        return m_queues.obtain(
+            routePath,
+            [&](const RequestQueue &kept) { return kept.settings() == settings && kept.backends() == backends; },
+            [&] { return std::make_shared<RequestQueue>(settings, backends); });
+    }
     // Forgets the queues of routes not in `routePaths` (after a config change); requests waiting
     // in them keep them alive until they leave.
-    void retainOnly(const QStringList &routePaths);
+    void retainOnly(const QStringList &routePaths) { m_queues.retainOnly(routePaths); }
 
 private:
-    std::mutex m_mutex;
-    std::unordered_map<std::u16string, std::shared_ptr<RequestQueue>> m_queues;
+    KeptByName<RequestQueue> m_queues;
 };
 
 }  // namespace kairos

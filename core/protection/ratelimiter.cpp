@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <ctime>
-#include <set>
 
 namespace kairos {
 
@@ -152,25 +151,6 @@ size_t RateLimiter::trackedKeys() const
         total += shard.index.size();
     }
     return total;
-}
-
-std::shared_ptr<RateLimiter> RateLimiterRegistry::limiterFor(const QString &name, const RateLimitSettings &settings)
-{
-    std::lock_guard lock(m_mutex);
-    std::shared_ptr<RateLimiter> &limiter = m_limiters[name.toStdU16String()];
-    if (!limiter || limiter->settings() != settings)
-        limiter = std::make_shared<RateLimiter>(settings);
-    return limiter;
-}
-
-void RateLimiterRegistry::retainOnly(const QStringList &names)
-{
-    std::set<std::u16string> keep;
-    for (const QString &name : names)
-        keep.insert(name.toStdU16String());
-    std::lock_guard lock(m_mutex);
-    for (auto it = m_limiters.begin(); it != m_limiters.end();)
-        it = keep.count(it->first) ? std::next(it) : m_limiters.erase(it);
 }
 
 }  // namespace kairos

@@ -8,6 +8,7 @@
 // first of all).
 #pragma once
 
+#include "base/keptbyname.h"
 #include "config/config.h"
 
 #include <QByteArray>
@@ -17,7 +18,6 @@
 #include <atomic>
 #include <list>
 #include <memory>
-#include <mutex>
 #include <unordered_map>
 
 namespace kairos {
@@ -90,13 +90,17 @@ private:
 class RateLimiterRegistry
 {
 public:
-    std::shared_ptr<RateLimiter> limiterFor(const QString &name, const RateLimitSettings &settings);
+    std::shared_ptr<RateLimiter> limiterFor(const QString &name, const RateLimitSettings &settings)
+    {
+        return m_limiters.obtain(
+            name, [&](const RateLimiter &kept) { return kept.settings() == settings; },
+            [&] { return std::make_shared<RateLimiter>(settings); });
+    }
     // Forgets the limiters not named in `names` (after a config change).
-    void retainOnly(const QStringList &names);
+    void retainOnly(const QStringList &names) { m_limiters.retainOnly(names); }
 
 private:
-    std::mutex m_mutex;
-    std::unordered_map<std::u16string, std::shared_ptr<RateLimiter>> m_limiters;
+    KeptByName<RateLimiter> m_limiters;
 };
 
 }  // namespace kairos
