@@ -1,122 +1,251 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="es">
 <context>
     <name>kairos::BackendsModel</name>
     <message>
-        <location filename="../gui/backendsmodel.cpp" line="59" />
+        <location filename="../gui/backendsmodel.cpp" line="+55"/>
+        <source>Rate limit %1 per %2 key (%3): %4 key(s) tracked</source>
+        <translation>Límite de tasa %1 por clave %2 (%3): %4 clave(s) registradas</translation>
+    </message>
+    <message>
+        <location line="+15"/>
         <source>not checked</source>
         <translation>sin comprobar</translation>
     </message>
     <message>
-        <location filename="../gui/backendsmodel.cpp" line="60" />
+        <location line="+1"/>
         <source>up</source>
         <translation>activo</translation>
     </message>
     <message>
-        <location filename="../gui/backendsmodel.cpp" line="60" />
+        <location line="+0"/>
         <source>down</source>
         <translation>caído</translation>
     </message>
     <message>
-        <location filename="../gui/backendsmodel.cpp" line="78" />
+        <location line="+5"/>
+        <source>ejected, %1 s left</source>
+        <translation>expulsado, quedan %1 s</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>in (ejected %n time(s))</source>
+        <translation>
+            <numerusform>dentro (expulsado %n vez)</numerusform>
+            <numerusform>dentro (expulsado %n veces)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>in</source>
+        <translation>dentro</translation>
+    </message>
+    <message>
+        <location line="+29"/>
         <source>Backend</source>
         <translation>Backend</translation>
     </message>
     <message>
-        <location filename="../gui/backendsmodel.cpp" line="79" />
+        <location line="+1"/>
         <source>Routes</source>
         <translation>Rutas</translation>
     </message>
     <message>
-        <location filename="../gui/backendsmodel.cpp" line="80" />
+        <location line="+1"/>
         <source>Health</source>
         <translation>Salud</translation>
     </message>
     <message>
-        <location filename="../gui/backendsmodel.cpp" line="81" />
+        <location line="+1"/>
         <source>Circuit</source>
         <translation>Circuito</translation>
     </message>
     <message>
-        <location filename="../gui/backendsmodel.cpp" line="82" />
+        <location line="+1"/>
+        <source>Outlier</source>
+        <translation>Atípico</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Slow start</source>
+        <translation>Arranque lento</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Active</source>
         <translation>Activas</translation>
     </message>
     <message>
-        <location filename="../gui/backendsmodel.cpp" line="83" />
+        <location line="+1"/>
+        <source>Queued</source>
+        <translation>En cola</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Requests</source>
         <translation>Peticiones</translation>
     </message>
     <message>
-        <location filename="../gui/backendsmodel.cpp" line="84" />
+        <location line="+1"/>
         <source>Errors</source>
         <translation>Errores</translation>
     </message>
     <message>
-        <location filename="../gui/backendsmodel.cpp" line="85" />
+        <location line="+1"/>
         <source>p50</source>
         <translation>p50</translation>
     </message>
     <message>
-        <location filename="../gui/backendsmodel.cpp" line="86" />
+        <location line="+1"/>
         <source>p99</source>
         <translation>p99</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Limited</source>
+        <translation>Limitadas</translation>
+    </message>
+</context>
+<context>
+    <name>kairos::ClusterView</name>
+    <message>
+        <location filename="../gui/clusterview.cpp" line="+41"/>
+        <source>Instance</source>
+        <translation>Instancia</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Address</source>
+        <translation>Dirección</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <location line="+2"/>
+        <source>Revision</source>
+        <translation>Revisión</translation>
+    </message>
+    <message>
+        <location line="-2"/>
+        <source>Version</source>
+        <translation>Versión</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Started</source>
+        <translation>Iniciada</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Refused documents</source>
+        <translation>Documentos rechazados</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Key</source>
+        <translation>Clave</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Why</source>
+        <translation>Motivo</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+14"/>
+        <source>Fleet: %n instance(s) · revision %1 · etcd %2</source>
+        <translation>
+            <numerusform>Flota: %n instancia · revisión %1 · etcd %2</numerusform>
+            <numerusform>Flota: %n instancias · revisión %1 · etcd %2</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>up</source>
+        <translation>activo</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>down</source>
+        <translation>caído</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>This instance: &lt;b&gt;%1&lt;/b&gt; · etcd %2 at %3, prefix %4 · serving revision %5</source>
+        <translation>Esta instancia: &lt;b&gt;%1&lt;/b&gt; · etcd %2 en %3, prefijo %4 · sirviendo la revisión %5</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&lt;span style=&apos;color:#2e7d32&apos;&gt;up&lt;/span&gt;</source>
+        <translation>&lt;span style=&apos;color:#2e7d32&apos;&gt;activo&lt;/span&gt;</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>&lt;span style=&apos;color:#b02020&apos;&gt;down&lt;/span&gt;</source>
+        <translation>&lt;span style=&apos;color:#b02020&apos;&gt;caído&lt;/span&gt;</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Serving the cached config from %1 until etcd answers.</source>
+        <translation>Sirviendo la configuración en caché de %1 hasta que etcd responda.</translation>
     </message>
 </context>
 <context>
     <name>kairos::ConfigEditor</name>
     <message>
-        <location filename="../gui/configeditor.cpp" line="54" />
+        <location filename="../gui/configeditor.cpp" line="+54"/>
         <source>Apply</source>
         <translation>Aplicar</translation>
     </message>
     <message>
-        <location filename="../gui/configeditor.cpp" line="59" />
+        <location line="+5"/>
         <source>Validate</source>
         <translation>Validar</translation>
     </message>
     <message>
-        <location filename="../gui/configeditor.cpp" line="60" />
+        <location line="+1"/>
         <source>Revert</source>
         <translation>Revertir</translation>
     </message>
     <message>
-        <location filename="../gui/configeditor.cpp" line="80" />
+        <location line="+20"/>
         <source>The running config changed; your edits are not applied (Revert shows it).</source>
         <translation>La configuración en marcha cambió; sus cambios no están aplicados (Revertir la muestra).</translation>
     </message>
     <message>
-        <location filename="../gui/configeditor.cpp" line="87" />
+        <location line="+7"/>
         <source>Running config, version %1</source>
         <translation>Configuración en marcha, versión %1</translation>
     </message>
     <message>
-        <location filename="../gui/configeditor.cpp" line="97" />
+        <location line="+10"/>
         <source>warning: %1</source>
         <translation>aviso: %1</translation>
     </message>
     <message>
-        <location filename="../gui/configeditor.cpp" line="98" />
+        <location line="+1"/>
         <source>Valid.</source>
         <translation>Válida.</translation>
     </message>
     <message numerus="yes">
-        <location filename="../gui/configeditor.cpp" line="98" />
+        <location line="+1"/>
         <source>%n problem(s); nothing applied.</source>
-        <translation><numerusform>%n problema; no se aplicó nada.</numerusform><numerusform>%n problemas; no se aplicó nada.</numerusform></translation>
+        <translation>
+            <numerusform>%n problema; no se aplicó nada.</numerusform>
+            <numerusform>%n problemas; no se aplicó nada.</numerusform>
+        </translation>
     </message>
     <message>
-        <location filename="../gui/configeditor.cpp" line="109" />
+        <location line="+12"/>
         <source>Not applied.</source>
         <translation>No aplicada.</translation>
     </message>
     <message>
-        <location filename="../gui/configeditor.cpp" line="110" />
+        <location line="+1"/>
         <source>The config was not applied: %1</source>
         <translation>La configuración no se aplicó: %1</translation>
     </message>
     <message>
-        <location filename="../gui/configeditor.cpp" line="114" />
+        <location line="+4"/>
         <source>Config applied (version %1).</source>
         <translation>Configuración aplicada (versión %1).</translation>
     </message>
@@ -124,345 +253,528 @@
 <context>
     <name>kairos::MainWindow</name>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="54" />
+        <location filename="../gui/mainwindow.cpp" line="+57"/>
         <source>Kairos Gateway</source>
         <translation>Kairos Gateway</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="64" />
+        <location line="+19"/>
         <source>Routes</source>
         <translation>Rutas</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="65" />
+        <location line="+1"/>
         <source>Backends</source>
         <translation>Backends</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="66" />
+        <location line="+1"/>
         <source>Metrics</source>
         <translation>Métricas</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="67" />
+        <location line="+1"/>
         <source>Traffic</source>
         <translation>Tráfico</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="68" />
+        <location line="+1"/>
         <source>Config</source>
         <translation>Configuración</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="77" />
+        <location line="+9"/>
         <source>Click to copy the URL</source>
         <translation>Haga clic para copiar la URL</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="80" />
+        <location line="+3"/>
         <source>Copied %1</source>
         <translation>Copiado %1</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="105" />
+        <location line="+29"/>
         <source>A config change from %1 was rejected; the gateway keeps running the last good config:
 %2</source>
         <translation>Se rechazó un cambio de configuración desde %1; el gateway sigue con la última configuración válida:
 %2</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="143" />
+        <location line="+37"/>
         <source>Filter routes</source>
         <translation>Filtrar rutas</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="151" />
+        <location line="+8"/>
         <source>Add</source>
         <translation>Añadir</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="152" />
+        <location line="+1"/>
         <source>Edit</source>
         <translation>Editar</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="153" />
+        <location line="+1"/>
         <source>Duplicate</source>
         <translation>Duplicar</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="154" />
+        <location line="+1"/>
         <source>Delete</source>
         <translation>Eliminar</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="170" />
+        <location line="+16"/>
         <source>Delete route</source>
         <translation>Eliminar ruta</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="170" />
+        <location line="+0"/>
         <source>Delete the route %1?</source>
         <translation>¿Eliminar la ruta %1?</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="179" />
+        <location line="+10"/>
         <source>The route was not deleted: %1</source>
         <translation>La ruta no se eliminó: %1</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="233" />
+        <location line="+54"/>
         <source>Config version %1 applied (from %2).</source>
         <translation>Versión %1 de la configuración aplicada (desde %2).</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="246" />
+        <location line="+14"/>
         <source>%1 req/s</source>
         <translation>%1 pet/s</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="253" />
+        <location line="+11"/>
+        <source>Cluster</source>
+        <translation>Clúster</translation>
+    </message>
+    <message>
+        <location line="+14"/>
         <source>not listening</source>
         <translation>sin escuchar</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="254" />
+        <location line="+1"/>
         <source>● running</source>
         <translation>● en marcha</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="254" />
+        <location line="+0"/>
         <source>● stopped</source>
         <translation>● detenido</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="256" />
+        <location line="+2"/>
         <source>Stop</source>
         <translation>Detener</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="256" />
+        <location line="+0"/>
         <source>Start</source>
         <translation>Iniciar</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="257" />
+        <location line="+1"/>
         <source>Config: %1</source>
         <translation>Configuración: %1</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="258" />
+        <location line="+1"/>
         <source>version %1</source>
         <translation>versión %1</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="260" />
+        <location line="+3"/>
         <source>Kairos: running on %1</source>
         <translation>Kairos: en marcha en %1</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="260" />
+        <location line="+0"/>
         <source>Kairos: stopped</source>
         <translation>Kairos: detenido</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="288" />
+        <location line="+28"/>
         <source>Show</source>
         <translation>Mostrar</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="289" />
+        <location line="+4"/>
         <source>Start / Stop</source>
         <translation>Iniciar / Detener</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="290" />
+        <location line="+1"/>
         <source>Quit</source>
         <translation>Salir</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="304" />
+        <location line="+17"/>
         <source>Kairos keeps running</source>
         <translation>Kairos sigue en marcha</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="304" />
-        <source>The gateway is still proxying. Quit from this icon's menu.</source>
+        <location line="+1"/>
+        <source>The gateway is still proxying. Quit from this icon&apos;s menu.</source>
         <translation>El gateway sigue haciendo de proxy. Salga desde el menú de este icono.</translation>
     </message>
 </context>
 <context>
     <name>kairos::MetricsView</name>
     <message>
-        <location filename="../gui/metricsview.cpp" line="31" />
+        <location filename="../gui/metricsview.cpp" line="+31"/>
         <source>Whole gateway</source>
         <translation>Todo el gateway</translation>
     </message>
     <message>
-        <location filename="../gui/metricsview.cpp" line="34" />
+        <location line="+3"/>
         <source>Show</source>
         <translation>Mostrar</translation>
     </message>
     <message>
-        <location filename="../gui/metricsview.cpp" line="59" />
+        <location line="+26"/>
         <source>p50</source>
         <translation>p50</translation>
     </message>
     <message>
-        <location filename="../gui/metricsview.cpp" line="60" />
+        <location line="+1"/>
         <source>p99</source>
         <translation>p99</translation>
     </message>
     <message>
-        <location filename="../gui/metricsview.cpp" line="63" />
+        <location line="+3"/>
         <source>Requests per second</source>
         <translation>Peticiones por segundo</translation>
     </message>
     <message>
-        <location filename="../gui/metricsview.cpp" line="63" />
+        <location line="+0"/>
         <source>req/s</source>
         <translation>pet/s</translation>
     </message>
     <message>
-        <location filename="../gui/metricsview.cpp" line="64" />
+        <location line="+1"/>
         <source>Error rate (5xx)</source>
         <translation>Tasa de errores (5xx)</translation>
     </message>
     <message>
-        <location filename="../gui/metricsview.cpp" line="65" />
+        <location line="+1"/>
         <source>Latency</source>
         <translation>Latencia</translation>
     </message>
     <message>
-        <location filename="../gui/metricsview.cpp" line="65" />
+        <location line="+0"/>
         <source>ms</source>
         <translation>ms</translation>
     </message>
 </context>
 <context>
+    <name>kairos::ProtectionEditor</name>
+    <message>
+        <location filename="../gui/protectioneditor.cpp" line="+12"/>
+        <source>Protection</source>
+        <translation>Protección</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Top-level rate_limit</source>
+        <translation>rate_limit general</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Own limit</source>
+        <translation>Límite propio</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No limit on this route</source>
+        <translation>Sin límite en esta ruta</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source> req/s</source>
+        <translation> pet/s</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>a second&apos;s worth</source>
+        <translation>lo de un segundo</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>client address (client_ip)</source>
+        <translation>dirección del cliente (client_ip)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the whole route (route)</source>
+        <translation>la ruta entera (route)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a request field (header:NAME)</source>
+        <translation>un campo de la petición (header:NOMBRE)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a verified JWT claim (jwt:CLAIM)</source>
+        <translation>un claim JWT verificado (jwt:CLAIM)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>x-api-key, sub, ...</source>
+        <translation>x-api-key, sub, ...</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Top-level queue</source>
+        <translation>Cola general</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Own queue</source>
+        <translation>Cola propia</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>No queue on this route</source>
+        <translation>Sin cola en esta ruta</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Top-level outlier_detection</source>
+        <translation>outlier_detection general</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Own settings</source>
+        <translation>Ajustes propios</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Off on this route</source>
+        <translation>Desactivada en esta ruta</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>top level&apos;s</source>
+        <translation>el general</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Rate limit</source>
+        <translation>Límite de tasa</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rate</source>
+        <translation>Tasa</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Burst</source>
+        <translation>Ráfaga</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Key</source>
+        <translation>Clave</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Field or claim</source>
+        <translation>Campo o claim</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Scope</source>
+        <translation>Alcance</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Request queue</source>
+        <translation>Cola de peticiones</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Queue size</source>
+        <translation>Tamaño de la cola</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Queue timeout</source>
+        <translation>Espera máxima en cola</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Outlier detection</source>
+        <translation>Detección de atípicos</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Consecutive 5xx</source>
+        <translation>5xx consecutivos</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Max ejected</source>
+        <translation>Máximo expulsado</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Slow start</source>
+        <translation>Arranque lento</translation>
+    </message>
+</context>
+<context>
     <name>kairos::RouteEditor</name>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="40" />
+        <location filename="../gui/routeeditor.cpp" line="+45"/>
         <source>Requires a JWT (auth_required)</source>
         <translation>Requiere un JWT (auth_required)</translation>
     </message>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="43" />
+        <location line="+3"/>
         <source>Retry</source>
         <translation>Reintentos</translation>
     </message>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="52" />
+        <location line="+10"/>
         <source>Add route</source>
         <translation>Añadir ruta</translation>
     </message>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="52" />
+        <location line="+0"/>
         <source>Edit route %1</source>
         <translation>Editar la ruta %1</translation>
     </message>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="56" />
+        <location line="+4"/>
         <source>External path</source>
         <translation>Ruta externa</translation>
     </message>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="57" />
+        <location line="+1"/>
         <source>Internal path</source>
         <translation>Ruta interna</translation>
     </message>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="70" />
+        <location line="+13"/>
         <source>other methods, comma separated</source>
         <translation>otros métodos, separados por comas</translation>
     </message>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="72" />
+        <location line="+2"/>
         <source>Methods</source>
         <translation>Métodos</translation>
     </message>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="78" />
+        <location line="+6"/>
         <source>Load balancing</source>
         <translation>Balanceo de carga</translation>
     </message>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="80" />
+        <location line="+2"/>
         <source>Host</source>
         <translation>Host</translation>
     </message>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="80" />
+        <location line="+0"/>
         <source>Port</source>
         <translation>Puerto</translation>
     </message>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="80" />
+        <location line="+0"/>
         <source>Weight</source>
         <translation>Peso</translation>
     </message>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="80" />
+        <location line="+0"/>
         <source>Health check path</source>
         <translation>Ruta de comprobación</translation>
     </message>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="85" />
+        <location line="+1"/>
+        <source>Rate limit (req/s)</source>
+        <translation>Límite de tasa (pet/s)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Max connections</source>
+        <translation>Conexiones máximas</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The backend&apos;s own limit, shared by every route listing it; empty: none. Requests it refuses go to another backend of the route.</source>
+        <translation>El límite propio del backend, compartido por todas las rutas que lo incluyen; vacío: ninguno. Las peticiones que rechaza van a otro backend de la ruta.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Requests in flight to the backend at once (0: no limit); past it, requests wait in the route&apos;s queue.</source>
+        <translation>Peticiones en curso al backend a la vez (0: sin límite); por encima, las peticiones esperan en la cola de la ruta.</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>Add backend</source>
         <translation>Añadir backend</translation>
     </message>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="86" />
+        <location line="+1"/>
         <source>Remove backend</source>
         <translation>Quitar backend</translation>
     </message>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="105" />
+        <location line="+19"/>
         <source>Backends</source>
         <translation>Backends</translation>
     </message>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="126" />
+        <location line="+21"/>
         <source>Max attempts</source>
         <translation>Intentos máximos</translation>
     </message>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="127" />
+        <location line="+1"/>
         <source>Initial backoff</source>
         <translation>Espera inicial</translation>
     </message>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="128" />
+        <location line="+1"/>
         <source>Max backoff</source>
         <translation>Espera máxima</translation>
     </message>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="129" />
+        <location line="+1"/>
         <source>Backoff multiplier</source>
         <translation>Multiplicador de espera</translation>
     </message>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="130" />
+        <location line="+1"/>
         <source>Retryable status codes</source>
         <translation>Códigos de estado reintentables</translation>
     </message>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="140" />
+        <location line="+14"/>
         <source>Problems</source>
         <translation>Problemas</translation>
     </message>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="249" />
+        <location line="+132"/>
         <source>No problems: Apply changes the running gateway.</source>
         <translation>Sin problemas: Aplicar cambia el gateway en marcha.</translation>
     </message>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="271" />
+        <location line="+23"/>
         <source>Route not applied</source>
         <translation>Ruta no aplicada</translation>
     </message>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="271" />
+        <location line="+0"/>
         <source>Nothing was changed:
 %1</source>
         <translation>No se cambió nada:
@@ -472,67 +784,70 @@
 <context>
     <name>kairos::RoutesModel</name>
     <message>
-        <location filename="../gui/routesmodel.cpp" line="29" />
+        <location filename="../gui/routesmodel.cpp" line="+29"/>
         <source>%1/%2 up</source>
         <translation>%1/%2 activos</translation>
     </message>
     <message>
-        <location filename="../gui/routesmodel.cpp" line="59" />
+        <location line="+30"/>
         <source>JWT</source>
         <translation>JWT</translation>
     </message>
     <message>
-        <location filename="../gui/routesmodel.cpp" line="59" />
+        <location line="+0"/>
         <source>none</source>
         <translation>ninguna</translation>
     </message>
     <message numerus="yes">
-        <location filename="../gui/routesmodel.cpp" line="61" />
+        <location line="+1"/>
         <source>%n attempt(s)</source>
-        <translation><numerusform>%n intento</numerusform><numerusform>%n intentos</numerusform></translation>
+        <translation>
+            <numerusform>%n intento</numerusform>
+            <numerusform>%n intentos</numerusform>
+        </translation>
     </message>
     <message>
-        <location filename="../gui/routesmodel.cpp" line="61" />
+        <location line="+0"/>
         <source>off</source>
         <translation>no</translation>
     </message>
     <message>
-        <location filename="../gui/routesmodel.cpp" line="71" />
+        <location line="+10"/>
         <source>External path</source>
         <translation>Ruta externa</translation>
     </message>
     <message>
-        <location filename="../gui/routesmodel.cpp" line="72" />
+        <location line="+1"/>
         <source>Methods</source>
         <translation>Métodos</translation>
     </message>
     <message>
-        <location filename="../gui/routesmodel.cpp" line="73" />
+        <location line="+1"/>
         <source>Internal path</source>
         <translation>Ruta interna</translation>
     </message>
     <message>
-        <location filename="../gui/routesmodel.cpp" line="74" />
+        <location line="+1"/>
         <source>Strategy</source>
         <translation>Estrategia</translation>
     </message>
     <message>
-        <location filename="../gui/routesmodel.cpp" line="75" />
+        <location line="+1"/>
         <source>Backends</source>
         <translation>Backends</translation>
     </message>
     <message>
-        <location filename="../gui/routesmodel.cpp" line="76" />
+        <location line="+1"/>
         <source>Health</source>
         <translation>Salud</translation>
     </message>
     <message>
-        <location filename="../gui/routesmodel.cpp" line="77" />
+        <location line="+1"/>
         <source>Auth</source>
         <translation>Autenticación</translation>
     </message>
     <message>
-        <location filename="../gui/routesmodel.cpp" line="78" />
+        <location line="+1"/>
         <source>Retry</source>
         <translation>Reintentos</translation>
     </message>
@@ -540,72 +855,87 @@
 <context>
     <name>kairos::TrafficModel</name>
     <message>
-        <location filename="../gui/trafficview.cpp" line="61" />
+        <location filename="../gui/trafficview.cpp" line="+46"/>
+        <source>queued %1 ms</source>
+        <translation>en cola %1 ms</translation>
+    </message>
+    <message>
+        <location line="+28"/>
         <source>Time</source>
         <translation>Hora</translation>
     </message>
     <message>
-        <location filename="../gui/trafficview.cpp" line="62" />
+        <location line="+1"/>
         <source>Method</source>
         <translation>Método</translation>
     </message>
     <message>
-        <location filename="../gui/trafficview.cpp" line="63" />
+        <location line="+1"/>
         <source>Path</source>
         <translation>Ruta</translation>
     </message>
     <message>
-        <location filename="../gui/trafficview.cpp" line="64" />
+        <location line="+1"/>
         <source>Route</source>
         <translation>Ruta</translation>
     </message>
     <message>
-        <location filename="../gui/trafficview.cpp" line="65" />
+        <location line="+1"/>
         <source>Backend</source>
         <translation>Backend</translation>
     </message>
     <message>
-        <location filename="../gui/trafficview.cpp" line="66" />
+        <location line="+1"/>
         <source>Status</source>
         <translation>Estado</translation>
     </message>
     <message>
-        <location filename="../gui/trafficview.cpp" line="67" />
+        <location line="+1"/>
         <source>Duration</source>
         <translation>Duración</translation>
     </message>
     <message>
-        <location filename="../gui/trafficview.cpp" line="68" />
+        <location line="+1"/>
         <source>Tries</source>
         <translation>Intentos</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Note</source>
+        <translation>Nota</translation>
     </message>
 </context>
 <context>
     <name>kairos::TrafficView</name>
     <message>
-        <location filename="../gui/trafficview.cpp" line="86" />
+        <location line="+18"/>
         <source>Select a request to see its headers.</source>
         <translation>Seleccione una petición para ver sus cabeceras.</translation>
     </message>
     <message>
-        <location filename="../gui/trafficview.cpp" line="119" />
+        <location line="+34"/>
         <source>Response</source>
         <translation>Respuesta</translation>
     </message>
     <message>
-        <location filename="../gui/trafficview.cpp" line="123" />
+        <location line="+4"/>
         <source>Backend</source>
         <translation>Backend</translation>
     </message>
     <message>
-        <location filename="../gui/trafficview.cpp" line="123" />
+        <location line="+0"/>
         <source>Tries</source>
         <translation>Intentos</translation>
     </message>
     <message>
-        <location filename="../gui/trafficview.cpp" line="125" />
+        <location line="+2"/>
         <source>Request id</source>
         <translation>Id. de petición</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Note</source>
+        <translation>Nota</translation>
     </message>
 </context>
 </TS>

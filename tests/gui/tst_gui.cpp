@@ -342,6 +342,8 @@ private slots:
         QTranslator translator;
         QVERIFY(translator.load(QLocale(QLocale::Spanish), "kairos", "_", ":/kairos/translations"));
         QCOMPARE(translator.translate("kairos::MainWindow", "Routes"), QStringLiteral("Rutas"));
+        QCOMPARE(translator.translate("kairos::ProtectionEditor", "Request queue"),
+                 QStringLiteral("Cola de peticiones"));
     }
 };
 
