@@ -339,13 +339,7 @@ private slots:
     void backendBackFromHealthChecksStartsSlow()
     {
         std::atomic<int> healthStatus{200};
-        ScriptedBackend checked([&healthStatus](QTcpSocket *socket, const QByteArray &received, int) {
-            if (!received.endsWith("\r\n\r\n"))
-                return;
-            const QByteArray status = received.contains("GET /health") ? QByteArray::number(healthStatus) : "200";
-            socket->write("HTTP/1.1 " + status + " X\r\nContent-Length: 7\r\nConnection: close\r\n\r\nchecked");
-            socket->disconnectFromHost();
-        });
+        ScriptedBackend checked(healthCheckedScript(healthStatus));
         EchoBackend other("other");
         QVERIFY(other.listen());
         QJsonObject checkedBackend = backendJson(checked.port());

@@ -177,4 +177,15 @@ Backend backendAt(const QString &host, int port)
     return backend;
 }
 
+ScriptedBackend::Script healthCheckedScript(const std::atomic<int> &healthStatus)
+{
+    return [&healthStatus](QTcpSocket *socket, const QByteArray &received, int) {
+        if (!received.endsWith("\r\n\r\n"))
+            return;
+        const QByteArray status = received.contains("GET /health") ? QByteArray::number(healthStatus.load()) : "200";
+        socket->write("HTTP/1.1 " + status + " X\r\nContent-Length: 7\r\nConnection: close\r\n\r\nchecked");
+        socket->disconnectFromHost();
+    };
+}
+
 }  // namespace kairos::test

@@ -11,6 +11,7 @@
 #include <QTcpServer>
 #include <QTcpSocket>
 
+#include <atomic>
 #include <functional>
 
 namespace kairos::test {
@@ -74,6 +75,10 @@ private:
     Script m_script;
     int m_connections = 0;
 };
+
+// A backend whose GET /health answers `healthStatus` (read at each check) and everything else
+// 200, one request per connection: for active health checks.
+ScriptedBackend::Script healthCheckedScript(const std::atomic<int> &healthStatus);
 
 // A gateway listening on an ephemeral port of 127.0.0.1, for the length of a test.
 struct RunningGateway {
