@@ -514,6 +514,31 @@ private slots:
         QCOMPARE(m_a->requestsServed(), 2);
     }
 
+    // key client_ip counts the client a trusted proxy forwards for, and only then: X-Forwarded-For
+    // from anyone else changes nothing, and behind a proxy the entries left of the one the proxy
+    // added (a client's own) do not either.
+    void clientIpLimitCannotBeDodgedWithForwardedFor()
+    {
+        const QJsonObject limit{{"requests_per_second", 0.01}, {"burst", 1}, {"key", "client_ip"}};
+        QJsonObject route = routeJson("/limited", "/", {backendJson(m_a->port())}, {"GET"});
+        route.insert("rate_limit", limit);
+        const auto status = [](quint16 port, const QByteArray &forwardedFor) {
+            return request(port, "GET", "/limited", {{"X-Forwarded-For", forwardedFor}}).status;
+        };
+        {
+            RunningGateway direct(makeConfig({route}));
+            QCOMPARE(status(direct.port(), "198.51.100.1"), 200);
+            QCOMPARE(status(direct.port(), "198.51.100.2"), 429);  // the peer's bucket, whatever it says
+        }
+        RunningGateway behindProxy(makeConfig({route}, {{"trusted_proxies", QJsonArray{"127.0.0.0/8"}}}));
+        QCOMPARE(status(behindProxy.port(), "198.51.100.1"), 200);
+        QCOMPARE(status(behindProxy.port(), "198.51.100.1"), 429);
+        QCOMPARE(status(behindProxy.port(), "203.0.113.9, 198.51.100.1"), 429);  // a spoofed entry before it
+        QCOMPARE(status(behindProxy.port(), "198.51.100.2"), 200);               // another client
+        QCOMPARE(status(behindProxy.port(), "not-an-address"), 200);             // unreadable: one shared bucket
+        QCOMPARE(status(behindProxy.port(), "also-not-one"), 429);
+    }
+
     void errorsAreJson_data()
     {
         QTest::addColumn<QByteArray>("requestBytes");
