@@ -51,7 +51,11 @@ ConfigEditor::ConfigEditor(ConfigStore &store, QWidget *parent)
       m_editor(new QPlainTextEdit),
       m_problems(new QListWidget),
       m_state(new QLabel),
-      m_apply(new QPushButton(tr("Apply")))
+      m_apply(new QPushButton(tr("Apply"))),
+      m_conflict(new QWidget),
+      m_conflictText(new QLabel),
+      m_overwrite(new QPushButton(tr("Overwrite with my edits"))),
+      m_discard(new QPushButton(tr("Discard my edits")))
 {
     m_editor->setFont(QFont(QStringLiteral("monospace")));
     m_editor->setLineWrapMode(QPlainTextEdit::NoWrap);
@@ -67,7 +71,17 @@ ConfigEditor::ConfigEditor(ConfigStore &store, QWidget *parent)
     buttons->addWidget(revert);
     buttons->addWidget(m_apply);
     m_problems->setMaximumHeight(120);
+    m_conflictText->setWordWrap(true);
+    auto *conflictLayout = new QHBoxLayout(m_conflict);
+    conflictLayout->setContentsMargins(0, 0, 0, 0);
+    conflictLayout->addWidget(m_conflictText, 1);
+    conflictLayout->addWidget(m_overwrite);
+    conflictLayout->addWidget(m_discard);
+    m_conflict->hide();
+    connect(m_overwrite, &QPushButton::clicked, this, [this] { applyOver(m_conflictEtag); });
+    connect(m_discard, &QPushButton::clicked, this, [this] { showRunningConfig(true); });
     auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_conflict);
     layout->addWidget(m_editor, 1);
     layout->addWidget(m_problems);
     layout->addLayout(buttons);
@@ -80,7 +94,11 @@ void ConfigEditor::showRunningConfig(bool force)
         m_state->setText(tr("The running config changed; your edits are not applied (Revert shows it)."));
         return;
     }
+    // The revision first: a change between the two reads then makes Apply stale, never blind.
+    m_baseEtag = m_store.etag();
     const ConfigSnapshot config = m_store.current();
+    m_base = config;
+    m_conflict->hide();
     m_editor->setPlainText(config ? QString::fromUtf8(configToBytes(*config)) : QString());
     m_editor->document()->setModified(false);
     m_problems->clear();
@@ -102,9 +120,19 @@ bool ConfigEditor::validate()
 
 void ConfigEditor::apply()
 {
+    applyOver(m_baseEtag);
+}
+
+void ConfigEditor::applyOver(const QString &etag)
+{
     if (!validate())
         return;
-    const ConfigStore::Change change = m_store.replaceJson(m_editor->toPlainText().toUtf8(), ConfigStore::Source::Gui);
+    const ConfigStore::Change change =
+        m_store.replaceJson(m_editor->toPlainText().toUtf8(), ConfigStore::Source::Gui, etag);
+    if (change.outcome == ConfigStore::Change::Stale) {
+        showConflict();
+        return;
+    }
     if (!change.applied()) {
         const QString why =
             change.outcome == ConfigStore::Change::Invalid ? change.load.errorSummary() : change.message;
@@ -114,6 +142,43 @@ void ConfigEditor::apply()
     }
     showRunningConfig(true);
     emit message(tr("Config applied (version %1).").arg(change.revision), false);
+}
+
+// What moved between the config the text came from and the running one, by route: what the
+// user would overwrite.
+void ConfigEditor::showConflict()
+{
+    m_conflictEtag = m_store.etag();  // first, as in showRunningConfig()
+    const ConfigSnapshot running = m_store.current();
+    QStringList added, removed, changed;
+    if (running && m_base) {
+        for (const Route &route : running->routes) {
+            const Route *before = m_base->findRoute(route.externalPath);
+            if (!before)
+                added.append(route.externalPath);
+            else if (routeToJson(*before) != routeToJson(route))
+                changed.append(route.externalPath);
+        }
+        for (const Route &route : m_base->routes) {
+            if (!running->findRoute(route.externalPath))
+                removed.append(route.externalPath);
+        }
+    }
+    QStringList parts;
+    if (!added.isEmpty())
+        parts.append(tr("routes added: %1").arg(added.join(QLatin1String(", "))));
+    if (!removed.isEmpty())
+        parts.append(tr("routes removed: %1").arg(removed.join(QLatin1String(", "))));
+    if (!changed.isEmpty())
+        parts.append(tr("routes changed: %1").arg(changed.join(QLatin1String(", "))));
+    if (parts.isEmpty())
+        parts.append(tr("settings outside the routes changed"));
+    m_conflictText->setText(tr("Not applied: the running config changed since you started editing "
+                               "(version %1 now; %2). Overwriting it with your text undoes that.")
+                                .arg(m_store.revision())
+                                .arg(parts.join(QLatin1String("; "))));
+    m_conflict->show();
+    m_state->setText(tr("Not applied."));
 }
 
 }  // namespace kairos

@@ -1,5 +1,8 @@
 // The config file's JSON with syntax highlighting: Validate lists every problem with its JSON
-// path, Apply goes through ConfigStore (validate, save, swap) like the API does.
+// path, Apply goes through ConfigStore (validate, save, swap) like the API does, with the
+// revision the text was based on as If-Match: when the running config moved meanwhile (an API
+// call, the file, another console, the fleet), nothing is applied until the user has seen what
+// changed and chosen to overwrite it or to drop the edits.
 #pragma once
 
 #include "config/configstore.h"
@@ -25,6 +28,11 @@ public:
     QPlainTextEdit *editor() const { return m_editor; }
     QPushButton *applyButton() const { return m_apply; }
     QListWidget *problems() const { return m_problems; }
+    // Shown when Apply found the running config moved since the text was loaded.
+    QWidget *conflictBar() const { return m_conflict; }
+    QLabel *conflictText() const { return m_conflictText; }
+    QPushButton *overwriteButton() const { return m_overwrite; }
+    QPushButton *discardButton() const { return m_discard; }
 
 signals:
     void message(const QString &text, bool error);
@@ -32,12 +40,21 @@ signals:
 private:
     bool validate();
     void apply();
+    void applyOver(const QString &etag);
+    void showConflict();
 
     ConfigStore &m_store;
     QPlainTextEdit *m_editor;
     QListWidget *m_problems;
     QLabel *m_state;
     QPushButton *m_apply;
+    ConfigSnapshot m_base;  // the config the text was loaded from
+    QString m_baseEtag;     // its revision, as If-Match
+    QWidget *m_conflict;
+    QLabel *m_conflictText;
+    QPushButton *m_overwrite;
+    QPushButton *m_discard;
+    QString m_conflictEtag;  // the running revision the user was shown, which Overwrite replaces
 };
 
 }  // namespace kairos

@@ -197,6 +197,16 @@
         <translation>Aplicar</translation>
     </message>
     <message>
+        <location line="+3"/>
+        <source>Overwrite with my edits</source>
+        <translation>Sobrescribir con mis cambios</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Discard my edits</source>
+        <translation>Descartar mis cambios</translation>
+    </message>
+    <message>
         <location line="+5"/>
         <source>Validate</source>
         <translation>Validar</translation>
@@ -207,12 +217,12 @@
         <translation>Revertir</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+30"/>
         <source>The running config changed; your edits are not applied (Revert shows it).</source>
         <translation>La configuración en marcha cambió; sus cambios no están aplicados (Revertir la muestra).</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+11"/>
         <source>Running config, version %1</source>
         <translation>Configuración en marcha, versión %1</translation>
     </message>
@@ -235,12 +245,13 @@
         </translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+22"/>
+        <location line="+42"/>
         <source>Not applied.</source>
         <translation>No aplicada.</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-41"/>
         <source>The config was not applied: %1</source>
         <translation>La configuración no se aplicó: %1</translation>
     </message>
@@ -248,6 +259,31 @@
         <location line="+4"/>
         <source>Config applied (version %1).</source>
         <translation>Configuración aplicada (versión %1).</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>routes added: %1</source>
+        <translation>rutas añadidas: %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>routes removed: %1</source>
+        <translation>rutas eliminadas: %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>routes changed: %1</source>
+        <translation>rutas cambiadas: %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>settings outside the routes changed</source>
+        <translation>cambiaron ajustes fuera de las rutas</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Not applied: the running config changed since you started editing (version %1 now; %2). Overwriting it with your text undoes that.</source>
+        <translation>No aplicado: la configuración en marcha cambió desde que empezó a editar (ahora versión %1; %2). Sobrescribirla con su texto deshace ese cambio.</translation>
     </message>
 </context>
 <context>

@@ -14,6 +14,7 @@
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QJsonDocument>
+#include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPlainTextEdit>
@@ -274,6 +275,47 @@ private slots:
         QTest::mouseClick(view->applyButton(), Qt::LeftButton);
         QCOMPARE(m_service->configStore().revision(), revision + 1);
         QCOMPARE(request(port(), "GET", "/api/edited").status, 200);
+    }
+
+    // An edit made in the Config view while the API changed the running config is not applied
+    // over that change without the user seeing it and choosing.
+    void configViewDoesNotOverwriteAChangeMadeMeanwhile()
+    {
+        ConfigEditor *view = m_window->configEditor();
+        view->showRunningConfig(true);
+        QString text = view->editor()->toPlainText();
+        text.replace(QStringLiteral("\"/users\""), QStringLiteral("\"/people\""));
+        view->editor()->setPlainText(text);
+        view->editor()->document()->setModified(true);  // as typing leaves it
+        QJsonObject orders = routeJson("/api/orders", "/orders", {backendJson(m_backend->port())}, {"GET"});
+        QCOMPARE(jsonRequest(port(), "POST", "/api/routes", orders).status, 201);
+        const quint64 revision = m_service->configStore().revision();
+
+        QTest::mouseClick(view->applyButton(), Qt::LeftButton);
+        QCOMPARE(m_service->configStore().revision(), revision);  // nothing applied
+        QVERIFY(m_service->configStore().current()->findRoute("/api/orders"));
+        QVERIFY(!view->conflictBar()->isHidden());
+        QVERIFY2(view->conflictText()->text().contains(QStringLiteral("routes added: /api/orders")),
+                 qPrintable(view->conflictText()->text()));
+
+        // Overwrite: the user's text, as seen; the API's route goes, by the user's choice.
+        QTest::mouseClick(view->overwriteButton(), Qt::LeftButton);
+        QCOMPARE(m_service->configStore().revision(), revision + 1);
+        QVERIFY(!m_service->configStore().current()->findRoute("/api/orders"));
+        QCOMPARE(m_service->configStore().current()->findRoute("/api/users")->internalPath, QStringLiteral("/people"));
+        QVERIFY(view->conflictBar()->isHidden());
+
+        // Discard: the running config comes back into the view, the other change kept.
+        text = view->editor()->toPlainText();
+        view->editor()->setPlainText(text.replace(QStringLiteral("\"/people\""), QStringLiteral("\"/staff\"")));
+        view->editor()->document()->setModified(true);
+        QCOMPARE(jsonRequest(port(), "POST", "/api/routes", orders).status, 201);
+        QTest::mouseClick(view->applyButton(), Qt::LeftButton);
+        QVERIFY(!view->conflictBar()->isHidden());
+        QTest::mouseClick(view->discardButton(), Qt::LeftButton);
+        QVERIFY(view->conflictBar()->isHidden());
+        QVERIFY(view->editor()->toPlainText().contains(QStringLiteral("/api/orders")));
+        QCOMPARE(m_service->configStore().current()->findRoute("/api/users")->internalPath, QStringLiteral("/people"));
     }
 
     void trafficShowsRequestsWithHeaders()
