@@ -28,6 +28,8 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QTimer>
+
+#include <algorithm>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -38,6 +40,7 @@ MainWindow::MainWindow(GatewayService &service, QWidget *parent)
       m_service(service),
       m_tabs(new QTabWidget),
       m_banner(new QLabel),
+      m_note(nullptr),
       m_routes(new RoutesModel(this)),
       m_routesFilter(new QSortFilterProxyModel(this)),
       m_routesView(new QTableView),
@@ -84,6 +87,12 @@ MainWindow::MainWindow(GatewayService &service, QWidget *parent)
     layout->addWidget(m_banner);
     layout->addWidget(m_tabs);
     setCentralWidget(central);
+    m_note = new QLabel(central);  // over the views, not in the layout
+    m_note->setStyleSheet(QStringLiteral("background:#e3f1e4;color:#1b5e20;padding:8px;border-radius:4px;"
+                                         "border:1px solid #a5d6a7;"));
+    m_note->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_note->setWordWrap(true);
+    m_note->hide();
 
     m_listenLabel->setTextFormat(Qt::RichText);
     m_listenLabel->setToolTip(tr("Click to copy the URL"));
@@ -306,12 +315,18 @@ void MainWindow::showError(const QString &message)
 
 void MainWindow::showInfo(const QString &message)
 {
-    m_banner->setStyleSheet(QStringLiteral("background:#e3f1e4;color:#1b5e20;padding:8px;border-radius:4px;"));
-    m_banner->setText(message);
-    m_banner->show();
-    QTimer::singleShot(6000, m_banner, [this, message] {
-        if (m_banner->text() == message)
-            m_banner->hide();
+    m_note->setText(message);
+    QWidget *area = m_note->parentWidget();
+    // On one line when it fits (a word-wrapped label's size hint is narrower than its text).
+    const int textWidth = m_note->fontMetrics().horizontalAdvance(message) + 40;  // padding, border, margins
+    const int width = std::min({textWidth, 480, area->width() - 24});
+    const int height = m_note->heightForWidth(width);
+    m_note->setGeometry(area->width() - width - 16, area->height() - height - 16, width, height);
+    m_note->raise();
+    m_note->show();
+    QTimer::singleShot(6000, m_note, [this, message] {
+        if (m_note->text() == message)
+            m_note->hide();
     });
 }
 

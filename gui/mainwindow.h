@@ -33,7 +33,11 @@ public:
     ~MainWindow() override;
 
     void showError(const QString &message);
+    // A passing note ("Config applied"): shown over the bottom right of the views for a few seconds,
+    // outside the layout, so that nothing moves under the pointer when it comes and goes.
     void showInfo(const QString &message);
+    QLabel *infoNote() const { return m_note; }
+    QTabWidget *tabs() const { return m_tabs; }
     // Renders every view to "<base>-<view>.png" next to `path`; false if one could not be saved.
     bool saveScreenshots(const QString &path);
 
@@ -58,7 +62,8 @@ private:
 
     GatewayService &m_service;
     QTabWidget *m_tabs;
-    QLabel *m_banner;
+    QLabel *m_banner;  // errors: they stay until the next message
+    QLabel *m_note;    // showInfo()
     RoutesModel *m_routes;
     QSortFilterProxyModel *m_routesFilter;
     QTableView *m_routesView;

@@ -318,6 +318,19 @@ private slots:
         QCOMPARE(m_service->configStore().current()->findRoute("/api/users")->internalPath, QStringLiteral("/people"));
     }
 
+    // "Config applied" comes and goes over the views: the tabs stay where the pointer aims.
+    void infoNoteDoesNotMoveTheTabs()
+    {
+        m_window->show();
+        QApplication::processEvents();
+        const QPoint before = m_window->tabs()->mapTo(m_window, QPoint(0, 0));
+        m_window->showInfo(QStringLiteral("Config applied (version 7)."));
+        QApplication::processEvents();
+        QVERIFY(m_window->infoNote()->isVisible());
+        QCOMPARE(m_window->tabs()->mapTo(m_window, QPoint(0, 0)), before);
+        QVERIFY(m_window->tabs()->geometry().contains(m_window->infoNote()->geometry()));  // over the views
+    }
+
     void trafficShowsRequestsWithHeaders()
     {
         QCOMPARE(request(port(), "GET", "/api/users", {{"X-Trace", "abc"}}).status, 200);
