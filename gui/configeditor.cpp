@@ -1,5 +1,6 @@
 #include "configeditor.h"
 
+#include "config/configmerge.h"
 #include "config/configwriter.h"
 
 #include <QHBoxLayout>
@@ -55,6 +56,7 @@ ConfigEditor::ConfigEditor(ConfigStore &store, QWidget *parent)
       m_conflict(new QWidget),
       m_conflictText(new QLabel),
       m_overwrite(new QPushButton(tr("Overwrite with my edits"))),
+      m_merge(new QPushButton(tr("Merge my edits"))),
       m_discard(new QPushButton(tr("Discard my edits")))
 {
     m_editor->setFont(QFont(QStringLiteral("monospace")));
@@ -75,10 +77,12 @@ ConfigEditor::ConfigEditor(ConfigStore &store, QWidget *parent)
     auto *conflictLayout = new QHBoxLayout(m_conflict);
     conflictLayout->setContentsMargins(0, 0, 0, 0);
     conflictLayout->addWidget(m_conflictText, 1);
+    conflictLayout->addWidget(m_merge);
     conflictLayout->addWidget(m_overwrite);
     conflictLayout->addWidget(m_discard);
     m_conflict->hide();
     connect(m_overwrite, &QPushButton::clicked, this, [this] { applyOver(m_conflictEtag); });
+    connect(m_merge, &QPushButton::clicked, this, &ConfigEditor::applyMerged);
     connect(m_discard, &QPushButton::clicked, this, [this] { showRunningConfig(true); });
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_conflict);
@@ -173,12 +177,56 @@ void ConfigEditor::showConflict()
         parts.append(tr("routes changed: %1").arg(changed.join(QLatin1String(", "))));
     if (parts.isEmpty())
         parts.append(tr("settings outside the routes changed"));
+    QString mergeText;
+    const QStringList conflicts = mergeConflicts(running);
+    m_merge->setEnabled(conflicts.isEmpty());
+    if (conflicts.isEmpty())
+        mergeText = tr("Merge applies your edits onto it and keeps that change.");
+    else
+        mergeText = tr("Your edits and that change both touch %1: merging is not possible.")
+                        .arg(conflicts.join(QLatin1String(", ")));
     m_conflictText->setText(tr("Not applied: the running config changed since you started editing "
-                               "(version %1 now; %2). Overwriting it with your text undoes that.")
+                               "(version %1 now; %2). Overwriting it with your text undoes that. %3")
                                 .arg(m_store.revision())
-                                .arg(parts.join(QLatin1String("; "))));
+                                .arg(parts.join(QLatin1String("; ")), mergeText));
     m_conflict->show();
     m_state->setText(tr("Not applied."));
+}
+
+// What keeps the edits from merging onto `running`: the routes and sections both sides changed,
+// or the merged config's first problem.
+QStringList ConfigEditor::mergeConflicts(const ConfigSnapshot &running)
+{
+    m_merged.reset();
+    const ConfigLoadResult mine = loadConfig(m_editor->toPlainText().toUtf8());
+    if (!running || !m_base || !mine.ok())
+        return {tr("the whole config")};
+    const ConfigMerge merge = mergeConfigs(*m_base, *mine.config, *running);
+    if (!merge.conflicts.isEmpty())
+        return merge.conflicts;
+    if (!merge.merged.ok())
+        return {tr("what the merged config would be (%1)").arg(merge.merged.errors.first().toString())};
+    m_merged = merge.merged.config;
+    return {};
+}
+
+void ConfigEditor::applyMerged()
+{
+    if (!m_merged)
+        return;
+    const ConfigStore::Change change = m_store.replace(*m_merged, ConfigStore::Source::Gui, m_conflictEtag);
+    if (change.outcome == ConfigStore::Change::Stale) {
+        showConflict();
+        return;
+    }
+    if (!change.applied()) {
+        const QString why =
+            change.outcome == ConfigStore::Change::Invalid ? change.load.errorSummary() : change.message;
+        emit message(tr("The merged config was not applied: %1").arg(why), true);
+        return;
+    }
+    showRunningConfig(true);
+    emit message(tr("Your edits were merged and applied (version %1).").arg(change.revision), false);
 }
 
 }  // namespace kairos

@@ -2,7 +2,8 @@
 // path, Apply goes through ConfigStore (validate, save, swap) like the API does, with the
 // revision the text was based on as If-Match: when the running config moved meanwhile (an API
 // call, the file, another console, the fleet), nothing is applied until the user has seen what
-// changed and chosen to overwrite it or to drop the edits.
+// changed and chosen to overwrite it, to merge the edits onto it (where they touch other routes
+// and sections than the change made meanwhile) or to drop the edits.
 #pragma once
 
 #include "config/configstore.h"
@@ -32,6 +33,7 @@ public:
     QWidget *conflictBar() const { return m_conflict; }
     QLabel *conflictText() const { return m_conflictText; }
     QPushButton *overwriteButton() const { return m_overwrite; }
+    QPushButton *mergeButton() const { return m_merge; }
     QPushButton *discardButton() const { return m_discard; }
 
 signals:
@@ -42,6 +44,8 @@ private:
     void apply();
     void applyOver(const QString &etag);
     void showConflict();
+    void applyMerged();
+    QStringList mergeConflicts(const ConfigSnapshot &running);
 
     ConfigStore &m_store;
     QPlainTextEdit *m_editor;
@@ -53,8 +57,10 @@ private:
     QWidget *m_conflict;
     QLabel *m_conflictText;
     QPushButton *m_overwrite;
+    QPushButton *m_merge;
     QPushButton *m_discard;
-    QString m_conflictEtag;  // the running revision the user was shown, which Overwrite replaces
+    ConfigSnapshot m_merged;  // the edits merged onto the running config, when they merge
+    QString m_conflictEtag;   // the running revision the user was shown, which Overwrite replaces
 };
 
 }  // namespace kairos

@@ -8,6 +8,7 @@
 #include "routesmodel.h"
 #include "trafficview.h"
 
+#include "config/configwriter.h"
 #include "fleet/fleetsync.h"
 #include "proxy/backendreport.h"
 
@@ -189,19 +190,15 @@ QWidget *MainWindow::makeRoutesTab()
         editor.exec();
     });
     connect(remove, &QToolButton::clicked, this, [this] {
-        const QString path = selectedRoute();
-        if (path.isEmpty()
-            || QMessageBox::question(this, tr("Delete route"), tr("Delete the route %1?").arg(path))
+        const ConfigSnapshot config = m_service.configStore().current();
+        const Route *route = config->findRoute(selectedRoute());
+        if (!route
+            || QMessageBox::question(this, tr("Delete route"), tr("Delete the route %1?").arg(route->externalPath))
                    != QMessageBox::Yes)
             return;
-        const ConfigStore::Change change = m_service.configStore().modify(
-            [&path](Config &config) -> std::optional<ConfigStore::Refusal> {
-                config.routes.removeIf([&](const Route &route) { return route.externalPath == path; });
-                return std::nullopt;
-            },
-            ConfigStore::Source::Gui);
-        if (!change.applied())
-            showError(tr("The route was not deleted: %1").arg(change.message + change.load.errorSummary()));
+        QString why;
+        if (!deleteRoute(*route, &why))
+            showError(tr("The route was not deleted: %1").arg(why));
     });
     auto *tools = new QHBoxLayout;
     for (QToolButton *tool : {add, edit, duplicate, remove})
@@ -213,6 +210,27 @@ QWidget *MainWindow::makeRoutesTab()
     layout->addLayout(tools);
     layout->addWidget(m_routesView);
     return tab;
+}
+
+bool MainWindow::deleteRoute(const Route &seen, QString *why)
+{
+    const QJsonObject seenJson = routeToJson(seen);
+    const ConfigStore::Change change = m_service.configStore().modify(
+        [&](Config &config) -> std::optional<ConfigStore::Refusal> {
+            const auto existing = std::find_if(config.routes.begin(), config.routes.end(), [&](const Route &route) {
+                return route.externalPath == seen.externalPath;
+            });
+            if (existing == config.routes.end())
+                return ConfigStore::Refusal{404, tr("it was removed meanwhile.")};
+            if (routeToJson(*existing) != seenJson)
+                return ConfigStore::Refusal{409, tr("it was changed meanwhile; look at it again before deleting it.")};
+            config.routes.erase(existing);
+            return std::nullopt;
+        },
+        ConfigStore::Source::Gui);
+    if (!change.applied())
+        *why = change.message + change.load.errorSummary();
+    return change.applied();
 }
 
 QString MainWindow::selectedRoute() const

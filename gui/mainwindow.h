@@ -47,7 +47,10 @@ public:
     ConfigEditor *configEditor() const { return m_configEditor; }
     TrafficView *trafficView() const { return m_traffic; }
     void openRouteEditor(const QString &externalPath);  // empty: a new route
-    void refresh();                                     // what the once-a-second timer does
+    // Deletes the route if it is still `seen` (as the user saw it when asking to delete it);
+    // returns false, changing nothing, when it changed or went meanwhile (`why` says which).
+    bool deleteRoute(const Route &seen, QString *why);
+    void refresh();  // what the once-a-second timer does
 
 protected:
     void closeEvent(QCloseEvent *event) override;

@@ -1,6 +1,7 @@
 #include "routeeditor.h"
 
 #include "config/configvalidator.h"
+#include "config/configwriter.h"
 #include "protectioneditor.h"
 
 #include <QCheckBox>
@@ -53,7 +54,10 @@ RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Rout
       m_statusCodes(new QLineEdit),
       m_protection(new ProtectionEditor(route)),
       m_problems(new QListWidget),
-      m_apply(nullptr)
+      m_apply(nullptr),
+      m_conflict(new QWidget),
+      m_conflictText(new QLabel),
+      m_overwrite(new QPushButton(tr("Overwrite with my version")))
 {
     setWindowTitle(original.isEmpty() ? tr("Add route") : tr("Edit route %1").arg(original));
     auto *form = new QFormLayout;
@@ -146,10 +150,22 @@ RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Rout
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Apply | QDialogButtonBox::Cancel);
     m_apply = buttons->button(QDialogButtonBox::Apply);
-    connect(m_apply, &QPushButton::clicked, this, &RouteEditor::apply);
+    connect(m_apply, &QPushButton::clicked, this, [this] { apply(); });
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
 
+    m_conflictText->setWordWrap(true);
+    auto *discard = new QPushButton(tr("Discard my edits"));
+    auto *conflictLayout = new QHBoxLayout(m_conflict);
+    conflictLayout->setContentsMargins(0, 0, 0, 0);
+    conflictLayout->addWidget(m_conflictText, 1);
+    conflictLayout->addWidget(m_overwrite);
+    conflictLayout->addWidget(discard);
+    m_conflict->hide();
+    connect(m_overwrite, &QPushButton::clicked, this, [this] { apply(true); });
+    connect(discard, &QPushButton::clicked, this, &QDialog::reject);
+
     auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_conflict);
     layout->addLayout(form);
     // Side by side: stacked, the two boxes left the backends table a row's height.
     auto *policies = new QHBoxLayout;
@@ -293,21 +309,35 @@ void RouteEditor::revalidate()
         m_apply->setEnabled(found.isEmpty());
 }
 
-void RouteEditor::apply()
+void RouteEditor::apply(bool overwrite)
 {
     const Route edited = route();
     const QString original = m_original;
+    const QJsonObject opened = routeToJson(m_base);
+    constexpr int kChangedMeanwhile = 409;
     const ConfigStore::Change change = m_store.modify(
         [&](Config &config) -> std::optional<ConfigStore::Refusal> {
             auto existing = std::find_if(config.routes.begin(), config.routes.end(),
                                          [&](const Route &candidate) { return candidate.externalPath == original; });
-            if (!original.isEmpty() && existing != config.routes.end())
+            const bool found = !original.isEmpty() && existing != config.routes.end();
+            if (!original.isEmpty() && !overwrite && (!found || routeToJson(*existing) != opened)) {
+                return ConfigStore::Refusal{kChangedMeanwhile,
+                                            found ? tr("The route %1 was changed since you opened it.").arg(original)
+                                                  : tr("The route %1 was removed since you opened it.").arg(original)};
+            }
+            if (found)
                 *existing = edited;
             else
                 config.routes.append(edited);
             return std::nullopt;
         },
         ConfigStore::Source::Gui);
+    if (change.outcome == ConfigStore::Change::Refused && change.refusalCode == kChangedMeanwhile) {
+        m_conflictText->setText(tr("Not applied: %1 Overwriting puts your version in its place and undoes that change.")
+                                    .arg(change.message));
+        m_conflict->show();
+        return;
+    }
     if (!change.applied()) {
         const QString details =
             change.outcome == ConfigStore::Change::Invalid ? change.load.errorSummary() : change.message;

@@ -1,6 +1,7 @@
 // Adds or edits one route: paths, methods as check boxes, auth, strategy, a backends table (with
 // each backend's own rate limit and max_connections), the retry policy and the route's protection (ProtectionEditor). The route is validated as part of the whole config on every edit; Apply is
-// enabled only when there is no problem, and goes through ConfigStore like every change.
+// enabled only when there is no problem, and goes through ConfigStore like every change. A route
+// changed by someone else while the editor was open is not overwritten without asking.
 #pragma once
 
 #include "config/configstore.h"
@@ -11,6 +12,7 @@ class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QGroupBox;
+class QLabel;
 class QLineEdit;
 class QListWidget;
 class QPushButton;
@@ -32,14 +34,21 @@ public:
     Route route() const;
     QStringList problems() const;
     QLineEdit *externalPathEdit() const { return m_externalPath; }
+    QLineEdit *internalPathEdit() const { return m_internalPath; }
     QPushButton *applyButton() const { return m_apply; }
     ProtectionEditor *protectionEditor() const { return m_protection; }
     QTableWidget *backendsTable() const { return m_backends; }
+    // Shown when Apply found the route changed or removed since the editor opened.
+    QWidget *conflictBar() const { return m_conflict; }
+    QLabel *conflictText() const { return m_conflictText; }
+    QPushButton *overwriteButton() const { return m_overwrite; }
 
 private:
     void addBackendRow(const Backend &backend);
     void revalidate();
-    void apply();
+    // Applies onto the running config. Unless `overwrite`, only when the route is still what the
+    // editor opened with: other routes may have changed meanwhile, this one may not.
+    void apply(bool overwrite = false);
     Config candidate(int *index) const;
 
     ConfigStore &m_store;
@@ -61,6 +70,9 @@ private:
     ProtectionEditor *m_protection;
     QListWidget *m_problems;
     QPushButton *m_apply;
+    QWidget *m_conflict;
+    QLabel *m_conflictText;
+    QPushButton *m_overwrite;
 };
 
 }  // namespace kairos

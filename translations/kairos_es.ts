@@ -192,7 +192,7 @@
 <context>
     <name>kairos::ConfigEditor</name>
     <message>
-        <location filename="../gui/configeditor.cpp" line="+54"/>
+        <location filename="../gui/configeditor.cpp" line="+55"/>
         <source>Apply</source>
         <translation>Aplicar</translation>
     </message>
@@ -200,6 +200,11 @@
         <location line="+3"/>
         <source>Overwrite with my edits</source>
         <translation>Sobrescribir con mis cambios</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Merge my edits</source>
+        <translation>Fusionar mis cambios</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -217,7 +222,7 @@
         <translation>Revertir</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+32"/>
         <source>The running config changed; your edits are not applied (Revert shows it).</source>
         <translation>La configuración en marcha cambió; sus cambios no están aplicados (Revertir la muestra).</translation>
     </message>
@@ -246,12 +251,12 @@
     </message>
     <message>
         <location line="+22"/>
-        <location line="+42"/>
+        <location line="+50"/>
         <source>Not applied.</source>
         <translation>No aplicada.</translation>
     </message>
     <message>
-        <location line="-41"/>
+        <location line="-49"/>
         <source>The config was not applied: %1</source>
         <translation>La configuración no se aplicó: %1</translation>
     </message>
@@ -281,15 +286,45 @@
         <translation>cambiaron ajustes fuera de las rutas</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Not applied: the running config changed since you started editing (version %1 now; %2). Overwriting it with your text undoes that.</source>
-        <translation>No aplicado: la configuración en marcha cambió desde que empezó a editar (ahora versión %1; %2). Sobrescribirla con su texto deshace ese cambio.</translation>
+        <location line="+5"/>
+        <source>Merge applies your edits onto it and keeps that change.</source>
+        <translation>Fusionar aplica sus cambios sobre ella y conserva ese cambio.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Your edits and that change both touch %1: merging is not possible.</source>
+        <translation>Sus cambios y ese cambio afectan ambos a %1: no es posible fusionarlos.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Not applied: the running config changed since you started editing (version %1 now; %2). Overwriting it with your text undoes that. %3</source>
+        <translation>No aplicado: la configuración en ejecución cambió desde que empezó a editar (ahora versión %1; %2). Sobrescribirla con su texto deshace ese cambio. %3</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>the whole config</source>
+        <translation>toda la configuración</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>what the merged config would be (%1)</source>
+        <translation>la configuración fusionada (%1)</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>The merged config was not applied: %1</source>
+        <translation>La configuración fusionada no se aplicó: %1</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Your edits were merged and applied (version %1).</source>
+        <translation>Sus cambios se fusionaron y aplicaron (versión %1).</translation>
     </message>
 </context>
 <context>
     <name>kairos::MainWindow</name>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="+57"/>
+        <location filename="../gui/mainwindow.cpp" line="+61"/>
         <source>Kairos Gateway</source>
         <translation>Kairos Gateway</translation>
     </message>
@@ -319,7 +354,7 @@
         <translation>Configuración</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+15"/>
         <source>Click to copy the URL</source>
         <translation>Haga clic para copiar la URL</translation>
     </message>
@@ -361,7 +396,7 @@
         <translation>Eliminar</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>Delete route</source>
         <translation>Eliminar ruta</translation>
     </message>
@@ -371,12 +406,22 @@
         <translation>¿Eliminar la ruta %1?</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+5"/>
         <source>The route was not deleted: %1</source>
         <translation>La ruta no se eliminó: %1</translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+22"/>
+        <source>it was removed meanwhile.</source>
+        <translation>se eliminó mientras tanto.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>it was changed meanwhile; look at it again before deleting it.</source>
+        <translation>se modificó mientras tanto; revísela antes de eliminarla.</translation>
+    </message>
+    <message>
+        <location line="+50"/>
         <source>Config version %1 applied (from %2).</source>
         <translation>Versión %1 de la configuración aplicada (desde %2).</translation>
     </message>
@@ -436,7 +481,7 @@
         <translation>Kairos: detenido</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+34"/>
         <source>Show</source>
         <translation>Mostrar</translation>
     </message>
@@ -670,7 +715,7 @@
 <context>
     <name>kairos::RouteEditor</name>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="+45"/>
+        <location filename="../gui/routeeditor.cpp" line="+46"/>
         <source>Requires a JWT (auth_required)</source>
         <translation>Requiere un JWT (auth_required)</translation>
     </message>
@@ -680,7 +725,12 @@
         <translation>Reintentos</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
+        <source>Overwrite with my version</source>
+        <translation>Sobrescribir con mi versión</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Add route</source>
         <translation>Añadir ruta</translation>
     </message>
@@ -795,7 +845,12 @@
         <translation>Códigos de estado reintentables</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+8"/>
+        <source>Discard my edits</source>
+        <translation>Descartar mis cambios</translation>
+    </message>
+    <message>
+        <location line="+18"/>
         <source>Problems</source>
         <translation>Problemas</translation>
     </message>
@@ -805,7 +860,22 @@
         <translation>Sin problemas: Aplicar cambia el gateway en marcha.</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+18"/>
+        <source>The route %1 was changed since you opened it.</source>
+        <translation>La ruta %1 se modificó desde que la abrió.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The route %1 was removed since you opened it.</source>
+        <translation>La ruta %1 se eliminó desde que la abrió.</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Not applied: %1 Overwriting puts your version in its place and undoes that change.</source>
+        <translation>No aplicado: %1 Sobrescribir pone su versión en su lugar y deshace ese cambio.</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>Route not applied</source>
         <translation>Ruta no aplicada</translation>
     </message>

@@ -18,6 +18,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPlainTextEdit>
+#include <QPointer>
 #include <QPushButton>
 #include <QTableWidget>
 #include <QTabWidget>
@@ -316,6 +317,91 @@ private slots:
         QVERIFY(view->conflictBar()->isHidden());
         QVERIFY(view->editor()->toPlainText().contains(QStringLiteral("/api/orders")));
         QCOMPARE(m_service->configStore().current()->findRoute("/api/users")->internalPath, QStringLiteral("/people"));
+    }
+
+    void configViewMergesEditsOntoAChangeMadeMeanwhile()
+    {
+        ConfigEditor *view = m_window->configEditor();
+        view->showRunningConfig(true);
+        QString text = view->editor()->toPlainText();
+        view->editor()->setPlainText(text.replace(QStringLiteral("\"/users\""), QStringLiteral("\"/people\"")));
+        view->editor()->document()->setModified(true);
+        const QJsonObject orders = routeJson("/api/orders", "/orders", {backendJson(m_backend->port())}, {"GET"});
+        QCOMPARE(jsonRequest(port(), "POST", "/api/routes", orders).status, 201);
+
+        QTest::mouseClick(view->applyButton(), Qt::LeftButton);
+        QVERIFY(!view->conflictBar()->isHidden());
+        QVERIFY(view->mergeButton()->isEnabled());
+        QTest::mouseClick(view->mergeButton(), Qt::LeftButton);
+        QVERIFY(view->conflictBar()->isHidden());
+        const ConfigSnapshot merged = m_service->configStore().current();
+        QVERIFY(merged->findRoute("/api/orders"));                                           // the API's route kept
+        QCOMPARE(merged->findRoute("/api/users")->internalPath, QStringLiteral("/people"));  // and the edit
+
+        // Both sides changed /api/users: no merge, the bar names the route.
+        text = view->editor()->toPlainText();
+        view->editor()->setPlainText(text.replace(QStringLiteral("\"/people\""), QStringLiteral("\"/staff\"")));
+        view->editor()->document()->setModified(true);
+        const QJsonObject users = routeJson("/api/users", "/members", {backendJson(m_backend->port())}, {"GET"});
+        QCOMPARE(jsonRequest(port(), "PUT", "/api/routes/api/users", users).status, 200);
+        const quint64 revision = m_service->configStore().revision();
+        QTest::mouseClick(view->applyButton(), Qt::LeftButton);
+        QVERIFY(!view->conflictBar()->isHidden());
+        QVERIFY(!view->mergeButton()->isEnabled());
+        QVERIFY2(view->conflictText()->text().contains(QStringLiteral("route /api/users")),
+                 qPrintable(view->conflictText()->text()));
+        QCOMPARE(m_service->configStore().revision(), revision);
+        QCOMPARE(m_service->configStore().current()->findRoute("/api/users")->internalPath, QStringLiteral("/members"));
+    }
+
+    void routeEditorDoesNotOverwriteAChangeMadeMeanwhile()
+    {
+        // Another route changes while the editor is open: the edit applies, the other change stays.
+        m_window->openRouteEditor("/api/users");
+        QPointer<RouteEditor> editor = m_window->findChild<RouteEditor *>("routeEditor");
+        QVERIFY(editor);
+        editor->internalPathEdit()->setText(QStringLiteral("/people"));
+        const QJsonObject orders = routeJson("/api/orders", "/orders", {backendJson(m_backend->port())}, {"GET"});
+        QCOMPARE(jsonRequest(port(), "POST", "/api/routes", orders).status, 201);
+        QTest::mouseClick(editor->applyButton(), Qt::LeftButton);
+        QVERIFY(editor->conflictBar()->isHidden());
+        QVERIFY(m_service->configStore().current()->findRoute("/api/orders"));
+        QCOMPARE(m_service->configStore().current()->findRoute("/api/users")->internalPath, QStringLiteral("/people"));
+        delete editor.data();  // closed on Apply, deleted later
+
+        // The same route changes while the editor is open: nothing applied until the user chooses.
+        m_window->openRouteEditor("/api/users");
+        editor = m_window->findChild<RouteEditor *>("routeEditor");
+        QVERIFY(editor);
+        editor->internalPathEdit()->setText(QStringLiteral("/staff"));
+        const QJsonObject users = routeJson("/api/users", "/members", {backendJson(m_backend->port())}, {"GET"});
+        QCOMPARE(jsonRequest(port(), "PUT", "/api/routes/api/users", users).status, 200);
+        QTest::mouseClick(editor->applyButton(), Qt::LeftButton);
+        QVERIFY(!editor->conflictBar()->isHidden());
+        QVERIFY2(editor->conflictText()->text().contains(QStringLiteral("changed since you opened it")),
+                 qPrintable(editor->conflictText()->text()));
+        QCOMPARE(m_service->configStore().current()->findRoute("/api/users")->internalPath, QStringLiteral("/members"));
+        QTest::mouseClick(editor->overwriteButton(), Qt::LeftButton);
+        QCOMPARE(m_service->configStore().current()->findRoute("/api/users")->internalPath, QStringLiteral("/staff"));
+        QVERIFY(m_service->configStore().current()->findRoute("/api/orders"));
+        delete editor.data();
+    }
+
+    void deleteRefusesARouteChangedMeanwhile()
+    {
+        const Route seen = *m_service->configStore().current()->findRoute("/api/users");
+        const QJsonObject users = routeJson("/api/users", "/members", {backendJson(m_backend->port())}, {"GET"});
+        QCOMPARE(jsonRequest(port(), "PUT", "/api/routes/api/users", users).status, 200);
+        QString why;
+        QVERIFY(!m_window->deleteRoute(seen, &why));
+        QVERIFY2(why.contains(QStringLiteral("changed meanwhile")), qPrintable(why));
+        QVERIFY(m_service->configStore().current()->findRoute("/api/users"));
+
+        const Route now = *m_service->configStore().current()->findRoute("/api/users");
+        QVERIFY2(m_window->deleteRoute(now, &why), qPrintable(why));
+        QVERIFY(!m_service->configStore().current()->findRoute("/api/users"));
+        QVERIFY(!m_window->deleteRoute(now, &why));
+        QVERIFY2(why.contains(QStringLiteral("removed meanwhile")), qPrintable(why));
     }
 
     // "Config applied" comes and goes over the views: the tabs stay where the pointer aims.
