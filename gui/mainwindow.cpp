@@ -138,6 +138,9 @@ MainWindow::MainWindow(GatewayService &service, QWidget *parent)
     m_timer->start(1000);
 
     setupTray();
+    setupMenus();
+    if (!store.filePath().isEmpty())
+        rememberConfig(store.filePath());
     QSettings settings;
     if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
         resize(1100, 640);

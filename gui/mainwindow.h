@@ -7,6 +7,7 @@
 #include <QMainWindow>
 
 class QLabel;
+class QMenu;
 class QLineEdit;
 class QSortFilterProxyModel;
 class QSystemTrayIcon;
@@ -46,6 +47,12 @@ public:
     BackendsModel *backendsModel() const { return m_backends; }
     ConfigEditor *configEditor() const { return m_configEditor; }
     TrafficView *trafficView() const { return m_traffic; }
+    // File > Open config / Save config as, without the file dialog: false (and an error shown) when
+    // the file is invalid or cannot be written. Both become the file edits are saved to.
+    bool openConfig(const QString &path);
+    bool saveConfigAs(const QString &path);
+    QStringList recentConfigs() const;  // the most recent first
+    QString aboutText() const;
     void openRouteEditor(const QString &externalPath);  // empty: a new route
     // Deletes the route if it is still `seen` (as the user saw it when asking to delete it);
     // returns false, changing nothing, when it changed or went meanwhile (`why` says which).
@@ -61,10 +68,14 @@ private:
     void refreshFleet();  // the Cluster tab and the status bar's fleet line, in fleet mode
     void onConfigChanged(quint64 revision);
     void setupTray();
+    void setupMenus();  // mainwindowmenus.cpp
+    void rememberConfig(const QString &path);
+    void fillRecentMenu();
     QString selectedRoute() const;
 
     GatewayService &m_service;
     QTabWidget *m_tabs;
+    QMenu *m_recentMenu = nullptr;
     QLabel *m_banner;  // errors: they stay until the next message
     QLabel *m_note;    // showInfo()
     RoutesModel *m_routes;

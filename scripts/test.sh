@@ -27,6 +27,7 @@ else
     "${as_root[@]}" dpkg -i "$(ls -t build/kairos-gateway_*.deb | head -n1)" >/dev/null
     /usr/bin/kairos-gateway --version
     /usr/bin/kairos-gateway --check --config /etc/kairos/config.json
+    test -f /usr/share/doc/kairos-gateway/CONFIGURATION.md  # what the console's Help menu opens
     # verify only warns about an unknown or misspelt key: any word about the unit fails here.
     unit_report=$(systemd-analyze verify /usr/lib/systemd/system/kairos-gateway.service 2>&1) \
         && ! grep -q kairos-gateway <<<"$unit_report" || { echo "$unit_report" >&2; exit 1; }

@@ -371,7 +371,7 @@
 %2</translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+40"/>
         <source>Filter routes</source>
         <translation>Filtrar rutas</translation>
     </message>
@@ -411,7 +411,7 @@
         <translation>La ruta no se eliminó: %1</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+23"/>
         <source>it was removed meanwhile.</source>
         <translation>se eliminó mientras tanto.</translation>
     </message>
@@ -504,6 +504,160 @@
         <location line="+1"/>
         <source>The gateway is still proxying. Quit from this icon&apos;s menu.</source>
         <translation>El gateway sigue haciendo de proxy. Salga desde el menú de este icono.</translation>
+    </message>
+    <message>
+        <location filename="../gui/mainwindowmenus.cpp" line="+40"/>
+        <source>&amp;File</source>
+        <translation>&amp;Archivo</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Open config…</source>
+        <translation>&amp;Abrir configuración…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open config</source>
+        <translation>Abrir configuración</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>JSON config (*.json);;All files (*)</source>
+        <translation>Configuración JSON (*.json);;Todos los archivos (*)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Save config &amp;as…</source>
+        <translation>Guardar configuración &amp;como…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Save config as</source>
+        <translation>Guardar configuración como</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>JSON config (*.json)</source>
+        <translation>Configuración JSON (*.json)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Open &amp;recent</source>
+        <translation>Abrir &amp;reciente</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Quit</source>
+        <translation>&amp;Salir</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;View</source>
+        <translation>&amp;Ver</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>&amp;Full screen</source>
+        <translation>&amp;Pantalla completa</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>&amp;Gateway</source>
+        <translation>&amp;Gateway</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Start / Stop</source>
+        <translation>&amp;Iniciar / Detener</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Reload config</source>
+        <translation>&amp;Recargar configuración</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Config reloaded from %1 (version %2).</source>
+        <translation>Configuración recargada desde %1 (versión %2).</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The config file was not applied; the gateway keeps the running config:
+%1</source>
+        <translation>El archivo de configuración no se aplicó; el gateway mantiene la configuración en ejecución:
+%1</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Open in &amp;browser</source>
+        <translation>Abrir en el &amp;navegador</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Help</source>
+        <translation>A&amp;yuda</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Getting started</source>
+        <translation>Primeros pasos</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Configuration reference</source>
+        <translation>Referencia de configuración</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Admin API</source>
+        <translation>API de administración</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Fleet mode</source>
+        <translation>Modo flota</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Deploying</source>
+        <translation>Despliegue</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;About Kairos</source>
+        <translation>&amp;Acerca de Kairos</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>About Kairos</source>
+        <translation>Acerca de Kairos</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>About &amp;Qt</source>
+        <translation>Acerca de &amp;Qt</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&lt;b&gt;Kairos Gateway %1&lt;/b&gt;&lt;br&gt;An API gateway with a desktop console.&lt;br&gt;Built with Qt %2, running on Qt %3.</source>
+        <translation>&lt;b&gt;Kairos Gateway %1&lt;/b&gt;&lt;br&gt;Un gateway de API con consola de escritorio.&lt;br&gt;Compilado con Qt %2, en ejecución con Qt %3.</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>The config was not opened; the gateway keeps the running one:
+%1</source>
+        <translation>La configuración no se abrió; el gateway mantiene la que está en ejecución:
+%1</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Config %1 opened (version %2).</source>
+        <translation>Configuración %1 abierta (versión %2).</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>The config was not saved to %1: %2</source>
+        <translation>La configuración no se guardó en %1: %2</translation>
     </message>
 </context>
 <context>
@@ -870,7 +1024,7 @@
         <translation>La ruta %1 se eliminó desde que la abrió.</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+10"/>
         <source>Not applied: %1 Overwriting puts your version in its place and undoes that change.</source>
         <translation>No aplicado: %1 Sobrescribir pone su versión en su lugar y deshace ese cambio.</translation>
     </message>

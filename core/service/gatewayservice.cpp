@@ -107,6 +107,35 @@ bool GatewayService::start(const ServiceOptions &options, QString *error)
     return true;
 }
 
+bool GatewayService::openConfigFile(const QString &path, QString *error)
+{
+    if (m_fleet) {
+        *error =
+            QStringLiteral("in fleet mode the routes come from etcd; start an instance with the other file instead");
+        return false;
+    }
+    const ConfigLoadResult load = loadConfigFile(path);
+    if (!load.ok()) {
+        *error = QStringLiteral("invalid config %1:\n%2").arg(path, load.errorSummary());
+        return false;
+    }
+    const QString previous = m_store.filePath();
+    m_store.setFilePath(path);
+    const ConfigStore::Change change = m_store.reloadFromFile();
+    if (!change.applied()) {
+        m_store.setFilePath(previous);
+        *error = QStringLiteral("config %1 not applied:\n%2").arg(path, change.message + change.load.errorSummary());
+        return false;
+    }
+    m_options.configPath = path;
+    if (m_watcher) {
+        m_watcher = std::make_unique<ConfigWatcher>(m_store);
+        m_watcher->start();
+    }
+    qCInfo(lcService).noquote() << "config file is now" << path << "(revision" << change.revision << ")";
+    return true;
+}
+
 bool GatewayService::startFleet(QString *error)
 {
     ClusterSettings cluster = m_store.current()->cluster;

@@ -64,6 +64,10 @@ public:
     const ServiceOptions &options() const { return m_options; }
     // Listening again after stop(), with the same options (the console's start/stop).
     bool restart(QString *error);
+    // Standalone: makes `path` the config file. Its config is validated and applied as an edit
+    // of the file would be, then changes are saved to it and it is watched; the listen address
+    // in it takes effect at the next start. On failure nothing changes and *error says why.
+    bool openConfigFile(const QString &path, QString *error);
     // Opens the access log file again at its path, after log rotation renamed it. True when there is
     // no file to reopen (the access log goes to stderr or is off); false and *error when it cannot
     // be opened, and lines go on to the file open until then.

@@ -17,9 +17,13 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMenu>
+#include <QMenuBar>
 #include <QPlainTextEdit>
 #include <QPointer>
 #include <QPushButton>
+#include <QSettings>
+#include <QStandardPaths>
 #include <QTableWidget>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -48,6 +52,12 @@ private:
     }
 
 private slots:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);  // QSettings (recent configs) away from the user's
+        QSettings().clear();
+    }
+
     void init()
     {
         m_dir = new QTemporaryDir;
@@ -402,6 +412,58 @@ private slots:
         QVERIFY(!m_service->configStore().current()->findRoute("/api/users"));
         QVERIFY(!m_window->deleteRoute(now, &why));
         QVERIFY2(why.contains(QStringLiteral("removed meanwhile")), qPrintable(why));
+    }
+
+    void menuBarOpensSavesAndReloadsConfigs()
+    {
+        QStringList menus;
+        for (QAction *action : m_window->menuBar()->actions())
+            menus.append(action->text());
+        QCOMPARE(menus, QStringList({"&File", "&View", "&Gateway", "&Help"}));
+
+        // Save as: the running config in a new file, which becomes the one edits are saved to.
+        const QString saved = m_dir->filePath("saved.json");
+        QVERIFY(m_window->saveConfigAs(saved));
+        QCOMPARE(m_service->configStore().filePath(), saved);
+        QVERIFY(loadConfigFile(saved).ok());
+
+        // Open: another file's config applied; both files in the recent list, the newest first.
+        const QString two = m_dir->filePath("two.json");
+        QFile file(two);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(configWith({routeJson("/api/users", "/users", {backendJson(m_backend->port())}, {"GET"}),
+                               routeJson("/api/orders", "/orders", {backendJson(m_backend->port())}, {"GET"})}));
+        file.close();
+        QVERIFY(m_window->openConfig(two));
+        QCOMPARE(m_service->configStore().current()->routes.size(), 2);
+        QCOMPARE(request(port(), "GET", "/api/orders").status, 200);
+        QCOMPARE(m_window->recentConfigs().mid(0, 2),
+                 QStringList({QFileInfo(two).absoluteFilePath(), QFileInfo(saved).absoluteFilePath()}));
+
+        // An invalid file changes nothing.
+        const QString broken = m_dir->filePath("broken.json");
+        QFile brokenFile(broken);
+        QVERIFY(brokenFile.open(QIODevice::WriteOnly));
+        brokenFile.write("{\"routers\": [");
+        brokenFile.close();
+        QVERIFY(!m_window->openConfig(broken));
+        QCOMPARE(m_service->configStore().filePath(), two);
+        QCOMPARE(m_service->configStore().current()->routes.size(), 2);
+
+        // Gateway > Reload config applies the file as it is now (the watcher is off here).
+        QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        file.write(configWith({routeJson("/api/users", "/users", {backendJson(m_backend->port())}, {"GET"})}));
+        file.close();
+        QMenu *gateway = m_window->menuBar()->actions().at(2)->menu();
+        QAction *reload = nullptr;
+        for (QAction *action : gateway->actions())
+            reload = action->text() == QLatin1String("&Reload config") ? action : reload;
+        QVERIFY(reload);
+        reload->trigger();
+        QCOMPARE(m_service->configStore().current()->routes.size(), 1);
+
+        QVERIFY(m_window->aboutText().contains(QStringLiteral(KAIROS_VERSION)));
+        QVERIFY(m_window->aboutText().contains(QString::fromLatin1(qVersion())));
     }
 
     // "Config applied" comes and goes over the views: the tabs stay where the pointer aims.
