@@ -14,12 +14,14 @@
 namespace kairos {
 
 namespace {
-constexpr int kWindowSeconds = 300;
-}
+constexpr int kWindowSeconds = 300;  // what is kept
+constexpr int kShortestAxisSeconds = 10;
+}  // namespace
 
 MetricsView::MetricsView(QWidget *parent)
     : QWidget(parent),
       m_scope(new QComboBox),
+      m_range(new QComboBox),
       m_rate(new QLineSeries),
       m_errors(new QLineSeries),
       m_p50(new QLineSeries),
@@ -30,17 +32,25 @@ MetricsView::MetricsView(QWidget *parent)
 {
     m_scope->addItem(tr("Whole gateway"), QString());
     connect(m_scope, &QComboBox::currentIndexChanged, this, [this] { m_previous.reset(); });
+    m_range->addItem(tr("What was collected (up to 5 minutes)"), 0);
+    m_range->addItem(tr("Last minute"), 60);
+    m_range->addItem(tr("Last 5 minutes"), kWindowSeconds);
+    connect(m_range, &QComboBox::currentIndexChanged, this, &MetricsView::updateTimeAxes);
     auto *top = new QHBoxLayout;
     top->addWidget(new QLabel(tr("Show")));
     top->addWidget(m_scope, 1);
+    top->addWidget(new QLabel(tr("Time")));
+    top->addWidget(m_range);
 
     auto chart = [this](const QString &title, const QList<QLineSeries *> &series, QValueAxis *yAxis,
                         const QString &unit) {
         auto *chart = new QChart;
         chart->setTitle(title);
         chart->legend()->setVisible(series.size() > 1);
+        // Beside the plot, not under it: below, it took the latency chart's plot height.
+        chart->legend()->setAlignment(Qt::AlignRight);
         auto *x = new QValueAxis;
-        x->setRange(-kWindowSeconds, 0);
+        x->setRange(-kShortestAxisSeconds, 0);
         x->setLabelFormat(QStringLiteral("%d s"));
         yAxis->setRange(0, 1);
         yAxis->setTitleText(unit);
@@ -53,6 +63,7 @@ MetricsView::MetricsView(QWidget *parent)
         }
         m_xAxes.append(x);
         auto *view = new QChartView(chart);
+        m_chartViews.append(view);
         view->setRenderHint(QPainter::Antialiasing);
         view->setMinimumHeight(160);
         return view;
@@ -61,9 +72,9 @@ MetricsView::MetricsView(QWidget *parent)
     m_p99->setName(tr("p99"));
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(top);
-    layout->addWidget(chart(tr("Requests per second"), {m_rate}, m_rateAxis, tr("req/s")));
-    layout->addWidget(chart(tr("Error rate (5xx)"), {m_errors}, m_errorAxis, QStringLiteral("%")));
-    layout->addWidget(chart(tr("Latency"), {m_p50, m_p99}, m_latencyAxis, tr("ms")));
+    layout->addWidget(chart(tr("Requests per second"), {m_rate}, m_rateAxis, tr("req/s")), 1);
+    layout->addWidget(chart(tr("Error rate (5xx)"), {m_errors}, m_errorAxis, QStringLiteral("%")), 1);
+    layout->addWidget(chart(tr("Latency"), {m_p50, m_p99}, m_latencyAxis, tr("ms")), 1);
 }
 
 void MetricsView::setRoutes(const QStringList &routes)
@@ -116,6 +127,23 @@ void MetricsView::plot(QLineSeries *series, QValueAxis *axis, double value)
         axis->setRange(0, top * 1.15);
 }
 
+int MetricsView::shownSeconds() const
+{
+    const int chosen = m_range->currentData().toInt();
+    if (chosen > 0)
+        return chosen;
+    // What was collected: the oldest point's age, so that the lines span the whole width.
+    const qsizetype points = m_rate->count();
+    return std::max<int>(kShortestAxisSeconds, int(points) - 1);
+}
+
+void MetricsView::updateTimeAxes()
+{
+    const int seconds = shownSeconds();
+    for (QValueAxis *axis : m_xAxes)
+        axis->setRange(-seconds, 0);
+}
+
 double MetricsView::sample()
 {
     const Totals now = currentTotals();
@@ -131,6 +159,7 @@ double MetricsView::sample()
     plot(m_errors, m_errorAxis, delta.requests ? 100.0 * double(delta.errors) / double(delta.requests) : 0);
     plot(m_p50, m_latencyAxis, LatencyHistogram::quantileMs(delta.latency, 0.5));
     plot(m_p99, m_latencyAxis, LatencyHistogram::quantileMs(delta.latency, 0.99));
+    updateTimeAxes();
 
     // The status bar shows the whole gateway's rate whatever the charts show.
     const QString scope = m_scope->currentData().toString();

@@ -506,7 +506,7 @@
         <translation>El gateway sigue haciendo de proxy. Salga desde el menú de este icono.</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindowmenus.cpp" line="+40"/>
+        <location filename="../gui/mainwindowmenus.cpp" line="+41"/>
         <source>&amp;File</source>
         <translation>&amp;Archivo</translation>
     </message>
@@ -516,7 +516,7 @@
         <translation>&amp;Abrir configuración…</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Open config</source>
         <translation>Abrir configuración</translation>
     </message>
@@ -531,12 +531,12 @@
         <translation>Guardar configuración &amp;como…</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Save config as</source>
         <translation>Guardar configuración como</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+0"/>
         <source>JSON config (*.json)</source>
         <translation>Configuración JSON (*.json)</translation>
     </message>
@@ -581,7 +581,7 @@
         <translation>Configuración recargada desde %1 (versión %2).</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+4"/>
         <source>The config file was not applied; the gateway keeps the running config:
 %1</source>
         <translation>El archivo de configuración no se aplicó; el gateway mantiene la configuración en ejecución:
@@ -643,7 +643,7 @@
         <translation>&lt;b&gt;Kairos Gateway %1&lt;/b&gt;&lt;br&gt;Un gateway de API con consola de escritorio.&lt;br&gt;Compilado con Qt %2, en ejecución con Qt %3.</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>The config was not opened; the gateway keeps the running one:
 %1</source>
         <translation>La configuración no se abrió; el gateway mantiene la que está en ejecución:
@@ -663,9 +663,24 @@
 <context>
     <name>kairos::MetricsView</name>
     <message>
-        <location filename="../gui/metricsview.cpp" line="+31"/>
+        <location filename="../gui/metricsview.cpp" line="+33"/>
         <source>Whole gateway</source>
         <translation>Todo el gateway</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>What was collected (up to 5 minutes)</source>
+        <translation>Lo recogido (hasta 5 minutos)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Last minute</source>
+        <translation>Último minuto</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Last 5 minutes</source>
+        <translation>Últimos 5 minutos</translation>
     </message>
     <message>
         <location line="+3"/>
@@ -673,7 +688,12 @@
         <translation>Mostrar</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+2"/>
+        <source>Time</source>
+        <translation>Tiempo</translation>
+    </message>
+    <message>
+        <location line="+29"/>
         <source>p50</source>
         <translation>p50</translation>
     </message>

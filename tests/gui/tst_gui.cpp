@@ -3,6 +3,7 @@
 #include "clusterview.h"
 #include "configeditor.h"
 #include "mainwindow.h"
+#include "metricsview.h"
 #include "protectioneditor.h"
 #include "routeeditor.h"
 #include "routesmodel.h"
@@ -11,7 +12,9 @@
 #include "demo/echobackend.h"
 #include "support/testsupport.h"
 
+#include <QChartView>
 #include <QComboBox>
+#include <QValueAxis>
 #include <QDoubleSpinBox>
 #include <QJsonDocument>
 #include <QLabel>
@@ -464,6 +467,35 @@ private slots:
 
         QVERIFY(m_window->aboutText().contains(QStringLiteral(KAIROS_VERSION)));
         QVERIFY(m_window->aboutText().contains(QString::fromLatin1(qVersion())));
+    }
+
+    void metricsChartsSpanWhatWasCollected()
+    {
+        MetricsView view;
+        view.setGateway(m_service->gateway());
+        view.resize(900, 700);
+        view.show();
+        for (int i = 0; i < 3; ++i)
+            view.sample();
+        for (QValueAxis *axis : view.timeAxes())
+            QCOMPARE(axis->min(), -10.0);  // the shortest axis: three points are not squeezed right
+        for (int i = 0; i < 20; ++i)
+            view.sample();
+        for (QValueAxis *axis : view.timeAxes())
+            QCOMPARE(axis->min(), -22.0);  // 23 points, the oldest 22 s ago at the left edge
+        view.rangeBox()->setCurrentIndex(view.rangeBox()->findData(300));
+        for (QValueAxis *axis : view.timeAxes())
+            QCOMPARE(axis->min(), -300.0);
+
+        // The latency chart, with its legend, plots as tall as the others.
+        QApplication::processEvents();
+        const QList<QChartView *> charts = view.chartViews();
+        QCOMPARE(charts.size(), 3);
+        const qreal rateHeight = charts[0]->chart()->plotArea().height();
+        const qreal latencyHeight = charts[2]->chart()->plotArea().height();
+        QVERIFY2(rateHeight > 100, qPrintable(QString::number(rateHeight)));
+        QVERIFY2(latencyHeight >= rateHeight * 0.9,
+                 qPrintable(QStringLiteral("%1 against %2").arg(latencyHeight).arg(rateHeight)));
     }
 
     // "Config applied" comes and goes over the views: the tabs stay where the pointer aims.
