@@ -2,14 +2,17 @@
 
 #include "config/configmerge.h"
 #include "config/configwriter.h"
+#include "config/jsonlocate.h"
 
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSyntaxHighlighter>
+#include <QTextBlock>
 #include <QVBoxLayout>
 
 namespace kairos {
@@ -66,7 +69,18 @@ ConfigEditor::ConfigEditor(ConfigStore &store, QWidget *parent)
     auto *revert = new QPushButton(tr("Revert"));
     connect(validateButton, &QPushButton::clicked, this, &ConfigEditor::validate);
     connect(m_apply, &QPushButton::clicked, this, &ConfigEditor::apply);
-    connect(revert, &QPushButton::clicked, this, [this] { showRunningConfig(true); });
+    connect(revert, &QPushButton::clicked, this, [this] {
+        if (!m_editor->document()->isModified()
+            || QMessageBox::question(this, tr("Revert"), tr("Discard your edits that are not applied?"))
+                   == QMessageBox::Yes)
+            showRunningConfig(true);
+    });
+    connect(m_problems, &QListWidget::itemActivated, this, &ConfigEditor::showProblem);
+    connect(m_problems, &QListWidget::itemClicked, this, &ConfigEditor::showProblem);
+    connect(m_editor->document(), &QTextDocument::modificationChanged, this, [this](bool modified) {
+        if (modified)
+            m_state->setText(tr("Edited: not applied (Revert discards the edits)."));
+    });
     auto *buttons = new QHBoxLayout;
     buttons->addWidget(m_state, 1);
     buttons->addWidget(validateButton);
@@ -105,21 +119,60 @@ void ConfigEditor::showRunningConfig(bool force)
     m_conflict->hide();
     m_editor->setPlainText(config ? QString::fromUtf8(configToBytes(*config)) : QString());
     m_editor->document()->setModified(false);
+    m_editor->setExtraSelections({});
     m_problems->clear();
     m_state->setText(tr("Running config, version %1").arg(m_store.revision()));
 }
 
 bool ConfigEditor::validate()
 {
-    const ConfigLoadResult result = loadConfig(m_editor->toPlainText().toUtf8());
+    const QByteArray text = m_editor->toPlainText().toUtf8();
+    const ConfigLoadResult result = loadConfig(text);
     m_problems->clear();
+    QList<QTextEdit::ExtraSelection> marks;
+    const auto list = [&](const ConfigProblem &problem, const QString &shown) {
+        auto *item = new QListWidgetItem(shown, m_problems);
+        const int position = problemPosition(text, problem);
+        item->setData(Qt::UserRole, position);
+        QTextEdit::ExtraSelection mark;
+        mark.cursor = QTextCursor(m_editor->document()->findBlock(position));
+        mark.format.setBackground(QColor(220, 40, 40, 50));  // reads on light and dark palettes
+        mark.format.setProperty(QTextFormat::FullWidthSelection, true);
+        mark.format.setToolTip(problem.toString());
+        marks.append(mark);
+    };
     for (const ConfigProblem &problem : result.errors)
-        m_problems->addItem(problem.toString());
+        list(problem, problem.toString());
     for (const ConfigProblem &warning : result.warnings)
-        m_problems->addItem(tr("warning: %1").arg(warning.toString()));
+        list(warning, tr("warning: %1").arg(warning.toString()));
+    m_editor->setExtraSelections(marks);
     m_state->setText(result.ok() ? tr("Valid.")
                                  : tr("%n problem(s); nothing applied.", nullptr, int(result.errors.size())));
     return result.ok();
+}
+
+// Where in the text a problem is, as a character position: its JSON path's key or element, or
+// the line and column a JSON syntax error names.
+int ConfigEditor::problemPosition(const QByteArray &text, const ConfigProblem &problem) const
+{
+    static const QRegularExpression lineColumn(QStringLiteral("line (\\d+), column (\\d+)"));
+    const QRegularExpressionMatch match = lineColumn.match(problem.message);
+    if (problem.path.isEmpty() && match.hasMatch()) {
+        const QTextBlock block = m_editor->document()->findBlockByNumber(match.captured(1).toInt() - 1);
+        return block.isValid() ? block.position() + std::max(0, match.captured(2).toInt() - 1) : 0;
+    }
+    const qsizetype offset = locateJsonPath(text, problem.path);
+    return int(QString::fromUtf8(text.first(offset)).size());
+}
+
+void ConfigEditor::showProblem(QListWidgetItem *item)
+{
+    QTextCursor cursor(m_editor->document());
+    cursor.setPosition(std::min(item->data(Qt::UserRole).toInt(), m_editor->document()->characterCount() - 1));
+    cursor.select(QTextCursor::LineUnderCursor);
+    m_editor->setTextCursor(cursor);
+    m_editor->centerCursor();
+    m_editor->setFocus();
 }
 
 void ConfigEditor::apply()

@@ -1,9 +1,11 @@
 // The config file's JSON with syntax highlighting: Validate lists every problem with its JSON
-// path, Apply goes through ConfigStore (validate, save, swap) like the API does, with the
-// revision the text was based on as If-Match: when the running config moved meanwhile (an API
-// call, the file, another console, the fleet), nothing is applied until the user has seen what
-// changed and chosen to overwrite it, to merge the edits onto it (where they touch other routes
-// and sections than the change made meanwhile) or to drop the edits.
+// path and marks its line (clicking a problem shows that line); edits not applied are said so,
+// and Revert asks before dropping them. Apply goes through ConfigStore (validate, save, swap)
+// like the API does, with the revision the text was based on as If-Match: when the running
+// config moved meanwhile (an API call, the file, another console, the fleet), nothing is
+// applied until the user has seen what changed and chosen to overwrite it, to merge the edits
+// onto it (where they touch other routes and sections than the change made meanwhile) or to
+// drop the edits.
 #pragma once
 
 #include "config/configstore.h"
@@ -12,6 +14,7 @@
 
 class QLabel;
 class QListWidget;
+class QListWidgetItem;
 class QPlainTextEdit;
 class QPushButton;
 
@@ -46,6 +49,8 @@ private:
     void showConflict();
     void applyMerged();
     QStringList mergeConflicts(const ConfigSnapshot &running);
+    int problemPosition(const QByteArray &text, const ConfigProblem &problem) const;
+    void showProblem(QListWidgetItem *item);
 
     ConfigStore &m_store;
     QPlainTextEdit *m_editor;

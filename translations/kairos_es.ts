@@ -192,7 +192,7 @@
 <context>
     <name>kairos::ConfigEditor</name>
     <message>
-        <location filename="../gui/configeditor.cpp" line="+55"/>
+        <location filename="../gui/configeditor.cpp" line="+58"/>
         <source>Apply</source>
         <translation>Aplicar</translation>
     </message>
@@ -218,26 +218,37 @@
     </message>
     <message>
         <location line="+1"/>
+        <location line="+5"/>
         <source>Revert</source>
         <translation>Revertir</translation>
     </message>
     <message>
-        <location line="+32"/>
+        <location line="+0"/>
+        <source>Discard your edits that are not applied?</source>
+        <translation>¿Descartar sus cambios no aplicados?</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Edited: not applied (Revert discards the edits).</source>
+        <translation>Editado: sin aplicar (Revertir descarta los cambios).</translation>
+    </message>
+    <message>
+        <location line="+30"/>
         <source>The running config changed; your edits are not applied (Revert shows it).</source>
         <translation>La configuración en marcha cambió; sus cambios no están aplicados (Revertir la muestra).</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+12"/>
         <source>Running config, version %1</source>
         <translation>Configuración en marcha, versión %1</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+23"/>
         <source>warning: %1</source>
         <translation>aviso: %1</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Valid.</source>
         <translation>Válida.</translation>
     </message>
@@ -250,7 +261,7 @@
         </translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+46"/>
         <location line="+50"/>
         <source>Not applied.</source>
         <translation>No aplicada.</translation>

@@ -22,6 +22,7 @@
 #include <QListWidget>
 #include <QMenu>
 #include <QMenuBar>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPointer>
 #include <QPushButton>
@@ -47,6 +48,16 @@ private:
     MainWindow *m_window = nullptr;
 
     quint16 port() const { return m_service->gateway()->serverPort(); }
+
+    // Clicks `answer` in the question box the next modal loop shows.
+    static void answerNextQuestion(QMessageBox::StandardButton answer)
+    {
+        QTimer::singleShot(0, [answer] {
+            auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+            QVERIFY(box);
+            box->button(answer)->click();
+        });
+    }
 
     QByteArray configWith(const QJsonArray &routes) const
     {
@@ -293,6 +304,46 @@ private slots:
 
     // An edit made in the Config view while the API changed the running config is not applied
     // over that change without the user seeing it and choosing.
+    void configViewShowsWhereAProblemIs()
+    {
+        ConfigEditor *view = m_window->configEditor();
+        view->showRunningConfig(true);
+        QString text = view->editor()->toPlainText();
+        const int portLine = int(text.left(text.indexOf(QStringLiteral("\"port\""))).count(QLatin1Char('\n')));
+        text.replace(QRegularExpression(QStringLiteral("\"port\": \\d+")), QStringLiteral("\"port\": 0"));
+        view->editor()->setPlainText(text);
+        view->editor()->document()->setModified(true);
+        QTest::mouseClick(view->applyButton(), Qt::LeftButton);
+        QVERIFY(view->problems()->count() >= 1);
+        QListWidgetItem *problem = view->problems()->item(0);
+        QVERIFY2(problem->text().contains(QStringLiteral("routers[0].backends[0].port")), qPrintable(problem->text()));
+        QCOMPARE(view->editor()->extraSelections().size(), view->problems()->count());
+        QCOMPARE(view->editor()->extraSelections().first().cursor.blockNumber(), portLine);
+        view->editor()->moveCursor(QTextCursor::Start);
+        emit view->problems()->itemClicked(problem);
+        QCOMPARE(view->editor()->textCursor().blockNumber(), portLine);
+
+        // A JSON syntax error: the line and column it names.
+        view->editor()->setPlainText(QStringLiteral("{\n  \"version\": 1,\n  \"routers\": [,]\n}\n"));
+        QTest::mouseClick(view->applyButton(), Qt::LeftButton);
+        QCOMPARE(view->problems()->count(), 1);
+        emit view->problems()->itemClicked(view->problems()->item(0));
+        QCOMPARE(view->editor()->textCursor().blockNumber(), 2);
+
+        // Revert asks before dropping edits; No keeps them.
+        view->editor()->document()->setModified(true);
+        QPushButton *revert = nullptr;
+        for (QPushButton *button : view->findChildren<QPushButton *>())
+            revert = button->text() == QLatin1String("Revert") ? button : revert;
+        QVERIFY(revert);
+        answerNextQuestion(QMessageBox::No);
+        QTest::mouseClick(revert, Qt::LeftButton);
+        QVERIFY(view->editor()->toPlainText().contains(QStringLiteral("[,]")));
+        answerNextQuestion(QMessageBox::Yes);
+        QTest::mouseClick(revert, Qt::LeftButton);
+        QVERIFY(!view->editor()->toPlainText().contains(QStringLiteral("[,]")));
+    }
+
     void configViewDoesNotOverwriteAChangeMadeMeanwhile()
     {
         ConfigEditor *view = m_window->configEditor();
