@@ -134,6 +134,13 @@ MainWindow::MainWindow(GatewayService &service, QWidget *parent)
     connect(m_configEditor, &ConfigEditor::message, this,
             [this](const QString &text, bool error) { error ? showError(text) : showInfo(text); });
     connect(&m_service, &GatewayService::listeningChanged, this, &MainWindow::refreshStatus);
+    connect(&m_service, &GatewayService::backendHealthChanged, this,
+            [this](const QString &backend, bool healthy, const QString &reason) {
+                if (healthy)
+                    notify(tr("Backend up"), tr("%1 answers its health checks again.").arg(backend));
+                else
+                    notify(tr("Backend down"), tr("%1 failed its health checks: %2").arg(backend, reason));
+            });
     connect(m_timer, &QTimer::timeout, this, &MainWindow::refresh);
     m_timer->start(1000);
 
@@ -275,8 +282,12 @@ void MainWindow::onConfigChanged(quint64 revision)
     m_metrics->setRoutes(paths);
     m_configEditor->showRunningConfig();
     const ConfigStore::Status status = m_service.configStore().status();
-    if (revision > 1)
-        showInfo(tr("Config version %1 applied (from %2).").arg(revision).arg(status.lastChangeSource));
+    if (revision > 1) {
+        const QString text = tr("Config version %1 applied (from %2).").arg(revision).arg(status.lastChangeSource);
+        showInfo(text);
+        if (status.lastChangeSource != QLatin1String("gui"))
+            notify(tr("Config changed"), text);
+    }
     refreshStatus();
 }
 
@@ -372,6 +383,25 @@ void MainWindow::setupTray()
         activateWindow();
     });
     m_tray->show();
+}
+
+void MainWindow::notify(const QString &title, const QString &text)
+{
+    if (!notificationsEnabled())
+        return;
+    m_lastNotification = title + QLatin1String(": ") + text;
+    if (m_tray && m_tray->isVisible())
+        m_tray->showMessage(title, text);
+}
+
+bool MainWindow::notificationsEnabled() const
+{
+    return QSettings().value(QStringLiteral("notifications/enabled"), true).toBool();
+}
+
+void MainWindow::setNotificationsEnabled(bool enabled)
+{
+    QSettings().setValue(QStringLiteral("notifications/enabled"), enabled);
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

@@ -53,6 +53,12 @@ public:
     bool saveConfigAs(const QString &path);
     QStringList recentConfigs() const;  // the most recent first
     QString aboutText() const;
+    // Desktop notifications (the tray's): a backend down or up, a config change from elsewhere
+    // than this window. On unless turned off (View menu); remembered.
+    void notify(const QString &title, const QString &text);
+    bool notificationsEnabled() const;
+    void setNotificationsEnabled(bool enabled);
+    QString lastNotification() const { return m_lastNotification; }
     void openRouteEditor(const QString &externalPath);  // empty: a new route
     // Deletes the route if it is still `seen` (as the user saw it when asking to delete it);
     // returns false, changing nothing, when it changed or went meanwhile (`why` says which).
@@ -76,6 +82,7 @@ private:
     GatewayService &m_service;
     QTabWidget *m_tabs;
     QMenu *m_recentMenu = nullptr;
+    QString m_lastNotification;
     QLabel *m_banner;  // errors: they stay until the next message
     QLabel *m_note;    // showInfo()
     RoutesModel *m_routes;

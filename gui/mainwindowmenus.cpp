@@ -74,6 +74,12 @@ void MainWindow::setupMenus()
                                               [this] { isFullScreen() ? showNormal() : showFullScreen(); });
         fullScreen->setCheckable(true);
         fullScreen->setChecked(isFullScreen());
+        QAction *notifications =
+            view->addAction(tr("Desktop &notifications"), this, [this](bool on) { setNotificationsEnabled(on); });
+        notifications->setCheckable(true);
+        notifications->setChecked(notificationsEnabled());
+        notifications->setToolTip(
+            tr("A backend going down or coming back, a config change from the file, the API or the fleet"));
     });
     // Shortcuts work before the menu was ever opened.
     for (int i = 0; i < 9; ++i) {

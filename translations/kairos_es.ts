@@ -382,7 +382,27 @@
 %2</translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+9"/>
+        <source>Backend up</source>
+        <translation>Backend activo</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>%1 answers its health checks again.</source>
+        <translation>%1 vuelve a responder a sus comprobaciones de salud.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Backend down</source>
+        <translation>Backend caído</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>%1 failed its health checks: %2</source>
+        <translation>%1 falló sus comprobaciones de salud: %2</translation>
+    </message>
+    <message>
+        <location line="+36"/>
         <source>Filter routes</source>
         <translation>Filtrar rutas</translation>
     </message>
@@ -437,7 +457,12 @@
         <translation>Versión %1 de la configuración aplicada (desde %2).</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+3"/>
+        <source>Config changed</source>
+        <translation>Configuración cambiada</translation>
+    </message>
+    <message>
+        <location line="+15"/>
         <source>%1 req/s</source>
         <translation>%1 pet/s</translation>
     </message>
@@ -507,7 +532,7 @@
         <translation>Salir</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+36"/>
         <source>Kairos keeps running</source>
         <translation>Kairos sigue en marcha</translation>
     </message>
@@ -572,7 +597,17 @@
         <translation>&amp;Pantalla completa</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+4"/>
+        <source>Desktop &amp;notifications</source>
+        <translation>&amp;Notificaciones de escritorio</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>A backend going down or coming back, a config change from the file, the API or the fleet</source>
+        <translation>Un backend que cae o vuelve, un cambio de configuración desde el archivo, la API o la flota</translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source>&amp;Gateway</source>
         <translation>&amp;Gateway</translation>
     </message>

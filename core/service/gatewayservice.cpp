@@ -62,6 +62,7 @@ bool GatewayService::start(const ServiceOptions &options, QString *error)
     m_gateway = std::make_unique<Gateway>(m_store.current());
     Gateway *gateway = m_gateway.get();
     m_store.setApplier([gateway](ConfigSnapshot config) { gateway->applyConfig(std::move(config)); });
+    connect(&gateway->healthChecker(), &HealthChecker::healthChanged, this, &GatewayService::backendHealthChanged);
     m_adminApi = std::make_unique<AdminApi>(m_store, *gateway);
     if (m_fleet) {
         m_clusterStatus = std::make_unique<FleetClusterStatus>(*m_fleet);

@@ -75,6 +75,8 @@ public:
 
 signals:
     void listeningChanged(bool listening);
+    // A backend's active health checks marked it down or up again (`backend`: its address).
+    void backendHealthChanged(const QString &backend, bool healthy, const QString &reason);
 
 private:
     bool startDemoBackends(QString *error);

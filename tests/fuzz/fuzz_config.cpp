@@ -1,7 +1,9 @@
-// Arbitrary bytes as a config file: read + validate must not crash, and a config that passes must
-// compile into a route table and survive a save and reload unchanged.
+// Arbitrary bytes as a config file: read + validate must not crash, each problem's path must be
+// found in the text (as the console's Config view does), and a config that passes must compile
+// into a route table and survive a save and reload unchanged.
 #include "config/configloader.h"
 #include "config/configwriter.h"
+#include "config/jsonlocate.h"
 #include "routing/routetable.h"
 
 #include <cstdio>
@@ -10,7 +12,13 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     using namespace kairos;
-    const ConfigLoadResult loaded = loadConfig(QByteArray(reinterpret_cast<const char *>(data), qsizetype(size)));
+    const QByteArray text(reinterpret_cast<const char *>(data), qsizetype(size));
+    const ConfigLoadResult loaded = loadConfig(text);
+    for (const ConfigProblem &problem : loaded.errors + loaded.warnings) {
+        const qsizetype offset = locateJsonPath(text, problem.path);
+        if (offset < 0 || offset > text.size())
+            std::abort();
+    }
     if (!loaded.ok()) {
         if (loaded.errors.isEmpty())
             std::abort();  // a refused config must say why

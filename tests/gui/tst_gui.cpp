@@ -549,6 +549,36 @@ private slots:
                  qPrintable(QStringLiteral("%1 against %2").arg(latencyHeight).arg(rateHeight)));
     }
 
+    void notificationsSayWhatChangedElsewhere()
+    {
+        m_window->setNotificationsEnabled(true);
+        // A change through the API is announced; one made in this window is not.
+        const QJsonObject orders = routeJson("/api/orders", "/orders", {backendJson(m_backend->port())}, {"GET"});
+        QCOMPARE(jsonRequest(port(), "POST", "/api/routes", orders).status, 201);
+        QVERIFY2(m_window->lastNotification().startsWith(
+                     QStringLiteral("Config changed: Config version 2 applied (from api)")),
+                 qPrintable(m_window->lastNotification()));
+        const Route seen = *m_service->configStore().current()->findRoute("/api/orders");
+        QString why;
+        QVERIFY(m_window->deleteRoute(seen, &why));
+        QVERIFY(m_window->lastNotification().contains(QStringLiteral("version 2")));
+
+        // A backend whose health checks fail.
+        QJsonObject gone = backendJson(closedPort());
+        gone.insert("health_check_path", "/health");
+        QJsonObject config = QJsonDocument::fromJson(configWith({routeJson("/h", "/", {gone}, {"GET"})})).object();
+        config.insert("health_check", QJsonObject{{"interval_ms", 100}, {"unhealthy_threshold", 1}});
+        QVERIFY(
+            m_service->configStore().replaceJson(QJsonDocument(config).toJson(), ConfigStore::Source::Gui).applied());
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->lastNotification().startsWith(QStringLiteral("Backend down: ")), 5000);
+
+        // Turned off: nothing more.
+        m_window->setNotificationsEnabled(false);
+        QCOMPARE(jsonRequest(port(), "POST", "/api/routes", orders).status, 201);
+        QVERIFY(m_window->lastNotification().startsWith(QStringLiteral("Backend down: ")));
+        m_window->setNotificationsEnabled(true);
+    }
+
     // "Config applied" comes and goes over the views: the tabs stay where the pointer aims.
     void infoNoteDoesNotMoveTheTabs()
     {

@@ -47,13 +47,6 @@ QJsonObject withRetry(QJsonObject route, int attempts, int initialMs = 20, int m
     return route;
 }
 
-quint16 closedPort()
-{
-    QTcpServer reserve;
-    reserve.listen(QHostAddress::LocalHost, 0);
-    return reserve.serverPort();  // closed again when `reserve` goes
-}
-
 int attemptsOf(const Response &response)
 {
     return response.headers.value("x-kairos-attempts").toInt();

@@ -139,6 +139,13 @@ RunningGateway::RunningGateway(ConfigSnapshot config) : gateway(std::move(config
         qFatal("gateway cannot listen: %s", qPrintable(error));
 }
 
+quint16 closedPort()
+{
+    QTcpServer reserve;
+    reserve.listen(QHostAddress::LocalHost, 0);
+    return reserve.serverPort();  // closed again when `reserve` goes
+}
+
 QJsonObject backendJson(quint16 port, int weight, const QString &host)
 {
     return QJsonObject{{"host", host}, {"port", int(port)}, {"weight", weight}};

@@ -91,6 +91,8 @@ struct RunningGateway {
     Gateway gateway;
 };
 
+// A port on 127.0.0.1 that nothing listens on (free a moment ago).
+quint16 closedPort();
 QJsonObject backendJson(quint16 port, int weight = 1, const QString &host = QStringLiteral("http://127.0.0.1"));
 QJsonObject routeJson(const QString &external, const QString &internal, const QJsonArray &backends,
                       const QStringList &methods = {"GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"},
