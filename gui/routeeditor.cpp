@@ -2,6 +2,7 @@
 
 #include "config/configvalidator.h"
 #include "config/configwriter.h"
+#include "connectioneditor.h"
 #include "protectioneditor.h"
 
 #include <QCheckBox>
@@ -18,6 +19,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -53,6 +55,7 @@ RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Rout
       m_multiplier(new QDoubleSpinBox),
       m_statusCodes(new QLineEdit),
       m_protection(new ProtectionEditor(route)),
+      m_connection(new ConnectionEditor(route)),
       m_problems(new QListWidget),
       m_apply(nullptr),
       m_conflict(new QWidget),
@@ -167,11 +170,13 @@ RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Rout
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_conflict);
     layout->addLayout(form);
-    // Side by side: stacked, the two boxes left the backends table a row's height.
-    auto *policies = new QHBoxLayout;
-    policies->addWidget(m_retry, 0, Qt::AlignTop);
-    policies->addWidget(m_protection, 1);
-    layout->addLayout(policies);
+    // One page at a time: side by side or stacked, the boxes left the backends table a row's height.
+    auto *policies = new QTabWidget;
+    policies->addTab(m_retry, tr("Retry"));
+    m_protection->setTitle(QString());  // the tab names it
+    policies->addTab(m_protection, tr("Protection"));
+    policies->addTab(m_connection, tr("Connection"));
+    layout->addWidget(policies);
     layout->addWidget(new QLabel(tr("Problems")));
     m_problems->setMaximumHeight(110);
     layout->addWidget(m_problems);
@@ -185,6 +190,7 @@ RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Rout
     connect(m_auth, &QCheckBox::toggled, this, &RouteEditor::revalidate);
     connect(m_retry, &QGroupBox::toggled, this, &RouteEditor::revalidate);
     connect(m_protection, &ProtectionEditor::changed, this, &RouteEditor::revalidate);
+    connect(m_connection, &ConnectionEditor::changed, this, &RouteEditor::revalidate);
     connect(m_strategy, &QComboBox::currentIndexChanged, this, &RouteEditor::revalidate);
     connect(m_backends, &QTableWidget::cellChanged, this, &RouteEditor::revalidate);
     resize(900, 760);
@@ -262,6 +268,7 @@ Route RouteEditor::route() const
         route.retry.reset();
     }
     m_protection->applyTo(route);
+    m_connection->applyTo(route);
     return route;
 }
 

@@ -1,7 +1,9 @@
 // Adds or edits one route: paths, methods as check boxes, auth, strategy, a backends table (with
-// each backend's own rate limit and max_connections), the retry policy and the route's protection (ProtectionEditor). The route is validated as part of the whole config on every edit; Apply is
-// enabled only when there is no problem, and goes through ConfigStore like every change. A route
-// changed by someone else while the editor was open is not overwritten without asking.
+// each backend's own rate limit and max_connections), and on tabs the retry policy, the route's
+// protection (ProtectionEditor) and its connection settings (ConnectionEditor). The route is
+// validated as part of the whole config on every edit; Apply is enabled only when there is no
+// problem, and goes through ConfigStore like every change. A route changed by someone else
+// while the editor was open is not overwritten without asking.
 #pragma once
 
 #include "config/configstore.h"
@@ -21,6 +23,7 @@ class QTableWidget;
 
 namespace kairos {
 
+class ConnectionEditor;
 class ProtectionEditor;
 
 class RouteEditor : public QDialog
@@ -37,6 +40,7 @@ public:
     QLineEdit *internalPathEdit() const { return m_internalPath; }
     QPushButton *applyButton() const { return m_apply; }
     ProtectionEditor *protectionEditor() const { return m_protection; }
+    ConnectionEditor *connectionEditor() const { return m_connection; }
     QTableWidget *backendsTable() const { return m_backends; }
     // Shown when Apply found the route changed or removed since the editor opened.
     QWidget *conflictBar() const { return m_conflict; }
@@ -68,6 +72,7 @@ private:
     QDoubleSpinBox *m_multiplier;
     QLineEdit *m_statusCodes;
     ProtectionEditor *m_protection;
+    ConnectionEditor *m_connection;
     QListWidget *m_problems;
     QPushButton *m_apply;
     QWidget *m_conflict;

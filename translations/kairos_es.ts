@@ -2,6 +2,14 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="es">
 <context>
+    <name>QObject</name>
+    <message>
+        <location filename="../gui/connectioneditor.cpp" line="+35"/>
+        <source>Own settings</source>
+        <translation>Ajustes propios</translation>
+    </message>
+</context>
+<context>
     <name>kairos::BackendsModel</name>
     <message>
         <location filename="../gui/backendsmodel.cpp" line="+55"/>
@@ -333,6 +341,104 @@
     </message>
 </context>
 <context>
+    <name>kairos::ConnectionEditor</name>
+    <message>
+        <location filename="../gui/connectioneditor.cpp" line="+19"/>
+        <source>Pass the client&apos;s Host on (preserve_host)</source>
+        <translation>Pasar el Host del cliente (preserve_host)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Pass Authorization on to the backend (forward_authorization)</source>
+        <translation>Pasar Authorization al backend (forward_authorization)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Retry POST and PATCH too (retry_non_idempotent)</source>
+        <translation>Reintentar también POST y PATCH (retry_non_idempotent)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>server&apos;s</source>
+        <translation>del servidor</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>top level&apos;s (websocket by default); &quot;none&quot; for none</source>
+        <translation>los del nivel superior (websocket por defecto); &quot;none&quot; para ninguno</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Top-level circuit_breaker</source>
+        <translation>circuit_breaker del nivel superior</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Top-level health_check</source>
+        <translation>health_check del nivel superior</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>All tries (timeout_ms)</source>
+        <translation>Todos los intentos (timeout_ms)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Connect timeout</source>
+        <translation>Tiempo de conexión</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Response timeout</source>
+        <translation>Tiempo de respuesta</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Body limit</source>
+        <translation>Límite del cuerpo</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Idle tunnel timeout</source>
+        <translation>Inactividad del túnel</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Allowed upgrades</source>
+        <translation>Upgrades permitidos</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Circuit breaker</source>
+        <translation>Circuit breaker</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>  failures to open</source>
+        <translation>  fallos para abrir</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>  open for</source>
+        <translation>  abierto durante</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Health checks</source>
+        <translation>Comprobaciones de salud</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>  interval</source>
+        <translation>  intervalo</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>  failures to mark down</source>
+        <translation>  fallos para marcar caído</translation>
+    </message>
+</context>
+<context>
     <name>kairos::MainWindow</name>
     <message>
         <location filename="../gui/mainwindow.cpp" line="+61"/>
@@ -597,7 +703,7 @@
         <translation>&amp;Pantalla completa</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>Desktop &amp;notifications</source>
         <translation>&amp;Notificaciones de escritorio</translation>
     </message>
@@ -935,17 +1041,18 @@
 <context>
     <name>kairos::RouteEditor</name>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="+46"/>
+        <location filename="../gui/routeeditor.cpp" line="+48"/>
         <source>Requires a JWT (auth_required)</source>
         <translation>Requiere un JWT (auth_required)</translation>
     </message>
     <message>
         <location line="+3"/>
+        <location line="+124"/>
         <source>Retry</source>
         <translation>Reintentos</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="-112"/>
         <source>Overwrite with my version</source>
         <translation>Sobrescribir con mi versión</translation>
     </message>
@@ -1070,12 +1177,22 @@
         <translation>Descartar mis cambios</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+17"/>
+        <source>Protection</source>
+        <translation>Protección</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Connection</source>
+        <translation>Conexión</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Problems</source>
         <translation>Problemas</translation>
     </message>
     <message>
-        <location line="+132"/>
+        <location line="+134"/>
         <source>No problems: Apply changes the running gateway.</source>
         <translation>Sin problemas: Aplicar cambia el gateway en marcha.</translation>
     </message>

@@ -1,6 +1,7 @@
 // The console under QT_QPA_PLATFORM=offscreen, driving a real in-process gateway.
 #include "backendsmodel.h"
 #include "clusterview.h"
+#include "connectioneditor.h"
 #include "configeditor.h"
 #include "mainwindow.h"
 #include "metricsview.h"
@@ -13,6 +14,7 @@
 #include "support/testsupport.h"
 
 #include <QChartView>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QValueAxis>
 #include <QDoubleSpinBox>
@@ -262,6 +264,60 @@ private slots:
     }
 
     // A backend answering 500s is ejected, and the Backends view says for how long.
+    void routeEditorEditsConnectionSettings()
+    {
+        m_window->openRouteEditor("/api/users");
+        RouteEditor *editor = m_window->findChild<RouteEditor *>("routeEditor");
+        QVERIFY(editor);
+        ConnectionEditor *connection = editor->connectionEditor();
+        connection->preserveHostBox()->setChecked(true);
+        connection->forwardAuthorizationBox()->setChecked(false);
+        connection->retryNonIdempotentBox()->setChecked(true);
+        connection->timeoutBox()->setValue(12'000);
+        connection->connectTimeoutBox()->setValue(700);
+        connection->maxBodyBox()->setValue(64);
+        connection->upgradesEdit()->setText(QStringLiteral("none"));
+        connection->circuitModeBox()->setCurrentIndex(1);
+        connection->failureThresholdBox()->setValue(9);
+        connection->healthModeBox()->setCurrentIndex(1);
+        connection->healthIntervalBox()->setValue(50);  // what the validator refuses, shown live
+        QVERIFY(!editor->applyButton()->isEnabled());
+        QVERIFY(editor->problems().join('\n').contains(QStringLiteral("health_check.interval_ms")));
+        connection->healthIntervalBox()->setValue(250);
+        QVERIFY2(editor->applyButton()->isEnabled(), qPrintable(editor->problems().join('\n')));
+        QTest::mouseClick(editor->applyButton(), Qt::LeftButton);
+
+        const Route *route = m_service->configStore().current()->findRoute("/api/users");
+        QVERIFY(route->preserveHost);
+        QVERIFY(!route->forwardAuthorization);
+        QVERIFY(route->retryNonIdempotent);
+        QCOMPARE(route->timeoutMs, 12'000);
+        QCOMPARE(route->overrides->connectTimeoutMs, std::optional<int>(700));
+        QVERIFY(!route->overrides->responseTimeoutMs);  // left at the server's
+        QCOMPARE(route->overrides->maxBodyBytes, std::optional<qint64>(64 * 1024));
+        QCOMPARE(route->overrides->allowedUpgrades, std::optional<QStringList>(QStringList()));
+        QCOMPARE(route->overrides->circuitBreaker.keys.value("failure_threshold").toInt(), 9);
+        QCOMPARE(route->overrides->healthCheck.keys.value("interval_ms").toInt(), 250);
+
+        // Opened again, the form shows what was applied; the top level's again removes the keys.
+        m_window->openRouteEditor("/api/users");
+        QTRY_VERIFY(m_window->findChildren<RouteEditor *>("routeEditor").size() >= 1);
+        editor = m_window->findChildren<RouteEditor *>("routeEditor").last();
+        connection = editor->connectionEditor();
+        QCOMPARE(connection->connectTimeoutBox()->value(), 700);
+        QCOMPARE(connection->upgradesEdit()->text(), QStringLiteral("none"));
+        QCOMPARE(connection->failureThresholdBox()->value(), 9);
+        connection->circuitModeBox()->setCurrentIndex(0);
+        connection->connectTimeoutBox()->setValue(-1);
+        connection->upgradesEdit()->clear();
+        QTest::mouseClick(editor->applyButton(), Qt::LeftButton);
+        route = m_service->configStore().current()->findRoute("/api/users");
+        QVERIFY(route->overrides->circuitBreaker.keys.isEmpty());
+        QVERIFY(!route->overrides->connectTimeoutMs);
+        QVERIFY(!route->overrides->allowedUpgrades);
+        QCOMPARE(request(port(), "GET", "/api/users").status, 200);
+    }
+
     void backendsViewShowsAnEjection()
     {
         EchoBackend second("second");
