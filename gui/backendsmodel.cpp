@@ -47,7 +47,7 @@ QVariant BackendsModel::data(const QModelIndex &index, int role) const
             || (index.column() == Ejection && ejected)
             || (index.column() == Active && maxConnections > 0 && backend["in_flight"].toInt() >= maxConnections)
             || (index.column() == Queued && backend["queued"].toInt() > 0))
-            return QBrush(QColor(0xb0, 0x20, 0x20));
+            return QBrush(QColor(0xd0, 0x3a, 0x2f));
         return QVariant();
     }
     const QJsonObject limit = backend["rate_limit"].toObject();

@@ -67,7 +67,7 @@ void ClusterView::setStatus(const QJsonObject &status)
     QString text =
         tr("This instance: <b>%1</b> · etcd %2 at %3, prefix %4 · serving revision %5")
             .arg(status.value(QLatin1String("instance")).toString().toHtmlEscaped(),
-                 up ? tr("<span style='color:#2e7d32'>up</span>") : tr("<span style='color:#b02020'>down</span>"),
+                 up ? tr("<span style='color:#2e9d4f'>up</span>") : tr("<span style='color:#d03a2f'>down</span>"),
                  store.value(QLatin1String("endpoints"))
                      .toVariant()
                      .toStringList()

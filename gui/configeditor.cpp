@@ -4,6 +4,7 @@
 #include "config/configwriter.h"
 #include "config/jsonlocate.h"
 
+#include <QApplication>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
@@ -31,10 +32,12 @@ protected:
         static const QRegularExpression string(QStringLiteral(R"re("(?:[^"\\]|\\.)*")re"));
         static const QRegularExpression number(QStringLiteral(R"re(\b-?\d+(\.\d+)?([eE][+-]?\d+)?\b)re"));
         static const QRegularExpression literal(QStringLiteral(R"re(\b(true|false|null)\b)re"));
-        format(number, text, QColor(0x0b, 0x6e, 0x99));
-        format(literal, text, QColor(0x8a, 0x2b, 0xb2));
-        format(string, text, QColor(0x2e, 0x7d, 0x32));
-        format(key, text, QColor(0x9c, 0x27, 0x10));
+        // Darker shades on a light background, lighter ones on a dark palette.
+        const bool dark = QApplication::palette().color(QPalette::Base).lightness() < 128;
+        format(number, text, dark ? QColor(0x6c, 0xc4, 0xf0) : QColor(0x0b, 0x6e, 0x99));
+        format(literal, text, dark ? QColor(0xd3, 0x9b, 0xf5) : QColor(0x8a, 0x2b, 0xb2));
+        format(string, text, dark ? QColor(0x9c, 0xdb, 0x8f) : QColor(0x2e, 0x7d, 0x32));
+        format(key, text, dark ? QColor(0xf5, 0x9e, 0x84) : QColor(0x9c, 0x27, 0x10));
     }
 
 private:

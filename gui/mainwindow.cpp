@@ -20,6 +20,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QMenu>
 #include <QMessageBox>
 #include <QSettings>
@@ -28,6 +29,7 @@
 #include <QSystemTrayIcon>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTime>
 #include <QTimer>
 
 #include <algorithm>
@@ -46,6 +48,7 @@ MainWindow::MainWindow(GatewayService &service, QWidget *parent)
       m_routesFilter(new QSortFilterProxyModel(this)),
       m_routesView(new QTableView),
       m_backends(new BackendsModel(this)),
+      m_healthChanges(new QListWidget),
       m_metrics(new MetricsView),
       m_traffic(new TrafficView(service.recentRequests())),
       m_configEditor(new ConfigEditor(service.configStore())),
@@ -71,14 +74,23 @@ MainWindow::MainWindow(GatewayService &service, QWidget *parent)
     backendsView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     backendsView->horizontalHeader()->setSectionResizeMode(BackendsModel::Routes, QHeaderView::Stretch);
     QWidget *routesTab = makeRoutesTab();
+    // Above the table, the latest health changes, newest first (they scroll out of the log).
+    m_healthChanges->setMaximumHeight(72);
+    m_healthChanges->setToolTip(tr("Backends taken down or brought back by their health checks"));
+    m_healthChanges->hide();  // until the first change
+    auto *backendsTab = new QWidget;
+    auto *backendsLayout = new QVBoxLayout(backendsTab);
+    backendsLayout->setContentsMargins(0, 0, 0, 0);
+    backendsLayout->addWidget(m_healthChanges);
+    backendsLayout->addWidget(backendsView, 1);
     // Object names name the screenshot files (saveScreenshots()).
     routesTab->setObjectName(QStringLiteral("routes"));
-    backendsView->setObjectName(QStringLiteral("backends"));
+    backendsTab->setObjectName(QStringLiteral("backends"));
     m_metrics->setObjectName(QStringLiteral("metrics"));
     m_traffic->setObjectName(QStringLiteral("traffic"));
     m_configEditor->setObjectName(QStringLiteral("config"));
     m_tabs->addTab(routesTab, tr("Routes"));
-    m_tabs->addTab(backendsView, tr("Backends"));
+    m_tabs->addTab(backendsTab, tr("Backends"));
     m_tabs->addTab(m_metrics, tr("Metrics"));
     m_tabs->addTab(m_traffic, tr("Traffic"));
     m_tabs->addTab(m_configEditor, tr("Config"));
@@ -136,6 +148,7 @@ MainWindow::MainWindow(GatewayService &service, QWidget *parent)
     connect(&m_service, &GatewayService::listeningChanged, this, &MainWindow::refreshStatus);
     connect(&m_service, &GatewayService::backendHealthChanged, this,
             [this](const QString &backend, bool healthy, const QString &reason) {
+                noteHealthChange(backend, healthy, reason);
                 if (healthy)
                     notify(tr("Backend up"), tr("%1 answers its health checks again.").arg(backend));
                 else
@@ -319,7 +332,7 @@ void MainWindow::refreshFleet()
     m_cluster->setStatus(status);
     m_fleetLabel->setText(ClusterView::summary(status));
     const bool up = status.value(QLatin1String("store")).toObject().value(QLatin1String("up")).toBool();
-    m_fleetLabel->setStyleSheet(up ? QString() : QStringLiteral("color:#b02020"));
+    m_fleetLabel->setStyleSheet(up ? QString() : QStringLiteral("color:#d03a2f"));
 }
 
 void MainWindow::refreshStatus()
@@ -328,7 +341,7 @@ void MainWindow::refreshStatus()
     const QString url = m_service.listenUrl();
     m_listenLabel->setText(listening ? QStringLiteral("<a href=\"%1\">%1</a>").arg(url) : tr("not listening"));
     m_stateLabel->setText(listening ? tr("● running") : tr("● stopped"));
-    m_stateLabel->setStyleSheet(listening ? QStringLiteral("color:#2e7d32") : QStringLiteral("color:#b02020"));
+    m_stateLabel->setStyleSheet(listening ? QStringLiteral("color:#2e9d4f") : QStringLiteral("color:#d03a2f"));
     m_startStop->setText(listening ? tr("Stop") : tr("Start"));
     m_configLabel->setText(tr("Config: %1").arg(m_service.configStore().filePath()));
     m_versionLabel->setText(tr("version %1").arg(m_service.configStore().revision()));
@@ -383,6 +396,19 @@ void MainWindow::setupTray()
         activateWindow();
     });
     m_tray->show();
+}
+
+void MainWindow::noteHealthChange(const QString &backend, bool healthy, const QString &reason)
+{
+    constexpr int kKept = 50;
+    const QString time = QTime::currentTime().toString(QStringLiteral("HH:mm:ss"));
+    auto *item = new QListWidgetItem(healthy ? tr("%1  %2 up").arg(time, backend)
+                                             : tr("%1  %2 down: %3").arg(time, backend, reason));
+    item->setForeground(healthy ? QColor(0x2e, 0x9d, 0x4f) : QColor(0xd0, 0x3a, 0x2f));  // read on light and dark
+    m_healthChanges->insertItem(0, item);
+    while (m_healthChanges->count() > kKept)
+        delete m_healthChanges->takeItem(m_healthChanges->count() - 1);
+    m_healthChanges->show();
 }
 
 void MainWindow::notify(const QString &title, const QString &text)

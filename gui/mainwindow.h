@@ -9,6 +9,7 @@
 class QLabel;
 class QMenu;
 class QLineEdit;
+class QListWidget;
 class QSortFilterProxyModel;
 class QSystemTrayIcon;
 class QTabWidget;
@@ -45,6 +46,7 @@ public:
     // For tests.
     RoutesModel *routesModel() const { return m_routes; }
     BackendsModel *backendsModel() const { return m_backends; }
+    QListWidget *healthChanges() const { return m_healthChanges; }
     ConfigEditor *configEditor() const { return m_configEditor; }
     TrafficView *trafficView() const { return m_traffic; }
     // File > Open config / Save config as, without the file dialog: false (and an error shown) when
@@ -75,6 +77,7 @@ private:
     void onConfigChanged(quint64 revision);
     void setupTray();
     void setupMenus();  // mainwindowmenus.cpp
+    void noteHealthChange(const QString &backend, bool healthy, const QString &reason);
     void rememberConfig(const QString &path);
     void fillRecentMenu();
     QString selectedRoute() const;
@@ -89,6 +92,7 @@ private:
     QSortFilterProxyModel *m_routesFilter;
     QTableView *m_routesView;
     BackendsModel *m_backends;
+    QListWidget *m_healthChanges;
     MetricsView *m_metrics;
     TrafficView *m_traffic;
     ConfigEditor *m_configEditor;

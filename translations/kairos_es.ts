@@ -183,13 +183,13 @@
     </message>
     <message>
         <location line="+2"/>
-        <source>&lt;span style=&apos;color:#2e7d32&apos;&gt;up&lt;/span&gt;</source>
-        <translation>&lt;span style=&apos;color:#2e7d32&apos;&gt;activo&lt;/span&gt;</translation>
+        <source>&lt;span style=&apos;color:#2e9d4f&apos;&gt;up&lt;/span&gt;</source>
+        <translation>&lt;span style=&apos;color:#2e9d4f&apos;&gt;activo&lt;/span&gt;</translation>
     </message>
     <message>
         <location line="+0"/>
-        <source>&lt;span style=&apos;color:#b02020&apos;&gt;down&lt;/span&gt;</source>
-        <translation>&lt;span style=&apos;color:#b02020&apos;&gt;caído&lt;/span&gt;</translation>
+        <source>&lt;span style=&apos;color:#d03a2f&apos;&gt;down&lt;/span&gt;</source>
+        <translation>&lt;span style=&apos;color:#d03a2f&apos;&gt;caído&lt;/span&gt;</translation>
     </message>
     <message>
         <location line="+12"/>
@@ -200,7 +200,7 @@
 <context>
     <name>kairos::ConfigEditor</name>
     <message>
-        <location filename="../gui/configeditor.cpp" line="+58"/>
+        <location filename="../gui/configeditor.cpp" line="+61"/>
         <source>Apply</source>
         <translation>Aplicar</translation>
     </message>
@@ -363,7 +363,7 @@
         <translation>del servidor</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+15"/>
         <source>top level&apos;s (websocket by default); &quot;none&quot; for none</source>
         <translation>los del nivel superior (websocket por defecto); &quot;none&quot; para ninguno</translation>
     </message>
@@ -441,12 +441,17 @@
 <context>
     <name>kairos::MainWindow</name>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="+61"/>
+        <location filename="../gui/mainwindow.cpp" line="+64"/>
         <source>Kairos Gateway</source>
         <translation>Kairos Gateway</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+15"/>
+        <source>Backends taken down or brought back by their health checks</source>
+        <translation>Backends que sus comprobaciones de salud marcaron caídos o recuperaron</translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source>Routes</source>
         <translation>Rutas</translation>
     </message>
@@ -488,7 +493,7 @@
 %2</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>Backend up</source>
         <translation>Backend activo</translation>
     </message>
@@ -638,7 +643,17 @@
         <translation>Salir</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+16"/>
+        <source>%1  %2 up</source>
+        <translation>%1  %2 activo</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1  %2 down: %3</source>
+        <translation>%1  %2 caído: %3</translation>
+    </message>
+    <message>
+        <location line="+32"/>
         <source>Kairos keeps running</source>
         <translation>Kairos sigue en marcha</translation>
     </message>

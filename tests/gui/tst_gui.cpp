@@ -33,6 +33,8 @@
 #include <QTableWidget>
 #include <QTabWidget>
 #include <QTemporaryDir>
+#include <QTextBlock>
+#include <QTextLayout>
 #include <QTranslator>
 #include <QtTest>
 
@@ -627,12 +629,36 @@ private slots:
         QVERIFY(
             m_service->configStore().replaceJson(QJsonDocument(config).toJson(), ConfigStore::Source::Gui).applied());
         QTRY_VERIFY_WITH_TIMEOUT(m_window->lastNotification().startsWith(QStringLiteral("Backend down: ")), 5000);
+        // The Backends view lists it too, newest first.
+        QVERIFY(!m_window->healthChanges()->isHidden());
+        QVERIFY2(m_window->healthChanges()->item(0)->text().contains(QStringLiteral(" down: ")),
+                 qPrintable(m_window->healthChanges()->item(0)->text()));
 
         // Turned off: nothing more.
         m_window->setNotificationsEnabled(false);
         QCOMPARE(jsonRequest(port(), "POST", "/api/routes", orders).status, 201);
         QVERIFY(m_window->lastNotification().startsWith(QStringLiteral("Backend down: ")));
         m_window->setNotificationsEnabled(true);
+    }
+
+    void darkPaletteKeepsTheConfigReadable()
+    {
+        const QPalette light = QApplication::palette();
+        QPalette dark = light;
+        dark.setColor(QPalette::Base, QColor(0x20, 0x20, 0x20));
+        dark.setColor(QPalette::Text, QColor(0xe0, 0xe0, 0xe0));
+        for (const QPalette &palette : {light, dark}) {
+            QApplication::setPalette(palette);
+            ConfigEditor view(m_service->configStore());
+            const QTextBlock block = view.editor()->document()->findBlockByNumber(1);  // "  \"version\": 1,"
+            const QList<QTextLayout::FormatRange> formats = block.layout()->formats();
+            QVERIFY(!formats.isEmpty());
+            const int keyLightness = formats.last().format.foreground().color().lightness();
+            const int baseLightness = palette.color(QPalette::Base).lightness();
+            QVERIFY2(std::abs(keyLightness - baseLightness) > 80,
+                     qPrintable(QStringLiteral("key %1 on base %2").arg(keyLightness).arg(baseLightness)));
+        }
+        QApplication::setPalette(light);
     }
 
     // "Config applied" comes and goes over the views: the tabs stay where the pointer aims.
