@@ -4,6 +4,7 @@
 #include "clusterview.h"
 #include "configeditor.h"
 #include "metricsview.h"
+#include "overviewview.h"
 #include "routeeditor.h"
 #include "routesmodel.h"
 #include "trafficview.h"
@@ -49,6 +50,7 @@ MainWindow::MainWindow(GatewayService &service, QWidget *parent)
       m_routesView(new QTableView),
       m_backends(new BackendsModel(this)),
       m_healthChanges(new QListWidget),
+      m_overview(new OverviewView(service)),
       m_metrics(new MetricsView),
       m_traffic(new TrafficView(service.recentRequests())),
       m_configEditor(new ConfigEditor(service.configStore())),
@@ -84,12 +86,19 @@ MainWindow::MainWindow(GatewayService &service, QWidget *parent)
     backendsLayout->addWidget(m_healthChanges);
     backendsLayout->addWidget(backendsView, 1);
     // Object names name the screenshot files (saveScreenshots()).
+    m_overview->setObjectName(QStringLiteral("overview"));
     routesTab->setObjectName(QStringLiteral("routes"));
     backendsTab->setObjectName(QStringLiteral("backends"));
     m_metrics->setObjectName(QStringLiteral("metrics"));
     m_traffic->setObjectName(QStringLiteral("traffic"));
     m_configEditor->setObjectName(QStringLiteral("config"));
+    m_tabs->addTab(m_overview, tr("Overview"));
     m_tabs->addTab(routesTab, tr("Routes"));
+    connect(m_overview, &OverviewView::routeActivated, this, [this, routesTab](const QString &route) {
+        m_tabs->setCurrentWidget(routesTab);
+        selectRoute(route);
+    });
+    connect(m_overview, &OverviewView::errorActivated, this, [this] { m_tabs->setCurrentWidget(m_traffic); });
     m_tabs->addTab(backendsTab, tr("Backends"));
     m_tabs->addTab(m_metrics, tr("Metrics"));
     m_tabs->addTab(m_traffic, tr("Traffic"));
@@ -256,6 +265,14 @@ bool MainWindow::deleteRoute(const Route &seen, QString *why)
     return change.applied();
 }
 
+void MainWindow::selectRoute(const QString &externalPath)
+{
+    const QModelIndexList found = m_routesFilter->match(m_routesFilter->index(0, RoutesModel::ExternalPath),
+                                                        Qt::DisplayRole, externalPath, 1, Qt::MatchExactly);
+    if (!found.isEmpty())
+        m_routesView->selectRow(found.first().row());
+}
+
 QString MainWindow::selectedRoute() const
 {
     const QModelIndexList rows = m_routesView->selectionModel()->selectedRows(RoutesModel::ExternalPath);
@@ -308,8 +325,10 @@ void MainWindow::refresh()
 {
     if (Gateway *gateway = m_service.gateway()) {
         const GatewaySnapshotPtr snapshot = gateway->snapshot();
-        m_backends->setReport(describeBackends(*snapshot));
+        const QJsonArray backends = describeBackends(*snapshot);
+        m_backends->setReport(backends);
         m_routes->setConfig(m_service.configStore().current(), snapshot);
+        m_overview->sample(backends);
     }
     m_traffic->poll();
     refreshFleet();

@@ -23,6 +23,7 @@ class BackendsModel;
 class ClusterView;
 class ConfigEditor;
 class MetricsView;
+class OverviewView;
 class RoutesModel;
 class TrafficView;
 
@@ -49,6 +50,7 @@ public:
     QListWidget *healthChanges() const { return m_healthChanges; }
     ConfigEditor *configEditor() const { return m_configEditor; }
     TrafficView *trafficView() const { return m_traffic; }
+    OverviewView *overview() const { return m_overview; }
     // File > Open config / Save config as, without the file dialog: false (and an error shown) when
     // the file is invalid or cannot be written. Both become the file edits are saved to.
     bool openConfig(const QString &path);
@@ -81,6 +83,7 @@ private:
     void rememberConfig(const QString &path);
     void fillRecentMenu();
     QString selectedRoute() const;
+    void selectRoute(const QString &externalPath);
 
     GatewayService &m_service;
     QTabWidget *m_tabs;
@@ -93,6 +96,7 @@ private:
     QTableView *m_routesView;
     BackendsModel *m_backends;
     QListWidget *m_healthChanges;
+    OverviewView *m_overview;
     MetricsView *m_metrics;
     TrafficView *m_traffic;
     ConfigEditor *m_configEditor;

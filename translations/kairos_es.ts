@@ -441,7 +441,7 @@
 <context>
     <name>kairos::MainWindow</name>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="+64"/>
+        <location filename="../gui/mainwindow.cpp" line="+66"/>
         <source>Kairos Gateway</source>
         <translation>Kairos Gateway</translation>
     </message>
@@ -451,12 +451,17 @@
         <translation>Backends que sus comprobaciones de salud marcaron caídos o recuperaron</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
+        <source>Overview</source>
+        <translation>Resumen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Routes</source>
         <translation>Rutas</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+6"/>
         <source>Backends</source>
         <translation>Backends</translation>
     </message>
@@ -563,7 +568,7 @@
         <translation>se modificó mientras tanto; revísela antes de eliminarla.</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+58"/>
         <source>Config version %1 applied (from %2).</source>
         <translation>Versión %1 de la configuración aplicada (desde %2).</translation>
     </message>
@@ -573,7 +578,7 @@
         <translation>Configuración cambiada</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+17"/>
         <source>%1 req/s</source>
         <translation>%1 pet/s</translation>
     </message>
@@ -893,6 +898,102 @@
         <location line="+0"/>
         <source>ms</source>
         <translation>ms</translation>
+    </message>
+</context>
+<context>
+    <name>kairos::OverviewView</name>
+    <message>
+        <location filename="../gui/overviewview.cpp" line="+112"/>
+        <source>Routes</source>
+        <translation>Rutas</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Backends up</source>
+        <translation>Backends activos</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Requests per second</source>
+        <translation>Peticiones por segundo</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Errors (5xx)</source>
+        <translation>Errores (5xx)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>p50 / p99, last 10 s</source>
+        <translation>p50 / p99, últimos 10 s</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Route</source>
+        <translation>Ruta</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>req/s</source>
+        <translation>pet/s</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Errors</source>
+        <translation>Errores</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Double-click a route to open it</source>
+        <translation>Doble clic en una ruta para abrirla</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Double-click to open the Traffic view</source>
+        <translation>Doble clic para abrir la vista de Tráfico</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Busiest routes, last 10 s</source>
+        <translation>Rutas más usadas, últimos 10 s</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Latest errors</source>
+        <translation>Últimos errores</translation>
+    </message>
+    <message>
+        <location line="+41"/>
+        <source>&lt;b style=&apos;color:#2e9d4f&apos;&gt;● running&lt;/b&gt; on %1 · config version %2</source>
+        <translation>&lt;b style=&apos;color:#2e9d4f&apos;&gt;● en marcha&lt;/b&gt; en %1 · versión de configuración %2</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&lt;b style=&apos;color:#d03a2f&apos;&gt;● stopped&lt;/b&gt; · config version %1</source>
+        <translation>&lt;b style=&apos;color:#d03a2f&apos;&gt;● detenido&lt;/b&gt; · versión de configuración %1</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>%1 of %2</source>
+        <translation>%1 de %2</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+10"/>
+        <source>Fleet: %n instance(s): %1</source>
+        <translation>
+            <numerusform>Flota: %n instancia: %1</numerusform>
+            <numerusform>Flota: %n instancias: %1</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>none</source>
+        <translation>ninguno</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>%1 / %2 ms</source>
+        <translation>%1 / %2 ms</translation>
     </message>
 </context>
 <context>

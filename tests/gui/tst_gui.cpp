@@ -5,12 +5,14 @@
 #include "configeditor.h"
 #include "mainwindow.h"
 #include "metricsview.h"
+#include "overviewview.h"
 #include "protectioneditor.h"
 #include "routeeditor.h"
 #include "routesmodel.h"
 #include "trafficview.h"
 
 #include "demo/echobackend.h"
+#include "proxy/backendreport.h"
 #include "support/testsupport.h"
 
 #include <QChartView>
@@ -661,6 +663,37 @@ private slots:
         QApplication::setPalette(light);
     }
 
+    void overviewMatchesTheMetrics()
+    {
+        QCOMPARE(m_window->tabs()->tabText(0), QStringLiteral("Overview"));
+        // One of the routes fails: its backend is gone.
+        const QJsonObject broken = routeJson("/broken", "/", {backendJson(closedPort())}, {"GET"});
+        QCOMPARE(jsonRequest(port(), "POST", "/api/routes", broken).status, 201);
+        OverviewView overview(*m_service);
+        const QJsonArray backends = describeBackends(*m_service->gateway()->snapshot());
+        overview.sample(backends);
+        for (int i = 0; i < 12; ++i)
+            QCOMPARE(request(port(), "GET", "/api/users").status, 200);
+        for (int i = 0; i < 4; ++i)
+            QCOMPARE(request(port(), "GET", "/broken").status, 502);
+        overview.sample(backends);
+        // The rate is what the route counters moved by between the two samples.
+        QCOMPARE(overview.requestsText(), QStringLiteral("16"));
+        QCOMPARE(overview.errorsText(), QStringLiteral("25.0 %"));
+        QCOMPARE(overview.backendsText(), QStringLiteral("2 of 2"));
+        QCOMPARE(overview.busiestRoutes()->rowCount(), 2);
+        QCOMPARE(overview.busiestRoutes()->item(0, 0)->text(), QStringLiteral("/api/users"));
+        QCOMPARE(overview.busiestRoutes()->item(1, 2)->text(), QStringLiteral("4"));
+        QCOMPARE(overview.latestErrors()->count(), 4);
+        QVERIFY(overview.latestErrors()->item(0)->text().contains(QStringLiteral("502  GET /broken")));
+
+        // Double-clicking a busy route opens it in the Routes view.
+        QSignalSpy opened(&overview, &OverviewView::routeActivated);
+        emit overview.busiestRoutes()->cellDoubleClicked(1, 0);
+        QCOMPARE(opened.size(), 1);
+        QCOMPARE(opened.first().first().toString(), QStringLiteral("/broken"));
+    }
+
     // "Config applied" comes and goes over the views: the tabs stay where the pointer aims.
     void infoNoteDoesNotMoveTheTabs()
     {
@@ -691,7 +724,7 @@ private slots:
     {
         const QString path = m_dir->filePath("shot.png");
         QVERIFY(m_window->saveScreenshots(path));
-        for (const char *view : {"routes", "backends", "metrics", "traffic", "config"})
+        for (const char *view : {"overview", "routes", "backends", "metrics", "traffic", "config"})
             QVERIFY2(QImage(m_dir->filePath(QStringLiteral("shot-%1.png").arg(view))).width() > 100, view);
     }
 
