@@ -17,6 +17,7 @@ class QListWidget;
 class QListWidgetItem;
 class QPlainTextEdit;
 class QPushButton;
+class QSyntaxHighlighter;
 
 namespace kairos {
 
@@ -54,6 +55,7 @@ private:
 
     ConfigStore &m_store;
     QPlainTextEdit *m_editor;
+    QSyntaxHighlighter *m_highlighter = nullptr;
     QListWidget *m_problems;
     QLabel *m_state;
     QPushButton *m_apply;

@@ -67,7 +67,7 @@ public:
     // Deletes the route if it is still `seen` (as the user saw it when asking to delete it);
     // returns false, changing nothing, when it changed or went meanwhile (`why` says which).
     bool deleteRoute(const Route &seen, QString *why);
-    void refresh();  // what the once-a-second timer does
+    void refresh();  // samples the numbers and redraws every view now
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -75,7 +75,9 @@ protected:
 private:
     QWidget *makeRoutesTab();
     void refreshStatus();
-    void refreshFleet();  // the Cluster tab and the status bar's fleet line, in fleet mode
+    void sample();                    // once a second: what the charts and rates need, shown or not
+    void updateViews(QWidget *only);  // the view `only` (all when null) from the live state
+    void refreshFleet();              // the Cluster tab and the status bar's fleet line, in fleet mode
     void onConfigChanged(quint64 revision);
     void setupTray();
     void setupMenus();  // mainwindowmenus.cpp
@@ -94,6 +96,8 @@ private:
     RoutesModel *m_routes;
     QSortFilterProxyModel *m_routesFilter;
     QTableView *m_routesView;
+    QWidget *m_routesTab = nullptr;
+    QWidget *m_backendsTab = nullptr;
     BackendsModel *m_backends;
     QListWidget *m_healthChanges;
     OverviewView *m_overview;

@@ -141,34 +141,44 @@ OverviewView::OverviewView(GatewayService &service, QWidget *parent)
     layout->addWidget(m_fleet);
 }
 
-OverviewView::Second OverviewView::totals() const
+OverviewView::Second OverviewView::totals(RouteCounts *byRoute) const
 {
     Second second;
     Gateway *gateway = m_service.gateway();
     if (!gateway)
         return second;
     const auto add = [&second](const RouteMetrics &metrics) {
-        const quint64 requests = metrics.totalRequests();
-        second.requests += requests;
+        second.requests += metrics.totalRequests();
         second.errors += metrics.errors();
         const LatencyHistogram::Counts counts = metrics.latency().counts();
         for (size_t i = 0; i < counts.size(); ++i)
             second.latency[i] += counts[i];
-        if (!metrics.route.isEmpty())
-            second.byRoute.insert(metrics.route, requests);
     };
-    for (const RouteMetrics *metrics : gateway->routeMetrics().all())
+    const QList<const RouteMetrics *> all = gateway->routeMetrics().all();
+    byRoute->reserve(size_t(all.size()));
+    for (const RouteMetrics *metrics : all) {
         add(*metrics);
+        byRoute->emplace_back(metrics->route, metrics->totalRequests());
+    }
     add(gateway->routeMetrics().unmatched());
     return second;
 }
 
-void OverviewView::sample(const QJsonArray &backends)
+void OverviewView::sample()
 {
-    m_seconds.push_back(totals());
+    RouteCounts byRoute;
+    m_seconds.push_back(totals(&byRoute));
+    m_routeCounts.push_back(std::move(byRoute));
     while (m_seconds.size() > kSparklineSeconds + 1)
         m_seconds.pop_front();
+    while (m_routeCounts.size() > kLatencySeconds + 1)
+        m_routeCounts.pop_front();
+}
 
+void OverviewView::show(const QJsonArray &backends)
+{
+    if (m_seconds.empty())
+        sample();
     const bool listening = m_service.isListening();
     m_state->setText(
         listening
@@ -224,14 +234,17 @@ void OverviewView::showRates()
 
 void OverviewView::showBusiest()
 {
-    const Second &now = m_seconds.back();
-    const Second &then = m_seconds[m_seconds.size() > kLatencySeconds ? m_seconds.size() - 1 - kLatencySeconds : 0];
-    const double seconds = std::max<double>(1, double(std::min<size_t>(m_seconds.size() - 1, kLatencySeconds)));
+    const RouteCounts &now = m_routeCounts.back();
+    QHash<QString, quint64> before;
+    before.reserve(qsizetype(m_routeCounts.front().size()));
+    for (const auto &[route, count] : m_routeCounts.front())
+        before.insert(route, count);
+    const double seconds = std::max<double>(1, double(m_routeCounts.size() - 1));
     QList<std::pair<quint64, QString>> busiest;
-    for (auto it = now.byRoute.cbegin(); it != now.byRoute.cend(); ++it) {
-        const quint64 count = it.value() - then.byRoute.value(it.key(), 0);
-        if (count > 0)
-            busiest.append({count, it.key()});
+    for (const auto &[route, count] : now) {
+        const quint64 moved = count - before.value(route, 0);
+        if (moved > 0)
+            busiest.append({moved, route});
     }
     std::sort(busiest.begin(), busiest.end(), [](const auto &a, const auto &b) { return a.first > b.first; });
     busiest = busiest.mid(0, kBusiestShown);

@@ -30,7 +30,9 @@ public:
     explicit OverviewView(GatewayService &service, QWidget *parent = nullptr);
 
     // Once a second, shown or not: the rates need every second's totals.
-    void sample(const QJsonArray &backends);
+    void sample();
+    // Shows the latest samples and `backends` (describeBackends()), when the view is on screen.
+    void show(const QJsonArray &backends);
     // What the cards say, for tests.
     QString requestsText() const;
     QString errorsText() const;
@@ -47,15 +49,16 @@ private:
         quint64 requests = 0;
         quint64 errors = 0;
         LatencyHistogram::Counts latency{};
-        QHash<QString, quint64> byRoute;
     };
-    Second totals() const;
+    using RouteCounts = std::vector<std::pair<QString, quint64>>;  // requests so far, by route
+    Second totals(RouteCounts *byRoute) const;
     void showRates();
     void showBusiest();
     void takeErrors();
 
     GatewayService &m_service;
-    std::deque<Second> m_seconds;  // totals at each of the last 61 samples, oldest first
+    std::deque<Second> m_seconds;           // totals at each of the last 61 samples, oldest first
+    std::deque<RouteCounts> m_routeCounts;  // the last 11 samples' counts by route, for the busiest
     quint64 m_seenRecords = 0;
     QLabel *m_state;
     QLabel *m_routes;

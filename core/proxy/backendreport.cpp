@@ -3,6 +3,8 @@
 #include <QHash>
 #include <QJsonObject>
 
+#include <vector>
+
 namespace kairos {
 
 namespace {
@@ -21,53 +23,66 @@ QJsonObject describeLimit(const RateLimiter &limiter)
 
 QJsonArray describeBackends(const GatewaySnapshot &snapshot)
 {
-    QJsonArray list;
-    QHash<QString, int> indexByKey;
+    // Each backend once, in the order routes first name it; the routes naming it are gathered
+    // apart and put in at the end: rewriting an entry's list for every route that shares the
+    // backend copied the entry and its list each time (5,000 routes on two backends: most of the
+    // console's refresh).
+    std::vector<QJsonObject> entries;
+    std::vector<QJsonArray> routesOf;
+    QHash<QString, size_t> indexByKey;
+    // key() parses the host as a URL; routes mostly repeat the same few host and port pairs.
+    QHash<std::pair<QString, int>, QString> keyOf;
     const Config &config = *snapshot.config;
+    const qint64 nowMs = BackendState::nowMs();
     for (int r = 0; r < config.routes.size(); ++r) {
         const Route &route = config.routes[r];
         for (int b = 0; b < route.backends.size(); ++b) {
             const Backend &backend = route.backends[b];
-            const auto found = indexByKey.constFind(backend.key());
+            auto cached = keyOf.find({backend.host, backend.port});
+            if (cached == keyOf.end())
+                cached = keyOf.insert({backend.host, backend.port}, backend.key());
+            const QString &key = *cached;
+            const auto found = indexByKey.constFind(key);
             if (found != indexByKey.cend()) {
-                QJsonObject entry = list[*found].toObject();
-                QJsonArray routes = entry["routes"].toArray();
-                routes.append(route.externalPath);
-                entry["routes"] = routes;
-                list[*found] = entry;
+                routesOf[*found].append(route.externalPath);
                 continue;
             }
             const BackendState &state = *snapshot.balancers[size_t(r)]->backends()[size_t(b)].state;
             QJsonObject responses;
             for (size_t c = 0; c < 5; ++c)
                 responses.insert(QStringLiteral("%1xx").arg(c + 1), double(state.responses(c)));
-            const qint64 nowMs = BackendState::nowMs();
             const bool ejected = state.isEjected(nowMs);
-            indexByKey.insert(backend.key(), int(list.size()));
+            indexByKey.insert(key, entries.size());
+            routesOf.push_back(QJsonArray{route.externalPath});
             const std::vector<std::shared_ptr<RateLimiter>> &limiters = snapshot.backendRateLimiters(r);
             const RateLimiter *limiter = limiters.empty() ? nullptr : limiters[size_t(b)].get();
-            list.append(QJsonObject{{"backend", backend.key()},
-                                    {"host", backend.host},
-                                    {"port", backend.port},
-                                    {"routes", QJsonArray{route.externalPath}},
-                                    {"health_check_path", backend.healthCheckPath},
-                                    {"healthy", state.healthy.load()},
-                                    {"circuit", QLatin1String(CircuitBreaker::stateName(state.circuit.state()))},
-                                    {"ejected", ejected},
-                                    {"ejected_until_ms", ejected ? double(state.ejectedUntilMs()) : 0.0},
-                                    {"ejection_remaining_ms", ejected ? double(state.ejectedUntilMs() - nowMs) : 0.0},
-                                    {"ejections", double(state.ejections())},
-                                    {"slow_start_percent", state.slowStartPercent(nowMs)},
-                                    {"in_flight", state.inFlight.load()},
-                                    {"max_connections", state.maxConnections()},
-                                    {"queued", state.queued()},
-                                    {"requests", double(state.requests.load())},
-                                    {"failures", double(state.failures.load())},
-                                    {"responses", responses},
-                                    {"latency_ms", QJsonObject{{"p50", state.latency().quantileMs(0.5)},
-                                                               {"p99", state.latency().quantileMs(0.99)}}},
-                                    {"rate_limit", limiter ? describeLimit(*limiter) : QJsonValue()}});
+            entries.push_back(
+                QJsonObject{{"backend", key},
+                            {"host", backend.host},
+                            {"port", backend.port},
+                            {"health_check_path", backend.healthCheckPath},
+                            {"healthy", state.healthy.load()},
+                            {"circuit", QLatin1String(CircuitBreaker::stateName(state.circuit.state()))},
+                            {"ejected", ejected},
+                            {"ejected_until_ms", ejected ? double(state.ejectedUntilMs()) : 0.0},
+                            {"ejection_remaining_ms", ejected ? double(state.ejectedUntilMs() - nowMs) : 0.0},
+                            {"ejections", double(state.ejections())},
+                            {"slow_start_percent", state.slowStartPercent(nowMs)},
+                            {"in_flight", state.inFlight.load()},
+                            {"max_connections", state.maxConnections()},
+                            {"queued", state.queued()},
+                            {"requests", double(state.requests.load())},
+                            {"failures", double(state.failures.load())},
+                            {"responses", responses},
+                            {"latency_ms", QJsonObject{{"p50", state.latency().quantileMs(0.5)},
+                                                       {"p99", state.latency().quantileMs(0.99)}}},
+                            {"rate_limit", limiter ? describeLimit(*limiter) : QJsonValue()}});
         }
+    }
+    QJsonArray list;
+    for (size_t i = 0; i < entries.size(); ++i) {
+        entries[i].insert(QLatin1String("routes"), routesOf[i]);
+        list.append(entries[i]);
     }
     return list;
 }

@@ -671,12 +671,13 @@ private slots:
         QCOMPARE(jsonRequest(port(), "POST", "/api/routes", broken).status, 201);
         OverviewView overview(*m_service);
         const QJsonArray backends = describeBackends(*m_service->gateway()->snapshot());
-        overview.sample(backends);
+        overview.sample();
         for (int i = 0; i < 12; ++i)
             QCOMPARE(request(port(), "GET", "/api/users").status, 200);
         for (int i = 0; i < 4; ++i)
             QCOMPARE(request(port(), "GET", "/broken").status, 502);
-        overview.sample(backends);
+        overview.sample();
+        overview.show(backends);
         // The rate is what the route counters moved by between the two samples.
         QCOMPARE(overview.requestsText(), QStringLiteral("16"));
         QCOMPARE(overview.errorsText(), QStringLiteral("25.0 %"));
