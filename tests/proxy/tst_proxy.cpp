@@ -184,6 +184,32 @@ private slots:
         QVERIFY(client.isConnected());
     }
 
+    // A retry sends the body again with its trailer fields.
+    void retriedRequestKeepsItsTrailers()
+    {
+        QList<QByteArray> requests;
+        ScriptedBackend backend([&requests](QTcpSocket *socket, const QByteArray &received, int connection) {
+            if (!received.endsWith("X-Digest: d1\r\n\r\n"))
+                return;
+            requests.append(received);
+            socket->write(connection == 0 ? "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n"
+                                          : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        });
+        QJsonObject route = routeJson("/{*rest}", "/{rest}", {backendJson(backend.port())});
+        route.insert(
+            "retry",
+            QJsonObject{{"max_attempts", 2}, {"initial_backoff_ms", 1}, {"retryable_status_codes", QJsonArray{503}}});
+        RunningGateway running(makeConfig({route}));
+        RawClient client(running.port());
+        client.send("PUT /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "4\r\ndata\r\n0\r\nX-Digest: d1\r\n\r\n");
+        const Response response = client.readOne();
+        QCOMPARE(response.status, 200);
+        QCOMPARE(requests.size(), 2);
+        for (const QByteArray &sent : requests)
+            QVERIFY2(sent.endsWith("\r\n\r\n4\r\ndata\r\n0\r\nX-Digest: d1\r\n\r\n"), sent.constData());
+    }
+
     // A Content-Length in a request's trailer section does not make the gateway read the next
     // request as body, nor is it sent on where a backend could.
     void lengthInATrailerDoesNotSmuggle()
