@@ -280,8 +280,9 @@ QByteArrayView trimOws(QByteArrayView text)
     return text;
 }
 
-// A field line of a head or a trailer section (without its CRLF) split into its name and its
-// value, or why it cannot be.
+// A trailer field line (without its CRLF) split into its name and its value, or why it cannot
+// be: the rules checkFieldLines() applies to a head's. That keeps its own copy inline: calling
+// this from there cost every head about 35 instructions (callgrind, a two-field response).
 const char *splitFieldLine(QByteArrayView line, QByteArrayView &name, QByteArrayView &value)
 {
     if (line.front() == ' ' || line.front() == '\t')
@@ -617,12 +618,21 @@ bool MessageParser::checkFieldLines(const Lines &lines, qsizetype headBytes)
     QVarLengthArray<QByteArrayView, 8> framingLines;  // each with the CRLF that follows it in the head
     for (qsizetype i = 1; i < lines.size(); ++i) {
         const QByteArrayView line = lines[i];
-        QByteArrayView name;
-        QByteArrayView value;
-        if (const char *problem = splitFieldLine(line, name, value)) {
-            fail(400, problem);
+        if (line.front() == ' ' || line.front() == '\t') {
+            fail(400, "obsolete line folding");
             return false;
         }
+        const qsizetype colon = indexOfByte(line, ':');
+        if (colon <= 0 || !isToken(line.first(colon))) {
+            fail(400, "invalid header field name");
+            return false;
+        }
+        const QByteArrayView value = trimOws(line.sliced(colon + 1));
+        if (!isFieldValue(value)) {
+            fail(400, "invalid character in header field value");
+            return false;
+        }
+        const QByteArrayView name = line.first(colon);
         if (decidesFraming(name)) {
             framingLines.append(QByteArrayView(line.data(), line.size() + 2));
             transferEncoding = transferEncoding || name.size() == 17;  // the only such name of 17
