@@ -2,7 +2,7 @@
 
 #include <QDir>
 #include <QFile>
-#include <QFileInfo>
+#include <QLockFile>
 #include <QSet>
 #include <QStandardPaths>
 #include <QSysInfo>
@@ -331,6 +331,13 @@ DevCertificates ensureDevCertificates(const QString &directory, QString *error, 
         return {};
     }
     const QDir dir(path);
+    // Two processes started together (the gateway and the console) would each make an authority,
+    // and one of them would serve a certificate the other's ca.pem does not sign.
+    QLockFile lock(dir.filePath(QStringLiteral(".lock")));
+    if (!lock.tryLock(30000)) {
+        fail(error, QStringLiteral("cannot lock %1").arg(lock.fileName()));
+        return {};
+    }
     const time_t seconds = time_t(now.toSecsSinceEpoch());
 
     DevCertificates result;

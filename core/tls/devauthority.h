@@ -11,7 +11,8 @@
 // later calls reuse what is valid: the authority while it has more than 30 days left (a new one
 // means trusting it again), the server certificate while it has more than 30 days left, still
 // matches its key, was signed by the authority and names exactly those three hosts. Otherwise the
-// certificate alone is issued again, from the same authority.
+// certificate alone is issued again, from the same authority. Callers in several processes take
+// turns (a lock file in the directory).
 //
 // Nothing here touches a trust store: trustInstructions() says how a person can trust the
 // authority (curl, Firefox, Chrome, Debian's store); the caller prints it.

@@ -11,6 +11,9 @@
 
 #include <sys/stat.h>
 
+#include <thread>
+#include <vector>
+
 using namespace kairos::tls;
 
 namespace {
@@ -261,6 +264,28 @@ private slots:
         QVERIFY(expired.createdAuthority);
         QVERIFY(expired.issuedCertificate);
         QVERIFY(expired.caFingerprintSha256 != first.caFingerprintSha256);
+    }
+
+    // Callers at the same time (several threads here; processes alike) end up with one authority
+    // and a certificate it signed.
+    void concurrentCallersShareOneAuthority()
+    {
+        constexpr int kCallers = 4;
+        std::vector<DevCertificates> results(kCallers);
+        std::vector<std::thread> threads;
+        for (int i = 0; i < kCallers; ++i)
+            threads.emplace_back([this, &results, i] { results[size_t(i)] = ensure(); });
+        for (std::thread &thread : threads)
+            thread.join();
+        int created = 0;
+        for (const DevCertificates &result : results) {
+            QVERIFY(result.isValid());
+            QCOMPARE(result.caFingerprintSha256, results.front().caFingerprintSha256);
+            created += result.createdAuthority ? 1 : 0;
+        }
+        QCOMPARE(created, 1);
+        const Run result = verify(results.front());
+        QVERIFY2(result.exitCode == 0, result.output.constData());
     }
 
     void unusableDirectoryIsAnError()
