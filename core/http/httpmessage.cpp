@@ -173,6 +173,21 @@ QByteArray serialize(const ResponseHead &head, qsizetype roomAfter)
         .finish();
 }
 
+QByteArray lastChunk(const Headers &trailers)
+{
+    if (trailers.isEmpty())
+        return QByteArrayLiteral("0\r\n\r\n");
+    QByteArray out = QByteArrayLiteral("0\r\n");
+    for (const Headers::Field &field : trailers.fields()) {
+        out += field.first;
+        out += ": ";
+        out += field.second;
+        out += "\r\n";
+    }
+    out += "\r\n";
+    return out;
+}
+
 QByteArray quotedString(QByteArrayView text)
 {
     QByteArray quoted;

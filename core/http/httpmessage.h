@@ -80,4 +80,7 @@ Headers withCredentialsRedacted(const Headers &headers);
 QByteArray serialize(const RequestHead &head, qsizetype roomAfter = 0);
 QByteArray serialize(const ResponseHead &head, qsizetype roomAfter = 0);
 
+// The end of a chunked body: the last chunk, the trailer fields, the empty line.
+QByteArray lastChunk(const Headers &trailers);
+
 }  // namespace kairos::http

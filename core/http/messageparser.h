@@ -9,6 +9,13 @@
 // libhttp-parser. The request line is read here too, so that every method token passes, not only
 // the ones libhttp-parser knows.
 //
+// A chunked message's trailer section is read by the head's rules and counts against the same
+// limit (the head and its trailer fields together within maxHeadBytes). trailers() keeps only the fields RFC 9110 section 6.5.1 lets a trailer carry:
+// whatever frames, routes, authenticates or controls the message (Content-Length,
+// Transfer-Encoding, Host, Authorization, Connection, Set-Cookie, ...) is dropped, and the
+// gateway's own fields (X-Forwarded-*, X-Request-Id) too, since a recipient that merges trailer
+// fields into the head would read them as the gateway's. Trailer fields never bear on framing.
+//
 // Parsing stops after each head and after each complete message; the caller calls
 // startNextMessage() when it is ready for the next pipelined one.
 #pragma once
@@ -63,6 +70,9 @@ public:
     const ResponseHead &response() const { return std::get<ResponseHead>(m_head); }
     ResponseHead &response() { return std::get<ResponseHead>(m_head); }
     Framing framing() const { return m_framing; }
+    // Of a complete chunked message: its trailer fields that may be passed on (see the top);
+    // empty for any other message.
+    const Headers &trailers() const { return m_trailers; }
     quint64 contentLength() const { return m_contentLength; }
     bool keepAlive() const { return m_keepAlive; }
     bool isUpgrade() const { return m_upgrade; }
@@ -93,6 +103,9 @@ private:
     bool runFraming();
     qsizetype feedBody(const char *data, qsizetype size, BodyPieces *body);
     qsizetype badChunkFraming(QByteArrayView parsed, const BodyPieces &chunkData);
+    qsizetype feedTrailers(const char *data, qsizetype size);
+    bool parseTrailerBlock(QByteArrayView block);  // the field lines, each with its CRLF
+    void completeTrailers();
     void fail(int status, QByteArray message);
 
     Type m_type;
@@ -116,7 +129,9 @@ private:
     bool m_upgrade = false;
     bool m_expectNoBody = false;
     bool m_messageComplete = false;
-    bool m_framingCr = false;  // the last byte of chunk framing read was a CR (badChunkFraming())
+    bool m_framingCr = false;   // the last byte of chunk framing read was a CR (badChunkFraming())
+    bool m_inTrailers = false;  // after the last chunk: feedTrailers() reads the rest, in m_headBuffer
+    Headers m_trailers;
     enum class SingletonProblem : quint8 {
         None,
         HostMissing,

@@ -616,7 +616,7 @@ void ClientConnection::readBody()
         return;
     }
     if (m_exchange)
-        m_exchange->finishBody();
+        m_exchange->finishBody(m_parser.trailers());
     if (m_responseDone)
         finishRequest();
 }
@@ -865,10 +865,14 @@ void ClientConnection::exchangeResponseBody(QByteArrayView data)
         m_sendDeadline = Deadlines::nowMs() + m_idleTimeoutMs;
 }
 
-void ClientConnection::exchangeResponseComplete()
+void ClientConnection::exchangeResponseComplete(const http::Headers &trailers)
 {
-    if (m_responseChunked)
+    // An HTTP/1.0 client reads the body to the close, which has no room for trailer fields
+    // (RFC 9110 section 6.5.1 lets them be discarded).
+    if (m_responseChunked && trailers.isEmpty())
         m_transport->write("0\r\n\r\n");
+    else if (m_responseChunked)
+        m_transport->writeOwned(http::lastChunk(trailers));
     m_responseDone = true;
     if (m_requestBodyDone || m_closeAfterResponse)
         finishRequest();

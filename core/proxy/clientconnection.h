@@ -153,7 +153,7 @@ private:
     void exchangeResponseHead(http::ResponseHead head, http::MessageParser::Framing framing,
                               quint64 contentLength) override;
     void exchangeResponseBody(QByteArrayView data) override;
-    void exchangeResponseComplete() override;
+    void exchangeResponseComplete(const http::Headers &trailers) override;
     void exchangeFailed(const GatewayError &error) override;
     void exchangeAborted(const QByteArray &reason) override;
     void exchangeUpgraded(http::ResponseHead head, std::unique_ptr<UpstreamConnection> upstream,

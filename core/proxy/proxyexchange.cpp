@@ -366,7 +366,7 @@ void ProxyExchange::onConnected()
         if (!m_pendingBody.isEmpty())
             appendChunk(out, m_pendingBody);
         if (m_bodyFinished)
-            out += "0\r\n\r\n";
+            out += http::lastChunk(m_requestTrailers);
     } else {
         out += m_pendingBody;
     }
@@ -402,13 +402,14 @@ void ProxyExchange::sendBody(QByteArrayView data)
     }
 }
 
-void ProxyExchange::finishBody()
+void ProxyExchange::finishBody(const http::Headers &trailers)
 {
     m_bodyFinished = true;
+    m_requestTrailers = trailers;
     if (m_phase != Phase::Waiting && m_phase != Phase::Streaming)
         return;
     if (m_request.bodyFraming == http::MessageParser::Framing::Chunked)
-        writeToUpstream("0\r\n\r\n");
+        writeToUpstream(http::lastChunk(m_requestTrailers));
 }
 
 void ProxyExchange::writeToUpstream(QByteArrayView data)
@@ -564,11 +565,12 @@ void ProxyExchange::completeResponse()
     m_phase = Phase::Done;
     m_responseDeadline = 0;
     // Bytes after the end of the response are a backend error: never hand that connection on.
+    const http::Headers trailers = m_upstream->parser().trailers();  // the parser goes with the connection
     const bool reusable = m_bodyFinished && m_upstream->parser().keepAlive() && m_request.upgrade.isEmpty()
                           && !hasUnparsedResponseBytes();
     releaseUpstream(reusable);
     releaseRequestCopies();
-    m_sink.exchangeResponseComplete();
+    m_sink.exchangeResponseComplete(trailers);
 }
 
 void ProxyExchange::onDisconnected()
@@ -777,6 +779,7 @@ void ProxyExchange::releaseRequestCopies()
     m_request.head = http::RequestHead();
     m_replayBody = QByteArray();
     m_pendingBody = QByteArray();
+    m_requestTrailers = http::Headers();
 }
 
 void ProxyExchange::releaseUpstream(bool reusable)

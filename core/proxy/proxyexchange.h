@@ -28,7 +28,8 @@ public:
     virtual void exchangeResponseHead(http::ResponseHead head, http::MessageParser::Framing framing,
                                       quint64 contentLength) = 0;
     virtual void exchangeResponseBody(QByteArrayView data) = 0;
-    virtual void exchangeResponseComplete() = 0;
+    // trailers: the backend's trailer fields that may be passed on (MessageParser::trailers()).
+    virtual void exchangeResponseComplete(const http::Headers &trailers) = 0;
     // Nothing was sent to the client yet: it gets an error response.
     virtual void exchangeFailed(const GatewayError &error) = 0;
     // The response had started: the client connection can only be closed.
@@ -69,7 +70,9 @@ public:
 
     void start();
     void sendBody(QByteArrayView data);
-    void finishBody();
+    // trailers: the client's trailer fields that may be passed on (MessageParser::trailers()); the
+    // body goes to the backend chunked as it came, so they reach it.
+    void finishBody(const http::Headers &trailers = {});
     // Whether the client connection should hold off feeding body bytes.
     bool isCongested() const;
     // The client socket drained: resume reading the response.
@@ -154,7 +157,8 @@ private:
     QByteArray m_replayBody;  // a copy, to resend on a fresh connection (while small)
     bool m_replayable = true;
     bool m_bodyFinished = false;
-    bool m_responseStarted = false;  // a byte of the response went to the client
+    http::Headers m_requestTrailers;  // kept with m_replayBody, for a retry
+    bool m_responseStarted = false;   // a byte of the response went to the client
     bool m_retriedFresh = false;
     bool m_readingPaused = false;
     bool m_probe = false;  // the current try is a half-open circuit probe

@@ -79,6 +79,8 @@ QByteArray runParser(MessageParser::Type type, const QList<QByteArrayView> &piec
             [[fallthrough]];
         case MessageParser::State::Complete:
             endBody();
+            for (const auto &field : parser.trailers().fields())
+                transcript += "TRAILER " + field.first + ": " + field.second + '\n';
             transcript += "COMPLETE keep-alive " + QByteArray::number(parser.keepAlive()) + '\n';
             if (!parser.keepAlive())
                 return false;

@@ -267,6 +267,91 @@ private slots:
         }
     }
 
+    void trailersInAnySplit()
+    {
+        const QByteArray head = "POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
+        const QByteArray input = head + "5\r\nhello\r\n0\r\nX-Checksum: abc\r\nGrpc-Status:  0 \r\n\r\n";
+        for (qsizetype step : {0, 1, 2, 3, 7}) {
+            MessageParser parser(MessageParser::Type::Request, 64 * 1024);
+            const Parsed parsed = parseOne(parser, input + "GET /next HTTP/1.1\r\n", step);
+            QCOMPARE(parsed.state, MessageParser::State::Complete);
+            QCOMPARE(parsed.body, QByteArray("hello"));
+            QCOMPARE(parsed.consumed, input.size());  // not a byte of the next request
+            QCOMPARE(parser.trailers().fields(), (QList<Headers::Field>{{"X-Checksum", "abc"}, {"Grpc-Status", "0"}}));
+            QVERIFY(parser.keepAlive());
+            parser.startNextMessage();
+            QVERIFY(parser.trailers().isEmpty());
+        }
+    }
+
+    void chunkedBodyWithoutTrailersHasNone()
+    {
+        MessageParser parser(MessageParser::Type::Response, 64 * 1024);
+        const Parsed parsed =
+            parseOne(parser, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n");
+        QCOMPARE(parsed.state, MessageParser::State::Complete);
+        QVERIFY(parser.trailers().isEmpty());
+        QVERIFY(parser.keepAlive());
+    }
+
+    // A trailer field that frames, routes or authenticates is never kept, and none changes how
+    // the stream is read: the bytes after the empty line are the next request.
+    void trailerFieldsThatMayNotBePassedOnAreDropped()
+    {
+        const QByteArray input =
+            "POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n"
+            "Content-Length: 40\r\ntransfer-encoding: chunked\r\nHost: evil\r\nAuthorization: Basic eA==\r\n"
+            "Connection: close\r\nTrailer: X\r\nX-Forwarded-For: 6.6.6.6\r\nX-Request-Id: forged\r\n"
+            "Set-Cookie: a=b\r\nX-Kept: yes\r\n\r\n"
+            "GET /second HTTP/1.1\r\nHost: h\r\n\r\n";
+        for (qsizetype step : {0, 1, 5}) {
+            MessageParser parser(MessageParser::Type::Request, 64 * 1024);
+            const Parsed first = parseOne(parser, input, step);
+            QCOMPARE(first.state, MessageParser::State::Complete);
+            QCOMPARE(first.body, QByteArray("abc"));
+            QCOMPARE(parser.trailers().fields(), (QList<Headers::Field>{{"X-Kept", "yes"}}));
+            QVERIFY(parser.keepAlive());  // a Connection: close in the trailers does not count
+            parser.startNextMessage();
+            const Parsed second = parseOne(parser, input.mid(first.consumed), step);
+            QCOMPARE(second.state, MessageParser::State::Complete);
+            QCOMPARE(parser.request().target, QByteArray("/second"));
+            QCOMPARE(parser.framing(), MessageParser::Framing::None);
+        }
+    }
+
+    void trailerSectionCountsAgainstTheHeadLimit()
+    {
+        const QByteArray head = "POST /p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
+        const qsizetype limit = 200;
+        // The head's bytes without its empty line, and the trailer field lines, fill the limit.
+        const qsizetype fieldBytes = limit - (head.size() - 4);
+        const QByteArray fits = "X: " + QByteArray(fieldBytes - 5, 'v') + "\r\n";
+        for (qsizetype step : {0, 1}) {
+            MessageParser parser(MessageParser::Type::Request, limit);
+            const Parsed parsed = parseOne(parser, head + "0\r\n" + fits + "\r\n", step);
+            QCOMPARE(parsed.state, MessageParser::State::Complete);
+            QCOMPARE(parser.trailers().value("x").size(), fieldBytes - 5);
+        }
+        for (qsizetype step : {0, 1}) {
+            MessageParser parser(MessageParser::Type::Request, limit);
+            const QByteArray oneByteMore = "X: " + QByteArray(fieldBytes - 4, 'v') + "\r\n";
+            const Parsed parsed = parseOne(parser, head + "0\r\n" + oneByteMore + "\r\n", step);
+            QCOMPARE(parsed.state, MessageParser::State::Failed);
+            QCOMPARE(parsed.errorStatus, 431);
+        }
+        // An endless trailer section is refused at the limit, not buffered.
+        MessageParser parser(MessageParser::Type::Response, limit);
+        const QByteArray responseHead = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n";
+        parseOne(parser, responseHead);
+        const QByteArray endless(1024 * 1024, 'a');
+        MessageParser::BodyPieces body;
+        const qsizetype used = parser.feed(endless.constData(), endless.size(), &body);
+        QCOMPARE(parser.state(), MessageParser::State::Failed);
+        QCOMPARE(parser.errorStatus(), 502);
+        QVERIFY(used <= limit);
+        QVERIFY(parser.bufferedCapacity() < 4 * limit + 8192);
+    }
+
     void emptyFeedIsNotEndOfStream()
     {
         MessageParser parser(MessageParser::Type::Response, 64 * 1024);
@@ -385,6 +470,11 @@ private slots:
         QTest::newRow("chunk data, bare LFs") << QByteArray(chunked + "5\r\nhello\n\n0\r\n\r\n") << 400;
         QTest::newRow("trailer, bare LF") << QByteArray(chunked + "0\r\nX: y\n\r\n") << 400;
         QTest::newRow("end, bare LF") << QByteArray(chunked + "0\r\n\n") << 400;
+        QTest::newRow("trailer, bare CR") << QByteArray(chunked + "0\r\nX: a\rb\r\n\r\n") << 400;
+        QTest::newRow("trailer, obs-fold") << QByteArray(chunked + "0\r\nX: a\r\n b\r\n\r\n") << 400;
+        QTest::newRow("trailer, space before colon") << QByteArray(chunked + "0\r\nContent-Length : 3\r\n\r\n") << 400;
+        QTest::newRow("trailer, no colon") << QByteArray(chunked + "0\r\nGET / HTTP/1.1\r\n\r\n") << 400;
+        QTest::newRow("trailer, NUL") << QByteArray(chunked + QByteArray("0\r\nX: a\0b\r\n\r\n", 13)) << 400;
         QTest::newRow("TE in HTTP/1.0") << QByteArray("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
                                         << 400;
         QTest::newRow("obs-fold") << QByteArray(get + "X-A: b\r\n c\r\n\r\n") << 400;

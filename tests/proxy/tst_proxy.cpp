@@ -138,6 +138,110 @@ private slots:
         QVERIFY(client.isConnected());  // the backend's close does not close the client connection
     }
 
+    // Trailer fields of a chunked request reach the backend and those of a chunked response reach
+    // the client; the ones a trailer may not carry go neither way, and none of them frames
+    // anything: the bytes after the trailer section are the next request on both connections.
+    void trailersPassBothWays()
+    {
+        QByteArray toBackend;
+        ScriptedBackend backend([&toBackend](QTcpSocket *socket, const QByteArray &received, int) {
+            toBackend = received;
+            const qsizetype end = received.indexOf("0\r\n");
+            if (end < 0 || !received.endsWith("\r\n\r\n") || received.size() <= end + 5)
+                return;
+            const int requests = int(received.count("POST /"));
+            if (requests == 1 && received.endsWith("yes\r\n\r\n")) {
+                socket->write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                              "5\r\nhello\r\n0\r\nX-Checksum: abc\r\nGrpc-Status: 0\r\nContent-Length: 99\r\n"
+                              "Transfer-Encoding: chunked\r\nSet-Cookie: s=1\r\nConnection: close\r\n\r\n");
+            } else if (requests == 2 && received.endsWith("\r\n0\r\n\r\n")) {
+                socket->write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nsecond\r\n0\r\n\r\n");
+            }
+        });
+        RunningGateway running(makeConfig({routeJson("/{*rest}", "/{rest}", {backendJson(backend.port())})}));
+        RawClient client(running.port());
+        client.send("POST /first HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "3\r\nabc\r\n0\r\nX-Checksum: c1\r\nContent-Length: 44\r\nTransfer-Encoding: chunked\r\n"
+                    "Host: evil\r\nX-Forwarded-For: 6.6.6.6\r\nX-Kept: yes\r\n\r\n");
+        const Response first = client.readOne();
+        QCOMPARE(first.status, 200);
+        QCOMPARE(first.body, QByteArray("hello"));
+        QVERIFY2(client.received().endsWith("\r\n5\r\nhello\r\n0\r\nX-Checksum: abc\r\nGrpc-Status: 0\r\n\r\n"),
+                 client.received().constData());
+        const qsizetype body = toBackend.indexOf("\r\n\r\n") + 4;
+        QCOMPARE(toBackend.mid(body), QByteArray("3\r\nabc\r\n0\r\nX-Checksum: c1\r\nX-Kept: yes\r\n\r\n"));
+        QVERIFY(!toBackend.contains("evil"));
+        QVERIFY(!toBackend.contains("6.6.6.6"));
+
+        // The same connections carry the next request and response, framed as before.
+        client.send("POST /second HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n");
+        const Response second = client.readOne();
+        QCOMPARE(second.status, 200);
+        QCOMPARE(second.body, QByteArray("second"));
+        QVERIFY(client.received().endsWith("\r\n6\r\nsecond\r\n0\r\n\r\n"));
+        QCOMPARE(backend.connections(), 1);
+        QVERIFY(toBackend.endsWith("\r\n\r\n2\r\nhi\r\n0\r\n\r\n"));
+        QVERIFY(client.isConnected());
+    }
+
+    // A retry sends the body again with its trailer fields.
+    void retriedRequestKeepsItsTrailers()
+    {
+        QList<QByteArray> requests;
+        ScriptedBackend backend([&requests](QTcpSocket *socket, const QByteArray &received, int connection) {
+            if (!received.endsWith("X-Digest: d1\r\n\r\n"))
+                return;
+            requests.append(received);
+            socket->write(connection == 0 ? "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n"
+                                          : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        });
+        QJsonObject route = routeJson("/{*rest}", "/{rest}", {backendJson(backend.port())});
+        route.insert(
+            "retry",
+            QJsonObject{{"max_attempts", 2}, {"initial_backoff_ms", 1}, {"retryable_status_codes", QJsonArray{503}}});
+        RunningGateway running(makeConfig({route}));
+        RawClient client(running.port());
+        client.send("PUT /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "4\r\ndata\r\n0\r\nX-Digest: d1\r\n\r\n");
+        const Response response = client.readOne();
+        QCOMPARE(response.status, 200);
+        QCOMPARE(requests.size(), 2);
+        for (const QByteArray &sent : requests)
+            QVERIFY2(sent.endsWith("\r\n\r\n4\r\ndata\r\n0\r\nX-Digest: d1\r\n\r\n"), sent.constData());
+    }
+
+    // A Content-Length in a request's trailer section does not make the gateway read the next
+    // request as body, nor is it sent on where a backend could.
+    void lengthInATrailerDoesNotSmuggle()
+    {
+        RunningGateway running(echoConfig());
+        RawClient client(running.port());
+        client.send("POST /one/first HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "3\r\nabc\r\n0\r\nContent-Length: 37\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "GET /one/smuggled HTTP/1.1\r\nHost: h\r\n\r\n");
+        const QList<Response> responses = client.read(2);
+        QCOMPARE(responses.size(), 2);
+        QCOMPARE(responses[0].json()["body"].toString(), QStringLiteral("abc"));
+        QCOMPARE(upstreamHeaderValues(responses[0], "content-length"), QList<QByteArray>{});
+        QCOMPARE(responses[1].json()["target"].toString(), QStringLiteral("/smuggled"));
+        QVERIFY(client.isConnected());
+    }
+
+    void http10ClientGetsNoTrailers()
+    {
+        ScriptedBackend backend([](QTcpSocket *socket, const QByteArray &received, int) {
+            if (received.contains("\r\n\r\n"))
+                socket->write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                              "5\r\nhello\r\n0\r\nX-Checksum: abc\r\n\r\n");
+        });
+        RunningGateway running(makeConfig({routeJson("/{*rest}", "/{rest}", {backendJson(backend.port())})}));
+        RawClient client(running.port());
+        client.send("GET /x HTTP/1.0\r\n\r\n");
+        QVERIFY(client.waitForClosed());
+        QVERIFY(client.received().startsWith("HTTP/1.1 200"));
+        QVERIFY(client.received().endsWith("\r\n\r\nhello"));  // read to the close: no room for trailers
+    }
+
     void requestWithoutOneValidHostIsRefused()
     {
         RunningGateway running(echoConfig());
