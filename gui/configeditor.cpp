@@ -106,11 +106,25 @@ ConfigEditor::ConfigEditor(ConfigStore &store, QWidget *parent)
     layout->addWidget(m_editor, 1);
     layout->addWidget(m_problems);
     layout->addLayout(buttons);
-    showRunningConfig(true);
+    showRunningConfig();
+}
+
+void ConfigEditor::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    if (m_stale)
+        showRunningConfig();
 }
 
 void ConfigEditor::showRunningConfig(bool force)
 {
+    // Loaded when first shown: the text of a large config and its layout are most of the
+    // console's memory (5,000 routes: about 20 MB), and many sessions never open this view.
+    if (!force && !isVisible()) {
+        m_stale = true;
+        return;
+    }
+    m_stale = false;
     if (!force && m_editor->document()->isModified()) {
         m_state->setText(tr("The running config changed; your edits are not applied (Revert shows it)."));
         return;

@@ -28,7 +28,8 @@ class ConfigEditor : public QWidget
 public:
     explicit ConfigEditor(ConfigStore &store, QWidget *parent = nullptr);
 
-    // Shows the running config, unless the text has unapplied edits (then it says so instead).
+    // Shows the running config, unless the text has unapplied edits (then it says so instead);
+    // while the view is hidden, once it is shown. `force`: now, over any edits.
     void showRunningConfig(bool force = false);
     QPlainTextEdit *editor() const { return m_editor; }
     QPushButton *applyButton() const { return m_apply; }
@@ -42,6 +43,9 @@ public:
 
 signals:
     void message(const QString &text, bool error);
+
+protected:
+    void showEvent(QShowEvent *event) override;
 
 private:
     bool validate();
@@ -67,7 +71,9 @@ private:
     QPushButton *m_merge;
     QPushButton *m_discard;
     ConfigSnapshot m_merged;  // the edits merged onto the running config, when they merge
-    QString m_conflictEtag;   // the running revision the user was shown, which Overwrite replaces
+    QString m_conflictEtag;
+    bool m_stale =
+        false;  // the running config changed while the view was hidden   // the running revision the user was shown, which Overwrite replaces
 };
 
 }  // namespace kairos

@@ -351,13 +351,10 @@ void MainWindow::updateViews(QWidget *only)
         return;
     const GatewaySnapshotPtr snapshot = gateway->snapshot();
     const auto shows = [only](QWidget *view) { return !only || only == view; };
-    if (shows(m_backendsTab) || shows(m_overview)) {
-        const QJsonArray backends = describeBackends(*snapshot);
-        if (shows(m_backendsTab))
-            m_backends->setReport(backends);
-        if (shows(m_overview))
-            m_overview->show(backends);
-    }
+    if (shows(m_backendsTab))
+        m_backends->setReport(describeBackends(*snapshot));
+    if (shows(m_overview))
+        m_overview->show();
     if (shows(m_routesTab))
         m_routes->setConfig(m_service.configStore().current(), snapshot);
 }

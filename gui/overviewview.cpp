@@ -2,6 +2,7 @@
 
 #include "fleet/fleetsync.h"
 #include "metrics/recentrequests.h"
+#include "proxy/backendreport.h"
 #include "proxy/gateway.h"
 #include "service/gatewayservice.h"
 
@@ -175,7 +176,7 @@ void OverviewView::sample()
         m_routeCounts.pop_front();
 }
 
-void OverviewView::show(const QJsonArray &backends)
+void OverviewView::show()
 {
     if (m_seconds.empty())
         sample();
@@ -187,11 +188,10 @@ void OverviewView::show(const QJsonArray &backends)
                   .arg(m_service.configStore().revision())
             : tr("<b style='color:#d03a2f'>● stopped</b> · config version %1").arg(m_service.configStore().revision()));
     m_routes->setText(QString::number(m_service.configStore().current()->routes.size()));
-    int up = 0;
-    for (const QJsonValue &backend : backends)
-        up += backend[QLatin1String("healthy")].toBool() ? 1 : 0;
-    m_backends->setText(tr("%1 of %2").arg(up).arg(backends.size()));
-    m_backends->setStyleSheet(up < backends.size() ? QStringLiteral("color:#d03a2f") : QString());
+    const BackendCount backends =
+        m_service.gateway() ? countBackends(*m_service.gateway()->snapshot()) : BackendCount();
+    m_backends->setText(tr("%1 of %2").arg(backends.healthy).arg(backends.total));
+    m_backends->setStyleSheet(backends.healthy < backends.total ? QStringLiteral("color:#d03a2f") : QString());
     showRates();
     showBusiest();
     takeErrors();

@@ -7,7 +7,6 @@
 #include "backend/histogram.h"
 
 #include <QHash>
-#include <QJsonArray>
 #include <QWidget>
 
 #include <deque>
@@ -31,8 +30,8 @@ public:
 
     // Once a second, shown or not: the rates need every second's totals.
     void sample();
-    // Shows the latest samples and `backends` (describeBackends()), when the view is on screen.
-    void show(const QJsonArray &backends);
+    // Shows the latest samples, when the view is on screen.
+    void show();
     // What the cards say, for tests.
     QString requestsText() const;
     QString errorsText() const;

@@ -3,6 +3,7 @@
 #include <QHash>
 #include <QJsonObject>
 
+#include <unordered_set>
 #include <vector>
 
 namespace kairos {
@@ -85,6 +86,22 @@ QJsonArray describeBackends(const GatewaySnapshot &snapshot)
         list.append(entries[i]);
     }
     return list;
+}
+
+BackendCount countBackends(const GatewaySnapshot &snapshot)
+{
+    // Routes naming the same backend share its one live state.
+    std::unordered_set<const BackendState *> seen;
+    BackendCount count;
+    for (const auto &balancer : snapshot.balancers) {
+        for (const BalancedBackend &backend : balancer->backends()) {
+            if (!seen.insert(backend.state.get()).second)
+                continue;
+            ++count.total;
+            count.healthy += backend.state->healthy.load() ? 1 : 0;
+        }
+    }
+    return count;
 }
 
 }  // namespace kairos

@@ -10,4 +10,12 @@ namespace kairos {
 
 QJsonArray describeBackends(const GatewaySnapshot &snapshot);
 
+// How many distinct backends the running config has, and how many of them health checks count
+// as up: what a summary needs, without describing each one.
+struct BackendCount {
+    int total = 0;
+    int healthy = 0;
+};
+BackendCount countBackends(const GatewaySnapshot &snapshot);
+
 }  // namespace kairos

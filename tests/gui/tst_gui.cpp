@@ -12,7 +12,6 @@
 #include "trafficview.h"
 
 #include "demo/echobackend.h"
-#include "proxy/backendreport.h"
 #include "support/testsupport.h"
 
 #include <QChartView>
@@ -74,8 +73,18 @@ private:
 private slots:
     void initTestCase()
     {
-        QStandardPaths::setTestModeEnabled(true);  // QSettings (recent configs) away from the user's
+        // QSettings (recent configs) away from the user's, and from other runs at the same time.
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setApplicationName(QStringLiteral("tst_gui-%1").arg(QCoreApplication::applicationPid()));
         QSettings().clear();
+    }
+
+    void cleanupTestCase()
+    {
+        QSettings settings;
+        settings.clear();
+        settings.sync();
+        QFile::remove(settings.fileName());
     }
 
     void init()
@@ -116,6 +125,7 @@ private slots:
                         routeJson("/api/orders", "/orders", {backendJson(m_backend->port())}, {"GET"})});
         QVERIFY(m_service->configStore().replaceJson(two, ConfigStore::Source::Api).applied());
         QTRY_COMPARE(m_window->routesModel()->rowCount(), 2);
+        m_window->tabs()->setCurrentWidget(m_window->configEditor());  // loaded when shown
         QVERIFY(m_window->configEditor()->editor()->toPlainText().contains("/api/orders"));
         m_window->refresh();
         QCOMPARE(m_window->backendsModel()->rowCount(), 1);
@@ -347,6 +357,7 @@ private slots:
     void configViewApplyWithABrokenDocumentChangesNothing()
     {
         ConfigEditor *view = m_window->configEditor();
+        m_window->tabs()->setCurrentWidget(view);
         const quint64 revision = m_service->configStore().revision();
         view->editor()->setPlainText("{ \"version\": 1, \"routers\": [ ");
         QTest::mouseClick(view->applyButton(), Qt::LeftButton);
@@ -652,6 +663,7 @@ private slots:
         for (const QPalette &palette : {light, dark}) {
             QApplication::setPalette(palette);
             ConfigEditor view(m_service->configStore());
+            view.showRunningConfig(true);
             const QTextBlock block = view.editor()->document()->findBlockByNumber(1);  // "  \"version\": 1,"
             const QList<QTextLayout::FormatRange> formats = block.layout()->formats();
             QVERIFY(!formats.isEmpty());
@@ -670,14 +682,13 @@ private slots:
         const QJsonObject broken = routeJson("/broken", "/", {backendJson(closedPort())}, {"GET"});
         QCOMPARE(jsonRequest(port(), "POST", "/api/routes", broken).status, 201);
         OverviewView overview(*m_service);
-        const QJsonArray backends = describeBackends(*m_service->gateway()->snapshot());
         overview.sample();
         for (int i = 0; i < 12; ++i)
             QCOMPARE(request(port(), "GET", "/api/users").status, 200);
         for (int i = 0; i < 4; ++i)
             QCOMPARE(request(port(), "GET", "/broken").status, 502);
         overview.sample();
-        overview.show(backends);
+        overview.show();
         // The rate is what the route counters moved by between the two samples.
         QCOMPARE(overview.requestsText(), QStringLiteral("16"));
         QCOMPARE(overview.errorsText(), QStringLiteral("25.0 %"));
