@@ -20,6 +20,7 @@ class QThread;
 namespace kairos {
 
 class Acceptor;
+class TlsContextWatcher;
 class Worker;
 
 class Gateway : public QObject
@@ -45,6 +46,13 @@ public:
     bool listenAdmin(const QHostAddress &address, quint16 port, QString *error);
     void closeAdmin();
     quint16 adminPort() const;
+    // The TLS listener, with server.tls of the current config; after listen(). Certificates
+    // follow config changes and their files' changes; the address stays until closeTls().
+    bool listenTls(const QHostAddress &address, quint16 port, QString *error);
+    void closeTls();
+    quint16 tlsPort() const;
+    // Why the last reload of the TLS certificates failed (the previous ones stay); empty when it did not.
+    QString tlsError() const;
     void close();
     bool isListening() const;
     QHostAddress serverAddress() const;
@@ -64,6 +72,8 @@ private:
     void stopWorkers();
     std::unique_ptr<Acceptor> openAcceptor(bool admin, const QHostAddress &address, quint16 port, QString *error);
     void dispatch(qintptr socketDescriptor, bool adminListener);
+    void dispatchTls(qintptr socketDescriptor);
+    void applyTlsSettings(const ConfigSnapshot &config);
     void publishUpstreamSettings();
     void afterSwap(const GatewaySnapshotPtr &previous, const GatewaySnapshotPtr &current);
 
@@ -78,6 +88,8 @@ private:
     std::function<void(const RequestRecord &)> m_observer;
     std::unique_ptr<Acceptor> m_acceptor;
     std::unique_ptr<Acceptor> m_adminAcceptor;
+    std::unique_ptr<Acceptor> m_tlsAcceptor;
+    std::unique_ptr<TlsContextWatcher> m_tls;  // while the TLS listener is open
     std::vector<std::unique_ptr<WorkerThread>> m_workers;
     std::atomic<bool> m_listening{false};  // read from worker threads (readiness probe)
     size_t m_nextWorker = 0;
