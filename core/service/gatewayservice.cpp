@@ -269,7 +269,7 @@ bool GatewayService::listenTls(QString *error)
                      .arg(address.isNull() ? QStringLiteral("not an IP address") : listenError);
         return false;
     }
-    qCInfo(lcService).noquote() << "TLS listener on port" << m_gateway->tlsPort();
+    qCInfo(lcService).noquote() << QStringLiteral("TLS listener on https://%1:%2").arg(host).arg(m_gateway->tlsPort());
     return true;
 }
 
