@@ -147,9 +147,14 @@ void Gateway::applyTlsSettings(const ConfigSnapshot &config)
 {
     if (!m_tls || !config->server.tls)
         return;  // the listener keeps its certificates until it closes
+    const TlsServerContextPtr before = m_tls->current();
     QString error;
-    if (!m_tls->apply(*config->server.tls, &error))
+    if (!m_tls->apply(*config->server.tls, &error)) {
         qCWarning(lcProxy).noquote() << "TLS settings not applied, the previous certificates stay in use:" << error;
+        ++m_tlsReloadsFailed;
+    } else if (m_tls->current() != before) {
+        ++m_tlsReloadsSucceeded;
+    }
 }
 
 bool Gateway::listenTls(const QHostAddress &address, quint16 port, QString *error)
@@ -168,14 +173,27 @@ bool Gateway::listenTls(const QHostAddress &address, quint16 port, QString *erro
         m_tlsAcceptor.reset();
         return false;
     }
+    connect(tls.get(), &TlsContextWatcher::filesReloaded, this,
+            [this](bool ok) { ++(ok ? m_tlsReloadsSucceeded : m_tlsReloadsFailed); });
     m_tls = std::move(tls);
+    m_tlsReloadsSucceeded = 0;
+    m_tlsReloadsFailed = 0;
+    m_tlsListening = true;
     return true;
 }
 
 void Gateway::closeTls()
 {
+    m_tlsListening = false;
     m_tlsAcceptor.reset();
     m_tls.reset();
+}
+
+std::optional<Gateway::TlsReloads> Gateway::tlsReloads() const
+{
+    if (!m_tlsListening)
+        return std::nullopt;
+    return TlsReloads{m_tlsReloadsSucceeded.load(), m_tlsReloadsFailed.load()};
 }
 
 quint16 Gateway::tlsPort() const

@@ -77,10 +77,13 @@ void TlsContextWatcher::reload()
     QString error;
     if (!apply(m_settings, &error)) {
         qCWarning(lcTls).noquote() << "TLS certificates not reloaded, the previous ones stay in use:" << error;
+        emit filesReloaded(false);
         return;
     }
-    if (m_current != before)
+    if (m_current != before) {
         qCInfo(lcTls) << "TLS certificates reloaded";
+        emit filesReloaded(true);
+    }
 }
 
 void TlsContextWatcher::watch()

@@ -26,6 +26,10 @@ public:
     TlsServerContextPtr current() const { return m_current; }
     QString lastError() const { return m_lastError; }
 
+signals:
+    // A changed file was loaded (ok), or did not load and the previous context stays.
+    void filesReloaded(bool ok);
+
 private:
     void reload();
     void watch();

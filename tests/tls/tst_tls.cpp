@@ -425,6 +425,10 @@ private slots:
         // A good file again ends the error.
         QVERIFY(replaceFile(m_certs->certFile("rotating"), readFile(m_certs->certFile("renewed"))));
         QTRY_VERIFY_WITH_TIMEOUT(running->gateway.tlsError().isEmpty(), 5000);
+        const std::optional<Gateway::TlsReloads> reloads = running->gateway.tlsReloads();
+        QVERIFY(reloads);
+        QVERIFY2(reloads->succeeded >= 1 && reloads->failed >= 1,
+                 qPrintable(QStringLiteral("%1 %2").arg(reloads->succeeded).arg(reloads->failed)));
     }
 };
 
