@@ -174,7 +174,7 @@ bool Gateway::listenTls(const QHostAddress &address, quint16 port, QString *erro
         return false;
     }
     connect(tls.get(), &TlsContextWatcher::filesReloaded, this,
-            [this](bool ok) { ++(ok ? m_tlsReloadsSucceeded : m_tlsReloadsFailed); });
+            [this](bool ok) { (ok ? m_tlsReloadsSucceeded : m_tlsReloadsFailed).fetch_add(1); });
     m_tls = std::move(tls);
     m_tlsReloadsSucceeded = 0;
     m_tlsReloadsFailed = 0;

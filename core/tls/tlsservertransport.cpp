@@ -18,6 +18,9 @@ namespace {
 
 // One TLS record and its overhead: a read of the socket that OpenSSL can nearly always use whole.
 constexpr int kCiphertextChunk = 16 * 1024 + 512;
+// Plaintext encrypted at a time before its ciphertext moves on to the socket: bounds the memory
+// buffer OpenSSL writes into, which keeps the capacity of the most it ever held.
+constexpr qsizetype kPlaintextChunk = 64 * 1024;
 
 QString sslErrorText(int code)
 {
@@ -186,14 +189,30 @@ void TlsServerTransport::write(QByteArrayView data)
         return;
     while (!data.isEmpty()) {
         // Into a memory buffer, so never partial and never "would block".
-        const int written = SSL_write(m_ssl, data.data(), int(std::min<qsizetype>(data.size(), INT_MAX)));
+        const int written = SSL_write(m_ssl, data.data(), int(std::min(data.size(), kPlaintextChunk)));
         if (written <= 0) {
             fail(sslErrorText(SSL_get_error(m_ssl, written)));
             return;
         }
         data = data.sliced(written);
+        pushCiphertext();
     }
-    pushCiphertext();
+}
+
+void TlsServerTransport::releaseIdleMemory()
+{
+    m_socket.releaseIdleMemory();
+    if (!m_ssl)
+        return;
+    // Empty memory buffers still hold the capacity of their largest content: fresh ones instead.
+    if (BIO_ctrl_pending(SSL_get_wbio(m_ssl)) == 0) {
+        if (BIO *fresh = BIO_new(BIO_s_mem()))
+            SSL_set0_wbio(m_ssl, fresh);
+    }
+    if (BIO_ctrl_pending(SSL_get_rbio(m_ssl)) == 0) {
+        if (BIO *fresh = BIO_new(BIO_s_mem()))
+            SSL_set0_rbio(m_ssl, fresh);
+    }
 }
 
 void TlsServerTransport::closeWith(void (Transport::*closeSocket)())

@@ -34,7 +34,7 @@ public:
     void closeDiscardingInput() override { closeWith(&Transport::closeDiscardingInput); }
     void abort() override;
     QHostAddress peerAddress() const override { return m_socket.peerAddress(); }
-    void releaseIdleMemory() override { m_socket.releaseIdleMemory(); }
+    void releaseIdleMemory() override;
     const TlsSessionInfo *tlsSession() const override { return m_state == State::Handshaking ? nullptr : &m_session; }
 
 private:
