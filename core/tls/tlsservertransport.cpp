@@ -246,7 +246,11 @@ void TlsServerTransport::fail(const QString &why)
         return;
     qCDebug(lcTls).noquote() << why;
     setError(Error::Other, why);
-    abort();
+    // Not abort(): the alert that tells the client why may still be waiting to go out. The
+    // socket says when it is closed.
+    m_state = State::Closing;
+    m_readReady = false;
+    m_socket.close();
 }
 
 void TlsServerTransport::transportBytesWritten(Transport &)
