@@ -242,6 +242,7 @@ private slots:
                                   "-cipher",  "DEFAULT@SECLEVEL=0"};
         const ToolResult tls11 = runTool("openssl", QStringList(sClient) << "-tls1_1");
         QVERIFY(tls11.exitCode != 0);
+        QVERIFY2(tls11.err.contains("alert protocol version"), tls11.err.constData());  // told why
         const ToolResult tls12 = runTool("openssl", QStringList(sClient) << "-tls1_2");
         QVERIFY2(tls12.exitCode == 0, tls12.err.constData());
         QVERIFY(tls12.out.contains("TLSv1.2"));
