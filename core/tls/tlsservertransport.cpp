@@ -106,6 +106,9 @@ void TlsServerTransport::transportReadyRead(Transport &)
 void TlsServerTransport::continueHandshake()
 {
     for (;;) {
+        // SSL_get_error() reads the thread's error queue, which must hold nothing from before
+        // (QSslSocket, for https backends, shares it on this thread). The same before every call.
+        ERR_clear_error();
         const int result = SSL_do_handshake(m_ssl);
         pushCiphertext();  // the server's flight, or the alert that ends a failed handshake
         if (result == 1) {
@@ -126,6 +129,7 @@ void TlsServerTransport::handshakeDone()
 {
     stopHandshakeClock();
     m_state = State::Open;
+    m_established = true;
     m_session.version = SSL_get_version(m_ssl);
     const unsigned char *alpn = nullptr;
     unsigned int alpnLength = 0;
@@ -167,6 +171,7 @@ qint64 TlsServerTransport::read(char *data, qint64 max)
     if (!m_readReady || m_state != State::Open || max <= 0)
         return 0;
     for (;;) {
+        ERR_clear_error();
         const int got = SSL_read(m_ssl, data, int(std::min<qint64>(max, INT_MAX)));
         if (got > 0)
             return got;
@@ -189,6 +194,7 @@ void TlsServerTransport::write(QByteArrayView data)
         return;
     while (!data.isEmpty()) {
         // Into a memory buffer, so never partial and never "would block".
+        ERR_clear_error();
         const int written = SSL_write(m_ssl, data.data(), int(std::min(data.size(), kPlaintextChunk)));
         if (written <= 0) {
             fail(sslErrorText(SSL_get_error(m_ssl, written)));

@@ -35,7 +35,7 @@ public:
     void abort() override;
     QHostAddress peerAddress() const override { return m_socket.peerAddress(); }
     void releaseIdleMemory() override;
-    const TlsSessionInfo *tlsSession() const override { return m_state == State::Handshaking ? nullptr : &m_session; }
+    const TlsSessionInfo *tlsSession() const override { return m_established ? &m_session : nullptr; }
 
 private:
     enum class State : quint8 { Handshaking, Open, Closing, Closed };
@@ -62,6 +62,7 @@ private:
     State m_state = State::Handshaking;
     bool m_readReady = false;
     bool m_onDeadlines = false;
+    bool m_established = false;  // the handshake succeeded
     TlsSessionInfo m_session;
 };
 
