@@ -182,12 +182,22 @@ private slots:
         QCOMPARE(echo["target"].toString(), QStringLiteral("/hello?x=1"));
         QCOMPARE(upstreamHeaderValues(https.out, "x-forwarded-proto"), QList<QByteArray>{"https"});
 
+        // Three requests on one kept-alive connection: one handshake.
+        QStringList threeRequests = curl(running) << "-w"
+                                                  << "%{http_code} %{num_connects}\n";
+        for (const char *path : {"/api/k1", "/api/k2", "/api/k3"})
+            threeRequests << "-o"
+                          << "/dev/null" << running.url("localhost", path);
+        const ToolResult kept = runTool("curl", threeRequests);
+        QVERIFY2(kept.exitCode == 0, kept.err.constData());
+        QCOMPARE(kept.out, QByteArray("200 1\n200 0\n200 0\n"));
+
         const Response plain = request(running.gateway.serverPort(), "GET", "/api/plain");
         QCOMPARE(plain.status, 200);
         QCOMPARE(upstreamHeaderValues(plain.body, "x-forwarded-proto"), QList<QByteArray>{"http"});
 
         // The access log's and the console's record: TLS version and ALPN, none for plain.
-        QTRY_COMPARE(running.recorded().size(), 2);
+        QTRY_COMPARE(running.recorded().size(), 5);
         const QList<RequestRecord> records = running.recorded();
         const auto secure = std::find_if(records.begin(), records.end(),
                                          [](const RequestRecord &r) { return r.target.startsWith("/api/hello"); });
