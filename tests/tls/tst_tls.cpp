@@ -378,6 +378,16 @@ private slots:
         QCOMPARE(upstreamHeaderValues(verified.out, "x-client-subject"),
                  QList<QByteArray>{"CN=client-one,O=Kairos Tests"});
 
+        // The same behind a certificate SNI chose.
+        const QString named = running->url("api.example", "/api/mtls");
+        QVERIFY(runTool("curl", curl(*running, "api.example") << named).exitCode != 0);
+        const ToolResult namedVerified =
+            runTool("curl", curl(*running, "api.example") << "--cert" << m_certs->certFile("client") << "--key"
+                                                          << m_certs->keyFile("client") << named);
+        QVERIFY2(namedVerified.exitCode == 0, namedVerified.err.constData());
+        QCOMPARE(upstreamHeaderValues(namedVerified.out, "x-client-subject"),
+                 QList<QByteArray>{"CN=client-one,O=Kairos Tests"});
+
         // The plain listener has no verified subject: a forged one is removed, none added.
         const Response plain =
             request(running->gateway.serverPort(), "GET", "/api/plain", {{"X-Client-Subject", "CN=admin"}});
