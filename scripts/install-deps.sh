@@ -7,6 +7,7 @@ packages=(
     qt6-base-dev qt6-base-dev-tools qt6-websockets-dev qt6-charts-dev libqt6opengl6-dev
     qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools python3-h2
     libhttp-parser-dev libjwt-dev libxxhash-dev libgl-dev libssl-dev clang-format etcd-server etcd-client
+    openssl curl
     "$@"
 )
 missing=()
