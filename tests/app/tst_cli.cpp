@@ -99,8 +99,8 @@ private slots:
             QVERIFY2(run.err.contains("--listen-tls takes HOST:PORT"), qPrintable(run.err));
         }
         // Without server.tls there are no certificates to serve.
-        const Run run = runGateway(
-            {"--no-gui", "--listen-tls", "127.0.0.1:0", "--config", KAIROS_SOURCE_DIR "/examples/config.json"});
+        const Run run = runGateway({"--no-gui", "--listen", "127.0.0.1:0", "--listen-tls", "127.0.0.1:0", "--config",
+                                    KAIROS_SOURCE_DIR "/examples/config.json"});
         QVERIFY(run.exitCode != 0);
         QVERIFY2(run.err.contains("--listen-tls needs a server.tls section"), qPrintable(run.err));
     }
