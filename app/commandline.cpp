@@ -61,6 +61,10 @@ CommandLine parseCommandLine(const QCoreApplication &app, bool gui)
         {QStringLiteral("l"), QStringLiteral("listen")},
         QStringLiteral("Address to listen on, overriding server.host/port and $KAIROS_HOST/$KAIROS_PORT."),
         QStringLiteral("host:port"));
+    const QCommandLineOption listenTlsOption(
+        QStringLiteral("listen-tls"),
+        QStringLiteral("Address of the TLS listener, overriding server.host and server.tls.port (needs server.tls)."),
+        QStringLiteral("host:port"));
     const QCommandLineOption noGuiOption(QStringLiteral("no-gui"), QStringLiteral("Run headless, logging to stderr."));
     const QCommandLineOption checkOption(QStringLiteral("check"),
                                          QStringLiteral("Validate the config, print every problem, exit 0 or 1."));
@@ -86,8 +90,8 @@ CommandLine parseCommandLine(const QCoreApplication &app, bool gui)
     const QCommandLineOption etcdSeedOption(QStringLiteral("etcd-seed"),
                                             QStringLiteral("Fleet mode: write this file's routes and settings to etcd "
                                                            "when the prefix holds no routes."));
-    parser.addOptions({configOption, listenOption, noGuiOption, checkOption, demoOption, noWatchOption, accessLogOption,
-                       screenshotOption, etcdOption, etcdPrefixOption, etcdSeedOption});
+    parser.addOptions({configOption, listenOption, listenTlsOption, noGuiOption, checkOption, demoOption, noWatchOption,
+                       accessLogOption, screenshotOption, etcdOption, etcdPrefixOption, etcdSeedOption});
     parser.process(app);
 
     CommandLine result;
@@ -156,6 +160,21 @@ CommandLine parseCommandLine(const QCoreApplication &app, bool gui)
             return result;
         }
         result.service.listenPort = quint16(number);
+    }
+    if (parser.isSet(listenTlsOption)) {
+        const QString listen = parser.value(listenTlsOption);
+        const int colon = int(listen.lastIndexOf(QLatin1Char(':')));
+        bool ok = false;
+        const uint number = listen.mid(colon + 1).toUInt(&ok);
+        if (colon <= 0 || !ok || number > 65535) {
+            result.error = QStringLiteral("--listen-tls takes HOST:PORT, e.g. 127.0.0.1:5443 (got \"%1\")").arg(listen);
+            return result;
+        }
+        QString tlsHost = listen.left(colon);
+        if (tlsHost.startsWith(QLatin1Char('[')) && tlsHost.endsWith(QLatin1Char(']')))
+            tlsHost = tlsHost.mid(1, tlsHost.size() - 2);
+        result.service.listenTlsHost = tlsHost;
+        result.service.listenTlsPort = quint16(number);
     }
     return result;
 }

@@ -138,6 +138,10 @@ void TrafficView::showDetails()
                 .arg(tr("Backend"), record.backend.isEmpty() ? QStringLiteral("–") : record.backend, tr("Tries"))
                 .arg(record.attempts)
                 .arg(tr("Request id"), QString::fromLatin1(record.requestId));
+    if (record.tlsVersion)
+        text += QStringLiteral("TLS: %1   ALPN: %2\n")
+                    .arg(QString::fromLatin1(record.tlsVersion),
+                         record.alpn.isEmpty() ? QStringLiteral("–") : QString::fromLatin1(record.alpn));
     const QString note = TrafficModel::noteText(record);
     if (!note.isEmpty())
         text += QStringLiteral("%1: %2\n").arg(tr("Note"), note);

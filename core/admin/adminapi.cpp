@@ -589,6 +589,8 @@ LocalHandler::Response AdminApi::metrics() const
             input.queues.append({snapshot->config->routes[i].externalPath, snapshot->queues[size_t(i)]});
     }
     input.activeConnections = m_gateway.activeConnections();
+    if (const std::optional<Gateway::TlsReloads> reloads = m_gateway.tlsReloads())
+        input.tlsCertificateReloads = {reloads->succeeded, reloads->failed};
     input.idleUpstreamConnections = m_gateway.idleUpstreamConnections();
     const ConfigStore::Status status = m_store.status();
     input.configRevision = status.revision;

@@ -83,6 +83,20 @@ QString RateLimitSettings::keyText() const
     return QString();
 }
 
+bool TlsCertificate::operator==(const TlsCertificate &other) const
+{
+    return serverNames == other.serverNames && certFile == other.certFile && keyFile == other.keyFile
+           && unknownKeys == other.unknownKeys;
+}
+
+bool TlsSettings::operator==(const TlsSettings &other) const
+{
+    return port == other.port && certFile == other.certFile && keyFile == other.keyFile
+           && certificates == other.certificates && minVersion == other.minVersion && alpn == other.alpn
+           && handshakeTimeoutMs == other.handshakeTimeoutMs && clientCaFile == other.clientCaFile
+           && clientSubjectHeader == other.clientSubjectHeader && unknownKeys == other.unknownKeys;
+}
+
 bool RateLimitSettings::operator==(const RateLimitSettings &other) const
 {
     return requestsPerSecond == other.requestsPerSecond && burst == other.burst && key == other.key

@@ -216,6 +216,33 @@ struct Route {
     bool retryNonIdempotent = false;   // also retry POST/PATCH that may have reached the backend
 };
 
+// A certificate and its key (PEM; the certificate file may hold the chain after it).
+struct TlsCertificate {
+    QStringList serverNames;  // SNI names it serves: "api.example" or "*.example" (one label)
+    QString certFile;
+    QString keyFile;
+    QJsonObject unknownKeys;
+
+    bool operator==(const TlsCertificate &other) const;
+};
+
+// The TLS listener (server.tls). Machine-local like the rest of `server`.
+struct TlsSettings {
+    int port = 0;      // 0: no TLS listener
+    QString certFile;  // the default certificate: for clients naming no server, or no name listed
+    QString keyFile;
+    QList<TlsCertificate> certificates;
+    QString minVersion = QStringLiteral("1.2");  // "1.2" or "1.3"
+    QStringList alpn{QStringLiteral("http/1.1")};
+    int handshakeTimeoutMs = 10'000;
+    QString clientCaFile;  // set: clients must present a certificate this CA signed (mTLS)
+    QString clientSubjectHeader = QStringLiteral("X-Client-Subject");
+    QJsonObject unknownKeys;
+
+    bool enabled() const { return port != 0; }
+    bool operator==(const TlsSettings &other) const;
+};
+
 struct ServerSettings {
     QString host = QStringLiteral("127.0.0.1");
     int port = 5900;
@@ -234,6 +261,7 @@ struct ServerSettings {
     // come back). As many as a burst needed, so the next burst does not reconnect them all.
     int maxIdleUpstreamConnections = 256;
     QStringList trustedProxies;  // CIDRs whose X-Forwarded-* headers are believed
+    std::optional<TlsSettings> tls;
     QJsonObject unknownKeys;
 };
 

@@ -255,6 +255,38 @@ RetryPolicy readRetry(const QJsonObject &object, const QString &path, QList<Conf
     return retry;
 }
 
+TlsSettings readTls(const QJsonObject &object, QList<ConfigProblem> &errors, QList<ConfigProblem> &warnings)
+{
+    ObjectReader reader(object, QStringLiteral("server.tls"), errors, warnings);
+    TlsSettings tls;
+    tls.port = reader.integer(QStringLiteral("port"), tls.port);
+    tls.certFile = reader.string(QStringLiteral("cert_file"));
+    tls.keyFile = reader.string(QStringLiteral("key_file"));
+    if (std::optional<QJsonArray> certificates = reader.array(QStringLiteral("certificates"))) {
+        for (int i = 0; i < certificates->size(); ++i) {
+            const QString path = reader.childPath(QStringLiteral("certificates[%1]").arg(i));
+            if (!certificates->at(i).isObject()) {
+                errors.append({path, QStringLiteral("must be an object")});
+                continue;
+            }
+            ObjectReader entryReader(certificates->at(i).toObject(), path, errors, warnings);
+            TlsCertificate certificate;
+            certificate.serverNames = entryReader.stringList(QStringLiteral("server_names"));
+            certificate.certFile = entryReader.string(QStringLiteral("cert_file"));
+            certificate.keyFile = entryReader.string(QStringLiteral("key_file"));
+            certificate.unknownKeys = entryReader.unknownKeys();
+            tls.certificates.append(certificate);
+        }
+    }
+    tls.minVersion = reader.string(QStringLiteral("min_version"), tls.minVersion);
+    tls.alpn = reader.stringList(QStringLiteral("alpn"), tls.alpn);
+    tls.handshakeTimeoutMs = reader.integer(QStringLiteral("handshake_timeout_ms"), tls.handshakeTimeoutMs);
+    tls.clientCaFile = reader.string(QStringLiteral("client_ca_file"));
+    tls.clientSubjectHeader = reader.string(QStringLiteral("client_subject_header"), tls.clientSubjectHeader);
+    tls.unknownKeys = reader.unknownKeys();
+    return tls;
+}
+
 ServerSettings readServer(const QJsonObject &object, QList<ConfigProblem> &errors, QList<ConfigProblem> &warnings)
 {
     ObjectReader reader(object, QStringLiteral("server"), errors, warnings);
@@ -273,6 +305,8 @@ ServerSettings readServer(const QJsonObject &object, QList<ConfigProblem> &error
     server.maxIdleUpstreamConnections =
         reader.integer(QStringLiteral("max_idle_upstream_connections"), server.maxIdleUpstreamConnections);
     server.trustedProxies = reader.stringList(QStringLiteral("trusted_proxies"));
+    if (std::optional<QJsonObject> tls = reader.object(QStringLiteral("tls")))
+        server.tls = readTls(*tls, errors, warnings);
     server.unknownKeys = reader.unknownKeys();
     return server;
 }

@@ -1,5 +1,6 @@
 #include "configvalidator.h"
 
+#include "config/certificatefiles.h"
 #include "config/routepattern.h"
 
 #include <QHash>
@@ -45,6 +46,86 @@ public:
         checkRange(QStringLiteral("server.max_idle_upstream_connections"), server.maxIdleUpstreamConnections, 0,
                    100'000);
         checkNetworks(QStringLiteral("server.trusted_proxies"), server.trustedProxies);
+        if (server.tls)
+            checkTls(*server.tls);
+    }
+
+    void checkCertificatePair(const QString &path, const QString &certFile, const QString &keyFile)
+    {
+        if (certFile.isEmpty() || keyFile.isEmpty()) {
+            add(path + (certFile.isEmpty() ? QStringLiteral(".cert_file") : QStringLiteral(".key_file")),
+                QStringLiteral("cert_file and key_file are both required"));
+            return;
+        }
+        const QString problem = certificateKeyProblem(certFile, keyFile);
+        if (!problem.isEmpty())
+            add(path + QStringLiteral(".cert_file"), problem);
+    }
+
+    // A DNS name, or "*." and one: what SNI can name (no IP addresses, no trailing dot).
+    static bool isServerName(const QString &name)
+    {
+        const QString host = name.startsWith(QLatin1String("*.")) ? name.mid(2) : name;
+        if (host.isEmpty() || host.size() > 253)
+            return false;
+        for (const QString &label : host.split(QLatin1Char('.'))) {
+            if (label.isEmpty() || label.size() > 63 || label.startsWith(QLatin1Char('-')))
+                return false;
+            for (const QChar c : label) {
+                if (!(c.isLetterOrNumber() && c.unicode() < 0x80) && c != QLatin1Char('-') && c != QLatin1Char('_'))
+                    return false;
+            }
+        }
+        return true;
+    }
+
+    void checkTls(const TlsSettings &tls)
+    {
+        const QString path = QStringLiteral("server.tls");
+        checkRange(path + QStringLiteral(".port"), tls.port, 0, 65535);
+        checkCertificatePair(path, tls.certFile, tls.keyFile);
+        QHash<QString, QString> servedBy;  // lowercase server name -> its entry's path
+        for (int i = 0; i < tls.certificates.size(); ++i) {
+            const TlsCertificate &certificate = tls.certificates[i];
+            const QString entryPath = path + QStringLiteral(".certificates[%1]").arg(i);
+            if (certificate.serverNames.isEmpty())
+                add(entryPath + QStringLiteral(".server_names"), QStringLiteral("must name at least one server"));
+            for (int n = 0; n < certificate.serverNames.size(); ++n) {
+                const QString name = certificate.serverNames[n].toLower();
+                const QString namePath = entryPath + QStringLiteral(".server_names[%1]").arg(n);
+                if (!isServerName(name))
+                    add(namePath, QStringLiteral("\"%1\" is not a server name such as \"api.example.com\" or "
+                                                 "\"*.example.com\"")
+                                      .arg(certificate.serverNames[n]));
+                else if (servedBy.contains(name))
+                    add(namePath, QStringLiteral("\"%1\" is already served by %2").arg(name, servedBy[name]));
+                else
+                    servedBy.insert(name, entryPath);
+            }
+            checkCertificatePair(entryPath, certificate.certFile, certificate.keyFile);
+        }
+        if (tls.minVersion != QLatin1String("1.2") && tls.minVersion != QLatin1String("1.3"))
+            add(path + QStringLiteral(".min_version"),
+                QStringLiteral("must be \"1.2\" or \"1.3\" (got \"%1\")").arg(tls.minVersion));
+        if (tls.alpn.isEmpty())
+            add(path + QStringLiteral(".alpn"), QStringLiteral("must name at least one protocol: \"http/1.1\""));
+        for (int i = 0; i < tls.alpn.size(); ++i) {
+            const QString itemPath = path + QStringLiteral(".alpn[%1]").arg(i);
+            if (tls.alpn[i] == QLatin1String("h2"))
+                add(itemPath, QStringLiteral("HTTP/2 (\"h2\") is not available yet: only \"http/1.1\""));
+            else if (tls.alpn[i] != QLatin1String("http/1.1"))
+                add(itemPath,
+                    QStringLiteral("\"%1\" is not a protocol Kairos serves: only \"http/1.1\"").arg(tls.alpn[i]));
+        }
+        checkRange(path + QStringLiteral(".handshake_timeout_ms"), tls.handshakeTimeoutMs, 100, 600'000);
+        if (!tls.clientCaFile.isEmpty()) {
+            const QString problem = caFileProblem(tls.clientCaFile);
+            if (!problem.isEmpty())
+                add(path + QStringLiteral(".client_ca_file"), problem);
+        }
+        if (!isHttpMethodToken(tls.clientSubjectHeader))
+            add(path + QStringLiteral(".client_subject_header"),
+                QStringLiteral("\"%1\" is not a header field name").arg(tls.clientSubjectHeader));
     }
 
     // RFC 9110 section 7.8: protocol-name ["/" protocol-version], both tokens.

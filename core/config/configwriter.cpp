@@ -124,6 +124,32 @@ QJsonObject outlierDetectionToJson(const OutlierDetectionSettings &settings)
     return object;
 }
 
+QJsonObject tlsToJson(const TlsSettings &tls)
+{
+    const TlsSettings defaults;
+    QJsonObject object = startWith(tls.unknownKeys);
+    object.insert(QLatin1String("port"), tls.port);
+    putIfChanged(object, "cert_file", tls.certFile, defaults.certFile);
+    putIfChanged(object, "key_file", tls.keyFile, defaults.keyFile);
+    if (!tls.certificates.isEmpty()) {
+        QJsonArray certificates;
+        for (const TlsCertificate &certificate : tls.certificates) {
+            QJsonObject entry = startWith(certificate.unknownKeys);
+            entry.insert(QLatin1String("server_names"), toArray(certificate.serverNames));
+            entry.insert(QLatin1String("cert_file"), certificate.certFile);
+            entry.insert(QLatin1String("key_file"), certificate.keyFile);
+            certificates.append(entry);
+        }
+        object.insert(QLatin1String("certificates"), certificates);
+    }
+    putIfChanged(object, "min_version", tls.minVersion, defaults.minVersion);
+    putListIfChanged(object, "alpn", tls.alpn, defaults.alpn);
+    putIfChanged(object, "handshake_timeout_ms", tls.handshakeTimeoutMs, defaults.handshakeTimeoutMs);
+    putIfChanged(object, "client_ca_file", tls.clientCaFile, defaults.clientCaFile);
+    putIfChanged(object, "client_subject_header", tls.clientSubjectHeader, defaults.clientSubjectHeader);
+    return object;
+}
+
 QJsonObject serverToJson(const ServerSettings &server)
 {
     const ServerSettings defaults;
@@ -142,6 +168,8 @@ QJsonObject serverToJson(const ServerSettings &server)
     putIfChanged(object, "max_idle_upstream_connections", server.maxIdleUpstreamConnections,
                  defaults.maxIdleUpstreamConnections);
     putListIfChanged(object, "trusted_proxies", server.trustedProxies, defaults.trustedProxies);
+    if (server.tls)
+        object.insert(QLatin1String("tls"), tlsToJson(*server.tls));
     return object;
 }
 

@@ -113,6 +113,12 @@ void appendLine(QByteArray &out, const RequestRecord &record)
         out += " client=";
         out += record.forwardedClient;
     }
+    if (record.tlsVersion) {
+        out += " tls=";
+        out += record.tlsVersion;
+        out += " alpn=";
+        out += record.alpn.isEmpty() ? QByteArrayLiteral("-") : record.alpn;
+    }
     if (record.note) {
         out += " note=";
         out += record.note;

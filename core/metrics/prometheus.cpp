@@ -185,6 +185,14 @@ QByteArray renderPrometheus(const MetricsInput &input)
     out.family("kairos_config_reloads_total", "counter", "Config changes (file, API, GUI), by result.");
     out.sample("kairos_config_reloads_total", "result=\"success\"", double(input.configChangesApplied));
     out.sample("kairos_config_reloads_total", "result=\"failure\"", double(input.configChangesRejected));
+    if (input.tlsCertificateReloads) {
+        out.family("kairos_tls_certificate_reloads_total", "counter",
+                   "Reloads of the TLS listener's certificates after a file or config change, by result.");
+        out.sample("kairos_tls_certificate_reloads_total", "result=\"success\"",
+                   double(input.tlsCertificateReloads->first));
+        out.sample("kairos_tls_certificate_reloads_total", "result=\"failure\"",
+                   double(input.tlsCertificateReloads->second));
+    }
     out.family("kairos_uptime_seconds", "gauge", "Seconds since the gateway started.");
     out.sample("kairos_uptime_seconds", QByteArray(), input.uptimeSeconds);
     return out.result();

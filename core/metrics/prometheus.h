@@ -10,6 +10,8 @@
 #include <QList>
 
 #include <memory>
+#include <optional>
+#include <utility>
 
 namespace kairos {
 
@@ -28,6 +30,8 @@ struct MetricsInput {
     quint64 configRevision = 0;
     quint64 configChangesApplied = 0;
     quint64 configChangesRejected = 0;
+    // Reloads of the TLS listener's certificates: succeeded, failed; none without a TLS listener.
+    std::optional<std::pair<quint64, quint64>> tlsCertificateReloads;
     double uptimeSeconds = 0;
 };
 

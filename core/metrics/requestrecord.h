@@ -29,6 +29,10 @@ struct RequestRecord {
     // When the peer is a trusted proxy: the client it forwards for, as X-Forwarded-For names it
     // ("-" when an entry on the way is not an address); empty otherwise.
     QByteArray forwardedClient;
+    // Over TLS: the version ("TLSv1.3") and the protocol ALPN chose (empty when none was);
+    // null and empty on the plain listener.
+    const char *tlsVersion = nullptr;
+    QByteArray alpn;
     qint64 finishedAtMs = 0;       // since the epoch
     http::Headers requestHeaders;  // only when the gateway captures headers (console running)
     http::Headers responseHeaders;

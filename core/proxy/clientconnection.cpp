@@ -126,6 +126,10 @@ void ClientConnection::releaseBuffersAbove(qsizetype keepBytes)
 ClientConnection::ActiveRequest &ClientConnection::newActiveRequest()
 {
     m_active = std::make_unique<ActiveRequest>(m_transport->peerAddress());
+    if (const TlsSessionInfo *tls = m_transport->tlsSession()) {
+        m_active->record.tlsVersion = tls->version;
+        m_active->record.alpn = tls->alpn;
+    }
     return *m_active;
 }
 
@@ -537,6 +541,15 @@ void ClientConnection::startProxying(const Admission &admission)
     request.head = head;
     if (!match.route->route->forwardAuthorization)
         request.head.headers.remove("authorization");
+    const TlsSessionInfo *tls = m_transport->tlsSession();
+    // Whatever the client sent under that name goes, on either listener: only a verified
+    // certificate speaks there.
+    if (const QByteArray &subjectHeader = current.snapshot->clientSubjectHeader; !subjectHeader.isEmpty()) {
+        request.head.headers.remove(subjectHeader);
+        if (tls && !tls->clientSubject.isEmpty())
+            request.head.headers.add(subjectHeader, tls->clientSubject);
+    }
+    request.secure = tls != nullptr;
     request.snapshot = current.snapshot;
     request.route = match.route;
     request.upstreamTarget = current.snapshot->routes.upstreamTarget(match, admission.query);

@@ -141,8 +141,9 @@ http::RequestHead upstreamRequestHead(const http::RequestHead &client, const For
     QByteArray forwardedProto = context.peerIsTrustedProxy ? client.headers.value("x-forwarded-proto") : QByteArray();
     QByteArray forwardedHost = context.peerIsTrustedProxy ? client.headers.value("x-forwarded-host") : QByteArray();
     headers.add(QByteArrayLiteral("X-Forwarded-For"), forwardedFor);
-    headers.add(QByteArrayLiteral("X-Forwarded-Proto"),
-                forwardedProto.isEmpty() ? QByteArrayLiteral("http") : forwardedProto);
+    headers.add(QByteArrayLiteral("X-Forwarded-Proto"), !forwardedProto.isEmpty() ? forwardedProto
+                                                        : context.secure          ? QByteArrayLiteral("https")
+                                                                                  : QByteArrayLiteral("http"));
     if (!forwardedHost.isEmpty() || !clientHost.isEmpty())
         headers.add(QByteArrayLiteral("X-Forwarded-Host"), forwardedHost.isEmpty() ? clientHost : forwardedHost);
     headers.add(QByteArrayLiteral("X-Request-Id"), context.requestId);

@@ -13,6 +13,8 @@ namespace kairos {
 struct ForwardingContext {
     QByteArray peerText;  // clientAddressText() of the TCP peer
     bool peerIsTrustedProxy = false;
+    // The client connection is TLS: X-Forwarded-Proto https, unless a trusted proxy says otherwise.
+    bool secure = false;
     QByteArray requestId;
     QByteArray upstreamTarget;
     QByteArray backendAuthority;  // Backend::authority() of the chosen backend

@@ -3,6 +3,7 @@
 #include "runtime/acceptor.h"
 #include "runtime/epolldispatcher.h"
 #include "runtime/sockettransport.h"
+#include "tls/tlscontextwatcher.h"
 #include "worker.h"
 
 #include <QLoggingCategory>
@@ -77,6 +78,7 @@ void Gateway::applyConfig(ConfigSnapshot config)
 
 void Gateway::afterSwap(const GatewaySnapshotPtr &previous, const GatewaySnapshotPtr &current)
 {
+    applyTlsSettings(current->config);
     m_healthChecker.setTargets(healthTargets(*current));
     // Removed backends drain: requests in flight finish on their old snapshot, new ones cannot
     // pick them, and their idle pooled connections are closed.
@@ -141,6 +143,69 @@ std::unique_ptr<Acceptor> Gateway::openAcceptor(bool admin, const QHostAddress &
     return acceptor;
 }
 
+void Gateway::applyTlsSettings(const ConfigSnapshot &config)
+{
+    if (!m_tls || !config->server.tls)
+        return;  // the listener keeps its certificates until it closes
+    const TlsServerContextPtr before = m_tls->current();
+    QString error;
+    if (!m_tls->apply(*config->server.tls, &error)) {
+        qCWarning(lcProxy).noquote() << "TLS settings not applied, the previous certificates stay in use:" << error;
+        ++m_tlsReloadsFailed;
+    } else if (m_tls->current() != before) {
+        ++m_tlsReloadsSucceeded;
+    }
+}
+
+bool Gateway::listenTls(const QHostAddress &address, quint16 port, QString *error)
+{
+    closeTls();
+    const ConfigSnapshot config = snapshot()->config;
+    if (!config->server.tls) {
+        *error = QStringLiteral("the config has no server.tls");
+        return false;
+    }
+    auto tls = std::make_unique<TlsContextWatcher>();
+    if (!tls->apply(*config->server.tls, error))
+        return false;
+    m_tlsAcceptor = std::make_unique<Acceptor>([this](qintptr descriptor) { dispatchTls(descriptor); });
+    if (!m_tlsAcceptor->listen(address, port, error)) {
+        m_tlsAcceptor.reset();
+        return false;
+    }
+    connect(tls.get(), &TlsContextWatcher::filesReloaded, this,
+            [this](bool ok) { (ok ? m_tlsReloadsSucceeded : m_tlsReloadsFailed).fetch_add(1); });
+    m_tls = std::move(tls);
+    m_tlsReloadsSucceeded = 0;
+    m_tlsReloadsFailed = 0;
+    m_tlsListening = true;
+    return true;
+}
+
+void Gateway::closeTls()
+{
+    m_tlsListening = false;
+    m_tlsAcceptor.reset();
+    m_tls.reset();
+}
+
+std::optional<Gateway::TlsReloads> Gateway::tlsReloads() const
+{
+    if (!m_tlsListening)
+        return std::nullopt;
+    return TlsReloads{m_tlsReloadsSucceeded.load(), m_tlsReloadsFailed.load()};
+}
+
+quint16 Gateway::tlsPort() const
+{
+    return m_tlsAcceptor ? m_tlsAcceptor->serverPort() : 0;
+}
+
+QString Gateway::tlsError() const
+{
+    return m_tls ? m_tls->lastError() : QString();
+}
+
 bool Gateway::listen(const QHostAddress &address, quint16 port, QString *error)
 {
     close();
@@ -174,6 +239,7 @@ void Gateway::close()
 {
     m_listening = false;
     closeAdmin();
+    closeTls();
     m_acceptor.reset();
     stopWorkers();
 }
@@ -256,6 +322,17 @@ void Gateway::dispatch(qintptr socketDescriptor, bool adminListener)
     Worker *worker = m_workers[m_nextWorker++ % m_workers.size()]->worker;
     QMetaObject::invokeMethod(
         worker, [worker, socketDescriptor, adminListener] { worker->accept(socketDescriptor, adminListener); },
+        Qt::QueuedConnection);
+}
+
+void Gateway::dispatchTls(qintptr socketDescriptor)
+{
+    if (m_workers.empty())
+        return;
+    Worker *worker = m_workers[m_nextWorker++ % m_workers.size()]->worker;
+    QMetaObject::invokeMethod(
+        worker,
+        [worker, socketDescriptor, context = m_tls->current()] { worker->acceptTls(socketDescriptor, context); },
         Qt::QueuedConnection);
 }
 

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 class QThread;
@@ -20,6 +21,7 @@ class QThread;
 namespace kairos {
 
 class Acceptor;
+class TlsContextWatcher;
 class Worker;
 
 class Gateway : public QObject
@@ -45,6 +47,21 @@ public:
     bool listenAdmin(const QHostAddress &address, quint16 port, QString *error);
     void closeAdmin();
     quint16 adminPort() const;
+    // The TLS listener, with server.tls of the current config; after listen(). Certificates
+    // follow config changes and their files' changes; the address stays until closeTls().
+    bool listenTls(const QHostAddress &address, quint16 port, QString *error);
+    void closeTls();
+    quint16 tlsPort() const;
+    // Why the last reload of the TLS certificates failed (the previous ones stay); empty when it
+    // did not. On the gateway's thread.
+    QString tlsError() const;
+    // Reloads of the TLS certificates since the listener opened (file and config changes), for
+    // the metrics; none without a TLS listener. From any thread.
+    struct TlsReloads {
+        quint64 succeeded = 0;
+        quint64 failed = 0;
+    };
+    std::optional<TlsReloads> tlsReloads() const;
     void close();
     bool isListening() const;
     QHostAddress serverAddress() const;
@@ -64,6 +81,8 @@ private:
     void stopWorkers();
     std::unique_ptr<Acceptor> openAcceptor(bool admin, const QHostAddress &address, quint16 port, QString *error);
     void dispatch(qintptr socketDescriptor, bool adminListener);
+    void dispatchTls(qintptr socketDescriptor);
+    void applyTlsSettings(const ConfigSnapshot &config);
     void publishUpstreamSettings();
     void afterSwap(const GatewaySnapshotPtr &previous, const GatewaySnapshotPtr &current);
 
@@ -78,6 +97,11 @@ private:
     std::function<void(const RequestRecord &)> m_observer;
     std::unique_ptr<Acceptor> m_acceptor;
     std::unique_ptr<Acceptor> m_adminAcceptor;
+    std::unique_ptr<Acceptor> m_tlsAcceptor;
+    std::unique_ptr<TlsContextWatcher> m_tls;  // while the TLS listener is open
+    std::atomic<bool> m_tlsListening{false};
+    std::atomic<quint64> m_tlsReloadsSucceeded{0};
+    std::atomic<quint64> m_tlsReloadsFailed{0};
     std::vector<std::unique_ptr<WorkerThread>> m_workers;
     std::atomic<bool> m_listening{false};  // read from worker threads (readiness probe)
     size_t m_nextWorker = 0;

@@ -11,6 +11,7 @@ GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry 
       routes(config),
       rotations(size_t(config->routes.size())),
       trustedProxies(config->server.trustedProxies),
+      clientSubjectHeader(config->server.tls ? config->server.tls->clientSubjectHeader.toLatin1() : QByteArray()),
       jwt(config->jwt)
 {
     balancers.reserve(size_t(config->routes.size()));

@@ -70,6 +70,8 @@ struct GatewaySnapshot {
     // By route index; empty when no route has a queue.
     std::vector<std::shared_ptr<RequestQueue>> queues;
     NetworkList trustedProxies;
+    // server.tls.client_subject_header as a field name; empty without server.tls.
+    QByteArray clientSubjectHeader;
     JwtVerifier jwt;  // key material loaded once per config
 
 private:

@@ -348,6 +348,7 @@ void ProxyExchange::onConnected()
     ForwardingContext context;
     context.peerText = m_request.peerText;
     context.peerIsTrustedProxy = m_request.peerIsTrustedProxy;
+    context.secure = m_request.secure;
     context.requestId = m_request.requestId;
     context.upstreamTarget = m_request.upstreamTarget;
     context.backendAuthority = backendState(m_backendIndex).authority;

@@ -51,6 +51,7 @@ struct ExchangeRequest {
     QByteArray requestId;
     QByteArray peerText;  // clientAddressText() of the TCP peer
     bool peerIsTrustedProxy = false;
+    bool secure = false;     // came over TLS
     quint64 clientHash = 0;  // of the client's address (X-Forwarded-For's when trusted), for IpHash
     http::MessageParser::Framing bodyFraming = http::MessageParser::Framing::None;
     quint64 contentLength = 0;

@@ -2,6 +2,7 @@
 
 #include "runtime/poller.h"
 #include "runtime/sockettransport.h"
+#include "tls/tlsservertransport.h"
 
 #include <QCoreApplication>
 #include <QLoggingCategory>
@@ -43,6 +44,13 @@ void Worker::accept(qintptr socketDescriptor, bool adminListener)
 {
     m_connections.fetch_add(1, std::memory_order_relaxed);
     new ClientConnection(new SocketTransport(int(socketDescriptor)), m_services, adminListener, m_clientConnections);
+}
+
+void Worker::acceptTls(qintptr socketDescriptor, TlsServerContextPtr context)
+{
+    m_connections.fetch_add(1, std::memory_order_relaxed);
+    new ClientConnection(new TlsServerTransport(int(socketDescriptor), std::move(context), m_deadlines), m_services,
+                         false, m_clientConnections);
 }
 
 void Worker::applyUpstreamSettings(const QSet<QString> &backendKeys, int maxIdlePerBackend, int idleTimeoutMs)

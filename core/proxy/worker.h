@@ -5,6 +5,7 @@
 
 #include "clientconnection.h"
 #include "runtime/deadlines.h"
+#include "tls/tlsservercontext.h"
 #include "upstreampool.h"
 
 #include <QObject>
@@ -28,6 +29,7 @@ public:
     // Called in the worker's thread.
     void start();
     void accept(qintptr socketDescriptor, bool adminListener);
+    void acceptTls(qintptr socketDescriptor, TlsServerContextPtr context);
     void closeAll();
     // The backends of the current config (idle connections to others are closed) and the pool's
     // limits from its server settings.

@@ -6,12 +6,20 @@
 
 #include "deferredcalls.h"
 
+#include <QByteArray>
 #include <QByteArrayView>
 #include <QHostAddress>
 
 namespace kairos {
 
 class Transport;
+
+// What a TLS connection agreed on, for the access log, the request record and the forwarded headers.
+struct TlsSessionInfo {
+    const char *version = "";  // "TLSv1.3": OpenSSL's static text
+    QByteArray alpn;           // the protocol ALPN chose; empty when the client offered none
+    QByteArray clientSubject;  // of the verified client certificate (RFC 2253); empty without mTLS
+};
 
 class TransportListener
 {
@@ -62,6 +70,8 @@ public:
     virtual void closeDiscardingInput() { close(); }
     virtual void abort() = 0;
     virtual QHostAddress peerAddress() const = 0;
+    // Null on a plain connection, and on a TLS one until its handshake is over.
+    virtual const TlsSessionInfo *tlsSession() const { return nullptr; }
     // Frees buffers kept for reuse (a connection gone idle): now, or once what waits in them is sent.
     virtual void releaseIdleMemory() {}
     Error error() const { return m_error; }

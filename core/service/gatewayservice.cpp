@@ -269,6 +269,37 @@ bool GatewayService::listen(QString *error)
         *error = QStringLiteral("cannot listen on %1:%2: %3").arg(host).arg(port).arg(listenError);
         return false;
     }
+    if (!listenTls(error)) {
+        m_gateway->close();
+        return false;
+    }
+    return true;
+}
+
+bool GatewayService::listenTls(QString *error)
+{
+    const ServerSettings &server = m_store.current()->server;
+    if (!server.tls) {
+        if (!m_options.listenTlsPort)
+            return true;
+        *error = QStringLiteral("--listen-tls needs a server.tls section with the certificates to serve");
+        return false;
+    }
+    if (!m_options.listenTlsPort && !server.tls->enabled())
+        return true;
+    const QString host = m_options.listenTlsHost.value_or(m_options.listenHost.value_or(server.host));
+    const quint16 port = m_options.listenTlsPort.value_or(quint16(server.tls->port));
+    const QHostAddress address =
+        host == QLatin1String("localhost") ? QHostAddress(QHostAddress::LocalHost) : QHostAddress(host);
+    QString listenError;
+    if (address.isNull() || !m_gateway->listenTls(address, port, &listenError)) {
+        *error = QStringLiteral("cannot listen for TLS on %1:%2: %3")
+                     .arg(host)
+                     .arg(port)
+                     .arg(address.isNull() ? QStringLiteral("not an IP address") : listenError);
+        return false;
+    }
+    qCInfo(lcService).noquote() << QStringLiteral("TLS listener on https://%1:%2").arg(host).arg(m_gateway->tlsPort());
     return true;
 }
 

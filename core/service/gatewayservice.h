@@ -27,8 +27,11 @@ struct ServiceOptions {
     QString configPath;
     std::optional<QString> listenHost;  // overrides server.host
     std::optional<quint16> listenPort;  // overrides server.port
-    bool demo = false;                  // start the example's echo backends on 9101 and 9102
-    bool watchConfigFile = true;        // apply edits of the config file as they happen
+    // The TLS listener's address (--listen-tls), overriding server.host and server.tls.port.
+    std::optional<QString> listenTlsHost;
+    std::optional<quint16> listenTlsPort;
+    bool demo = false;            // start the example's echo backends on 9101 and 9102
+    bool watchConfigFile = true;  // apply edits of the config file as they happen
     // Access log: "" = through the log (stderr when headless), "none" = off, else a file to append to.
     QString accessLog;
     // Keep the last N requests with their headers (the console's traffic view); 0 = off.
@@ -80,7 +83,8 @@ signals:
 
 private:
     bool startDemoBackends(QString *error);
-    bool listen(QString *error);  // on --listen / $KAIROS_HOST:$KAIROS_PORT, else server.host:port
+    bool listen(QString *error);     // on --listen / $KAIROS_HOST:$KAIROS_PORT, else server.host:port
+    bool listenTls(QString *error);  // on --listen-tls, else server.host:server.tls.port; none without server.tls
     // Follows admin.listen: opens, moves or closes the separate admin listener.
     bool updateAdminListener(const Config &config, QString *error);
     bool startFleet(QString *error);  // when cluster.etcd.endpoints or --etcd names etcd

@@ -90,6 +90,21 @@ private slots:
         QVERIFY(run.err.contains("--listen takes HOST:PORT"));
     }
 
+    void badListenTlsAddress()
+    {
+        for (const char *address : {"nonsense", "127.0.0.1:70000", ":5443"}) {
+            const Run run = runGateway(
+                {"--no-gui", "--listen-tls", address, "--config", KAIROS_SOURCE_DIR "/examples/config.json"});
+            QCOMPARE(run.exitCode, 2);
+            QVERIFY2(run.err.contains("--listen-tls takes HOST:PORT"), qPrintable(run.err));
+        }
+        // Without server.tls there are no certificates to serve.
+        const Run run = runGateway({"--no-gui", "--listen", "127.0.0.1:0", "--listen-tls", "127.0.0.1:0", "--config",
+                                    KAIROS_SOURCE_DIR "/examples/config.json"});
+        QVERIFY(run.exitCode != 0);
+        QVERIFY2(run.err.contains("--listen-tls needs a server.tls section"), qPrintable(run.err));
+    }
+
     void version()
     {
         const Run run = runGateway({"--version"});

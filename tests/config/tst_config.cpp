@@ -6,6 +6,7 @@
 
 #include <QJsonDocument>
 #include <QTemporaryDir>
+#include "support/testcertificates.h"
 #include "support/testsupport.h"
 
 #include <QtTest>
@@ -958,6 +959,72 @@ private slots:
         QCOMPARE(configToJson(*result.config)["cluster"].toObject(), cluster);
         QVERIFY(!loadConfig(configWithRoute(validRoute())).config->cluster.enabled());
         QVERIFY(!configToJson(*loadConfig(configWithRoute(validRoute())).config).contains("cluster"));
+    }
+
+    void tlsSectionRoundTrips()
+    {
+        test::TestCertificates certs;
+        QVERIFY2(certs.isValid() && certs.issueServer("default", "localhost", {"localhost"})
+                     && certs.issueServer("api", "api.example", {"api.example"}),
+                 qPrintable(certs.error()));
+        const QJsonObject tls{{"port", 5443},
+                              {"cert_file", certs.certFile("default")},
+                              {"key_file", certs.keyFile("default")},
+                              {"certificates", QJsonArray{QJsonObject{{"server_names", QJsonArray{"api.example"}},
+                                                                      {"cert_file", certs.certFile("api")},
+                                                                      {"key_file", certs.keyFile("api")}}}},
+                              {"min_version", "1.3"},
+                              {"handshake_timeout_ms", 3000},
+                              {"client_ca_file", certs.caFile()},
+                              {"client_subject_header", "X-Verified-Client"}};
+        const ConfigLoadResult result =
+            loadConfig(configWithRoute(validRoute(), {{"server", QJsonObject{{"tls", tls}}}}));
+        QVERIFY2(result.ok(), qPrintable(result.errorSummary()));
+        QCOMPARE(result.config->server.tls->certificates.size(), 1);
+        QCOMPARE(configToJson(*result.config)["server"].toObject()["tls"].toObject(), tls);
+        QVERIFY(!configToJson(*loadConfig(configWithRoute(validRoute())).config)["server"].toObject().contains("tls"));
+    }
+
+    void tlsSectionIsValidatedWithPaths()
+    {
+        test::TestCertificates certs;
+        QVERIFY2(certs.isValid() && certs.issueServer("default", "localhost", {"localhost"}) && certs.makeKey("other"),
+                 qPrintable(certs.error()));
+        const QJsonObject tls{
+            {"port", 70000},
+            {"cert_file", certs.certFile("default")},
+            {"key_file", certs.keyFile("other")},
+            {"certificates",
+             QJsonArray{QJsonObject{{"server_names", QJsonArray{"a.example", "bad name", "*.*.example"}},
+                                    {"cert_file", certs.certFile("default")},
+                                    {"key_file", certs.keyFile("default")}},
+                        QJsonObject{{"server_names", QJsonArray{"A.example"}},
+                                    {"cert_file", certs.path("missing.pem")},
+                                    {"key_file", certs.keyFile("default")}},
+                        QJsonObject{{"cert_file", certs.certFile("default")}}}},
+            {"min_version", "1.1"},
+            {"alpn", QJsonArray{"h2", "spdy/3"}},
+            {"handshake_timeout_ms", 0},
+            {"client_ca_file", certs.keyFile("other")},
+            {"client_subject_header", "X Subject"}};
+        const ConfigLoadResult result =
+            loadConfig(configWithRoute(validRoute(), {{"server", QJsonObject{{"tls", tls}}}}));
+        QVERIFY(!result.ok());
+        QStringList paths;
+        for (const ConfigProblem &problem : result.errors)
+            paths << problem.path;
+        const QString summary = result.errorSummary();
+        QCOMPARE(paths, QStringList(
+                            {"server.tls.port", "server.tls.cert_file", "server.tls.certificates[0].server_names[1]",
+                             "server.tls.certificates[0].server_names[2]", "server.tls.certificates[1].server_names[0]",
+                             "server.tls.certificates[1].cert_file", "server.tls.certificates[2].server_names",
+                             "server.tls.certificates[2].key_file", "server.tls.min_version", "server.tls.alpn[0]",
+                             "server.tls.alpn[1]", "server.tls.handshake_timeout_ms", "server.tls.client_ca_file",
+                             "server.tls.client_subject_header"}));
+        QVERIFY2(summary.contains("does not match the certificate"), qPrintable(summary));
+        QVERIFY2(summary.contains("HTTP/2 (\"h2\") is not available yet"), qPrintable(summary));
+        QVERIFY2(summary.contains("\"a.example\" is already served by server.tls.certificates[0]"),
+                 qPrintable(summary));
     }
 
     void unknownKeysAreWarningsAndKept()

@@ -101,6 +101,13 @@ private slots:
         RequestRecord forwarded = record("f");
         forwarded.forwardedClient = "203.0.113.9";
         QVERIFY(AccessLog::format(forwarded).endsWith(" request_id=f client=203.0.113.9"));
+        RequestRecord secure = record("s");
+        secure.tlsVersion = "TLSv1.3";
+        secure.alpn = "http/1.1";
+        QVERIFY(AccessLog::format(secure).endsWith(" request_id=s tls=TLSv1.3 alpn=http/1.1"));
+        secure.alpn.clear();  // the client offered no ALPN
+        secure.note = "upgrade_ignored";
+        QVERIFY(AccessLog::format(secure).endsWith(" request_id=s tls=TLSv1.3 alpn=- note=upgrade_ignored"));
     }
 
     void fileLinesCarryTheUtcTime()

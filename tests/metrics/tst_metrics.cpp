@@ -34,6 +34,17 @@ private slots:
         QVERIFY(text.contains("kairos_retries_total{route=\"/quiet\"} 0\n"));
     }
 
+    void tlsCertificateReloadsOnlyWithATlsListener()
+    {
+        MetricsInput input;
+        QVERIFY(!renderPrometheus(input).contains("kairos_tls_certificate_reloads_total"));
+        input.tlsCertificateReloads = {{3, 1}};
+        const QByteArray text = renderPrometheus(input);
+        QVERIFY(text.contains("# TYPE kairos_tls_certificate_reloads_total counter\n"));
+        QVERIFY(text.contains("kairos_tls_certificate_reloads_total{result=\"success\"} 3\n"));
+        QVERIFY(text.contains("kairos_tls_certificate_reloads_total{result=\"failure\"} 1\n"));
+    }
+
     // Snapshots keep plain pointers to their routes' metrics: they must not move as routes are added.
     void registryKeepsMetricsInPlaceAndByPath()
     {

@@ -5,11 +5,13 @@
 #include "metrics/recentrequests.h"
 #include "service/gatewayservice.h"
 
+#include "support/testcertificates.h"
 #include "support/testsupport.h"
 
 #include <QFile>
 #include <QJsonDocument>
 #include <QSignalSpy>
+#include <QSslSocket>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -199,6 +201,54 @@ private slots:
         QCOMPARE(service.listenUrl(), QStringLiteral("http://127.0.0.1:%1").arg(again));
         QCOMPARE(request(again, "GET", "/api/x").status, 200);
         QCOMPARE(service.configStore().revision(), quint64(1));  // the same config, not read again
+    }
+
+    void tlsListenerFollowsTheConfigAndTheCommandLine()
+    {
+        TestCertificates certs;
+        QVERIFY2(certs.isValid() && certs.issueServer("localhost", "localhost", {"localhost"}),
+                 qPrintable(certs.error()));
+        ServiceOptions withTls = options();
+        withTls.listenTlsHost = QStringLiteral("127.0.0.1");
+        withTls.listenTlsPort = 0;
+        QString error;
+        {
+            QVERIFY(writeConfig(configFor(m_backend->port())));
+            GatewayService service;
+            QVERIFY(!service.start(withTls, &error));
+            QVERIFY2(error.contains("--listen-tls needs a server.tls section"), qPrintable(error));
+        }
+        QJsonObject config = configFor(m_backend->port());
+        QJsonObject server = config["server"].toObject();
+        server.insert("tls", QJsonObject{{"port", 0},
+                                         {"cert_file", certs.certFile("localhost")},
+                                         {"key_file", certs.keyFile("localhost")}});
+        config.insert("server", server);
+        QVERIFY(writeConfig(config));
+        {
+            GatewayService service;  // port 0 and no --listen-tls: plain only
+            QVERIFY2(service.start(options(), &error), qPrintable(error));
+            QCOMPARE(service.gateway()->tlsPort(), quint16(0));
+        }
+        GatewayService service;
+        QVERIFY2(service.start(withTls, &error), qPrintable(error));
+        const auto handshake = [&] {
+            QSslSocket client;
+            QSslConfiguration configuration = client.sslConfiguration();
+            configuration.setCaCertificates(QSslCertificate::fromPath(certs.caFile()));
+            client.setSslConfiguration(configuration);
+            // The acceptor is on this thread: waiting runs its event loop.
+            QSignalSpy encrypted(&client, &QSslSocket::encrypted);
+            client.connectToHostEncrypted(QStringLiteral("localhost"), service.gateway()->tlsPort());
+            return encrypted.wait(5000) ? client.peerCertificate().subjectInfo(QSslCertificate::CommonName)
+                                        : QStringList{client.errorString()};
+        };
+        QVERIFY(service.gateway()->tlsPort() != 0);
+        QCOMPARE(handshake(), QStringList{"localhost"});
+        service.stop();
+        QCOMPARE(service.gateway()->tlsPort(), quint16(0));
+        QVERIFY2(service.restart(&error), qPrintable(error));
+        QCOMPARE(handshake(), QStringList{"localhost"});
     }
 
     void destroyingTheServiceClosesItsPort()
