@@ -16,6 +16,16 @@ namespace kairos {
 
 namespace {
 
+// SSL_get_error() reads the thread's error queue, which must hold nothing from before the call
+// (QSslSocket, for https backends, shares it on this thread). Emptied only when something is in
+// it: ERR_clear_error() resets every slot of the queue, and called before each SSL_read and
+// SSL_write it cost more than the encryption (bench/tls/tls.py, keep-alive: 4.9 % of the worker).
+void clearStaleErrors()
+{
+    if (ERR_peek_error() != 0)
+        ERR_clear_error();
+}
+
 // One TLS record and its overhead: a read of the socket that OpenSSL can nearly always use whole.
 constexpr int kCiphertextChunk = 16 * 1024 + 512;
 // Plaintext encrypted at a time before its ciphertext moves on to the socket: bounds the memory
@@ -106,9 +116,7 @@ void TlsServerTransport::transportReadyRead(Transport &)
 void TlsServerTransport::continueHandshake()
 {
     for (;;) {
-        // SSL_get_error() reads the thread's error queue, which must hold nothing from before
-        // (QSslSocket, for https backends, shares it on this thread). The same before every call.
-        ERR_clear_error();
+        clearStaleErrors();
         const int result = SSL_do_handshake(m_ssl);
         pushCiphertext();  // the server's flight, or the alert that ends a failed handshake
         if (result == 1) {
@@ -171,7 +179,7 @@ qint64 TlsServerTransport::read(char *data, qint64 max)
     if (!m_readReady || m_state != State::Open || max <= 0)
         return 0;
     for (;;) {
-        ERR_clear_error();
+        clearStaleErrors();
         const int got = SSL_read(m_ssl, data, int(std::min<qint64>(max, INT_MAX)));
         if (got > 0)
             return got;
@@ -194,7 +202,7 @@ void TlsServerTransport::write(QByteArrayView data)
         return;
     while (!data.isEmpty()) {
         // Into a memory buffer, so never partial and never "would block".
-        ERR_clear_error();
+        clearStaleErrors();
         const int written = SSL_write(m_ssl, data.data(), int(std::min(data.size(), kPlaintextChunk)));
         if (written <= 0) {
             fail(sslErrorText(SSL_get_error(m_ssl, written)));
