@@ -960,6 +960,38 @@ private slots:
         QVERIFY(!configToJson(*loadConfig(configWithRoute(validRoute())).config).contains("cluster"));
     }
 
+    void consoleSectionRoundTrips()
+    {
+        const ConfigLoadResult defaults = loadConfig(configWithRoute(validRoute()));
+        QVERIFY2(defaults.ok(), qPrintable(defaults.errorSummary()));
+        QCOMPARE(defaults.config->console.captureBodyBytes, 65536);
+        QVERIFY(!configToJson(*defaults.config).contains("console"));  // nothing but defaults: not written
+
+        for (const int bytes : {0, 1024}) {
+            const QJsonObject console{{"capture_body_bytes", bytes}};
+            const ConfigLoadResult result = loadConfig(configWithRoute(validRoute(), {{"console", console}}));
+            QVERIFY2(result.ok(), qPrintable(result.errorSummary()));
+            QCOMPARE(result.config->console.captureBodyBytes, bytes);
+            QCOMPARE(configToJson(*result.config)["console"].toObject(), console);
+            QCOMPARE(loadConfig(configToBytes(*result.config)).config->console.captureBodyBytes, bytes);
+        }
+
+        const ConfigLoadResult negative =
+            loadConfig(configWithRoute(validRoute(), {{"console", QJsonObject{{"capture_body_bytes", -1}}}}));
+        QVERIFY(!negative.ok());
+        QVERIFY2(problemStrings(negative.errors)
+                     .contains("console.capture_body_bytes: must be between 0 and 16777216 (got -1)"),
+                 qPrintable(negative.errorSummary()));
+        const ConfigLoadResult wrongType =
+            loadConfig(configWithRoute(validRoute(), {{"console", QJsonObject{{"capture_body_bytes", "64k"}}}}));
+        QVERIFY(!wrongType.ok());
+        const ConfigLoadResult unknown =
+            loadConfig(configWithRoute(validRoute(), {{"console", QJsonObject{{"capture_headers", true}}}}));
+        QVERIFY(unknown.ok());
+        QVERIFY(
+            problemStrings(unknown.warnings).contains("console.capture_headers: unknown key (kept as is, not used)"));
+    }
+
     void unknownKeysAreWarningsAndKept()
     {
         QJsonObject route = validRoute();
