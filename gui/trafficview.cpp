@@ -279,7 +279,9 @@ TrafficView::TrafficView(RecentRequests *source, QWidget *parent)
     m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_table->setContextMenuPolicy(Qt::CustomContextMenu);
     m_table->verticalHeader()->hide();
+    m_table->setWordWrap(false);  // one line per exchange; a long backend address is elided
     m_table->horizontalHeader()->setSectionResizeMode(TrafficModel::Path, QHeaderView::Stretch);
+    m_table->horizontalHeader()->resizeSection(TrafficModel::Backend, 180);
     m_details->setReadOnly(true);
     m_details->setPlaceholderText(tr("Select a request to see its headers."));
     m_timing->setReadOnly(true);

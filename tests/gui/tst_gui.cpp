@@ -1048,6 +1048,58 @@ private slots:
                                          "curl --head --header 'Accept: */*' 'http://127.0.0.1:5900/x'"));
     }
 
+    // A HAR from a browser has none of Kairos's own fields: its entries still show, bodies decoded.
+    void harFromElsewhereImports()
+    {
+        const QJsonObject request{
+            {"method", "POST"},
+            {"url", "https://example.com/v1/items?page=2"},
+            {"httpVersion", "HTTP/2"},
+            {"headers", QJsonArray{QJsonObject{{"name", "content-type"}, {"value", "application/json"}}}},
+            {"queryString", QJsonArray{QJsonObject{{"name", "page"}, {"value", "2"}}}},
+            {"cookies", QJsonArray()},
+            {"postData", QJsonObject{{"mimeType", "application/json"}, {"text", "{\"id\":7}"}}},
+            {"headersSize", -1},
+            {"bodySize", 8}};
+        const QJsonObject response{
+            {"status", 201},
+            {"statusText", "Created"},
+            {"httpVersion", "HTTP/2"},
+            {"headers", QJsonArray{QJsonObject{{"name", "content-type"}, {"value", "image/png"}}}},
+            {"cookies", QJsonArray()},
+            {"content",
+             QJsonObject{{"size", 4}, {"mimeType", "image/png"}, {"text", "iVBORw=="}, {"encoding", "base64"}}},
+            {"redirectURL", ""},
+            {"headersSize", -1},
+            {"bodySize", 4}};
+        const QJsonObject entry{{"startedDateTime", "2026-03-01T10:00:00.250+01:00"},
+                                {"time", 12.5},
+                                {"request", request},
+                                {"response", response},
+                                {"cache", QJsonObject()},
+                                {"timings", QJsonObject{{"send", 0}, {"wait", 10}, {"receive", 2.5}}}};
+        const QJsonObject har{{"log", QJsonObject{{"version", "1.2"},
+                                                  {"creator", QJsonObject{{"name", "Firefox"}, {"version", "128"}}},
+                                                  {"entries", QJsonArray{entry}}}}};
+        QString error;
+        const QList<RequestRecord> records = recordsFromHar(har, &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(records.size(), 1);
+        const RequestRecord &record = records[0];
+        QCOMPARE(record.method, QByteArray("POST"));
+        QCOMPARE(record.target, QByteArray("/v1/items?page=2"));
+        QCOMPARE(record.status, 201);
+        QCOMPARE(record.requestBody, QByteArray("{\"id\":7}"));
+        QCOMPARE(record.responseBody, QByteArray("\x89PNG"));
+        QVERIFY(!record.responseBodyTruncated);
+        QCOMPARE(record.durationUs, 12500);
+        QCOMPARE(record.finishedAtMs,
+                 QDateTime::fromString("2026-03-01T09:00:00.262Z", Qt::ISODateWithMs).toMSecsSinceEpoch());
+        QCOMPARE(QByteArray(record.note), QByteArray("imported"));
+        QCOMPARE(record.queuedUs, -1);
+        QVERIFY(record.tries.isEmpty());
+    }
+
     // HAR 1.2: every field the format requires, of the right type; and read back into the list.
     void harExportFollowsTheFormatAndImportsBack()
     {
