@@ -1038,6 +1038,7 @@ private slots:
         QCOMPARE(second.config->outlierDetection.has_value(), first.config->outlierDetection.has_value());
         QCOMPARE(route.overrides->outlierDetection.keys, first.config->routes[0].overrides->outlierDetection.keys);
         QCOMPARE(second.config->slowStartMs, first.config->slowStartMs);
+        QCOMPARE(second.config->console.captureBodyBytes, first.config->console.captureBodyBytes);
         QCOMPARE(route.overrides->slowStartMs, first.config->routes[0].overrides->slowStartMs);
         QCOMPARE(route.overrides->slowStartMinWeightPercent,
                  first.config->routes[0].overrides->slowStartMinWeightPercent);
