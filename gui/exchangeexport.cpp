@@ -13,8 +13,8 @@ namespace {
 // Fields that describe one connection, not the request: curl makes its own.
 bool isConnectionField(const QByteArray &lowerName)
 {
-    static const QByteArray kNames[] = {"connection",        "keep-alive", "proxy-connection", "te",  "trailer",
-                                        "transfer-encoding", "upgrade",    "content-length",   "host"};
+    static const QByteArray kNames[] = {"connection", "keep-alive",        "proxy-connection", "te",
+                                        "trailer",    "transfer-encoding", "upgrade",          "content-length"};
     for (const QByteArray &name : kNames) {
         if (lowerName == name)
             return true;
@@ -310,6 +310,10 @@ QString curlCommand(const RequestRecord &record, const QString &gatewayUrl)
     for (const http::Headers::Field &field : record.requestHeaders.fields()) {
         const QByteArray name = field.first.toLower();
         if (isConnectionField(name))
+            continue;
+        // Host is curl's from the URL, unless the client named the gateway otherwise (a backend
+        // behind preserve_host sees it).
+        if (name == "host" && field.second == QUrl(gatewayUrl).authority().toLatin1())
             continue;
         if (isRedacted(field.second)) {
             comments << QCoreApplication::translate("kairos::TrafficView", "# %1 was not captured; add it with -H")

@@ -606,8 +606,10 @@ void TrafficView::replay()
 void TrafficView::send(const RequestRecord &request)
 {
     const QUrl url(gatewayUrl());
+    // The Host the client sent, as a backend behind preserve_host saw it; else the gateway's address.
+    const QByteArray host = request.requestHeaders.value("host");
     QByteArray out = request.method + ' ' + (request.target.isEmpty() ? QByteArray("/") : request.target)
-                     + " HTTP/1.1\r\nHost: " + url.authority().toLatin1() + "\r\n";
+                     + " HTTP/1.1\r\nHost: " + (host.isEmpty() ? url.authority().toLatin1() : host) + "\r\n";
     for (const http::Headers::Field &field : request.requestHeaders.fields()) {
         const QByteArray name = field.first.toLower();
         // The gateway gives the new exchange an id of its own, to tell it from the one sent before.
@@ -678,7 +680,7 @@ QDialog *TrafficView::openResendDialog()
     QString headerLines;
     for (const http::Headers::Field &field : base.requestHeaders.fields()) {
         const QByteArray name = field.first.toLower();
-        if (name != "content-length" && name != "x-request-id" && name != "connection" && name != "host")
+        if (name != "content-length" && name != "x-request-id" && name != "connection")
             headerLines +=
                 QStringLiteral("%1: %2\n").arg(QString::fromLatin1(field.first), QString::fromLatin1(field.second));
     }

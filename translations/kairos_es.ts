@@ -1389,7 +1389,7 @@
 <context>
     <name>kairos::TrafficView</name>
     <message>
-        <location line="+108"/>
+        <location line="+110"/>
         <source>Select a request to see its headers.</source>
         <translation>Seleccione una petición para ver sus cabeceras.</translation>
     </message>
@@ -1521,12 +1521,12 @@
     <message>
         <location line="+1"/>
         <location line="+26"/>
-        <location line="+233"/>
+        <location line="+235"/>
         <source>Replay</source>
         <translation>Repetir</translation>
     </message>
     <message>
-        <location line="-258"/>
+        <location line="-260"/>
         <source>Send the selected request again through the gateway</source>
         <translation>Enviar de nuevo la petición seleccionada a través del gateway</translation>
     </message>
@@ -1578,7 +1578,7 @@
         <translation>No se pudo leer %1: %2</translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location line="+43"/>
         <location line="+4"/>
         <source>no answer from the gateway</source>
         <translation>sin respuesta del gateway</translation>
@@ -1738,7 +1738,7 @@
         <translation>Nota</translation>
     </message>
     <message>
-        <location filename="../gui/exchangeexport.cpp" line="+315"/>
+        <location filename="../gui/exchangeexport.cpp" line="+319"/>
         <source># %1 was not captured; add it with -H</source>
         <translation># %1 no se capturó; añádala con -H</translation>
     </message>

@@ -1045,7 +1045,10 @@ private slots:
         record.requestHeaders.add("Accept", "*/*");
         const QString command = curlCommand(record, "http://127.0.0.1:5900");
         QCOMPARE(command, QStringLiteral("# Authorization was not captured; add it with -H\n"
-                                         "curl --head --header 'Accept: */*' 'http://127.0.0.1:5900/x'"));
+                                         "curl --head --header 'Host: example' --header 'Accept: */*' "
+                                         "'http://127.0.0.1:5900/x'"));
+        record.requestHeaders.set("Host", "127.0.0.1:5900");  // the gateway's own address: curl's
+        QVERIFY(!curlCommand(record, "http://127.0.0.1:5900").contains(QStringLiteral("Host")));
     }
 
     // A HAR from a browser has none of Kairos's own fields: its entries still show, bodies decoded.
