@@ -93,6 +93,7 @@ MainWindow::MainWindow(GatewayService &service, QWidget *parent)
     backendsTab->setObjectName(QStringLiteral("backends"));
     m_metrics->setObjectName(QStringLiteral("metrics"));
     m_traffic->setObjectName(QStringLiteral("traffic"));
+    m_traffic->setGatewayUrl([this] { return m_service.listenUrl(); });
     m_configEditor->setObjectName(QStringLiteral("config"));
     m_tabs->addTab(m_overview, tr("Overview"));
     m_tabs->addTab(routesTab, tr("Routes"));

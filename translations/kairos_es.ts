@@ -116,6 +116,39 @@
     </message>
 </context>
 <context>
+    <name>kairos::BodyView</name>
+    <message>
+        <location filename="../gui/bodyview.cpp" line="+92"/>
+        <source>No body.</source>
+        <translation>Sin cuerpo.</translation>
+    </message>
+    <message>
+        <location line="+37"/>
+        <source>Truncated at %1 bytes (of %2).</source>
+        <translation>Truncado a %1 bytes (de %2).</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1 bytes, not captured (console.capture_body_bytes is 0).</source>
+        <translation>%1 bytes, sin capturar (console.capture_body_bytes es 0).</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Encoded with %1: shown as received.</source>
+        <translation>Codificado con %1: se muestra tal como llegó.</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>%1 image, %2 × %3 pixels.</source>
+        <translation>Imagen %1, %2 × %3 píxeles.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Not a readable image: shown as bytes.</source>
+        <translation>No es una imagen legible: se muestra como bytes.</translation>
+    </message>
+</context>
+<context>
     <name>kairos::ClusterView</name>
     <message>
         <location filename="../gui/clusterview.cpp" line="+41"/>
@@ -241,12 +274,12 @@
         <translation>Editado: sin aplicar (Revertir descarta los cambios).</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+44"/>
         <source>The running config changed; your edits are not applied (Revert shows it).</source>
         <translation>La configuración en marcha cambió; sus cambios no están aplicados (Revertir la muestra).</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+17"/>
         <source>Running config, version %1</source>
         <translation>Configuración en marcha, versión %1</translation>
     </message>
@@ -446,12 +479,12 @@
         <translation>Kairos Gateway</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+16"/>
         <source>Backends taken down or brought back by their health checks</source>
         <translation>Backends que sus comprobaciones de salud marcaron caídos o recuperaron</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+16"/>
         <source>Overview</source>
         <translation>Resumen</translation>
     </message>
@@ -518,7 +551,7 @@
         <translation>%1 falló sus comprobaciones de salud: %2</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+42"/>
         <source>Filter routes</source>
         <translation>Filtrar rutas</translation>
     </message>
@@ -578,12 +611,12 @@
         <translation>Configuración cambiada</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+16"/>
         <source>%1 req/s</source>
         <translation>%1 pet/s</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+27"/>
         <source>Cluster</source>
         <translation>Clúster</translation>
     </message>
@@ -903,7 +936,7 @@
 <context>
     <name>kairos::OverviewView</name>
     <message>
-        <location filename="../gui/overviewview.cpp" line="+112"/>
+        <location filename="../gui/overviewview.cpp" line="+113"/>
         <source>Routes</source>
         <translation>Rutas</translation>
     </message>
@@ -963,7 +996,7 @@
         <translation>Últimos errores</translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location line="+53"/>
         <source>&lt;b style=&apos;color:#2e9d4f&apos;&gt;● running&lt;/b&gt; on %1 · config version %2</source>
         <translation>&lt;b style=&apos;color:#2e9d4f&apos;&gt;● en marcha&lt;/b&gt; en %1 · versión de configuración %2</translation>
     </message>
@@ -973,12 +1006,12 @@
         <translation>&lt;b style=&apos;color:#d03a2f&apos;&gt;● detenido&lt;/b&gt; · versión de configuración %1</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+4"/>
         <source>%1 of %2</source>
         <translation>%1 de %2</translation>
     </message>
     <message numerus="yes">
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Fleet: %n instance(s): %1</source>
         <translation>
             <numerusform>Flota: %n instancia: %1</numerusform>
@@ -986,7 +1019,7 @@
         </translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+17"/>
         <source>none</source>
         <translation>ninguno</translation>
     </message>
@@ -1414,12 +1447,17 @@
 <context>
     <name>kairos::TrafficModel</name>
     <message>
-        <location filename="../gui/trafficview.cpp" line="+46"/>
+        <location filename="../gui/trafficview.cpp" line="+117"/>
         <source>queued %1 ms</source>
         <translation>en cola %1 ms</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+29"/>
+        <source>Answered by the gateway</source>
+        <translation>Respondida por el gateway</translation>
+    </message>
+    <message>
+        <location line="+22"/>
         <source>Time</source>
         <translation>Hora</translation>
     </message>
@@ -1467,17 +1505,336 @@
 <context>
     <name>kairos::TrafficView</name>
     <message>
-        <location line="+18"/>
+        <location line="+110"/>
         <source>Select a request to see its headers.</source>
         <translation>Seleccione una petición para ver sus cabeceras.</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+2"/>
+        <source>Headers</source>
+        <translation>Cabeceras</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Request body</source>
+        <translation>Cuerpo de la petición</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Response body</source>
+        <translation>Cuerpo de la respuesta</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Timing</source>
+        <translation>Tiempos</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Any method</source>
+        <translation>Cualquier método</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Any status</source>
+        <translation>Cualquier estado</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>2xx</source>
+        <translation>2xx</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>3xx</source>
+        <translation>3xx</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>4xx</source>
+        <translation>4xx</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>5xx</source>
+        <translation>5xx</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Gateway errors</source>
+        <translation>Errores del gateway</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Answers the gateway made itself: refusals and failures to proxy</source>
+        <translation>Respuestas que dio el propio gateway: rechazos y fallos al reenviar</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Any route</source>
+        <translation>Cualquier ruta</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Any backend</source>
+        <translation>Cualquier backend</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Search path, headers and bodies</source>
+        <translation>Buscar en ruta, cabeceras y cuerpos</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <location line="+110"/>
+        <source>Pause</source>
+        <translation>Pausar</translation>
+    </message>
+    <message>
+        <location line="-108"/>
+        <source>Stop taking new requests into the list</source>
+        <translation>Dejar de añadir peticiones nuevas a la lista</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Clear</source>
+        <translation>Vaciar</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <location line="+31"/>
+        <source>Copy as curl</source>
+        <translation>Copiar como curl</translation>
+    </message>
+    <message>
+        <location line="-30"/>
+        <location line="+31"/>
+        <source>Copy response body</source>
+        <translation>Copiar el cuerpo de la respuesta</translation>
+    </message>
+    <message>
+        <location line="-30"/>
+        <location line="+205"/>
+        <location line="+6"/>
+        <source>Export HAR</source>
+        <translation>Exportar HAR</translation>
+    </message>
+    <message>
+        <location line="-209"/>
+        <source>Selected requests…</source>
+        <translation>Peticiones seleccionadas…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>All requests…</source>
+        <translation>Todas las peticiones…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Import HAR…</source>
+        <translation>Importar HAR…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+26"/>
+        <location line="+235"/>
+        <source>Replay</source>
+        <translation>Repetir</translation>
+    </message>
+    <message>
+        <location line="-260"/>
+        <source>Send the selected request again through the gateway</source>
+        <translation>Enviar de nuevo la petición seleccionada a través del gateway</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+25"/>
+        <source>Edit and resend…</source>
+        <translation>Editar y reenviar…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Export selected as HAR…</source>
+        <translation>Exportar las seleccionadas como HAR…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Export all as HAR…</source>
+        <translation>Exportar todas como HAR…</translation>
+    </message>
+    <message>
+        <location line="+40"/>
+        <source>Resume</source>
+        <translation>Reanudar</translation>
+    </message>
+    <message>
+        <location line="+130"/>
+        <source>HAR files (*.har *.json)</source>
+        <translation>Archivos HAR (*.har *.json)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Could not write %1: %2</source>
+        <translation>No se pudo escribir %1: %2</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <location line="+5"/>
+        <source>Import HAR</source>
+        <translation>Importar HAR</translation>
+    </message>
+    <message>
+        <location line="-5"/>
+        <source>HAR files (*.har *.json);;All files (*)</source>
+        <translation>Archivos HAR (*.har *.json);;Todos los archivos (*)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Could not read %1: %2</source>
+        <translation>No se pudo leer %1: %2</translation>
+    </message>
+    <message>
+        <location line="+43"/>
+        <location line="+4"/>
+        <source>no answer from the gateway</source>
+        <translation>sin respuesta del gateway</translation>
+    </message>
+    <message>
+        <location line="-1"/>
+        <source>Could not send the request: %1</source>
+        <translation>No se pudo enviar la petición: %1</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>no answer within 30 s</source>
+        <translation>sin respuesta en 30 s</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Edit and resend</source>
+        <translation>Editar y reenviar</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Send</source>
+        <translation>Enviar</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Method</source>
+        <translation>Método</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Path</source>
+        <translation>Ruta</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Headers (one per line, Name: value)</source>
+        <translation>Cabeceras (una por línea, Nombre: valor)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Body</source>
+        <translation>Cuerpo</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>Queued: %1
+</source>
+        <translation>En cola: %1
+</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>not queued</source>
+        <translation>sin cola</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>no backend</source>
+        <translation>ningún backend</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+11"/>
+        <source>reused connection</source>
+        <translation>conexión reutilizada</translation>
+    </message>
+    <message>
+        <location line="-9"/>
+        <location line="+11"/>
+        <source>not connected</source>
+        <translation>sin conectar</translation>
+    </message>
+    <message>
+        <location line="-10"/>
+        <source>Connect: %1
+</source>
+        <translation>Conexión: %1
+</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Time to first byte: %1
+</source>
+        <translation>Tiempo hasta el primer byte: %1
+</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>none</source>
+        <translation>ninguno</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Total: %1
+</source>
+        <translation>Total: %1
+</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Tries:
+</source>
+        <translation>Intentos:
+</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>connect %1</source>
+        <translation>conexión %1</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>, first byte after %1</source>
+        <translation>, primer byte tras %1</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>  %1. %2 at +%3: %4%5 → %6
+</source>
+        <translation>  %1. %2 en +%3: %4%5 → %6
+</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>no answer</source>
+        <translation>sin respuesta</translation>
+    </message>
+    <message>
+        <location line="+21"/>
         <source>Response</source>
         <translation>Respuesta</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+2"/>
+        <source>answered by the gateway</source>
+        <translation>respondida por el gateway</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Backend</source>
         <translation>Backend</translation>
     </message>
@@ -1492,9 +1849,24 @@
         <translation>Id. de petición</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+7"/>
         <source>Note</source>
         <translation>Nota</translation>
+    </message>
+    <message>
+        <location filename="../gui/exchangeexport.cpp" line="+319"/>
+        <source># %1 was not captured; add it with -H</source>
+        <translation># %1 no se capturó; añádala con -H</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source># The body was captured up to %1 of its %2 bytes; only those are sent</source>
+        <translation># El cuerpo se capturó hasta %1 de sus %2 bytes; solo se envían esos</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>not a HAR file: it has no log.entries</source>
+        <translation>no es un archivo HAR: no tiene log.entries</translation>
     </message>
 </context>
 </TS>

@@ -292,6 +292,12 @@ struct AdminSettings {
     QJsonObject unknownKeys;
 };
 
+// The desktop console's traffic inspector. Read only while the console captures traffic.
+struct ConsoleSettings {
+    qint64 captureBodyBytes = 64 * 1024;  // of each request and response body; 0: no bodies
+    QJsonObject unknownKeys;
+};
+
 // Fleet mode (docs/FLEET.md): instances share routes and settings through etcd. Off while
 // `endpoints` is empty. Machine-local: never stored in etcd.
 struct EtcdSettings {
@@ -322,6 +328,7 @@ struct Config {
     HealthCheckSettings healthCheck;
     JwtSettings jwt;
     AdminSettings admin;
+    ConsoleSettings console;
     ClusterSettings cluster;
     std::optional<RateLimitSettings> rateLimit;                // every route's, unless the route has its own
     std::optional<QueueSettings> queue;                        // every route's, unless the route has its own

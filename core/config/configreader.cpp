@@ -325,6 +325,15 @@ JwtSettings readJwt(const QJsonObject &object, QList<ConfigProblem> &errors, QLi
     return jwt;
 }
 
+ConsoleSettings readConsole(const QJsonObject &object, QList<ConfigProblem> &errors, QList<ConfigProblem> &warnings)
+{
+    ObjectReader reader(object, QStringLiteral("console"), errors, warnings);
+    ConsoleSettings console;
+    console.captureBodyBytes = reader.integer64(QStringLiteral("capture_body_bytes"), console.captureBodyBytes);
+    console.unknownKeys = reader.unknownKeys();
+    return console;
+}
+
 AdminSettings readAdmin(const QJsonObject &object, QList<ConfigProblem> &errors, QList<ConfigProblem> &warnings)
 {
     ObjectReader reader(object, QStringLiteral("admin"), errors, warnings);
@@ -632,6 +641,8 @@ ConfigReadResult readConfig(const QByteArray &json)
         config.jwt = readJwt(*jwt, result.errors, result.warnings);
     if (std::optional<QJsonObject> admin = reader.object(QStringLiteral("admin")))
         config.admin = readAdmin(*admin, result.errors, result.warnings);
+    if (std::optional<QJsonObject> console = reader.object(QStringLiteral("console")))
+        config.console = readConsole(*console, result.errors, result.warnings);
     if (std::optional<QJsonObject> limit = reader.object(QStringLiteral("rate_limit")))
         config.rateLimit = readRateLimit(*limit, QStringLiteral("rate_limit"), result.errors, result.warnings);
     if (std::optional<QJsonObject> queue = reader.object(QStringLiteral("queue")))

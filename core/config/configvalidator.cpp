@@ -580,6 +580,8 @@ QList<ConfigProblem> validateConfig(const Config &config)
     validator.checkServer(config.server);
     validator.checkJwt(config.jwt);
     validator.checkAdmin(config.admin);
+    validator.checkRange(QStringLiteral("console.capture_body_bytes"), config.console.captureBodyBytes, 0,
+                         Q_INT64_C(16) << 20);
     validator.checkCluster(config.cluster);
     if (config.rateLimit)
         validator.checkRateLimit(*config.rateLimit, QStringLiteral("rate_limit"));

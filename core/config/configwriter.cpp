@@ -186,6 +186,13 @@ QJsonObject jwtToJson(const JwtSettings &jwt)
     return object;
 }
 
+QJsonObject consoleToJson(const ConsoleSettings &console)
+{
+    QJsonObject object = startWith(console.unknownKeys);
+    putIfChanged(object, "capture_body_bytes", console.captureBodyBytes, ConsoleSettings().captureBodyBytes);
+    return object;
+}
+
 QJsonObject adminToJson(const AdminSettings &admin)
 {
     const AdminSettings defaults;
@@ -293,6 +300,7 @@ QJsonObject configToJson(const Config &config)
     putSectionIfNotEmpty(object, "server", serverToJson(config.server));
     putSectionIfNotEmpty(object, "jwt", jwtToJson(config.jwt));
     putSectionIfNotEmpty(object, "admin", adminToJson(config.admin));
+    putSectionIfNotEmpty(object, "console", consoleToJson(config.console));
     putSectionIfNotEmpty(object, "cluster", clusterToJson(config.cluster));
     if (config.rateLimit)
         object.insert(QLatin1String("rate_limit"), rateLimitToJson(*config.rateLimit));

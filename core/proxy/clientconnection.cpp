@@ -328,8 +328,10 @@ void ClientConnection::beginRequest()
     rec.requestId = isAcceptableRequestId(incomingId) ? incomingId : newRequestId();
     rec.method = head.method;
     rec.target = head.target;
-    if (m_services.captureHeaders)
+    if (m_services.captureHeaders) {
         rec.requestHeaders = http::withCredentialsRedacted(head.headers);
+        current.captureBodyBytes = current.snapshot->config->console.captureBodyBytes;
+    }
     // After an Upgrade request the parser reads no further: unless the backend switches
     // protocols, the connection ends with this response.
     m_closeAfterResponse = !m_parser.keepAlive() || m_parser.isUpgrade();
@@ -562,6 +564,7 @@ void ClientConnection::startProxying(const Admission &admission)
                                                                : clientHash(rec.forwardedClient);
     request.backendRateKeys = std::move(current.backendRateKeys);
     request.rateLimitRemaining = current.rateLimitRemaining;
+    request.recordTries = m_services.captureHeaders;
     request.bodyFraming = m_parser.framing();
     request.contentLength = m_parser.contentLength();
     if (m_parser.isUpgrade())
@@ -604,6 +607,9 @@ void ClientConnection::readBody()
                                                          + " bytes"));
             return;
         }
+        if (current.captureBodyBytes)
+            captureBodyPiece(current.record.requestBody, current.record.requestBodyTruncated, piece,
+                             current.captureBodyBytes);
         if (m_localRequest)
             current.localBody += piece;
         else if (m_exchange)
@@ -653,6 +659,7 @@ void ClientConnection::writeError(const GatewayError &error, const http::Headers
 {
     if (!m_requestBodyDone)
         m_closeAfterResponse = true;
+    record().gatewayResponse = true;
     const QByteArray body = errorBody(error, record().requestId);
     http::ResponseHead head = errorHead(error, record().requestId, body.size());
     for (const http::Headers::Field &field : fields.fields())
@@ -662,12 +669,15 @@ void ClientConnection::writeError(const GatewayError &error, const http::Headers
 
 void ClientConnection::writeWholeResponse(http::ResponseHead head, const QByteArray &body)
 {
-    RequestRecord &rec = record();
+    ActiveRequest &current = activeRequest();
+    RequestRecord &rec = current.record;
     if (m_closeAfterResponse)
         head.headers.add("Connection", "close");
     if (m_services.captureHeaders)
         rec.responseHeaders = http::withCredentialsRedacted(head.headers);
     const bool withBody = rec.method != "HEAD";
+    if (current.captureBodyBytes && withBody)
+        captureBodyPiece(rec.responseBody, rec.responseBodyTruncated, body, current.captureBodyBytes);
     QByteArray out = serialize(head, withBody ? body.size() : 0);
     if (withBody)
         out += body;
@@ -689,7 +699,11 @@ void ClientConnection::reportRequest()
         rec.attempts = m_exchange->attempts();
         if (m_exchange->wasQueued())
             rec.queuedUs = m_exchange->queuedUs();
+        if (m_services.captureHeaders)
+            rec.tries = m_exchange->tries();
     }
+    if (m_services.captureHeaders)
+        rec.requestBytes = current.bodyReceived;
     RouteMetrics *metrics = current.routeMetrics ? current.routeMetrics : m_services.unmatchedMetrics;
     if (metrics)
         metrics->record(rec.method, rec.status, rec.durationUs, rec.attempts);
@@ -855,8 +869,10 @@ void ClientConnection::exchangeResponseHead(http::ResponseHead head, http::Messa
     else if (clientIsHttp10)
         out.headers.add(QByteArrayLiteral("Connection"), QByteArrayLiteral("keep-alive"));
     rec.status = out.status;
-    if (m_services.captureHeaders)
+    if (m_services.captureHeaders) {
         rec.responseHeaders = http::withCredentialsRedacted(out.headers);
+        rec.firstByteUs = activeRequest().clock.nsecsElapsed() / 1000;
+    }
     // A small body goes out in the head's buffer (the transport queues that buffer as it is).
     const bool smallBody = framing == Framing::ContentLength && !bodyless && contentLength <= kSmallBodyBytes;
     m_transport->writeOwned(serialize(out, smallBody ? qsizetype(contentLength) : 0));
@@ -864,7 +880,11 @@ void ClientConnection::exchangeResponseHead(http::ResponseHead head, http::Messa
 
 void ClientConnection::exchangeResponseBody(QByteArrayView data)
 {
-    record().responseBytes += data.size();
+    ActiveRequest &current = activeRequest();
+    current.record.responseBytes += data.size();
+    if (current.captureBodyBytes)
+        captureBodyPiece(current.record.responseBody, current.record.responseBodyTruncated, data,
+                         current.captureBodyBytes);
     if (!m_responseChunked) {
         m_transport->write(data);
     } else {

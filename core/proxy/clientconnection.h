@@ -125,6 +125,7 @@ private:
         RouteMetrics *routeMetrics = nullptr;  // of the matched route, in snapshot
         qint64 bodyLimit = 0;
         qint64 bodyReceived = 0;
+        qint64 captureBodyBytes = 0;  // console.capture_body_bytes while the console captures; 0: none
         QByteArray localBody;
         http::Headers rateLimitFields;            // RateLimit-* for the response, when the route's limit sends them
         int rateLimitRemaining = INT_MAX;         // the route limit's RateLimit-Remaining in rateLimitFields

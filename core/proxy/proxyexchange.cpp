@@ -107,7 +107,15 @@ QString ProxyExchange::backendKey() const
 void ProxyExchange::start()
 {
     m_routeDeadline = Deadlines::nowMs() + m_routeTimeoutMs;
+    if (m_request.recordTries)
+        m_timeline.start();
     startAttempt();
+}
+
+void ProxyExchange::noteTryFailed(const QByteArray &reason)
+{
+    if (m_request.recordTries && !m_tries.isEmpty() && m_tries.last().error.isEmpty())
+        m_tries.last().error = reason;
 }
 
 void ProxyExchange::startAttempt()
@@ -331,6 +339,13 @@ void ProxyExchange::connectTo(int backendIndex, bool allowPooled)
 
     m_upstream->transport()->setListener(this);
     m_upstream->parser().setExpectNoBody(m_request.head.method == "HEAD");
+    if (m_request.recordTries) {
+        ExchangeTry attempt;
+        attempt.backend = chosen.state->key;
+        attempt.startUs = m_timeline.nsecsElapsed() / 1000;
+        attempt.reusedConnection = pooled;
+        m_tries.append(std::move(attempt));
+    }
 
     if (pooled) {
         onConnected();
@@ -344,6 +359,8 @@ void ProxyExchange::connectTo(int backendIndex, bool allowPooled)
 void ProxyExchange::onConnected()
 {
     m_connectDeadline = 0;
+    if (m_request.recordTries && !m_tries.isEmpty() && !m_tries.last().reusedConnection)
+        m_tries.last().connectUs = m_timeline.nsecsElapsed() / 1000 - m_tries.last().startUs;
     m_phase = Phase::Waiting;
     ForwardingContext context;
     context.peerText = m_request.peerText;
@@ -535,12 +552,17 @@ void ProxyExchange::handleResponseHead()
     m_responseDeadline = 0;
     BackendState &state = backendState(m_backendIndex);
     state.recordResponse(status, m_attemptClock.nsecsElapsed() / 1000);
+    if (m_request.recordTries && !m_tries.isEmpty()) {
+        m_tries.last().status = status;
+        m_tries.last().firstByteUs = m_attemptClock.nsecsElapsed() / 1000;
+    }
     if (status >= 500)
         state.failures.fetch_add(1, std::memory_order_relaxed);
     const SharedOptional<RetryPolicy> &policy = m_request.route->route->retry;
     if (policy && isRetryableStatus(*policy, status) && mayRetry(Failure::RetryableStatus)) {
         reportOutcome(status);
         m_lastError = GatewayError::fromStatus(502, "backend answered " + QByteArray::number(status));
+        noteTryFailed("retryable status " + QByteArray::number(status));
         releaseUpstream(false);  // its body is not wanted; closing is cheaper than reading it
         retryAfterBackoff();
         return;
@@ -622,8 +644,10 @@ void ProxyExchange::onDeadline()
         return;
     m_lastError = GatewayError::fromStatus(504, "no response within the route's timeout_ms of "
                                                     + QByteArray::number(m_routeTimeoutMs) + " ms");
-    if (m_phase != Phase::BackingOff)
+    if (m_phase != Phase::BackingOff) {
         reportOutcome(504);
+        noteTryFailed(m_lastError->message);
+    }
     ++m_backoffGeneration;
     m_connectDeadline = m_responseDeadline = 0;
     releaseUpstream(false);
@@ -707,6 +731,7 @@ void ProxyExchange::failUpstream(int status, const QByteArray &reason, Failure f
     // A pooled connection the backend closed while idle: the request never got there. Replay it
     // once on a fresh connection to the same backend; this says nothing about the backend.
     if (failure == Failure::ConnectionLost && canRetryOnFreshConnection()) {
+        noteTryFailed("the pooled connection was closed; resent on a fresh one");
         m_retriedFresh = true;
         m_responseDeadline = 0;
         InFlightGuard slot = std::move(m_inFlight);  // the same request to the same backend: its slot stays
@@ -718,6 +743,7 @@ void ProxyExchange::failUpstream(int status, const QByteArray &reason, Failure f
         return;
     }
     m_connectDeadline = m_responseDeadline = 0;
+    noteTryFailed(reason);
     backendState(m_backendIndex).failures.fetch_add(1, std::memory_order_relaxed);
     reportOutcome(status);
     m_lastError = GatewayError::fromStatus(status, reason);
@@ -746,6 +772,7 @@ void ProxyExchange::refuseProtocolSwitch()
     const QByteArray switchedTo = m_upstream->parser().response().headers.combinedValue("upgrade");
     m_responseDeadline = m_routeDeadline = 0;
     reportOutcome(502);
+    noteTryFailed("switched to a protocol that was not asked for");
     releaseUpstream(false);
     releaseRequestCopies();
     m_phase = Phase::Done;

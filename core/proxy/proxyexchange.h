@@ -7,6 +7,7 @@
 #include "forwarding.h"
 #include "gatewayerror.h"
 #include "gatewaysnapshot.h"
+#include "metrics/requestrecord.h"
 #include "upstreampool.h"
 
 #include <QElapsedTimer>
@@ -59,6 +60,7 @@ struct ExchangeRequest {
     // By backend index, for the backends with a rate limit of their own: the request's key.
     std::vector<QByteArray> backendRateKeys;
     int rateLimitRemaining = INT_MAX;  // the route's limit's RateLimit-Remaining, when it sends one
+    bool recordTries = false;          // keep tries() for the console
 };
 
 class ProxyExchange : public QObject, private TransportListener
@@ -90,6 +92,8 @@ public:
     // Time spent in the route's request queue, over all tries.
     qint64 queuedUs() const { return m_queuedUs; }
     bool wasQueued() const { return m_wasQueued; }
+    // Each try's backend, timing and outcome; only with ExchangeRequest::recordTries.
+    const QList<ExchangeTry> &tries() const { return m_tries; }
 
 private:
     // Queued: every available backend was at max_connections; waiting in the route's queue.
@@ -182,6 +186,9 @@ private:
     qint64 m_responseDeadline = 0;
     qint64 m_routeDeadline = 0;
     quint64 m_backoffGeneration = 0;  // a backoff wait that is no longer wanted does nothing
+    QList<ExchangeTry> m_tries;       // with m_request.recordTries
+    QElapsedTimer m_timeline;         // since start(), with m_request.recordTries
+    void noteTryFailed(const QByteArray &reason);
 };
 
 }  // namespace kairos

@@ -1025,6 +1025,37 @@ private slots:
         QVERIFY2(summary.contains("HTTP/2 (\"h2\") is not available yet"), qPrintable(summary));
         QVERIFY2(summary.contains("\"a.example\" is already served by server.tls.certificates[0]"),
                  qPrintable(summary));
+
+    void consoleSectionRoundTrips()
+    {
+        const ConfigLoadResult defaults = loadConfig(configWithRoute(validRoute()));
+        QVERIFY2(defaults.ok(), qPrintable(defaults.errorSummary()));
+        QCOMPARE(defaults.config->console.captureBodyBytes, 65536);
+        QVERIFY(!configToJson(*defaults.config).contains("console"));  // nothing but defaults: not written
+
+        for (const int bytes : {0, 1024}) {
+            const QJsonObject console{{"capture_body_bytes", bytes}};
+            const ConfigLoadResult result = loadConfig(configWithRoute(validRoute(), {{"console", console}}));
+            QVERIFY2(result.ok(), qPrintable(result.errorSummary()));
+            QCOMPARE(result.config->console.captureBodyBytes, bytes);
+            QCOMPARE(configToJson(*result.config)["console"].toObject(), console);
+            QCOMPARE(loadConfig(configToBytes(*result.config)).config->console.captureBodyBytes, bytes);
+        }
+
+        const ConfigLoadResult negative =
+            loadConfig(configWithRoute(validRoute(), {{"console", QJsonObject{{"capture_body_bytes", -1}}}}));
+        QVERIFY(!negative.ok());
+        QVERIFY2(problemStrings(negative.errors)
+                     .contains("console.capture_body_bytes: must be between 0 and 16777216 (got -1)"),
+                 qPrintable(negative.errorSummary()));
+        const ConfigLoadResult wrongType =
+            loadConfig(configWithRoute(validRoute(), {{"console", QJsonObject{{"capture_body_bytes", "64k"}}}}));
+        QVERIFY(!wrongType.ok());
+        const ConfigLoadResult unknown =
+            loadConfig(configWithRoute(validRoute(), {{"console", QJsonObject{{"capture_headers", true}}}}));
+        QVERIFY(unknown.ok());
+        QVERIFY(
+            problemStrings(unknown.warnings).contains("console.capture_headers: unknown key (kept as is, not used)"));
     }
 
     void unknownKeysAreWarningsAndKept()
@@ -1073,6 +1104,7 @@ private slots:
         QCOMPARE(second.config->outlierDetection.has_value(), first.config->outlierDetection.has_value());
         QCOMPARE(route.overrides->outlierDetection.keys, first.config->routes[0].overrides->outlierDetection.keys);
         QCOMPARE(second.config->slowStartMs, first.config->slowStartMs);
+        QCOMPARE(second.config->console.captureBodyBytes, first.config->console.captureBodyBytes);
         QCOMPARE(route.overrides->slowStartMs, first.config->routes[0].overrides->slowStartMs);
         QCOMPARE(route.overrides->slowStartMinWeightPercent,
                  first.config->routes[0].overrides->slowStartMinWeightPercent);

@@ -9,14 +9,20 @@
 #include "protectioneditor.h"
 #include "routeeditor.h"
 #include "routesmodel.h"
+#include "bodyview.h"
+#include "exchangeexport.h"
 #include "trafficview.h"
 
 #include "demo/echobackend.h"
 #include "support/testsupport.h"
 
+#include <QBuffer>
 #include <QChartView>
+#include <QClipboard>
+#include <QCryptographicHash>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDialog>
 #include <QValueAxis>
 #include <QDoubleSpinBox>
 #include <QJsonDocument>
@@ -27,12 +33,15 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPlainTextEdit>
+#include <QProcess>
 #include <QPointer>
 #include <QPushButton>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QTableWidget>
+#include <QSignalSpy>
 #include <QTabWidget>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTextBlock>
 #include <QTextLayout>
@@ -68,6 +77,70 @@ private:
     {
         return QJsonDocument(QJsonObject{{"version", 1}, {"server", QJsonObject{{"workers", 1}}}, {"routers", routes}})
             .toJson();
+    }
+
+    // The inspector's routes: /api/echo and below it take any method to the echo backend; `extra`
+    // goes to the top level.
+    void useEchoRoute(const QJsonObject &extra = {})
+    {
+        const QJsonObject echo = routeJson("/api/echo", "/echo", {backendJson(m_backend->port())});
+        const QJsonObject below = routeJson("/api/echo/{*rest}", "/echo/{rest}", {backendJson(m_backend->port())});
+        QJsonObject config{
+            {"version", 1},
+            {"server", QJsonObject{{"workers", 1}}},
+            {"routers",
+             QJsonArray{echo, below, routeJson("/api/users", "/users", {backendJson(m_backend->port())}, {"GET"})}}};
+        for (auto it = extra.begin(); it != extra.end(); ++it)
+            config.insert(it.key(), it.value());
+        QVERIFY(
+            m_service->configStore().replaceJson(QJsonDocument(config).toJson(), ConfigStore::Source::Api).applied());
+    }
+
+    // Polls the inspector until it holds the request with this X-Request-Id. The pointer holds
+    // until the next poll.
+    const RequestRecord *waitForRecord(const QByteArray &requestId)
+    {
+        TrafficView *view = m_window->trafficView();
+        for (int i = 0; i < 200; ++i) {
+            view->poll();
+            for (int row = 0; row < view->model()->rowCount(); ++row) {
+                if (view->model()->record(row).requestId == requestId)
+                    return &view->model()->record(row);
+            }
+            QTest::qWait(10);
+        }
+        return nullptr;
+    }
+
+    // Selects the request in the inspector's table (as a click would); false when the filter hides it.
+    bool selectRecord(const QByteArray &requestId)
+    {
+        TrafficView *view = m_window->trafficView();
+        QAbstractItemModel *shown = view->table()->model();
+        for (int row = 0; row < shown->rowCount(); ++row) {
+            const QModelIndex source = view->filter()->mapToSource(shown->index(row, 0));
+            if (view->model()->record(source.row()).requestId == requestId) {
+                view->table()->selectRow(row);
+                return view->currentRecord() && view->currentRecord()->requestId == requestId;
+            }
+        }
+        return false;
+    }
+
+    int shownRows() const { return m_window->trafficView()->table()->model()->rowCount(); }
+
+    // Runs a command line with /bin/sh, the event loop turning meanwhile (the backends answer on it).
+    static QByteArray runShell(const QString &command)
+    {
+        QProcess process;
+        process.start(QStringLiteral("/bin/sh"), {QStringLiteral("-c"), command});
+        if (!process.waitForStarted(5000))
+            return {};
+        if (!QTest::qWaitFor([&process] { return process.state() == QProcess::NotRunning; }, 15000))
+            return {};
+        if (process.exitCode() != 0)
+            qWarning() << "sh exited with" << process.exitCode() << process.readAllStandardError();
+        return process.readAllStandardOutput();
     }
 
 private slots:
@@ -730,6 +803,569 @@ private slots:
         QCOMPARE(record.routePath, QStringLiteral("/api/users"));
         QCOMPARE(record.requestHeaders.value("x-trace"), QByteArray("abc"));
         QVERIFY(record.responseHeaders.contains("x-request-id"));
+    }
+
+    // A 200 KiB body each way is kept up to console.capture_body_bytes (64 KiB by default), said
+    // to be truncated; with 0 no body is kept at all, and the sizes are still known.
+    void trafficCapturesBodiesUpToTheLimit()
+    {
+        useEchoRoute();
+        const QByteArray big(200 * 1024, 'k');
+        Response posted = request(port(), "POST", "/api/echo", {{"Content-Type", "text/plain"}}, big);
+        QCOMPARE(posted.status, 200);
+        const RequestRecord *record = waitForRecord(posted.headers.value("x-request-id"));
+        QVERIFY(record);
+        QCOMPARE(record->requestBody.size(), 65536);
+        QVERIFY(record->requestBodyTruncated);
+        QCOMPARE(record->requestBytes, 200 * 1024);
+        QCOMPARE(record->requestBody, big.left(65536));
+
+        Response streamed = request(port(), "GET", "/api/echo?bytes=204800&chunked=1");
+        QCOMPARE(streamed.status, 200);
+        QCOMPARE(streamed.body.size(), 204800);
+        record = waitForRecord(streamed.headers.value("x-request-id"));
+        QVERIFY(record);
+        QCOMPARE(record->responseBody.size(), 65536);
+        QCOMPARE(record->responseBody, streamed.body.left(65536));
+        QVERIFY(record->responseBodyTruncated);
+        QCOMPARE(record->responseBytes, 204800);
+        QVERIFY(selectRecord(record->requestId));
+        BodyView *responseView = m_window->trafficView()->responseBodyView();
+        QCOMPARE(responseView->mode(), BodyView::Mode::Hex);  // application/octet-stream
+        QVERIFY2(responseView->note().contains(QStringLiteral("Truncated at 65536 bytes (of 204800)")),
+                 qPrintable(responseView->note()));
+        QVERIFY(responseView->text().startsWith(QStringLiteral("00000000  ")));
+
+        useEchoRoute({{"console", QJsonObject{{"capture_body_bytes", 0}}}});
+        posted = request(port(), "POST", "/api/echo", {{"Content-Type", "text/plain"}}, big);
+        QCOMPARE(posted.status, 200);
+        record = waitForRecord(posted.headers.value("x-request-id"));
+        QVERIFY(record);
+        QVERIFY(record->requestBody.isEmpty());
+        QVERIFY(record->responseBody.isEmpty());
+        QVERIFY(!record->requestBodyTruncated);
+        QCOMPARE(record->requestBytes, 200 * 1024);
+        QVERIFY(record->responseBytes > 0);
+    }
+
+    // JSON indented, text as it came, an image as the picture, a compressed body as bytes with a note.
+    void bodiesShownForWhatTheyAre()
+    {
+        useEchoRoute();
+        const Response posted =
+            request(port(), "POST", "/api/echo", {{"Content-Type", "application/json"}}, R"({"name":"ana","n":[1,2]})");
+        QCOMPARE(posted.status, 200);
+        QVERIFY(waitForRecord(posted.headers.value("x-request-id")));
+        QVERIFY(selectRecord(posted.headers.value("x-request-id")));
+        TrafficView *view = m_window->trafficView();
+        QCOMPARE(view->requestBodyView()->mode(), BodyView::Mode::Json);
+        QVERIFY2(view->requestBodyView()->text().contains(QStringLiteral("    \"name\": \"ana\"")),
+                 qPrintable(view->requestBodyView()->text()));
+        QCOMPARE(view->responseBodyView()->mode(), BodyView::Mode::Json);  // the echo's description
+        QVERIFY(view->responseBodyView()->text().contains(QStringLiteral("\"method\": \"POST\"")));
+        QVERIFY(view->responseBodyView()->note().isEmpty());
+
+        BodyView body;
+        http::Headers text;
+        text.add("Content-Type", "text/plain; charset=utf-8");
+        body.setBody("hola\nmundo", text, false, 10);
+        QCOMPARE(body.mode(), BodyView::Mode::Text);
+        QCOMPARE(body.text(), QStringLiteral("hola\nmundo"));
+
+        QImage image(3, 2, QImage::Format_RGB32);
+        image.fill(Qt::red);
+        QByteArray png;
+        QBuffer buffer(&png);
+        QVERIFY(buffer.open(QIODevice::WriteOnly));
+        QVERIFY(image.save(&buffer, "PNG"));
+        http::Headers pictured;
+        pictured.add("Content-Type", "image/png");
+        body.setBody(png, pictured, false, png.size());
+        QCOMPARE(body.mode(), BodyView::Mode::Image);
+        QCOMPARE(body.imageSize(), QSize(3, 2));
+        body.setBody(png.left(20), pictured, true, png.size());  // cut short: not an image any more
+        QCOMPARE(body.mode(), BodyView::Mode::Hex);
+        QVERIFY(body.note().contains(QStringLiteral("Truncated at 20 bytes")));
+
+        http::Headers gzipped;
+        gzipped.add("Content-Type", "application/json");
+        gzipped.add("Content-Encoding", "gzip");
+        body.setBody(QByteArray("\x1f\x8b\x08\x00", 4), gzipped, false, 4);
+        QCOMPARE(body.mode(), BodyView::Mode::Hex);
+        QVERIFY(body.note().contains(QStringLiteral("gzip")));
+        QCOMPARE(body.text(), QStringLiteral("00000000  1f 8b 08 00%1  ....\n").arg(QString(), 47 - 11));
+
+        body.setBody({}, text, false, 0);
+        QCOMPARE(body.mode(), BodyView::Mode::Empty);
+    }
+
+    // Queued, connect (or reused), first byte and total; each try with its backend and outcome.
+    void trafficShowsTimingAndTries()
+    {
+        QJsonObject retry{{"max_attempts", 2}, {"initial_backoff_ms", 1}, {"max_backoff_ms", 2}};
+        QJsonObject echo = routeJson("/api/echo", "/echo", {backendJson(closedPort()), backendJson(m_backend->port())});
+        echo.insert("retry", retry);
+        QJsonObject config{{"version", 1}, {"server", QJsonObject{{"workers", 1}}}, {"routers", QJsonArray{echo}}};
+        QVERIFY(
+            m_service->configStore().replaceJson(QJsonDocument(config).toJson(), ConfigStore::Source::Api).applied());
+        // Copies: the list moves its records as new ones come in.
+        std::optional<RequestRecord> retried;
+        std::optional<RequestRecord> direct;
+        for (int i = 0; i < 4 && (!retried || !direct); ++i) {
+            const Response response = request(port(), "GET", "/api/echo");
+            QCOMPARE(response.status, 200);
+            const RequestRecord *record = waitForRecord(response.headers.value("x-request-id"));
+            QVERIFY(record);
+            if (record->tries.size() == 2)
+                retried = *record;
+            else if (record->tries.size() == 1)
+                direct = *record;
+        }
+        QVERIFY(retried);
+        QVERIFY(direct);
+        QCOMPARE(retried->attempts, 2);
+        QCOMPARE(retried->tries[0].status, 0);
+        QVERIFY(!retried->tries[0].error.isEmpty());
+        QCOMPARE(retried->tries[1].status, 200);
+        QVERIFY(retried->tries[1].error.isEmpty());
+        QVERIFY(retried->tries[1].startUs >= retried->tries[0].startUs);
+        QCOMPARE(retried->tries[1].backend, retried->backend);
+        QVERIFY(retried->tries[0].backend != retried->tries[1].backend);
+        QVERIFY(retried->tries[1].firstByteUs >= 0);
+        QVERIFY(direct->tries[0].reusedConnection || direct->tries[0].connectUs >= 0);
+        QVERIFY(direct->firstByteUs >= 0);
+        QVERIFY(direct->firstByteUs <= direct->durationUs);
+        QVERIFY(!direct->gatewayResponse);
+
+        QVERIFY(selectRecord(retried->requestId));
+        const QString timing = m_window->trafficView()->timingView()->toPlainText();
+        QVERIFY2(timing.contains(QStringLiteral("Queued: not queued")), qPrintable(timing));
+        QVERIFY(timing.contains(QStringLiteral("Time to first byte: ")));
+        QVERIFY(timing.contains(QStringLiteral("Total: ")));
+        QVERIFY(timing.contains(QStringLiteral("  1. ")));
+        QVERIFY(timing.contains(QStringLiteral("  2. ")));
+        QVERIFY(timing.contains(QStringLiteral("→ 200")));
+        QVERIFY(timing.contains(QString::fromUtf8(retried->tries[0].error)));
+        QVERIFY(timing.contains(retried->tries[0].backend));
+    }
+
+    void filterBarNarrowsTheList()
+    {
+        useEchoRoute();
+        TrafficView *view = m_window->trafficView();
+        QByteArray lastId;
+        for (int i = 0; i < 3; ++i)
+            lastId = request(port(), "GET", "/api/users", {{"X-Trace", "t" + QByteArray::number(i)}})
+                         .headers.value("x-request-id");
+        const QByteArray postId =
+            request(port(), "POST", "/api/echo", {{"Content-Type", "text/plain"}}, "find the Needle here")
+                .headers.value("x-request-id");
+        const QByteArray notFoundId = request(port(), "GET", "/nowhere").headers.value("x-request-id");
+        const QByteArray refusedId = request(port(), "DELETE", "/api/users").headers.value("x-request-id");
+        const QByteArray failedId = request(port(), "GET", "/api/echo?status=503").headers.value("x-request-id");
+        for (const QByteArray &id : {lastId, postId, notFoundId, refusedId, failedId})
+            QVERIFY(waitForRecord(id));
+        QCOMPARE(shownRows(), 7);
+
+        auto pick = [](QComboBox *box, const QString &text) {
+            const int index = box->findText(text);
+            QVERIFY2(index >= 0, qPrintable(text));
+            box->setCurrentIndex(index);
+        };
+        const QList<QComboBox *> boxes = view->findChildren<QComboBox *>();
+        QCOMPARE(boxes.size(), 4);  // method, status, route, backend
+        pick(boxes[0], "POST");
+        QCOMPARE(shownRows(), 1);
+        pick(boxes[0], "Any method");
+        pick(boxes[1], "Gateway errors");
+        QCOMPARE(shownRows(), 2);  // the 404 and the 405, not the backend's 503
+        QVERIFY(selectRecord(notFoundId));
+        QVERIFY(selectRecord(refusedId));
+        QVERIFY(!selectRecord(failedId));
+        pick(boxes[1], "5xx");
+        QCOMPARE(shownRows(), 1);
+        pick(boxes[1], "4xx");
+        QCOMPARE(shownRows(), 2);
+        pick(boxes[1], "2xx");
+        QCOMPARE(shownRows(), 4);
+        pick(boxes[2], "/api/users");
+        QCOMPARE(shownRows(), 3);
+        pick(boxes[1], "Any status");
+        QCOMPARE(shownRows(), 3);  // the 405 matched no route: the path did, its method did not
+        pick(boxes[2], "Any route");
+        pick(boxes[3], QStringLiteral("http://127.0.0.1:%1").arg(m_backend->port()));
+        QCOMPARE(shownRows(), 5);
+
+        pick(boxes[3], "Any backend");
+        QLineEdit *search = view->findChild<QLineEdit *>();
+        search->setText("needle");  // the request body, whatever the case
+        QTRY_COMPARE(shownRows(), 1);
+        QVERIFY(selectRecord(postId));
+        search->setText("T2");  // a header value
+        QTRY_VERIFY(selectRecord(lastId));
+        QCOMPARE(shownRows(), 1);
+        search->setText("/NOWHERE");
+        QTRY_VERIFY(selectRecord(notFoundId));
+        QCOMPARE(shownRows(), 1);
+        search->clear();
+        QTRY_COMPARE(shownRows(), 7);
+
+        // Status colours: one per class, the gateway's own answers apart.
+        TrafficModel *model = view->model();
+        QSet<QRgb> colours;
+        for (int row = 0; row < model->rowCount(); ++row)
+            colours.insert(
+                model->data(model->index(row, TrafficModel::Status), Qt::ForegroundRole).value<QColor>().rgb());
+        QCOMPARE(colours.size(), 3);  // 2xx, 5xx, gateway
+
+        // Pause: nothing new is taken; Resume takes what comes next; Clear empties the list.
+        view->setPaused(true);
+        const QByteArray whilePaused = request(port(), "GET", "/api/users").headers.value("x-request-id");
+        QTest::qWait(50);
+        view->poll();
+        QCOMPARE(model->rowCount(), 7);
+        view->setPaused(false);
+        const QByteArray afterPause = request(port(), "GET", "/api/users").headers.value("x-request-id");
+        QVERIFY(waitForRecord(afterPause));
+        QCOMPARE(model->rowCount(), 8);
+        view->clear();
+        QCOMPARE(model->rowCount(), 0);
+        QCOMPARE(shownRows(), 0);
+    }
+
+    // 500 exchanges with 64 KiB bodies each way: a search through all of them stays interactive.
+    void filteringFiveHundredExchangesIsFast()
+    {
+        TrafficModel model(500);
+        QList<RequestRecord> records;
+        QByteArray body(64 * 1024, 'a');
+        for (int i = 0; i < 500; ++i) {
+            RequestRecord record;
+            record.method = i % 2 ? "GET" : "POST";
+            record.target = "/api/items/" + QByteArray::number(i);
+            record.status = 200;
+            record.requestHeaders.add("Accept", "application/json");
+            record.requestBody = body;
+            record.responseBody = body;
+            records.append(record);
+        }
+        records[321].responseBody = QByteArray(64 * 1024 - 10, 'a') + "Zebra";
+        model.append(records);
+        TrafficFilter filter;
+        filter.setSourceModel(&model);
+        QElapsedTimer clock;
+        clock.start();
+        filter.setText("zebra");
+        const int found = filter.rowCount();  // the proxy filters when asked
+        const qint64 elapsed = clock.elapsed();
+        QCOMPARE(found, 1);
+        qInfo() << "searched 500 exchanges (64 MB of bodies) in" << elapsed << "ms";
+        QVERIFY2(elapsed < 250, qPrintable(QString::number(elapsed)));
+        filter.setText(QString());
+        filter.setMethod("POST");
+        QCOMPARE(filter.rowCount(), 250);
+    }
+
+    // The copied command, run by /bin/sh, sends the same method, path, fields and body again.
+    void copyAsCurlSendsTheSameRequest()
+    {
+        useEchoRoute();
+        const QByteArray textBody = "it's \"quoted\" $HOME `id` \\n\nsecond line ñ";
+        QByteArray binaryBody("\x00\x01\xff%s\\'x", 8);
+        for (const QByteArray &body : {textBody, binaryBody}) {
+            const Response sent = request(port(), "PUT", "/api/echo/items?q=a%20b&x=1",
+                                          {{"Content-Type", "application/octet-stream"}, {"X-Quote", "O'Brien"}}, body);
+            QCOMPARE(sent.status, 200);
+            QVERIFY(waitForRecord(sent.headers.value("x-request-id")));
+            QVERIFY(selectRecord(sent.headers.value("x-request-id")));
+            QApplication::clipboard()->clear();
+            m_window->trafficView()->copyCurl();
+            const QString command = QApplication::clipboard()->text();
+            QVERIFY2(command.contains(QStringLiteral("curl ")), qPrintable(command));
+            QVERIFY(command.contains(QStringLiteral("--data-binary")));
+            const QJsonObject seen = QJsonDocument::fromJson(runShell(command + " --silent")).object();
+            QVERIFY2(!seen.isEmpty(), qPrintable(command));
+            QCOMPARE(seen["method"].toString(), QStringLiteral("PUT"));
+            QCOMPARE(seen["target"].toString(), QStringLiteral("/echo/items?q=a%20b&x=1"));
+            QCOMPARE(seen["body_sha256"].toString(),
+                     QString::fromLatin1(QCryptographicHash::hash(body, QCryptographicHash::Sha256).toHex()));
+            bool quoteSeen = false;
+            for (const QJsonValue &field : seen["headers"].toArray())
+                quoteSeen = quoteSeen || field.toArray() == QJsonArray{"X-Quote", "O'Brien"};
+            QVERIFY(quoteSeen);
+        }
+
+        // The response body, as it came, on the clipboard.
+        const Response listed = request(port(), "GET", "/api/users");
+        QVERIFY(waitForRecord(listed.headers.value("x-request-id")));
+        QVERIFY(selectRecord(listed.headers.value("x-request-id")));
+        m_window->trafficView()->copyResponseBody();
+        QCOMPARE(QApplication::clipboard()->text().toUtf8(), listed.body);
+    }
+
+    void curlCommandQuoting()
+    {
+        QCOMPARE(shellQuoted("a b"), QStringLiteral("'a b'"));
+        QCOMPARE(shellQuoted("it's"), QStringLiteral("'it'\\''s'"));
+        RequestRecord record;
+        record.method = "HEAD";
+        record.target = "/x";
+        record.requestHeaders.add("Host", "example");
+        record.requestHeaders.add("Connection", "keep-alive");
+        record.requestHeaders.add("Authorization", "Bearer [redacted]");
+        record.requestHeaders.add("Accept", "*/*");
+        const QString command = curlCommand(record, "http://127.0.0.1:5900");
+        QCOMPARE(command, QStringLiteral("# Authorization was not captured; add it with -H\n"
+                                         "curl --head --header 'Host: example' --header 'Accept: */*' "
+                                         "'http://127.0.0.1:5900/x'"));
+        record.requestHeaders.set("Host", "127.0.0.1:5900");  // the gateway's own address: curl's
+        QVERIFY(!curlCommand(record, "http://127.0.0.1:5900").contains(QStringLiteral("Host")));
+    }
+
+    // A HAR from a browser has none of Kairos's own fields: its entries still show, bodies decoded.
+    void harFromElsewhereImports()
+    {
+        const QJsonObject request{
+            {"method", "POST"},
+            {"url", "https://example.com/v1/items?page=2"},
+            {"httpVersion", "HTTP/2"},
+            {"headers", QJsonArray{QJsonObject{{"name", "content-type"}, {"value", "application/json"}}}},
+            {"queryString", QJsonArray{QJsonObject{{"name", "page"}, {"value", "2"}}}},
+            {"cookies", QJsonArray()},
+            {"postData", QJsonObject{{"mimeType", "application/json"}, {"text", "{\"id\":7}"}}},
+            {"headersSize", -1},
+            {"bodySize", 8}};
+        const QJsonObject response{
+            {"status", 201},
+            {"statusText", "Created"},
+            {"httpVersion", "HTTP/2"},
+            {"headers", QJsonArray{QJsonObject{{"name", "content-type"}, {"value", "image/png"}}}},
+            {"cookies", QJsonArray()},
+            {"content",
+             QJsonObject{{"size", 4}, {"mimeType", "image/png"}, {"text", "iVBORw=="}, {"encoding", "base64"}}},
+            {"redirectURL", ""},
+            {"headersSize", -1},
+            {"bodySize", 4}};
+        const QJsonObject entry{{"startedDateTime", "2026-03-01T10:00:00.250+01:00"},
+                                {"time", 12.5},
+                                {"request", request},
+                                {"response", response},
+                                {"cache", QJsonObject()},
+                                {"timings", QJsonObject{{"send", 0}, {"wait", 10}, {"receive", 2.5}}}};
+        const QJsonObject har{{"log", QJsonObject{{"version", "1.2"},
+                                                  {"creator", QJsonObject{{"name", "Firefox"}, {"version", "128"}}},
+                                                  {"entries", QJsonArray{entry}}}}};
+        QString error;
+        const QList<RequestRecord> records = recordsFromHar(har, &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(records.size(), 1);
+        const RequestRecord &record = records[0];
+        QCOMPARE(record.method, QByteArray("POST"));
+        QCOMPARE(record.target, QByteArray("/v1/items?page=2"));
+        QCOMPARE(record.status, 201);
+        QCOMPARE(record.requestBody, QByteArray("{\"id\":7}"));
+        QCOMPARE(record.responseBody, QByteArray("\x89PNG"));
+        QVERIFY(!record.responseBodyTruncated);
+        QCOMPARE(record.durationUs, 12500);
+        QCOMPARE(record.finishedAtMs,
+                 QDateTime::fromString("2026-03-01T09:00:00.262Z", Qt::ISODateWithMs).toMSecsSinceEpoch());
+        QCOMPARE(QByteArray(record.note), QByteArray("imported"));
+        QCOMPARE(record.queuedUs, -1);
+        QVERIFY(record.tries.isEmpty());
+    }
+
+    // HAR 1.2: every field the format requires, of the right type; and read back into the list.
+    void harExportFollowsTheFormatAndImportsBack()
+    {
+        useEchoRoute();
+        TrafficView *view = m_window->trafficView();
+        view->clear();
+        const QList<Response> sent{
+            request(port(), "POST", "/api/echo?lang=es&q=a%20b", {{"Content-Type", "application/json"}}, R"({"a":1})"),
+            request(port(), "GET", "/api/echo?bytes=300"),
+            request(port(), "GET", "/nowhere"),
+        };
+        for (const Response &response : sent)
+            QVERIFY(waitForRecord(response.headers.value("x-request-id")));
+        QCOMPARE(view->model()->rowCount(), 3);
+        const QString path = m_dir->filePath("all.har");
+        QString error;
+        QVERIFY2(view->exportHar(path, false, &error), qPrintable(error));
+
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QJsonParseError parseError;
+        const QJsonDocument document = QJsonDocument::fromJson(file.readAll(), &parseError);
+        QCOMPARE(parseError.error, QJsonParseError::NoError);
+        const QJsonObject log = document.object()["log"].toObject();
+        QCOMPARE(log["version"].toString(), QStringLiteral("1.2"));
+        QVERIFY(log["creator"].toObject()["name"].isString());
+        QVERIFY(log["creator"].toObject()["version"].isString());
+        QVERIFY(log["entries"].isArray());
+        const QJsonArray entries = log["entries"].toArray();
+        QCOMPARE(entries.size(), 3);
+        auto checkNameValues = [](const QJsonValue &list) {
+            QVERIFY(list.isArray());
+            for (const QJsonValue &item : list.toArray()) {
+                QVERIFY(item.toObject()["name"].isString());
+                QVERIFY(item.toObject()["value"].isString());
+            }
+        };
+        qint64 previousStart = 0;
+        for (int i = 0; i < entries.size(); ++i) {
+            const QJsonObject entry = entries[i].toObject();
+            const QDateTime started = QDateTime::fromString(entry["startedDateTime"].toString(), Qt::ISODateWithMs);
+            QVERIFY2(started.isValid(), qPrintable(entry["startedDateTime"].toString()));
+            QVERIFY(entry["startedDateTime"].toString().contains(QLatin1Char('T')));
+            QVERIFY(started.toMSecsSinceEpoch() >= previousStart);  // oldest first
+            previousStart = started.toMSecsSinceEpoch();
+            QVERIFY(entry["time"].isDouble());
+            QVERIFY(entry["cache"].isObject());
+
+            const QJsonObject request = entry["request"].toObject();
+            QVERIFY(request["method"].isString());
+            QVERIFY(request["url"].toString().startsWith(QStringLiteral("http://127.0.0.1:%1/").arg(port())));
+            QCOMPARE(request["httpVersion"].toString(), QStringLiteral("HTTP/1.1"));
+            QVERIFY(request["cookies"].isArray());
+            checkNameValues(request["headers"]);
+            checkNameValues(request["queryString"]);
+            QVERIFY(request["headersSize"].isDouble());
+            QVERIFY(request["bodySize"].isDouble());
+
+            const QJsonObject response = entry["response"].toObject();
+            QVERIFY(response["status"].isDouble());
+            QVERIFY(response["statusText"].isString());
+            QCOMPARE(response["httpVersion"].toString(), QStringLiteral("HTTP/1.1"));
+            QVERIFY(response["cookies"].isArray());
+            checkNameValues(response["headers"]);
+            QVERIFY(response["redirectURL"].isString());
+            QVERIFY(response["headersSize"].isDouble());
+            QVERIFY(response["bodySize"].isDouble());
+            const QJsonObject content = response["content"].toObject();
+            QVERIFY(content["size"].isDouble());
+            QVERIFY(content["mimeType"].isString());
+
+            const QJsonObject timings = entry["timings"].toObject();
+            double sum = 0;
+            for (const char *key : {"blocked", "dns", "connect", "send", "wait", "receive"}) {
+                QVERIFY2(timings[key].isDouble(), key);
+                QVERIFY2(timings[key].toDouble() >= -1, key);
+                sum += std::max(0.0, timings[key].toDouble());
+            }
+            for (const char *key : {"send", "wait", "receive"})
+                QVERIFY2(timings[key].toDouble() >= 0, key);  // never -1 in HAR 1.2
+            QCOMPARE(timings["dns"].toDouble(), -1.0);
+            QVERIFY(qAbs(sum - entry["time"].toDouble()) < 0.01);
+        }
+        const QJsonObject post = entries[0].toObject()["request"].toObject();
+        QCOMPARE(post["method"].toString(), QStringLiteral("POST"));
+        QCOMPARE(post["queryString"].toArray().size(), 2);
+        QCOMPARE(post["queryString"].toArray()[1].toObject()["value"].toString(), QStringLiteral("a b"));
+        QCOMPARE(post["postData"].toObject()["mimeType"].toString(), QStringLiteral("application/json"));
+        QCOMPARE(post["postData"].toObject()["text"].toString(), QStringLiteral(R"({"a":1})"));
+        QVERIFY(post["postData"].toObject()["params"].isArray());
+        QCOMPARE(post["bodySize"].toInt(), 7);
+        const QJsonObject binary = entries[1].toObject()["response"].toObject()["content"].toObject();
+        QCOMPARE(binary["encoding"].toString(), QStringLiteral("base64"));
+        QCOMPARE(binary["size"].toInt(), 300);
+        QCOMPARE(QByteArray::fromBase64(binary["text"].toString().toLatin1()), sent[1].body);
+        QCOMPARE(entries[1].toObject()["response"].toObject()["status"].toInt(), 200);
+        QCOMPARE(entries[1].toObject()["response"].toObject()["statusText"].toString(), QStringLiteral("OK"));
+        QCOMPARE(entries[2].toObject()["response"].toObject()["status"].toInt(), 404);
+        QVERIFY(!entries[2].toObject().contains("postData"));
+
+        // Selected only: one entry.
+        QVERIFY(selectRecord(sent[1].headers.value("x-request-id")));
+        const QString onePath = m_dir->filePath("one.har");
+        QVERIFY2(view->exportHar(onePath, true, &error), qPrintable(error));
+        QFile one(onePath);
+        QVERIFY(one.open(QIODevice::ReadOnly));
+        QCOMPARE(QJsonDocument::fromJson(one.readAll())["log"]["entries"].toArray().size(), 1);
+
+        // Back in: the same exchanges, bodies and all.
+        const QList<RequestRecord> original = view->model()->records();
+        view->clear();
+        QVERIFY2(view->importHar(path, &error), qPrintable(error));
+        QCOMPARE(view->model()->rowCount(), 3);
+        for (int row = 0; row < 3; ++row) {
+            const RequestRecord &back = view->model()->record(row);
+            const RequestRecord &before = original[row];
+            QCOMPARE(back.method, before.method);
+            QCOMPARE(back.target, before.target);
+            QCOMPARE(back.status, before.status);
+            QCOMPARE(back.requestBody, before.requestBody);
+            QCOMPARE(back.responseBody, before.responseBody);
+            QCOMPARE(back.responseHeaders.fields(), before.responseHeaders.fields());
+            QCOMPARE(back.requestHeaders.fields(), before.requestHeaders.fields());
+            QCOMPARE(back.routePath, before.routePath);
+            QCOMPARE(back.requestId, before.requestId);
+            QCOMPARE(back.gatewayResponse, before.gatewayResponse);
+            QCOMPARE(back.tries.size(), before.tries.size());
+            QCOMPARE(back.durationUs, before.durationUs);
+        }
+        const QString broken = m_dir->filePath("broken.har");
+        QFile brokenFile(broken);
+        QVERIFY(brokenFile.open(QIODevice::WriteOnly));
+        brokenFile.write("{\"log\": {}}");
+        brokenFile.close();
+        QVERIFY(!view->importHar(broken, &error));
+        QVERIFY(error.contains(QStringLiteral("log.entries")));
+    }
+
+    // Replay sends the request again through the gateway; the new exchange is selected beside the old.
+    void replayAndEditAndResend()
+    {
+        useEchoRoute();
+        TrafficView *view = m_window->trafficView();
+        const Response sent = request(port(), "POST", "/api/echo/orders?x=1",
+                                      {{"Content-Type", "text/plain"}, {"X-Trace", "r1"}}, "replay me");
+        const QByteArray firstId = sent.headers.value("x-request-id");
+        QVERIFY(waitForRecord(firstId));
+        QVERIFY(selectRecord(firstId));
+        QSignalSpy shown(view, &TrafficView::resentShown);
+        view->replay();
+        QTRY_COMPARE_WITH_TIMEOUT(shown.size(), 1, 10000);
+        const QByteArray replayedId = shown.at(0).at(0).toByteArray();
+        QVERIFY(replayedId != firstId);
+        QVERIFY(view->currentRecord());
+        QCOMPARE(view->currentRecord()->requestId, replayedId);
+        QCOMPARE(view->currentRecord()->method, QByteArray("POST"));
+        QCOMPARE(view->currentRecord()->target, QByteArray("/api/echo/orders?x=1"));
+        QCOMPARE(view->currentRecord()->requestBody, QByteArray("replay me"));
+        QCOMPARE(view->currentRecord()->requestHeaders.value("x-trace"), QByteArray("r1"));
+        const QJsonObject seen = QJsonDocument::fromJson(view->currentRecord()->responseBody).object();
+        QCOMPARE(seen["method"].toString(), QStringLiteral("POST"));
+        QCOMPARE(seen["target"].toString(), QStringLiteral("/echo/orders?x=1"));
+        QCOMPARE(seen["body"].toString(), QStringLiteral("replay me"));
+        QVERIFY(selectRecord(firstId));  // the original is still there
+
+        QPointer<QDialog> dialog = view->openResendDialog();
+        QVERIFY(dialog);
+        dialog->findChild<QLineEdit *>("method")->setText("PATCH");
+        dialog->findChild<QLineEdit *>("path")->setText("/api/echo/edited");
+        dialog->findChild<QPlainTextEdit *>("headers")->setPlainText("Content-Type: text/plain\nX-Edited: yes\n");
+        dialog->findChild<QPlainTextEdit *>("body")->setPlainText("changed body");
+        QPushButton *sendButton = nullptr;
+        for (QPushButton *button : dialog->findChildren<QPushButton *>()) {
+            if (button->text() == QStringLiteral("Send"))
+                sendButton = button;
+        }
+        QVERIFY(sendButton);
+        sendButton->click();
+        QTRY_COMPARE_WITH_TIMEOUT(shown.size(), 2, 10000);
+        QTRY_VERIFY(!dialog);  // closed and deleted
+        const RequestRecord *edited = view->currentRecord();
+        QVERIFY(edited);
+        QCOMPARE(edited->requestId, shown.at(1).at(0).toByteArray());
+        QCOMPARE(edited->method, QByteArray("PATCH"));
+        QCOMPARE(edited->target, QByteArray("/api/echo/edited"));
+        QCOMPARE(edited->requestBody, QByteArray("changed body"));
+        QCOMPARE(edited->requestHeaders.value("x-edited"), QByteArray("yes"));
+        QVERIFY(!edited->requestHeaders.contains("x-trace"));
+        const QJsonObject editedSeen = QJsonDocument::fromJson(edited->responseBody).object();
+        QCOMPARE(editedSeen["method"].toString(), QStringLiteral("PATCH"));
+        QCOMPARE(editedSeen["target"].toString(), QStringLiteral("/echo/edited"));
+        QCOMPARE(editedSeen["body"].toString(), QStringLiteral("changed body"));
     }
 
     void everyViewRendersToPng()

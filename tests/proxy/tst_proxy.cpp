@@ -2,6 +2,7 @@
 // echo and scripted backends on the test's thread.
 #include "demo/echobackend.h"
 #include "metrics/accesslog.h"
+#include "metrics/requestrecord.h"
 #include "proxy/gateway.h"
 #include "proxy/networklist.h"
 #include "support/testsupport.h"
@@ -491,6 +492,79 @@ private slots:
             QVERIFY2(!line.contains(" client="), line.constData());
         else
             QVERIFY2(line.endsWith(" client=" + logged), line.constData());
+    }
+
+    void consoleCaptureKeepsBodiesOnlyWhileCapturing_data()
+    {
+        QTest::addColumn<bool>("capturing");
+        QTest::newRow("console open") << true;
+        QTest::newRow("headless") << false;
+    }
+
+    // The first console.capture_body_bytes of each body as it streams by, each try with its
+    // outcome, and the time to the first byte: only while the console captures.
+    void consoleCaptureKeepsBodiesOnlyWhileCapturing()
+    {
+        QFETCH(bool, capturing);
+        const QJsonArray both{backendJson(m_a->port())};
+        Gateway gateway(makeConfig({routeJson("/one/{*rest}", "/{rest}", both, {"POST"})}, {},
+                                   {{"console", QJsonObject{{"capture_body_bytes", 1000}}}}));
+        gateway.setCaptureHeaders(capturing);
+        QMutex mutex;
+        QList<RequestRecord> records;
+        gateway.setRequestObserver([&](const RequestRecord &record) {
+            const QMutexLocker lock(&mutex);
+            records.append(record);
+        });
+        const auto seen = [&] {
+            const QMutexLocker lock(&mutex);
+            return records;
+        };
+        QString error;
+        QVERIFY2(gateway.listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
+
+        // A chunked request body of 3000 bytes in three chunks; a chunked response of 5000.
+        RawClient client(gateway.serverPort());
+        QByteArray sent;
+        QByteArray out = "POST /one/x?bytes=5000&chunked=1 HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+        for (const char c : {'a', 'b', 'c'}) {
+            const QByteArray chunk(1000, c);
+            sent += chunk;
+            out += QByteArray::number(chunk.size(), 16) + "\r\n" + chunk + "\r\n";
+        }
+        client.send(out + "0\r\n\r\n");
+        const Response response = client.readOne();
+        QCOMPARE(response.status, 200);
+        QCOMPARE(response.body.size(), 5000);
+        QTRY_COMPARE(seen().size(), 1);
+        const RequestRecord record = seen().constFirst();
+        QCOMPARE(record.responseBytes, 5000);
+        QVERIFY(!record.gatewayResponse);
+        if (capturing) {
+            QCOMPARE(record.requestBody, sent.left(1000));
+            QVERIFY(record.requestBodyTruncated);
+            QCOMPARE(record.requestBytes, 3000);
+            QCOMPARE(record.responseBody, response.body.left(1000));
+            QVERIFY(record.responseBodyTruncated);
+            QCOMPARE(record.tries.size(), 1);
+            QCOMPARE(record.tries[0].status, 200);
+            QCOMPARE(record.tries[0].backend, QStringLiteral("http://127.0.0.1:%1").arg(m_a->port()));
+            QVERIFY(record.tries[0].connectUs >= 0);
+            QVERIFY(record.tries[0].firstByteUs >= 0);
+            QVERIFY(record.firstByteUs >= 0 && record.firstByteUs <= record.durationUs);
+        } else {
+            QVERIFY(record.requestBody.isEmpty());
+            QVERIFY(record.responseBody.isEmpty());
+            QVERIFY(!record.requestBodyTruncated && !record.responseBodyTruncated);
+            QVERIFY(record.tries.isEmpty());
+            QCOMPARE(record.firstByteUs, -1);
+        }
+
+        // The gateway's own answer says so, captured or not.
+        QCOMPARE(request(gateway.serverPort(), "GET", "/nowhere").status, 404);
+        QTRY_COMPARE(seen().size(), 2);
+        QVERIFY(seen().at(1).gatewayResponse);
+        QCOMPARE(seen().at(1).responseBody.isEmpty(), !capturing);
     }
 
     // One client address's limit, on two worker threads, over 5 s of load many times the rate:
