@@ -1025,6 +1025,7 @@ private slots:
         QVERIFY2(summary.contains("HTTP/2 (\"h2\") is not available yet"), qPrintable(summary));
         QVERIFY2(summary.contains("\"a.example\" is already served by server.tls.certificates[0]"),
                  qPrintable(summary));
+    }
 
     void consoleSectionRoundTrips()
     {
