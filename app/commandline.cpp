@@ -65,6 +65,10 @@ CommandLine parseCommandLine(const QCoreApplication &app, bool gui)
         QStringLiteral("listen-tls"),
         QStringLiteral("Address of the TLS listener, overriding server.host and server.tls.port (needs server.tls)."),
         QStringLiteral("host:port"));
+    const QCommandLineOption devTlsOption(
+        QStringLiteral("dev-tls"),
+        QStringLiteral("Serve HTTPS on localhost with a local development certificate authority, created once in the "
+                       "user's data directory (on server.tls.port, else 5443); prints how to trust it."));
     const QCommandLineOption noGuiOption(QStringLiteral("no-gui"), QStringLiteral("Run headless, logging to stderr."));
     const QCommandLineOption checkOption(QStringLiteral("check"),
                                          QStringLiteral("Validate the config, print every problem, exit 0 or 1."));
@@ -90,8 +94,8 @@ CommandLine parseCommandLine(const QCoreApplication &app, bool gui)
     const QCommandLineOption etcdSeedOption(QStringLiteral("etcd-seed"),
                                             QStringLiteral("Fleet mode: write this file's routes and settings to etcd "
                                                            "when the prefix holds no routes."));
-    parser.addOptions({configOption, listenOption, listenTlsOption, noGuiOption, checkOption, demoOption, noWatchOption,
-                       accessLogOption, screenshotOption, etcdOption, etcdPrefixOption, etcdSeedOption});
+    parser.addOptions({configOption, listenOption, listenTlsOption, devTlsOption, noGuiOption, checkOption, demoOption,
+                       noWatchOption, accessLogOption, screenshotOption, etcdOption, etcdPrefixOption, etcdSeedOption});
     parser.process(app);
 
     CommandLine result;
@@ -161,6 +165,7 @@ CommandLine parseCommandLine(const QCoreApplication &app, bool gui)
         }
         result.service.listenPort = quint16(number);
     }
+    result.service.devTls = parser.isSet(devTlsOption);
     if (parser.isSet(listenTlsOption)) {
         const QString listen = parser.value(listenTlsOption);
         const int colon = int(listen.lastIndexOf(QLatin1Char(':')));

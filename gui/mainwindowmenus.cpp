@@ -106,6 +106,21 @@ void MainWindow::setupMenus()
     });
     gateway->addAction(tr("Open in &browser"), this,
                        [this] { QDesktopServices::openUrl(QUrl(m_service.listenUrl())); });
+    gateway->addAction(tr("Local &HTTPS (development certificate)…"), this, [this] {
+        QString error;
+        const QString instructions =
+            m_service.devTlsInstructions().isEmpty() ? m_service.startDevTls(&error) : m_service.devTlsInstructions();
+        if (instructions.isEmpty()) {
+            showError(tr("HTTPS on localhost could not start: %1").arg(error));
+            return;
+        }
+        QMessageBox box(QMessageBox::Information, tr("Local HTTPS"),
+                        tr("Kairos serves HTTPS on localhost with a certificate from its own development "
+                           "authority. Nothing was added to any trust store."),
+                        QMessageBox::Ok, this);
+        box.setDetailedText(instructions);
+        box.exec();
+    });
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     const std::pair<QString, QString> docs[] = {

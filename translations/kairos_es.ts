@@ -798,7 +798,27 @@
         <translation>Abrir en el &amp;navegador</translation>
     </message>
     <message>
+        <location line="+2"/>
+        <source>Local &amp;HTTPS (development certificate)…</source>
+        <translation>&amp;HTTPS local (certificado de desarrollo)…</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>HTTPS on localhost could not start: %1</source>
+        <translation>No se pudo iniciar HTTPS en localhost: %1</translation>
+    </message>
+    <message>
         <location line="+3"/>
+        <source>Local HTTPS</source>
+        <translation>HTTPS local</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Kairos serves HTTPS on localhost with a certificate from its own development authority. Nothing was added to any trust store.</source>
+        <translation>Kairos sirve HTTPS en localhost con un certificado de su propia autoridad de desarrollo. No se añadió nada a ningún almacén de confianza.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>&amp;Help</source>
         <translation>A&amp;yuda</translation>
     </message>

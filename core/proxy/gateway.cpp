@@ -143,13 +143,21 @@ std::unique_ptr<Acceptor> Gateway::openAcceptor(bool admin, const QHostAddress &
     return acceptor;
 }
 
+const TlsSettings *Gateway::tlsSettings(const Config &config) const
+{
+    if (m_tlsOverride)
+        return &*m_tlsOverride;
+    return config.server.tls ? &*config.server.tls : nullptr;
+}
+
 void Gateway::applyTlsSettings(const ConfigSnapshot &config)
 {
-    if (!m_tls || !config->server.tls)
+    const TlsSettings *settings = tlsSettings(*config);
+    if (!m_tls || !settings)
         return;  // the listener keeps its certificates until it closes
     const TlsServerContextPtr before = m_tls->current();
     QString error;
-    if (!m_tls->apply(*config->server.tls, &error)) {
+    if (!m_tls->apply(*settings, &error)) {
         qCWarning(lcProxy).noquote() << "TLS settings not applied, the previous certificates stay in use:" << error;
         ++m_tlsReloadsFailed;
     } else if (m_tls->current() != before) {
@@ -161,12 +169,13 @@ bool Gateway::listenTls(const QHostAddress &address, quint16 port, QString *erro
 {
     closeTls();
     const ConfigSnapshot config = snapshot()->config;
-    if (!config->server.tls) {
+    const TlsSettings *settings = tlsSettings(*config);
+    if (!settings) {
         *error = QStringLiteral("the config has no server.tls");
         return false;
     }
     auto tls = std::make_unique<TlsContextWatcher>();
-    if (!tls->apply(*config->server.tls, error))
+    if (!tls->apply(*settings, error))
         return false;
     m_tlsAcceptor = std::make_unique<Acceptor>([this](qintptr descriptor) { dispatchTls(descriptor); });
     if (!m_tlsAcceptor->listen(address, port, error)) {

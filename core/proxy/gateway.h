@@ -50,6 +50,9 @@ public:
     // The TLS listener, with server.tls of the current config; after listen(). Certificates
     // follow config changes and their files' changes; the address stays until closeTls().
     bool listenTls(const QHostAddress &address, quint16 port, QString *error);
+    // TLS settings to use instead of the config's server.tls (--dev-tls: the local development
+    // certificate), before listenTls(); nullopt: the config's again.
+    void setTlsOverride(std::optional<TlsSettings> settings) { m_tlsOverride = std::move(settings); }
     void closeTls();
     quint16 tlsPort() const;
     // Why the last reload of the TLS certificates failed (the previous ones stay); empty when it
@@ -99,6 +102,8 @@ private:
     std::unique_ptr<Acceptor> m_adminAcceptor;
     std::unique_ptr<Acceptor> m_tlsAcceptor;
     std::unique_ptr<TlsContextWatcher> m_tls;  // while the TLS listener is open
+    std::optional<TlsSettings> m_tlsOverride;
+    const TlsSettings *tlsSettings(const Config &config) const;
     std::atomic<bool> m_tlsListening{false};
     std::atomic<quint64> m_tlsReloadsSucceeded{0};
     std::atomic<quint64> m_tlsReloadsFailed{0};

@@ -7,6 +7,7 @@
 #include "metrics/accesslog.h"
 #include "metrics/recentrequests.h"
 #include "protection/ratelimiter.h"
+#include "tls/devauthority.h"
 
 #include <QLoggingCategory>
 #include <QCoreApplication>
@@ -104,6 +105,8 @@ bool GatewayService::start(const ServiceOptions &options, QString *error)
     });
     qCInfo(lcService).noquote() << "Kairos" << KAIROS_VERSION << "listening on" << listenUrl() << "with"
                                 << m_gateway->workerCount() << "worker thread(s), config" << options.configPath;
+    if (options.devTls)
+        qCInfo(lcService).noquote() << "HTTPS with the local development certificate.\n" << m_devTlsInstructions;
     emit listeningChanged(true);
     return true;
 }
@@ -276,8 +279,53 @@ bool GatewayService::listen(QString *error)
     return true;
 }
 
+bool GatewayService::prepareDevTls(QString *error)
+{
+    const QString directory =
+        m_options.devTlsDirectory.isEmpty() ? tls::defaultDevCertificatesDirectory() : m_options.devTlsDirectory;
+    const tls::DevCertificates certificates = tls::ensureDevCertificates(directory, error);
+    if (!certificates.isValid())
+        return false;
+    // The config's TLS settings where it has some (version floor, ALPN, timeouts), with the
+    // development certificate in place of its certificates.
+    const ServerSettings &server = m_store.current()->server;
+    TlsSettings settings = server.tls.value_or(TlsSettings());
+    settings.port = server.tls && server.tls->enabled() ? server.tls->port : kDevTlsPort;
+    settings.certFile = certificates.certificateFile;
+    settings.keyFile = certificates.keyFile;
+    settings.certificates.clear();
+    m_gateway->setTlsOverride(settings);
+    m_devTlsPort = quint16(settings.port);
+    m_devTlsInstructions = tls::trustInstructions(certificates, m_options.listenTlsPort.value_or(m_devTlsPort));
+    if (certificates.createdAuthority)
+        qCInfo(lcService).noquote() << "created the local development certificate authority in" << directory;
+    return true;
+}
+
+QString GatewayService::startDevTls(QString *error, std::optional<quint16> port)
+{
+    if (!m_gateway) {
+        *error = QStringLiteral("the gateway is not running");
+        return QString();
+    }
+    if (port)
+        m_options.listenTlsPort = port;
+    m_options.devTls = true;
+    if (!prepareDevTls(error) || !listenTls(error)) {
+        m_options.devTls = false;
+        m_gateway->setTlsOverride(std::nullopt);
+        return QString();
+    }
+    return m_devTlsInstructions;
+}
+
 bool GatewayService::listenTls(QString *error)
 {
+    if (m_options.devTls) {
+        if (m_devTlsInstructions.isEmpty() && !prepareDevTls(error))
+            return false;
+        return openTlsListener(m_devTlsPort, error);
+    }
     const ServerSettings &server = m_store.current()->server;
     if (!server.tls) {
         if (!m_options.listenTlsPort)
@@ -287,8 +335,14 @@ bool GatewayService::listenTls(QString *error)
     }
     if (!m_options.listenTlsPort && !server.tls->enabled())
         return true;
+    return openTlsListener(quint16(server.tls->port), error);
+}
+
+bool GatewayService::openTlsListener(quint16 configuredPort, QString *error)
+{
+    const ServerSettings &server = m_store.current()->server;
     const QString host = m_options.listenTlsHost.value_or(m_options.listenHost.value_or(server.host));
-    const quint16 port = m_options.listenTlsPort.value_or(quint16(server.tls->port));
+    const quint16 port = m_options.listenTlsPort.value_or(configuredPort);
     const QHostAddress address =
         host == QLatin1String("localhost") ? QHostAddress(QHostAddress::LocalHost) : QHostAddress(host);
     QString listenError;

@@ -30,6 +30,11 @@ struct ServiceOptions {
     // The TLS listener's address (--listen-tls), overriding server.host and server.tls.port.
     std::optional<QString> listenTlsHost;
     std::optional<quint16> listenTlsPort;
+    // --dev-tls: HTTPS with the local development certificate authority's certificate for
+    // localhost (created once, kept in devTlsDirectory, by default the user's data directory),
+    // on server.tls.port or 5443, in place of server.tls's certificates.
+    bool devTls = false;
+    QString devTlsDirectory;
     bool demo = false;            // start the example's echo backends on 9101 and 9102
     bool watchConfigFile = true;  // apply edits of the config file as they happen
     // Access log: "" = through the log (stderr when headless), "none" = off, else a file to append to.
@@ -71,6 +76,12 @@ public:
     // of the file would be, then changes are saved to it and it is watched; the listen address
     // in it takes effect at the next start. On failure nothing changes and *error says why.
     bool openConfigFile(const QString &path, QString *error);
+    // Serves HTTPS with the local development certificate from now on (the console's action; the
+    // same as starting with --dev-tls), on `port` if given. Returns how to trust its authority,
+    // or empty and *error.
+    QString startDevTls(QString *error, std::optional<quint16> port = std::nullopt);
+    // After a start with devTls or startDevTls(): how to trust the authority; else empty.
+    QString devTlsInstructions() const { return m_devTlsInstructions; }
     // Opens the access log file again at its path, after log rotation renamed it. True when there is
     // no file to reopen (the access log goes to stderr or is off); false and *error when it cannot
     // be opened, and lines go on to the file open until then.
@@ -83,8 +94,10 @@ signals:
 
 private:
     bool startDemoBackends(QString *error);
-    bool listen(QString *error);     // on --listen / $KAIROS_HOST:$KAIROS_PORT, else server.host:port
-    bool listenTls(QString *error);  // on --listen-tls, else server.host:server.tls.port; none without server.tls
+    bool listen(QString *error);         // on --listen / $KAIROS_HOST:$KAIROS_PORT, else server.host:port
+    bool listenTls(QString *error);      // on --listen-tls, else server.host:server.tls.port; none without server.tls
+    bool prepareDevTls(QString *error);  // the certificates, and the gateway's TLS settings for them
+    bool openTlsListener(quint16 configuredPort, QString *error);  // on --listen-tls, else server.host and this port
     // Follows admin.listen: opens, moves or closes the separate admin listener.
     bool updateAdminListener(const Config &config, QString *error);
     bool startFleet(QString *error);  // when cluster.etcd.endpoints or --etcd names etcd
@@ -100,6 +113,11 @@ private:
     ServiceOptions m_options;
     QString m_adminListen;  // what the admin listener is bound to now
     std::vector<std::unique_ptr<EchoBackend>> m_demoBackends;
+    QString m_devTlsInstructions;
+    quint16 m_devTlsPort = 0;
 };
+
+// Where --dev-tls serves HTTPS when the config names no TLS port.
+constexpr quint16 kDevTlsPort = 5443;
 
 }  // namespace kairos

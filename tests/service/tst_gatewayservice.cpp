@@ -13,6 +13,8 @@
 #include <QSignalSpy>
 #include <QSslSocket>
 #include <QTemporaryDir>
+#include <QProcess>
+#include <QTemporaryDir>
 #include <QtTest>
 
 using namespace kairos;
@@ -249,6 +251,55 @@ private slots:
         QCOMPARE(service.gateway()->tlsPort(), quint16(0));
         QVERIFY2(service.restart(&error), qPrintable(error));
         QCOMPARE(handshake(), QStringList{"localhost"});
+    }
+
+    // --dev-tls: a certificate from the local development authority, trusted by curl through
+    // the printed CA file and by nothing else.
+    void devTlsServesLocalhostWithItsOwnAuthority()
+    {
+        QVERIFY(writeConfig(configFor(m_backend->port())));
+        QTemporaryDir home;
+        ServiceOptions dev = options();
+        dev.devTls = true;
+        dev.devTlsDirectory = home.filePath("dev-tls");
+        dev.listenTlsHost = QStringLiteral("127.0.0.1");
+        dev.listenTlsPort = 0;
+        const QString ca = home.filePath("dev-tls/ca.pem");
+        // curl, run while this thread's event loop accepts for the gateway.
+        const auto curl = [](quint16 port, const QStringList &extra) {
+            QProcess process;
+            process.start("curl", QStringList{"-s", "-o", "/dev/null", "-w", "%{http_code}", "--resolve",
+                                              QStringLiteral("localhost:%1:127.0.0.1").arg(port),
+                                              QStringLiteral("https://localhost:%1/api/x").arg(port)}
+                                      + extra);
+            QSignalSpy finished(&process, &QProcess::finished);
+            finished.wait(15000);
+            return QStringLiteral("%1 %2")
+                .arg(process.exitCode())
+                .arg(QString::fromLatin1(process.readAllStandardOutput()));
+        };
+        QString error;
+        {
+            GatewayService service;
+            QVERIFY2(service.start(dev, &error), qPrintable(error));
+            QVERIFY2(service.devTlsInstructions().contains(ca), qPrintable(service.devTlsInstructions()));
+            const quint16 port = service.gateway()->tlsPort();
+            QVERIFY(port != 0);
+            QCOMPARE(curl(port, {"--cacert", ca}), QStringLiteral("0 200"));
+            QCOMPARE(curl(port, {}), QStringLiteral("60 000"));  // not trusted without the CA file
+            QCOMPARE(request(service.gateway()->serverPort(), "GET", "/api/x").status, 200);  // plain beside it
+        }
+
+        // The console's action: the same on a gateway started without it, with the same authority.
+        ServiceOptions plain = options();
+        plain.devTlsDirectory = dev.devTlsDirectory;
+        GatewayService service;
+        QVERIFY2(service.start(plain, &error), qPrintable(error));
+        QCOMPARE(service.gateway()->tlsPort(), quint16(0));
+        QVERIFY(service.devTlsInstructions().isEmpty());
+        const QString instructions = service.startDevTls(&error, 0);
+        QVERIFY2(instructions.contains(ca), qPrintable(error));
+        QCOMPARE(curl(service.gateway()->tlsPort(), {"--cacert", ca}), QStringLiteral("0 200"));
     }
 
     void destroyingTheServiceClosesItsPort()
