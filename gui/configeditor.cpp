@@ -206,8 +206,14 @@ void ConfigEditor::applyOver(const QString &etag)
 {
     if (!validate())
         return;
-    const ConfigStore::Change change =
-        m_store.replaceJson(m_editor->toPlainText().toUtf8(), ConfigStore::Source::Gui, etag);
+    settle(m_store.replaceJson(m_editor->toPlainText().toUtf8(), ConfigStore::Source::Gui, etag),
+           tr("The config was not applied: %1"), tr("Config applied (version %1)."));
+}
+
+// What an Apply or a Merge came to: the conflict bar when the running config moved meanwhile,
+// the reason it was refused, or the running config shown again.
+void ConfigEditor::settle(const ConfigStore::Change &change, const QString &refused, const QString &applied)
+{
     if (change.outcome == ConfigStore::Change::Stale) {
         showConflict();
         return;
@@ -216,11 +222,11 @@ void ConfigEditor::applyOver(const QString &etag)
         const QString why =
             change.outcome == ConfigStore::Change::Invalid ? change.load.errorSummary() : change.message;
         m_state->setText(tr("Not applied."));
-        emit message(tr("The config was not applied: %1").arg(why), true);
+        emit message(refused.arg(why), true);
         return;
     }
     showRunningConfig(true);
-    emit message(tr("Config applied (version %1).").arg(change.revision), false);
+    emit message(applied.arg(change.revision), false);
 }
 
 // What moved between the config the text came from and the running one, by route: what the
@@ -287,21 +293,9 @@ QStringList ConfigEditor::mergeConflicts(const ConfigSnapshot &running)
 
 void ConfigEditor::applyMerged()
 {
-    if (!m_merged)
-        return;
-    const ConfigStore::Change change = m_store.replace(*m_merged, ConfigStore::Source::Gui, m_conflictEtag);
-    if (change.outcome == ConfigStore::Change::Stale) {
-        showConflict();
-        return;
-    }
-    if (!change.applied()) {
-        const QString why =
-            change.outcome == ConfigStore::Change::Invalid ? change.load.errorSummary() : change.message;
-        emit message(tr("The merged config was not applied: %1").arg(why), true);
-        return;
-    }
-    showRunningConfig(true);
-    emit message(tr("Your edits were merged and applied (version %1).").arg(change.revision), false);
+    if (m_merged)
+        settle(m_store.replace(*m_merged, ConfigStore::Source::Gui, m_conflictEtag),
+               tr("The merged config was not applied: %1"), tr("Your edits were merged and applied (version %1)."));
 }
 
 }  // namespace kairos

@@ -53,6 +53,7 @@ private:
     void applyOver(const QString &etag);
     void showConflict();
     void applyMerged();
+    void settle(const ConfigStore::Change &change, const QString &refused, const QString &applied);
     QStringList mergeConflicts(const ConfigSnapshot &running);
     int problemPosition(const QByteArray &text, const ConfigProblem &problem) const;
     void showProblem(QListWidgetItem *item);

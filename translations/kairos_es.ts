@@ -302,23 +302,23 @@
         </translation>
     </message>
     <message>
-        <location line="+46"/>
+        <location line="+52"/>
         <location line="+50"/>
         <source>Not applied.</source>
         <translation>No aplicada.</translation>
     </message>
     <message>
-        <location line="-49"/>
+        <location line="-64"/>
         <source>The config was not applied: %1</source>
         <translation>La configuración no se aplicó: %1</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+0"/>
         <source>Config applied (version %1).</source>
         <translation>Configuración aplicada (versión %1).</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+44"/>
         <source>routes added: %1</source>
         <translation>rutas añadidas: %1</translation>
     </message>
@@ -363,12 +363,12 @@
         <translation>la configuración fusionada (%1)</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+9"/>
         <source>The merged config was not applied: %1</source>
         <translation>La configuración fusionada no se aplicó: %1</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+0"/>
         <source>Your edits were merged and applied (version %1).</source>
         <translation>Sus cambios se fusionaron y aplicaron (versión %1).</translation>
     </message>
