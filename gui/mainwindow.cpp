@@ -206,6 +206,7 @@ QWidget *MainWindow::makeRoutesTab()
     connect(m_routesView, &QTableView::doubleClicked, this, [this] { openRouteEditor(selectedRoute()); });
 
     auto *filter = new QLineEdit;
+    m_routesFilterEdit = filter;
     filter->setPlaceholderText(tr("Filter routes"));
     filter->setClearButtonEnabled(true);
     connect(filter, &QLineEdit::textChanged, m_routesFilter, &QSortFilterProxyModel::setFilterFixedString);

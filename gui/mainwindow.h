@@ -97,6 +97,7 @@ private:
     QSortFilterProxyModel *m_routesFilter;
     QTableView *m_routesView;
     QWidget *m_routesTab = nullptr;
+    QLineEdit *m_routesFilterEdit = nullptr;
     QWidget *m_backendsTab = nullptr;
     BackendsModel *m_backends;
     QListWidget *m_healthChanges;

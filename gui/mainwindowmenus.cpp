@@ -1,14 +1,17 @@
-// The main window's menu bar: File (open, save as, recent configs, quit), View (the tabs, full
-// screen), Gateway (start/stop, reload, open in a browser), Help (documentation, about).
+// The main window's menu bar: File (open, save as, recent configs, quit), Edit (add a route,
+// find), View (the tabs, full screen), Gateway (start/stop, reload, open in a browser, local
+// HTTPS), Help (documentation, about).
 #include "mainwindow.h"
 
 #include "config/configwriter.h"
+#include "trafficview.h"
 
 #include <QApplication>
 #include <QDesktopServices>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QSaveFile>
@@ -60,6 +63,19 @@ void MainWindow::setupMenus()
         QApplication::quit();
     });
 
+    QMenu *edit = menuBar()->addMenu(tr("&Edit"));
+    edit->addAction(tr("&Add route…"), QKeySequence::New, this, [this] { openRouteEditor(QString()); });
+    // The search field of the view on screen: the routes' filter, the traffic inspector's search.
+    edit->addAction(tr("&Find"), QKeySequence::Find, this, [this] {
+        QLineEdit *field = m_tabs->currentWidget() == m_traffic ? m_traffic->searchEdit() : nullptr;
+        if (!field) {
+            m_tabs->setCurrentWidget(m_routesTab);
+            field = m_routesFilterEdit;
+        }
+        field->setFocus();
+        field->selectAll();
+    });
+
     QMenu *view = menuBar()->addMenu(tr("&View"));
     // Rebuilt on opening: the Cluster tab comes and goes with fleet mode.
     connect(view, &QMenu::aboutToShow, this, [this, view] {
@@ -67,7 +83,7 @@ void MainWindow::setupMenus()
         for (int i = 0; i < m_tabs->count(); ++i) {
             QAction *action = view->addAction(m_tabs->tabText(i), this, [this, i] { m_tabs->setCurrentIndex(i); });
             if (i < 9)
-                action->setShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + i)));
+                action->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
         }
         view->addSeparator();
         QAction *fullScreen = view->addAction(tr("&Full screen"), QKeySequence::FullScreen, this,
@@ -84,7 +100,7 @@ void MainWindow::setupMenus()
     // Shortcuts work before the menu was ever opened.
     for (int i = 0; i < 9; ++i) {
         auto *action = new QAction(this);
-        action->setShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + i)));
+        action->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
         connect(action, &QAction::triggered, this, [this, i] {
             if (i < m_tabs->count())
                 m_tabs->setCurrentIndex(i);

@@ -113,10 +113,10 @@ OverviewView::OverviewView(GatewayService &service, QWidget *parent)
     cards->addWidget(card(tr("Routes"), m_routes), 0, 0);
     cards->addWidget(card(tr("Backends up"), m_backends), 0, 1);
     cards->addWidget(card(tr("Requests per second"), m_requests, m_requestLine), 0, 2);
-    cards->addWidget(card(tr("Errors (5xx)"), m_errorRate, m_errorLine), 0, 3);
+    cards->addWidget(card(tr("Errors (5xx), last 10 s"), m_errorRate, m_errorLine), 0, 3);
     cards->addWidget(card(tr("p50 / p99, last 10 s"), m_latency), 0, 4);
 
-    m_busiest->setHorizontalHeaderLabels({tr("Route"), tr("req/s"), tr("Errors")});
+    m_busiest->setHorizontalHeaderLabels({tr("Route"), tr("req/s"), tr("5xx since start")});
     m_busiest->verticalHeader()->hide();
     m_busiest->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_busiest->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -216,20 +216,23 @@ void OverviewView::showRates()
     m_requestLine->setValues(requests);
     m_errorLine->setValues(errors);
     const double rate = requests.isEmpty() ? 0 : requests.last();
-    const double failed = errors.isEmpty() ? 0 : errors.last();
     m_requests->setText(QString::number(rate, 'f', 0));
-    m_errorRate->setText(rate > 0 ? QStringLiteral("%1 %").arg(100.0 * failed / rate, 0, 'f', 1) : tr("none"));
 
+    // The error rate and the percentiles over the last ten seconds: one second holds too few
+    // requests to say much, and none at all between bursts.
     const Second &now = m_seconds.back();
     const Second &then = m_seconds[m_seconds.size() > kLatencySeconds ? m_seconds.size() - 1 - kLatencySeconds : 0];
+    const quint64 answered = now.requests - then.requests;
+    m_errorRate->setText(
+        answered ? QStringLiteral("%1 %").arg(100.0 * double(now.errors - then.errors) / double(answered), 0, 'f', 1)
+                 : QStringLiteral("–"));
     LatencyHistogram::Counts window{};
     for (size_t i = 0; i < window.size(); ++i)
         window[i] = now.latency[i] - then.latency[i];
-    const quint64 counted = now.requests - then.requests;
-    m_latency->setText(counted ? tr("%1 / %2 ms")
-                                     .arg(LatencyHistogram::quantileMs(window, 0.5), 0, 'f', 1)
-                                     .arg(LatencyHistogram::quantileMs(window, 0.99), 0, 'f', 1)
-                               : QStringLiteral("–"));
+    m_latency->setText(answered ? tr("%1 / %2 ms")
+                                      .arg(LatencyHistogram::quantileMs(window, 0.5), 0, 'f', 1)
+                                      .arg(LatencyHistogram::quantileMs(window, 0.99), 0, 'f', 1)
+                                : QStringLiteral("–"));
 }
 
 void OverviewView::showBusiest()

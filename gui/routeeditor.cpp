@@ -18,6 +18,7 @@
 #include <QListWidget>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QShortcut>
 #include <QSpinBox>
 #include <QTabWidget>
 #include <QTableWidget>
@@ -153,6 +154,12 @@ RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Rout
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Apply | QDialogButtonBox::Cancel);
     m_apply = buttons->button(QDialogButtonBox::Apply);
+    m_apply->setToolTip(tr("Ctrl+Enter"));
+    auto *applyKey = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return), this);
+    connect(applyKey, &QShortcut::activated, this, [this] {
+        if (m_apply->isEnabled())
+            apply();
+    });
     connect(m_apply, &QPushButton::clicked, this, [this] { apply(); });
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
 

@@ -99,6 +99,7 @@ public:
     void setPaused(bool paused);
     bool isPaused() const { return m_paused; }
     void clear();
+    QLineEdit *searchEdit() const { return m_search; }
 
     // The exchange the details show (the current row); null when none.
     const RequestRecord *currentRecord() const;

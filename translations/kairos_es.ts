@@ -551,7 +551,7 @@
         <translation>%1 falló sus comprobaciones de salud: %2</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+43"/>
         <source>Filter routes</source>
         <translation>Filtrar rutas</translation>
     </message>
@@ -701,7 +701,7 @@
         <translation>El gateway sigue haciendo de proxy. Salga desde el menú de este icono.</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindowmenus.cpp" line="+41"/>
+        <location filename="../gui/mainwindowmenus.cpp" line="+44"/>
         <source>&amp;File</source>
         <translation>&amp;Archivo</translation>
     </message>
@@ -747,6 +747,21 @@
     </message>
     <message>
         <location line="+5"/>
+        <source>&amp;Edit</source>
+        <translation>&amp;Editar</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Add route…</source>
+        <translation>&amp;Añadir ruta…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Find</source>
+        <translation>&amp;Buscar</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>&amp;View</source>
         <translation>&amp;Ver</translation>
     </message>
@@ -971,12 +986,7 @@
         <translation>Peticiones por segundo</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Errors (5xx)</source>
-        <translation>Errores (5xx)</translation>
-    </message>
-    <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>p50 / p99, last 10 s</source>
         <translation>p50 / p99, últimos 10 s</translation>
     </message>
@@ -991,9 +1001,14 @@
         <translation>pet/s</translation>
     </message>
     <message>
-        <location line="+0"/>
-        <source>Errors</source>
-        <translation>Errores</translation>
+        <location line="-3"/>
+        <source>Errors (5xx), last 10 s</source>
+        <translation>Errores (5xx), últimos 10 s</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>5xx since start</source>
+        <translation>5xx desde el inicio</translation>
     </message>
     <message>
         <location line="+5"/>
@@ -1039,12 +1054,7 @@
         </translation>
     </message>
     <message>
-        <location line="+17"/>
-        <source>none</source>
-        <translation>ninguno</translation>
-    </message>
-    <message>
-        <location line="+8"/>
+        <location line="+28"/>
         <source>%1 / %2 ms</source>
         <translation>%1 / %2 ms</translation>
     </message>
@@ -1210,18 +1220,18 @@
 <context>
     <name>kairos::RouteEditor</name>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="+48"/>
+        <location filename="../gui/routeeditor.cpp" line="+49"/>
         <source>Requires a JWT (auth_required)</source>
         <translation>Requiere un JWT (auth_required)</translation>
     </message>
     <message>
         <location line="+3"/>
-        <location line="+124"/>
+        <location line="+130"/>
         <source>Retry</source>
         <translation>Reintentos</translation>
     </message>
     <message>
-        <location line="-112"/>
+        <location line="-118"/>
         <source>Overwrite with my version</source>
         <translation>Sobrescribir con mi versión</translation>
     </message>
@@ -1341,7 +1351,12 @@
         <translation>Códigos de estado reintentables</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+4"/>
+        <source>Ctrl+Enter</source>
+        <translation>Ctrl+Intro</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>Discard my edits</source>
         <translation>Descartar mis cambios</translation>
     </message>

@@ -617,7 +617,7 @@ private slots:
         QStringList menus;
         for (QAction *action : m_window->menuBar()->actions())
             menus.append(action->text());
-        QCOMPARE(menus, QStringList({"&File", "&View", "&Gateway", "&Help"}));
+        QCOMPARE(menus, QStringList({"&File", "&Edit", "&View", "&Gateway", "&Help"}));
 
         // Save as: the running config in a new file, which becomes the one edits are saved to.
         const QString saved = m_dir->filePath("saved.json");
@@ -652,7 +652,7 @@ private slots:
         QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
         file.write(configWith({routeJson("/api/users", "/users", {backendJson(m_backend->port())}, {"GET"})}));
         file.close();
-        QMenu *gateway = m_window->menuBar()->actions().at(2)->menu();
+        QMenu *gateway = m_window->menuBar()->actions().at(3)->menu();
         QAction *reload = nullptr;
         for (QAction *action : gateway->actions())
             reload = action->text() == QLatin1String("&Reload config") ? action : reload;
