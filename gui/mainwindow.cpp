@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "backendchart.h"
 #include "backendsmodel.h"
 #include "clusterview.h"
 #include "configeditor.h"
@@ -26,6 +27,7 @@
 #include <QMessageBox>
 #include <QSettings>
 #include <QSortFilterProxyModel>
+#include <QSplitter>
 #include <QStatusBar>
 #include <QSystemTrayIcon>
 #include <QTabWidget>
@@ -50,6 +52,7 @@ MainWindow::MainWindow(GatewayService &service, QWidget *parent)
       m_routesView(new QTableView),
       m_backends(new BackendsModel(this)),
       m_healthChanges(new QListWidget),
+      m_backendChart(new BackendChart),
       m_overview(new OverviewView(service)),
       m_metrics(new MetricsView),
       m_traffic(new TrafficView(service.recentRequests())),
@@ -86,7 +89,18 @@ MainWindow::MainWindow(GatewayService &service, QWidget *parent)
     auto *backendsLayout = new QVBoxLayout(backendsTab);
     backendsLayout->setContentsMargins(0, 0, 0, 0);
     backendsLayout->addWidget(m_healthChanges);
-    backendsLayout->addWidget(backendsView, 1);
+    backendsView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    backendsView->setSelectionMode(QAbstractItemView::SingleSelection);
+    auto *backendsSplit = new QSplitter(Qt::Vertical);
+    backendsSplit->addWidget(backendsView);
+    backendsSplit->addWidget(m_backendChart);
+    backendsSplit->setStretchFactor(0, 2);
+    backendsSplit->setStretchFactor(1, 1);
+    backendsLayout->addWidget(backendsSplit, 1);
+    connect(backendsView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex &current) {
+                m_backendChart->show(current.siblingAtColumn(BackendsModel::Backend).data().toString());
+            });
     // Object names name the screenshot files (saveScreenshots()).
     m_overview->setObjectName(QStringLiteral("overview"));
     routesTab->setObjectName(QStringLiteral("routes"));
@@ -344,6 +358,8 @@ void MainWindow::sample()
     const double rate = m_metrics->sample();
     m_rateLabel->setText(tr("%1 req/s").arg(rate, 0, 'f', 0));
     m_overview->sample();
+    if (Gateway *gateway = m_service.gateway())
+        m_backendChart->sample(*gateway->snapshot());
 }
 
 void MainWindow::updateViews(QWidget *only)

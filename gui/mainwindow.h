@@ -19,6 +19,7 @@ class QToolButton;
 
 namespace kairos {
 
+class BackendChart;
 class BackendsModel;
 class ClusterView;
 class ConfigEditor;
@@ -48,6 +49,7 @@ public:
     RoutesModel *routesModel() const { return m_routes; }
     BackendsModel *backendsModel() const { return m_backends; }
     QListWidget *healthChanges() const { return m_healthChanges; }
+    BackendChart *backendChart() const { return m_backendChart; }
     ConfigEditor *configEditor() const { return m_configEditor; }
     TrafficView *trafficView() const { return m_traffic; }
     OverviewView *overview() const { return m_overview; }
@@ -101,6 +103,7 @@ private:
     QWidget *m_backendsTab = nullptr;
     BackendsModel *m_backends;
     QListWidget *m_healthChanges;
+    BackendChart *m_backendChart;
     OverviewView *m_overview;
     MetricsView *m_metrics;
     TrafficView *m_traffic;

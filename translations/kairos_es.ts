@@ -10,6 +10,34 @@
     </message>
 </context>
 <context>
+    <name>kairos::BackendChart</name>
+    <message>
+        <location filename="../gui/backendchart.cpp" line="+28"/>
+        <source>p99 ms</source>
+        <translation>p99 ms</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>errors %</source>
+        <translation>errores %</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>ms</source>
+        <translation>ms</translation>
+    </message>
+    <message>
+        <location line="+73"/>
+        <source>Select a backend to see its p99 and error rate</source>
+        <translation>Seleccione un backend para ver su p99 y su tasa de errores</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1: p99 latency and errors, each second</source>
+        <translation>%1: latencia p99 y errores, cada segundo</translation>
+    </message>
+</context>
+<context>
     <name>kairos::BackendsModel</name>
     <message>
         <location filename="../gui/backendsmodel.cpp" line="+55"/>
@@ -474,7 +502,7 @@
 <context>
     <name>kairos::MainWindow</name>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="+66"/>
+        <location filename="../gui/mainwindow.cpp" line="+69"/>
         <source>Kairos Gateway</source>
         <translation>Kairos Gateway</translation>
     </message>
@@ -484,7 +512,7 @@
         <translation>Backends que sus comprobaciones de salud marcaron caídos o recuperaron</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+27"/>
         <source>Overview</source>
         <translation>Resumen</translation>
     </message>
@@ -616,7 +644,7 @@
         <translation>%1 pet/s</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+29"/>
         <source>Cluster</source>
         <translation>Clúster</translation>
     </message>

@@ -1,4 +1,5 @@
 // The console under QT_QPA_PLATFORM=offscreen, driving a real in-process gateway.
+#include "backendchart.h"
 #include "backendsmodel.h"
 #include "clusterview.h"
 #include "connectioneditor.h"
@@ -777,6 +778,31 @@ private slots:
         emit overview.busiestRoutes()->cellDoubleClicked(1, 0);
         QCOMPARE(opened.size(), 1);
         QCOMPARE(opened.first().first().toString(), QStringLiteral("/broken"));
+    }
+
+    void backendChartFollowsTheSelectedBackend()
+    {
+        BackendChart chart;
+        const QString key = QStringLiteral("http://127.0.0.1:%1").arg(m_backend->port());
+        chart.sample(*m_service->gateway()->snapshot());
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(request(port(), "GET", "/api/users").status, 200);
+        QCOMPARE(request(port(), "GET", "/api/users?status=500").status, 500);
+        chart.sample(*m_service->gateway()->snapshot());
+        const std::deque<BackendChart::Point> points = chart.history(key);
+        QCOMPARE(points.size(), size_t(2));
+        QCOMPARE(points.back().errorPercent, 25.0);  // one 5xx of four answers in that second
+        QVERIFY(points.back().p99Ms > 0);
+        chart.sample(*m_service->gateway()->snapshot());
+        QCOMPARE(chart.history(key).back().errorPercent, 0.0);  // nothing that second
+
+        // A backend that leaves the config leaves the chart's memory.
+        QVERIFY(m_service->configStore()
+                    .replaceJson(configWith({routeJson("/other", "/", {backendJson(closedPort())}, {"GET"})}),
+                                 ConfigStore::Source::Api)
+                    .applied());
+        chart.sample(*m_service->gateway()->snapshot());
+        QVERIFY(chart.history(key).empty());
     }
 
     // "Config applied" comes and goes over the views: the tabs stay where the pointer aims.
