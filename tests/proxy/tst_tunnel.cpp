@@ -31,6 +31,11 @@ QByteArray pattern(qsizetype size, int seed)
     return data;
 }
 
+// How long the event loop may take to move tens of megabytes through the tunnel: a bound that
+// keeps a stalled tunnel from hanging the suite, not a speed check. Under ASan on a machine busy
+// with other builds, filling the kernel's send buffers before a backlog forms took over 20 s.
+constexpr int kTransferBoundMs = 90'000;
+
 // Runs the event loop until `done` holds, asking it every millisecond: QTest::qWaitFor sleeps
 // 10 ms between its passes, which leaves megabytes through small socket buffers crawling.
 template <typename Done> bool runUntil(Done done, int timeoutMs)
@@ -165,7 +170,7 @@ private slots:
                 atClient += m_clientPeer->readAll();
                 return atBackend.size() >= up.size() && atClient.size() >= down.size();
             },
-            20'000));
+            kTransferBoundMs));
         QVERIFY(atBackend == up);
         QVERIFY(atClient == down);
         QCOMPARE(finished.size(), 0);
@@ -276,7 +281,7 @@ private slots:
                          sampleBacklog();
                          return readerSide->bytesToWrite() >= Transport::kHighWaterBytes;
                      },
-                     20'000),
+                     kTransferBoundMs),
                  qPrintable(state()));
         QVERIFY2(sender->bytesToWrite() > 0,
                  qPrintable(state()));  // the sender is held back: the tunnel stopped reading it
@@ -307,7 +312,7 @@ private slots:
         const QByteArray data = pattern(16 * 1024 * 1024, 5);
         m_backendPeer->write(data);
         m_backendPeer->disconnectFromHost();
-        QVERIFY(runUntil([&] { return m_client->bytesToWrite() >= Transport::kHighWaterBytes; }, 20'000));
+        QVERIFY(runUntil([&] { return m_client->bytesToWrite() >= Transport::kHighWaterBytes; }, kTransferBoundMs));
         QCOMPARE(finished.size(), 0);  // the backend's last bytes are not read yet
         m_clientPeer->setReadBufferSize(0);
         QByteArray received;
