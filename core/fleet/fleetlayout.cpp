@@ -7,7 +7,9 @@ namespace kairos::fleet {
 
 namespace {
 
-const QLatin1String kLocalKeys[] = {QLatin1String("version"), QLatin1String("server"), QLatin1String("cluster")};
+// The console's capture limit belongs to the machine whose console runs, like its listen address.
+const QLatin1String kLocalKeys[] = {QLatin1String("version"), QLatin1String("server"), QLatin1String("cluster"),
+                                    QLatin1String("console")};
 const QLatin1String kRoutesKey("routers");
 const QLatin1String kAdminKey("admin");
 const QLatin1String kAdminListenKey("listen");

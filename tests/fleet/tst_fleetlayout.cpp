@@ -35,6 +35,7 @@ private slots:
         const QJsonObject config{{"version", 1},
                                  {"server", QJsonObject{{"port", 5901}}},
                                  {"cluster", QJsonObject{{"instance_name", "a"}}},
+                                 {"console", QJsonObject{{"capture_body_bytes", 0}}},
                                  {"admin", QJsonObject{{"listen", "127.0.0.1:5999"}, {"token", "t"}}},
                                  {"jwt", QJsonObject{{"secret", "s"}}},
                                  {"x-team", "payments"},
@@ -47,6 +48,7 @@ private slots:
         QCOMPARE(local, (QJsonObject{{"version", 1},
                                      {"server", QJsonObject{{"port", 5901}}},
                                      {"cluster", QJsonObject{{"instance_name", "a"}}},
+                                     {"console", QJsonObject{{"capture_body_bytes", 0}}},
                                      {"admin", QJsonObject{{"listen", "127.0.0.1:5999"}}}}));
     }
 
