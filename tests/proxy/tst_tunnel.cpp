@@ -33,8 +33,8 @@ QByteArray pattern(qsizetype size, int seed)
 }
 
 // How long the event loop may take to move tens of megabytes through the tunnel: a bound that
-// keeps a stalled tunnel from hanging the suite, not a speed check. Under ASan on a machine busy
-// with other builds, filling the kernel's send buffers before a backlog forms took over 20 s.
+// keeps a stalled tunnel from hanging the suite, not a speed check (under ASan on a busy machine
+// a 64 MiB run takes about 10 s).
 constexpr int kTransferBoundMs = 90'000;
 
 // Runs the event loop until `done` holds, asking it every millisecond: QTest::qWaitFor sleeps
