@@ -31,21 +31,6 @@ bool isAcceptableRequestId(const QByteArray &id)
     return std::all_of(id.begin(), id.end(), [](char c) { return c > 0x20 && c < 0x7f; });
 }
 
-// The path and query of an origin-form or absolute-form target ("http://host/a?b" -> "/a?b").
-QByteArray originFormTarget(const QByteArray &target)
-{
-    if (target.startsWith('/'))
-        return target;
-    const qsizetype scheme = target.indexOf("://");
-    if (scheme <= 0)
-        return QByteArray();
-    const qsizetype pathStart = target.indexOf('/', scheme + 3);
-    const qsizetype queryStart = target.indexOf('?', scheme + 3);
-    if (pathStart < 0 || (queryStart >= 0 && queryStart < pathStart))
-        return '/' + (queryStart < 0 ? QByteArray() : target.mid(queryStart));
-    return target.mid(pathStart);
-}
-
 }  // namespace
 
 void ClientConnection::List::deleteAll()
@@ -123,7 +108,7 @@ void ClientConnection::releaseBuffersAbove(qsizetype keepBytes)
     m_parser.releaseMemory(keepBytes);
 }
 
-ClientConnection::ActiveRequest &ClientConnection::newActiveRequest()
+ActiveRequest &ClientConnection::newActiveRequest()
 {
     m_active = std::make_unique<ActiveRequest>(m_transport->peerAddress());
     if (const TlsSessionInfo *tls = m_transport->tlsSession()) {
@@ -280,15 +265,14 @@ void ClientConnection::handleRequestHead()
 {
     beginRequest();
     const http::RequestHead &head = m_parser.request();
-    Admission admission{head, originFormTarget(head.target)};
-    ActiveRequest &current = activeRequest();
-    if (current.snapshot->trustedProxies.contains(current.record.peer)) {
-        const QHostAddress client = resolveClientAddress(head, current.record.peer, current.snapshot->trustedProxies);
-        current.record.forwardedClient = client.isNull() ? QByteArrayLiteral("-") : clientAddressText(client);
-        admission.forwardedClient = client;
-    }
-    // Before anything reads Host or Authorization, for local endpoints and routes alike.
+    Admission admission{head, activeRequest(), m_peerText};
+    admission.hasContentLength = m_parser.framing() == http::MessageParser::Framing::ContentLength;
+    admission.contentLength = m_parser.contentLength();
+    admission.bodyExpected = !m_requestBodyDone && head.versionMinor == 1;  // an HTTP/1.0 client knows no 100
+    admission.singletonProblem = m_parser.singletonProblem();
+    resolveForwardedClient(admission);
     if (std::optional<Refusal> refusal = checkSingletonFields(admission)) {
+        m_closeAfterResponse = true;
         writeRefusal(*refusal);
         return;
     }
@@ -296,22 +280,12 @@ void ClientConnection::handleRequestHead()
         serveLocally(admission);
         return;
     }
-    // What a request must pass before it is proxied, in order. Each step lets it go on or
-    // answers it with an error.
-    static constexpr Step kSteps[] = {
-        &ClientConnection::refuseConnect,  // 501
-        &ClientConnection::matchRoute,     // 400 (path), 404, 405
-        &ClientConnection::authenticate,   // 401, on auth_required routes
-        &ClientConnection::limitRate,      // 429, on routes with a rate_limit
-        &ClientConnection::limitBody,      // 413 by Content-Length
-        &ClientConnection::answerExpect,   // 417, or 100 Continue sent
-    };
-    for (const Step step : kSteps) {
-        if (std::optional<Refusal> refusal = (this->*step)(admission)) {
-            writeRefusal(*refusal);
-            return;
-        }
+    if (std::optional<Refusal> refusal = admitForProxying(admission)) {
+        writeRefusal(*refusal);
+        return;
     }
+    if (admission.sendContinue)
+        m_transport->write("HTTP/1.1 100 Continue\r\n\r\n");
     startProxying(admission);
 }
 
@@ -341,15 +315,6 @@ void ClientConnection::beginRequest()
     m_requestBodyDone = m_parser.state() == http::MessageParser::State::Complete;
     m_phase = m_requestBodyDone ? Phase::AwaitingResponse : Phase::ReadingBody;
     m_bodyDeadline = m_requestBodyDone ? 0 : Deadlines::nowMs() + m_idleTimeoutMs;
-}
-
-std::optional<ClientConnection::Refusal> ClientConnection::checkSingletonFields(Admission &)
-{
-    if (const char *problem = m_parser.singletonProblem()) {
-        m_closeAfterResponse = true;
-        return Refusal{GatewayError::fromStatus(400, problem)};
-    }
-    return std::nullopt;
 }
 
 void ClientConnection::serveLocally(const Admission &admission)
@@ -383,193 +348,12 @@ void ClientConnection::answerLocally(const http::RequestHead &head, const QByteA
     writeLocalResponse(m_services.localHandler->handle({head, body, rec.peer, client, rec.requestId}));
 }
 
-std::optional<ClientConnection::Refusal> ClientConnection::refuseConnect(Admission &admission)
+void ClientConnection::startProxying(Admission &admission)
 {
-    if (admission.head.method == "CONNECT")
-        return Refusal{GatewayError::fromStatus(501, "CONNECT is not supported")};
-    return std::nullopt;
-}
-
-std::optional<ClientConnection::Refusal> ClientConnection::matchRoute(Admission &admission)
-{
-    ActiveRequest &current = activeRequest();
-    const qsizetype question = admission.target.indexOf('?');
-    const QByteArrayView target(admission.target);
-    const QByteArrayView path = question < 0 ? target : target.first(question);
-    admission.query = question < 0 ? QByteArrayView() : target.sliced(question + 1);
-    admission.match = current.snapshot->routes.match(admission.head.method, path);
-    switch (admission.match.status) {
-    case RouteMatch::BadPath: return Refusal{GatewayError::fromStatus(400, "invalid request path")};
-    case RouteMatch::NotFound: return Refusal{GatewayError::fromStatus(404, "no route matches this path")};
-    case RouteMatch::MethodNotAllowed: {
-        Refusal refusal{GatewayError::fromStatus(405, "method not allowed on this route")};
-        refusal.fields.add("Allow", admission.match.allow);
-        return refusal;
-    }
-    case RouteMatch::Found: break;
-    }
-    current.record.routePath = admission.match.route->route->externalPath;
-    current.routeMetrics = current.snapshot->routeMetrics[size_t(admission.match.route->index)];
-    return std::nullopt;
-}
-
-std::optional<ClientConnection::Refusal> ClientConnection::authenticate(Admission &admission)
-{
-    if (!admission.match.route->route->authRequired)
-        return std::nullopt;
-    const QByteArray token = bearerToken(admission.head.headers.value("authorization"));
-    QByteArray challenge = "Bearer realm=\"kairos\"";
-    QByteArray reason = "a bearer token is required";
-    if (!token.isEmpty()) {
-        JwtVerifier::Result result = activeRequest().snapshot->jwt.verify(token, QDateTime::currentSecsSinceEpoch());
-        if (result.valid) {
-            admission.claims = std::move(result.claims);
-            return std::nullopt;
-        }
-        reason = "invalid token: " + result.error.toUtf8();
-        challenge += ", error=\"invalid_token\", error_description=" + http::quotedString(result.error.toUtf8());
-    }
-    qCInfo(lcProxy).noquote() << "request" << record().requestId << "refused:" << reason;
-    Refusal refusal{GatewayError::fromStatus(401, reason)};
-    refusal.fields.add("WWW-Authenticate", challenge);
-    return refusal;
-}
-
-const QByteArray &ClientConnection::peerText()
-{
-    if (m_peerText.isEmpty()) {
-        m_peerText = clientAddressText(record().peer);
-        m_peerHash = clientHash(m_peerText);
-    }
-    return m_peerText;
-}
-
-QByteArray ClientConnection::rateLimitKey(const RateLimitSettings &settings, Admission &admission)
-{
-    ActiveRequest &current = activeRequest();
-    switch (settings.key) {
-    case RateLimitSettings::Key::Route: return {};
-    case RateLimitSettings::Key::ClientIp:
-        if (!current.record.forwardedClient.isEmpty())
-            return current.record.forwardedClient;  // behind a trusted proxy ("-": unreadable, one bucket)
-        return peerText();
-    case RateLimitSettings::Key::Header:
-        // Requests without the field share one bucket: leaving it out is no way around the limit.
-        return admission.head.headers.combinedValue(settings.keyName.toLatin1());
-    case RateLimitSettings::Key::JwtClaim: {
-        // From a verified token only (on a route without auth_required, verified here); requests
-        // without one, or whose token does not verify, share one bucket.
-        if (!admission.claims) {
-            const QByteArray token = bearerToken(admission.head.headers.value("authorization"));
-            if (!token.isEmpty()) {
-                JwtVerifier::Result result = current.snapshot->jwt.verify(token, QDateTime::currentSecsSinceEpoch());
-                if (result.valid)
-                    admission.claims = std::move(result.claims);
-            }
-        }
-        const QJsonValue claim = admission.claims ? admission.claims->value(settings.keyName) : QJsonValue();
-        if (claim.isString())
-            return "s:" + claim.toString().toUtf8();
-        if (!claim.isUndefined() && !claim.isNull())
-            return "j:" + QJsonDocument(QJsonArray{claim}).toJson(QJsonDocument::Compact);
-        return {};
-    }
-    }
-    return {};
-}
-
-std::optional<ClientConnection::Refusal> ClientConnection::limitRate(Admission &admission)
-{
-    ActiveRequest &current = activeRequest();
-    const int routeIndex = admission.match.route->index;
-    // Keys for the backends' own limits, which the exchange applies to the backend it picks.
-    const std::vector<std::shared_ptr<RateLimiter>> &backendLimiters =
-        current.snapshot->backendRateLimiters(routeIndex);
-    current.backendRateKeys.clear();
-    if (!backendLimiters.empty()) {
-        current.backendRateKeys.resize(backendLimiters.size());
-        for (size_t i = 0; i < backendLimiters.size(); ++i) {
-            if (backendLimiters[i])
-                current.backendRateKeys[i] = rateLimitKey(backendLimiters[i]->settings(), admission);
-        }
-    }
-    current.rateLimitRemaining = INT_MAX;
-    RateLimiter *limiter = current.snapshot->rateLimiter(routeIndex);
-    if (!limiter)
-        return std::nullopt;
-    const RateLimiter::Decision decision =
-        limiter->admit(rateLimitKey(limiter->settings(), admission), RateLimiter::nowNs());
-    if (decision.admitted) {
-        if (limiter->settings().headers) {
-            current.rateLimitFields = rateLimitFields(*limiter, decision);
-            current.rateLimitRemaining = decision.remaining;
-        }
-        return std::nullopt;
-    }
-    current.record.note = "rate_limited";
-    return Refusal{rateLimitedError(*limiter, decision, {})};
-}
-
-std::optional<ClientConnection::Refusal> ClientConnection::limitBody(Admission &admission)
-{
-    const Route &route = *admission.match.route->route;
-    admission.bodyLimit = route.overrides->maxBodyBytes.value_or(activeRequest().snapshot->config->server.maxBodyBytes);
-    if (m_parser.framing() == http::MessageParser::Framing::ContentLength
-        && qint64(m_parser.contentLength()) > admission.bodyLimit)
-        return Refusal{GatewayError::fromStatus(413, "request body larger than "
-                                                         + QByteArray::number(admission.bodyLimit) + " bytes")};
-    return std::nullopt;
-}
-
-std::optional<ClientConnection::Refusal> ClientConnection::answerExpect(Admission &admission)
-{
-    const http::Headers &headers = admission.head.headers;
-    if (!headers.contains("expect"))
-        return std::nullopt;
-    if (!headers.hasToken("expect", "100-continue"))
-        return Refusal{GatewayError::fromStatus(417, "unsupported Expect")};
-    if (!m_requestBodyDone && admission.head.versionMinor == 1)
-        m_transport->write("HTTP/1.1 100 Continue\r\n\r\n");
-    return std::nullopt;
-}
-
-void ClientConnection::startProxying(const Admission &admission)
-{
-    ActiveRequest &current = activeRequest();
-    RequestRecord &rec = current.record;
-    const http::RequestHead &head = admission.head;
-    const RouteMatch &match = admission.match;
-    ExchangeRequest request;
-    request.head = head;
-    if (!match.route->route->forwardAuthorization)
-        request.head.headers.remove("authorization");
-    const TlsSessionInfo *tls = m_transport->tlsSession();
-    // Whatever the client sent under that name goes, on either listener: only a verified
-    // certificate speaks there.
-    if (const QByteArray &subjectHeader = current.snapshot->clientSubjectHeader; !subjectHeader.isEmpty()) {
-        request.head.headers.remove(subjectHeader);
-        if (tls && !tls->clientSubject.isEmpty())
-            request.head.headers.add(subjectHeader, tls->clientSubject);
-    }
-    request.secure = tls != nullptr;
-    request.snapshot = current.snapshot;
-    request.route = match.route;
-    request.upstreamTarget = current.snapshot->routes.upstreamTarget(match, admission.query);
-    request.requestId = rec.requestId;
-    request.peerText = peerText();
-    request.peerIsTrustedProxy = admission.forwardedClient.has_value();
-    // Behind a proxy, a client whose address cannot be read hashes as the proxy.
-    request.clientHash = !request.peerIsTrustedProxy           ? m_peerHash
-                         : admission.forwardedClient->isNull() ? clientHash(m_peerText)
-                                                               : clientHash(rec.forwardedClient);
-    request.backendRateKeys = std::move(current.backendRateKeys);
-    request.rateLimitRemaining = current.rateLimitRemaining;
-    request.recordTries = m_services.captureHeaders;
+    ExchangeRequest request = exchangeRequest(admission, m_transport->tlsSession(), m_services.captureHeaders);
     request.bodyFraming = m_parser.framing();
-    request.contentLength = m_parser.contentLength();
     if (m_parser.isUpgrade())
-        request.upgrade = upgradeToPassOn(head, *match.route->route);
-    current.bodyLimit = admission.bodyLimit;
+        request.upgrade = upgradeToPassOn(admission.head, *admission.match.route->route);
     m_exchange = new ProxyExchange(std::move(request), *this, *m_services.pool);
     m_exchange->start();
 }

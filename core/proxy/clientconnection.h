@@ -4,6 +4,7 @@
 // back with the right framing.
 #pragma once
 
+#include "admission.h"
 #include "gatewaysnapshot.h"
 #include "localhandler.h"
 #include "runtime/deadlines.h"
@@ -72,38 +73,11 @@ private:
     bool pullInbound();                               // appends to m_inbound
     qsizetype feedHead();                             // bytes the parser took; -1 when nothing came
     void processInbound();
-    // Admitting a request head: the state the steps share, and what one answers when the request
-    // goes no further.
-    struct Admission {
-        const http::RequestHead &head;
-        QByteArray target;          // origin form: path and query
-        QByteArrayView query = {};  // after '?', in target
-        RouteMatch match = {};      // captures are views into target
-        qint64 bodyLimit = 0;
-        // Set when the peer is a trusted proxy: the client it forwards for (resolveClientAddress()).
-        std::optional<QHostAddress> forwardedClient = {};
-        std::optional<QJsonObject> claims = {};  // of the token authenticate() verified
-    };
-    QByteArray rateLimitKey(const RateLimitSettings &settings, Admission &admission);
-    struct Refusal {
-        GatewayError error;
-        http::Headers fields = {};  // added to the error response: Allow, WWW-Authenticate
-    };
-    using Step = std::optional<Refusal> (ClientConnection::*)(Admission &);
     void handleRequestHead();
     void beginRequest();
-    std::optional<Refusal> checkSingletonFields(Admission &admission);
-    std::optional<Refusal> refuseConnect(Admission &admission);
-    std::optional<Refusal> matchRoute(Admission &admission);
-    std::optional<Refusal> authenticate(Admission &admission);
-    std::optional<Refusal> limitRate(Admission &admission);
-    // The peer's address as X-Forwarded-For names it, made once a connection (with m_peerHash).
-    const QByteArray &peerText();
-    std::optional<Refusal> limitBody(Admission &admission);
-    std::optional<Refusal> answerExpect(Admission &admission);
     void serveLocally(const Admission &admission);
     void answerLocally(const http::RequestHead &head, const QByteArray &body);
-    void startProxying(const Admission &admission);
+    void startProxying(Admission &admission);
     QByteArray upgradeToPassOn(const http::RequestHead &head, const Route &route);
     void writeRefusal(const Refusal &refusal) { writeError(refusal.error, refusal.fields); }
     void readBody();
@@ -114,23 +88,6 @@ private:
     void reportRequest();  // metrics and the request observer (access log)
     void finishRequest();
     void closeConnection();
-    // What one request needs while it is served: made when it starts (or on first use, by an
-    // error before its head is whole) and freed once it is reported, so that a connection
-    // waiting for its next request keeps none of it.
-    struct ActiveRequest {
-        explicit ActiveRequest(QHostAddress peer) : record(std::move(peer)) {}
-        RequestRecord record;
-        GatewaySnapshotPtr snapshot;
-        QElapsedTimer clock;
-        RouteMetrics *routeMetrics = nullptr;  // of the matched route, in snapshot
-        qint64 bodyLimit = 0;
-        qint64 bodyReceived = 0;
-        qint64 captureBodyBytes = 0;  // console.capture_body_bytes while the console captures; 0: none
-        QByteArray localBody;
-        http::Headers rateLimitFields;            // RateLimit-* for the response, when the route's limit sends them
-        int rateLimitRemaining = INT_MAX;         // the route limit's RateLimit-Remaining in rateLimitFields
-        std::vector<QByteArray> backendRateKeys;  // by backend index: the key for its own limit
-    };
     ActiveRequest &activeRequest() { return m_active ? *m_active : newActiveRequest(); }
     ActiveRequest &newActiveRequest();
     RequestRecord &record() { return activeRequest().record; }
@@ -189,10 +146,9 @@ private:
     qint64 m_idleSinceMs = 0;
     bool m_idleMemoryReleased = false;
     bool m_disconnected = false;
-    qint64 m_bodyDeadline = 0;                // the client stopped sending its request body
-    qint64 m_sendDeadline = 0;                // the client stopped reading what it was sent
-    QByteArray m_peerText;                    // the peer's address as X-Forwarded-For names it, made once
-    quint64 m_peerHash = 0;                   // clientHash(m_peerText)
+    qint64 m_bodyDeadline = 0;  // the client stopped sending its request body
+    qint64 m_sendDeadline = 0;  // the client stopped reading what it was sent
+    PeerText m_peerText;
     std::unique_ptr<ActiveRequest> m_active;  // none while waiting for a request
 };
 

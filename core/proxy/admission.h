@@ -1,0 +1,90 @@
+// Admitting a request head: what a request must pass before it is proxied (route, token, rate
+// limit, body size, Expect), in order, the same for an HTTP/1.1 request and an HTTP/2 stream.
+// Each step lets it go on or refuses it with the error to answer.
+#pragma once
+
+#include "gatewayerror.h"
+#include "gatewaysnapshot.h"
+#include "metrics/requestrecord.h"
+#include "proxyexchange.h"
+#include "runtime/transport.h"
+
+#include <QElapsedTimer>
+#include <QJsonObject>
+
+#include <climits>
+#include <optional>
+#include <vector>
+
+namespace kairos {
+
+// What one request needs while it is served: made when it starts (or on first use, by an error
+// before its head is whole) and freed once it is reported, so that a connection waiting for its
+// next request keeps none of it.
+struct ActiveRequest {
+    explicit ActiveRequest(QHostAddress peer) : record(std::move(peer)) {}
+    RequestRecord record;
+    GatewaySnapshotPtr snapshot;
+    QElapsedTimer clock;
+    RouteMetrics *routeMetrics = nullptr;  // of the matched route, in snapshot
+    qint64 bodyLimit = 0;
+    qint64 bodyReceived = 0;
+    qint64 captureBodyBytes = 0;  // console.capture_body_bytes while the console captures; 0: none
+    QByteArray localBody;
+    http::Headers rateLimitFields;            // RateLimit-* for the response, when the route's limit sends them
+    int rateLimitRemaining = INT_MAX;         // the route limit's RateLimit-Remaining in rateLimitFields
+    std::vector<QByteArray> backendRateKeys;  // by backend index: the key for its own limit
+};
+
+// The peer's address as X-Forwarded-For names it and its hash, made once a connection, on first use.
+class PeerText
+{
+public:
+    const QByteArray &of(const QHostAddress &peer);
+    quint64 hash(const QHostAddress &peer)
+    {
+        of(peer);
+        return m_hash;
+    }
+
+private:
+    QByteArray m_text;
+    quint64 m_hash = 0;
+};
+
+struct Admission {
+    const http::RequestHead &head;
+    ActiveRequest &request;
+    PeerText &peer;
+    // What the connection's framing knows of the body.
+    bool hasContentLength = false;
+    quint64 contentLength = 0;
+    bool bodyExpected = false;               // more than the head is to come
+    const char *singletonProblem = nullptr;  // a repeated Host or Authorization, a missing Host
+    QByteArray target = {};                  // origin form: path and query
+    QByteArrayView query = {};               // after '?', in target
+    RouteMatch match = {};                   // captures are views into target
+    qint64 bodyLimit = 0;
+    // Set when the peer is a trusted proxy: the client it forwards for (resolveClientAddress()).
+    std::optional<QHostAddress> forwardedClient = {};
+    std::optional<QJsonObject> claims = {};  // of the token authenticate() verified
+    bool sendContinue = false;               // answerExpect(): the client waits for 100 Continue
+};
+
+struct Refusal {
+    GatewayError error;
+    http::Headers fields = {};  // added to the error response: Allow, WWW-Authenticate
+};
+
+// Sets forwardedClient (and the record's) when the peer is a trusted proxy.
+void resolveForwardedClient(Admission &admission);
+// Before anything reads Host or Authorization, for local endpoints and routes alike.
+std::optional<Refusal> checkSingletonFields(Admission &admission);
+// The steps of a request to be proxied, in order: CONNECT (501), route (400, 404, 405), token
+// (401), rate limit (429), Content-Length (413), Expect (417).
+std::optional<Refusal> admitForProxying(Admission &admission);
+
+// The exchange's request for an admitted one. tls: the client connection's session, or null.
+ExchangeRequest exchangeRequest(Admission &admission, const TlsSessionInfo *tls, bool recordTries);
+
+}  // namespace kairos
