@@ -233,7 +233,7 @@ struct TlsSettings {
     QString keyFile;
     QList<TlsCertificate> certificates;
     QString minVersion = QStringLiteral("1.2");  // "1.2" or "1.3"
-    QStringList alpn{QStringLiteral("http/1.1")};
+    QStringList alpn{QStringLiteral("h2"), QStringLiteral("http/1.1")};
     int handshakeTimeoutMs = 10'000;
     QString clientCaFile;  // set: clients must present a certificate this CA signed (mTLS)
     QString clientSubjectHeader = QStringLiteral("X-Client-Subject");
@@ -241,6 +241,14 @@ struct TlsSettings {
 
     bool enabled() const { return port != 0; }
     bool operator==(const TlsSettings &other) const;
+};
+
+// HTTP/2 from clients: over TLS when server.tls.alpn offers "h2"; in cleartext (h2c, prior
+// knowledge only) on server.port when `cleartext` says so.
+struct Http2Settings {
+    bool cleartext = false;
+    int maxConcurrentStreams = 100;  // per connection; SETTINGS_MAX_CONCURRENT_STREAMS
+    QJsonObject unknownKeys;
 };
 
 struct ServerSettings {
@@ -262,6 +270,7 @@ struct ServerSettings {
     int maxIdleUpstreamConnections = 256;
     QStringList trustedProxies;  // CIDRs whose X-Forwarded-* headers are believed
     std::optional<TlsSettings> tls;
+    Http2Settings http2;
     QJsonObject unknownKeys;
 };
 

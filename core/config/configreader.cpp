@@ -287,6 +287,16 @@ TlsSettings readTls(const QJsonObject &object, QList<ConfigProblem> &errors, QLi
     return tls;
 }
 
+Http2Settings readHttp2(const QJsonObject &object, QList<ConfigProblem> &errors, QList<ConfigProblem> &warnings)
+{
+    ObjectReader reader(object, QStringLiteral("server.http2"), errors, warnings);
+    Http2Settings http2;
+    http2.cleartext = reader.boolean(QStringLiteral("cleartext"), http2.cleartext);
+    http2.maxConcurrentStreams = reader.integer(QStringLiteral("max_concurrent_streams"), http2.maxConcurrentStreams);
+    http2.unknownKeys = reader.unknownKeys();
+    return http2;
+}
+
 ServerSettings readServer(const QJsonObject &object, QList<ConfigProblem> &errors, QList<ConfigProblem> &warnings)
 {
     ObjectReader reader(object, QStringLiteral("server"), errors, warnings);
@@ -307,6 +317,8 @@ ServerSettings readServer(const QJsonObject &object, QList<ConfigProblem> &error
     server.trustedProxies = reader.stringList(QStringLiteral("trusted_proxies"));
     if (std::optional<QJsonObject> tls = reader.object(QStringLiteral("tls")))
         server.tls = readTls(*tls, errors, warnings);
+    if (std::optional<QJsonObject> http2 = reader.object(QStringLiteral("http2")))
+        server.http2 = readHttp2(*http2, errors, warnings);
     server.unknownKeys = reader.unknownKeys();
     return server;
 }

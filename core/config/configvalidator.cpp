@@ -48,6 +48,7 @@ public:
         checkNetworks(QStringLiteral("server.trusted_proxies"), server.trustedProxies);
         if (server.tls)
             checkTls(*server.tls);
+        checkRange(QStringLiteral("server.http2.max_concurrent_streams"), server.http2.maxConcurrentStreams, 1, 10'000);
     }
 
     void checkCertificatePair(const QString &path, const QString &certFile, const QString &keyFile)
@@ -108,14 +109,12 @@ public:
             add(path + QStringLiteral(".min_version"),
                 QStringLiteral("must be \"1.2\" or \"1.3\" (got \"%1\")").arg(tls.minVersion));
         if (tls.alpn.isEmpty())
-            add(path + QStringLiteral(".alpn"), QStringLiteral("must name at least one protocol: \"http/1.1\""));
+            add(path + QStringLiteral(".alpn"),
+                QStringLiteral("must name at least one protocol: \"h2\", \"http/1.1\""));
         for (int i = 0; i < tls.alpn.size(); ++i) {
-            const QString itemPath = path + QStringLiteral(".alpn[%1]").arg(i);
-            if (tls.alpn[i] == QLatin1String("h2"))
-                add(itemPath, QStringLiteral("HTTP/2 (\"h2\") is not available yet: only \"http/1.1\""));
-            else if (tls.alpn[i] != QLatin1String("http/1.1"))
-                add(itemPath,
-                    QStringLiteral("\"%1\" is not a protocol Kairos serves: only \"http/1.1\"").arg(tls.alpn[i]));
+            if (tls.alpn[i] != QLatin1String("h2") && tls.alpn[i] != QLatin1String("http/1.1"))
+                add(path + QStringLiteral(".alpn[%1]").arg(i),
+                    QStringLiteral("\"%1\" is not a protocol Kairos serves: \"h2\" or \"http/1.1\"").arg(tls.alpn[i]));
         }
         checkRange(path + QStringLiteral(".handshake_timeout_ms"), tls.handshakeTimeoutMs, 100, 600'000);
         if (!tls.clientCaFile.isEmpty()) {

@@ -170,6 +170,13 @@ QJsonObject serverToJson(const ServerSettings &server)
     putListIfChanged(object, "trusted_proxies", server.trustedProxies, defaults.trustedProxies);
     if (server.tls)
         object.insert(QLatin1String("tls"), tlsToJson(*server.tls));
+    const Http2Settings http2Defaults;
+    QJsonObject http2 = startWith(server.http2.unknownKeys);
+    putIfChanged(http2, "cleartext", server.http2.cleartext, http2Defaults.cleartext);
+    putIfChanged(http2, "max_concurrent_streams", server.http2.maxConcurrentStreams,
+                 http2Defaults.maxConcurrentStreams);
+    if (!http2.isEmpty())
+        object.insert(QLatin1String("http2"), http2);
     return object;
 }
 

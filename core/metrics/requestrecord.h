@@ -42,7 +42,7 @@ struct RequestRecord {
     // ("-" when an entry on the way is not an address); empty otherwise.
     QByteArray forwardedClient;
     // Over TLS: the version ("TLSv1.3") and the protocol ALPN chose (empty when none was);
-    // null and empty on the plain listener.
+    // null and empty on the plain listener, except "h2c" for HTTP/2 there.
     const char *tlsVersion = nullptr;
     QByteArray alpn;
     qint64 finishedAtMs = 0;       // since the epoch

@@ -1,5 +1,6 @@
 #include "clientconnection.h"
 
+#include "http2connection.h"
 #include "ratelimitanswer.h"
 #include "runtime/poller.h"
 #include "tunnel.h"
@@ -23,13 +24,6 @@ constexpr qint64 kReleaseMemoryAfterIdleMs = 1000;
 constexpr qsizetype kKeptBufferBytes = 512;
 // A response body up to this size is given room in the buffer of its head.
 constexpr quint64 kSmallBodyBytes = 4096;
-
-bool isAcceptableRequestId(const QByteArray &id)
-{
-    if (id.isEmpty() || id.size() > 128)
-        return false;
-    return std::all_of(id.begin(), id.end(), [](char c) { return c > 0x20 && c < 0x7f; });
-}
 
 }  // namespace
 
@@ -68,6 +62,7 @@ ClientConnection::~ClientConnection()
         delete m_exchange;
     }
     delete m_tunnel;  // before the transport it uses
+    m_http2.reset();
     m_transport->setListener(nullptr);
     delete m_transport;
     (m_previous ? m_previous->m_next : m_list.m_first) = m_next;
@@ -134,6 +129,10 @@ void ClientConnection::armIdleDeadline()
 
 void ClientConnection::checkDeadlines(qint64 nowMs)
 {
+    if (m_http2 && m_phase == Phase::Http2) {
+        m_http2->checkDeadlines(nowMs);
+        return;
+    }
     if (m_tunnel) {
         if (m_tunnel->isIdle(nowMs)) {
             qCInfo(lcProxy).noquote() << "closing the upgraded connection of" << m_transport->peerAddress().toString()
@@ -169,7 +168,13 @@ void ClientConnection::checkDeadlines(qint64 nowMs)
 
 void ClientConnection::onReadyRead()
 {
+    if (m_phase == Phase::Http2) {
+        m_http2->onReadyRead();
+        return;
+    }
     if (m_phase == Phase::Tunneling || m_phase == Phase::Closing)
+        return;
+    if (!m_protocolChosen && startsHttp2())
         return;
     if (m_phase == Phase::AwaitingResponse) {
         // Pipelined bytes wait in m_inbound; reading them now also notices a client that hangs up.
@@ -181,6 +186,54 @@ void ClientConnection::onReadyRead()
     else if (m_phase == Phase::ReadingBody)
         m_bodyDeadline = Deadlines::nowMs() + m_idleTimeoutMs;
     processInbound();
+}
+
+bool ClientConnection::startsHttp2()
+{
+    if (m_adminListener) {
+        m_protocolChosen = true;
+        return false;
+    }
+    if (const TlsSessionInfo *tls = m_transport->tlsSession()) {
+        m_protocolChosen = true;
+        if (tls->alpn != "h2")
+            return false;
+        switchToHttp2({});
+        return true;
+    }
+    if (!m_services.snapshot()->config->server.http2.cleartext) {
+        m_protocolChosen = true;
+        return false;
+    }
+    static constexpr QByteArrayView kPreface("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+    while (m_inbound.size() - m_inboundOffset < kPreface.size() && pullInbound()) {
+    }
+    const QByteArrayView got = QByteArrayView(m_inbound).sliced(m_inboundOffset);
+    const qsizetype compared = std::min(got.size(), kPreface.size());
+    if (got.first(compared) != kPreface.first(compared)) {
+        m_protocolChosen = true;  // HTTP/1.x: processInbound() parses what was read
+        return false;
+    }
+    if (compared < kPreface.size())
+        return true;  // the rest of the preface is still to come
+    m_protocolChosen = true;
+    const QByteArray alreadyRead = got.toByteArray();  // the preface, which libnghttp2 reads too
+    m_inbound.clear();
+    m_inboundOffset = 0;
+    switchToHttp2(alreadyRead);
+    return true;
+}
+
+void ClientConnection::switchToHttp2(QByteArrayView alreadyRead)
+{
+    m_phase = Phase::Http2;
+    m_headerDeadline = m_idleDeadline = 0;
+    m_requestBodyDone = true;
+    m_http2 = std::make_unique<Http2Connection>(*m_transport, m_services, [this] {
+        m_phase = Phase::ReadingHead;  // lets closeConnection() run its course
+        closeConnection();
+    });
+    m_http2->start(alreadyRead);
 }
 
 QByteArrayView ClientConnection::readIntoThreadBuffer(qint64 max)
@@ -589,6 +642,10 @@ void ClientConnection::onBodyTimeout()
 
 void ClientConnection::onBytesWritten()
 {
+    if (m_phase == Phase::Http2) {
+        m_http2->onBytesWritten();
+        return;
+    }
     if (m_sendDeadline)
         m_sendDeadline =
             m_transport->bytesToWrite() >= Transport::kHighWaterBytes ? Deadlines::nowMs() + m_idleTimeoutMs : 0;
@@ -603,6 +660,7 @@ void ClientConnection::onDisconnected()
     if (m_disconnected)
         return;
     m_disconnected = true;
+    m_http2.reset();  // cancels its streams' exchanges
     if (m_exchange)
         m_exchange->cancel();
     retireExchange();

@@ -23,6 +23,7 @@
 namespace kairos {
 
 class Tunnel;
+class Http2Connection;
 
 struct ConnectionServices {
     std::function<GatewaySnapshotPtr()> snapshot;
@@ -66,9 +67,13 @@ public:
     ClientConnection &operator=(const ClientConnection &) = delete;
 
 private:
-    enum class Phase { ReadingHead, ReadingBody, AwaitingResponse, Tunneling, Closing };
+    enum class Phase { ReadingHead, ReadingBody, AwaitingResponse, Tunneling, Http2, Closing };
 
     void onReadyRead();
+    // On a connection's first bytes: whether it speaks HTTP/2 (ALPN h2, or the h2c preface when
+    // server.http2.cleartext allows it); true also while a partial preface waits for the rest.
+    bool startsHttp2();
+    void switchToHttp2(QByteArrayView alreadyRead);
     QByteArrayView readIntoThreadBuffer(qint64 max);  // valid until the thread's next read
     bool pullInbound();                               // appends to m_inbound
     qsizetype feedHead();                             // bytes the parser took; -1 when nothing came
@@ -131,6 +136,7 @@ private:
     ProxyExchange *m_exchange = nullptr;
     std::unique_ptr<ProxyExchange> m_retiredExchange;  // finished; see retireExchange()
     Tunnel *m_tunnel = nullptr;
+    std::unique_ptr<Http2Connection> m_http2;
     const bool m_adminListener;
     bool m_processing = false;
     bool m_responseChunked = false;
@@ -139,6 +145,7 @@ private:
     bool m_requestBodyDone = false;
     bool m_responseDone = false;
     bool m_localRequest = false;
+    bool m_protocolChosen = false;  // HTTP/1.1 or HTTP/2, decided on the first bytes
     int m_headerTimeoutMs;
     int m_idleTimeoutMs;
     qint64 m_headerDeadline = 0;  // Deadlines::nowMs() values; 0: not armed

@@ -217,4 +217,11 @@ QByteArray newRequestId()
     return id;
 }
 
+bool isAcceptableRequestId(const QByteArray &id)
+{
+    if (id.isEmpty() || id.size() > 128)
+        return false;
+    return std::all_of(id.begin(), id.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
 }  // namespace kairos

@@ -47,5 +47,7 @@ QHostAddress resolveClientAddress(const http::RequestHead &request, const QHostA
 QByteArray clientAddressText(const QHostAddress &address);
 
 QByteArray newRequestId();
+// Whether a client's X-Request-Id may be passed on as it is: 1-128 visible ASCII characters.
+bool isAcceptableRequestId(const QByteArray &id);
 
 }  // namespace kairos
