@@ -231,6 +231,9 @@ void ClientConnection::switchToHttp2(QByteArrayView alreadyRead)
     m_requestBodyDone = true;
     m_http2 = std::make_unique<Http2Connection>(*m_transport, m_services, [this] {
         m_phase = Phase::ReadingHead;  // lets closeConnection() run its course
+        // After a GOAWAY the client may still be sending frames: read and dropped, so the kernel
+        // does not reset the connection before the client has read the GOAWAY.
+        m_requestBodyDone = false;
         closeConnection();
     });
     m_http2->start(alreadyRead);

@@ -924,6 +924,15 @@ void Http2Connection::fail(const char *why)
 {
     qCInfo(lcProxy).noquote() << "closing the HTTP/2 connection of" << m_transport.peerAddress().toString() << "-"
                               << why;
+    // The client hears why when it still reads (a GOAWAY the session queued, or ours).
+    nghttp2_session_terminate_session(m_session, NGHTTP2_ENHANCE_YOUR_CALM);
+    for (int frames = 0; frames < 16 && m_transport.bytesToWrite() < Transport::kHighWaterBytes; ++frames) {
+        const uint8_t *data = nullptr;
+        const ssize_t length = nghttp2_session_mem_send(m_session, &data);
+        if (length <= 0)
+            break;
+        m_transport.write(QByteArrayView(reinterpret_cast<const char *>(data), qsizetype(length)));
+    }
     m_finishing = true;
     m_transport.callLater(m_finished);
 }

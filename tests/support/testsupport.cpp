@@ -3,6 +3,7 @@
 #include "http/messageparser.h"
 
 #include <QJsonDocument>
+#include <QProcess>
 #include <QtTest>
 
 namespace kairos::test {
@@ -193,6 +194,34 @@ ScriptedBackend::Script healthCheckedScript(const std::atomic<int> &healthStatus
         socket->write("HTTP/1.1 " + status + " X\r\nContent-Length: 7\r\nConnection: close\r\n\r\nchecked");
         socket->disconnectFromHost();
     };
+}
+
+ToolResult runTool(const QString &program, const QStringList &arguments, int timeoutMs)
+{
+    QProcess process;
+    process.start(program, arguments);
+    process.closeWriteChannel();
+    QEventLoop loop;
+    QObject::connect(&process, &QProcess::finished, &loop, &QEventLoop::quit);
+    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
+    if (process.state() != QProcess::NotRunning)
+        loop.exec();
+    if (process.state() != QProcess::NotRunning) {
+        process.kill();
+        process.waitForFinished();
+    }
+    return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1, process.readAllStandardOutput(),
+            process.readAllStandardError()};
+}
+
+QList<QByteArray> upstreamHeaderValues(const QByteArray &echo, const QByteArray &name)
+{
+    QList<QByteArray> values;
+    for (const QJsonValue &field : QJsonDocument::fromJson(echo).object().value("headers").toArray()) {
+        if (http::equalsIgnoreCase(field.toArray()[0].toString().toLatin1(), name))
+            values.append(field.toArray()[1].toString().toLatin1());
+    }
+    return values;
 }
 
 }  // namespace kairos::test

@@ -100,4 +100,17 @@ QJsonObject routeJson(const QString &external, const QString &internal, const QJ
 // A validated config; `server` entries are merged into the server section (workers default 1).
 ConfigSnapshot makeConfig(const QJsonArray &routes, const QJsonObject &server = {}, const QJsonObject &extra = {});
 
+struct ToolResult {
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+// Runs a command line tool (curl, openssl, a Python client) while the event loop serves the
+// in-process backends.
+ToolResult runTool(const QString &program, const QStringList &arguments, int timeoutMs = 30'000);
+
+// The values of a header field the echo backend says it received, from its JSON answer.
+QList<QByteArray> upstreamHeaderValues(const QByteArray &echo, const QByteArray &name);
+
 }  // namespace kairos::test

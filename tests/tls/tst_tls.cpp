@@ -21,41 +21,6 @@ using namespace kairos::test;
 
 namespace {
 
-struct ToolResult {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-// Runs a command line tool while the event loop serves the in-process backend.
-ToolResult runTool(const QString &program, const QStringList &arguments, int timeoutMs = 30'000)
-{
-    QProcess process;
-    process.start(program, arguments);
-    process.closeWriteChannel();
-    QEventLoop loop;
-    QObject::connect(&process, &QProcess::finished, &loop, &QEventLoop::quit);
-    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
-    if (process.state() != QProcess::NotRunning)
-        loop.exec();
-    if (process.state() != QProcess::NotRunning) {
-        process.kill();
-        process.waitForFinished();
-    }
-    return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1, process.readAllStandardOutput(),
-            process.readAllStandardError()};
-}
-
-QList<QByteArray> upstreamHeaderValues(const QByteArray &echo, const QByteArray &name)
-{
-    QList<QByteArray> values;
-    for (const QJsonValue &field : QJsonDocument::fromJson(echo).object().value("headers").toArray()) {
-        if (http::equalsIgnoreCase(field.toArray()[0].toString().toLatin1(), name))
-            values.append(field.toArray()[1].toString().toLatin1());
-    }
-    return values;
-}
-
 // The subject of the certificate curl -v was shown.
 QByteArray servedSubject(const ToolResult &result)
 {
