@@ -113,7 +113,7 @@ bool QueueSettings::operator==(const QueueSettings &other) const
 bool Backend::operator==(const Backend &other) const
 {
     return host == other.host && port == other.port && weight == other.weight
-           && healthCheckPath == other.healthCheckPath && tlsVerify == other.tlsVerify
+           && healthCheckPath == other.healthCheckPath && tlsVerify == other.tlsVerify && protocol == other.protocol
            && bool(rateLimit) == bool(other.rateLimit) && (!rateLimit || *rateLimit == *other.rateLimit)
            && maxConnections == other.maxConnections && unknownKeys == other.unknownKeys;
 }

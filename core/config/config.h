@@ -69,6 +69,9 @@ struct Backend {
     int weight = 1;           // >= 1
     QString healthCheckPath;  // empty: no active health check
     bool tlsVerify = true;    // https backends: verify the certificate against the system store
+    // "http/1.1", "h2" (https, ALPN) or "h2c" (http, prior knowledge): how requests reach it.
+    QString protocol = QStringLiteral("http/1.1");
+    bool usesHttp2() const { return protocol != QLatin1String("http/1.1"); }
     // Protects this backend on every route that lists it (routes must agree on it): a request it
     // refuses goes to another backend of the route.
     SharedOptional<RateLimitSettings> rateLimit;

@@ -212,6 +212,7 @@ Backend readBackend(const QJsonObject &object, const QString &path, QList<Config
     backend.weight = reader.integer(QStringLiteral("weight"), 1);
     backend.healthCheckPath = reader.string(QStringLiteral("health_check_path"));
     backend.tlsVerify = reader.boolean(QStringLiteral("tls_verify"), true);
+    backend.protocol = reader.string(QStringLiteral("protocol"), backend.protocol);
     if (std::optional<QJsonObject> limit = reader.object(QStringLiteral("rate_limit")))
         backend.rateLimit = readRateLimit(*limit, path + QLatin1String(".rate_limit"), errors, warnings);
     backend.maxConnections = reader.integer(QStringLiteral("max_connections"), 0);

@@ -510,6 +510,18 @@ private:
                     .arg(backend.host));
         }
         checkRange(path + QLatin1String(".port"), backend.port, 1, 65535);
+        if (backend.protocol == QLatin1String("h2") && scheme == QLatin1String("http"))
+            add(path + QLatin1String(".protocol"),
+                QStringLiteral(
+                    "\"h2\" is HTTP/2 over TLS: the host must start with https:// (\"h2c\" is HTTP/2 in cleartext)"));
+        else if (backend.protocol == QLatin1String("h2c") && scheme == QLatin1String("https"))
+            add(path + QLatin1String(".protocol"),
+                QStringLiteral(
+                    "\"h2c\" is HTTP/2 in cleartext: the host must start with http:// (\"h2\" is HTTP/2 over TLS)"));
+        else if (backend.protocol != QLatin1String("http/1.1") && backend.protocol != QLatin1String("h2")
+                 && backend.protocol != QLatin1String("h2c"))
+            add(path + QLatin1String(".protocol"),
+                QStringLiteral("must be \"http/1.1\", \"h2\" or \"h2c\" (got \"%1\")").arg(backend.protocol));
         if (backend.weight < 1)
             add(path + QLatin1String(".weight"), QStringLiteral("must be at least 1 (got %1)").arg(backend.weight));
         else

@@ -63,6 +63,8 @@ QJsonObject backendToJson(const Backend &backend)
         object.insert(QLatin1String("health_check_path"), backend.healthCheckPath);
     if (!backend.tlsVerify)
         object.insert(QLatin1String("tls_verify"), false);
+    if (backend.usesHttp2())
+        object.insert(QLatin1String("protocol"), backend.protocol);
     if (backend.rateLimit)
         object.insert(QLatin1String("rate_limit"), rateLimitToJson(*backend.rateLimit));
     if (backend.maxConnections != 0)

@@ -1,5 +1,6 @@
 #include "upstreamconnection.h"
 
+#include "http2upstream.h"
 #include "runtime/sockettransport.h"
 #include "runtime/tlstransport.h"
 
@@ -10,8 +11,10 @@ UpstreamConnection::UpstreamConnection(const Backend &backend, const BalancedBac
       m_backendKey(balanced.state->key),
       m_hostName(backend.hostName()),
       m_port(quint16(backend.port)),
-      m_transport(backend.usesTls() ? static_cast<Transport *>(new TlsTransport(backend.tlsVerify))
-                                    : new SocketTransport),
+      m_transport(backend.usesHttp2() ? static_cast<Transport *>(
+                      new Http2StreamTransport(backend.usesTls(), backend.tlsVerify, maxHeadBytes))
+                  : backend.usesTls() ? static_cast<Transport *>(new TlsTransport(backend.tlsVerify))
+                                      : new SocketTransport),
       m_parser(http::MessageParser::Type::Response, maxHeadBytes)
 {}
 

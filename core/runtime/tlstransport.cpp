@@ -2,6 +2,7 @@
 
 #include "sockettransport.h"
 
+#include <QSslConfiguration>
 #include <QSslSocket>
 
 namespace kairos {
@@ -11,11 +12,16 @@ namespace {
 constexpr qint64 kSocketReadBufferBytes = 256 * 1024;
 }  // namespace
 
-TlsTransport::TlsTransport(bool verifyPeer) : m_socket(new QSslSocket(this))
+TlsTransport::TlsTransport(bool verifyPeer, const QList<QByteArray> &alpn) : m_socket(new QSslSocket(this))
 {
     m_socket->setReadBufferSize(kSocketReadBufferBytes);
     if (!verifyPeer)
         m_socket->setPeerVerifyMode(QSslSocket::VerifyNone);
+    if (!alpn.isEmpty()) {
+        QSslConfiguration configuration = m_socket->sslConfiguration();
+        configuration.setAllowedNextProtocols(alpn);
+        m_socket->setSslConfiguration(configuration);
+    }
     connect(m_socket, &QSslSocket::connected, this, [this] { applyTcpKeepAlive(m_socket->socketDescriptor()); });
     connect(m_socket, &QSslSocket::encrypted, this, [this] {
         m_connecting = false;
@@ -35,6 +41,11 @@ TlsTransport::TlsTransport(bool verifyPeer) : m_socket(new QSslSocket(this))
     });
     connect(m_socket, &QSslSocket::errorOccurred, this, &TlsTransport::onError);
     connect(m_socket, &QSslSocket::disconnected, this, [this] { notifyClosedLater(); });
+}
+
+QByteArray TlsTransport::negotiatedProtocol() const
+{
+    return m_socket->sslConfiguration().nextNegotiatedProtocol();
 }
 
 TlsTransport::~TlsTransport()

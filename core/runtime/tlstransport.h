@@ -15,7 +15,10 @@ class TlsTransport final : public QObject, public Transport
     Q_OBJECT
 
 public:
-    explicit TlsTransport(bool verifyPeer);
+    // alpn: the protocols to offer ("h2"); none: no ALPN.
+    explicit TlsTransport(bool verifyPeer, const QList<QByteArray> &alpn = {});
+    // The protocol ALPN chose, once connected; empty when none was.
+    QByteArray negotiatedProtocol() const;
     ~TlsTransport() override;
 
     void connectToHost(const QString &host, quint16 port) override;

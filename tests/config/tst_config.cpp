@@ -498,6 +498,19 @@ private slots:
         QTest::newRow("host with ftp scheme")
             << withBackend([](QJsonObject &b) { b.insert("host", "ftp://backend-1"); })
             << "routers[0].backends[0].host: must start with http:// or https:// (got \"ftp://backend-1\")";
+        QTest::newRow("protocol unknown")
+            << withBackend([](QJsonObject &b) { b.insert("protocol", "h3"); })
+            << "routers[0].backends[0].protocol: must be \"http/1.1\", \"h2\" or \"h2c\" (got \"h3\")";
+        QTest::newRow("h2 without TLS") << withBackend([](QJsonObject &b) { b.insert("protocol", "h2"); })
+                                        << "routers[0].backends[0].protocol: \"h2\" is HTTP/2 over TLS: the host must "
+                                           "start with https:// (\"h2c\" is HTTP/2 in cleartext)";
+        QTest::newRow("h2c with TLS")
+            << withBackend([](QJsonObject &b) {
+                   b.insert("protocol", "h2c");
+                   b.insert("host", "https://backend-1");
+               })
+            << "routers[0].backends[0].protocol: \"h2c\" is HTTP/2 in cleartext: the host must start with http:// "
+               "(\"h2\" is HTTP/2 over TLS)";
         QTest::newRow("host with port") << withBackend([](QJsonObject &b) {
             b.insert("host", "http://backend-1:80");
         }) << "routers[0].backends[0].host: must not contain a port; use \"port\" (got \"http://backend-1:80\")";

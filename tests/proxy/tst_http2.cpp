@@ -8,6 +8,7 @@
 
 #include <QCryptographicHash>
 #include <QMutex>
+#include <QProcess>
 #include <QRandomGenerator>
 #include <QTemporaryFile>
 #include <QtTest>
@@ -45,6 +46,31 @@ struct H2Gateway {
     Gateway gateway;
     QMutex mutex;
     QList<RequestRecord> records;
+};
+
+// tests/proxy/grpc_server.py for the length of a test: h2c, or TLS with a certificate.
+class GrpcBackend
+{
+public:
+    explicit GrpcBackend(const QStringList &tlsFiles = {})
+    {
+        m_process.start(kPython,
+                        QStringList{QStringLiteral(KAIROS_SOURCE_DIR "/tests/proxy/grpc_server.py")} + tlsFiles);
+        if (m_process.waitForReadyRead(20'000))
+            m_port = quint16(m_process.readLine().trimmed().toUInt());
+    }
+    ~GrpcBackend()
+    {
+        m_process.closeWriteChannel();  // it serves until its input ends
+        if (!m_process.waitForFinished(5000))
+            m_process.kill();
+        m_process.waitForFinished();
+    }
+    quint16 port() const { return m_port; }
+
+private:
+    QProcess m_process;
+    quint16 m_port = 0;
 };
 
 QByteArray sha256Hex(const QByteArray &data)
@@ -282,6 +308,56 @@ private slots:
         QVERIFY2(slow.startsWith("4 "), slow.constData());
         const QByteArray missing = call("/missing.Service/Call");  // no route: UNIMPLEMENTED
         QVERIFY2(missing.startsWith("12 "), missing.constData());
+    }
+
+    QByteArray grpcCall(const H2Gateway &running, const QString &method, const QString &kind = QStringLiteral("unary"))
+    {
+        const ToolResult result = runTool(kPython,
+                                          {QStringLiteral(KAIROS_SOURCE_DIR "/tests/proxy/grpc_client.py"),
+                                           QString::number(running.port()), method, kind},
+                                          60'000);
+        return result.out.trimmed();
+    }
+
+    void grpcThroughHttp2Backends()
+    {
+        TestCertificates certs;
+        QVERIFY2(certs.isValid() && certs.issueServer("localhost", "localhost", {"localhost"}),
+                 qPrintable(certs.error()));
+        GrpcBackend cleartext;
+        GrpcBackend secure({certs.certFile("localhost"), certs.keyFile("localhost")});
+        QVERIFY(cleartext.port() && secure.port());
+        QJsonObject h2c = backendJson(cleartext.port());
+        h2c.insert("protocol", "h2c");
+        QJsonObject h2 = backendJson(secure.port(), 1, "https://localhost");
+        h2.insert("protocol", "h2");
+        h2.insert("tls_verify", false);  // the test's own CA is not in the system store
+        auto running = start(server(), {routeJson("/kairos.Echo/{*rest}", "/kairos.Echo/{rest}", {h2c}),
+                                        routeJson("/tls/kairos.Echo/{*rest}", "/kairos.Echo/{rest}", {h2})});
+        QCOMPARE(grpcCall(*running, "/kairos.Echo/Unary"), QByteArray("ok echo:ping"));
+        // Each message waits for the answer to the one before: both directions stream.
+        QCOMPARE(grpcCall(*running, "/kairos.Echo/Chat", "bidi"), QByteArray("ok chat:one chat:two chat:three"));
+        // The backend's status and message come through as trailers.
+        QCOMPARE(grpcCall(*running, "/kairos.Echo/Fail"), QByteArray("5 no such thing"));
+        QCOMPARE(grpcCall(*running, "/tls/kairos.Echo/Unary"), QByteArray("ok echo:ping"));
+        QCOMPARE(grpcCall(*running, "/tls/kairos.Echo/Chat", "bidi"), QByteArray("ok chat:one chat:two chat:three"));
+        // Twenty bidirectional calls at once, multiplexed on the worker's connection to the backend.
+        QList<QProcess *> clients;
+        for (int i = 0; i < 20; ++i) {
+            auto *client = new QProcess(this);
+            client->start(kPython, {QStringLiteral(KAIROS_SOURCE_DIR "/tests/proxy/grpc_client.py"),
+                                    QString::number(running->port()), "/kairos.Echo/Chat", "bidi"});
+            clients.append(client);
+        }
+        for (QProcess *client : clients) {
+            QTRY_VERIFY_WITH_TIMEOUT(client->state() == QProcess::NotRunning, 60'000);
+            QCOMPARE(client->readAllStandardOutput().trimmed(), QByteArray("ok chat:one chat:two chat:three"));
+            delete client;
+        }
+        QTRY_VERIFY(running->recorded().size() >= 25);
+        const QList<RequestRecord> records = running->recorded();
+        for (const RequestRecord &record : records)
+            QVERIFY2(record.status == 200, record.target.constData());
     }
 
     void idleConnectionsEndWithGoaway()
