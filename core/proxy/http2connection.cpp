@@ -24,6 +24,9 @@ namespace {
 constexpr int32_t kStreamWindowBytes = int32_t(Transport::kHighWaterBytes);
 constexpr int32_t kConnectionWindowBytes = 4 * kStreamWindowBytes;
 constexpr qsizetype kReadChunkBytes = 64 * 1024;
+// A stream's response body waiting to leave: past it, the exchange stops reading the backend. Low,
+// because a client can open max_concurrent_streams streams and read none of them.
+constexpr qsizetype kStreamResponseBufferBytes = 64 * 1024;
 // Frames that cost the gateway work but carry no request (PING, SETTINGS, PRIORITY, RST_STREAM,
 // empty DATA): a burst, then a steady rate; beyond it the connection ends with ENHANCE_YOUR_CALM.
 constexpr double kControlBurst = 1000;
@@ -98,7 +101,9 @@ void addFields(HeaderList &list, const http::Headers &headers)
 class Http2Connection::Stream final : public ExchangeSink
 {
 public:
-    Stream(Http2Connection &connection, int32_t id) : m_connection(connection), m_id(id) {}
+    Stream(Http2Connection &connection, int32_t id)
+        : m_connection(connection), m_id(id), m_headerDeadline(Deadlines::nowMs() + connection.m_headerTimeoutMs)
+    {}
     ~Stream() override { retireExchange(); }
 
     void onHeader(QByteArrayView name, QByteArrayView value, bool trailer);
@@ -107,6 +112,9 @@ public:
     void onRequestEnd();
     void onClosed(uint32_t errorCode);
     void checkDeadlines(qint64 nowMs);
+    // A header block begun and not finished within header_timeout_ms (HEADERS without
+    // END_HEADERS, then nothing): the connection cannot go on without it.
+    bool headBlockOverdue(qint64 nowMs) const;
     ssize_t readResponse(uint8_t *buffer, size_t length, uint32_t *flags);
     void resumeIfDrained();
 
@@ -155,6 +163,7 @@ private:
     bool m_bodyFinished = false;  // told the exchange
     QByteArray m_pendingBody;     // received while the exchange was congested; not yet acknowledged
     qint64 m_bodyDeadline = 0;
+    qint64 m_headerDeadline;  // until the request's header block is whole
     // The response, as the exchange hands it over and the session reads it.
     QByteArray m_out;
     qsizetype m_outOffset = 0;
@@ -247,6 +256,7 @@ void Http2Connection::Stream::begin(bool endStream)
 
 void Http2Connection::Stream::onHeadersDone(bool endStream)
 {
+    m_headerDeadline = 0;
     if (m_request) {  // trailers
         if (endStream)
             onRequestEnd();
@@ -402,7 +412,7 @@ void Http2Connection::Stream::exchangeReadyForBody()
 
 bool Http2Connection::Stream::clientIsCongested() const
 {
-    return m_out.size() - m_outOffset >= Transport::kHighWaterBytes;
+    return m_out.size() - m_outOffset >= kStreamResponseBufferBytes;
 }
 
 void Http2Connection::Stream::submitResponse(HeaderList &fields, bool withBody)
@@ -453,7 +463,7 @@ ssize_t Http2Connection::Stream::readResponse(uint8_t *buffer, size_t length, ui
 // Once the session has taken the buffered body down to half the mark, the exchange reads on.
 void Http2Connection::Stream::resumeIfDrained()
 {
-    if (m_exchange && m_out.size() - m_outOffset < Transport::kHighWaterBytes / 2)
+    if (m_exchange && m_out.size() - m_outOffset < kStreamResponseBufferBytes / 2)
         m_exchange->resumeResponse();
 }
 
@@ -657,6 +667,11 @@ void Http2Connection::Stream::onClosed(uint32_t errorCode)
     retireExchange();
 }
 
+bool Http2Connection::Stream::headBlockOverdue(qint64 nowMs) const
+{
+    return m_headerDeadline && nowMs >= m_headerDeadline;
+}
+
 void Http2Connection::Stream::checkDeadlines(qint64 nowMs)
 {
     if (m_bodyDeadline && nowMs >= m_bodyDeadline) {
@@ -757,6 +772,7 @@ Http2Connection::Http2Connection(Transport &transport, const ConnectionServices 
     const ServerSettings &server = snapshot->config->server;
     m_maxHeaderBytes = server.maxHeaderBytes;
     m_idleTimeoutMs = server.idleTimeoutMs;
+    m_headerTimeoutMs = server.headerTimeoutMs;
     m_controlRefillMs = Deadlines::nowMs();
     m_idleDeadline = m_controlRefillMs + m_idleTimeoutMs;
 
@@ -954,8 +970,13 @@ void Http2Connection::checkDeadlines(qint64 nowMs)
         flush();
         return;
     }
-    for (const auto &entry : m_streams)
+    for (const auto &entry : m_streams) {
+        if (entry.second->headBlockOverdue(nowMs)) {
+            fail("a request's header block was not finished within header_timeout_ms");
+            return;
+        }
         entry.second->checkDeadlines(nowMs);
+    }
 }
 
 }  // namespace kairos

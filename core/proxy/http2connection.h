@@ -60,6 +60,7 @@ private:
     PeerText m_peerText;
     qint64 m_maxHeaderBytes = 0;
     int m_idleTimeoutMs = 0;
+    int m_headerTimeoutMs = 0;
     qint64 m_idleDeadline = 0;  // no open stream since; 0: some are open
     qint64 m_sendDeadline = 0;  // the client stopped reading
     double m_controlTokens = 0;

@@ -4,7 +4,7 @@ prior knowledge: well-behaved ones and the known attacks. Prints one line saying
 gateway did, e.g. "200x100", "goaway 11", "431 then 200", "reset 1".
 
 usage: h2_client.py MODE PORT PATH [COUNT]
-modes: streams, idle, rapid-reset, continuation, hpack-bomb, ping-flood, settings-flood, refused,
+modes: streams, idle, rapid-reset, continuation, stalled-headers, hpack-bomb, ping-flood, settings-flood, refused,
        crlf-value, transfer-encoding, content-length-mismatch, host-mismatch, cookies, slow-reader"""
 
 import collections
@@ -170,6 +170,35 @@ def continuation(port, path, count):
     return client.ending()
 
 
+def stalled_headers(port, path, count):
+    """A HEADERS frame without END_HEADERS, and then nothing."""
+    client = Client(port)
+    headers = hyperframe.frame.HeadersFrame(1)
+    headers.data = client.conn.encoder.encode([(b":method", b"GET"), (b":scheme", b"http"),
+                                               (b":authority", b"localhost"), (b":path", path.encode())])
+    headers.flags.add("END_STREAM")
+    client.send_raw(headers.serialize())
+    # Read without answering: inside a header block any frame but CONTINUATION (a SETTINGS ACK)
+    # would be the client's own protocol error.
+    client.sock.settimeout(count)
+    data = b""
+    try:
+        while True:
+            chunk = client.sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except (socket.timeout, ConnectionResetError):
+        pass
+    while len(data) >= 9:
+        frame, length = hyperframe.frame.Frame.parse_frame_header(memoryview(data[:9]))
+        frame.parse_body(memoryview(data[9:9 + length]))
+        data = data[9 + length:]
+        if isinstance(frame, hyperframe.frame.GoAwayFrame):
+            return "goaway %d" % frame.error_code
+    return "open"
+
+
 def hpack_bomb(port, path, count):
     client = Client(port)
     # The first field goes into the dynamic table; each repeat is a one-byte reference to it.
@@ -273,6 +302,7 @@ MODES = {
     "rapid-reset": rapid_reset,
     "continuation": continuation,
     "hpack-bomb": hpack_bomb,
+    "stalled-headers": stalled_headers,
     "ping-flood": ping_flood,
     "settings-flood": settings_flood,
     "refused": refused,

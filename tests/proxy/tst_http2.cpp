@@ -366,6 +366,13 @@ private slots:
         // A request, then nothing: GOAWAY NO_ERROR once the connection has been idle.
         QCOMPARE(h2Client(*running, "idle"), QByteArray("200 then goaway 0"));
     }
+
+    void unfinishedHeaderBlockEndsTheConnection()
+    {
+        auto running = start({{"http2", QJsonObject{{"cleartext", true}}}, {"header_timeout_ms", 300}});
+        QCOMPARE(h2Client(*running, "stalled-headers", 5), QByteArray("goaway 11"));
+        verifyOthersServed(*running);
+    }
 };
 
 QTEST_MAIN(TestHttp2)
