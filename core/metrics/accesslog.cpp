@@ -118,6 +118,9 @@ void appendLine(QByteArray &out, const RequestRecord &record)
         out += record.tlsVersion;
         out += " alpn=";
         out += record.alpn.isEmpty() ? QByteArrayLiteral("-") : record.alpn;
+    } else if (!record.alpn.isEmpty()) {
+        out += " proto=";  // "h2c": HTTP/2 on the plain listener
+        out += record.alpn;
     }
     if (record.note) {
         out += " note=";

@@ -108,6 +108,9 @@ private slots:
         secure.alpn.clear();  // the client offered no ALPN
         secure.note = "upgrade_ignored";
         QVERIFY(AccessLog::format(secure).endsWith(" request_id=s tls=TLSv1.3 alpn=- note=upgrade_ignored"));
+        RequestRecord cleartextHttp2 = record("c");
+        cleartextHttp2.alpn = "h2c";
+        QVERIFY(AccessLog::format(cleartextHttp2).endsWith(" request_id=c proto=h2c"));
     }
 
     void fileLinesCarryTheUtcTime()
