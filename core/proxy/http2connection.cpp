@@ -858,7 +858,7 @@ void Http2Connection::flushLater()
     if (m_flushPosted || m_finishing)
         return;
     m_flushPosted = true;
-    m_transport.callLater([this] {
+    DeferredCalls::post(this, [this] {
         m_flushPosted = false;
         flush();
     });
@@ -893,7 +893,7 @@ void Http2Connection::flush()
     }
     if (!nghttp2_session_want_read(m_session) && !nghttp2_session_want_write(m_session)) {
         m_finishing = true;
-        m_transport.callLater(m_finished);
+        DeferredCalls::post(this, m_finished);
     }
 }
 
@@ -931,7 +931,7 @@ void Http2Connection::closeStream(int32_t id)
     m_closedStreams.push_back(std::move(found->second));
     m_streams.erase(found);
     if (m_closedStreams.size() == 1)
-        m_transport.callLater([this] { m_closedStreams.clear(); });
+        DeferredCalls::post(this, [this] { m_closedStreams.clear(); });
     if (m_streams.empty())
         m_idleDeadline = Deadlines::nowMs() + m_idleTimeoutMs;
 }
@@ -950,7 +950,7 @@ void Http2Connection::fail(const char *why)
         m_transport.write(QByteArrayView(reinterpret_cast<const char *>(data), qsizetype(length)));
     }
     m_finishing = true;
-    m_transport.callLater(m_finished);
+    DeferredCalls::post(this, m_finished);
 }
 
 void Http2Connection::checkDeadlines(qint64 nowMs)

@@ -20,7 +20,8 @@ namespace kairos {
 
 struct ConnectionServices;
 
-class Http2Connection
+// A DeferredCalls::Owner: its deferred calls go with it (the transport outlives it).
+class Http2Connection : private DeferredCalls::Owner
 {
 public:
     // The transport stays the caller's; `finished` runs once the connection is over (it may delete this).

@@ -53,7 +53,9 @@ struct FieldList {
 
 }  // namespace
 
-class Http2UpstreamSession final : public TransportListener, public std::enable_shared_from_this<Http2UpstreamSession>
+class Http2UpstreamSession final : public TransportListener,
+                                   public std::enable_shared_from_this<Http2UpstreamSession>,
+                                   private DeferredCalls::Owner
 {
 public:
     static std::shared_ptr<Http2UpstreamSession> forBackend(const QString &host, quint16 port, bool tls, bool verify);
@@ -93,7 +95,7 @@ public:
         if (m_flushPosted || !m_session || m_failed)
             return;
         m_flushPosted = true;
-        m_transport->callLater([this] {
+        DeferredCalls::post(this, [this] {
             m_flushPosted = false;
             flush();
         });
