@@ -13,7 +13,7 @@ answer curl --http2 with HTTP/2, or the script stops with an error. The load is 
 
 Rounds interleaved (A B C A B C); each figure's median and the ratio to nginx taken round by round
 (median, lowest and highest round): req/s, h2load's mean "time for request", proxy CPU µs per request.
-A round where not every request got a 2xx status is reported as failed and left out of the figures.
+A round where fewer 2xx statuses than requests done came back is reported as failed and left out of the figures.
 
 With --idle N (default 1000; 0: skipped), before the load: the proxy's RSS (all its processes) at rest,
 then with N idle h2-over-TLS connections held by this process (preface, SETTINGS, one GET and its answer).
@@ -64,7 +64,7 @@ def h2load(url, connections, streams, duration):
     low, high, mean, sd = map(ms, latency.groups())
     requests = int(done.group(1))
     return {"rps": float(finished.group(1)), "requests": requests, "ok": int(ok.group(1)),
-            "failed": requests == 0 or int(ok.group(1)) != requests,
+            "failed": requests == 0 or int(ok.group(1)) < requests,  # more: answers whose stream the end of -D cut
             "min_ms": low, "max_ms": high, "mean_ms": mean, "sd_ms": sd}
 
 def measure(url, process, connections, streams, duration):

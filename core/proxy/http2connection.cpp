@@ -4,6 +4,7 @@
 #include "forwarding.h"
 #include "runtime/deadlines.h"
 #include "runtime/poller.h"
+#include "runtime/sockettransport.h"
 
 #include <QDateTime>
 #include <QLoggingCategory>
@@ -871,6 +872,8 @@ void Http2Connection::flush()
             flushLater();
         return;
     }
+    // The frames of one flush (a response's HEADERS and DATA, WINDOW_UPDATEs) leave in one send().
+    OutputBatch batch;
     while (m_transport.bytesToWrite() < Transport::kHighWaterBytes) {
         const uint8_t *data = nullptr;
         m_inSession = true;

@@ -256,6 +256,7 @@ void Http2UpstreamSession::flush()
 {
     if (!m_session || m_failed || m_inSession)
         return;
+    OutputBatch batch;
     while (m_transport->bytesToWrite() < Transport::kHighWaterBytes) {
         const uint8_t *data = nullptr;
         m_inSession = true;
