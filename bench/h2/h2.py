@@ -57,13 +57,14 @@ def h2load(url, connections, streams, duration):
         return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
     finished = re.search(r"finished in [\d.]+s, ([\d.]+) req/s", out)
     done = re.search(r"requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded", out)
-    ok = re.search(r"status codes: (\d+) 2xx", out)
+    ok = re.search(r"status codes: (\d+) 2xx, \d+ 3xx, (\d+) 4xx, (\d+) 5xx", out)
     latency = re.search(r"time for request:\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)", out)
     if not (finished and done and ok and latency):
         return {"failed": True, "requests": 0, "ok": 0}
     low, high, mean, sd = map(ms, latency.groups())
     requests = int(done.group(1))
     return {"rps": float(finished.group(1)), "requests": requests, "ok": int(ok.group(1)),
+            "4xx": int(ok.group(2)), "5xx": int(ok.group(3)),
             "failed": requests == 0 or int(ok.group(1)) < requests,  # more: answers whose stream the end of -D cut
             "min_ms": low, "max_ms": high, "mean_ms": mean, "sd_ms": sd}
 

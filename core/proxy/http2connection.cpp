@@ -2,6 +2,7 @@
 
 #include "clientconnection.h"
 #include "forwarding.h"
+#include "http2fields.h"
 #include "runtime/deadlines.h"
 #include "runtime/poller.h"
 #include "runtime/sockettransport.h"
@@ -38,11 +39,6 @@ constexpr uint64_t kResetBurst = 1000;
 constexpr uint64_t kResetsPerSecond = 33;
 constexpr size_t kMaxContinuations = 8;
 
-QByteArray lowerCase(const QByteArray &name)
-{
-    return name.toLower();
-}
-
 // gRPC's own status for an error the gateway answers (grpc/doc/http-grpc-status-mapping.md, with
 // timeouts as DEADLINE_EXCEEDED).
 int grpcStatus(int httpStatus)
@@ -67,33 +63,6 @@ int grpcStatus(int httpStatus)
 QByteArray grpcMessage(const QByteArray &text)
 {
     return text.toPercentEncoding(" ");
-}
-
-struct HeaderList {
-    std::vector<QByteArray> storage;
-    std::vector<nghttp2_nv> nva;
-    void add(const QByteArray &name, const QByteArray &value)
-    {
-        storage.push_back(name);
-        storage.push_back(value);
-    }
-    const nghttp2_nv *finish()
-    {
-        nva.clear();
-        for (size_t i = 0; i + 1 < storage.size(); i += 2) {
-            nva.push_back({reinterpret_cast<uint8_t *>(storage[i].data()),
-                           reinterpret_cast<uint8_t *>(storage[i + 1].data()), size_t(storage[i].size()),
-                           size_t(storage[i + 1].size()), NGHTTP2_NV_FLAG_NONE});
-        }
-        return nva.data();
-    }
-    size_t size() const { return storage.size() / 2; }
-};
-
-void addFields(HeaderList &list, const http::Headers &headers)
-{
-    for (const http::Headers::Field &field : headers.fields())
-        list.add(lowerCase(field.first), field.second);
 }
 
 }  // namespace
@@ -127,7 +96,7 @@ private:
     void answerLocally();
     void startProxying(Admission &admission, bool endStream);
     void feedExchange();
-    void submitResponse(HeaderList &fields, bool withBody);
+    void submitResponse(Http2Fields &fields, bool withBody);
     void writeLocalResponse(LocalHandler::Response response);
     void writeError(const GatewayError &error, const http::Headers &fields = {});
     void writeGrpcError(const GatewayError &error);
@@ -291,9 +260,9 @@ void Http2Connection::Stream::onHeadersDone(bool endStream)
         return;
     }
     if (admission.sendContinue) {
-        HeaderList fields;
+        Http2Fields fields;
         fields.add(QByteArrayLiteral(":status"), QByteArrayLiteral("100"));
-        nghttp2_submit_headers(session(), NGHTTP2_FLAG_NONE, m_id, nullptr, fields.finish(), fields.size(), nullptr);
+        nghttp2_submit_headers(session(), NGHTTP2_FLAG_NONE, m_id, nullptr, fields.data(), fields.size(), nullptr);
     }
     startProxying(admission, endStream);
 }
@@ -416,7 +385,7 @@ bool Http2Connection::Stream::clientIsCongested() const
     return m_out.size() - m_outOffset >= kStreamResponseBufferBytes;
 }
 
-void Http2Connection::Stream::submitResponse(HeaderList &fields, bool withBody)
+void Http2Connection::Stream::submitResponse(Http2Fields &fields, bool withBody)
 {
     m_responding = true;
     nghttp2_data_provider provider;
@@ -426,7 +395,7 @@ void Http2Connection::Stream::submitResponse(HeaderList &fields, bool withBody)
         return static_cast<Stream *>(source->ptr)->readResponse(buffer, length, flags);
     };
     const int rv =
-        nghttp2_submit_response(session(), m_id, fields.finish(), fields.size(), withBody ? &provider : nullptr);
+        nghttp2_submit_response(session(), m_id, fields.data(), fields.size(), withBody ? &provider : nullptr);
     if (rv != 0)
         qCWarning(lcProxy) << "HTTP/2 stream" << m_id << "response not submitted:" << nghttp2_strerror(rv);
     m_connection.flushLater();
@@ -447,9 +416,9 @@ ssize_t Http2Connection::Stream::readResponse(uint8_t *buffer, size_t length, ui
     if (m_outOffset == m_out.size() && m_outEnded) {
         *flags |= NGHTTP2_DATA_FLAG_EOF;
         if (!m_outTrailers.isEmpty()) {
-            HeaderList trailers;
-            addFields(trailers, m_outTrailers);
-            if (nghttp2_submit_trailer(session(), m_id, trailers.finish(), trailers.size()) == 0)
+            Http2Fields trailers;
+            trailers.addAll(m_outTrailers);
+            if (nghttp2_submit_trailer(session(), m_id, trailers.data(), trailers.size()) == 0)
                 *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
         }
         return ssize_t(n);
@@ -484,9 +453,9 @@ void Http2Connection::Stream::exchangeResponseHead(http::ResponseHead head, http
         rec.responseHeaders = http::withCredentialsRedacted(head.headers);
         rec.firstByteUs = current.clock.nsecsElapsed() / 1000;
     }
-    HeaderList fields;
+    Http2Fields fields;
     fields.add(QByteArrayLiteral(":status"), QByteArray::number(head.status));
-    addFields(fields, head.headers);
+    fields.addAll(head.headers);
     const bool bodyless = rec.method == "HEAD" || head.status == 204 || head.status == 304
                           || framing == http::MessageParser::Framing::None;
     submitResponse(fields, !bodyless);
@@ -540,14 +509,14 @@ void Http2Connection::Stream::exchangeUpgraded(http::ResponseHead, std::unique_p
 
 void Http2Connection::Stream::writeLocalResponse(LocalHandler::Response response)
 {
-    HeaderList fields;
+    Http2Fields fields;
     fields.add(QByteArrayLiteral(":status"), QByteArray::number(response.status));
     if (!response.headers.contains("content-type") && !response.body.isEmpty())
         response.headers.add("Content-Type", "application/json");
     response.headers.set("X-Request-Id", m_request->record.requestId);
     if (response.status != 204 && response.status != 304)
         response.headers.set("Content-Length", QByteArray::number(response.body.size()));
-    addFields(fields, response.headers);
+    fields.addAll(response.headers);
     RequestRecord &rec = m_request->record;
     rec.status = response.status;
     rec.responseBytes = response.body.size();
@@ -580,9 +549,9 @@ void Http2Connection::Stream::writeError(const GatewayError &error, const http::
     for (const http::Headers::Field &field : extra.fields())
         head.headers.add(field.first, field.second);
     removeHopByHopFields(head.headers);
-    HeaderList fields;
+    Http2Fields fields;
     fields.add(QByteArrayLiteral(":status"), QByteArray::number(head.status));
-    addFields(fields, head.headers);
+    fields.addAll(head.headers);
     rec.status = head.status;
     rec.responseBytes = body.size();
     if (m_connection.m_services.captureHeaders)
@@ -599,7 +568,7 @@ void Http2Connection::Stream::writeError(const GatewayError &error, const http::
 void Http2Connection::Stream::writeGrpcError(const GatewayError &error)
 {
     RequestRecord &rec = m_request->record;
-    HeaderList fields;
+    Http2Fields fields;
     fields.add(QByteArrayLiteral(":status"), QByteArrayLiteral("200"));
     fields.add(QByteArrayLiteral("content-type"), QByteArrayLiteral("application/grpc"));
     fields.add(QByteArrayLiteral("grpc-status"), QByteArray::number(grpcStatus(error.status)));
@@ -787,6 +756,9 @@ Http2Connection::Http2Connection(Transport &transport, const ConnectionServices 
     nghttp2_option *options = nullptr;
     nghttp2_option_new(&options);
     nghttp2_option_set_no_auto_window_update(options, 1);
+    // Closed streams are kept only for RFC 7540's priority tree, which the gateway does not use
+    // (bench/h2/h2.py, -m1: libnghttp2's stream bookkeeping was its largest cost).
+    nghttp2_option_set_no_closed_streams(options, 1);
     nghttp2_option_set_stream_reset_rate_limit(options, kResetBurst, kResetsPerSecond);
     nghttp2_option_set_max_continuations(options, kMaxContinuations);
     nghttp2_session_server_new2(&m_session, callbacks, this, options);

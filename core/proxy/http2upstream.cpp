@@ -1,5 +1,7 @@
 #include "http2upstream.h"
 
+#include "http2fields.h"
+
 #include "runtime/sockettransport.h"
 #include "runtime/tlstransport.h"
 
@@ -31,25 +33,6 @@ bool isConnectionSpecific(QByteArrayView name)
     }
     return false;
 }
-
-struct FieldList {
-    std::vector<QByteArray> storage;
-    std::vector<nghttp2_nv> nva;
-    void add(QByteArray name, QByteArray value)
-    {
-        storage.push_back(std::move(name));
-        storage.push_back(std::move(value));
-    }
-    const nghttp2_nv *finish()
-    {
-        for (size_t i = 0; i + 1 < storage.size(); i += 2)
-            nva.push_back({reinterpret_cast<uint8_t *>(storage[i].data()),
-                           reinterpret_cast<uint8_t *>(storage[i + 1].data()), size_t(storage[i].size()),
-                           size_t(storage[i + 1].size()), NGHTTP2_NV_FLAG_NONE});
-        return nva.data();
-    }
-    size_t size() const { return storage.size() / 2; }
-};
 
 }  // namespace
 
@@ -410,7 +393,7 @@ void Http2StreamTransport::write(QByteArrayView data)
 void Http2StreamTransport::submitRequest()
 {
     const http::RequestHead &head = m_requestParser.request();
-    FieldList fields;
+    Http2Fields fields;
     fields.add(QByteArrayLiteral(":method"), head.method);
     fields.add(QByteArrayLiteral(":scheme"), m_session->scheme());
     fields.add(QByteArrayLiteral(":authority"), head.headers.value("host"));
@@ -427,7 +410,7 @@ void Http2StreamTransport::submitRequest()
         return static_cast<Http2StreamTransport *>(source->ptr)->readRequestBody(buffer, length, flags);
     };
     const bool withBody = m_requestParser.framing() != http::MessageParser::Framing::None;
-    const int32_t id = nghttp2_submit_request(m_session->session(), nullptr, fields.finish(), fields.size(),
+    const int32_t id = nghttp2_submit_request(m_session->session(), nullptr, fields.data(), fields.size(),
                                               withBody ? &provider : nullptr, this);
     if (id < 0) {
         failStream(Error::Reset, QStringLiteral("HTTP/2 request not sent: %1").arg(nghttp2_strerror(id)));
@@ -453,10 +436,10 @@ long Http2StreamTransport::readRequestBody(uint8_t *buffer, size_t length, uint3
     if (m_outOffset == m_out.size() && m_requestEnded) {
         *flags |= NGHTTP2_DATA_FLAG_EOF;
         if (!m_requestTrailers.isEmpty()) {
-            FieldList trailers;
+            Http2Fields trailers;
             for (const http::Headers::Field &field : m_requestTrailers.fields())
                 trailers.add(field.first.toLower(), field.second);
-            if (nghttp2_submit_trailer(m_session->session(), m_streamId, trailers.finish(), trailers.size()) == 0)
+            if (nghttp2_submit_trailer(m_session->session(), m_streamId, trailers.data(), trailers.size()) == 0)
                 *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
         }
         return long(n);
