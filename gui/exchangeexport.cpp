@@ -302,6 +302,9 @@ QString curlCommand(const RequestRecord &record, const QString &gatewayUrl)
 {
     QStringList comments;
     QStringList args{QStringLiteral("curl")};
+    // The same protocol as the client: curl offers h2 over TLS by itself.
+    if (record.alpn == "h2c")
+        args << QStringLiteral("--http2-prior-knowledge");
     const bool head = record.method == "HEAD";
     if (head)
         args << QStringLiteral("--head");

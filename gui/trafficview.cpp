@@ -789,6 +789,8 @@ void TrafficView::showDetails()
         text += QStringLiteral("TLS: %1   ALPN: %2\n")
                     .arg(QString::fromLatin1(record.tlsVersion),
                          record.alpn.isEmpty() ? QStringLiteral("–") : QString::fromLatin1(record.alpn));
+    else if (!record.alpn.isEmpty())
+        text += QStringLiteral("%1: %2\n").arg(tr("Protocol"), QString::fromLatin1(record.alpn));  // h2c
     const QString note = TrafficModel::noteText(record);
     if (!note.isEmpty())
         text += QStringLiteral("%1: %2\n").arg(tr("Note"), note);

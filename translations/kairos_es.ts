@@ -1912,12 +1912,17 @@
         <translation>Id. de petición</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+6"/>
+        <source>Protocol</source>
+        <translation>Protocolo</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Note</source>
         <translation>Nota</translation>
     </message>
     <message>
-        <location filename="../gui/exchangeexport.cpp" line="+319"/>
+        <location filename="../gui/exchangeexport.cpp" line="+322"/>
         <source># %1 was not captured; add it with -H</source>
         <translation># %1 no se capturó; añádala con -H</translation>
     </message>

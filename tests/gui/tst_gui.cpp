@@ -1146,6 +1146,9 @@ private slots:
                                          "'http://127.0.0.1:5900/x'"));
         record.requestHeaders.set("Host", "127.0.0.1:5900");  // the gateway's own address: curl's
         QVERIFY(!curlCommand(record, "http://127.0.0.1:5900").contains(QStringLiteral("Host")));
+        record.alpn = "h2c";  // HTTP/2 with prior knowledge: curl must not start in HTTP/1.1
+        QVERIFY(curlCommand(record, "http://127.0.0.1:5900")
+                    .contains(QStringLiteral("curl --http2-prior-knowledge --head")));
     }
 
     // A HAR from a browser has none of Kairos's own fields: its entries still show, bodies decoded.
