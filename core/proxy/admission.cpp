@@ -1,5 +1,6 @@
 #include "admission.h"
 
+#include "connectionservices.h"
 #include "forwarding.h"
 #include "ratelimitanswer.h"
 
@@ -250,6 +251,29 @@ ExchangeRequest exchangeRequest(Admission &admission, const TlsSessionInfo *tls,
     request.contentLength = admission.contentLength;
     current.bodyLimit = admission.bodyLimit;
     return request;
+}
+
+void reportFinishedRequest(ActiveRequest &request, const ProxyExchange *exchange, const ConnectionServices &services)
+{
+    RequestRecord &rec = request.record;
+    rec.durationUs = request.clock.isValid() ? request.clock.nsecsElapsed() / 1000 : 0;
+    rec.finishedAtMs = QDateTime::currentMSecsSinceEpoch();
+    if (exchange) {
+        rec.backend = exchange->backendKey();
+        rec.attempts = exchange->attempts();
+        if (exchange->wasQueued())
+            rec.queuedUs = exchange->queuedUs();
+        if (services.captureHeaders)
+            rec.tries = exchange->tries();
+    }
+    if (services.captureHeaders)
+        rec.requestBytes = request.bodyReceived;
+    RouteMetrics *metrics = request.routeMetrics ? request.routeMetrics : services.unmatchedMetrics;
+    if (metrics)
+        metrics->record(rec.method, rec.status, rec.durationUs, rec.attempts);
+    if (services.onRequestFinished)
+        services.onRequestFinished(rec);
+    request.routeMetrics = nullptr;
 }
 
 }  // namespace kairos

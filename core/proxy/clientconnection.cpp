@@ -530,26 +530,7 @@ void ClientConnection::writeWholeResponse(http::ResponseHead head, const QByteAr
 
 void ClientConnection::reportRequest()
 {
-    ActiveRequest &current = activeRequest();
-    RequestRecord &rec = current.record;
-    rec.durationUs = current.clock.isValid() ? current.clock.nsecsElapsed() / 1000 : 0;
-    rec.finishedAtMs = QDateTime::currentMSecsSinceEpoch();
-    if (m_exchange) {
-        rec.backend = m_exchange->backendKey();
-        rec.attempts = m_exchange->attempts();
-        if (m_exchange->wasQueued())
-            rec.queuedUs = m_exchange->queuedUs();
-        if (m_services.captureHeaders)
-            rec.tries = m_exchange->tries();
-    }
-    if (m_services.captureHeaders)
-        rec.requestBytes = current.bodyReceived;
-    RouteMetrics *metrics = current.routeMetrics ? current.routeMetrics : m_services.unmatchedMetrics;
-    if (metrics)
-        metrics->record(rec.method, rec.status, rec.durationUs, rec.attempts);
-    if (m_services.onRequestFinished)
-        m_services.onRequestFinished(rec);
-    current.routeMetrics = nullptr;
+    reportFinishedRequest(activeRequest(), m_exchange, m_services);
 }
 
 void ClientConnection::finishRequest()

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "admission.h"
+#include "connectionservices.h"
 #include "gatewaysnapshot.h"
 #include "localhandler.h"
 #include "runtime/deadlines.h"
@@ -24,17 +25,6 @@ namespace kairos {
 
 class Tunnel;
 class Http2Connection;
-
-struct ConnectionServices {
-    std::function<GatewaySnapshotPtr()> snapshot;
-    bool captureHeaders = false;  // copy heads into RequestRecord (for the console's traffic view)
-    UpstreamPool *pool = nullptr;
-    Deadlines *deadlines = nullptr;  // the worker's timeout tick
-    LocalHandler *localHandler = nullptr;
-    RouteMetrics *unmatchedMetrics = nullptr;  // requests no route matched (and local endpoints)
-    std::function<void(const RequestRecord &)> onRequestFinished;
-    std::atomic<int> *openConnections = nullptr;  // the worker's count; a connection leaves it once closed
-};
 
 // Not a QObject: an idle connection is mostly this object, and QObject's private data and child
 // list added about 160 bytes to each (docs/BENCHMARKS.md, idle connections). Queued calls

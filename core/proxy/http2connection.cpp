@@ -1,6 +1,6 @@
 #include "http2connection.h"
 
-#include "clientconnection.h"
+#include "connectionservices.h"
 #include "forwarding.h"
 #include "http2fields.h"
 #include "runtime/deadlines.h"
@@ -593,26 +593,7 @@ void Http2Connection::Stream::report()
     if (m_reported || !m_request)
         return;
     m_reported = true;
-    ActiveRequest &current = *m_request;
-    RequestRecord &rec = current.record;
-    rec.durationUs = current.clock.nsecsElapsed() / 1000;
-    rec.finishedAtMs = QDateTime::currentMSecsSinceEpoch();
-    const ConnectionServices &services = m_connection.m_services;
-    if (m_exchange) {
-        rec.backend = m_exchange->backendKey();
-        rec.attempts = m_exchange->attempts();
-        if (m_exchange->wasQueued())
-            rec.queuedUs = m_exchange->queuedUs();
-        if (services.captureHeaders)
-            rec.tries = m_exchange->tries();
-    }
-    if (services.captureHeaders)
-        rec.requestBytes = current.bodyReceived;
-    RouteMetrics *metrics = current.routeMetrics ? current.routeMetrics : services.unmatchedMetrics;
-    if (metrics)
-        metrics->record(rec.method, rec.status, rec.durationUs, rec.attempts);
-    if (services.onRequestFinished)
-        services.onRequestFinished(rec);
+    reportFinishedRequest(*m_request, m_exchange, m_connection.m_services);
 }
 
 void Http2Connection::Stream::retireExchange()

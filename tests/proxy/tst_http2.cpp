@@ -7,7 +7,6 @@
 #include "support/testsupport.h"
 
 #include <QCryptographicHash>
-#include <QMutex>
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QTemporaryFile>
@@ -23,29 +22,10 @@ namespace {
 const QString kPython = QStringLiteral("/usr/bin/python3");  // Debian's, which has python3-h2 and python3-grpcio
 
 // A gateway whose plain listener also speaks h2c, keeping the records of its requests.
-struct H2Gateway {
-    explicit H2Gateway(ConfigSnapshot config, bool withTls = false) : gateway(std::move(config))
-    {
-        gateway.setRequestObserver([this](const RequestRecord &record) {
-            QMutexLocker locker(&mutex);
-            records.append(record);
-        });
-        QString error;
-        if (!gateway.listen(QHostAddress::LocalHost, 0, &error)
-            || (withTls && !gateway.listenTls(QHostAddress::LocalHost, 0, &error)))
-            qFatal("gateway cannot listen: %s", qPrintable(error));
-    }
+struct H2Gateway : RecordingGateway {
+    using RecordingGateway::RecordingGateway;
     quint16 port() const { return gateway.serverPort(); }
     QString url(const QString &path) const { return QStringLiteral("http://127.0.0.1:%1%2").arg(port()).arg(path); }
-    QList<RequestRecord> recorded()
-    {
-        QMutexLocker locker(&mutex);
-        return records;
-    }
-
-    Gateway gateway;
-    QMutex mutex;
-    QList<RequestRecord> records;
 };
 
 // tests/proxy/grpc_server.py for the length of a test: h2c, or TLS with a certificate.

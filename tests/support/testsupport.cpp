@@ -224,4 +224,22 @@ QList<QByteArray> upstreamHeaderValues(const QByteArray &echo, const QByteArray 
     return values;
 }
 
+RecordingGateway::RecordingGateway(ConfigSnapshot config, bool withTls) : gateway(std::move(config))
+{
+    gateway.setRequestObserver([this](const RequestRecord &record) {
+        QMutexLocker locker(&mutex);
+        records.append(record);
+    });
+    QString error;
+    if (!gateway.listen(QHostAddress::LocalHost, 0, &error)
+        || (withTls && !gateway.listenTls(QHostAddress::LocalHost, 0, &error)))
+        qFatal("gateway cannot listen: %s", qPrintable(error));
+}
+
+QList<RequestRecord> RecordingGateway::recorded()
+{
+    QMutexLocker locker(&mutex);
+    return records;
+}
+
 }  // namespace kairos::test

@@ -8,6 +8,7 @@
 
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QMutex>
 #include <QTcpServer>
 #include <QTcpSocket>
 
@@ -99,6 +100,17 @@ QJsonObject routeJson(const QString &external, const QString &internal, const QJ
                       const QString &strategy = QStringLiteral("RoundRobin"));
 // A validated config; `server` entries are merged into the server section (workers default 1).
 ConfigSnapshot makeConfig(const QJsonArray &routes, const QJsonObject &server = {}, const QJsonObject &extra = {});
+
+// A gateway on ephemeral ports of 127.0.0.1 (plain, and TLS when asked) that keeps the records of
+// its requests.
+struct RecordingGateway {
+    explicit RecordingGateway(ConfigSnapshot config, bool withTls = false);
+    QList<RequestRecord> recorded();
+
+    Gateway gateway;
+    QMutex mutex;
+    QList<RequestRecord> records;
+};
 
 struct ToolResult {
     int exitCode = -1;

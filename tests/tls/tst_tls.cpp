@@ -6,7 +6,6 @@
 #include "support/testsupport.h"
 
 #include <QCryptographicHash>
-#include <QMutex>
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QWebSocket>
@@ -49,33 +48,14 @@ QByteArray readFile(const QString &path)
 }
 
 // A gateway with a plain and a TLS listener that keeps the records of its requests.
-struct TlsGateway {
-    explicit TlsGateway(ConfigSnapshot config) : gateway(std::move(config))
-    {
-        gateway.setRequestObserver([this](const RequestRecord &record) {
-            QMutexLocker locker(&mutex);
-            records.append(record);
-        });
-        QString error;
-        if (!gateway.listen(QHostAddress::LocalHost, 0, &error)
-            || !gateway.listenTls(QHostAddress::LocalHost, 0, &error))
-            qFatal("gateway cannot listen: %s", qPrintable(error));
-    }
+struct TlsGateway : RecordingGateway {
+    explicit TlsGateway(ConfigSnapshot config) : RecordingGateway(std::move(config), true) {}
     quint16 tlsPort() const { return gateway.tlsPort(); }
     QString url(const QString &host, const QString &path) const
     {
         return QStringLiteral("https://%1:%2%3").arg(host).arg(tlsPort()).arg(path);
     }
     QString resolve(const QString &host) const { return QStringLiteral("%1:%2:127.0.0.1").arg(host).arg(tlsPort()); }
-    QList<RequestRecord> recorded()
-    {
-        QMutexLocker locker(&mutex);
-        return records;
-    }
-
-    Gateway gateway;
-    QMutex mutex;
-    QList<RequestRecord> records;
 };
 
 }  // namespace
