@@ -378,12 +378,13 @@ public:
 
     // What protects a backend is the backend's, whichever route sends it requests: one slot count
     // (max_connections) and one set of buckets (rate_limit) per backend, so every route that
-    // lists the same backend must give it the same values.
+    // lists the same backend must give it the same values. So must its protocol: the worker's
+    // connections to a backend are pooled by its address, whichever route opened them.
     void checkSharedBackendLimits(const QList<Route> &routes)
     {
         const auto limited = [](const Route &route) {
             return std::any_of(route.backends.begin(), route.backends.end(), [](const Backend &backend) {
-                return backend.maxConnections != 0 || bool(backend.rateLimit);
+                return backend.maxConnections != 0 || bool(backend.rateLimit) || backend.usesHttp2();
             });
         };
         if (std::none_of(routes.begin(), routes.end(), limited))
@@ -406,6 +407,11 @@ public:
                             .arg(key, it->first)
                             .arg(earlier.maxConnections)
                             .arg(backend.maxConnections));
+                if (earlier.protocol != backend.protocol)
+                    add(path + QLatin1String(".protocol"),
+                        QStringLiteral(
+                            "must be the same for every route that lists backend %1: %2 gives \"%3\" (got \"%4\")")
+                            .arg(key, it->first, earlier.protocol, backend.protocol));
                 const bool sameLimit = bool(earlier.rateLimit) == bool(backend.rateLimit)
                                        && (!backend.rateLimit || *earlier.rateLimit == *backend.rateLimit);
                 if (!sameLimit)

@@ -504,6 +504,17 @@ private slots:
         QTest::newRow("h2 without TLS") << withBackend([](QJsonObject &b) { b.insert("protocol", "h2"); })
                                         << "routers[0].backends[0].protocol: \"h2\" is HTTP/2 over TLS: the host must "
                                            "start with https:// (\"h2c\" is HTTP/2 in cleartext)";
+        {
+            QJsonObject h2cRoute = validRoute();
+            QJsonObject h2cBackend = h2cRoute["backends"].toArray()[0].toObject();
+            h2cBackend.insert("protocol", "h2c");
+            h2cRoute.insert("external_path", "/other");
+            h2cRoute.insert("backends", QJsonArray{h2cBackend});
+            QTest::newRow("protocol differs between routes")
+                << configWithRoutes({validRoute(), h2cRoute})
+                << "routers[1].backends[0].protocol: must be the same for every route that lists backend "
+                   "http://127.0.0.1:8080: routers[0].backends[0] gives \"http/1.1\" (got \"h2c\")";
+        }
         QTest::newRow("h2c with TLS")
             << withBackend([](QJsonObject &b) {
                    b.insert("protocol", "h2c");
