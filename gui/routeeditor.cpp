@@ -32,7 +32,8 @@ const QStringList kCommonMethods{QStringLiteral("GET"),     QStringLiteral("HEAD
                                  QStringLiteral("OPTIONS"), QStringLiteral("TRACE")};
 constexpr int RateLimitColumn = 4;
 constexpr int MaxConnectionsColumn = 5;
-constexpr int kBackendColumns = 6;
+constexpr int ProtocolColumn = 6;
+constexpr int kBackendColumns = 7;
 const LoadBalancingStrategy kStrategies[] = {
     LoadBalancingStrategy::RoundRobin, LoadBalancingStrategy::Weighted, LoadBalancingStrategy::LeastConnections,
     LoadBalancingStrategy::Random,     LoadBalancingStrategy::IpHash,   LoadBalancingStrategy::PowerOfTwo};
@@ -92,13 +93,16 @@ RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Rout
     form->addRow(tr("Load balancing"), m_strategy);
 
     m_backends->setHorizontalHeaderLabels({tr("Host"), tr("Port"), tr("Weight"), tr("Health check path"),
-                                           tr("Rate limit (req/s)"), tr("Max connections")});
+                                           tr("Rate limit (req/s)"), tr("Max connections"), tr("Protocol")});
     m_backends->horizontalHeaderItem(RateLimitColumn)
         ->setToolTip(tr("The backend's own limit, shared by every route listing it; empty: none. Requests it "
                         "refuses go to another backend of the route."));
     m_backends->horizontalHeaderItem(MaxConnectionsColumn)
         ->setToolTip(tr("Requests in flight to the backend at once (0: no limit); past it, requests wait in the "
                         "route's queue."));
+    m_backends->horizontalHeaderItem(ProtocolColumn)
+        ->setToolTip(tr("http/1.1; h2 (HTTP/2 over TLS, https hosts) or h2c (HTTP/2 in cleartext): gRPC backends "
+                        "need one of the two."));
     m_backends->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_backends->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
     m_backends->verticalHeader()->hide();
@@ -217,6 +221,7 @@ void RouteEditor::addBackendRow(const Backend &backend)
         row, RateLimitColumn,
         new QTableWidgetItem(backend.rateLimit ? QString::number(backend.rateLimit->requestsPerSecond) : QString()));
     m_backends->setItem(row, MaxConnectionsColumn, new QTableWidgetItem(QString::number(backend.maxConnections)));
+    m_backends->setItem(row, ProtocolColumn, new QTableWidgetItem(backend.protocol));
 }
 
 Route RouteEditor::route() const
@@ -259,6 +264,8 @@ Route RouteEditor::route() const
             backend.rateLimit = limit;
         }
         backend.maxConnections = text(MaxConnectionsColumn).toInt();
+        const QString protocol = text(ProtocolColumn);
+        backend.protocol = protocol.isEmpty() ? Backend().protocol : protocol;
         route.backends.append(backend);
     }
     if (m_retry->isChecked()) {

@@ -1248,18 +1248,18 @@
 <context>
     <name>kairos::RouteEditor</name>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="+49"/>
+        <location filename="../gui/routeeditor.cpp" line="+50"/>
         <source>Requires a JWT (auth_required)</source>
         <translation>Requiere un JWT (auth_required)</translation>
     </message>
     <message>
         <location line="+3"/>
-        <location line="+130"/>
+        <location line="+133"/>
         <source>Retry</source>
         <translation>Reintentos</translation>
     </message>
     <message>
-        <location line="-118"/>
+        <location line="-121"/>
         <source>Overwrite with my version</source>
         <translation>Sobrescribir con mi versión</translation>
     </message>
@@ -1329,6 +1329,11 @@
         <translation>Conexiones máximas</translation>
     </message>
     <message>
+        <location line="+0"/>
+        <source>Protocol</source>
+        <translation>Protocolo</translation>
+    </message>
+    <message>
         <location line="+2"/>
         <source>The backend&apos;s own limit, shared by every route listing it; empty: none. Requests it refuses go to another backend of the route.</source>
         <translation>El límite propio del backend, compartido por todas las rutas que lo incluyen; vacío: ninguno. Las peticiones que rechaza van a otro backend de la ruta.</translation>
@@ -1337,6 +1342,11 @@
         <location line="+3"/>
         <source>Requests in flight to the backend at once (0: no limit); past it, requests wait in the route&apos;s queue.</source>
         <translation>Peticiones en curso al backend a la vez (0: sin límite); por encima, las peticiones esperan en la cola de la ruta.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>http/1.1; h2 (HTTP/2 over TLS, https hosts) or h2c (HTTP/2 in cleartext): gRPC backends need one of the two.</source>
+        <translation>http/1.1; h2 (HTTP/2 sobre TLS, hosts https) o h2c (HTTP/2 sin cifrar): los backends gRPC necesitan uno de los dos.</translation>
     </message>
     <message>
         <location line="+8"/>
@@ -1404,7 +1414,7 @@
         <translation>Problemas</translation>
     </message>
     <message>
-        <location line="+134"/>
+        <location line="+137"/>
         <source>No problems: Apply changes the running gateway.</source>
         <translation>Sin problemas: Aplicar cambia el gateway en marcha.</translation>
     </message>

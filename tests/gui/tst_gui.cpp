@@ -329,6 +329,11 @@ private slots:
         editor->backendsTable()->item(0, 5)->setText("-1");
         QVERIFY(editor->problems().join('\n').contains("backends[0].max_connections"));
         editor->backendsTable()->item(0, 5)->setText("4");
+        QCOMPARE(editor->backendsTable()->item(0, 6)->text(), QStringLiteral("http/1.1"));
+        editor->backendsTable()->item(0, 6)->setText("h2");  // HTTP/2 over TLS, on an http:// backend
+        QVERIFY2(editor->problems().join('\n').contains("backends[0].protocol"),
+                 qPrintable(editor->problems().join('\n')));
+        editor->backendsTable()->item(0, 6)->setText("http/1.1");
         QVERIFY2(editor->applyButton()->isEnabled(), qPrintable(editor->problems().join('\n')));
         QTest::mouseClick(editor->applyButton(), Qt::LeftButton);
 
