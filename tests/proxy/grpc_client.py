@@ -2,7 +2,8 @@
 """gRPC calls through the gateway with Debian's python3-grpcio (h2c, no TLS), bytes in and out
 without a schema. Prints "ok REPLY..." or the gRPC status code and details, e.g. "14 no backend".
 
-usage: grpc_client.py PORT METHOD_PATH [unary|bidi]  (bidi: one message at a time, each after the last answer)"""
+usage: grpc_client.py PORT METHOD_PATH [unary|bidi|big]  (bidi: one message at a time, each after the last answer;
+       big: a 3 MiB request, whose echo must come back whole)"""
 
 import queue
 import sys
@@ -25,6 +26,11 @@ with grpc.insecure_channel("127.0.0.1:%d" % port) as channel:
             outgoing.put(None)
             answers += [reply.decode() for reply in replies]
             print("ok", " ".join(answers))
+        elif kind == "big":
+            # 3 MB each way: many times the stream windows on both of the gateway's connections.
+            payload = bytes(range(256)) * (3 * 1024 * 1024 // 256)
+            reply = channel.unary_unary(method)(payload, timeout=60)
+            print("ok", len(reply), reply[5:] == payload)
         else:
             print("ok", channel.unary_unary(method)(b"ping", timeout=20).decode(errors="replace"))
     except grpc.RpcError as error:

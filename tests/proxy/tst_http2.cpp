@@ -326,6 +326,9 @@ private slots:
         QCOMPARE(grpcCall(*running, "/kairos.Echo/Fail"), QByteArray("5 no such thing"));
         QCOMPARE(grpcCall(*running, "/tls/kairos.Echo/Unary"), QByteArray("ok echo:ping"));
         QCOMPARE(grpcCall(*running, "/tls/kairos.Echo/Chat", "bidi"), QByteArray("ok chat:one chat:two chat:three"));
+        // 3 MiB each way through both connections' flow control.
+        QCOMPARE(grpcCall(*running, "/kairos.Echo/Unary", "big"), QByteArray("ok 3145733 True"));
+        QCOMPARE(grpcCall(*running, "/tls/kairos.Echo/Unary", "big"), QByteArray("ok 3145733 True"));
         // Twenty bidirectional calls at once, multiplexed on the worker's connection to the backend.
         QList<QProcess *> clients;
         for (int i = 0; i < 20; ++i) {
