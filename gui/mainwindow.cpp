@@ -2,6 +2,7 @@
 
 #include "backendchart.h"
 #include "backendsmodel.h"
+#include "responsivenesswatch.h"
 #include "clusterview.h"
 #include "configeditor.h"
 #include "metricsview.h"
@@ -196,6 +197,13 @@ MainWindow::MainWindow(GatewayService &service, QWidget *parent)
     QSettings settings;
     if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
         resize(1100, 640);
+    // The view shown when the console was last closed, by its object name.
+    const QString lastView = settings.value(QStringLiteral("window/view")).toString();
+    for (int i = 0; i < m_tabs->count(); ++i) {
+        if (!lastView.isEmpty() && m_tabs->widget(i)->objectName() == lastView)
+            m_tabs->setCurrentIndex(i);
+    }
+    new ResponsivenessWatch(this);
     m_metrics->setGateway(m_service.gateway());
     onConfigChanged(store.revision());
 }
@@ -203,6 +211,7 @@ MainWindow::MainWindow(GatewayService &service, QWidget *parent)
 MainWindow::~MainWindow()
 {
     QSettings().setValue(QStringLiteral("window/geometry"), saveGeometry());
+    QSettings().setValue(QStringLiteral("window/view"), m_tabs->currentWidget()->objectName());
 }
 
 QWidget *MainWindow::makeRoutesTab()

@@ -5,6 +5,7 @@
 #include "connectioneditor.h"
 #include "configeditor.h"
 #include "mainwindow.h"
+#include "responsivenesswatch.h"
 #include "metricsview.h"
 #include "overviewview.h"
 #include "protectioneditor.h"
@@ -38,6 +39,7 @@
 #include <QPointer>
 #include <QPushButton>
 #include <QSettings>
+#include <QThread>
 #include <QStandardPaths>
 #include <QTableWidget>
 #include <QSignalSpy>
@@ -179,6 +181,7 @@ private slots:
         options.recentRequests = 50;
         QString error;
         QVERIFY2(m_service->start(options, &error), qPrintable(error));
+        QSettings().remove("window/view");  // each test starts on the Overview
         m_window = new MainWindow(*m_service);
         m_window->show();
     }
@@ -189,6 +192,25 @@ private slots:
         delete m_service;
         delete m_backend;
         delete m_dir;
+    }
+
+    void aFrozenConsoleIsLogged()
+    {
+        ResponsivenessWatch watch;
+        QTest::qWait(120);
+        QVERIFY(watch.longestPauseMs() < ResponsivenessWatch::kWarnAfterMs);
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression("^the console did not respond for \\d+ ms$"));
+        QThread::msleep(250);  // the thread busy, as a slow view would keep it
+        QTRY_VERIFY(watch.longestPauseMs() >= 200);
+    }
+
+    void reopensOnTheLastView()
+    {
+        QCOMPARE(m_window->tabs()->currentWidget()->objectName(), QStringLiteral("overview"));
+        m_window->tabs()->setCurrentWidget(m_window->trafficView());
+        delete m_window;
+        m_window = new MainWindow(*m_service);
+        QCOMPARE(m_window->tabs()->currentWidget()->objectName(), QStringLiteral("traffic"));
     }
 
     void modelsFollowConfigChanges()
