@@ -484,15 +484,9 @@ void ClientConnection::writeLocalResponse(LocalHandler::Response response)
 {
     if (!m_requestBodyDone)
         m_closeAfterResponse = true;
-    http::ResponseHead head;
-    head.status = response.status;
-    head.headers = std::move(response.headers);
-    if (!head.headers.contains("content-type") && !response.body.isEmpty())
-        head.headers.add("Content-Type", "application/json");
-    if (response.status != 204 && response.status != 304)
-        head.headers.set("Content-Length", QByteArray::number(response.body.size()));
-    head.headers.set("X-Request-Id", record().requestId);
-    writeWholeResponse(std::move(head), response.body);
+    writeWholeResponse(
+        localResponseHead(response.status, std::move(response.headers), response.body.size(), record().requestId),
+        response.body);
 }
 
 void ClientConnection::writeError(const GatewayError &error, const http::Headers &fields)

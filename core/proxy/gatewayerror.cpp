@@ -52,4 +52,18 @@ http::ResponseHead errorHead(const GatewayError &error, const QByteArray &reques
     return head;
 }
 
+http::ResponseHead localResponseHead(int status, http::Headers fields, qsizetype bodyLength,
+                                     const QByteArray &requestId)
+{
+    http::ResponseHead head;
+    head.status = status;
+    head.headers = std::move(fields);
+    if (!head.headers.contains("content-type") && bodyLength > 0)
+        head.headers.add("Content-Type", "application/json");
+    if (status != 204 && status != 304)
+        head.headers.set("Content-Length", QByteArray::number(bodyLength));
+    head.headers.set("X-Request-Id", requestId);
+    return head;
+}
+
 }  // namespace kairos

@@ -19,6 +19,11 @@ struct GatewayError {
     static GatewayError fromStatus(int status, QByteArray message);
 };
 
+// The head of a local endpoint's answer (LocalHandler::Response, whose fields it takes): JSON
+// unless the endpoint says otherwise, its length, the request id.
+http::ResponseHead localResponseHead(int status, http::Headers fields, qsizetype bodyLength,
+                                     const QByteArray &requestId);
+
 // Head and body of the response for an error; the caller adds Connection: close if it closes.
 QByteArray errorBody(const GatewayError &error, const QByteArray &requestId);
 http::ResponseHead errorHead(const GatewayError &error, const QByteArray &requestId, qsizetype bodyLength);

@@ -2,7 +2,7 @@
 
 #include "connectionservices.h"
 #include "forwarding.h"
-#include "http2fields.h"
+#include "http2session.h"
 #include "runtime/deadlines.h"
 #include "runtime/poller.h"
 #include "runtime/sockettransport.h"
@@ -20,12 +20,8 @@ namespace kairos {
 
 namespace {
 
-// What a stream may send before its body is acknowledged: as much as a backend socket's own
-// high-water mark, so an upload goes at the speed of one HTTP/1.1 connection. The connection's
-// window bounds what all its streams buffer together.
-constexpr int32_t kStreamWindowBytes = int32_t(Transport::kHighWaterBytes);
-constexpr int32_t kConnectionWindowBytes = 4 * kStreamWindowBytes;
-constexpr qsizetype kReadChunkBytes = 64 * 1024;
+// The connection's window bounds what all its streams' unacknowledged request bodies hold together.
+constexpr int32_t kConnectionWindowBytes = 4 * kHttp2StreamWindowBytes;
 // A stream's response body waiting to leave: past it, the exchange stops reading the backend. Low,
 // because a client can open max_concurrent_streams streams and read none of them.
 constexpr qsizetype kStreamResponseBufferBytes = 64 * 1024;
@@ -98,6 +94,7 @@ private:
     void feedExchange();
     void submitResponse(Http2Fields &fields, bool withBody);
     void writeLocalResponse(LocalHandler::Response response);
+    void writeWholeResponse(const http::ResponseHead &head, const QByteArray &body);
     void writeError(const GatewayError &error, const http::Headers &fields = {});
     void writeGrpcError(const GatewayError &error);
     void reset(uint32_t errorCode);
@@ -509,21 +506,24 @@ void Http2Connection::Stream::exchangeUpgraded(http::ResponseHead, std::unique_p
 
 void Http2Connection::Stream::writeLocalResponse(LocalHandler::Response response)
 {
+    writeWholeResponse(localResponseHead(response.status, std::move(response.headers), response.body.size(),
+                                         m_request->record.requestId),
+                       response.body);
+}
+
+// A response the gateway made itself, sent whole; ends the request.
+void Http2Connection::Stream::writeWholeResponse(const http::ResponseHead &head, const QByteArray &body)
+{
     Http2Fields fields;
-    fields.add(QByteArrayLiteral(":status"), QByteArray::number(response.status));
-    if (!response.headers.contains("content-type") && !response.body.isEmpty())
-        response.headers.add("Content-Type", "application/json");
-    response.headers.set("X-Request-Id", m_request->record.requestId);
-    if (response.status != 204 && response.status != 304)
-        response.headers.set("Content-Length", QByteArray::number(response.body.size()));
-    fields.addAll(response.headers);
+    fields.add(QByteArrayLiteral(":status"), QByteArray::number(head.status));
+    fields.addAll(head.headers);
     RequestRecord &rec = m_request->record;
-    rec.status = response.status;
-    rec.responseBytes = response.body.size();
+    rec.status = head.status;
+    rec.responseBytes = body.size();
     if (m_connection.m_services.captureHeaders)
-        rec.responseHeaders = http::withCredentialsRedacted(response.headers);
-    const bool withBody = rec.method != "HEAD" && !response.body.isEmpty();
-    m_out = withBody ? response.body : QByteArray();
+        rec.responseHeaders = http::withCredentialsRedacted(head.headers);
+    const bool withBody = rec.method != "HEAD" && !body.isEmpty();
+    m_out = withBody ? body : QByteArray();
     m_outEnded = true;
     m_local = false;
     submitResponse(fields, withBody);
@@ -548,20 +548,7 @@ void Http2Connection::Stream::writeError(const GatewayError &error, const http::
     http::ResponseHead head = errorHead(error, rec.requestId, body.size());
     for (const http::Headers::Field &field : extra.fields())
         head.headers.add(field.first, field.second);
-    removeHopByHopFields(head.headers);
-    Http2Fields fields;
-    fields.add(QByteArrayLiteral(":status"), QByteArray::number(head.status));
-    fields.addAll(head.headers);
-    rec.status = head.status;
-    rec.responseBytes = body.size();
-    if (m_connection.m_services.captureHeaders)
-        rec.responseHeaders = http::withCredentialsRedacted(head.headers);
-    const bool withBody = rec.method != "HEAD";
-    m_out = withBody ? body : QByteArray();
-    m_outEnded = true;
-    m_local = false;
-    submitResponse(fields, withBody);
-    report();
+    writeWholeResponse(head, body);
 }
 
 // A gRPC client reads the outcome from grpc-status, not from a JSON body: a trailers-only response.
@@ -748,7 +735,7 @@ Http2Connection::Http2Connection(Transport &transport, const ConnectionServices 
 
     const nghttp2_settings_entry settings[] = {
         {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, uint32_t(server.http2.maxConcurrentStreams)},
-        {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, uint32_t(kStreamWindowBytes)},
+        {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, uint32_t(kHttp2StreamWindowBytes)},
         {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, uint32_t(std::min<qint64>(server.maxHeaderBytes, UINT32_MAX))},
     };
     nghttp2_submit_settings(m_session, NGHTTP2_FLAG_NONE, settings, std::size(settings));
@@ -779,9 +766,9 @@ void Http2Connection::start(QByteArrayView alreadyRead)
 
 void Http2Connection::onReadyRead()
 {
-    thread_local QByteArray readBuffer(kReadChunkBytes, Qt::Uninitialized);
+    thread_local QByteArray readBuffer(kHttp2ReadChunkBytes, Qt::Uninitialized);
     while (!m_finishing && m_transport.mayRead()) {
-        const qint64 got = m_transport.read(readBuffer.data(), kReadChunkBytes);
+        const qint64 got = m_transport.read(readBuffer.data(), kHttp2ReadChunkBytes);
         if (got <= 0)
             break;
         receive(QByteArrayView(readBuffer.constData(), got));
@@ -827,18 +814,12 @@ void Http2Connection::flush()
     }
     // The frames of one flush (a response's HEADERS and DATA, WINDOW_UPDATEs) leave in one send().
     OutputBatch batch;
-    while (m_transport.bytesToWrite() < Transport::kHighWaterBytes) {
-        const uint8_t *data = nullptr;
-        m_inSession = true;
-        const ssize_t length = nghttp2_session_mem_send(m_session, &data);
-        m_inSession = false;
-        if (length < 0) {
-            fail(nghttp2_strerror(int(length)));
-            return;
-        }
-        if (length == 0)
-            break;
-        m_transport.write(QByteArrayView(reinterpret_cast<const char *>(data), qsizetype(length)));
+    m_inSession = true;
+    const int error = sendQueuedFrames(m_session, m_transport);
+    m_inSession = false;
+    if (error != 0) {
+        fail(nghttp2_strerror(error));
+        return;
     }
     if (m_transport.bytesToWrite() >= Transport::kHighWaterBytes) {
         if (!m_sendDeadline)
@@ -898,13 +879,7 @@ void Http2Connection::fail(const char *why)
                               << why;
     // The client hears why when it still reads (a GOAWAY the session queued, or ours).
     nghttp2_session_terminate_session(m_session, NGHTTP2_ENHANCE_YOUR_CALM);
-    for (int frames = 0; frames < 16 && m_transport.bytesToWrite() < Transport::kHighWaterBytes; ++frames) {
-        const uint8_t *data = nullptr;
-        const ssize_t length = nghttp2_session_mem_send(m_session, &data);
-        if (length <= 0)
-            break;
-        m_transport.write(QByteArrayView(reinterpret_cast<const char *>(data), qsizetype(length)));
-    }
+    sendQueuedFrames(m_session, m_transport, 16);
     m_finishing = true;
     DeferredCalls::post(this, m_finished);
 }

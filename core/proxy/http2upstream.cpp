@@ -1,6 +1,6 @@
 #include "http2upstream.h"
 
-#include "http2fields.h"
+#include "http2session.h"
 
 #include "runtime/sockettransport.h"
 #include "runtime/tlstransport.h"
@@ -19,9 +19,8 @@ namespace kairos {
 
 namespace {
 
-constexpr int32_t kStreamWindowBytes = int32_t(Transport::kHighWaterBytes);
-constexpr int32_t kConnectionWindowBytes = 16 * kStreamWindowBytes;
-constexpr qsizetype kReadChunkBytes = 64 * 1024;
+// Responses of many streams share the connection: its window leaves each stream room for its own.
+constexpr int32_t kConnectionWindowBytes = 16 * kHttp2StreamWindowBytes;
 
 // Fields HTTP/2 does not carry (RFC 9113 8.2.2), and Host, which becomes :authority.
 bool isConnectionSpecific(QByteArrayView name)
@@ -204,8 +203,8 @@ void Http2UpstreamSession::transportConnected(Transport &)
     nghttp2_session_client_new2(&m_session, callbacks, this, options);
     nghttp2_option_del(options);
     nghttp2_session_callbacks_del(callbacks);
-    const nghttp2_settings_entry settings[] = {{NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
-                                               {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, uint32_t(kStreamWindowBytes)}};
+    const nghttp2_settings_entry settings[] = {
+        {NGHTTP2_SETTINGS_ENABLE_PUSH, 0}, {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, uint32_t(kHttp2StreamWindowBytes)}};
     nghttp2_submit_settings(m_session, NGHTTP2_FLAG_NONE, settings, std::size(settings));
     nghttp2_session_set_local_window_size(m_session, NGHTTP2_FLAG_NONE, 0, kConnectionWindowBytes);
     for (Http2StreamTransport *stream : m_streams)
@@ -217,10 +216,10 @@ void Http2UpstreamSession::transportReadyRead(Transport &)
 {
     if (!m_session)
         return;
-    thread_local QByteArray buffer(kReadChunkBytes, Qt::Uninitialized);
+    thread_local QByteArray buffer(kHttp2ReadChunkBytes, Qt::Uninitialized);
     const std::shared_ptr<Http2UpstreamSession> keep = shared_from_this();  // a stream's close may release it
     while (!m_failed && m_transport->mayRead()) {
-        const qint64 got = m_transport->read(buffer.data(), kReadChunkBytes);
+        const qint64 got = m_transport->read(buffer.data(), kHttp2ReadChunkBytes);
         if (got <= 0)
             break;
         m_inSession = true;
@@ -240,18 +239,12 @@ void Http2UpstreamSession::flush()
     if (!m_session || m_failed || m_inSession)
         return;
     OutputBatch batch;
-    while (m_transport->bytesToWrite() < Transport::kHighWaterBytes) {
-        const uint8_t *data = nullptr;
-        m_inSession = true;
-        const ssize_t length = nghttp2_session_mem_send(m_session, &data);
-        m_inSession = false;
-        if (length < 0) {
-            fail(QStringLiteral("HTTP/2 error: %1").arg(nghttp2_strerror(int(length))));
-            return;
-        }
-        if (length == 0)
-            break;
-        m_transport->write(QByteArrayView(reinterpret_cast<const char *>(data), qsizetype(length)));
+    m_inSession = true;
+    const int error = sendQueuedFrames(m_session, *m_transport);
+    m_inSession = false;
+    if (error != 0) {
+        fail(QStringLiteral("HTTP/2 error: %1").arg(nghttp2_strerror(error)));
+        return;
     }
     if (!nghttp2_session_want_read(m_session) && !nghttp2_session_want_write(m_session))
         fail(QStringLiteral("the backend ended its HTTP/2 connection"));

@@ -1,15 +1,39 @@
-// A header block for libnghttp2: the names and values kept alive until it is submitted (the
-// library copies them then).
+// What both ends of the gateway's HTTP/2 (clients, Http2Connection; backends, Http2UpstreamSession)
+// do the same way around a libnghttp2 session: header blocks, sending what it queued, windows.
 #pragma once
 
 #include "http/httpmessage.h"
+#include "runtime/transport.h"
 
 #include <nghttp2/nghttp2.h>
 
+#include <climits>
 #include <vector>
 
 namespace kairos {
 
+// What a stream may send before the gateway acknowledges it: as much as a socket's own high-water
+// mark, so a body moves at the speed of one HTTP/1.1 connection.
+constexpr int32_t kHttp2StreamWindowBytes = int32_t(Transport::kHighWaterBytes);
+constexpr qsizetype kHttp2ReadChunkBytes = 64 * 1024;
+
+// Writes the frames the session has queued to `transport`, until the transport holds its
+// high-water mark, the session has nothing left or `maxFrames` went; 0, or libnghttp2's error.
+// Not from inside the session's own callbacks.
+inline int sendQueuedFrames(nghttp2_session *session, Transport &transport, int maxFrames = INT_MAX)
+{
+    for (int frames = 0; frames < maxFrames && transport.bytesToWrite() < Transport::kHighWaterBytes; ++frames) {
+        const uint8_t *data = nullptr;
+        const ssize_t length = nghttp2_session_mem_send(session, &data);
+        if (length <= 0)
+            return int(length);
+        transport.write(QByteArrayView(reinterpret_cast<const char *>(data), qsizetype(length)));
+    }
+    return 0;
+}
+
+// A header block for libnghttp2: names and values kept alive until it is submitted (the library
+// copies them then).
 class Http2Fields
 {
 public:
