@@ -204,15 +204,18 @@ QByteArray quotedString(QByteArrayView text)
 
 Headers withCredentialsRedacted(const Headers &headers)
 {
+    // Shares the fields until one needs hiding: most heads carry none, and this runs on the
+    // request path for every exchange the console captures.
     Headers shown = headers;
-    for (Headers::Field &field : shown.fields()) {
-        const QByteArray name = field.first.toLower();
-        if (name == "authorization" || name == "proxy-authorization") {
-            const qsizetype space = field.second.indexOf(' ');
-            field.second = (space > 0 ? field.second.left(space + 1) : QByteArray()) + "[redacted]";
-        } else if (name == "cookie" || name == "set-cookie") {
-            field.second = "[redacted]";
-        }
+    for (qsizetype i = 0; i < headers.size(); ++i) {
+        const QByteArray &name = headers.fields().at(i).first;
+        const bool credential =
+            equalsIgnoreCase(name, "authorization") || equalsIgnoreCase(name, "proxy-authorization");
+        if (!credential && !equalsIgnoreCase(name, "cookie") && !equalsIgnoreCase(name, "set-cookie"))
+            continue;
+        QByteArray &value = shown.fields()[i].second;
+        const qsizetype space = credential ? value.indexOf(' ') : -1;
+        value = (space > 0 ? value.left(space + 1) : QByteArray()) + "[redacted]";
     }
     return shown;
 }

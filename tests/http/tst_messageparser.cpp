@@ -719,6 +719,18 @@ private slots:
         QCOMPARE(shown.value("set-cookie"), QByteArray("[redacted]"));
         QCOMPARE(shown.value("accept"), QByteArray("*/*"));
         QCOMPARE(headers.value("cookie"), QByteArray("session=abc"));  // the original is untouched
+
+        // Every one of a repeated field, whatever its case.
+        Headers twice;
+        twice.add("Accept", "*/*");
+        twice.add("COOKIE", "a=1");
+        twice.add("cookie", "b=2");
+        twice.add("AUTHORIZATION", "token");
+        const Headers shownTwice = withCredentialsRedacted(twice);
+        QCOMPARE(shownTwice.fields().at(1).second, QByteArray("[redacted]"));
+        QCOMPARE(shownTwice.fields().at(2).second, QByteArray("[redacted]"));
+        QCOMPARE(shownTwice.fields().at(3).second, QByteArray("[redacted]"));
+        QCOMPARE(twice.fields().at(2).second, QByteArray("b=2"));
     }
 };
 
