@@ -3,6 +3,8 @@
 // shared read-only as a ConfigSnapshot; a change builds a new Config and swaps the pointer.
 #pragma once
 
+#include "config/requestrules.h"
+
 #include <QJsonObject>
 #include <QList>
 #include <QString>
@@ -193,12 +195,21 @@ struct RouteOverrides {
     SettingsOverride circuitBreaker;
     SettingsOverride healthCheck;
     SettingsOverride outlierDetection;  // laid over the top-level block (or the defaults)
+    // These replace the top-level block ("off" when the route wrote null; requestrules.h).
+    std::optional<CorsSettings> cors;
+    std::optional<HeaderRules> requestHeaders;
+    std::optional<HeaderRules> responseHeaders;
+    std::optional<FaultSettings> fault;
+    // Instead of backends: the route answers itself.
+    std::optional<RedirectSettings> redirect;
+    std::optional<MockSettings> mock;
 
     bool isEmpty() const
     {
         return !maxBodyBytes && !connectTimeoutMs && !responseTimeoutMs && !allowedUpgrades && !tunnelIdleTimeoutMs
                && !rateLimit && !queue && !slowStartMs && !slowStartMinWeightPercent && circuitBreaker.keys.isEmpty()
-               && healthCheck.keys.isEmpty() && outlierDetection.keys.isEmpty();
+               && healthCheck.keys.isEmpty() && outlierDetection.keys.isEmpty() && !cors && !requestHeaders
+               && !responseHeaders && !fault && !redirect && !mock;
     }
 };
 
@@ -345,6 +356,11 @@ struct Config {
     std::optional<RateLimitSettings> rateLimit;                // every route's, unless the route has its own
     std::optional<QueueSettings> queue;                        // every route's, unless the route has its own
     std::optional<OutlierDetectionSettings> outlierDetection;  // off unless given here or on a route
+    // Every route's, unless the route has its own (requestrules.h).
+    std::optional<CorsSettings> cors;
+    std::optional<HeaderRules> requestHeaders;
+    std::optional<HeaderRules> responseHeaders;
+    std::optional<FaultSettings> fault;
     // A backend that joins (new, back from health checks or ejection) ramps its share from
     // slow_start_min_weight_percent to all of it over slow_start_ms; 0: no ramp.
     int slowStartMs = 0;
@@ -380,6 +396,21 @@ struct Config {
             return route.overrides->queue->off ? nullptr : &*route.overrides->queue;
         return queue ? &*queue : nullptr;
     }
+    const CorsSettings *corsFor(const Route &route) const { return ownOrTopLevel(route.overrides->cors, cors); }
+    const HeaderRules *requestHeadersFor(const Route &route) const
+    {
+        return ownOrTopLevel(route.overrides->requestHeaders, requestHeaders);
+    }
+    const HeaderRules *responseHeadersFor(const Route &route) const
+    {
+        return ownOrTopLevel(route.overrides->responseHeaders, responseHeaders);
+    }
+    // Faults are for proxied routes only: a route that answers itself has none.
+    const FaultSettings *faultFor(const Route &route) const
+    {
+        return answersItself(route) ? nullptr : ownOrTopLevel(route.overrides->fault, fault);
+    }
+    static bool answersItself(const Route &route) { return route.overrides->redirect || route.overrides->mock; }
     const QStringList &allowedUpgradesFor(const Route &route) const
     {
         return route.overrides->allowedUpgrades ? *route.overrides->allowedUpgrades : allowedUpgrades;

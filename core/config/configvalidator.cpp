@@ -287,6 +287,43 @@ public:
             checkRange(path + QStringLiteral(".expected_statuses[%1]").arg(i), settings.expectedStatuses[i], 100, 599);
     }
 
+    // The blocks of requestrules.h that the top level and routes share (path: "" or "routers[i].").
+    template <typename Source> void checkRequestRules(const Source &source, const QString &path)
+    {
+        if (source.cors && !source.cors->off)
+            checkCors(*source.cors, path + QLatin1String("cors"), m_problems);
+        if (source.requestHeaders && !source.requestHeaders->off)
+            checkHeaderRules(*source.requestHeaders, path + QLatin1String("request_headers"), false, m_problems);
+        if (source.responseHeaders && !source.responseHeaders->off)
+            checkHeaderRules(*source.responseHeaders, path + QLatin1String("response_headers"), true, m_problems);
+        if (source.fault && !source.fault->off)
+            checkFault(*source.fault, path + QLatin1String("fault"), m_problems);
+    }
+
+    // A route proxies to backends or answers itself (redirect, mock), one of them.
+    void checkRouteTarget(const Route &route, const QString &path)
+    {
+        const RouteOverrides &overrides = *route.overrides;
+        if (overrides.redirect && overrides.mock)
+            add(path + QLatin1String(".mock"), QStringLiteral("a route answers with a redirect or a mock, not both"));
+        if (overrides.redirect)
+            checkRedirect(*overrides.redirect, path + QLatin1String(".redirect"), m_problems);
+        if (overrides.mock)
+            checkMock(*overrides.mock, path + QLatin1String(".mock"), m_problems);
+        if (Config::answersItself(route)) {
+            if (!route.backends.isEmpty())
+                add(path + QLatin1String(".backends"),
+                    QStringLiteral("a route with %1 answers itself and lists no backends")
+                        .arg(overrides.redirect ? QStringLiteral("redirect") : QStringLiteral("mock")));
+            if (overrides.fault && !overrides.fault->off)
+                add(path + QLatin1String(".fault"), QStringLiteral("faults are for routes with backends"));
+        } else if (route.backends.isEmpty()) {
+            add(path + QLatin1String(".backends"),
+                QStringLiteral("must list at least one backend (or give the legacy host and port), or the route "
+                               "must answer itself with redirect or mock"));
+        }
+    }
+
     void checkRoute(const Route &route, const QString &path, const Config &config)
     {
         QString error;
@@ -309,10 +346,9 @@ public:
 
         checkMethods(route.methods, path + QLatin1String(".methods"));
 
-        if (route.backends.isEmpty())
-            add(path + QLatin1String(".backends"),
-                QStringLiteral("must list at least one backend (or give the legacy host and port)"));
-        else if (route.backends.size() > kMaxBackendsPerRoute)
+        checkRouteTarget(route, path);
+        checkRequestRules(*route.overrides, path + QLatin1Char('.'));
+        if (route.backends.size() > kMaxBackendsPerRoute)
             add(path + QLatin1String(".backends"), QStringLiteral("must list at most %1 backends (got %2)")
                                                        .arg(kMaxBackendsPerRoute)
                                                        .arg(route.backends.size()));
@@ -610,6 +646,7 @@ QList<ConfigProblem> validateConfig(const Config &config)
     if (config.outlierDetection)
         validator.checkOutlierDetection(*config.outlierDetection, QStringLiteral("outlier_detection"));
     validator.checkSlowStart(config.slowStartMs, config.slowStartMinWeightPercent, QString());
+    validator.checkRequestRules(config, QString());
     for (int i = 0; i < config.routes.size(); ++i)
         validator.checkRoute(config.routes[i], QStringLiteral("routers[%1]").arg(i), config);
     validator.checkDuplicates(config.routes);

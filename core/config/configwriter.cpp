@@ -228,6 +228,20 @@ QJsonObject queueToJson(const QueueSettings &queue)
     return object;
 }
 
+// The blocks of requestrules.h that the top level and routes share; null where a route turned
+// the top level's off.
+template <typename Source> void putRequestRules(QJsonObject &object, const Source &source)
+{
+    const auto put = [&object](const char *key, const auto &block, auto toJson) {
+        if (block)
+            object.insert(QLatin1String(key), block->off ? QJsonValue(QJsonValue::Null) : QJsonValue(toJson(*block)));
+    };
+    put("cors", source.cors, corsToJson);
+    put("request_headers", source.requestHeaders, headerRulesToJson);
+    put("response_headers", source.responseHeaders, headerRulesToJson);
+    put("fault", source.fault, faultToJson);
+}
+
 }  // namespace
 
 QJsonObject routeToJson(const Route &route)
@@ -240,7 +254,8 @@ QJsonObject routeToJson(const Route &route)
     QJsonArray backends;
     for (const Backend &backend : route.backends)
         backends.append(backendToJson(backend));
-    object.insert(QLatin1String("backends"), backends);
+    if (!backends.isEmpty() || !Config::answersItself(route))
+        object.insert(QLatin1String("backends"), backends);
     object.insert(QLatin1String("load_balancing_strategy"), strategyName(route.strategy));
     if (route.retry)
         object.insert(QLatin1String("retry"), retryToJson(*route.retry));
@@ -280,6 +295,11 @@ QJsonObject routeToJson(const Route &route)
         object.insert(QLatin1String("slow_start_ms"), *route.overrides->slowStartMs);
     if (route.overrides->slowStartMinWeightPercent)
         object.insert(QLatin1String("slow_start_min_weight_percent"), *route.overrides->slowStartMinWeightPercent);
+    putRequestRules(object, *route.overrides);
+    if (route.overrides->redirect)
+        object.insert(QLatin1String("redirect"), redirectToJson(*route.overrides->redirect));
+    if (route.overrides->mock)
+        object.insert(QLatin1String("mock"), mockToJson(*route.overrides->mock));
     return object;
 }
 
@@ -320,6 +340,7 @@ QJsonObject configToJson(const Config &config)
     // Present, even empty, means on: its keys at their defaults.
     if (config.outlierDetection)
         object.insert(QLatin1String("outlier_detection"), outlierDetectionToJson(*config.outlierDetection));
+    putRequestRules(object, config);
     putIfChanged(object, "slow_start_ms", config.slowStartMs, Config().slowStartMs);
     putIfChanged(object, "slow_start_min_weight_percent", config.slowStartMinWeightPercent,
                  Config().slowStartMinWeightPercent);

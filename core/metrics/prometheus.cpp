@@ -111,6 +111,14 @@ QByteArray renderPrometheus(const MetricsInput &input)
     out.family("kairos_retries_total", "counter", "Tries beyond the first, by route.");
     for (const RouteMetrics *route : routes)
         out.sample("kairos_retries_total", routeLabel(*route), double(route->retries()));
+    out.family("kairos_faults_injected_total", "counter",
+               "Delays and aborts that routes' fault settings injected, by route and kind.");
+    for (const RouteMetrics *route : routes) {
+        if (const quint64 delays = route->faultDelays())
+            out.sample("kairos_faults_injected_total", routeLabel(*route) + ",kind=\"delay\"", double(delays));
+        if (const quint64 aborts = route->faultAborts())
+            out.sample("kairos_faults_injected_total", routeLabel(*route) + ",kind=\"abort\"", double(aborts));
+    }
 
     out.family("kairos_upstream_responses_total", "counter", "Responses from backends, by backend and status class.");
     for (const auto &backend : input.backends) {

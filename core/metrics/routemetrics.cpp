@@ -2,6 +2,15 @@
 
 namespace kairos {
 
+void RouteMetrics::recordFault(bool delay, bool abort)
+{
+    Counters &counters = m_counters.get();
+    if (delay)
+        counters.faultDelays.fetch_add(1, std::memory_order_relaxed);
+    if (abort)
+        counters.faultAborts.fetch_add(1, std::memory_order_relaxed);
+}
+
 void RouteMetrics::record(QByteArrayView method, int status, qint64 microseconds, int attempts)
 {
     size_t methodIndex = kMethods.size() - 1;

@@ -31,6 +31,10 @@ struct RouteMetrics {
     quint64 errors() const;  // 5xx
     const LatencyHistogram &latency() const { return m_counters.view().latency; }
     quint64 retries() const { return m_counters.view().retries.load(std::memory_order_relaxed); }
+    // Faults the route's fault settings injected (a request may get both).
+    void recordFault(bool delay, bool abort);
+    quint64 faultDelays() const { return m_counters.view().faultDelays.load(std::memory_order_relaxed); }
+    quint64 faultAborts() const { return m_counters.view().faultAborts.load(std::memory_order_relaxed); }
 
     const QString route;
 
@@ -39,6 +43,8 @@ private:
         std::array<std::array<std::atomic<quint64>, 5>, kMethods.size()> requests{};
         LatencyHistogram latency;
         std::atomic<quint64> retries{0};
+        std::atomic<quint64> faultDelays{0};
+        std::atomic<quint64> faultAborts{0};
     };
     // About 460 bytes, allocated by the route's first request.
     AllocatedOnFirstUse<Counters> m_counters;

@@ -37,6 +37,51 @@ std::optional<Refusal> refuseConnect(Admission &admission)
     return std::nullopt;
 }
 
+void noteMatchedRoute(Admission &admission, QByteArrayView path)
+{
+    ActiveRequest &current = admission.request;
+    const int index = admission.match.route->index;
+    current.record.routePath = admission.match.route->route->externalPath;
+    current.routeMetrics = current.snapshot->routeMetrics[size_t(index)];
+    current.rules = current.snapshot->rulesFor(index);
+    if (!current.rules)
+        return;
+    if (current.rules->cors)
+        current.origin = admission.head.headers.value("origin");
+    if (current.rules->responseHeaders) {
+        current.clientIp = !current.record.forwardedClient.isEmpty() ? current.record.forwardedClient
+                                                                     : admission.peer.of(current.record.peer);
+        current.host = admission.head.headers.value("host");
+        current.path = path.toByteArray();
+    }
+}
+
+// A browser's preflight asks about the method it means to use: the route that would serve that
+// method answers it, when the route has CORS; otherwise the OPTIONS request goes on as any other.
+std::optional<Refusal> answerPreflight(Admission &admission, QByteArrayView path)
+{
+    ActiveRequest &current = admission.request;
+    const QByteArray method = admission.head.headers.value("access-control-request-method").trimmed();
+    RouteMatch match = current.snapshot->routes.match(method, path);
+    if (match.status != RouteMatch::Found)
+        return std::nullopt;
+    const RouteRules *rules = current.snapshot->rulesFor(match.route->index);
+    if (!rules || !rules->cors)
+        return std::nullopt;
+    admission.match = std::move(match);
+    noteMatchedRoute(admission, path);
+    current.preflight = true;
+    CorsPolicy::PreflightAnswer answer = rules->cors->answerPreflight(admission.head);
+    if (!answer.allowed) {
+        qCInfo(lcProxy).noquote() << "request" << current.record.requestId << "preflight refused:" << answer.refusal;
+        GatewayError error{403, "cors_refused", answer.refusal};
+        error.note = "cors_refused";
+        return Refusal{std::move(error), std::move(answer.fields)};
+    }
+    current.record.note = "cors_preflight";
+    return Refusal{{}, std::move(answer.fields), 204};
+}
+
 std::optional<Refusal> matchRoute(Admission &admission)
 {
     ActiveRequest &current = admission.request;
@@ -45,6 +90,10 @@ std::optional<Refusal> matchRoute(Admission &admission)
     const QByteArrayView target(admission.target);
     const QByteArrayView path = question < 0 ? target : target.first(question);
     admission.query = question < 0 ? QByteArrayView() : target.sliced(question + 1);
+    if (CorsPolicy::isPreflight(admission.head)) {
+        if (std::optional<Refusal> answer = answerPreflight(admission, path))
+            return answer;
+    }
     admission.match = current.snapshot->routes.match(admission.head.method, path);
     switch (admission.match.status) {
     case RouteMatch::BadPath: return Refusal{GatewayError::fromStatus(400, "invalid request path")};
@@ -56,8 +105,7 @@ std::optional<Refusal> matchRoute(Admission &admission)
     }
     case RouteMatch::Found: break;
     }
-    current.record.routePath = admission.match.route->route->externalPath;
-    current.routeMetrics = current.snapshot->routeMetrics[size_t(admission.match.route->index)];
+    noteMatchedRoute(admission, path);
     return std::nullopt;
 }
 
@@ -171,6 +219,43 @@ std::optional<Refusal> answerExpect(Admission &admission)
     return std::nullopt;
 }
 
+// request_headers, the route's fault and its own answer, for the exchange.
+void applyRouteRules(Admission &admission, ExchangeRequest &request)
+{
+    ActiveRequest &current = admission.request;
+    const RouteRules &rules = *current.rules;
+    RequestRecord &rec = current.record;
+    if (rules.requestHeaders) {
+        const QByteArray route = rec.routePath.toUtf8();
+        const qsizetype question = admission.target.indexOf('?');
+        const QByteArrayView path =
+            question < 0 ? QByteArrayView(admission.target) : QByteArrayView(admission.target).first(question);
+        const QByteArray clientIp = !rec.forwardedClient.isEmpty() ? rec.forwardedClient : request.peerText;
+        rules.requestHeaders->apply(request.head.headers,
+                                    {clientIp, rec.requestId, route, admission.head.headers.value("host"), path});
+    }
+    if (rules.fault) {
+        const FaultDecision fault = decideFault(rules, admission.head.headers);
+        if (!rules.faultHeader.isEmpty())
+            request.head.headers.remove(rules.faultHeader);
+        request.startDelayMs = fault.delayMs;
+        if (fault.abortStatus) {
+            request.injectedAbort = GatewayError{fault.abortStatus, "fault_injected", "fault injected by the route"};
+            request.injectedAbort->note = "fault_abort";
+        }
+        if (fault.any()) {
+            rec.note = fault.abortStatus ? "fault_abort" : "fault_delay";
+            if (current.routeMetrics)
+                current.routeMetrics->recordFault(fault.delayMs > 0, fault.abortStatus > 0);
+        }
+    }
+    if (rules.redirect || rules.mock) {
+        request.answer = routeAnswer(rules, admission.target);
+        request.startDelayMs = request.answer->delayMs;
+        rec.note = request.answer->note;
+    }
+}
+
 }  // namespace
 
 const QByteArray &PeerText::of(const QHostAddress &peer)
@@ -250,7 +335,23 @@ ExchangeRequest exchangeRequest(Admission &admission, const TlsSessionInfo *tls,
     request.recordTries = recordTries;
     request.contentLength = admission.contentLength;
     current.bodyLimit = admission.bodyLimit;
+    if (current.rules)
+        applyRouteRules(admission, request);
     return request;
+}
+
+void decorateResponse(const ActiveRequest &request, http::Headers &fields)
+{
+    const RouteRules *rules = request.rules;
+    if (!rules)
+        return;
+    if (rules->cors && !request.preflight)
+        rules->cors->decorate(request.origin, fields);
+    if (rules->responseHeaders) {
+        const QByteArray route = request.record.routePath.toUtf8();
+        rules->responseHeaders->apply(fields,
+                                      {request.clientIp, request.record.requestId, route, request.host, request.path});
+    }
 }
 
 void reportFinishedRequest(ActiveRequest &request, const ProxyExchange *exchange, const ConnectionServices &services)

@@ -34,6 +34,14 @@ struct ActiveRequest {
     http::Headers rateLimitFields;            // RateLimit-* for the response, when the route's limit sends them
     int rateLimitRemaining = INT_MAX;         // the route limit's RateLimit-Remaining in rateLimitFields
     std::vector<QByteArray> backendRateKeys;  // by backend index: the key for its own limit
+    // What the matched route does to responses (decorateResponse()); null: nothing.
+    const RouteRules *rules = nullptr;
+    QByteArray origin;       // the request's Origin, when the route has CORS
+    bool preflight = false;  // answered as a CORS preflight, whose fields are its own
+    // response_headers' variables, when the route has such rules.
+    QByteArray clientIp;
+    QByteArray host;
+    QByteArray path;
 };
 
 // The peer's address as X-Forwarded-For names it and its hash, made once a connection, on first use.
@@ -71,9 +79,12 @@ struct Admission {
     bool sendContinue = false;               // answerExpect(): the client waits for 100 Continue
 };
 
+// What ends admission before proxying: an error, or (answer set) the gateway's own answer to a
+// CORS preflight.
 struct Refusal {
     GatewayError error;
-    http::Headers fields = {};  // added to the error response: Allow, WWW-Authenticate
+    http::Headers fields = {};       // added to the response: Allow, WWW-Authenticate, or the answer's
+    std::optional<int> answer = {};  // a status without error: the response is `fields` and no body
 };
 
 // Sets forwardedClient (and the record's) when the peer is a trusted proxy.
@@ -84,7 +95,12 @@ std::optional<Refusal> checkSingletonFields(Admission &admission);
 // (401), rate limit (429), Content-Length (413), Expect (417).
 std::optional<Refusal> admitForProxying(Admission &admission);
 
-// The exchange's request for an admitted one. tls: the client connection's session, or null.
+// The exchange's request for an admitted one, with the route's request rules applied and its
+// fault or own answer decided. tls: the client connection's session, or null.
 ExchangeRequest exchangeRequest(Admission &admission, const TlsSessionInfo *tls, bool recordTries);
+
+// The route's CORS fields and response_headers rules, on any response to a request that matched a
+// route: the backend's, the gateway's errors, a mock's.
+void decorateResponse(const ActiveRequest &request, http::Headers &fields);
 
 }  // namespace kairos

@@ -489,6 +489,17 @@ void ClientConnection::writeLocalResponse(LocalHandler::Response response)
         response.body);
 }
 
+void ClientConnection::writeRefusal(const Refusal &refusal)
+{
+    if (!refusal.answer) {
+        writeError(refusal.error, refusal.fields);
+        return;
+    }
+    if (!m_requestBodyDone)
+        m_closeAfterResponse = true;
+    writeWholeResponse(localResponseHead(*refusal.answer, refusal.fields, 0, record().requestId), {});
+}
+
 void ClientConnection::writeError(const GatewayError &error, const http::Headers &fields)
 {
     if (!m_requestBodyDone)
@@ -505,6 +516,7 @@ void ClientConnection::writeWholeResponse(http::ResponseHead head, const QByteAr
 {
     ActiveRequest &current = activeRequest();
     RequestRecord &rec = current.record;
+    decorateResponse(current, head.headers);
     if (m_closeAfterResponse)
         head.headers.add("Connection", "close");
     if (m_services.captureHeaders)
@@ -684,6 +696,7 @@ void ClientConnection::exchangeResponseHead(http::ResponseHead head, http::Messa
                                            : activeRequest().rateLimitFields;
     for (const http::Headers::Field &field : limitFields.fields())
         out.headers.set(field.first, field.second);
+    decorateResponse(activeRequest(), out.headers);
     if (m_closeAfterResponse)
         out.headers.add(QByteArrayLiteral("Connection"), QByteArrayLiteral("close"));
     else if (clientIsHttp10)

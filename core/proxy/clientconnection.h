@@ -74,7 +74,7 @@ private:
     void answerLocally(const http::RequestHead &head, const QByteArray &body);
     void startProxying(Admission &admission);
     QByteArray upgradeToPassOn(const http::RequestHead &head, const Route &route);
-    void writeRefusal(const Refusal &refusal) { writeError(refusal.error, refusal.fields); }
+    void writeRefusal(const Refusal &refusal);
     void readBody();
     void writeLocalResponse(LocalHandler::Response response);
     void writeError(const GatewayError &error, const http::Headers &fields = {});

@@ -10,6 +10,7 @@ GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry 
     : config(std::move(configSnapshot)),
       routes(config),
       rotations(size_t(config->routes.size())),
+      routeRules(compileRouteRules(*config)),
       trustedProxies(config->server.trustedProxies),
       clientSubjectHeader(config->server.tls ? config->server.tls->clientSubjectHeader.toLatin1() : QByteArray()),
       jwt(config->jwt)

@@ -10,6 +10,7 @@
 #include "metrics/routemetrics.h"
 #include "networklist.h"
 #include "protection/ratelimiter.h"
+#include "routerules.h"
 #include "routing/routetable.h"
 
 #include <deque>
@@ -37,6 +38,8 @@ struct GatewaySnapshot {
     }
     // The name a backend's limiter has in the RateLimiterRegistry (routes' limiters go by path).
     static QString backendLimiterName(const QString &backendKey) { return QLatin1String("backend ") + backendKey; }
+    // CORS, header rules, faults and the answer of a route without backends; null: none of them.
+    const RouteRules *rulesFor(int routeIndex) const { return routeRules[size_t(routeIndex)].get(); }
     // The route's request queue; null when it has none.
     RequestQueue *queue(int routeIndex) const { return queues.empty() ? nullptr : queues[size_t(routeIndex)].get(); }
 
@@ -69,6 +72,7 @@ struct GatewaySnapshot {
     std::vector<std::vector<std::shared_ptr<RateLimiter>>> backendLimiters;
     // By route index; empty when no route has a queue.
     std::vector<std::shared_ptr<RequestQueue>> queues;
+    std::vector<std::shared_ptr<const RouteRules>> routeRules;  // by route index
     NetworkList trustedProxies;
     // server.tls.client_subject_header as a field name; empty without server.tls.
     QByteArray clientSubjectHeader;

@@ -96,7 +96,7 @@ private:
     void feedExchange();
     void submitResponse(Http2Fields &fields, bool withBody);
     void writeLocalResponse(LocalHandler::Response response);
-    void writeWholeResponse(const http::ResponseHead &head, const QByteArray &body);
+    void writeWholeResponse(http::ResponseHead head, const QByteArray &body);
     void writeError(const GatewayError &error, const http::Headers &fields = {});
     void writeGrpcError(const GatewayError &error);
     void reset(uint32_t errorCode);
@@ -255,7 +255,11 @@ void Http2Connection::Stream::onHeadersDone(bool endStream)
         return;
     }
     if (std::optional<Refusal> refusal = admitForProxying(admission)) {
-        writeError(refusal->error, refusal->fields);
+        if (refusal->answer)
+            writeWholeResponse(localResponseHead(*refusal->answer, refusal->fields, 0, m_request->record.requestId),
+                               {});
+        else
+            writeError(refusal->error, refusal->fields);
         return;
     }
     if (admission.sendContinue) {
@@ -447,6 +451,7 @@ void Http2Connection::Stream::exchangeResponseHead(http::ResponseHead head, http
         !m_exchange->rateLimitFields().isEmpty() ? m_exchange->rateLimitFields() : current.rateLimitFields;
     for (const http::Headers::Field &field : limitFields.fields())
         head.headers.set(field.first, field.second);
+    decorateResponse(current, head.headers);
     rec.status = head.status;
     if (m_connection.m_services.captureHeaders) {
         rec.responseHeaders = http::withCredentialsRedacted(head.headers);
@@ -514,8 +519,9 @@ void Http2Connection::Stream::writeLocalResponse(LocalHandler::Response response
 }
 
 // A response the gateway made itself, sent whole; ends the request.
-void Http2Connection::Stream::writeWholeResponse(const http::ResponseHead &head, const QByteArray &body)
+void Http2Connection::Stream::writeWholeResponse(http::ResponseHead head, const QByteArray &body)
 {
+    decorateResponse(*m_request, head.headers);
     Http2Fields fields;
     fields.add(QByteArrayLiteral(":status"), QByteArray::number(head.status));
     fields.addAll(head.headers);

@@ -106,10 +106,56 @@ QString ProxyExchange::backendKey() const
 
 void ProxyExchange::start()
 {
-    m_routeDeadline = Deadlines::nowMs() + m_routeTimeoutMs;
     if (m_request.recordTries)
         m_timeline.start();
+    if (m_request.startDelayMs <= 0) {
+        begin();
+        return;
+    }
+    // A fault's (or mock's) wait: not part of timeout_ms, which bounds the tries.
+    m_phase = Phase::Delayed;
+    const quint64 generation = ++m_backoffGeneration;
+    QTimer::singleShot(m_request.startDelayMs, this, [this, generation] {
+        if (generation == m_backoffGeneration)
+            begin();
+    });
+}
+
+void ProxyExchange::begin()
+{
+    m_phase = Phase::Idle;
+    if (m_request.injectedAbort) {
+        m_phase = Phase::Done;
+        m_sink.exchangeFailed(*m_request.injectedAbort);
+        return;
+    }
+    if (m_request.answer) {
+        m_answerDue = true;
+        if (m_bodyFinished)
+            sendRouteAnswer();
+        return;
+    }
+    m_routeDeadline = Deadlines::nowMs() + m_routeTimeoutMs;
     startAttempt();
+}
+
+void ProxyExchange::sendRouteAnswer()
+{
+    m_phase = Phase::Done;
+    m_answerDue = false;
+    RouteAnswer answer = std::move(*m_request.answer);
+    m_request.answer.reset();
+    http::ResponseHead head;
+    head.status = answer.status;
+    head.headers = std::move(answer.fields);
+    const bool bodyless = m_request.head.method == "HEAD" || answer.status == 204 || answer.status == 304;
+    if (answer.status != 204 && answer.status != 304)
+        head.headers.set(QByteArrayLiteral("Content-Length"), QByteArray::number(answer.body.size()));
+    m_sink.exchangeResponseHead(std::move(head), http::MessageParser::Framing::ContentLength,
+                                bodyless ? 0 : quint64(answer.body.size()));
+    if (!bodyless && !answer.body.isEmpty())
+        m_sink.exchangeResponseBody(answer.body);
+    m_sink.exchangeResponseComplete({});  // may end this exchange's life: nothing after it
 }
 
 void ProxyExchange::noteTryFailed(const QByteArray &reason)
@@ -396,8 +442,8 @@ void ProxyExchange::onConnected()
 
 void ProxyExchange::sendBody(QByteArrayView data)
 {
-    if (m_phase == Phase::Done || data.isEmpty())
-        return;
+    if (m_phase == Phase::Done || data.isEmpty() || m_request.answer)
+        return;  // a route's own answer reads no body
     if (m_replayable) {
         const qint64 limit = m_request.route->route->retry ? m_request.route->route->retry->retryBufferBytes : 0;
         if (m_replayBody.size() + data.size() <= limit) {
@@ -424,6 +470,10 @@ void ProxyExchange::finishBody(const http::Headers &trailers)
 {
     m_bodyFinished = true;
     m_requestTrailers = trailers;
+    if (m_answerDue) {
+        sendRouteAnswer();
+        return;
+    }
     if (m_phase != Phase::Waiting && m_phase != Phase::Streaming)
         return;
     if (m_request.bodyFraming == http::MessageParser::Framing::Chunked)

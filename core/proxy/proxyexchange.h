@@ -61,6 +61,13 @@ struct ExchangeRequest {
     std::vector<QByteArray> backendRateKeys;
     int rateLimitRemaining = INT_MAX;  // the route's limit's RateLimit-Remaining, when it sends one
     bool recordTries = false;          // keep tries() for the console
+    // The route's fault (routerules.h): a wait before the first try, and an error answered instead
+    // of trying.
+    int startDelayMs = 0;
+    std::optional<GatewayError> injectedAbort;
+    // A route without backends: its answer, sent once the request body has ended (after
+    // startDelayMs); the body is read and dropped.
+    std::optional<RouteAnswer> answer;
 };
 
 class ProxyExchange : public QObject, private TransportListener
@@ -97,10 +104,14 @@ public:
 
 private:
     // Queued: every available backend was at max_connections; waiting in the route's queue.
-    enum class Phase { Idle, Connecting, Waiting, Streaming, BackingOff, Queued, Done };
+    // Delayed: a fault's or a mock's wait before anything else.
+    enum class Phase { Idle, Delayed, Connecting, Waiting, Streaming, BackingOff, Queued, Done };
     // How a try failed; connect failures provably never reached the backend.
     enum class Failure { ConnectFailed, ConnectTimeout, ResponseTimeout, ConnectionLost, BadResponse, RetryableStatus };
 
+    // After the start delay: the injected abort, the route's own answer, or the first try.
+    void begin();
+    void sendRouteAnswer();
     void startAttempt();
     // Takes a slot of the chosen backend (m_inFlight); `full` tells whether a backend was left
     // out only because all its slots were taken. With `behindQueue`, limited backends count as
@@ -162,6 +173,7 @@ private:
     QByteArray m_replayBody;  // a copy, to resend on a fresh connection (while small)
     bool m_replayable = true;
     bool m_bodyFinished = false;
+    bool m_answerDue = false;         // the route's own answer waits for the request body's end
     http::Headers m_requestTrailers;  // kept with m_replayBody, for a retry
     bool m_responseStarted = false;   // a byte of the response went to the client
     bool m_retriedFresh = false;

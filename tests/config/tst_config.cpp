@@ -483,9 +483,88 @@ private slots:
             << "routers[0].methods[0]: \"get\" must be written \"GET\": methods are case-sensitive";
         QTest::newRow("no method") << withRoute([](QJsonObject &r) { r.insert("methods", QJsonArray{}); })
                                    << "routers[0].methods: must list at least one HTTP method";
-        QTest::newRow("no backends") << withRoute([](QJsonObject &r) {
+        QTest::newRow("no backends")
+            << withRoute([](QJsonObject &r) { r.remove("backends"); })
+            << "routers[0].backends: must list at least one backend (or give the legacy host and port), or the route "
+               "must answer itself with redirect or mock";
+        const auto withBlock = [&](const char *key, const QJsonValue &block) {
+            return withRoute([&](QJsonObject &r) { r.insert(key, block); });
+        };
+        QTest::newRow("cors without origins")
+            << withBlock("cors", QJsonObject{{"allow_origins", QJsonArray{}}})
+            << "routers[0].cors.allow_origins: must list at least one origin; \"cors\": null turns CORS off";
+        QTest::newRow("cors wildcard with credentials")
+            << withBlock("cors", QJsonObject{{"allow_origins", QJsonArray{"*"}}, {"allow_credentials", true}})
+            << "routers[0].cors.allow_origins[0]: \"*\" cannot go with allow_credentials: browsers refuse a wildcard "
+               "origin on credentialed requests; list the origins";
+        QTest::newRow("cors null origin")
+            << configWithRoute(validRoute(), {{"cors", QJsonObject{{"allow_origins", QJsonArray{"null"}}}}})
+            << "cors.allow_origins[0]: \"null\" is the origin of sandboxed frames and file: pages, which any page "
+               "can take on; list real origins";
+        QTest::newRow("cors origin with a path")
+            << withBlock("cors", QJsonObject{{"allow_origins", QJsonArray{"http://localhost:5173/app"}}})
+            << "routers[0].cors.allow_origins[0]: \"http://localhost:5173/app\" is not an origin: "
+               "scheme://host[:port], no path, such as http://localhost:5173 or https://*.example.com";
+        QTest::newRow("cors expose star with credentials")
+            << withBlock("cors", QJsonObject{{"allow_origins", QJsonArray{"http://a.test"}},
+                                             {"allow_credentials", true},
+                                             {"expose_headers", QJsonArray{"*"}}})
+            << "routers[0].cors.expose_headers[0]: \"*\" means any field only without allow_credentials; list the "
+               "fields";
+        QTest::newRow("cors max age") << withBlock(
+            "cors", QJsonObject{{"allow_origins", QJsonArray{"http://a.test"}}, {"max_age_s", 100000}})
+                                      << "routers[0].cors.max_age_s: must be between 0 and 86400 (got 100000)";
+        QTest::newRow("request rule on host")
+            << withBlock("request_headers", QJsonObject{{"set", QJsonObject{{"Host", "evil"}}}})
+            << "routers[0].request_headers.set.Host: Host is managed by the gateway and cannot be changed by a rule";
+        QTest::newRow("request rule on x-forwarded-for")
+            << withBlock("request_headers", QJsonObject{{"remove", QJsonArray{"X-Forwarded-For"}}})
+            << "routers[0].request_headers.remove[0]: X-Forwarded-For is managed by the gateway and cannot be "
+               "changed by a rule";
+        QTest::newRow("response rule on cors field")
+            << withBlock("response_headers", QJsonObject{{"add", QJsonObject{{"Access-Control-Allow-Origin", "*"}}}})
+            << "routers[0].response_headers.add.Access-Control-Allow-Origin: Access-Control-Allow-Origin is managed "
+               "by the gateway and cannot be changed by a rule";
+        QTest::newRow("rule with unknown variable")
+            << withBlock("request_headers", QJsonObject{{"set", QJsonObject{{"x-user", "{user}"}}}})
+            << "routers[0].request_headers.set.x-user: names {user}, which is not one of {client_ip}, {request_id}, "
+               "{route}, {host}, {path}";
+        QTest::newRow("rule value with CR LF")
+            << withBlock("response_headers", QJsonObject{{"set", QJsonObject{{"x-a", "1\r\nSet-Cookie: a=b"}}}})
+            << "routers[0].response_headers.set.x-a: must be Latin-1 text without CR, LF or NUL";
+        QTest::newRow("fault abort status") << withBlock("fault", QJsonObject{{"abort", QJsonObject{{"status", 200}}}})
+                                            << "routers[0].fault.abort.status: must be between 400 and 599 (got 200)";
+        QTest::newRow("fault percent") << withBlock("fault",
+                                                    QJsonObject{{"delay", QJsonObject{{"percent", 150}, {"ms", 10}}}})
+                                       << "routers[0].fault.delay.percent: must be between 0 and 100 (got 150)";
+        QTest::newRow("fault empty") << withBlock("fault", QJsonObject{})
+                                     << "routers[0].fault: sets neither delay, abort nor header; \"fault\": null "
+                                        "turns faults off";
+        QTest::newRow("redirect with backends")
+            << withBlock("redirect", QJsonObject{{"to", "https://new.example{path}"}})
+            << "routers[0].backends: a route with redirect answers itself and lists no backends";
+        const auto answering = [&](const char *key, const QJsonObject &block) {
+            return withRoute([&](QJsonObject &r) {
+                r.remove("backends");
+                r.insert(key, block);
+            });
+        };
+        QTest::newRow("redirect status") << answering("redirect", {{"to", "/x"}, {"status", 200}})
+                                         << "routers[0].redirect.status: must be 301, 302, 303, 307 or 308 (got 200)";
+        QTest::newRow("redirect variable") << answering("redirect", {{"to", "/x{host}"}})
+                                           << "routers[0].redirect.to: names {host}, which is not one of {path}, "
+                                              "{query}";
+        QTest::newRow("mock body and file") << answering("mock", {{"body", "a"}, {"body_file", "/etc/hostname"}})
+                                            << "routers[0].mock.body_file: body and body_file cannot go together";
+        QTest::newRow("mock file missing") << answering("mock", {{"body_file", "/nonexistent/mock.json"}})
+                                           << "routers[0].mock.body_file: cannot read \"/nonexistent/mock.json\"";
+        QTest::newRow("mock status") << answering("mock", {{"status", 99}})
+                                     << "routers[0].mock.status: must be between 200 and 599 (got 99)";
+        QTest::newRow("mock with fault") << withRoute([](QJsonObject &r) {
             r.remove("backends");
-        }) << "routers[0].backends: must list at least one backend (or give the legacy host and port)";
+            r.insert("mock", QJsonObject{{"body", "x"}});
+            r.insert("fault", QJsonObject{{"abort", QJsonObject{{"status", 500}}}});
+        }) << "routers[0].fault: faults are for routes with backends";
         QTest::newRow("too many backends") << withRoute([](QJsonObject &r) {
             QJsonArray many;
             for (int port = 1; port <= kMaxBackendsPerRoute + 1; ++port)
