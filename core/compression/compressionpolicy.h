@@ -52,13 +52,13 @@ struct CompressionPolicy {
     qint64 minBytes = 1024;
     // Levels for compressing while the response passes, from docs/BENCHMARKS.md (a 1 MiB JSON body,
     // MiB/s of input on one core / input:output ratio).
-    // gzip 6, zlib's own default: 70 / 7.1; level 4 is 1.5x faster for 13 % more bytes, 9 is 2.3x
+    // gzip 6, zlib's own default: 71 / 7.1; level 4 is 1.5x faster for 13 % more bytes, 9 is 2.4x
     // slower for 7 % fewer. zlib: 1..9.
     int gzipLevel = 6;
     // brotli 4: 117 / 6.7, zstd 3's ratio; 5 and above switch to a slower block splitter (64 / 7.8),
     // and 3 saves a quarter of the time for 5 % more bytes. brotli: 0..11.
     int brotliQuality = 4;
-    // zstd 3, zstd's own default: 396 / 6.7; level 1 is only 10 % faster, 6 is 3.8x slower. 1..19.
+    // zstd 3, zstd's own default: 406 / 6.7; level 1 is only 9 % faster, 6 is 3.8x slower. 1..19.
     int zstdLevel = 3;
 };
 

@@ -1,6 +1,6 @@
 // Streaming encoders for a response body: each piece is compressed as it passes, so memory stays
 // the library's state whatever the body's size. At the default levels a stream holds about
-// 280 KiB (gzip), 2 MiB (zstd; 100 KiB for a 4 KiB body with its size hint) or 5 MiB (brotli).
+// 280 KiB (gzip), 2 MiB (zstd; 190 KiB for a 4 KiB body with its size hint) or 5 MiB (brotli).
 #pragma once
 
 #include "compression/compressionpolicy.h"
@@ -17,7 +17,7 @@ class Compressor
 public:
     // nullptr for Identity, or when the library could not allocate its state: send the body as it is.
     // `sizeHint`: the body's Content-Length when known, else -1. zstd sizes its tables to it (a
-    // 4 KiB body: 100 KiB of state instead of 2 MiB, and faster); it need not be exact.
+    // 4 KiB body: 190 KiB of state instead of 2 MiB, and faster); it need not be exact.
     static std::unique_ptr<Compressor> create(ContentCoding coding, const CompressionPolicy &policy,
                                               qint64 sizeHint = -1);
     virtual ~Compressor() = default;
