@@ -21,8 +21,9 @@ namespace kairos {
 bool mayCompress(const CompressionPolicy &policy, const http::ResponseHead &response);
 
 // For a response about to be sent with `coding`: Content-Encoding set, Vary: Accept-Encoding
-// (see addVaryAcceptEncoding), Content-Length removed (the body is then chunked on HTTP/1.1), and
-// a strong ETag made weak, since the bytes differ from the identity representation's.
+// (see addVaryAcceptEncoding), Content-Length removed (the caller frames the body: chunked on
+// HTTP/1.1, the connection's end on HTTP/1.0), and a strong ETag made weak, since the bytes differ
+// from the identity representation's.
 void markCompressed(http::ResponseHead &response, ContentCoding coding);
 
 // Adds Accept-Encoding to Vary unless it is there already (any case) or Vary is "*"; merged into
