@@ -127,8 +127,8 @@ private slots:
         QVERIFY(afterWrite != before);
         QFile file(path);
         QVERIFY(file.open(QIODevice::ReadWrite));
-        QVERIFY(file.setFileTime(QDateTime::fromSecsSinceEpoch(kModified + 1, Qt::UTC),
-                                 QFileDevice::FileModificationTime));
+        QVERIFY(
+            file.setFileTime(QDateTime::fromSecsSinceEpoch(kModified + 1, Qt::UTC), QFileDevice::FileModificationTime));
         file.close();
         QVERIFY(etagOf("/changing.txt") != afterWrite);  // the same size, touched
         QVERIFY(QFile::remove(path));
@@ -162,22 +162,36 @@ private slots:
         QTest::addColumn<QByteArray>("name");
         QTest::addColumn<QByteArray>("type");
         const std::pair<const char *, const char *> rows[] = {
-            {"a.html", "text/html; charset=utf-8"},  {"a.css", "text/css; charset=utf-8"},
-            {"a.js", "text/javascript; charset=utf-8"}, {"a.mjs", "text/javascript; charset=utf-8"},
-            {"A.JS", "text/javascript; charset=utf-8"}, {"a.json", "application/json"},
-            {"a.js.map", "application/json"},        {"a.svg", "image/svg+xml"},
-            {"a.png", "image/png"},                  {"a.jpg", "image/jpeg"},
-            {"a.jpeg", "image/jpeg"},                {"a.gif", "image/gif"},
-            {"a.webp", "image/webp"},                {"a.avif", "image/avif"},
-            {"a.ico", "image/x-icon"},               {"a.woff", "font/woff"},
-            {"a.woff2", "font/woff2"},               {"a.ttf", "font/ttf"},
-            {"a.otf", "font/otf"},                   {"a.txt", "text/plain; charset=utf-8"},
-            {"a.xml", "application/xml"},            {"a.wasm", "application/wasm"},
-            {"a.pdf", "application/pdf"},            {"a.mp4", "video/mp4"},
-            {"a.webm", "video/webm"},                {"a.mp3", "audio/mpeg"},
+            {"a.html", "text/html; charset=utf-8"},
+            {"a.css", "text/css; charset=utf-8"},
+            {"a.js", "text/javascript; charset=utf-8"},
+            {"a.mjs", "text/javascript; charset=utf-8"},
+            {"A.JS", "text/javascript; charset=utf-8"},
+            {"a.json", "application/json"},
+            {"a.js.map", "application/json"},
+            {"a.svg", "image/svg+xml"},
+            {"a.png", "image/png"},
+            {"a.jpg", "image/jpeg"},
+            {"a.jpeg", "image/jpeg"},
+            {"a.gif", "image/gif"},
+            {"a.webp", "image/webp"},
+            {"a.avif", "image/avif"},
+            {"a.ico", "image/x-icon"},
+            {"a.woff", "font/woff"},
+            {"a.woff2", "font/woff2"},
+            {"a.ttf", "font/ttf"},
+            {"a.otf", "font/otf"},
+            {"a.txt", "text/plain; charset=utf-8"},
+            {"a.xml", "application/xml"},
+            {"a.wasm", "application/wasm"},
+            {"a.pdf", "application/pdf"},
+            {"a.mp4", "video/mp4"},
+            {"a.webm", "video/webm"},
+            {"a.mp3", "audio/mpeg"},
             {"a.c", "text/x-csrc; charset=utf-8"},  // from QMimeDatabase
             {"a.tar", "application/x-tar"},         // from QMimeDatabase
-            {"a.qqqq", "application/octet-stream"},  {"noextension", "application/octet-stream"},
+            {"a.qqqq", "application/octet-stream"},
+            {"noextension", "application/octet-stream"},
             {"dir.png/file", "application/octet-stream"},
         };
         for (const auto &[name, type] : rows)
@@ -362,7 +376,8 @@ private slots:
         QTest::addColumn<int>("status");
         QTest::addColumn<QByteArray>("body");
         QTest::addColumn<QByteArray>("contentRange");
-        QTest::newRow("first-last") << QByteArray("bytes=0-4") << 206 << QByteArray("hello") << QByteArray("bytes 0-4/11");
+        QTest::newRow("first-last") << QByteArray("bytes=0-4") << 206 << QByteArray("hello")
+                                    << QByteArray("bytes 0-4/11");
         QTest::newRow("first-") << QByteArray("bytes=6-") << 206 << QByteArray("world") << QByteArray("bytes 6-10/11");
         QTest::newRow("suffix") << QByteArray("bytes=-5") << 206 << QByteArray("world") << QByteArray("bytes 6-10/11");
         QTest::newRow("past the end") << QByteArray("bytes=6-99") << 206 << QByteArray("world")
@@ -426,7 +441,8 @@ private slots:
     {
         QFETCH(QByteArray, ifRange);
         QFETCH(int, status);
-        const StaticAnswer answer = serve("/hello.txt", fields({{"Range", "bytes=0-4"}, {"If-Range", ifRange.constData()}}));
+        const StaticAnswer answer =
+            serve("/hello.txt", fields({{"Range", "bytes=0-4"}, {"If-Range", ifRange.constData()}}));
         QCOMPARE(answer.status, status);
         QCOMPARE(answer.body, status == 206 ? QByteArray("hello") : QByteArray("hello world"));
     }
