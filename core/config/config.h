@@ -200,16 +200,18 @@ struct RouteOverrides {
     std::optional<HeaderRules> requestHeaders;
     std::optional<HeaderRules> responseHeaders;
     std::optional<FaultSettings> fault;
+    std::optional<CompressionSettings> compression;
     // Instead of backends: the route answers itself.
     std::optional<RedirectSettings> redirect;
     std::optional<MockSettings> mock;
+    std::optional<StaticSettings> staticSite;
 
     bool isEmpty() const
     {
         return !maxBodyBytes && !connectTimeoutMs && !responseTimeoutMs && !allowedUpgrades && !tunnelIdleTimeoutMs
                && !rateLimit && !queue && !slowStartMs && !slowStartMinWeightPercent && circuitBreaker.keys.isEmpty()
                && healthCheck.keys.isEmpty() && outlierDetection.keys.isEmpty() && !cors && !requestHeaders
-               && !responseHeaders && !fault && !redirect && !mock;
+               && !responseHeaders && !fault && !compression && !redirect && !mock && !staticSite;
     }
 };
 
@@ -361,6 +363,7 @@ struct Config {
     std::optional<HeaderRules> requestHeaders;
     std::optional<HeaderRules> responseHeaders;
     std::optional<FaultSettings> fault;
+    std::optional<CompressionSettings> compression;
     // A backend that joins (new, back from health checks or ejection) ramps its share from
     // slow_start_min_weight_percent to all of it over slow_start_ms; 0: no ramp.
     int slowStartMs = 0;
@@ -410,7 +413,14 @@ struct Config {
     {
         return answersItself(route) ? nullptr : ownOrTopLevel(route.overrides->fault, fault);
     }
-    static bool answersItself(const Route &route) { return route.overrides->redirect || route.overrides->mock; }
+    const CompressionSettings *compressionFor(const Route &route) const
+    {
+        return ownOrTopLevel(route.overrides->compression, compression);
+    }
+    static bool answersItself(const Route &route)
+    {
+        return route.overrides->redirect || route.overrides->mock || route.overrides->staticSite;
+    }
     const QStringList &allowedUpgradesFor(const Route &route) const
     {
         return route.overrides->allowedUpgrades ? *route.overrides->allowedUpgrades : allowedUpgrades;

@@ -281,6 +281,7 @@ template <typename Target> void readRequestRules(ObjectReader &reader, Target &t
     target.requestHeaders = readSwitchable<HeaderRules>(reader, QStringLiteral("request_headers"), readHeaderRules);
     target.responseHeaders = readSwitchable<HeaderRules>(reader, QStringLiteral("response_headers"), readHeaderRules);
     target.fault = readSwitchable<FaultSettings>(reader, QStringLiteral("fault"), readFault);
+    target.compression = readSwitchable<CompressionSettings>(reader, QStringLiteral("compression"), readCompression);
 }
 
 // QJsonParseError gives a byte offset; people want a line and a column.
@@ -426,6 +427,8 @@ Route readRoute(const QJsonObject &object, const QString &path, QList<ConfigProb
         overrides.redirect = readRedirect(*redirect, reader.childPath(QStringLiteral("redirect")), errors, warnings);
     if (std::optional<QJsonObject> mock = reader.object(QStringLiteral("mock")))
         overrides.mock = readMock(*mock, reader.childPath(QStringLiteral("mock")), errors, warnings);
+    if (std::optional<QJsonObject> site = reader.object(QStringLiteral("static")))
+        overrides.staticSite = readStatic(*site, reader.childPath(QStringLiteral("static")), errors, warnings);
     if (!overrides.isEmpty())
         route.overrides = std::move(overrides);
     route.unknownKeys = reader.unknownKeys();

@@ -298,14 +298,18 @@ public:
             checkHeaderRules(*source.responseHeaders, path + QLatin1String("response_headers"), true, m_problems);
         if (source.fault && !source.fault->off)
             checkFault(*source.fault, path + QLatin1String("fault"), m_problems);
+        if (source.compression && !source.compression->off)
+            checkCompression(*source.compression, path + QLatin1String("compression"), m_problems);
     }
 
     // A route proxies to backends or answers itself (redirect, mock), one of them.
     void checkRouteTarget(const Route &route, const QString &path)
     {
         const RouteOverrides &overrides = *route.overrides;
-        if (overrides.redirect && overrides.mock)
-            add(path + QLatin1String(".mock"), QStringLiteral("a route answers with a redirect or a mock, not both"));
+        if (int(bool(overrides.redirect)) + int(bool(overrides.mock)) + int(bool(overrides.staticSite)) > 1)
+            add(path, QStringLiteral("a route answers with one of redirect, mock and static"));
+        if (overrides.staticSite)
+            checkStatic(*overrides.staticSite, path + QLatin1String(".static"), m_problems);
         if (overrides.redirect)
             checkRedirect(*overrides.redirect, path + QLatin1String(".redirect"), m_problems);
         if (overrides.mock)
@@ -314,13 +318,15 @@ public:
             if (!route.backends.isEmpty())
                 add(path + QLatin1String(".backends"),
                     QStringLiteral("a route with %1 answers itself and lists no backends")
-                        .arg(overrides.redirect ? QStringLiteral("redirect") : QStringLiteral("mock")));
+                        .arg(overrides.redirect ? QStringLiteral("redirect")
+                             : overrides.mock   ? QStringLiteral("mock")
+                                                : QStringLiteral("static")));
             if (overrides.fault && !overrides.fault->off)
                 add(path + QLatin1String(".fault"), QStringLiteral("faults are for routes with backends"));
         } else if (route.backends.isEmpty()) {
             add(path + QLatin1String(".backends"),
                 QStringLiteral("must list at least one backend (or give the legacy host and port), or the route "
-                               "must answer itself with redirect or mock"));
+                               "must answer itself with redirect, mock or static"));
         }
     }
 

@@ -240,6 +240,7 @@ template <typename Source> void putRequestRules(QJsonObject &object, const Sourc
     put("request_headers", source.requestHeaders, headerRulesToJson);
     put("response_headers", source.responseHeaders, headerRulesToJson);
     put("fault", source.fault, faultToJson);
+    put("compression", source.compression, compressionToJson);
 }
 
 }  // namespace
@@ -300,6 +301,8 @@ QJsonObject routeToJson(const Route &route)
         object.insert(QLatin1String("redirect"), redirectToJson(*route.overrides->redirect));
     if (route.overrides->mock)
         object.insert(QLatin1String("mock"), mockToJson(*route.overrides->mock));
+    if (route.overrides->staticSite)
+        object.insert(QLatin1String("static"), staticToJson(*route.overrides->staticSite));
     return object;
 }
 

@@ -219,6 +219,39 @@ MockSettings readMock(const QJsonObject &object, const QString &path, QList<Conf
     return mock;
 }
 
+StaticSettings readStatic(const QJsonObject &object, const QString &path, QList<ConfigProblem> &errors,
+                          QList<ConfigProblem> &warnings)
+{
+    ObjectReader reader(object, path, errors, warnings);
+    StaticSettings site;
+    site.root = reader.string(QStringLiteral("root"));
+    site.index = reader.string(QStringLiteral("index"), site.index);
+    site.spaFallback = reader.boolean(QStringLiteral("spa_fallback"), false);
+    site.unknownKeys = reader.unknownKeys();
+    return site;
+}
+
+CompressionSettings readCompression(const QJsonObject &object, const QString &path, QList<ConfigProblem> &errors,
+                                    QList<ConfigProblem> &warnings)
+{
+    ObjectReader reader(object, path, errors, warnings);
+    CompressionSettings compression;
+    if (reader.has(QStringLiteral("encodings")))
+        compression.encodings = reader.stringList(QStringLiteral("encodings"));
+    if (reader.has(QStringLiteral("types")))
+        compression.types = reader.stringList(QStringLiteral("types"));
+    if (reader.has(QStringLiteral("min_bytes")))
+        compression.minBytes = reader.integer64(QStringLiteral("min_bytes"), 0);
+    if (reader.has(QStringLiteral("gzip_level")))
+        compression.gzipLevel = reader.integer(QStringLiteral("gzip_level"), 0);
+    if (reader.has(QStringLiteral("brotli_quality")))
+        compression.brotliQuality = reader.integer(QStringLiteral("brotli_quality"), 0);
+    if (reader.has(QStringLiteral("zstd_level")))
+        compression.zstdLevel = reader.integer(QStringLiteral("zstd_level"), 0);
+    compression.unknownKeys = reader.unknownKeys();
+    return compression;
+}
+
 void checkCors(const CorsSettings &cors, const QString &path, QList<ConfigProblem> &errors)
 {
     const QString origins = path + QLatin1String(".allow_origins");
@@ -344,6 +377,51 @@ void checkMock(const MockSettings &mock, const QString &path, QList<ConfigProble
             QStringLiteral("must be between 0 and 600000 (got %1)").arg(mock.delayMs));
 }
 
+void checkStatic(const StaticSettings &site, const QString &path, QList<ConfigProblem> &errors)
+{
+    const QFileInfo root(site.root);
+    if (site.root.isEmpty())
+        add(errors, path + QLatin1String(".root"), QStringLiteral("must name the directory to serve"));
+    else if (!root.isDir() || !root.isReadable())
+        add(errors, path + QLatin1String(".root"), QStringLiteral("\"%1\" is not a readable directory").arg(site.root));
+    if (site.index.isEmpty() || site.index.contains(QLatin1Char('/')) || site.index.startsWith(QLatin1Char('.')))
+        add(errors, path + QLatin1String(".index"),
+            QStringLiteral("must be a file name in the directory, such as index.html (got \"%1\")").arg(site.index));
+}
+
+void checkCompression(const CompressionSettings &compression, const QString &path, QList<ConfigProblem> &errors)
+{
+    static const QStringList codings{QStringLiteral("zstd"), QStringLiteral("br"), QStringLiteral("gzip")};
+    if (compression.encodings) {
+        if (compression.encodings->isEmpty())
+            add(errors, path + QLatin1String(".encodings"),
+                QStringLiteral("must list at least one of zstd, br, gzip; \"compression\": null turns it off"));
+        for (int i = 0; i < compression.encodings->size(); ++i) {
+            if (!codings.contains(compression.encodings->at(i)))
+                add(errors, path + QStringLiteral(".encodings[%1]").arg(i),
+                    QStringLiteral("\"%1\" is not zstd, br or gzip").arg(compression.encodings->at(i)));
+        }
+    }
+    if (compression.types) {
+        static const QRegularExpression mediaType(QStringLiteral(R"(^[a-z0-9!#$&^_.+-]+/([a-z0-9!#$&^_.+-]+|\*)$)"));
+        for (int i = 0; i < compression.types->size(); ++i) {
+            if (!mediaType.match(compression.types->at(i)).hasMatch())
+                add(errors, path + QStringLiteral(".types[%1]").arg(i),
+                    QStringLiteral("\"%1\" is not a lower-case media type such as application/json or text/*")
+                        .arg(compression.types->at(i)));
+        }
+    }
+    const auto range = [&](const char *key, std::optional<qint64> value, qint64 min, qint64 max) {
+        if (value && (*value < min || *value > max))
+            add(errors, path + QLatin1Char('.') + QLatin1String(key),
+                QStringLiteral("must be between %1 and %2 (got %3)").arg(min).arg(max).arg(*value));
+    };
+    range("min_bytes", compression.minBytes, 0, Q_INT64_C(1) << 40);
+    range("gzip_level", compression.gzipLevel, 1, 9);
+    range("brotli_quality", compression.brotliQuality, 0, 11);
+    range("zstd_level", compression.zstdLevel, 1, 19);
+}
+
 QJsonObject corsToJson(const CorsSettings &cors)
 {
     QJsonObject object = cors.unknownKeys;
@@ -412,6 +490,35 @@ QJsonObject mockToJson(const MockSettings &mock)
         object.insert(QLatin1String("body"), mock.body);
     if (mock.delayMs)
         object.insert(QLatin1String("delay_ms"), mock.delayMs);
+    return object;
+}
+
+QJsonObject staticToJson(const StaticSettings &site)
+{
+    QJsonObject object = site.unknownKeys;
+    object.insert(QLatin1String("root"), site.root);
+    if (site.index != StaticSettings().index)
+        object.insert(QLatin1String("index"), site.index);
+    if (site.spaFallback)
+        object.insert(QLatin1String("spa_fallback"), true);
+    return object;
+}
+
+QJsonObject compressionToJson(const CompressionSettings &compression)
+{
+    QJsonObject object = compression.unknownKeys;
+    if (compression.encodings)
+        object.insert(QLatin1String("encodings"), QJsonArray::fromStringList(*compression.encodings));
+    if (compression.types)
+        object.insert(QLatin1String("types"), QJsonArray::fromStringList(*compression.types));
+    if (compression.minBytes)
+        object.insert(QLatin1String("min_bytes"), double(*compression.minBytes));
+    if (compression.gzipLevel)
+        object.insert(QLatin1String("gzip_level"), *compression.gzipLevel);
+    if (compression.brotliQuality)
+        object.insert(QLatin1String("brotli_quality"), *compression.brotliQuality);
+    if (compression.zstdLevel)
+        object.insert(QLatin1String("zstd_level"), *compression.zstdLevel);
     return object;
 }
 

@@ -1,7 +1,8 @@
 // What a route does besides proxying: CORS, rules for the request's and response's fields, fault
-// injection, and the answers a route gives instead of backends (a redirect, a mock). CORS, the
-// header rules and faults may be set at the top level too, for every route that sets none;
-// a route's "cors": null (and so on) turns the top level's off there.
+// injection, compression, and the answers a route gives instead of backends (a redirect, a mock,
+// static files). CORS, the header rules, faults and compression may be set at the top level too,
+// for every route that sets none; a route's "cors": null (and so on) turns the top level's off
+// there.
 #pragma once
 
 #include <QJsonObject>
@@ -85,6 +86,27 @@ struct MockSettings {
     QJsonObject unknownKeys;
 };
 
+// Instead of backends: files under `root`. The request path, mapped by the route's
+// internal_path, names the file ("/{*path}" -> "/{path}").
+struct StaticSettings {
+    QString root;
+    QString index = QStringLiteral("index.html");
+    bool spaFallback = false;  // a browser navigating to a path that is not there gets the index
+    QJsonObject unknownKeys;
+};
+
+// Response compression; an absent key keeps the gateway's default (compressionpolicy.h).
+struct CompressionSettings {
+    std::optional<QStringList> encodings;  // preference: "zstd", "br", "gzip"
+    std::optional<QStringList> types;      // media types; "text/*" allowed
+    std::optional<qint64> minBytes;
+    std::optional<int> gzipLevel;      // 1..9
+    std::optional<int> brotliQuality;  // 0..11
+    std::optional<int> zstdLevel;      // 1..19
+    bool off = false;
+    QJsonObject unknownKeys;
+};
+
 // A mock's body_file is read whole into memory.
 constexpr qint64 kMaxMockBodyBytes = 16 * 1024 * 1024;
 
@@ -99,6 +121,10 @@ RedirectSettings readRedirect(const QJsonObject &object, const QString &path, QL
                               QList<ConfigProblem> &warnings);
 MockSettings readMock(const QJsonObject &object, const QString &path, QList<ConfigProblem> &errors,
                       QList<ConfigProblem> &warnings);
+StaticSettings readStatic(const QJsonObject &object, const QString &path, QList<ConfigProblem> &errors,
+                          QList<ConfigProblem> &warnings);
+CompressionSettings readCompression(const QJsonObject &object, const QString &path, QList<ConfigProblem> &errors,
+                                    QList<ConfigProblem> &warnings);
 
 void checkCors(const CorsSettings &cors, const QString &path, QList<ConfigProblem> &errors);
 // response: the rules of response_headers, which may not touch CORS and RateLimit-* fields either.
@@ -106,12 +132,16 @@ void checkHeaderRules(const HeaderRules &rules, const QString &path, bool respon
 void checkFault(const FaultSettings &fault, const QString &path, QList<ConfigProblem> &errors);
 void checkRedirect(const RedirectSettings &redirect, const QString &path, QList<ConfigProblem> &errors);
 void checkMock(const MockSettings &mock, const QString &path, QList<ConfigProblem> &errors);
+void checkStatic(const StaticSettings &site, const QString &path, QList<ConfigProblem> &errors);
+void checkCompression(const CompressionSettings &compression, const QString &path, QList<ConfigProblem> &errors);
 
 QJsonObject corsToJson(const CorsSettings &cors);
 QJsonObject headerRulesToJson(const HeaderRules &rules);
 QJsonObject faultToJson(const FaultSettings &fault);
 QJsonObject redirectToJson(const RedirectSettings &redirect);
 QJsonObject mockToJson(const MockSettings &mock);
+QJsonObject staticToJson(const StaticSettings &site);
+QJsonObject compressionToJson(const CompressionSettings &compression);
 
 // A route's own block (`own`, "off" when it wrote null) or else the top level's; null: none.
 template <typename T> const T *ownOrTopLevel(const std::optional<T> &own, const std::optional<T> &topLevel)

@@ -1,5 +1,6 @@
 #include "admission.h"
 
+#include "compression/responsecompression.h"
 #include "connectionservices.h"
 #include "forwarding.h"
 #include "ratelimitanswer.h"
@@ -48,6 +49,8 @@ void noteMatchedRoute(Admission &admission, QByteArrayView path)
         return;
     if (current.rules->cors)
         current.origin = admission.head.headers.value("origin");
+    if (current.rules->compression)
+        current.acceptEncoding = admission.head.headers.combinedValue("accept-encoding");
     if (current.rules->responseHeaders) {
         current.clientIp = !current.record.forwardedClient.isEmpty() ? current.record.forwardedClient
                                                                      : admission.peer.of(current.record.peer);
@@ -249,6 +252,8 @@ void applyRouteRules(Admission &admission, ExchangeRequest &request)
                 current.routeMetrics->recordFault(fault.delayMs > 0, fault.abortStatus > 0);
         }
     }
+    if (rules.staticSite)
+        request.staticSite = &*rules.staticSite;
     if (rules.redirect || rules.mock) {
         request.answer = routeAnswer(rules, admission.target);
         request.startDelayMs = request.answer->delayMs;
@@ -375,6 +380,45 @@ void reportFinishedRequest(ActiveRequest &request, const ProxyExchange *exchange
     if (services.onRequestFinished)
         services.onRequestFinished(rec);
     request.routeMetrics = nullptr;
+}
+
+}  // namespace kairos
+
+namespace kairos {
+
+void startResponseCompression(ActiveRequest &request, http::ResponseHead &head, bool withBody)
+{
+    const RouteRules *rules = request.rules;
+    if (!rules || !rules->compression || request.preflight)
+        return;
+    const bool isHead = request.record.method == "HEAD";
+    if (!withBody && !(isHead && head.headers.contains("content-length")))
+        return;
+    std::unique_ptr<Compressor> compressor = startCompression(*rules->compression, request.acceptEncoding, head);
+    if (isHead)
+        return;
+    request.compressor = std::move(compressor);
+    request.flushEachPiece =
+        request.compressor && head.headers.value("content-type").trimmed().startsWith("text/event-stream");
+}
+
+QByteArray encodeResponsePiece(ActiveRequest &request, QByteArrayView piece)
+{
+    if (!request.compressor)
+        return piece.toByteArray();
+    QByteArray encoded = request.compressor->compress(piece);
+    if (request.flushEachPiece)
+        encoded += request.compressor->flush();
+    return encoded;
+}
+
+QByteArray finishResponseEncoding(ActiveRequest &request)
+{
+    if (!request.compressor)
+        return {};
+    QByteArray tail = request.compressor->finish();
+    request.compressor.reset();
+    return tail;
 }
 
 }  // namespace kairos

@@ -3,6 +3,7 @@
 // Each step lets it go on or refuses it with the error to answer.
 #pragma once
 
+#include "compression/compressor.h"
 #include "gatewayerror.h"
 #include "gatewaysnapshot.h"
 #include "metrics/requestrecord.h"
@@ -36,8 +37,11 @@ struct ActiveRequest {
     std::vector<QByteArray> backendRateKeys;  // by backend index: the key for its own limit
     // What the matched route does to responses (decorateResponse()); null: nothing.
     const RouteRules *rules = nullptr;
-    QByteArray origin;       // the request's Origin, when the route has CORS
-    bool preflight = false;  // answered as a CORS preflight, whose fields are its own
+    QByteArray origin;                       // the request's Origin, when the route has CORS
+    bool preflight = false;                  // answered as a CORS preflight, whose fields are its own
+    QByteArray acceptEncoding;               // the request's, when the route compresses
+    std::unique_ptr<Compressor> compressor;  // the response body's encoder, while compressed
+    bool flushEachPiece = false;             // an event stream: each piece decodable when it arrives
     // response_headers' variables, when the route has such rules.
     QByteArray clientIp;
     QByteArray host;
@@ -102,5 +106,15 @@ ExchangeRequest exchangeRequest(Admission &admission, const TlsSessionInfo *tls,
 // The route's CORS fields and response_headers rules, on any response to a request that matched a
 // route: the backend's, the gateway's errors, a mock's.
 void decorateResponse(const ActiveRequest &request, http::Headers &fields);
+
+// Compression of a backend's (or a route answer's) response, when the route and the client's
+// Accept-Encoding allow it: the head's fields change and request.compressor is set. withBody:
+// the framing says a body may follow. A HEAD request gets GET's head and no encoder.
+void startResponseCompression(ActiveRequest &request, http::ResponseHead &head, bool withBody);
+// A body piece as the client gets it: encoded when the response is compressed (possibly empty:
+// the encoder keeps it for now).
+QByteArray encodeResponsePiece(ActiveRequest &request, QByteArrayView piece);
+// What the encoder still holds, at the body's end; empty when not compressing.
+QByteArray finishResponseEncoding(ActiveRequest &request);
 
 }  // namespace kairos

@@ -672,6 +672,11 @@ void ClientConnection::exchangeResponseHead(http::ResponseHead head, http::Messa
     out.versionMinor = 1;
     const bool clientIsHttp10 = m_parser.request().versionMinor == 0;
     const bool bodyless = rec.method == "HEAD" || out.status == 204 || out.status == 304;
+    startResponseCompression(activeRequest(), out,
+                             !bodyless && (framing != Framing::None || out.headers.contains("content-length"))
+                                 && !(framing == Framing::ContentLength && contentLength == 0));
+    if (activeRequest().compressor)
+        framing = Framing::Chunked;  // the encoded length is known only at the end
     if (!bodyless) {
         if (framing == Framing::None && !out.headers.contains("content-length")) {
             out.headers.add(QByteArrayLiteral("Content-Length"), QByteArrayLiteral("0"));
@@ -714,10 +719,21 @@ void ClientConnection::exchangeResponseHead(http::ResponseHead head, http::Messa
 void ClientConnection::exchangeResponseBody(QByteArrayView data)
 {
     ActiveRequest &current = activeRequest();
-    current.record.responseBytes += data.size();
     if (current.captureBodyBytes)
         captureBodyPiece(current.record.responseBody, current.record.responseBodyTruncated, data,
                          current.captureBodyBytes);
+    if (current.compressor) {
+        const QByteArray encoded = encodeResponsePiece(current, data);
+        if (!encoded.isEmpty())
+            writeResponseBytes(encoded);
+        return;
+    }
+    writeResponseBytes(data);
+}
+
+void ClientConnection::writeResponseBytes(QByteArrayView data)
+{
+    activeRequest().record.responseBytes += data.size();
     if (!m_responseChunked) {
         m_transport->write(data);
     } else {
@@ -733,6 +749,11 @@ void ClientConnection::exchangeResponseBody(QByteArrayView data)
 
 void ClientConnection::exchangeResponseComplete(const http::Headers &trailers)
 {
+    if (activeRequest().compressor) {
+        const QByteArray tail = finishResponseEncoding(activeRequest());
+        if (!tail.isEmpty())
+            writeResponseBytes(tail);
+    }
     // An HTTP/1.0 client reads the body to the close, which has no room for trailer fields
     // (RFC 9110 section 6.5.1 lets them be discarded).
     if (m_responseChunked && trailers.isEmpty())

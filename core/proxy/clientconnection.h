@@ -106,6 +106,7 @@ private:
     void exchangeResponseHead(http::ResponseHead head, http::MessageParser::Framing framing,
                               quint64 contentLength) override;
     void exchangeResponseBody(QByteArrayView data) override;
+    void writeResponseBytes(QByteArrayView data);  // framed as the response head said
     void exchangeResponseComplete(const http::Headers &trailers) override;
     void exchangeFailed(const GatewayError &error) override;
     void exchangeAborted(const QByteArray &reason) override;

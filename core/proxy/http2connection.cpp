@@ -441,7 +441,7 @@ void Http2Connection::Stream::resumeIfDrained()
 }
 
 void Http2Connection::Stream::exchangeResponseHead(http::ResponseHead head, http::MessageParser::Framing framing,
-                                                   quint64)
+                                                   quint64 contentLength)
 {
     ActiveRequest &current = *m_request;
     RequestRecord &rec = current.record;
@@ -452,6 +452,9 @@ void Http2Connection::Stream::exchangeResponseHead(http::ResponseHead head, http
     for (const http::Headers::Field &field : limitFields.fields())
         head.headers.set(field.first, field.second);
     decorateResponse(current, head.headers);
+    startResponseCompression(current, head,
+                             framing != http::MessageParser::Framing::None
+                                 && !(framing == http::MessageParser::Framing::ContentLength && contentLength == 0));
     rec.status = head.status;
     if (m_connection.m_services.captureHeaders) {
         rec.responseHeaders = http::withCredentialsRedacted(head.headers);
@@ -468,11 +471,13 @@ void Http2Connection::Stream::exchangeResponseHead(http::ResponseHead head, http
 void Http2Connection::Stream::exchangeResponseBody(QByteArrayView data)
 {
     ActiveRequest &current = *m_request;
-    current.record.responseBytes += data.size();
     if (current.captureBodyBytes)
         captureBodyPiece(current.record.responseBody, current.record.responseBodyTruncated, data,
                          current.captureBodyBytes);
-    m_out += data;
+    const QByteArray encoded = current.compressor ? encodeResponsePiece(current, data) : QByteArray();
+    const QByteArrayView out = current.compressor ? QByteArrayView(encoded) : data;
+    current.record.responseBytes += out.size();
+    m_out += out;
     if (m_deferred) {
         m_deferred = false;
         nghttp2_session_resume_data(session(), m_id);
@@ -482,6 +487,11 @@ void Http2Connection::Stream::exchangeResponseBody(QByteArrayView data)
 
 void Http2Connection::Stream::exchangeResponseComplete(const http::Headers &trailers)
 {
+    if (m_request->compressor) {
+        const QByteArray tail = finishResponseEncoding(*m_request);
+        m_request->record.responseBytes += tail.size();
+        m_out += tail;
+    }
     m_outEnded = true;
     m_outTrailers = trailers;
     if (m_deferred) {

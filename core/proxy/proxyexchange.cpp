@@ -129,6 +129,10 @@ void ProxyExchange::begin()
         m_sink.exchangeFailed(*m_request.injectedAbort);
         return;
     }
+    if (m_request.staticSite) {
+        serveStaticFile();
+        return;
+    }
     if (m_request.answer) {
         m_answerDue = true;
         if (m_bodyFinished)
@@ -137,6 +141,79 @@ void ProxyExchange::begin()
     }
     m_routeDeadline = Deadlines::nowMs() + m_routeTimeoutMs;
     startAttempt();
+}
+
+void ProxyExchange::serveStaticFile()
+{
+    const qsizetype question = m_request.upstreamTarget.indexOf('?');
+    const QByteArrayView target(m_request.upstreamTarget);
+    StaticAnswer answer =
+        serveStatic(*m_request.staticSite, m_request.head, question < 0 ? target : target.first(question));
+    if (answer.status >= 400) {
+        m_phase = Phase::Done;
+        // "static_not_found" reads "not found" in the error; the note keeps the whole name.
+        QByteArray reason = QByteArray(answer.note ? answer.note : "static_error").mid(7).replace('_', ' ');
+        GatewayError error = GatewayError::fromStatus(answer.status, "static file: " + reason);
+        error.fields = std::move(answer.fields);
+        error.note = answer.note;
+        m_sink.exchangeFailed(error);
+        return;
+    }
+    const bool head = m_request.head.method == "HEAD";
+    if (answer.streams() && !head) {
+        m_staticFile = std::make_unique<QFile>(answer.filePath);
+        if (!m_staticFile->open(QIODevice::ReadOnly) || !m_staticFile->seek(answer.offset)) {
+            m_staticFile.reset();
+            m_phase = Phase::Done;
+            m_sink.exchangeFailed(GatewayError::fromStatus(404, "static file: not found"));
+            return;
+        }
+        m_staticLeft = answer.length;
+    }
+    m_phase = Phase::Streaming;
+    http::ResponseHead response;
+    response.status = answer.status;
+    response.headers = std::move(answer.fields);
+    const qint64 length = answer.streams() ? answer.length : answer.body.size();
+    const bool bodyless = head || answer.status == 304 || answer.status == 301;
+    m_sink.exchangeResponseHead(std::move(response),
+                                answer.status == 304 ? http::MessageParser::Framing::None
+                                                     : http::MessageParser::Framing::ContentLength,
+                                bodyless ? 0 : quint64(length));
+    if (m_staticFile) {
+        pumpStaticFile();
+        return;
+    }
+    m_phase = Phase::Done;
+    if (!bodyless && !answer.body.isEmpty())
+        m_sink.exchangeResponseBody(answer.body);
+    m_sink.exchangeResponseComplete({});  // may end this exchange's life: nothing after it
+}
+
+void ProxyExchange::pumpStaticFile()
+{
+    constexpr qint64 kPieceBytes = 64 * 1024;
+    while (m_staticLeft > 0 && !m_sink.clientIsCongested()) {
+        const QByteArray piece = m_staticFile->read(std::min(kPieceBytes, m_staticLeft));
+        if (piece.isEmpty()) {
+            // The file shrank under us: the head promised more than there is.
+            m_phase = Phase::Done;
+            m_staticFile.reset();
+            m_sink.exchangeAborted("the static file ended before the length its answer promised");
+            return;
+        }
+        m_staticLeft -= piece.size();
+        m_sink.exchangeResponseBody(piece);
+        if (m_phase == Phase::Done)
+            return;  // the client went away meanwhile (cancel())
+    }
+    if (m_staticLeft > 0) {
+        m_readingPaused = true;  // resumeResponse() goes on
+        return;
+    }
+    m_phase = Phase::Done;
+    m_staticFile.reset();
+    m_sink.exchangeResponseComplete({});  // may end this exchange's life: nothing after it
 }
 
 void ProxyExchange::sendRouteAnswer()
@@ -442,7 +519,7 @@ void ProxyExchange::onConnected()
 
 void ProxyExchange::sendBody(QByteArrayView data)
 {
-    if (m_phase == Phase::Done || data.isEmpty() || m_request.answer)
+    if (m_phase == Phase::Done || data.isEmpty() || m_request.answer || m_request.staticSite)
         return;  // a route's own answer reads no body
     if (m_replayable) {
         const qint64 limit = m_request.route->route->retry ? m_request.route->route->retry->retryBufferBytes : 0;
@@ -511,6 +588,10 @@ void ProxyExchange::resumeResponse()
     if (!m_readingPaused)
         return;
     m_readingPaused = false;
+    if (m_staticFile) {
+        pumpStaticFile();
+        return;
+    }
     if (m_phase == Phase::Streaming)
         m_responseDeadline = Deadlines::nowMs() + m_responseTimeoutMs;
     processResponse();
@@ -846,6 +927,7 @@ void ProxyExchange::cancel()
     m_phase = Phase::Done;
     ++m_backoffGeneration;
     m_connectDeadline = m_responseDeadline = m_routeDeadline = 0;
+    m_staticFile.reset();
     releaseUpstream(false);
 }
 

@@ -11,6 +11,7 @@
 #include "upstreampool.h"
 
 #include <QElapsedTimer>
+#include <QFile>
 #include <QObject>
 #include <QTimer>
 
@@ -68,6 +69,8 @@ struct ExchangeRequest {
     // A route without backends: its answer, sent once the request body has ended (after
     // startDelayMs); the body is read and dropped.
     std::optional<RouteAnswer> answer;
+    // A route with static: the file the upstream target's path names (read on this thread).
+    const StaticSite *staticSite = nullptr;
 };
 
 class ProxyExchange : public QObject, private TransportListener
@@ -112,6 +115,9 @@ private:
     // After the start delay: the injected abort, the route's own answer, or the first try.
     void begin();
     void sendRouteAnswer();
+    void serveStaticFile();
+    // Sends the open file while the client takes it; then completes the response.
+    void pumpStaticFile();
     void startAttempt();
     // Takes a slot of the chosen backend (m_inFlight); `full` tells whether a backend was left
     // out only because all its slots were taken. With `behindQueue`, limited backends count as
@@ -173,7 +179,9 @@ private:
     QByteArray m_replayBody;  // a copy, to resend on a fresh connection (while small)
     bool m_replayable = true;
     bool m_bodyFinished = false;
-    bool m_answerDue = false;         // the route's own answer waits for the request body's end
+    bool m_answerDue = false;             // the route's own answer waits for the request body's end
+    std::unique_ptr<QFile> m_staticFile;  // a static answer being streamed
+    qint64 m_staticLeft = 0;
     http::Headers m_requestTrailers;  // kept with m_replayBody, for a retry
     bool m_responseStarted = false;   // a byte of the response went to the client
     bool m_retriedFresh = false;

@@ -43,6 +43,25 @@ FaultDecision faultAskedFor(QByteArrayView value)
     return decision;
 }
 
+CompressionPolicy compressionPolicy(const CompressionSettings &settings)
+{
+    CompressionPolicy policy;
+    if (settings.encodings) {
+        policy.encodings.clear();
+        for (const QString &name : *settings.encodings)
+            policy.encodings.append(name == QLatin1String("zstd") ? ContentCoding::Zstd
+                                    : name == QLatin1String("br") ? ContentCoding::Brotli
+                                                                  : ContentCoding::Gzip);
+    }
+    if (settings.types)
+        policy.types = *settings.types;
+    policy.minBytes = settings.minBytes.value_or(policy.minBytes);
+    policy.gzipLevel = settings.gzipLevel.value_or(policy.gzipLevel);
+    policy.brotliQuality = settings.brotliQuality.value_or(policy.brotliQuality);
+    policy.zstdLevel = settings.zstdLevel.value_or(policy.zstdLevel);
+    return policy;
+}
+
 QByteArray readMockBody(const MockSettings &mock)
 {
     if (mock.bodyFile.isEmpty())
@@ -64,6 +83,7 @@ std::vector<std::shared_ptr<const RouteRules>> compileRouteRules(const Config &c
     // Routes that share a top-level block (and, for CORS, a method list) share its compiled form.
     QHash<std::pair<const void *, const void *>, std::shared_ptr<const CorsPolicy>> corsFor;
     QHash<const void *, std::shared_ptr<const CompiledHeaderRules>> rulesFor;
+    QHash<const void *, std::shared_ptr<const CompressionPolicy>> policyFor;
     const auto headerRules = [&rulesFor](const HeaderRules *rules) -> std::shared_ptr<const CompiledHeaderRules> {
         if (!rules)
             return nullptr;
@@ -77,8 +97,9 @@ std::vector<std::shared_ptr<const RouteRules>> compileRouteRules(const Config &c
         const HeaderRules *requestHeaders = config.requestHeadersFor(route);
         const HeaderRules *responseHeaders = config.responseHeadersFor(route);
         const FaultSettings *fault = config.faultFor(route);
+        const CompressionSettings *compression = config.compressionFor(route);
         const RouteOverrides &overrides = *route.overrides;
-        if (!cors && !requestHeaders && !responseHeaders && !fault && !Config::answersItself(route)) {
+        if (!cors && !requestHeaders && !responseHeaders && !fault && !compression && !Config::answersItself(route)) {
             compiled.push_back(nullptr);
             continue;
         }
@@ -98,6 +119,15 @@ std::vector<std::shared_ptr<const RouteRules>> compileRouteRules(const Config &c
         rules->mock = overrides.mock ? &*overrides.mock : nullptr;
         if (rules->mock)
             rules->mockBody = readMockBody(*rules->mock);
+        if (overrides.staticSite)
+            rules->staticSite =
+                StaticSite{overrides.staticSite->root, overrides.staticSite->index, overrides.staticSite->spaFallback};
+        if (compression) {
+            std::shared_ptr<const CompressionPolicy> &shared = policyFor[compression];
+            if (!shared)
+                shared = std::make_shared<const CompressionPolicy>(compressionPolicy(*compression));
+            rules->compression = shared;
+        }
         compiled.push_back(std::move(rules));
     }
     return compiled;

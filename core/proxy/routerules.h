@@ -3,7 +3,9 @@
 // the admission steps, the exchange and both client connection kinds.
 #pragma once
 
+#include "compression/compressionpolicy.h"
 #include "config/config.h"
+#include "staticfiles/staticfiles.h"
 #include "transform/corspolicy.h"
 #include "transform/headerrules.h"
 
@@ -21,6 +23,8 @@ struct RouteRules {
     const RedirectSettings *redirect = nullptr;
     const MockSettings *mock = nullptr;
     QByteArray mockBody;  // body, or body_file's content
+    std::optional<StaticSite> staticSite;
+    std::shared_ptr<const CompressionPolicy> compression;
 };
 
 // By route index; null for a route that has none of them.

@@ -486,7 +486,7 @@ private slots:
         QTest::newRow("no backends")
             << withRoute([](QJsonObject &r) { r.remove("backends"); })
             << "routers[0].backends: must list at least one backend (or give the legacy host and port), or the route "
-               "must answer itself with redirect or mock";
+               "must answer itself with redirect, mock or static";
         const auto withBlock = [&](const char *key, const QJsonValue &block) {
             return withRoute([&](QJsonObject &r) { r.insert(key, block); });
         };
@@ -560,6 +560,24 @@ private slots:
                                            << "routers[0].mock.body_file: cannot read \"/nonexistent/mock.json\"";
         QTest::newRow("mock status") << answering("mock", {{"status", 99}})
                                      << "routers[0].mock.status: must be between 200 and 599 (got 99)";
+        QTest::newRow("static root missing") << answering("static", {{"root", "/nonexistent/dist"}})
+                                             << "routers[0].static.root: \"/nonexistent/dist\" is not a readable "
+                                                "directory";
+        QTest::newRow("static index with a slash") << answering("static", {{"root", "/tmp"}, {"index", "../x.html"}})
+                                                   << "routers[0].static.index: must be a file name in the directory, "
+                                                      "such as index.html (got \"../x.html\")";
+        QTest::newRow("static and mock") << withRoute([](QJsonObject &r) {
+            r.remove("backends");
+            r.insert("static", QJsonObject{{"root", "/tmp"}});
+            r.insert("mock", QJsonObject{{"body", "x"}});
+        }) << "routers[0]: a route answers with one of redirect, mock and static";
+        QTest::newRow("compression coding") << withBlock("compression", QJsonObject{{"encodings", QJsonArray{"lz4"}}})
+                                            << "routers[0].compression.encodings[0]: \"lz4\" is not zstd, br or gzip";
+        QTest::newRow("compression level") << withBlock("compression", QJsonObject{{"gzip_level", 10}})
+                                           << "routers[0].compression.gzip_level: must be between 1 and 9 (got 10)";
+        QTest::newRow("compression type") << withBlock("compression", QJsonObject{{"types", QJsonArray{"JSON"}}})
+                                          << "routers[0].compression.types[0]: \"JSON\" is not a lower-case media "
+                                             "type such as application/json or text/*";
         QTest::newRow("mock with fault") << withRoute([](QJsonObject &r) {
             r.remove("backends");
             r.insert("mock", QJsonObject{{"body", "x"}});

@@ -3,6 +3,7 @@
 #include "demo/echobackend.h"
 #include "support/testsupport.h"
 
+#include <QDir>
 #include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QRegularExpression>
@@ -436,6 +437,120 @@ async function attempt(name, path, init) {
         QVERIFY2(match.hasMatch(), result.out.constData());
         const QJsonObject seen = QJsonDocument::fromJson(match.captured(1).toUtf8()).object();
         QVERIFY2(seen == expected, match.captured(1).toUtf8().constData());
+    }
+
+    void staticRoutesServeFilesAndNothingOutsideTheRoot()
+    {
+        QTemporaryDir base;
+        QVERIFY(QDir(base.path()).mkpath("site/assets"));
+        const QString root = base.filePath("site");
+        const auto write = [](const QString &path, const QByteArray &content) {
+            QFile file(path);
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            file.write(content);
+        };
+        write(base.filePath("secret.txt"), "secret");
+        write(root + "/index.html", "<html>app</html>");
+        write(root + "/.env", "TOKEN=1");
+        QByteArray big(1024 * 1024 + 17, Qt::Uninitialized);
+        for (qsizetype i = 0; i < big.size(); ++i)
+            big[i] = char(i * 7 + i / 251);
+        write(root + "/assets/big.bin", big);
+        QVERIFY(QFile::link(base.filePath("secret.txt"), root + "/leak"));
+        RunningGateway running(
+            makeConfig({QJsonObject{{"external_path", "/app/{*path}"},
+                                    {"internal_path", "/{path}"},
+                                    {"methods", QJsonArray{"GET", "HEAD"}},
+                                    {"static", QJsonObject{{"root", root}, {"spa_fallback", true}}}}}));
+        const quint16 port = running.port();
+        const Response index = request(port, "GET", "/app/");
+        QCOMPARE(index.status, 200);
+        QCOMPARE(index.body, QByteArray("<html>app</html>"));
+        QCOMPARE(index.headers.value("content-type"), QByteArray("text/html; charset=utf-8"));
+        // Larger than what is sent in one piece: streamed from the file as the client reads.
+        QCOMPARE(request(port, "GET", "/app/assets/big.bin").body, big);
+        const Response range = request(port, "GET", "/app/assets/big.bin", {{"Range", "bytes=1048570-"}});
+        QCOMPARE(range.status, 206);
+        QCOMPARE(range.body, big.mid(1048570));
+        const Response again =
+            request(port, "GET", "/app/assets/big.bin", {{"If-None-Match", index.headers.value("etag")}});
+        QCOMPARE(again.status, 200);  // another file's tag
+        const QByteArray tag = request(port, "HEAD", "/app/assets/big.bin").headers.value("etag");
+        QCOMPARE(request(port, "GET", "/app/assets/big.bin", {{"If-None-Match", tag}}).status, 304);
+        for (const QByteArray &target : {QByteArray("/app/../secret.txt"), QByteArray("/app/%2e%2e/secret.txt"),
+                                         QByteArray("/app/assets/%2E%2E/%2e%2e/secret.txt"), QByteArray("/app/leak"),
+                                         QByteArray("/app/.env"), QByteArray("/app/..%2fsecret.txt")}) {
+            const Response refused = request(port, "GET", target, {{"Accept", "text/html"}});
+            QVERIFY2(refused.status == 400 || refused.status == 404, target.constData());
+            QVERIFY2(!refused.body.contains("secret") && !refused.body.contains("TOKEN"), target.constData());
+        }
+        // A client route of the single-page app, asked for by a browser: the index.
+        const Response spa = request(port, "GET", "/app/users/7", {{"Accept", "text/html,*/*;q=0.8"}});
+        QCOMPARE(spa.status, 200);
+        QCOMPARE(spa.body, QByteArray("<html>app</html>"));
+        QCOMPARE(request(port, "GET", "/app/users/7", {{"Accept", "application/json"}}).status, 404);
+        QCOMPARE(request(port, "GET", "/app/assets/missing.js", {{"Accept", "text/html"}}).status, 404);
+    }
+
+    void compressionIsDecodedByRealClients_data()
+    {
+        QTest::addColumn<QString>("coding");
+        QTest::newRow("gzip") << QStringLiteral("gzip");
+        QTest::newRow("br") << QStringLiteral("br");
+        QTest::newRow("zstd") << QStringLiteral("zstd");
+    }
+
+    void compressionIsDecodedByRealClients()
+    {
+        QFETCH(QString, coding);
+        QJsonObject mock{{"body", QString(QStringLiteral("{\"items\": [")
+                                          + QStringLiteral("{\"id\": 1, \"name\": \"x\"},").repeated(5000)
+                                          + QStringLiteral("{}]}"))}};
+        QJsonObject noTransform = mock;
+        noTransform.insert("headers", QJsonObject{{"cache-control", "no-transform"}});
+        RunningGateway running(
+            makeConfig({answeringRoute("/data", "mock", mock), answeringRoute("/fixed", "mock", noTransform),
+                        answeringRoute("/small", "mock", {{"body", "{}"}})},
+                       {{"http2", QJsonObject{{"cleartext", true}}}}, {{"compression", QJsonObject{}}}));
+        const QByteArray expected = mock["body"].toString().toUtf8();
+        const QString url = QStringLiteral("http://127.0.0.1:%1/data").arg(running.port());
+        for (const QStringList &protocol : {QStringList{"--http1.1"}, QStringList{"--http2-prior-knowledge"}}) {
+            const ToolResult decoded =
+                runTool("curl", protocol + QStringList{"-s", "--compressed", "-H", "Accept-Encoding: " + coding, url});
+            QCOMPARE(decoded.out, expected);
+        }
+        // The bytes themselves, decoded by Python's modules.
+        QTemporaryDir dir;
+        const QString raw = dir.filePath("body");
+        const ToolResult fetched =
+            runTool("curl", {"-s", "-D", dir.filePath("head"), "-o", raw, "-H", "Accept-Encoding: " + coding, url});
+        QCOMPARE(fetched.exitCode, 0);
+        QFile head(dir.filePath("head"));
+        QVERIFY(head.open(QIODevice::ReadOnly));
+        const QByteArray fields = head.readAll().toLower();
+        QVERIFY2(fields.contains("content-encoding: " + coding.toLatin1() + "\r\n"), fields.constData());
+        QVERIFY(fields.contains("vary: accept-encoding\r\n"));
+        const QString decoder =
+            coding == "gzip"
+                ? "import gzip,sys; sys.stdout.buffer.write(gzip.decompress(open(sys.argv[1],'rb').read()))"
+            : coding == "br"
+                ? "import brotli,sys; sys.stdout.buffer.write(brotli.decompress(open(sys.argv[1],'rb').read()))"
+                : "import zstandard,sys; sys.stdout.buffer.write(zstandard.ZstdDecompressor()"
+                  ".decompressobj().decompress(open(sys.argv[1],'rb').read()))";
+        const ToolResult python = runTool("/usr/bin/python3", {"-c", decoder, raw});
+        QCOMPARE(python.out, expected);
+        QVERIFY(QFileInfo(raw).size() < expected.size() / 4);
+
+        // Left alone: no-transform, a body under min_bytes, a client that takes none, HEAD.
+        const QList<std::pair<QByteArray, QByteArray>> accept{{"Accept-Encoding", coding.toLatin1()}};
+        const Response fixed = request(running.port(), "GET", "/fixed", accept);
+        QVERIFY(!fixed.headers.contains("content-encoding"));
+        QCOMPARE(fixed.body, expected);
+        QVERIFY(!request(running.port(), "GET", "/small", accept).headers.contains("content-encoding"));
+        const Response identity =
+            request(running.port(), "GET", "/data", {{"Accept-Encoding", coding.toLatin1() + ";q=0"}});
+        QVERIFY(!identity.headers.contains("content-encoding"));
+        QVERIFY(valuesOf(identity, "vary").contains("Accept-Encoding"));
     }
 
     void corsAndMocksOverHttp2()
