@@ -14,7 +14,8 @@ namespace kairos {
 
 struct ConnectionServices {
     std::function<GatewaySnapshotPtr()> snapshot;
-    bool captureHeaders = false;  // copy heads into RequestRecord (for the console's traffic view)
+    bool captureHeaders = false;         // copy heads into RequestRecord (for the console's traffic view)
+    Breakpoints *breakpoints = nullptr;  // the console's; null headless
     UpstreamPool *pool = nullptr;
     Deadlines *deadlines = nullptr;  // the worker's timeout tick
     LocalHandler *localHandler = nullptr;

@@ -292,6 +292,7 @@ void Gateway::startWorkers(int count)
     services.unmatchedMetrics = &m_routeMetrics.unmatched();
     services.onRequestFinished = m_observer;
     services.captureHeaders = m_captureHeaders;
+    services.breakpoints = m_breakpoints;
     for (int i = 0; i < count; ++i) {
         auto thread = std::make_unique<WorkerThread>();
         thread->thread.setObjectName(QStringLiteral("kairos-worker-%1").arg(i));

@@ -41,6 +41,8 @@ public:
     void setLocalHandler(LocalHandler *handler) { m_localHandler = handler; }
     void setRequestObserver(std::function<void(const RequestRecord &)> observer) { m_observer = std::move(observer); }
     void setCaptureHeaders(bool capture) { m_captureHeaders = capture; }
+    // The console's breakpoints (set before start()); null: none, at no cost.
+    void setBreakpoints(Breakpoints *breakpoints) { m_breakpoints = breakpoints; }
 
     bool listen(const QHostAddress &address, quint16 port, QString *error);
     // A second address that serves only the local endpoints (admin.listen); after listen().
@@ -97,6 +99,7 @@ private:
     GatewaySnapshotPtr m_snapshot;  // read and written with std::atomic_load/atomic_store
     LocalHandler *m_localHandler = nullptr;
     bool m_captureHeaders = false;
+    Breakpoints *m_breakpoints = nullptr;
     std::function<void(const RequestRecord &)> m_observer;
     std::unique_ptr<Acceptor> m_acceptor;
     std::unique_ptr<Acceptor> m_adminAcceptor;

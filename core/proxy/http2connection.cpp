@@ -312,6 +312,7 @@ void Http2Connection::Stream::startProxying(Admission &admission, bool endStream
                           : admission.hasContentLength ? Framing::ContentLength
                                                        : Framing::Chunked;
     request.head.headers.remove("te");  // "trailers" at most, which means nothing to an HTTP/1.1 backend
+    request.breakpoints = m_connection.m_services.breakpoints;
     m_bodyFinished = endStream;
     m_bodyDeadline = endStream ? 0 : Deadlines::nowMs() + m_connection.m_idleTimeoutMs;
     m_exchange = new ProxyExchange(std::move(request), *this, *m_connection.m_services.pool);

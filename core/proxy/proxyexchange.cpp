@@ -1,5 +1,7 @@
 #include "proxyexchange.h"
 
+#include "heldresponse.h"
+
 #include "ratelimitanswer.h"
 
 #include "runtime/deadlines.h"
@@ -45,7 +47,7 @@ void appendChunk(QByteArray &out, QByteArrayView data)
 ProxyExchange::ProxyExchange(ExchangeRequest request, ExchangeSink &sink, UpstreamPool &pool, QObject *parent)
     : QObject(parent),
       m_request(std::move(request)),
-      m_sink(sink),
+      m_sink(&sink),
       m_pool(pool),
       m_selection(m_request.snapshot->select(m_request.route->index, m_request.clientHash)),
       m_queue(m_request.snapshot->queue(m_request.route->index)),
@@ -83,6 +85,8 @@ void ProxyExchange::checkDeadlines(qint64 nowMs)
 
 ProxyExchange::~ProxyExchange()
 {
+    if (m_heldRequestId)
+        m_request.breakpoints->withdraw(m_heldRequestId);
     leaveQueue();
     if (m_probe && m_backendIndex >= 0)
         backendState(m_backendIndex).circuit.release(true);
@@ -108,6 +112,8 @@ void ProxyExchange::start()
 {
     if (m_request.recordTries)
         m_timeline.start();
+    if (m_request.breakpoints && m_request.breakpoints->active())
+        checkBreakpoints();
     if (m_request.startDelayMs <= 0) {
         begin();
         return;
@@ -126,7 +132,7 @@ void ProxyExchange::begin()
     m_phase = Phase::Idle;
     if (m_request.injectedAbort) {
         m_phase = Phase::Done;
-        m_sink.exchangeFailed(*m_request.injectedAbort);
+        m_sink->exchangeFailed(*m_request.injectedAbort);
         return;
     }
     if (m_request.staticSite) {
@@ -139,8 +145,92 @@ void ProxyExchange::begin()
             sendRouteAnswer();
         return;
     }
+    if (m_holdRequestDue) {
+        m_phase = Phase::Held;
+        if (m_bodyFinished || m_pendingBody.size() >= Breakpoints::kMaxHeldBodyBytes)
+            holdRequest();
+        return;
+    }
     m_routeDeadline = Deadlines::nowMs() + m_routeTimeoutMs;
     startAttempt();
+}
+
+void ProxyExchange::checkBreakpoints()
+{
+    Breakpoints &breakpoints = *m_request.breakpoints;
+    const QByteArray &method = m_request.head.method;
+    const QByteArray &target = m_request.head.target;
+    if (breakpoints.matches(true, method, target)) {
+        Breakpoints::Message request;
+        request.method = method;
+        request.target = m_request.upstreamTarget;
+        request.route = m_request.route->route->externalPath;
+        request.requestId = m_request.requestId;
+        m_heldResponse = std::make_unique<HeldResponse>(*m_sink, breakpoints, this, std::move(request));
+        m_sink = m_heldResponse.get();
+    }
+    // A request the route answers itself, or a fault aborts, never goes anywhere to be held.
+    m_holdRequestDue = !m_request.answer && !m_request.staticSite && !m_request.injectedAbort
+                       && breakpoints.matches(false, method, target);
+}
+
+void ProxyExchange::holdRequest()
+{
+    m_holdRequestDue = false;
+    Breakpoints::Message message;
+    message.method = m_request.head.method;
+    message.target = m_request.upstreamTarget;
+    message.headers = m_request.head.headers;
+    message.body = m_pendingBody;
+    message.bodyComplete = m_bodyFinished;
+    message.route = m_request.route->route->externalPath;
+    message.requestId = m_request.requestId;
+    const quint64 generation = ++m_backoffGeneration;
+    m_heldRequestId =
+        m_request.breakpoints->hold(std::move(message), this, [this, generation](const Breakpoints::Decision &d) {
+            if (generation == m_backoffGeneration)
+                onRequestDecision(d);
+        });
+    QTimer::singleShot(m_request.breakpoints->timeoutMs(), this, [this, generation] {
+        if (generation == m_backoffGeneration)
+            onRequestDecision({});  // no decision in time: as it was
+    });
+}
+
+void ProxyExchange::onRequestDecision(const Breakpoints::Decision &decision)
+{
+    ++m_backoffGeneration;
+    if (m_heldRequestId)
+        m_request.breakpoints->withdraw(m_heldRequestId);
+    m_heldRequestId = 0;
+    if (m_phase != Phase::Held)
+        return;
+    if (decision.action == Breakpoints::Action::Answer) {
+        m_phase = Phase::Done;
+        m_sink->exchangeFailed(
+            GatewayError::fromStatus(decision.answerStatus, "answered at a breakpoint in the console"));
+        return;
+    }
+    if (decision.action == Breakpoints::Action::ContinueEdited && Breakpoints::isValidEdit(decision.edited))
+        applyRequestEdit(decision.edited);
+    m_phase = Phase::Idle;
+    m_routeDeadline = Deadlines::nowMs() + m_routeTimeoutMs;
+    startAttempt();
+}
+
+void ProxyExchange::applyRequestEdit(const Breakpoints::Message &edited)
+{
+    m_request.head.method = edited.method;
+    m_request.upstreamTarget = edited.target;
+    m_request.head.headers = edited.headers;
+    if (!m_bodyFinished)
+        return;  // only part of the body is here: it goes on as it comes
+    m_pendingBody = edited.body;
+    m_request.bodyFraming = http::MessageParser::Framing::ContentLength;
+    m_request.contentLength = quint64(edited.body.size());
+    const qint64 limit = m_request.route->route->retry ? m_request.route->route->retry->retryBufferBytes : 0;
+    m_replayable = edited.body.size() <= limit;
+    m_replayBody = m_replayable ? edited.body : QByteArray();
 }
 
 void ProxyExchange::serveStaticFile()
@@ -156,7 +246,7 @@ void ProxyExchange::serveStaticFile()
         GatewayError error = GatewayError::fromStatus(answer.status, "static file: " + reason);
         error.fields = std::move(answer.fields);
         error.note = answer.note;
-        m_sink.exchangeFailed(error);
+        m_sink->exchangeFailed(error);
         return;
     }
     const bool head = m_request.head.method == "HEAD";
@@ -165,7 +255,7 @@ void ProxyExchange::serveStaticFile()
         if (!m_staticFile->open(QIODevice::ReadOnly) || !m_staticFile->seek(answer.offset)) {
             m_staticFile.reset();
             m_phase = Phase::Done;
-            m_sink.exchangeFailed(GatewayError::fromStatus(404, "static file: not found"));
+            m_sink->exchangeFailed(GatewayError::fromStatus(404, "static file: not found"));
             return;
         }
         m_staticLeft = answer.length;
@@ -176,34 +266,34 @@ void ProxyExchange::serveStaticFile()
     response.headers = std::move(answer.fields);
     const qint64 length = answer.streams() ? answer.length : answer.body.size();
     const bool bodyless = head || answer.status == 304 || answer.status == 301;
-    m_sink.exchangeResponseHead(std::move(response),
-                                answer.status == 304 ? http::MessageParser::Framing::None
-                                                     : http::MessageParser::Framing::ContentLength,
-                                bodyless ? 0 : quint64(length));
+    m_sink->exchangeResponseHead(std::move(response),
+                                 answer.status == 304 ? http::MessageParser::Framing::None
+                                                      : http::MessageParser::Framing::ContentLength,
+                                 bodyless ? 0 : quint64(length));
     if (m_staticFile) {
         pumpStaticFile();
         return;
     }
     m_phase = Phase::Done;
     if (!bodyless && !answer.body.isEmpty())
-        m_sink.exchangeResponseBody(answer.body);
-    m_sink.exchangeResponseComplete({});  // may end this exchange's life: nothing after it
+        m_sink->exchangeResponseBody(answer.body);
+    m_sink->exchangeResponseComplete({});  // may end this exchange's life: nothing after it
 }
 
 void ProxyExchange::pumpStaticFile()
 {
     constexpr qint64 kPieceBytes = 64 * 1024;
-    while (m_staticLeft > 0 && !m_sink.clientIsCongested()) {
+    while (m_staticLeft > 0 && !m_sink->clientIsCongested()) {
         const QByteArray piece = m_staticFile->read(std::min(kPieceBytes, m_staticLeft));
         if (piece.isEmpty()) {
             // The file shrank under us: the head promised more than there is.
             m_phase = Phase::Done;
             m_staticFile.reset();
-            m_sink.exchangeAborted("the static file ended before the length its answer promised");
+            m_sink->exchangeAborted("the static file ended before the length its answer promised");
             return;
         }
         m_staticLeft -= piece.size();
-        m_sink.exchangeResponseBody(piece);
+        m_sink->exchangeResponseBody(piece);
         if (m_phase == Phase::Done)
             return;  // the client went away meanwhile (cancel())
     }
@@ -213,7 +303,7 @@ void ProxyExchange::pumpStaticFile()
     }
     m_phase = Phase::Done;
     m_staticFile.reset();
-    m_sink.exchangeResponseComplete({});  // may end this exchange's life: nothing after it
+    m_sink->exchangeResponseComplete({});  // may end this exchange's life: nothing after it
 }
 
 void ProxyExchange::sendRouteAnswer()
@@ -228,11 +318,11 @@ void ProxyExchange::sendRouteAnswer()
     const bool bodyless = m_request.head.method == "HEAD" || answer.status == 204 || answer.status == 304;
     if (answer.status != 204 && answer.status != 304)
         head.headers.set(QByteArrayLiteral("Content-Length"), QByteArray::number(answer.body.size()));
-    m_sink.exchangeResponseHead(std::move(head), http::MessageParser::Framing::ContentLength,
-                                bodyless ? 0 : quint64(answer.body.size()));
+    m_sink->exchangeResponseHead(std::move(head), http::MessageParser::Framing::ContentLength,
+                                 bodyless ? 0 : quint64(answer.body.size()));
     if (!bodyless && !answer.body.isEmpty())
-        m_sink.exchangeResponseBody(answer.body);
-    m_sink.exchangeResponseComplete({});  // may end this exchange's life: nothing after it
+        m_sink->exchangeResponseBody(answer.body);
+    m_sink->exchangeResponseComplete({});  // may end this exchange's life: nothing after it
 }
 
 void ProxyExchange::noteTryFailed(const QByteArray &reason)
@@ -418,7 +508,7 @@ void ProxyExchange::refuseFromQueue(RequestQueue::Rejection reason)
     error.note = full ? "queue_full" : "queue_timeout";
     const int timeoutMs = m_queue ? m_queue->settings().timeoutMs : 1000;
     error.retryAfterSeconds = std::max(1, (timeoutMs + 999) / 1000);
-    m_sink.exchangeFailed(error);
+    m_sink->exchangeFailed(error);
 }
 
 void ProxyExchange::failWithoutBackend()
@@ -428,19 +518,19 @@ void ProxyExchange::failWithoutBackend()
     if (m_lastError) {
         GatewayError error = *m_lastError;
         error.attempts = m_attempts;
-        m_sink.exchangeFailed(error);
+        m_sink->exchangeFailed(error);
         return;
     }
     if (m_rateLimited) {
-        m_sink.exchangeFailed(*m_rateLimited);
+        m_sink->exchangeFailed(*m_rateLimited);
         return;
     }
     bool anyHealthy = false;
     for (const BalancedBackend &backend : m_request.snapshot->balancers[size_t(m_request.route->index)]->backends())
         anyHealthy = anyHealthy || backend.state->healthy.load(std::memory_order_relaxed);
     // Every backend is down (active checks) or open (circuit): answer at once, without the network.
-    m_sink.exchangeFailed(anyHealthy ? GatewayError{503, "service_unavailable", "circuit_open"}
-                                     : GatewayError::fromStatus(503, "no healthy backend for this route"));
+    m_sink->exchangeFailed(anyHealthy ? GatewayError{503, "service_unavailable", "circuit_open"}
+                                      : GatewayError::fromStatus(503, "no healthy backend for this route"));
 }
 
 void ProxyExchange::connectTo(int backendIndex, bool allowPooled)
@@ -532,6 +622,8 @@ void ProxyExchange::sendBody(QByteArrayView data)
     }
     if (m_phase != Phase::Waiting && m_phase != Phase::Streaming) {
         m_pendingBody += data;
+        if (m_holdRequestDue && m_phase == Phase::Held && m_pendingBody.size() >= Breakpoints::kMaxHeldBodyBytes)
+            holdRequest();
         return;
     }
     if (m_request.bodyFraming == http::MessageParser::Framing::Chunked) {
@@ -549,6 +641,10 @@ void ProxyExchange::finishBody(const http::Headers &trailers)
     m_requestTrailers = trailers;
     if (m_answerDue) {
         sendRouteAnswer();
+        return;
+    }
+    if (m_holdRequestDue && m_phase == Phase::Held) {
+        holdRequest();
         return;
     }
     if (m_phase != Phase::Waiting && m_phase != Phase::Streaming)
@@ -573,7 +669,7 @@ bool ProxyExchange::isCongested() const
 void ProxyExchange::onBytesWritten()
 {
     if (m_upstream && m_upstream->transport()->bytesToWrite() < Transport::kHighWaterBytes / 2 && !m_bodyFinished)
-        m_sink.exchangeReadyForBody();
+        m_sink->exchangeReadyForBody();
 }
 
 void ProxyExchange::onReadyRead()
@@ -608,7 +704,7 @@ void ProxyExchange::processResponse()
     while (m_phase == Phase::Waiting || m_phase == Phase::Streaming) {
         if (!hasUnparsedResponseBytes() && !transport->mayRead())
             break;
-        if (m_sink.clientIsCongested()) {
+        if (m_sink->clientIsCongested()) {
             m_readingPaused = true;
             m_responseDeadline = 0;  // the client is the slow side now; its own deadline covers it
             return;
@@ -628,7 +724,7 @@ void ProxyExchange::processResponse()
                                            m_responseBuffer.size() - m_responseOffset, &body);
         m_responseOffset += used;
         for (QByteArrayView piece : body)
-            m_sink.exchangeResponseBody(piece);
+            m_sink->exchangeResponseBody(piece);
         switch (parser.state()) {
         case State::Failed:
             failUpstream(502, "invalid response from backend: " + parser.errorMessage(), Failure::BadResponse);
@@ -672,7 +768,7 @@ void ProxyExchange::handleResponseHead()
         QByteArray leftover(m_responseBuffer.constData() + m_responseOffset,
                             m_responseBuffer.size() - m_responseOffset);
         m_inFlight.release();
-        m_sink.exchangeUpgraded(std::move(head), std::move(m_upstream), std::move(leftover));
+        m_sink->exchangeUpgraded(std::move(head), std::move(m_upstream), std::move(leftover));
         return;
     }
     if (status >= 100 && status < 200) {
@@ -707,7 +803,7 @@ void ProxyExchange::handleResponseHead()
     http::ResponseHead head = parser.response();
     head.headers.fields().reserve(head.headers.size() + http::kAddedFieldsRoom);  // the copy set() makes anyway
     head.headers.set(QByteArrayLiteral("X-Kairos-Attempts"), attemptsText(m_attempts));
-    m_sink.exchangeResponseHead(std::move(head), parser.framing(), parser.contentLength());
+    m_sink->exchangeResponseHead(std::move(head), parser.framing(), parser.contentLength());
     if (parser.state() == http::MessageParser::State::Complete)
         completeResponse();
 }
@@ -724,7 +820,7 @@ void ProxyExchange::completeResponse()
                           && !hasUnparsedResponseBytes();
     releaseUpstream(reusable);
     releaseRequestCopies();
-    m_sink.exchangeResponseComplete(trailers);
+    m_sink->exchangeResponseComplete(trailers);
 }
 
 void ProxyExchange::onDisconnected()
@@ -888,12 +984,12 @@ void ProxyExchange::failUpstream(int status, const QByteArray &reason, Failure f
     qCWarning(lcProxy).noquote() << "request" << m_request.requestId << "to" << backendKey() << "failed after"
                                  << m_attempts << "tr" + QByteArray(m_attempts == 1 ? "y:" : "ies:") << reason;
     if (m_responseStarted) {
-        m_sink.exchangeAborted(reason);
+        m_sink->exchangeAborted(reason);
         return;
     }
     GatewayError error = *m_lastError;
     error.attempts = m_attempts;
-    m_sink.exchangeFailed(error);
+    m_sink->exchangeFailed(error);
 }
 
 // A 101 to a request that asked for no upgrade the route allows, or to another protocol than
@@ -915,7 +1011,7 @@ void ProxyExchange::refuseProtocolSwitch()
     GatewayError error = GatewayError::fromStatus(502, "the backend switched to a protocol that was not asked for");
     error.attempts = m_attempts;
     error.closesConnection = true;
-    m_sink.exchangeFailed(error);
+    m_sink->exchangeFailed(error);
 }
 
 void ProxyExchange::cancel()
@@ -928,6 +1024,9 @@ void ProxyExchange::cancel()
     ++m_backoffGeneration;
     m_connectDeadline = m_responseDeadline = m_routeDeadline = 0;
     m_staticFile.reset();
+    if (m_heldRequestId)
+        m_request.breakpoints->withdraw(m_heldRequestId);
+    m_heldRequestId = 0;
     releaseUpstream(false);
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "balancing/balancer.h"
+#include "breakpoints.h"
 #include "forwarding.h"
 #include "gatewayerror.h"
 #include "gatewaysnapshot.h"
@@ -71,7 +72,10 @@ struct ExchangeRequest {
     std::optional<RouteAnswer> answer;
     // A route with static: the file the upstream target's path names (read on this thread).
     const StaticSite *staticSite = nullptr;
+    Breakpoints *breakpoints = nullptr;  // the console's; null headless
 };
+
+class HeldResponse;
 
 class ProxyExchange : public QObject, private TransportListener
 {
@@ -107,14 +111,19 @@ public:
 
 private:
     // Queued: every available backend was at max_connections; waiting in the route's queue.
-    // Delayed: a fault's or a mock's wait before anything else.
-    enum class Phase { Idle, Delayed, Connecting, Waiting, Streaming, BackingOff, Queued, Done };
+    // Delayed: a fault's or a mock's wait before anything else. Held: at a breakpoint.
+    enum class Phase { Idle, Delayed, Held, Connecting, Waiting, Streaming, BackingOff, Queued, Done };
     // How a try failed; connect failures provably never reached the backend.
     enum class Failure { ConnectFailed, ConnectTimeout, ResponseTimeout, ConnectionLost, BadResponse, RetryableStatus };
 
     // After the start delay: the injected abort, the route's own answer, or the first try.
     void begin();
     void sendRouteAnswer();
+    // Breakpoints: the request waits for the console once its body is whole (or held at most).
+    void checkBreakpoints();
+    void holdRequest();
+    void onRequestDecision(const Breakpoints::Decision &decision);
+    void applyRequestEdit(const Breakpoints::Message &edited);
     void serveStaticFile();
     // Sends the open file while the client takes it; then completes the response.
     void pumpStaticFile();
@@ -165,7 +174,7 @@ private:
     void finish();
 
     ExchangeRequest m_request;
-    ExchangeSink &m_sink;
+    ExchangeSink *m_sink;  // the client connection, or a HeldResponse in front of it
     UpstreamPool &m_pool;
     Selection m_selection;
     int m_backendIndex = -1;
@@ -179,7 +188,10 @@ private:
     QByteArray m_replayBody;  // a copy, to resend on a fresh connection (while small)
     bool m_replayable = true;
     bool m_bodyFinished = false;
-    bool m_answerDue = false;             // the route's own answer waits for the request body's end
+    bool m_answerDue = false;       // the route's own answer waits for the request body's end
+    bool m_holdRequestDue = false;  // a breakpoint matched: hold once the body allows
+    quint64 m_heldRequestId = 0;    // in m_request.breakpoints, while held
+    std::unique_ptr<HeldResponse> m_heldResponse;
     std::unique_ptr<QFile> m_staticFile;  // a static answer being streamed
     qint64 m_staticLeft = 0;
     http::Headers m_requestTrailers;  // kept with m_replayBody, for a retry

@@ -6,6 +6,7 @@
 #include "fleet/fleetsync.h"
 #include "metrics/accesslog.h"
 #include "metrics/recentrequests.h"
+#include "proxy/breakpoints.h"
 #include "protection/ratelimiter.h"
 #include "tls/devauthority.h"
 
@@ -78,6 +79,8 @@ bool GatewayService::start(const ServiceOptions &options, QString *error)
     if (options.recentRequests > 0) {
         m_recent = std::make_unique<RecentRequests>(options.recentRequests);
         gateway->setCaptureHeaders(true);
+        m_breakpoints = std::make_unique<Breakpoints>();
+        gateway->setBreakpoints(m_breakpoints.get());
     }
     AccessLog *log = m_accessLog.get();
     RecentRequests *recent = m_recent.get();

@@ -22,6 +22,7 @@ class ConfigWatcher;
 class EchoBackend;
 class FleetSync;
 class RecentRequests;
+class Breakpoints;
 
 struct ServiceOptions {
     QString configPath;
@@ -68,6 +69,8 @@ public:
     QString listenUrl() const;
     // Null unless ServiceOptions::recentRequests was set.
     RecentRequests *recentRequests() const { return m_recent.get(); }
+    // The traffic inspector's breakpoints; null unless ServiceOptions::recentRequests was set.
+    Breakpoints *breakpoints() const { return m_breakpoints.get(); }
     FleetSync *fleet() const { return m_fleet.get(); }  // null when standalone
     const ServiceOptions &options() const { return m_options; }
     // Listening again after stop(), with the same options (the console's start/stop).
@@ -110,6 +113,7 @@ private:
     std::unique_ptr<AccessLog> m_accessLog;
     std::unique_ptr<ConfigWatcher> m_watcher;
     std::unique_ptr<RecentRequests> m_recent;
+    std::unique_ptr<Breakpoints> m_breakpoints;
     ServiceOptions m_options;
     QString m_adminListen;  // what the admin listener is bound to now
     std::vector<std::unique_ptr<EchoBackend>> m_demoBackends;
