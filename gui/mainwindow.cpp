@@ -1,5 +1,7 @@
 #include "mainwindow.h"
 
+#include "breakpointsview.h"
+
 #include "backendchart.h"
 #include "backendsmodel.h"
 #include "responsivenesswatch.h"
@@ -120,6 +122,9 @@ MainWindow::MainWindow(GatewayService &service, QWidget *parent)
     m_tabs->addTab(backendsTab, tr("Backends"));
     m_tabs->addTab(m_metrics, tr("Metrics"));
     m_tabs->addTab(m_traffic, tr("Traffic"));
+    m_breakpointsView = new BreakpointsView(service.breakpoints());
+    m_breakpointsView->setObjectName(QStringLiteral("breakpoints"));
+    m_tabs->addTab(m_breakpointsView, tr("Breakpoints"));
     m_tabs->addTab(m_configEditor, tr("Config"));
 
     auto *central = new QWidget;

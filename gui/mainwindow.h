@@ -27,6 +27,7 @@ class MetricsView;
 class OverviewView;
 class RoutesModel;
 class TrafficView;
+class BreakpointsView;
 
 class MainWindow : public QMainWindow
 {
@@ -52,6 +53,7 @@ public:
     BackendChart *backendChart() const { return m_backendChart; }
     ConfigEditor *configEditor() const { return m_configEditor; }
     TrafficView *trafficView() const { return m_traffic; }
+    BreakpointsView *breakpointsView() const { return m_breakpointsView; }
     OverviewView *overview() const { return m_overview; }
     // File > Open config / Save config as, without the file dialog: false (and an error shown) when
     // the file is invalid or cannot be written. Both become the file edits are saved to.
@@ -107,6 +109,7 @@ private:
     OverviewView *m_overview;
     MetricsView *m_metrics;
     TrafficView *m_traffic;
+    BreakpointsView *m_breakpointsView = nullptr;
     ConfigEditor *m_configEditor;
     QLabel *m_listenLabel;
     QLabel *m_configLabel;
