@@ -58,6 +58,7 @@ QVariant RoutesModel::data(const QModelIndex &index, int role) const
     case Health: return healthSummary(index.row());
     case Auth: return route.authRequired ? tr("JWT") : tr("none");
     case Retry: return route.retry ? tr("%n attempt(s)", nullptr, route.retry->maxAttempts) : tr("off");
+    case Faults: return m_config->faultFor(route) ? tr("injected") : QString();
     default: return QVariant();
     }
 }
@@ -75,6 +76,7 @@ QVariant RoutesModel::headerData(int section, Qt::Orientation orientation, int r
     case Health: return tr("Health");
     case Auth: return tr("Auth");
     case Retry: return tr("Retry");
+    case Faults: return tr("Faults");
     default: return QVariant();
     }
 }
