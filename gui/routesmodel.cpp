@@ -50,6 +50,14 @@ QVariant RoutesModel::data(const QModelIndex &index, int role) const
     case InternalPath: return route.internalPath;
     case Strategy: return strategyName(route.strategy);
     case Backends: {
+        // A route that answers itself says with what, where its backends would be.
+        const RouteOverrides &overrides = *route.overrides;
+        if (overrides.redirect)
+            return tr("redirect %1 to %2").arg(overrides.redirect->status).arg(overrides.redirect->to);
+        if (overrides.mock)
+            return tr("mock answer %1").arg(overrides.mock->status);
+        if (overrides.staticSite)
+            return tr("files under %1").arg(overrides.staticSite->root);
         QStringList backends;
         for (const Backend &backend : route.backends)
             backends.append(QStringLiteral("%1:%2").arg(backend.host).arg(backend.port));

@@ -1851,7 +1851,22 @@
         <translation>%1/%2 activos</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+27"/>
+        <source>redirect %1 to %2</source>
+        <translation>redirección %1 a %2</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>mock answer %1</source>
+        <translation>respuesta simulada %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>files under %1</source>
+        <translation>archivos bajo %1</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>JWT</source>
         <translation>JWT</translation>
     </message>

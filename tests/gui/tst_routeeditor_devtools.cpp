@@ -9,6 +9,7 @@
 #include "headerruleseditor.h"
 #include "routebehavioureditor.h"
 #include "routeeditor.h"
+#include "routesmodel.h"
 #include "ruleformparts.h"
 #include "trafficview.h"
 
@@ -252,6 +253,9 @@ private slots:
         QCOMPARE(mock.value("delay_ms").toInt(), 50);
         QVERIFY(QJsonDocument(mock).toJson().contains("application/json"));
         QVERIFY(Config::answersItself(*m_store->current()->findRoute("/api")));
+        RoutesModel routes;
+        routes.setConfig(m_store->current());
+        QCOMPARE(routes.data(routes.index(0, RoutesModel::Backends)).toString(), QStringLiteral("mock answer 201"));
     }
 
     void redirectAndStaticRoundTrip()
@@ -284,8 +288,13 @@ private slots:
                    route("/fresh")});
         QSettings kept;
         QVERIFY(faultsInjected(*m_store->current(), *m_store->current()->findRoute("/api")));
+        RoutesModel routes;
+        routes.setConfig(m_store->current());
+        QCOMPARE(routes.data(routes.index(0, RoutesModel::Faults)).toString(), QStringLiteral("injected"));
         QVERIFY(setFaultsInjected(*m_store, "/api", false, kept).applied());
         QVERIFY(routeJsonOf(*m_store, "/api").value("fault").isNull());
+        routes.setConfig(m_store->current());
+        QCOMPARE(routes.data(routes.index(0, RoutesModel::Faults)).toString(), QString());
         QVERIFY(!faultsInjected(*m_store->current(), *m_store->current()->findRoute("/api")));
         QVERIFY(setFaultsInjected(*m_store, "/api", true, kept).applied());
         const QJsonObject restored = routeJsonOf(*m_store, "/api").value("fault").toObject();
