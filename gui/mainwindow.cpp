@@ -7,6 +7,8 @@
 #include "responsivenesswatch.h"
 #include "clusterview.h"
 #include "configeditor.h"
+#include "exchangeroutes.h"
+#include "faultswitch.h"
 #include "metricsview.h"
 #include "overviewview.h"
 #include "routeeditor.h"
@@ -111,6 +113,17 @@ MainWindow::MainWindow(GatewayService &service, QWidget *parent)
     m_metrics->setObjectName(QStringLiteral("metrics"));
     m_traffic->setObjectName(QStringLiteral("traffic"));
     m_traffic->setGatewayUrl([this] { return m_service.listenUrl(); });
+    connect(m_traffic, &TrafficView::mockRequested, this, [this](const RequestRecord &record) {
+        openExchangeRoute(mockRouteFor(record, *m_service.configStore().current()),
+                          tr("A mock made from %1 %2 (status %3). Nothing changes until you apply it.")
+                              .arg(QString::fromLatin1(record.method), QString::fromLatin1(record.target))
+                              .arg(record.status));
+    });
+    connect(m_traffic, &TrafficView::corsRequested, this, [this](const RequestRecord &record) {
+        openExchangeRoute(corsRouteFor(record, *m_service.configStore().current()),
+                          tr("CORS for %1 added to this route's policy. Nothing changes until you apply it.")
+                              .arg(QString::fromLatin1(record.requestHeaders.value("origin"))));
+    });
     m_configEditor->setObjectName(QStringLiteral("config"));
     m_tabs->addTab(m_overview, tr("Overview"));
     m_tabs->addTab(routesTab, tr("Routes"));
@@ -232,6 +245,8 @@ QWidget *MainWindow::makeRoutesTab()
     m_routesView->verticalHeader()->hide();
     m_routesView->horizontalHeader()->setStretchLastSection(true);
     connect(m_routesView, &QTableView::doubleClicked, this, [this] { openRouteEditor(selectedRoute()); });
+    m_routesView->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_routesView, &QWidget::customContextMenuRequested, this, &MainWindow::showRouteMenu);
 
     auto *filter = new QLineEdit;
     m_routesFilterEdit = filter;
@@ -280,6 +295,26 @@ QWidget *MainWindow::makeRoutesTab()
     layout->addLayout(tools);
     layout->addWidget(m_routesView);
     return tab;
+}
+
+void MainWindow::showRouteMenu(const QPoint &position)
+{
+    const ConfigSnapshot config = m_service.configStore().current();
+    const Route *route = config->findRoute(selectedRoute());
+    if (!route)
+        return;
+    const QString path = route->externalPath;
+    QMenu menu;
+    menu.addAction(tr("Edit…"), this, [this, path] { openRouteEditor(path); });
+    QAction *faults = menu.addAction(tr("Inject faults"));
+    faults->setCheckable(true);
+    faults->setChecked(faultsInjected(*config, *route));
+    faults->setEnabled(!Config::answersItself(*route));
+    faults->setToolTip(tr("Off writes \"fault\": null and keeps the route's settings in the console; on brings them "
+                          "back, or with none kept aborts 10 % of requests with 503 and delays 10 % by 1000 ms."));
+    menu.setToolTipsVisible(true);
+    connect(faults, &QAction::toggled, this, [this, path](bool on) { setRouteFaults(path, on); });
+    menu.exec(m_routesView->viewport()->mapToGlobal(position));
 }
 
 bool MainWindow::deleteRoute(const Route &seen, QString *why)
@@ -333,10 +368,37 @@ void MainWindow::openRouteEditor(const QString &externalPath)
         backend.port = 8080;
         route.backends = {backend};
     }
-    auto *editor = new RouteEditor(m_service.configStore(), existing ? externalPath : QString(), route, this);
+    openRouteEditor(existing ? externalPath : QString(), route, QString());
+}
+
+void MainWindow::openRouteEditor(const QString &original, const Route &route, const QString &notice,
+                                 const std::optional<Route> &seen)
+{
+    auto *editor = new RouteEditor(m_service.configStore(), original, route, this);
+    if (seen)
+        editor->setSeen(*seen);
     editor->setAttribute(Qt::WA_DeleteOnClose);
     editor->setObjectName(QStringLiteral("routeEditor"));
+    editor->setNotice(notice);
     editor->open();
+}
+
+bool MainWindow::setRouteFaults(const QString &externalPath, bool on)
+{
+    QSettings kept;
+    const ConfigStore::Change change = setFaultsInjected(m_service.configStore(), externalPath, on, kept);
+    if (!change.applied())
+        showError(tr("Faults not changed: %1").arg(change.message + change.load.errorSummary()));
+    return change.applied();
+}
+
+void MainWindow::openExchangeRoute(const std::optional<ExchangeRoute> &made, const QString &notice)
+{
+    if (!made)
+        return;
+    QStringList lines{notice};
+    lines += made->warnings;
+    openRouteEditor(made->original, made->route, lines.join(QLatin1Char('\n')), made->seen);
 }
 
 void MainWindow::onConfigChanged(quint64 revision)

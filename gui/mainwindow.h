@@ -6,6 +6,8 @@
 
 #include <QMainWindow>
 
+#include <optional>
+
 class QLabel;
 class QMenu;
 class QLineEdit;
@@ -28,6 +30,7 @@ class OverviewView;
 class RoutesModel;
 class TrafficView;
 class BreakpointsView;
+struct ExchangeRoute;
 
 class MainWindow : public QMainWindow
 {
@@ -68,6 +71,11 @@ public:
     void setNotificationsEnabled(bool enabled);
     QString lastNotification() const { return m_lastNotification; }
     void openRouteEditor(const QString &externalPath);  // empty: a new route
+    // The editor on `route` (edits `original`, or adds it when empty), with a notice above it.
+    void openRouteEditor(const QString &original, const Route &route, const QString &notice,
+                         const std::optional<Route> &seen = std::nullopt);
+    // The routes view's "Inject faults" switch (faultswitch.h); false, with the reason shown, when refused.
+    bool setRouteFaults(const QString &externalPath, bool on);
     // Deletes the route if it is still `seen` (as the user saw it when asking to delete it);
     // returns false, changing nothing, when it changed or went meanwhile (`why` says which).
     bool deleteRoute(const Route &seen, QString *why);
@@ -78,6 +86,8 @@ protected:
 
 private:
     QWidget *makeRoutesTab();
+    void showRouteMenu(const QPoint &position);
+    void openExchangeRoute(const std::optional<ExchangeRoute> &made, const QString &notice);
     void refreshStatus();
     void sample();                    // once a second: what the charts and rates need, shown or not
     void updateViews(QWidget *only);  // the view `only` (all when null) from the live state

@@ -2,8 +2,13 @@
 
 #include "config/configvalidator.h"
 #include "config/configwriter.h"
+#include "compressioneditor.h"
 #include "connectioneditor.h"
+#include "corseditor.h"
+#include "faulteditor.h"
+#include "headerruleseditor.h"
 #include "protectioneditor.h"
+#include "routebehavioureditor.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -18,6 +23,7 @@
 #include <QListWidget>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QShortcut>
 #include <QSpinBox>
 #include <QTabWidget>
@@ -44,6 +50,7 @@ RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Rout
       m_store(store),
       m_original(original),
       m_base(route),
+      m_seen(routeToJson(route)),
       m_externalPath(new QLineEdit(route.externalPath)),
       m_internalPath(new QLineEdit(route.internalPath)),
       m_otherMethods(new QLineEdit),
@@ -58,6 +65,13 @@ RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Rout
       m_statusCodes(new QLineEdit),
       m_protection(new ProtectionEditor(route)),
       m_connection(new ConnectionEditor(route)),
+      m_behaviour(new RouteBehaviourEditor(route)),
+      m_cors(new CorsEditor(route.overrides->cors)),
+      m_requestHeaders(new HeaderRulesEditor(tr("Request fields"), route.overrides->requestHeaders)),
+      m_responseHeaders(new HeaderRulesEditor(tr("Response fields"), route.overrides->responseHeaders)),
+      m_fault(new FaultEditor(route.overrides->fault)),
+      m_compression(new CompressionEditor(route.overrides->compression)),
+      m_notice(new QLabel),
       m_problems(new QListWidget),
       m_apply(nullptr),
       m_conflict(new QWidget),
@@ -66,6 +80,7 @@ RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Rout
 {
     setWindowTitle(original.isEmpty() ? tr("Add route") : tr("Edit route %1").arg(original));
     auto *form = new QFormLayout;
+    m_form = form;
     m_externalPath->setPlaceholderText(QStringLiteral("/api/users/{id}"));
     m_internalPath->setPlaceholderText(QStringLiteral("/users/{id}"));
     form->addRow(tr("External path"), m_externalPath);
@@ -91,6 +106,7 @@ RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Rout
         m_strategy->addItem(strategyName(strategy), int(strategy));
     m_strategy->setCurrentIndex(m_strategy->findData(int(route.strategy)));
     form->addRow(tr("Load balancing"), m_strategy);
+    form->addRow(tr("Answers with"), m_behaviour->kindChoice());
 
     m_backends->setHorizontalHeaderLabels({tr("Host"), tr("Port"), tr("Weight"), tr("Health check path"),
                                            tr("Rate limit (req/s)"), tr("Max connections"), tr("Protocol")});
@@ -130,6 +146,7 @@ RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Rout
     backendBox->addWidget(m_backends);
     backendBox->addLayout(backendButtons);
     form->addRow(tr("Backends"), backendBox);
+    m_backendRow = backendBox;
 
     const RetryPolicy retry = route.retry.value_or(RetryPolicy());
     m_retry->setCheckable(true);
@@ -178,16 +195,27 @@ RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Rout
     connect(m_overwrite, &QPushButton::clicked, this, [this] { apply(true); });
     connect(discard, &QPushButton::clicked, this, &QDialog::reject);
 
+    m_notice->setWordWrap(true);
+    m_notice->hide();
     auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_notice);
     layout->addWidget(m_conflict);
     layout->addLayout(form);
     // One page at a time: side by side or stacked, the boxes left the backends table a row's height.
     auto *policies = new QTabWidget;
+    policies->addTab(m_behaviour, tr("Behaviour"));
     policies->addTab(m_retry, tr("Retry"));
     m_protection->setTitle(QString());  // the tab names it
     policies->addTab(m_protection, tr("Protection"));
     policies->addTab(m_connection, tr("Connection"));
-    layout->addWidget(policies);
+    policies->addTab(m_cors, tr("CORS"));
+    policies->addTab(makeRulesTab(), tr("Header rules"));
+    policies->addTab(m_fault, tr("Faults"));
+    policies->addTab(m_compression, tr("Compression"));
+    m_tabs = policies;
+    if (m_behaviour->kind() != RouteBehaviourEditor::Proxy)
+        policies->setCurrentWidget(m_behaviour);
+    layout->addWidget(policies, 1);
     layout->addWidget(new QLabel(tr("Problems")));
     m_problems->setMaximumHeight(110);
     layout->addWidget(m_problems);
@@ -202,10 +230,52 @@ RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Rout
     connect(m_retry, &QGroupBox::toggled, this, &RouteEditor::revalidate);
     connect(m_protection, &ProtectionEditor::changed, this, &RouteEditor::revalidate);
     connect(m_connection, &ConnectionEditor::changed, this, &RouteEditor::revalidate);
+    connect(m_behaviour, &RouteBehaviourEditor::changed, this, &RouteEditor::revalidate);
+    connect(m_behaviour, &RouteBehaviourEditor::kindChanged, this, &RouteEditor::showBackends);
+    connect(m_cors, &CorsEditor::changed, this, &RouteEditor::revalidate);
+    connect(m_requestHeaders, &HeaderRulesEditor::changed, this, &RouteEditor::revalidate);
+    connect(m_responseHeaders, &HeaderRulesEditor::changed, this, &RouteEditor::revalidate);
+    connect(m_fault, &FaultEditor::changed, this, &RouteEditor::revalidate);
+    connect(m_compression, &CompressionEditor::changed, this, &RouteEditor::revalidate);
+    showBackends();
     connect(m_strategy, &QComboBox::currentIndexChanged, this, &RouteEditor::revalidate);
     connect(m_backends, &QTableWidget::cellChanged, this, &RouteEditor::revalidate);
     resize(900, 760);
     revalidate();
+}
+
+QWidget *RouteEditor::makeRulesTab()
+{
+    auto *page = new QWidget;
+    auto *layout = new QVBoxLayout(page);
+    layout->addWidget(m_requestHeaders);
+    layout->addWidget(m_responseHeaders);
+    auto *scroll = new QScrollArea;
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidget(page);
+    return scroll;
+}
+
+// A route that answers itself lists no backends: the table is out of the way (and out of the
+// route) while it does, and back as it was when the route proxies again.
+void RouteEditor::showBackends()
+{
+    const bool proxies = m_behaviour->kind() == RouteBehaviourEditor::Proxy;
+    m_form->setRowVisible(m_backendRow, proxies);
+    if (!proxies && m_tabs)
+        m_tabs->setCurrentWidget(m_behaviour);
+}
+
+void RouteEditor::setSeen(const Route &seen)
+{
+    m_seen = routeToJson(seen);
+}
+
+void RouteEditor::setNotice(const QString &text)
+{
+    m_notice->setText(text);
+    m_notice->setVisible(!text.isEmpty());
 }
 
 void RouteEditor::addBackendRow(const Backend &backend)
@@ -283,6 +353,16 @@ Route RouteEditor::route() const
     }
     m_protection->applyTo(route);
     m_connection->applyTo(route);
+    m_behaviour->applyTo(route);
+    if (Config::answersItself(route))
+        route.backends.clear();
+    RouteOverrides overrides = *route.overrides;
+    overrides.cors = m_cors->value();
+    overrides.requestHeaders = m_requestHeaders->value();
+    overrides.responseHeaders = m_responseHeaders->value();
+    overrides.fault = m_fault->value();
+    overrides.compression = m_compression->value();
+    route.overrides = overrides;
     return route;
 }
 
@@ -334,7 +414,7 @@ void RouteEditor::apply(bool overwrite)
 {
     const Route edited = route();
     const QString original = m_original;
-    const QJsonObject opened = routeToJson(m_base);
+    const QJsonObject opened = m_seen;
     constexpr int kChangedMeanwhile = 409;
     const ConfigStore::Change change = m_store.modify(
         [&](Config &config) -> std::optional<ConfigStore::Refusal> {

@@ -1,6 +1,8 @@
-// Adds or edits one route: paths, methods as check boxes, auth, strategy, a backends table (with
-// each backend's own rate limit and max_connections), and on tabs the retry policy, the route's
-// protection (ProtectionEditor) and its connection settings (ConnectionEditor). The route is
+// Adds or edits one route: paths, methods as check boxes, auth, strategy, what the route answers
+// with (RouteBehaviourEditor: its backends, or a redirect, a mock or static files), a backends
+// table (with each backend's own rate limit and max_connections), and on tabs the retry policy,
+// the route's protection (ProtectionEditor), its connection settings (ConnectionEditor), CORS,
+// header rules, faults and compression. The route is
 // validated as part of the whole config on every edit; Apply is enabled only when there is no
 // problem, and goes through ConfigStore like every change. A route changed by someone else
 // while the editor was open is not overwritten without asking.
@@ -13,18 +15,26 @@
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
+class QFormLayout;
 class QGroupBox;
 class QLabel;
 class QLineEdit;
 class QListWidget;
 class QPushButton;
+class QLayout;
 class QSpinBox;
+class QTabWidget;
 class QTableWidget;
 
 namespace kairos {
 
+class CompressionEditor;
 class ConnectionEditor;
+class CorsEditor;
+class FaultEditor;
+class HeaderRulesEditor;
 class ProtectionEditor;
+class RouteBehaviourEditor;
 
 class RouteEditor : public QDialog
 {
@@ -33,6 +43,9 @@ class RouteEditor : public QDialog
 public:
     // `original`: the route being edited (its external path), or empty to add one; `route` fills the form.
     RouteEditor(ConfigStore &store, const QString &original, const Route &route, QWidget *parent = nullptr);
+    // When the form starts from changes proposed to `original` (a CORS origin from the traffic
+    // inspector): `seen` is the route as the config had it, which Apply checks is still there.
+    void setSeen(const Route &seen);
 
     Route route() const;
     QStringList problems() const;
@@ -42,6 +55,16 @@ public:
     ProtectionEditor *protectionEditor() const { return m_protection; }
     ConnectionEditor *connectionEditor() const { return m_connection; }
     QTableWidget *backendsTable() const { return m_backends; }
+    RouteBehaviourEditor *behaviourEditor() const { return m_behaviour; }
+    CorsEditor *corsEditor() const { return m_cors; }
+    HeaderRulesEditor *requestHeadersEditor() const { return m_requestHeaders; }
+    HeaderRulesEditor *responseHeadersEditor() const { return m_responseHeaders; }
+    FaultEditor *faultEditor() const { return m_fault; }
+    CompressionEditor *compressionEditor() const { return m_compression; }
+    QTabWidget *sectionTabs() const { return m_tabs; }
+    // A line above the form about where the route came from (e.g. a captured exchange).
+    void setNotice(const QString &text);
+    QLabel *noticeLabel() const { return m_notice; }
     // Shown when Apply found the route changed or removed since the editor opened.
     QWidget *conflictBar() const { return m_conflict; }
     QLabel *conflictText() const { return m_conflictText; }
@@ -49,6 +72,8 @@ public:
 
 private:
     void addBackendRow(const Backend &backend);
+    QWidget *makeRulesTab();
+    void showBackends();
     void revalidate();
     // Applies onto the running config. Unless `overwrite`, only when the route is still what the
     // editor opened with: other routes may have changed meanwhile, this one may not.
@@ -57,7 +82,8 @@ private:
 
     ConfigStore &m_store;
     QString m_original;
-    Route m_base;  // keeps the fields this form does not show
+    Route m_base;        // keeps the fields this form does not show
+    QJsonObject m_seen;  // the route as it was when the editor opened, for the conflict check
     QLineEdit *m_externalPath;
     QLineEdit *m_internalPath;
     QList<QCheckBox *> m_methodBoxes;
@@ -73,6 +99,16 @@ private:
     QLineEdit *m_statusCodes;
     ProtectionEditor *m_protection;
     ConnectionEditor *m_connection;
+    RouteBehaviourEditor *m_behaviour;
+    CorsEditor *m_cors;
+    HeaderRulesEditor *m_requestHeaders;
+    HeaderRulesEditor *m_responseHeaders;
+    FaultEditor *m_fault;
+    CompressionEditor *m_compression;
+    QFormLayout *m_form = nullptr;
+    QLayout *m_backendRow = nullptr;
+    QTabWidget *m_tabs = nullptr;
+    QLabel *m_notice;
     QListWidget *m_problems;
     QPushButton *m_apply;
     QWidget *m_conflict;

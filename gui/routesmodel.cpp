@@ -50,6 +50,14 @@ QVariant RoutesModel::data(const QModelIndex &index, int role) const
     case InternalPath: return route.internalPath;
     case Strategy: return strategyName(route.strategy);
     case Backends: {
+        // A route that answers itself says with what, where its backends would be.
+        const RouteOverrides &overrides = *route.overrides;
+        if (overrides.redirect)
+            return tr("redirect %1 to %2").arg(overrides.redirect->status).arg(overrides.redirect->to);
+        if (overrides.mock)
+            return tr("mock answer %1").arg(overrides.mock->status);
+        if (overrides.staticSite)
+            return tr("files under %1").arg(overrides.staticSite->root);
         QStringList backends;
         for (const Backend &backend : route.backends)
             backends.append(QStringLiteral("%1:%2").arg(backend.host).arg(backend.port));
@@ -58,6 +66,7 @@ QVariant RoutesModel::data(const QModelIndex &index, int role) const
     case Health: return healthSummary(index.row());
     case Auth: return route.authRequired ? tr("JWT") : tr("none");
     case Retry: return route.retry ? tr("%n attempt(s)", nullptr, route.retry->maxAttempts) : tr("off");
+    case Faults: return m_config->faultFor(route) ? tr("injected") : QString();
     default: return QVariant();
     }
 }
@@ -75,6 +84,7 @@ QVariant RoutesModel::headerData(int section, Qt::Orientation orientation, int r
     case Health: return tr("Health");
     case Auth: return tr("Auth");
     case Retry: return tr("Retry");
+    case Faults: return tr("Faults");
     default: return QVariant();
     }
 }

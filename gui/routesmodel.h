@@ -1,5 +1,5 @@
 // The routes of the current config as a table: external path, methods, internal path, strategy,
-// backends, health summary, auth, retry.
+// backends, health summary, auth, retry, whether faults are injected.
 #pragma once
 
 #include "config/config.h"
@@ -14,7 +14,7 @@ class RoutesModel : public QAbstractTableModel
     Q_OBJECT
 
 public:
-    enum Column { ExternalPath, Methods, InternalPath, Strategy, Backends, Health, Auth, Retry, ColumnCount };
+    enum Column { ExternalPath, Methods, InternalPath, Strategy, Backends, Health, Auth, Retry, Faults, ColumnCount };
 
     explicit RoutesModel(QObject *parent = nullptr);
 

@@ -2,6 +2,7 @@
 
 #include "bodyview.h"
 #include "exchangeexport.h"
+#include "exchangeroutes.h"
 #include "metrics/recentrequests.h"
 
 #include <QApplication>
@@ -385,6 +386,14 @@ QWidget *TrafficView::makeActionBar()
     row->addWidget(m_copyBodyButton);
     row->addWidget(m_replayButton);
     row->addWidget(m_resendButton);
+    m_mockButton = new QPushButton(tr("Mock this response…"));
+    m_mockButton->setToolTip(tr("A route answering this method and exact path as the backend did; opens in the "
+                                "route editor before anything changes"));
+    m_corsButton = new QPushButton(tr("Add CORS for this origin…"));
+    m_corsButton->setToolTip(tr("For a refused preflight or an answer without Access-Control-Allow-Origin: the "
+                                "route's CORS with this origin, in the route editor"));
+    row->addWidget(m_mockButton);
+    row->addWidget(m_corsButton);
     row->addStretch(1);
     row->addWidget(exportButton);
     row->addWidget(importButton);
@@ -393,6 +402,14 @@ QWidget *TrafficView::makeActionBar()
     connect(importButton, &QPushButton::clicked, this, &TrafficView::importHarInteractively);
     connect(m_replayButton, &QPushButton::clicked, this, &TrafficView::replay);
     connect(m_resendButton, &QPushButton::clicked, this, &TrafficView::openResendDialog);
+    connect(m_mockButton, &QPushButton::clicked, this, [this] {
+        if (const RequestRecord *record = currentRecord())
+            emit mockRequested(*record);
+    });
+    connect(m_corsButton, &QPushButton::clicked, this, [this] {
+        if (const RequestRecord *record = currentRecord())
+            emit corsRequested(*record);
+    });
     return bar;
 }
 
@@ -406,6 +423,9 @@ void TrafficView::showContextMenu(const QPoint &position)
         ->setEnabled(!currentRecord()->responseBody.isEmpty());
     menu.addAction(tr("Replay"), this, &TrafficView::replay);
     menu.addAction(tr("Edit and resend…"), this, &TrafficView::openResendDialog);
+    menu.addSeparator();
+    menu.addAction(m_mockButton->text(), m_mockButton, &QPushButton::click)->setEnabled(m_mockButton->isEnabled());
+    menu.addAction(m_corsButton->text(), m_corsButton, &QPushButton::click)->setEnabled(m_corsButton->isEnabled());
     menu.addSeparator();
     menu.addAction(tr("Export selected as HAR…"), this, [this] { exportHarInteractively(true); });
     menu.addAction(tr("Export all as HAR…"), this, [this] { exportHarInteractively(false); });
@@ -725,6 +745,8 @@ void TrafficView::updateActions()
     m_replayButton->setEnabled(record != nullptr);
     m_resendButton->setEnabled(record != nullptr);
     m_copyBodyButton->setEnabled(record && !record->responseBody.isEmpty());
+    m_mockButton->setEnabled(record && record->status >= 200);
+    m_corsButton->setEnabled(record && wantsCors(*record));
 }
 
 QString TrafficView::timingText(const RequestRecord &record)

@@ -1,6 +1,7 @@
 // The traffic inspector: the last requests through the gateway (time, method, path, route,
 // backend, status, duration, tries) with a filter bar above them; selecting one shows its headers,
-// bodies and timing. An exchange can be copied as a curl command, exported as HAR and sent again.
+// bodies and timing. An exchange can be copied as a curl command, exported as HAR and sent again,
+// or turned into a mock route or a CORS rule for its origin (the main window opens the editor).
 #pragma once
 
 #include "metrics/requestrecord.h"
@@ -95,6 +96,8 @@ public:
     TrafficModel *model() const { return m_model; }
     TrafficFilter *filter() const { return m_filter; }
     QTableView *table() const { return m_table; }
+    QPushButton *mockButton() const { return m_mockButton; }
+    QPushButton *corsButton() const { return m_corsButton; }
 
     void setPaused(bool paused);
     bool isPaused() const { return m_paused; }
@@ -124,6 +127,9 @@ signals:
     // A request sent by replay() or the resend dialog is in the list and selected.
     void resentShown(const QByteArray &requestId);
     void sendFailed(const QString &error);
+    // "Mock this response" and "Add CORS for this origin" on the current exchange.
+    void mockRequested(const RequestRecord &record);
+    void corsRequested(const RequestRecord &record);
 
 public:
     static QString timingText(const RequestRecord &record);
@@ -164,6 +170,8 @@ private:
     QPushButton *m_copyBodyButton = nullptr;
     QPushButton *m_replayButton = nullptr;
     QPushButton *m_resendButton = nullptr;
+    QPushButton *m_mockButton = nullptr;
+    QPushButton *m_corsButton = nullptr;
     QList<QByteArray> m_awaited;  // ids of requests this view sent, to select once they show
     QTabWidget *m_detailTabs;
     QPlainTextEdit *m_details;

@@ -2,11 +2,47 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="es">
 <context>
+    <name>ExchangeRoutes</name>
+    <message>
+        <location filename="../gui/exchangeroutes.cpp" line="+46"/>
+        <source>The captured body is not UTF-8 text; the mock&apos;s body is not the same bytes.</source>
+        <translation>El cuerpo capturado no es texto UTF-8; el cuerpo del mock no tendrá los mismos bytes.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Only the first %1 bytes of the body were captured; the mock answers with those.</source>
+        <translation>Solo se capturaron los primeros %1 bytes del cuerpo; el mock responde con esos.</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>A route for exactly %1 exists; give the mock another path or change that route.</source>
+        <translation>Ya existe una ruta exactamente para %1; dé otra ruta al mock o modifique esa ruta.</translation>
+    </message>
+</context>
+<context>
+    <name>FaultSwitch</name>
+    <message>
+        <location filename="../gui/faultswitch.cpp" line="+68"/>
+        <source>The route %1 is gone.</source>
+        <translation>La ruta %1 ya no existe.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The route %1 answers itself: faults are for routes with backends.</source>
+        <translation>La ruta %1 responde por sí misma: los fallos son para rutas con backends.</translation>
+    </message>
+</context>
+<context>
     <name>QObject</name>
     <message>
         <location filename="../gui/connectioneditor.cpp" line="+35"/>
         <source>Own settings</source>
         <translation>Ajustes propios</translation>
+    </message>
+    <message>
+        <location filename="../gui/routebehavioureditor.cpp" line="+27"/>
+        <source>Browse…</source>
+        <translation>Examinar…</translation>
     </message>
 </context>
 <context>
@@ -259,6 +295,34 @@
     </message>
 </context>
 <context>
+    <name>kairos::CompressionEditor</name>
+    <message>
+        <location filename="../gui/compressioneditor.cpp" line="+26"/>
+        <source>the gateway&apos;s: zstd, br, gzip</source>
+        <translation>las del gateway: zstd, br, gzip</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>gateway&apos;s</source>
+        <translation>del gateway</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Encodings, preferred first</source>
+        <translation>Codificaciones, la preferida primero</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Smallest body compressed</source>
+        <translation>Cuerpo mínimo que se comprime</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Compression</source>
+        <translation>Compresión</translation>
+    </message>
+</context>
+<context>
     <name>kairos::ConfigEditor</name>
     <message>
         <location filename="../gui/configeditor.cpp" line="+61"/>
@@ -500,9 +564,145 @@
     </message>
 </context>
 <context>
+    <name>kairos::CorsEditor</name>
+    <message>
+        <location filename="../gui/corseditor.cpp" line="+26"/>
+        <source>Allow credentials (cookies, Authorization)</source>
+        <translation>Permitir credenciales (cookies, Authorization)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>one origin per line: http://localhost:5173, https://*.example.com or *</source>
+        <translation>un origen por línea: http://localhost:5173, https://*.example.com o *</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the route&apos;s methods</source>
+        <translation>los métodos de la ruta</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>whatever a preflight asks for; * for any</source>
+        <translation>los que pida el preflight; * para cualquiera</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Allowed origins</source>
+        <translation>Orígenes permitidos</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Allowed methods</source>
+        <translation>Métodos permitidos</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Allowed request fields</source>
+        <translation>Campos de petición permitidos</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Exposed response fields</source>
+        <translation>Campos de respuesta expuestos</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Preflight cache (max_age_s)</source>
+        <translation>Caché del preflight (max_age_s)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>CORS</source>
+        <translation>CORS</translation>
+    </message>
+</context>
+<context>
+    <name>kairos::FaultEditor</name>
+    <message>
+        <location filename="../gui/faulteditor.cpp" line="+31"/>
+        <source>Delay</source>
+        <translation>Retardo</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Abort</source>
+        <translation>Aborto</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <location line="+10"/>
+        <source>Of requests</source>
+        <translation>De las peticiones</translation>
+    </message>
+    <message>
+        <location line="-9"/>
+        <source>Wait</source>
+        <translation>Esperar</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Answer with status</source>
+        <translation>Responder con el estado</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>none; e.g. X-Fault (&quot;delay=2000&quot;, &quot;abort=503&quot;)</source>
+        <translation>ninguno; p. ej. X-Fault (&quot;delay=2000&quot;, &quot;abort=503&quot;)</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Request field asking for a fault</source>
+        <translation>Campo de petición que pide un fallo</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Faults</source>
+        <translation>Fallos</translation>
+    </message>
+</context>
+<context>
+    <name>kairos::HeaderRulesEditor</name>
+    <message>
+        <location filename="../gui/headerruleseditor.cpp" line="+16"/>
+        <source>Set field</source>
+        <translation>Fijar campo</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <location line="+1"/>
+        <source>Value</source>
+        <translation>Valor</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Add field</source>
+        <translation>Añadir campo</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Replaces every field of that name, or adds it. Values may name {client_ip}, {request_id}, {route}, {host} and {path}.</source>
+        <translation>Sustituye todos los campos con ese nombre, o lo añade. Los valores pueden usar {client_ip}, {request_id}, {route}, {host} y {path}.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>One more field of that name, beside those already there.</source>
+        <translation>Un campo más con ese nombre, junto a los que ya hay.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>field names, comma separated</source>
+        <translation>nombres de campo, separados por comas</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Remove</source>
+        <translation>Quitar</translation>
+    </message>
+</context>
+<context>
     <name>kairos::MainWindow</name>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="+69"/>
+        <location filename="../gui/mainwindow.cpp" line="+72"/>
         <source>Kairos Gateway</source>
         <translation>Kairos Gateway</translation>
     </message>
@@ -512,7 +712,17 @@
         <translation>Backends que sus comprobaciones de salud marcaron caídos o recuperaron</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+28"/>
+        <source>A mock made from %1 %2 (status %3). Nothing changes until you apply it.</source>
+        <translation>Un mock hecho a partir de %1 %2 (estado %3). Nada cambia hasta que lo aplique.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>CORS for %1 added to this route&apos;s policy. Nothing changes until you apply it.</source>
+        <translation>CORS para %1 añadido a la política de esta ruta. Nada cambia hasta que lo aplique.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Overview</source>
         <translation>Resumen</translation>
     </message>
@@ -579,7 +789,7 @@
         <translation>%1 falló sus comprobaciones de salud: %2</translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+53"/>
         <source>Filter routes</source>
         <translation>Filtrar rutas</translation>
     </message>
@@ -619,7 +829,22 @@
         <translation>La ruta no se eliminó: %1</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+22"/>
+        <source>Edit…</source>
+        <translation>Editar…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Inject faults</source>
+        <translation>Inyectar fallos</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Off writes &quot;fault&quot;: null and keeps the route&apos;s settings in the console; on brings them back, or with none kept aborts 10 % of requests with 503 and delays 10 % by 1000 ms.</source>
+        <translation>Desactivar escribe &quot;fault&quot;: null y guarda los ajustes de la ruta en la consola; activar los recupera o, si no hay ninguno guardado, aborta el 10 % de las peticiones con 503 y retrasa el 10 % 1000 ms.</translation>
+    </message>
+    <message>
+        <location line="+16"/>
         <source>it was removed meanwhile.</source>
         <translation>se eliminó mientras tanto.</translation>
     </message>
@@ -629,7 +854,12 @@
         <translation>se modificó mientras tanto; revísela antes de eliminarla.</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+60"/>
+        <source>Faults not changed: %1</source>
+        <translation>Fallos sin cambiar: %1</translation>
+    </message>
+    <message>
+        <location line="+25"/>
         <source>Config version %1 applied (from %2).</source>
         <translation>Versión %1 de la configuración aplicada (desde %2).</translation>
     </message>
@@ -997,6 +1227,29 @@
     </message>
 </context>
 <context>
+    <name>kairos::OverrideChoice</name>
+    <message>
+        <location filename="../gui/ruleformparts.cpp" line="+10"/>
+        <source>Inherit the top level</source>
+        <translation>Heredar del nivel superior</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Off for this route</source>
+        <translation>Desactivado en esta ruta</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Own settings</source>
+        <translation>Ajustes propios</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Inherit: the top-level block applies (none when there is none). Off: the route writes null, so the top level&apos;s does not apply here either.</source>
+        <translation>Heredar: se aplica el bloque del nivel superior (ninguno si no lo hay). Desactivado: la ruta escribe null, así que el del nivel superior tampoco se aplica aquí.</translation>
+    </message>
+</context>
+<context>
     <name>kairos::OverviewView</name>
     <message>
         <location filename="../gui/overviewview.cpp" line="+113"/>
@@ -1246,20 +1499,134 @@
     </message>
 </context>
 <context>
+    <name>kairos::RouteBehaviourEditor</name>
+    <message>
+        <location filename="../gui/routebehavioureditor.cpp" line="+20"/>
+        <source>Proxies to its backends</source>
+        <translation>Reenvía a sus backends</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Redirect</source>
+        <translation>Redirección</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Mock answer</source>
+        <translation>Respuesta simulada (mock)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Static files</source>
+        <translation>Archivos estáticos</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Requests go to the route&apos;s backends.</source>
+        <translation>Las peticiones van a los backends de la ruta.</translation>
+    </message>
+    <message>
+        <location line="+32"/>
+        <source>To</source>
+        <translation>A</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+25"/>
+        <source>Status</source>
+        <translation>Estado</translation>
+    </message>
+    <message>
+        <location line="-13"/>
+        <source>Response field</source>
+        <translation>Campo de respuesta</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Value</source>
+        <translation>Valor</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the body, or leave empty and name a file below</source>
+        <translation>el cuerpo, o déjelo vacío e indique un archivo abajo</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>read when the config is applied</source>
+        <translation>se lee al aplicar la configuración</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Fields</source>
+        <translation>Campos</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Body</source>
+        <translation>Cuerpo</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Body file</source>
+        <translation>Archivo del cuerpo</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Mock body file</source>
+        <translation>Archivo del cuerpo del mock</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Delay</source>
+        <translation>Retardo</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Single-page app: unknown paths a browser navigates to get the index</source>
+        <translation>Aplicación de una página: las rutas desconocidas a las que navega un navegador reciben el índice</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Root directory</source>
+        <translation>Directorio raíz</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Directory to serve</source>
+        <translation>Directorio que servir</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Index file</source>
+        <translation>Archivo índice</translation>
+    </message>
+</context>
+<context>
     <name>kairos::RouteEditor</name>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="+50"/>
+        <location filename="../gui/routeeditor.cpp" line="+57"/>
         <source>Requires a JWT (auth_required)</source>
         <translation>Requiere un JWT (auth_required)</translation>
     </message>
     <message>
         <location line="+3"/>
-        <location line="+133"/>
+        <location line="+147"/>
         <source>Retry</source>
         <translation>Reintentos</translation>
     </message>
     <message>
-        <location line="-121"/>
+        <location line="-137"/>
+        <source>Request fields</source>
+        <translation>Campos de la petición</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Response fields</source>
+        <translation>Campos de la respuesta</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>Overwrite with my version</source>
         <translation>Sobrescribir con mi versión</translation>
     </message>
@@ -1274,7 +1641,7 @@
         <translation>Editar la ruta %1</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>External path</source>
         <translation>Ruta externa</translation>
     </message>
@@ -1297,6 +1664,11 @@
         <location line="+6"/>
         <source>Load balancing</source>
         <translation>Balanceo de carga</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Answers with</source>
+        <translation>Responde con</translation>
     </message>
     <message>
         <location line="+2"/>
@@ -1364,7 +1736,7 @@
         <translation>Backends</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+22"/>
         <source>Max attempts</source>
         <translation>Intentos máximos</translation>
     </message>
@@ -1399,7 +1771,12 @@
         <translation>Descartar mis cambios</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+18"/>
+        <source>Behaviour</source>
+        <translation>Comportamiento</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Protection</source>
         <translation>Protección</translation>
     </message>
@@ -1409,12 +1786,32 @@
         <translation>Conexión</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+1"/>
+        <source>CORS</source>
+        <translation>CORS</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Header rules</source>
+        <translation>Reglas de cabeceras</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Faults</source>
+        <translation>Fallos</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Compression</source>
+        <translation>Compresión</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>Problems</source>
         <translation>Problemas</translation>
     </message>
     <message>
-        <location line="+137"/>
+        <location line="+189"/>
         <source>No problems: Apply changes the running gateway.</source>
         <translation>Sin problemas: Aplicar cambia el gateway en marcha.</translation>
     </message>
@@ -1454,7 +1851,22 @@
         <translation>%1/%2 activos</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+27"/>
+        <source>redirect %1 to %2</source>
+        <translation>redirección %1 a %2</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>mock answer %1</source>
+        <translation>respuesta simulada %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>files under %1</source>
+        <translation>archivos bajo %1</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>JWT</source>
         <translation>JWT</translation>
     </message>
@@ -1475,6 +1887,11 @@
         <location line="+0"/>
         <source>off</source>
         <translation>no</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>injected</source>
+        <translation>inyectados</translation>
     </message>
     <message>
         <location line="+10"/>
@@ -1516,11 +1933,16 @@
         <source>Retry</source>
         <translation>Reintentos</translation>
     </message>
+    <message>
+        <location line="+1"/>
+        <source>Faults</source>
+        <translation>Fallos</translation>
+    </message>
 </context>
 <context>
     <name>kairos::TrafficModel</name>
     <message>
-        <location filename="../gui/trafficview.cpp" line="+117"/>
+        <location filename="../gui/trafficview.cpp" line="+118"/>
         <source>queued %1 ms</source>
         <translation>en cola %1 ms</translation>
     </message>
@@ -1659,12 +2081,12 @@
     </message>
     <message>
         <location line="+6"/>
-        <location line="+110"/>
+        <location line="+129"/>
         <source>Pause</source>
         <translation>Pausar</translation>
     </message>
     <message>
-        <location line="-108"/>
+        <location line="-127"/>
         <source>Stop taking new requests into the list</source>
         <translation>Dejar de añadir peticiones nuevas a la lista</translation>
     </message>
@@ -1675,25 +2097,25 @@
     </message>
     <message>
         <location line="+29"/>
-        <location line="+31"/>
+        <location line="+47"/>
         <source>Copy as curl</source>
         <translation>Copiar como curl</translation>
     </message>
     <message>
-        <location line="-30"/>
-        <location line="+31"/>
+        <location line="-46"/>
+        <location line="+47"/>
         <source>Copy response body</source>
         <translation>Copiar el cuerpo de la respuesta</translation>
     </message>
     <message>
-        <location line="-30"/>
-        <location line="+205"/>
+        <location line="-46"/>
+        <location line="+224"/>
         <location line="+6"/>
         <source>Export HAR</source>
         <translation>Exportar HAR</translation>
     </message>
     <message>
-        <location line="-209"/>
+        <location line="-228"/>
         <source>Selected requests…</source>
         <translation>Peticiones seleccionadas…</translation>
     </message>
@@ -1709,24 +2131,44 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+26"/>
-        <location line="+235"/>
+        <location line="+42"/>
+        <location line="+238"/>
         <source>Replay</source>
         <translation>Repetir</translation>
     </message>
     <message>
-        <location line="-260"/>
+        <location line="-279"/>
         <source>Send the selected request again through the gateway</source>
         <translation>Enviar de nuevo la petición seleccionada a través del gateway</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+25"/>
+        <location line="+41"/>
         <source>Edit and resend…</source>
         <translation>Editar y reenviar…</translation>
     </message>
     <message>
+        <location line="-36"/>
+        <source>Mock this response…</source>
+        <translation>Simular esta respuesta…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A route answering this method and exact path as the backend did; opens in the route editor before anything changes</source>
+        <translation>Una ruta que responde a este método y ruta exacta como lo hizo el backend; se abre en el editor de rutas antes de cambiar nada</translation>
+    </message>
+    <message>
         <location line="+2"/>
+        <source>Add CORS for this origin…</source>
+        <translation>Añadir CORS para este origen…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>For a refused preflight or an answer without Access-Control-Allow-Origin: the route&apos;s CORS with this origin, in the route editor</source>
+        <translation>Para un preflight rechazado o una respuesta sin Access-Control-Allow-Origin: el CORS de la ruta con este origen, en el editor de rutas</translation>
+    </message>
+    <message>
+        <location line="+37"/>
         <source>Export selected as HAR…</source>
         <translation>Exportar las seleccionadas como HAR…</translation>
     </message>
@@ -1813,7 +2255,7 @@
         <translation>Cuerpo</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+38"/>
         <source>Queued: %1
 </source>
         <translation>En cola: %1
