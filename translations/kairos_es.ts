@@ -213,6 +213,155 @@
     </message>
 </context>
 <context>
+    <name>kairos::BreakpointsView</name>
+    <message>
+        <location filename="../gui/breakpointsview.cpp" line="+59"/>
+        <source>Requests</source>
+        <translation>Peticiones</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Responses</source>
+        <translation>Respuestas</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <location line="+34"/>
+        <source>Method</source>
+        <translation>Método</translation>
+    </message>
+    <message>
+        <location line="-34"/>
+        <source>Path contains</source>
+        <translation>La ruta contiene</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>A request or response whose method and target match a rule waits here. An empty method or path matches any.</source>
+        <translation>Una petición o respuesta cuyo método y destino coinciden con una regla espera aquí. Un método o ruta vacíos coinciden con cualquiera.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Add rule</source>
+        <translation>Añadir regla</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Remove rule</source>
+        <translation>Quitar regla</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source> s</source>
+        <translation> s</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A message nobody decides on goes on unchanged after this long.</source>
+        <translation>Un mensaje sobre el que nadie decide sigue sin cambios pasado este tiempo.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Continue unchanged after</source>
+        <translation>Seguir sin cambios tras</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Rules</source>
+        <translation>Reglas</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Waiting</source>
+        <translation>En espera</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Target</source>
+        <translation>Destino</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Status</source>
+        <translation>Estado</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Headers</source>
+        <translation>Cabeceras</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Body</source>
+        <translation>Cuerpo</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Continue</source>
+        <translation>Continuar</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Edit and continue</source>
+        <translation>Editar y continuar</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Answer with error</source>
+        <translation>Responder con error</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Selected message</source>
+        <translation>Mensaje seleccionado</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>Breakpoints need the console&apos;s traffic capture.</source>
+        <translation>Los puntos de interrupción necesitan la captura de tráfico de la consola.</translation>
+    </message>
+    <message>
+        <location line="+53"/>
+        <source>Response %1 to %2 %3</source>
+        <translation>Respuesta %1 a %2 %3</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Request %1 %2</source>
+        <translation>Petición %1 %2</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>Nothing is waiting.</source>
+        <translation>No hay nada en espera.</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>A response, before it reaches the client (request %1).</source>
+        <translation>Una respuesta, antes de llegar al cliente (petición %1).</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A request, before it leaves for a backend (request %1).</source>
+        <translation>Una petición, antes de salir hacia un backend (petición %1).</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Only the first %1 KiB of the body is here; it goes on unchanged.</source>
+        <translation>Solo están aquí los primeros %1 KiB del cuerpo; sigue sin cambios.</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>It no longer waits: its client left or its time ran out.</source>
+        <translation>Ya no espera: su cliente se fue o se agotó su tiempo.</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Not sent: %1.</source>
+        <translation>No enviado: %1.</translation>
+    </message>
+</context>
+<context>
     <name>kairos::ClusterView</name>
     <message>
         <location filename="../gui/clusterview.cpp" line="+41"/>
@@ -702,7 +851,7 @@
 <context>
     <name>kairos::MainWindow</name>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="+72"/>
+        <location filename="../gui/mainwindow.cpp" line="+74"/>
         <source>Kairos Gateway</source>
         <translation>Kairos Gateway</translation>
     </message>
@@ -745,6 +894,11 @@
         <location line="+1"/>
         <source>Traffic</source>
         <translation>Tráfico</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Breakpoints</source>
+        <translation>Puntos de interrupción</translation>
     </message>
     <message>
         <location line="+1"/>

@@ -74,6 +74,10 @@ private slots:
         QCOMPARE(m_view->methodEdit()->text(), QStringLiteral("POST"));
         QCOMPARE(m_view->bodyEdit()->toPlainText(), QStringLiteral("{}"));
         QVERIFY(m_view->headersEdit()->toPlainText().contains("X-A: 1"));
+        if (const QByteArray dir = qgetenv("KAIROS_SCREENSHOT_DIR"); !dir.isEmpty()) {
+            m_view->resize(1000, 700);
+            m_view->grab().save(QString::fromLocal8Bit(dir) + "/breakpoints.png");
+        }
 
         // A header line that would add a second one on the wire is refused, and nothing is sent.
         m_view->headersEdit()->setPlainText("X-A: 1\nbroken line");
