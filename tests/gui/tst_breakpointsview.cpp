@@ -99,6 +99,19 @@ private slots:
         QTRY_COMPARE(m_view->waitingList()->count(), 0);
     }
 
+    void aMessageLeftAloneGoesOnAndLeavesTheList()
+    {
+        addRule("/api/");
+        m_breakpoints->setTimeoutMs(300);
+        RawClient client(port());
+        client.send("GET /api/slow HTTP/1.1\r\nHost: a\r\n\r\n");
+        QTRY_COMPARE(m_view->waitingList()->count(), 1);
+        const Response response = client.readOne();
+        QCOMPARE(response.status, 200);
+        QCOMPARE(response.json()["target"].toString(), QStringLiteral("/slow"));
+        QTRY_COMPARE(m_view->waitingList()->count(), 0);
+    }
+
     void heldResponseAnsweredWithAnError()
     {
         addRule("/api/", true);
