@@ -33,7 +33,8 @@ load, which is what the encoders of that many responses in flight hold together.
 Before the load, and once during each compression run, the answers are checked: each coding
 decoded (Python's gzip, brotli, zstandard) and compared with the file, the static file and nginx's
 compared byte for byte, CORS and the header rules seen by the upstream and by the client. A check
-that fails is printed with FAIL and counted at the end (exit status 1).
+that fails is printed with FAIL and counted at the end (exit status 1). The gateway's log is
+appended to kairos-localdev.log in the current directory; if the gateway exits, the script stops.
 
 With root, the script and everything it starts run at nice -5. Needs Debian's python3-brotli and
 python3-zstandard, hence /usr/bin/python3.
@@ -196,6 +197,9 @@ def run_rounds(title, targets, args, results, rounds_info, reference):
         print(f"{title} round {index + 1}: load {quiet['load']:.2f} after waiting {quiet['waited_s']} s"
               f"{' (disturbed)' if quiet['disturbed'] else ''}", flush=True)
         for name, (port, path, fields, process, probe) in targets.items():
+            if process.poll() is not None:
+                sys.exit(f"{name}: the process serving it exited with status {process.returncode} "
+                         f"(the gateway's log: {LOG})")
             before, rest = cpu_seconds(process.pid), rss_kib(process.pid)
             with RssPeak(process.pid, probe) as rss:
                 run = wrk(port, path, args.connections, args.duration, fields)
@@ -218,6 +222,7 @@ def run_rounds(title, targets, args, results, rounds_info, reference):
 
 
 BODY_BYTES_SENT = {}  # target name -> uncompressed body bytes per request, for MB/s
+LOG = "kairos-localdev.log"  # the gateway's stderr, in the current directory, kept
 
 
 def main():
@@ -276,8 +281,10 @@ def main():
                      "static": {"root": f"{work}/site"}}]}, indent=1))
     kairos_command = [args.kairos, "--no-gui", "--no-watch", "--access-log", "none", "--config", f"{work}/kairos.json"]
     processes = []
+    log = open(LOG, "a")
     def start(command, port):
-        processes.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        processes.append(subprocess.Popen(command, stdout=subprocess.DEVNULL,
+                                          stderr=log if command is kairos_command else subprocess.DEVNULL))
         wait_for_http(port)
         return processes[-1]
     results, rounds_info, memory, ratios = {}, {}, {}, {}
@@ -338,7 +345,7 @@ def main():
             print(f"\nfresh gateway per coding, wrk -t2 -c{args.connections} -d{args.duration}s: RSS at rest, VmHWM after")
             for name, path, fields in [("kairos-json", "/json", ())] + [
                     (f"kairos-{c}", "/json-c", fields_of(("Accept-Encoding", c))) for c in CODINGS]:
-                wait_quiet(args.max_load, min(args.patience, 60))
+                wait_quiet(args.max_load, args.patience)
                 fresh = start(kairos_command, KAIROS)
                 rest = rss_kib(fresh.pid)
                 run = wrk(KAIROS, path, args.connections, args.duration, fields)
