@@ -229,7 +229,7 @@ void applyRouteRules(Admission &admission, ExchangeRequest &request)
     const RouteRules &rules = *current.rules;
     RequestRecord &rec = current.record;
     if (rules.requestHeaders) {
-        const QByteArray route = rec.routePath.toUtf8();
+        const QByteArray &route = rules.route;
         const qsizetype question = admission.target.indexOf('?');
         const QByteArrayView path =
             question < 0 ? QByteArrayView(admission.target) : QByteArrayView(admission.target).first(question);
@@ -352,11 +352,9 @@ void decorateResponse(const ActiveRequest &request, http::Headers &fields)
         return;
     if (rules->cors && !request.preflight)
         rules->cors->decorate(request.origin, fields);
-    if (rules->responseHeaders) {
-        const QByteArray route = request.record.routePath.toUtf8();
-        rules->responseHeaders->apply(fields,
-                                      {request.clientIp, request.record.requestId, route, request.host, request.path});
-    }
+    if (rules->responseHeaders)
+        rules->responseHeaders->apply(
+            fields, {request.clientIp, request.record.requestId, rules->route, request.host, request.path});
 }
 
 void reportFinishedRequest(ActiveRequest &request, const ProxyExchange *exchange, const ConnectionServices &services)

@@ -104,6 +104,7 @@ std::vector<std::shared_ptr<const RouteRules>> compileRouteRules(const Config &c
             continue;
         }
         auto rules = std::make_shared<RouteRules>();
+        rules->route = route.externalPath.toUtf8();
         if (cors) {
             std::shared_ptr<const CorsPolicy> &shared = corsFor[{cors, route.methods.constData()}];
             if (!shared)

@@ -15,6 +15,7 @@
 namespace kairos {
 
 struct RouteRules {
+    QByteArray route;  // the route's external_path, for the rules' {route}
     std::shared_ptr<const CorsPolicy> cors;
     std::shared_ptr<const CompiledHeaderRules> requestHeaders;
     std::shared_ptr<const CompiledHeaderRules> responseHeaders;

@@ -30,10 +30,17 @@ void addVary(http::Headers &response, QByteArrayView token)
     for (const http::Headers::Field &field : response.fields()) {
         if (!http::equalsIgnoreCase(field.first, "vary"))
             continue;
-        for (const QByteArray &named : field.second.split(',')) {
-            const QByteArray trimmed = named.trimmed();
-            if (trimmed == "*" || http::equalsIgnoreCase(trimmed, token))
+        // Comma-separated names, compared in place: this runs on every response of the route.
+        const QByteArrayView value(field.second);
+        qsizetype start = 0;
+        while (start <= value.size()) {
+            qsizetype end = value.indexOf(',', start);
+            if (end < 0)
+                end = value.size();
+            const QByteArrayView named = value.sliced(start, end - start).trimmed();
+            if (named == "*" || http::equalsIgnoreCase(named, token))
                 return;
+            start = end + 1;
         }
     }
     response.add(QByteArrayLiteral("Vary"), token.toByteArray());
@@ -80,18 +87,21 @@ bool CorsPolicy::allowsOrigin(QByteArrayView origin) const
         return false;
     if (m_anyOrigin)
         return true;
-    const QByteArray lower = origin.toByteArray().toLower();
-    if (m_origins.contains(lower))
-        return true;
+    for (const QByteArray &allowed : m_origins) {
+        if (http::equalsIgnoreCase(allowed, origin))
+            return true;
+    }
     for (qsizetype i = 0; i < m_originSuffixes.size(); ++i) {
         const QByteArray &scheme = m_suffixSchemes[i];
         const QByteArray &suffix = m_originSuffixes[i];  // ".example.com", with the port if one was written
-        if (!lower.startsWith(scheme) || !lower.endsWith(suffix) || lower.size() <= scheme.size() + suffix.size())
+        if (origin.size() <= scheme.size() + suffix.size()
+            || !http::equalsIgnoreCase(origin.first(scheme.size()), scheme)
+            || !http::equalsIgnoreCase(origin.last(suffix.size()), suffix))
             continue;
         // What the star stands for: one or more labels, nothing that would end the host.
-        const QByteArrayView labels =
-            QByteArrayView(lower).sliced(scheme.size(), lower.size() - scheme.size() - suffix.size());
-        if (std::all_of(labels.begin(), labels.end(), isHostCharacter) && !labels.startsWith('.'))
+        const QByteArrayView labels = origin.sliced(scheme.size(), origin.size() - scheme.size() - suffix.size());
+        const auto isHost = [](char c) { return isHostCharacter(char(c >= 'A' && c <= 'Z' ? c + 32 : c)); };
+        if (std::all_of(labels.begin(), labels.end(), isHost) && !labels.startsWith('.'))
             return true;
     }
     return false;
