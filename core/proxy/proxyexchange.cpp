@@ -252,7 +252,8 @@ void ProxyExchange::serveStaticFile()
     const bool head = m_request.head.method == "HEAD";
     if (answer.streams() && !head) {
         m_staticFile = std::make_unique<QFile>(answer.filePath);
-        if (!m_staticFile->open(QIODevice::ReadOnly) || !m_staticFile->seek(answer.offset)) {
+        // Unbuffered: pieces go from the file into their own buffers, not through QFile's.
+        if (!m_staticFile->open(QIODevice::ReadOnly | QIODevice::Unbuffered) || !m_staticFile->seek(answer.offset)) {
             m_staticFile.reset();
             m_phase = Phase::Done;
             m_sink->exchangeFailed(GatewayError::fromStatus(404, "static file: not found"));
@@ -282,7 +283,8 @@ void ProxyExchange::serveStaticFile()
 
 void ProxyExchange::pumpStaticFile()
 {
-    constexpr qint64 kPieceBytes = 64 * 1024;
+    // Up to the client's high-water mark in one read and write (bench/localdev, static).
+    constexpr qint64 kPieceBytes = Transport::kHighWaterBytes;
     while (m_staticLeft > 0 && !m_sink->clientIsCongested()) {
         const QByteArray piece = m_staticFile->read(std::min(kPieceBytes, m_staticLeft));
         if (piece.isEmpty()) {
