@@ -46,18 +46,24 @@ struct HeaderRules {
 };
 
 // Envoy's fault filter: a share of a route's requests waits before it is proxied, or is answered
-// with an error and never proxied.
+// with an error and never proxied. (Delay and abort are declared outside FaultSettings: clang
+// cannot default-construct a nested struct with member initializers inside the enclosing class's
+// std::optional.)
+struct FaultDelay {
+    double percent = 100;
+    int ms = 0;
+    QJsonObject unknownKeys;
+};
+
+struct FaultAbort {
+    double percent = 100;
+    int status = 503;
+    QJsonObject unknownKeys;
+};
+
 struct FaultSettings {
-    struct Delay {
-        double percent = 100;
-        int ms = 0;
-        QJsonObject unknownKeys;
-    };
-    struct Abort {
-        double percent = 100;
-        int status = 503;
-        QJsonObject unknownKeys;
-    };
+    using Delay = FaultDelay;
+    using Abort = FaultAbort;
     std::optional<Delay> delay;
     std::optional<Abort> abort;
     // Set: a request carrying this field ("delay=2000", "abort=503", or both, comma-separated)
