@@ -380,10 +380,6 @@ void reportFinishedRequest(ActiveRequest &request, const ProxyExchange *exchange
     request.routeMetrics = nullptr;
 }
 
-}  // namespace kairos
-
-namespace kairos {
-
 void startResponseCompression(ActiveRequest &request, http::ResponseHead &head, bool withBody)
 {
     const RouteRules *rules = request.rules;
@@ -402,8 +398,6 @@ void startResponseCompression(ActiveRequest &request, http::ResponseHead &head, 
 
 QByteArray encodeResponsePiece(ActiveRequest &request, QByteArrayView piece)
 {
-    if (!request.compressor)
-        return piece.toByteArray();
     QByteArray encoded = request.compressor->compress(piece);
     if (request.flushEachPiece)
         encoded += request.compressor->flush();

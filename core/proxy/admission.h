@@ -111,7 +111,7 @@ void decorateResponse(const ActiveRequest &request, http::Headers &fields);
 // Accept-Encoding allow it: the head's fields change and request.compressor is set. withBody:
 // the framing says a body may follow. A HEAD request gets GET's head and no encoder.
 void startResponseCompression(ActiveRequest &request, http::ResponseHead &head, bool withBody);
-// A body piece as the client gets it: encoded when the response is compressed (possibly empty:
+// A body piece as the client gets it from request.compressor, which must be set (possibly empty:
 // the encoder keeps it for now).
 QByteArray encodeResponsePiece(ActiveRequest &request, QByteArrayView piece);
 // What the encoder still holds, at the body's end; empty when not compressing.
