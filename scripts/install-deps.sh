@@ -7,7 +7,7 @@ packages=(
     qt6-base-dev qt6-base-dev-tools qt6-websockets-dev qt6-charts-dev libqt6opengl6-dev
     qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools python3-h2 python3-grpcio python3-grpc-tools python3-brotli python3-zstandard
     chromium-headless-shell
-    libhttp-parser-dev libnghttp2-dev nghttp2-client libjwt-dev libxxhash-dev zlib1g-dev libbrotli-dev libzstd-dev libgl-dev libssl-dev openssl curl clang-format etcd-server etcd-client
+    libhttp-parser-dev libnghttp2-dev nghttp2-client libjwt-dev libxxhash-dev zlib1g-dev libbrotli-dev libzstd-dev libgl-dev libssl-dev libc-ares-dev openssl curl clang-format etcd-server etcd-client dnsmasq-base
     "$@"
 )
 missing=()
