@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets with clang (ASan + UBSan) and fuzzes one of them.
 # Usage: scripts/fuzz.sh TARGET SECONDS [libFuzzer options]
 #        scripts/fuzz.sh all SECONDS     every target, two at a time
-# Targets: request_parser response_parser config route_match jwt http2 staticpath (tests/fuzz/fuzz_<target>.cpp).
+# Targets: request_parser response_parser config route_match jwt http2 staticpath dns_answer (tests/fuzz/fuzz_<target>.cpp).
 # New inputs that grow coverage go to build-fuzz/corpus/TARGET (the seeds in tests/fuzz/corpus
 # stay as they are); a crash is written to build-fuzz/crashes/TARGET/ and the script fails. Copy
 # the crash file into tests/fuzz/regressions/TARGET/ once fixed: CTest replays it from then on.
@@ -14,7 +14,7 @@ if [ $# -lt 2 ]; then
 fi
 target=$1 seconds=$2
 shift 2
-targets=(request_parser response_parser config route_match jwt http2 staticpath)
+targets=(request_parser response_parser config route_match jwt http2 staticpath dns_answer)
 
 ./scripts/install-deps.sh clang libclang-rt-14-dev
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
