@@ -20,7 +20,7 @@ void RoutesModel::setConfig(ConfigSnapshot config, GatewaySnapshotPtr snapshot)
 
 QString RoutesModel::healthSummary(int row) const
 {
-    if (!m_snapshot || m_snapshot->config != m_config || size_t(row) >= m_snapshot->balancers.size())
+    if (!m_snapshot || m_snapshot->written != m_config || size_t(row) >= m_snapshot->balancers.size())
         return QStringLiteral("–");
     int available = 0;
     const auto &backends = m_snapshot->balancers[size_t(row)]->backends();

@@ -2,6 +2,7 @@
 
 #include "configreader.h"
 
+#include <QRegularExpression>
 #include <QStringBuilder>
 #include <QUrl>
 
@@ -55,8 +56,58 @@ bool Backend::usesTls() const
 // the backend's state, and a chain of + leaves each one with the spare capacity of its appends.
 QString Backend::key() const
 {
-    return (usesTls() ? QLatin1String("https://") : QLatin1String("http://")) % hostName() % QLatin1Char(':')
+    return (usesTls() ? QLatin1String("https://") : QLatin1String("http://")) % connectHost() % QLatin1Char(':')
            % QString::number(port);
+}
+
+QString DiscoverySettings::kindName(Kind kind)
+{
+    switch (kind) {
+    case Kind::Dns: return QStringLiteral("dns");
+    case Kind::DnsSrv: return QStringLiteral("dns_srv");
+    case Kind::Etcd: return QStringLiteral("etcd");
+    }
+    return {};
+}
+
+QString DiscoverySettings::sourceKey() const
+{
+    QString key = kindName(kind) % QLatin1Char(':') % name;
+    if (kind == Kind::Dns)
+        key += QLatin1Char(':') % QString::number(port);
+    if (kind != Kind::Etcd && !nameservers.isEmpty())
+        key += QLatin1String(" @") % nameservers.join(QLatin1Char(','));
+    return key;
+}
+
+std::optional<DiscoverySettings::Nameserver> DiscoverySettings::parseNameserver(const QString &text)
+{
+    // [IPv6]:port, [IPv6], IPv4:port, IPv4, or a bare IPv6 address.
+    static const QRegularExpression form(
+        QStringLiteral("^(?:\\[([0-9A-Fa-f:.]+)\\]|([0-9.]+))(?::([0-9]{1,5}))?$|^([0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$"));
+    const QRegularExpressionMatch match = form.match(text);
+    if (!match.hasMatch())
+        return std::nullopt;
+    Nameserver server;
+    if (!server.address.setAddress(match.captured(1) + match.captured(2) + match.captured(4)))
+        return std::nullopt;
+    const bool bracketed = match.capturedLength(1) > 0;
+    if (bracketed != (server.address.protocol() == QAbstractSocket::IPv6Protocol) && match.capturedLength(4) == 0)
+        return std::nullopt;
+    if (match.capturedLength(3) > 0) {
+        const int port = match.captured(3).toInt();
+        if (port < 1 || port > 65535)
+            return std::nullopt;
+        server.port = quint16(port);
+    }
+    return server;
+}
+
+bool DiscoverySettings::operator==(const DiscoverySettings &other) const
+{
+    return kind == other.kind && name == other.name && port == other.port && scheme == other.scheme
+           && refreshMs == other.refreshMs && respectTtl == other.respectTtl && nameservers == other.nameservers
+           && weight == other.weight && unknownKeys == other.unknownKeys;
 }
 
 QByteArray Backend::authority() const
@@ -115,13 +166,16 @@ bool Backend::operator==(const Backend &other) const
     return host == other.host && port == other.port && weight == other.weight
            && healthCheckPath == other.healthCheckPath && tlsVerify == other.tlsVerify && protocol == other.protocol
            && bool(rateLimit) == bool(other.rateLimit) && (!rateLimit || *rateLimit == *other.rateLimit)
-           && maxConnections == other.maxConnections && unknownKeys == other.unknownKeys;
+           && maxConnections == other.maxConnections && unknownKeys == other.unknownKeys
+           && bool(discover) == bool(other.discover) && (!discover || *discover == *other.discover)
+           && bool(discovered) == bool(other.discovered) && (!discovered || *discovered == *other.discovered);
 }
 
 size_t qHash(const Backend &backend, size_t seed)
 {
-    return qHashMulti(seed, backend.host, backend.port, backend.weight,
-                      backend.maxConnections);  // equal backends, equal hashes
+    return qHashMulti(seed, backend.host, backend.port, backend.weight, backend.maxConnections,
+                      backend.discover ? backend.discover->name : QString(),
+                      backend.discovered ? backend.discovered->address : QString());  // equal backends, equal hashes
 }
 
 bool RetryPolicy::operator==(const RetryPolicy &other) const

@@ -5,6 +5,7 @@
 
 #include "config/requestrules.h"
 
+#include <QHostAddress>
 #include <QJsonObject>
 #include <QList>
 #include <QString>
@@ -65,6 +66,49 @@ struct RateLimitSettings {
     bool operator!=(const RateLimitSettings &other) const { return !(*this == other); }
 };
 
+// A backend entry that stands for the backends a source names (docs/DISCOVERY.md): the addresses
+// of a DNS name (A/AAAA), the targets of SRV records, or the instances registered in etcd under
+// <prefix>/services/<name>/. The entry's other fields (health_check_path, tls_verify, protocol,
+// max_connections, rate_limit) apply to each backend found.
+struct DiscoverySettings {
+    enum class Kind { Dns, DnsSrv, Etcd };
+    Kind kind = Kind::Dns;
+    QString name;  // the DNS name, the SRV name, or the service's name in etcd
+    int port = 0;  // Dns: every address's port (SRV records and registrations carry their own)
+    QString scheme = QStringLiteral("http");  // Dns and DnsSrv: "http" or "https"
+    int refreshMs = 5'000;                    // Dns and DnsSrv: how often to look the name up again
+    bool respectTtl = false;                  // refresh sooner when the records' TTL is shorter
+    QStringList nameservers;                  // "127.0.0.1:5353"; empty: the system's resolver
+    int weight = 1;                           // Dns: every address's weight
+    QJsonObject unknownKeys;
+
+    static QString kindName(Kind kind);  // "dns", "dns_srv", "etcd": the key it is written under
+    // The source's identity: "dns:users.internal:8080", "dns_srv:_http._tcp.users", "etcd:users".
+    // Entries that look up the same thing the same way share one source.
+    QString sourceKey() const;
+    bool operator==(const DiscoverySettings &other) const;
+    bool operator!=(const DiscoverySettings &other) const { return !(*this == other); }
+
+    struct Nameserver {
+        QHostAddress address;
+        quint16 port = 53;
+    };
+    // "127.0.0.1:5353", "10.0.0.2" (port 53), "[::1]:5353", "::1"; nullopt for anything else.
+    static std::optional<Nameserver> parseNameserver(const QString &text);
+};
+
+// Where a backend found by discovery came from: set on the backends a discover entry expands to,
+// never read from or written to a config file.
+struct DiscoveredFrom {
+    QString source;   // DiscoverySettings::sourceKey()
+    QString address;  // the IP address connections go to; the entry's host names it in Host and SNI
+    QString record;   // the record as the source gave it: "A 10.0.0.5", "SRV 10 60 8080 a.users.internal"
+    bool operator==(const DiscoveredFrom &other) const
+    {
+        return source == other.source && address == other.address && record == other.record;
+    }
+};
+
 struct Backend {
     QString host;             // with scheme: "http://backend-1" or "https://api.internal"
     int port = 0;             // 1..65535
@@ -81,11 +125,16 @@ struct Backend {
     // Past it, requests wait in their route's queue (QueueSettings).
     int maxConnections = 0;
     QJsonObject unknownKeys;  // kept so that saving the config loses nothing
+    // A discover entry: host, port and weight are unset, and the backends come from the source.
+    SharedOptional<DiscoverySettings> discover;
+    SharedOptional<DiscoveredFrom> discovered;  // a backend a discover entry expanded to
 
     // "backend-1" from "http://backend-1"; "https" or "http".
     QString hostName() const;
+    // Where connections go: the discovered address, else hostName().
+    QString connectHost() const { return discovered ? discovered->address : hostName(); }
     bool usesTls() const;
-    // Stable identity across reloads: scheme://host:port.
+    // Stable identity across reloads: scheme://host:port (a discovered backend: its address).
     QString key() const;
 
     // Every field, unknownKeys included (a field added above must be added there too).

@@ -20,14 +20,57 @@ namespace {
 RateLimitSettings readRateLimit(const QJsonObject &object, const QString &path, QList<ConfigProblem> &errors,
                                 QList<ConfigProblem> &warnings);
 
+DiscoverySettings readDiscovery(const QJsonObject &object, const QString &path, QList<ConfigProblem> &errors,
+                                QList<ConfigProblem> &warnings)
+{
+    ObjectReader reader(object, path, errors, warnings);
+    DiscoverySettings discovery;
+    const DiscoverySettings::Kind kinds[] = {DiscoverySettings::Kind::Dns, DiscoverySettings::Kind::DnsSrv,
+                                             DiscoverySettings::Kind::Etcd};
+    QStringList given;
+    for (DiscoverySettings::Kind kind : kinds) {
+        const QString key = DiscoverySettings::kindName(kind);
+        if (!reader.has(key))
+            continue;
+        given.append(key);
+        discovery.kind = kind;
+        discovery.name = reader.string(key);
+    }
+    if (given.size() != 1)
+        errors.append({path, given.isEmpty() ? QStringLiteral("must name one source: \"dns\", \"dns_srv\" or \"etcd\"")
+                                             : QStringLiteral("must name one source, not %1").arg(given.join(", "))});
+    discovery.port = reader.integer(QStringLiteral("port"), 0);
+    discovery.scheme = reader.string(QStringLiteral("scheme"), discovery.scheme);
+    discovery.refreshMs = reader.integer(QStringLiteral("refresh_ms"), discovery.refreshMs);
+    discovery.respectTtl = reader.boolean(QStringLiteral("respect_ttl"), false);
+    discovery.nameservers = reader.stringList(QStringLiteral("nameservers"));
+    discovery.weight = reader.integer(QStringLiteral("weight"), 1);
+    discovery.unknownKeys = reader.unknownKeys();
+    return discovery;
+}
+
 Backend readBackend(const QJsonObject &object, const QString &path, QList<ConfigProblem> &errors,
                     QList<ConfigProblem> &warnings)
 {
     ObjectReader reader(object, path, errors, warnings);
     Backend backend;
-    backend.host = reader.string(QStringLiteral("host"));
-    backend.port = reader.integer(QStringLiteral("port"), 0);
-    backend.weight = reader.integer(QStringLiteral("weight"), 1);
+    if (std::optional<QJsonObject> discover = reader.object(QStringLiteral("discover"))) {
+        backend.discover = readDiscovery(*discover, path + QLatin1String(".discover"), errors, warnings);
+        // The source gives each backend its host, port and weight.
+        for (const char *key : {"host", "port", "weight"}) {
+            if (reader.has(QLatin1String(key))) {
+                reader.take(QLatin1String(key));
+                reader.error(
+                    QLatin1String(key),
+                    QStringLiteral("not with \"discover\": the source gives each backend its own (a weight for "
+                                   "DNS addresses goes inside \"discover\")"));
+            }
+        }
+    } else {
+        backend.host = reader.string(QStringLiteral("host"));
+        backend.port = reader.integer(QStringLiteral("port"), 0);
+        backend.weight = reader.integer(QStringLiteral("weight"), 1);
+    }
     backend.healthCheckPath = reader.string(QStringLiteral("health_check_path"));
     backend.tlsVerify = reader.boolean(QStringLiteral("tls_verify"), true);
     backend.protocol = reader.string(QStringLiteral("protocol"), backend.protocol);

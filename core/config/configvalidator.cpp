@@ -6,6 +6,7 @@
 #include <QHash>
 #include <QFileInfo>
 #include <QHostAddress>
+#include <QRegularExpression>
 #include <QUrl>
 
 #include <algorithm>
@@ -435,6 +436,8 @@ public:
         for (int r = 0; r < routes.size(); ++r) {
             for (int b = 0; b < routes[r].backends.size(); ++b) {
                 const Backend &backend = routes[r].backends[b];
+                if (backend.discover)
+                    continue;  // its backends are not known until discovery finds them
                 const QString path = QStringLiteral("routers[%1].backends[%2]").arg(r).arg(b);
                 const QString key = backend.key();
                 const auto it = first.constFind(key);
@@ -537,8 +540,68 @@ private:
         }
     }
 
+    void checkDiscovery(const DiscoverySettings &discovery, const QString &path)
+    {
+        using Kind = DiscoverySettings::Kind;
+        const QString kind = DiscoverySettings::kindName(discovery.kind);
+        const QString name = discovery.name;
+        if (name.isEmpty()) {
+            add(path + QLatin1Char('.') + kind, QStringLiteral("must not be empty"));
+        } else if (discovery.kind == Kind::Etcd) {
+            // One path segment of <prefix>/services/<name>/<id>.
+            static const QRegularExpression serviceName(QStringLiteral("^[A-Za-z0-9._-]{1,128}$"));
+            if (!serviceName.match(name).hasMatch())
+                add(path + QLatin1String(".etcd"),
+                    QStringLiteral("must be letters, digits, '.', '_' or '-' (got \"%1\")").arg(name));
+        } else {
+            static const QRegularExpression dnsName(
+                QStringLiteral("^(?=.{1,253}\\.?$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)(\\.[A-Za-z0-9_]([A-"
+                               "Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\\.?$"));
+            if (!dnsName.match(name).hasMatch())
+                add(path + QLatin1Char('.') + kind, QStringLiteral("is not a DNS name (got \"%1\")").arg(name));
+        }
+        if (discovery.kind == Kind::Dns)
+            checkRange(path + QLatin1String(".port"), discovery.port, 1, 65535);
+        else if (discovery.port != 0)
+            add(path + QLatin1String(".port"),
+                QStringLiteral("only with \"dns\": %1 gives each backend its port")
+                    .arg(discovery.kind == Kind::DnsSrv ? QStringLiteral("each SRV record")
+                                                        : QStringLiteral("each registration")));
+        if (discovery.kind == Kind::Dns)
+            checkRange(path + QLatin1String(".weight"), discovery.weight, 1, 1000);
+        else if (discovery.weight != 1)
+            add(path + QLatin1String(".weight"),
+                QStringLiteral("only with \"dns\": %1 carries each backend's weight")
+                    .arg(discovery.kind == Kind::DnsSrv ? QStringLiteral("each SRV record")
+                                                        : QStringLiteral("each registration")));
+        if (discovery.scheme != QLatin1String("http") && discovery.scheme != QLatin1String("https"))
+            add(path + QLatin1String(".scheme"),
+                QStringLiteral("must be \"http\" or \"https\" (got \"%1\")").arg(discovery.scheme));
+        if (discovery.kind == Kind::Etcd) {
+            if (!discovery.nameservers.isEmpty() || discovery.respectTtl
+                || discovery.refreshMs != DiscoverySettings().refreshMs)
+                add(path,
+                    QStringLiteral("refresh_ms, respect_ttl and nameservers are for DNS: etcd tells of each change "
+                                   "as it happens"));
+            return;
+        }
+        checkRange(path + QLatin1String(".refresh_ms"), discovery.refreshMs, 100, 86'400'000);
+        for (int i = 0; i < discovery.nameservers.size(); ++i) {
+            if (!DiscoverySettings::parseNameserver(discovery.nameservers[i]))
+                add(path + QStringLiteral(".nameservers[%1]").arg(i),
+                    QStringLiteral("must be an IP address with an optional port: \"127.0.0.1:5353\", \"[::1]:53\", "
+                                   "\"10.0.0.2\" (got \"%1\")")
+                        .arg(discovery.nameservers[i]));
+        }
+    }
+
     void checkBackend(const Backend &backend, const QString &path)
     {
+        if (backend.discover) {
+            checkDiscovery(*backend.discover, path + QLatin1String(".discover"));
+            checkBackendUse(backend, backend.discover->scheme, path);
+            return;
+        }
         const QUrl url(backend.host, QUrl::StrictMode);
         const QString scheme = url.scheme().toLower();
         if (backend.host.isEmpty()) {
@@ -558,6 +621,16 @@ private:
                     .arg(backend.host));
         }
         checkRange(path + QLatin1String(".port"), backend.port, 1, 65535);
+        if (backend.weight < 1)
+            add(path + QLatin1String(".weight"), QStringLiteral("must be at least 1 (got %1)").arg(backend.weight));
+        else
+            checkRange(path + QLatin1String(".weight"), backend.weight, 1, 1000);
+        checkBackendUse(backend, scheme, path);
+    }
+
+    // What a fixed backend and a discover entry both have: how requests reach it, and its protection.
+    void checkBackendUse(const Backend &backend, const QString &scheme, const QString &path)
+    {
         if (backend.protocol == QLatin1String("h2") && scheme == QLatin1String("http"))
             add(path + QLatin1String(".protocol"),
                 QStringLiteral(
@@ -570,10 +643,6 @@ private:
                  && backend.protocol != QLatin1String("h2c"))
             add(path + QLatin1String(".protocol"),
                 QStringLiteral("must be \"http/1.1\", \"h2\" or \"h2c\" (got \"%1\")").arg(backend.protocol));
-        if (backend.weight < 1)
-            add(path + QLatin1String(".weight"), QStringLiteral("must be at least 1 (got %1)").arg(backend.weight));
-        else
-            checkRange(path + QLatin1String(".weight"), backend.weight, 1, 1000);
         checkRange(path + QLatin1String(".max_connections"), backend.maxConnections, 0, 1'000'000);
         if (!backend.healthCheckPath.isEmpty() && !backend.healthCheckPath.startsWith(QLatin1Char('/')))
             add(path + QLatin1String(".health_check_path"),

@@ -53,12 +53,33 @@ QJsonObject rateLimitToJson(const RateLimitSettings &limit)
     return object;
 }
 
+QJsonObject discoveryToJson(const DiscoverySettings &discovery)
+{
+    const DiscoverySettings defaults;
+    QJsonObject object = startWith(discovery.unknownKeys);
+    object.insert(DiscoverySettings::kindName(discovery.kind), discovery.name);
+    putIfChanged(object, "port", discovery.port, defaults.port);
+    if (discovery.scheme != defaults.scheme)
+        object.insert(QLatin1String("scheme"), discovery.scheme);
+    putIfChanged(object, "refresh_ms", discovery.refreshMs, defaults.refreshMs);
+    if (discovery.respectTtl)
+        object.insert(QLatin1String("respect_ttl"), true);
+    if (!discovery.nameservers.isEmpty())
+        object.insert(QLatin1String("nameservers"), QJsonArray::fromStringList(discovery.nameservers));
+    putIfChanged(object, "weight", discovery.weight, defaults.weight);
+    return object;
+}
+
 QJsonObject backendToJson(const Backend &backend)
 {
     QJsonObject object = startWith(backend.unknownKeys);
-    object.insert(QLatin1String("host"), backend.host);
-    object.insert(QLatin1String("port"), backend.port);
-    object.insert(QLatin1String("weight"), backend.weight);
+    if (backend.discover) {
+        object.insert(QLatin1String("discover"), discoveryToJson(*backend.discover));
+    } else {
+        object.insert(QLatin1String("host"), backend.host);
+        object.insert(QLatin1String("port"), backend.port);
+        object.insert(QLatin1String("weight"), backend.weight);
+    }
     if (!backend.healthCheckPath.isEmpty())
         object.insert(QLatin1String("health_check_path"), backend.healthCheckPath);
     if (!backend.tlsVerify)

@@ -20,9 +20,22 @@ QJsonObject describeLimit(const RateLimiter &limiter)
             {"tracked_keys", double(limiter.trackedKeys())}};
 }
 
+// Null for a backend the config lists; for a discovered one, where it came from.
+QJsonValue describeSource(const Backend &backend, const SourceStatusLookup &sourceStatus)
+{
+    if (!backend.discovered)
+        return QJsonValue();
+    const QString &key = backend.discovered->source;
+    QJsonObject source = sourceStatus ? sourceStatus(key) : QJsonObject();
+    source.insert(QLatin1String("key"), key);
+    source.insert(QLatin1String("kind"), key.section(QLatin1Char(':'), 0, 0));
+    source.insert(QLatin1String("record"), backend.discovered->record);
+    return source;
+}
+
 }  // namespace
 
-QJsonArray describeBackends(const GatewaySnapshot &snapshot)
+QJsonArray describeBackends(const GatewaySnapshot &snapshot, const SourceStatusLookup &sourceStatus)
 {
     // Each backend once, in the order routes first name it; the routes naming it are gathered
     // apart and put in at the end: rewriting an entry's list for every route that shares the
@@ -33,16 +46,20 @@ QJsonArray describeBackends(const GatewaySnapshot &snapshot)
     QHash<QString, size_t> indexByKey;
     // key() parses the host as a URL; routes mostly repeat the same few host and port pairs.
     QHash<std::pair<QString, int>, QString> keyOf;
+    const auto keyFor = [&keyOf](const Backend &backend) {
+        auto cached = keyOf.find({backend.host, backend.port});
+        if (cached == keyOf.end())
+            cached = keyOf.insert({backend.host, backend.port}, backend.key());
+        return *cached;
+    };
     const Config &config = *snapshot.config;
     const qint64 nowMs = BackendState::nowMs();
     for (int r = 0; r < config.routes.size(); ++r) {
         const Route &route = config.routes[r];
         for (int b = 0; b < route.backends.size(); ++b) {
             const Backend &backend = route.backends[b];
-            auto cached = keyOf.find({backend.host, backend.port});
-            if (cached == keyOf.end())
-                cached = keyOf.insert({backend.host, backend.port}, backend.key());
-            const QString &key = *cached;
+            // A discovered backend's key is its address, which its host does not tell.
+            const QString key = backend.discovered ? backend.key() : keyFor(backend);
             const auto found = indexByKey.constFind(key);
             if (found != indexByKey.cend()) {
                 routesOf[*found].append(route.externalPath);
@@ -61,6 +78,7 @@ QJsonArray describeBackends(const GatewaySnapshot &snapshot)
                 QJsonObject{{"backend", key},
                             {"host", backend.host},
                             {"port", backend.port},
+                            {"weight", backend.weight},
                             {"health_check_path", backend.healthCheckPath},
                             {"healthy", state.healthy.load()},
                             {"circuit", QLatin1String(CircuitBreaker::stateName(state.circuit.state()))},
@@ -77,7 +95,9 @@ QJsonArray describeBackends(const GatewaySnapshot &snapshot)
                             {"responses", responses},
                             {"latency_ms", QJsonObject{{"p50", state.latency().quantileMs(0.5)},
                                                        {"p99", state.latency().quantileMs(0.99)}}},
-                            {"rate_limit", limiter ? describeLimit(*limiter) : QJsonValue()}});
+                            {"rate_limit", limiter ? describeLimit(*limiter) : QJsonValue()},
+                            {"address", backend.connectHost()},
+                            {"source", describeSource(backend, sourceStatus)}});
         }
     }
     QJsonArray list;

@@ -5,10 +5,16 @@
 #include "proxy/gatewaysnapshot.h"
 
 #include <QJsonArray>
+#include <QJsonObject>
+
+#include <functional>
 
 namespace kairos {
 
-QJsonArray describeBackends(const GatewaySnapshot &snapshot);
+// A discovery source's state by its key (Discovery::sourceStatus()), laid into the "source" of
+// each backend it found; none: the source is described by what the backend itself knows.
+using SourceStatusLookup = std::function<QJsonObject(const QString &sourceKey)>;
+QJsonArray describeBackends(const GatewaySnapshot &snapshot, const SourceStatusLookup &sourceStatus = {});
 
 // How many distinct backends the running config has, and how many of them health checks count
 // as up: what a summary needs, without describing each one.

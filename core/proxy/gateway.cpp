@@ -65,9 +65,26 @@ QList<HealthChecker::Target> healthTargets(const GatewaySnapshot &snapshot)
 
 void Gateway::applyConfig(ConfigSnapshot config)
 {
+    QMutexLocker locker(&m_applying);
     SocketTransport::setTcpKeepAlive(config->server.tcpKeepaliveSeconds);
-    GatewaySnapshotPtr compiled = std::make_shared<const GatewaySnapshot>(std::move(config), m_registry, m_routeMetrics,
-                                                                          &m_rateLimiters, &m_queues);
+    m_written = std::move(config);
+    swapLocked();
+}
+
+void Gateway::setDiscoveredBackends(DiscoveredBackends found)
+{
+    QMutexLocker locker(&m_applying);
+    if (found == m_discovered)
+        return;
+    m_discovered = std::move(found);
+    swapLocked();
+}
+
+void Gateway::swapLocked()
+{
+    ConfigSnapshot expanded = expandDiscovered(m_written, m_discovered);
+    GatewaySnapshotPtr compiled = std::make_shared<const GatewaySnapshot>(
+        std::move(expanded), m_registry, m_routeMetrics, &m_rateLimiters, &m_queues, m_written);
     GatewaySnapshotPtr previous = std::atomic_exchange(&m_snapshot, compiled);
     if (QThread::currentThread() == thread())
         afterSwap(previous, compiled);
@@ -85,7 +102,8 @@ void Gateway::afterSwap(const GatewaySnapshotPtr &previous, const GatewaySnapsho
     for (const QString &key : backendKeys(previous) - backendKeys(current)) {
         const std::shared_ptr<BackendState> state = m_registry.find(key);
         const int inFlight = state ? state->inFlight.load() : 0;
-        qCInfo(lcProxy).noquote() << "backend" << key << "removed from the config; draining" << inFlight
+        qCInfo(lcProxy).noquote() << "backend" << key
+                                  << "left the running config (a config change or discovery); draining" << inFlight
                                   << "request(s) in flight";
     }
     publishUpstreamSettings();

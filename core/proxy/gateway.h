@@ -4,10 +4,12 @@
 #pragma once
 
 #include "clientconnection.h"
+#include "config/discoveredbackends.h"
 #include "gatewaysnapshot.h"
 #include "resilience/healthchecker.h"
 
 #include <QHostAddress>
+#include <QMutex>
 #include <QObject>
 
 #include <atomic>
@@ -35,6 +37,10 @@ public:
     // Callable from any thread: when it returns, the next request on any worker uses the new
     // config; health checks and pools follow on the gateway's thread.
     void applyConfig(ConfigSnapshot config);
+    // What discovery found last, for every source (callable from any thread): the config's discover
+    // entries expand to it, through the same swap as a config change. Nothing changes when it
+    // equals what the running snapshot has.
+    void setDiscoveredBackends(DiscoveredBackends found);
     GatewaySnapshotPtr snapshot() const;
 
     // Set before listen(): called from worker threads.
@@ -90,6 +96,7 @@ private:
     void applyTlsSettings(const ConfigSnapshot &config);
     void publishUpstreamSettings();
     void afterSwap(const GatewaySnapshotPtr &previous, const GatewaySnapshotPtr &current);
+    void swapLocked();  // compiles m_written with m_discovered and makes it current; under m_applying
 
     BackendRegistry m_registry;
     RouteMetricsRegistry m_routeMetrics;
@@ -97,6 +104,11 @@ private:
     RequestQueueRegistry m_queues;
     HealthChecker m_healthChecker;
     GatewaySnapshotPtr m_snapshot;  // read and written with std::atomic_load/atomic_store
+    // A config change and a discovery change may come at once from different threads: one swap at
+    // a time, each from the latest of both.
+    QMutex m_applying;
+    ConfigSnapshot m_written;
+    DiscoveredBackends m_discovered;
     LocalHandler *m_localHandler = nullptr;
     bool m_captureHeaders = false;
     Breakpoints *m_breakpoints = nullptr;

@@ -6,8 +6,9 @@ namespace kairos {
 
 GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry &registry,
                                  RouteMetricsRegistry &metrics, RateLimiterRegistry *limits,
-                                 RequestQueueRegistry *queueRegistry)
+                                 RequestQueueRegistry *queueRegistry, ConfigSnapshot writtenSnapshot)
     : config(std::move(configSnapshot)),
+      written(writtenSnapshot ? std::move(writtenSnapshot) : config),
       routes(config),
       rotations(size_t(config->routes.size())),
       routeRules(compileRouteRules(*config)),

@@ -23,7 +23,8 @@ struct GatewaySnapshot {
     // `limits` and `queueRegistry` keep rate limiters and request queues across config changes;
     // null: a fresh one per route.
     GatewaySnapshot(ConfigSnapshot config, BackendRegistry &registry, RouteMetricsRegistry &metrics,
-                    RateLimiterRegistry *limits = nullptr, RequestQueueRegistry *queueRegistry = nullptr);
+                    RateLimiterRegistry *limits = nullptr, RequestQueueRegistry *queueRegistry = nullptr,
+                    ConfigSnapshot written = nullptr);
 
     RateLimiter *rateLimiter(int routeIndex) const
     {
@@ -48,7 +49,10 @@ struct GatewaySnapshot {
         return Selection(*balancers[size_t(routeIndex)], rotations[size_t(routeIndex)], clientHash);
     }
 
+    // What requests run on: `written` with each discover entry replaced by what discovery found
+    // (config/discoveredbackends.h); the same snapshot when the config discovers nothing.
     ConfigSnapshot config;
+    ConfigSnapshot written;  // the config as the store holds it, discover entries and all
     RouteTable routes;
     // One per distinct list of backends in the config; a deque, so that balancers keep pointing
     // at them as lists are added.

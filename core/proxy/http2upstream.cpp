@@ -40,12 +40,13 @@ class Http2UpstreamSession final : public TransportListener,
                                    private DeferredCalls::Owner
 {
 public:
-    static std::shared_ptr<Http2UpstreamSession> forBackend(const QString &host, quint16 port, bool tls, bool verify);
+    static std::shared_ptr<Http2UpstreamSession> forBackend(const QString &host, quint16 port, bool tls, bool verify,
+                                                            const QString &peerName);
 
-    Http2UpstreamSession(QString key, bool tls, bool verify)
+    Http2UpstreamSession(QString key, bool tls, bool verify, const QString &peerName)
         : m_key(std::move(key)),
           m_tls(tls),
-          m_transport(tls ? static_cast<Transport *>(new TlsTransport(verify, {QByteArrayLiteral("h2")}))
+          m_transport(tls ? static_cast<Transport *>(new TlsTransport(verify, {QByteArrayLiteral("h2")}, peerName))
                           : new SocketTransport)
     {
         m_transport->setListener(this);
@@ -174,12 +175,13 @@ private:
 };
 
 std::shared_ptr<Http2UpstreamSession> Http2UpstreamSession::forBackend(const QString &host, quint16 port, bool tls,
-                                                                       bool verify)
+                                                                       bool verify, const QString &peerName)
 {
-    const QString key = QStringLiteral("%1://%2:%3 %4").arg(tls ? "h2" : "h2c", host).arg(port).arg(verify);
+    const QString key =
+        QStringLiteral("%1://%2:%3 %4 %5").arg(tls ? "h2" : "h2c", host).arg(port).arg(verify).arg(peerName);
     if (std::shared_ptr<Http2UpstreamSession> found = registry()[key].lock(); found && found->isUsable())
         return found;
-    auto made = std::make_shared<Http2UpstreamSession>(key, tls, verify);
+    auto made = std::make_shared<Http2UpstreamSession>(key, tls, verify, peerName);
     registry()[key] = made;
     made->connect(host, port);
     return made;
@@ -261,8 +263,11 @@ void Http2UpstreamSession::fail(const QString &why)
     m_transport->abort();
 }
 
-Http2StreamTransport::Http2StreamTransport(bool tls, bool verifyPeer, qsizetype maxHeadBytes)
-    : m_tls(tls), m_verifyPeer(verifyPeer), m_requestParser(http::MessageParser::Type::Request, maxHeadBytes)
+Http2StreamTransport::Http2StreamTransport(bool tls, bool verifyPeer, qsizetype maxHeadBytes, QString peerName)
+    : m_tls(tls),
+      m_verifyPeer(verifyPeer),
+      m_peerName(std::move(peerName)),
+      m_requestParser(http::MessageParser::Type::Request, maxHeadBytes)
 {}
 
 Http2StreamTransport::~Http2StreamTransport()
@@ -272,7 +277,7 @@ Http2StreamTransport::~Http2StreamTransport()
 
 void Http2StreamTransport::connectToHost(const QString &host, quint16 port)
 {
-    m_session = Http2UpstreamSession::forBackend(host, port, m_tls, m_verifyPeer);
+    m_session = Http2UpstreamSession::forBackend(host, port, m_tls, m_verifyPeer, m_peerName);
     m_open = true;
     m_session->attach(this);
 }

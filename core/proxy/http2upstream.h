@@ -19,7 +19,8 @@ class Http2UpstreamSession;
 class Http2StreamTransport final : public Transport
 {
 public:
-    Http2StreamTransport(bool tls, bool verifyPeer, qsizetype maxHeadBytes);
+    // peerName: as TlsTransport's.
+    Http2StreamTransport(bool tls, bool verifyPeer, qsizetype maxHeadBytes, QString peerName = {});
     ~Http2StreamTransport() override;
 
     void connectToHost(const QString &host, quint16 port) override;
@@ -52,6 +53,7 @@ private:
 
     const bool m_tls;
     const bool m_verifyPeer;
+    const QString m_peerName;
     std::shared_ptr<Http2UpstreamSession> m_session;
     http::MessageParser m_requestParser;  // reads what the exchange writes
     int32_t m_streamId = -1;

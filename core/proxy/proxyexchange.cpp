@@ -527,8 +527,15 @@ void ProxyExchange::failWithoutBackend()
         m_sink->exchangeFailed(*m_rateLimited);
         return;
     }
+    const Balancer &balancer = *m_request.snapshot->balancers[size_t(m_request.route->index)];
+    if (balancer.size() == 0) {  // its discover entries found nothing (docs/DISCOVERY.md)
+        GatewayError error{503, "service_unavailable", "no_backends"};
+        error.note = "no_backends";
+        m_sink->exchangeFailed(error);
+        return;
+    }
     bool anyHealthy = false;
-    for (const BalancedBackend &backend : m_request.snapshot->balancers[size_t(m_request.route->index)]->backends())
+    for (const BalancedBackend &backend : balancer.backends())
         anyHealthy = anyHealthy || backend.state->healthy.load(std::memory_order_relaxed);
     // Every backend is down (active checks) or open (circuit): answer at once, without the network.
     m_sink->exchangeFailed(anyHealthy ? GatewayError{503, "service_unavailable", "circuit_open"}

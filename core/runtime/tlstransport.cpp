@@ -12,7 +12,8 @@ namespace {
 constexpr qint64 kSocketReadBufferBytes = 256 * 1024;
 }  // namespace
 
-TlsTransport::TlsTransport(bool verifyPeer, const QList<QByteArray> &alpn) : m_socket(new QSslSocket(this))
+TlsTransport::TlsTransport(bool verifyPeer, const QList<QByteArray> &alpn, QString peerName)
+    : m_socket(new QSslSocket(this)), m_peerName(std::move(peerName))
 {
     m_socket->setReadBufferSize(kSocketReadBufferBytes);
     if (!verifyPeer)
@@ -57,7 +58,7 @@ void TlsTransport::connectToHost(const QString &host, quint16 port)
 {
     m_connecting = true;
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    m_socket->connectToHostEncrypted(host, port);
+    m_socket->connectToHostEncrypted(host, port, m_peerName.isEmpty() ? host : m_peerName);
 }
 
 bool TlsTransport::isOpen() const

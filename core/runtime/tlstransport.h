@@ -16,7 +16,9 @@ class TlsTransport final : public QObject, public Transport
 
 public:
     // alpn: the protocols to offer ("h2"); none: no ALPN.
-    explicit TlsTransport(bool verifyPeer, const QList<QByteArray> &alpn = {});
+    // peerName: the name the backend's certificate must carry and SNI sends, when connections go
+    // to an address rather than to that name (a discovered backend); empty: the host connected to.
+    explicit TlsTransport(bool verifyPeer, const QList<QByteArray> &alpn = {}, QString peerName = {});
     // The protocol ALPN chose, once connected; empty when none was.
     QByteArray negotiatedProtocol() const;
     ~TlsTransport() override;
@@ -36,6 +38,7 @@ private:
 
     QSslSocket *m_socket;
     bool m_connecting = false;
+    QString m_peerName;
 };
 
 }  // namespace kairos

@@ -1,0 +1,25 @@
+// The backends discovery found, and the config the gateway runs with them: each discover entry
+// of a route replaced by its source's backends (docs/DISCOVERY.md). The config as written keeps
+// its discover entries; only the running snapshot holds what they expanded to.
+#pragma once
+
+#include "config/config.h"
+
+#include <map>
+
+namespace kairos {
+
+// By DiscoverySettings::sourceKey(): what the source found last, each with host, port, weight and
+// `discovered` set. A source not in the map has found nothing yet.
+using DiscoveredBackends = std::map<QString, QList<Backend>>;
+
+// Every discover entry of the config, one per source.
+QList<DiscoverySettings> discoverySources(const Config &config);
+
+// `written` with each discover entry replaced by what its source found, in the source's order,
+// with the entry's other fields (health check path, TLS verification, protocol, limits) on each.
+// A backend that a route already lists is not listed twice. `written` itself when no route has a
+// discover entry.
+ConfigSnapshot expandDiscovered(const ConfigSnapshot &written, const DiscoveredBackends &found);
+
+}  // namespace kairos
