@@ -16,6 +16,7 @@
 #include "trafficview.h"
 
 #include "config/configwriter.h"
+#include "discovery/discovery.h"
 #include "fleet/fleetsync.h"
 #include "proxy/backendreport.h"
 
@@ -446,11 +447,19 @@ void MainWindow::updateViews(QWidget *only)
     const GatewaySnapshotPtr snapshot = gateway->snapshot();
     const auto shows = [only](QWidget *view) { return !only || only == view; };
     if (shows(m_backendsTab))
-        m_backends->setReport(describeBackends(*snapshot));
+        m_backends->setReport(describeBackends(*snapshot, backendSourceStatus()));
     if (shows(m_overview))
         m_overview->show();
     if (shows(m_routesTab))
         m_routes->setConfig(m_service.configStore().current(), snapshot);
+}
+
+SourceStatusLookup MainWindow::backendSourceStatus() const
+{
+    const Discovery *discovery = m_service.discovery();
+    if (!discovery)
+        return {};
+    return [discovery](const QString &key) { return discovery->sourceStatus(key); };
 }
 
 void MainWindow::refreshFleet()

@@ -2,6 +2,7 @@
 // uses only core's public API and signals; every edit goes through ConfigStore.
 #pragma once
 
+#include "proxy/backendreport.h"
 #include "service/gatewayservice.h"
 
 #include <QMainWindow>
@@ -89,9 +90,10 @@ private:
     void showRouteMenu(const QPoint &position);
     void openExchangeRoute(const std::optional<ExchangeRoute> &made, const QString &notice);
     void refreshStatus();
-    void sample();                    // once a second: what the charts and rates need, shown or not
-    void updateViews(QWidget *only);  // the view `only` (all when null) from the live state
-    void refreshFleet();              // the Cluster tab and the status bar's fleet line, in fleet mode
+    void sample();                                   // once a second: what the charts and rates need, shown or not
+    void updateViews(QWidget *only);                 // the view `only` (all when null) from the live state
+    void refreshFleet();                             // the Cluster tab and the status bar's fleet line, in fleet mode
+    SourceStatusLookup backendSourceStatus() const;  // discovery's sources, for the Backends tab
     void onConfigChanged(quint64 revision);
     void setupTray();
     void setupMenus();  // mainwindowmenus.cpp

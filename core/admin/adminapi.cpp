@@ -574,7 +574,10 @@ LocalHandler::Response AdminApi::configStatus() const
 
 LocalHandler::Response AdminApi::backends() const
 {
-    return json(200, describeBackends(*m_gateway.snapshot()));
+    SourceStatusLookup sourceStatus;
+    if (const BackendSourceStatus *sources = m_sources)
+        sourceStatus = [sources](const QString &key) { return sources->sourceStatus(key); };
+    return json(200, describeBackends(*m_gateway.snapshot(), sourceStatus));
 }
 
 LocalHandler::Response AdminApi::metrics() const
@@ -603,6 +606,8 @@ LocalHandler::Response AdminApi::metrics() const
     response.body += rateLimitMetrics(*snapshot);
     if (m_cluster)
         response.body += m_cluster->metricsText();
+    if (m_sources)
+        response.body += m_sources->metricsText();
     return response;
 }
 

@@ -33,12 +33,24 @@ public:
     virtual QByteArray metricsText() const = 0;
 };
 
+// Discovery's view of the sources that found backends (docs/DISCOVERY.md), for GET /api/backends
+// and the metrics.
+class BackendSourceStatus
+{
+public:
+    virtual ~BackendSourceStatus() = default;
+    virtual QJsonObject sourceStatus(const QString &source) const = 0;
+    virtual QByteArray metricsText() const = 0;
+};
+
 class AdminApi : public LocalHandler
 {
 public:
     AdminApi(ConfigStore &store, Gateway &gateway);
     // Fleet mode; set before the gateway serves, and outliving it.
     void setClusterStatus(const ClusterStatus *cluster) { m_cluster = cluster; }
+    // Set before the gateway serves, and outliving it.
+    void setBackendSourceStatus(const BackendSourceStatus *sources) { m_sources = sources; }
 
     bool wantsRequest(const http::RequestHead &head) const override;
     // With admin.listen set, the main port serves only the probes.
@@ -73,6 +85,7 @@ private:
     QElapsedTimer m_uptime;
     std::atomic<bool> m_servedSeparately{false};
     const ClusterStatus *m_cluster = nullptr;
+    const BackendSourceStatus *m_sources = nullptr;
 };
 
 // "********" in place of the JWT secret and the admin token.

@@ -31,6 +31,11 @@ QByteArray instancesPrefix(const QString &prefix)
     return prefix.toUtf8() + "/instances/";
 }
 
+QByteArray servicesPrefix(const QString &prefix)
+{
+    return prefix.toUtf8() + "/services/";
+}
+
 QByteArray removedKey(const QString &prefix)
 {
     return prefix.toUtf8() + "/removed";

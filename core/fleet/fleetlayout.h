@@ -2,6 +2,7 @@
 //   <prefix>/routes/<id>           one route; <id> is its external_path percent-encoded
 //   <prefix>/settings              the shared top-level sections (jwt, admin, circuit_breaker, ...)
 //   <prefix>/instances/<name>      one running instance, on a lease
+//   <prefix>/services/<name>/<id>  one registered instance of a service (docs/DISCOVERY.md), on a lease
 // and how a config splits into what the fleet shares and what stays in each machine's file
 // (version, server, cluster, admin.listen).
 #pragma once
@@ -16,6 +17,7 @@ namespace kairos::fleet {
 QByteArray routesPrefix(const QString &prefix);
 QByteArray settingsKey(const QString &prefix);
 QByteArray instancesPrefix(const QString &prefix);
+QByteArray servicesPrefix(const QString &prefix);
 // Written with every deletion Kairos makes, so that the revision of a deletion survives in the
 // store: an instance reading the prefix whole finds the same revision as one that watched it.
 QByteArray removedKey(const QString &prefix);

@@ -3,6 +3,7 @@
 #include "admin/adminapi.h"
 #include "config/configwatcher.h"
 #include "demo/echobackend.h"
+#include "discovery/discovery.h"
 #include "fleet/fleetsync.h"
 #include "metrics/accesslog.h"
 #include "metrics/recentrequests.h"
@@ -29,6 +30,17 @@ public:
 
 private:
     const FleetSync &m_fleet;
+};
+
+class DiscoverySourceStatus : public BackendSourceStatus
+{
+public:
+    explicit DiscoverySourceStatus(const Discovery &discovery) : m_discovery(discovery) {}
+    QJsonObject sourceStatus(const QString &source) const override { return m_discovery.sourceStatus(source); }
+    QByteArray metricsText() const override { return m_discovery.metricsText(); }
+
+private:
+    const Discovery &m_discovery;
 };
 
 }  // namespace
@@ -63,13 +75,24 @@ bool GatewayService::start(const ServiceOptions &options, QString *error)
 
     m_gateway = std::make_unique<Gateway>(m_store.current());
     Gateway *gateway = m_gateway.get();
-    m_store.setApplier([gateway](ConfigSnapshot config) { gateway->applyConfig(std::move(config)); });
+    m_discovery = std::make_unique<Discovery>(
+        [gateway](const DiscoveredBackends &found) { gateway->setDiscoveredBackends(found); });
+    Discovery *discovery = m_discovery.get();
+    if (m_fleetEtcd)
+        discovery->setEtcd(*m_fleetEtcd);
+    m_store.setApplier([gateway, discovery](ConfigSnapshot config) {
+        gateway->applyConfig(config);
+        discovery->follow(std::move(config));
+    });
+    discovery->follow(m_store.current());
     connect(&gateway->healthChecker(), &HealthChecker::healthChanged, this, &GatewayService::backendHealthChanged);
     m_adminApi = std::make_unique<AdminApi>(m_store, *gateway);
     if (m_fleet) {
         m_clusterStatus = std::make_unique<FleetClusterStatus>(*m_fleet);
         m_adminApi->setClusterStatus(m_clusterStatus.get());
     }
+    m_discoveryStatus = std::make_unique<DiscoverySourceStatus>(*discovery);
+    m_adminApi->setBackendSourceStatus(m_discoveryStatus.get());
     gateway->setLocalHandler(m_adminApi.get());
     if (options.accessLog != QLatin1String("none")) {
         m_accessLog = std::make_unique<AccessLog>();
@@ -181,6 +204,7 @@ bool GatewayService::startFleet(QString *error)
     options.cacheFile =
         cluster.cacheFile.isEmpty() ? FleetSync::defaultCacheFile(m_options.configPath) : cluster.cacheFile;
     options.seed = m_options.etcdSeed;
+    m_fleetEtcd = cluster.etcd;  // where discovery reads registrations
     m_fleet = std::make_unique<FleetSync>(m_store, cluster, options);
     m_store.setSharedStore(m_fleet.get());
     if (!m_fleet->start(m_store.lastFileBytes(), error)) {

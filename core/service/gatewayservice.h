@@ -17,7 +17,9 @@ namespace kairos {
 
 class AccessLog;
 class AdminApi;
+class BackendSourceStatus;
 class ClusterStatus;
+class Discovery;
 class ConfigWatcher;
 class EchoBackend;
 class FleetSync;
@@ -72,6 +74,8 @@ public:
     // The traffic inspector's breakpoints; null unless ServiceOptions::recentRequests was set.
     Breakpoints *breakpoints() const { return m_breakpoints.get(); }
     FleetSync *fleet() const { return m_fleet.get(); }  // null when standalone
+    // The sources the config's discover entries name; null before start().
+    Discovery *discovery() const { return m_discovery.get(); }
     const ServiceOptions &options() const { return m_options; }
     // Listening again after stop(), with the same options (the console's start/stop).
     bool restart(QString *error);
@@ -107,8 +111,11 @@ private:
 
     ConfigStore m_store;
     std::unique_ptr<FleetSync> m_fleet;
+    std::optional<EtcdSettings> m_fleetEtcd;  // fleet mode: cluster.etcd with the command line's overrides
     std::unique_ptr<ClusterStatus> m_clusterStatus;
     std::unique_ptr<Gateway> m_gateway;
+    std::unique_ptr<Discovery> m_discovery;  // after the gateway: it publishes to it
+    std::unique_ptr<BackendSourceStatus> m_discoveryStatus;
     std::unique_ptr<AdminApi> m_adminApi;
     std::unique_ptr<AccessLog> m_accessLog;
     std::unique_ptr<ConfigWatcher> m_watcher;

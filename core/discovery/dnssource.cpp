@@ -1,0 +1,134 @@
+#include "dnssource.h"
+
+#include <QDateTime>
+
+#include <algorithm>
+#include <cmath>
+
+namespace kairos {
+
+namespace {
+
+// A lookup that has not answered after this long has failed (c-ares tries each server in it).
+constexpr int kLookupTimeoutMs = 2'000;
+// The shortest wait between lookups, whatever a TTL says: a TTL of 0 must not become a loop.
+constexpr int kMinRefreshMs = 500;
+constexpr int kMaxWeight = 1000;  // as a backend's weight in the config
+
+QString withoutFinalDot(QString name)
+{
+    if (name.endsWith(QLatin1Char('.')))
+        name.chop(1);
+    return name;
+}
+
+}  // namespace
+
+DnsSource::DnsSource(DiscoverySettings settings, std::function<void(const Outcome &)> answered, QObject *parent)
+    : QObject(parent),
+      m_settings(std::move(settings)),
+      m_answered(std::move(answered)),
+      m_resolver(std::make_unique<DnsResolver>(m_settings.nameservers, kLookupTimeoutMs, this))
+{
+    m_timer.setSingleShot(true);
+    connect(&m_timer, &QTimer::timeout, this, &DnsSource::lookup);
+}
+
+DnsSource::~DnsSource() = default;
+
+void DnsSource::start()
+{
+    QString error;
+    if (!m_resolver->isValid(&error)) {
+        Outcome outcome;
+        outcome.error = error;
+        m_answered(outcome);
+        return;
+    }
+    lookup();
+}
+
+void DnsSource::lookup()
+{
+    const auto done = [this](const DnsAnswer &answer) { onAnswer(answer); };
+    if (m_settings.kind == DiscoverySettings::Kind::DnsSrv)
+        m_resolver->lookupService(m_settings.name, done);
+    else
+        m_resolver->lookupAddresses(m_settings.name, done);
+}
+
+void DnsSource::onAnswer(const DnsAnswer &answer)
+{
+    const int delay = refreshDelayMs(m_settings, answer);
+    m_timer.start(delay);
+    Outcome outcome;
+    outcome.status = answer.status;
+    outcome.ttlSeconds = answer.ttlSeconds;
+    outcome.error = answer.error;
+    outcome.nextRefreshMs = QDateTime::currentMSecsSinceEpoch() + delay;
+    if (answer.status == DnsAnswer::Status::Records)
+        outcome.backends = backendsFrom(m_settings, answer);
+    m_answered(outcome);
+}
+
+int DnsSource::refreshDelayMs(const DiscoverySettings &settings, const DnsAnswer &answer)
+{
+    qint64 delay = settings.refreshMs;
+    if (settings.respectTtl && answer.status == DnsAnswer::Status::Records)
+        delay = std::min<qint64>(delay, qint64(answer.ttlSeconds) * 1000);
+    return int(std::max<qint64>(delay, kMinRefreshMs));
+}
+
+QList<Backend> DnsSource::backendsFrom(const DiscoverySettings &settings, const DnsAnswer &answer)
+{
+    const QString source = settings.sourceKey();
+    const QString scheme = settings.scheme + QLatin1String("://");
+    QList<Backend> backends;
+    if (settings.kind != DiscoverySettings::Kind::DnsSrv) {
+        const QString host = scheme + withoutFinalDot(settings.name);
+        for (const DnsRecord &record : answer.records) {
+            Backend backend;
+            backend.host = host;
+            backend.port = settings.port;
+            backend.weight = settings.weight;
+            const QString address = record.address.toString();
+            const bool v6 = record.address.protocol() == QAbstractSocket::IPv6Protocol;
+            backend.discovered =
+                DiscoveredFrom{source, address, (v6 ? QLatin1String("AAAA ") : QLatin1String("A ")) + address};
+            backends.append(std::move(backend));
+        }
+        return backends;
+    }
+    if (answer.records.isEmpty())
+        return backends;
+    const int priority =
+        std::min_element(answer.records.begin(), answer.records.end(), [](const auto &a, const auto &b) {
+            return a.priority < b.priority;
+        })->priority;
+    int heaviest = 1;
+    for (const DnsRecord &record : answer.records) {
+        if (record.priority == priority)
+            heaviest = std::max(heaviest, record.weight);
+    }
+    const double scale = heaviest > kMaxWeight ? double(kMaxWeight) / heaviest : 1.0;
+    for (const DnsRecord &record : answer.records) {
+        if (record.priority != priority)
+            continue;
+        Backend backend;
+        const QString target = withoutFinalDot(record.target);
+        backend.host = scheme + target;
+        backend.port = record.port;
+        backend.weight = std::clamp(int(std::lround(record.weight * scale)), 1, kMaxWeight);
+        const QString address = record.address.toString();
+        backend.discovered = DiscoveredFrom{source, address,
+                                            QStringLiteral("SRV %1 %2 %3 %4 (%5)")
+                                                .arg(record.priority)
+                                                .arg(record.weight)
+                                                .arg(record.port)
+                                                .arg(target, address)};
+        backends.append(std::move(backend));
+    }
+    return backends;
+}
+
+}  // namespace kairos

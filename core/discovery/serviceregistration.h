@@ -1,0 +1,60 @@
+// `kairos-gateway --register users=http://10.0.0.5:8080`: keeps one instance registered in etcd
+// under <prefix>/services/<name>/<id> on a lease, for services without a registration agent of
+// their own (docs/DISCOVERY.md). The lease is renewed every third of its TTL; when it is lost
+// (etcd away longer than the TTL) a new one is granted and the key written again. stop() revokes
+// it, so the instance leaves at once; a registrar killed without stop() leaves within the TTL.
+#pragma once
+
+#include "config/config.h"
+#include "etcdregistry.h"
+
+#include <QObject>
+#include <QTimer>
+
+#include <functional>
+#include <memory>
+
+namespace kairos {
+
+class EtcdClient;
+
+class ServiceRegistration : public QObject
+{
+    Q_OBJECT
+
+public:
+    struct Target {
+        QString service;  // <name>
+        QString id;       // <id>: "10.0.0.5:8080" unless given
+        Registration registration;
+    };
+    // "users=http://10.0.0.5:8080" (the scheme is optional; the host must be an IP address).
+    static std::optional<Target> parseTarget(const QString &text, QString *error);
+
+    ServiceRegistration(const EtcdSettings &settings, Target target, int ttlSeconds, QObject *parent = nullptr);
+    ~ServiceRegistration() override;
+
+    void start();
+    // Revokes the lease (the key goes with it), then calls `done`; at most after the etcd timeout.
+    void stop(std::function<void()> done);
+    QByteArray key() const { return m_key; }
+
+signals:
+    void registered();                // the key is written on a live lease (again, after a loss)
+    void failed(const QString &why);  // a grant, put or renewal failed; retried on the next beat
+
+private:
+    void beat();
+    void put();
+
+    EtcdSettings m_settings;
+    Target m_target;
+    int m_ttlSeconds;
+    QByteArray m_key;
+    std::unique_ptr<EtcdClient> m_client;
+    QTimer m_timer;
+    qint64 m_leaseId = 0;
+    bool m_registered = false;
+};
+
+}  // namespace kairos
