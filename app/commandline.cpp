@@ -35,6 +35,8 @@ bool wantsGui(int argc, char **argv)
             if (std::strcmp(argv[i], headless) == 0)
                 return false;
         }
+        if (std::strncmp(argv[i], "--register", 10) == 0)
+            return false;
     }
     return hasDisplay();
 #endif
@@ -94,8 +96,17 @@ CommandLine parseCommandLine(const QCoreApplication &app, bool gui)
     const QCommandLineOption etcdSeedOption(QStringLiteral("etcd-seed"),
                                             QStringLiteral("Fleet mode: write this file's routes and settings to etcd "
                                                            "when the prefix holds no routes."));
+    const QCommandLineOption registerOption(
+        QStringLiteral("register"),
+        QStringLiteral("Instead of serving: keep NAME=URL (users=http://10.0.0.5:8080; an IP address) registered in "
+                       "etcd under <prefix>/services/NAME/ on a lease, until stopped. Repeatable."),
+        QStringLiteral("name=url"));
+    const QCommandLineOption registerTtlOption(QStringLiteral("register-ttl"),
+                                               QStringLiteral("--register: the lease's TTL (default 10)."),
+                                               QStringLiteral("seconds"));
     parser.addOptions({configOption, listenOption, listenTlsOption, devTlsOption, noGuiOption, checkOption, demoOption,
-                       noWatchOption, accessLogOption, screenshotOption, etcdOption, etcdPrefixOption, etcdSeedOption});
+                       noWatchOption, accessLogOption, screenshotOption, etcdOption, etcdPrefixOption, etcdSeedOption,
+                       registerOption, registerTtlOption});
     parser.process(app);
 
     CommandLine result;
@@ -111,6 +122,16 @@ CommandLine parseCommandLine(const QCoreApplication &app, bool gui)
     if (parser.isSet(etcdPrefixOption))
         result.service.etcdPrefix = parser.value(etcdPrefixOption);
     result.service.etcdSeed = parser.isSet(etcdSeedOption);
+    result.registrations = parser.values(registerOption);
+    if (parser.isSet(registerTtlOption)) {
+        bool ok = false;
+        result.registerTtlSeconds = parser.value(registerTtlOption).toInt(&ok);
+        if (!ok || result.registerTtlSeconds < 2 || result.registerTtlSeconds > 3600) {
+            result.error = QStringLiteral("--register-ttl takes 2 to 3600 seconds (got \"%1\")")
+                               .arg(parser.value(registerTtlOption));
+            return result;
+        }
+    }
     QString configPath = parser.value(configOption);
     if (configPath.isEmpty())
         configPath = qEnvironmentVariable("KAIROS_CONFIG_PATH");
@@ -128,6 +149,8 @@ CommandLine parseCommandLine(const QCoreApplication &app, bool gui)
         settings.setValue(QStringLiteral("config/lastPath"), result.service.configPath);
 
     if (!QFileInfo::exists(result.service.configPath)) {
+        if (!result.registrations.isEmpty())
+            return result;  // --register reads only cluster.etcd, which --etcd can give instead
         if (!gui || result.checkOnly) {
             result.error = QStringLiteral("config file %1 does not exist (give one with --config)").arg(configPath);
             return result;

@@ -1,6 +1,6 @@
 // kairos-gateway [--config PATH] [--listen HOST:PORT] [--no-gui] [--check] [--demo] [--no-watch]
 //                [--access-log FILE|none] [--screenshot FILE] [--etcd URL[,URL...]] [--etcd-prefix PREFIX]
-//                [--etcd-seed] [--version] [--help]
+//                [--etcd-seed] [--register NAME=URL ...] [--register-ttl SECONDS] [--version] [--help]
 #pragma once
 
 #include "service/gatewayservice.h"
@@ -15,6 +15,8 @@ struct CommandLine {
     ServiceOptions service;
     bool checkOnly = false;
     QString screenshotPath;
+    QStringList registrations;  // --register: keep these registered in etcd instead of serving
+    int registerTtlSeconds = 10;
     QString error;  // non-empty: print it and exit 2
 };
 

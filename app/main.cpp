@@ -1,5 +1,6 @@
 // kairos-gateway: the command line, then either the desktop console or the headless gateway.
 #include "commandline.h"
+#include "registrations.h"
 #include "unixsignals.h"
 
 #include "config/configloader.h"
@@ -68,6 +69,8 @@ int main(int argc, char **argv)
     }
     if (options.checkOnly)
         return checkConfig(options.service.configPath);
+    if (!options.registrations.isEmpty())
+        return kairos::runRegistrations(options);
 
     kairos::GatewayService service;
     handleUnixSignals(service);

@@ -7,6 +7,7 @@
 #include <QSocketNotifier>
 
 #include <cerrno>
+#include <functional>
 #include <csignal>
 #include <cstring>
 #include <sys/socket.h>
@@ -59,32 +60,49 @@ void reopenAccessLog(kairos::GatewayService &service)
         qWarning().noquote() << "received SIGUSR1 -" << error + "; the access log stays on the file open until now";
 }
 
-}  // namespace
-
-void handleUnixSignals(kairos::GatewayService &service)
+// Routes `signalNumbers` through the self-pipe to `handle`, on `context`'s thread.
+void routeSignals(QObject &context, std::function<void(int)> handle, std::initializer_list<int> signalNumbers)
 {
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, signalPipe) != 0) {
         qWarning().noquote() << "cannot handle Unix signals: socketpair:" << std::strerror(errno);
         return;
     }
-    auto *notifier = new QSocketNotifier(signalPipe[1], QSocketNotifier::Read, &service);
-    QObject::connect(notifier, &QSocketNotifier::activated, &service, [notifier, &service] {
+    auto *notifier = new QSocketNotifier(signalPipe[1], QSocketNotifier::Read, &context);
+    QObject::connect(notifier, &QSocketNotifier::activated, &context, [notifier, handle = std::move(handle)] {
         char byte = 0;
         if (::read(signalPipe[1], &byte, 1) != 1)
             return;
-        switch (byte) {
-        case SIGHUP: reloadConfig(service); return;
-        case SIGUSR1: reopenAccessLog(service); return;
-        default:
+        if (byte == SIGINT || byte == SIGTERM) {
             notifier->setEnabled(false);
             qInfo().noquote() << "received" << (byte == SIGINT ? "SIGINT" : "SIGTERM") << "- shutting down";
             QCoreApplication::quit();
+            return;
         }
+        handle(byte);
     });
     struct sigaction action = {};
     action.sa_handler = onSignal;
     sigemptyset(&action.sa_mask);
     action.sa_flags = SA_RESTART;
-    for (const int signalNumber : {SIGINT, SIGTERM, SIGHUP, SIGUSR1})
+    for (const int signalNumber : signalNumbers)
         sigaction(signalNumber, &action, nullptr);
+}
+
+}  // namespace
+
+void handleUnixSignals(kairos::GatewayService &service)
+{
+    routeSignals(service,
+                 [&service](int signalNumber) {
+                     if (signalNumber == SIGHUP)
+                         reloadConfig(service);
+                     else if (signalNumber == SIGUSR1)
+                         reopenAccessLog(service);
+                 },
+                 {SIGINT, SIGTERM, SIGHUP, SIGUSR1});
+}
+
+void handleQuitSignals(QObject &context)
+{
+    routeSignals(context, [](int) {}, {SIGINT, SIGTERM});
 }

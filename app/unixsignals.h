@@ -11,4 +11,8 @@ namespace kairos {
 class GatewayService;
 }
 
+class QObject;
+
 void handleUnixSignals(kairos::GatewayService &service);
+// SIGINT and SIGTERM only, as above (--register, which has no config to reload or log to reopen).
+void handleQuitSignals(QObject &context);
