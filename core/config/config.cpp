@@ -56,8 +56,11 @@ bool Backend::usesTls() const
 // the backend's state, and a chain of + leaves each one with the spare capacity of its appends.
 QString Backend::key() const
 {
-    return (usesTls() ? QLatin1String("https://") : QLatin1String("http://")) % connectHost() % QLatin1Char(':')
-           % QString::number(port);
+    const QLatin1String scheme = usesTls() ? QLatin1String("https://") : QLatin1String("http://");
+    if (discovered)  // one address may serve several names: each its own Host, its own TLS peer
+        return scheme % discovered->address % QLatin1Char(':') % QString::number(port) % QLatin1String(" (")
+               % hostName() % QLatin1Char(')');
+    return scheme % hostName() % QLatin1Char(':') % QString::number(port);
 }
 
 QString DiscoverySettings::kindName(Kind kind)

@@ -134,7 +134,9 @@ struct Backend {
     // Where connections go: the discovered address, else hostName().
     QString connectHost() const { return discovered ? discovered->address : hostName(); }
     bool usesTls() const;
-    // Stable identity across reloads: scheme://host:port (a discovered backend: its address).
+    // Stable identity across reloads: scheme://host:port. A discovered backend:
+    // "scheme://address:port (name)", since its state (Host field, pooled connections verified for
+    // the name) belongs to the pair.
     QString key() const;
 
     // Every field, unknownKeys included (a field added above must be added there too).

@@ -11,11 +11,15 @@
 #include "support/dnsmasqserver.h"
 #include "support/loadgenerator.h"
 #include "support/runningservice.h"
+#include "support/testcertificates.h"
 #include "support/testsupport.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRandomGenerator>
+#include <QSslKey>
+#include <QSslServer>
+#include <QSslSocket>
 #include <QtTest>
 
 #include <memory>
@@ -102,6 +106,7 @@ private slots:
     void honoursTtlWhenAsked();
     void failedLookupKeepsTheLastSet();
     void noRecordsEmptiesTheGroup();
+    void httpsBackendsAreVerifiedByName();
 
 private:
     DnsmasqServer m_dns;
@@ -243,7 +248,8 @@ void TestDiscovery::expansionGivesEachBackendTheEntrysFields()
                    routeJson("/found", "/",
                              QJsonArray{backendJson(8080, 1, "http://127.0.0.2"),
                                         discoverEntry({{"dns", kName}, {"port", 8080}},
-                                                      {{"health_check_path", "/health"}, {"max_connections", 7}})})});
+                                                      {{"health_check_path", "/health"}, {"max_connections", 7}}),
+                                        discoverEntry({{"dns", kName}, {"port", 8080}})})});
     const ConfigSnapshot fixedOnly = makeConfig(QJsonArray{routeJson("/fixed", "/", QJsonArray{backendJson(9101)})});
     QCOMPARE(expandDiscovered(fixedOnly, {}), fixedOnly);                   // nothing to expand: the same snapshot
     QCOMPARE(expandDiscovered(written, {})->routes[1].backends.size(), 1);  // nothing found yet: none
@@ -261,17 +267,21 @@ void TestDiscovery::expansionGivesEachBackendTheEntrysFields()
     QVERIFY(expanded != written);
     QCOMPARE(expanded->routes[0].backends, written->routes[0].backends);
     const QList<Backend> &found = expanded->routes[1].backends;
-    // 127.0.0.2:8080 is listed by hand already: not twice.
-    QCOMPARE(found.size(), 3);
+    // The second entry names the same source: its backends are listed once. 127.0.0.2 by hand and
+    // 127.0.0.2 as users.kairos.test are two backends: each has its own Host field and TLS name.
+    QCOMPARE(found.size(), 4);
     QVERIFY(!found[0].discovered);
-    QCOMPARE(found[1].key(), QStringLiteral("http://127.0.0.3:8080"));
-    QCOMPARE(found[1].hostName(), kName);  // named as the entry names it: Host and TLS use it
-    QCOMPARE(found[1].connectHost(), QStringLiteral("127.0.0.3"));
-    QCOMPARE(found[1].healthCheckPath, QStringLiteral("/health"));
-    QCOMPARE(found[1].maxConnections, 7);
-    QVERIFY(!found[1].discover);
-    QCOMPARE(found[1].discovered->record, QStringLiteral("A 127.0.0.3"));
-    QCOMPARE(found[2].discovered->record, QStringLiteral("AAAA ::1"));
+    QCOMPARE(found[0].key(), QStringLiteral("http://127.0.0.2:8080"));
+    QCOMPARE(found[1].key(), QStringLiteral("http://127.0.0.2:8080 (%1)").arg(kName));
+    QCOMPARE(found[2].key(), QStringLiteral("http://127.0.0.3:8080 (%1)").arg(kName));
+    QCOMPARE(found[2].hostName(), kName);  // named as the entry names it: Host and TLS use it
+    QCOMPARE(found[2].authority(), QByteArray("users.kairos.test:8080"));
+    QCOMPARE(found[2].connectHost(), QStringLiteral("127.0.0.3"));
+    QCOMPARE(found[2].healthCheckPath, QStringLiteral("/health"));
+    QCOMPARE(found[2].maxConnections, 7);
+    QVERIFY(!found[2].discover);
+    QCOMPARE(found[2].discovered->record, QStringLiteral("A 127.0.0.3"));
+    QCOMPARE(found[3].discovered->record, QStringLiteral("AAAA ::1"));
     // The config as written keeps its entry.
     QVERIFY(written->routes[1].backends[1].discover);
 }
@@ -315,7 +325,7 @@ void TestDiscovery::srvAnswersBecomeWeightedBackends()
     QCOMPARE(backends[0].weight, 1000);  // scaled to the config's range, ratios kept
     QCOMPARE(backends[1].weight, 1);     // weight 0: the least share, not none
     QCOMPARE(backends[2].weight, 500);
-    QCOMPARE(backends[2].key(), QStringLiteral("http://10.0.0.3:8003"));
+    QCOMPARE(backends[2].key(), QStringLiteral("http://10.0.0.3:8003 (c.users)"));
 
     answer.records.erase(answer.records.begin(), answer.records.begin() + 3);
     const QList<Backend> fallback = DnsSource::backendsFrom(srv, answer);
@@ -522,6 +532,57 @@ void TestDiscovery::noRecordsEmptiesTheGroup()
     m_dns.setAddresses(name, {EchoFarm::address(0)});
     QVERIFY2(m_dns.apply(&error), qPrintable(error));
     QTRY_COMPARE_WITH_TIMEOUT(request(running.port, "GET", "/api/users").status, 200, 10'000);
+}
+
+void TestDiscovery::httpsBackendsAreVerifiedByName()
+{
+    TestCertificates certificates;
+    QVERIFY2(certificates.isValid(), qPrintable(certificates.error()));
+    QVERIFY(certificates.issueServer("secure", "secure.kairos.test", {"secure.kairos.test"}));
+    // The gateway's backend connections trust the test's CA for the length of this case.
+    const QSslConfiguration systemDefault = QSslConfiguration::defaultConfiguration();
+    QSslConfiguration trusting = systemDefault;
+    trusting.addCaCertificates(certificates.caFile());
+    QSslConfiguration::setDefaultConfiguration(trusting);
+    const auto restore = qScopeGuard([&systemDefault] { QSslConfiguration::setDefaultConfiguration(systemDefault); });
+
+    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+    tls.setLocalCertificateChain(QSslCertificate::fromPath(certificates.certFile("secure")));
+    QFile key(certificates.keyFile("secure"));
+    QVERIFY(key.open(QIODevice::ReadOnly));
+    tls.setPrivateKey(QSslKey(key.readAll(), QSsl::Ec));
+    QSslServer server;
+    server.setSslConfiguration(tls);
+    QVERIFY(server.listen(EchoFarm::address(0), 0));
+    connect(&server, &QTcpServer::pendingConnectionAvailable, this, [&server] {
+        QTcpSocket *socket = server.nextPendingConnection();
+        connect(socket, &QTcpSocket::readyRead, socket, [socket] {
+            if (socket->readAll().contains("\r\n\r\n"))
+                socket->write("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecure");
+        });
+    });
+    // Both names lead to the same address; its certificate names only the first.
+    m_dns.setAddresses(QStringLiteral("secure.kairos.test"), {EchoFarm::address(0)});
+    m_dns.setAddresses(QStringLiteral("impostor.kairos.test"), {EchoFarm::address(0)});
+    QString error;
+    QVERIFY2(m_dns.apply(&error), qPrintable(error));
+    const auto entry = [this, &server](const char *name) {
+        return QJsonArray{discoverEntry({{"dns", QString::fromLatin1(name)},
+                                         {"port", server.serverPort()},
+                                         {"scheme", "https"},
+                                         {"nameservers", QJsonArray{m_dns.nameserver()}}})};
+    };
+    RunningService running(
+        QJsonObject{{"version", 1},
+                    {"server", QJsonObject{{"host", "127.0.0.1"}, {"workers", 1}}},
+                    {"routers", QJsonArray{routeJson("/secure", "/", entry("secure.kairos.test"), {"GET"}),
+                                           routeJson("/impostor", "/", entry("impostor.kairos.test"), {"GET"})}}});
+    QTRY_COMPARE_WITH_TIMEOUT(backendsReport(running.port).size(), 2, 10'000);
+    const Response secure = request(running.port, "GET", "/secure");
+    QCOMPARE(secure.status, 200);
+    QCOMPARE(secure.body, QByteArray("secure"));
+    // Same address, but the certificate does not name impostor.kairos.test.
+    QCOMPARE(request(running.port, "GET", "/impostor").status, 502);
 }
 
 QTEST_MAIN(TestDiscovery)

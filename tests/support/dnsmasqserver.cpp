@@ -8,6 +8,7 @@
 
 #include <pwd.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 namespace kairos::test {
@@ -190,6 +191,8 @@ bool DnsmasqServer::launch(QString *error)
         QStringLiteral("--log-facility=-"),
     };
     m_log.clear();
+    // A test that dies (a failed QVERIFY in a helper, qFatal) takes its dnsmasq with it.
+    m_process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
     m_process.start(QStringLiteral("/usr/sbin/dnsmasq"), arguments);
     if (!m_process.waitForStarted(kWaitMs)) {
         *error = QStringLiteral("/usr/sbin/dnsmasq: %1 (Debian package dnsmasq-base)").arg(m_process.errorString());
