@@ -347,6 +347,8 @@ constexpr qint64 kMaxJwtKeyFileBytes = 64 * 1024;
 // Balancers number a route's backends in 16 bits; and an ip_hash ring over this many is already
 // about 16 MB.
 constexpr int kMaxBackendsPerRoute = 10'000;
+// Distinct discovery sources in one config (DiscoverySettings::sourceKey()).
+constexpr int kMaxDiscoverySources = 1'000;
 
 struct JwtSettings {
     QString secret;          // HS256/384/512

@@ -1,6 +1,7 @@
 #include "configvalidator.h"
 
 #include "config/certificatefiles.h"
+#include "config/discoveredbackends.h"
 #include "config/routepattern.h"
 
 #include <QHash>
@@ -423,6 +424,17 @@ public:
     // (max_connections) and one set of buckets (rate_limit) per backend, so every route that
     // lists the same backend must give it the same values. So must its protocol: the worker's
     // connections to a backend are pooled by its address, whichever route opened them.
+    // Each source is a resolver with its sockets and a timer, refreshing on its own.
+    void checkDiscoverySourceCount(const Config &config)
+    {
+        const qsizetype sources = discoverySources(config).size();
+        if (sources > kMaxDiscoverySources)
+            add(QStringLiteral("routers"),
+                QStringLiteral("discover entries name %1 sources; at most %2 are followed at once")
+                    .arg(sources)
+                    .arg(kMaxDiscoverySources));
+    }
+
     void checkSharedBackendLimits(const QList<Route> &routes)
     {
         const auto limited = [](const Route &route) {
@@ -726,6 +738,7 @@ QList<ConfigProblem> validateConfig(const Config &config)
         validator.checkRoute(config.routes[i], QStringLiteral("routers[%1]").arg(i), config);
     validator.checkDuplicates(config.routes);
     validator.checkSharedBackendLimits(config.routes);
+    validator.checkDiscoverySourceCount(config);
     return problems;
 }
 

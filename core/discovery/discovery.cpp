@@ -84,9 +84,9 @@ void Discovery::reconcile(const ConfigSnapshot &config)
                 update(sourceKey, found, [&outcome](SourceStatus &status) {
                     status.ttlSeconds = outcome.ttlSeconds;
                     status.nextRefreshMs = outcome.nextRefreshMs;
-                    // Failed: why; NoRecords: which "none" it was (NXDOMAIN, no records), not a failure.
-                    if (outcome.status != DnsAnswer::Status::Records)
-                        status.error = outcome.error;
+                    // Failed: why; NoRecords: which "none" it was (NXDOMAIN, no records); Records:
+                    // what was left out. Only the first is a failure.
+                    status.error = outcome.error;
                 });
             });
         }

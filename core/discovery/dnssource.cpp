@@ -1,6 +1,7 @@
 #include "dnssource.h"
 
 #include <QDateTime>
+#include <QRegularExpression>
 
 #include <algorithm>
 #include <cmath>
@@ -66,8 +67,13 @@ void DnsSource::onAnswer(const DnsAnswer &answer)
     outcome.ttlSeconds = answer.ttlSeconds;
     outcome.error = answer.error;
     outcome.nextRefreshMs = QDateTime::currentMSecsSinceEpoch() + delay;
-    if (answer.status == DnsAnswer::Status::Records)
-        outcome.backends = backendsFrom(m_settings, answer);
+    if (answer.status == DnsAnswer::Status::Records) {
+        QStringList skipped;
+        outcome.backends = backendsFrom(m_settings, answer, &skipped);
+        if (!skipped.isEmpty())
+            outcome.error = (outcome.error.isEmpty() ? QString() : outcome.error + QLatin1String("; "))
+                            + QLatin1String("left out: ") + skipped.join(QLatin1String(", "));
+    }
     m_answered(outcome);
 }
 
@@ -79,14 +85,28 @@ int DnsSource::refreshDelayMs(const DiscoverySettings &settings, const DnsAnswer
     return int(std::max<qint64>(delay, kMinRefreshMs));
 }
 
-QList<Backend> DnsSource::backendsFrom(const DiscoverySettings &settings, const DnsAnswer &answer)
+bool DnsSource::isUnicast(const QHostAddress &address)
 {
+    return !address.isNull() && address != QHostAddress(QHostAddress::AnyIPv4)
+           && address != QHostAddress(QHostAddress::AnyIPv6) && !address.isMulticast() && !address.isBroadcast();
+}
+
+QList<Backend> DnsSource::backendsFrom(const DiscoverySettings &settings, const DnsAnswer &answer, QStringList *skipped)
+{
+    const auto skip = [skipped](const QString &why) {
+        if (skipped)
+            skipped->append(why);
+    };
     const QString source = settings.sourceKey();
     const QString scheme = settings.scheme + QLatin1String("://");
     QList<Backend> backends;
     if (settings.kind != DiscoverySettings::Kind::DnsSrv) {
         const QString host = scheme + withoutFinalDot(settings.name);
         for (const DnsRecord &record : answer.records) {
+            if (!isUnicast(record.address)) {
+                skip(QStringLiteral("%1 is not a unicast address").arg(record.address.toString()));
+                continue;
+            }
             Backend backend;
             backend.host = host;
             backend.port = settings.port;
@@ -114,8 +134,18 @@ QList<Backend> DnsSource::backendsFrom(const DiscoverySettings &settings, const 
     for (const DnsRecord &record : answer.records) {
         if (record.priority != priority)
             continue;
-        Backend backend;
         const QString target = withoutFinalDot(record.target);
+        static const QRegularExpression hostName(QStringLiteral(
+            "^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*$"));
+        if (!hostName.match(target).hasMatch()) {
+            skip(QStringLiteral("target \"%1\" is not a host name").arg(target.left(80)));
+            continue;
+        }
+        if (!isUnicast(record.address)) {
+            skip(QStringLiteral("%1 (%2) is not a unicast address").arg(record.address.toString(), target));
+            continue;
+        }
+        Backend backend;
         backend.host = scheme + target;
         backend.port = record.port;
         backend.weight = std::clamp(int(std::lround(record.weight * scale)), 1, kMaxWeight);

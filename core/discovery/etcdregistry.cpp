@@ -59,8 +59,10 @@ std::optional<Registration> Registration::parse(const QByteArray &value, QString
     }
     if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
         host = host.mid(1, host.size() - 2);
-    if (!registration.address.setAddress(host)) {
-        *error = QStringLiteral("host must be an IP address, with or without http:// or https:// (got \"%1\")")
+    if (!registration.address.setAddress(host) || registration.address == QHostAddress(QHostAddress::AnyIPv4)
+        || registration.address == QHostAddress(QHostAddress::AnyIPv6) || registration.address.isMulticast()
+        || registration.address.isBroadcast()) {
+        *error = QStringLiteral("host must be a unicast IP address, with or without http:// or https:// (got \"%1\")")
                      .arg(object.value(QLatin1String("host")).toString());
         return std::nullopt;
     }

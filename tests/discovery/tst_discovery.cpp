@@ -96,6 +96,7 @@ private slots:
     void readsDiscoverEntries();
     void refusesBadDiscoverEntries_data();
     void refusesBadDiscoverEntries();
+    void refusesTooManySources();
     void writesDiscoverEntriesBack();
     void expansionGivesEachBackendTheEntrysFields();
     void emptyGroupAnswers503NoBackends();
@@ -220,6 +221,20 @@ void TestDiscovery::refusesBadDiscoverEntries()
     QVERIFY2(found, qPrintable(result.errorSummary()));
 }
 
+void TestDiscovery::refusesTooManySources()
+{
+    QJsonArray entries;
+    for (int i = 0; i <= kMaxDiscoverySources; ++i)
+        entries.append(discoverEntry({{"dns", QStringLiteral("s%1.kairos.test").arg(i)}, {"port", 80}}));
+    const ConfigLoadResult result = loadConfig(QJsonDocument(serviceConfig(entries)).toJson());
+    QVERIFY(!result.ok());
+    QCOMPARE(result.errors.size(), 1);
+    QCOMPARE(result.errors[0].path, QStringLiteral("routers"));
+    QVERIFY(result.errors[0].message.contains("at most 1000"));
+    entries.removeLast();
+    QVERIFY(loadConfig(QJsonDocument(serviceConfig(entries)).toJson()).ok());
+}
+
 void TestDiscovery::writesDiscoverEntriesBack()
 {
     const QJsonArray backends{
@@ -326,6 +341,23 @@ void TestDiscovery::srvAnswersBecomeWeightedBackends()
     QCOMPARE(backends[1].weight, 1);     // weight 0: the least share, not none
     QCOMPARE(backends[2].weight, 500);
     QCOMPARE(backends[2].key(), QStringLiteral("http://10.0.0.3:8003 (c.users)"));
+
+    // Targets go into the Host field: bytes a name may carry but a host name may not are left out,
+    // as are addresses connections must not go to.
+    DnsAnswer hostile = answer;
+    hostile.records = {};
+    add(10, 1, 8005, "evil\r\nX-Injected: 1.users.", "10.0.0.5");
+    add(10, 1, 8006, "a b.users.", "10.0.0.6");
+    add(10, 1, 8007, "e.users.", "0.0.0.0");
+    add(10, 1, 8008, "f.users.", "224.0.0.1");
+    add(10, 1, 8009, "g.users.", "10.0.0.9");
+    hostile.records = answer.records.mid(4);
+    QStringList skipped;
+    const QList<Backend> kept = DnsSource::backendsFrom(srv, hostile, &skipped);
+    QCOMPARE(kept.size(), 1);
+    QCOMPARE(kept[0].port, 8009);
+    QCOMPARE(skipped.size(), 4);
+    answer.records = answer.records.mid(0, 4);
 
     answer.records.erase(answer.records.begin(), answer.records.begin() + 3);
     const QList<Backend> fallback = DnsSource::backendsFrom(srv, answer);

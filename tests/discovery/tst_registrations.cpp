@@ -155,7 +155,8 @@ void TestRegistrations::parsesRegistrations()
     for (const char *bad :
          {"{\"host\": \"users.internal\", \"port\": 80}", "{\"host\": \"10.0.0.5\", \"port\": 0}",
           "{\"host\": \"10.0.0.5\", \"port\": 80.5}", "{\"host\": \"10.0.0.5\", \"port\": 80, \"weight\": 0}",
-          "{\"host\": \"gopher://10.0.0.5\", \"port\": 80}", "[1, 2]", "not json"})
+          "{\"host\": \"gopher://10.0.0.5\", \"port\": 80}", "{\"host\": \"0.0.0.0\", \"port\": 80}",
+          "{\"host\": \"[::]\", \"port\": 80}", "{\"host\": \"224.0.0.1\", \"port\": 80}", "[1, 2]", "not json"})
         QVERIFY2(!Registration::parse(bad, &error), bad);
 }
 
@@ -240,7 +241,7 @@ void TestRegistrations::refusedRegistrationsAreReported()
     QTRY_COMPARE_WITH_TIMEOUT(refusedNow().size(), 2, 10'000);
     const QJsonArray refused = refusedNow();
     QVERIFY(refused[0].toString().startsWith("broken: not a JSON object"));
-    QVERIFY(refused[1].toString().startsWith("named: host must be an IP address"));
+    QVERIFY(refused[1].toString().startsWith("named: host must be a unicast IP address"));
     QCOMPARE(m_etcd.ctl({"del", "/discovery-tests-orders/services/orders/", "--prefix"}).exitCode, 0);
     QTRY_COMPARE_WITH_TIMEOUT(fleet.backends(), 0, 10'000);
 }
