@@ -76,9 +76,124 @@
 <context>
     <name>kairos::BackendsModel</name>
     <message>
-        <location filename="../gui/backendsmodel.cpp" line="+55"/>
+        <location filename="../gui/backendsmodel.cpp" line="+41"/>
+        <source>Listed in the config</source>
+        <translation>Listados en la configuración</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>DNS %1</source>
+        <translation>DNS %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>DNS SRV %1</source>
+        <translation>DNS SRV %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>etcd %1</source>
+        <translation>etcd %1</translation>
+    </message>
+    <message>
+        <location line="+138"/>
+        <source>%1 lookup(s), %2 failed</source>
+        <translation>%1 consulta(s), %2 fallida(s)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Backends last changed at %1</source>
+        <translation>Los backends cambiaron por última vez a las %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Next lookup at %1</source>
+        <translation>Próxima consulta a las %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Refused: %1</source>
+        <translation>Rechazado: %1</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+8"/>
+        <location line="+22"/>
+        <source>%n backend(s)</source>
+        <translation>
+            <numerusform>%n backend</numerusform>
+            <numerusform>%n backends</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="-19"/>
+        <source>ok</source>
+        <translation>correcto</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>empty</source>
+        <translation>vacío</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>failed</source>
+        <translation>fallido</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>pending</source>
+        <translation>pendiente</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>waiting for the first answer</source>
+        <translation>esperando la primera respuesta</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>lookup failed</source>
+        <translation>la consulta falló</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>found no backend</source>
+        <translation>no encontró ningún backend</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+4"/>
+        <source>keeps the %n backend(s) found before</source>
+        <translation>
+            <numerusform>conserva el backend encontrado antes</numerusform>
+            <numerusform>conserva los %n backends encontrados antes</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>refreshed %1</source>
+        <translation>actualizado %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>TTL %1 s</source>
+        <translation>TTL %1 s</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <source>%n registration(s) refused</source>
+        <translation>
+            <numerusform>%n registro rechazado</numerusform>
+            <numerusform>%n registros rechazados</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+24"/>
         <source>Rate limit %1 per %2 key (%3): %4 key(s) tracked</source>
         <translation>Límite de tasa %1 por clave %2 (%3): %4 clave(s) registradas</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Found by %1: %2; connections go to %3</source>
+        <translation>Encontrado por %1: %2; las conexiones van a %3</translation>
     </message>
     <message>
         <location line="+15"/>
@@ -117,6 +232,11 @@
         <location line="+29"/>
         <source>Backend</source>
         <translation>Backend</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Record</source>
+        <translation>Registro</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -851,17 +971,17 @@
 <context>
     <name>kairos::MainWindow</name>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="+74"/>
+        <location filename="../gui/mainwindow.cpp" line="+76"/>
         <source>Kairos Gateway</source>
         <translation>Kairos Gateway</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+11"/>
         <source>Backends taken down or brought back by their health checks</source>
         <translation>Backends que sus comprobaciones de salud marcaron caídos o recuperaron</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+23"/>
         <source>A mock made from %1 %2 (status %3). Nothing changes until you apply it.</source>
         <translation>Un mock hecho a partir de %1 %2 (estado %3). Nada cambia hasta que lo aplique.</translation>
     </message>
@@ -1028,7 +1148,7 @@
         <translation>%1 pet/s</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+47"/>
         <source>Cluster</source>
         <translation>Clúster</translation>
     </message>
