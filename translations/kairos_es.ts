@@ -886,6 +886,114 @@
     </message>
 </context>
 <context>
+    <name>kairos::DiscoverDialog</name>
+    <message>
+        <location filename="../gui/discoverdialog.cpp" line="+27"/>
+        <source>Look up sooner when the records&apos; TTL is shorter (respect_ttl)</source>
+        <translation>Consultar antes cuando el TTL de los registros sea menor (respect_ttl)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Add discovered backends</source>
+        <translation>Añadir backends descubiertos</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Discovered backends</source>
+        <translation>Backends descubiertos</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>DNS name (A/AAAA records)</source>
+        <translation>Nombre DNS (registros A/AAAA)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>DNS SRV name</source>
+        <translation>Nombre DNS SRV</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Service registered in etcd</source>
+        <translation>Servicio registrado en etcd</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>the system&apos;s resolver; or 127.0.0.1:5353, [::1]:53</source>
+        <translation>el resolvedor del sistema; o 127.0.0.1:5353, [::1]:53</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Source</source>
+        <translation>Origen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Name</source>
+        <translation>Nombre</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Port</source>
+        <translation>Puerto</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Scheme</source>
+        <translation>Esquema</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Refresh every</source>
+        <translation>Actualizar cada</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Nameservers</source>
+        <translation>Servidores de nombres</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Weight</source>
+        <translation>Peso</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>How the backends found are reached; an etcd registration&apos;s own URL wins.</source>
+        <translation>Cómo se llega a los backends encontrados; la URL propia de un registro de etcd tiene prioridad.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Every address&apos;s weight (SRV records and registrations carry their own).</source>
+        <translation>El peso de cada dirección (los registros SRV y los registros de etcd llevan el suyo).</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Problems</source>
+        <translation>Problemas</translation>
+    </message>
+    <message>
+        <location line="+34"/>
+        <source>Every address the name resolves to, on the port below.</source>
+        <translation>Cada dirección a la que resuelve el nombre, en el puerto de abajo.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The target of each SRV record, with the record&apos;s port and weight; the lowest priority that has targets is used.</source>
+        <translation>El destino de cada registro SRV, con el puerto y el peso del registro; se usa la prioridad más baja que tenga destinos.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>The instances registered under services/&lt;name&gt;/ in the fleet&apos;s etcd (kairos-gateway --register); etcd tells of each change as it happens.</source>
+        <translation>Las instancias registradas bajo services/&lt;nombre&gt;/ en el etcd de la flota (kairos-gateway --register); etcd avisa de cada cambio en cuanto ocurre.</translation>
+    </message>
+    <message>
+        <location line="+38"/>
+        <source>No problems.</source>
+        <translation>Sin problemas.</translation>
+    </message>
+</context>
+<context>
     <name>kairos::FaultEditor</name>
     <message>
         <location filename="../gui/faulteditor.cpp" line="+31"/>
@@ -1879,18 +1987,28 @@
 <context>
     <name>kairos::RouteEditor</name>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="+57"/>
+        <location filename="../gui/routeeditor.cpp" line="+59"/>
         <source>Requires a JWT (auth_required)</source>
         <translation>Requiere un JWT (auth_required)</translation>
     </message>
     <message>
         <location line="+3"/>
-        <location line="+147"/>
+        <source>Add discovered…</source>
+        <translation>Añadir descubiertos…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Edit discovered…</source>
+        <translation>Editar descubiertos…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+170"/>
         <source>Retry</source>
         <translation>Reintentos</translation>
     </message>
     <message>
-        <location line="-137"/>
+        <location line="-160"/>
         <source>Request fields</source>
         <translation>Campos de la petición</translation>
     </message>
@@ -1981,6 +2099,11 @@
     </message>
     <message>
         <location line="+2"/>
+        <source>The backend&apos;s scheme and host; for a discover entry, the source its backends come from.</source>
+        <translation>El esquema y el host del backend; para una entrada discover, el origen del que vienen sus backends.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>The backend&apos;s own limit, shared by every route listing it; empty: none. Requests it refuses go to another backend of the route.</source>
         <translation>El límite propio del backend, compartido por todas las rutas que lo incluyen; vacío: ninguno. Las peticiones que rechaza van a otro backend de la ruta.</translation>
     </message>
@@ -2005,7 +2128,12 @@
         <translation>Quitar backend</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+17"/>
+        <source>Backends found by DNS (A or SRV records) or registered in etcd, kept up to date</source>
+        <translation>Backends encontrados por DNS (registros A o SRV) o registrados en etcd, siempre actualizados</translation>
+    </message>
+    <message>
+        <location line="+23"/>
         <source>Backends</source>
         <translation>Backends</translation>
     </message>
@@ -2085,7 +2213,22 @@
         <translation>Problemas</translation>
     </message>
     <message>
-        <location line="+189"/>
+        <location line="+85"/>
+        <source>per instance</source>
+        <translation>por instancia</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>per record</source>
+        <translation>por registro</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Discovered: every backend %1 finds, each with this row&apos;s health check, rate limit, max connections and protocol. Double-click to change the source.</source>
+        <translation>Descubiertos: cada backend que encuentra %1, cada uno con la comprobación de salud, el límite de tasa, las conexiones máximas y el protocolo de esta fila. Doble clic para cambiar el origen.</translation>
+    </message>
+    <message>
+        <location line="+204"/>
         <source>No problems: Apply changes the running gateway.</source>
         <translation>Sin problemas: Aplicar cambia el gateway en marcha.</translation>
     </message>
