@@ -4,6 +4,7 @@
 
 #include "backendchart.h"
 #include "backendsmodel.h"
+#include "backendsview.h"
 #include "responsivenesswatch.h"
 #include "clusterview.h"
 #include "configeditor.h"
@@ -78,15 +79,10 @@ MainWindow::MainWindow(GatewayService &service, QWidget *parent)
     m_banner->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_banner->hide();
 
-    auto *backendsView = new QTableView;
-    backendsView->setModel(m_backends);
-    backendsView->verticalHeader()->hide();
-    // Thirteen columns: each as wide as what it shows, the routes taking what is left.
-    backendsView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    backendsView->horizontalHeader()->setSectionResizeMode(BackendsModel::Routes, QHeaderView::Stretch);
+    m_backendsView = new BackendsView(m_backends);
     QWidget *routesTab = makeRoutesTab();
     m_routesTab = routesTab;
-    // Above the table, the latest health changes, newest first (they scroll out of the log).
+    // Above the list, the latest health changes, newest first (they scroll out of the log).
     m_healthChanges->setMaximumHeight(72);
     m_healthChanges->setToolTip(tr("Backends taken down or brought back by their health checks"));
     m_healthChanges->hide();  // until the first change
@@ -95,18 +91,13 @@ MainWindow::MainWindow(GatewayService &service, QWidget *parent)
     auto *backendsLayout = new QVBoxLayout(backendsTab);
     backendsLayout->setContentsMargins(0, 0, 0, 0);
     backendsLayout->addWidget(m_healthChanges);
-    backendsView->setSelectionBehavior(QAbstractItemView::SelectRows);
-    backendsView->setSelectionMode(QAbstractItemView::SingleSelection);
     auto *backendsSplit = new QSplitter(Qt::Vertical);
-    backendsSplit->addWidget(backendsView);
+    backendsSplit->addWidget(m_backendsView);
     backendsSplit->addWidget(m_backendChart);
     backendsSplit->setStretchFactor(0, 2);
     backendsSplit->setStretchFactor(1, 1);
     backendsLayout->addWidget(backendsSplit, 1);
-    connect(backendsView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
-            [this](const QModelIndex &current) {
-                m_backendChart->show(current.siblingAtColumn(BackendsModel::Backend).data().toString());
-            });
+    connect(m_backendsView, &BackendsView::backendSelected, m_backendChart, &BackendChart::show);
     // Object names name the screenshot files (saveScreenshots()).
     m_overview->setObjectName(QStringLiteral("overview"));
     routesTab->setObjectName(QStringLiteral("routes"));
@@ -447,7 +438,7 @@ void MainWindow::updateViews(QWidget *only)
     const GatewaySnapshotPtr snapshot = gateway->snapshot();
     const auto shows = [only](QWidget *view) { return !only || only == view; };
     if (shows(m_backendsTab))
-        m_backends->setReport(describeBackends(*snapshot, backendSourceStatus()));
+        m_backends->setReport(describeBackends(*snapshot, backendSourceStatus()), backendSources());
     if (shows(m_overview))
         m_overview->show();
     if (shows(m_routesTab))
@@ -460,6 +451,16 @@ SourceStatusLookup MainWindow::backendSourceStatus() const
     if (!discovery)
         return {};
     return [discovery](const QString &key) { return discovery->sourceStatus(key); };
+}
+
+QJsonObject MainWindow::backendSources() const
+{
+    QJsonObject sources;
+    if (const Discovery *discovery = m_service.discovery()) {
+        for (const auto &[key, status] : discovery->statuses())
+            sources.insert(key, status.toJson());
+    }
+    return sources;
 }
 
 void MainWindow::refreshFleet()

@@ -24,6 +24,7 @@ namespace kairos {
 
 class BackendChart;
 class BackendsModel;
+class BackendsView;
 class ClusterView;
 class ConfigEditor;
 class MetricsView;
@@ -53,6 +54,7 @@ public:
     // For tests.
     RoutesModel *routesModel() const { return m_routes; }
     BackendsModel *backendsModel() const { return m_backends; }
+    BackendsView *backendsView() const { return m_backendsView; }
     QListWidget *healthChanges() const { return m_healthChanges; }
     BackendChart *backendChart() const { return m_backendChart; }
     ConfigEditor *configEditor() const { return m_configEditor; }
@@ -94,6 +96,7 @@ private:
     void updateViews(QWidget *only);                 // the view `only` (all when null) from the live state
     void refreshFleet();                             // the Cluster tab and the status bar's fleet line, in fleet mode
     SourceStatusLookup backendSourceStatus() const;  // discovery's sources, for the Backends tab
+    QJsonObject backendSources() const;              // every source's status by key, those that found nothing included
     void onConfigChanged(quint64 revision);
     void setupTray();
     void setupMenus();  // mainwindowmenus.cpp
@@ -116,6 +119,7 @@ private:
     QLineEdit *m_routesFilterEdit = nullptr;
     QWidget *m_backendsTab = nullptr;
     BackendsModel *m_backends;
+    BackendsView *m_backendsView = nullptr;
     QListWidget *m_healthChanges;
     BackendChart *m_backendChart;
     OverviewView *m_overview;

@@ -2,9 +2,11 @@
 
 #include "config/configvalidator.h"
 #include "config/configwriter.h"
+#include "backendsmodel.h"
 #include "compressioneditor.h"
 #include "connectioneditor.h"
 #include "corseditor.h"
+#include "discoverdialog.h"
 #include "faulteditor.h"
 #include "headerruleseditor.h"
 #include "protectioneditor.h"
@@ -57,6 +59,8 @@ RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Rout
       m_auth(new QCheckBox(tr("Requires a JWT (auth_required)"))),
       m_strategy(new QComboBox),
       m_backends(new QTableWidget(0, kBackendColumns)),
+      m_addDiscovered(new QPushButton(tr("Add discovered…"))),
+      m_editDiscovered(new QPushButton(tr("Edit discovered…"))),
       m_retry(new QGroupBox(tr("Retry"))),
       m_attempts(new QSpinBox),
       m_initialBackoff(new QSpinBox),
@@ -110,6 +114,8 @@ RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Rout
 
     m_backends->setHorizontalHeaderLabels({tr("Host"), tr("Port"), tr("Weight"), tr("Health check path"),
                                            tr("Rate limit (req/s)"), tr("Max connections"), tr("Protocol")});
+    m_backends->horizontalHeaderItem(0)->setToolTip(
+        tr("The backend's scheme and host; for a discover entry, the source its backends come from."));
     m_backends->horizontalHeaderItem(RateLimitColumn)
         ->setToolTip(tr("The backend's own limit, shared by every route listing it; empty: none. Requests it "
                         "refuses go to another backend of the route."));
@@ -135,11 +141,32 @@ RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Rout
         revalidate();
     });
     connect(removeBackend, &QPushButton::clicked, this, [this] {
-        m_backends->removeRow(m_backends->currentRow() >= 0 ? m_backends->currentRow() : m_backends->rowCount() - 1);
+        const int row = m_backends->currentRow() >= 0 ? m_backends->currentRow() : m_backends->rowCount() - 1;
+        if (row < 0)
+            return;
+        if (QTableWidgetItem *first = m_backends->item(row, 0))
+            m_rowBackends.remove(first->data(Qt::UserRole).toInt());
+        m_backends->removeRow(row);
         revalidate();
+    });
+    m_addDiscovered->setToolTip(tr("Backends found by DNS (A or SRV records) or registered in etcd, kept up to date"));
+    connect(m_addDiscovered, &QPushButton::clicked, this, [this] { editDiscovered(-1); });
+    connect(m_editDiscovered, &QPushButton::clicked, this, [this] { editDiscovered(m_backends->currentRow()); });
+    m_editDiscovered->setEnabled(false);
+    connect(m_backends, &QTableWidget::currentCellChanged, this, [this](int row) {
+        const Backend *backend = backendOfRow(row);
+        m_editDiscovered->setEnabled(backend && backend->discover);
+    });
+    // The source's cells are not edited in place: a double-click opens the entry's dialog.
+    connect(m_backends, &QTableWidget::cellDoubleClicked, this, [this](int row, int column) {
+        const Backend *backend = backendOfRow(row);
+        if (backend && backend->discover && column <= 2)
+            editDiscovered(row);
     });
     auto *backendButtons = new QHBoxLayout;
     backendButtons->addWidget(addBackend);
+    backendButtons->addWidget(m_addDiscovered);
+    backendButtons->addWidget(m_editDiscovered);
     backendButtons->addWidget(removeBackend);
     backendButtons->addStretch();
     auto *backendBox = new QVBoxLayout;
@@ -283,15 +310,139 @@ void RouteEditor::addBackendRow(const Backend &backend)
     const QSignalBlocker blocker(m_backends);
     const int row = m_backends->rowCount();
     m_backends->insertRow(row);
-    m_backends->setItem(row, 0, new QTableWidgetItem(backend.host));
-    m_backends->setItem(row, 1, new QTableWidgetItem(QString::number(backend.port)));
-    m_backends->setItem(row, 2, new QTableWidgetItem(QString::number(backend.weight)));
-    m_backends->setItem(row, 3, new QTableWidgetItem(backend.healthCheckPath));
-    m_backends->setItem(
-        row, RateLimitColumn,
-        new QTableWidgetItem(backend.rateLimit ? QString::number(backend.rateLimit->requestsPerSecond) : QString()));
-    m_backends->setItem(row, MaxConnectionsColumn, new QTableWidgetItem(QString::number(backend.maxConnections)));
-    m_backends->setItem(row, ProtocolColumn, new QTableWidgetItem(backend.protocol));
+    showBackendRow(row, backend);
+}
+
+void RouteEditor::showBackendRow(int row, const Backend &backend)
+{
+    const QSignalBlocker blocker(m_backends);
+    if (QTableWidgetItem *first = m_backends->item(row, 0))
+        m_rowBackends.remove(first->data(Qt::UserRole).toInt());
+    const int id = m_nextRowId++;
+    m_rowBackends.insert(id, backend);
+    const auto cell = [this, row](int column, const QString &text) {
+        auto *item = new QTableWidgetItem(text);
+        m_backends->setItem(row, column, item);
+        return item;
+    };
+    if (backend.discover) {
+        const DiscoverySettings &discover = *backend.discover;
+        const bool dns = discover.kind == DiscoverySettings::Kind::Dns;
+        const QString given = discover.kind == DiscoverySettings::Kind::Etcd ? tr("per instance") : tr("per record");
+        const QString about = tr("Discovered: every backend %1 finds, each with this row's health check, rate "
+                                 "limit, max connections and protocol. Double-click to change the source.")
+                                  .arg(BackendsModel::sourceTitle(discover.sourceKey()));
+        QTableWidgetItem *source = cell(0, BackendsModel::sourceTitle(discover.sourceKey()));
+        QTableWidgetItem *port = cell(1, dns ? QString::number(discover.port) : given);
+        QTableWidgetItem *weight = cell(2, dns ? QString::number(discover.weight) : given);
+        QFont italic = source->font();
+        italic.setItalic(true);
+        source->setFont(italic);
+        for (QTableWidgetItem *item : {source, port, weight}) {
+            item->setFlags(item->flags() & ~Qt::ItemIsEditable);
+            item->setToolTip(about);
+        }
+    } else {
+        cell(0, backend.host);
+        cell(1, QString::number(backend.port));
+        cell(2, QString::number(backend.weight));
+    }
+    m_backends->item(row, 0)->setData(Qt::UserRole, id);
+    cell(3, backend.healthCheckPath);
+    cell(RateLimitColumn, backend.rateLimit ? QString::number(backend.rateLimit->requestsPerSecond) : QString());
+    cell(MaxConnectionsColumn, QString::number(backend.maxConnections));
+    cell(ProtocolColumn, backend.protocol);
+}
+
+const Backend *RouteEditor::backendOfRow(int row) const
+{
+    const QTableWidgetItem *first = row >= 0 ? m_backends->item(row, 0) : nullptr;
+    const QVariant id = first ? first->data(Qt::UserRole) : QVariant();
+    const auto found = id.isValid() ? m_rowBackends.constFind(id.toInt()) : m_rowBackends.cend();
+    return found != m_rowBackends.cend() ? &*found : nullptr;
+}
+
+Backend RouteEditor::backendAt(int row) const
+{
+    const Backend *started = backendOfRow(row);
+    Backend backend = started ? *started : Backend();
+    auto text = [this, row](int column) {
+        return m_backends->item(row, column) ? m_backends->item(row, column)->text().trimmed() : QString();
+    };
+    // A discover entry has no host, port or weight of its own: its source gives them.
+    if (!backend.discover) {
+        backend.host = text(0);
+        backend.port = text(1).toInt();
+        backend.weight = text(2).toInt();
+    }
+    backend.healthCheckPath = text(3);
+    // The rate from the table; key, burst and the rest as the backend had them (key "route":
+    // one bucket for the backend, when it had no limit before).
+    const QString rate = text(RateLimitColumn);
+    if (rate.isEmpty()) {
+        backend.rateLimit.reset();
+    } else {
+        RateLimitSettings limit = backend.rateLimit.value_or([] {
+            RateLimitSettings fresh;
+            fresh.key = RateLimitSettings::Key::Route;
+            return fresh;
+        }());
+        // The table shows six significant digits: a rate whose text was not edited stays as
+        // written (0.0123456789 would come back as 0.0123457).
+        if (QString::number(limit.requestsPerSecond) != rate)
+            limit.requestsPerSecond = rate.toDouble();  // not a number: 0, shown as a problem
+        backend.rateLimit = limit;
+    }
+    backend.maxConnections = text(MaxConnectionsColumn).toInt();
+    const QString protocol = text(ProtocolColumn);
+    backend.protocol = protocol.isEmpty() ? Backend().protocol : protocol;
+    return backend;
+}
+
+void RouteEditor::editDiscovered(int row)
+{
+    const bool adding = row < 0 || row >= m_backends->rowCount();
+    Backend backend;
+    if (adding) {
+        DiscoverySettings fresh;
+        fresh.port = 8080;
+        backend.discover = fresh;
+    } else {
+        backend = backendAt(row);
+        if (!backend.discover)
+            return;
+    }
+    const int at = adding ? m_backends->rowCount() : row;
+    // The entry's problems as the whole config's validation finds them, with these settings in
+    // the route being edited.
+    auto check = [this, at, backend](const DiscoverySettings &settings) {
+        Route edited = route();
+        Backend entry = backend;
+        entry.discover = settings;
+        if (at < edited.backends.size())
+            edited.backends[at] = entry;
+        else
+            edited.backends.append(entry);
+        const QString prefix = QStringLiteral("backends[%1].").arg(at);
+        QStringList found;
+        for (const QString &problem : problemsOf(edited)) {
+            if (problem.startsWith(prefix + QLatin1String("discover")))
+                found.append(problem.mid(prefix.size()));
+        }
+        return found;
+    };
+    auto *dialog = new DiscoverDialog(*backend.discover, check, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog, backend, adding, at]() mutable {
+        backend.discover = dialog->settings();
+        if (adding)
+            addBackendRow(backend);
+        else
+            showBackendRow(at, backend);
+        m_backends->setCurrentCell(at, 0);
+        revalidate();
+    });
+    dialog->open();
 }
 
 Route RouteEditor::route() const
@@ -308,36 +459,9 @@ Route RouteEditor::route() const
         route.methods.append(method.trimmed());
     route.authRequired = m_auth->isChecked();
     route.strategy = LoadBalancingStrategy(m_strategy->currentData().toInt());
-    const QList<Backend> previous = m_base.backends;
     route.backends.clear();
-    for (int row = 0; row < m_backends->rowCount(); ++row) {
-        Backend backend = row < previous.size() ? previous[row] : Backend();
-        auto text = [this, row](int column) {
-            return m_backends->item(row, column) ? m_backends->item(row, column)->text().trimmed() : QString();
-        };
-        backend.host = text(0);
-        backend.port = text(1).toInt();
-        backend.weight = text(2).toInt();
-        backend.healthCheckPath = text(3);
-        // The rate from the table; key, burst and the rest as the backend had them (key "route":
-        // one bucket for the backend, when it had no limit before).
-        const QString rate = text(RateLimitColumn);
-        if (rate.isEmpty()) {
-            backend.rateLimit.reset();
-        } else {
-            RateLimitSettings limit = backend.rateLimit.value_or([] {
-                RateLimitSettings fresh;
-                fresh.key = RateLimitSettings::Key::Route;
-                return fresh;
-            }());
-            limit.requestsPerSecond = rate.toDouble();  // not a number: 0, shown as a problem
-            backend.rateLimit = limit;
-        }
-        backend.maxConnections = text(MaxConnectionsColumn).toInt();
-        const QString protocol = text(ProtocolColumn);
-        backend.protocol = protocol.isEmpty() ? Backend().protocol : protocol;
-        route.backends.append(backend);
-    }
+    for (int row = 0; row < m_backends->rowCount(); ++row)
+        route.backends.append(backendAt(row));
     if (m_retry->isChecked()) {
         RetryPolicy retry = m_base.retry.value_or(RetryPolicy());
         retry.maxAttempts = m_attempts->value();
@@ -366,10 +490,9 @@ Route RouteEditor::route() const
     return route;
 }
 
-Config RouteEditor::candidate(int *index) const
+Config RouteEditor::candidate(const Route &edited, int *index) const
 {
     Config config = *m_store.current();
-    const Route edited = route();
     auto existing = std::find_if(config.routes.begin(), config.routes.end(),
                                  [this](const Route &candidate) { return candidate.externalPath == m_original; });
     if (!m_original.isEmpty() && existing != config.routes.end()) {
@@ -384,8 +507,13 @@ Config RouteEditor::candidate(int *index) const
 
 QStringList RouteEditor::problems() const
 {
+    return problemsOf(route());
+}
+
+QStringList RouteEditor::problemsOf(const Route &edited) const
+{
     int index = 0;
-    const Config config = candidate(&index);
+    const Config config = candidate(edited, &index);
     const QString prefix = QStringLiteral("routers[%1]").arg(index);
     QStringList result;
     for (const ConfigProblem &problem : validateConfig(config)) {

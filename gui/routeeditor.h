@@ -1,6 +1,7 @@
 // Adds or edits one route: paths, methods as check boxes, auth, strategy, what the route answers
 // with (RouteBehaviourEditor: its backends, or a redirect, a mock or static files), a backends
-// table (with each backend's own rate limit and max_connections), and on tabs the retry policy,
+// table (with each backend's own rate limit and max_connections; a discover entry shows its
+// source, changed in DiscoverDialog), and on tabs the retry policy,
 // the route's protection (ProtectionEditor), its connection settings (ConnectionEditor), CORS,
 // header rules, faults and compression. The route is
 // validated as part of the whole config on every edit; Apply is enabled only when there is no
@@ -11,6 +12,7 @@
 #include "config/configstore.h"
 
 #include <QDialog>
+#include <QHash>
 
 class QCheckBox;
 class QComboBox;
@@ -55,6 +57,10 @@ public:
     ProtectionEditor *protectionEditor() const { return m_protection; }
     ConnectionEditor *connectionEditor() const { return m_connection; }
     QTableWidget *backendsTable() const { return m_backends; }
+    QPushButton *addDiscoveredButton() const { return m_addDiscovered; }
+    QPushButton *editDiscoveredButton() const { return m_editDiscovered; }
+    // Opens the discover entry dialog on `row` (a discover entry), or to add one when -1.
+    void editDiscovered(int row);
     RouteBehaviourEditor *behaviourEditor() const { return m_behaviour; }
     CorsEditor *corsEditor() const { return m_cors; }
     HeaderRulesEditor *requestHeadersEditor() const { return m_requestHeaders; }
@@ -72,13 +78,18 @@ public:
 
 private:
     void addBackendRow(const Backend &backend);
+    // Puts `backend` on `row`: a discover entry's source is shown, not edited, in the table.
+    void showBackendRow(int row, const Backend &backend);
+    const Backend *backendOfRow(int row) const;
+    Backend backendAt(int row) const;  // the row's backend with the table's edits
     QWidget *makeRulesTab();
     void showBackends();
     void revalidate();
     // Applies onto the running config. Unless `overwrite`, only when the route is still what the
     // editor opened with: other routes may have changed meanwhile, this one may not.
     void apply(bool overwrite = false);
-    Config candidate(int *index) const;
+    Config candidate(const Route &edited, int *index) const;
+    QStringList problemsOf(const Route &edited) const;
 
     ConfigStore &m_store;
     QString m_original;
@@ -91,6 +102,12 @@ private:
     QCheckBox *m_auth;
     QComboBox *m_strategy;
     QTableWidget *m_backends;
+    // Each row's backend as the form started it (its cells' data names it), for what the table
+    // does not show: TLS verification, a limit's key, a discover entry, unknown keys.
+    QHash<int, Backend> m_rowBackends;
+    int m_nextRowId = 0;
+    QPushButton *m_addDiscovered;
+    QPushButton *m_editDiscovered;
     QGroupBox *m_retry;
     QSpinBox *m_attempts;
     QSpinBox *m_initialBackoff;

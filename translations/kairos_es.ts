@@ -76,9 +76,124 @@
 <context>
     <name>kairos::BackendsModel</name>
     <message>
-        <location filename="../gui/backendsmodel.cpp" line="+55"/>
+        <location filename="../gui/backendsmodel.cpp" line="+41"/>
+        <source>Listed in the config</source>
+        <translation>Listados en la configuración</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>DNS %1</source>
+        <translation>DNS %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>DNS SRV %1</source>
+        <translation>DNS SRV %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>etcd %1</source>
+        <translation>etcd %1</translation>
+    </message>
+    <message>
+        <location line="+138"/>
+        <source>%1 lookup(s), %2 failed</source>
+        <translation>%1 consulta(s), %2 fallida(s)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Backends last changed at %1</source>
+        <translation>Los backends cambiaron por última vez a las %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Next lookup at %1</source>
+        <translation>Próxima consulta a las %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Refused: %1</source>
+        <translation>Rechazado: %1</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+8"/>
+        <location line="+22"/>
+        <source>%n backend(s)</source>
+        <translation>
+            <numerusform>%n backend</numerusform>
+            <numerusform>%n backends</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="-19"/>
+        <source>ok</source>
+        <translation>correcto</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>empty</source>
+        <translation>vacío</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>failed</source>
+        <translation>fallido</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>pending</source>
+        <translation>pendiente</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>waiting for the first answer</source>
+        <translation>esperando la primera respuesta</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>lookup failed</source>
+        <translation>la consulta falló</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>found no backend</source>
+        <translation>no encontró ningún backend</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+4"/>
+        <source>keeps the %n backend(s) found before</source>
+        <translation>
+            <numerusform>conserva el backend encontrado antes</numerusform>
+            <numerusform>conserva los %n backends encontrados antes</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>refreshed %1</source>
+        <translation>actualizado %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>TTL %1 s</source>
+        <translation>TTL %1 s</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <source>%n registration(s) refused</source>
+        <translation>
+            <numerusform>%n registro rechazado</numerusform>
+            <numerusform>%n registros rechazados</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+24"/>
         <source>Rate limit %1 per %2 key (%3): %4 key(s) tracked</source>
         <translation>Límite de tasa %1 por clave %2 (%3): %4 clave(s) registradas</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Found by %1: %2; connections go to %3</source>
+        <translation>Encontrado por %1: %2; las conexiones van a %3</translation>
     </message>
     <message>
         <location line="+15"/>
@@ -117,6 +232,11 @@
         <location line="+29"/>
         <source>Backend</source>
         <translation>Backend</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Record</source>
+        <translation>Registro</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -766,6 +886,114 @@
     </message>
 </context>
 <context>
+    <name>kairos::DiscoverDialog</name>
+    <message>
+        <location filename="../gui/discoverdialog.cpp" line="+27"/>
+        <source>Look up sooner when the records&apos; TTL is shorter (respect_ttl)</source>
+        <translation>Consultar antes cuando el TTL de los registros sea menor (respect_ttl)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Add discovered backends</source>
+        <translation>Añadir backends descubiertos</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Discovered backends</source>
+        <translation>Backends descubiertos</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>DNS name (A/AAAA records)</source>
+        <translation>Nombre DNS (registros A/AAAA)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>DNS SRV name</source>
+        <translation>Nombre DNS SRV</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Service registered in etcd</source>
+        <translation>Servicio registrado en etcd</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>the system&apos;s resolver; or 127.0.0.1:5353, [::1]:53</source>
+        <translation>el resolvedor del sistema; o 127.0.0.1:5353, [::1]:53</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Source</source>
+        <translation>Origen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Name</source>
+        <translation>Nombre</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Port</source>
+        <translation>Puerto</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Scheme</source>
+        <translation>Esquema</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Refresh every</source>
+        <translation>Actualizar cada</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Nameservers</source>
+        <translation>Servidores de nombres</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Weight</source>
+        <translation>Peso</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>How the backends found are reached; an etcd registration&apos;s own URL wins.</source>
+        <translation>Cómo se llega a los backends encontrados; la URL propia de un registro de etcd tiene prioridad.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Every address&apos;s weight (SRV records and registrations carry their own).</source>
+        <translation>El peso de cada dirección (los registros SRV y los registros de etcd llevan el suyo).</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Problems</source>
+        <translation>Problemas</translation>
+    </message>
+    <message>
+        <location line="+34"/>
+        <source>Every address the name resolves to, on the port below.</source>
+        <translation>Cada dirección a la que resuelve el nombre, en el puerto de abajo.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The target of each SRV record, with the record&apos;s port and weight; the lowest priority that has targets is used.</source>
+        <translation>El destino de cada registro SRV, con el puerto y el peso del registro; se usa la prioridad más baja que tenga destinos.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>The instances registered under services/&lt;name&gt;/ in the fleet&apos;s etcd (kairos-gateway --register); etcd tells of each change as it happens.</source>
+        <translation>Las instancias registradas bajo services/&lt;nombre&gt;/ en el etcd de la flota (kairos-gateway --register); etcd avisa de cada cambio en cuanto ocurre.</translation>
+    </message>
+    <message>
+        <location line="+38"/>
+        <source>No problems.</source>
+        <translation>Sin problemas.</translation>
+    </message>
+</context>
+<context>
     <name>kairos::FaultEditor</name>
     <message>
         <location filename="../gui/faulteditor.cpp" line="+31"/>
@@ -851,17 +1079,17 @@
 <context>
     <name>kairos::MainWindow</name>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="+74"/>
+        <location filename="../gui/mainwindow.cpp" line="+76"/>
         <source>Kairos Gateway</source>
         <translation>Kairos Gateway</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+11"/>
         <source>Backends taken down or brought back by their health checks</source>
         <translation>Backends que sus comprobaciones de salud marcaron caídos o recuperaron</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+23"/>
         <source>A mock made from %1 %2 (status %3). Nothing changes until you apply it.</source>
         <translation>Un mock hecho a partir de %1 %2 (estado %3). Nada cambia hasta que lo aplique.</translation>
     </message>
@@ -1028,7 +1256,7 @@
         <translation>%1 pet/s</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+47"/>
         <source>Cluster</source>
         <translation>Clúster</translation>
     </message>
@@ -1759,18 +1987,28 @@
 <context>
     <name>kairos::RouteEditor</name>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="+57"/>
+        <location filename="../gui/routeeditor.cpp" line="+59"/>
         <source>Requires a JWT (auth_required)</source>
         <translation>Requiere un JWT (auth_required)</translation>
     </message>
     <message>
         <location line="+3"/>
-        <location line="+147"/>
+        <source>Add discovered…</source>
+        <translation>Añadir descubiertos…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Edit discovered…</source>
+        <translation>Editar descubiertos…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+170"/>
         <source>Retry</source>
         <translation>Reintentos</translation>
     </message>
     <message>
-        <location line="-137"/>
+        <location line="-160"/>
         <source>Request fields</source>
         <translation>Campos de la petición</translation>
     </message>
@@ -1861,6 +2099,11 @@
     </message>
     <message>
         <location line="+2"/>
+        <source>The backend&apos;s scheme and host; for a discover entry, the source its backends come from.</source>
+        <translation>El esquema y el host del backend; para una entrada discover, el origen del que vienen sus backends.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>The backend&apos;s own limit, shared by every route listing it; empty: none. Requests it refuses go to another backend of the route.</source>
         <translation>El límite propio del backend, compartido por todas las rutas que lo incluyen; vacío: ninguno. Las peticiones que rechaza van a otro backend de la ruta.</translation>
     </message>
@@ -1885,7 +2128,12 @@
         <translation>Quitar backend</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+17"/>
+        <source>Backends found by DNS (A or SRV records) or registered in etcd, kept up to date</source>
+        <translation>Backends encontrados por DNS (registros A o SRV) o registrados en etcd, siempre actualizados</translation>
+    </message>
+    <message>
+        <location line="+23"/>
         <source>Backends</source>
         <translation>Backends</translation>
     </message>
@@ -1965,7 +2213,22 @@
         <translation>Problemas</translation>
     </message>
     <message>
-        <location line="+189"/>
+        <location line="+85"/>
+        <source>per instance</source>
+        <translation>por instancia</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>per record</source>
+        <translation>por registro</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Discovered: every backend %1 finds, each with this row&apos;s health check, rate limit, max connections and protocol. Double-click to change the source.</source>
+        <translation>Descubiertos: cada backend que encuentra %1, cada uno con la comprobación de salud, el límite de tasa, las conexiones máximas y el protocolo de esta fila. Doble clic para cambiar el origen.</translation>
+    </message>
+    <message>
+        <location line="+204"/>
         <source>No problems: Apply changes the running gateway.</source>
         <translation>Sin problemas: Aplicar cambia el gateway en marcha.</translation>
     </message>

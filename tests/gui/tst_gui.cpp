@@ -1,6 +1,7 @@
 // The console under QT_QPA_PLATFORM=offscreen, driving a real in-process gateway.
 #include "backendchart.h"
 #include "backendsmodel.h"
+#include "backendsview.h"
 #include "clusterview.h"
 #include "connectioneditor.h"
 #include "configeditor.h"
@@ -453,6 +454,32 @@ private slots:
         QVERIFY2(states[0].startsWith(QStringLiteral("ejected, ")) && states[0].endsWith(QStringLiteral(" s left")),
                  qPrintable(states.join(" | ")));
         QCOMPARE(states[1], QStringLiteral("in"));  // the cap: one of two at most
+    }
+
+    // A discover entry's source has its group in the Backends view before it finds anything
+    // (here never: the nameserver does not answer), under the backends the config lists.
+    void backendsViewGroupsADiscoverySource()
+    {
+        QJsonObject discovered{
+            {"discover",
+             QJsonObject{{"dns", "users.internal"}, {"port", 8080}, {"nameservers", QJsonArray{"127.0.0.1:9"}}}}};
+        const QJsonObject route =
+            routeJson("/api/users", "/users", {backendJson(m_backend->port()), discovered}, {"GET"});
+        QVERIFY(m_service->configStore().replaceJson(configWith({route}), ConfigStore::Source::Api).applied());
+        BackendsModel *backends = m_window->backendsModel();
+        const QString key = QStringLiteral("dns:users.internal:8080 @127.0.0.1:9");
+        QTRY_VERIFY([&] {
+            m_window->refresh();
+            return backends->grouped() && backends->rowCount() == 2;
+        }());
+        const QModelIndex config = backends->index(0, 0);
+        QCOMPARE(config.data(BackendsModel::SourceKeyRole).toString(), QString());
+        QCOMPARE(backends->rowCount(config), 1);
+        const QModelIndex source = backends->index(1, 0);
+        QCOMPARE(source.data(BackendsModel::SourceKeyRole).toString(), key);
+        QCOMPARE(source.data().toString(), QStringLiteral("DNS users.internal:8080 @127.0.0.1:9"));
+        QCOMPARE(backends->rowCount(source), 0);
+        QVERIFY(!m_window->backendsView()->isColumnHidden(BackendsModel::Record));
     }
 
     void configViewApplyWithABrokenDocumentChangesNothing()

@@ -3,6 +3,7 @@
 // the routes view's fault switch, and the routes the traffic inspector makes from an exchange.
 #include "compressioneditor.h"
 #include "corseditor.h"
+#include "discoverdialog.h"
 #include "exchangeroutes.h"
 #include "faulteditor.h"
 #include "faultswitch.h"
@@ -17,12 +18,14 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDialogButtonBox>
 #include <QDoubleSpinBox>
 #include <QGroupBox>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSettings>
@@ -389,6 +392,127 @@ private slots:
 
     // Every section at the editor's default size leaves its fields room to be read and typed in.
     // KAIROS_SCREENSHOT_DIR keeps the pictures.
+    // Discover entries go through the editor as they came, template fields and unknown keys
+    // included, while another field of the route changes; the table shows their source.
+    void discoverEntriesRoundTrip()
+    {
+        const QJsonArray backends{
+            QJsonObject{{"host", "http://127.0.0.1"},
+                        {"port", 9001},
+                        {"weight", 1},
+                        {"rate_limit", QJsonObject{{"requests_per_second", 0.0123456789}, {"key", "route"}}}},
+            QJsonObject{{"discover", QJsonObject{{"dns", "users.internal"},
+                                                 {"port", 8443},
+                                                 {"scheme", "https"},
+                                                 {"refresh_ms", 2000},
+                                                 {"respect_ttl", true},
+                                                 {"nameservers", QJsonArray{"127.0.0.1:5353"}},
+                                                 {"weight", 3},
+                                                 {"x_note", "kept"}}},
+                        {"health_check_path", "/health"},
+                        {"max_connections", 5},
+                        {"tls_verify", false},
+                        {"protocol", "h2"},
+                        {"rate_limit", QJsonObject{{"requests_per_second", 50}, {"burst", 10}, {"key", "client_ip"}}},
+                        {"x_owner", "team-a"}},
+            QJsonObject{{"discover", QJsonObject{{"dns_srv", "_http._tcp.orders.service.consul"}}}},
+            QJsonObject{{"discover", QJsonObject{{"etcd", "billing"}}}, {"health_check_path", "/ready"}}};
+        useRoutes({route("/api", {{"backends", backends}})});
+        const QJsonObject before = routeJsonOf(*m_store, "/api");
+        QCOMPARE(before.value("backends").toArray().size(), 4);
+
+        std::unique_ptr<RouteEditor> editor(editorFor("/api"));
+        QTableWidget *table = editor->backendsTable();
+        QCOMPARE(table->rowCount(), 4);
+        QCOMPARE(table->item(1, 0)->text(), QStringLiteral("DNS users.internal:8443 @127.0.0.1:5353"));
+        QCOMPARE(table->item(1, 1)->text(), QStringLiteral("8443"));
+        QCOMPARE(table->item(1, 2)->text(), QStringLiteral("3"));
+        QVERIFY(!(table->item(1, 0)->flags() & Qt::ItemIsEditable));
+        QVERIFY(table->item(1, 3)->flags() & Qt::ItemIsEditable);  // the health check path applies to each
+        QCOMPARE(table->item(2, 0)->text(), QStringLiteral("DNS SRV _http._tcp.orders.service.consul"));
+        QCOMPARE(table->item(2, 1)->text(), QStringLiteral("per record"));
+        QCOMPARE(table->item(3, 0)->text(), QStringLiteral("etcd billing"));
+        QCOMPARE(table->item(3, 2)->text(), QStringLiteral("per instance"));
+        QCOMPARE(routeToJson(editor->route()), before);
+
+        table->setCurrentCell(1, 3);
+        QVERIFY(editor->editDiscoveredButton()->isEnabled());
+        table->setCurrentCell(0, 3);
+        QVERIFY(!editor->editDiscoveredButton()->isEnabled());
+
+        editor->internalPathEdit()->setText("/v2/");
+        apply(editor.get());
+        const QJsonObject after = routeJsonOf(*m_store, "/api");
+        QCOMPARE(after.value("internal_path").toString(), QStringLiteral("/v2/"));
+        QCOMPARE(after.value("backends"), before.value("backends"));
+    }
+
+    // "Add discovered…": the dialog shows what the validator finds wrong with the entry and
+    // accepts it only once there is nothing; the row's other cells apply to the backends found.
+    // Changing an entry later keeps what its row says. KAIROS_SCREENSHOT_DIR keeps the pictures.
+    void addAndChangeADiscoverEntry()
+    {
+        useRoutes({route("/api")});
+        QTemporaryDir scratch;
+        const QString dir = qEnvironmentVariable("KAIROS_SCREENSHOT_DIR", scratch.path());
+        std::unique_ptr<RouteEditor> editor(editorFor("/api"));
+        editor->show();
+        QVERIFY(QTest::qWaitForWindowExposed(editor.get()));
+        editor->addDiscoveredButton()->click();
+        DiscoverDialog *dialog = editor->findChild<DiscoverDialog *>();
+        QVERIFY(dialog);
+        QVERIFY(QTest::qWaitForWindowExposed(dialog));
+        QPushButton *ok = dialog->buttons()->button(QDialogButtonBox::Ok);
+        QVERIFY(!ok->isEnabled());  // no name yet
+        QCOMPARE(dialog->problemsList()->item(0)->text(), QStringLiteral("discover.dns: must not be empty"));
+
+        dialog->kindBox()->setCurrentIndex(dialog->kindBox()->findData(int(DiscoverySettings::Kind::DnsSrv)));
+        QVERIFY(!dialog->portBox()->isVisibleTo(dialog));  // SRV records carry the port
+        QVERIFY(dialog->nameserversEdit()->isVisibleTo(dialog));
+        QTest::keyClicks(dialog->nameEdit(), "_http._tcp.orders");
+        dialog->nameserversEdit()->setText("127.0.0.1:5353, nameserver");
+        QVERIFY(!ok->isEnabled());
+        QVERIFY2(dialog->problemsList()->item(0)->text().startsWith("discover.nameservers[1]: must be an IP address"),
+                 qPrintable(dialog->problemsList()->item(0)->text()));
+        dialog->nameserversEdit()->setText("127.0.0.1:5353");
+        dialog->respectTtlBox()->setChecked(true);
+        QVERIFY2(ok->isEnabled(), qPrintable(dialog->problemsList()->item(0)->text()));
+        QCoreApplication::processEvents();  // the layout settles on posted events
+        QVERIFY(dialog->grab().save(dir + "/discoverdialog.png"));
+        ok->click();
+
+        QTableWidget *table = editor->backendsTable();
+        QCOMPARE(table->rowCount(), 2);
+        QCOMPARE(table->item(1, 0)->text(), QStringLiteral("DNS SRV _http._tcp.orders @127.0.0.1:5353"));
+        QCOMPARE(table->currentRow(), 1);
+        setCell(table, 1, 3, "/ready");
+        setCell(table, 1, 5, "8");
+        QCoreApplication::processEvents();
+        QVERIFY(editor->grab().save(dir + "/routeeditor-discover.png"));
+
+        // Changed to an etcd service: what only DNS has goes, the row's fields stay.
+        QTRY_VERIFY(!editor->findChild<DiscoverDialog *>());  // the first dialog is gone
+        editor->editDiscovered(1);
+        dialog = editor->findChild<DiscoverDialog *>();
+        QVERIFY(dialog);
+        QCOMPARE(dialog->nameEdit()->text(), QStringLiteral("_http._tcp.orders"));
+        QVERIFY(dialog->respectTtlBox()->isChecked());
+        dialog->kindBox()->setCurrentIndex(dialog->kindBox()->findData(int(DiscoverySettings::Kind::Etcd)));
+        QVERIFY(!dialog->nameserversEdit()->isVisibleTo(dialog));
+        dialog->nameEdit()->setText("orders");
+        dialog->buttons()->button(QDialogButtonBox::Ok)->click();
+        QCOMPARE(table->item(1, 0)->text(), QStringLiteral("etcd orders"));
+        QCOMPARE(table->item(1, 3)->text(), QStringLiteral("/ready"));
+
+        apply(editor.get());
+        const QJsonArray backends = routeJsonOf(*m_store, "/api").value("backends").toArray();
+        QCOMPARE(backends.size(), 2);
+        QCOMPARE(backends[0].toObject(), (QJsonObject{{"host", "http://127.0.0.1"}, {"port", 9001}, {"weight", 1}}));
+        QCOMPARE(backends[1].toObject(), (QJsonObject{{"discover", QJsonObject{{"etcd", "orders"}}},
+                                                      {"health_check_path", "/ready"},
+                                                      {"max_connections", 8}}));
+    }
+
     void editorSectionsHaveRoom()
     {
         useRoutes({route("/api", {{"cors", QJsonObject{{"allow_origins", QJsonArray{"http://a.test"}}}},
