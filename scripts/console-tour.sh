@@ -10,21 +10,15 @@
 # makes one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/demo-processes.sh
 out=${1:-docs/screenshots}
 ./scripts/install-deps.sh xvfb xdotool imagemagick
 binary=build/app/kairos-gateway
 [ -x "$binary" ] || { echo "build the gateway first (./scripts/run.sh)" >&2; exit 1; }
 mkdir -p "$out"
-work=$(mktemp -d /tmp/kairos-tour-XXXXXX)
+start_demo tour
 cp examples/config.json "$work/config.json"
 display=:97
-pids=()
-stop() {
-    kill "${pids[@]}" 2>/dev/null || true
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap stop EXIT INT TERM
 
 Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
 pids+=($!)

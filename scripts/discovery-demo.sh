@@ -6,18 +6,10 @@
 # everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/demo-processes.sh
 ./scripts/install-deps.sh
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DKAIROS_BUILD_TESTS=OFF >/dev/null
-cmake --build build --target kairos-gateway
-
-work=$(mktemp -d /tmp/kairos-discovery-XXXXXX)
-pids=()
-stop() {
-    kill "${pids[@]}" 2>/dev/null || true
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap stop EXIT INT TERM
+build_gateway
+start_demo discovery
 
 cat >"$work/hosts" <<HOSTS
 127.0.0.1 users-1.kairos.test users-2.kairos.test orders.kairos.test

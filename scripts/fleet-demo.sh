@@ -5,19 +5,11 @@
 # demo backends. Ctrl-C stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/demo-processes.sh
 ./scripts/install-deps.sh etcd-server etcd-client
 systemctl stop etcd 2>/dev/null || true   # the package starts a service of its own on 2379
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DKAIROS_BUILD_TESTS=OFF >/dev/null
-cmake --build build --target kairos-gateway
-
-work=$(mktemp -d /tmp/kairos-fleet-XXXXXX)
-pids=()
-stop() {
-    kill "${pids[@]}" 2>/dev/null || true
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap stop EXIT INT TERM
+build_gateway
+start_demo fleet
 
 etcd --name demo --data-dir "$work/etcd" \
     --listen-client-urls http://127.0.0.1:2379 --advertise-client-urls http://127.0.0.1:2379 \

@@ -572,20 +572,19 @@ private:
             if (!dnsName.match(name).hasMatch())
                 add(path + QLatin1Char('.') + kind, QStringLiteral("is not a DNS name (got \"%1\")").arg(name));
         }
-        if (discovery.kind == Kind::Dns)
-            checkRange(path + QLatin1String(".port"), discovery.port, 1, 65535);
-        else if (discovery.port != 0)
-            add(path + QLatin1String(".port"),
-                QStringLiteral("only with \"dns\": %1 gives each backend its port")
-                    .arg(discovery.kind == Kind::DnsSrv ? QStringLiteral("each SRV record")
-                                                        : QStringLiteral("each registration")));
-        if (discovery.kind == Kind::Dns)
-            checkRange(path + QLatin1String(".weight"), discovery.weight, 1, 1000);
-        else if (discovery.weight != 1)
-            add(path + QLatin1String(".weight"),
-                QStringLiteral("only with \"dns\": %1 carries each backend's weight")
-                    .arg(discovery.kind == Kind::DnsSrv ? QStringLiteral("each SRV record")
-                                                        : QStringLiteral("each registration")));
+        // SRV records and registrations carry each backend's port and weight.
+        const QString carrier =
+            discovery.kind == Kind::DnsSrv ? QStringLiteral("each SRV record") : QStringLiteral("each registration");
+        const auto dnsOnly = [&](const char *key, int value, int unset, int max, const char *what) {
+            if (discovery.kind == Kind::Dns)
+                checkRange(path + QLatin1Char('.') + QLatin1String(key), value, 1, max);
+            else if (value != unset)
+                add(path + QLatin1Char('.') + QLatin1String(key),
+                    QStringLiteral("only with \"dns\": %1 gives each backend its %2")
+                        .arg(carrier, QLatin1String(what)));
+        };
+        dnsOnly("port", discovery.port, 0, 65535, "port");
+        dnsOnly("weight", discovery.weight, 1, 1000, "weight");
         if (discovery.scheme != QLatin1String("http") && discovery.scheme != QLatin1String("https"))
             add(path + QLatin1String(".scheme"),
                 QStringLiteral("must be \"http\" or \"https\" (got \"%1\")").arg(discovery.scheme));
