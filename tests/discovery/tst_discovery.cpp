@@ -104,6 +104,7 @@ private slots:
 
     void followsARecordsWhileTrafficFlows();
     void srvWeightsAndPrioritiesThroughTheGateway();
+    void newBackendsStartSlowly();
     void honoursTtlWhenAsked();
     void failedLookupKeepsTheLastSet();
     void noRecordsEmptiesTheGroup();
@@ -470,6 +471,31 @@ void TestDiscovery::srvWeightsAndPrioritiesThroughTheGateway()
     QTRY_COMPARE_WITH_TIMEOUT(sourceOf(running.port, key).value("backends").toInt(), 1, 10'000);
     QTRY_COMPARE_WITH_TIMEOUT(request(running.port, "GET", "/api/users").json().value("backend").toString(),
                               QStringLiteral("b4"), 10'000);
+}
+
+void TestDiscovery::newBackendsStartSlowly()
+{
+    EchoFarm farm(2);
+    QVERIFY(farm.port);
+    const QString name = QStringLiteral("slow.kairos.test");
+    m_dns.setAddresses(name, {EchoFarm::address(0)});
+    QString error;
+    QVERIFY2(m_dns.apply(&error), qPrintable(error));
+    QJsonObject config = serviceConfig(QJsonArray{discoverEntry(
+        {{"dns", name}, {"port", farm.port}, {"refresh_ms", 200}, {"nameservers", QJsonArray{m_dns.nameserver()}}})});
+    config.insert("slow_start_ms", 60'000);
+    RunningService running(config);
+    const QString key = QStringLiteral("dns:%1:%2 @%3").arg(name).arg(farm.port).arg(m_dns.nameserver());
+    QTRY_COMPARE_WITH_TIMEOUT(sourceOf(running.port, key).value("backends").toInt(), 1, 10'000);
+
+    m_dns.setAddresses(name, {EchoFarm::address(0), EchoFarm::address(1)});
+    QVERIFY2(m_dns.apply(&error), qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(backendsReport(running.port).size(), 2, 10'000);
+    for (const QJsonValue &entry : backendsReport(running.port)) {
+        const QJsonObject backend = entry.toObject();
+        if (backend.value("address").toString() == EchoFarm::address(1).toString())
+            QVERIFY2(backend.value("slow_start_percent").toInt() < 50, qPrintable(QJsonDocument(backend).toJson()));
+    }
 }
 
 void TestDiscovery::honoursTtlWhenAsked()
