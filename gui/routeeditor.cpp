@@ -42,9 +42,10 @@ constexpr int RateLimitColumn = 4;
 constexpr int MaxConnectionsColumn = 5;
 constexpr int ProtocolColumn = 6;
 constexpr int kBackendColumns = 7;
-const LoadBalancingStrategy kStrategies[] = {
-    LoadBalancingStrategy::RoundRobin, LoadBalancingStrategy::Weighted, LoadBalancingStrategy::LeastConnections,
-    LoadBalancingStrategy::Random,     LoadBalancingStrategy::IpHash,   LoadBalancingStrategy::PowerOfTwo};
+const LoadBalancingStrategy kStrategies[] = {LoadBalancingStrategy::RoundRobin,       LoadBalancingStrategy::Weighted,
+                                             LoadBalancingStrategy::LeastConnections, LoadBalancingStrategy::Random,
+                                             LoadBalancingStrategy::IpHash,           LoadBalancingStrategy::PowerOfTwo,
+                                             LoadBalancingStrategy::PeakEwma};
 }  // namespace
 
 RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Route &route, QWidget *parent)

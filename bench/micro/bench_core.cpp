@@ -14,9 +14,10 @@ using namespace kairos;
 
 namespace {
 
-const LoadBalancingStrategy kStrategies[] = {
-    LoadBalancingStrategy::RoundRobin, LoadBalancingStrategy::Weighted, LoadBalancingStrategy::LeastConnections,
-    LoadBalancingStrategy::Random,     LoadBalancingStrategy::IpHash,   LoadBalancingStrategy::PowerOfTwo};
+const LoadBalancingStrategy kStrategies[] = {LoadBalancingStrategy::RoundRobin,       LoadBalancingStrategy::Weighted,
+                                             LoadBalancingStrategy::LeastConnections, LoadBalancingStrategy::Random,
+                                             LoadBalancingStrategy::IpHash,           LoadBalancingStrategy::PowerOfTwo,
+                                             LoadBalancingStrategy::PeakEwma};
 
 // One selection as a request makes it: a Selection over the route's balancer and its first
 // available candidate.

@@ -6,6 +6,7 @@
 #include "base/firstuse.h"
 #include "backend/histogram.h"
 #include "backend/circuitbreaker.h"
+#include "backend/latencyestimate.h"
 
 #include <QHash>
 #include <QMutex>
@@ -64,6 +65,10 @@ struct BackendState : std::enable_shared_from_this<BackendState> {
     std::atomic<quint64> requests{0};
     std::atomic<quint64> failures{0};  // connection errors, timeouts, 5xx
     CircuitBreaker circuit;
+    // Fed by the answers and failures of PeakEwma routes only (ProxyExchange::reportOutcome()).
+    PeakEwmaEstimate latencyEstimate;
+    // Every try sent to it, whatever the route's strategy: its share in GET /api/backends.
+    RecentCount recentTries;
 
     void recordResponse(int status, qint64 microseconds)
     {

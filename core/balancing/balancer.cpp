@@ -2,6 +2,7 @@
 
 #include "iphash.h"
 #include "leastconnections.h"
+#include "peakewma.h"
 #include "poweroftwo.h"
 #include "random.h"
 #include "roundrobin.h"
@@ -28,6 +29,7 @@ template <typename Visit> int visitStrategy(const Balancer &balancer, Visit &&vi
     case LoadBalancingStrategy::Random: return visit(static_cast<const RandomBalancer &>(balancer));
     case LoadBalancingStrategy::IpHash: return visit(static_cast<const IpHashBalancer &>(balancer));
     case LoadBalancingStrategy::PowerOfTwo: return visit(static_cast<const PowerOfTwoBalancer &>(balancer));
+    case LoadBalancingStrategy::PeakEwma: return visit(static_cast<const PeakEwmaBalancer &>(balancer));
     }
     return -1;
 }
@@ -175,7 +177,8 @@ Selection::OutlierGate Selection::outlierGate(int index) const
     // The strategies that choose by load would keep choosing a fresh backend, the least loaded:
     // it takes requests while it carries less than its ramped share of the load (as if its
     // weight were scaled by the ramp, as Envoy does), and none while it carries more.
-    if (strategy == LoadBalancingStrategy::LeastConnections || strategy == LoadBalancingStrategy::PowerOfTwo) {
+    if (strategy == LoadBalancingStrategy::LeastConnections || strategy == LoadBalancingStrategy::PowerOfTwo
+        || strategy == LoadBalancingStrategy::PeakEwma) {
         const int order = comparedToRampedShare(index, percent);
         if (order != 0)
             return order < 0 ? OutlierGate::Take : OutlierGate::Fallback;
@@ -270,7 +273,8 @@ bool ejectWithinCap(const Balancer &balancer, int index, const OutlierDetectionS
     return balancer.backend(index).state->eject(settings, nowMs);
 }
 
-BalancerPtr makeBalancer(LoadBalancingStrategy strategy, const std::vector<BalancedBackend> &backends)
+BalancerPtr makeBalancer(LoadBalancingStrategy strategy, const std::vector<BalancedBackend> &backends,
+                         const PeakEwmaSettings &peakEwma)
 {
     switch (strategy) {
     case LoadBalancingStrategy::RoundRobin: return BalancerPtr(new RoundRobinBalancer(backends));
@@ -279,6 +283,7 @@ BalancerPtr makeBalancer(LoadBalancingStrategy strategy, const std::vector<Balan
     case LoadBalancingStrategy::Random: return BalancerPtr(new RandomBalancer(backends));
     case LoadBalancingStrategy::IpHash: return BalancerPtr(new IpHashBalancer(backends));
     case LoadBalancingStrategy::PowerOfTwo: return BalancerPtr(new PowerOfTwoBalancer(backends));
+    case LoadBalancingStrategy::PeakEwma: return BalancerPtr(new PeakEwmaBalancer(backends, peakEwma));
     }
     return BalancerPtr(new RoundRobinBalancer(backends));
 }

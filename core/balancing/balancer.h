@@ -43,12 +43,24 @@ private:
 
 class Balancer;
 
+// A PeakEwma route's ewma_decay_ms and default_rtt_ms.
+struct PeakEwmaSettings {
+    int decayMs = kDefaultEwmaDecayMs;
+    int defaultRttMs = kDefaultRttMs;
+
+    static PeakEwmaSettings of(const Route &route)
+    {
+        return {route.overrides->ewmaDecayMs.value_or(kDefaultEwmaDecayMs),
+                route.overrides->defaultRttMs.value_or(kDefaultRttMs)};
+    }
+};
+
 // Where a route's rotation stands (round_robin and weighted, least_connections' ties). Routes with
 // the same backends and strategy share one balancer, and each has a rotation of its own.
 using Rotation = std::atomic<quint32>;
 
 // A first choice with its backend's state, from a strategy that has that state at hand
-// (power_of_two read it while choosing, least_connections' scan ends on an entry holding it): the
+// (power_of_two and peak_ewma read it while choosing, least_connections' scan ends on an entry holding it): the
 // availability check then starts from it instead of loading it again from the list.
 struct Choice {
     int index;
@@ -161,13 +173,16 @@ bool ejectWithinCap(const Balancer &balancer, int index, const OutlierDetectionS
 // machines (unlike qHash's seeded hash).
 quint64 clientHash(QByteArrayView address);
 
-// Over backends that the caller keeps, unchanged, for as long as the balancer.
-BalancerPtr makeBalancer(LoadBalancingStrategy strategy, const std::vector<BalancedBackend> &backends);
+// Over backends that the caller keeps, unchanged, for as long as the balancer. `peakEwma` is read
+// by PeakEwma only.
+BalancerPtr makeBalancer(LoadBalancingStrategy strategy, const std::vector<BalancedBackend> &backends,
+                         const PeakEwmaSettings &peakEwma = {});
 
 // A balancer with its own backends and rotation, for one used on its own (tests, benchmarks).
 struct StandaloneBalancer {
-    StandaloneBalancer(LoadBalancingStrategy strategy, std::vector<BalancedBackend> list)
-        : backends(std::move(list)), balancer(makeBalancer(strategy, backends))
+    StandaloneBalancer(LoadBalancingStrategy strategy, std::vector<BalancedBackend> list,
+                       const PeakEwmaSettings &peakEwma = {})
+        : backends(std::move(list)), balancer(makeBalancer(strategy, backends, peakEwma))
     {}
     Selection select(quint64 clientHash) const { return Selection(*balancer, rotation, clientHash); }
 

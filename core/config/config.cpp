@@ -21,6 +21,7 @@ constexpr StrategyName kStrategyNames[] = {
     {LoadBalancingStrategy::Random, "Random", "random"},
     {LoadBalancingStrategy::IpHash, "IpHash", "ip_hash"},
     {LoadBalancingStrategy::PowerOfTwo, "PowerOfTwo", "power_of_two"},
+    {LoadBalancingStrategy::PeakEwma, "PeakEwma", "peak_ewma"},
 };
 }  // namespace
 

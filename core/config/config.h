@@ -18,7 +18,7 @@
 
 namespace kairos {
 
-enum class LoadBalancingStrategy { RoundRobin, LeastConnections, Weighted, Random, IpHash, PowerOfTwo };
+enum class LoadBalancingStrategy { RoundRobin, LeastConnections, Weighted, Random, IpHash, PowerOfTwo, PeakEwma };
 
 QString strategyName(LoadBalancingStrategy strategy);
 // Accepts the release notes' names (RoundRobin) and the snake_case ones (round_robin).
@@ -233,6 +233,10 @@ struct QueueSettings {
     bool operator!=(const QueueSettings &other) const { return !(*this == other); }
 };
 
+// Linkerd's defaults for its Peak EWMA balancer.
+constexpr int kDefaultEwmaDecayMs = 10'000;
+constexpr int kDefaultRttMs = 30;
+
 struct RouteOverrides {
     std::optional<qint64> maxBodyBytes;            // overrides server.max_body_bytes
     std::optional<int> connectTimeoutMs;           // overrides server.connect_timeout_ms
@@ -243,6 +247,10 @@ struct RouteOverrides {
     std::optional<int> slowStartMs;                // overrides the top-level slow_start_ms
     std::optional<int> slowStartMinWeightPercent;  // overrides the top-level slow_start_min_weight_percent
     std::optional<QueueSettings> queue;            // replaces the top-level queue
+    // PeakEwma's: the decay time of its latency estimates, and the estimate of a backend that has
+    // not answered yet (kDefaultEwmaDecayMs, kDefaultRttMs when unset).
+    std::optional<int> ewmaDecayMs;
+    std::optional<int> defaultRttMs;
     SettingsOverride circuitBreaker;
     SettingsOverride healthCheck;
     SettingsOverride outlierDetection;  // laid over the top-level block (or the defaults)
@@ -260,9 +268,10 @@ struct RouteOverrides {
     bool isEmpty() const
     {
         return !maxBodyBytes && !connectTimeoutMs && !responseTimeoutMs && !allowedUpgrades && !tunnelIdleTimeoutMs
-               && !rateLimit && !queue && !slowStartMs && !slowStartMinWeightPercent && circuitBreaker.keys.isEmpty()
-               && healthCheck.keys.isEmpty() && outlierDetection.keys.isEmpty() && !cors && !requestHeaders
-               && !responseHeaders && !fault && !compression && !redirect && !mock && !staticSite;
+               && !rateLimit && !queue && !slowStartMs && !slowStartMinWeightPercent && !ewmaDecayMs && !defaultRttMs
+               && circuitBreaker.keys.isEmpty() && healthCheck.keys.isEmpty() && outlierDetection.keys.isEmpty()
+               && !cors && !requestHeaders && !responseHeaders && !fault && !compression && !redirect && !mock
+               && !staticSite;
     }
 };
 

@@ -442,7 +442,7 @@ Route readRoute(const QJsonObject &object, const QString &path, QList<ConfigProb
         else
             reader.error(QStringLiteral("load_balancing_strategy"),
                          QStringLiteral("unknown strategy \"%1\" (expected RoundRobin, "
-                                        "LeastConnections, Weighted, Random, IpHash or PowerOfTwo)")
+                                        "LeastConnections, Weighted, Random, IpHash, PowerOfTwo or PeakEwma)")
                              .arg(strategy));
     }
     if (std::optional<QJsonObject> retry = reader.object(QStringLiteral("retry")))
@@ -465,6 +465,10 @@ Route readRoute(const QJsonObject &object, const QString &path, QList<ConfigProb
         overrides.slowStartMs = reader.integer(QStringLiteral("slow_start_ms"), 0);
     if (reader.has(QStringLiteral("slow_start_min_weight_percent")))
         overrides.slowStartMinWeightPercent = reader.integer(QStringLiteral("slow_start_min_weight_percent"), 0);
+    if (reader.has(QStringLiteral("ewma_decay_ms")))
+        overrides.ewmaDecayMs = reader.integer(QStringLiteral("ewma_decay_ms"), 0);
+    if (reader.has(QStringLiteral("default_rtt_ms")))
+        overrides.defaultRttMs = reader.integer(QStringLiteral("default_rtt_ms"), 0);
     readRequestRules(reader, overrides);
     if (std::optional<QJsonObject> redirect = reader.object(QStringLiteral("redirect")))
         overrides.redirect = readRedirect(*redirect, reader.childPath(QStringLiteral("redirect")), errors, warnings);

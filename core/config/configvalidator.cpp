@@ -393,6 +393,12 @@ public:
         if (route.overrides->slowStartMs || route.overrides->slowStartMinWeightPercent)
             checkSlowStart(route.overrides->slowStartMs.value_or(0),
                            route.overrides->slowStartMinWeightPercent.value_or(10), path + QLatin1Char('.'));
+        // Decays shorter than a tenth of a second would forget a backend's latency between two of
+        // its answers; an hour keeps a slowdown in mind for days (the estimate falls by e per decay).
+        if (route.overrides->ewmaDecayMs)
+            checkRange(path + QLatin1String(".ewma_decay_ms"), *route.overrides->ewmaDecayMs, 100, 3'600'000);
+        if (route.overrides->defaultRttMs)
+            checkRange(path + QLatin1String(".default_rtt_ms"), *route.overrides->defaultRttMs, 1, 600'000);
         if (route.authRequired && config.jwt.secret.isEmpty() && config.jwt.publicKeyFile.isEmpty())
             add(path + QLatin1String(".auth_required"),
                 QStringLiteral(

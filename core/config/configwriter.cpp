@@ -317,6 +317,10 @@ QJsonObject routeToJson(const Route &route)
         object.insert(QLatin1String("slow_start_ms"), *route.overrides->slowStartMs);
     if (route.overrides->slowStartMinWeightPercent)
         object.insert(QLatin1String("slow_start_min_weight_percent"), *route.overrides->slowStartMinWeightPercent);
+    if (route.overrides->ewmaDecayMs)
+        object.insert(QLatin1String("ewma_decay_ms"), *route.overrides->ewmaDecayMs);
+    if (route.overrides->defaultRttMs)
+        object.insert(QLatin1String("default_rtt_ms"), *route.overrides->defaultRttMs);
     putRequestRules(object, *route.overrides);
     if (route.overrides->redirect)
         object.insert(QLatin1String("redirect"), redirectToJson(*route.overrides->redirect));

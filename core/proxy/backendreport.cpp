@@ -1,5 +1,8 @@
 #include "backendreport.h"
 
+#include "balancing/peakewma.h"
+#include "runtime/deadlines.h"
+
 #include <QHash>
 #include <QJsonObject>
 
@@ -43,6 +46,16 @@ QJsonArray describeBackends(const GatewaySnapshot &snapshot, const SourceStatusL
     // console's refresh).
     std::vector<QJsonObject> entries;
     std::vector<QJsonArray> routesOf;
+    std::vector<const BackendState *> stateOf;
+    // What the first PeakEwma route listing the backend would count for it now; null without one.
+    std::vector<QJsonValue> estimateOf;
+    const qint64 nowNs = steadyNowNs();
+    const auto estimateFor = [nowNs](const Balancer &balancer, int b) {
+        if (balancer.strategy() != LoadBalancingStrategy::PeakEwma)
+            return QJsonValue();
+        const auto &peakEwma = static_cast<const PeakEwmaBalancer &>(balancer);
+        return QJsonValue(peakEwma.estimateNs(*balancer.backend(b).state, nowNs) / 1e6);
+    };
     QHash<QString, size_t> indexByKey;
     // key() parses the host as a URL; routes mostly repeat the same few host and port pairs.
     QHash<std::pair<QString, int>, QString> keyOf;
@@ -61,11 +74,16 @@ QJsonArray describeBackends(const GatewaySnapshot &snapshot, const SourceStatusL
             // A discovered backend's key is its address, which its host does not tell.
             const QString key = backend.discovered ? backend.key() : keyFor(backend);
             const auto found = indexByKey.constFind(key);
+            const Balancer &balancer = *snapshot.balancers[size_t(r)];
             if (found != indexByKey.cend()) {
                 routesOf[*found].append(route.externalPath);
+                if (estimateOf[*found].isNull())
+                    estimateOf[*found] = estimateFor(balancer, b);
                 continue;
             }
-            const BackendState &state = *snapshot.balancers[size_t(r)]->backends()[size_t(b)].state;
+            const BackendState &state = *balancer.backends()[size_t(b)].state;
+            stateOf.push_back(&state);
+            estimateOf.push_back(estimateFor(balancer, b));
             QJsonObject responses;
             for (size_t c = 0; c < 5; ++c)
                 responses.insert(QStringLiteral("%1xx").arg(c + 1), double(state.responses(c)));
@@ -100,12 +118,52 @@ QJsonArray describeBackends(const GatewaySnapshot &snapshot, const SourceStatusL
                             {"source", describeSource(backend, sourceStatus)}});
         }
     }
+    const QHash<const BackendState *, double> shares = recentShares(snapshot, Deadlines::nowMs());
     QJsonArray list;
     for (size_t i = 0; i < entries.size(); ++i) {
         entries[i].insert(QLatin1String("routes"), routesOf[i]);
+        entries[i].insert(QLatin1String("latency_estimate_ms"), estimateOf[i]);
+        const auto share = shares.constFind(stateOf[i]);
+        entries[i].insert(QLatin1String("share"), share != shares.cend() ? QJsonValue(*share) : QJsonValue());
         list.append(entries[i]);
     }
     return list;
+}
+
+QHash<const BackendState *, double> recentShares(const GatewaySnapshot &snapshot, qint64 nowMs)
+{
+    // Each backend's tries, and each distinct list's (routes with equal lists share one).
+    QHash<const BackendState *, quint64> tries;
+    QHash<const BackendState *, std::vector<size_t>> listsOf;
+    std::vector<quint64> listTotals;
+    for (size_t l = 0; l < snapshot.backendLists.size(); ++l) {
+        quint64 total = 0;
+        for (const BalancedBackend &backend : snapshot.backendLists[l]) {
+            auto counted = tries.find(backend.state.get());
+            if (counted == tries.end())
+                counted = tries.insert(backend.state.get(), backend.state->recentTries.total(nowMs));
+            total += *counted;
+            listsOf[backend.state.get()].push_back(l);
+        }
+        listTotals.push_back(total);
+    }
+    QHash<const BackendState *, double> shares;
+    for (auto it = listsOf.cbegin(); it != listsOf.cend(); ++it) {
+        quint64 total = 0;
+        if (it->size() == 1) {
+            total = listTotals[it->front()];
+        } else {
+            // In several lists: each backend of their union once.
+            std::unordered_set<const BackendState *> seen;
+            for (size_t l : *it)
+                for (const BalancedBackend &backend : snapshot.backendLists[l])
+                    if (seen.insert(backend.state.get()).second)
+                        total += tries.value(backend.state.get());
+        }
+        if (total > 0)
+            shares.insert(it.key(), double(tries.value(it.key())) / double(total));
+    }
+    return shares;
 }
 
 BackendCount countBackends(const GatewaySnapshot &snapshot)

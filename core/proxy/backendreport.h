@@ -4,6 +4,7 @@
 
 #include "proxy/gatewaysnapshot.h"
 
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonObject>
 
@@ -15,6 +16,11 @@ namespace kairos {
 // each backend it found; none: the source is described by what the backend itself knows.
 using SourceStatusLookup = std::function<QJsonObject(const QString &sourceKey)>;
 QJsonArray describeBackends(const GatewaySnapshot &snapshot, const SourceStatusLookup &sourceStatus = {});
+
+// Each backend's share of the recent traffic of its routes: the tries sent to it over the last
+// RecentCount::kSeconds seconds (the current one included) over the tries sent to every backend
+// of the routes that list it (each once) in that time. Absent when they got none.
+QHash<const BackendState *, double> recentShares(const GatewaySnapshot &snapshot, qint64 nowMs);
 
 // How many distinct backends the running config has, and how many of them health checks count
 // as up: what a summary needs, without describing each one.

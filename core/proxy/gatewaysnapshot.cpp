@@ -4,6 +4,27 @@
 
 namespace kairos {
 
+namespace {
+// Routes share a balancer when they list the same backends (the config model shares equal lists)
+// with the same strategy and, for PeakEwma, the same settings.
+struct BalancerKey {
+    const Backend *list;
+    LoadBalancingStrategy strategy;
+    PeakEwmaSettings peakEwma;
+
+    bool operator==(const BalancerKey &other) const
+    {
+        return list == other.list && strategy == other.strategy && peakEwma.decayMs == other.peakEwma.decayMs
+               && peakEwma.defaultRttMs == other.peakEwma.defaultRttMs;
+    }
+};
+
+size_t qHash(const BalancerKey &key, size_t seed = 0)
+{
+    return qHashMulti(seed, key.list, int(key.strategy), key.peakEwma.decayMs, key.peakEwma.defaultRttMs);
+}
+}  // namespace
+
 GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry &registry,
                                  RouteMetricsRegistry &metrics, RateLimiterRegistry *limits,
                                  RequestQueueRegistry *queueRegistry, ConfigSnapshot writtenSnapshot)
@@ -23,7 +44,7 @@ GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry 
     circuitOverrides.reserve(size_t(std::count_if(config->routes.cbegin(), config->routes.cend(), hasOwnCircuitKeys)));
     // The config model shares equal backend lists (configreader), so their address finds them.
     QHash<const Backend *, const std::vector<BalancedBackend> *> listFor;
-    QHash<std::pair<const Backend *, int>, const Balancer *> balancerFor;  // list, strategy
+    QHash<BalancerKey, const Balancer *> balancerFor;
     for (const Route &route : config->routes) {
         const std::vector<BalancedBackend> *&backends = listFor[route.backends.constData()];
         if (!backends) {
@@ -33,9 +54,11 @@ GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry 
                 list.push_back({registry.obtain(backend), backend.weight, backend.checksCertificate()});
             backends = &list;
         }
-        const Balancer *&balancer = balancerFor[{route.backends.constData(), int(route.strategy)}];
+        const PeakEwmaSettings peakEwma =
+            route.strategy == LoadBalancingStrategy::PeakEwma ? PeakEwmaSettings::of(route) : PeakEwmaSettings();
+        const Balancer *&balancer = balancerFor[{route.backends.constData(), route.strategy, peakEwma}];
         if (!balancer) {
-            ownedBalancers.push_back(makeBalancer(route.strategy, *backends));
+            ownedBalancers.push_back(makeBalancer(route.strategy, *backends, peakEwma));
             balancer = ownedBalancers.back().get();
         }
         balancers.push_back(balancer);

@@ -4,6 +4,7 @@
 
 #include "ratelimitanswer.h"
 
+#include "balancing/peakewma.h"
 #include "runtime/deadlines.h"
 #include "resilience/retrypolicy.h"
 
@@ -550,6 +551,9 @@ void ProxyExchange::connectTo(int backendIndex, bool allowPooled)
     const Backend &backend = m_request.route->route->backends[backendIndex];
     const BalancedBackend &chosen = balancedBackend(backendIndex);
     chosen.state->requests.fetch_add(1, std::memory_order_relaxed);
+    m_tryStartNs = steadyNowNs();
+    const qint64 nowMs = m_tryStartNs / 1'000'000;  // Deadlines::nowMs()'s clock
+    chosen.state->recentTries.add(nowMs);
     ++m_attempts;
 
     if (allowPooled)
@@ -574,7 +578,7 @@ void ProxyExchange::connectTo(int backendIndex, bool allowPooled)
         return;
     }
     m_phase = Phase::Connecting;
-    m_connectDeadline = Deadlines::nowMs() + m_connectTimeoutMs;
+    m_connectDeadline = nowMs + m_connectTimeoutMs;
     m_upstream->connectToBackend();
 }
 
@@ -938,6 +942,14 @@ void ProxyExchange::reportOutcome(int status)
         state.circuit.onFailure(m_circuit, m_probe);
     m_probe = false;
     const int route = m_request.route->index;
+    const Balancer &balancer = *m_request.snapshot->balancers[size_t(route)];
+    // Once per try: a body that breaks off after the head was counted says nothing more of the
+    // time the backend takes to answer.
+    if (balancer.strategy() == LoadBalancingStrategy::PeakEwma && !m_responseStarted) {
+        const qint64 now = steadyNowNs();
+        static_cast<const PeakEwmaBalancer &>(balancer).observe(state, status, now - m_tryStartNs, now,
+                                                                double(m_routeTimeoutMs) * 1e6);
+    }
     if (const OutlierDetectionSettings *outlier = m_request.snapshot->outliers[size_t(route)];
         outlier && state.countOutcome(status, *outlier))
         ejectOutlier(*outlier);

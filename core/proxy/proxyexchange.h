@@ -211,6 +211,7 @@ private:
     http::Headers m_rateLimitFields;
     const CircuitBreakerSettings &m_circuit;  // of the route, in the snapshot
     QElapsedTimer m_attemptClock;             // from sending the request to the response head
+    qint64 m_tryStartNs = 0;                  // steadyNowNs() when the try chose its backend
     int m_connectTimeoutMs;
     int m_responseTimeoutMs;
     int m_routeTimeoutMs;          // the route's timeout_ms over all tries

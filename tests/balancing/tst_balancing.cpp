@@ -1,4 +1,5 @@
 #include "balancing/balancer.h"
+#include "balancing/peakewma.h"
 #include "balancing/weighted.h"
 #include "config/configloader.h"
 #include "metrics/routemetrics.h"
@@ -27,13 +28,15 @@ void addStrategyRows()
     QTest::addColumn<int>("strategy");
     for (LoadBalancingStrategy strategy :
          {LoadBalancingStrategy::RoundRobin, LoadBalancingStrategy::Weighted, LoadBalancingStrategy::LeastConnections,
-          LoadBalancingStrategy::Random, LoadBalancingStrategy::IpHash, LoadBalancingStrategy::PowerOfTwo})
+          LoadBalancingStrategy::Random, LoadBalancingStrategy::IpHash, LoadBalancingStrategy::PowerOfTwo,
+          LoadBalancingStrategy::PeakEwma})
         QTest::newRow(qPrintable(strategyName(strategy))) << int(strategy);
 }
 
-std::unique_ptr<StandaloneBalancer> standalone(LoadBalancingStrategy strategy, std::vector<BalancedBackend> list)
+std::unique_ptr<StandaloneBalancer> standalone(LoadBalancingStrategy strategy, std::vector<BalancedBackend> list,
+                                               const PeakEwmaSettings &peakEwma = {})
 {
-    return std::make_unique<StandaloneBalancer>(strategy, std::move(list));
+    return std::make_unique<StandaloneBalancer>(strategy, std::move(list), peakEwma);
 }
 
 // The first choice as a request makes it.
@@ -266,13 +269,157 @@ private slots:
         QCOMPARE(seen, (QSet<QPair<int, int>>{{0, 1}, {0, 2}, {1, 2}}));
     }
 
+    // The estimate's arithmetic, on the tests' own clock (nanoseconds; any value but 0).
+    void peakEwmaEstimateJumpsToPeaksAndDecays()
+    {
+        constexpr double kMs = 1e6;
+        constexpr double kDecay = 1000 * kMs;
+        PeakEwmaEstimate estimate;
+        QCOMPARE(estimate.load().atNs, qint64(0));
+        estimate.observe(2 * kMs, qint64(1000 * kMs), kDecay);  // the first sample is the estimate
+        QCOMPARE(estimate.load().latencyNs, 2 * kMs);
+        estimate.observe(20 * kMs, qint64(1000 * kMs), kDecay);  // a peak replaces it at once
+        QCOMPARE(estimate.load().latencyNs, 20 * kMs);
+        // A lower sample one decay later weighs 1 - 1/e against the estimate's 1/e.
+        estimate.observe(2 * kMs, qint64(2000 * kMs), kDecay);
+        const double expected = 20 * kMs * std::exp(-1.0) + 2 * kMs * (1 - std::exp(-1.0));
+        QVERIFY(qAbs(estimate.load().latencyNs - expected) < 1);
+        QCOMPARE(estimate.load().atNs, qint64(2000 * kMs));
+        // At the same instant a lower sample moves nothing.
+        estimate.observe(1 * kMs, qint64(2000 * kMs), kDecay);
+        QVERIFY(qAbs(estimate.load().latencyNs - expected) < 1);
+        // An answer measured before the last update counts as no time: nothing moves, and the
+        // time of the estimate does not go back.
+        estimate.observe(1 * kMs, qint64(1500 * kMs), kDecay);
+        QCOMPARE(estimate.load().atNs, qint64(2000 * kMs));
+        // Without answers it decays toward zero, by e per decay time.
+        const PeakEwmaEstimate::Value value = estimate.load();
+        QCOMPARE(PeakEwmaEstimate::decayed(value, value.atNs, kDecay), value.latencyNs);
+        QVERIFY(qAbs(PeakEwmaEstimate::decayed(value, value.atNs + qint64(kDecay), kDecay)
+                     - value.latencyNs * std::exp(-1.0))
+                < 1);
+        // Many samples at a steady latency settle the estimate there.
+        for (int i = 1; i <= 50; ++i)
+            estimate.observe(3 * kMs, qint64(2000 * kMs + i * 200 * kMs), kDecay);
+        QVERIFY(qAbs(estimate.load().latencyNs - 3 * kMs) < 0.01 * kMs);
+    }
+
+    // Between two backends peak_ewma always compares both: the one estimated faster wins until
+    // the in-flight requests on it make it the costlier.
+    void peakEwmaPrefersTheFasterBackend()
+    {
+        std::vector<BalancedBackend> list = backends({1, 1});
+        const qint64 now = steadyNowNs();
+        list[0].state->latencyEstimate.observe(2e6, now, 10e9);
+        list[1].state->latencyEstimate.observe(20e6, now, 10e9);
+        const auto balancer = standalone(LoadBalancingStrategy::PeakEwma, list);
+        QCOMPARE(counts(*balancer, 200), (QList<int>{200, 0}));
+        // 2 ms × (10 + 1) > 20 ms × 1: the slow one is now the cheaper.
+        list[0].state->inFlight = 10;
+        QCOMPARE(counts(*balancer, 200), (QList<int>{0, 200}));
+        list[0].state->inFlight = 8;  // 18 ms < 20 ms
+        QCOMPARE(counts(*balancer, 200), (QList<int>{200, 0}));
+        list[0].state->inFlight = 0;
+        // Weight divides the cost: weight 20 makes 20 ms cost less than 2 ms at weight 1.
+        std::vector<BalancedBackend> weighted = backends({1, 20});
+        weighted[0].state->latencyEstimate.observe(2e6, now, 10e9);
+        weighted[1].state->latencyEstimate.observe(20e6, now, 10e9);
+        QCOMPARE(counts(*standalone(LoadBalancingStrategy::PeakEwma, weighted), 200), (QList<int>{0, 200}));
+    }
+
+    // An old estimate counts decayed: a backend sampled slow long ago is tried again, and one
+    // without samples counts default_rtt_ms.
+    void peakEwmaDecaysOldEstimatesAndStartsAtTheDefault()
+    {
+        std::vector<BalancedBackend> list = backends({1, 1});
+        const qint64 now = steadyNowNs();
+        // 20 ms five decay times (5 s) ago is 0.13 ms now, against 2 ms just measured.
+        list[0].state->latencyEstimate.observe(2e6, now, 1e9);
+        list[1].state->latencyEstimate.observe(20e6, now - qint64(5e9), 1e9);
+        const auto balancer = standalone(LoadBalancingStrategy::PeakEwma, list, {1000, 30});
+        QCOMPARE(counts(*balancer, 100), (QList<int>{0, 100}));
+        const auto &peakEwma = static_cast<const PeakEwmaBalancer &>(*balancer->balancer);
+        QVERIFY(peakEwma.estimateNs(*list[1].state, now) < 0.2e6);
+
+        // No samples: default_rtt_ms, 30 ms against 2 ms, and 1 ms against 2 ms.
+        std::vector<BalancedBackend> fresh = backends({1, 1});
+        fresh[0].state->latencyEstimate.observe(2e6, steadyNowNs(), 10e9);
+        QCOMPARE(counts(*standalone(LoadBalancingStrategy::PeakEwma, fresh, {10'000, 30}), 100), (QList<int>{100, 0}));
+        QCOMPARE(counts(*standalone(LoadBalancingStrategy::PeakEwma, fresh, {10'000, 1}), 100), (QList<int>{0, 100}));
+    }
+
+    // A failure counts at least twice what the backend was estimated at, so a backend that fails
+    // fast does not look fast; the route's timeout bounds it.
+    void peakEwmaPenalisesFailures()
+    {
+        std::vector<BalancedBackend> list = backends({1, 1});
+        const auto balancer = standalone(LoadBalancingStrategy::PeakEwma, list, {10'000, 30});
+        const auto &peakEwma = static_cast<const PeakEwmaBalancer &>(*balancer->balancer);
+        BackendState &state = *list[0].state;
+        const qint64 now = steadyNowNs();
+        peakEwma.observe(state, 200, qint64(2e6), now, 30e9);
+        QCOMPARE(state.latencyEstimate.load().latencyNs, 2e6);
+        // A refused connection after 0.1 ms: twice the larger of 2 ms and the 30 ms default.
+        peakEwma.observe(state, 502, qint64(0.1e6), now, 30e9);
+        QCOMPARE(state.latencyEstimate.load().latencyNs, 60e6);
+        peakEwma.observe(state, 503, qint64(0.1e6), now, 30e9);
+        QCOMPARE(state.latencyEstimate.load().latencyNs, 120e6);
+        // A timeout counts as long as it took; the penalty never passes the route's timeout.
+        peakEwma.observe(state, 504, qint64(150e6), now, 130e6);
+        QCOMPARE(state.latencyEstimate.load().latencyNs, 150e6);
+        peakEwma.observe(state, 500, qint64(1e6), now, 130e6);
+        QCOMPARE(state.latencyEstimate.load().latencyNs, 150e6);
+    }
+
+    void recentCountKeepsTenSeconds()
+    {
+        RecentCount count;
+        const qint64 start = 1'000'000;  // ms
+        for (int second = 0; second < 12; ++second)
+            for (int i = 0; i <= second; ++i)
+                count.add(start + second * 1000 + i);
+        // Seconds 2 to 11 hold 3 + ... + 12 tries.
+        QCOMPARE(count.total(start + 11 * 1000 + 500), quint64(75));
+        QCOMPARE(count.total(start + 12 * 1000), quint64(75 - 3));
+        QCOMPARE(count.total(start + 30 * 1000), quint64(0));
+    }
+
+    // A route's PeakEwma settings make its own balancer; equal settings share one.
+    void peakEwmaRoutesShareABalancerOnlyWithEqualSettings()
+    {
+        const auto route = [](const char *path, int decayMs) {
+            QJsonObject object{{"external_path", path},
+                               {"internal_path", "/"},
+                               {"methods", QJsonArray{"GET"}},
+                               {"load_balancing_strategy", "peak_ewma"},
+                               {"backends", QJsonArray{QJsonObject{{"host", "http://a"}, {"port", 80}},
+                                                       QJsonObject{{"host", "http://b"}, {"port", 80}}}}};
+            if (decayMs != 0)
+                object.insert("ewma_decay_ms", decayMs);
+            return object;
+        };
+        const ConfigLoadResult loaded = loadConfig(
+            QJsonDocument(QJsonObject{{"version", 1},
+                                      {"routers", QJsonArray{route("/a", 0), route("/b", 10'000), route("/c", 500)}}})
+                .toJson());
+        QVERIFY2(loaded.ok(), qPrintable(loaded.errorSummary()));
+        BackendRegistry registry;
+        RouteMetricsRegistry metrics;
+        const GatewaySnapshot snapshot(loaded.config, registry, metrics);
+        QCOMPARE(snapshot.balancers[0], snapshot.balancers[1]);
+        QVERIFY(snapshot.balancers[2] != snapshot.balancers[0]);
+        QCOMPARE(static_cast<const PeakEwmaBalancer *>(snapshot.balancers[2])->decayNs(), 500e6);
+        QCOMPARE(static_cast<const PeakEwmaBalancer *>(snapshot.balancers[0])->defaultRttNs(), 30e6);
+    }
+
     void selectionYieldsEveryBackendOnce_data()
     {
         QTest::addColumn<int>("strategy");
         QTest::addColumn<int>("count");
-        for (LoadBalancingStrategy strategy : {LoadBalancingStrategy::RoundRobin, LoadBalancingStrategy::Weighted,
-                                               LoadBalancingStrategy::LeastConnections, LoadBalancingStrategy::Random,
-                                               LoadBalancingStrategy::IpHash, LoadBalancingStrategy::PowerOfTwo}) {
+        for (LoadBalancingStrategy strategy :
+             {LoadBalancingStrategy::RoundRobin, LoadBalancingStrategy::Weighted,
+              LoadBalancingStrategy::LeastConnections, LoadBalancingStrategy::Random, LoadBalancingStrategy::IpHash,
+              LoadBalancingStrategy::PowerOfTwo, LoadBalancingStrategy::PeakEwma}) {
             for (int count : {4, 200})  // 200: more than the 128 whose tried bits fit in the Selection
                 QTest::newRow(qPrintable(strategyName(strategy) + QString::number(count))) << int(strategy) << count;
         }
@@ -350,7 +497,8 @@ private slots:
 
     void singleBackend()
     {
-        for (LoadBalancingStrategy strategy : {LoadBalancingStrategy::PowerOfTwo, LoadBalancingStrategy::IpHash}) {
+        for (LoadBalancingStrategy strategy :
+             {LoadBalancingStrategy::PowerOfTwo, LoadBalancingStrategy::IpHash, LoadBalancingStrategy::PeakEwma}) {
             const auto balancer = standalone(strategy, backends({1}));
             Selection selection = balancer->select(clientHash("1.2.3.4"));
             QCOMPARE(selection.next(), 0);

@@ -206,7 +206,8 @@ private slots:
             {"Weighted", "weighted", LoadBalancingStrategy::Weighted},
             {"Random", "random", LoadBalancingStrategy::Random},
             {"IpHash", "ip_hash", LoadBalancingStrategy::IpHash},
-            {"PowerOfTwo", "power_of_two", LoadBalancingStrategy::PowerOfTwo}};
+            {"PowerOfTwo", "power_of_two", LoadBalancingStrategy::PowerOfTwo},
+            {"PeakEwma", "peak_ewma", LoadBalancingStrategy::PeakEwma}};
         for (const auto &[pascal, snake, strategy] : names) {
             QTest::newRow(pascal) << QString::fromLatin1(pascal) << int(strategy);
             QTest::newRow(snake) << QString::fromLatin1(snake) << int(strategy);
@@ -222,6 +223,40 @@ private slots:
         const ConfigLoadResult result = loadConfig(configWithRoute(route));
         QVERIFY2(result.ok(), qPrintable(result.errorSummary()));
         QCOMPARE(int(result.config->routes[0].strategy), strategy);
+    }
+
+    // ewma_decay_ms and default_rtt_ms are written back when the route set them, and only then.
+    void peakEwmaKeysRoundTrip()
+    {
+        QJsonObject route = validRoute();
+        route.insert("load_balancing_strategy", "peak_ewma");
+        route.insert("ewma_decay_ms", 2500);
+        route.insert("default_rtt_ms", 7);
+        const ConfigLoadResult result = loadConfig(configWithRoute(route));
+        QVERIFY2(result.ok(), qPrintable(result.errorSummary()));
+        const Route &read = result.config->routes[0];
+        QCOMPARE(read.strategy, LoadBalancingStrategy::PeakEwma);
+        QCOMPARE(read.overrides->ewmaDecayMs, std::optional<int>(2500));
+        QCOMPARE(read.overrides->defaultRttMs, std::optional<int>(7));
+        const QByteArray saved = configToBytes(*result.config);
+        const QJsonObject written = QJsonDocument::fromJson(saved)["routers"].toArray()[0].toObject();
+        QCOMPARE(written["load_balancing_strategy"].toString(), QStringLiteral("PeakEwma"));
+        QCOMPARE(written["ewma_decay_ms"].toInt(), 2500);
+        QCOMPARE(written["default_rtt_ms"].toInt(), 7);
+        const ConfigLoadResult again = loadConfig(saved);
+        QVERIFY2(again.ok(), qPrintable(again.errorSummary()));
+        QCOMPARE(configToBytes(*again.config), saved);
+
+        QJsonObject plain = validRoute();
+        plain.insert("load_balancing_strategy", "PeakEwma");
+        const ConfigLoadResult defaults = loadConfig(configWithRoute(plain));
+        QVERIFY2(defaults.ok(), qPrintable(defaults.errorSummary()));
+        QVERIFY(!defaults.config->routes[0].overrides->ewmaDecayMs);
+        QVERIFY(!defaults.config->routes[0].overrides->defaultRttMs);
+        const QJsonObject writtenPlain =
+            QJsonDocument::fromJson(configToBytes(*defaults.config))["routers"].toArray()[0].toObject();
+        QVERIFY(!writtenPlain.contains("ewma_decay_ms"));
+        QVERIFY(!writtenPlain.contains("default_rtt_ms"));
     }
 
     void unknownStrategyIsAnError()
@@ -771,6 +806,18 @@ private slots:
         QTest::newRow("route slow start min weight 101")
             << withRoute([](QJsonObject &r) { r.insert("slow_start_min_weight_percent", 101); })
             << "routers[0].slow_start_min_weight_percent: must be between 1 and 100 (got 101)";
+        QTest::newRow("ewma decay 99") << withRoute([](QJsonObject &r) { r.insert("ewma_decay_ms", 99); })
+                                       << "routers[0].ewma_decay_ms: must be between 100 and 3600000 (got 99)";
+        QTest::newRow("ewma decay over an hour")
+            << withRoute([](QJsonObject &r) { r.insert("ewma_decay_ms", 3600001); })
+            << "routers[0].ewma_decay_ms: must be between 100 and 3600000 (got 3600001)";
+        QTest::newRow("ewma decay not a number") << withRoute([](QJsonObject &r) { r.insert("ewma_decay_ms", "10s"); })
+                                                 << "routers[0].ewma_decay_ms: must be a whole number";
+        QTest::newRow("default rtt 0") << withRoute([](QJsonObject &r) { r.insert("default_rtt_ms", 0); })
+                                       << "routers[0].default_rtt_ms: must be between 1 and 600000 (got 0)";
+        QTest::newRow("default rtt over ten minutes")
+            << withRoute([](QJsonObject &r) { r.insert("default_rtt_ms", 600001); })
+            << "routers[0].default_rtt_ms: must be between 1 and 600000 (got 600001)";
         QTest::newRow("negative max_connections")
             << withBackend([](QJsonObject &b) { b.insert("max_connections", -1); })
             << "routers[0].backends[0].max_connections: must be between 0 and 1000000 (got -1)";

@@ -1,0 +1,162 @@
+// PeakEwma end to end: a gateway on 127.0.0.1 in front of two backends whose answer time the test
+// sets, under steady load. When one becomes ten times slower its share of new requests falls far
+// below half, and comes back when it is fast again. Shares are counted by the backends themselves
+// over windows of requests; GET /api/backends' fields are checked against what happened.
+#include "proxy/backendreport.h"
+
+#include "support/loadgenerator.h"
+#include "support/testsupport.h"
+
+#include <QtTest>
+
+using namespace kairos;
+using namespace kairos::test;
+
+namespace {
+
+// Answers every GET after `delayMs` (read when the request arrives), keeping connections open.
+class DelayedBackend
+{
+public:
+    DelayedBackend()
+        : m_server([this](QTcpSocket *socket, const QByteArray &received, int) {
+              // Without it, an answer written while the previous one waits for its (delayed)
+              // acknowledgement is held back by Nagle's algorithm for up to 40 ms.
+              socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+              const int complete = int(received.count("\r\n\r\n"));
+              int &answered = m_answered[socket];
+              for (; answered < complete; ++answered) {
+                  ++received_;
+                  QTimer::singleShot(delayMs, Qt::PreciseTimer, socket,
+                                     [socket] { socket->write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"); });
+              }
+          })
+    {}
+    quint16 port() const { return m_server.port(); }
+    int received() const { return received_; }
+
+    int delayMs = 2;
+
+private:
+    int received_ = 0;
+    QHash<QTcpSocket *, int> m_answered;
+    ScriptedBackend m_server;
+};
+
+// Runs the event loop until `done`: QTest::qWaitFor() sleeps 10 ms between its rounds of events,
+// which would add that much to the answers of the backends on this thread.
+bool runUntil(const std::function<bool()> &done, int timeoutMs)
+{
+    QEventLoop loop;
+    QTimer check;
+    QObject::connect(&check, &QTimer::timeout, &loop, [&] {
+        if (done())
+            loop.quit();
+    });
+    check.start(5);
+    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
+    if (!done())
+        loop.exec();
+    return done();
+}
+
+QString describe(const QList<double> &shares)
+{
+    QStringList text;
+    for (double share : shares)
+        text << QString::number(share, 'f', 3);
+    return text.join(QLatin1String(", "));
+}
+
+}  // namespace
+
+class TestPeakEwma : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void trafficLeavesASlowedBackendAndComesBack()
+    {
+        DelayedBackend fast;
+        DelayedBackend varying;
+        QJsonObject route = routeJson("/api", "/", QJsonArray{backendJson(fast.port()), backendJson(varying.port())},
+                                      {"GET"}, "peak_ewma");
+        // A short decay, so that the shunned backend is retried within seconds of its recovery
+        // (with the default 10 s it takes about ten times longer; the slowdown counts at once either way).
+        route.insert("ewma_decay_ms", 1000);
+        route.insert("default_rtt_ms", 2);
+        RunningGateway running(makeConfig(QJsonArray{route}));
+        LoadGenerator load(running.port(), {"/api"}, 4);
+        load.start();
+
+        // The varying backend's share of the next `requests` requests the two received.
+        const auto shareOfNext = [&](int requests) {
+            const int fastBefore = fast.received();
+            const int varyingBefore = varying.received();
+            const auto total = [&] { return fast.received() - fastBefore + varying.received() - varyingBefore; };
+            if (!runUntil([&] { return total() >= requests; }, 30'000))
+                return -1.0;
+            return double(varying.received() - varyingBefore) / double(total());
+        };
+
+        // Both equally fast: both take part.
+        const double before = shareOfNext(400);
+        QVERIFY2(before > 0.1 && before < 0.9, qPrintable(QString::number(before)));
+
+        // Ten times slower: within a few seconds two windows in a row leave it under a tenth.
+        varying.delayMs = 25;
+        QElapsedTimer clock;
+        clock.start();
+        int lowWindows = 0;
+        QList<double> seen;
+        while (lowWindows < 2 && clock.elapsed() < 30'000) {
+            const double share = shareOfNext(200);
+            QVERIFY2(share >= 0, "the load stopped");
+            seen << share;
+            lowWindows = share < 0.1 ? lowWindows + 1 : 0;
+        }
+        QVERIFY2(lowWindows == 2, qPrintable("shares of successive windows: " + describe(seen)));
+
+        // GET /api/backends: the slow one is estimated slower and has the smaller share.
+        const QJsonArray report = describeBackends(*running.gateway.snapshot());
+        QCOMPARE(report.size(), 2);
+        const QJsonObject fastEntry = report[0].toObject();
+        const QJsonObject slowEntry = report[1].toObject();
+        QVERIFY(fastEntry["latency_estimate_ms"].isDouble());
+        QVERIFY(slowEntry["latency_estimate_ms"].isDouble());
+        QVERIFY2(fastEntry["share"].toDouble() > slowEntry["share"].toDouble(),
+                 qPrintable(QJsonDocument(report).toJson(QJsonDocument::Compact)));
+        QVERIFY(qAbs(fastEntry["share"].toDouble() + slowEntry["share"].toDouble() - 1) < 1e-9);
+
+        // Fast again: as its estimate decays it is tried, answers fast, and takes its part again.
+        varying.delayMs = 2;
+        clock.restart();
+        seen.clear();
+        double recovered = 0;
+        while (recovered < 0.2 && clock.elapsed() < 60'000) {
+            recovered = shareOfNext(200);
+            QVERIFY2(recovered >= 0, "the load stopped");
+            seen << recovered;
+        }
+        QVERIFY2(recovered >= 0.2, qPrintable("shares of successive windows: " + describe(seen)));
+        QVERIFY(load.stop());
+        QCOMPARE(load.statuses().keys(), QList<int>{200});
+    }
+
+    // A backend without PeakEwma routes has no estimate; without traffic no share.
+    void reportWithoutPeakEwma()
+    {
+        DelayedBackend backend;
+        RunningGateway running(makeConfig(QJsonArray{routeJson("/api", "/", QJsonArray{backendJson(backend.port())})}));
+        QJsonArray report = describeBackends(*running.gateway.snapshot());
+        QVERIFY(report[0].toObject()["latency_estimate_ms"].isNull());
+        QVERIFY(report[0].toObject()["share"].isNull());
+        QCOMPARE(request(running.port(), "GET", "/api").status, 200);
+        report = describeBackends(*running.gateway.snapshot());
+        QVERIFY(report[0].toObject()["latency_estimate_ms"].isNull());
+        QCOMPARE(report[0].toObject()["share"].toDouble(), 1.0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestPeakEwma)
+#include "tst_peakewma.moc"
