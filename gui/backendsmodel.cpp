@@ -297,6 +297,14 @@ QVariant BackendsModel::backendData(const QJsonObject &backend, int column, int 
                             : QStringLiteral("–");
     case P50: return QStringLiteral("%1 ms").arg(backend["latency_ms"].toObject()["p50"].toDouble(), 0, 'f', 2);
     case P99: return QStringLiteral("%1 ms").arg(backend["latency_ms"].toObject()["p99"].toDouble(), 0, 'f', 2);
+    case Estimate: {
+        const QJsonValue estimate = backend["latency_estimate_ms"];
+        return estimate.isDouble() ? QStringLiteral("%1 ms").arg(estimate.toDouble(), 0, 'f', 2) : QStringLiteral("–");
+    }
+    case Share: {
+        const QJsonValue share = backend["share"];
+        return share.isDouble() ? QStringLiteral("%1 %").arg(100.0 * share.toDouble(), 0, 'f', 0) : QStringLiteral("–");
+    }
     case Limited:
         // Refused by the backend's own limit (sent to another backend where one admitted them).
         return limit.isEmpty() ? QStringLiteral("–") : QString::number(qlonglong(limit["refused"].toDouble()));
@@ -322,6 +330,8 @@ QVariant BackendsModel::headerData(int section, Qt::Orientation orientation, int
     case ErrorRate: return tr("Errors");
     case P50: return tr("p50");
     case P99: return tr("p99");
+    case Estimate: return tr("Estimate");
+    case Share: return tr("Share");
     case Limited: return tr("Limited");
     default: return QVariant();
     }

@@ -38,6 +38,8 @@ public:
         ErrorRate,
         P50,
         P99,
+        Estimate,  // PeakEwma's latency estimate; "–" when no PeakEwma route lists the backend
+        Share,     // of its routes' tries over the last 10 seconds
         Limited,
         ColumnCount
     };

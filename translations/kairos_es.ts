@@ -229,7 +229,7 @@
         <translation>dentro</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+37"/>
         <source>Backend</source>
         <translation>Backend</translation>
     </message>
@@ -292,6 +292,16 @@
         <location line="+1"/>
         <source>p99</source>
         <translation>p99</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Estimate</source>
+        <translation>Estimación</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Share</source>
+        <translation>Reparto</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1987,7 +1997,7 @@
 <context>
     <name>kairos::RouteEditor</name>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="+59"/>
+        <location filename="../gui/routeeditor.cpp" line="+60"/>
         <source>Requires a JWT (auth_required)</source>
         <translation>Requiere un JWT (auth_required)</translation>
     </message>

@@ -129,6 +129,15 @@ private slots:
                  QStringLiteral("http://127.0.0.1:9001"));
         QCOMPARE(model.rowCount(model.index(0, 0)), 0);
         QVERIFY(!model.index(0, 0).parent().isValid());
+        // PeakEwma's estimate and each backend's share of its routes' recent tries.
+        QCOMPARE(model.index(0, BackendsModel::Estimate).data().toString(), QStringLiteral("–"));
+        QCOMPARE(model.index(0, BackendsModel::Share).data().toString(), QStringLiteral("–"));
+        QJsonObject weighed = backend("http://127.0.0.1:9001");
+        weighed.insert("latency_estimate_ms", 2.345);
+        weighed.insert("share", 0.25);
+        model.setReport({weighed, backend("http://127.0.0.1:9002")});
+        QCOMPARE(model.index(0, BackendsModel::Estimate).data().toString(), QStringLiteral("2.35 ms"));
+        QCOMPARE(model.index(0, BackendsModel::Share).data().toString(), QStringLiteral("25 %"));
 
         BackendsView view(&model);
         view.resize(1100, 200);
