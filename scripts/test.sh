@@ -39,7 +39,7 @@ if [ "${KAIROS_SKIP_SANITIZE:-0}" != "1" ]; then
     cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKAIROS_SANITIZE=ON -DKAIROS_BUILD_TESTS=ON >/dev/null
     cmake --build build-sanitize -j "$jobs"
     (cd build-sanitize && QT_QPA_PLATFORM=offscreen ASAN_OPTIONS=detect_leaks=1 \
-        UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure)
+        UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j "$jobs")
 fi
 
 if [ "${KAIROS_SKIP_FUZZ:-0}" != "1" ]; then
