@@ -1,6 +1,6 @@
 #pragma once
 
-#include "balancer.h"
+#include "twochoices.h"
 
 #include <algorithm>
 #include <cmath>
@@ -14,11 +14,11 @@ namespace kairos {
 // within a few of its answers, and gets it back as its estimate decays and fresh answers prove it
 // fast. A backend without answers yet counts default_rtt_ms from when this balancer was made.
 // Fallbacks: the other one, then in order.
-class PeakEwmaBalancer final : public Balancer
+class PeakEwmaBalancer final : public TwoChoicesBalancer
 {
 public:
     PeakEwmaBalancer(const std::vector<BalancedBackend> &backends, const PeakEwmaSettings &settings)
-        : Balancer(LoadBalancingStrategy::PeakEwma, backends),
+        : TwoChoicesBalancer(LoadBalancingStrategy::PeakEwma, backends),
           m_decayNs(double(settings.decayMs) * 1e6),
           m_inverseDecayNs(1 / m_decayNs),
           m_defaultNs(double(settings.defaultRttMs) * 1e6),
@@ -27,13 +27,9 @@ public:
 
     Choice firstChoice(Selection &selection) const
     {
-        const int n = size();
-        if (n == 1)
+        if (size() == 1)
             return {0, m_backends[0].state.get()};
-        const quint64 random = sharedRandom(m_random);
-        const int a = int(randomBelow(random, quint32(n)));
-        int b = int(randomBelow(random << 32, quint32(n - 1)));
-        b += b >= a;
+        const auto [a, b] = drawPair(selection);
         const BalancedBackend &x = m_backends[a];
         const BalancedBackend &y = m_backends[b];
         const PeakEwmaEstimate::Value ex = estimate(*x.state);
@@ -45,19 +41,10 @@ public:
         const double loadX = ex.latencyNs * double(x.state->inFlight.load(std::memory_order_relaxed) + 1) * y.weight;
         const double loadY = ey.latencyNs * double(y.state->inFlight.load(std::memory_order_relaxed) + 1) * x.weight;
         const double exponent = std::clamp(double(ex.atNs - ey.atNs) * m_inverseDecayNs, -kMaxExponent, kMaxExponent);
-        selection.cursor = quint64(a ^ b);  // the other one is this ^ winner
         // A tie goes to `a`, itself a uniform pick.
         return loadX * std::exp(exponent) <= loadY ? Choice{a, x.state.get()} : Choice{b, y.state.get()};
     }
     int first(Selection &selection) const { return firstChoice(selection).index; }
-
-    int fallback(Selection &selection) const
-    {
-        const int other = int(selection.cursor) ^ selection.previous();
-        if (selection.count() == 1 && size() > 1 && !selection.tried(other))
-            return other;
-        return Balancer::fallback(selection);
-    }
 
     // Feeds the outcome of a try of this balancer's route on backend `state`: `status` is the
     // backend's answer, or the 502/504 the gateway made of a failure, `elapsedNs` the time from
@@ -96,7 +83,6 @@ private:
     const double m_inverseDecayNs;
     const double m_defaultNs;
     const qint64 m_madeNs;
-    mutable std::atomic<quint64> m_random{processRandomSeed ^ quint64(quintptr(this))};
 };
 
 }  // namespace kairos
