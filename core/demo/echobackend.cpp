@@ -204,6 +204,10 @@ EchoBackend::~EchoBackend()
 
 bool EchoBackend::listen(const QHostAddress &address, quint16 port)
 {
+    // The gateway opens one connection per concurrent HTTP/1.1 request: with Qt's backlog of 50,
+    // a burst of them overflows the accept queue and the dropped handshakes wait for SYN-ACK
+    // retransmissions (up to 31 s), longer than a request's timeout.
+    m_server->setListenBacklogSize(4096);  // the kernel caps it at net.core.somaxconn
     return m_server->listen(address, port);
 }
 
