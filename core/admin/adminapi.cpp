@@ -33,6 +33,7 @@ using Response = LocalHandler::Response;
 // The admin API's paths (docs/API.md).
 constexpr QByteArrayView kRoutesPath = "/api/routes";
 constexpr QByteArrayView kRoutePrefix = "/api/routes/";  // + the route's external path, without its "/"
+constexpr QByteArrayView kShiftSuffix = "/shift";        // POST /api/routes/{path}/shift
 constexpr QByteArrayView kConfigPath = "/api/config";
 constexpr QByteArrayView kConfigPrefix = "/api/config/";
 constexpr QByteArrayView kConfigReloadPath = "/api/config/reload";
@@ -45,6 +46,15 @@ constexpr QByteArrayView kProbePaths[] = {"/health", "/ready", "/live"};
 bool isProbe(QByteArrayView path)
 {
     return std::find(std::begin(kProbePaths), std::end(kProbePaths), path) != std::end(kProbePaths);
+}
+
+// A split route's JSON gets its live weights and shift ("live"; readRoute() drops it again).
+QJsonObject withLiveSplit(QJsonObject route, const GatewaySnapshot &snapshot)
+{
+    const int index = snapshot.config->routeIndex(route.value("external_path").toString());
+    if (const RouteSplit *split = index < 0 ? nullptr : snapshot.split(index))
+        route.insert("live", split->state->liveJson());
+    return route;
 }
 
 bool isRead(const QByteArray &method)
@@ -294,6 +304,8 @@ LocalHandler::Response AdminApi::handle(const Request &request)
             return listRoutes();
         return method == "POST" ? createRoute(request) : methodNotAllowed(request.requestId, "GET, HEAD, POST");
     }
+    if (path.startsWith(kRoutePrefix) && path.endsWith(kShiftSuffix) && method == "POST")
+        return shiftAction(request, externalPathOf(path.chopped(kShiftSuffix.size())));
     if (path.startsWith(kRoutePrefix)) {
         const QString externalPath = externalPathOf(path);
         if (isRead(method))
@@ -432,9 +444,10 @@ LocalHandler::Response AdminApi::answerChange(const Request &request, const Conf
 LocalHandler::Response AdminApi::listRoutes() const
 {
     const ConfigSnapshot config = m_store.current();
+    const GatewaySnapshotPtr snapshot = m_gateway.snapshot();
     QJsonArray list;
     for (const Route &route : config->routes)
-        list.append(routeToJson(route));
+        list.append(withLiveSplit(routeToJson(route), *snapshot));
     return withEtag(json(200, list));
 }
 
@@ -468,7 +481,29 @@ LocalHandler::Response AdminApi::getRoute(const Request &request, const QString 
     const Route *route = config->findRoute(externalPath);
     if (!route)
         return error(404, request.requestId, QStringLiteral("no route with external_path \"%1\"").arg(externalPath));
-    return withEtag(json(200, routeToJson(*route)));
+    return withEtag(json(200, withLiveSplit(routeToJson(*route), *m_gateway.snapshot())));
+}
+
+LocalHandler::Response AdminApi::shiftAction(const Request &request, const QString &externalPath)
+{
+    auto body = jsonBody(request, QStringLiteral("shift"));
+    if (auto *failure = std::get_if<Response>(&body))
+        return *failure;
+    const QString name = std::get<QJsonObject>(body).value("action").toString();
+    const std::optional<SplitState::Action> action = SplitState::actionFromName(name);
+    if (!action)
+        return error(400, request.requestId,
+                     QStringLiteral("\"action\" must be pause, resume, rollback or promote (got \"%1\")").arg(name),
+                     "invalid_action");
+    const GatewaySnapshotPtr snapshot = m_gateway.snapshot();
+    const int index = snapshot->config->routeIndex(externalPath);
+    if (index < 0)
+        return error(404, request.requestId, QStringLiteral("no route with external_path \"%1\"").arg(externalPath));
+    const RouteSplit *split = snapshot->split(index);
+    QString why = QStringLiteral("the route has no split");
+    if (!split || !m_gateway.shiftController().act(externalPath, *split->state, *action, &why))
+        return error(409, request.requestId, why, "shift_conflict");
+    return json(200, QJsonObject{{"external_path", externalPath}, {"live", split->state->liveJson()}});
 }
 
 LocalHandler::Response AdminApi::replaceRoute(const Request &request, const QString &externalPath)
@@ -604,6 +639,12 @@ LocalHandler::Response AdminApi::metrics() const
     response.headers.add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     response.body = renderPrometheus(input);
     response.body += rateLimitMetrics(*snapshot);
+    std::vector<std::pair<QString, std::shared_ptr<SplitState>>> splits;
+    for (int i = 0; i < snapshot->config->routes.size(); ++i) {
+        if (const RouteSplit *split = snapshot->split(i))
+            splits.emplace_back(snapshot->config->routes[i].externalPath, split->state);
+    }
+    response.body += splitMetrics(splits);
     if (m_cluster)
         response.body += m_cluster->metricsText();
     if (m_sources)

@@ -67,6 +67,7 @@ private:
     Response getRoute(const Request &request, const QString &externalPath) const;
     Response replaceRoute(const Request &request, const QString &externalPath);
     Response deleteRoute(const Request &request, const QString &externalPath);
+    Response shiftAction(const Request &request, const QString &externalPath);
     Response replaceConfig(const Request &request);
     Response reloadConfig(const Request &request);
     Response configStatus() const;

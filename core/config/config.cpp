@@ -159,6 +159,80 @@ bool RateLimitSettings::operator==(const RateLimitSettings &other) const
            && scope == other.scope && unknownKeys == other.unknownKeys;
 }
 
+bool SplitGroup::operator==(const SplitGroup &other) const
+{
+    return name == other.name && weight == other.weight && backendCount == other.backendCount
+           && strategy == other.strategy && unknownKeys == other.unknownKeys;
+}
+
+bool ShiftSettings::operator==(const ShiftSettings &other) const
+{
+    return group == other.group && stepPercent == other.stepPercent && intervalS == other.intervalS
+           && maxErrorRate == other.maxErrorRate && minRequests == other.minRequests && maxP99Ms == other.maxP99Ms
+           && unknownKeys == other.unknownKeys;
+}
+
+std::optional<SplitKey> SplitKey::parse(const QString &text)
+{
+    if (text == QLatin1String("random"))
+        return SplitKey{Kind::Random, {}};
+    if (text == QLatin1String("client_ip"))
+        return SplitKey{Kind::ClientIp, {}};
+    const auto named = [&text](QLatin1String prefix, Kind kind) -> std::optional<SplitKey> {
+        if (!text.startsWith(prefix) || text.size() == prefix.size())
+            return std::nullopt;
+        return SplitKey{kind, text.mid(prefix.size())};
+    };
+    if (std::optional<SplitKey> header = named(QLatin1String("header:"), Kind::Header))
+        return header;
+    return named(QLatin1String("cookie:"), Kind::Cookie);
+}
+
+QString SplitKey::toString() const
+{
+    switch (kind) {
+    case Kind::Random: return QStringLiteral("random");
+    case Kind::ClientIp: return QStringLiteral("client_ip");
+    case Kind::Header: return QLatin1String("header:") + name;
+    case Kind::Cookie: return QLatin1String("cookie:") + name;
+    }
+    return QString();
+}
+
+int SplitSettings::groupIndex(const QString &name) const
+{
+    for (int i = 0; i < groups.size(); ++i) {
+        if (groups[i].name == name)
+            return i;
+    }
+    return -1;
+}
+
+int SplitSettings::canaryGroup() const
+{
+    const int shifted = shift ? groupIndex(shift->group) : -1;
+    return shifted >= 0 ? shifted : int(groups.size()) - 1;
+}
+
+bool SplitSettings::operator==(const SplitSettings &other) const
+{
+    return groups == other.groups && key == other.key && canaryHeader == other.canaryHeader && shift == other.shift;
+}
+
+QString Route::backendPath(int index) const
+{
+    if (const SplitSettings *groups = split()) {
+        int first = 0;
+        for (int g = 0; g < groups->groups.size(); ++g) {
+            const int count = groups->groups[g].backendCount;
+            if (index < first + count)
+                return QStringLiteral("split[%1].backends[%2]").arg(g).arg(index - first);
+            first += count;
+        }
+    }
+    return QStringLiteral("backends[%1]").arg(index);
+}
+
 bool QueueSettings::operator==(const QueueSettings &other) const
 {
     return maxSize == other.maxSize && timeoutMs == other.timeoutMs && off == other.off
@@ -200,11 +274,17 @@ size_t qHash(const RetryPolicy &policy, size_t seed)
 
 const Route *Config::findRoute(const QString &externalPath) const
 {
-    for (const Route &route : routes) {
-        if (route.externalPath == externalPath)
-            return &route;
+    const int index = routeIndex(externalPath);
+    return index < 0 ? nullptr : &routes[index];
+}
+
+int Config::routeIndex(const QString &externalPath) const
+{
+    for (int i = 0; i < routes.size(); ++i) {
+        if (routes[i].externalPath == externalPath)
+            return i;
     }
-    return nullptr;
+    return -1;
 }
 
 CircuitBreakerSettings Config::circuitBreakerFor(const Route &route) const

@@ -237,6 +237,57 @@ struct QueueSettings {
 constexpr int kDefaultEwmaDecayMs = 10'000;
 constexpr int kDefaultRttMs = 30;
 
+// A traffic split (docs/CONFIGURATION.md, Canary releases): instead of one list of backends the
+// route has groups, each with a share of its requests and its own strategy. Their backends are
+// Route::backends one group after another, so that everything that walks a route's backends
+// (health checks, limits, queues, discovery) sees them unchanged.
+struct SplitGroup {
+    QString name;
+    int weight = 0;
+    int backendCount = 0;                           // its backends: the next backendCount entries of Route::backends
+    std::optional<LoadBalancingStrategy> strategy;  // the route's when unset
+    QJsonObject unknownKeys;
+
+    bool operator==(const SplitGroup &other) const;
+};
+
+// A canary's gradual shift: every interval its share grows by a step while its errors and p99
+// stay within bounds; the first interval out of bounds puts its share back to 0.
+struct ShiftSettings {
+    QString group;  // the canary: not the first group
+    int stepPercent = 10;
+    double intervalS = 60;
+    double maxErrorRate = 0.05;  // 5xx answers / answers over the interval
+    int minRequests = 100;       // fewer answers than this: the interval is extended, not judged
+    int maxP99Ms = 0;            // 0: latency is not judged
+    QJsonObject unknownKeys;
+
+    bool operator==(const ShiftSettings &other) const;
+};
+
+// How a request's group is chosen (split_key).
+struct SplitKey {
+    enum class Kind { Random, ClientIp, Header, Cookie };
+    Kind kind = Kind::Random;
+    QString name;  // the header's or the cookie's
+
+    static std::optional<SplitKey> parse(const QString &text);
+    QString toString() const;
+    bool operator==(const SplitKey &other) const { return kind == other.kind && name == other.name; }
+};
+
+struct SplitSettings {
+    QList<SplitGroup> groups;
+    SplitKey key;
+    QString canaryHeader;  // "always": the canary group (the shift's, else the last); "never": the first
+    std::optional<ShiftSettings> shift;
+
+    // The group that canary_header's "always" and a shift's promotion mean.
+    int canaryGroup() const;
+    int groupIndex(const QString &name) const;
+    bool operator==(const SplitSettings &other) const;
+};
+
 struct RouteOverrides {
     std::optional<qint64> maxBodyBytes;            // overrides server.max_body_bytes
     std::optional<int> connectTimeoutMs;           // overrides server.connect_timeout_ms
@@ -251,6 +302,7 @@ struct RouteOverrides {
     // not answered yet (kDefaultEwmaDecayMs, kDefaultRttMs when unset).
     std::optional<int> ewmaDecayMs;
     std::optional<int> defaultRttMs;
+    std::optional<SplitSettings> split;  // the route's backends in groups
     SettingsOverride circuitBreaker;
     SettingsOverride healthCheck;
     SettingsOverride outlierDetection;  // laid over the top-level block (or the defaults)
@@ -269,9 +321,9 @@ struct RouteOverrides {
     {
         return !maxBodyBytes && !connectTimeoutMs && !responseTimeoutMs && !allowedUpgrades && !tunnelIdleTimeoutMs
                && !rateLimit && !queue && !slowStartMs && !slowStartMinWeightPercent && !ewmaDecayMs && !defaultRttMs
-               && circuitBreaker.keys.isEmpty() && healthCheck.keys.isEmpty() && outlierDetection.keys.isEmpty()
-               && !cors && !requestHeaders && !responseHeaders && !fault && !compression && !redirect && !mock
-               && !staticSite;
+               && !split && circuitBreaker.keys.isEmpty() && healthCheck.keys.isEmpty()
+               && outlierDetection.keys.isEmpty() && !cors && !requestHeaders && !responseHeaders && !fault
+               && !compression && !redirect && !mock && !staticSite;
     }
 };
 
@@ -290,6 +342,10 @@ struct Route {
     bool preserveHost = false;
     bool forwardAuthorization = true;  // pass the client's Authorization header on to the backend
     bool retryNonIdempotent = false;   // also retry POST/PATCH that may have reached the backend
+
+    const SplitSettings *split() const { return overrides->split ? &*overrides->split : nullptr; }
+    // Where backend `index` is written in the route's JSON: "backends[2]" or "split[1].backends[0]".
+    QString backendPath(int index) const;
 };
 
 // A certificate and its key (PEM; the certificate file may hold the chain after it).
@@ -356,6 +412,8 @@ constexpr qint64 kMaxJwtKeyFileBytes = 64 * 1024;
 // Balancers number a route's backends in 16 bits; and an ip_hash ring over this many is already
 // about 16 MB.
 constexpr int kMaxBackendsPerRoute = 10'000;
+// A split's groups: each has a balancer and counters of its own.
+constexpr int kMaxSplitGroups = 100;
 // Distinct discovery sources in one config (DiscoverySettings::sourceKey()).
 constexpr int kMaxDiscoverySources = 1'000;
 
@@ -438,6 +496,7 @@ struct Config {
     QJsonObject unknownKeys;
 
     const Route *findRoute(const QString &externalPath) const;
+    int routeIndex(const QString &externalPath) const;  // -1: no such route
     // The top-level block with the route's own keys laid over it.
     CircuitBreakerSettings circuitBreakerFor(const Route &route) const;
     HealthCheckSettings healthCheckFor(const Route &route) const;

@@ -372,6 +372,81 @@ void shareRepeatedValues(QList<Route> &routes)
 
 }  // namespace
 
+namespace {
+
+ShiftSettings readShift(const QJsonObject &object, const QString &path, QList<ConfigProblem> &errors,
+                        QList<ConfigProblem> &warnings)
+{
+    ObjectReader reader(object, path, errors, warnings);
+    ShiftSettings shift;
+    shift.group = reader.string(QStringLiteral("group"));
+    if (!reader.has(QStringLiteral("group")))
+        reader.error(QStringLiteral("group"), QStringLiteral("is required: the group whose share grows"));
+    shift.stepPercent = reader.integer(QStringLiteral("step_percent"), shift.stepPercent);
+    shift.intervalS = reader.number(QStringLiteral("interval_s"), shift.intervalS);
+    shift.maxErrorRate = reader.number(QStringLiteral("max_error_rate"), shift.maxErrorRate);
+    shift.minRequests = reader.integer(QStringLiteral("min_requests"), shift.minRequests);
+    shift.maxP99Ms = reader.integer(QStringLiteral("max_p99_ms"), shift.maxP99Ms);
+    shift.unknownKeys = reader.unknownKeys();
+    return shift;
+}
+
+// The groups' backends go to route.backends one group after another.
+SplitSettings readSplit(ObjectReader &reader, Route &route, QList<ConfigProblem> &errors,
+                        QList<ConfigProblem> &warnings)
+{
+    SplitSettings split;
+    if (reader.has(QStringLiteral("backends")))
+        reader.error(QStringLiteral("split"), QStringLiteral("replaces backends: give one or the other"));
+    const std::optional<QJsonArray> groups = reader.array(QStringLiteral("split"));
+    for (int g = 0; groups && g < groups->size(); ++g) {
+        const QString groupPath = reader.childPath(QStringLiteral("split[%1]").arg(g));
+        if (!groups->at(g).isObject()) {
+            errors.append({groupPath, QStringLiteral("must be an object")});
+            continue;
+        }
+        ObjectReader groupReader(groups->at(g).toObject(), groupPath, errors, warnings);
+        SplitGroup group;
+        group.name = groupReader.string(QStringLiteral("name"));
+        group.weight = groupReader.integer(QStringLiteral("weight"), 0);
+        if (!groupReader.has(QStringLiteral("weight")))
+            groupReader.error(QStringLiteral("weight"), QStringLiteral("is required"));
+        const QString strategy = groupReader.string(QStringLiteral("strategy"));
+        if (!strategy.isEmpty()) {
+            group.strategy = strategyFromName(strategy);
+            if (!group.strategy)
+                groupReader.error(QStringLiteral("strategy"), QStringLiteral("unknown strategy \"%1\"").arg(strategy));
+        }
+        if (const std::optional<QJsonArray> backends = groupReader.array(QStringLiteral("backends"))) {
+            for (int i = 0; i < backends->size(); ++i) {
+                const QString backendPath = groupReader.childPath(QStringLiteral("backends[%1]").arg(i));
+                if (!backends->at(i).isObject()) {
+                    errors.append({backendPath, QStringLiteral("must be an object")});
+                    continue;
+                }
+                route.backends.append(readBackend(backends->at(i).toObject(), backendPath, errors, warnings));
+                ++group.backendCount;
+            }
+        }
+        group.unknownKeys = groupReader.unknownKeys();
+        split.groups.append(std::move(group));
+    }
+    if (reader.has(QStringLiteral("split_key"))) {
+        const QString key = reader.string(QStringLiteral("split_key"));
+        if (std::optional<SplitKey> parsed = SplitKey::parse(key))
+            split.key = *parsed;
+        else
+            reader.error(QStringLiteral("split_key"),
+                         QStringLiteral("must be random, client_ip, header:NAME or cookie:NAME (got \"%1\")").arg(key));
+    }
+    split.canaryHeader = reader.string(QStringLiteral("canary_header"));
+    if (std::optional<QJsonObject> shift = reader.object(QStringLiteral("shift")))
+        split.shift = readShift(*shift, reader.childPath(QStringLiteral("shift")), errors, warnings);
+    return split;
+}
+
+}  // namespace
+
 Route readRoute(const QJsonObject &object, const QString &path, QList<ConfigProblem> &errors,
                 QList<ConfigProblem> &warnings)
 {
@@ -423,6 +498,12 @@ Route readRoute(const QJsonObject &object, const QString &path, QList<ConfigProb
                 route.backends.append(readBackend(backends->at(i).toObject(), backendPath, errors, warnings));
         }
     }
+    if (reader.has(QStringLiteral("split")))
+        overrides.split = readSplit(reader, route, errors, warnings);
+    else if (reader.has(QStringLiteral("split_key")) || reader.has(QStringLiteral("canary_header"))
+             || reader.has(QStringLiteral("shift")))
+        reader.error(reader.has(QStringLiteral("shift")) ? QStringLiteral("shift") : QStringLiteral("split_key"),
+                     QStringLiteral("applies to a route with split only"));
     // v0.2.7 routes name one backend with host/port on the route itself.
     const bool hasLegacy = reader.has(QStringLiteral("host")) || reader.has(QStringLiteral("port"));
     if (hasLegacy) {
@@ -478,6 +559,8 @@ Route readRoute(const QJsonObject &object, const QString &path, QList<ConfigProb
         overrides.staticSite = readStatic(*site, reader.childPath(QStringLiteral("static")), errors, warnings);
     if (!overrides.isEmpty())
         route.overrides = std::move(overrides);
+    // GET /api/routes adds a split's live state; sent back in a PUT it is not config.
+    reader.take(QStringLiteral("live"));
     route.unknownKeys = reader.unknownKeys();
     return route;
 }

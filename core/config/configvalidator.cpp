@@ -332,6 +332,70 @@ public:
         }
     }
 
+    // Group names go into metric labels and the shift's API: short and plain.
+    static bool isGroupName(const QString &name)
+    {
+        static const QRegularExpression plain(QStringLiteral("^[A-Za-z0-9_.-]{1,64}$"));
+        return plain.match(name).hasMatch();
+    }
+
+    void checkSplit(const SplitSettings &split, const QString &path)
+    {
+        const QString splitPath = path + QLatin1String(".split");
+        if (split.groups.isEmpty())
+            add(splitPath, QStringLiteral("must list at least one group"));
+        if (split.groups.size() > kMaxSplitGroups)
+            add(splitPath,
+                QStringLiteral("must list at most %1 groups (got %2)").arg(kMaxSplitGroups).arg(split.groups.size()));
+        QSet<QString> names;
+        qint64 total = 0;
+        for (int g = 0; g < split.groups.size(); ++g) {
+            const SplitGroup &group = split.groups[g];
+            const QString groupPath = splitPath + QStringLiteral("[%1]").arg(g);
+            if (!isGroupName(group.name))
+                add(groupPath + QLatin1String(".name"),
+                    QStringLiteral("must be 1 to 64 letters, digits, '_', '.' or '-' (got \"%1\")").arg(group.name));
+            else if (names.contains(group.name))
+                add(groupPath + QLatin1String(".name"),
+                    QStringLiteral("\"%1\" names another group too").arg(group.name));
+            names.insert(group.name);
+            checkRange(groupPath + QLatin1String(".weight"), group.weight, 0, 1'000'000);
+            total += group.weight;
+            if (group.backendCount == 0)
+                add(groupPath + QLatin1String(".backends"), QStringLiteral("must list at least one backend"));
+        }
+        if (!split.groups.isEmpty() && total == 0)
+            add(splitPath, QStringLiteral("the groups' weights add up to 0: no group would get a request"));
+        if (split.key.kind == SplitKey::Kind::Header && !isHttpMethodToken(split.key.name))
+            add(path + QLatin1String(".split_key"),
+                QStringLiteral("\"%1\" is not a header field name").arg(split.key.name));
+        if (split.key.kind == SplitKey::Kind::Cookie && !isHttpMethodToken(split.key.name))
+            add(path + QLatin1String(".split_key"), QStringLiteral("\"%1\" is not a cookie name").arg(split.key.name));
+        if (!split.canaryHeader.isEmpty() && !isHttpMethodToken(split.canaryHeader))
+            add(path + QLatin1String(".canary_header"),
+                QStringLiteral("\"%1\" is not a header field name").arg(split.canaryHeader));
+        if (!split.shift)
+            return;
+        const ShiftSettings &shift = *split.shift;
+        const QString shiftPath = path + QLatin1String(".shift");
+        const int shifted = split.groupIndex(shift.group);
+        if (shifted < 0)
+            add(shiftPath + QLatin1String(".group"),
+                QStringLiteral("names no group of split (got \"%1\")").arg(shift.group));
+        else if (shifted == 0)
+            add(shiftPath + QLatin1String(".group"),
+                QStringLiteral("is the first group, which a rollback returns the traffic to; shift another one"));
+        checkRange(shiftPath + QLatin1String(".step_percent"), shift.stepPercent, 1, 100);
+        if (!(shift.intervalS >= 0.1 && shift.intervalS <= 86'400))
+            add(shiftPath + QLatin1String(".interval_s"),
+                QStringLiteral("must be between 0.1 and 86400 (got %1)").arg(shift.intervalS));
+        if (!(shift.maxErrorRate >= 0 && shift.maxErrorRate <= 1))
+            add(shiftPath + QLatin1String(".max_error_rate"),
+                QStringLiteral("must be between 0 and 1 (got %1)").arg(shift.maxErrorRate));
+        checkRange(shiftPath + QLatin1String(".min_requests"), shift.minRequests, 0, 1'000'000'000);
+        checkRange(shiftPath + QLatin1String(".max_p99_ms"), shift.maxP99Ms, 0, 3'600'000);
+    }
+
     void checkRoute(const Route &route, const QString &path, const Config &config)
     {
         QString error;
@@ -361,7 +425,9 @@ public:
                                                        .arg(kMaxBackendsPerRoute)
                                                        .arg(route.backends.size()));
         for (int i = 0; i < route.backends.size(); ++i)
-            checkBackend(route.backends[i], path + QStringLiteral(".backends[%1]").arg(i));
+            checkBackend(route.backends[i], path + QLatin1Char('.') + route.backendPath(i));
+        if (const SplitSettings *split = route.split())
+            checkSplit(*split, path);
 
         if (route.retry)
             checkRetry(*route.retry, path + QLatin1String(".retry"));
@@ -456,7 +522,7 @@ public:
                 const Backend &backend = routes[r].backends[b];
                 if (backend.discover)
                     continue;  // its backends are not known until discovery finds them
-                const QString path = QStringLiteral("routers[%1].backends[%2]").arg(r).arg(b);
+                const QString path = QStringLiteral("routers[%1].").arg(r) + routes[r].backendPath(b);
                 const QString key = backend.key();
                 const auto it = first.constFind(key);
                 if (it == first.constEnd()) {

@@ -264,6 +264,46 @@ template <typename Source> void putRequestRules(QJsonObject &object, const Sourc
     put("compression", source.compression, compressionToJson);
 }
 
+QJsonObject shiftToJson(const ShiftSettings &shift)
+{
+    const ShiftSettings defaults;
+    QJsonObject object = startWith(shift.unknownKeys);
+    object.insert(QLatin1String("group"), shift.group);
+    putIfChanged(object, "step_percent", shift.stepPercent, defaults.stepPercent);
+    putIfChanged(object, "interval_s", shift.intervalS, defaults.intervalS);
+    putIfChanged(object, "max_error_rate", shift.maxErrorRate, defaults.maxErrorRate);
+    putIfChanged(object, "min_requests", shift.minRequests, defaults.minRequests);
+    putIfChanged(object, "max_p99_ms", shift.maxP99Ms, defaults.maxP99Ms);
+    return object;
+}
+
+// Each group with its slice of the route's backends.
+void putSplit(QJsonObject &object, const SplitSettings &split, const QList<Backend> &backends)
+{
+    QJsonArray groups;
+    int first = 0;
+    for (const SplitGroup &group : split.groups) {
+        QJsonObject entry = startWith(group.unknownKeys);
+        entry.insert(QLatin1String("name"), group.name);
+        entry.insert(QLatin1String("weight"), group.weight);
+        if (group.strategy)
+            entry.insert(QLatin1String("strategy"), strategyName(*group.strategy));
+        QJsonArray list;
+        for (int i = first; i < first + group.backendCount && i < backends.size(); ++i)
+            list.append(backendToJson(backends[i]));
+        first += group.backendCount;
+        entry.insert(QLatin1String("backends"), list);
+        groups.append(entry);
+    }
+    object.insert(QLatin1String("split"), groups);
+    if (split.key.kind != SplitKey::Kind::Random)
+        object.insert(QLatin1String("split_key"), split.key.toString());
+    if (!split.canaryHeader.isEmpty())
+        object.insert(QLatin1String("canary_header"), split.canaryHeader);
+    if (split.shift)
+        object.insert(QLatin1String("shift"), shiftToJson(*split.shift));
+}
+
 }  // namespace
 
 QJsonObject routeToJson(const Route &route)
@@ -273,11 +313,15 @@ QJsonObject routeToJson(const Route &route)
     object.insert(QLatin1String("internal_path"), route.internalPath);
     object.insert(QLatin1String("methods"), toArray(route.methods));
     object.insert(QLatin1String("auth_required"), route.authRequired);
-    QJsonArray backends;
-    for (const Backend &backend : route.backends)
-        backends.append(backendToJson(backend));
-    if (!backends.isEmpty() || !Config::answersItself(route))
-        object.insert(QLatin1String("backends"), backends);
+    if (const SplitSettings *split = route.split()) {
+        putSplit(object, *split, route.backends);
+    } else {
+        QJsonArray backends;
+        for (const Backend &backend : route.backends)
+            backends.append(backendToJson(backend));
+        if (!backends.isEmpty() || !Config::answersItself(route))
+            object.insert(QLatin1String("backends"), backends);
+    }
     object.insert(QLatin1String("load_balancing_strategy"), strategyName(route.strategy));
     if (route.retry)
         object.insert(QLatin1String("retry"), retryToJson(*route.retry));

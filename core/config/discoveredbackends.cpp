@@ -50,7 +50,7 @@ ConfigSnapshot expandDiscovered(const ConfigSnapshot &written, const DiscoveredB
         if (!hasDiscoverEntry(route))
             continue;
         QList<Backend> backends;
-        QSet<QString> keys;
+        QSet<QString> keys;  // within a split group: a backend may serve two groups
         const auto append = [&](Backend backend) {
             const QString key = backend.key();
             if (keys.contains(key) || backends.size() >= kMaxBackendsPerRoute)
@@ -58,18 +58,38 @@ ConfigSnapshot expandDiscovered(const ConfigSnapshot &written, const DiscoveredB
             keys.insert(key);
             backends.append(std::move(backend));
         };
-        for (const Backend &entry : route.backends) {
-            if (!entry.discover) {
-                append(entry);
-                continue;
+        // A split's groups are runs of route.backends: each run expands to a run of its own.
+        QList<int> runs{int(route.backends.size())};
+        if (const SplitSettings *split = route.split()) {
+            runs.clear();
+            for (const SplitGroup &group : split->groups)
+                runs.append(group.backendCount);
+        }
+        int next = 0;
+        for (int run = 0; run < runs.size(); ++run) {
+            const int before = int(backends.size());
+            keys.clear();
+            for (int end = std::min(next + runs[run], int(route.backends.size())); next < end; ++next) {
+                const Backend &entry = route.backends[next];
+                if (!entry.discover) {
+                    append(entry);
+                    continue;
+                }
+                const auto source = found.find(entry.discover->sourceKey());
+                if (source == found.end())
+                    continue;
+                for (const Backend &backend : source->second)
+                    append(fromEntry(entry, backend));
             }
-            const auto source = found.find(entry.discover->sourceKey());
-            if (source == found.end())
-                continue;
-            for (const Backend &backend : source->second)
-                append(fromEntry(entry, backend));
+            runs[run] = int(backends.size()) - before;
         }
         route.backends = std::move(backends);
+        if (route.overrides->split) {
+            RouteOverrides overrides = *route.overrides;
+            for (int g = 0; g < overrides.split->groups.size(); ++g)
+                overrides.split->groups[g].backendCount = runs[g];
+            route.overrides = std::move(overrides);
+        }
     }
     return expanded;
 }

@@ -365,6 +365,7 @@ void reportFinishedRequest(ActiveRequest &request, const ProxyExchange *exchange
     if (exchange) {
         rec.backend = exchange->backendKey();
         rec.attempts = exchange->attempts();
+        exchange->recordSplitAnswer(rec.status, rec.durationUs);
         if (exchange->wasQueued())
             rec.queuedUs = exchange->queuedUs();
         if (services.captureHeaders)

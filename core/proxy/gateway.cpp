@@ -84,7 +84,7 @@ void Gateway::swapLocked()
 {
     ConfigSnapshot expanded = expandDiscovered(m_written, m_discovered);
     GatewaySnapshotPtr compiled = std::make_shared<const GatewaySnapshot>(
-        std::move(expanded), m_registry, m_routeMetrics, &m_rateLimiters, &m_queues, m_written);
+        std::move(expanded), m_registry, m_routeMetrics, &m_rateLimiters, &m_queues, m_written, &m_splitStates);
     GatewaySnapshotPtr previous = std::atomic_exchange(&m_snapshot, compiled);
     if (QThread::currentThread() == thread())
         afterSwap(previous, compiled);
@@ -126,6 +126,16 @@ void Gateway::afterSwap(const GatewaySnapshotPtr &previous, const GatewaySnapsho
             queuedRoutes.append(current->config->routes[i].externalPath);
     }
     m_queues.retainOnly(queuedRoutes);
+    ShiftController::Routes splitRoutes;
+    QStringList splitPaths;
+    for (int i = 0; i < current->config->routes.size(); ++i) {
+        if (const RouteSplit *split = current->split(i)) {
+            splitRoutes.emplace_back(current->config->routes[i].externalPath, split->state);
+            splitPaths.append(current->config->routes[i].externalPath);
+        }
+    }
+    m_splitStates.retainOnly(splitPaths);
+    m_shifts.track(std::move(splitRoutes));
     // Requests waiting in a kept queue take the slots a raised max_connections made.
     for (const std::shared_ptr<RequestQueue> &queue : current->queues) {
         if (queue)

@@ -7,6 +7,7 @@
 #include "config/discoveredbackends.h"
 #include "gatewaysnapshot.h"
 #include "resilience/healthchecker.h"
+#include "shaping/shiftcontroller.h"
 
 #include <QHostAddress>
 #include <QMutex>
@@ -81,6 +82,8 @@ public:
     BackendRegistry &backendRegistry() { return m_registry; }
     HealthChecker &healthChecker() { return m_healthChecker; }
     RouteMetricsRegistry &routeMetrics() { return m_routeMetrics; }
+    // The gradual shifts of split routes; on the gateway's thread.
+    ShiftController &shiftController() { return m_shifts; }
     int workerCount() const { return int(m_workers.size()); }
     int activeConnections() const;
     int idleUpstreamConnections() const;  // pooled, summed over workers, up to a second old
@@ -102,6 +105,8 @@ private:
     RouteMetricsRegistry m_routeMetrics;
     RateLimiterRegistry m_rateLimiters;
     RequestQueueRegistry m_queues;
+    SplitStateRegistry m_splitStates;
+    ShiftController m_shifts;
     HealthChecker m_healthChecker;
     GatewaySnapshotPtr m_snapshot;  // read and written with std::atomic_load/atomic_store
     // A config change and a discovery change may come at once from different threads: one swap at

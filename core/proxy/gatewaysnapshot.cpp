@@ -1,5 +1,7 @@
 #include "gatewaysnapshot.h"
 
+#include <QDateTime>
+
 #include <algorithm>
 
 namespace kairos {
@@ -27,7 +29,8 @@ size_t qHash(const BalancerKey &key, size_t seed = 0)
 
 GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry &registry,
                                  RouteMetricsRegistry &metrics, RateLimiterRegistry *limits,
-                                 RequestQueueRegistry *queueRegistry, ConfigSnapshot writtenSnapshot)
+                                 RequestQueueRegistry *queueRegistry, ConfigSnapshot writtenSnapshot,
+                                 SplitStateRegistry *splitStates)
     : config(std::move(configSnapshot)),
       written(writtenSnapshot ? std::move(writtenSnapshot) : config),
       routes(config),
@@ -80,6 +83,7 @@ GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry 
     compileBackendLimiters(limits);
     applySlowStart(registry);
     makeQueues(queueRegistry);
+    makeSplits(splitStates);
     const bool anyLimit = std::any_of(config->routes.cbegin(), config->routes.cend(),
                                       [this](const Route &route) { return config->rateLimitFor(route) != nullptr; });
     if (!anyLimit)
@@ -163,6 +167,44 @@ void GatewaySnapshot::makeQueues(RequestQueueRegistry *registry)
             states.push_back(backend.state);
         queues.push_back(registry ? registry->queueFor(route.externalPath, *settings, states)
                                   : std::make_shared<RequestQueue>(*settings, std::move(states)));
+    }
+}
+
+void GatewaySnapshot::makeSplits(SplitStateRegistry *registry)
+{
+    if (std::none_of(config->routes.cbegin(), config->routes.cend(), [](const Route &route) { return route.split(); }))
+        return;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    splits.resize(size_t(config->routes.size()));
+    for (int r = 0; r < config->routes.size(); ++r) {
+        const Route &route = config->routes[r];
+        const SplitSettings *settings = route.split();
+        if (!settings)
+            continue;
+        std::shared_ptr<SplitState> state =
+            registry ? registry->stateFor(route.externalPath, *settings) : std::make_shared<SplitState>(*settings);
+        const BalancedBackendRange all = balancers[size_t(r)]->backends();
+        auto split = std::make_unique<RouteSplit>(*settings, state);
+        QStringList canaryBackends;
+        int first = 0;
+        for (int g = 0; g < settings->groups.size(); ++g) {
+            const SplitGroup &group = settings->groups[g];
+            std::vector<BalancedBackend> &list = backendLists.emplace_back();
+            for (int i = first; i < first + group.backendCount && size_t(i) < all.size(); ++i)
+                list.push_back(all[size_t(i)]);
+            if (g == settings->canaryGroup()) {
+                for (const BalancedBackend &backend : list)
+                    canaryBackends.append(backend.state->key);
+            }
+            const LoadBalancingStrategy strategy = group.strategy.value_or(route.strategy);
+            ownedBalancers.push_back(makeBalancer(
+                strategy, list,
+                strategy == LoadBalancingStrategy::PeakEwma ? PeakEwmaSettings::of(route) : PeakEwmaSettings()));
+            split->groups.push_back({first, ownedBalancers.back().get()});
+            first += group.backendCount;
+        }
+        state->configure(*settings, canaryBackends, now);
+        splits[size_t(r)] = std::move(split);
     }
 }
 

@@ -12,6 +12,8 @@
 #include "protection/ratelimiter.h"
 #include "routerules.h"
 #include "routing/routetable.h"
+#include "shaping/splitchoice.h"
+#include "shaping/splitstate.h"
 
 #include <deque>
 #include <memory>
@@ -19,12 +21,30 @@
 
 namespace kairos {
 
+// A split route's groups (docs/CONFIGURATION.md, Canary releases): a balancer each over its run of
+// the route's backends, which Selection numbers from 0 (the route's index is first + that).
+struct RouteSplit {
+    struct Group {
+        int first = 0;
+        const Balancer *balancer = nullptr;
+    };
+
+    RouteSplit(const SplitSettings &settings, std::shared_ptr<SplitState> live)
+        : rotations(new Rotation[size_t(settings.groups.size())]()), choice(settings), state(std::move(live))
+    {}
+
+    std::vector<Group> groups;
+    std::unique_ptr<Rotation[]> rotations;
+    SplitChoice choice;
+    std::shared_ptr<SplitState> state;  // the registry's: kept across config changes
+};
+
 struct GatewaySnapshot {
     // `limits` and `queueRegistry` keep rate limiters and request queues across config changes;
     // null: a fresh one per route.
     GatewaySnapshot(ConfigSnapshot config, BackendRegistry &registry, RouteMetricsRegistry &metrics,
                     RateLimiterRegistry *limits = nullptr, RequestQueueRegistry *queueRegistry = nullptr,
-                    ConfigSnapshot written = nullptr);
+                    ConfigSnapshot written = nullptr, SplitStateRegistry *splitStates = nullptr);
 
     RateLimiter *rateLimiter(int routeIndex) const
     {
@@ -47,6 +67,19 @@ struct GatewaySnapshot {
     Selection select(int routeIndex, quint64 clientHash) const
     {
         return Selection(*balancers[size_t(routeIndex)], rotations[size_t(routeIndex)], clientHash);
+    }
+    // The route's split; null when it has none.
+    const RouteSplit *split(int routeIndex) const
+    {
+        return splits.empty() ? nullptr : splits[size_t(routeIndex)].get();
+    }
+    // Over the backends of the split's group `group`; select(routeIndex) when group is -1.
+    Selection select(int routeIndex, int group, quint64 clientHash) const
+    {
+        if (group < 0)
+            return select(routeIndex, clientHash);
+        const RouteSplit &routeSplit = *splits[size_t(routeIndex)];
+        return Selection(*routeSplit.groups[size_t(group)].balancer, routeSplit.rotations[size_t(group)], clientHash);
     }
 
     // What requests run on: `written` with each discover entry replaced by what discovery found
@@ -77,6 +110,7 @@ struct GatewaySnapshot {
     // By route index; empty when no route has a queue.
     std::vector<std::shared_ptr<RequestQueue>> queues;
     std::vector<std::shared_ptr<const RouteRules>> routeRules;  // by route index
+    std::vector<std::unique_ptr<RouteSplit>> splits;            // by route index; empty when no route splits
     NetworkList trustedProxies;
     // server.tls.client_subject_header as a field name; empty without server.tls.
     QByteArray clientSubjectHeader;
@@ -86,6 +120,7 @@ private:
     void compileBackendLimiters(RateLimiterRegistry *limits);
     void applySlowStart(BackendRegistry &registry);
     void makeQueues(RequestQueueRegistry *registry);
+    void makeSplits(SplitStateRegistry *registry);
 };
 
 using GatewaySnapshotPtr = std::shared_ptr<const GatewaySnapshot>;

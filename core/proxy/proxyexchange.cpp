@@ -45,12 +45,34 @@ void appendChunk(QByteArray &out, QByteArrayView data)
 
 }  // namespace
 
+namespace {
+
+int chooseSplitGroup(const ExchangeRequest &request)
+{
+    const RouteSplit *split = request.snapshot->split(request.route->index);
+    if (!split)
+        return -1;
+    const int group = split->choice.choose(*split->state, request.head.headers, request.clientHash);
+    split->state->countRequest(group);
+    return group;
+}
+
+}  // namespace
+
+void ProxyExchange::recordSplitAnswer(int status, qint64 durationUs) const
+{
+    if (m_group >= 0)
+        m_request.snapshot->split(m_request.route->index)->state->recordAnswer(m_group, status, durationUs);
+}
+
 ProxyExchange::ProxyExchange(ExchangeRequest request, ExchangeSink &sink, UpstreamPool &pool, QObject *parent)
     : QObject(parent),
       m_request(std::move(request)),
       m_sink(&sink),
       m_pool(pool),
-      m_selection(m_request.snapshot->select(m_request.route->index, m_request.clientHash)),
+      m_group(chooseSplitGroup(m_request)),
+      m_groupFirst(m_group < 0 ? 0 : m_request.snapshot->split(m_request.route->index)->groups[size_t(m_group)].first),
+      m_selection(m_request.snapshot->select(m_request.route->index, m_group, m_request.clientHash)),
       m_queue(m_request.snapshot->queue(m_request.route->index)),
       m_circuit(*m_request.snapshot->circuits[size_t(m_request.route->index)]),
       m_connectTimeoutMs(m_request.route->route->overrides->connectTimeoutMs.value_or(
@@ -403,16 +425,20 @@ bool ProxyExchange::admit(int backendIndex)
 int ProxyExchange::chooseBackend(bool behindQueue, bool &full)
 {
     // The balancer's candidates first: a retry goes to a backend not tried yet when there is one.
+    // A split route's selection numbers its group's backends from 0; the route's index is after
+    // the groups before it. Retries stay in the group.
     for (int index = m_selection.nextAvailable(); index >= 0; index = m_selection.nextAvailable()) {
-        if (takeSlot(index, behindQueue, full))
-            return index;
+        if (takeSlot(m_groupFirst + index, behindQueue, full))
+            return m_groupFirst + index;
     }
     if (m_attempts == 0)
         return -1;
     // All were tried: try again, preferring another backend than the last one.
-    const int count = int(m_request.route->route->backends.size());
+    const int count = m_group < 0
+                          ? int(m_request.route->route->backends.size())
+                          : m_request.snapshot->split(m_request.route->index)->groups[size_t(m_group)].balancer->size();
     for (int step = 1; step <= count; ++step) {
-        const int index = (m_backendIndex + step) % count;
+        const int index = m_groupFirst + (m_backendIndex - m_groupFirst + step) % count;
         if (backendState(index).isAvailable() && takeSlot(index, behindQueue, full))
             return index;
     }

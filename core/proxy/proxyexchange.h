@@ -108,6 +108,8 @@ public:
     bool wasQueued() const { return m_wasQueued; }
     // Each try's backend, timing and outcome; only with ExchangeRequest::recordTries.
     const QList<ExchangeTry> &tries() const { return m_tries; }
+    // The answer's status and time, to the split group's counters (a shift judges them).
+    void recordSplitAnswer(int status, qint64 durationUs) const;
 
 private:
     // Queued: every available backend was at max_connections; waiting in the route's queue.
@@ -176,6 +178,10 @@ private:
     ExchangeRequest m_request;
     ExchangeSink *m_sink;  // the client connection, or a HeldResponse in front of it
     UpstreamPool &m_pool;
+    // A split route's group for this request, and its first backend's index in the route; the
+    // selection then numbers the group's backends from 0. -1: the route has no split.
+    const int m_group;
+    const int m_groupFirst;
     Selection m_selection;
     int m_backendIndex = -1;
     InFlightGuard m_inFlight;
