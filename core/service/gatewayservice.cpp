@@ -1,4 +1,5 @@
 #include "gatewayservice.h"
+#include "shiftsync.h"
 
 #include "admin/adminapi.h"
 #include "config/configwatcher.h"
@@ -78,8 +79,11 @@ bool GatewayService::start(const ServiceOptions &options, QString *error)
     m_discovery = std::make_unique<Discovery>(
         [gateway](const DiscoveredBackends &found) { gateway->setDiscoveredBackends(found); });
     Discovery *discovery = m_discovery.get();
-    if (m_fleetEtcd)
+    if (m_fleetEtcd) {
         discovery->setEtcd(*m_fleetEtcd);
+        m_shiftSync = std::make_unique<ShiftSync>(*m_fleetEtcd, *gateway);
+        m_shiftSync->start();
+    }
     m_store.setApplier([gateway, discovery](ConfigSnapshot config) {
         gateway->applyConfig(config);
         discovery->follow(std::move(config));

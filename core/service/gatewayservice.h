@@ -24,6 +24,7 @@ class ConfigWatcher;
 class EchoBackend;
 class FleetSync;
 class RecentRequests;
+class ShiftSync;
 class Breakpoints;
 
 struct ServiceOptions {
@@ -124,6 +125,7 @@ private:
     ServiceOptions m_options;
     QString m_adminListen;  // what the admin listener is bound to now
     std::vector<std::unique_ptr<EchoBackend>> m_demoBackends;
+    std::unique_ptr<ShiftSync> m_shiftSync;  // fleet mode
     QString m_devTlsInstructions;
     quint16 m_devTlsPort = 0;
 };

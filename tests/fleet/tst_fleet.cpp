@@ -818,6 +818,43 @@ private slots:
                  qPrintable(keys.join(", ")));
     }
 
+    // A shift driven on one instance moves every instance's share (stored under <prefix>/shifts/),
+    // and an instance started later takes it.
+    void shiftsMoveTogether()
+    {
+        Fleet fleet(2, endpoints(), "/t10");
+        QVERIFY(fleet.start());
+        const auto group = [this](const QString &name, int weight) {
+            return QJsonObject{
+                {"name", name}, {"weight", weight}, {"backends", QJsonArray{backendJson(m_backend->port())}}};
+        };
+        const QJsonObject split{{"external_path", "/split"},
+                                {"internal_path", "/"},
+                                {"methods", QJsonArray{"GET"}},
+                                {"split", QJsonArray{group("stable", 90), group("canary", 10)}},
+                                {"shift", QJsonObject{{"group", "canary"}, {"interval_s", 3600}}}};
+        QCOMPARE(fleet[0].post(split).status, 201);
+        QTRY_VERIFY_WITH_TIMEOUT(fleet.allAnswer("/split", 200), kSpreadMs);
+        const auto shiftOf = [](const GatewayProcess &gateway) {
+            return gateway.get("/api/routes/split").json().value("live").toObject().value("shift").toObject();
+        };
+        QCOMPARE(shiftOf(fleet[1]).value("percent").toDouble(), 10.0);
+
+        QCOMPARE(fleet[0].send("POST", "/api/routes/split/shift", {{"action", "promote"}}).status, 200);
+        QTRY_COMPARE_WITH_TIMEOUT(shiftOf(fleet[1]).value("phase").toString(), QStringLiteral("promoted"), kSpreadMs);
+        QCOMPARE(shiftOf(fleet[1]).value("percent").toDouble(), 100.0);
+        QCOMPARE(m_etcd->get("/t10/shifts/").count("/t10/shifts/%2Fsplit"), size_t(1));
+
+        QCOMPARE(fleet[1].send("POST", "/api/routes/split/shift", {{"action", "rollback"}}).status, 200);
+        QTRY_COMPARE_WITH_TIMEOUT(shiftOf(fleet[0]).value("phase").toString(), QStringLiteral("rolled_back"),
+                                  kSpreadMs);
+        QCOMPARE(shiftOf(fleet[0]).value("percent").toDouble(), 0.0);
+
+        GatewayProcess later(endpoints(), "/t10");
+        QVERIFY(later.start());
+        QTRY_COMPARE_WITH_TIMEOUT(shiftOf(later).value("phase").toString(), QStringLiteral("rolled_back"), kSpreadMs);
+    }
+
     void cleanupTestCase()
     {
         m_etcd.reset();
