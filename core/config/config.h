@@ -24,6 +24,15 @@ QString strategyName(LoadBalancingStrategy strategy);
 // Accepts the release notes' names (RoundRobin) and the snake_case ones (round_robin).
 std::optional<LoadBalancingStrategy> strategyFromName(const QString &name);
 
+// A route's `priority`: which of the requests waiting in a request queue leave it first, and
+// which are refused first when it is full. Ordered: a higher value goes first.
+enum class RoutePriority : quint8 { Low, Normal, High };
+constexpr int kRoutePriorities = 3;
+
+// "high", "normal", "low".
+QString priorityName(RoutePriority priority);
+std::optional<RoutePriority> priorityFromName(const QString &name);
+
 // An optional value kept out of line and shared by copies (and, once a config is read, by all
 // routes with equal values): a route holds 16 bytes for it, not the 80 of an inline optional.
 template <typename T> class SharedOptional
@@ -290,6 +299,7 @@ struct Route {
     bool preserveHost = false;
     bool forwardAuthorization = true;  // pass the client's Authorization header on to the backend
     bool retryNonIdempotent = false;   // also retry POST/PATCH that may have reached the backend
+    RoutePriority priority = RoutePriority::Normal;
 };
 
 // A certificate and its key (PEM; the certificate file may hold the chain after it).
