@@ -231,9 +231,12 @@ private:
 
 // What a route may set over the server's and top-level settings.
 // A route's request queue (HAProxy's model): a request that finds every available backend at
-// its max_connections waits, first in first out, for the first slot freed on any of them.
+// its max_connections waits for the first slot freed on any of them: by the route's priority, then
+// first in first out. Routes with the same backends and equal settings share one queue.
 struct QueueSettings {
-    int maxSize = 100;      // requests waiting at once; one more is refused with 503 queue_full
+    // Requests waiting at once, of every route sharing the queue; one more is refused with 503
+    // queue_full, unless it takes the place of one of a lower priority.
+    int maxSize = 100;
     int timeoutMs = 5'000;  // the longest wait; then 503 queue_timeout
     bool off = false;       // a route's "queue": null: none there, whatever the top level says
     QJsonObject unknownKeys;
