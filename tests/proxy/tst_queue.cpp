@@ -634,6 +634,56 @@ private slots:
         QCOMPARE(running.backend(0, 0).queued(), 0);
     }
 
+    // Low and high requests at once over two worker threads, into a small shared queue: every
+    // request is answered or refused as from a full queue, the refusals are counted, the backend
+    // never sees more than its limit, and no slot is lost to an eviction.
+    void evictionsUnderLoadLoseNoSlot()
+    {
+        m_backend->delayMs = 5;
+        const quint16 port = m_backend->port();
+        QJsonObject high = routeJson("/high", "/high", {limitedBackend(port, 2)}, {"GET"});
+        high.insert("priority", "high");
+        QJsonObject low = routeJson("/low", "/low", {limitedBackend(port, 2)}, {"GET"});
+        low.insert("priority", "low");
+        const QJsonObject queue{{"max_size", 5}, {"timeout_ms", 30'000}};
+        RunningGateway running(makeConfig({high, low}, {{"workers", 2}}, {{"queue", queue}}));
+        RequestQueue *highQueue = running.gateway.snapshot()->queue(0);
+        RequestQueue *lowQueue = running.gateway.snapshot()->queue(1);
+        std::vector<std::unique_ptr<RawClient>> clients;
+        for (int i = 0; i < 60; ++i) {
+            clients.push_back(std::make_unique<RawClient>(running.port()));
+            clients.back()->send(getFrom(i % 2 ? "high" : "low", QByteArray::number(i)));
+        }
+        int answered = 0;
+        int refused = 0;
+        for (auto &client : clients) {
+            const Response response = client->readOne(30'000);
+            if (response.status == 200) {
+                ++answered;
+                continue;
+            }
+            QCOMPARE(response.status, 503);
+            QCOMPARE(response.json()["error"].toString(), QStringLiteral("queue_full"));
+            ++refused;
+        }
+        QCOMPARE(answered + refused, 60);
+        QCOMPARE(m_backend->received.load(), answered);
+        QCOMPARE(highQueue->rejected(RequestQueue::Rejection::Full) + lowQueue->rejected(RequestQueue::Rejection::Full),
+                 quint64(refused));
+        QCOMPARE(m_backend->maxSeen.load(), 2);
+        QCOMPARE(highQueue->shared()->depth(), 0);
+        QCOMPARE(highQueue->depth(), 0);
+        QCOMPARE(lowQueue->depth(), 0);
+        QTRY_COMPARE(running.backend(0, 0).inFlight.load(), 0);
+        QCOMPARE(running.backend(0, 0).queued(), 0);
+        RawClient first(running.port());  // both slots are back
+        RawClient second(running.port());
+        first.send(getFrom("low", "after1"));
+        second.send(getFrom("low", "after2"));
+        QCOMPARE(first.readOne().status, 200);
+        QCOMPARE(second.readOne().status, 200);
+    }
+
     // Only routes with the same backends and the same queue settings share a queue; a config
     // change that keeps them keeps the shared queue.
     void routesShareAQueueOnlyWithTheSameBackendsAndSettings()
