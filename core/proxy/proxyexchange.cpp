@@ -68,7 +68,7 @@ void ProxyExchange::checkDeadlines(qint64 nowMs)
         m_queueDeadline = 0;
         if (m_queue->withdraw(m_waiter))
             refuseFromQueue(RequestQueue::Rejection::Timeout);
-        // else a slot was granted meanwhile: its wake is on the way
+        // else it left meanwhile, granted a slot or evicted: its wake is on the way
     } else if (m_routeDeadline && nowMs >= m_routeDeadline) {
         m_routeDeadline = 0;
         onDeadline();
