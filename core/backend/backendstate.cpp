@@ -130,19 +130,20 @@ bool BackendState::handOverSlot()
 {
     QMutexLocker lock(&m_queuesMutex);
     for (;;) {
-        // FIFO across the routes that share this backend: the queue whose head waited longest.
-        RequestQueue *oldest = nullptr;
-        qint64 oldestSince = 0;
-        for (RequestQueue *queue : m_queues) {
-            const qint64 since = queue->headSinceNs();
-            if (since >= 0 && (!oldest || since < oldestSince)) {
-                oldest = queue;
-                oldestSince = since;
+        // Across the queues that share this backend: the head of the highest priority, and of
+        // those the one that waited longest.
+        SharedQueue *first = nullptr;
+        SharedQueue::HeadRank firstRank;
+        for (SharedQueue *queue : m_queues) {
+            const SharedQueue::HeadRank rank = queue->headRank();
+            if (rank.priority >= 0 && (!first || rank.before(firstRank))) {
+                first = queue;
+                firstRank = rank;
             }
         }
-        if (!oldest)
+        if (!first)
             return false;
-        if (oldest->grantHead(*this))
+        if (first->grantHead(*this))
             return true;
     }
 }

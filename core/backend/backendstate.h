@@ -47,7 +47,7 @@ private:
     std::atomic<quint8> m_bits{0};
 };
 
-class RequestQueue;
+class SharedQueue;
 
 struct BackendState : std::enable_shared_from_this<BackendState> {
     explicit BackendState(const Backend &backend) : BackendState(backend, backend.key()) {}
@@ -153,8 +153,9 @@ struct BackendState : std::enable_shared_from_this<BackendState> {
     // Takes one of its max_connections slots: exact across threads (compare-and-swap), never past
     // the limit. False when all are taken.
     bool tryAcquireSlot();
-    // Gives a slot back: straight to the longest-waiting request of a queue this backend serves
-    // (so an arrival cannot take it first), or freed when nobody waits.
+    // Gives a slot back: straight to the first waiting request of the queues this backend serves
+    // (the highest priority, then the longest wait; so an arrival cannot take it first), or freed
+    // when nobody waits.
     void releaseSlot();
 
 private:
@@ -178,16 +179,16 @@ private:
     std::atomic<qint64> m_joinedMs{0};
 
     friend class BackendRegistry;
-    friend class RequestQueue;
+    friend class SharedQueue;
     bool handOverSlot();
 
     std::atomic<int> m_maxConnections{0};
     // Sequentially consistent with inFlight: a releaser decrements inFlight then reads m_queued, a
     // queued request increments m_queued then tries inFlight; one of them sees the other.
     std::atomic<int> m_queued{0};
-    QMutex m_queuesMutex;                  // m_queues; taken before a queue's own lock
-    std::vector<RequestQueue *> m_queues;  // those of routes listing this backend, while they live
-    const QString m_uncheckedKey;          // the key itself for http backends
+    QMutex m_queuesMutex;                 // m_queues; taken before a queue's own lock
+    std::vector<SharedQueue *> m_queues;  // those of routes listing this backend, while they live
+    const QString m_uncheckedKey;         // the key itself for http backends
     struct Responses {
         std::array<std::atomic<quint64>, 5> byClass{};
         LatencyHistogram latency;

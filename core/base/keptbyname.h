@@ -28,6 +28,14 @@ public:
         return kept;
     }
 
+    // The object kept under `name`, or null.
+    std::shared_ptr<T> find(const QString &name)
+    {
+        std::lock_guard lock(m_mutex);
+        const auto kept = m_kept.find(name.toStdU16String());
+        return kept == m_kept.end() ? nullptr : kept->second;
+    }
+
     // Forgets the objects not named in `names`; whoever still holds one keeps it alive.
     void retainOnly(const QStringList &names)
     {

@@ -43,6 +43,25 @@ std::optional<LoadBalancingStrategy> strategyFromName(const QString &name)
     return std::nullopt;
 }
 
+QString priorityName(RoutePriority priority)
+{
+    switch (priority) {
+    case RoutePriority::Low: return QStringLiteral("low");
+    case RoutePriority::Normal: return QStringLiteral("normal");
+    case RoutePriority::High: return QStringLiteral("high");
+    }
+    return QString();
+}
+
+std::optional<RoutePriority> priorityFromName(const QString &name)
+{
+    for (RoutePriority priority : {RoutePriority::Low, RoutePriority::Normal, RoutePriority::High}) {
+        if (name == priorityName(priority))
+            return priority;
+    }
+    return std::nullopt;
+}
+
 QString Backend::hostName() const
 {
     return QUrl(host).host();

@@ -24,6 +24,15 @@ QString strategyName(LoadBalancingStrategy strategy);
 // Accepts the release notes' names (RoundRobin) and the snake_case ones (round_robin).
 std::optional<LoadBalancingStrategy> strategyFromName(const QString &name);
 
+// A route's `priority`: which of the requests waiting in a request queue leave it first, and
+// which are refused first when it is full. Ordered: a higher value goes first.
+enum class RoutePriority : quint8 { Low, Normal, High };
+constexpr int kRoutePriorities = 3;
+
+// "high", "normal", "low".
+QString priorityName(RoutePriority priority);
+std::optional<RoutePriority> priorityFromName(const QString &name);
+
 // An optional value kept out of line and shared by copies (and, once a config is read, by all
 // routes with equal values): a route holds 16 bytes for it, not the 80 of an inline optional.
 template <typename T> class SharedOptional
@@ -222,9 +231,12 @@ private:
 
 // What a route may set over the server's and top-level settings.
 // A route's request queue (HAProxy's model): a request that finds every available backend at
-// its max_connections waits, first in first out, for the first slot freed on any of them.
+// its max_connections waits for the first slot freed on any of them: by the route's priority, then
+// first in first out. Routes with the same backends and equal settings share one queue.
 struct QueueSettings {
-    int maxSize = 100;      // requests waiting at once; one more is refused with 503 queue_full
+    // Requests waiting at once, of every route sharing the queue; one more is refused with 503
+    // queue_full, unless it takes the place of one of a lower priority.
+    int maxSize = 100;
     int timeoutMs = 5'000;  // the longest wait; then 503 queue_timeout
     bool off = false;       // a route's "queue": null: none there, whatever the top level says
     QJsonObject unknownKeys;
@@ -342,6 +354,7 @@ struct Route {
     bool preserveHost = false;
     bool forwardAuthorization = true;  // pass the client's Authorization header on to the backend
     bool retryNonIdempotent = false;   // also retry POST/PATCH that may have reached the backend
+    RoutePriority priority = RoutePriority::Normal;
 
     const SplitSettings *split() const { return overrides->split ? &*overrides->split : nullptr; }
     // Where backend `index` is written in the route's JSON: "backends[2]" or "split[1].backends[0]".

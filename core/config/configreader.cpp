@@ -530,6 +530,12 @@ Route readRoute(const QJsonObject &object, const QString &path, QList<ConfigProb
         route.retry = readRetry(*retry, reader.childPath(QStringLiteral("retry")), errors, warnings);
     route.timeoutMs = reader.integer(QStringLiteral("timeout_ms"), route.timeoutMs);
     route.retryNonIdempotent = reader.boolean(QStringLiteral("retry_non_idempotent"), false);
+    const QString priority = reader.string(QStringLiteral("priority"), priorityName(route.priority));
+    if (std::optional<RoutePriority> parsed = priorityFromName(priority))
+        route.priority = *parsed;
+    else
+        reader.error(QStringLiteral("priority"),
+                     QStringLiteral("must be high, normal or low (got \"%1\")").arg(priority));
     overrides.circuitBreaker =
         readOverride(reader, QStringLiteral("circuit_breaker"), [&](const QJsonObject &object, const QString &path) {
             readCircuitBreaker(object, path, {}, errors, warnings);

@@ -351,6 +351,8 @@ QJsonObject routeToJson(const Route &route)
         object.insert(QLatin1String("timeout_ms"), route.timeoutMs);
     if (route.retryNonIdempotent)
         object.insert(QLatin1String("retry_non_idempotent"), true);
+    if (route.priority != RoutePriority::Normal)
+        object.insert(QLatin1String("priority"), priorityName(route.priority));
     if (!route.overrides->circuitBreaker.keys.isEmpty())
         object.insert(QLatin1String("circuit_breaker"), route.overrides->circuitBreaker.keys);
     if (!route.overrides->healthCheck.keys.isEmpty())

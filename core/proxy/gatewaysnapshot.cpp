@@ -3,6 +3,7 @@
 #include <QDateTime>
 
 #include <algorithm>
+#include <cstdint>
 
 namespace kairos {
 
@@ -147,26 +148,70 @@ void GatewaySnapshot::applySlowStart(BackendRegistry &registry)
     registry.markSeeded();
 }
 
+// Routes that list the same backends (in any order) with the same queue settings compete for the
+// same slots: they wait in one SharedQueue, where their priorities order them.
 void GatewaySnapshot::makeQueues(RequestQueueRegistry *registry)
 {
     const bool anyQueue = std::any_of(config->routes.cbegin(), config->routes.cend(),
                                       [this](const Route &route) { return config->queueFor(route) != nullptr; });
     if (!anyQueue)
         return;
+    struct Group {
+        const QueueSettings *settings;
+        std::vector<std::shared_ptr<BackendState>> backends;  // its first route's, in its order
+        std::shared_ptr<SharedQueue> shared;
+    };
+    std::vector<Group> groups;
+    QHash<QByteArray, std::vector<size_t>> groupsByBackends;  // the sorted addresses of their states
+    std::vector<size_t> groupOf(size_t(config->routes.size()), SIZE_MAX);
+    for (int i = 0; i < config->routes.size(); ++i) {
+        const QueueSettings *settings = config->queueFor(config->routes[i]);
+        if (!settings)
+            continue;
+        std::vector<std::shared_ptr<BackendState>> states;
+        std::vector<const BackendState *> sorted;
+        for (const BalancedBackend &backend : balancers[size_t(i)]->backends()) {
+            states.push_back(backend.state);
+            sorted.push_back(backend.state.get());
+        }
+        std::sort(sorted.begin(), sorted.end());
+        std::vector<size_t> &candidates = groupsByBackends[QByteArray(
+            reinterpret_cast<const char *>(sorted.data()), qsizetype(sorted.size() * sizeof(const BackendState *)))];
+        const auto same = std::find_if(candidates.cbegin(), candidates.cend(),
+                                       [&](size_t group) { return *groups[group].settings == *settings; });
+        if (same != candidates.cend()) {
+            groupOf[size_t(i)] = *same;
+            continue;
+        }
+        candidates.push_back(groups.size());
+        groupOf[size_t(i)] = groups.size();
+        groups.push_back({settings, std::move(states), nullptr});
+    }
+    // A group keeps the shared queue that one of its routes waited in, waiters included, while its
+    // settings and backends are the same.
+    if (registry) {
+        for (int i = 0; i < config->routes.size(); ++i) {
+            if (groupOf[size_t(i)] == SIZE_MAX)
+                continue;
+            Group &group = groups[groupOf[size_t(i)]];
+            if (!group.shared)
+                group.shared =
+                    registry->keptSharedQueue(config->routes[i].externalPath, *group.settings, group.backends);
+        }
+    }
+    for (Group &group : groups) {
+        if (!group.shared)
+            group.shared = std::make_shared<SharedQueue>(*group.settings, std::move(group.backends));
+    }
     queues.reserve(size_t(config->routes.size()));
     for (int i = 0; i < config->routes.size(); ++i) {
-        const Route &route = config->routes[i];
-        const QueueSettings *settings = config->queueFor(route);
-        if (!settings) {
+        if (groupOf[size_t(i)] == SIZE_MAX) {
             queues.push_back(nullptr);
             continue;
         }
-        std::vector<std::shared_ptr<BackendState>> states;
-        states.reserve(size_t(route.backends.size()));
-        for (const BalancedBackend &backend : balancers[size_t(i)]->backends())
-            states.push_back(backend.state);
-        queues.push_back(registry ? registry->queueFor(route.externalPath, *settings, states)
-                                  : std::make_shared<RequestQueue>(*settings, std::move(states)));
+        const std::shared_ptr<SharedQueue> &shared = groups[groupOf[size_t(i)]].shared;
+        queues.push_back(registry ? registry->queueFor(config->routes[i].externalPath, shared)
+                                  : std::make_shared<RequestQueue>(shared));
     }
 }
 

@@ -90,7 +90,7 @@ void ProxyExchange::checkDeadlines(qint64 nowMs)
         m_queueDeadline = 0;
         if (m_queue->withdraw(m_waiter))
             refuseFromQueue(RequestQueue::Rejection::Timeout);
-        // else a slot was granted meanwhile: its wake is on the way
+        // else it left meanwhile, granted a slot or evicted: its wake is on the way
     } else if (m_routeDeadline && nowMs >= m_routeDeadline) {
         m_routeDeadline = 0;
         onDeadline();
@@ -361,8 +361,9 @@ void ProxyExchange::startAttempt()
     if (m_phase == Phase::Done)
         return;
     bool full = false;
-    // First come, first served: while requests wait, an arrival or a retry queues behind them.
-    const int index = chooseBackend(m_queue && m_queue->depth() > 0, full);
+    // While requests wait, an arrival or a retry queues too: behind them, or ahead of those of a
+    // lower priority.
+    const int index = chooseBackend(m_queue && m_queue->shared()->depth() > 0, full);
     if (index < 0) {
         if (full)
             enterQueue();
@@ -463,14 +464,14 @@ void ProxyExchange::enterQueue()
             },
             Qt::QueuedConnection);
     });
-    m_waiter->deliver = [this] { onQueueGranted(); };
+    m_waiter->deliver = [this] { onQueueWake(); };
     m_phase = Phase::Queued;
     // The route's timeout_ms counts the tries, not the wait, which has its own timeout.
     const qint64 now = Deadlines::nowMs();
     m_routeTimeLeftMs = m_routeDeadline ? std::max<qint64>(m_routeDeadline - now, 1) : m_routeTimeoutMs;
     m_routeDeadline = 0;
     m_queueDeadline = now + m_queue->settings().timeoutMs;
-    if (!m_queue->enqueue(m_waiter)) {
+    if (!m_queue->enqueue(m_waiter, m_request.route->route->priority)) {
         m_waiter->deliver = nullptr;
         m_waiter.reset();
         m_queueDeadline = 0;
@@ -480,8 +481,14 @@ void ProxyExchange::enterQueue()
     m_wasQueued = true;
 }
 
-void ProxyExchange::onQueueGranted()
+void ProxyExchange::onQueueWake()
 {
+    if (m_waiter && m_waiter->state() == QueueWaiter::State::Evicted) {
+        // A request of a higher priority took its place in the full queue.
+        m_queueDeadline = 0;
+        refuseFromQueue(RequestQueue::Rejection::Full);
+        return;
+    }
     const std::shared_ptr<QueueWaiter> waiter = std::move(m_waiter);
     m_queueDeadline = 0;
     const std::shared_ptr<BackendState> granted = waiter ? waiter->takeSlot() : nullptr;

@@ -138,7 +138,8 @@ private:
     bool admit(int backendIndex);
     bool admitByBackendLimit(int backendIndex);
     void enterQueue();
-    void onQueueGranted();
+    // The queue woke the waiter: a slot was granted, or it was evicted from a full queue.
+    void onQueueWake();
     void leaveQueue();
     void refuseFromQueue(RequestQueue::Rejection reason);
     void failWithoutBackend();

@@ -259,6 +259,40 @@ private slots:
         QVERIFY(!writtenPlain.contains("default_rtt_ms"));
     }
 
+    // priority is read in lower case, written back unless it is the default (normal).
+    void priorityRoundTrip_data()
+    {
+        QTest::addColumn<QJsonValue>("given");
+        QTest::addColumn<int>("priority");
+        QTest::addColumn<QJsonValue>("written");
+        QTest::newRow("high") << QJsonValue("high") << int(RoutePriority::High) << QJsonValue("high");
+        QTest::newRow("low") << QJsonValue("low") << int(RoutePriority::Low) << QJsonValue("low");
+        QTest::newRow("normal") << QJsonValue("normal") << int(RoutePriority::Normal)
+                                << QJsonValue(QJsonValue::Undefined);
+        QTest::newRow("absent") << QJsonValue(QJsonValue::Undefined) << int(RoutePriority::Normal)
+                                << QJsonValue(QJsonValue::Undefined);
+    }
+
+    void priorityRoundTrip()
+    {
+        QFETCH(QJsonValue, given);
+        QFETCH(int, priority);
+        QFETCH(QJsonValue, written);
+        QJsonObject route = validRoute();
+        if (!given.isUndefined())
+            route.insert("priority", given);
+        const ConfigLoadResult result = loadConfig(configWithRoute(route));
+        QVERIFY2(result.ok(), qPrintable(result.errorSummary()));
+        QVERIFY(result.warnings.isEmpty());
+        QCOMPARE(int(result.config->routes[0].priority), priority);
+        const QByteArray saved = configToBytes(*result.config);
+        QCOMPARE(QJsonDocument::fromJson(saved)["routers"].toArray()[0].toObject().value("priority"), written);
+        const ConfigLoadResult again = loadConfig(saved);
+        QVERIFY2(again.ok(), qPrintable(again.errorSummary()));
+        QCOMPARE(int(again.config->routes[0].priority), priority);
+        QCOMPARE(configToBytes(*again.config), saved);
+    }
+
     void unknownStrategyIsAnError()
     {
         QJsonObject route = validRoute();
@@ -813,6 +847,19 @@ private slots:
             << "routers[0].ewma_decay_ms: must be between 100 and 3600000 (got 3600001)";
         QTest::newRow("ewma decay not a number") << withRoute([](QJsonObject &r) { r.insert("ewma_decay_ms", "10s"); })
                                                  << "routers[0].ewma_decay_ms: must be a whole number";
+        QTest::newRow("unknown priority") << withRoute([](QJsonObject &r) { r.insert("priority", "urgent"); })
+                                          << "routers[0].priority: must be high, normal or low (got \"urgent\")";
+        QTest::newRow("priority in capitals") << withRoute([](QJsonObject &r) { r.insert("priority", "High"); })
+                                              << "routers[0].priority: must be high, normal or low (got \"High\")";
+        QTest::newRow("empty priority") << withRoute([](QJsonObject &r) { r.insert("priority", ""); })
+                                        << "routers[0].priority: must be high, normal or low (got \"\")";
+        QTest::newRow("priority not a string")
+            << withRoute([](QJsonObject &r) { r.insert("priority", 1); }) << "routers[0].priority: must be a string";
+        QJsonObject thirdRoute = routeWithLimit("/c", 0);
+        thirdRoute.insert("priority", "top");
+        QTest::newRow("priority of the third route")
+            << configWithRoutes(QJsonArray{routeWithLimit("/a", 0), routeWithLimit("/b", 0), thirdRoute})
+            << "routers[2].priority: must be high, normal or low (got \"top\")";
         QTest::newRow("default rtt 0") << withRoute([](QJsonObject &r) { r.insert("default_rtt_ms", 0); })
                                        << "routers[0].default_rtt_ms: must be between 1 and 600000 (got 0)";
         QTest::newRow("default rtt over ten minutes")
@@ -1277,6 +1324,7 @@ private slots:
         QCOMPARE(route.overrides->slowStartMs, first.config->routes[0].overrides->slowStartMs);
         QCOMPARE(route.overrides->slowStartMinWeightPercent,
                  first.config->routes[0].overrides->slowStartMinWeightPercent);
+        QCOMPARE(route.priority, first.config->routes[0].priority);
     }
 
     void rateLimitBlocks()

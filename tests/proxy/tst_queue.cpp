@@ -1,6 +1,8 @@
 // Request queues (docs/CONFIGURATION.md, Request queues): backends[].max_connections holds over
 // every worker thread and every retry, a request that finds the backends full waits in its route's
 // queue in arrival order, and leaves it on a timeout, a full queue or its client's going away.
+// Routes that list the same backends with the same queue settings wait in one queue, ordered by
+// their priority.
 #include "demo/echobackend.h"
 #include "metrics/prometheus.h"
 #include "support/runningservice.h"
@@ -150,6 +152,20 @@ QByteArray get(const QByteArray &name)
     return "GET /q?" + name + " HTTP/1.1\r\nHost: h\r\n\r\n";
 }
 
+// A route "/NAME" to the backend at `port` (which sees "/NAME?..."), with `priority` unless empty.
+QJsonObject prioritizedRoute(const QString &name, quint16 port, const QString &priority)
+{
+    QJsonObject route = routeJson("/" + name, "/" + name, {limitedBackend(port, 1)}, {"GET"});
+    if (!priority.isEmpty())
+        route.insert("priority", priority);
+    return route;
+}
+
+QByteArray getFrom(const QByteArray &route, const QByteArray &name)
+{
+    return "GET /" + route + "?" + name + " HTTP/1.1\r\nHost: h\r\n\r\n";
+}
+
 }  // namespace
 
 class TestQueue : public QObject
@@ -251,6 +267,47 @@ private slots:
         QTRY_COMPARE(running.backend(0, 0).inFlight.load(), 0);
         QTRY_COMPARE(running.backend(0, 1).inFlight.load(), 0);
         QCOMPARE(running.backend(0, 1).queued(), 0);
+    }
+
+    // Route /both (backends A and B, low priority) and route /b (B only, high priority) have
+    // queues of their own, which B serves both: its freed slot goes to the high-priority request
+    // of /b, though the low one of /both has waited longer.
+    void aSharedBackendServesTheHigherPriorityFirst()
+    {
+        CountingBackend *b = secondBackend();
+        m_backend->hold = true;
+        b->hold = true;
+        QJsonObject both =
+            routeJson("/both", "/", {limitedBackend(m_backend->port(), 1), limitedBackend(b->port(), 1)}, {"GET"});
+        both.insert("priority", "low");
+        QJsonObject onlyB = routeJson("/b", "/", {limitedBackend(b->port(), 1)}, {"GET"});
+        onlyB.insert("priority", "high");
+        const QJsonObject queue{{"max_size", 10}, {"timeout_ms", 30'000}};
+        RunningGateway running(makeConfig({both, onlyB}, {{"workers", 2}}, {{"queue", queue}}));
+        RequestQueue *bothQueue = running.gateway.snapshot()->queue(0);
+        RequestQueue *onlyBQueue = running.gateway.snapshot()->queue(1);
+        QVERIFY(bothQueue->shared() != onlyBQueue->shared());
+        RawClient first(running.port());
+        first.send("GET /b?first HTTP/1.1\r\nHost: h\r\n\r\n");
+        QTRY_COMPARE(b->received.load(), 1);
+        RawClient second(running.port());
+        second.send("GET /both?second HTTP/1.1\r\nHost: h\r\n\r\n");  // B is full: A
+        QTRY_COMPARE(m_backend->received.load(), 1);
+        RawClient low(running.port());
+        low.send("GET /both?low HTTP/1.1\r\nHost: h\r\n\r\n");
+        QTRY_COMPARE(bothQueue->depth(), 1);
+        RawClient high(running.port());
+        high.send("GET /b?high HTTP/1.1\r\nHost: h\r\n\r\n");
+        QTRY_COMPARE(onlyBQueue->depth(), 1);
+        b->delayMs = 0;
+        onBackendThread([b] { b->release(); });  // A still holds its request
+        QCOMPARE(first.readOne().status, 200);
+        QCOMPARE(high.readOne().status, 200);
+        QCOMPARE(low.readOne().status, 200);
+        QCOMPARE(b->targets(), (QStringList{"/?first", "/?high", "/?low"}));
+        releaseHeld();
+        QCOMPARE(second.readOne().status, 200);
+        QCOMPARE(m_backend->targets(), QStringList{"/?second"});
     }
 
     // Clients that give up while queued, among others that wait: the slots they would have had
@@ -450,6 +507,219 @@ private slots:
             QCOMPARE(client->readOne().status, 200);
         QCOMPARE(m_backend->targets(), expected);
         QCOMPARE(m_backend->maxSeen.load(), 1);
+    }
+
+    // Four routes to one backend (max_connections 1) with the same top-level queue wait in one
+    // queue. It fills while the backend holds a request; then the high-priority requests leave
+    // first, then the normal ones (routes without a priority), then the low ones, each priority
+    // in arrival order whatever its route.
+    void higherPrioritiesLeaveAFullQueueFirst()
+    {
+        m_backend->hold = true;
+        const quint16 port = m_backend->port();
+        const QJsonObject queue{{"max_size", 8}, {"timeout_ms", 30'000}};
+        RunningGateway running(makeConfig({prioritizedRoute("high", port, "high"), prioritizedRoute("a", port, ""),
+                                           prioritizedRoute("b", port, "normal"), prioritizedRoute("low", port, "low")},
+                                          {{"workers", 2}}, {{"queue", queue}}));
+        const GatewaySnapshotPtr snapshot = running.gateway.snapshot();
+        const std::shared_ptr<SharedQueue> shared = snapshot->queue(0)->shared();
+        for (int route = 1; route < 4; ++route)
+            QCOMPARE(snapshot->queue(route)->shared(), shared);
+        RawClient first(running.port());
+        first.send(getFrom("a", "first"));
+        QTRY_COMPARE(m_backend->received.load(), 1);
+        const QList<QPair<QByteArray, QByteArray>> arrivals{{"low", "low1"},   {"a", "a1"}, {"b", "b1"},
+                                                            {"high", "high1"}, {"a", "a2"}, {"low", "low2"},
+                                                            {"high", "high2"}, {"b", "b2"}};
+        std::vector<std::unique_ptr<RawClient>> waiting;
+        for (const auto &[route, name] : arrivals) {
+            waiting.push_back(std::make_unique<RawClient>(running.port()));
+            waiting.back()->send(getFrom(route, name));
+            QTRY_COMPARE(shared->depth(), int(waiting.size()));  // queued before the next one arrives
+        }
+        QCOMPARE(snapshot->queue(0)->depth(), 2);  // each route counts its own
+        QCOMPARE(snapshot->queue(1)->depth(), 2);
+        QCOMPARE(snapshot->queue(2)->depth(), 2);
+        QCOMPARE(snapshot->queue(3)->depth(), 2);
+        QCOMPARE(running.backend(0, 0).queued(), 8);
+        m_backend->delayMs = 0;
+        releaseHeld();
+        QCOMPARE(first.readOne().status, 200);
+        for (auto &client : waiting)
+            QCOMPARE(client->readOne().status, 200);
+        QCOMPARE(m_backend->targets(), (QStringList{"/a?first", "/high?high1", "/high?high2", "/a?a1", "/b?b1", "/a?a2",
+                                                    "/b?b2", "/low?low1", "/low?low2"}));
+        QCOMPARE(m_backend->maxSeen.load(), 1);
+        QCOMPARE(shared->depth(), 0);
+        QTRY_COMPARE(running.backend(0, 0).queued(), 0);
+    }
+
+    // A full queue refuses low requests first: an arrival of a higher priority than the lowest
+    // waiting takes the place of the newest of those, which is refused as from a full queue; an
+    // arrival with no one below it is refused itself.
+    void fullQueueRefusesLowPriorityFirst()
+    {
+        m_backend->hold = true;
+        const quint16 port = m_backend->port();
+        const QJsonObject queue{{"max_size", 2}, {"timeout_ms", 30'000}};
+        RunningGateway running(
+            makeConfig({prioritizedRoute("high", port, "high"), prioritizedRoute("low", port, "low")}, {{"workers", 2}},
+                       {{"queue", queue}}));
+        RequestQueue *high = running.gateway.snapshot()->queue(0);
+        RequestQueue *low = running.gateway.snapshot()->queue(1);
+        QCOMPARE(high->shared(), low->shared());
+        const std::shared_ptr<SharedQueue> shared = high->shared();
+        RawClient first(running.port());
+        first.send(getFrom("low", "first"));
+        QTRY_COMPARE(m_backend->received.load(), 1);
+        RawClient lowA(running.port());
+        lowA.send(getFrom("low", "a"));
+        QTRY_COMPARE(shared->depth(), 1);
+        RawClient lowB(running.port());
+        lowB.send(getFrom("low", "b"));
+        QTRY_COMPARE(shared->depth(), 2);  // full
+
+        const auto expectFull = [](RawClient &client) {
+            const Response refused = client.readOne();
+            QCOMPARE(refused.status, 503);
+            QCOMPARE(refused.json()["error"].toString(), QStringLiteral("queue_full"));
+            QCOMPARE(refused.json()["type"].toString(), QStringLiteral("service_unavailable"));
+            QCOMPARE(refused.headers.value("retry-after"), QByteArray("30"));
+        };
+        RawClient highA(running.port());
+        highA.send(getFrom("high", "a"));
+        expectFull(lowB);  // the newest low waiter made room
+        if (QTest::currentTestFailed())
+            return;
+        QTRY_COMPARE(high->depth(), 1);
+        QCOMPARE(low->depth(), 1);
+        QCOMPARE(shared->depth(), 2);
+
+        RawClient lowC(running.port());  // nobody below it: refused itself
+        lowC.send(getFrom("low", "c"));
+        expectFull(lowC);
+        if (QTest::currentTestFailed())
+            return;
+        RawClient highB(running.port());
+        highB.send(getFrom("high", "b"));
+        expectFull(lowA);
+        if (QTest::currentTestFailed())
+            return;
+        QTRY_COMPARE(high->depth(), 2);
+        QCOMPARE(low->depth(), 0);
+        RawClient highC(running.port());  // a full queue of its own priority: refused as before
+        highC.send(getFrom("high", "c"));
+        expectFull(highC);
+        if (QTest::currentTestFailed())
+            return;
+
+        QCOMPARE(low->rejected(RequestQueue::Rejection::Full), quint64(3));
+        QCOMPARE(high->rejected(RequestQueue::Rejection::Full), quint64(1));
+        MetricsInput input;
+        input.queues.append({QStringLiteral("/high"), running.gateway.snapshot()->queues[0]});
+        input.queues.append({QStringLiteral("/low"), running.gateway.snapshot()->queues[1]});
+        const QByteArray metrics = renderPrometheus(input);
+        for (const char *line : {"kairos_queue_depth{route=\"/high\"} 2\n", "kairos_queue_depth{route=\"/low\"} 0\n",
+                                 "kairos_queue_rejected_total{route=\"/high\",reason=\"queue_full\"} 1\n",
+                                 "kairos_queue_rejected_total{route=\"/low\",reason=\"queue_full\"} 3\n"})
+            QVERIFY2(metrics.contains(line), line);
+
+        m_backend->delayMs = 0;
+        releaseHeld();
+        QCOMPARE(first.readOne().status, 200);
+        QCOMPARE(highA.readOne().status, 200);
+        QCOMPARE(highB.readOne().status, 200);
+        QCOMPARE(m_backend->targets(), (QStringList{"/low?first", "/high?a", "/high?b"}));
+        QTRY_COMPARE(running.backend(0, 0).inFlight.load(), 0);
+        QCOMPARE(running.backend(0, 0).queued(), 0);
+    }
+
+    // Low and high requests at once over two worker threads, into a small shared queue: every
+    // request is answered or refused as from a full queue, the refusals are counted, the backend
+    // never sees more than its limit, and no slot is lost to an eviction.
+    void evictionsUnderLoadLoseNoSlot()
+    {
+        m_backend->delayMs = 5;
+        const quint16 port = m_backend->port();
+        QJsonObject high = routeJson("/high", "/high", {limitedBackend(port, 2)}, {"GET"});
+        high.insert("priority", "high");
+        QJsonObject low = routeJson("/low", "/low", {limitedBackend(port, 2)}, {"GET"});
+        low.insert("priority", "low");
+        const QJsonObject queue{{"max_size", 5}, {"timeout_ms", 30'000}};
+        RunningGateway running(makeConfig({high, low}, {{"workers", 2}}, {{"queue", queue}}));
+        RequestQueue *highQueue = running.gateway.snapshot()->queue(0);
+        RequestQueue *lowQueue = running.gateway.snapshot()->queue(1);
+        std::vector<std::unique_ptr<RawClient>> clients;
+        for (int i = 0; i < 60; ++i) {
+            clients.push_back(std::make_unique<RawClient>(running.port()));
+            clients.back()->send(getFrom(i % 2 ? "high" : "low", QByteArray::number(i)));
+        }
+        int answered = 0;
+        int refused = 0;
+        for (auto &client : clients) {
+            const Response response = client->readOne(30'000);
+            if (response.status == 200) {
+                ++answered;
+                continue;
+            }
+            QCOMPARE(response.status, 503);
+            QCOMPARE(response.json()["error"].toString(), QStringLiteral("queue_full"));
+            ++refused;
+        }
+        QCOMPARE(answered + refused, 60);
+        QCOMPARE(m_backend->received.load(), answered);
+        QCOMPARE(highQueue->rejected(RequestQueue::Rejection::Full) + lowQueue->rejected(RequestQueue::Rejection::Full),
+                 quint64(refused));
+        QCOMPARE(m_backend->maxSeen.load(), 2);
+        QCOMPARE(highQueue->shared()->depth(), 0);
+        QCOMPARE(highQueue->depth(), 0);
+        QCOMPARE(lowQueue->depth(), 0);
+        QTRY_COMPARE(running.backend(0, 0).inFlight.load(), 0);
+        QCOMPARE(running.backend(0, 0).queued(), 0);
+        RawClient first(running.port());  // both slots are back
+        RawClient second(running.port());
+        first.send(getFrom("low", "after1"));
+        second.send(getFrom("low", "after2"));
+        QCOMPARE(first.readOne().status, 200);
+        QCOMPARE(second.readOne().status, 200);
+    }
+
+    // Only routes with the same backends and the same queue settings share a queue; a config
+    // change that keeps them keeps the shared queue.
+    void routesShareAQueueOnlyWithTheSameBackendsAndSettings()
+    {
+        CountingBackend *other = secondBackend();
+        const quint16 port = m_backend->port();
+        QJsonObject ownQueue = prioritizedRoute("own", port, "high");
+        ownQueue.insert("queue", QJsonObject{{"max_size", 5}});
+        QJsonObject twoBackends =
+            routeJson("/two", "/", {limitedBackend(port, 1), limitedBackend(other->port(), 1)}, {"GET"});
+        QJsonObject twoReversed =
+            routeJson("/reversed", "/", {limitedBackend(other->port(), 1), limitedBackend(port, 1)}, {"GET"});
+        twoReversed.insert("priority", "low");
+        QJsonObject config{{"version", 1},
+                           {"server", QJsonObject{{"host", "127.0.0.1"}, {"port", 5900}, {"workers", 2}}},
+                           {"queue", QJsonObject{{"max_size", 10}}},
+                           {"routers", QJsonArray{prioritizedRoute("a", port, ""), prioritizedRoute("b", port, "low"),
+                                                  ownQueue, twoBackends, twoReversed}}};
+        RunningService running(config);
+        Gateway &gateway = *running.service.gateway();
+        const GatewaySnapshotPtr before = gateway.snapshot();
+        QCOMPARE(before->queue(0)->shared(), before->queue(1)->shared());
+        QVERIFY(before->queue(2)->shared() != before->queue(0)->shared());  // other settings
+        QCOMPARE(before->queue(2)->settings().maxSize, 5);
+        QVERIFY(before->queue(3)->shared() != before->queue(0)->shared());  // other backends
+        QCOMPARE(before->queue(3)->shared(), before->queue(4)->shared());   // the same ones, in another order
+
+        QJsonArray routes = config["routers"].toArray();
+        routes.append(prioritizedRoute("c", port, "high"));  // joins /a and /b
+        config["routers"] = routes;
+        QCOMPARE(jsonRequest(running.port, "PUT", "/api/config", config).status, 200);
+        const GatewaySnapshotPtr after = gateway.snapshot();
+        QCOMPARE(after->queues[0], before->queues[0]);
+        QCOMPARE(after->queue(5)->shared(), before->queue(0)->shared());
+        QCOMPARE(after->queue(3)->shared(), before->queue(3)->shared());
+        QCOMPARE(request(running.port, "GET", "/c").status, 200);
     }
 
     void retriesCountAgainstMaxConnections()
