@@ -217,6 +217,50 @@ private slots:
         QTRY_COMPARE(mirrored(running, 0, RouteMetrics::MirrorResult::Sent), 2u);
     }
 
+    // With preserve_host the client's Host goes on, marked the same way; a shadow's error status
+    // is an answer like any other.
+    void preservedHostIsMarked()
+    {
+        QStringList events;
+        Shadow shadow(events);
+        QJsonObject route = mirroredRoute("/m", m_primary->port(), mirrorJson(shadow.port()));
+        route.insert("preserve_host", true);
+        RunningGateway running(makeConfig({route}));
+        RawClient client(running.port());
+        client.send("GET /m/a HTTP/1.1\r\nHost: api.example:8443\r\n\r\n"
+                    "GET /m/b HTTP/1.1\r\nHost: api.example\r\n\r\n");
+        const QList<Response> responses = client.read(2);
+        QCOMPARE(responses.size(), 2);
+        QCOMPARE(upstreamHeaderValues(responses[0].body, "host"), QList<QByteArray>{"api.example:8443"});
+        QTRY_COMPARE(shadow.requests.size(), 2);
+        QCOMPARE(shadow.requests[0].head.headers.value("host"), QByteArray("api.example-shadow:8443"));
+        QCOMPARE(shadow.requests[1].head.headers.value("host"), QByteArray("api.example-shadow"));
+        QCOMPARE(shadow.requests[0].head.headers.value("x-forwarded-host"), QByteArray("api.example:8443"));
+        QTRY_COMPARE(mirrored(running, 0, RouteMetrics::MirrorResult::Sent), 2u);
+    }
+
+    // A request that came over HTTP/2 is copied as HTTP/1.1, body and all.
+    void http2RequestsAreCopied()
+    {
+        QStringList events;
+        Shadow shadow(events);
+        RunningGateway running(makeConfig({mirroredRoute("/m", m_primary->port(), mirrorJson(shadow.port()))},
+                                          {{"http2", QJsonObject{{"cleartext", true}}}}));
+        const QString url = QStringLiteral("http://127.0.0.1:%1/m/h2?x=1").arg(running.port());
+        const ToolResult h2 = runTool("curl", {"-sS", "--http2-prior-knowledge", "-H", "X-Test: h2", "--data-binary",
+                                               "from h2", "-w", "\n%{http_version} %{http_code}", url});
+        QVERIFY2(h2.exitCode == 0, h2.err.constData());
+        QCOMPARE(h2.out.split('\n').last(), QByteArray("2 200"));
+        QTRY_COMPARE(shadow.requests.size(), 1);
+        const ShadowRequest &copy = shadow.requests[0];
+        QCOMPARE(copy.head.method, QByteArray("POST"));
+        QCOMPARE(copy.head.target, QByteArray("/m/h2?x=1"));
+        QCOMPARE(copy.head.headers.value("x-test"), QByteArray("h2"));
+        QCOMPARE(copy.body, QByteArray("from h2"));
+        QCOMPARE(copy.head.headers.value("content-length"), QByteArray("7"));
+        QTRY_COMPARE(mirrored(running, 0, RouteMetrics::MirrorResult::Sent), 1u);
+    }
+
     void percentZeroSendsNoneAndHundredSendsAll()
     {
         QStringList events;
