@@ -1,8 +1,8 @@
 // Request mirroring: a route's `mirror` sends a copy of some of its requests to a shadow group and
 // drops the answers. The exchange collects the copy as the body passes (MirrorCopy) and hands it,
 // once whole, to its worker's MirrorSender, which sends it on a connection of its own. Nothing a
-// shadow does reaches the client: the copy leaves after the primary's request was written, its
-// answer is read and dropped, and its failure is counted, not retried.
+// shadow does reaches the client: the copy goes out from the event loop, after what the exchange
+// does in the same event, its answer is read and dropped, and a failure is counted, not retried.
 #pragma once
 
 #include "balancing/balancer.h"
@@ -116,8 +116,8 @@ public:
     explicit MirrorSender(int maxInFlight = kMaxMirrorRequestsInFlight, QObject *parent = nullptr);
     ~MirrorSender() override;
 
-    // Sends the copy from the event loop, after what the current event does (the primary's own
-    // request goes first), or drops it when the sender is at its limits.
+    // Sends the copy from the event loop, after what the current event does (the exchange starts
+    // its own request first), or drops it when the sender is at its limits.
     void send(MirrorJob job);
     int inFlight() const { return m_inFlight; }
     // Stops every copy in flight (uncounted) and closes the idle connections: the worker stops.
