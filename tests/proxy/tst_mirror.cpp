@@ -378,6 +378,25 @@ private slots:
         QCOMPARE(mirrored(running, 0, RouteMetrics::MirrorResult::Sent), 0u);
     }
 
+    // A gateway that stops drops the copies still waiting for their shadow.
+    void stoppingDropsCopiesInFlight()
+    {
+        QStringList events;
+        Shadow shadow(events);
+        shadow.hang = true;
+        {
+            RunningGateway running(
+                makeConfig({mirroredRoute("/m", m_primary->port(), mirrorJson(shadow.port()))}, {{"workers", 2}}));
+            for (int i = 0; i < 4; ++i)
+                QCOMPARE(request(running.port(), "POST", "/m/x", {}, "body").status, 200);
+            QTRY_COMPARE(shadow.requests.size(), 4);
+        }
+        QTRY_COMPARE(shadow.findChildren<QTcpSocket *>().size(), 4);  // each closed by the gateway
+        const QList<QTcpSocket *> sockets = shadow.findChildren<QTcpSocket *>();
+        for (QTcpSocket *socket : sockets)
+            QTRY_COMPARE(socket->state(), QAbstractSocket::UnconnectedState);
+    }
+
     // Copies beyond the sender's cap are dropped and counted; those in flight go on.
     void copiesBeyondTheCapAreDropped()
     {
