@@ -258,6 +258,11 @@ bool QueueSettings::operator==(const QueueSettings &other) const
            && unknownKeys == other.unknownKeys;
 }
 
+bool MirrorSettings::operator==(const MirrorSettings &other) const
+{
+    return backends == other.backends && percent == other.percent && unknownKeys == other.unknownKeys;
+}
+
 bool Backend::operator==(const Backend &other) const
 {
     return host == other.host && port == other.port && weight == other.weight

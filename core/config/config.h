@@ -245,6 +245,23 @@ struct QueueSettings {
     bool operator!=(const QueueSettings &other) const { return !(*this == other); }
 };
 
+// A route's shadow group (Envoy's request_mirror_policies, nginx's mirror): a copy of `percent`
+// of the route's requests, chosen at random, goes to one of `backends` in turn; its answer is
+// read and dropped, and nothing about it reaches the client.
+struct MirrorSettings {
+    QList<Backend> backends;  // host, port, scheme and tls_verify; no discover, limits or checks
+    int percent = 100;        // 0 to 100
+    QJsonObject unknownKeys;
+
+    bool operator==(const MirrorSettings &other) const;
+    bool operator!=(const MirrorSettings &other) const { return !(*this == other); }
+};
+
+// Copies of a worker thread's requests in flight to shadow backends at once; more are dropped.
+constexpr int kMaxMirrorRequestsInFlight = 1'000;
+// Shadow backends of one route's mirror.
+constexpr int kMaxMirrorBackends = 100;
+
 // Linkerd's defaults for its Peak EWMA balancer.
 constexpr int kDefaultEwmaDecayMs = 10'000;
 constexpr int kDefaultRttMs = 30;
@@ -314,7 +331,8 @@ struct RouteOverrides {
     // not answered yet (kDefaultEwmaDecayMs, kDefaultRttMs when unset).
     std::optional<int> ewmaDecayMs;
     std::optional<int> defaultRttMs;
-    std::optional<SplitSettings> split;  // the route's backends in groups
+    std::optional<SplitSettings> split;    // the route's backends in groups
+    std::optional<MirrorSettings> mirror;  // copies of requests to a shadow group
     SettingsOverride circuitBreaker;
     SettingsOverride healthCheck;
     SettingsOverride outlierDetection;  // laid over the top-level block (or the defaults)
@@ -335,7 +353,7 @@ struct RouteOverrides {
                && !rateLimit && !queue && !slowStartMs && !slowStartMinWeightPercent && !ewmaDecayMs && !defaultRttMs
                && !split && circuitBreaker.keys.isEmpty() && healthCheck.keys.isEmpty()
                && outlierDetection.keys.isEmpty() && !cors && !requestHeaders && !responseHeaders && !fault
-               && !compression && !redirect && !mock && !staticSite;
+               && !compression && !redirect && !mock && !staticSite && !mirror;
     }
 };
 

@@ -264,6 +264,26 @@ QueueSettings readQueue(const QJsonObject &object, const QString &path, QList<Co
     return queue;
 }
 
+MirrorSettings readMirror(const QJsonObject &object, const QString &path, QList<ConfigProblem> &errors,
+                          QList<ConfigProblem> &warnings)
+{
+    ObjectReader reader(object, path, errors, warnings);
+    MirrorSettings mirror;
+    if (std::optional<QJsonArray> backends = reader.array(QStringLiteral("backends"))) {
+        mirror.backends.reserve(backends->size());
+        for (int i = 0; i < backends->size(); ++i) {
+            const QString backendPath = reader.childPath(QStringLiteral("backends[%1]").arg(i));
+            if (!backends->at(i).isObject())
+                errors.append({backendPath, QStringLiteral("must be an object")});
+            else
+                mirror.backends.append(readBackend(backends->at(i).toObject(), backendPath, errors, warnings));
+        }
+    }
+    mirror.percent = reader.integer(QStringLiteral("percent"), mirror.percent);
+    mirror.unknownKeys = reader.unknownKeys();
+    return mirror;
+}
+
 ClusterSettings readCluster(const QJsonObject &object, QList<ConfigProblem> &errors, QList<ConfigProblem> &warnings)
 {
     ObjectReader reader(object, QStringLiteral("cluster"), errors, warnings);
@@ -556,6 +576,8 @@ Route readRoute(const QJsonObject &object, const QString &path, QList<ConfigProb
         overrides.ewmaDecayMs = reader.integer(QStringLiteral("ewma_decay_ms"), 0);
     if (reader.has(QStringLiteral("default_rtt_ms")))
         overrides.defaultRttMs = reader.integer(QStringLiteral("default_rtt_ms"), 0);
+    if (std::optional<QJsonObject> mirror = reader.object(QStringLiteral("mirror")))
+        overrides.mirror = readMirror(*mirror, reader.childPath(QStringLiteral("mirror")), errors, warnings);
     readRequestRules(reader, overrides);
     if (std::optional<QJsonObject> redirect = reader.object(QStringLiteral("redirect")))
         overrides.redirect = readRedirect(*redirect, reader.childPath(QStringLiteral("redirect")), errors, warnings);

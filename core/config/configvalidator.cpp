@@ -439,6 +439,8 @@ public:
             checkRateLimit(*route.overrides->rateLimit, path + QLatin1String(".rate_limit"));
         if (route.overrides->queue && !route.overrides->queue->off)
             checkQueue(*route.overrides->queue, path + QLatin1String(".queue"));
+        if (route.overrides->mirror)
+            checkMirror(route, path + QLatin1String(".mirror"));
         if (route.overrides->tunnelIdleTimeoutMs)
             checkRange(path + QLatin1String(".tunnel_idle_timeout_ms"), *route.overrides->tunnelIdleTimeoutMs, 1000,
                        604'800'000);
@@ -732,6 +734,47 @@ private:
                 QStringLiteral("must start with \"/\" (got \"%1\")").arg(backend.healthCheckPath));
         if (backend.rateLimit)
             checkRateLimit(*backend.rateLimit, path + QLatin1String(".rate_limit"));
+    }
+
+    // A shadow backend is reached as a route's backend is; what balances, limits or checks
+    // backends does not apply to it, so the keys for that would only mislead.
+    void checkMirror(const Route &route, const QString &path)
+    {
+        const MirrorSettings &mirror = *route.overrides->mirror;
+        if (Config::answersItself(route))
+            add(path, QStringLiteral("is for routes with backends: a route that answers itself sends nothing to copy"));
+        if (mirror.backends.isEmpty())
+            add(path + QLatin1String(".backends"), QStringLiteral("must list at least one backend"));
+        else if (mirror.backends.size() > kMaxMirrorBackends)
+            add(path + QLatin1String(".backends"), QStringLiteral("must list at most %1 backends (got %2)")
+                                                       .arg(kMaxMirrorBackends)
+                                                       .arg(mirror.backends.size()));
+        for (int i = 0; i < mirror.backends.size(); ++i) {
+            const Backend &backend = mirror.backends[i];
+            const QString backendPath = path + QStringLiteral(".backends[%1]").arg(i);
+            if (backend.discover) {
+                add(backendPath + QLatin1String(".discover"),
+                    QStringLiteral("is not supported for mirror backends: list them with host and port"));
+                continue;
+            }
+            checkBackend(backend, backendPath);
+            if (backend.protocol != QLatin1String("http/1.1"))
+                add(backendPath + QLatin1String(".protocol"),
+                    QStringLiteral("must be \"http/1.1\" for mirror backends (got \"%1\")").arg(backend.protocol));
+            const auto unused = [&](bool set, const char *key, const QString &why) {
+                if (set)
+                    add(backendPath + QLatin1Char('.') + QLatin1String(key),
+                        QStringLiteral("has no effect on a mirror backend: %1").arg(why));
+            };
+            unused(backend.weight != 1, "weight", QStringLiteral("copies go to the mirror's backends in turn"));
+            unused(!backend.healthCheckPath.isEmpty(), "health_check_path",
+                   QStringLiteral("mirror backends are not health checked; a copy that fails is counted and dropped"));
+            unused(bool(backend.rateLimit), "rate_limit", QStringLiteral("copies are limited by the mirror's percent"));
+            unused(
+                backend.maxConnections != 0, "max_connections",
+                QStringLiteral("copies in flight are limited to %1 per worker thread").arg(kMaxMirrorRequestsInFlight));
+        }
+        checkRange(path + QLatin1String(".percent"), mirror.percent, 0, 100);
     }
 
     void checkRetry(const RetryPolicy &retry, const QString &path)

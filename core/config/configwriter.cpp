@@ -249,6 +249,18 @@ QJsonObject queueToJson(const QueueSettings &queue)
     return object;
 }
 
+// Both keys always: which requests are copied where is worth reading in the file.
+QJsonObject mirrorToJson(const MirrorSettings &mirror)
+{
+    QJsonObject object = startWith(mirror.unknownKeys);
+    QJsonArray backends;
+    for (const Backend &backend : mirror.backends)
+        backends.append(backendToJson(backend));
+    object.insert(QLatin1String("backends"), backends);
+    object.insert(QLatin1String("percent"), mirror.percent);
+    return object;
+}
+
 // The blocks of requestrules.h that the top level and routes share; null where a route turned
 // the top level's off.
 template <typename Source> void putRequestRules(QJsonObject &object, const Source &source)
@@ -367,6 +379,8 @@ QJsonObject routeToJson(const Route &route)
         object.insert(QLatin1String("ewma_decay_ms"), *route.overrides->ewmaDecayMs);
     if (route.overrides->defaultRttMs)
         object.insert(QLatin1String("default_rtt_ms"), *route.overrides->defaultRttMs);
+    if (route.overrides->mirror)
+        object.insert(QLatin1String("mirror"), mirrorToJson(*route.overrides->mirror));
     putRequestRules(object, *route.overrides);
     if (route.overrides->redirect)
         object.insert(QLatin1String("redirect"), redirectToJson(*route.overrides->redirect));

@@ -119,6 +119,16 @@ QByteArray renderPrometheus(const MetricsInput &input)
         if (const quint64 aborts = route->faultAborts())
             out.sample("kairos_faults_injected_total", routeLabel(*route) + ",kind=\"abort\"", double(aborts));
     }
+    out.family("kairos_mirror_requests_total", "counter",
+               "Copies of requests for routes' mirrors, by route and result: sent (the shadow answered), failed, "
+               "skipped (body over retry_buffer_bytes), dropped (too many in flight).");
+    for (const RouteMetrics *route : routes) {
+        for (size_t r = 0; r < RouteMetrics::kMirrorResults.size(); ++r) {
+            if (const quint64 count = route->mirrored(RouteMetrics::MirrorResult(r)))
+                out.sample("kairos_mirror_requests_total",
+                           routeLabel(*route) + ",result=\"" + RouteMetrics::kMirrorResults[r] + '"', double(count));
+        }
+    }
 
     out.family("kairos_upstream_responses_total", "counter", "Responses from backends, by backend and status class.");
     for (const auto &backend : input.backends) {

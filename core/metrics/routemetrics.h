@@ -35,6 +35,19 @@ struct RouteMetrics {
     void recordFault(bool delay, bool abort);
     quint64 faultDelays() const { return m_counters.view().faultDelays.load(std::memory_order_relaxed); }
     quint64 faultAborts() const { return m_counters.view().faultAborts.load(std::memory_order_relaxed); }
+    // What became of each copy for the route's mirror: the shadow answered (any status); it did
+    // not (refused, timed out, a broken answer); the body was over retry_buffer_bytes or never
+    // came whole; the worker's copies in flight were at their cap.
+    enum class MirrorResult { Sent, Failed, Skipped, Dropped };
+    static constexpr std::array<const char *, 4> kMirrorResults{"sent", "failed", "skipped", "dropped"};
+    void recordMirror(MirrorResult result)
+    {
+        m_counters.get().mirror[size_t(result)].fetch_add(1, std::memory_order_relaxed);
+    }
+    quint64 mirrored(MirrorResult result) const
+    {
+        return m_counters.view().mirror[size_t(result)].load(std::memory_order_relaxed);
+    }
 
     const QString route;
 
@@ -45,8 +58,9 @@ private:
         std::atomic<quint64> retries{0};
         std::atomic<quint64> faultDelays{0};
         std::atomic<quint64> faultAborts{0};
+        std::array<std::atomic<quint64>, kMirrorResults.size()> mirror{};
     };
-    // About 460 bytes, allocated by the route's first request.
+    // About 490 bytes, allocated by the route's first request.
     AllocatedOnFirstUse<Counters> m_counters;
 };
 

@@ -409,6 +409,7 @@ void ClientConnection::startProxying(Admission &admission)
     ExchangeRequest request = exchangeRequest(admission, m_transport->tlsSession(), m_services.captureHeaders);
     request.bodyFraming = m_parser.framing();
     request.breakpoints = m_services.breakpoints;
+    request.mirror = m_services.mirror;
     if (m_parser.isUpgrade())
         request.upgrade = upgradeToPassOn(admission.head, *admission.match.route->route);
     m_exchange = new ProxyExchange(std::move(request), *this, *m_services.pool);

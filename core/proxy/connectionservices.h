@@ -12,10 +12,13 @@
 
 namespace kairos {
 
+class MirrorSender;
+
 struct ConnectionServices {
     std::function<GatewaySnapshotPtr()> snapshot;
     bool captureHeaders = false;         // copy heads into RequestRecord (for the console's traffic view)
     Breakpoints *breakpoints = nullptr;  // the console's; null headless
+    MirrorSender *mirror = nullptr;      // the worker's copies for routes' mirrors
     UpstreamPool *pool = nullptr;
     Deadlines *deadlines = nullptr;  // the worker's timeout tick
     LocalHandler *localHandler = nullptr;

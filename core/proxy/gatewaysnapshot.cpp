@@ -81,6 +81,7 @@ GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry 
         }
     }
     ownedBalancers.shrink_to_fit();
+    mirrors = compileMirrors(*config, routeMetrics);
     compileBackendLimiters(limits);
     applySlowStart(registry);
     makeQueues(queueRegistry);

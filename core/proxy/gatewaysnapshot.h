@@ -8,6 +8,7 @@
 #include "balancing/balancer.h"
 #include "config/config.h"
 #include "metrics/routemetrics.h"
+#include "mirror.h"
 #include "networklist.h"
 #include "protection/ratelimiter.h"
 #include "routerules.h"
@@ -111,6 +112,7 @@ struct GatewaySnapshot {
     std::vector<std::shared_ptr<RequestQueue>> queues;
     std::vector<std::shared_ptr<const RouteRules>> routeRules;  // by route index
     std::vector<std::unique_ptr<RouteSplit>> splits;            // by route index; empty when no route splits
+    std::vector<MirrorPolicyPtr> mirrors;                       // by route index; empty when no route has a mirror
     NetworkList trustedProxies;
     // server.tls.client_subject_header as a field name; empty without server.tls.
     QByteArray clientSubjectHeader;

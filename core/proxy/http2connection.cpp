@@ -313,6 +313,7 @@ void Http2Connection::Stream::startProxying(Admission &admission, bool endStream
                                                        : Framing::Chunked;
     request.head.headers.remove("te");  // "trailers" at most, which means nothing to an HTTP/1.1 backend
     request.breakpoints = m_connection.m_services.breakpoints;
+    request.mirror = m_connection.m_services.mirror;
     m_bodyFinished = endStream;
     m_bodyDeadline = endStream ? 0 : Deadlines::nowMs() + m_connection.m_idleTimeoutMs;
     m_exchange = new ProxyExchange(std::move(request), *this, *m_connection.m_services.pool);

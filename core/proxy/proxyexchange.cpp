@@ -82,6 +82,9 @@ ProxyExchange::ProxyExchange(ExchangeRequest request, ExchangeSink &sink, Upstre
       m_routeTimeoutMs(m_request.route->route->timeoutMs)
 {
     m_bodyFinished = m_request.bodyFraming == http::MessageParser::Framing::None;
+    m_mirror = MirrorCopy::make(m_request);
+    if (m_mirror && m_bodyFinished)
+        m_mirror->finish();
 }
 
 void ProxyExchange::checkDeadlines(qint64 nowMs)
@@ -655,6 +658,8 @@ void ProxyExchange::onConnected()
 
 void ProxyExchange::sendBody(QByteArrayView data)
 {
+    if (m_mirror)
+        m_mirror->addBody(data);
     if (m_phase == Phase::Done || data.isEmpty() || m_request.answer || m_request.staticSite)
         return;  // a route's own answer reads no body
     if (m_replayable) {
@@ -685,6 +690,8 @@ void ProxyExchange::finishBody(const http::Headers &trailers)
 {
     m_bodyFinished = true;
     m_requestTrailers = trailers;
+    if (m_mirror)
+        m_mirror->finish();
     if (m_answerDue) {
         sendRouteAnswer();
         return;

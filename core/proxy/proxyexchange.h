@@ -9,6 +9,7 @@
 #include "gatewayerror.h"
 #include "gatewaysnapshot.h"
 #include "metrics/requestrecord.h"
+#include "mirror.h"
 #include "upstreampool.h"
 
 #include <QElapsedTimer>
@@ -73,6 +74,7 @@ struct ExchangeRequest {
     // A route with static: the file the upstream target's path names (read on this thread).
     const StaticSite *staticSite = nullptr;
     Breakpoints *breakpoints = nullptr;  // the console's; null headless
+    MirrorSender *mirror = nullptr;      // the worker's, for routes with a mirror
 };
 
 class HeldResponse;
@@ -228,6 +230,8 @@ private:
     quint64 m_backoffGeneration = 0;  // a backoff wait that is no longer wanted does nothing
     QList<ExchangeTry> m_tries;       // with m_request.recordTries
     QElapsedTimer m_timeline;         // since start(), with m_request.recordTries
+    // The copy for the route's mirror, while the request body passes.
+    std::unique_ptr<MirrorCopy> m_mirror;
     void noteTryFailed(const QByteArray &reason);
 };
 

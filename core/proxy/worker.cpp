@@ -14,9 +14,11 @@ Q_DECLARE_LOGGING_CATEGORY(lcProxy)
 
 namespace kairos {
 
-Worker::Worker(ConnectionServices services) : m_services(std::move(services)), m_pool(this), m_deadlines(this)
+Worker::Worker(ConnectionServices services)
+    : m_services(std::move(services)), m_pool(this), m_mirror(kMaxMirrorRequestsInFlight, this), m_deadlines(this)
 {
     m_services.pool = &m_pool;
+    m_services.mirror = &m_mirror;
     m_services.deadlines = &m_deadlines;
     m_services.openConnections = &m_connections;
     // The pool's limits come with applyUpstreamSettings(), which Gateway::startWorkers() queues
@@ -63,6 +65,7 @@ void Worker::closeAll()
 {
     m_clientConnections.deleteAll();
     m_pool.clear();
+    m_mirror.abortAll();
     m_connections.store(0, std::memory_order_relaxed);
     // Connections and transports are freed by deferred calls, exchanges with deleteLater(); this
     // thread's loop is about to stop, so run them now.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "clientconnection.h"
+#include "mirror.h"
 #include "runtime/deadlines.h"
 #include "tls/tlsservercontext.h"
 #include "upstreampool.h"
@@ -40,6 +41,7 @@ public:
 private:
     ConnectionServices m_services;
     UpstreamPool m_pool;
+    MirrorSender m_mirror;
     Deadlines m_deadlines;
     std::atomic<int> m_connections{0};
     Poller *m_poller = nullptr;  // held from start() to closeAll()

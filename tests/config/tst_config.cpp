@@ -293,6 +293,53 @@ private slots:
         QCOMPARE(configToBytes(*again.config), saved);
     }
 
+    // A mirror is read and written back as it was, unknown keys included; percent defaults to 100.
+    void mirrorRoundTrip()
+    {
+        QJsonObject route = validRoute();
+        const QJsonObject shadow{{"host", "https://shadow.internal"}, {"port", 8443}, {"tls_verify", false}};
+        route.insert("mirror", QJsonObject{{"backends",
+                                            QJsonArray{shadow, QJsonObject{{"host", "http://other"}, {"port", 9000}}}},
+                                           {"percent", 10},
+                                           {"x-note", "kept"}});
+        const ConfigLoadResult result = loadConfig(configWithRoute(route));
+        QVERIFY2(result.ok(), qPrintable(result.errorSummary()));
+        QVERIFY(
+            problemStrings(result.warnings).contains("routers[0].mirror.x-note: unknown key (kept as is, not used)"));
+        const std::optional<MirrorSettings> &mirror = result.config->routes[0].overrides->mirror;
+        QVERIFY(mirror);
+        QCOMPARE(mirror->percent, 10);
+        QCOMPARE(mirror->backends.size(), 2);
+        QCOMPARE(mirror->backends[0].host, QStringLiteral("https://shadow.internal"));
+        QCOMPARE(mirror->backends[0].port, 8443);
+        QCOMPARE(mirror->backends[0].tlsVerify, false);
+        QCOMPARE(mirror->backends[1].port, 9000);
+        const QByteArray saved = configToBytes(*result.config);
+        const QJsonObject written =
+            QJsonDocument::fromJson(saved)["routers"].toArray()[0].toObject()["mirror"].toObject();
+        QCOMPARE(written["percent"].toInt(), 10);
+        QCOMPARE(written["x-note"].toString(), QStringLiteral("kept"));
+        QCOMPARE(written["backends"].toArray().size(), 2);
+        QCOMPARE(written["backends"].toArray()[0].toObject()["tls_verify"].toBool(true), false);
+        const ConfigLoadResult again = loadConfig(saved);
+        QVERIFY2(again.ok(), qPrintable(again.errorSummary()));
+        QCOMPARE(again.config->routes[0].overrides->mirror, mirror);
+        QCOMPARE(configToBytes(*again.config), saved);
+
+        QJsonObject defaults = validRoute();
+        defaults.insert("mirror", QJsonObject{{"backends", QJsonArray{shadow}}});
+        const ConfigLoadResult plain = loadConfig(configWithRoute(defaults));
+        QVERIFY2(plain.ok(), qPrintable(plain.errorSummary()));
+        QCOMPARE(plain.config->routes[0].overrides->mirror->percent, 100);
+        const QJsonObject writtenPlain =
+            QJsonDocument::fromJson(configToBytes(*plain.config))["routers"].toArray()[0].toObject();
+        QCOMPARE(writtenPlain["mirror"].toObject()["percent"].toInt(), 100);
+        const ConfigLoadResult without = loadConfig(configWithRoute(validRoute()));
+        QVERIFY(!without.config->routes[0].overrides->mirror);
+        QVERIFY(!QJsonDocument::fromJson(configToBytes(*without.config))["routers"].toArray()[0].toObject().contains(
+            "mirror"));
+    }
+
     void unknownStrategyIsAnError()
     {
         QJsonObject route = validRoute();
@@ -882,6 +929,67 @@ private slots:
         }) << "routers[0].queue.timeout_ms: must be between 1 and 3600000 (got 0)";
         QTest::newRow("queue not an object")
             << withRoute([](QJsonObject &r) { r.insert("queue", 5); }) << "routers[0].queue: must be an object";
+        const QJsonObject shadow{{"host", "http://shadow"}, {"port", 9000}};
+        const auto withMirror = [&](const QJsonObject &mirror) {
+            return withRoute([&](QJsonObject &r) { r.insert("mirror", mirror); });
+        };
+        const auto withShadow = [&](const std::function<void(QJsonObject &)> &edit) {
+            QJsonObject backend = shadow;
+            edit(backend);
+            return withMirror({{"backends", QJsonArray{backend}}});
+        };
+        QTest::newRow("mirror percent 101") << withMirror({{"backends", QJsonArray{shadow}}, {"percent", 101}})
+                                            << "routers[0].mirror.percent: must be between 0 and 100 (got 101)";
+        QTest::newRow("mirror percent -1") << withMirror({{"backends", QJsonArray{shadow}}, {"percent", -1}})
+                                           << "routers[0].mirror.percent: must be between 0 and 100 (got -1)";
+        QTest::newRow("mirror percent not a number")
+            << withMirror({{"backends", QJsonArray{shadow}}, {"percent", "10%"}})
+            << "routers[0].mirror.percent: must be a whole number";
+        QTest::newRow("mirror without backends")
+            << withMirror({{"percent", 10}}) << "routers[0].mirror.backends: must list at least one backend";
+        QTest::newRow("mirror with no backends")
+            << withMirror({{"backends", QJsonArray{}}}) << "routers[0].mirror.backends: must list at least one backend";
+        QTest::newRow("mirror not an object")
+            << withRoute([](QJsonObject &r) { r.insert("mirror", true); }) << "routers[0].mirror: must be an object";
+        QTest::newRow("mirror backend not an object")
+            << withMirror({{"backends", QJsonArray{5}}}) << "routers[0].mirror.backends[0]: must be an object";
+        QTest::newRow("mirror backend host")
+            << withShadow([](QJsonObject &b) { b.insert("host", "shadow"); })
+            << "routers[0].mirror.backends[0].host: must start with http:// or https:// (got \"shadow\")";
+        QTest::newRow("mirror backend port")
+            << withShadow([](QJsonObject &b) { b.insert("port", 0); })
+            << "routers[0].mirror.backends[0].port: must be between 1 and 65535 (got 0)";
+        QTest::newRow("mirror backend discover")
+            << withMirror({{"backends", QJsonArray{QJsonObject{
+                                            {"discover", QJsonObject{{"dns", "shadow.internal"}, {"port", 9000}}}}}}})
+            << "routers[0].mirror.backends[0].discover: is not supported for mirror backends: list them with host and "
+               "port";
+        QTest::newRow("mirror backend weight")
+            << withShadow([](QJsonObject &b) { b.insert("weight", 3); })
+            << "routers[0].mirror.backends[0].weight: has no effect on a mirror backend: copies go to the mirror's "
+               "backends in turn";
+        QTest::newRow("mirror backend health check")
+            << withShadow([](QJsonObject &b) { b.insert("health_check_path", "/health"); })
+            << "routers[0].mirror.backends[0].health_check_path: has no effect on a mirror backend: mirror backends "
+               "are not health checked; a copy that fails is counted and dropped";
+        QTest::newRow("mirror backend max connections")
+            << withShadow([](QJsonObject &b) { b.insert("max_connections", 5); })
+            << "routers[0].mirror.backends[0].max_connections: has no effect on a mirror backend: copies in flight "
+               "are limited to 1000 per worker thread";
+        QTest::newRow("mirror backend h2c")
+            << withShadow([](QJsonObject &b) { b.insert("protocol", "h2c"); })
+            << "routers[0].mirror.backends[0].protocol: must be \"http/1.1\" for mirror backends (got \"h2c\")";
+        QTest::newRow("mirror on a route that answers itself") << withRoute([&](QJsonObject &r) {
+            r.remove("backends");
+            r.insert("mock", QJsonObject{{"body", "a"}});
+            r.insert("mirror", QJsonObject{{"backends", QJsonArray{shadow}}});
+        }) << "routers[0].mirror: is for routes with backends: a route that answers itself sends nothing to copy";
+        QJsonArray manyShadows;
+        for (int i = 0; i <= kMaxMirrorBackends; ++i)
+            manyShadows.append(QJsonObject{{"host", "http://shadow"}, {"port", 9000 + i}});
+        QTest::newRow("mirror backends over the limit")
+            << withMirror({{"backends", manyShadows}})
+            << "routers[0].mirror.backends: must list at most 100 backends (got 101)";
         QTest::newRow("one backend, two limits")
             << configWithRoutes(QJsonArray{routeWithLimit("/a", 2), routeWithLimit("/b", 3)})
             << "routers[1].backends[0].max_connections: must be the same for every route that lists backend "
