@@ -426,8 +426,15 @@ public:
                                                        .arg(route.backends.size()));
         for (int i = 0; i < route.backends.size(); ++i)
             checkBackend(route.backends[i], path + QLatin1Char('.') + route.backendPath(i));
-        if (const SplitSettings *split = route.split())
+        if (const SplitSettings *split = route.split()) {
             checkSplit(*split, path);
+            // A queue hands a freed slot of any of the route's backends to its first waiter, which
+            // may belong to another group: a split route's requests would leave their group.
+            if (config.queueFor(route))
+                add(path + QLatin1String(".queue"),
+                    QStringLiteral("a route with split has no request queue (give \"queue\": null to "
+                                   "keep a top-level queue off it)"));
+        }
 
         if (route.retry)
             checkRetry(*route.retry, path + QLatin1String(".retry"));

@@ -179,6 +179,8 @@ private slots:
                                   << "routers[0].shift.interval_s: must be between 0.1 and 86400";
         QTest::newRow("error rate") << splitRoute({{"shift", QJsonObject{{"group", "canary"}, {"max_error_rate", 2}}}})
                                     << "routers[0].shift.max_error_rate: must be between 0 and 1";
+        QTest::newRow("queue") << splitRoute({{"queue", QJsonObject{{"max_size", 10}}}})
+                               << "routers[0].queue: a route with split has no request queue";
         QJsonObject shiftWithoutSplit{{"external_path", "/api"},
                                       {"internal_path", "/"},
                                       {"backends", QJsonArray{backend(9000)}},
