@@ -43,6 +43,11 @@ private slots:
         const Run run = runGateway({"--check", "--config", KAIROS_SOURCE_DIR "/examples/config.json"});
         QCOMPARE(run.exitCode, 0);
         QVERIFY2(run.out.contains("OK (3 route(s))"), qPrintable(run.out));
+        for (const char *example : {"/examples/discovery.json", "/examples/canary.json"}) {
+            const Run other =
+                runGateway({"--check", "--config", QLatin1String(KAIROS_SOURCE_DIR) + QLatin1String(example)});
+            QVERIFY2(other.exitCode == 0, qPrintable(other.out + other.err));
+        }
     }
 
     void checkListsEveryProblem()
