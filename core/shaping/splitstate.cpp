@@ -119,7 +119,7 @@ int SplitState::groupAt(quint32 point) const
 {
     quint64 total = 0;
     quint32 weights[kMaxSplitGroups];
-    const int count = groupCount();
+    const int count = std::min(groupCount(), kMaxSplitGroups);  // the validator's limit
     for (int g = 0; g < count; ++g) {
         weights[g] = m_groups[size_t(g)].liveWeight.load(std::memory_order_relaxed);
         total += weights[g];

@@ -43,23 +43,6 @@ private:
     ScriptedBackend m_server;
 };
 
-// Runs the event loop until `done`: QTest::qWaitFor() sleeps 10 ms between its rounds of events,
-// which would add that much to the answers of the backends on this thread.
-bool runUntil(const std::function<bool()> &done, int timeoutMs)
-{
-    QEventLoop loop;
-    QTimer check;
-    QObject::connect(&check, &QTimer::timeout, &loop, [&] {
-        if (done())
-            loop.quit();
-    });
-    check.start(5);
-    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
-    if (!done())
-        loop.exec();
-    return done();
-}
-
 QString describe(const QList<double> &shares)
 {
     QStringList text;

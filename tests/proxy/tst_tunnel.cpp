@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 
 using namespace kairos;
+using kairos::test::runUntil;
 
 namespace {
 
@@ -36,25 +37,6 @@ QByteArray pattern(qsizetype size, int seed)
 // keeps a stalled tunnel from hanging the suite, not a speed check (under ASan on a busy machine
 // a 64 MiB run takes about 10 s).
 constexpr int kTransferBoundMs = 90'000;
-
-// Runs the event loop until `done` holds, asking it every millisecond: QTest::qWaitFor sleeps
-// 10 ms between its passes, which leaves megabytes through small socket buffers crawling.
-template <typename Done> bool runUntil(Done done, int timeoutMs)
-{
-    if (done())
-        return true;
-    QEventLoop loop;
-    QTimer check;
-    check.setInterval(1);
-    QObject::connect(&check, &QTimer::timeout, &loop, [&] {
-        if (done())
-            loop.quit();
-    });
-    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
-    check.start();
-    loop.exec();
-    return done();
-}
 
 // Runs the event loop until `side` holds a backlog that stopped changing: the tunnel has stopped
 // reading the sending side. Where it stops is not fixed: the tunnel reads until a backlog of

@@ -102,21 +102,6 @@ QList<QByteArray> backendsOf(quint16 port, int count, const HeaderList &headers 
     return all;
 }
 
-bool runUntil(const std::function<bool()> &done, int timeoutMs)
-{
-    QEventLoop loop;
-    QTimer check;
-    QObject::connect(&check, &QTimer::timeout, &loop, [&] {
-        if (done())
-            loop.quit();
-    });
-    check.start(10);
-    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
-    if (!done())
-        loop.exec();
-    return done();
-}
-
 QJsonObject liveOf(const Gateway &gateway)
 {
     const GatewaySnapshotPtr snapshot = const_cast<Gateway &>(gateway).snapshot();

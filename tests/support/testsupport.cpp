@@ -242,4 +242,21 @@ QList<RequestRecord> RecordingGateway::recorded()
     return records;
 }
 
+bool runUntil(const std::function<bool()> &done, int timeoutMs, int checkMs)
+{
+    if (done())
+        return true;
+    QEventLoop loop;
+    QTimer check;
+    check.setInterval(checkMs);
+    QObject::connect(&check, &QTimer::timeout, &loop, [&] {
+        if (done())
+            loop.quit();
+    });
+    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
+    check.start();
+    loop.exec();
+    return done();
+}
+
 }  // namespace kairos::test

@@ -118,6 +118,11 @@ struct ToolResult {
     QByteArray err;
 };
 
+// Runs the event loop until `done` holds or `timeoutMs` passes, asking it every `checkMs`:
+// QTest::qWaitFor sleeps 10 ms between its passes, which adds that much to every answer of a
+// backend on the test's thread and leaves bulk transfers through small buffers crawling.
+bool runUntil(const std::function<bool()> &done, int timeoutMs, int checkMs = 1);
+
 // Runs a command line tool (curl, openssl, a Python client) while the event loop serves the
 // in-process backends.
 ToolResult runTool(const QString &program, const QStringList &arguments, int timeoutMs = 30'000);
