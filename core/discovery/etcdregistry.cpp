@@ -18,11 +18,6 @@ constexpr int kRetryMs = 1'000;
 // One read of the prefix; a service directory larger than this is cut, and says so.
 constexpr int kMaxRegistrations = 10'000;
 
-qint64 number(const QJsonValue &value)
-{
-    return value.isString() ? value.toString().toLongLong() : qint64(value.toDouble());
-}
-
 }  // namespace
 
 QJsonObject Registration::toJson() const
@@ -134,37 +129,25 @@ void EtcdRegistry::readAll()
             qCInfo(lcDiscovery).noquote()
                 << "registrations: reading" << QString::fromUtf8(m_prefix) << "from" << m_client->currentEndpoint();
         emit changed();
-        watchFrom(number(reply.body.value(QLatin1String("header")).toObject().value(QLatin1String("revision"))) + 1);
+        watchFrom(
+            EtcdClient::number(reply.body.value(QLatin1String("header")).toObject().value(QLatin1String("revision")))
+            + 1);
     });
 }
 
 void EtcdRegistry::watchFrom(qint64 revision)
 {
-    m_client->watch(
-        m_prefix, EtcdClient::prefixEnd(m_prefix), revision,
-        [this](const QJsonObject &response) {
-            const QJsonObject result = response.value(QLatin1String("result")).toObject();
-            if (result.isEmpty() || result.value(QLatin1String("canceled")).toBool()) {
-                m_client->cancelWatch();
-                retryLater(result.value(QLatin1String("cancel_reason")).toString(QStringLiteral("the watch ended")));
+    m_client->watchPrefix(
+        m_prefix, revision,
+        [this](const QByteArray &key, const QJsonObject &kv, bool deleted) {
+            if (deleted) {
+                apply(key, nullptr);
                 return;
             }
-            const QJsonArray events = result.value(QLatin1String("events")).toArray();
-            for (const QJsonValue &item : events) {
-                const QJsonObject event = item.toObject();
-                const QJsonObject kv = event.value(QLatin1String("kv")).toObject();
-                const QByteArray key = EtcdClient::decode(kv.value(QLatin1String("key")));
-                if (event.value(QLatin1String("type")).toString() == QLatin1String("DELETE")) {
-                    apply(key, nullptr);
-                } else {
-                    const QByteArray value = EtcdClient::decode(kv.value(QLatin1String("value")));
-                    apply(key, &value);
-                }
-            }
-            if (!events.isEmpty())
-                emit changed();
+            const QByteArray value = EtcdClient::decode(kv.value(QLatin1String("value")));
+            apply(key, &value);
         },
-        [this](const QString &why) { retryLater(why); });
+        [this] { emit changed(); }, [this](const QString &why) { retryLater(why); });
 }
 
 void EtcdRegistry::retryLater(const QString &why)

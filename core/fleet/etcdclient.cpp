@@ -1,6 +1,7 @@
 #include "etcdclient.h"
 
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QLoggingCategory>
 #include <QNetworkReply>
@@ -278,6 +279,31 @@ void EtcdClient::cancelWatch()
         m_onWatchEnd = nullptr;
         reply->abort();
     }
+}
+
+void EtcdClient::watchPrefix(const QByteArray &prefix, qint64 startRevision, WatchEvent onEvent,
+                             std::function<void()> onBatch, std::function<void(const QString &)> onLost)
+{
+    watch(
+        prefix, prefixEnd(prefix), startRevision,
+        [this, onEvent, onBatch, onLost](const QJsonObject &response) {
+            const QJsonObject result = response.value(QLatin1String("result")).toObject();
+            if (result.isEmpty() || result.value(QLatin1String("canceled")).toBool()) {
+                cancelWatch();
+                onLost(result.value(QLatin1String("cancel_reason")).toString(QStringLiteral("the watch ended")));
+                return;
+            }
+            const QJsonArray events = result.value(QLatin1String("events")).toArray();
+            for (const QJsonValue &item : events) {
+                const QJsonObject event = item.toObject();
+                const QJsonObject kv = event.value(QLatin1String("kv")).toObject();
+                onEvent(decode(kv.value(QLatin1String("key"))), kv,
+                        event.value(QLatin1String("type")).toString() == QLatin1String("DELETE"));
+            }
+            if (!events.isEmpty() && onBatch)
+                onBatch();
+        },
+        onLost);
 }
 
 }  // namespace kairos

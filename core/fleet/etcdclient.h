@@ -48,6 +48,18 @@ public:
     void watch(const QByteArray &key, const QByteArray &rangeEnd, qint64 startRevision,
                std::function<void(const QJsonObject &)> onResponse, std::function<void(const QString &)> onEnd);
     void cancelWatch();
+    // watch() over every key under `prefix`, event by event: `onEvent` gets each changed key with
+    // its kv ({key, value, mod_revision, ...}; `deleted` for a DELETE), `onBatch` follows each
+    // response that carried events, and `onLost` the reason once the watch is cancelled or ends
+    // (the watch is cancelled by then; the caller reads the prefix again).
+    using WatchEvent = std::function<void(const QByteArray &key, const QJsonObject &kv, bool deleted)>;
+    void watchPrefix(const QByteArray &prefix, qint64 startRevision, WatchEvent onEvent, std::function<void()> onBatch,
+                     std::function<void(const QString &)> onLost);
+    // etcd's JSON gateway writes 64-bit numbers as strings.
+    static qint64 number(const QJsonValue &value)
+    {
+        return value.isString() ? value.toString().toLongLong() : qint64(value.toDouble());
+    }
 
     QString currentEndpoint() const;
     const QStringList &endpoints() const { return m_settings.endpoints; }

@@ -17,11 +17,6 @@ namespace {
 
 constexpr int kRetryMs = 1'000;
 
-qint64 number(const QJsonValue &value)
-{
-    return value.isString() ? value.toString().toLongLong() : qint64(value.toDouble());
-}
-
 }  // namespace
 
 ShiftSync::ShiftSync(const EtcdSettings &settings, Gateway &gateway, QObject *parent)
@@ -69,30 +64,21 @@ void ShiftSync::readAll()
             const QJsonObject kv = item.toObject();
             take(EtcdClient::decode(kv.value(QLatin1String("key"))), kv);
         }
-        watchFrom(number(reply.body.value(QLatin1String("header")).toObject().value(QLatin1String("revision"))) + 1);
+        watchFrom(
+            EtcdClient::number(reply.body.value(QLatin1String("header")).toObject().value(QLatin1String("revision")))
+            + 1);
     });
 }
 
 void ShiftSync::watchFrom(qint64 revision)
 {
-    m_client->watch(
-        m_prefix, EtcdClient::prefixEnd(m_prefix), revision,
-        [this](const QJsonObject &response) {
-            const QJsonObject result = response.value(QLatin1String("result")).toObject();
-            if (result.isEmpty() || result.value(QLatin1String("canceled")).toBool()) {
-                m_client->cancelWatch();
-                retryLater(result.value(QLatin1String("cancel_reason")).toString(QStringLiteral("the watch ended")));
-                return;
-            }
-            for (const QJsonValue &item : result.value(QLatin1String("events")).toArray()) {
-                const QJsonObject event = item.toObject();
-                if (event.value(QLatin1String("type")).toString() == QLatin1String("DELETE"))
-                    continue;  // a route's shift is never deleted by Kairos; a hand-made deletion changes nothing
-                const QJsonObject kv = event.value(QLatin1String("kv")).toObject();
-                take(EtcdClient::decode(kv.value(QLatin1String("key"))), kv);
-            }
+    m_client->watchPrefix(
+        m_prefix, revision,
+        [this](const QByteArray &key, const QJsonObject &kv, bool deleted) {
+            if (!deleted)  // a route's shift is never deleted by Kairos; a hand-made deletion changes nothing
+                take(key, kv);
         },
-        [this](const QString &reason) { retryLater(reason); });
+        nullptr, [this](const QString &reason) { retryLater(reason); });
 }
 
 void ShiftSync::retryLater(const QString &why)
@@ -107,7 +93,7 @@ void ShiftSync::take(const QByteArray &key, const QJsonObject &kv)
         return;
     const QString route = QUrl::fromPercentEncoding(key.mid(m_prefix.size()));
     const QJsonDocument document = QJsonDocument::fromJson(EtcdClient::decode(kv.value(QLatin1String("value"))));
-    const qint64 modRevision = number(kv.value(QLatin1String("mod_revision")));
+    const qint64 modRevision = EtcdClient::number(kv.value(QLatin1String("mod_revision")));
     Stored &stored = m_stored[route];
     if (!document.isObject() || modRevision < stored.modRevision)
         return;
@@ -151,8 +137,8 @@ void ShiftSync::publish(const QString &routePath, const QJsonObject &shift)
                 return;
             }
             if (reply.body.value(QLatin1String("succeeded")).toBool()) {
-                const qint64 revision =
-                    number(reply.body.value(QLatin1String("header")).toObject().value(QLatin1String("revision")));
+                const qint64 revision = EtcdClient::number(
+                    reply.body.value(QLatin1String("header")).toObject().value(QLatin1String("revision")));
                 Stored &stored = m_stored[routePath];
                 stored.modRevision = std::max(stored.modRevision, revision);
                 return;
