@@ -351,6 +351,24 @@ void RouteEditor::showGroupBackends()
     }
 }
 
+QList<int> RouteEditor::rowsInRouteOrder() const
+{
+    QList<int> rows;
+    if (!m_split->isSplit()) {
+        for (int row = 0; row < m_backends->rowCount(); ++row)
+            rows.append(row);
+        return rows;
+    }
+    // A split's backends are its groups' one group after another.
+    for (int group : m_split->groupIds()) {
+        for (int row = 0; row < m_backends->rowCount(); ++row) {
+            if (rowGroup(row) == group)
+                rows.append(row);
+        }
+    }
+    return rows;
+}
+
 int RouteEditor::rowGroup(int row) const
 {
     const QTableWidgetItem *first = m_backends->item(row, 0);
@@ -487,11 +505,27 @@ void RouteEditor::editDiscovered(int row)
         Route edited = route();
         Backend entry = backend;
         entry.discover = settings;
-        if (at < edited.backends.size())
-            edited.backends[at] = entry;
-        else
+        // Where the row's backend is in the route: with a split, its group's backends come
+        // together, and a new entry ends the group the table lists.
+        const QList<int> order = rowsInRouteOrder();
+        int index = int(order.indexOf(at));
+        if (index >= 0) {
+            edited.backends[index] = entry;
+        } else if (edited.split()) {
+            RouteOverrides overrides = *edited.overrides;
+            const int group = int(m_split->groupIds().indexOf(m_backendGroup->currentData().toInt()));
+            index = 0;
+            for (int g = 0; g <= group && g < overrides.split->groups.size(); ++g)
+                index += overrides.split->groups[g].backendCount;
+            if (group >= 0 && group < overrides.split->groups.size())
+                ++overrides.split->groups[group].backendCount;
+            edited.overrides = overrides;
+            edited.backends.insert(index, entry);
+        } else {
+            index = int(edited.backends.size());
             edited.backends.append(entry);
-        const QString prefix = QStringLiteral("backends[%1].").arg(at);
+        }
+        const QString prefix = edited.backendPath(index) + QLatin1Char('.');
         QStringList found;
         for (const QString &problem : problemsOf(edited)) {
             if (problem.startsWith(prefix + QLatin1String("discover")))
@@ -529,20 +563,10 @@ Route RouteEditor::route() const
     route.strategy = LoadBalancingStrategy(m_strategy->currentData().toInt());
     route.priority = RoutePriority(m_priority->currentData().toInt());
     route.backends.clear();
-    // A split's backends are its groups' one group after another.
     QHash<int, int> groupSizes;
-    if (m_split->isSplit()) {
-        for (int group : m_split->groupIds()) {
-            for (int row = 0; row < m_backends->rowCount(); ++row) {
-                if (rowGroup(row) == group) {
-                    route.backends.append(backendAt(row));
-                    ++groupSizes[group];
-                }
-            }
-        }
-    } else {
-        for (int row = 0; row < m_backends->rowCount(); ++row)
-            route.backends.append(backendAt(row));
+    for (int row : rowsInRouteOrder()) {
+        route.backends.append(backendAt(row));
+        ++groupSizes[rowGroup(row)];
     }
     if (m_retry->isChecked()) {
         RetryPolicy retry = m_base.retry.value_or(RetryPolicy());

@@ -93,6 +93,7 @@ private:
     // group that was removed go to the first group.
     void showGroupBackends();
     int rowGroup(int row) const;
+    QList<int> rowsInRouteOrder() const;  // the table's rows as route() lists their backends
     void revalidate();
     // Applies onto the running config. Unless `overwrite`, only when the route is still what the
     // editor opened with: other routes may have changed meanwhile, this one may not.

@@ -3,12 +3,15 @@
 // route's priority are edited, the backends table lists the chosen group's backends, a plain route becomes a
 // split one, and the validator's problems (a duplicate group name, weights that add up to 0) keep
 // Apply disabled and are shown at their fields.
+#include "discoverdialog.h"
 #include "routeeditor.h"
 #include "spliteditor.h"
 
 #include "config/configwriter.h"
 
 #include <QCheckBox>
+#include <QDialogButtonBox>
+#include <QListWidget>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QGroupBox>
@@ -212,6 +215,29 @@ private slots:
         split->shiftGroupChoice()->setCurrentText("stable");
         QVERIFY(!editor->applyButton()->isEnabled());
         QVERIFY(split->shiftGroupChoice()->toolTip().contains("first group"));
+    }
+
+    // The discover dialog judges an entry where the route will have it: ending the group listed.
+    void discoverEntryInAGroup()
+    {
+        useRoutes({splitRoute()});
+        std::unique_ptr<RouteEditor> editor(editorFor("/api"));
+        editor->show();
+        editor->backendGroupChoice()->setCurrentIndex(0);
+        editor->addDiscoveredButton()->click();
+        DiscoverDialog *dialog = editor->findChild<DiscoverDialog *>();
+        QVERIFY(dialog);
+        QCOMPARE(dialog->problemsList()->item(0)->text(), QStringLiteral("discover.dns: must not be empty"));
+        QTest::keyClicks(dialog->nameEdit(), "users.internal");
+        QPushButton *ok = dialog->buttons()->button(QDialogButtonBox::Ok);
+        QVERIFY2(ok->isEnabled(), qPrintable(dialog->problemsList()->item(0)->text()));
+        ok->click();
+        QTRY_VERIFY(!editor->findChild<DiscoverDialog *>());
+        const Route edited = editor->route();
+        QCOMPARE(edited.split()->groups[0].backendCount, 3);
+        QVERIFY(edited.backends[2].discover);
+        QCOMPARE(edited.backendPath(2), QStringLiteral("split[0].backends[2]"));
+        QVERIFY2(editor->applyButton()->isEnabled(), qPrintable(editor->problems().join('\n')));
     }
 
     void plainRouteBecomesASplitAndBack()
