@@ -19,11 +19,15 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include <algorithm>
+#include <cmath>
+
 namespace kairos {
 
 namespace {
 
 constexpr size_t kSeconds = 180;
+constexpr size_t kShortestAxisSeconds = 60;  // the axis grows with the history up to kSeconds
 
 QString phaseText(const QString &phase)
 {
@@ -95,13 +99,14 @@ void SplitShareChart::paintEvent(QPaintEvent *)
         painter.setPen(palette().color(QPalette::Mid));
     }
     painter.setPen(palette().color(QPalette::Text));
+    const size_t count = m_points.size();
+    const size_t span = std::clamp(count, kShortestAxisSeconds, kSeconds);
     painter.drawText(QRectF(plot.left(), plot.bottom() + 2, plot.width(), metrics.height()), Qt::AlignLeft,
-                     tr("%1 s ago").arg(kSeconds));
+                     tr("%1 s ago").arg(span));
     painter.drawText(QRectF(plot.left(), plot.bottom() + 2, plot.width(), metrics.height()), Qt::AlignRight, tr("now"));
 
     // The newest second at the right edge; each group's band lies on the ones before it.
-    const size_t count = m_points.size();
-    const double step = plot.width() / double(kSeconds - 1);
+    const double step = plot.width() / double(span - 1);
     const auto xOf = [&](size_t index) { return plot.right() - double(count - 1 - index) * step; };
     std::vector<double> below(count, 0.0);
     for (int group = 0; group < m_groups.size() && count > 0; ++group) {

@@ -494,7 +494,7 @@
 <context>
     <name>kairos::CanaryView</name>
     <message>
-        <location filename="../gui/canaryview.cpp" line="+31"/>
+        <location filename="../gui/canaryview.cpp" line="+35"/>
         <source>shifting</source>
         <translation>desplazando</translation>
     </message>
@@ -514,7 +514,7 @@
         <translation>revertido</translation>
     </message>
     <message>
-        <location line="+117"/>
+        <location line="+118"/>
         <source>No route splits its traffic. Give a route split groups in its editor (Split tab) to roll out a canary.</source>
         <translation>Ninguna ruta reparte su tráfico. Dé grupos de reparto a una ruta en su editor (pestaña Reparto) para desplegar un canario.</translation>
     </message>
@@ -2417,7 +2417,7 @@
         <translation>Problemas</translation>
     </message>
     <message>
-        <location line="+124"/>
+        <location line="+142"/>
         <source>per instance</source>
         <translation>por instancia</translation>
     </message>
@@ -2432,7 +2432,7 @@
         <translation>Descubiertos: cada backend que encuentra %1, cada uno con la comprobación de salud, el límite de tasa, las conexiones máximas y el protocolo de esta fila. Doble clic para cambiar el origen.</translation>
     </message>
     <message>
-        <location line="+220"/>
+        <location line="+226"/>
         <source>No problems: Apply changes the running gateway.</source>
         <translation>Sin problemas: Aplicar cambia el gateway en marcha.</translation>
     </message>
@@ -2716,7 +2716,7 @@
 <context>
     <name>kairos::SplitShareChart</name>
     <message>
-        <location filename="../gui/canaryview.cpp" line="-269"/>
+        <location filename="../gui/canaryview.cpp" line="-268"/>
         <source>%1 s ago</source>
         <translation>hace %1 s</translation>
     </message>
