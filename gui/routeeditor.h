@@ -1,9 +1,10 @@
-// Adds or edits one route: paths, methods as check boxes, auth, strategy, what the route answers
+// Adds or edits one route: paths, methods as check boxes, auth, strategy, priority, what the route answers
 // with (RouteBehaviourEditor: its backends, or a redirect, a mock or static files), a backends
 // table (with each backend's own rate limit and max_connections; a discover entry shows its
 // source, changed in DiscoverDialog), and on tabs the retry policy,
 // the route's protection (ProtectionEditor), its connection settings (ConnectionEditor), CORS,
-// header rules, faults and compression. The route is
+// header rules, faults, compression and the traffic split (SplitEditor: with one, the backends
+// table lists one group's backends at a time). The route is
 // validated as part of the whole config on every edit; Apply is enabled only when there is no
 // problem, and goes through ConfigStore like every change. A route changed by someone else
 // while the editor was open is not overwritten without asking.
