@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "breakpointsview.h"
+#include "canaryview.h"
 
 #include "backendchart.h"
 #include "backendsmodel.h"
@@ -125,6 +126,9 @@ MainWindow::MainWindow(GatewayService &service, QWidget *parent)
     });
     connect(m_overview, &OverviewView::errorActivated, this, [this] { m_tabs->setCurrentWidget(m_traffic); });
     m_tabs->addTab(backendsTab, tr("Backends"));
+    m_canary = new CanaryView(service);
+    m_canary->setObjectName(QStringLiteral("canary"));
+    m_tabs->addTab(m_canary, tr("Canary"));
     m_tabs->addTab(m_metrics, tr("Metrics"));
     m_tabs->addTab(m_traffic, tr("Traffic"));
     m_breakpointsView = new BreakpointsView(service.breakpoints());
@@ -298,6 +302,12 @@ void MainWindow::showRouteMenu(const QPoint &position)
     const QString path = route->externalPath;
     QMenu menu;
     menu.addAction(tr("Edit…"), this, [this, path] { openRouteEditor(path); });
+    if (route->split()) {
+        menu.addAction(tr("Show canary"), this, [this, path] {
+            m_tabs->setCurrentWidget(m_canary);
+            m_canary->selectRoute(path);
+        });
+    }
     QAction *faults = menu.addAction(tr("Inject faults"));
     faults->setCheckable(true);
     faults->setChecked(faultsInjected(*config, *route));
@@ -403,6 +413,7 @@ void MainWindow::onConfigChanged(quint64 revision)
         paths.append(route.externalPath);
     m_metrics->setRoutes(paths);
     m_configEditor->showRunningConfig();
+    m_canary->setRoutes();
     const ConfigStore::Status status = m_service.configStore().status();
     if (revision > 1) {
         const QString text = tr("Config version %1 applied (from %2).").arg(revision).arg(status.lastChangeSource);

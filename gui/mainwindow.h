@@ -25,6 +25,7 @@ namespace kairos {
 class BackendChart;
 class BackendsModel;
 class BackendsView;
+class CanaryView;
 class ClusterView;
 class ConfigEditor;
 class MetricsView;
@@ -61,6 +62,7 @@ public:
     TrafficView *trafficView() const { return m_traffic; }
     BreakpointsView *breakpointsView() const { return m_breakpointsView; }
     OverviewView *overview() const { return m_overview; }
+    CanaryView *canaryView() const { return m_canary; }
     // File > Open config / Save config as, without the file dialog: false (and an error shown) when
     // the file is invalid or cannot be written. Both become the file edits are saved to.
     bool openConfig(const QString &path);
@@ -123,6 +125,7 @@ private:
     QListWidget *m_healthChanges;
     BackendChart *m_backendChart;
     OverviewView *m_overview;
+    CanaryView *m_canary = nullptr;
     MetricsView *m_metrics;
     TrafficView *m_traffic;
     BreakpointsView *m_breakpointsView = nullptr;

@@ -11,6 +11,7 @@
 #include "headerruleseditor.h"
 #include "protectioneditor.h"
 #include "routebehavioureditor.h"
+#include "spliteditor.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -42,6 +43,7 @@ constexpr int RateLimitColumn = 4;
 constexpr int MaxConnectionsColumn = 5;
 constexpr int ProtocolColumn = 6;
 constexpr int kBackendColumns = 7;
+constexpr int kGroupRole = Qt::UserRole + 1;  // on a row's first cell: its split group's id
 const LoadBalancingStrategy kStrategies[] = {LoadBalancingStrategy::RoundRobin,       LoadBalancingStrategy::Weighted,
                                              LoadBalancingStrategy::LeastConnections, LoadBalancingStrategy::Random,
                                              LoadBalancingStrategy::IpHash,           LoadBalancingStrategy::PowerOfTwo,
@@ -59,6 +61,7 @@ RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Rout
       m_otherMethods(new QLineEdit),
       m_auth(new QCheckBox(tr("Requires a JWT (auth_required)"))),
       m_strategy(new QComboBox),
+      m_priority(new QComboBox),
       m_backends(new QTableWidget(0, kBackendColumns)),
       m_addDiscovered(new QPushButton(tr("Add discovered…"))),
       m_editDiscovered(new QPushButton(tr("Edit discovered…"))),
@@ -111,6 +114,12 @@ RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Rout
         m_strategy->addItem(strategyName(strategy), int(strategy));
     m_strategy->setCurrentIndex(m_strategy->findData(int(route.strategy)));
     form->addRow(tr("Load balancing"), m_strategy);
+    m_priority->addItem(tr("High"), int(RoutePriority::High));
+    m_priority->addItem(tr("Normal"), int(RoutePriority::Normal));
+    m_priority->addItem(tr("Low"), int(RoutePriority::Low));
+    m_priority->setCurrentIndex(m_priority->findData(int(route.priority)));
+    m_priority->setToolTip(tr("Which requests a shared request queue serves first"));
+    form->addRow(tr("Priority"), m_priority);
     form->addRow(tr("Answers with"), m_behaviour->kindChoice());
 
     m_backends->setHorizontalHeaderLabels({tr("Host"), tr("Port"), tr("Weight"), tr("Health check path"),
@@ -130,8 +139,14 @@ RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Rout
     m_backends->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
     m_backends->verticalHeader()->hide();
     m_backends->setMinimumHeight(120);  // a few rows, beside the policy boxes below
-    for (const Backend &backend : route.backends)
-        addBackendRow(backend);
+    m_split = new SplitEditor(route);
+    m_backendGroup = new QComboBox;
+    const QList<int> groups = m_split->initialBackendGroups();
+    for (int i = 0; i < route.backends.size(); ++i) {
+        addBackendRow(route.backends[i]);
+        if (i < groups.size())
+            m_backends->item(i, 0)->setData(kGroupRole, groups[i]);
+    }
     auto *addBackend = new QPushButton(tr("Add backend"));
     auto *removeBackend = new QPushButton(tr("Remove backend"));
     connect(addBackend, &QPushButton::clicked, this, [this] {
@@ -142,7 +157,11 @@ RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Rout
         revalidate();
     });
     connect(removeBackend, &QPushButton::clicked, this, [this] {
-        const int row = m_backends->currentRow() >= 0 ? m_backends->currentRow() : m_backends->rowCount() - 1;
+        int row = m_backends->currentRow();
+        if (row < 0 || m_backends->isRowHidden(row)) {  // else the last row the table lists
+            for (row = m_backends->rowCount() - 1; row >= 0 && m_backends->isRowHidden(row); --row) {
+            }
+        }
         if (row < 0)
             return;
         if (QTableWidgetItem *first = m_backends->item(row, 0))
@@ -171,6 +190,13 @@ RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Rout
     backendButtons->addWidget(removeBackend);
     backendButtons->addStretch();
     auto *backendBox = new QVBoxLayout;
+    m_backendGroupRow = new QWidget;
+    auto *groupChoice = new QHBoxLayout(m_backendGroupRow);
+    groupChoice->setContentsMargins(0, 0, 0, 0);
+    groupChoice->addWidget(new QLabel(tr("Backends of the group")));
+    groupChoice->addWidget(m_backendGroup, 1);
+    m_backendGroup->setToolTip(tr("The split's groups are edited on the Split tab"));
+    backendBox->addWidget(m_backendGroupRow);
     backendBox->addWidget(m_backends);
     backendBox->addLayout(backendButtons);
     form->addRow(tr("Backends"), backendBox);
@@ -240,6 +266,7 @@ RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Rout
     policies->addTab(makeRulesTab(), tr("Header rules"));
     policies->addTab(m_fault, tr("Faults"));
     policies->addTab(m_compression, tr("Compression"));
+    policies->addTab(m_split, tr("Split"));
     m_tabs = policies;
     if (m_behaviour->kind() != RouteBehaviourEditor::Proxy)
         policies->setCurrentWidget(m_behaviour);
@@ -265,8 +292,13 @@ RouteEditor::RouteEditor(ConfigStore &store, const QString &original, const Rout
     connect(m_responseHeaders, &HeaderRulesEditor::changed, this, &RouteEditor::revalidate);
     connect(m_fault, &FaultEditor::changed, this, &RouteEditor::revalidate);
     connect(m_compression, &CompressionEditor::changed, this, &RouteEditor::revalidate);
+    connect(m_split, &SplitEditor::changed, this, &RouteEditor::revalidate);
+    connect(m_split, &SplitEditor::groupsChanged, this, &RouteEditor::showGroupBackends);
+    connect(m_backendGroup, &QComboBox::currentIndexChanged, this, &RouteEditor::showGroupBackends);
+    showGroupBackends();
     showBackends();
     connect(m_strategy, &QComboBox::currentIndexChanged, this, &RouteEditor::revalidate);
+    connect(m_priority, &QComboBox::currentIndexChanged, this, &RouteEditor::revalidate);
     connect(m_backends, &QTableWidget::cellChanged, this, &RouteEditor::revalidate);
     resize(900, 760);
     revalidate();
@@ -290,9 +322,58 @@ QWidget *RouteEditor::makeRulesTab()
 void RouteEditor::showBackends()
 {
     const bool proxies = m_behaviour->kind() == RouteBehaviourEditor::Proxy;
-    m_form->setRowVisible(m_backendRow, proxies);
+    m_form->setRowVisible(m_backendRow, proxies);  // which shows every widget of the row
+    m_backendGroupRow->setVisible(proxies && m_split->isSplit());
     if (!proxies && m_tabs)
         m_tabs->setCurrentWidget(m_behaviour);
+}
+
+void RouteEditor::showGroupBackends()
+{
+    const bool split = m_split->isSplit();
+    const QList<int> ids = m_split->groupIds();
+    {
+        const QSignalBlocker blocker(m_backendGroup);
+        const QVariant shown = m_backendGroup->currentData();
+        m_backendGroup->clear();
+        for (int id : ids)
+            m_backendGroup->addItem(m_split->groupName(id), id);
+        const int index = m_backendGroup->findData(shown);
+        m_backendGroup->setCurrentIndex(index >= 0 ? index : 0);
+    }
+    m_backendGroupRow->setVisible(split && m_behaviour->kind() == RouteBehaviourEditor::Proxy);
+    const QSignalBlocker blocker(m_backends);
+    for (int row = 0; row < m_backends->rowCount(); ++row) {
+        QTableWidgetItem *first = m_backends->item(row, 0);
+        if (split && first && !ids.contains(rowGroup(row)) && !ids.isEmpty())
+            first->setData(kGroupRole, ids.first());
+        m_backends->setRowHidden(row, split && rowGroup(row) != m_backendGroup->currentData().toInt());
+    }
+}
+
+QList<int> RouteEditor::rowsInRouteOrder() const
+{
+    QList<int> rows;
+    if (!m_split->isSplit()) {
+        for (int row = 0; row < m_backends->rowCount(); ++row)
+            rows.append(row);
+        return rows;
+    }
+    // A split's backends are its groups' one group after another.
+    for (int group : m_split->groupIds()) {
+        for (int row = 0; row < m_backends->rowCount(); ++row) {
+            if (rowGroup(row) == group)
+                rows.append(row);
+        }
+    }
+    return rows;
+}
+
+int RouteEditor::rowGroup(int row) const
+{
+    const QTableWidgetItem *first = m_backends->item(row, 0);
+    const QVariant group = first ? first->data(kGroupRole) : QVariant();
+    return group.isValid() ? group.toInt() : -1;
 }
 
 void RouteEditor::setSeen(const Route &seen)
@@ -317,8 +398,11 @@ void RouteEditor::addBackendRow(const Backend &backend)
 void RouteEditor::showBackendRow(int row, const Backend &backend)
 {
     const QSignalBlocker blocker(m_backends);
-    if (QTableWidgetItem *first = m_backends->item(row, 0))
+    QVariant group = m_backendGroup && m_backendGroup->count() > 0 ? m_backendGroup->currentData() : QVariant();
+    if (QTableWidgetItem *first = m_backends->item(row, 0)) {
         m_rowBackends.remove(first->data(Qt::UserRole).toInt());
+        group = first->data(kGroupRole);
+    }
     const int id = m_nextRowId++;
     m_rowBackends.insert(id, backend);
     const auto cell = [this, row](int column, const QString &text) {
@@ -349,6 +433,7 @@ void RouteEditor::showBackendRow(int row, const Backend &backend)
         cell(2, QString::number(backend.weight));
     }
     m_backends->item(row, 0)->setData(Qt::UserRole, id);
+    m_backends->item(row, 0)->setData(kGroupRole, group);
     cell(3, backend.healthCheckPath);
     cell(RateLimitColumn, backend.rateLimit ? QString::number(backend.rateLimit->requestsPerSecond) : QString());
     cell(MaxConnectionsColumn, QString::number(backend.maxConnections));
@@ -420,11 +505,27 @@ void RouteEditor::editDiscovered(int row)
         Route edited = route();
         Backend entry = backend;
         entry.discover = settings;
-        if (at < edited.backends.size())
-            edited.backends[at] = entry;
-        else
+        // Where the row's backend is in the route: with a split, its group's backends come
+        // together, and a new entry ends the group the table lists.
+        const QList<int> order = rowsInRouteOrder();
+        int index = int(order.indexOf(at));
+        if (index >= 0) {
+            edited.backends[index] = entry;
+        } else if (edited.split()) {
+            RouteOverrides overrides = *edited.overrides;
+            const int group = int(m_split->groupIds().indexOf(m_backendGroup->currentData().toInt()));
+            index = 0;
+            for (int g = 0; g <= group && g < overrides.split->groups.size(); ++g)
+                index += overrides.split->groups[g].backendCount;
+            if (group >= 0 && group < overrides.split->groups.size())
+                ++overrides.split->groups[group].backendCount;
+            edited.overrides = overrides;
+            edited.backends.insert(index, entry);
+        } else {
+            index = int(edited.backends.size());
             edited.backends.append(entry);
-        const QString prefix = QStringLiteral("backends[%1].").arg(at);
+        }
+        const QString prefix = edited.backendPath(index) + QLatin1Char('.');
         QStringList found;
         for (const QString &problem : problemsOf(edited)) {
             if (problem.startsWith(prefix + QLatin1String("discover")))
@@ -460,9 +561,13 @@ Route RouteEditor::route() const
         route.methods.append(method.trimmed());
     route.authRequired = m_auth->isChecked();
     route.strategy = LoadBalancingStrategy(m_strategy->currentData().toInt());
+    route.priority = RoutePriority(m_priority->currentData().toInt());
     route.backends.clear();
-    for (int row = 0; row < m_backends->rowCount(); ++row)
+    QHash<int, int> groupSizes;
+    for (int row : rowsInRouteOrder()) {
         route.backends.append(backendAt(row));
+        ++groupSizes[rowGroup(row)];
+    }
     if (m_retry->isChecked()) {
         RetryPolicy retry = m_base.retry.value_or(RetryPolicy());
         retry.maxAttempts = m_attempts->value();
@@ -487,6 +592,7 @@ Route RouteEditor::route() const
     overrides.responseHeaders = m_responseHeaders->value();
     overrides.fault = m_fault->value();
     overrides.compression = m_compression->value();
+    overrides.split = Config::answersItself(route) ? std::nullopt : m_split->value(groupSizes);
     route.overrides = overrides;
     return route;
 }
@@ -537,6 +643,7 @@ void RouteEditor::revalidate()
         m_problems->addItem(tr("No problems: Apply changes the running gateway."));
     if (m_apply)
         m_apply->setEnabled(found.isEmpty());
+    m_split->showProblems(found);
 }
 
 void RouteEditor::apply(bool overwrite)

@@ -1,9 +1,10 @@
-// Adds or edits one route: paths, methods as check boxes, auth, strategy, what the route answers
+// Adds or edits one route: paths, methods as check boxes, auth, strategy, priority, what the route answers
 // with (RouteBehaviourEditor: its backends, or a redirect, a mock or static files), a backends
 // table (with each backend's own rate limit and max_connections; a discover entry shows its
 // source, changed in DiscoverDialog), and on tabs the retry policy,
 // the route's protection (ProtectionEditor), its connection settings (ConnectionEditor), CORS,
-// header rules, faults and compression. The route is
+// header rules, faults, compression and the traffic split (SplitEditor: with one, the backends
+// table lists one group's backends at a time). The route is
 // validated as part of the whole config on every edit; Apply is enabled only when there is no
 // problem, and goes through ConfigStore like every change. A route changed by someone else
 // while the editor was open is not overwritten without asking.
@@ -37,6 +38,7 @@ class FaultEditor;
 class HeaderRulesEditor;
 class ProtectionEditor;
 class RouteBehaviourEditor;
+class SplitEditor;
 
 class RouteEditor : public QDialog
 {
@@ -68,6 +70,10 @@ public:
     FaultEditor *faultEditor() const { return m_fault; }
     CompressionEditor *compressionEditor() const { return m_compression; }
     QTabWidget *sectionTabs() const { return m_tabs; }
+    SplitEditor *splitEditor() const { return m_split; }
+    // With a split: which group's backends the backends table lists (and adds to).
+    QComboBox *backendGroupChoice() const { return m_backendGroup; }
+    QComboBox *priorityChoice() const { return m_priority; }
     // A line above the form about where the route came from (e.g. a captured exchange).
     void setNotice(const QString &text);
     QLabel *noticeLabel() const { return m_notice; }
@@ -84,6 +90,11 @@ private:
     Backend backendAt(int row) const;  // the row's backend with the table's edits
     QWidget *makeRulesTab();
     void showBackends();
+    // The backends table's rows of the group chosen above it (all without a split); rows of a
+    // group that was removed go to the first group.
+    void showGroupBackends();
+    int rowGroup(int row) const;
+    QList<int> rowsInRouteOrder() const;  // the table's rows as route() lists their backends
     void revalidate();
     // Applies onto the running config. Unless `overwrite`, only when the route is still what the
     // editor opened with: other routes may have changed meanwhile, this one may not.
@@ -101,7 +112,11 @@ private:
     QLineEdit *m_otherMethods;
     QCheckBox *m_auth;
     QComboBox *m_strategy;
+    QComboBox *m_priority;
     QTableWidget *m_backends;
+    SplitEditor *m_split = nullptr;
+    QComboBox *m_backendGroup = nullptr;
+    QWidget *m_backendGroupRow = nullptr;
     // Each row's backend as the form started it (its cells' data names it), for what the table
     // does not show: TLS verification, a limit's key, a discover entry, unknown keys.
     QHash<int, Backend> m_rowBackends;

@@ -69,12 +69,12 @@ shot() {
 shot 1 overview
 shot 2 routes
 shot 3 backends
-shot 4 metrics
-shot 5 traffic
+shot 5 metrics
+shot 6 traffic
 # The inspector searched for the failing answers.
 xdotool windowfocus --sync "$window" key ctrl+f
 xdotool type --delay 20 "503"
 sleep 1
 import -window root -crop 1280x780+0+0 "$out/kairos-traffic-search.png"
 echo "$out/kairos-traffic-search.png"
-shot 6 config
+shot 8 config

@@ -492,6 +492,150 @@
     </message>
 </context>
 <context>
+    <name>kairos::CanaryView</name>
+    <message>
+        <location filename="../gui/canaryview.cpp" line="+35"/>
+        <source>shifting</source>
+        <translation>desplazando</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>paused</source>
+        <translation>en pausa</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>promoted</source>
+        <translation>promovido</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>rolled back</source>
+        <translation>revertido</translation>
+    </message>
+    <message>
+        <location line="+118"/>
+        <source>No route splits its traffic. Give a route split groups in its editor (Split tab) to roll out a canary.</source>
+        <translation>Ninguna ruta reparte su tráfico. Dé grupos de reparto a una ruta en su editor (pestaña Reparto) para desplegar un canario.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Pause</source>
+        <translation>Pausar</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Resume</source>
+        <translation>Reanudar</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Roll back</source>
+        <translation>Revertir</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Promote</source>
+        <translation>Promover</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Group</source>
+        <translation>Grupo</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Weight</source>
+        <translation>Peso</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Live share</source>
+        <translation>Cuota actual</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Served</source>
+        <translation>Servidas</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Requests</source>
+        <translation>Peticiones</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Errors</source>
+        <translation>Errores</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The group&apos;s weight in the config</source>
+        <translation>El peso del grupo en la configuración</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The share of new requests the group gets now (a shift moves it)</source>
+        <translation>La parte de las peticiones nuevas que recibe ahora el grupo (un desplazamiento la mueve)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The group&apos;s share of the requests of the last second</source>
+        <translation>La parte del grupo en las peticiones del último segundo</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Answers with a 5xx status</source>
+        <translation>Respuestas con un estado 5xx</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Keep the canary&apos;s share where it is</source>
+        <translation>Mantener la cuota del canario donde está</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Go on shifting (after a rollback: start over from the configured share)</source>
+        <translation>Seguir desplazando (tras una reversión: empezar de nuevo desde la cuota configurada)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Put the canary&apos;s share back to 0 %</source>
+        <translation>Devolver la cuota del canario al 0 %</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Give the canary 100 % of the requests</source>
+        <translation>Dar al canario el 100 % de las peticiones</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Route</source>
+        <translation>Ruta</translation>
+    </message>
+    <message>
+        <location line="+151"/>
+        <location line="+19"/>
+        <source>The route is not running a split.</source>
+        <translation>La ruta no está ejecutando un reparto.</translation>
+    </message>
+    <message>
+        <location line="-17"/>
+        <source>No gradual shift: the groups keep their configured weights.</source>
+        <translation>Sin desplazamiento gradual: los grupos mantienen sus pesos configurados.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Shift of &lt;b&gt;%1&lt;/b&gt;: &lt;b&gt;%2&lt;/b&gt; at %3 after %4 steps (%5 rollbacks) — %6</source>
+        <translation>Desplazamiento de &lt;b&gt;%1&lt;/b&gt;: &lt;b&gt;%2&lt;/b&gt; al %3 tras %4 pasos (%5 reversiones) — %6</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Refused: %1</source>
+        <translation>Rechazado: %1</translation>
+    </message>
+</context>
+<context>
     <name>kairos::ClusterView</name>
     <message>
         <location filename="../gui/clusterview.cpp" line="+41"/>
@@ -1089,7 +1233,7 @@
 <context>
     <name>kairos::MainWindow</name>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="+76"/>
+        <location filename="../gui/mainwindow.cpp" line="+77"/>
         <source>Kairos Gateway</source>
         <translation>Kairos Gateway</translation>
     </message>
@@ -1122,6 +1266,11 @@
         <location line="+6"/>
         <source>Backends</source>
         <translation>Backends</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Canary</source>
+        <translation>Canario</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1226,7 +1375,12 @@
         <translation>Editar…</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
+        <source>Show canary</source>
+        <translation>Mostrar canario</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>Inject faults</source>
         <translation>Inyectar fallos</translation>
     </message>
@@ -1251,7 +1405,7 @@
         <translation>Fallos sin cambiar: %1</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+26"/>
         <source>Config version %1 applied (from %2).</source>
         <translation>Versión %1 de la configuración aplicada (desde %2).</translation>
     </message>
@@ -1997,12 +2151,12 @@
 <context>
     <name>kairos::RouteEditor</name>
     <message>
-        <location filename="../gui/routeeditor.cpp" line="+60"/>
+        <location filename="../gui/routeeditor.cpp" line="+62"/>
         <source>Requires a JWT (auth_required)</source>
         <translation>Requiere un JWT (auth_required)</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Add discovered…</source>
         <translation>Añadir descubiertos…</translation>
     </message>
@@ -2013,12 +2167,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+170"/>
+        <location line="+193"/>
         <source>Retry</source>
         <translation>Reintentos</translation>
     </message>
     <message>
-        <location line="-160"/>
+        <location line="-183"/>
         <source>Request fields</source>
         <translation>Campos de la petición</translation>
     </message>
@@ -2066,6 +2220,31 @@
         <location line="+6"/>
         <source>Load balancing</source>
         <translation>Balanceo de carga</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>High</source>
+        <translation>Alta</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Normal</source>
+        <translation>Normal</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Low</source>
+        <translation>Baja</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Which requests a shared request queue serves first</source>
+        <translation>Qué peticiones atiende primero una cola de peticiones compartida</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Priority</source>
+        <translation>Prioridad</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -2128,7 +2307,7 @@
         <translation>http/1.1; h2 (HTTP/2 sobre TLS, hosts https) o h2c (HTTP/2 sin cifrar): los backends gRPC necesitan uno de los dos.</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+14"/>
         <source>Add backend</source>
         <translation>Añadir backend</translation>
     </message>
@@ -2138,12 +2317,22 @@
         <translation>Quitar backend</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+21"/>
         <source>Backends found by DNS (A or SRV records) or registered in etcd, kept up to date</source>
         <translation>Backends encontrados por DNS (registros A o SRV) o registrados en etcd, siempre actualizados</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+24"/>
+        <source>Backends of the group</source>
+        <translation>Backends del grupo</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The split&apos;s groups are edited on the Split tab</source>
+        <translation>Los grupos del reparto se editan en la pestaña Reparto</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Backends</source>
         <translation>Backends</translation>
     </message>
@@ -2218,12 +2407,17 @@
         <translation>Compresión</translation>
     </message>
     <message>
+        <location line="+1"/>
+        <source>Split</source>
+        <translation>Reparto</translation>
+    </message>
+    <message>
         <location line="+5"/>
         <source>Problems</source>
         <translation>Problemas</translation>
     </message>
     <message>
-        <location line="+85"/>
+        <location line="+142"/>
         <source>per instance</source>
         <translation>por instancia</translation>
     </message>
@@ -2238,12 +2432,12 @@
         <translation>Descubiertos: cada backend que encuentra %1, cada uno con la comprobación de salud, el límite de tasa, las conexiones máximas y el protocolo de esta fila. Doble clic para cambiar el origen.</translation>
     </message>
     <message>
-        <location line="+204"/>
+        <location line="+226"/>
         <source>No problems: Apply changes the running gateway.</source>
         <translation>Sin problemas: Aplicar cambia el gateway en marcha.</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+19"/>
         <source>The route %1 was changed since you opened it.</source>
         <translation>La ruta %1 se modificó desde que la abrió.</translation>
     </message>
@@ -2364,6 +2558,172 @@
         <location line="+1"/>
         <source>Faults</source>
         <translation>Fallos</translation>
+    </message>
+</context>
+<context>
+    <name>kairos::SplitEditor</name>
+    <message>
+        <location filename="../gui/spliteditor.cpp" line="+30"/>
+        <source>Split the backends into groups (canary releases)</source>
+        <translation>Repartir los backends en grupos (despliegues canario)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Add group</source>
+        <translation>Añadir grupo</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Remove group</source>
+        <translation>Quitar grupo</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Gradual shift</source>
+        <translation>Desplazamiento gradual</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Each group gets a share of the requests by its weight, and balances them over its own backends. In the backends table, choose a group to list and edit its backends.</source>
+        <translation>Cada grupo recibe una parte de las peticiones según su peso y las reparte entre sus propios backends. En la tabla de backends, elija un grupo para ver y editar sus backends.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Group</source>
+        <translation>Grupo</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Weight</source>
+        <translation>Peso</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Strategy</source>
+        <translation>Estrategia</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The group&apos;s share is its weight over the sum of the weights</source>
+        <translation>La cuota del grupo es su peso dividido por la suma de los pesos</translation>
+    </message>
+    <message>
+        <location line="+33"/>
+        <source>Random</source>
+        <translation>Aleatoria</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Client IP</source>
+        <translation>IP del cliente</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Header</source>
+        <translation>Cabecera</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Cookie</source>
+        <translation>Cookie</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>What keeps a client in its group: nothing (random), its address, or a header or cookie of its requests</source>
+        <translation>Qué mantiene a un cliente en su grupo: nada (aleatoria), su dirección, o una cabecera o cookie de sus peticiones</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>header or cookie name</source>
+        <translation>nombre de cabecera o cookie</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>none</source>
+        <translation>ninguna</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A request header that chooses the group: &quot;always&quot; the canary, &quot;never&quot; the first group</source>
+        <translation>Una cabecera de la petición que elige el grupo: &quot;always&quot; el canario, &quot;never&quot; el primer grupo</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Every interval the canary&apos;s share grows by a step while its errors and p99 stay within bounds; the first interval out of bounds puts it back to 0 %.</source>
+        <translation>En cada intervalo la cuota del canario crece un paso mientras sus errores y su p99 siguen dentro de los límites; el primer intervalo fuera de ellos la devuelve al 0 %.</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>5xx answers over answers in an interval (0.05: 5 %)</source>
+        <translation>Respuestas 5xx sobre respuestas en un intervalo (0.05: 5 %)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>With fewer answers the interval is extended, not judged</source>
+        <translation>Con menos respuestas el intervalo se alarga, no se juzga</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>not judged</source>
+        <translation>sin juzgar</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Canary group</source>
+        <translation>Grupo canario</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Step</source>
+        <translation>Paso</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Interval</source>
+        <translation>Intervalo</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Max error rate</source>
+        <translation>Tasa de errores máxima</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Min requests</source>
+        <translation>Peticiones mínimas</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Max p99</source>
+        <translation>p99 máximo</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Split key</source>
+        <translation>Clave de reparto</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Canary header</source>
+        <translation>Cabecera canario</translation>
+    </message>
+    <message>
+        <location line="+56"/>
+        <source>the route&apos;s</source>
+        <translation>la de la ruta</translation>
+    </message>
+</context>
+<context>
+    <name>kairos::SplitShareChart</name>
+    <message>
+        <location filename="../gui/canaryview.cpp" line="-268"/>
+        <source>%1 s ago</source>
+        <translation>hace %1 s</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>now</source>
+        <translation>ahora</translation>
     </message>
 </context>
 <context>
