@@ -10,6 +10,7 @@
 #include "headerruleseditor.h"
 #include "routebehavioureditor.h"
 #include "routeeditor.h"
+#include "routeeditorfixture.h"
 #include "routesmodel.h"
 #include "ruleformparts.h"
 #include "trafficview.h"
@@ -72,34 +73,9 @@ QJsonObject routeJsonOf(ConfigStore &store, const QString &path)
 
 }  // namespace
 
-class TestRouteEditorDevtools : public QObject
+class TestRouteEditorDevtools : public kairos::test::RouteEditorFixture
 {
     Q_OBJECT
-
-private:
-    ConfigStore *m_store = nullptr;
-
-    void useRoutes(const QJsonArray &routes, const QJsonObject &topLevel = {})
-    {
-        QJsonObject config{{"version", 1}, {"server", QJsonObject{{"workers", 1}}}, {"routers", routes}};
-        for (auto it = topLevel.begin(); it != topLevel.end(); ++it)
-            config.insert(it.key(), it.value());
-        const ConfigStore::Change change =
-            m_store->replaceJson(QJsonDocument(config).toJson(), ConfigStore::Source::Api);
-        QVERIFY2(change.applied(), qPrintable(change.message + change.load.errorSummary()));
-    }
-
-    RouteEditor *editorFor(const QString &path)
-    {
-        const Route *found = m_store->current()->findRoute(path);
-        return new RouteEditor(*m_store, path, found ? *found : Route(), nullptr);
-    }
-
-    static void apply(RouteEditor *editor)
-    {
-        QVERIFY2(editor->applyButton()->isEnabled(), qPrintable(editor->problems().join('\n')));
-        editor->applyButton()->click();
-    }
 
 private slots:
     void initTestCase()

@@ -5,6 +5,7 @@
 // Apply disabled and are shown at their fields.
 #include "discoverdialog.h"
 #include "routeeditor.h"
+#include "routeeditorfixture.h"
 #include "spliteditor.h"
 
 #include "config/configwriter.h"
@@ -85,32 +86,9 @@ QStringList visibleHosts(RouteEditor *editor)
 
 }  // namespace
 
-class TestRouteEditorSplit : public QObject
+class TestRouteEditorSplit : public kairos::test::RouteEditorFixture
 {
     Q_OBJECT
-
-private:
-    ConfigStore *m_store = nullptr;
-
-    void useRoutes(const QJsonArray &routes)
-    {
-        const QJsonObject config{{"version", 1}, {"server", QJsonObject{{"workers", 1}}}, {"routers", routes}};
-        const ConfigStore::Change change =
-            m_store->replaceJson(QJsonDocument(config).toJson(), ConfigStore::Source::Api);
-        QVERIFY2(change.applied(), qPrintable(change.message + change.load.errorSummary()));
-    }
-
-    RouteEditor *editorFor(const QString &path)
-    {
-        const Route *found = m_store->current()->findRoute(path);
-        return new RouteEditor(*m_store, path, found ? *found : Route(), nullptr);
-    }
-
-    static void apply(RouteEditor *editor)
-    {
-        QVERIFY2(editor->applyButton()->isEnabled(), qPrintable(editor->problems().join('\n')));
-        editor->applyButton()->click();
-    }
 
 private slots:
     void initTestCase()
