@@ -2,7 +2,7 @@
 # Install what is needed, check the C++ formatting (.clang-format), build, and run the whole
 # CTest suite; build, install and check the Debian package; then the same suite again in an
 # AddressSanitizer + UndefinedBehaviorSanitizer build (skip that with KAIROS_SKIP_SANITIZE=1);
-# then every libFuzzer target for 60 s with ASan + UBSan (KAIROS_SKIP_FUZZ=1 skips,
+# then every libFuzzer target for 30 s with ASan + UBSan (KAIROS_SKIP_FUZZ=1 skips,
 # KAIROS_FUZZ_SECONDS changes the time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,5 +43,5 @@ if [ "${KAIROS_SKIP_SANITIZE:-0}" != "1" ]; then
 fi
 
 if [ "${KAIROS_SKIP_FUZZ:-0}" != "1" ]; then
-    ./scripts/fuzz.sh all "${KAIROS_FUZZ_SECONDS:-60}"
+    ./scripts/fuzz.sh all "${KAIROS_FUZZ_SECONDS:-30}"
 fi
