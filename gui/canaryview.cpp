@@ -294,7 +294,6 @@ void CanaryView::refresh()
     if (names != m_chart->groups()) {
         m_chart->reset(names);
         m_lastRequests.assign(size_t(names.size()), 0);
-        m_lastErrors.assign(size_t(names.size()), 0);
         for (int i = 0; i < groups.size(); ++i)
             m_lastRequests[size_t(i)] = quint64(groups[i].toObject().value("requests").toDouble());
     }

@@ -93,7 +93,6 @@ private:
     QPushButton *m_promote;
     QTimer *m_timer;
     std::vector<quint64> m_lastRequests;  // the counters at the previous sample, for the chart
-    std::vector<quint64> m_lastErrors;
 };
 
 }  // namespace kairos
