@@ -8,7 +8,6 @@
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
-#include <QJsonArray>
 #include <QJsonObject>
 #include <QLabel>
 #include <QPainter>
@@ -44,7 +43,8 @@ QString phaseText(const QString &phase)
 
 QString percentText(double percent)
 {
-    return QStringLiteral("%1 %").arg(percent, 0, 'f', percent == std::floor(percent) ? 0 : 1);
+    const double tenths = std::round(percent * 10) / 10;
+    return QStringLiteral("%1 %").arg(tenths, 0, 'f', tenths == std::floor(tenths) ? 0 : 1);
 }
 
 }  // namespace
@@ -287,42 +287,45 @@ void CanaryView::refresh()
         showShift(nullptr);
         return;
     }
-    const QJsonArray groups = split->state->liveJson().value("groups").toArray();
+    const SplitState &state = *split->state;
+    const int count = state.groupCount();
     QStringList names;
-    for (const QJsonValue &group : groups)
-        names.append(group.toObject().value("name").toString());
+    std::vector<SplitState::GroupFigures> groups;
+    for (int g = 0; g < count; ++g) {
+        names.append(state.groupName(g));
+        groups.push_back(state.figures(g));
+    }
     if (names != m_chart->groups()) {
         m_chart->reset(names);
-        m_lastRequests.assign(size_t(names.size()), 0);
-        for (int i = 0; i < groups.size(); ++i)
-            m_lastRequests[size_t(i)] = quint64(groups[i].toObject().value("requests").toDouble());
+        m_lastRequests.assign(size_t(count), 0);
+        for (int i = 0; i < count; ++i)
+            m_lastRequests[size_t(i)] = groups[size_t(i)].requests;
     }
 
     // The served share: each group's requests since the previous sample; with none, the live weights.
     quint64 total = 0;
-    std::vector<quint64> served(size_t(groups.size()));
-    for (int i = 0; i < groups.size(); ++i) {
-        const quint64 requests = quint64(groups[i].toObject().value("requests").toDouble());
+    std::vector<quint64> served(static_cast<size_t>(count));
+    for (int i = 0; i < count; ++i) {
+        const quint64 requests = groups[size_t(i)].requests;
         served[size_t(i)] = requests - std::min(requests, m_lastRequests[size_t(i)]);
         total += served[size_t(i)];
         m_lastRequests[size_t(i)] = requests;
     }
-    std::vector<double> shares(size_t(groups.size()));
-    for (int i = 0; i < groups.size(); ++i)
-        shares[size_t(i)] = total > 0 ? 100.0 * double(served[size_t(i)]) / double(total)
-                                      : groups[i].toObject().value("percent").toDouble();
+    std::vector<double> shares(static_cast<size_t>(count));
+    for (int i = 0; i < count; ++i)
+        shares[size_t(i)] = total > 0 ? 100.0 * double(served[size_t(i)]) / double(total) : groups[size_t(i)].percent;
     m_chart->add(shares);
 
-    m_groups->setRowCount(int(groups.size()));
-    for (int i = 0; i < groups.size(); ++i) {
-        const QJsonObject group = groups[i].toObject();
+    m_groups->setRowCount(count);
+    for (int i = 0; i < count; ++i) {
+        const SplitState::GroupFigures &group = groups[size_t(i)];
         const QString cells[ColumnCount] = {
-            group.value("name").toString(),
-            QString::number(group.value("configured_weight").toInt()),
-            percentText(group.value("percent").toDouble()),
+            names[i],
+            QString::number(group.configuredWeight),
+            percentText(group.percent),
             total > 0 ? percentText(shares[size_t(i)]) : QStringLiteral("–"),
-            QString::number(quint64(group.value("requests").toDouble())),
-            QString::number(quint64(group.value("errors").toDouble())),
+            QString::number(group.requests),
+            QString::number(group.errors),
         };
         for (int column = 0; column < ColumnCount; ++column) {
             QTableWidgetItem *item = m_groups->item(i, column);

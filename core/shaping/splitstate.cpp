@@ -347,14 +347,14 @@ void SplitState::restore(const QJsonObject &shift, qint64 nowMs)
 QJsonObject SplitState::liveJson() const
 {
     QJsonArray groups;
-    for (const Group &group : m_groups) {
-        const double weight = group.liveWeight.load(std::memory_order_relaxed);
-        groups.append(QJsonObject{{"name", group.name},
+    for (int g = 0; g < groupCount(); ++g) {
+        const GroupFigures group = figures(g);
+        groups.append(QJsonObject{{"name", groupName(g)},
                                   {"configured_weight", group.configuredWeight},
-                                  {"percent", std::round(weight / kWhole * 100 * 1000) / 1000},
-                                  {"requests", double(group.requests.load(std::memory_order_relaxed))},
-                                  {"answers", double(group.answers.load(std::memory_order_relaxed))},
-                                  {"errors", double(group.errors.load(std::memory_order_relaxed))}});
+                                  {"percent", std::round(group.percent * 1000) / 1000},
+                                  {"requests", double(group.requests)},
+                                  {"answers", double(group.answers)},
+                                  {"errors", double(group.errors)}});
     }
     QJsonObject live{{"groups", groups}};
     const QJsonObject shift = shiftJson();
@@ -363,14 +363,12 @@ QJsonObject SplitState::liveJson() const
     return live;
 }
 
-double SplitState::percent(int group) const
+SplitState::GroupFigures SplitState::figures(int group) const
 {
-    return m_groups[size_t(group)].liveWeight.load(std::memory_order_relaxed) / kWhole * 100;
-}
-
-quint64 SplitState::requests(int group) const
-{
-    return m_groups[size_t(group)].requests.load(std::memory_order_relaxed);
+    const Group &g = m_groups[size_t(group)];
+    return {g.configuredWeight, g.liveWeight.load(std::memory_order_relaxed) / kWhole * 100,
+            g.requests.load(std::memory_order_relaxed), g.answers.load(std::memory_order_relaxed),
+            g.errors.load(std::memory_order_relaxed)};
 }
 
 QByteArray splitMetrics(const std::vector<std::pair<QString, std::shared_ptr<SplitState>>> &splits)
@@ -385,14 +383,14 @@ QByteArray splitMetrics(const std::vector<std::pair<QString, std::shared_ptr<Spl
     for (const auto &[route, state] : splits) {
         for (int g = 0; g < state->groupCount(); ++g)
             text += "kairos_split_requests_total" + labels(route, state->groupName(g))
-                    + QByteArray::number(state->requests(g)) + '\n';
+                    + QByteArray::number(state->figures(g).requests) + '\n';
     }
     text += "# HELP kairos_shift_weight A split group's current share of its route's requests, in percent.\n"
             "# TYPE kairos_shift_weight gauge\n";
     for (const auto &[route, state] : splits) {
         for (int g = 0; g < state->groupCount(); ++g)
             text += "kairos_shift_weight" + labels(route, state->groupName(g))
-                    + QByteArray::number(state->percent(g), 'g', 6) + '\n';
+                    + QByteArray::number(state->figures(g).percent, 'g', 6) + '\n';
     }
     text += "# HELP kairos_shift_rollbacks_total Rollbacks of a route's gradual shift, automatic and by hand.\n"
             "# TYPE kairos_shift_rollbacks_total counter\n";

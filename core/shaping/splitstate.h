@@ -72,8 +72,15 @@ public:
     QJsonObject liveJson() const;
     bool hasShift() const;
     double intervalS() const;
-    double percent(int group) const;  // its live share of the route's requests
-    quint64 requests(int group) const;
+    // A group's figures, as GET /api/routes' "live" and the console's Canary tab show them.
+    struct GroupFigures {
+        int configuredWeight = 0;
+        double percent = 0;  // its live share of the route's requests
+        quint64 requests = 0;
+        quint64 answers = 0;
+        quint64 errors = 0;
+    };
+    GroupFigures figures(int group) const;
     quint64 rollbacks() const { return m_rollbacks.load(std::memory_order_relaxed); }
     Phase phase() const;
     static QString phaseName(Phase phase);

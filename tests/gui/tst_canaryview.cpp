@@ -151,7 +151,7 @@ private slots:
 
         view.button(SplitState::Action::Rollback)->click();
         QCOMPARE(state().phase(), SplitState::Phase::RolledBack);
-        QCOMPARE(state().percent(1), 0.0);
+        QCOMPARE(state().figures(1).percent, 0.0);
         QCOMPARE(cell(view, 1, CanaryView::PercentColumn), QStringLiteral("0 %"));
         QVERIFY(!view.button(SplitState::Action::Rollback)->isEnabled());
 
@@ -163,12 +163,12 @@ private slots:
         // Resumed after a rollback, the shift starts over from the configured share.
         view.button(SplitState::Action::Resume)->click();
         QCOMPARE(state().phase(), SplitState::Phase::Shifting);
-        QCOMPARE(state().percent(1), 20.0);
+        QCOMPARE(state().figures(1).percent, 20.0);
         QVERIFY(view.errorLabel()->isHidden());
 
         view.button(SplitState::Action::Promote)->click();
         QCOMPARE(state().phase(), SplitState::Phase::Promoted);
-        QCOMPARE(state().percent(1), 100.0);
+        QCOMPARE(state().figures(1).percent, 100.0);
         QCOMPARE(cell(view, 1, CanaryView::PercentColumn), QStringLiteral("100 %"));
         QVERIFY(view.errorLabel()->isHidden());
         QVERIFY(!view.button(SplitState::Action::Promote)->isEnabled());
