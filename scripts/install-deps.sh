@@ -3,7 +3,7 @@
 # Runs apt-get only for what is missing; uses sudo when not root.
 set -euo pipefail
 packages=(
-    build-essential cmake ninja-build pkg-config
+    build-essential cmake ninja-build pkg-config lld
     qt6-base-dev qt6-base-dev-tools qt6-websockets-dev qt6-charts-dev libqt6opengl6-dev
     qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools python3-h2 python3-grpcio python3-grpc-tools python3-brotli python3-zstandard
     chromium-headless-shell
