@@ -50,11 +50,12 @@ QJsonArray describeBackends(const GatewaySnapshot &snapshot, const SourceStatusL
     // What the first PeakEwma route listing the backend would count for it now; null without one.
     std::vector<QJsonValue> estimateOf;
     const qint64 nowNs = steadyNowNs();
-    const auto estimateFor = [nowNs](const Balancer &balancer, int b) {
+    const auto estimateFor = [nowNs, &snapshot](int route, int b) {
+        const Balancer &balancer = snapshot.balancer(route, snapshot.groupOf(route, b));
         if (balancer.strategy() != LoadBalancingStrategy::PeakEwma)
             return QJsonValue();
         const auto &peakEwma = static_cast<const PeakEwmaBalancer &>(balancer);
-        return QJsonValue(peakEwma.estimateNs(*balancer.backend(b).state, nowNs) / 1e6);
+        return QJsonValue(peakEwma.estimateNs(*snapshot.balancers[size_t(route)]->backend(b).state, nowNs) / 1e6);
     };
     QHash<QString, size_t> indexByKey;
     // key() parses the host as a URL; routes mostly repeat the same few host and port pairs.
@@ -78,12 +79,12 @@ QJsonArray describeBackends(const GatewaySnapshot &snapshot, const SourceStatusL
             if (found != indexByKey.cend()) {
                 routesOf[*found].append(route.externalPath);
                 if (estimateOf[*found].isNull())
-                    estimateOf[*found] = estimateFor(balancer, b);
+                    estimateOf[*found] = estimateFor(r, b);
                 continue;
             }
             const BackendState &state = *balancer.backends()[size_t(b)].state;
             stateOf.push_back(&state);
-            estimateOf.push_back(estimateFor(balancer, b));
+            estimateOf.push_back(estimateFor(r, b));
             QJsonObject responses;
             for (size_t c = 0; c < 5; ++c)
                 responses.insert(QStringLiteral("%1xx").arg(c + 1), double(state.responses(c)));

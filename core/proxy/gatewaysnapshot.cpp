@@ -58,11 +58,14 @@ GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry 
                 list.push_back({registry.obtain(backend), backend.weight, backend.checksCertificate()});
             backends = &list;
         }
+        // A split route's groups pick (makeSplits); its own balancer only lists its backends, for
+        // lookups by index, health and limits, and needs no ring or estimates.
+        const LoadBalancingStrategy strategy = route.split() ? LoadBalancingStrategy::RoundRobin : route.strategy;
         const PeakEwmaSettings peakEwma =
-            route.strategy == LoadBalancingStrategy::PeakEwma ? PeakEwmaSettings::of(route) : PeakEwmaSettings();
-        const Balancer *&balancer = balancerFor[{route.backends.constData(), route.strategy, peakEwma}];
+            strategy == LoadBalancingStrategy::PeakEwma ? PeakEwmaSettings::of(route) : PeakEwmaSettings();
+        const Balancer *&balancer = balancerFor[{route.backends.constData(), strategy, peakEwma}];
         if (!balancer) {
-            ownedBalancers.push_back(makeBalancer(route.strategy, *backends, peakEwma));
+            ownedBalancers.push_back(makeBalancer(strategy, *backends, peakEwma));
             balancer = ownedBalancers.back().get();
         }
         balancers.push_back(balancer);
@@ -80,6 +83,8 @@ GatewaySnapshot::GatewaySnapshot(ConfigSnapshot configSnapshot, BackendRegistry 
             outliers.push_back(nullptr);
         }
     }
+    if (outlierSettings.empty())
+        std::vector<const OutlierDetectionSettings *>().swap(outliers);
     ownedBalancers.shrink_to_fit();
     mirrors = compileMirrors(*config, routeMetrics);
     compileBackendLimiters(limits);
@@ -214,6 +219,17 @@ void GatewaySnapshot::makeQueues(RequestQueueRegistry *registry)
         queues.push_back(registry ? registry->queueFor(config->routes[i].externalPath, shared)
                                   : std::make_shared<RequestQueue>(shared));
     }
+}
+
+int GatewaySnapshot::groupOf(int routeIndex, int backendIndex) const
+{
+    const RouteSplit *routeSplit = split(routeIndex);
+    if (!routeSplit)
+        return -1;
+    int group = 0;
+    while (group + 1 < int(routeSplit->groups.size()) && routeSplit->groups[size_t(group) + 1].first <= backendIndex)
+        ++group;
+    return group;
 }
 
 void GatewaySnapshot::makeSplits(SplitStateRegistry *registry)

@@ -61,7 +61,15 @@ struct GatewaySnapshot {
     // The name a backend's limiter has in the RateLimiterRegistry (routes' limiters go by path).
     static QString backendLimiterName(const QString &backendKey) { return QLatin1String("backend ") + backendKey; }
     // CORS, header rules, faults and the answer of a route without backends; null: none of them.
-    const RouteRules *rulesFor(int routeIndex) const { return routeRules[size_t(routeIndex)].get(); }
+    const RouteRules *rulesFor(int routeIndex) const
+    {
+        return routeRules.empty() ? nullptr : routeRules[size_t(routeIndex)].get();
+    }
+    // The route's outlier detection (Config::outlierDetectionFor()); null when it has none.
+    const OutlierDetectionSettings *outlierDetection(int routeIndex) const
+    {
+        return outliers.empty() ? nullptr : outliers[size_t(routeIndex)];
+    }
     // The route's request queue; null when it has none.
     RequestQueue *queue(int routeIndex) const { return queues.empty() ? nullptr : queues[size_t(routeIndex)].get(); }
 
@@ -82,6 +90,14 @@ struct GatewaySnapshot {
         const RouteSplit &routeSplit = *splits[size_t(routeIndex)];
         return Selection(*routeSplit.groups[size_t(group)].balancer, routeSplit.rotations[size_t(group)], clientHash);
     }
+    // The balancer that picks for requests of `group` (-1: the route's own), whose strategy and
+    // PeakEwma settings a try's outcome is measured by.
+    const Balancer &balancer(int routeIndex, int group) const
+    {
+        return group < 0 ? *balancers[size_t(routeIndex)] : *splits[size_t(routeIndex)]->groups[size_t(group)].balancer;
+    }
+    // The group of a split route that lists backend `backendIndex`; -1 without a split.
+    int groupOf(int routeIndex, int backendIndex) const;
 
     // What requests run on: `written` with each discover entry replaced by what discovery found
     // (config/discoveredbackends.h); the same snapshot when the config discovers nothing.
@@ -100,7 +116,7 @@ struct GatewaySnapshot {
     // By route index: the top level's settings, or the route's own keys over them (in circuitOverrides).
     std::vector<const CircuitBreakerSettings *> circuits;
     std::vector<CircuitBreakerSettings> circuitOverrides;
-    // By route index: its outlier detection (Config::outlierDetectionFor()), null when it has none.
+    // By route index; empty when no route has outlier detection.
     std::vector<const OutlierDetectionSettings *> outliers;
     std::deque<OutlierDetectionSettings> outlierSettings;
     // By route index; empty when no route has a rate limit.
@@ -110,7 +126,7 @@ struct GatewaySnapshot {
     std::vector<std::vector<std::shared_ptr<RateLimiter>>> backendLimiters;
     // By route index; empty when no route has a queue.
     std::vector<std::shared_ptr<RequestQueue>> queues;
-    std::vector<std::shared_ptr<const RouteRules>> routeRules;  // by route index
+    std::vector<std::shared_ptr<const RouteRules>> routeRules;  // by route index; empty when no route has rules
     std::vector<std::unique_ptr<RouteSplit>> splits;            // by route index; empty when no route splits
     std::vector<MirrorPolicyPtr> mirrors;                       // by route index; empty when no route has a mirror
     NetworkList trustedProxies;

@@ -982,7 +982,7 @@ void ProxyExchange::reportOutcome(int status)
         state.circuit.onFailure(m_circuit, m_probe);
     m_probe = false;
     const int route = m_request.route->index;
-    const Balancer &balancer = *m_request.snapshot->balancers[size_t(route)];
+    const Balancer &balancer = m_request.snapshot->balancer(route, m_group);
     // Once per try: a body that breaks off after the head was counted says nothing more of the
     // time the backend takes to answer.
     if (balancer.strategy() == LoadBalancingStrategy::PeakEwma && !m_responseStarted) {
@@ -990,7 +990,7 @@ void ProxyExchange::reportOutcome(int status)
         static_cast<const PeakEwmaBalancer &>(balancer).observe(state, status, now - m_tryStartNs, now,
                                                                 double(m_routeTimeoutMs) * 1e6);
     }
-    if (const OutlierDetectionSettings *outlier = m_request.snapshot->outliers[size_t(route)];
+    if (const OutlierDetectionSettings *outlier = m_request.snapshot->outlierDetection(route);
         outlier && state.countOutcome(status, *outlier))
         ejectOutlier(*outlier);
 }

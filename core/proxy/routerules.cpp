@@ -131,6 +131,8 @@ std::vector<std::shared_ptr<const RouteRules>> compileRouteRules(const Config &c
         }
         compiled.push_back(std::move(rules));
     }
+    if (std::all_of(compiled.cbegin(), compiled.cend(), [](const auto &rules) { return !rules; }))
+        return {};
     return compiled;
 }
 

@@ -28,7 +28,7 @@ struct RouteRules {
     std::shared_ptr<const CompressionPolicy> compression;
 };
 
-// By route index; null for a route that has none of them.
+// By route index, null for a route that has none of them; empty when no route has any.
 std::vector<std::shared_ptr<const RouteRules>> compileRouteRules(const Config &config);
 
 // The fault one request gets: the one its fault field asks for, or one drawn by the percentages.

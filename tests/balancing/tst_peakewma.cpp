@@ -126,6 +126,47 @@ private slots:
         QCOMPARE(load.statuses().keys(), QList<int>{200});
     }
 
+    // A split group with peak_ewma on a round-robin route: its tries are measured by the group's
+    // balancer, so a slow backend of the group is left, and the report shows the group's estimates.
+    // One connection, so that in-flight counts never tell the two apart: only the estimates can.
+    void peakEwmaInASplitGroup()
+    {
+        DelayedBackend fast;
+        DelayedBackend slow;
+        DelayedBackend idle;
+        slow.delayMs = 25;
+        QJsonObject route = routeJson("/api", "/", QJsonArray(), {"GET"});
+        route.remove("backends");
+        route.insert(
+            "split",
+            QJsonArray{
+                QJsonObject{{"name", "stable"},
+                            {"weight", 1},
+                            {"strategy", "peak_ewma"},
+                            {"backends", QJsonArray{backendJson(fast.port()), backendJson(slow.port())}}},
+                QJsonObject{{"name", "next"}, {"weight", 0}, {"backends", QJsonArray{backendJson(idle.port())}}}});
+        route.insert("ewma_decay_ms", 1000);
+        route.insert("default_rtt_ms", 2);
+        RunningGateway running(makeConfig(QJsonArray{route}));
+        LoadGenerator load(running.port(), {"/api"}, 1);
+        load.start();
+        QVERIFY(runUntil([&] { return fast.received() + slow.received() >= 100; }, 30'000));
+        const int fastBefore = fast.received();
+        const int slowBefore = slow.received();
+        QVERIFY(runUntil([&] { return fast.received() - fastBefore + slow.received() - slowBefore >= 300; }, 30'000));
+        const double slowShare =
+            double(slow.received() - slowBefore) / double(fast.received() - fastBefore + slow.received() - slowBefore);
+        QVERIFY2(slowShare < 0.1, qPrintable(QString::number(slowShare)));
+        QVERIFY(load.stop());
+        QCOMPARE(idle.received(), 0);
+        const QJsonArray report = describeBackends(*running.gateway.snapshot());
+        QCOMPARE(report.size(), 3);
+        // The peak_ewma group's backends have estimates (the route's own strategy has none).
+        QVERIFY(report[0].toObject()["latency_estimate_ms"].isDouble());
+        QVERIFY(report[1].toObject()["latency_estimate_ms"].isDouble());
+        QVERIFY(report[2].toObject()["latency_estimate_ms"].isNull());  // the round-robin group's
+    }
+
     // A backend without PeakEwma routes has no estimate; without traffic no share.
     void reportWithoutPeakEwma()
     {
