@@ -98,6 +98,11 @@ QString DiscoverySettings::sourceKey() const
     QString key = kindName(kind) % QLatin1Char(':') % name;
     if (kind == Kind::Dns)
         key += QLatin1Char(':') % QString::number(port);
+    // A registration may name its own scheme; the source refuses those that differ from this one,
+    // so entries of either scheme need sources of their own. DNS records name no scheme: the
+    // entry's is put on what they found (expandDiscovered()).
+    if (kind == Kind::Etcd && scheme != QLatin1String("http"))
+        key += QLatin1Char(' ') % scheme;
     if (kind != Kind::Etcd && !nameservers.isEmpty())
         key += QLatin1String(" @") % nameservers.join(QLatin1Char(','));
     return key;

@@ -92,8 +92,10 @@ struct DiscoverySettings {
     QJsonObject unknownKeys;
 
     static QString kindName(Kind kind);  // "dns", "dns_srv", "etcd": the key it is written under
-    // The source's identity: "dns:users.internal:8080", "dns_srv:_http._tcp.users", "etcd:users".
-    // Entries that look up the same thing the same way share one source.
+    // The source's identity: "dns:users.internal:8080", "dns_srv:_http._tcp.users", "etcd:users",
+    // "etcd:users https". Entries that look up the same thing the same way share one source
+    // (discoverySources(): as often as the most frequent of them asks); each puts its own scheme
+    // and weight on what the source finds.
     QString sourceKey() const;
     bool operator==(const DiscoverySettings &other) const;
     bool operator!=(const DiscoverySettings &other) const { return !(*this == other); }

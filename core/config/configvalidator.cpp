@@ -529,10 +529,11 @@ public:
         for (int r = 0; r < routes.size(); ++r) {
             for (int b = 0; b < routes[r].backends.size(); ++b) {
                 const Backend &backend = routes[r].backends[b];
-                if (backend.discover)
-                    continue;  // its backends are not known until discovery finds them
                 const QString path = QStringLiteral("routers[%1].").arg(r) + routes[r].backendPath(b);
-                const QString key = backend.key();
+                // Entries of one source and scheme list the same backends, whatever they find.
+                const QString key = backend.discover ? QStringLiteral("%1://… found by %2")
+                                                           .arg(backend.discover->scheme, backend.discover->sourceKey())
+                                                     : backend.key();
                 const auto it = first.constFind(key);
                 if (it == first.constEnd()) {
                     first.insert(key, qMakePair(path, &backend));
@@ -643,9 +644,10 @@ private:
         } else if (discovery.kind == Kind::Etcd) {
             // One path segment of <prefix>/services/<name>/<id>.
             static const QRegularExpression serviceName(QStringLiteral("^[A-Za-z0-9._-]{1,128}$"));
-            if (!serviceName.match(name).hasMatch())
+            if (!serviceName.match(name).hasMatch() || name == QLatin1String(".") || name == QLatin1String(".."))
                 add(path + QLatin1String(".etcd"),
-                    QStringLiteral("must be letters, digits, '.', '_' or '-' (got \"%1\")").arg(name));
+                    QStringLiteral("must be letters, digits, '.', '_' or '-', not \".\" or \"..\" (got \"%1\")")
+                        .arg(name));
         } else {
             static const QRegularExpression dnsName(
                 QStringLiteral("^(?=.{1,253}\\.?$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)(\\.[A-Za-z0-9_]([A-"

@@ -1,5 +1,6 @@
 #include "discoveredbackends.h"
 
+#include <QHash>
 #include <QSet>
 
 namespace kairos {
@@ -12,14 +13,19 @@ bool hasDiscoverEntry(const Route &route)
                        [](const Backend &backend) { return bool(backend.discover); });
 }
 
+// `found` as `entry` lists it: with the entry's fields, and for DNS records the entry's scheme
+// (and, A/AAAA, its weight); a registration's scheme is its source's (sourceKey()).
 Backend fromEntry(const Backend &entry, const Backend &found)
 {
+    const DiscoverySettings &settings = *entry.discover;
     Backend backend = entry;
     backend.discover.reset();
     backend.unknownKeys = {};
-    backend.host = found.host;
+    backend.host = settings.kind == DiscoverySettings::Kind::Etcd
+                       ? found.host
+                       : settings.scheme + QLatin1String("://") + found.hostName();
     backend.port = found.port;
-    backend.weight = found.weight;
+    backend.weight = settings.kind == DiscoverySettings::Kind::Dns ? settings.weight : found.weight;
     backend.discovered = found.discovered;
     return backend;
 }
@@ -29,13 +35,22 @@ Backend fromEntry(const Backend &entry, const Backend &found)
 QList<DiscoverySettings> discoverySources(const Config &config)
 {
     QList<DiscoverySettings> sources;
-    QSet<QString> seen;
+    QHash<QString, qsizetype> indexOf;  // by sourceKey()
     for (const Route &route : config.routes) {
         for (const Backend &backend : route.backends) {
-            if (backend.discover && !seen.contains(backend.discover->sourceKey())) {
-                seen.insert(backend.discover->sourceKey());
+            if (!backend.discover)
+                continue;
+            const auto known = indexOf.constFind(backend.discover->sourceKey());
+            if (known == indexOf.cend()) {
+                indexOf.insert(backend.discover->sourceKey(), sources.size());
                 sources.append(*backend.discover);
+                continue;
             }
+            // Looked up as often as the most frequent entry asks; what the source finds does not
+            // depend on the entries' scheme or weight, which expandDiscovered() puts on it.
+            DiscoverySettings &source = sources[*known];
+            source.refreshMs = std::min(source.refreshMs, backend.discover->refreshMs);
+            source.respectTtl = source.respectTtl || backend.discover->respectTtl;
         }
     }
     return sources;

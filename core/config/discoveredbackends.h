@@ -13,11 +13,13 @@ namespace kairos {
 // `discovered` set. A source not in the map has found nothing yet.
 using DiscoveredBackends = std::map<QString, QList<Backend>>;
 
-// Every discover entry of the config, one per source.
+// The config's discovery sources, one per sourceKey(): the first entry's settings, refreshed as
+// often as the most frequent entry of the source asks (the least refresh_ms, respect_ttl if any).
 QList<DiscoverySettings> discoverySources(const Config &config);
 
 // `written` with each discover entry replaced by what its source found, in the source's order,
-// with the entry's other fields (health check path, TLS verification, protocol, limits) on each.
+// with the entry's other fields (scheme, health check path, TLS verification, protocol, limits;
+// A/AAAA: weight) on each.
 // A backend that a route already lists is not listed twice. `written` itself when no route has a
 // discover entry.
 ConfigSnapshot expandDiscovered(const ConfigSnapshot &written, const DiscoveredBackends &found);

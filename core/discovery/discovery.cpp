@@ -6,6 +6,7 @@
 #include <QJsonDocument>
 #include <QLoggingCategory>
 #include <QMetaObject>
+#include <QNetworkInterface>
 #include <QThread>
 
 namespace kairos {
@@ -18,6 +19,8 @@ struct Discovery::Source {
 };
 
 namespace {
+
+constexpr qsizetype kMaxMetadataChars = 200;  // of a registration's metadata in its record
 
 QString describe(const QList<Backend> &backends)
 {
@@ -129,24 +132,37 @@ void Discovery::updateEtcdSources()
             continue;
         }
         QList<Backend> backends;
+        QStringList refused;
         const auto service = m_registry->services().find(settings.name);
         if (service != m_registry->services().end()) {
             for (const auto &[id, registration] : service->second) {
+                // The entry decides how its backends are reached: a registration cannot turn an
+                // https entry's connections into cleartext (nor the other way round).
+                if (!registration.scheme.isEmpty() && registration.scheme != settings.scheme) {
+                    refused.append(QStringLiteral("%1: host names %2://, the discover entry's scheme is %3")
+                                       .arg(id, registration.scheme, settings.scheme));
+                    continue;
+                }
                 Backend backend;
-                const QString scheme = registration.scheme.isEmpty() ? settings.scheme : registration.scheme;
                 const QString address = registration.address.toString();
-                backend.host = scheme + QLatin1String("://") + address;
+                const bool v6 = registration.address.protocol() == QAbstractSocket::IPv6Protocol;
+                backend.host = settings.scheme + QLatin1String("://")
+                               + (v6 ? QLatin1Char('[') + address + QLatin1Char(']') : address);
                 backend.port = registration.port;
                 backend.weight = registration.weight;
                 QString record = QStringLiteral("instance ") + id;
-                if (!registration.metadata.isEmpty())
+                if (!registration.metadata.isEmpty()) {
+                    // Its beginning: the record is repeated beside each backend in GET /api/backends.
+                    const QString metadata =
+                        QString::fromUtf8(QJsonDocument(registration.metadata).toJson(QJsonDocument::Compact));
                     record += QLatin1Char(' ')
-                              + QString::fromUtf8(QJsonDocument(registration.metadata).toJson(QJsonDocument::Compact));
+                              + (metadata.size() > kMaxMetadataChars ? metadata.left(kMaxMetadataChars) + QChar(0x2026)
+                                                                     : metadata);
+                }
                 backend.discovered = DiscoveredFrom{key, address, record};
                 backends.append(std::move(backend));
             }
         }
-        QStringList refused;
         const QString prefix = settings.name + QLatin1Char('/');
         for (const auto &[registration, why] : m_registry->refused()) {
             if (registration.startsWith(prefix))
@@ -156,9 +172,41 @@ void Discovery::updateEtcdSources()
     }
 }
 
+// Never the gateway itself: a record or registration naming one of its own listeners would give
+// whoever answers DNS or writes registrations the admin API from a loopback peer, or send requests
+// round until descriptors run out.
+void Discovery::leaveOutOwnListeners(QList<Backend> &found, QStringList &refused) const
+{
+    if (!m_ownPorts)
+        return;
+    const QList<quint16> ports = m_ownPorts();
+    QList<QHostAddress> local;
+    for (qsizetype i = 0; i < found.size();) {
+        const Backend &backend = found[i];
+        if (backend.port == 0 || !ports.contains(quint16(backend.port))) {
+            ++i;
+            continue;
+        }
+        if (local.isEmpty())
+            local = QNetworkInterface::allAddresses();
+        const QHostAddress address(backend.discovered->address);
+        if (!address.isLoopback() && !local.contains(address)) {
+            ++i;
+            continue;
+        }
+        refused.append(QStringLiteral("%1: %2 port %3 is this gateway's own listener")
+                           .arg(backend.discovered->record, backend.discovered->address)
+                           .arg(backend.port));
+        found.removeAt(i);
+    }
+}
+
 void Discovery::update(const QString &key, std::optional<QList<Backend>> found,
                        const std::function<void(SourceStatus &)> &note)
 {
+    QStringList ownListeners;
+    if (found)
+        leaveOutOwnListeners(*found, ownListeners);
     const auto source = m_sources.find(key);
     if (source == m_sources.end())
         return;
@@ -172,7 +220,10 @@ void Discovery::update(const QString &key, std::optional<QList<Backend>> found,
         status.lastRefresh = now;
         ++status.lookups;
         status.error.clear();
+        if (found)
+            status.refused.clear();
         note(status);
+        status.refused += ownListeners;
         if (!found) {
             ++status.failures;
             status.state = QStringLiteral("failed");

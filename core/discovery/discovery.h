@@ -35,6 +35,10 @@ public:
 
     // Fleet mode: the etcd that registrations are read from; before the first follow().
     void setEtcd(const EtcdSettings &settings) { m_etcdSettings = settings; }
+    // The ports the gateway listens on (0: none), asked each time a source answers: what a source
+    // finds on them at a local address is left out (leaveOutOwnListeners()).
+    using OwnPorts = std::function<QList<quint16>()>;
+    void setOwnPorts(OwnPorts ports) { m_ownPorts = std::move(ports); }
     // Starts the sources `config` names and stops those it no longer names. From any thread.
     void follow(ConfigSnapshot config);
 
@@ -55,12 +59,15 @@ private:
                 const std::function<void(SourceStatus &)> &note);
     void updateEtcdSources();
     void publish();
+    // Takes the gateway's own listeners out of `found`, noting each in `refused`.
+    void leaveOutOwnListeners(QList<Backend> &found, QStringList &refused) const;
 
     Publish m_publish;
     std::optional<EtcdSettings> m_etcdSettings;
     std::map<QString, std::unique_ptr<Source>> m_sources;  // by source key
     std::unique_ptr<EtcdRegistry> m_registry;              // while an etcd source exists
     DiscoveredBackends m_found;
+    OwnPorts m_ownPorts;
     mutable QMutex m_statusMutex;
     std::map<QString, SourceStatus> m_status;
 };

@@ -160,7 +160,8 @@ bool DnsRecord::operator==(const DnsRecord &other) const
 
 bool DnsAnswer::operator==(const DnsAnswer &other) const
 {
-    return status == other.status && records == other.records && ttlSeconds == other.ttlSeconds && error == other.error;
+    return status == other.status && records == other.records && ttlSeconds == other.ttlSeconds && error == other.error
+           && failedTargets == other.failedTargets;
 }
 
 struct DnsResolver::Lookup {
@@ -172,6 +173,7 @@ struct DnsResolver::Lookup {
     quint32 serviceTtl = 0;
     QHash<QString, QList<dns::TimedAddress>> addresses;
     QStringList withoutAddress;
+    QStringList failedTargets;  // "target: why"
     int targetsPending = 0;
 };
 
@@ -432,9 +434,11 @@ void DnsResolver::onServiceAnswer(const std::shared_ptr<Lookup> &lookup, int sta
         queryAddresses(target.toLatin1(), [this, lookup, target](const AddressResult &result) {
             if (lookup->finished)
                 return;
+            // One target that cannot be looked up (a server that refuses the name, an address
+            // written as a target) must not hold up the others: finishService() decides.
             if (result.status == DnsAnswer::Status::Failed)
-                return finish(lookup, failed(QStringLiteral("%1: %2").arg(target, result.error)));
-            if (result.status == DnsAnswer::Status::Records)
+                lookup->failedTargets.append(QStringLiteral("%1: %2").arg(target, result.error));
+            else if (result.status == DnsAnswer::Status::Records)
                 lookup->addresses.insert(target, result.addresses);
             else
                 lookup->withoutAddress.append(target);
@@ -456,14 +460,25 @@ void DnsResolver::finishService(const std::shared_ptr<Lookup> &lookup)
                                    std::min(lookup->serviceTtl, address.ttlSeconds)});
         }
     }
+    // Without a single address, a failed target makes the lookup a failure: the last set stays.
+    if (answer.records.isEmpty() && !lookup->failedTargets.isEmpty())
+        return finish(lookup, failed(lookup->failedTargets.join(QLatin1String("; "))));
     if (answer.records.isEmpty())
         return finish(
             lookup,
             noRecords(
                 QStringLiteral("no A or AAAA records for the SRV targets: %1").arg(nameList(lookup->withoutAddress))));
     answer.status = DnsAnswer::Status::Records;
+    QStringList notes;
     if (!lookup->withoutAddress.isEmpty())
-        answer.error = QStringLiteral("no A or AAAA records for: %1").arg(nameList(lookup->withoutAddress));
+        notes.append(QStringLiteral("no A or AAAA records for: %1").arg(nameList(lookup->withoutAddress)));
+    if (!lookup->failedTargets.isEmpty()) {
+        lookup->failedTargets.sort();
+        notes.append(QStringLiteral("lookup failed for %1").arg(lookup->failedTargets.join(QLatin1String("; "))));
+        for (const QString &failure : std::as_const(lookup->failedTargets))
+            answer.failedTargets.append(failure.left(failure.indexOf(QLatin1String(": "))));
+    }
+    answer.error = notes.join(QLatin1String("; "));
     finish(lookup, std::move(answer));
 }
 
@@ -471,7 +486,8 @@ QString DnsResolver::failure(int status) const
 {
     switch (status) {
     case ARES_ETIMEOUT: return QStringLiteral("timeout: %1").arg(m_serverText);
-    case ARES_ECONNREFUSED: return QStringLiteral("connection refused: %1").arg(m_serverText);
+    // c-ares gives this one too when every server answered SERVFAIL or REFUSED.
+    case ARES_ECONNREFUSED: return QStringLiteral("refused (connection, SERVFAIL or REFUSED): %1").arg(m_serverText);
     case ARES_ESERVFAIL: return QStringLiteral("SERVFAIL: %1").arg(m_serverText);
     case ARES_EREFUSED: return QStringLiteral("REFUSED: %1").arg(m_serverText);
     case ARES_EFORMERR: return QStringLiteral("FORMERR: %1").arg(m_serverText);

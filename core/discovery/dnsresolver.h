@@ -43,9 +43,13 @@ struct DnsAnswer {
     QList<DnsRecord> records;
     quint32 ttlSeconds = 0;  // the smallest TTL of the records; 0 without records
     // Failed: why, naming the nameservers ("timeout: 127.0.0.1:5353", "SERVFAIL: 10.0.0.2:53",
-    // "connection refused: 127.0.0.1:5353"). NoRecords: "NXDOMAIN", "no A or AAAA records", "no
-    // SRV records", ... Records from SRV: the targets left out for having no address, if any.
+    // "refused (connection, SERVFAIL or REFUSED): 127.0.0.1:5353"). NoRecords: "NXDOMAIN", "no A or AAAA records", "no
+    // SRV records", ... Records from SRV: the targets left out for having no address, and those
+    // whose address lookup failed, if any.
     QString error;
+    // Records from SRV: the targets whose address lookup failed (the others answered). Their
+    // records are not in `records`: what they had before is unknown here (DnsSource keeps it).
+    QStringList failedTargets;
 
     bool operator==(const DnsAnswer &other) const;
     bool operator!=(const DnsAnswer &other) const { return !(*this == other); }

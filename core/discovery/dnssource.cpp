@@ -1,5 +1,7 @@
 #include "dnssource.h"
 
+#include "backendaddress.h"
+
 #include <QDateTime>
 #include <QRegularExpression>
 
@@ -12,8 +14,11 @@ namespace {
 
 // A lookup that has not answered after this long has failed (c-ares tries each server in it).
 constexpr int kLookupTimeoutMs = 2'000;
-// The shortest wait between lookups, whatever a TTL says: a TTL of 0 must not become a loop.
-constexpr int kMinRefreshMs = 500;
+// The shortest wait a TTL can ask for (respect_ttl): a TTL of 0 must not become a loop.
+constexpr int kMinTtlRefreshMs = 500;
+// After a failed lookup, or a resolver that could not be set up, the next try comes at least this
+// soon: a long refresh_ms must not leave a group empty that long after a failed first lookup.
+constexpr int kRetryAfterFailureMs = 5000;
 constexpr int kMaxWeight = 1000;  // as a backend's weight in the config
 
 QString withoutFinalDot(QString name)
@@ -39,18 +44,25 @@ DnsSource::~DnsSource() = default;
 
 void DnsSource::start()
 {
-    QString error;
-    if (!m_resolver->isValid(&error)) {
-        Outcome outcome;
-        outcome.error = error;
-        m_answered(outcome);
-        return;
-    }
     lookup();
 }
 
 void DnsSource::lookup()
 {
+    QString error;
+    if (!m_resolver->isValid(&error)) {
+        // Set up again (the system's resolv.conf may be readable by now), else tried again later.
+        m_resolver = std::make_unique<DnsResolver>(m_settings.nameservers, kLookupTimeoutMs, this);
+        if (!m_resolver->isValid(&error)) {
+            const int delay = std::min(m_settings.refreshMs, kRetryAfterFailureMs);
+            m_timer.start(delay);
+            Outcome outcome;
+            outcome.error = error;
+            outcome.nextRefreshMs = QDateTime::currentMSecsSinceEpoch() + delay;
+            m_answered(outcome);
+            return;
+        }
+    }
     const auto done = [this](const DnsAnswer &answer) { onAnswer(answer); };
     if (m_settings.kind == DiscoverySettings::Kind::DnsSrv)
         m_resolver->lookupService(m_settings.name, done);
@@ -73,6 +85,15 @@ void DnsSource::onAnswer(const DnsAnswer &answer)
         if (!skipped.isEmpty())
             outcome.error = (outcome.error.isEmpty() ? QString() : outcome.error + QLatin1String("; "))
                             + QLatin1String("left out: ") + skipped.join(QLatin1String(", "));
+        // An SRV target whose lookup failed keeps the backends it had: half an answer must not
+        // take live backends out.
+        for (const Backend &backend : std::as_const(m_lastBackends)) {
+            if (answer.failedTargets.contains(backend.hostName(), Qt::CaseInsensitive))
+                outcome.backends.append(backend);
+        }
+        m_lastBackends = outcome.backends;
+    } else if (answer.status == DnsAnswer::Status::NoRecords) {
+        m_lastBackends.clear();
     }
     m_answered(outcome);
 }
@@ -81,14 +102,10 @@ int DnsSource::refreshDelayMs(const DiscoverySettings &settings, const DnsAnswer
 {
     qint64 delay = settings.refreshMs;
     if (settings.respectTtl && answer.status == DnsAnswer::Status::Records)
-        delay = std::min<qint64>(delay, qint64(answer.ttlSeconds) * 1000);
-    return int(std::max<qint64>(delay, kMinRefreshMs));
-}
-
-bool DnsSource::isUnicast(const QHostAddress &address)
-{
-    return !address.isNull() && address != QHostAddress(QHostAddress::AnyIPv4)
-           && address != QHostAddress(QHostAddress::AnyIPv6) && !address.isMulticast() && !address.isBroadcast();
+        delay = std::min<qint64>(delay, std::max<qint64>(qint64(answer.ttlSeconds) * 1000, kMinTtlRefreshMs));
+    if (answer.status == DnsAnswer::Status::Failed)
+        delay = std::min<qint64>(delay, kRetryAfterFailureMs);
+    return int(delay);
 }
 
 QList<Backend> DnsSource::backendsFrom(const DiscoverySettings &settings, const DnsAnswer &answer, QStringList *skipped)
@@ -103,8 +120,8 @@ QList<Backend> DnsSource::backendsFrom(const DiscoverySettings &settings, const 
     if (settings.kind != DiscoverySettings::Kind::DnsSrv) {
         const QString host = scheme + withoutFinalDot(settings.name);
         for (const DnsRecord &record : answer.records) {
-            if (!isUnicast(record.address)) {
-                skip(QStringLiteral("%1 is not a unicast address").arg(record.address.toString()));
+            if (!isBackendAddress(record.address)) {
+                skip(QStringLiteral("%1 is not a unicast, non-link-local address").arg(record.address.toString()));
                 continue;
             }
             Backend backend;
@@ -141,8 +158,9 @@ QList<Backend> DnsSource::backendsFrom(const DiscoverySettings &settings, const 
             skip(QStringLiteral("target \"%1\" is not a host name").arg(target.left(80)));
             continue;
         }
-        if (!isUnicast(record.address)) {
-            skip(QStringLiteral("%1 (%2) is not a unicast address").arg(record.address.toString(), target));
+        if (!isBackendAddress(record.address)) {
+            skip(QStringLiteral("%1 (%2) is not a unicast, non-link-local address")
+                     .arg(record.address.toString(), target));
             continue;
         }
         Backend backend;

@@ -38,12 +38,10 @@ public:
     // those are gone), each with its port and its weight (0 counts as 1; weights over 1000 are
     // scaled down to fit, keeping their ratios).
     // Records that cannot be a backend are left out and named in *skipped: an address that is not
-    // a unicast one (0.0.0.0, multicast, broadcast), an SRV target that is not a host name (its
-    // bytes would go into the Host field).
+    // isBackendAddress(), an SRV target that is not a host name (its bytes would go into the Host
+    // field).
     static QList<Backend> backendsFrom(const DiscoverySettings &settings, const DnsAnswer &answer,
                                        QStringList *skipped = nullptr);
-    // Whether connections may go to `address`: not 0.0.0.0 or ::, not multicast or broadcast.
-    static bool isUnicast(const QHostAddress &address);
     // The delay before the next lookup after `answer`.
     static int refreshDelayMs(const DiscoverySettings &settings, const DnsAnswer &answer);
 
@@ -55,6 +53,7 @@ private:
     std::function<void(const Outcome &)> m_answered;
     std::unique_ptr<DnsResolver> m_resolver;
     QTimer m_timer;
+    QList<Backend> m_lastBackends;  // what the last answer with records gave
 };
 
 }  // namespace kairos

@@ -1,5 +1,7 @@
 #include "etcdregistry.h"
 
+#include "backendaddress.h"
+
 #include "fleet/etcdclient.h"
 #include "fleet/fleetlayout.h"
 
@@ -54,10 +56,9 @@ std::optional<Registration> Registration::parse(const QByteArray &value, QString
     }
     if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
         host = host.mid(1, host.size() - 2);
-    if (!registration.address.setAddress(host) || registration.address == QHostAddress(QHostAddress::AnyIPv4)
-        || registration.address == QHostAddress(QHostAddress::AnyIPv6) || registration.address.isMulticast()
-        || registration.address.isBroadcast()) {
-        *error = QStringLiteral("host must be a unicast IP address, with or without http:// or https:// (got \"%1\")")
+    if (!registration.address.setAddress(host) || !isBackendAddress(registration.address)) {
+        *error = QStringLiteral("host must be a unicast, non-link-local IP address, with or without http:// or "
+                                "https:// (got \"%1\")")
                      .arg(object.value(QLatin1String("host")).toString());
         return std::nullopt;
     }
@@ -161,6 +162,14 @@ void EtcdRegistry::retryLater(const QString &why)
     m_retry.start(kRetryMs);
 }
 
+qsizetype EtcdRegistry::registrationCount() const
+{
+    qsizetype count = 0;
+    for (const auto &service : m_services)
+        count += qsizetype(service.second.size());
+    return count;
+}
+
 void EtcdRegistry::apply(const QByteArray &key, const QByteArray *value)
 {
     // <prefix>/services/<name>/<id>
@@ -182,11 +191,21 @@ void EtcdRegistry::apply(const QByteArray &key, const QByteArray *value)
     }
     QString error;
     std::optional<Registration> registration = Registration::parse(*value, &error);
+    const auto known = m_services.find(name);
+    const bool isNew = known == m_services.end() || !known->second.count(id);
+    if (registration && isNew && registrationCount() >= kMaxRegistrations) {
+        // As many as the first read takes: watch events cannot grow the set past it either.
+        registration.reset();
+        error = QStringLiteral("more than %1 registrations under the prefix; left out").arg(kMaxRegistrations);
+    }
     if (!registration) {
-        m_services[name].erase(id);
-        if (m_services[name].empty())
-            m_services.erase(name);
-        m_refused[rest] = error;
+        if (known != m_services.end()) {
+            known->second.erase(id);
+            if (known->second.empty())
+                m_services.erase(known);
+        }
+        if (m_refused.size() < size_t(kMaxRegistrations))
+            m_refused[rest] = error;
         qCWarning(lcDiscovery).noquote() << "registration" << QString::fromUtf8(key) << "ignored:" << error;
         return;
     }

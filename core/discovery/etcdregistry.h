@@ -64,6 +64,7 @@ private:
     void watchFrom(qint64 revision);
     void retryLater(const QString &why);
     void apply(const QByteArray &key, const QByteArray *value);  // null: deleted
+    qsizetype registrationCount() const;
 
     EtcdSettings m_settings;
     QByteArray m_prefix;

@@ -1,5 +1,7 @@
 #include "serviceregistration.h"
 
+#include "backendaddress.h"
+
 #include "fleet/etcdclient.h"
 #include "fleet/fleetlayout.h"
 
@@ -22,7 +24,8 @@ std::optional<ServiceRegistration::Target> ServiceRegistration::parseTarget(cons
 {
     const qsizetype equals = text.indexOf(QLatin1Char('='));
     static const QRegularExpression serviceName(QStringLiteral("^[A-Za-z0-9._-]{1,128}$"));
-    if (equals <= 0 || !serviceName.match(text.left(equals)).hasMatch()) {
+    if (equals <= 0 || !serviceName.match(text.left(equals)).hasMatch() || text.left(equals) == QLatin1String(".")
+        || text.left(equals) == QLatin1String("..")) {
         *error = QStringLiteral("expected NAME=URL, NAME of letters, digits, '.', '_' or '-' (got \"%1\")").arg(text);
         return std::nullopt;
     }
@@ -31,7 +34,8 @@ std::optional<ServiceRegistration::Target> ServiceRegistration::parseTarget(cons
         address.prepend(QLatin1String("http://"));
     const QUrl url(address, QUrl::StrictMode);
     if (!url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https"))
-        || url.port() < 1 || (!url.path().isEmpty() && url.path() != QLatin1String("/")) || url.hasQuery()) {
+        || url.port() < 1 || (!url.path().isEmpty() && url.path() != QLatin1String("/")) || url.hasQuery()
+        || url.hasFragment() || !url.userInfo().isEmpty()) {
         *error = QStringLiteral("expected a URL like http://10.0.0.5:8080, with its port (got \"%1\")")
                      .arg(text.mid(equals + 1));
         return std::nullopt;
@@ -43,6 +47,10 @@ std::optional<ServiceRegistration::Target> ServiceRegistration::parseTarget(cons
         *error = QStringLiteral("the host must be an IP address: the gateway does not look names up on the request "
                                 "path (got \"%1\")")
                      .arg(url.host());
+        return std::nullopt;
+    }
+    if (!isBackendAddress(target.registration.address)) {  // every gateway would refuse it
+        *error = QStringLiteral("the host must be a unicast, non-link-local address (got \"%1\")").arg(url.host());
         return std::nullopt;
     }
     target.registration.port = url.port();
@@ -74,22 +82,19 @@ void ServiceRegistration::start()
 
 void ServiceRegistration::beat()
 {
+    if (m_busy || m_stopped)
+        return;
+    m_busy = true;
     if (!m_leaseId) {
-        m_client->call(QStringLiteral("/v3/lease/grant"), {{"TTL", QString::number(m_ttlSeconds)}},
-                       [this](const EtcdClient::Reply &reply) {
-                           if (!reply.ok) {
-                               emit failed(reply.error);
-                               return;
-                           }
-                           m_leaseId = number(reply.body.value(QLatin1String("ID")));
-                           put();
-                       });
+        grant();
         return;
     }
     m_client->call(QStringLiteral("/v3/lease/keepalive"), {{"ID", QString::number(m_leaseId)}},
                    [this](const EtcdClient::Reply &reply) {
-                       if (!reply.ok) {
-                           emit failed(reply.error);
+                       if (!reply.ok || m_stopped) {
+                           endExchange();
+                           if (!reply.ok)
+                               emit failed(reply.error);
                            return;
                        }
                        if (number(reply.body.value(QLatin1String("result")).toObject().value(QLatin1String("TTL")))
@@ -98,11 +103,28 @@ void ServiceRegistration::beat()
                            m_leaseId = 0;
                            m_registered = false;
                            emit failed(QStringLiteral("the lease expired; registering again"));
-                           beat();
+                           grant();
                            return;
                        }
-                       if (!m_registered)
+                       if (m_registered)
+                           endExchange();
+                       else
                            put();
+                   });
+}
+
+void ServiceRegistration::grant()
+{
+    m_client->call(QStringLiteral("/v3/lease/grant"), {{"TTL", QString::number(m_ttlSeconds)}},
+                   [this](const EtcdClient::Reply &reply) {
+                       if (!reply.ok || m_stopped) {
+                           endExchange();
+                           if (!reply.ok)
+                               emit failed(reply.error);
+                           return;
+                       }
+                       m_leaseId = number(reply.body.value(QLatin1String("ID")));
+                       put();
                    });
 }
 
@@ -113,6 +135,9 @@ void ServiceRegistration::put()
                               {"value", EtcdClient::encode(value)},
                               {"lease", QString::number(m_leaseId)}};
     m_client->call(QStringLiteral("/v3/kv/put"), request, [this](const EtcdClient::Reply &reply) {
+        endExchange();
+        if (m_stopped)
+            return;
         if (!reply.ok) {
             if (!reply.unreachable)
                 m_leaseId = 0;  // the lease is gone: granted again on the next beat
@@ -124,9 +149,15 @@ void ServiceRegistration::put()
     });
 }
 
+void ServiceRegistration::endExchange()
+{
+    m_busy = false;
+}
+
 void ServiceRegistration::stop(std::function<void()> done)
 {
     m_timer.stop();
+    m_stopped = true;
     if (!m_leaseId) {
         done();
         return;

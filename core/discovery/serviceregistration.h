@@ -44,8 +44,12 @@ signals:
     void failed(const QString &why);  // a grant, put or renewal failed; retried on the next beat
 
 private:
+    // One exchange with etcd at a time (grant, renewal, put): while etcd is away the beats would
+    // otherwise pile up behind the first, each granting a lease of its own.
     void beat();
+    void grant();
     void put();
+    void endExchange();
 
     EtcdSettings m_settings;
     Target m_target;
@@ -55,6 +59,8 @@ private:
     QTimer m_timer;
     qint64 m_leaseId = 0;
     bool m_registered = false;
+    bool m_busy = false;     // an exchange with etcd is under way
+    bool m_stopped = false;  // stop() was called: what is under way writes nothing more
 };
 
 }  // namespace kairos

@@ -21,7 +21,9 @@ struct SourceStatus {
     quint64 lookups = 0;
     quint64 failures = 0;
     int backends = 0;
-    QStringList refused;  // etcd: registrations left out, "<id>: why"
+    // Registrations left out, and records or registrations naming the gateway's own listeners:
+    // "<id or record>: why".
+    QStringList refused;
 
     QJsonObject toJson() const;
 };

@@ -79,6 +79,9 @@ bool GatewayService::start(const ServiceOptions &options, QString *error)
     m_discovery = std::make_unique<Discovery>(
         [gateway](const DiscoveredBackends &found) { gateway->setDiscoveredBackends(found); });
     Discovery *discovery = m_discovery.get();
+    discovery->setOwnPorts([gateway] {
+        return QList<quint16>{gateway->serverPort(), gateway->tlsPort(), gateway->adminPort()};
+    });
     if (m_fleetEtcd) {
         discovery->setEtcd(*m_fleetEtcd);
         m_shiftSync = std::make_unique<ShiftSync>(*m_fleetEtcd, *gateway);

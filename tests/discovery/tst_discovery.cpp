@@ -97,6 +97,8 @@ private slots:
     void refusesBadDiscoverEntries_data();
     void refusesBadDiscoverEntries();
     void refusesTooManySources();
+    void entriesOfOneSourceMustAgreeOnLimits();
+    void entriesOfOneSourceKeepTheirSchemeAndWeight();
     void writesDiscoverEntriesBack();
     void expansionGivesEachBackendTheEntrysFields();
     void emptyGroupAnswers503NoBackends();
@@ -108,6 +110,8 @@ private slots:
     void honoursTtlWhenAsked();
     void failedLookupKeepsTheLastSet();
     void noRecordsEmptiesTheGroup();
+    void srvTargetThatFailsKeepsItsBackends();
+    void healthChecksActOnDiscoveredBackends();
     void httpsBackendsAreVerifiedByName();
 
 private:
@@ -185,6 +189,8 @@ void TestDiscovery::refusesBadDiscoverEntries_data()
                                        << "are for DNS";
     QTest::newRow("etcd name with slash") << discoverEntry({{"etcd", "users/x"}}) << "discover.etcd"
                                           << "letters";
+    QTest::newRow("etcd name ..") << discoverEntry({{"etcd", ".."}}) << "discover.etcd"
+                                  << "not \".\" or \"..\"";
     QTest::newRow("not a dns name") << discoverEntry({{"dns", "users..internal"}, {"port", 80}}) << "discover.dns"
                                     << "not a DNS name";
     QTest::newRow("name server by name") << discoverEntry(
@@ -236,6 +242,64 @@ void TestDiscovery::refusesTooManySources()
     QVERIFY(loadConfig(QJsonDocument(serviceConfig(entries)).toJson()).ok());
 }
 
+// Two entries of one source and scheme list the same backends, whose slots, buckets and pooled
+// connections are one: they must agree, as routes listing one fixed backend must.
+void TestDiscovery::entriesOfOneSourceMustAgreeOnLimits()
+{
+    const QJsonObject discover{{"dns", kName}, {"port", 8080}};
+    QJsonObject config = serviceConfig(QJsonArray{discoverEntry(discover, {{"max_connections", 5}})});
+    QJsonArray routes = config.value("routers").toArray();
+    routes.append(routeJson("/api/orders", "/", QJsonArray{discoverEntry(discover, {{"max_connections", 50}})}));
+    config.insert("routers", routes);
+    const ConfigLoadResult result = loadConfig(QJsonDocument(config).toJson());
+    QVERIFY(!result.ok());
+    QCOMPARE(result.errors.size(), 1);
+    QCOMPARE(result.errors[0].path, QStringLiteral("routers[1].backends[0].max_connections"));
+    QVERIFY2(result.errors[0].message.contains("dns:users.kairos.test:8080"), qPrintable(result.errorSummary()));
+
+    // Another scheme: other backends (https://10.0.0.5:8080 is not http://10.0.0.5:8080).
+    QJsonObject tls = discover;
+    tls.insert("scheme", "https");
+    routes[1] = routeJson("/api/orders", "/", QJsonArray{discoverEntry(tls, {{"max_connections", 50}})});
+    config.insert("routers", routes);
+    QVERIFY(loadConfig(QJsonDocument(config).toJson()).ok());
+}
+
+// Entries of one DNS source share its lookups (as often as the most frequent asks) but each puts
+// its own scheme and weight on what it finds.
+void TestDiscovery::entriesOfOneSourceKeepTheirSchemeAndWeight()
+{
+    const ConfigSnapshot written = makeConfig(QJsonArray{
+        routeJson("/plain", "/", QJsonArray{discoverEntry({{"dns", kName}, {"port", 8443}, {"refresh_ms", 60000}})}),
+        routeJson("/tls", "/",
+                  QJsonArray{discoverEntry({{"dns", kName},
+                                            {"port", 8443},
+                                            {"scheme", "https"},
+                                            {"weight", 7},
+                                            {"refresh_ms", 1000},
+                                            {"respect_ttl", true}})})});
+    const QList<DiscoverySettings> sources = discoverySources(*written);
+    QCOMPARE(sources.size(), 1);
+    QCOMPARE(sources[0].refreshMs, 1000);
+    QVERIFY(sources[0].respectTtl);
+
+    DnsAnswer answer;
+    answer.status = DnsAnswer::Status::Records;
+    DnsRecord record;
+    record.address = QHostAddress(QStringLiteral("127.0.0.2"));
+    record.target = kName;
+    answer.records.append(record);
+    const ConfigSnapshot expanded =
+        expandDiscovered(written, {{sources[0].sourceKey(), DnsSource::backendsFrom(sources[0], answer)}});
+    const Backend &plain = expanded->routes[0].backends[0];
+    const Backend &tls = expanded->routes[1].backends[0];
+    QCOMPARE(plain.key(), QStringLiteral("http://127.0.0.2:8443 (%1)").arg(kName));
+    QCOMPARE(plain.weight, 1);
+    QCOMPARE(tls.key(), QStringLiteral("https://127.0.0.2:8443 (%1)").arg(kName));
+    QVERIFY(tls.usesTls());
+    QCOMPARE(tls.weight, 7);
+}
+
 void TestDiscovery::writesDiscoverEntriesBack()
 {
     const QJsonArray backends{
@@ -265,7 +329,7 @@ void TestDiscovery::expansionGivesEachBackendTheEntrysFields()
                              QJsonArray{backendJson(8080, 1, "http://127.0.0.2"),
                                         discoverEntry({{"dns", kName}, {"port", 8080}},
                                                       {{"health_check_path", "/health"}, {"max_connections", 7}}),
-                                        discoverEntry({{"dns", kName}, {"port", 8080}})})});
+                                        discoverEntry({{"dns", kName}, {"port", 8080}}, {{"max_connections", 7}})})});
     const ConfigSnapshot fixedOnly = makeConfig(QJsonArray{routeJson("/fixed", "/", QJsonArray{backendJson(9101)})});
     QCOMPARE(expandDiscovered(fixedOnly, {}), fixedOnly);                   // nothing to expand: the same snapshot
     QCOMPARE(expandDiscovered(written, {})->routes[1].backends.size(), 1);  // nothing found yet: none
@@ -377,6 +441,12 @@ void TestDiscovery::srvAnswersBecomeWeightedBackends()
     QCOMPARE(DnsSource::refreshDelayMs(ttl, short_), 2'000);
     short_.ttlSeconds = 0;
     QCOMPARE(DnsSource::refreshDelayMs(ttl, short_), 500);  // a TTL of 0 is not a busy loop
+    ttl.refreshMs = 200;
+    QCOMPARE(DnsSource::refreshDelayMs(ttl, short_), 200);  // refresh_ms as written, from 100 up
+    DnsAnswer failed;
+    QCOMPARE(DnsSource::refreshDelayMs(ttl, failed), 200);
+    ttl.refreshMs = 3'600'000;
+    QCOMPARE(DnsSource::refreshDelayMs(ttl, failed), 5'000);  // a failure is tried again soon
 }
 
 void TestDiscovery::followsARecordsWhileTrafficFlows()
@@ -590,6 +660,81 @@ void TestDiscovery::noRecordsEmptiesTheGroup()
     m_dns.setAddresses(name, {EchoFarm::address(0)});
     QVERIFY2(m_dns.apply(&error), qPrintable(error));
     QTRY_COMPARE_WITH_TIMEOUT(request(running.port, "GET", "/api/users").status, 200, 10'000);
+}
+
+// One SRV target whose own lookup fails (here: a name outside dnsmasq's zone once its hosts entry
+// is gone, which dnsmasq refuses) does not hold up the others, and keeps the backends it had; an
+// address written as a target, never resolved, is left out.
+void TestDiscovery::srvTargetThatFailsKeepsItsBackends()
+{
+    EchoFarm farm(2);
+    QVERIFY(farm.port);
+    const QString service = QStringLiteral("_http._tcp.partial.kairos.test");
+    const QString outside = QStringLiteral("b3.elsewhere.example");
+    m_dns.setAddresses(QStringLiteral("b2.partial.kairos.test"), {EchoFarm::address(0)});
+    m_dns.setAddresses(outside, {EchoFarm::address(1)});
+    m_dns.setService(service,
+                     {{QStringLiteral("b2.partial.kairos.test"), farm.port, 10, 1}, {outside, farm.port, 10, 1}});
+    QString error;
+    QVERIFY2(m_dns.apply(&error), qPrintable(error));
+    RunningService running(serviceConfig(QJsonArray{
+        discoverEntry({{"dns_srv", service}, {"refresh_ms", 200}, {"nameservers", QJsonArray{m_dns.nameserver()}}})}));
+    const QString key = QStringLiteral("dns_srv:%1 @%2").arg(service, m_dns.nameserver());
+    QTRY_COMPARE_WITH_TIMEOUT(sourceOf(running.port, key).value("backends").toInt(), 2, 10'000);
+
+    m_dns.setAddresses(outside, {});
+    QVERIFY2(m_dns.apply(&error), qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        sourceOf(running.port, key).value("error").toString().contains("lookup failed for " + outside), 10'000);
+    const QJsonObject partial = sourceOf(running.port, key);
+    QCOMPARE(partial.value("state").toString(), QStringLiteral("ok"));
+    QCOMPARE(partial.value("backends").toInt(), 2);
+    for (int i = 0; i < 20; ++i)
+        QCOMPARE(request(running.port, "GET", "/api/users").status, 200);
+    QCOMPARE(farm.served(0), 10);
+    QCOMPARE(farm.served(1), 10);
+
+    m_dns.setService(service, {{QStringLiteral("b2.partial.kairos.test"), farm.port, 10, 1},
+                               {QStringLiteral("10.0.0.5"), farm.port, 10, 1}});
+    QVERIFY2(m_dns.apply(&error), qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(sourceOf(running.port, key).value("error").toString().contains("10.0.0.5"), 10'000);
+    QCOMPARE(sourceOf(running.port, key).value("backends").toInt(), 1);
+    QCOMPARE(sourceOf(running.port, key).value("state").toString(), QStringLiteral("ok"));
+}
+
+// A discovered backend is health-checked as a fixed one is: one that stops answering is marked
+// unhealthy and left out while the other takes the traffic.
+void TestDiscovery::healthChecksActOnDiscoveredBackends()
+{
+    EchoFarm farm(2);
+    QVERIFY(farm.port);
+    const QString name = QStringLiteral("checked.kairos.test");
+    m_dns.setAddresses(name, {EchoFarm::address(0), EchoFarm::address(1)});
+    QString error;
+    QVERIFY2(m_dns.apply(&error), qPrintable(error));
+    QJsonObject config = serviceConfig(QJsonArray{discoverEntry(
+        {{"dns", name}, {"port", farm.port}, {"refresh_ms", 200}, {"nameservers", QJsonArray{m_dns.nameserver()}}},
+        {{"health_check_path", "/health"}})});
+    config.insert("health_check",
+                  QJsonObject{{"interval_ms", 100}, {"unhealthy_threshold", 1}, {"healthy_threshold", 1}});
+    RunningService running(config);
+    QTRY_COMPARE_WITH_TIMEOUT(backendsReport(running.port).size(), 2, 10'000);
+
+    farm.backends[1].reset();  // 127.0.0.3 stops listening
+    const auto healthOf = [&](const QString &address) {
+        for (const QJsonValue &entry : backendsReport(running.port)) {
+            if (entry.toObject().value("address").toString() == address)
+                return entry.toObject().value("healthy").toBool();
+        }
+        return true;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(!healthOf(QStringLiteral("127.0.0.3")), 10'000);
+    QVERIFY(healthOf(QStringLiteral("127.0.0.2")));
+    for (int i = 0; i < 20; ++i) {
+        const Response response = request(running.port, "GET", "/api/users");
+        QCOMPARE(response.status, 200);
+        QCOMPARE(response.json().value("backend").toString(), QStringLiteral("b2"));
+    }
 }
 
 void TestDiscovery::httpsBackendsAreVerifiedByName()

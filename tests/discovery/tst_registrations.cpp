@@ -72,8 +72,10 @@ private:
 };
 
 struct FleetGateway {
-    FleetGateway(const QString &etcd, const QString &service)
+    // `discover`: the entry's other keys ("scheme", ...).
+    FleetGateway(const QString &etcd, const QString &service, QJsonObject discover = {})
     {
+        discover.insert("etcd", service);
         const QJsonObject config{
             {"version", 1},
             {"server", QJsonObject{{"host", "127.0.0.1"}, {"workers", 1}}},
@@ -81,8 +83,7 @@ struct FleetGateway {
                                                          {"prefix", prefixFor(service)},
                                                          {"timeout_ms", 1000}}}}},
             {"routers",
-             QJsonArray{routeJson("/api/users", "/users",
-                                  QJsonArray{QJsonObject{{"discover", QJsonObject{{"etcd", service}}}}}, {"GET"})}}};
+             QJsonArray{routeJson("/api/users", "/users", QJsonArray{QJsonObject{{"discover", discover}}}, {"GET"})}}};
         path = dir.filePath("config.json");
         QFile file(path);
         file.open(QIODevice::WriteOnly);
@@ -99,9 +100,13 @@ struct FleetGateway {
             qWarning().noquote() << error;
     }
     quint16 port() const { return gateway.gateway()->serverPort(); }
-    int backends() const
+    QJsonArray report() const { return QJsonDocument::fromJson(request(port(), "GET", "/api/backends").body).array(); }
+    int backends() const { return int(report().size()); }
+    // What the source left out, "<id or record>: why" (empty before it has backends to show).
+    QJsonArray refused() const
     {
-        return int(QJsonDocument::fromJson(request(port(), "GET", "/api/backends").body).array().size());
+        const QJsonArray all = report();
+        return all.isEmpty() ? QJsonArray() : all[0].toObject().value("source").toObject().value("refused").toArray();
     }
 
     QTemporaryDir dir;
@@ -121,6 +126,8 @@ private slots:
     void parsesRegistrations();
     void registeredInstancesServeAndLeave();
     void refusedRegistrationsAreReported();
+    void registrationsCannotChangeTheEntrysScheme();
+    void ownListenersAreLeftOutAndIpv6IsBracketed();
 
 private:
     EtcdCluster m_etcd{1};
@@ -142,8 +149,13 @@ void TestRegistrations::parsesRegistrations()
     QCOMPARE(target->registration.toJson(), (QJsonObject{{"host", "http://10.0.0.5"}, {"port", 8080}, {"weight", 1}}));
     QCOMPARE(ServiceRegistration::parseTarget("api=https://[::1]:9443", &error)->id, QStringLiteral("[::1]:9443"));
     QCOMPARE(ServiceRegistration::parseTarget("api=10.0.0.5:80", &error)->registration.scheme, QStringLiteral("http"));
-    for (const char *bad : {"users", "=http://10.0.0.5:80", "us/ers=http://10.0.0.5:80", "users=http://db.internal:80",
-                            "users=http://10.0.0.5", "users=ftp://10.0.0.5:21", "users=http://10.0.0.5:80/path"})
+    // What every gateway would refuse is refused here too, and nothing is silently dropped.
+    for (const char *bad :
+         {"users", "=http://10.0.0.5:80", "us/ers=http://10.0.0.5:80", "users=http://db.internal:80",
+          "users=http://10.0.0.5", "users=ftp://10.0.0.5:21", "users=http://10.0.0.5:80/path", "..=http://10.0.0.5:80",
+          ".=http://10.0.0.5:80", "users=http://0.0.0.0:80", "users=http://224.0.0.1:80",
+          "users=http://255.255.255.255:80", "users=http://169.254.169.254:80", "users=http://[fe80::1]:80",
+          "users=http://user:pw@10.0.0.5:80", "users=http://10.0.0.5:80#here"})
         QVERIFY2(!ServiceRegistration::parseTarget(QString::fromLatin1(bad), &error), bad);
 
     QVERIFY(Registration::parse("{\"host\": \"10.0.0.5\", \"port\": 80}", &error));
@@ -156,7 +168,8 @@ void TestRegistrations::parsesRegistrations()
          {"{\"host\": \"users.internal\", \"port\": 80}", "{\"host\": \"10.0.0.5\", \"port\": 0}",
           "{\"host\": \"10.0.0.5\", \"port\": 80.5}", "{\"host\": \"10.0.0.5\", \"port\": 80, \"weight\": 0}",
           "{\"host\": \"gopher://10.0.0.5\", \"port\": 80}", "{\"host\": \"0.0.0.0\", \"port\": 80}",
-          "{\"host\": \"[::]\", \"port\": 80}", "{\"host\": \"224.0.0.1\", \"port\": 80}", "[1, 2]", "not json"})
+          "{\"host\": \"[::]\", \"port\": 80}", "{\"host\": \"224.0.0.1\", \"port\": 80}",
+          "{\"host\": \"169.254.169.254\", \"port\": 80}", "[1, 2]", "not json"})
         QVERIFY2(!Registration::parse(bad, &error), bad);
 }
 
@@ -190,11 +203,14 @@ void TestRegistrations::registeredInstancesServeAndLeave()
     QVERIFY(source.value("record").toString().startsWith("instance 127.0.0."));
     QCOMPARE(m_etcd.get("/discovery-tests-users/services/users/").size(), size_t(2));
 
-    // SIGKILL: the instance stays registered until its lease runs out, then leaves by itself.
+    // SIGKILL: the instance stays registered until its lease runs out, then leaves by itself:
+    // within the TTL of its last renewal, and etcd's expiry check (up to half a second) after it.
     QElapsedTimer sinceKill;
     sinceKill.start();
     killed.kill();
     QTRY_COMPARE_WITH_TIMEOUT(fleet.backends(), 1, (kLeaseTtlSeconds + 5) * 1000);
+    qInfo() << "left the group" << sinceKill.elapsed() << "ms after SIGKILL";
+    QVERIFY2(sinceKill.elapsed() < kLeaseTtlSeconds * 1000 + 1500, qPrintable(QString::number(sinceKill.elapsed())));
     for (int i = 0; i < 10; ++i)
         QCOMPARE(request(fleet.port(), "GET", "/api/users").json().value("backend").toString(),
                  QStringLiteral("second"));
@@ -241,9 +257,59 @@ void TestRegistrations::refusedRegistrationsAreReported()
     QTRY_COMPARE_WITH_TIMEOUT(refusedNow().size(), 2, 10'000);
     const QJsonArray refused = refusedNow();
     QVERIFY(refused[0].toString().startsWith("broken: not a JSON object"));
-    QVERIFY(refused[1].toString().startsWith("named: host must be a unicast IP address"));
+    QVERIFY(refused[1].toString().startsWith("named: host must be a unicast, non-link-local IP address"));
     QCOMPARE(m_etcd.ctl({"del", "/discovery-tests-orders/services/orders/", "--prefix"}).exitCode, 0);
     QTRY_COMPARE_WITH_TIMEOUT(fleet.backends(), 0, 10'000);
+}
+
+// An https entry's connections are never cleartext: a registration naming http:// is left out,
+// one naming no scheme is reached over https.
+void TestRegistrations::registrationsCannotChangeTheEntrysScheme()
+{
+    const QString etcd = m_etcd.endpoints().first();
+    FleetGateway fleet(etcd, QStringLiteral("secure"), QJsonObject{{"scheme", "https"}});
+    QVERIFY(fleet.started);
+    const QString prefix = prefixFor("secure") + "/services/secure/";
+    QCOMPARE(m_etcd.ctl({"put", prefix + "plain", "{\"host\": \"http://127.0.0.2\", \"port\": 8080}"}).exitCode, 0);
+    QCOMPARE(m_etcd.ctl({"put", prefix + "tls", "{\"host\": \"127.0.0.3\", \"port\": 8443}"}).exitCode, 0);
+    QTRY_COMPARE_WITH_TIMEOUT(fleet.refused().size(), 1, 10'000);
+    QCOMPARE(fleet.refused()[0].toString(),
+             QStringLiteral("plain: host names http://, the discover entry's scheme is https"));
+    const QJsonArray report = fleet.report();
+    QCOMPARE(report.size(), 1);
+    QCOMPARE(report[0].toObject().value("backend").toString(), QStringLiteral("https://127.0.0.3:8443 (127.0.0.3)"));
+}
+
+// A registration naming the gateway's own listener would reach the admin API from loopback: left
+// out. An IPv6 registration is reached with a bracketed Host.
+void TestRegistrations::ownListenersAreLeftOutAndIpv6IsBracketed()
+{
+    EchoBackend v6(QStringLiteral("v6"));
+    if (!v6.listen(QHostAddress(QHostAddress::LocalHostIPv6)))
+        QSKIP("no IPv6 loopback here");
+    const QString etcd = m_etcd.endpoints().first();
+    FleetGateway fleet(etcd, QStringLiteral("mixed"));
+    QVERIFY(fleet.started);
+    const QString prefix = prefixFor("mixed") + "/services/mixed/";
+    const QString self = QStringLiteral("{\"host\": \"127.0.0.1\", \"port\": %1}").arg(fleet.port());
+    QCOMPARE(m_etcd.ctl({"put", prefix + "self", self}).exitCode, 0);
+    const QString ipv6 = QStringLiteral("{\"host\": \"[::1]\", \"port\": %1}").arg(v6.port());
+    QCOMPARE(m_etcd.ctl({"put", prefix + "v6", ipv6}).exitCode, 0);
+    QTRY_COMPARE_WITH_TIMEOUT(fleet.backends(), 1, 10'000);
+    QTRY_COMPARE_WITH_TIMEOUT(fleet.refused().size(), 1, 10'000);
+    QVERIFY2(fleet.refused()[0].toString().contains(QStringLiteral("is this gateway's own listener")),
+             qPrintable(fleet.refused()[0].toString()));
+    for (int i = 0; i < 5; ++i) {
+        const Response response = request(fleet.port(), "GET", "/api/users");
+        QCOMPARE(response.status, 200);
+        QCOMPARE(response.json().value("backend").toString(), QStringLiteral("v6"));
+        QString host;
+        for (const QJsonValue &field : response.json().value("headers").toArray()) {
+            if (field.toArray()[0].toString().compare("host", Qt::CaseInsensitive) == 0)
+                host = field.toArray()[1].toString();
+        }
+        QCOMPARE(host, QStringLiteral("[::1]:%1").arg(v6.port()));
+    }
 }
 
 QTEST_MAIN(TestRegistrations)
