@@ -449,6 +449,10 @@ constexpr int kMaxBackendsPerRoute = 10'000;
 constexpr int kMaxSplitGroups = 100;
 // Distinct discovery sources in one config (DiscoverySettings::sourceKey()).
 constexpr int kMaxDiscoverySources = 1'000;
+// Backends that discover entries expand to, in all routes together: each is a config entry and a
+// balancer slot in every route that lists it, so one large answer named by many routes must not
+// multiply without bound.
+constexpr int kMaxDiscoveredBackends = 100'000;
 
 struct JwtSettings {
     QString secret;          // HS256/384/512

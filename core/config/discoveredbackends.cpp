@@ -56,10 +56,13 @@ QList<DiscoverySettings> discoverySources(const Config &config)
     return sources;
 }
 
-ConfigSnapshot expandDiscovered(const ConfigSnapshot &written, const DiscoveredBackends &found)
+ConfigSnapshot expandDiscovered(const ConfigSnapshot &written, const DiscoveredBackends &found, int *leftOut)
 {
+    if (leftOut)
+        *leftOut = 0;
     if (std::none_of(written->routes.begin(), written->routes.end(), hasDiscoverEntry))
         return written;
+    int discovered = 0;  // in all routes
     auto expanded = std::make_shared<Config>(*written);
     for (Route &route : expanded->routes) {
         if (!hasDiscoverEntry(route))
@@ -93,8 +96,16 @@ ConfigSnapshot expandDiscovered(const ConfigSnapshot &written, const DiscoveredB
                 const auto source = found.find(entry.discover->sourceKey());
                 if (source == found.end())
                     continue;
-                for (const Backend &backend : source->second)
+                for (const Backend &backend : source->second) {
+                    if (discovered >= kMaxDiscoveredBackends) {
+                        if (leftOut)
+                            ++*leftOut;
+                        continue;
+                    }
+                    const qsizetype before = backends.size();
                     append(fromEntry(entry, backend));
+                    discovered += int(backends.size() - before);
+                }
             }
             runs[run] = int(backends.size()) - before;
         }

@@ -20,8 +20,9 @@ QList<DiscoverySettings> discoverySources(const Config &config);
 // `written` with each discover entry replaced by what its source found, in the source's order,
 // with the entry's other fields (scheme, health check path, TLS verification, protocol, limits;
 // A/AAAA: weight) on each.
-// A backend that a route already lists is not listed twice. `written` itself when no route has a
+// A backend that a route already lists is not listed twice; past kMaxDiscoveredBackends in all
+// routes, entries expand to no more (counted in *leftOut). `written` itself when no route has a
 // discover entry.
-ConfigSnapshot expandDiscovered(const ConfigSnapshot &written, const DiscoveredBackends &found);
+ConfigSnapshot expandDiscovered(const ConfigSnapshot &written, const DiscoveredBackends &found, int *leftOut = nullptr);
 
 }  // namespace kairos

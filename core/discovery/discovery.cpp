@@ -1,5 +1,6 @@
 #include "discovery.h"
 
+#include "backendaddress.h"
 #include "dnssource.h"
 #include "etcdregistry.h"
 
@@ -189,7 +190,7 @@ void Discovery::leaveOutOwnListeners(QList<Backend> &found, QStringList &refused
         }
         if (local.isEmpty())
             local = QNetworkInterface::allAddresses();
-        const QHostAddress address(backend.discovered->address);
+        const QHostAddress address = unmapped(QHostAddress(backend.discovered->address));
         if (!address.isLoopback() && !local.contains(address)) {
             ++i;
             continue;

@@ -1,7 +1,6 @@
 #include "etcdregistry.h"
 
 #include "backendaddress.h"
-
 #include "fleet/etcdclient.h"
 #include "fleet/fleetlayout.h"
 

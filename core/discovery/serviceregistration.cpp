@@ -1,7 +1,6 @@
 #include "serviceregistration.h"
 
 #include "backendaddress.h"
-
 #include "fleet/etcdclient.h"
 #include "fleet/fleetlayout.h"
 
@@ -91,12 +90,8 @@ void ServiceRegistration::beat()
     }
     m_client->call(QStringLiteral("/v3/lease/keepalive"), {{"ID", QString::number(m_leaseId)}},
                    [this](const EtcdClient::Reply &reply) {
-                       if (!reply.ok || m_stopped) {
-                           endExchange();
-                           if (!reply.ok)
-                               emit failed(reply.error);
+                       if (endedBy(reply))
                            return;
-                       }
                        if (number(reply.body.value(QLatin1String("result")).toObject().value(QLatin1String("TTL")))
                            <= 0) {
                            // Expired while etcd was away: the key went with it.
@@ -117,12 +112,8 @@ void ServiceRegistration::grant()
 {
     m_client->call(QStringLiteral("/v3/lease/grant"), {{"TTL", QString::number(m_ttlSeconds)}},
                    [this](const EtcdClient::Reply &reply) {
-                       if (!reply.ok || m_stopped) {
-                           endExchange();
-                           if (!reply.ok)
-                               emit failed(reply.error);
+                       if (endedBy(reply))
                            return;
-                       }
                        m_leaseId = number(reply.body.value(QLatin1String("ID")));
                        put();
                    });
@@ -152,6 +143,16 @@ void ServiceRegistration::put()
 void ServiceRegistration::endExchange()
 {
     m_busy = false;
+}
+
+bool ServiceRegistration::endedBy(const EtcdClient::Reply &reply)
+{
+    if (reply.ok && !m_stopped)
+        return false;
+    endExchange();
+    if (!reply.ok)
+        emit failed(reply.error);
+    return true;
 }
 
 void ServiceRegistration::stop(std::function<void()> done)

@@ -7,6 +7,7 @@
 
 #include "config/config.h"
 #include "etcdregistry.h"
+#include "fleet/etcdclient.h"
 
 #include <QObject>
 #include <QTimer>
@@ -15,8 +16,6 @@
 #include <memory>
 
 namespace kairos {
-
-class EtcdClient;
 
 class ServiceRegistration : public QObject
 {
@@ -50,6 +49,8 @@ private:
     void grant();
     void put();
     void endExchange();
+    // Ends the exchange when a step failed (reported) or stop() was called; true then.
+    bool endedBy(const EtcdClient::Reply &reply);
 
     EtcdSettings m_settings;
     Target m_target;

@@ -82,7 +82,13 @@ void Gateway::setDiscoveredBackends(DiscoveredBackends found)
 
 void Gateway::swapLocked()
 {
-    ConfigSnapshot expanded = expandDiscovered(m_written, m_discovered);
+    int leftOut = 0;
+    ConfigSnapshot expanded = expandDiscovered(m_written, m_discovered, &leftOut);
+    if (leftOut > 0)
+        qCWarning(lcProxy).noquote()
+            << QStringLiteral("discovery found more backends than all routes may list together (%1): %2 left out")
+                   .arg(kMaxDiscoveredBackends)
+                   .arg(leftOut);
     GatewaySnapshotPtr compiled = std::make_shared<const GatewaySnapshot>(
         std::move(expanded), m_registry, m_routeMetrics, &m_rateLimiters, &m_queues, m_written, &m_splitStates);
     GatewaySnapshotPtr previous = std::atomic_exchange(&m_snapshot, compiled);

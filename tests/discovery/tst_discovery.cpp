@@ -99,6 +99,7 @@ private slots:
     void refusesTooManySources();
     void entriesOfOneSourceMustAgreeOnLimits();
     void entriesOfOneSourceKeepTheirSchemeAndWeight();
+    void discoveredBackendsAreCappedInAllRoutes();
     void writesDiscoverEntriesBack();
     void expansionGivesEachBackendTheEntrysFields();
     void emptyGroupAnswers503NoBackends();
@@ -298,6 +299,33 @@ void TestDiscovery::entriesOfOneSourceKeepTheirSchemeAndWeight()
     QCOMPARE(tls.key(), QStringLiteral("https://127.0.0.2:8443 (%1)").arg(kName));
     QVERIFY(tls.usesTls());
     QCOMPARE(tls.weight, 7);
+}
+
+// One answer of 10,000 records named by eleven routes: the first ten list them all, the eleventh
+// none (kMaxDiscoveredBackends), and the count of what was left out says so.
+void TestDiscovery::discoveredBackendsAreCappedInAllRoutes()
+{
+    QJsonArray routes;
+    for (int r = 0; r < 11; ++r)
+        routes.append(
+            routeJson(QStringLiteral("/r%1").arg(r), "/", QJsonArray{discoverEntry({{"dns", kName}, {"port", 80}})}));
+    const ConfigSnapshot written = makeConfig(routes);
+    const DiscoverySettings source = discoverySources(*written).first();
+    DnsAnswer answer;
+    answer.status = DnsAnswer::Status::Records;
+    for (int i = 0; i < kMaxBackendsPerRoute; ++i) {
+        DnsRecord record;
+        record.address = QHostAddress(quint32(0x0a000000 + i));  // 10.0.x.y
+        answer.records.append(record);
+    }
+    int leftOut = -1;
+    const ConfigSnapshot expanded =
+        expandDiscovered(written, {{source.sourceKey(), DnsSource::backendsFrom(source, answer)}}, &leftOut);
+    for (int r = 0; r < 10; ++r)
+        QCOMPARE(expanded->routes[r].backends.size(), kMaxBackendsPerRoute);
+    QCOMPARE(expanded->routes[10].backends.size(), 0);
+    QCOMPARE(leftOut, kMaxBackendsPerRoute);
+    QCOMPARE(kMaxDiscoveredBackends, 10 * kMaxBackendsPerRoute);
 }
 
 void TestDiscovery::writesDiscoverEntriesBack()
