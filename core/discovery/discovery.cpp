@@ -218,6 +218,7 @@ void Discovery::update(const QString &key, std::optional<QList<Backend>> found,
         SourceStatus &status = m_status[key];
         const QString previousState = status.state;
         const QString previousError = status.error;
+        const QStringList previousRefused = status.refused;
         status.lastRefresh = now;
         ++status.lookups;
         status.error.clear();
@@ -225,6 +226,10 @@ void Discovery::update(const QString &key, std::optional<QList<Backend>> found,
             status.refused.clear();
         note(status);
         status.refused += ownListeners;
+        for (const QString &refusal : std::as_const(status.refused)) {
+            if (!previousRefused.contains(refusal))
+                qCWarning(lcDiscovery).noquote() << "source" << key << "left out" << refusal;
+        }
         if (!found) {
             ++status.failures;
             status.state = QStringLiteral("failed");

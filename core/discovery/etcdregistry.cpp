@@ -204,8 +204,7 @@ void EtcdRegistry::apply(const QByteArray &key, const QByteArray *value)
                 m_services.erase(known);
         }
         if (m_refused.size() < size_t(kMaxRegistrations))
-            m_refused[rest] = error;
-        qCWarning(lcDiscovery).noquote() << "registration" << QString::fromUtf8(key) << "ignored:" << error;
+            m_refused[rest] = error;  // logged by the source that follows the service
         return;
     }
     m_services[name][id] = std::move(*registration);
