@@ -21,9 +21,11 @@ Backend fromEntry(const Backend &entry, const Backend &found)
     Backend backend = entry;
     backend.discover.reset();
     backend.unknownKeys = {};
+    // A DNS source writes "scheme://name": the name is what follows its "://" (no URL parse for
+    // each of up to kMaxDiscoveredBackends on every swap).
     backend.host = settings.kind == DiscoverySettings::Kind::Etcd
                        ? found.host
-                       : settings.scheme + QLatin1String("://") + found.hostName();
+                       : settings.scheme + found.host.mid(found.host.indexOf(QLatin1String("://")));
     backend.port = found.port;
     backend.weight = settings.kind == DiscoverySettings::Kind::Dns ? settings.weight : found.weight;
     backend.discovered = found.discovered;

@@ -8,6 +8,7 @@
 #include <QLoggingCategory>
 #include <QMetaObject>
 #include <QNetworkInterface>
+#include <QSet>
 #include <QThread>
 
 namespace kairos {
@@ -218,7 +219,7 @@ void Discovery::update(const QString &key, std::optional<QList<Backend>> found,
         SourceStatus &status = m_status[key];
         const QString previousState = status.state;
         const QString previousError = status.error;
-        const QStringList previousRefused = status.refused;
+        const QSet<QString> previousRefused(status.refused.cbegin(), status.refused.cend());
         status.lastRefresh = now;
         ++status.lookups;
         status.error.clear();

@@ -8,10 +8,10 @@
 #include "demo/echobackend.h"
 #include "proxy/gateway.h"
 #include "support/loadgenerator.h"
+#include "support/runningservice.h"
 #include "support/testsupport.h"
 
 #include <QComboBox>
-#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLabel>
@@ -20,8 +20,9 @@
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableWidget>
-#include <QTemporaryDir>
 #include <QtTest>
+
+#include <memory>
 
 using namespace kairos;
 using namespace kairos::test;
@@ -31,12 +32,12 @@ class TestCanaryView : public QObject
     Q_OBJECT
 
 private:
-    QTemporaryDir m_dir;
     EchoBackend *m_stable = nullptr;
     EchoBackend *m_canary = nullptr;
-    GatewayService *m_service = nullptr;
+    std::unique_ptr<RunningService> m_running;
 
-    const SplitState &state() const { return *m_service->gateway()->snapshot()->split(0)->state; }
+    GatewayService &service() const { return m_running->service; }
+    const SplitState &state() const { return *service().gateway()->snapshot()->split(0)->state; }
     QString cell(const CanaryView &view, int row, int column) const
     {
         const QTableWidgetItem *item = view.groupsTable()->item(row, column);
@@ -69,40 +70,27 @@ private slots:
                                              {"weight", 20},
                                              {"backends", QJsonArray{backendJson(m_canary->port())}}}}},
             {"shift", shift}};
-        QFile file(m_dir.filePath("config.json"));
-        QVERIFY(file.open(QIODevice::WriteOnly));
-        file.write(
-            QJsonDocument(
-                QJsonObject{{"version", 1},
-                            {"server", QJsonObject{{"workers", 1}}},
-                            {"routers", QJsonArray{route, routeJson("/plain", "/", {backendJson(m_stable->port())})}}})
-                .toJson());
-        file.close();
-        m_service = new GatewayService;
-        ServiceOptions options;
-        options.configPath = file.fileName();
-        options.listenPort = 0;
-        options.watchConfigFile = false;
-        options.accessLog = "none";
-        QString error;
-        QVERIFY2(m_service->start(options, &error), qPrintable(error));
+        m_running = std::make_unique<RunningService>(
+            QJsonObject{{"version", 1},
+                        {"server", QJsonObject{{"workers", 1}}},
+                        {"routers", QJsonArray{route, routeJson("/plain", "/", {backendJson(m_stable->port())})}}});
     }
 
     void cleanup()
     {
-        delete m_service;
+        m_running.reset();
         delete m_canary;
         delete m_stable;
     }
 
     void showsGroupsAndSharesUnderLoad()
     {
-        CanaryView view(*m_service);
+        CanaryView view(service());
         view.resize(900, 560);
         view.show();
         QCOMPARE(view.routeBox()->count(), 1);  // the plain route is not listed
         QCOMPARE(view.selectedRoute(), QStringLiteral("/api"));
-        LoadGenerator load(m_service->gateway()->serverPort(), {"/api"}, 4);
+        LoadGenerator load(service().gateway()->serverPort(), {"/api"}, 4);
         load.start();
         bool servedShown = false;  // the share of the requests since the previous sample
         for (int second = 0; second < 12; ++second) {
@@ -116,7 +104,7 @@ private slots:
         for (const std::vector<double> &point : view.chart()->history())
             canaryShare += point.at(1) / double(view.chart()->history().size());
         const size_t groupsCharted = view.chart()->history().back().size();
-        const QString dir = qEnvironmentVariable("KAIROS_SCREENSHOT_DIR", m_dir.path());
+        const QString dir = qEnvironmentVariable("KAIROS_SCREENSHOT_DIR", m_running->dir.path());
         QVERIFY(view.grab().save(dir + "/canary.png"));
         QVERIFY(load.stop());
         QVERIFY(load.completed() > 50);
@@ -140,7 +128,7 @@ private slots:
 
     void buttonsDriveTheShift()
     {
-        CanaryView view(*m_service);
+        CanaryView view(service());
         view.show();
         view.button(SplitState::Action::Pause)->click();
         QCOMPARE(state().phase(), SplitState::Phase::Paused);
@@ -177,11 +165,12 @@ private slots:
     void isATabOfTheWindow()
     {
         QSettings().remove("window/view");
-        MainWindow window(*m_service);
+        MainWindow window(service());
         QCOMPARE(window.tabs()->indexOf(window.canaryView()) >= 0, true);
         QCOMPARE(window.canaryView()->routeBox()->count(), 1);
         // A config without splits leaves the tab with nothing to show.
-        QVERIFY(m_service->configStore()
+        QVERIFY(service()
+                    .configStore()
                     .replaceJson(
                         QJsonDocument(QJsonObject{{"version", 1},
                                                   {"server", QJsonObject{{"workers", 1}}},
